@@ -1,0 +1,349 @@
+"""The dataset database: one SQLite file (WAL) per dataset directory, the source of truth.
+
+Full-text, Elasticsearch and FAISS indexes are derived from it and can be rebuilt
+from it (``figdex index rebuild``).  Rows have stable keys (DOI + figure + panel), so
+ingesting the same article again updates rows instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from figdex.index.records import IMAGE_OK, IMAGE_UNREADABLE, Article, Figure
+from figdex.index.schema import migrate
+
+DB_NAME = "figdex.db"
+CONFIG_NAME = "config.json"
+DEFAULT_CONFIG = {"text_index": "fts5"}
+
+
+class DatasetError(RuntimeError):
+    """A dataset that cannot be opened or written; the message says what to do."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def slug(text: str) -> str:
+    """A filesystem-safe, readable form of a key: '10.1038/ncomms1/fig1/0' -> '10.1038-ncomms1-fig1-0'."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-.") or "x"
+
+
+def article_key(article: Article) -> str:
+    if article.doi:
+        return f"doi:{article.doi}"
+    return f"file:{Path(article.source_file).resolve()}"
+
+
+def figure_key(art_key: str, figure: Figure) -> str:
+    prefix = {"figure": "fig", "scheme": "scheme", "chart": "chart"}.get(figure.kind, figure.kind)
+    return f"{art_key}/{prefix}{figure.number}"
+
+
+def master_uid(master_key: str) -> str:
+    key = master_key.split(":", 1)[1] if master_key.startswith("doi:") else master_key
+    if master_key.startswith("file:"):
+        # 'file:/long/path/page.html/fig1/0' -> 'page.html-fig1-0' plus a hash of the path for uniqueness.
+        digest = hashlib.sha1(master_key.encode()).hexdigest()[:6]
+        parts = master_key.split("/")
+        key = "/".join(parts[-3:]) + "-" + digest
+    return slug(key)
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    path: str | None  # relative to the dataset directory
+    sha256: str
+    format: str | None
+    width: int | None
+    height: int | None
+    status: str
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Dataset:
+    """A dataset directory: ``figdex.db`` + ``images/`` (content-addressed) + derived indexes."""
+
+    def __init__(self, root: Path, conn: sqlite3.Connection):
+        self.root = root
+        self.conn = conn
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, root: str | os.PathLike, create: bool = True) -> "Dataset":
+        root = Path(root)
+        db_path = root / DB_NAME
+        if not db_path.exists() and not create:
+            raise DatasetError(
+                f"no dataset at {root} (missing {DB_NAME}); run `figdex ingest PATH --dataset {root}` first"
+            )
+        if root.exists() and not root.is_dir():
+            raise DatasetError(f"{root} is a file, not a dataset directory; choose another --dataset")
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(db_path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise DatasetError(f"{db_path} is not a figdex database ({exc}); choose another --dataset") from exc
+        return cls._setup(root, conn, str(db_path))
+
+    @classmethod
+    def in_memory(cls, root: str | os.PathLike) -> "Dataset":
+        """An in-memory database whose images go to ``root`` (tests, throwaway datasets)."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        return cls._setup(root, sqlite3.connect(":memory:"), ":memory:")
+
+    @classmethod
+    def _setup(cls, root: Path, conn: sqlite3.Connection, where: str) -> "Dataset":
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            migrate(conn, where)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise DatasetError(f"{where} is not a figdex database ({exc}); choose another --dataset") from exc
+        return cls(root, conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Dataset":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.conn:
+            yield self.conn
+
+    # -- configuration (which derived-index backends this dataset uses) ---------------------
+    @property
+    def config(self) -> dict:
+        path = self.root / CONFIG_NAME
+        cfg = dict(DEFAULT_CONFIG)
+        if path.exists():
+            try:
+                cfg.update(json.loads(path.read_text()))
+            except json.JSONDecodeError as exc:
+                raise DatasetError(f"{path} is not valid JSON ({exc}); fix or delete it") from exc
+        return cfg
+
+    def set_config(self, **values) -> None:
+        cfg = self.config
+        cfg.update(values)
+        (self.root / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n")
+
+    # -- runs and source files (progress and resume) ----------------------------------------
+    def start_run(self, command: str, params: dict) -> int:
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO runs(command, params, started_at) VALUES (?, ?, ?)",
+                (command, json.dumps(params, default=str), now()),
+            )
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, status: str, summary: dict) -> None:
+        with self.conn:
+            self.conn.execute(
+                "UPDATE runs SET finished_at=?, status=?, summary=? WHERE id=?",
+                (now(), status, json.dumps(summary), run_id),
+            )
+
+    def source_file(self, path: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM source_files WHERE path=?", (path,)).fetchone()
+
+    def record_source_file(
+        self, path: str, sha256: str, parser: str | None, status: str, reason: str | None, articles: int, run_id: int
+    ) -> None:
+        self.conn.execute(
+            """INSERT INTO source_files(path, sha256, parser, status, reason, articles, run_id, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, parser=excluded.parser,
+                 status=excluded.status, reason=excluded.reason, articles=excluded.articles,
+                 run_id=excluded.run_id, updated_at=excluded.updated_at""",
+            (path, sha256, parser, status, reason, articles, run_id, now()),
+        )
+
+    # -- images ------------------------------------------------------------------------------
+    def store_image(self, src: Path) -> StoredImage:
+        """Copy an image into ``images/`` under its content hash, with the extension of its real format."""
+        from PIL import Image, UnidentifiedImageError
+
+        data = Path(src).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            with Image.open(src) as im:
+                im.verify()
+            with Image.open(src) as im:
+                fmt, (width, height) = (im.format or "").lower(), im.size
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE)
+        ext = {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt or "bin")
+        rel = Path("images") / digest[:2] / f"{digest}.{ext}"
+        dest = self.root / rel
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_suffix(dest.suffix + ".part")
+            tmp.write_bytes(data)
+            os.replace(tmp, dest)  # atomic: a killed ingest never leaves half an image under the final name
+        return StoredImage(rel.as_posix(), digest, fmt, width, height, IMAGE_OK)
+
+    def image_path(self, rel: str | None) -> Path | None:
+        return self.root / rel if rel else None
+
+    # -- articles, figures, master images ------------------------------------------------------
+    def upsert_article(self, article: Article, problems: tuple[str, ...], run_id: int | None) -> tuple[int, str]:
+        key = article_key(article)
+        row = (
+            key, article.doi, article.title, article.journal, article.publisher, article.year,
+            json.dumps(list(article.authors)), article.abstract, article.license,
+            None if article.open_access is None else int(article.open_access), article.url,
+            article.source_file, article.access, json.dumps(list(article.keywords)),
+            json.dumps(list(problems)), run_id, now(),
+        )
+        self.conn.execute(
+            """INSERT INTO articles(key, doi, title, journal, publisher, year, authors, abstract, license,
+                 open_access, url, source_file, access, keywords, problems, run_id, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(key) DO UPDATE SET doi=excluded.doi, title=excluded.title, journal=excluded.journal,
+                 publisher=excluded.publisher, year=excluded.year, authors=excluded.authors,
+                 abstract=excluded.abstract, license=excluded.license, open_access=excluded.open_access,
+                 url=excluded.url, source_file=excluded.source_file, access=excluded.access,
+                 keywords=excluded.keywords, problems=excluded.problems, run_id=excluded.run_id,
+                 updated_at=excluded.updated_at""",
+            row,
+        )
+        art_id = self.conn.execute("SELECT id FROM articles WHERE key=?", (key,)).fetchone()[0]
+        return art_id, key
+
+    def upsert_figure(self, article_id: int, art_key: str, figure: Figure, image: StoredImage | None) -> tuple[int, str]:
+        key = figure_key(art_key, figure)
+        status = image.status if image else figure.image_status
+        self.conn.execute(
+            """INSERT INTO figures(key, article_id, number, label, kind, caption, caption_html, image_url,
+                 image_status, image_path, image_sha256, image_format, width, height, source_image, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(key) DO UPDATE SET article_id=excluded.article_id, number=excluded.number,
+                 label=excluded.label, kind=excluded.kind, caption=excluded.caption,
+                 caption_html=excluded.caption_html, image_url=excluded.image_url,
+                 image_status=excluded.image_status, image_path=excluded.image_path,
+                 image_sha256=excluded.image_sha256, image_format=excluded.image_format,
+                 width=excluded.width, height=excluded.height, source_image=excluded.source_image,
+                 updated_at=excluded.updated_at""",
+            (
+                key, article_id, figure.number, figure.label, figure.kind, figure.caption, figure.caption_html,
+                figure.image_url, status, image.path if image else None, image.sha256 if image else None,
+                image.format if image else None, image.width if image else None, image.height if image else None,
+                figure.image_file, now(),
+            ),
+        )
+        fig_id = self.conn.execute("SELECT id FROM figures WHERE key=?", (key,)).fetchone()[0]
+        return fig_id, key
+
+    def delete_figures_except(self, article_id: int, keep_keys: list[str]) -> int:
+        """Drop figures an article no longer has (its page changed); their master images go with them."""
+        marks = ",".join("?" * len(keep_keys))
+        sql = f"DELETE FROM figures WHERE article_id=? AND key NOT IN ({marks})" if keep_keys else (
+            "DELETE FROM figures WHERE article_id=?")
+        return self.conn.execute(sql, (article_id, *keep_keys)).rowcount
+
+    def ensure_whole_figure_master(self, figure_id: int, fig_key: str, caption: str) -> int | None:
+        """Until figure separation runs, a figure is one master image (panel '0') holding the whole caption.
+
+        Figures already separated into panels keep their panels; their captions are the
+        separation stage's business.  Returns the master id when one was written.
+        """
+        panels = self.conn.execute(
+            "SELECT id, panel FROM master_images WHERE figure_id=?", (figure_id,)
+        ).fetchall()
+        if any(p["panel"] != "0" for p in panels):
+            return None
+        key = f"{fig_key}/0"
+        self.conn.execute(
+            """INSERT INTO master_images(key, uid, figure_id, panel, subcaption, updated_at)
+               VALUES (?, ?, ?, '0', ?, ?)
+               ON CONFLICT(key) DO UPDATE SET subcaption=excluded.subcaption, updated_at=excluded.updated_at""",
+            (key, master_uid(key), figure_id, caption, now()),
+        )
+        return self.conn.execute("SELECT id FROM master_images WHERE key=?", (key,)).fetchone()[0]
+
+    # -- labels -------------------------------------------------------------------------------
+    def add_label(self, master_id: int, kind: str, value: str, source: str | None = None, score: float | None = None) -> bool:
+        cur = self.conn.execute(
+            """INSERT INTO labels(master_image_id, kind, value, source, score, created_at) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT(master_image_id, kind, value) DO UPDATE SET source=excluded.source, score=excluded.score""",
+            (master_id, kind, value, source, score, now()),
+        )
+        return cur.rowcount > 0
+
+    def remove_label(self, master_id: int, kind: str, value: str) -> bool:
+        cur = self.conn.execute(
+            "DELETE FROM labels WHERE master_image_id=? AND kind=? AND value=?", (master_id, kind, value)
+        )
+        return cur.rowcount > 0
+
+    def master_id(self, uid: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM master_images WHERE uid=? OR key=?", (uid, uid)).fetchone()
+        return row[0] if row else None
+
+    def master_ids(self) -> Iterator[int]:
+        for row in self.conn.execute("SELECT id FROM master_images ORDER BY id"):
+            yield row[0]
+
+    # -- statistics ---------------------------------------------------------------------------
+    def stats(self) -> dict:
+        q = self.conn.execute
+        totals = {
+            "articles": q("SELECT count(*) FROM articles").fetchone()[0],
+            "figures": q("SELECT count(*) FROM figures").fetchone()[0],
+            "captions": q("SELECT count(*) FROM figures WHERE caption != ''").fetchone()[0],
+            "master_images": q("SELECT count(*) FROM master_images").fetchone()[0],
+            "images_found": q("SELECT count(*) FROM figures WHERE image_status='ok'").fetchone()[0],
+            "images_missing": q("SELECT count(*) FROM figures WHERE image_status!='ok'").fetchone()[0],
+            "labels": q("SELECT count(*) FROM labels").fetchone()[0],
+            "source_files_failed": q("SELECT count(*) FROM source_files WHERE status='failed'").fetchone()[0],
+        }
+        per_publisher: dict[str, dict] = {}
+        for row in q(
+            """SELECT a.publisher,
+                      count(DISTINCT a.id) AS articles,
+                      count(f.id) AS figures,
+                      sum(CASE WHEN f.caption != '' THEN 1 ELSE 0 END) AS captions,
+                      sum(CASE WHEN f.image_status = 'ok' THEN 1 ELSE 0 END) AS images_found,
+                      sum(CASE WHEN f.image_status != 'ok' THEN 1 ELSE 0 END) AS images_missing
+               FROM articles a LEFT JOIN figures f ON f.article_id = a.id
+               GROUP BY a.publisher ORDER BY a.publisher"""
+        ):
+            per_publisher[row["publisher"]] = {
+                k: row[k] or 0 for k in ("articles", "figures", "captions", "images_found", "images_missing")
+            }
+        for row in q("SELECT publisher, access, count(*) AS n FROM articles GROUP BY publisher, access"):
+            per_publisher[row["publisher"]][f"access_{row['access']}"] = row["n"]
+        totals["per_publisher"] = per_publisher
+        totals["image_status"] = {r[0]: r[1] for r in q("SELECT image_status, count(*) FROM figures GROUP BY 1")}
+        totals["failed_files"] = [
+            {"path": r["path"], "reason": r["reason"]}
+            for r in q("SELECT path, reason FROM source_files WHERE status='failed' ORDER BY path")
+        ]
+        return totals

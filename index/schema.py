@@ -1,0 +1,152 @@
+"""Schema of the dataset database and its migrations.
+
+``PRAGMA user_version`` holds the schema version.  Each migration is a list of SQL
+statements that takes the database from version N-1 to N; ``migrate`` applies the
+missing ones in one transaction each, so an old dataset opens with a newer figdex.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the spine: runs, source files, articles, figures, master images, scale bars, labels, embeddings.
+    [
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            params TEXT,                  -- JSON: the query / options of the run
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',  -- running | done | interrupted | failed
+            summary TEXT                  -- JSON counts
+        )""",
+        """CREATE TABLE source_files (
+            path TEXT PRIMARY KEY,        -- absolute path of an ingested page/XML
+            sha256 TEXT NOT NULL,
+            parser TEXT,
+            status TEXT NOT NULL,         -- done | skipped | failed
+            reason TEXT,
+            articles INTEGER NOT NULL DEFAULT 0,
+            run_id INTEGER REFERENCES runs(id),
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,     -- 'doi:<doi>' or 'file:<path>' when the page has no DOI
+            doi TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            journal TEXT,
+            publisher TEXT NOT NULL,
+            year INTEGER,
+            authors TEXT NOT NULL DEFAULT '[]',   -- JSON list
+            abstract TEXT NOT NULL DEFAULT '',
+            license TEXT,
+            open_access INTEGER,          -- 1 / 0 / NULL unknown
+            url TEXT,
+            source_file TEXT NOT NULL,
+            access TEXT NOT NULL,         -- full | abstract | denied
+            keywords TEXT NOT NULL DEFAULT '[]',
+            problems TEXT NOT NULL DEFAULT '[]',
+            run_id INTEGER REFERENCES runs(id),
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX articles_doi ON articles(doi)",
+        """CREATE TABLE figures (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,     -- article key + '/fig<N>' (or '/scheme<N>')
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'figure',
+            caption TEXT NOT NULL DEFAULT '',
+            caption_html TEXT,
+            image_url TEXT,
+            image_status TEXT NOT NULL,   -- ok | missing | thumbnail | unreadable
+            image_path TEXT,              -- relative to the dataset directory
+            image_sha256 TEXT,
+            image_format TEXT,            -- real format (png/jpeg/...), whatever the file name said
+            width INTEGER,
+            height INTEGER,
+            source_image TEXT,            -- the file it was copied from
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX figures_article ON figures(article_id)",
+        """CREATE TABLE master_images (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,     -- figure key + '/' + panel label
+            uid TEXT NOT NULL UNIQUE,     -- the id users see: filesystem-safe
+            figure_id INTEGER NOT NULL REFERENCES figures(id) ON DELETE CASCADE,
+            panel TEXT NOT NULL DEFAULT '0',
+            x0 INTEGER, y0 INTEGER, x1 INTEGER, y1 INTEGER,
+            image_class TEXT NOT NULL DEFAULT 'unclassified',
+            confidence REAL,
+            subcaption TEXT NOT NULL DEFAULT '',
+            keywords TEXT NOT NULL DEFAULT '[]',
+            nm_per_px REAL,
+            scale_source TEXT,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX master_figure ON master_images(figure_id)",
+        "CREATE INDEX master_class ON master_images(image_class)",
+        "CREATE INDEX master_scale ON master_images(nm_per_px)",
+        """CREATE TABLE scale_bars (
+            id INTEGER PRIMARY KEY,
+            master_image_id INTEGER NOT NULL REFERENCES master_images(id) ON DELETE CASCADE,
+            x0 INTEGER, y0 INTEGER, x1 INTEGER, y1 INTEGER,
+            length_px REAL,
+            label_text TEXT,
+            nm REAL,
+            confidence REAL,
+            source TEXT                   -- bar | caption | both
+        )""",
+        "CREATE INDEX scale_master ON scale_bars(master_image_id)",
+        """CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            master_image_id INTEGER NOT NULL REFERENCES master_images(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,           -- keyword | term | caption | abstract | topic | user | class
+            value TEXT NOT NULL,
+            source TEXT,                  -- what made it (model name/version, 'cli', 'web')
+            score REAL,
+            created_at TEXT NOT NULL,
+            UNIQUE (master_image_id, kind, value)
+        )""",
+        "CREATE INDEX labels_value ON labels(value, kind)",
+        """CREATE TABLE embeddings (
+            id INTEGER PRIMARY KEY,
+            master_image_id INTEGER NOT NULL REFERENCES master_images(id) ON DELETE CASCADE,
+            embedder TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector_id INTEGER,            -- id in the FAISS index
+            index_name TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (master_image_id, embedder)
+        )""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, where: str = "the dataset") -> int:
+    """Bring the schema up to ``SCHEMA_VERSION``; returns the version found before."""
+    found = current_version(conn)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"{where} has schema version {found}, newer than this figdex ({SCHEMA_VERSION}); "
+            "upgrade figdex (pip install -U figdex)"
+        )
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        with conn:  # one transaction per migration: a failure leaves the previous version intact
+            for statement in MIGRATIONS[version - 1]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+    return found

@@ -1,0 +1,161 @@
+"""Ingest saved article files into a dataset: find files -> parse -> resolve images -> store -> index.
+
+Each source file is committed in its own transaction and recorded in ``source_files``
+with its content hash, so an interrupted ingest resumes where it stopped and a repeated
+ingest of unchanged files does nothing.  A file that fails is recorded with the reason
+and the run goes on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from figdex.index.db import Dataset, sha256_file
+from figdex.index.fulltext import TextIndex, create_text_index
+from figdex.index.records import IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
+from figdex.ingest.images import clear_cache, resolve_image
+from figdex.ingest.sources.base import SourceError, detect_parser
+
+SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
+
+
+@dataclass
+class IngestSummary:
+    files: int = 0
+    unchanged: int = 0
+    not_articles: int = 0
+    failed: int = 0
+    articles: int = 0
+    figures: int = 0
+    images_found: int = 0
+    images_missing: int = 0
+    per_publisher: dict = field(default_factory=dict)
+    failures: list = field(default_factory=list)  # (path, reason)
+    skipped: list = field(default_factory=list)  # (path, reason)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Article files under the given files/folders, in a stable order. Missing paths raise."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder; check the path given to ingest")
+        if path.is_file():
+            yield path
+            continue
+        for sub in sorted(path.rglob("*")):
+            if sub.is_file() and sub.suffix.lower() in SOURCE_EXTS and not sub.name.startswith("."):
+                yield sub
+
+
+def ingest_paths(
+    ds: Dataset,
+    paths: Iterable[str | Path],
+    *,
+    force: bool = False,
+    on_file: Callable[[Path, str], None] | None = None,
+    run_command: str = "ingest",
+) -> IngestSummary:
+    """Ingest every article file under ``paths``; ``on_file(path, outcome)`` reports progress."""
+    files = list(iter_source_files(paths))
+    summary = IngestSummary()
+    run_id = ds.start_run(run_command, {"paths": [str(p) for p in paths], "force": force})
+    text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
+    clear_cache()
+    status = "interrupted"
+    try:
+        for path in files:
+            outcome = _ingest_file(ds, text_index, path, run_id, force, summary)
+            if on_file:
+                on_file(path, outcome)
+        status = "done"
+    finally:
+        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items() if k not in ("failures", "skipped")})
+    return summary
+
+
+def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, force: bool, summary: IngestSummary) -> str:
+    summary.files += 1
+    abs_path = str(path.resolve())
+    digest = sha256_file(path)
+    previous = ds.source_file(abs_path)
+    if previous is not None and previous["sha256"] == digest and previous["status"] != "failed" and not force:
+        summary.unchanged += 1
+        return "unchanged"
+    parser = detect_parser(path)
+    if parser is None:
+        with ds.transaction():
+            ds.record_source_file(abs_path, digest, None, "skipped", "not an article page or XML", 0, run_id)
+        summary.not_articles += 1
+        summary.skipped.append((str(path), "not an article page or XML"))
+        return "not-article"
+    try:
+        parsed = list(parser.parse(path))
+    except SourceError as exc:
+        return _fail(ds, abs_path, digest, parser.name, str(exc), run_id, summary)
+    except Exception as exc:  # a parser bug must not stop a long ingest; the reason is kept
+        reason = f"{path}: {parser.name} parser failed: {exc!r}; please report it with this file"
+        return _fail(ds, abs_path, digest, parser.name, reason + "\n" + traceback.format_exc(limit=3), run_id, summary)
+    with ds.transaction():
+        for item in parsed:
+            _store_article(ds, text_index, path, item, run_id, summary)
+        ds.record_source_file(abs_path, digest, parser.name, "done", None, len(parsed), run_id)
+    return "ingested"
+
+
+def _fail(ds, abs_path, digest, parser_name, reason, run_id, summary) -> str:
+    with ds.transaction():
+        ds.record_source_file(abs_path, digest, parser_name, "failed", reason, 0, run_id)
+    summary.failed += 1
+    summary.failures.append((abs_path, reason.splitlines()[0]))
+    return "failed"
+
+
+def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedArticle, run_id: int,
+                   summary: IngestSummary) -> None:
+    article = item.article
+    art_id, art_key = ds.upsert_article(article, item.problems, run_id)
+    keep: list[str] = []
+    master_ids: list[int] = []
+    counts = summary.per_publisher.setdefault(article.publisher, {"articles": 0, "figures": 0, "images_found": 0})
+    counts["articles"] += 1
+    summary.articles += 1
+    for figure in item.figures:
+        figure, stored = _with_image(ds, page, figure, article.doi)
+        fig_id, fig_key = ds.upsert_figure(art_id, art_key, figure, stored)
+        keep.append(fig_key)
+        master_id = ds.ensure_whole_figure_master(fig_id, fig_key, figure.caption)
+        if master_id is not None:
+            master_ids.append(master_id)
+        summary.figures += 1
+        counts["figures"] += 1
+        if stored is not None and stored.status == IMAGE_OK:
+            summary.images_found += 1
+            counts["images_found"] += 1
+        else:
+            summary.images_missing += 1
+    ds.delete_figures_except(art_id, keep)
+    # Masters of this article, including separated panels kept from an earlier run.
+    rows = ds.conn.execute(
+        "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.article_id = ?", (art_id,)
+    ).fetchall()
+    text_index.update({r[0] for r in rows} | set(master_ids))
+
+
+def _with_image(ds: Dataset, page: Path, figure: Figure, doi: str | None):
+    local = resolve_image(page, figure, doi)
+    if local is None:
+        return figure, None
+    from dataclasses import replace
+
+    stored = ds.store_image(local)
+    if stored.status == IMAGE_OK and figure.image_status == IMAGE_THUMBNAIL:
+        # A paywalled page's saved image is the thumbnail it showed, not the figure.
+        stored = type(stored)(stored.path, stored.sha256, stored.format, stored.width, stored.height, IMAGE_THUMBNAIL)
+    return replace(figure, image_file=str(local)), stored

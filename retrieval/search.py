@@ -1,0 +1,105 @@
+"""Keyword search over a dataset: parse the query, ask the text index, turn rows into Hits."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Iterator
+
+from figdex.index.db import Dataset
+from figdex.index.fulltext import TextHit, create_text_index
+from figdex.index.query import QueryError, SearchFilters, parse_user_query
+from figdex.index.records import Hit
+
+_HIT_SQL = """
+SELECT m.id, m.uid, m.panel, m.subcaption, m.image_class, m.nm_per_px,
+       f.label AS figure_label, f.number, f.caption, f.image_path, f.image_url, f.image_status,
+       a.doi, a.title, a.journal, a.year, a.license, a.url, a.publisher,
+       (SELECT json_group_array(l.kind || ':' || l.value) FROM labels l WHERE l.master_image_id = m.id) AS labels
+FROM master_images m JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id
+"""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[Hit, ...]
+    total: int
+    query: str
+    warnings: tuple[str, ...] = ()
+
+
+def search(
+    ds: Dataset,
+    query: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    raw: bool = False,
+) -> SearchResult:
+    """BM25 keyword search. ``raw`` passes ``query`` to the engine's own syntax unchanged."""
+    filters = filters or SearchFilters()
+    if limit < 1:
+        raise QueryError("--limit must be at least 1")
+    index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
+    if raw:
+        text_hits, total = index.search(query, filters, limit, offset)
+        warnings: tuple[str, ...] = ()
+    else:
+        parsed = parse_user_query(query)
+        if parsed.empty:
+            raise QueryError("the query has no words to search for; type at least one word")
+        text_hits, total = index.search(parsed, filters, limit, offset)
+        warnings = parsed.warnings
+    return SearchResult(tuple(hits_for(ds, text_hits)), total, query, warnings)
+
+
+def hits_for(ds: Dataset, text_hits: list[TextHit]) -> Iterator[Hit]:
+    """Hits in the given order, with the rows' fields filled in."""
+    if not text_hits:
+        return
+    ids = [h.master_id for h in text_hits]
+    marks = ",".join("?" * len(ids))
+    rows = {r["id"]: r for r in ds.conn.execute(_HIT_SQL + f" WHERE m.id IN ({marks})", ids)}
+    for th in text_hits:
+        row = rows.get(th.master_id)
+        if row is not None:
+            yield hit_from_row(ds, row, th.score, th.snippet)
+
+
+def hit_from_row(ds: Dataset, row: sqlite3.Row, score: float, snippet: str = "") -> Hit:
+    import json
+
+    image = ds.image_path(row["image_path"]) if row["image_status"] == "ok" else None
+    return Hit(
+        id=row["uid"],
+        score=score,
+        doi=row["doi"],
+        figure=row["figure_label"],
+        label=row["panel"],
+        caption=row["caption"],
+        image=str(image) if image else None,
+        title=row["title"],
+        journal=row["journal"],
+        year=row["year"],
+        license=row["license"],
+        image_class=row["image_class"],
+        nm_per_px=row["nm_per_px"],
+        snippet=snippet,
+        subcaption=row["subcaption"],
+        article_url=row["url"],
+        image_url=row["image_url"],
+        figure_number=row["number"],
+        publisher=row["publisher"],
+        labels=tuple(json.loads(row["labels"] or "[]")),
+    )
+
+
+def filtered(ds: Dataset, filters: SearchFilters, limit: int | None = None) -> Iterator[Hit]:
+    """All master images passing the filters, in a stable order (no text query)."""
+    where, params = filters.sql()
+    sql = _HIT_SQL + f" WHERE {where} ORDER BY a.key, f.kind, f.number, m.panel"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    for row in ds.conn.execute(sql, params):
+        yield hit_from_row(ds, row, 0.0)
