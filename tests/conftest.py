@@ -1,0 +1,39 @@
+"""Fixtures: the bundled demo corpus (always present) and ../shared/corpus (skipped when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from figdex.index.db import Dataset
+from figdex.ingest.pipeline import ingest_paths
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "demo" / "corpus"
+SHARED = REPO.parent / "shared" / "corpus"
+
+
+def shared_path(rel: str) -> Path:
+    """A file of ../shared/corpus, or skip the test when the shared corpus is not beside the checkout."""
+    path = SHARED / rel
+    if not path.exists():
+        pytest.skip(f"{path} not available (../shared/corpus is absent)")
+    return path
+
+
+@pytest.fixture
+def ds(tmp_path) -> Dataset:
+    dataset = Dataset.in_memory(tmp_path / "ds")
+    yield dataset
+    dataset.close()
+
+
+@pytest.fixture(scope="module")
+def demo_ds(tmp_path_factory) -> Dataset:
+    """The demo corpus ingested once per test module (in-memory database, images in a temp dir)."""
+    dataset = Dataset.in_memory(tmp_path_factory.mktemp("demo"))
+    summary = ingest_paths(dataset, [DEMO])
+    assert summary.failed == 0, summary.failures
+    yield dataset
+    dataset.close()
