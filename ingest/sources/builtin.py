@@ -1,0 +1,5 @@
+"""Imports every built-in parser so that it registers itself."""
+
+from figdex.ingest.sources import nature  # noqa: F401
+from figdex.ingest.sources import rsc, acs, generic  # noqa: F401
+from figdex.ingest.sources import jats, elsevier  # noqa: F401
