@@ -78,6 +78,10 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# Graphical abstracts are kept (they are images of the article) but are not figures of it.
+_NOT_GA = "kind != 'graphical-abstract'"
+
+
 class Dataset:
     """A dataset directory: ``figdex.db`` + ``images/`` (content-addressed) + derived indexes."""
 
@@ -316,8 +320,9 @@ class Dataset:
         q = self.conn.execute
         totals = {
             "articles": q("SELECT count(*) FROM articles").fetchone()[0],
-            "figures": q("SELECT count(*) FROM figures").fetchone()[0],
-            "captions": q("SELECT count(*) FROM figures WHERE caption != ''").fetchone()[0],
+            "figures": q(f"SELECT count(*) FROM figures WHERE {_NOT_GA}").fetchone()[0],
+            "graphical_abstracts": q(f"SELECT count(*) FROM figures WHERE NOT ({_NOT_GA})").fetchone()[0],
+            "captions": q(f"SELECT count(*) FROM figures WHERE caption != '' AND {_NOT_GA}").fetchone()[0],
             "master_images": q("SELECT count(*) FROM master_images").fetchone()[0],
             "images_found": q("SELECT count(*) FROM figures WHERE image_status='ok'").fetchone()[0],
             "images_missing": q("SELECT count(*) FROM figures WHERE image_status!='ok'").fetchone()[0],
@@ -332,7 +337,7 @@ class Dataset:
                       sum(CASE WHEN f.caption != '' THEN 1 ELSE 0 END) AS captions,
                       sum(CASE WHEN f.image_status = 'ok' THEN 1 ELSE 0 END) AS images_found,
                       sum(CASE WHEN f.image_status != 'ok' THEN 1 ELSE 0 END) AS images_missing
-               FROM articles a LEFT JOIN figures f ON f.article_id = a.id
+               FROM articles a LEFT JOIN figures f ON f.article_id = a.id AND f.kind != 'graphical-abstract'
                GROUP BY a.publisher ORDER BY a.publisher"""
         ):
             per_publisher[row["publisher"]] = {

@@ -71,7 +71,7 @@ def clean_text(text: str | None) -> str:
     """Collapse whitespace (incl. thin/no-break spaces) and trim."""
     if not text:
         return ""
-    text = text.replace("\u2009", " ").replace("\u00a0", " ").replace("\u200a", " ")
+    text = text.replace("\u2009", " ").replace("\u00a0", " ").replace("\u200a", " ").replace("\u00ad", "")
     return _WS.sub(" ", text).strip()
 
 
@@ -241,7 +241,7 @@ def expand_entities(root) -> None:
     """Replace entity references left unresolved (``&ndash;`` without the DTD) by their characters.
 
     ``load_xml`` does not read DTDs, so publisher XML using HTML entity names keeps them as
-    entity nodes whose text ``itertext()`` skips ("Li&ndash;S" would read "LiS").
+    entity nodes whose text is skipped when flattening ("Li&ndash;S" would read "LiS").
     """
     from html.entities import html5
 
@@ -254,56 +254,26 @@ def expand_entities(root) -> None:
                 char = ""
         else:
             char = html5.get(name + ";", html5.get(name, ""))
-        _replace_with_text(ent, char + (ent.tail or ""))
-
-
-def _replace_with_text(node, text: str) -> None:
-    """Remove ``node`` from its parent, leaving ``text`` where it stood."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    prev = node.getprevious()
-    if prev is not None:
-        prev.tail = (prev.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(node)
+        ent.tail = char + (ent.tail or "")
+        _remove_keep_tail(ent)
 
 
 def local_name(el) -> str:
-    """Tag name without namespace ("" for comments and processing instructions)."""
-    if not isinstance(el.tag, str):
-        return ""
-    # Recovered files can keep an unbound prefix in the tag ("oasis:table").
-    return el.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+    """Lower-case tag name without namespace or unbound prefix; "" for comments and PIs."""
+    return _local_name(el.tag)
 
 
-def xml_text(el, blocks=frozenset(), skip=frozenset()) -> str:
-    """Plain text of an XML element; unlike ``element_text`` inline markup adds no spaces.
-
-    ``blocks``: local tag names that separate words (paragraphs, titles); ``skip``: local tag
-    names whose content is dropped (their tail kept). Comments and PIs are ignored.
-    """
+def xml_text(el, skip=frozenset()) -> str:
+    """``element_text`` of an XML element with the ``skip`` elements (local names) left out."""
     if el is None:
         return ""
-    parts: list[str] = []
-
-    def walk(node) -> None:
-        name = local_name(node)
-        if name and name not in skip:
-            block = name in blocks
-            if block:
-                parts.append(" ")
-            parts.append(node.text or "")
-            for child in node:
-                walk(child)
-            if block:
-                parts.append(" ")
-        if node is not el:
-            parts.append(node.tail or "")
-
-    walk(el)
-    return clean_text("".join(parts))
+    if not skip:
+        return element_text(el)
+    dup = copy.deepcopy(el)
+    dup.tail = None
+    for node in [n for n in dup.iterdescendants() if local_name(n) in skip]:
+        _remove_keep_tail(node)
+    return element_text(dup)
 
 
 def xml_markup(el, rename=None, skip=frozenset()) -> str:
@@ -311,20 +281,18 @@ def xml_markup(el, rename=None, skip=frozenset()) -> str:
     tags renamed by ``rename`` (e.g. {"bold": "b"}), ``skip`` elements removed (tail kept)."""
     if el is None:
         return ""
-    from copy import deepcopy
-
     rename = rename or {}
-    copy = deepcopy(el)
-    copy.tail = None
-    for node in list(copy.iter()):
+    dup = copy.deepcopy(el)
+    dup.tail = None
+    for node in list(dup.iter()):
         name = local_name(node)
-        if node is not copy and (not name or name in skip):
-            _replace_with_text(node, node.tail or "")
+        if node is not dup and (not name or name in skip):
+            _remove_keep_tail(node)
             continue
         node.tag = rename.get(name, name)
         node.attrib.clear()
-    etree.cleanup_namespaces(copy)
-    return inner_markup(copy)
+    etree.cleanup_namespaces(dup)
+    return inner_markup(dup)
 
 
 def _remove_keep_tail(el) -> None:
@@ -362,9 +330,12 @@ def _strip_label(el) -> None:
         if not m:
             return  # the label is split across elements; keep the markup as it is
         setattr(node, slot, text[m.end():])
-        # An element that held only the label ("<b>Fig. 1 </b>") would be left empty.
-        if slot == "text" and node is not el and len(node) == 0 and not (node.text or "").strip():
+        # An element that held only the label ("<b>Fig. 1 </b>") would be left empty,
+        # and so might its wrappers.
+        while slot == "text" and node is not el and len(node) == 0 and not (node.text or "").strip():
+            parent = node.getparent()
             _remove_keep_tail(node)
+            node = parent
         return
 
 
@@ -381,7 +352,8 @@ def caption_parts(el, drop: str | None = None) -> tuple[str | None, str, str]:
             _remove_keep_tail(bad)
     # Script links (reference pop-ups, ontology look-ups) are page behaviour, not legend markup.
     for a in el.xpath(".//a[@href or @onclick]"):
-        if a.get("onclick") or a.get("href", "").strip().lower().startswith("javascript:"):
+        scripted = a.get("onclick") or a.get("href", "").strip().lower().startswith("javascript:")
+        if scripted and hasattr(a, "drop_tag"):  # lxml.html elements; XML trees have no such links
             a.drop_tag()
     label, caption = split_figure_label(element_text(el))
     if label:
@@ -427,8 +399,8 @@ class FigureCollector:
 
 
 # Titles and markers of pages that a bot check, paywall proxy or error handler served instead
-# of the article.  Titles alone are decisive; body markers only count on pages without
-# article metadata (a real article may embed a captcha in its comment form).
+# of the article.  Titles alone are decisive.  Body markers count only on short pages without
+# article metadata: Cloudflare injects its challenge script into ordinary article pages too.
 _DENIED_TITLE = re.compile(
     r"^(access denied|just a moment|attention required|are you a robot|captcha|security check"
     r"|request rejected|403 forbidden|error 403|forbidden|too many requests|validate user"
@@ -442,6 +414,11 @@ _DENIED_BODY = re.compile(
     r"|perfdrive|captcha-delivery|distil_r_captcha",
     re.I,
 )
+_ARTICLE_META = (
+    "//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+    " = 'citation_title' or translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+    " = 'dc.title']"
+)
 
 
 def access_denied_reason(doc) -> str | None:
@@ -449,8 +426,13 @@ def access_denied_reason(doc) -> str | None:
     title = clean_text(" ".join(doc.xpath("//title//text()")))
     if _DENIED_TITLE.match(title):
         return f"the page is a blocked-access page (title {title!r})"
-    if meta_content(doc, "citation_title") or meta_content(doc, "dc.title"):
+    body = doc.xpath("//body")
+    if doc.xpath(_ARTICLE_META) or not body or len(element_text(body[0])) > 3000:
         return None
+    m = _DENIED_BODY.search(etree.tostring(body[0], encoding="unicode"))
+    if m:
+        return f"the page is a bot check or access-denied page ({m.group(0)!r})"
+    return None
     body = doc.xpath("//body")
     markup = etree.tostring(body[0], encoding="unicode") if body else ""
     m = _DENIED_BODY.search(markup)
@@ -471,21 +453,24 @@ def license_open_access(license_id: str | None) -> bool | None:
 _COLOR_ONLINE = re.compile(r"\(?\s*colou?r online\s*\)?\.?", re.I)
 
 
-def resolve_figure_label(raw_label: str, order: dict[str, int], kind: str | None = None) -> tuple[str, str, int, str]:
-    """(label, kind, number, rest) for a figure's printed label such as "FIG. 2. (Color online)".
+def printed_label(raw_label: str | None) -> tuple[str | None, str]:
+    """(label, rest) of a printed figure label such as "FIG. 2. (Color online)" -> ("FIG. 2", "").
 
-    ``order`` counts figures per kind as they are met (updated here) and numbers unlabelled
-    ones; ``kind`` overrides the kind read from the label; ``rest`` is label text after the
-    number that belongs to the caption (the "(Color online)" print note is dropped).
+    ``rest`` is label text after the number that belongs to the caption; the "(Color online)"
+    print note is dropped.  Labels that are no figure label ("Plate 1.") keep their text.
     """
-    label, rest = split_figure_label(raw_label) if raw_label else (None, "")
-    if raw_label and label is None:
-        label = raw_label.rstrip(".:| ")
-    kind = kind or figure_kind(label)
-    order[kind] = order.get(kind, 0) + 1
-    if not label:
-        label = "Graphical abstract" if kind == "graphical-abstract" else f"{kind.title()} {order[kind]}"
-    number = order[kind] if kind == "graphical-abstract" else label_number(label, order[kind])
-    if _COLOR_ONLINE.fullmatch(rest):
-        rest = ""
-    return label, kind, number, rest
+    raw_label = clean_text(raw_label)
+    if not raw_label:
+        return None, ""
+    label, rest = split_figure_label(raw_label)
+    if label is None:
+        return raw_label.rstrip(".:| "), ""
+    return label, "" if _COLOR_ONLINE.fullmatch(rest) else rest
+
+
+def canonical_url(doc) -> str | None:
+    """The page's own address as it declares it: ``<link rel="canonical">``, else ``og:url``."""
+    for value in doc.xpath('//link[@rel="canonical"]/@href') + doc.xpath('//meta[@property="og:url"]/@content'):
+        if value.strip().startswith(("http://", "https://")):
+            return value.strip()
+    return None

@@ -29,6 +29,7 @@ from figdex.ingest.sources.common import (
     figure_kind,
     inner_markup,
     label_number,
+    license_open_access,
     load_html,
     meta_content,
     meta_contents,
@@ -86,7 +87,7 @@ class NatureParser(SourceParser):
             authors=tuple(meta_contents(doc, "citation_author")),
             abstract=_abstract(doc),
             license=license_id,
-            open_access=_open_access(license_id),
+            open_access=license_open_access(license_id),
             url=meta_content(doc, "og:url")
             or (f"https://www.nature.com/articles/{doi.split('/', 1)[1]}" if doi else None),
             access=access,
@@ -102,14 +103,6 @@ def _license(doc) -> str | None:
         return normalize_license(hrefs[0])
     rights = meta_content(doc, "dc.rights")
     return normalize_license(rights) if rights else None
-
-
-def _open_access(license_id: str | None) -> bool | None:
-    if license_id is None:
-        return None
-    # Any Creative Commons licence (NC/ND included) means the article is open access;
-    # a copyright line means it is not.
-    return license_id.startswith(("CC", "public-domain"))
 
 
 def _abstract(doc) -> str:
