@@ -324,8 +324,8 @@ class Dataset:
             "graphical_abstracts": q(f"SELECT count(*) FROM figures WHERE NOT ({_NOT_GA})").fetchone()[0],
             "captions": q(f"SELECT count(*) FROM figures WHERE caption != '' AND {_NOT_GA}").fetchone()[0],
             "master_images": q("SELECT count(*) FROM master_images").fetchone()[0],
-            "images_found": q("SELECT count(*) FROM figures WHERE image_status='ok'").fetchone()[0],
-            "images_missing": q("SELECT count(*) FROM figures WHERE image_status!='ok'").fetchone()[0],
+            "images_found": q(f"SELECT count(*) FROM figures WHERE image_status='ok' AND {_NOT_GA}").fetchone()[0],
+            "images_missing": q(f"SELECT count(*) FROM figures WHERE image_status!='ok' AND {_NOT_GA}").fetchone()[0],
             "labels": q("SELECT count(*) FROM labels").fetchone()[0],
             "source_files_failed": q("SELECT count(*) FROM source_files WHERE status='failed'").fetchone()[0],
         }
