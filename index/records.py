@@ -118,3 +118,27 @@ class Hit:
     figure_number: int | None = None
     publisher: str | None = None
     labels: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SubCaption:
+    """The part of a caption that describes one panel."""
+
+    label: str  # normalised: "a", "1", "ii", "top"; "0" when the caption names no panels
+    text: str  # the panel's own text (shared statements not repeated here)
+    keywords: tuple[str, ...] = ()  # query keywords / synonyms found in shared + text
+    terms: tuple[str, ...] = ()  # characterization techniques named (canonical names: "TEM", "XRD")
+
+
+@dataclass(frozen=True)
+class CaptionSplit:
+    scheme: str  # alpha | ALPHA | digit | roman | position | none
+    subcaptions: tuple[SubCaption, ...]
+    shared: str = ""  # applies to every panel (title sentence, general notes)
+
+    def full_text(self, label: str) -> str:
+        """Shared text + the panel's own text: what describes that panel in full."""
+        for sub in self.subcaptions:
+            if sub.label == label:
+                return " ".join(t for t in (self.shared, sub.text) if t)
+        return self.shared

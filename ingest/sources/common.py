@@ -90,8 +90,15 @@ def _local_name(tag) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
-def element_text(el) -> str:
-    """Visible text of an element: inline markup joined tightly, blocks separated, whitespace collapsed."""
+MARK_START, MARK_END = "\x01", "\x02"
+
+
+def element_text(el, mark: frozenset[str] = frozenset()) -> str:
+    """Visible text of an element: inline markup joined tightly, blocks separated, whitespace collapsed.
+
+    The text of elements whose tag is in ``mark`` is wrapped in MARK_START/MARK_END, so that
+    callers (caption splitting) know which words the markup set apart, e.g. bold panel labels.
+    """
     if el is None:
         return ""
     parts: list[str] = []
@@ -103,12 +110,17 @@ def element_text(el) -> str:
                 parts.append(node.tail)
             return
         block = name in _BLOCK_TAGS
+        marked = name in mark and node is not el
         if block:
             parts.append(" ")
+        if marked:
+            parts.append(MARK_START)
         if node.text and isinstance(node.tag, str):
             parts.append(node.text)
         for child in node:
             walk(child)
+        if marked:
+            parts.append(MARK_END)
         if block:
             parts.append(" ")
         if node is not el and node.tail:

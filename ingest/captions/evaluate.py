@@ -1,0 +1,130 @@
+"""Evaluate caption splitting against hand-split gold files.
+
+Metrics, per gold set:
+* label-set exact match: share of captions whose predicted label set equals the gold one;
+* token F1: per label in gold ∪ predicted, F1 between the tokens of the predicted and gold
+  descriptions of that panel (shared text + the panel's own text), a missing label scoring 0;
+  averaged over all labels of all captions;
+* unsplit: share of captions the splitter left whole (label "0") — and the same for the gold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from figdex.ingest.captions.nlp import tokens
+from figdex.ingest.captions.split import split_caption
+
+
+@dataclass(frozen=True)
+class GoldCaption:
+    id: str
+    caption: str
+    panels: dict[str, str]  # label -> full description (shared + own text)
+    caption_html: str | None = None  # the page's caption markup, when the source is at hand
+
+
+@dataclass
+class CaptionScores:
+    name: str
+    captions: int = 0
+    label_set_exact: float = 0.0
+    token_f1: float = 0.0
+    unsplit_predicted: float = 0.0
+    unsplit_gold: float = 0.0
+    failures: list = field(default_factory=list)  # (id, gold labels, predicted labels, worst F1)
+
+    def as_dict(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()
+                if k != "failures"} | {"failures": self.failures[:20]}
+
+
+def load_figdex_gold(path: Path, root: Path | None = None) -> Iterator[GoldCaption]:
+    """figdex's gold file; ``root`` is where its ``source`` paths resolve (to read caption markup)."""
+    markup = _CaptionMarkup(root)
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        shared = row.get("shared", "")
+        panels = {s["label"]: " ".join(t for t in (shared, s["text"]) if t) for s in row["subcaptions"]}
+        yield GoldCaption(row["id"], row["caption"], panels, markup.find(row.get("source"), row["caption"]))
+
+
+class _CaptionMarkup:
+    """Caption HTML of the gold captions, parsed from their source pages (bold panel labels)."""
+
+    def __init__(self, root: Path | None):
+        self.root = root
+        self.cache: dict[str, dict[str, str]] = {}
+
+    def find(self, source: str | None, caption: str) -> str | None:
+        if not source or self.root is None:
+            return None
+        if source not in self.cache:
+            from figdex.ingest.sources.base import detect_parser
+            from figdex.ingest.sources.common import clean_text
+
+            path = self.root / source
+            parser = detect_parser(path) if path.exists() else None
+            found: dict[str, str] = {}
+            if parser is not None:
+                for item in parser.parse(path):
+                    for fig in item.figures:
+                        if fig.caption_html:
+                            found[clean_text(fig.caption)] = fig.caption_html
+            self.cache[source] = found
+        return self.cache[source].get(caption)
+
+
+def load_compfigsep_gold(path: Path) -> Iterator[GoldCaption]:
+    """compfigsep's hand-split biomedical captions: {image: {caption, gt_subfigures: [{label, caption}]}}."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    for key, row in data.items():
+        panels: dict[str, str] = {}
+        for sub in row.get("gt_subfigures", []):
+            label = (sub.get("label") or {}).get("text") or "0"
+            panels[label.strip().lower()] = sub.get("caption", "")
+        if not panels:
+            panels = {"0": row["caption"]}
+        yield GoldCaption(key, row["caption"], panels)
+
+
+def f1(pred: list[str], gold: list[str]) -> float:
+    if not pred and not gold:
+        return 1.0
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if common == 0:
+        return 0.0
+    p, r = common / len(pred), common / len(gold)
+    return 2 * p * r / (p + r)
+
+
+def evaluate(name: str, gold: Iterable[GoldCaption]) -> CaptionScores:
+    scores = CaptionScores(name)
+    exact = f1_sum = f1_n = unsplit_p = unsplit_g = 0
+    for item in gold:
+        split = split_caption(item.caption, item.caption_html)
+        predicted = {s.label: split.full_text(s.label) for s in split.subcaptions}
+        scores.captions += 1
+        exact += set(predicted) == set(item.panels)
+        unsplit_p += set(predicted) == {"0"}
+        unsplit_g += set(item.panels) == {"0"}
+        worst = 1.0
+        for label in set(predicted) | set(item.panels):
+            value = f1(tokens(predicted.get(label, "")), tokens(item.panels.get(label, "")))
+            f1_sum += value
+            f1_n += 1
+            worst = min(worst, value)
+        if set(predicted) != set(item.panels) or worst < 0.8:
+            scores.failures.append((item.id, sorted(item.panels), sorted(predicted), round(worst, 3)))
+    n = max(scores.captions, 1)
+    scores.label_set_exact = exact / n
+    scores.token_f1 = f1_sum / max(f1_n, 1)
+    scores.unsplit_predicted = unsplit_p / n
+    scores.unsplit_gold = unsplit_g / n
+    return scores

@@ -1,0 +1,227 @@
+"""Find panel-label mentions in a caption: "(a)", "a)", "(b–d)", "(a, b)", bare "c–e Text", bold labels.
+
+A mention is classified by where it stands:
+* intro: the label comes before its text ("(a) TEM image of …", "b The schematic …");
+* post: the label follows the phrase it names ("… of Au (a) and Ag (b) particles");
+* ref: a cross-reference to a panel described elsewhere ("the box in f", "as in (b)").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from figdex.ingest.sources.common import MARK_END, MARK_START
+
+ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+POSITIONS = ("top", "bottom", "left", "right", "middle", "center", "centre", "upper", "lower")
+
+INTRO, POST, REF = "intro", "post", "ref"
+
+_TOKEN = r"(?:[A-Za-z]\d{0,2}|\d{1,2}|[ivx]{2,4})['′]?"
+_SEP = r"\s*(?:,|;|&|–|—|−|-|~|\band\b|\bto\b)\s*"
+_LIST = rf"{_TOKEN}(?:{_SEP}{_TOKEN})*"
+_MK = f"[{MARK_START}{MARK_END}]?"
+
+PAREN = re.compile(rf"\(\s*(?:(?:panels?|fig\.?)\s+)?({_LIST})\s*\)", re.I)
+# "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
+PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
+# "A and C: 100X." at the start of a sentence.
+COLON = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
+CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.]))({_TOKEN})\)(?=\s)")
+# A bare label list at the start of the caption or of a sentence/clause, followed by a word.
+BARE = re.compile(rf"(?:(?<=^)|(?<=[.;:]\s)|(?<=[.;:]\s\s))([a-z](?:{_SEP}[a-z])*)\s+(?=[A-Z(\[\d\"'‘“]|[a-z]{{2,}})")
+POSITION = re.compile(
+    r"\(\s*((?:top|bottom|upper|lower|middle|centre|center)?(?:[\s-]*(?:left|right|middle|center|centre))?"
+    r"(?:\s+(?:panel|row|column|image)s?)?)\s*\)|"
+    r"(?:(?<=^)|(?<=[.;]\s))((?:top|bottom|upper|lower|left|right)(?:[\s-]+(?:left|right))?"
+    r"(?:\s+(?:panel|row|column|image)s?)?)\s*:", re.I)
+BOLD = re.compile(rf"{MARK_START}\s*({_LIST})\s*{MARK_END}")
+# What may stand between two mentions that form one list: "a, b", "c–e", "(a) and (b)".
+_JOIN = re.compile(r"^\s*(,|;|&|–|—|−|-|and|to|,\s*and)?\s*$")
+
+# Words after which a panel label is a cross-reference, not a panel's description.
+REF_WORDS = {"in", "see", "from", "than", "cf", "cf.", "panel", "panels", "as", "to", "vs", "vs.", "versus",
+             "into", "like", "onto", "of", "within", "inside", "outside", "under", "at"}
+# Words after which a parenthesised label still introduces the text that follows it.
+INTRO_WORDS = {"and", "or", "for", "with", "while", "whereas", "where", "but", "then", "show", "shows"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    raw: tuple[str, ...]  # tokens as written, ranges not yet expanded: ("b", "–", "d")
+    style: str  # paren | note | close | bare | colon | bold | position
+    role: str = INTRO
+    note: str = ""  # words inside the brackets besides the labels ("scale bar 50 nm")
+
+    def labels(self, scheme: str) -> list[str]:
+        return expand(self.raw, scheme)
+
+
+def tokens_of(text: str) -> tuple[str, ...]:
+    """'b–d' -> ('b', '-', 'd'); 'a, b and c' -> ('a', 'b', 'c')."""
+    out: list[str] = []
+    for piece in re.split(rf"({_SEP})", text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if re.fullmatch(r"(?:–|—|−|-|~|to)", piece):
+            out.append("-")
+        elif re.fullmatch(_SEP, " " + piece + " ") or piece in (",", ";", "&", "and"):
+            continue
+        else:
+            out.append(piece.rstrip("'′"))
+    return tuple(out)
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """All candidate label mentions, non-overlapping, in text order (markers still in ``text``)."""
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, raw: tuple[str, ...], style: str, note: str = "") -> None:
+        if any(s < end and start < e for s, e in taken) or not raw:
+            return
+        taken.append((start, end))
+        found.append(Mention(start, end, raw, style, INTRO, note))
+
+    for m in BOLD.finditer(text):
+        if not m.group(1).strip().isdigit():  # bold numbers are compounds ("<b>1</b>"), not panels
+            add(m.start(), m.end(), tokens_of(m.group(1)), "bold")
+    for m in PAREN.finditer(text):
+        add(m.start(), m.end(), tokens_of(m.group(1)), "paren")
+    for m in PAREN_NOTE.finditer(text):
+        labels, note = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if MARK_START not in note and not re.fullmatch(_LIST, note.strip()):
+            add(m.start(), m.end(), tokens_of(labels), "note", note.strip())
+    for m in COLON.finditer(text):
+        add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
+    for m in POSITION.finditer(text):
+        words = (m.group(1) or m.group(2) or "").strip().lower()
+        if words:
+            add(m.start(), m.end(), (normalise_position(words),), "position")
+    for m in CLOSE.finditer(text):
+        add(m.start(1), m.end(), (m.group(1),), "close")
+    for m in BARE.finditer(text):
+        add(m.start(1), m.end(1), tokens_of(m.group(1)), "bare")
+    found.sort(key=lambda x: x.start)
+    return _merge_lists(text, found)
+
+
+def _merge_lists(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Join mentions that form one label list: <b>a</b>, <b>b</b> -> (a, b); <b>c</b>–<b>e</b> -> c-e."""
+    merged: list[Mention] = []
+    for m in mentions:
+        if merged and m.style == merged[-1].style and m.style != "position":
+            gap = text[merged[-1].end:m.start].replace(MARK_START, "").replace(MARK_END, "")
+            j = _JOIN.match(gap)
+            if j:
+                prev = merged[-1]
+                dash = j.group(1) in ("–", "—", "−", "-", "to")
+                raw = prev.raw + (("-",) if dash else ()) + m.raw
+                merged[-1] = Mention(prev.start, m.end, raw, prev.style, INTRO, prev.note or m.note)
+                continue
+        merged.append(m)
+    return [_bracketed(text, m) for m in merged]
+
+
+def _bracketed(text: str, m: Mention) -> Mention:
+    """A bold label list inside brackets, "(<b>h</b>, <b>i</b>)", is a bracketed label."""
+    if m.style != "bold":
+        return m
+    left = re.search(r"\(\s*$", text[:m.start])
+    right = re.match(r"\s*\)", text[m.end:])
+    if left and right:
+        return Mention(left.start(), m.end + right.end(), m.raw, "paren", m.role, m.note)
+    return m
+
+
+def normalise_position(words: str) -> str:
+    words = re.sub(r"\s+(?:panel|row|column|image)s?$", "", words.lower())
+    return re.sub(r"[\s-]+", "-", words.replace("centre", "center"))
+
+
+def token_kind(token: str) -> str:
+    if token.isdigit():
+        return "digit"
+    if re.fullmatch(r"[a-z]\d{1,2}", token):
+        return "alpha"
+    if re.fullmatch(r"[A-Z]\d{1,2}", token):
+        return "ALPHA"
+    if token in ROMANS and len(token) > 1:
+        return "roman"
+    if len(token) == 1 and token.isalpha():
+        return "alpha" if token.islower() else "ALPHA"
+    if "-" in token and token.split("-")[0] in POSITIONS or token in POSITIONS:
+        return "position"
+    return "other"
+
+
+def normalise(token: str) -> str:
+    return token.lower()
+
+
+def expand(raw: tuple[str, ...], scheme: str) -> list[str]:
+    """Expand ranges: ('b', '-', 'd') -> ['b', 'c', 'd']; roman and digit ranges too."""
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        tok = raw[i]
+        if tok == "-":
+            i += 1
+            continue
+        if i + 2 < len(raw) and raw[i + 1] == "-":
+            out.extend(_range(tok, raw[i + 2], scheme))
+            i += 3
+            continue
+        out.append(normalise(tok))
+        i += 1
+    return list(dict.fromkeys(out))
+
+
+def _range(first: str, last: str, scheme: str) -> list[str]:
+    a, b = normalise(first), normalise(last)
+    if scheme == "roman" or (a in ROMANS and b in ROMANS and len(a + b) > 2):
+        if a in ROMANS and b in ROMANS and ROMANS.index(a) <= ROMANS.index(b):
+            return ROMANS[ROMANS.index(a): ROMANS.index(b) + 1]
+    if a.isdigit() and b.isdigit() and int(a) <= int(b) <= int(a) + 30:
+        return [str(n) for n in range(int(a), int(b) + 1)]
+    if len(a) == 1 and len(b) == 1 and a.isalpha() and b.isalpha() and a <= b:
+        return [chr(c) for c in range(ord(a), ord(b) + 1)]
+    m1, m2 = re.fullmatch(r"([a-z])(\d+)", a), re.fullmatch(r"([a-z])(\d+)", b)
+    if m1 and m2 and m1.group(1) == m2.group(1) and int(m1.group(2)) <= int(m2.group(2)):
+        return [f"{m1.group(1)}{n}" for n in range(int(m1.group(2)), int(m2.group(2)) + 1)]
+    return [a, b]
+
+
+def previous_word(text: str, pos: int) -> str:
+    before = text[:pos].rstrip(f" {MARK_START}{MARK_END}")
+    if not before or before[-1] in ".;:!?":
+        return ""
+    m = re.search(r"([A-Za-z.]+)$", before)
+    return m.group(1).lower() if m else before[-1]
+
+
+def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mention:
+    """Decide intro / post / ref from the words around the mention and the labels seen so far."""
+    before = text[: mention.start].rstrip(f" {MARK_START}{MARK_END}")
+    prev = previous_word(text, mention.start)
+    after = text[mention.end:].lstrip(f" {MARK_START}{MARK_END}")
+    labels = set(mention.labels(scheme))
+    if prev.rstrip(".") in REF_WORDS and labels <= seen and before:
+        role = REF  # "the box in f", "as in (b)": a panel already described
+    elif mention.style in ("bare", "close", "colon", "position"):
+        role = INTRO
+    elif not before or before[-1] in ".;:!?":
+        role = INTRO
+    elif mention.style == "bold":
+        role = INTRO
+        if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):
+            role = POST if before[-1] not in ",(" else INTRO
+    elif prev in INTRO_WORDS or before[-1] in ",":
+        role = INTRO if after[:1].isalnum() or after[:1] in "([" else POST
+    else:
+        role = POST
+    return Mention(mention.start, mention.end, mention.raw, mention.style, role, mention.note)

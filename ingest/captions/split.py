@@ -1,0 +1,355 @@
+"""Distribute a caption's text over its panel labels (deterministic, rule-based, offline).
+
+Sentence by sentence: a mention that introduces a panel ("(a) …", "b …", bold labels)
+opens that panel's text, which runs until the next one; text before the first is shared.
+Where labels follow the phrases they name ("… of Au (a) and Ag (b) particles"), the clause
+is cut so that each label keeps its phrase plus the words the phrases share.  "Scale bars,
+5 µm (c), 500 nm (d)" gives each named panel its own scale statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree, html
+
+from figdex.index.records import CaptionSplit, SubCaption
+from figdex.ingest.captions.mentions import INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, token_kind
+from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
+
+SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
+FIRST_LABEL = {"alpha": "a", "ALPHA": "a", "digit": "1", "roman": "i"}
+BOLD_TAGS = frozenset({"b", "strong", "bold"})
+_HOLE = "\x03"
+_ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e\.g|i\.e|cf|Supp|Suppl|resp|St|Dr|Mr|"
+                     r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
+_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*\s))")
+_CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
+_SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
+                           r"mean\s*±|n\s*=|\*+\s*p\s*[<=])", re.I)
+_SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
+                          r"correspond\w*\s+to))*\s*", re.I)
+_NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    labels: tuple[str, ...] | None  # None: shared by all panels
+    text: str | None = None  # replaces text[start:end] (rewritten scale statements, bracket notes)
+
+
+def marked_text(caption: str, caption_html: str | None) -> str:
+    """The caption with bold label markup kept as markers (when the HTML is given and agrees)."""
+    if caption_html and re.search(r"<(?:b|strong|bold)\b", caption_html):
+        try:
+            root = html.fragment_fromstring(caption_html, create_parent="div")
+        except (etree.ParserError, ValueError):
+            return caption
+        text = element_text(root, BOLD_TAGS)
+        text = re.sub(f"{MARK_START}(\\s+)", rf"\1{MARK_START}", text)
+        text = re.sub(f"(\\s+){MARK_END}", rf"{MARK_END}\1", text)
+        text = clean_text(text)
+        if strip_marks(text) == clean_text(caption):
+            return text
+    return caption
+
+
+def strip_marks(text: str) -> str:
+    return clean_text(text.replace(MARK_START, "").replace(MARK_END, ""))
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    end = len(text) if end is None else end
+    spans, cur = [], start
+    for m in _SENT_END.finditer(text, start, end):
+        if _ABBREV.search(text[max(0, m.start() - 6): m.end()]):
+            continue
+        spans.append((cur, m.end()))
+        cur = m.end()
+    if cur < end:
+        spans.append((cur, end))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split at semicolons outside brackets."""
+    spans, cur, depth = [], start, 0
+    for i in range(start, end):
+        ch = text[i]
+        depth += ch in "([" 
+        depth -= ch in ")]" and depth > 0
+        if ch == ";" and depth == 0:
+            spans.append((cur, i + 1))
+            cur = i + 1
+    spans.append((cur, end))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _label_kind(tok: str) -> str:
+    return token_kind(tok)
+
+
+def choose_scheme(mentions: list[Mention]) -> str:
+    """The labelling scheme most mentions agree on, or "none"."""
+    labels: dict[str, set[str]] = {k: set() for k in SCHEME_ORDER}
+    strong: dict[str, bool] = {k: False for k in SCHEME_ORDER}
+    for m in mentions:
+        for tok in m.raw:
+            kind = _label_kind(tok) if tok != "-" else ""
+            if kind in labels:
+                labels[kind].add(tok.lower())
+                strong[kind] |= m.style in ("bold", "bare", "close", "colon")
+    # "i" alone is a letter when other letters are there; "ii" and "iii" make it roman.
+    if labels["roman"] and "i" in labels["alpha"] and not ({"h", "j"} & labels["alpha"]):
+        labels["roman"].add("i")
+    candidates = []
+    for kind in SCHEME_ORDER:
+        found = labels[kind]
+        if len(found) < 2:
+            continue
+        if kind != "position" and FIRST_LABEL[kind] not in found:
+            continue
+        if kind == "digit" and not strong[kind]:
+            continue  # parenthesised numbers after words are references or equations
+        candidates.append((len(found), kind))
+    if not candidates:
+        return "none"
+    best = max(n for n, _ in candidates)
+    return next(k for k in SCHEME_ORDER if (best, k) in candidates)
+
+
+def _fits(m: Mention, scheme: str) -> bool:
+    toks = [t for t in m.raw if t != "-"]
+    if scheme == "roman":
+        return all(t.lower() in ROMANS for t in toks)
+    if scheme == "alpha":
+        return all(token_kind(t) == "alpha" for t in toks)
+    return all(token_kind(t) == scheme for t in toks)
+
+
+def label_order(label: str) -> tuple[int, int, str]:
+    if label in ROMANS and len(label) > 1:
+        return (ROMANS.index(label), 0, label)
+    if label.isdigit():
+        return (int(label), 0, label)
+    m = re.fullmatch(r"([a-z])(\d*)", label)
+    if m:
+        return (ord(m.group(1)) - 97, int(m.group(2) or 0), label)
+    return (99, 0, label)
+
+
+def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
+    """Classify mentions in order; drop one that jumps far ahead of the labels seen so far when
+    later ones go back (e.g. "the fluid (f)" in the first sentence of a caption whose panels run a–f)."""
+    out: list[Mention] = []
+    seen: set[str] = set()
+    seen_max = -1
+    for i, m in enumerate(mentions):
+        m = classify(text, m, seen, scheme)
+        if m.role != REF:
+            first = label_order(m.labels(scheme)[0])[0]
+            later = [label_order(x.labels(scheme)[0])[0] for x in mentions[i + 1:]]
+            if first > seen_max + 2 and any(v < first for v in later):
+                continue
+            seen |= set(m.labels(scheme))
+            seen_max = max(seen_max, *(label_order(lab)[0] for lab in m.labels(scheme)))
+        out.append(m)
+    return out
+
+
+def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
+    """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
+    plain = clean_text(caption)
+    text = marked_text(plain, caption_html)
+    mentions = find_mentions(text)
+    scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions)
+    if scheme != "none":
+        mentions = _roles(text, [m for m in mentions if _fits(m, scheme)], scheme)
+        if not any(m.role != REF for m in mentions):
+            scheme = "none"
+    if scheme == "none":
+        return CaptionSplit("none", (SubCaption("0", strip_marks(text)),), "")
+    pieces = _Distributor(text, mentions, scheme).run()
+    return _assemble(text, pieces, mentions, scheme)
+
+
+class _Distributor:
+    def __init__(self, text: str, mentions: list[Mention], scheme: str):
+        self.text = text
+        self.mentions = [m for m in mentions if m.role != REF]
+        self.scheme = scheme
+        self.pieces: list[_Piece] = []
+        self.group: tuple[str, ...] | None = None  # labels of the panel text being read
+
+    def labels(self, m: Mention) -> tuple[str, ...]:
+        return tuple(m.labels(self.scheme))
+
+    def add(self, start: int, end: int, labels, text: str | None = None) -> None:
+        if end > start or text:
+            self.pieces.append(_Piece(start, end, labels, text))
+
+    def run(self) -> list[_Piece]:
+        for s, e in sentence_spans(self.text):
+            self.sentence(s, e)
+        return self.pieces
+
+    def sentence(self, s: int, e: int) -> None:
+        ms = [m for m in self.mentions if s <= m.start < e]
+        body = self.text[s:e].lstrip()
+        lead = len(self.text[s:e]) - len(body)
+        if _SCALE_START.match(body) and any(m.role == POST for m in ms):
+            self.scale_statement(s + lead + _SCALE_START.match(body).end(), e, ms, body)
+            return
+        if not ms:
+            shared = _SHARED_START.match(strip_marks(body)) or self.group is None
+            self.add(s, e, None if shared else self.group)
+            return
+        intros = [m for m in ms if m.role == INTRO]
+        first_cut = intros[0].start if intros else e
+        if first_cut > s and self.text[s:first_cut].strip():
+            region_posts = [m for m in ms if m.role == POST and m.end <= first_cut]
+            if region_posts:
+                self.posts(s, first_cut, region_posts)
+            elif len(intros) == 1 and not self.text[s:first_cut].rstrip().endswith(":"):
+                self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
+            elif len(intros) > 1:
+                # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
+                self.add(s, first_cut, tuple(lab for m in intros for lab in self.labels(m)))
+            else:
+                self.add(s, first_cut, self.group)
+        for k, intro in enumerate(intros):
+            self.group = self.labels(intro)
+            if intro.note:
+                self.add(intro.end, intro.end, self.group, intro.note)
+            end = intros[k + 1].start if k + 1 < len(intros) else e
+            posts = [m for m in ms if m.role == POST and intro.end <= m.start < end]
+            if posts:
+                self.posts(intro.end, end, posts)
+            else:
+                self.add(intro.end, end, self.group)
+
+    def scale_statement(self, start: int, e: int, ms: list[Mention], body: str) -> None:
+        """'Scale bars, 5 µm (c), 500 nm (d)' -> c: 'Scale bars, 5 µm', d: 'Scale bars, 500 nm'."""
+        head = clean_text(re.sub(r"[\s,:=]+$", "", _SCALE_START.match(body).group(0))) + ","
+        cut = start
+        for m in ms:
+            if m.role != POST:
+                continue
+            value = _CONNECTOR.sub("", strip_marks(self.text[cut:m.start])).strip(" ,;.")
+            if value:
+                self.add(m.start, m.start, self.labels(m), f"{head} {value}")
+            cut = m.end
+        rest = strip_marks(self.text[cut:e]).strip(" ,;.")
+        if rest:
+            self.add(cut, e, self.group)
+
+    def posts(self, start: int, end: int, posts: list[Mention]) -> None:
+        """A region whose labels follow their phrases; handled clause by clause."""
+        group = self.group
+        region_labels = tuple(lab for m in posts for lab in self.labels(m))
+        for cs, ce in clause_spans(self.text, start, end):
+            inside = [m for m in posts if cs <= m.start < ce]
+            if not inside:
+                self.add(cs, ce, group or region_labels)
+                continue
+            new = [m for m in inside if not group or not set(self.labels(m)) & set(group)]
+            if group and len(group) == 1 and not new:
+                self.add(cs, ce, group)  # "(a) … the image (a) …": a repeated label is noise
+            elif group and new and len(new) == len(inside):
+                # "(C) shows …, whereas the same tumour has … (D) …": the clause hands over to D.
+                cut = self._clause_boundary(cs, new[0].start)
+                self.add(cs, cut, group)
+                self.phrases(cut, ce, new)
+                self.group = self.labels(new[-1])
+            else:
+                self.phrases(cs, ce, [m for m in inside if not group or set(self.labels(m)) <= set(group)])
+
+    def _clause_boundary(self, start: int, pos: int) -> int:
+        seg = self.text[start:pos]
+        best = max(seg.rfind(", whereas "), seg.rfind(", while "), seg.rfind(", and "), seg.rfind(", but "))
+        return start + best if best > 0 else start
+
+    def phrases(self, cs: int, ce: int, posts: list[Mention]) -> None:
+        """'SEM images of BM (c), PM (d) and SMNp (e) showing …' -> each label: its phrase + shared words."""
+        text = self.text
+        segs: list[tuple[int, int]] = []
+        cut = cs
+        continuations: dict[int, tuple[int, int]] = {}
+        for j, m in enumerate(posts):
+            lead = len(text[cut:m.start]) - len(_CONNECTOR.sub("", text[cut:m.start])) if j else 0
+            segs.append((cut + lead, m.start))
+            cut = m.end
+            if j + 1 < len(posts):
+                # "Schematic (a) of the bulk …, and the summary (b) of …": the words right after a
+                # label that continue its phrase belong to it, up to the clause boundary.
+                nxt = text[m.end:posts[j + 1].start]
+                if re.match(r"\s+(?!and\b|or\b)[a-z]", nxt):
+                    boundary = max(nxt.rfind(", and "), nxt.rfind(", "))
+                    if boundary > 0:
+                        continuations[j] = (m.end, m.end + boundary)
+                        cut = m.end + boundary
+        tail = (posts[-1].end, ce)
+        later_words = [len(strip_marks(text[a:b]).split()) for a, b in segs[1:]]
+        head = None
+        if later_words and max(later_words) <= 3:
+            # Parallel short phrases share the words before the first one: keep the first
+            # phrase as long as the others and give the rest (the head) to every label.
+            words = list(re.finditer(r"\S+", text[segs[0][0]:segs[0][1]]))
+            k = min(later_words[0], len(words))
+            if len(words) > k:
+                head = (segs[0][0], segs[0][0] + words[-k].start())
+        for j, m in enumerate(posts):
+            labels = self.labels(m)
+            if head and j:
+                self.add(*head, labels)
+            self.add(*segs[j], labels)
+            if m.note:
+                self.add(m.start, m.start, labels, f"({m.note})")
+            if j in continuations:
+                self.add(*continuations[j], labels)
+            self.add(*tail, labels)
+
+
+def _assemble(text: str, pieces: list[_Piece], mentions: list[Mention], scheme: str) -> CaptionSplit:
+    # Label markers that were cut points are not part of any text; cross-references stay.
+    masked = list(text)
+    for m in mentions:
+        if m.role != REF:
+            masked[m.start:m.end] = [_HOLE] * (m.end - m.start)
+    masked_text = "".join(masked)
+    per_label: dict[str, list[tuple[int, str]]] = {}
+    shared: list[tuple[int, str]] = []
+    for m in mentions:
+        if m.role != REF:
+            for lab in m.labels(scheme):
+                per_label.setdefault(lab, [])
+    for piece in pieces:
+        chunk = piece.text or _clean_piece(masked_text[piece.start:piece.end])
+        if not chunk:
+            continue
+        if piece.labels is None:
+            shared.append((piece.start, chunk))
+        else:
+            for lab in piece.labels:
+                per_label.setdefault(lab, []).append((piece.start, chunk))
+    subs = []
+    for lab in sorted(per_label, key=label_order):
+        parts = [c for _, c in sorted(per_label[lab], key=lambda x: x[0])]
+        subs.append(SubCaption(lab, _tidy(" ".join(dict.fromkeys(parts)))))
+    return CaptionSplit(scheme, tuple(subs), _tidy(" ".join(c for _, c in sorted(shared))))
+
+
+def _clean_piece(chunk: str) -> str:
+    chunk = strip_marks(re.sub(_HOLE + r"+\s?", " ", chunk))
+    return chunk.strip(" ,;:")
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+([,.;:)])", r"\1", clean_text(text))
+    text = re.sub(r"\(\s+", "(", text)
+    text = re.sub(r"\(\s*\)", "", text)
+    text = re.sub(r"([,;])\s*([,;.])", r"\2", text)
+    return _CONNECTOR.sub("", clean_text(text)).strip(" ,;:") if text else ""
