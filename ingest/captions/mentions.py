@@ -19,16 +19,21 @@ POSITIONS = ("top", "bottom", "left", "right", "middle", "center", "centre", "up
 INTRO, POST, REF = "intro", "post", "ref"
 
 _TOKEN = r"(?:[A-Za-z]\d{0,2}|\d{1,2}|[ivx]{2,4})['′]?"
-_SEP = r"\s*(?:,|;|&|–|—|−|-|~|\band\b|\bto\b)\s*"
+_SEP = r"\s*(?:,\s*and\b|,|;|&|–|—|−|-|~|\band\b|\bto\b)\s*"
 _LIST = rf"{_TOKEN}(?:{_SEP}{_TOKEN})*"
 _MK = f"[{MARK_START}{MARK_END}]?"
 
-PAREN = re.compile(rf"\(\s*(?:(?:panels?|fig\.?)\s+)?({_LIST})\s*\)", re.I)
+PAREN = re.compile(rf"\(\s*(?:(?:panels?|fig\.?)\s+)?((?![A-Z]&[A-Z]\b){_LIST})\s*\)", re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
 # "A and C: 100X." at the start of a sentence.
 COLON = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
-CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.]))({_TOKEN})\)(?=\s)")
+# "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
+DOT = re.compile(r"(?:(?<=^)|(?<=[.;)]\s)|(?<=[.)]))([A-Z])\.\s+(?=[A-Z(])")
+COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
+CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))({_TOKEN})\)(?=\s)")
+# "…; B hematoxylin and eosin": a capital label (not the article "A") opening a clause.
+BARE_UPPER = re.compile(r"(?:(?<=;\s)|(?<=[.;]\s\s))([B-Z])\s+(?=[a-z]{2,})")
 # A bare label list at the start of the caption or of a sentence/clause, followed by a word.
 BARE = re.compile(rf"(?:(?<=^)|(?<=[.;:]\s)|(?<=[.;:]\s\s))([a-z](?:{_SEP}[a-z])*)\s+(?=[A-Z(\[\d\"'‘“]|[a-z]{{2,}})")
 POSITION = re.compile(
@@ -45,6 +50,10 @@ REF_WORDS = {"in", "see", "from", "than", "cf", "cf.", "panel", "panels", "as", 
              "into", "like", "onto", "of", "within", "inside", "outside", "under", "at"}
 # Words after which a parenthesised label still introduces the text that follows it.
 INTRO_WORDS = {"and", "or", "for", "with", "while", "whereas", "where", "but", "then", "show", "shows"}
+# Function words: a bracketed label after one of these and before a word opens that word's phrase
+# ("at (a) the initial state"); after a content word it names the phrase before it.
+FUNCTION_WORDS = INTRO_WORDS | {"at", "in", "on", "of", "by", "from", "to", "into", "under", "after", "before",
+                                "during", "between", "the", "a", "an", "is", "are", "was", "were", "as"}
 
 
 @dataclass(frozen=True)
@@ -94,10 +103,13 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(), m.end(), tokens_of(m.group(1)), "paren")
     for m in PAREN_NOTE.finditer(text):
         labels, note = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        if MARK_START not in note and not re.fullmatch(_LIST, note.strip()):
+        if MARK_START not in note and not re.fullmatch(_LIST, note.strip()) and "&" not in labels:
             add(m.start(), m.end(), tokens_of(labels), "note", note.strip())
     for m in COLON.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
+    for pattern in (DOT, COMMA):
+        for m in pattern.finditer(text):
+            add(m.start(1), m.end(), (m.group(1),), "colon")
     for m in POSITION.finditer(text):
         words = (m.group(1) or m.group(2) or "").strip().lower()
         if words:
@@ -106,6 +118,8 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(1), m.end(), (m.group(1),), "close")
     for m in BARE.finditer(text):
         add(m.start(1), m.end(1), tokens_of(m.group(1)), "bare")
+    for m in BARE_UPPER.finditer(text):
+        add(m.start(1), m.end(1), (m.group(1),), "bare")
     found.sort(key=lambda x: x.start)
     return _merge_lists(text, found)
 
@@ -210,8 +224,9 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     prev = previous_word(text, mention.start)
     after = text[mention.end:].lstrip(f" {MARK_START}{MARK_END}")
     labels = set(mention.labels(scheme))
-    if prev.rstrip(".") in REF_WORDS and labels <= seen and before:
-        role = REF  # "the box in f", "as in (b)": a panel already described
+    panel_word = re.match(r"\(\s*panels?\s", text[mention.start:mention.end], re.I)
+    if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before:
+        role = REF  # "the box in f", "as in (b)", "(panel A)": a panel already described
     elif mention.style in ("bare", "close", "colon", "position"):
         role = INTRO
     elif not before or before[-1] in ".;:!?":
@@ -220,7 +235,9 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):
             role = POST if before[-1] not in ",(" else INTRO
-    elif prev in INTRO_WORDS or before[-1] in ",":
+    elif mention.style == "paren" and re.match(r"[A-Z][a-z]", after):
+        role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
+    elif prev in FUNCTION_WORDS or before[-1] in ",":
         role = INTRO if after[:1].isalnum() or after[:1] in "([" else POST
     else:
         role = POST

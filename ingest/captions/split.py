@@ -51,6 +51,9 @@ def marked_text(caption: str, caption_html: str | None) -> str:
         text = element_text(root, BOLD_TAGS)
         text = re.sub(f"{MARK_START}(\\s+)", rf"\1{MARK_START}", text)
         text = re.sub(f"(\\s+){MARK_END}", rf"{MARK_END}\1", text)
+        # "<b>(d</b>,<b>e)</b>": brackets belong outside the bold label.
+        text = re.sub(f"{MARK_START}([(\\[])", rf"\1{MARK_START}", text)
+        text = re.sub(f"([)\\]]){MARK_END}", rf"{MARK_END}\1", text)
         text = clean_text(text)
         if strip_marks(text) == clean_text(caption):
             return text
@@ -121,8 +124,11 @@ def choose_scheme(mentions: list[Mention]) -> str:
     return next(k for k in SCHEME_ORDER if (best, k) in candidates)
 
 
-def _fits(m: Mention, scheme: str) -> bool:
+def _fits(m: Mention, scheme: str, letters: set[str] = frozenset()) -> bool:
     toks = [t for t in m.raw if t != "-"]
+    # "a1", "d2" are sub-panels only of letters the caption uses as panels ("(v0)" is a variable).
+    if any(len(t) > 1 and t[0].isalpha() and t[1:].isdigit() and t[0].lower() not in letters for t in toks):
+        return False
     if scheme == "roman":
         return all(t.lower() in ROMANS for t in toks)
     if scheme == "alpha":
@@ -152,7 +158,8 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
         if m.role != REF:
             first = label_order(m.labels(scheme)[0])[0]
             later = [label_order(x.labels(scheme)[0])[0] for x in mentions[i + 1:]]
-            if first > seen_max + 2 and any(v < first for v in later):
+            strong = m.style in ("bold", "bare", "colon")
+            if first > seen_max + 2 and (any(v < first for v in later) or not strong):
                 continue
             seen |= set(m.labels(scheme))
             seen_max = max(seen_max, *(label_order(lab)[0] for lab in m.labels(scheme)))
@@ -167,7 +174,8 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions)
     if scheme != "none":
-        mentions = _roles(text, [m for m in mentions if _fits(m, scheme)], scheme)
+        letters = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
+        mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
         if not any(m.role != REF for m in mentions):
             scheme = "none"
     if scheme == "none":
@@ -192,9 +200,18 @@ class _Distributor:
             self.pieces.append(_Piece(start, end, labels, text))
 
     def run(self) -> list[_Piece]:
-        for s, e in sentence_spans(self.text):
+        spans = sentence_spans(self.text)
+        last_mention = max((m.start for m in self.mentions), default=0)
+        for s, e in spans:
+            if s > last_mention and self.group is not None:
+                # Notes after the last panel's own sentence ("Images are representative of …",
+                # "Arrows mark …") describe the whole figure.
+                self.add(s, e, None)
+                continue
             self.sentence(s, e)
         return self.pieces
+
+    trailing_shared = False
 
     def sentence(self, s: int, e: int) -> None:
         ms = [m for m in self.mentions if s <= m.start < e]
