@@ -27,9 +27,11 @@ PAREN = re.compile(rf"\(\s*(?:(?:panels?|fig\.?)\s+)?((?![A-Z]&[A-Z]\b){_LIST})\
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
 # "A and C: 100X." at the start of a sentence.
-COLON = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
+COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
 # "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
-DOT = re.compile(r"(?:(?<=^)|(?<=[.;)]\s)|(?<=[.)]))([A-Z])\.\s+(?=[A-Z(])")
+DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z])\.\s+(?=[\w(])")
+# "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
+BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
 COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
 CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))({_TOKEN})\)(?=\s)")
 # "…; B hematoxylin and eosin": a capital label (not the article "A") opening a clause.
@@ -107,7 +109,7 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(), m.end(), tokens_of(labels), "note", note.strip())
     for m in COLON.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
-    for pattern in (DOT, COMMA):
+    for pattern in (DOT, COMMA, BARE_CAP):
         for m in pattern.finditer(text):
             add(m.start(1), m.end(), (m.group(1),), "colon")
     for m in POSITION.finditer(text):

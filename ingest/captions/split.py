@@ -136,8 +136,8 @@ def _fits(m: Mention, scheme: str, letters: set[str] = frozenset()) -> bool:
     return all(token_kind(t) == scheme for t in toks)
 
 
-def label_order(label: str) -> tuple[int, int, str]:
-    if label in ROMANS and len(label) > 1:
+def label_order(label: str, scheme: str = "") -> tuple[int, int, str]:
+    if label in ROMANS and (len(label) > 1 or scheme == "roman"):
         return (ROMANS.index(label), 0, label)
     if label.isdigit():
         return (int(label), 0, label)
@@ -156,13 +156,13 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
     for i, m in enumerate(mentions):
         m = classify(text, m, seen, scheme)
         if m.role != REF:
-            first = label_order(m.labels(scheme)[0])[0]
-            later = [label_order(x.labels(scheme)[0])[0] for x in mentions[i + 1:]]
+            first = label_order(m.labels(scheme)[0], scheme)[0]
+            later = [label_order(x.labels(scheme)[0], scheme)[0] for x in mentions[i + 1:]]
             strong = m.style in ("bold", "bare", "colon")
             if first > seen_max + 2 and (any(v < first for v in later) or not strong):
                 continue
             seen |= set(m.labels(scheme))
-            seen_max = max(seen_max, *(label_order(lab)[0] for lab in m.labels(scheme)))
+            seen_max = max(seen_max, *(label_order(lab, scheme)[0] for lab in m.labels(scheme)))
         out.append(m)
     return out
 
@@ -174,7 +174,10 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions)
     if scheme != "none":
-        letters = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
+        # "a1", "a2" are sub-panels when the caption uses several of one letter; "(G5)" alone is a name.
+        subs = [t.lower() for m in mentions for t in m.raw if len(t) > 1 and t[0].isalpha() and t[1:].isdigit()]
+        singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
+        letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2} & singles
         mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
         if not any(m.role != REF for m in mentions):
             scheme = "none"
@@ -353,7 +356,7 @@ def _assemble(text: str, pieces: list[_Piece], mentions: list[Mention], scheme: 
             for lab in piece.labels:
                 per_label.setdefault(lab, []).append((piece.start, chunk))
     subs = []
-    for lab in sorted(per_label, key=label_order):
+    for lab in sorted(per_label, key=lambda lab: label_order(lab, scheme)):
         parts = [c for _, c in sorted(per_label[lab], key=lambda x: x[0])]
         subs.append(SubCaption(lab, _tidy(" ".join(dict.fromkeys(parts)))))
     return CaptionSplit(scheme, tuple(subs), _tidy(" ".join(c for _, c in sorted(shared))))
