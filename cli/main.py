@@ -58,8 +58,10 @@ def _open(dataset: str, create: bool = False):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @dataset_option
 @click.option("--force", is_flag=True, help="Re-parse files even when unchanged since the last ingest.")
+@click.option("--keyword", "keywords", multiple=True,
+              help="Query keyword/synonym to record where captions mention it (repeatable).")
 @format_option("table")
-def ingest(paths: tuple[Path, ...], dataset: str, force: bool, fmt: str) -> None:
+def ingest(paths: tuple[Path, ...], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
     """Ingest saved article pages / XML files (or folders of them) with the images beside them."""
     from figdex.ingest.pipeline import ingest_paths, iter_source_files
 
@@ -70,7 +72,8 @@ def ingest(paths: tuple[Path, ...], dataset: str, force: bool, fmt: str) -> None
     with _open(dataset, create=True) as ds:
         with click.progressbar(length=total, label="ingesting", file=sys.stderr,
                                item_show_func=lambda p: p.name[:40] if p else "") as bar:
-            summary = ingest_paths(ds, paths, force=force, on_file=lambda path, outcome: bar.update(1, path))
+            summary = ingest_paths(ds, paths, force=force, keywords=keywords,
+                                   on_file=lambda path, outcome: bar.update(1, path))
         for path, reason in summary.failures:
             click.echo(f"failed: {reason}", err=True)
         stats = ds.stats()
@@ -190,6 +193,12 @@ def demo(keep: Path | None) -> None:
     from figdex.cli.demo import run_demo
 
     run_demo(keep, click.echo)
+
+
+from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: imports click only)
+
+cli.add_command(captions)
+cli.add_command(eval_group)
 
 
 def main() -> None:

@@ -292,6 +292,29 @@ class Dataset:
         )
         return self.conn.execute("SELECT id FROM master_images WHERE key=?", (key,)).fetchone()[0]
 
+    def store_caption_split(self, figure_id: int, split) -> None:
+        """Replace the figure's sub-captions with a new split (a ``CaptionSplit``)."""
+        self.conn.execute(
+            "UPDATE figures SET caption_scheme=?, caption_shared=? WHERE id=?", (split.scheme, split.shared, figure_id)
+        )
+        self.conn.execute("DELETE FROM subcaptions WHERE figure_id=?", (figure_id,))
+        self.conn.executemany(
+            "INSERT INTO subcaptions(figure_id, label, text, keywords, terms) VALUES (?, ?, ?, ?, ?)",
+            [(figure_id, s.label, s.text, json.dumps(list(s.keywords)), json.dumps(list(s.terms)))
+             for s in split.subcaptions],
+        )
+
+    def set_computed_labels(self, master_id: int, kind: str, values, source: str) -> None:
+        """Replace the labels of one kind that a stage computed; user labels are never touched."""
+        if kind == "user":
+            raise ValueError("user labels are not computed; use add_label/remove_label")
+        self.conn.execute("DELETE FROM labels WHERE master_image_id=? AND kind=?", (master_id, kind))
+        for value in dict.fromkeys(values):
+            self.add_label(master_id, kind, value, source)
+
+    def set_master_keywords(self, master_id: int, keywords) -> None:
+        self.conn.execute("UPDATE master_images SET keywords=? WHERE id=?", (json.dumps(list(keywords)), master_id))
+
     # -- labels -------------------------------------------------------------------------------
     def add_label(self, master_id: int, kind: str, value: str, source: str | None = None, score: float | None = None) -> bool:
         cur = self.conn.execute(

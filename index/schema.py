@@ -125,6 +125,22 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
+MIGRATIONS.append([
+    # 2: caption distribution: each figure's caption split into per-panel sub-captions.
+    "ALTER TABLE figures ADD COLUMN caption_scheme TEXT",
+    "ALTER TABLE figures ADD COLUMN caption_shared TEXT",
+    """CREATE TABLE subcaptions (
+        id INTEGER PRIMARY KEY,
+        figure_id INTEGER NOT NULL REFERENCES figures(id) ON DELETE CASCADE,
+        label TEXT NOT NULL,           -- normalised panel label; '0' when the caption names no panels
+        text TEXT NOT NULL,            -- the panel's own text (figures.caption_shared applies to all)
+        keywords TEXT NOT NULL DEFAULT '[]',
+        terms TEXT NOT NULL DEFAULT '[]',
+        UNIQUE (figure_id, label)
+    )""",
+    "CREATE INDEX subcaptions_figure ON subcaptions(figure_id)",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

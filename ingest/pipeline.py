@@ -16,9 +16,11 @@ from typing import Callable, Iterable, Iterator
 from figdex.index.db import Dataset, sha256_file
 from figdex.index.fulltext import TextIndex, create_text_index
 from figdex.index.records import IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
+from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, detect_parser
 
+CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
 SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
 
 
@@ -59,19 +61,21 @@ def ingest_paths(
     paths: Iterable[str | Path],
     *,
     force: bool = False,
+    keywords: tuple[str, ...] = (),
     on_file: Callable[[Path, str], None] | None = None,
     run_command: str = "ingest",
 ) -> IngestSummary:
     """Ingest every article file under ``paths``; ``on_file(path, outcome)`` reports progress."""
     files = list(iter_source_files(paths))
     summary = IngestSummary()
-    run_id = ds.start_run(run_command, {"paths": [str(p) for p in paths], "force": force})
+    paths = list(paths)
+    run_id = ds.start_run(run_command, {"paths": [str(p) for p in paths], "force": force, "keywords": list(keywords)})
     text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
     clear_cache()
     status = "interrupted"
     try:
         for path in files:
-            outcome = _ingest_file(ds, text_index, path, run_id, force, summary)
+            outcome = _ingest_file(ds, text_index, path, run_id, force, summary, keywords)
             if on_file:
                 on_file(path, outcome)
         status = "done"
@@ -80,7 +84,8 @@ def ingest_paths(
     return summary
 
 
-def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, force: bool, summary: IngestSummary) -> str:
+def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, force: bool, summary: IngestSummary,
+                 keywords: tuple[str, ...] = ()) -> str:
     summary.files += 1
     abs_path = str(path.resolve())
     digest = sha256_file(path)
@@ -104,7 +109,7 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         return _fail(ds, abs_path, digest, parser.name, reason + "\n" + traceback.format_exc(limit=3), run_id, summary)
     with ds.transaction():
         for item in parsed:
-            _store_article(ds, text_index, path, item, run_id, summary)
+            _store_article(ds, text_index, path, item, run_id, summary, keywords)
         ds.record_source_file(abs_path, digest, parser.name, "done", None, len(parsed), run_id)
     return "ingested"
 
@@ -118,7 +123,7 @@ def _fail(ds, abs_path, digest, parser_name, reason, run_id, summary) -> str:
 
 
 def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedArticle, run_id: int,
-                   summary: IngestSummary) -> None:
+                   summary: IngestSummary, keywords: tuple[str, ...] = ()) -> None:
     article = item.article
     art_id, art_key = ds.upsert_article(article, item.problems, run_id)
     keep: list[str] = []
@@ -130,8 +135,15 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
         figure, stored = _with_image(ds, page, figure, article.doi)
         fig_id, fig_key = ds.upsert_figure(art_id, art_key, figure, stored)
         keep.append(fig_key)
+        split = distribute_caption(figure.caption, figure.caption_html, keywords)
+        ds.store_caption_split(fig_id, split)
         master_id = ds.ensure_whole_figure_master(fig_id, fig_key, figure.caption)
         if master_id is not None:
+            # The whole figure carries every panel's keywords and terms until it is separated.
+            ds.set_master_keywords(master_id, [k for s in split.subcaptions for k in s.keywords])
+            ds.set_computed_labels(master_id, "term", [t for s in split.subcaptions for t in s.terms], CAPTION_SOURCE)
+            ds.set_computed_labels(master_id, "keyword", [k for s in split.subcaptions for k in s.keywords],
+                                   CAPTION_SOURCE)
             master_ids.append(master_id)
         summary.figures += 1
         counts["figures"] += 1

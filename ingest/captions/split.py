@@ -294,6 +294,9 @@ class _Distributor:
 
     def phrases(self, cs: int, ce: int, posts: list[Mention]) -> None:
         """'SEM images of BM (c), PM (d) and SMNp (e) showing …' -> each label: its phrase + shared words."""
+        if not posts:
+            self.add(cs, ce, self.group)
+            return
         text = self.text
         segs: list[tuple[int, int]] = []
         cut = cs

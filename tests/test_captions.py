@@ -1,0 +1,137 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from figdex.cli.main import cli
+from figdex.ingest.captions import distribute_caption, split_caption
+from figdex.ingest.captions.evaluate import evaluate, load_compfigsep_gold, load_figdex_gold
+from tests.conftest import REPO, SHARED
+
+
+def panels(caption, html=None):
+    split = split_caption(caption, html)
+    return split.scheme, {s.label: s.text for s in split.subcaptions}, split.shared
+
+
+def test_intro_labels_and_shared_title():
+    scheme, p, shared = panels("Growth of Ag NPs. (a) TEM image of seeds. (b) SEM image of shells. (c) XRD patterns.")
+    assert scheme == "alpha" and shared == "Growth of Ag NPs."
+    assert p == {"a": "TEM image of seeds.", "b": "SEM image of shells.", "c": "XRD patterns."}
+
+
+@pytest.mark.parametrize("marker", ["(b–d)", "(b-d)", "b–d", "(b, c, d)", "(b, c and d)", "(b to d)"])
+def test_ranges_and_lists_expand(marker):
+    scheme, p, _ = panels(f"Title. (a) Schematic of the cell. {marker} HRTEM images of the three samples.")
+    assert scheme == "alpha" and sorted(p) == ["a", "b", "c", "d"]
+    assert p["b"] == p["c"] == p["d"] == "HRTEM images of the three samples."
+
+
+def test_labels_after_their_phrases():
+    scheme, p, _ = panels("UV-vis spectra of Au (a) and Ag (b) particles in water.")
+    assert p["a"] == "UV-vis spectra of Au particles in water."
+    assert p["b"] == "UV-vis spectra of Ag particles in water."
+
+
+def test_listed_phrases_share_head_and_tail():
+    _, p, _ = panels("(a) Schematic. (b) Summary. "
+                     "SEM images of the BM (c), PM (d), and SMNp (e) showing plate-like structures.")
+    assert p["d"] == "SEM images of the PM showing plate-like structures."
+
+
+def test_scale_statement_goes_to_the_named_panels():
+    _, p, shared = panels("Title. (a) TEM image. (b) HRTEM image. (c) SAED. Scale bars, 50 nm (a), 5 nm (b, c).")
+    assert p["a"].endswith("Scale bars, 50 nm")
+    assert p["b"].endswith("Scale bars, 5 nm") and p["c"].endswith("Scale bars, 5 nm")
+    assert "Scale" not in shared
+
+
+def test_uppercase_roman_and_none():
+    assert panels("(A) Control. (B) Treated.")[:2] == ("ALPHA", {"a": "Control.", "b": "Treated."})
+    scheme, p, _ = panels("Stages. (i) Nucleation. (ii) Growth. (iii) Ripening.")
+    assert scheme == "roman" and list(p) == ["i", "ii", "iii"]
+    assert panels("TEM image of a single particle (200 nm).") == ("none", {"0": "TEM image of a single particle (200 nm)."}, "")
+
+
+def test_cross_references_are_not_panels():
+    scheme, p, _ = panels("(a) TEM image. (b) Close-up of the box in (a). (c) FFT of the region in b.")
+    assert sorted(p) == ["a", "b", "c"]
+    assert "box in (a)" in p["b"]
+
+
+def test_variables_and_citations_are_not_labels():
+    assert panels("Rate constant (k) versus temperature (T) for samples 1 (2) and 3 (4).")[0] == "none"
+    assert panels("Plots of the initial rate (v0). (a) Raw data. (b) Fit.")[1].keys() == {"a", "b"}
+
+
+def test_bold_markup_marks_bare_labels():
+    caption = "Flow cells. The flow was monitored a through the potential. b The schematic of the channel."
+    html = "Flow cells. The flow was monitored <b>a</b> through the potential. <b>b</b> The schematic of the channel."
+    scheme, p, shared = panels(caption, html)
+    assert scheme == "alpha" and shared == "Flow cells."
+    assert p["a"] == "The flow was monitored through the potential."
+    # Without the markup a mid-sentence "a" is the article, not a label.
+    assert "a" not in panels(caption)[1] or panels(caption)[0] == "alpha"
+
+
+def test_bold_numbers_are_compounds_not_panels():
+    assert panels("Key data for hit 1 and candidate 2.", "Key data for hit <b>1</b> and candidate <b>2</b>.")[0] == "none"
+
+
+def test_keywords_and_terms():
+    split = distribute_caption("Title. (a) HR-TEM image of Ag nanoparticles. (b) XRD patterns.", keywords=("nanoparticle",))
+    a, b = split.subcaptions
+    assert a.terms == ("HRTEM",) and a.keywords == ("nanoparticle",)
+    assert b.terms == ("XRD",) and b.keywords == ()
+
+
+def test_deterministic():
+    caption = (REPO / "tests" / "data" / "captions_gold.jsonl").read_text().splitlines()[5]
+    text = json.loads(caption)["caption"]
+    assert len({split_caption(text) for _ in range(5)}) == 1
+
+
+def test_figdex_gold_meets_targets():
+    scores = evaluate("figdex", load_figdex_gold(REPO / "tests" / "data" / "captions_gold.jsonl", REPO))
+    assert scores.captions == 59
+    assert scores.label_set_exact >= 0.95 and scores.token_f1 >= 0.90
+
+
+def test_compfigsep_gold_meets_targets():
+    path = SHARED / "compfigsep" / "caption_splitting" / "prostate_data_only_annotated_captions.json"
+    if not path.exists():
+        pytest.skip("../shared/corpus is absent")
+    scores = evaluate("compfigsep", load_compfigsep_gold(path))
+    assert scores.captions == 98
+    assert scores.label_set_exact >= 0.95 and scores.token_f1 >= 0.90
+
+
+def test_cli_contract():
+    lines = "\n".join(json.dumps(x) for x in [
+        {"id": "x1", "caption": "Title. (A) Control cells. (B) Treated cells."},
+        {"id": "x2", "caption": "No panels here."},
+    ])
+    res = CliRunner().invoke(cli, ["captions", "split"], input=lines)
+    assert res.exit_code == 0, res.output
+    out = [json.loads(x) for x in res.stdout.splitlines()]
+    assert out[0]["id"] == "x1" and out[0]["scheme"] == "ALPHA" and out[0]["shared"] == "Title."
+    assert [s["label"] for s in out[0]["subcaptions"]] == ["a", "b"]
+    assert out[1]["subcaptions"] == [{"label": "0", "text": "No panels here.", "keywords": [], "terms": []}]
+
+
+def test_cli_bad_line_names_the_line():
+    res = CliRunner().invoke(cli, ["captions", "split"], input='{"id": 1, "caption": "ok"}\n{"id": 2}\n')
+    assert res.exit_code == 1 and "<stdin>:2" in res.output
+
+
+def test_ingest_stores_subcaptions_and_terms_are_searchable(demo_ds):
+    from figdex.index.query import SearchFilters
+    from figdex.retrieval.search import search
+
+    rows = demo_ds.conn.execute(
+        "SELECT s.label, s.terms FROM subcaptions s JOIN figures f ON f.id = s.figure_id "
+        "WHERE f.key = 'doi:10.1038/s41467-018-06211-3/fig1' ORDER BY s.label").fetchall()
+    assert [r["label"] for r in rows] == list("abcdefghi")
+    assert "HRTEM" in json.loads(rows[5]["terms"])  # f: "HR-TEM images of the SMNp"
+    hits = search(demo_ds, "HRTEM", SearchFilters(label=("term:HRTEM",)), limit=50)
+    assert "10.1038-s41467-018-06211-3-fig1-0" in [h.id for h in hits.hits]
