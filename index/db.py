@@ -254,6 +254,8 @@ class Dataset:
                  image_status=excluded.image_status, image_path=excluded.image_path,
                  image_sha256=excluded.image_sha256, image_format=excluded.image_format,
                  width=excluded.width, height=excluded.height, source_image=excluded.source_image,
+                 separation_status=CASE WHEN figures.image_sha256 IS excluded.image_sha256
+                   AND figures.caption = excluded.caption THEN figures.separation_status END,
                  updated_at=excluded.updated_at""",
             (
                 key, article_id, figure.number, figure.label, figure.kind, figure.caption, figure.caption_html,

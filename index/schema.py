@@ -141,6 +141,20 @@ MIGRATIONS.append([
     "CREATE INDEX subcaptions_figure ON subcaptions(figure_id)",
 ])
 
+MIGRATIONS.append([
+    # 3: figure separation: per-figure status, master image details, scale provenance.
+    # separation_status: NULL (not run) | done | failed | skipped; separated_with: the method
+    # version, so that a better method re-runs.
+    "ALTER TABLE figures ADD COLUMN separation_status TEXT",
+    "ALTER TABLE figures ADD COLUMN separation_note TEXT",
+    "ALTER TABLE figures ADD COLUMN separated_with TEXT",
+    "ALTER TABLE master_images ADD COLUMN label_box TEXT",
+    "ALTER TABLE master_images ADD COLUMN dependents TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE master_images ADD COLUMN insets TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE master_images ADD COLUMN scale_confidence REAL",
+    "ALTER TABLE scale_bars ADD COLUMN label_box TEXT",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,137 @@
+"""`figdex figures separate|scale|read-label`: the image stages on files or on a dataset."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from figdex.cli.options import dataset_option
+
+
+@click.group()
+def figures() -> None:
+    """Figure separation, scale bars and scale labels."""
+
+
+def _load(path: Path):
+    from figdex.models.ocr import load_rgb
+
+    try:
+        return load_rgb(path)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
+
+
+def _caption_prior(caption: str | None):
+    if not caption:
+        return None, {}, {}
+    from figdex.ingest.captions import distribute_caption
+
+    split = distribute_caption(caption)
+    labels = [s.label for s in split.subcaptions]
+    return labels, {s.label: split.full_text(s.label) for s in split.subcaptions}, {s.label: s.terms
+                                                                                   for s in split.subcaptions}
+
+
+def _bar_json(scale) -> list[dict]:
+    if scale is None or (scale.bar is None and scale.label is None):
+        return []
+    return [{
+        "box": list(scale.bar.box) if scale.bar else None,
+        "length_px": scale.bar.length_px if scale.bar else None,
+        "label": scale.label.text if scale.label else None,
+        "nm": scale.label.nm if scale.label else None,
+        "source": scale.source,
+        "confidence": scale.confidence,
+    }]
+
+
+@figures.command("separate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--caption", help="The figure's caption: its panel labels guide the split.")
+@dataset_option
+@click.option("--redo", is_flag=True, help="With no FILE: separate every figure of the dataset again.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl")
+def separate_command(files, caption, dataset, redo, fmt) -> None:
+    """Split compound figures into master images (one JSON line per figure).
+
+    With no FILE, separates the figures of --dataset that are not separated yet.
+    """
+    if not files:
+        _separate_dataset(dataset, redo)
+        return
+    from figdex.models.separation import separate
+
+    labels, full, terms = _caption_prior(caption)
+    for path in files:
+        result = separate(_load(path), labels, full, terms)
+        row = {
+            "file": str(path), "width": result.width, "height": result.height,
+            "masters": [{
+                "label": m.label, "box": list(m.box), "class": m.image_class, "confidence": m.confidence,
+                "nm_per_px": m.nm_per_px, "scale_source": m.scale_source,
+                "insets": [list(b) for b in m.insets], "dependents": [list(b) for b in m.dependents],
+                "label_box": list(m.label_box) if m.label_box else None, "scale_bars": _bar_json(m.scale),
+            } for m in result.masters],
+            "seconds": result.seconds, "notes": list(result.notes),
+        }
+        if fmt == "jsonl":
+            sys.stdout.write(json.dumps(row) + "\n")
+        else:
+            click.echo(f"{path}: {len(result.masters)} masters in {result.seconds:.2f}s")
+            for m in result.masters:
+                click.echo(f"  {m.label:>3} {m.image_class:<13} {m.box} nm/px={m.nm_per_px} ({m.scale_source})")
+
+
+def _separate_dataset(dataset: str, redo: bool) -> None:
+    from figdex.index.db import Dataset
+    from figdex.ingest.separate import pending_figures, separate_dataset
+
+    with Dataset.open(dataset, create=False) as ds:
+        total = len(pending_figures(ds, redo))
+        with click.progressbar(length=total, label="separating", file=sys.stderr) as bar:
+            summary = separate_dataset(ds, redo=redo, on_figure=lambda fid, outcome: bar.update(1))
+    for reason in summary.failures:
+        click.echo(f"failed: {reason}", err=True)
+    click.echo(f"{summary.separated} figures separated into {summary.masters} master images "
+               f"({summary.scaled} with a scale), {summary.failed} failed", err=True)
+
+
+@figures.command("scale")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--caption", help="Caption text with a scale statement ('Scale bar, 200 nm').")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+def scale_command(files, caption, fmt) -> None:
+    """Scale bars of single images: bars, their labels and nm per pixel (one JSON line per file)."""
+    from figdex.models.ocr import get_ocr
+    from figdex.models.scale_text import parse_scale_statement
+    from figdex.models.scalebars import read_scale
+
+    ocr = get_ocr()
+    stated = parse_scale_statement(caption or "")
+    for path in files:
+        image = _load(path)
+        reading = read_scale(image, ocr.read(image), stated)
+        sys.stdout.write(json.dumps({"file": str(path), "bars": _bar_json(reading), "nm_per_px": reading.nm_per_px,
+                                     "scale_source": reading.source}) + "\n")
+
+
+@figures.command("read-label")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+def read_label_command(files, fmt) -> None:
+    """Read crops that hold a scale label ("200 nm"); one JSON line per file."""
+    from figdex.models.ocr import get_ocr
+    from figdex.models.scalebars import read_label_crop
+
+    ocr = get_ocr()
+    for path in files:
+        text, label = read_label_crop(_load(path), ocr)
+        sys.stdout.write(json.dumps({
+            "file": str(path), "text": label.text if label else text, "raw": text,
+            "value": label.value if label else None, "unit": label.unit if label else None,
+            "nm": label.nm if label else None, "confidence": label.confidence if label else 0.0,
+        }, ensure_ascii=False) + "\n")

@@ -1,0 +1,132 @@
+"""The separation stage: split every stored figure into master images, classify and scale them.
+
+It runs after parsing (``figdex ingest`` calls it; ``figdex figures separate --dataset`` runs
+it alone), one figure per transaction, so it resumes where it stopped.  A figure whose image
+is missing is skipped; one that fails is recorded with the reason and the rest go on.  User
+labels are never lost: a whole-figure master that carries user labels is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+from figdex.index.db import Dataset, master_uid, now
+from figdex.index.fulltext import create_text_index
+
+METHOD = "figdex-sep-1"  # bump when the method changes, so `--redo-outdated` re-runs figures
+
+
+@dataclass
+class SeparationSummary:
+    figures: int = 0
+    separated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    masters: int = 0
+    scaled: int = 0
+    failures: list = field(default_factory=list)
+
+
+def pending_figures(ds: Dataset, redo: bool = False) -> list[int]:
+    where = "image_status = 'ok'" + ("" if redo else " AND (separation_status IS NULL OR separated_with != ?)")
+    params = () if redo else (METHOD,)
+    return [r[0] for r in ds.conn.execute(f"SELECT id FROM figures WHERE {where} ORDER BY id", params)]
+
+
+def separate_dataset(ds: Dataset, *, redo: bool = False, on_figure: Callable[[int, str], None] | None = None,
+                     ocr_name: str = "rapidocr") -> SeparationSummary:
+    from figdex.models.ocr import get_ocr
+
+    ocr = get_ocr(ocr_name)
+    text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
+    summary = SeparationSummary()
+    for fig_id in pending_figures(ds, redo):
+        summary.figures += 1
+        outcome = _separate_one(ds, text_index, fig_id, ocr, summary)
+        if on_figure:
+            on_figure(fig_id, outcome)
+    return summary
+
+
+def _separate_one(ds: Dataset, text_index, fig_id: int, ocr, summary: SeparationSummary) -> str:
+    from figdex.models.ocr import load_rgb
+    from figdex.models.separation import separate
+
+    fig = ds.conn.execute("SELECT * FROM figures WHERE id = ?", (fig_id,)).fetchone()
+    subs = ds.conn.execute("SELECT label, text, keywords, terms FROM subcaptions WHERE figure_id = ?",
+                           (fig_id,)).fetchall()
+    shared = fig["caption_shared"] or ""
+    full = {s["label"]: " ".join(t for t in (shared, s["text"]) if t) for s in subs}
+    terms = {s["label"]: tuple(json.loads(s["terms"])) for s in subs}
+    try:
+        image = load_rgb(ds.root / fig["image_path"])
+        result = separate(image, [s["label"] for s in subs], full, terms, ocr)
+    except Exception as exc:  # one bad figure must not stop the run; the reason is kept
+        reason = f"{fig['key']}: separation failed: {exc!r}"
+        with ds.transaction():
+            ds.conn.execute("UPDATE figures SET separation_status='failed', separation_note=?, separated_with=? "
+                            "WHERE id=?", (reason + "\n" + traceback.format_exc(limit=3), METHOD, fig_id))
+        summary.failed += 1
+        summary.failures.append(reason)
+        return "failed"
+    with ds.transaction():
+        touched = _store(ds, fig, subs, full, result)
+        ds.conn.execute("UPDATE figures SET separation_status='done', separation_note=?, separated_with=? WHERE id=?",
+                        ("; ".join(result.notes) or None, METHOD, fig_id))
+        text_index.update(touched)
+    summary.separated += 1
+    summary.masters += len(result.masters)
+    summary.scaled += sum(1 for m in result.masters if m.nm_per_px)
+    return "separated"
+
+
+def _store(ds: Dataset, fig, subs, full: dict[str, str], result) -> list[int]:
+    """Replace the figure's computed master images with the separation's; returns ids touched."""
+    existing = {r["panel"]: r["id"] for r in ds.conn.execute(
+        "SELECT id, panel FROM master_images WHERE figure_id = ?", (fig["id"],))}
+    keywords = {s["label"]: json.loads(s["keywords"]) for s in subs}
+    terms = {s["label"]: json.loads(s["terms"]) for s in subs}
+    new_labels = {m.label for m in result.masters}
+    touched = list(existing.values())
+    for panel, mid in existing.items():
+        has_user = ds.conn.execute("SELECT 1 FROM labels WHERE master_image_id=? AND kind='user'", (mid,)).fetchone()
+        if panel not in new_labels and not has_user:
+            ds.conn.execute("DELETE FROM master_images WHERE id = ?", (mid,))
+    for m in result.masters:
+        key = f"{fig['key']}/{m.label}"
+        sub = full.get(m.label) or (fig["caption"] if m.label == "0" else "")
+        scale = m.scale
+        ds.conn.execute(
+            """INSERT INTO master_images(key, uid, figure_id, panel, x0, y0, x1, y1, image_class, confidence,
+                 subcaption, keywords, nm_per_px, scale_source, scale_confidence, label_box, dependents, insets,
+                 updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(key) DO UPDATE SET x0=excluded.x0, y0=excluded.y0, x1=excluded.x1, y1=excluded.y1,
+                 image_class=excluded.image_class, confidence=excluded.confidence, subcaption=excluded.subcaption,
+                 keywords=excluded.keywords, nm_per_px=excluded.nm_per_px, scale_source=excluded.scale_source,
+                 scale_confidence=excluded.scale_confidence, label_box=excluded.label_box,
+                 dependents=excluded.dependents, insets=excluded.insets, updated_at=excluded.updated_at""",
+            (key, master_uid(key), fig["id"], m.label, *m.box, m.image_class, m.confidence, sub,
+             json.dumps(keywords.get(m.label, [])), m.nm_per_px, m.scale_source,
+             scale.confidence if scale else None, json.dumps(m.label_box) if m.label_box else None,
+             json.dumps([list(b) for b in m.dependents]), json.dumps([list(b) for b in m.insets]), now()),
+        )
+        mid = ds.conn.execute("SELECT id FROM master_images WHERE key = ?", (key,)).fetchone()[0]
+        touched.append(mid)
+        ds.set_computed_labels(mid, "term", terms.get(m.label, []), "captions")
+        ds.set_computed_labels(mid, "keyword", keywords.get(m.label, []), "captions")
+        ds.set_computed_labels(mid, "class", [m.image_class], METHOD)
+        ds.conn.execute("DELETE FROM scale_bars WHERE master_image_id = ?", (mid,))
+        if scale is not None and (scale.bar is not None or scale.label is not None):
+            bar = scale.bar
+            ds.conn.execute(
+                """INSERT INTO scale_bars(master_image_id, x0, y0, x1, y1, length_px, label_text, nm, confidence,
+                     source, label_box) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (mid, *(bar.box if bar else (None,) * 4), bar.length_px if bar else None,
+                 scale.label.text if scale.label else None, scale.label.nm if scale.label else None,
+                 scale.confidence, scale.source, json.dumps(scale.label_box) if scale.label_box else None),
+            )
+    return touched

@@ -1,0 +1,144 @@
+"""Layout of a compound figure: background, ink, gutters, and cutting it into panels.
+
+Two cutters share the gutter finder:
+* ``xy_cut`` splits a region at its background gutters, recursively (the classic XY-cut);
+* ``cut_by_labels`` splits a region until each part holds one panel label, preferring the
+  widest gutter that separates the labels and, where panels touch (no gutter), cutting just
+  before the label that starts the next panel (labels sit at their panel's top-left).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
+
+
+def ink_mask(image: np.ndarray, tolerance: int = 24) -> np.ndarray:
+    """Pixels that differ from the figure's background colour (the commonest border colour)."""
+    rgb = image[..., :3].astype(np.int16)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    colours, counts = np.unique(border // 8, axis=0, return_counts=True)
+    background = colours[counts.argmax()] * 8 + 4
+    return np.abs(rgb - background).max(axis=-1) > tolerance
+
+
+def content_box(mask: np.ndarray, region: Box) -> Box | None:
+    x0, y0, x1, y1 = region
+    sub = mask[y0:y1, x0:x1]
+    rows = np.flatnonzero(sub.any(axis=1))
+    cols = np.flatnonzero(sub.any(axis=0))
+    if rows.size == 0 or cols.size == 0:
+        return None
+    return (x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1)
+
+
+def gutters(mask: np.ndarray, region: Box, axis: int, min_gap: int) -> list[tuple[int, int]]:
+    """Runs of empty rows (axis=0) or columns (axis=1) inside ``region``, as absolute [start, end).
+
+    Runs touching the region's edges are margins, not gutters, and are left out.
+    """
+    x0, y0, x1, y1 = region
+    sub = mask[y0:y1, x0:x1]
+    # A line counts as empty when at most 0.5% of it is ink (JPEG noise, hairline frames).
+    profile = sub.mean(axis=1 - axis) <= 0.005
+    offset = y0 if axis == 0 else x0
+    runs, start = [], None
+    for i, empty in enumerate(profile):
+        if empty and start is None:
+            start = i
+        elif not empty and start is not None:
+            runs.append((start, i))
+            start = None
+    if start is not None:
+        runs.append((start, len(profile)))
+    n = len(profile)
+    return [(offset + a, offset + b) for a, b in runs if b - a >= min_gap and a > 0 and b < n]
+
+
+def xy_cut(mask: np.ndarray, region: Box, min_gap: int = 4, min_size: int = 12) -> list[Box]:
+    """Leaf blocks of the recursive XY-cut of ``region`` (trimmed to their content)."""
+    box = content_box(mask, region)
+    if box is None:
+        return []
+    candidates = []
+    for axis in (0, 1):
+        for a, b in gutters(mask, box, axis, min_gap):
+            candidates.append((b - a, axis, (a + b) // 2))
+    if not candidates:
+        return [box] if (box[2] - box[0]) >= min_size or (box[3] - box[1]) >= min_size else []
+    _, axis, cut = max(candidates)
+    x0, y0, x1, y1 = box
+    parts = [(x0, y0, x1, cut), (x0, cut, x1, y1)] if axis == 0 else [(x0, y0, cut, y1), (cut, y0, x1, y1)]
+    return [leaf for part in parts for leaf in xy_cut(mask, part, min_gap, min_size)]
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def cut_by_labels(mask: np.ndarray, region: Box, labels: list[tuple[str, Box]],
+                  min_gap: int = 3) -> list[tuple[str, Box]]:
+    """Split ``region`` until each part holds exactly one label; returns (label, part) pairs."""
+    if len(labels) <= 1:
+        return [(labels[0][0] if labels else "", region)]
+    x0, y0, x1, y1 = region
+    best = None
+    for axis in (0, 1):
+        for a, b in gutters(mask, region, axis, min_gap):
+            cut = (a + b) // 2
+            first = [lab for lab in labels if _centre(lab[1])[1 - axis] < cut]
+            crosses = any(lab[1][1 if axis == 0 else 0] < cut < lab[1][3 if axis == 0 else 2] for lab in labels)
+            if 0 < len(first) < len(labels) and not crosses and _both_sides_have_panels(mask, region, axis, cut, labels):
+                # Prefer wide gutters; between equals, cuts that split the labels evenly.
+                key = (b - a, -abs(len(first) - len(labels) / 2))
+                if best is None or key > best[0]:
+                    best = (key, axis, cut)
+    if best is None:
+        axis, cut = _geometric_cut(labels)
+    else:
+        _, axis, cut = best
+    if axis == 0:
+        parts = [(x0, y0, x1, cut), (x0, cut, x1, y1)]
+    else:
+        parts = [(x0, y0, cut, y1), (cut, y0, x1, y1)]
+    out = []
+    for part in parts:
+        inside = [lab for lab in labels if part[0] <= _centre(lab[1])[0] < part[2] and
+                  part[1] <= _centre(lab[1])[1] < part[3]]
+        out.extend(cut_by_labels(mask, part, inside, min_gap))
+    return out
+
+
+def _both_sides_have_panels(mask, region: Box, axis: int, cut: int, labels) -> bool:
+    """A cut that leaves a label alone in a margin strip (e.g. the gutter between a column of
+    labels and their panels) does not separate panels."""
+    x0, y0, x1, y1 = region
+    parts = [(x0, y0, x1, cut), (x0, cut, x1, y1)] if axis == 0 else [(x0, y0, cut, y1), (cut, y0, x1, y1)]
+    label_area = float(np.median([(b[2] - b[0]) * (b[3] - b[1]) for _, b in labels]))
+    for px0, py0, px1, py1 in parts:
+        ink = int(mask[py0:py1, px0:px1].sum())
+        for _, b in labels:
+            cx, cy = _centre(b)
+            if px0 <= cx < px1 and py0 <= cy < py1:
+                ink -= int(mask[b[1]:b[3], b[0]:b[2]].sum())
+        if ink < 25 * label_area:
+            return False
+    return True
+
+
+def _geometric_cut(labels: list[tuple[str, Box]]) -> tuple[int, int]:
+    """No gutter separates the labels: cut just before the label that starts the next row
+    (or, within a row, the next column)."""
+    height = float(np.median([b[3] - b[1] for _, b in labels]))
+    tops = sorted(b[1] for _, b in labels)
+    for prev, nxt in zip(tops, tops[1:]):
+        if nxt - prev > 1.5 * height:
+            return 0, int(nxt - 0.4 * height)
+    lefts = sorted(b[0] for _, b in labels)
+    for prev, nxt in zip(lefts, lefts[1:]):
+        if nxt - prev > 1.5 * height:
+            return 1, int(nxt - 0.4 * height)
+    # Labels overlap in both directions (should not happen): split by reading order.
+    first = sorted(labels, key=lambda lab: (lab[1][1], lab[1][0]))[1][1]
+    return 1, int(first[0] - 1)

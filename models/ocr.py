@@ -1,0 +1,147 @@
+"""OCR engines behind one interface: text boxes found in an image.
+
+``rapidocr`` (rapidocr-onnxruntime, which carries its ONNX models in the wheel) is the
+default and runs offline on the CPU; ``tesseract`` (Debian's tesseract-ocr + pytesseract) is
+registered the same way.  Unknown names fail listing the valid ones.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+_REGISTRY: dict[str, type["OcrEngine"]] = {}
+
+
+@dataclass(frozen=True)
+class TextBox:
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the image given
+    text: str
+    confidence: float
+
+
+class OcrUnavailable(RuntimeError):
+    pass
+
+
+class OcrEngine(ABC):
+    name = ""
+
+    @abstractmethod
+    def read(self, image: np.ndarray) -> list[TextBox]:
+        """Detect and recognise text lines in an RGB uint8 image."""
+
+    @abstractmethod
+    def recognise(self, image: np.ndarray) -> TextBox | None:
+        """Recognise one text line that fills ``image`` (a crop), without detection."""
+
+    def recognise_many(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Recognise several crops; engines with batch inference override this."""
+        out = []
+        for crop in crops:
+            box = self.recognise(crop)
+            out.append((box.text, box.confidence) if box else ("", 0.0))
+        return out
+
+
+def register_ocr(cls):
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def ocr_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+@lru_cache(maxsize=None)
+def get_ocr(name: str = "rapidocr") -> OcrEngine:
+    try:
+        cls = _REGISTRY[name]
+    except KeyError:
+        raise OcrUnavailable(f"unknown OCR engine {name!r}; valid names: {', '.join(ocr_names())}") from None
+    return cls()
+
+
+@register_ocr
+class RapidOcr(OcrEngine):
+    name = "rapidocr"
+
+    def __init__(self):
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError as exc:
+            raise OcrUnavailable("rapidocr is not installed; run: pip install 'figdex[ml]'") from exc
+        # Two CPU threads: the machines figdex targets have two cores.
+        self.engine = RapidOCR(intra_op_num_threads=2, inter_op_num_threads=1)
+
+    def read(self, image: np.ndarray) -> list[TextBox]:
+        result, _ = self.engine(image)
+        boxes = []
+        for quad, text, score in result or []:
+            xs = [p[0] for p in quad]
+            ys = [p[1] for p in quad]
+            boxes.append(TextBox((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))), text, float(score)))
+        return boxes
+
+    def recognise(self, image: np.ndarray) -> TextBox | None:
+        result, _ = self.engine(image, use_det=False, use_cls=False, use_rec=True)
+        if not result:
+            return None
+        text, score = result[0][0], result[0][1]
+        h, w = image.shape[:2]
+        return TextBox((0, 0, w, h), text, float(score))
+
+
+    def recognise_many(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        if not crops:
+            return []
+        results, _ = self.engine.text_rec(crops)
+        return [(text, float(score)) for text, score in results]
+
+
+@register_ocr
+class TesseractOcr(OcrEngine):
+    name = "tesseract"
+
+    def __init__(self):
+        try:
+            import pytesseract
+
+            pytesseract.get_tesseract_version()
+        except Exception as exc:  # ImportError or TesseractNotFoundError
+            raise OcrUnavailable(
+                "tesseract is not available; run: apt-get install -y tesseract-ocr && pip install pytesseract") from exc
+        self.pt = pytesseract
+
+    def read(self, image: np.ndarray) -> list[TextBox]:
+        data = self.pt.image_to_data(image, output_type=self.pt.Output.DICT)
+        out = []
+        for i, text in enumerate(data["text"]):
+            if text.strip() and float(data["conf"][i]) > 0:
+                x, y, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
+                out.append(TextBox((x, y, x + w, y + h), text, float(data["conf"][i]) / 100))
+        return out
+
+    def recognise(self, image: np.ndarray) -> TextBox | None:
+        text = self.pt.image_to_string(image, config="--psm 7").strip()
+        h, w = image.shape[:2]
+        return TextBox((0, 0, w, h), text, 0.5) if text else None
+
+
+def load_rgb(path) -> np.ndarray:
+    """An image file as an RGB uint8 array (alpha composited on white, palette/16-bit converted)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        if im.mode in ("RGBA", "LA", "P"):
+            im = im.convert("RGBA")
+            background = Image.new("RGBA", im.size, (255, 255, 255, 255))
+            im = Image.alpha_composite(background, im)
+        if im.mode == "I;16" or im.mode == "I":
+            arr = np.asarray(im, dtype=np.float32)
+            arr = (255 * (arr - arr.min()) / max(1.0, float(arr.max() - arr.min()))).astype(np.uint8)
+            return np.stack([arr] * 3, axis=-1)
+        return np.asarray(im.convert("RGB"))

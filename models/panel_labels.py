@@ -1,0 +1,229 @@
+"""Find panel labels ("a", "(b)", "C", "d)") in a compound figure.
+
+General text detectors miss lone letters at figure corners, so labels are found the other
+way round: glyph-sized connected components that stand alone on a clear background are
+collected (dark-on-light and light-on-dark), neighbouring glyphs joined into short tokens
+("(a)"), and the tokens recognised in one batch by the OCR engine's recogniser.  The
+caption's label set, when known, says which labels to look for; label heights in one figure
+agree, which settles between candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from figdex.models.ocr import OcrEngine
+
+_LABEL_TEXT = re.compile(r"^[\(\[（]?\s*([A-Za-z]|[ivxIVX]{2,4}|\d{1,2})\s*[\)\]）.:]?$")
+_MIN_H, _MAX_H = 6, 48
+
+
+@dataclass(frozen=True)
+class PanelLabel:
+    label: str  # normalised: lower-case letter, roman numeral or digit
+    text: str  # as read
+    box: tuple[int, int, int, int]
+    confidence: float
+
+
+@dataclass(frozen=True)
+class _Token:
+    box: tuple[int, int, int, int]
+    polarity: str  # dark | light
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    return (image[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)) if image.ndim == 3 \
+        else image.astype(np.float32)
+
+
+def glyph_tokens(gray: np.ndarray) -> list[_Token]:
+    """Short runs of glyph-sized components that stand alone on a uniform background."""
+    from scipy import ndimage
+
+    tokens: list[_Token] = []
+    h_img, w_img = gray.shape
+    for polarity, mask in (("dark", gray < 110), ("light", gray > 170)):
+        labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
+        comps = []
+        for sl in ndimage.find_objects(labels):
+            if sl is None:
+                continue
+            h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+            if 2 <= h <= _MAX_H and 1 <= w <= _MAX_H and w <= 2.2 * h + 2:
+                comps.append((sl[1].start, sl[0].start, sl[1].stop, sl[0].stop))
+        comps = _join_dots(sorted(comps))
+        used = [False] * len(comps)
+        for i, c in enumerate(comps):
+            if used[i]:
+                continue
+            x0, y0, x1, y1 = c
+            members = [i]
+            # Join glyphs on one line with small gaps: "(", "a", ")" -> "(a)".
+            for j in range(i + 1, len(comps)):
+                cx0, cy0, cx1, cy1 = comps[j]
+                if cx0 > x1 + max(2, 0.45 * (y1 - y0)):
+                    break
+                overlap = min(y1, cy1) - max(y0, cy0)
+                if overlap > 0.4 * min(y1 - y0, cy1 - cy0) and not used[j]:
+                    x0, y0, x1, y1 = min(x0, cx0), min(y0, cy0), max(x1, cx1), max(y1, cy1)
+                    members.append(j)
+            for j in members:
+                used[j] = True
+            h, w = y1 - y0, x1 - x0
+            if not (_MIN_H <= h <= _MAX_H) or w > 3.2 * h or len(members) > 4:
+                continue
+            if _isolated(gray, mask, (x0, y0, x1, y1)):
+                tokens.append(_Token((x0, y0, x1, y1), polarity))
+    return tokens
+
+
+def _join_dots(comps: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Join the dot of an "i" or "j" to its stem (a small component just above, overlapping in x)."""
+    if not comps:
+        return comps
+    by_top = sorted(range(len(comps)), key=lambda k: comps[k][1])
+    tops = [comps[k][1] for k in by_top]
+    import bisect
+
+    absorbed: set[int] = set()
+    out = list(comps)
+    for i, a in enumerate(comps):
+        ah = a[3] - a[1]
+        area_a = (a[2] - a[0]) * ah
+        # stems start at most a third of their height below the dot's bottom
+        lo = bisect.bisect_left(tops, a[1] - 2 * ah)
+        hi = bisect.bisect_right(tops, a[1])
+        for k in by_top[lo:hi]:
+            b = comps[k]
+            if k == i or k in absorbed:
+                continue
+            small = (b[2] - b[0]) * (b[3] - b[1]) <= 0.5 * area_a
+            gap = a[1] - b[3]
+            if small and min(a[2], b[2]) - max(a[0], b[0]) > 0 and 0 <= gap <= max(2, 0.35 * ah):
+                out[i] = (min(a[0], b[0]), b[1], max(a[2], b[2]), a[3])
+                absorbed.add(k)
+                break
+    return sorted(c for k, c in enumerate(out) if k not in absorbed)
+
+
+def _isolated(gray: np.ndarray, mask: np.ndarray, box) -> bool:
+    """At least three of the four strips around the token hold no ink of its polarity.
+
+    Labels often touch the panel they name on one side; letters inside words were already
+    joined into longer tokens, so a clear left/right is not needed on both sides.
+    """
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    m = max(2, int(round(0.35 * h)))
+    H, W = mask.shape
+    strips = [
+        mask[max(0, y0 - m):y0, x0:x1],  # top
+        mask[y1:min(H, y1 + m), x0:x1],  # bottom
+        mask[y0:y1, max(0, x0 - m):x0],  # left
+        mask[y0:y1, x1:min(W, x1 + m)],  # right
+    ]
+    clear = sum(1 for st in strips if st.size == 0 or st.mean() < 0.02)
+    if clear < 3:
+        return False
+    # The token itself must look like a glyph on a plain background, not a patch of texture.
+    inside = gray[y0:y1, x0:x1]
+    return float(mask[y0:y1, x0:x1].mean()) < 0.75 and float(inside.std()) > 25
+
+
+def _crop(image: np.ndarray, box, target_h: int = 40) -> np.ndarray:
+    from PIL import Image
+
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    m = max(2, int(0.3 * h))
+    H, W = image.shape[:2]
+    crop = image[max(0, y0 - m):min(H, y1 + m), max(0, x0 - m):min(W, x1 + m)]
+    scale = target_h / max(1, crop.shape[0])
+    if scale > 1.2:
+        im = Image.fromarray(crop).resize((max(1, int(crop.shape[1] * scale)), target_h), Image.BICUBIC)
+        crop = np.asarray(im)
+    return np.ascontiguousarray(crop)
+
+
+def normalise_label(text: str) -> str | None:
+    m = _LABEL_TEXT.match(text.strip())
+    return m.group(1).lower() if m else None
+
+
+def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | None = None,
+                      min_confidence: float = 0.45) -> list[PanelLabel]:
+    """Panel labels in reading order. ``expected``: the labels the caption names (normalised)."""
+    gray = to_gray(image)
+    tokens = glyph_tokens(gray)
+    if not tokens:
+        return []
+    # One crop at a time: batched recognition pads crops to a common width, which changes
+    # what the recogniser reads for lone letters.
+    reads = [((b.text, b.confidence) if b else ("", 0.0)) for b in (ocr.recognise(_crop(image, t.box, 32)) for t in tokens)]
+    candidates: list[PanelLabel] = []
+    for tok, (text, conf) in zip(tokens, reads):
+        label = normalise_label(text)
+        if label is None or conf < min_confidence:
+            continue
+        if expected is None and not (len(label) == 1 and label.isalpha()):
+            continue  # without a caption, only letters: digits and numerals are mostly tick labels
+        candidates.append(PanelLabel(label, text.strip(), tok.box, conf))
+    return choose_labels(candidates, expected)
+
+
+def choose_labels(candidates: list[PanelLabel], expected: list[str] | None) -> list[PanelLabel]:
+    """One candidate per label: the likeliest given confidence and the figure's label height."""
+    if expected is not None:
+        wanted = set(expected)
+        candidates = [c for c in candidates if c.label in wanted]
+    by_label: dict[str, list[PanelLabel]] = {}
+    for c in candidates:
+        by_label.setdefault(c.label, []).append(c)
+    if not by_label:
+        return []
+    firsts = [max(cs, key=lambda c: c.confidence) for cs in by_label.values()]
+    height = float(np.median([c.box[3] - c.box[1] for c in firsts]))
+
+    def score(c: PanelLabel) -> float:
+        h = c.box[3] - c.box[1]
+        # Labels sit near the top-left of what they name: prefer higher-up, left-most candidates a little.
+        return c.confidence - 0.6 * abs(h - height) / max(height, 1.0)
+
+    chosen = [max(cs, key=score) for cs in by_label.values()]
+    # Labels of one figure line up in rows and columns: prefer the candidate that aligns with
+    # the others' choices (a second pass settles "b" in a legend against "b" at a panel corner).
+    for _ in range(2):
+        others = {c.label: c for c in chosen}
+        chosen = [max(cs, key=lambda c: score(c) + 0.25 * _alignment(c, others, height))
+                  for cs in by_label.values()]
+    chosen = [c for c in chosen if abs((c.box[3] - c.box[1]) - height) <= 0.45 * height + 2]
+    if expected is None:
+        chosen = _sequence_from_a(chosen)
+    return sorted(chosen, key=lambda c: (c.box[1] // max(1, int(height)), c.box[0]))
+
+
+def _alignment(c: PanelLabel, others: dict[str, PanelLabel], height: float) -> int:
+    tol = max(3.0, 0.8 * height)
+    return sum(1 for o in others.values() if o.label != c.label and
+               (abs(o.box[0] - c.box[0]) <= tol or abs(o.box[1] - c.box[1]) <= tol))
+
+
+def _sequence_from_a(labels: list[PanelLabel]) -> list[PanelLabel]:
+    """Without a caption, keep letters that run a, b, c, … (one gap allowed)."""
+    letters = {c.label: c for c in labels if len(c.label) == 1}
+    if "a" not in letters:
+        return []
+    kept, gaps = [], 0
+    for code in range(ord("a"), ord("z") + 1):
+        ch = chr(code)
+        if ch in letters:
+            kept.append(letters[ch])
+        else:
+            gaps += 1
+            if gaps > 1:
+                break
+    return kept if len(kept) >= 2 else []

@@ -1,0 +1,97 @@
+"""Scale-label text: "200 nm", "0.5 µm", "2,5 μm", OCR's "1um", "20.nm", "5 pm" (µm), "5 Å".
+
+``parse_scale_label`` normalises what OCR read into (value, unit, nanometres) and says how
+sure it is; ``parse_scale_statement`` reads caption sentences ("Scale bars, 5 µm", "scale bar
+= 200 nm").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# unit -> nanometres
+UNITS_NM = {"Å": 0.1, "nm": 1.0, "µm": 1e3, "mm": 1e6, "cm": 1e7}
+
+# OCR and typing variants of each unit, most specific first.
+_UNIT_VARIANTS = [
+    (r"(?:µ|μ|u|U|mu|mu-|micro)\s*-?\s*m|microns?|micrometers?|micrometres?|um|pm|ym|jm|qm|Mm", "µm"),
+    (r"nm|rm|nrn|mn|run|n\s*m", "nm"),
+    (r"Å|Å|A(?![a-z])|angstroms?|ångströms?|Ä", "Å"),
+    (r"mm|rnm|millimeters?|millimetres?", "mm"),
+    (r"m(?![a-zA-Z])", "m"),
+    (r"cm", "cm"),
+]
+_NUMBER = r"(\d+(?:[.,]\d+)?|\.\d+)"
+
+
+@dataclass(frozen=True)
+class ScaleLabel:
+    text: str  # normalised, e.g. "200 nm"
+    value: float
+    unit: str
+    nm: float
+    confidence: float
+
+
+def _clean(text: str) -> str:
+    text = text.strip().replace("µ", "µ").replace("μ", "µ")
+    # OCR confusions inside numbers: O/o for 0, l/I for 1, S for 5 next to digits.
+    text = re.sub(r"(?<=\d)[Oo](?=\d|\s|[a-zµÅ]|$)", "0", text)
+    text = re.sub(r"^[Oo](?=[.,]\d)", "0", text)
+    text = re.sub(r"(?<=\d)[lI](?=\d)", "1", text)
+    text = re.sub(r"(?<=\d[.,])[DO](?=\s*[a-zµÅ])", "0", text)
+    text = re.sub(r"(?<=\d)\s*-\s*(?=[a-zµÅ])", " ", text)  # "100-nm"
+    text = re.sub(r"^[lI](?=\d|\s*[0O]{1,3}\s*[a-zµ])", "1", text)
+    return text
+
+
+def parse_scale_label(raw: str, ocr_confidence: float = 1.0) -> ScaleLabel | None:
+    """Parse one scale label; None when the text is not a length."""
+    if not raw:
+        return None
+    text = _clean(raw)
+    # Keep ASCII, µ and Å only: OCR sometimes adds stray symbols around the label.
+    text = "".join(ch for ch in text if ch.isascii() or ch in "µÅÄ")
+    for variants, unit in _UNIT_VARIANTS:
+        m = re.search(rf"{_NUMBER}\s*[.,]?\s*(?:{variants})(?![a-zA-Z]{{2,}})", text)
+        if m:
+            number = m.group(1).replace(",", ".")
+            try:
+                value = float(number)
+            except ValueError:
+                continue
+            if value <= 0 or value > 5000:
+                continue
+            conf = ocr_confidence
+            matched_unit = m.group(0)[len(m.group(1)):].strip(" .,")
+            if unit == "µm" and matched_unit.lower() in ("pm", "ym", "jm", "qm", "mm"):
+                conf *= 0.9  # a µ read as p/y: likely, not certain
+            if unit == "Å" and matched_unit == "A":
+                conf *= 0.9
+            # Priors of figure scale bars: a metre bar does not occur and a bar of 10 mm or more
+            # is rare, while OCR often drops or doubles the n of "nm" ("200 m", "200mm") and
+            # reads "1um" as "1m".  Small values lean to µm, larger ones to nm.
+            if unit == "m":
+                unit, conf = ("nm" if value >= 10 else "µm"), conf * 0.6
+            elif unit == "mm" and value >= 10 and matched_unit == "mm":
+                unit, conf = "nm", conf * 0.7
+            shown = f"{_fmt(value)} {unit}"
+            return ScaleLabel(shown, value, unit, value * UNITS_NM[unit], round(conf, 3))
+    return None
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+_STATEMENT = re.compile(
+    rf"scale\s+bars?\b[^0-9]{{0,40}}?{_NUMBER}\s*(µm|μm|um|nm|Å|mm|cm|pm|microns?|micrometers?|m)\b", re.I)
+
+
+def parse_scale_statement(text: str) -> ScaleLabel | None:
+    """The length stated by a caption's scale sentence: 'Scale bars, 5 µm', 'scale bar = 200 nm'."""
+    m = _STATEMENT.search(text or "")
+    if not m:
+        return None
+    return parse_scale_label(f"{m.group(1)} {m.group(2)}")

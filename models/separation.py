@@ -1,0 +1,153 @@
+"""Figure separation: master images (Master-Dependent-Inset model), their classes and scales.
+
+One pass per figure: panel labels (the caption's label set as prior) → label-guided cut of
+the figure into one region per label → each region trimmed to its content, classified,
+checked for dependents (several images under one label → a "parent"), and scaled from its
+scale bars (or from the caption's scale statement for that panel).  A figure where no labels
+are found is one master image, label "0".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from figdex.models.classify import classify
+from figdex.models.layout import content_box, cut_by_labels, ink_mask, xy_cut
+from figdex.models.ocr import OcrEngine, TextBox, get_ocr
+from figdex.models.panel_labels import PanelLabel, find_panel_labels
+from figdex.models.scale_text import ScaleLabel, parse_scale_statement
+from figdex.models.scalebars import ScaleReading, read_scale
+
+Box = tuple[int, int, int, int]
+IMAGE_CLASSES = ("microscopy", "diffraction", "photo")
+
+
+@dataclass(frozen=True)
+class Master:
+    label: str
+    box: Box
+    image_class: str
+    confidence: float
+    label_box: Box | None = None
+    dependents: tuple[Box, ...] = ()
+    insets: tuple[Box, ...] = ()
+    scale: ScaleReading | None = None
+
+    @property
+    def nm_per_px(self) -> float | None:
+        return self.scale.nm_per_px if self.scale else None
+
+    @property
+    def scale_source(self) -> str:
+        return self.scale.source if self.scale else "none"
+
+
+@dataclass(frozen=True)
+class Separation:
+    width: int
+    height: int
+    masters: tuple[Master, ...]
+    labels_found: tuple[PanelLabel, ...] = ()
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def separate(
+    image: np.ndarray,
+    expected_labels: list[str] | None = None,
+    subcaptions: dict[str, str] | None = None,
+    terms: dict[str, tuple[str, ...]] | None = None,
+    ocr: OcrEngine | None = None,
+) -> Separation:
+    """Split one figure. ``expected_labels``/``subcaptions``/``terms`` come from its caption."""
+    started = time.perf_counter()
+    ocr = ocr or get_ocr()
+    H, W = image.shape[:2]
+    mask = ink_mask(image)
+    notes: list[str] = []
+    expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
+    labels = find_panel_labels(image, ocr, expected)
+    if expected and len(labels) < len(expected):
+        missing = sorted(set(expected) - {lab.label for lab in labels})
+        notes.append(f"labels not found in the image: {', '.join(missing)}")
+    regions: list[tuple[str, Box, Box | None]]
+    if len(labels) >= 2:
+        by_label = {lab.label: lab.box for lab in labels}
+        regions = [(lab, part, by_label.get(lab)) for lab, part in
+                   cut_by_labels(mask, (0, 0, W, H), [(lab.label, lab.box) for lab in labels])]
+    elif expected and len(expected) >= 2:
+        regions = _cells_for_caption_labels(mask, W, H, expected, notes)
+    else:
+        regions = [(labels[0].label if labels else "0", (0, 0, W, H), labels[0].box if labels else None)]
+    text_boxes = ocr.read(image)
+    masters = []
+    for label, part, label_box in regions:
+        box = content_box(mask, part)
+        if box is None:
+            continue
+        masters.append(_master(image, mask, label, box, label_box, text_boxes, subcaptions or {}, terms or {}))
+    if not masters:
+        masters = [Master("0", (0, 0, W, H), "other", 0.2)]
+    return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes))
+
+
+def _cells_for_caption_labels(mask, W, H, expected, notes):
+    """No labels legible: when the gutters cut the figure into exactly as many large blocks as the
+    caption names panels, pair them in reading order; otherwise keep the figure whole."""
+    leaves = [b for b in xy_cut(mask, (0, 0, W, H)) if (b[2] - b[0]) * (b[3] - b[1]) >= 0.02 * W * H]
+    if len(leaves) == len(expected):
+        rows = sorted(leaves, key=lambda b: (round(b[1] / max(1, H / 8)), b[0]))
+        notes.append("labels paired with gutter blocks in reading order")
+        return [(lab, box, None) for lab, box in zip(sorted(expected), rows)]
+    notes.append("figure kept whole: labels not legible and gutters do not give one block per label")
+    return [("0", (0, 0, W, H), None)]
+
+
+def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subcaptions, terms) -> Master:
+    x0, y0, x1, y1 = box
+    crop = image[y0:y1, x0:x1]
+    image_class, confidence = classify(crop, terms.get(label, ()))
+    dependents = _dependents(image, mask, box, label_box)
+    if len(dependents) >= 2:
+        image_class, confidence = "parent", 0.7
+    scale = None
+    if image_class in IMAGE_CLASSES or image_class == "parent":
+        inside = [_shift(tb, x0, y0) for tb in text_boxes if _within(tb.box, box)]
+        caption_scale: ScaleLabel | None = parse_scale_statement(subcaptions.get(label, ""))
+        scale = read_scale(crop, inside, caption_scale)
+        if scale.bar is not None:
+            bx0, by0, bx1, by1 = scale.bar.box
+            scale = ScaleReading(type(scale.bar)((bx0 + x0, by0 + y0, bx1 + x0, by1 + y0), scale.bar.length_px,
+                                                 scale.bar.polarity, scale.bar.score),
+                                 scale.label, _offset(scale.label_box, x0, y0), scale.nm_per_px, scale.source,
+                                 scale.confidence)
+    return Master(label, box, image_class, confidence, label_box, tuple(dependents), (), scale)
+
+
+def _dependents(image, mask, box, label_box) -> list[Box]:
+    """Several separate images under one label (e.g. two micrographs side by side)."""
+    x0, y0, x1, y1 = box
+    area = (x1 - x0) * (y1 - y0)
+    blocks = [b for b in xy_cut(mask, box, min_gap=3) if (b[2] - b[0]) * (b[3] - b[1]) >= 0.12 * area
+              and (b[2] - b[0]) >= 24 and (b[3] - b[1]) >= 24]
+    if len(blocks) < 2:
+        return []
+    images = [b for b in blocks if classify(image[b[1]:b[3], b[0]:b[2]])[0] in IMAGE_CLASSES]
+    return images if len(images) == len(blocks) else []
+
+
+def _within(inner: Box, outer: Box) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx < outer[2] and outer[1] <= cy < outer[3]
+
+
+def _shift(tb: TextBox, dx: int, dy: int) -> TextBox:
+    x0, y0, x1, y1 = tb.box
+    return TextBox((x0 - dx, y0 - dy, x1 - dx, y1 - dy), tb.text, tb.confidence)
+
+
+def _offset(box: Box | None, dx: int, dy: int) -> Box | None:
+    return None if box is None else (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
