@@ -135,3 +135,65 @@ def read_label_command(files, fmt) -> None:
             "value": label.value if label else None, "unit": label.unit if label else None,
             "nm": label.nm if label else None, "confidence": label.confidence if label else 0.0,
         }, ensure_ascii=False) + "\n")
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared" / "corpus"
+
+
+@click.command("separation")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--failures", is_flag=True, help="List the masters that did not match.")
+def eval_separation(fmt: str, failures: bool) -> None:
+    """Panel-label P/R, master AP50, label accuracy and class precision on the hand-annotated figures."""
+    from dataclasses import asdict
+
+    from figdex.models.evaluate import evaluate_separation, load_gold
+
+    figs = load_gold([(REPO_ROOT / "tests" / "data" / "separation_gold.json", REPO_ROOT),
+                      (REPO_ROOT / "eval" / "separation_gold_shared.json", SHARED)])
+    if not figs:
+        raise click.ClickException("no gold figures found (tests/data/separation_gold.json)")
+    scores = asdict(evaluate_separation(figs))
+    if not failures:
+        scores.pop("failures")
+    if fmt == "json":
+        click.echo(json.dumps(scores, indent=2))
+        return
+    click.echo(f"figures {scores['figures']}: label P {scores['label_precision']:.3f} R {scores['label_recall']:.3f}, "
+               f"AP50 {scores['ap50']:.3f}, label accuracy {scores['label_accuracy']:.3f}, "
+               f"class precision {scores['class_precision']}, {scores['seconds_per_figure']:.2f} s/figure")
+    for f in scores.get("failures", []):
+        click.echo(f"  {f}")
+
+
+@click.command("scale")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--failures", is_flag=True)
+def eval_scale(fmt: str, failures: bool) -> None:
+    """Scale-label reading accuracy, bar length error, and caption scale statements."""
+    from dataclasses import asdict
+
+    from figdex.models.evaluate import evaluate_scale, load_gold
+
+    figs = load_gold([(REPO_ROOT / "tests" / "data" / "separation_gold.json", REPO_ROOT),
+                      (REPO_ROOT / "eval" / "separation_gold_shared.json", SHARED)])
+    captions = _nature_captions()
+    scores = asdict(evaluate_scale(SHARED / "ide" / "annotations" / "scalebar-ground-truth",
+                                   SHARED / "ide" / "scalebar", figs, captions))
+    if not failures:
+        scores.pop("failures")
+    click.echo(json.dumps(scores, indent=2, default=str))
+
+
+def _nature_captions() -> list[str]:
+    from figdex.ingest.sources.nature import NatureParser
+
+    pages = sorted((SHARED / "exsclaim").rglob("*.html")) if SHARED.is_dir() else \
+        sorted((REPO_ROOT / "demo" / "corpus" / "nature").rglob("*.html"))
+    parser, out = NatureParser(), []
+    for page in pages:
+        if parser.sniff(page, page.read_text(errors="replace")[:65536]):
+            for item in parser.parse(page):
+                out.extend(f.caption for f in item.figures if f.kind == "figure")
+    return out
