@@ -155,6 +155,12 @@ MIGRATIONS.append([
     "ALTER TABLE scale_bars ADD COLUMN label_box TEXT",
 ])
 
+MIGRATIONS.append([
+    # 4: the vectors themselves live in the database (FAISS is derived and rebuilt from them).
+    "ALTER TABLE embeddings ADD COLUMN vector BLOB",  # float32, L2-normalised
+    "ALTER TABLE embeddings ADD COLUMN image_sha256 TEXT",  # what was embedded, to spot stale vectors
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,170 @@
+"""FAISS vector index over master images, derived from the vectors stored in the database.
+
+FAISS ids are the ``master_images.id`` of each vector (``IndexIDMap2``), so a hit maps to its
+row without a side table, deletes remove exactly those ids, and a rebuild reproduces the
+same mapping.  The factory picks exact search (``Flat``, inner product on L2-normalised
+vectors = cosine) for small collections and an inverted-file index (``IVF``, trained
+centroids saved with the index, ``nprobe`` chosen for recall) for large ones.  A GPU is used
+when faiss-gpu and a device are present.  One index per embedder; mixing is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+EXACT_LIMIT = 50_000  # below this many vectors, exact search is fast enough and exact
+
+
+class VectorIndexError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    embedder: str
+    dim: int
+    count: int
+    factory: str
+    nprobe: int | None = None
+
+
+def factory_for(n: int, dim: int) -> tuple[str, int | None]:
+    """FAISS factory string and nprobe for ``n`` vectors."""
+    if n < EXACT_LIMIT:
+        return "IDMap2,Flat", None
+    nlist = int(min(65536, max(256, 4 * np.sqrt(n))))
+    return f"IVF{nlist},Flat", max(8, nlist // 32)
+
+
+class VectorIndex:
+    def __init__(self, index, info: IndexInfo):
+        self.index = index
+        self.info = info
+
+    # -- building ------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, embedder: str, ids: np.ndarray, vectors: np.ndarray, factory: str | None = None,
+              nprobe: int | None = None) -> "VectorIndex":
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, np.float32)
+        ids = np.ascontiguousarray(ids, np.int64)
+        n, dim = vectors.shape if vectors.ndim == 2 else (0, 0)
+        if factory is None:
+            factory, nprobe = factory_for(n, dim)
+        index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+        if factory.startswith("IVF"):
+            index = faiss.IndexIDMap2(index) if not isinstance(index, faiss.IndexIDMap2) else index
+            inner = faiss.extract_index_ivf(index)
+            # Train on a sample: 40 points per centroid is what k-means needs.
+            sample = vectors[np.random.default_rng(0).permutation(n)[: max(inner.nlist * 40, 10_000)]]
+            inner.train(sample)
+            inner.nprobe = nprobe or 16
+        if n:
+            index.add_with_ids(vectors, ids)
+        return cls(_maybe_gpu(index), IndexInfo(embedder, dim, int(index.ntotal), factory, nprobe))
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        import faiss
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cpu = faiss.index_gpu_to_cpu(self.index) if hasattr(faiss, "index_gpu_to_cpu") and _on_gpu(self.index) \
+            else self.index
+        tmp = path.with_suffix(".tmp")
+        faiss.write_index(cpu, str(tmp))
+        tmp.replace(path)
+        path.with_suffix(".json").write_text(json.dumps(self.info.__dict__, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path, mmap: bool = True) -> "VectorIndex":
+        import faiss
+
+        meta = path.with_suffix(".json")
+        if not path.exists() or not meta.exists():
+            raise VectorIndexError(f"no vector index at {path}; run `figdex index embed` first")
+        info = IndexInfo(**json.loads(meta.read_text()))
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        try:
+            index = faiss.read_index(str(path), flags)
+        except RuntimeError:  # not every index type can be memory-mapped
+            index = faiss.read_index(str(path))
+        if info.nprobe and info.factory.startswith("IVF"):
+            faiss.extract_index_ivf(index).nprobe = info.nprobe
+        return cls(_maybe_gpu(index), info)
+
+    # -- updating and searching --------------------------------------------------------------------
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self._check_dim(vectors)
+        self.remove(ids)
+        self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.ascontiguousarray(ids, np.int64))
+        self.info = IndexInfo(self.info.embedder, self.info.dim, int(self.index.ntotal), self.info.factory,
+                              self.info.nprobe)
+
+    def remove(self, ids) -> int:
+        import faiss
+
+        ids = np.ascontiguousarray(ids, np.int64)
+        if not len(ids):
+            return 0
+        removed = self.index.remove_ids(faiss.IDSelectorBatch(ids))
+        self.info = IndexInfo(self.info.embedder, self.info.dim, int(self.index.ntotal), self.info.factory,
+                              self.info.nprobe)
+        return int(removed)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k nearest vectors per query; ids are master_images.id, -1 = none."""
+        self._check_dim(queries)
+        k = max(1, min(k, max(1, self.index.ntotal)))
+        scores, ids = self.index.search(np.ascontiguousarray(queries, np.float32), k)
+        return scores, ids
+
+    def _check_dim(self, vectors: np.ndarray) -> None:
+        if vectors.ndim != 2 or vectors.shape[1] != self.info.dim:
+            raise VectorIndexError(f"vectors of dimension {vectors.shape[-1]} do not fit this index "
+                                   f"({self.info.embedder}, {self.info.dim}-d)")
+
+
+def _maybe_gpu(index):
+    import faiss
+
+    if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0:
+        return faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
+    return index
+
+
+def _on_gpu(index) -> bool:
+    return "Gpu" in type(index).__name__
+
+
+# -- the vectors in the database ------------------------------------------------------------------
+def store_vectors(conn: sqlite3.Connection, embedder: str, ids, vectors: np.ndarray, shas) -> None:
+    from figdex.index.db import now
+
+    rows = [(int(i), embedder, int(v.shape[0]), int(i), np.asarray(v, np.float32).tobytes(), s, now())
+            for i, v, s in zip(ids, vectors, shas)]
+    conn.executemany(
+        """INSERT INTO embeddings(master_image_id, embedder, dim, vector_id, vector, image_sha256, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(master_image_id, embedder) DO UPDATE SET dim=excluded.dim, vector=excluded.vector,
+             image_sha256=excluded.image_sha256, created_at=excluded.created_at""",
+        rows,
+    )
+
+
+def load_vectors(conn: sqlite3.Connection, embedder: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = conn.execute("SELECT master_image_id, dim, vector FROM embeddings WHERE embedder = ? AND vector IS NOT NULL "
+                        "ORDER BY master_image_id", (embedder,)).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    dims = {r[1] for r in rows}
+    if len(dims) != 1:
+        raise VectorIndexError(f"vectors of {embedder} have several dimensions {sorted(dims)}; re-embed")
+    ids = np.array([r[0] for r in rows], np.int64)
+    vecs = np.frombuffer(b"".join(r[2] for r in rows), np.float32).reshape(len(rows), dims.pop())
+    return ids, vecs

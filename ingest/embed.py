@@ -1,0 +1,89 @@
+"""The embedding stage: a CNN vector for every stored master image, kept in the database,
+and the FAISS index derived from those vectors.
+
+Vectors are stored per (master image, embedder) with the sha256 of the figure they were cut
+from, so re-running embeds only new or changed images; the FAISS index is then rebuilt from
+the database (cheap: no CNN).  A dataset has one active embedder (config "embedder");
+switching embedders builds a separate index — vectors of different embedders never mix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from figdex.index.db import Dataset
+from figdex.index.vectors import VectorIndex, load_vectors, store_vectors
+
+DEFAULT_EMBEDDER = "efficientnet-lite0"
+
+
+@dataclass
+class EmbedSummary:
+    embedder: str
+    embedded: int = 0
+    unchanged: int = 0
+    indexed: int = 0
+    factory: str = ""
+
+
+def index_path(ds: Dataset, embedder_id: str) -> Path:
+    return ds.root / "vectors" / f"{embedder_id.replace('@', '-v')}.faiss"
+
+
+def active_embedder(ds: Dataset) -> str:
+    return ds.config.get("embedder", DEFAULT_EMBEDDER)
+
+
+def master_crop(ds: Dataset, row) -> np.ndarray:
+    from figdex.models.ocr import load_rgb
+
+    image = load_rgb(ds.root / row["image_path"])
+    if row["x0"] is None:
+        return image
+    x0, y0, x1, y1 = (int(row[k]) for k in ("x0", "y0", "x1", "y1"))
+    crop = image[max(0, y0):y1, max(0, x0):x1]
+    return crop if crop.size else image
+
+
+def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int = 32,
+                  on_batch: Callable[[int], None] | None = None) -> EmbedSummary:
+    from figdex.models.embedders import create_embedder
+
+    embedder = create_embedder(embedder_name or active_embedder(ds))
+    eid = embedder.config.id
+    rows = ds.conn.execute(
+        """SELECT m.id, m.x0, m.y0, m.x1, m.y1, f.image_path, f.image_sha256,
+                  e.image_sha256 AS embedded_sha, e.vector IS NOT NULL AS has_vector
+           FROM master_images m JOIN figures f ON f.id = m.figure_id
+           LEFT JOIN embeddings e ON e.master_image_id = m.id AND e.embedder = ?
+           WHERE f.image_status = 'ok' ORDER BY m.id""", (eid,)).fetchall()
+    todo = [r for r in rows if not r["has_vector"] or r["embedded_sha"] != r["image_sha256"]]
+    summary = EmbedSummary(eid, unchanged=len(rows) - len(todo))
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        vectors = embedder.embed([master_crop(ds, r) for r in chunk])
+        with ds.transaction():  # one batch per transaction: an interrupted run keeps what it did
+            store_vectors(ds.conn, eid, [r["id"] for r in chunk], vectors, [r["image_sha256"] for r in chunk])
+        summary.embedded += len(chunk)
+        if on_batch:
+            on_batch(len(chunk))
+    info = rebuild_vector_index(ds, eid)
+    summary.indexed, summary.factory = info.count, info.factory
+    if "embedder" not in ds.config:
+        ds.set_config(embedder=embedder.config.name)
+    return summary
+
+
+def rebuild_vector_index(ds: Dataset, embedder_id: str):
+    """Recreate the FAISS index of one embedder from the vectors in the database."""
+    # Vectors of master images that no longer exist are dropped with them (ON DELETE CASCADE).
+    ids, vectors = load_vectors(ds.conn, embedder_id)
+    if not len(ids):
+        raise ValueError(f"no vectors of {embedder_id} in the dataset; run `figdex index embed` first")
+    index = VectorIndex.build(embedder_id, ids, vectors)
+    index.save(index_path(ds, embedder_id))
+    return index.info

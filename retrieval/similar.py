@@ -1,0 +1,188 @@
+"""Query by example, hybrid text+image search, and re-ranking by physical scale.
+
+* ``similar``: nearest master images to an image file or to a master already in the dataset,
+  filtered like keyword search, then re-ranked by scale: when the query's nm/px is known,
+  candidates whose scale differs by more than ``scale_factor`` are pushed below the others
+  (or filtered out); visual similarity orders each group.
+* ``hybrid``: reciprocal rank fusion of the keyword ranking and the visual ranking,
+  score = Σ wᵢ / (k + rankᵢ), k = 60 by default.
+Each hit can explain its place (``explain``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from figdex.index.db import Dataset
+from figdex.index.query import QueryError, SearchFilters, parse_user_query
+from figdex.index.records import Hit
+from figdex.index.vectors import VectorIndex
+from figdex.retrieval.search import hits_for
+
+OVERFETCH = 10  # candidates fetched per wanted hit, so that filters still leave enough
+
+
+@dataclass(frozen=True)
+class RankedHit:
+    hit: Hit
+    explain: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SimilarQuery:
+    vector: np.ndarray
+    nm_per_px: float | None
+    source: str  # "file" or the master's id
+    exclude: int | None = None  # the query's own master id
+
+
+def _index(ds: Dataset) -> tuple[VectorIndex, str]:
+    """The FAISS index of the dataset's active embedder (its newest version)."""
+    from figdex.ingest.embed import active_embedder
+
+    name = active_embedder(ds)
+    folder = ds.root / "vectors"
+    candidates = sorted(folder.glob(f"{name}-v*.faiss")) if folder.exists() else []
+    if not candidates:
+        raise QueryError(f"no image index for {name} in {ds.root}; run `figdex index embed --dataset {ds.root}`")
+    index = VectorIndex.load(candidates[-1])
+    return index, index.info.embedder
+
+
+def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | None = None) -> SimilarQuery:
+    """The query vector: a master already in the dataset (by id) or an image file embedded now."""
+    row = ds.conn.execute(
+        "SELECT m.id, m.nm_per_px, e.vector, e.dim FROM master_images m LEFT JOIN embeddings e "
+        "ON e.master_image_id = m.id AND e.embedder = ? WHERE m.uid = ? OR m.key = ?",
+        (embedder_id, query, query)).fetchone()
+    if row is not None:
+        if row["vector"] is None:
+            raise QueryError(f"{query} has no {embedder_id} vector yet; run `figdex index embed`")
+        vec = np.frombuffer(row["vector"], np.float32).reshape(1, row["dim"])
+        return SimilarQuery(vec, nm_per_px if nm_per_px is not None else row["nm_per_px"], query, row["id"])
+    path = Path(query)
+    if not path.is_file():
+        raise QueryError(f"{query}: neither an image file nor an image id in the dataset; "
+                         "give a PNG/JPEG path or an id from `figdex search`")
+    from figdex.models.embedders import create_embedder
+    from figdex.models.ocr import load_rgb
+
+    name = embedder_id.split("@", 1)[0]
+    embedder = create_embedder(name)
+    if embedder.config.id != embedder_id:
+        raise QueryError(f"the index was built with {embedder_id}, this figdex has {embedder.config.id}; "
+                         "run `figdex index embed` to rebuild it")
+    try:
+        image = load_rgb(path)
+    except (OSError, ValueError) as exc:
+        raise QueryError(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
+    return SimilarQuery(embedder.embed([image]), nm_per_px, "file")
+
+
+def _allowed(ds: Dataset, ids: list[int], filters: SearchFilters) -> set[int]:
+    if not ids:
+        return set()
+    where, params = filters.sql()
+    marks = ",".join("?" * len(ids))
+    rows = ds.conn.execute(
+        "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id "
+        f"WHERE m.id IN ({marks}) AND {where}", [*ids, *params])
+    return {r[0] for r in rows}
+
+
+def visual_candidates(ds: Dataset, q: SimilarQuery, index: VectorIndex, filters: SearchFilters, n: int
+                      ) -> list[tuple[int, float]]:
+    scores, ids = index.search(q.vector, n * OVERFETCH + 1)
+    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and i != q.exclude]
+    allowed = _allowed(ds, [i for i, _ in pairs], filters)
+    return [(i, s) for i, s in pairs if i in allowed]
+
+
+def rerank_by_scale(cands: list[tuple[int, float]], scales: dict[int, float | None], query_scale: float | None,
+                    factor: float, mode: str) -> list[tuple[int, float, dict]]:
+    """Visual order within groups: same scale (within ``factor``) first, unknown next, different last."""
+    out = []
+    for rank, (mid, score) in enumerate(cands, 1):
+        s = scales.get(mid)
+        if query_scale is None or not s:
+            group, ratio = (1, None) if query_scale is not None else (0, None)
+        else:
+            ratio = max(s, query_scale) / min(s, query_scale)
+            group = 0 if ratio <= factor else 2
+        why = {"visual_score": round(score, 4), "visual_rank": rank,
+               "scale_nm_per_px": s, "scale_ratio": None if ratio is None else round(ratio, 3)}
+        if group == 2:
+            if mode == "filter":
+                continue
+            why["scale"] = f"pushed down: scale differs by {ratio:.1f}x (> {factor}x)"
+        elif group == 1:
+            why["scale"] = "scale unknown"
+        elif query_scale is not None:
+            why["scale"] = f"same scale within {factor}x"
+        out.append((group, rank, mid, score, why))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return [(mid, score, why) for _, _, mid, score, why in out]
+
+
+def similar(ds: Dataset, query: str, *, limit: int = 10, filters: SearchFilters | None = None,
+            nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push") -> list[RankedHit]:
+    filters = filters or SearchFilters()
+    if scale_mode not in ("push", "filter"):
+        raise QueryError("scale mode must be 'push' or 'filter'")
+    index, eid = _index(ds)
+    q = make_query(ds, query, eid, nm_per_px)
+    cands = visual_candidates(ds, q, index, filters, limit)
+    scales = _scales(ds, [i for i, _ in cands])
+    ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[:limit]
+    return _ranked_hits(ds, [(mid, score, why) for mid, score, why in ranked])
+
+
+def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: SearchFilters | None = None,
+           k: int = 60, text_weight: float = 1.0, image_weight: float = 1.0, depth: int = 100,
+           nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push") -> list[RankedHit]:
+    """Reciprocal rank fusion of keyword and visual rankings."""
+    from figdex.index.fulltext import create_text_index
+
+    filters = filters or SearchFilters()
+    parsed = parse_user_query(text)
+    text_hits, _ = create_text_index(ds.config["text_index"], ds.conn, ds.root).search(parsed, filters, depth, 0)
+    index, eid = _index(ds)
+    q = make_query(ds, like, eid, nm_per_px)
+    visual = visual_candidates(ds, q, index, filters, depth // OVERFETCH + 1)[:depth]
+    fused: dict[int, dict] = {}
+    for rank, th in enumerate(text_hits, 1):
+        fused.setdefault(th.master_id, {})["text_rank"] = rank
+    for rank, (mid, score) in enumerate(visual, 1):
+        entry = fused.setdefault(mid, {})
+        entry["visual_rank"], entry["visual_score"] = rank, round(score, 4)
+    for entry in fused.values():
+        entry["rrf"] = round(sum(w / (k + entry[key]) for key, w in (("text_rank", text_weight),
+                                                                      ("visual_rank", image_weight))
+                                 if key in entry), 6)
+    order = sorted(fused.items(), key=lambda kv: (-kv[1]["rrf"], kv[0]))
+    cands = [(mid, entry["rrf"]) for mid, entry in order]
+    scales = _scales(ds, [m for m, _ in cands])
+    ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[:limit]
+    return _ranked_hits(ds, [(mid, score, {**fused[mid], **{k2: v for k2, v in why.items() if k2.startswith("scale")}})
+                             for mid, score, why in ranked])
+
+
+def _scales(ds: Dataset, ids: list[int]) -> dict[int, float | None]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {r[0]: r[1] for r in ds.conn.execute(f"SELECT id, nm_per_px FROM master_images WHERE id IN ({marks})", ids)}
+
+
+def _ranked_hits(ds: Dataset, ranked: list[tuple[int, float, dict]]) -> list[RankedHit]:
+    from figdex.index.fulltext import TextHit
+
+    hits = {h.id: h for h in hits_for(ds, [TextHit(mid, round(score, 6)) for mid, score, _ in ranked])}
+    uids = dict(ds.conn.execute(
+        f"SELECT id, uid FROM master_images WHERE id IN ({','.join('?' * len(ranked))})",
+        [m for m, _, _ in ranked]).fetchall()) if ranked else {}
+    return [RankedHit(replace(hits[uids[mid]], score=round(score, 6)), why) for mid, score, why in ranked
+            if uids.get(mid) in hits]
