@@ -13,6 +13,9 @@ Built-ins:
   internet, or reads them from ``$TORCH_HOME``.
 * ``thumbnail-16``: a 16x16 grey thumbnail, 256-d; no model at all.  For tests and as a
   baseline that shows what the CNNs add.
+* ``efficientnet-lite0-stem``: EfficientNet-Lite0 followed by a 256-d linear head tuned on
+  simulated HAADF-STEM images (models/tuning.py); the head ships in models/weights/ with its
+  sha256.
 """
 
 from __future__ import annotations
@@ -204,3 +207,10 @@ class ThumbnailEmbedder(Embedder):
 @register_embedder("thumbnail-16")
 def _thumbnail() -> Embedder:
     return ThumbnailEmbedder()
+
+
+@register_embedder("efficientnet-lite0-stem")
+def _efficientnet_lite0_stem() -> Embedder:
+    from figdex.models.tuning import create_stem_embedder
+
+    return create_stem_embedder()

@@ -90,12 +90,20 @@ def cut_by_labels(mask: np.ndarray, region: Box, labels: list[tuple[str, Box]],
             first = [lab for lab in labels if _centre(lab[1])[1 - axis] < cut]
             crosses = any(lab[1][1 if axis == 0 else 0] < cut < lab[1][3 if axis == 0 else 2] for lab in labels)
             if 0 < len(first) < len(labels) and not crosses and _both_sides_have_panels(mask, region, axis, cut, labels):
-                # Prefer wide gutters; between equals, cuts that split the labels evenly.
-                key = (b - a, -abs(len(first) - len(labels) / 2))
+                # Labels sit at their panel's top-left, so the gutter that separates two panels
+                # ends just before the labels of the second: prefer gutters close to them, then
+                # wide ones (a gutter inside the first panel is far from the next label).
+                second = [lab for lab in labels if lab not in first]
+                lead = min(lab[1][1] if axis == 0 else lab[1][0] for lab in second)
+                height = float(np.median([lab[1][3] - lab[1][1] for lab in labels]))
+                near = max(0.0, lead - b) <= 3 * height + 6
+                key = (near, b - a, -abs(len(first) - len(labels) / 2))
                 if best is None or key > best[0]:
                     best = (key, axis, cut)
     if best is None:
         axis, cut = _geometric_cut(labels)
+        if axis < 0:  # labels on top of each other: nothing to cut
+            return [(lab, region) for lab, _ in labels[:1]]
     else:
         _, axis, cut = best
     if axis == 0:
@@ -103,9 +111,11 @@ def cut_by_labels(mask: np.ndarray, region: Box, labels: list[tuple[str, Box]],
     else:
         parts = [(x0, y0, cut, y1), (cut, y0, x1, y1)]
     out = []
-    for part in parts:
-        inside = [lab for lab in labels if part[0] <= _centre(lab[1])[0] < part[2] and
-                  part[1] <= _centre(lab[1])[1] < part[3]]
+    groups = [[lab for lab in labels if part[0] <= _centre(lab[1])[0] < part[2] and
+               part[1] <= _centre(lab[1])[1] < part[3]] for part in parts]
+    if any(len(g) == len(labels) for g in groups):  # no progress: stop rather than recurse forever
+        return [(labels[0][0], region)]
+    for part, inside in zip(parts, groups):
         out.extend(cut_by_labels(mask, part, inside, min_gap))
     return out
 
@@ -128,17 +138,25 @@ def _both_sides_have_panels(mask, region: Box, axis: int, cut: int, labels) -> b
 
 
 def _geometric_cut(labels: list[tuple[str, Box]]) -> tuple[int, int]:
-    """No gutter separates the labels: cut just before the label that starts the next row
-    (or, within a row, the next column)."""
+    """No gutter separates the labels: cut just before the label that starts the next row (or,
+    within a row, the next column).  Labels sit at their panel's top-left, so the cut goes a
+    little above/left of that label.  Always separates two label centres."""
     height = float(np.median([b[3] - b[1] for _, b in labels]))
-    tops = sorted(b[1] for _, b in labels)
-    for prev, nxt in zip(tops, tops[1:]):
-        if nxt - prev > 1.5 * height:
-            return 0, int(nxt - 0.4 * height)
-    lefts = sorted(b[0] for _, b in labels)
-    for prev, nxt in zip(lefts, lefts[1:]):
-        if nxt - prev > 1.5 * height:
-            return 1, int(nxt - 0.4 * height)
-    # Labels overlap in both directions (should not happen): split by reading order.
-    first = sorted(labels, key=lambda lab: (lab[1][1], lab[1][0]))[1][1]
-    return 1, int(first[0] - 1)
+    best = None
+    for axis in (0, 1):  # 0: rows (cut along y), 1: columns (cut along x)
+        order = sorted(labels, key=lambda lab: _centre(lab[1])[1 - axis])
+        for prev, nxt in zip(order, order[1:]):
+            gap = _centre(nxt[1])[1 - axis] - _centre(prev[1])[1 - axis]
+            # Rows first: a gap of more than a label height between rows is a new row of panels.
+            key = (gap > 1.5 * height, axis == 0, gap)
+            if gap > 0 and (best is None or key > best[0]):
+                start = nxt[1][1] if axis == 0 else nxt[1][0]
+                prev_end = prev[1][3] if axis == 0 else prev[1][2]
+                cut = int(max(prev_end, start - 0.4 * height))
+                # The cut must fall strictly between the two centres.
+                lo, hi = _centre(prev[1])[1 - axis], _centre(nxt[1])[1 - axis]
+                cut = int(min(max(cut, lo + 1), hi - 0.5)) if hi - lo > 1 else int((lo + hi) / 2)
+                best = (key, axis, cut)
+    if best is None:
+        return -1, -1
+    return best[1], best[2]

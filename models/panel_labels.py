@@ -46,7 +46,10 @@ def glyph_tokens(gray: np.ndarray) -> list[_Token]:
 
     tokens: list[_Token] = []
     h_img, w_img = gray.shape
-    for polarity, mask in (("dark", gray < 110), ("light", gray > 170)):
+    seen: set[tuple[int, int, int, int]] = set()
+    # Two thresholds per polarity: a black label next to a dark-grey micrograph only comes
+    # apart from it at the stricter one.
+    for polarity, mask in (("dark", gray < 110), ("dark", gray < 60), ("light", gray > 170), ("light", gray > 215)):
         labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
         comps = []
         for sl in ndimage.find_objects(labels):
@@ -76,7 +79,8 @@ def glyph_tokens(gray: np.ndarray) -> list[_Token]:
             h, w = y1 - y0, x1 - x0
             if not (_MIN_H <= h <= _MAX_H) or w > 3.2 * h or len(members) > 4:
                 continue
-            if _isolated(gray, mask, (x0, y0, x1, y1)):
+            if (x0, y0, x1, y1) not in seen and _isolated(gray, mask, (x0, y0, x1, y1)):
+                seen.add((x0, y0, x1, y1))
                 tokens.append(_Token((x0, y0, x1, y1), polarity))
     return tokens
 
@@ -155,7 +159,7 @@ def normalise_label(text: str) -> str | None:
 
 
 def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | None = None,
-                      min_confidence: float = 0.45) -> list[PanelLabel]:
+                      min_confidence: float = 0.45, text_boxes=None) -> list[PanelLabel]:
     """Panel labels in reading order. ``expected``: the labels the caption names (normalised)."""
     gray = to_gray(image)
     tokens = glyph_tokens(gray)
@@ -172,7 +176,85 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
         if expected is None and not (len(label) == 1 and label.isalpha()):
             continue  # without a caption, only letters: digits and numerals are mostly tick labels
         candidates.append(PanelLabel(label, text.strip(), tok.box, conf))
-    return choose_labels(candidates, expected)
+    # Labels printed inside an image ("(a)" in white on a micrograph) are better found by the
+    # text detector, whose lines the caller has already read.
+    for tb in text_boxes or ():
+        label = normalise_label(tb.text)
+        # Without a caption, a lone letter read inside a plot is more often a curve label than a
+        # panel label: only bracketed ones ("(a)", "a)") count then.
+        bracketed = bool(re.match(r"^\s*[\(\[（]?\s*\w+\s*[\)\]）]", tb.text))
+        if label is not None and tb.confidence >= min_confidence and (expected is not None or
+                                                                      (label.isalpha() and bracketed)) \
+                and (tb.box[3] - tb.box[1]) <= _MAX_H:
+            candidates.append(PanelLabel(label, tb.text.strip(), tb.box, tb.confidence * 0.95))
+    chosen = choose_labels(candidates, expected)
+    if expected:
+        chosen = infer_missing(chosen, expected)
+    return chosen
+
+
+def infer_missing(found: list[PanelLabel], expected: list[str]) -> list[PanelLabel]:
+    """Place labels the caption names but the image did not give up, where the grid of found
+    labels has a free cell between their neighbours in reading order (confidence 0.3, no text).
+
+    Panels in a figure form rows and columns; a time series a–j in two rows of five with "i"
+    unreadable still has an empty cell between "h" and "j".
+    """
+    if len(found) < 3:
+        return found
+    height = float(np.median([c.box[3] - c.box[1] for c in found]))
+    tol = max(4.0, 1.2 * height)
+    cols = _cluster([c.box[0] for c in found], tol)
+    rows = _cluster([c.box[1] for c in found], tol)
+    cell = {(_nearest(rows, c.box[1]), _nearest(cols, c.box[0])): c for c in found}
+    by_label = {c.label: c for c in found}
+    order = [lab for lab in expected if len(lab) == 1 or lab.isdigit()]
+    added = []
+    for i, lab in enumerate(order):
+        if lab in by_label:
+            continue
+        prev = next((by_label[x] for x in reversed(order[:i]) if x in by_label), None)
+        nxt = next((by_label[x] for x in order[i + 1:] if x in by_label), None)
+        if prev is None:
+            continue
+        r, c = _nearest(rows, prev.box[1]), _nearest(cols, prev.box[0])
+        # Rows of one figure usually share their columns: the column that follows prev's in
+        # another row that also uses prev's column is where this label goes.
+        followers = []
+        for (rr, cc) in cell:
+            if rr != r and cc == c:
+                later = sorted(c2 for (r2, c2) in cell if r2 == rr and c2 > c)
+                if later:
+                    followers.append(later[0])
+        nxt_col = max(set(followers), key=followers.count) if followers else c + 1
+        target = (r, nxt_col) if nxt_col < len(cols) else (r + 1, 0) if r + 1 < len(rows) else None
+        if target is None or target in cell:
+            continue
+        if nxt is not None:
+            nr, nc = _nearest(rows, nxt.box[1]), _nearest(cols, nxt.box[0])
+            if (nr, nc) <= target:
+                continue  # the next label already sits there or before: no room for this one
+        w, h = prev.box[2] - prev.box[0], prev.box[3] - prev.box[1]
+        x, y = int(cols[target[1]]), int(rows[target[0]])
+        guess = PanelLabel(lab, "", (x, y, x + w, y + h), 0.3)
+        cell[target] = guess
+        by_label[lab] = guess
+        added.append(guess)
+    return sorted(found + added, key=lambda c: (c.box[1] // max(1, int(height)), c.box[0]))
+
+
+def _cluster(values: list[int], tol: float) -> list[float]:
+    centres: list[list[int]] = []
+    for v in sorted(values):
+        if centres and v - np.mean(centres[-1]) <= tol:
+            centres[-1].append(v)
+        else:
+            centres.append([v])
+    return [float(min(c)) for c in centres]
+
+
+def _nearest(centres: list[float], v: float) -> int:
+    return int(np.argmin([abs(c - v) for c in centres]))
 
 
 def choose_labels(candidates: list[PanelLabel], expected: list[str] | None) -> list[PanelLabel]:

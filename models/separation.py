@@ -69,12 +69,15 @@ def separate(
     mask = ink_mask(image)
     notes: list[str] = []
     expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
-    labels = find_panel_labels(image, ocr, expected)
+    text_boxes = ocr.read(image)
+    labels = list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
     if expected and len(labels) < len(expected):
         missing = sorted(set(expected) - {lab.label for lab in labels})
         notes.append(f"labels not found in the image: {', '.join(missing)}")
     regions: list[tuple[str, Box, Box | None]]
-    if len(labels) >= 2:
+    if expected is None:
+        regions = _regions_without_caption(mask, W, H, labels, notes)
+    elif len(labels) >= 2:
         by_label = {lab.label: lab.box for lab in labels}
         regions = [(lab, part, by_label.get(lab)) for lab, part in
                    cut_by_labels(mask, (0, 0, W, H), [(lab.label, lab.box) for lab in labels])]
@@ -82,7 +85,6 @@ def separate(
         regions = _cells_for_caption_labels(mask, W, H, expected, notes)
     else:
         regions = [(labels[0].label if labels else "0", (0, 0, W, H), labels[0].box if labels else None)]
-    text_boxes = ocr.read(image)
     masters = []
     for label, part, label_box in regions:
         box = content_box(mask, part)
@@ -92,6 +94,59 @@ def separate(
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
     return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes))
+
+
+def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:
+    """Large gutter-separated blocks; small leftovers (axis titles, legends) join the nearest block.
+
+    Thin white separators between photographs are gutters too (min_gap 2 px); a strip (an axis
+    title under a plot) is not a panel however long it is."""
+    leaves = xy_cut(mask, (0, 0, W, H), min_gap=min_gap)
+    big = [b for b in leaves if (b[2] - b[0]) * (b[3] - b[1]) >= 0.04 * W * H
+           and (b[2] - b[0]) >= 0.12 * W and (b[3] - b[1]) >= 0.12 * H]
+    for small in (b for b in leaves if b not in big):
+        if not big:
+            break
+        cx, cy = (small[0] + small[2]) / 2, (small[1] + small[3]) / 2
+        k = min(range(len(big)), key=lambda i: max(big[i][0] - cx, 0, cx - big[i][2]) +
+                max(big[i][1] - cy, 0, cy - big[i][3]))
+        b = big[k]
+        big[k] = (min(b[0], small[0]), min(b[1], small[1]), max(b[2], small[2]), max(b[3], small[3]))
+    return big
+
+
+def _regions_without_caption(mask, W, H, labels, notes):
+    """No caption to say which labels exist: the gutters decide the panels, found labels name them.
+
+    Letters read inside plots are often curve labels, so labels only name blocks here; blocks
+    left unnamed get the missing letters of the a, b, c … sequence in reading order."""
+    blocks = _panel_blocks(mask, W, H)
+    if len(blocks) <= 1:
+        # One panel: letters inside it are curve or region labels; only one at its top-left names it.
+        corner = [lab for lab in labels if lab.box[0] < 0.15 * W and lab.box[1] < 0.15 * H]
+        labels[:] = corner[:1]
+        return [(corner[0].label if corner else "0", (0, 0, W, H), corner[0].box if corner else None)]
+    height = float(np.median([b.box[3] - b.box[1] for b in labels])) if labels else 10.0
+    order = sorted(blocks, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))
+    named: dict[int, PanelLabel] = {}
+    for lab in labels:
+        cx, cy = (lab.box[0] + lab.box[2]) / 2, (lab.box[1] + lab.box[3]) / 2
+        for i, b in enumerate(order):
+            inside = b[0] - 2 * height <= cx <= b[2] and b[1] - 2 * height <= cy <= b[1] + 0.35 * (b[3] - b[1])
+            if inside and i not in named:
+                named[i] = lab
+                break
+    used = {lab.label for lab in named.values()}
+    spare = iter(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in used)
+    if named and all(len(lab.label) == 1 for lab in named.values()):
+        names = [named[i].label if i in named else next(spare) for i in range(len(order))]
+    else:
+        names = [str(i + 1) for i in range(len(order))] if not named else \
+            [named[i].label if i in named else f"{i + 1}" for i in range(len(order))]
+        notes.append("no caption and no panel labels: blocks numbered in reading order")
+    regions = [(name, box, named[i].box if i in named else None) for i, (name, box) in enumerate(zip(names, order))]
+    labels[:] = [lab for lab in labels if any(lab is v for v in named.values())]  # the ones that name a panel
+    return regions
 
 
 def _cells_for_caption_labels(mask, W, H, expected, notes):
