@@ -160,7 +160,8 @@ def eval_separation(fmt: str, failures: bool) -> None:
     if fmt == "json":
         click.echo(json.dumps(scores, indent=2))
         return
-    click.echo(f"figures {scores['figures']}: label P {scores['label_precision']:.3f} R {scores['label_recall']:.3f}, "
+    click.echo(f"figures {scores['figures']}: label P {scores['label_precision']:.3f} R {scores['label_recall']:.3f} "
+               f"(with caption P {scores['label_precision_captioned']:.3f} R {scores['label_recall_captioned']:.3f}), "
                f"AP50 {scores['ap50']:.3f}, label accuracy {scores['label_accuracy']:.3f}, "
                f"class precision {scores['class_precision']}, {scores['seconds_per_figure']:.2f} s/figure")
     for f in scores.get("failures", []):

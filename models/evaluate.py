@@ -35,6 +35,8 @@ class SeparationScores:
     figures: int = 0
     label_precision: float = 0.0
     label_recall: float = 0.0
+    label_precision_captioned: float = 0.0  # figures whose caption names their labels (the ingest case)
+    label_recall_captioned: float = 0.0
     ap50: float = 0.0
     label_accuracy: float = 0.0
     class_precision: dict = field(default_factory=dict)
@@ -64,6 +66,7 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
     scores = SeparationScores()
     detections = []  # (confidence, is_true_positive)
     n_gold = label_tp = label_pred = label_gold = matched = matched_same_label = 0
+    cap = {"tp": 0, "pred": 0, "gold": 0}
     class_hits: dict[str, list[int]] = {}
     seconds = 0.0
     for fig in figures:
@@ -86,6 +89,10 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
                     used.add(i)
                     label_tp += 1
                     break
+        if expected:
+            cap["tp"] += len(used)
+            cap["pred"] += len(result.labels_found)
+            cap["gold"] += len(gold_labels)
         # masters
         taken = set()
         for m in sorted(result.masters, key=lambda m: -m.confidence):
@@ -108,6 +115,8 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
                 scores.failures.append((str(fig["file"]), g["label"], g["box"], "gold master missed"))
     scores.label_precision = label_tp / label_pred if label_pred else 0.0
     scores.label_recall = label_tp / label_gold if label_gold else 0.0
+    scores.label_precision_captioned = cap["tp"] / cap["pred"] if cap["pred"] else 0.0
+    scores.label_recall_captioned = cap["tp"] / cap["gold"] if cap["gold"] else 0.0
     scores.ap50 = average_precision(detections, n_gold)
     scores.label_accuracy = matched_same_label / matched if matched else 0.0
     scores.class_precision = {c: round(sum(v) / len(v), 3) for c, v in sorted(class_hits.items())}
