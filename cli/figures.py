@@ -86,12 +86,38 @@ def separate_command(files, caption, dataset, redo, fmt) -> None:
                 click.echo(f"  {m.label:>3} {m.image_class:<13} {m.box} nm/px={m.nm_per_px} ({m.scale_source})")
 
 
+def run_image_stages(dataset: str, separation: bool, embedding: bool) -> None:
+    """After ingest: separate new figures, then embed new images (when the ML extra is installed)."""
+    if separation:
+        _separate_dataset(dataset, redo=False)
+    if not embedding:
+        return
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        click.echo("note: image vectors skipped (pip install 'figdex[ml]', then figdex index embed)", err=True)
+        return
+    from figdex.index.db import Dataset
+    from figdex.ingest.embed import embed_dataset
+    from figdex.models.embedders import EmbedderError
+
+    with Dataset.open(dataset, create=False) as ds:
+        try:
+            summary = embed_dataset(ds)
+        except (EmbedderError, ValueError) as exc:
+            click.echo(f"note: image vectors skipped: {exc}", err=True)
+            return
+    click.echo(f"{summary.embedder}: {summary.embedded} images embedded; index of {summary.indexed} vectors", err=True)
+
+
 def _separate_dataset(dataset: str, redo: bool) -> None:
     from figdex.index.db import Dataset
     from figdex.ingest.separate import pending_figures, separate_dataset
 
     with Dataset.open(dataset, create=False) as ds:
         total = len(pending_figures(ds, redo))
+        if not total:
+            return
         with click.progressbar(length=total, label="separating", file=sys.stderr) as bar:
             summary = separate_dataset(ds, redo=redo, on_figure=lambda fid, outcome: bar.update(1))
     for reason in summary.failures:

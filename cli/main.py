@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -55,14 +56,90 @@ def _open(dataset: str, create: bool = False):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, metavar="PATHS... | URLS... | QUERY.json")
 @dataset_option
 @click.option("--force", is_flag=True, help="Re-parse files even when unchanged since the last ingest.")
 @click.option("--keyword", "keywords", multiple=True,
               help="Query keyword/synonym to record where captions mention it (repeatable).")
+@click.option("--family", help="Journal family (nature, rsc, acs, europepmc): forces the parser of URLs "
+              "(e.g. a mirror on 127.0.0.1); with --search, where to search.")
+@click.option("--search", "searches", multiple=True, metavar="TERM[|SYNONYM...]",
+              help="Search the live site for this field, 'term' or 'term|synonym|...' (repeatable; needs --family).")
+@click.option("--max", "maximum", type=click.IntRange(1), help="Articles to take from a search "
+              "(overrides maximum_scraped; default 10).")
+@click.option("--sortby", type=click.Choice(["relevant", "recent", "old"]), help="Search order (overrides sortby).")
+@click.option("--open/--any-access", "open_access", default=None, help="Only open-access articles (overrides open).")
+@click.option("--base-url", help="Send the family's search (and Europe PMC full-text requests) to this host "
+              "instead (mirrors, tests).")
+@click.option("--fetcher", default="requests", show_default=True,
+              help="requests, or browser (headless Chromium) for sites that answer with a JavaScript challenge.")
+@click.option("--delay", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="Minimum seconds between two requests to one host.")
+@click.option("--separate/--no-separate", "run_separation", default=True, show_default=True,
+              help="Split the new figures into master images, classify and scale them.")
+@click.option("--embed/--no-embed", "run_embedding", default=True, show_default=True,
+              help="Compute image vectors for query by example (needs figdex[ml]; skipped with a note without it).")
 @format_option("table")
-def ingest(paths: tuple[Path, ...], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
-    """Ingest saved article pages / XML files (or folders of them) with the images beside them."""
+def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[str, ...], family: str | None,
+           searches: tuple[str, ...], maximum: int | None, sortby: str | None, open_access: bool | None,
+           base_url: str | None, fetcher: str, delay: float, run_separation: bool, run_embedding: bool,
+           fmt: str) -> None:
+    """Ingest saved article pages / XML files (or folders of them) with the images beside them,
+    article URLs from the live web, or a query (an EXSCLAIM QUERY.json, or --search with --family)."""
+    from figdex.ingest.web.scrape import split_sources
+
+    paths, urls, query_files = split_sources(sources)
+    if not (paths or urls or query_files or searches):
+        raise click.UsageError("give saved files/folders, article URLs, a QUERY.json, or --search TERM --family F")
+    if paths:
+        _ingest_saved([Path(p) for p in paths], dataset, force, keywords, fmt)
+    if urls or query_files or searches:
+        from figdex.ingest.web import scrape as web
+        from figdex.ingest.web.query import load_query, query_from_terms
+
+        overrides = {"maximum_scraped": maximum, "sortby": sortby, "open": open_access}
+        try:
+            queries = [load_query(q).with_overrides(**overrides) for q in query_files]
+            if searches:
+                if not family:
+                    raise click.UsageError("--search needs --family (nature, rsc, acs or europepmc)")
+                queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
+                                                open_access=bool(open_access)))
+            summary = web.ScrapeSummary()
+            with _open(dataset, create=True) as ds, \
+                    web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay)) as client:
+                jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
+                                     keywords=keywords, summary=summary)
+                with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
+                                       item_show_func=lambda u: (u or "")[-40:]) as bar:
+                    web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
+                                 on_event=lambda e: bar.update(1, e.url) if e.stage == "article" else None)
+                stats = ds.stats()
+        except web.user_errors() as exc:
+            raise click.ClickException(str(exc)) from exc
+        for url, reason in summary.failed:
+            click.echo(f"failed: {reason}" if url in reason else f"failed: {url}: {reason}", err=True)
+        for url, reason in summary.skipped:
+            click.echo(f"skipped: {url}: {reason}", err=True)
+        for url, reason in summary.image_failures:
+            click.echo(f"image not saved: {reason}", err=True)
+        for problem in summary.problems:
+            click.echo(f"note: {problem}", err=True)
+        row = summary.as_dict()
+        row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found",
+                                                "images_missing")}
+        if fmt == "table":
+            for line in web.summary_lines(summary):
+                click.echo(line)
+            click.echo(f"dataset {dataset}: " + ", ".join(f"{k} {v}" for k, v in row["dataset"].items()))
+        else:
+            emit([row], fmt)
+    from figdex.cli.figures import run_image_stages
+
+    run_image_stages(dataset, run_separation, run_embedding)
+
+
+def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
     from figdex.ingest.pipeline import ingest_paths, iter_source_files
 
     for p in paths:
@@ -93,20 +170,73 @@ def ingest(paths: tuple[Path, ...], dataset: str, force: bool, keywords: tuple[s
         emit([row], fmt)
 
 
+def backend_options(f):
+    """--backend / --url for the commands that talk to a text index (env FIGDEX_BACKEND, FIGDEX_ES_URL)."""
+    f = click.option("--url", envvar="FIGDEX_ES_URL", show_envvar=True,
+                     help="Elasticsearch/OpenSearch URL (default http://localhost:9200), "
+                          "credentials in it if needed: https://user:pass@host:9200.")(f)
+    return click.option("--backend", envvar="FIGDEX_BACKEND", show_envvar=True,
+                        help="Text index backend: fts5 (embedded), elasticsearch, opensearch "
+                             "(default: the dataset's config.json text_index).")(f)
+
+
+@contextmanager
+def _backend_errors():
+    """A backend that is unreachable, refuses a request or lacks its client: one clear message."""
+    from figdex.index.fulltext import TextIndexError
+
+    try:
+        yield
+    except TextIndexError as exc:
+        for failure in getattr(exc, "failures", [])[:20]:
+            click.echo(f"failed: {failure}", err=True)
+        raise click.ClickException(str(exc)) from exc
+
+
 @cli.command()
 @click.argument("query")
 @dataset_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many hits (paging).")
-@click.option("--raw", is_flag=True, help="Pass QUERY to the engine unchanged (FTS5 syntax).")
+@click.option("--raw", is_flag=True,
+              help="Pass QUERY to the engine unchanged (FTS5 syntax; query_string syntax on Elasticsearch/OpenSearch).")
+@click.option("--facets", is_flag=True,
+              help="Also count the matches per journal, class, label and year (stderr; with --format json, "
+                   "a second JSON object after the hits).")
+@click.option("--facet-size", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Values listed per facet.")
+@click.option("--like", help="Hybrid search: also rank by visual similarity to this image (file or id); "
+              "reciprocal rank fusion.")
+@click.option("--rrf-k", default=60, show_default=True, type=click.IntRange(1), help="RRF constant k.")
+@click.option("--text-weight", default=1.0, show_default=True, type=float)
+@click.option("--image-weight", default=1.0, show_default=True, type=float)
+@click.option("--scale", "nm_per_px", type=float, help="With --like: the query image's nm per pixel.")
+@click.option("--scale-factor", default=2.0, show_default=True, type=click.FloatRange(min=1.0))
+@click.option("--scale-mode", type=click.Choice(["push", "filter"]), default="push", show_default=True)
+@click.option("--explain", is_flag=True, help="With --like: say why each hit ranks where it does.")
+@backend_options
 @filter_options
 @format_option("table")
-def search(query: str, dataset: str, limit: int, offset: int, raw: bool, filters, fmt: str) -> None:
-    """Keyword search (BM25 over sub-captions, labels, captions, titles, abstracts)."""
+def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets: bool, facet_size: int,
+           like: str | None, rrf_k: int, text_weight: float, image_weight: float, nm_per_px: float | None,
+           scale_factor: float, scale_mode: str, explain: bool,
+           backend: str | None, url: str | None, filters, fmt: str) -> None:
+    """Keyword search (BM25 over sub-captions, labels, captions, titles, abstracts); with --like, hybrid."""
+    if like:
+        from figdex.cli.images import hybrid_search
+
+        hybrid_search(dataset, query, like, limit=limit, filters=filters, k=rrf_k, text_weight=text_weight,
+                      image_weight=image_weight, nm_per_px=nm_per_px, scale_factor=scale_factor,
+                      scale_mode=scale_mode, explain=explain, fmt=fmt)
+        return
+    from figdex.index.fulltext import open_text_index
+    from figdex.retrieval.search import facet_counts
     from figdex.retrieval.search import search as run_search
 
-    with _open(dataset) as ds:
-        result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw)
+    with _open(dataset) as ds, _backend_errors():
+        index = open_text_index(ds, backend, url)
+        result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index)
+        counts = facet_counts(ds, query, filters, size=facet_size, raw=raw, index=index) if facets else None
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
     rows = [_hit_row(h) for h in result.hits]
@@ -115,6 +245,15 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, filters
         click.echo(f"{len(rows)} of {result.total} hits", err=True)
     else:
         emit(rows, fmt)
+    if counts is not None:
+        if fmt == "json":
+            import json
+
+            facet_obj = {k: [{"value": v, "count": n} for v, n in pairs] for k, pairs in counts.items()}
+            click.echo(json.dumps({"total": result.total, "facets": facet_obj}, ensure_ascii=False, indent=2))
+        else:
+            for name, pairs in counts.items():
+                click.echo(f"{name}: " + (", ".join(f"{v} ({n})" for v, n in pairs) or "-"), err=True)
 
 
 def _hit_row(hit) -> dict:
@@ -176,14 +315,64 @@ def index_group() -> None:
 
 @index_group.command("rebuild")
 @dataset_option
-def index_rebuild(dataset: str) -> None:
-    """Drop and rebuild the full-text index from the database."""
-    from figdex.index.fulltext import create_text_index
+@backend_options
+def index_rebuild(dataset: str, backend: str | None, url: str | None) -> None:
+    """Drop and rebuild the full-text index from the database.
 
-    with _open(dataset) as ds:
-        index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
-        n = index.rebuild()
-    click.echo(f"rebuilt {index.name} index: {n} documents", err=True)
+    On Elasticsearch/OpenSearch a new versioned index is filled and the alias swapped to it
+    in one atomic step: searches see the old index until the new one is complete.
+    """
+    from figdex.index.fulltext import open_text_index
+
+    with _open(dataset) as ds, _backend_errors():
+        index = open_text_index(ds, backend, url)
+        n = index.rebuild(progress=_progress("rebuilding"))
+    _progress_done()
+    where = f" {index.alias} at {index.url}" if hasattr(index, "alias") else ""
+    click.echo(f"rebuilt {index.name} index{where}: {n} documents", err=True)
+
+
+@index_group.command("sync")
+@dataset_option
+@backend_options
+@click.option("--full", is_flag=True,
+              help="Push every row (and drop documents gone from the database), not only those changed "
+                   "since the last sync.")
+@format_option("table")
+def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, fmt: str) -> None:
+    """Push the database to Elasticsearch/OpenSearch: the rows changed since the last sync, or all.
+
+    The first sync creates the index (a versioned index behind an alias).  Label removals
+    leave no timestamp behind: run with --full (or `index rebuild`) after removing labels.
+    """
+    from figdex.index.fulltext import open_text_index
+
+    with _open(dataset) as ds, _backend_errors():
+        index = open_text_index(ds, backend, url)
+        if not hasattr(index, "sync"):
+            click.echo(f"the {index.name} index is written with the database and is always in step; nothing to "
+                       f"sync (choose --backend elasticsearch|opensearch, or `figdex index rebuild`)", err=True)
+            return
+        report = index.sync(full=full, progress=_progress("syncing"))
+    _progress_done()
+    if fmt == "table":
+        since = f" (changed since {report.since})" if report.since else ""
+        click.echo(f"synced {report.backend} {report.alias} -> {report.index} at {index.url}: {report.mode}, "
+                   f"{report.pushed} documents pushed{since}, {report.deleted} deleted", err=True)
+    else:
+        emit([report.as_dict()], fmt)
+
+
+def _progress(label: str):
+    def report(n: int) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\r{label}: {n} documents", err=True, nl=False)
+    return report
+
+
+def _progress_done() -> None:
+    if sys.stderr.isatty():
+        click.echo("", err=True)
 
 
 @cli.command()
@@ -197,8 +386,18 @@ def demo(keep: Path | None) -> None:
 
 from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: imports click only)
 
+from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
+from figdex.cli.images import embed_command, similar  # noqa: E402
+
+cli.add_command(similar)
+index_group.add_command(embed_command)
+
+eval_group.add_command(eval_separation)
+eval_group.add_command(eval_scale)
+
 cli.add_command(captions)
 cli.add_command(eval_group)
+cli.add_command(figures)
 
 
 def main() -> None:

@@ -3,20 +3,41 @@
 The default embedded engine is SQLite FTS5: it lives in the dataset's own file, is
 updated in the same transaction as the rows it indexes (a killed ingest can never leave
 it out of step), and filters join the tables directly.  ``bench/text_engines.py``
-measures it against tantivy; see README "Choosing the text engine".
+measures it against tantivy; see README "Choosing the text engine".  Elasticsearch and
+OpenSearch (``index/elastic.py``) register here too, for datasets that outgrow one
+machine (README "Scaling out").
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from figdex.index.documents import TEXT_FIELDS, master_documents
 from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
 
 _REGISTRY: dict[str, type["TextIndex"]] = {}
+
+# Backends that live in their own module, imported when first named (their clients are
+# optional extras, imported lazily by the module itself).
+_PLUGIN_MODULES = {"elasticsearch": "figdex.index.elastic", "opensearch": "figdex.index.elastic"}
+
+# Facet name -> the SQL expression it counts (aliases m, f, a, l as in SearchFilters.sql()).
+FACET_FIELDS: dict[str, str] = {
+    "journal": "a.journal",
+    "publisher": "a.publisher",
+    "year": "a.year",
+    "license": "a.license",
+    "image_class": "m.image_class",
+    "label": "l.kind || ':' || l.value",
+}
+DEFAULT_FACETS = ("journal", "image_class", "label", "year")
+_FACET_ALIASES = {"class": "image_class", "labels": "label"}
+
+Facets = dict[str, list[tuple[object, int]]]
 
 
 @dataclass(frozen=True)
@@ -30,14 +51,36 @@ class UnknownBackendError(LookupError):
     pass
 
 
+class TextIndexError(RuntimeError):
+    """A backend that cannot be reached or refused a request; the message says what to do."""
+
+
+def facet_names(fields: Sequence[str]) -> list[str]:
+    """Canonical facet names ('class' -> 'image_class'); unknown names are a QueryError."""
+    names = []
+    for field in fields:
+        name = _FACET_ALIASES.get(field, field)
+        if name not in FACET_FIELDS:
+            raise QueryError(f"unknown facet {field!r}; valid facets: {', '.join(FACET_FIELDS)}")
+        names.append(name)
+    return names
+
+
 class TextIndex(ABC):
-    """A derived full-text index over the dataset's master images."""
+    """A derived full-text index over the dataset's master images.
+
+    Backends take the dataset's connection and directory; a backend that is a server
+    also takes its ``url`` (and backend-specific keyword options).  Embedded backends
+    ignore ``url``.
+    """
 
     name: str = ""
 
-    def __init__(self, conn: sqlite3.Connection, root=None):
+    def __init__(self, conn: sqlite3.Connection, root=None, url: str | None = None, **options):
         self.conn = conn
         self.root = root
+        self.url = url
+        self.options = options
 
     @abstractmethod
     def update(self, master_ids: Iterable[int]) -> None:
@@ -53,6 +96,18 @@ class TextIndex(ABC):
     ) -> tuple[list[TextHit], int]:
         """Top hits and the total number of matches. A ``str`` query is the engine's raw syntax."""
 
+    def facets(
+        self, query: UserQuery | str | None, filters: SearchFilters, fields: Sequence[str] = DEFAULT_FACETS,
+        size: int = 10,
+    ) -> Facets:
+        """Counts of the matching master images per value of each facet field (``FACET_FIELDS``).
+
+        ``query`` None counts everything the filters pass.  Each field maps to at most
+        ``size`` (value, count) pairs, by count descending then value ascending; images
+        without a value (no journal, no year) are not counted.
+        """
+        raise NotImplementedError(f"the {self.name} text index has no facets")
+
     def count(self) -> int:
         return 0
 
@@ -62,18 +117,35 @@ def register_text_index(cls: type[TextIndex]) -> type[TextIndex]:
     return cls
 
 
+def _load_plugins() -> None:
+    import importlib
+
+    for module in set(_PLUGIN_MODULES.values()):
+        importlib.import_module(module)
+
+
 def text_index_names() -> list[str]:
+    _load_plugins()
     return sorted(_REGISTRY)
 
 
-def create_text_index(name: str, conn: sqlite3.Connection, root=None) -> TextIndex:
+def create_text_index(name: str, conn: sqlite3.Connection, root=None, url: str | None = None,
+                      **options) -> TextIndex:
+    """The backend registered as ``name``; ``url`` (and options) go to server backends."""
+    if name not in _REGISTRY and name in _PLUGIN_MODULES:
+        _load_plugins()
     try:
         cls = _REGISTRY[name]
     except KeyError:
         raise UnknownBackendError(
             f"unknown text index {name!r}; valid names: {', '.join(text_index_names())}"
         ) from None
-    return cls(conn, root)
+    return cls(conn, root, url=url, **options)
+
+
+def open_text_index(ds, backend: str | None = None, url: str | None = None, **options) -> TextIndex:
+    """The text index a dataset searches: ``backend`` or its config.json ``text_index``."""
+    return create_text_index(backend or ds.config["text_index"], ds.conn, ds.root, url=url, **options)
 
 
 def _fts5_term(term: Term) -> str:
@@ -145,29 +217,78 @@ class Fts5Index(TextIndex):
         self._ensure()
         expr = query if isinstance(query, str) else fts5_expression(query)
         where, params = filters.sql()
+        # Join only what the filters read: master_images always (it drops index rows whose image
+        # is gone), figures and articles when a filter names them.
+        joins = f"JOIN master_images m ON m.id = {self.table}.rowid"
+        if _NEEDS_ARTICLE.search(where):
+            joins += " JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id"
         weights = ", ".join(str(w) for w in TEXT_FIELDS.values())
-        base = (
-            f"FROM {self.table} JOIN master_images m ON m.id = {self.table}.rowid "
-            "JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id "
-            f"WHERE {self.table} MATCH ? AND {where}"
+        # One pass over the matches: rank them into a temporary table, count it, sort it.
+        sql = (
+            f"WITH hits AS MATERIALIZED (SELECT m.id AS id, bm25({self.table}, {weights}) AS rank "
+            f"FROM {self.table} {joins} WHERE {self.table} MATCH ? AND {where}) "
+            "SELECT id, rank, (SELECT count(*) FROM hits) FROM hits ORDER BY rank, id LIMIT ? OFFSET ?"
         )
         try:
-            total = self.conn.execute(f"SELECT count(*) {base}", [expr, *params]).fetchone()[0]
-            snippets = ", ".join(
-                f"snippet({self.table}, {i}, '<mark>', '</mark>', '…', 16)" for i in _SNIPPET_COLUMNS
-            )
-            rows = self.conn.execute(
-                f"SELECT m.id, bm25({self.table}, {weights}) AS rank, {snippets} "
-                f"{base} ORDER BY rank, m.id LIMIT ? OFFSET ?",
-                [expr, *params, limit, offset],
-            ).fetchall()
+            rows = self.conn.execute(sql, [expr, *params, limit, offset]).fetchall()
+            if rows:
+                total = rows[0][2]
+            else:  # a page past the end still reports the total
+                total = self.conn.execute(
+                    f"SELECT count(*) FROM {self.table} {joins} WHERE {self.table} MATCH ? AND {where}",
+                    [expr, *params]).fetchone()[0]
+            # Snippets for the page only: computed in the ranking query they would be made for
+            # every match before the sort.
+            snippets = self._snippets(expr, [r[0] for r in rows])
         except sqlite3.OperationalError as exc:
             if isinstance(query, str):
                 raise QueryError(f"raw FTS5 query rejected: {exc}; fix its syntax or drop --raw") from exc
             raise
         # bm25() is lower-is-better and negative; report a positive higher-is-better score.
-        return [TextHit(r[0], round(-r[1], 4), _best_snippet(r[2:])) for r in rows], total
+        return [TextHit(r[0], round(-r[1], 4), snippets.get(r[0], "")) for r in rows], total
 
+    def _snippets(self, expr: str, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        columns = ", ".join(
+            f"snippet({self.table}, {i}, '<mark>', '</mark>', '…', 16)" for i in _SNIPPET_COLUMNS
+        )
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT rowid, {columns} FROM {self.table} WHERE {self.table} MATCH ? AND rowid IN ({marks})",
+            [expr, *ids],
+        )
+        return {r[0]: _best_snippet(r[1:]) for r in rows}
+
+    def facets(self, query, filters, fields=DEFAULT_FACETS, size=10):
+        """SQL GROUP BY over the matching set: the same join and WHERE as ``search``."""
+        self._ensure()
+        where, params = filters.sql()
+        joins = "JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id"
+        if query is None:
+            source, match, args = "master_images m", "", list(params)
+        else:
+            expr = query if isinstance(query, str) else fts5_expression(query)
+            source = f"{self.table} JOIN master_images m ON m.id = {self.table}.rowid"
+            match, args = f"{self.table} MATCH ? AND ", [expr, *params]
+        out: Facets = {}
+        for name in facet_names(fields):
+            column = FACET_FIELDS[name]
+            label_join = " JOIN labels l ON l.master_image_id = m.id" if name == "label" else ""
+            sql = (f"SELECT {column} AS k, count(*) AS n FROM {source} {joins}{label_join} "
+                   f"WHERE {match}{where} AND {column} IS NOT NULL GROUP BY k ORDER BY n DESC, k LIMIT ?")
+            try:
+                rows = self.conn.execute(sql, [*args, size]).fetchall()
+            except sqlite3.OperationalError as exc:
+                if isinstance(query, str):
+                    raise QueryError(f"raw FTS5 query rejected: {exc}; fix its syntax or drop --raw") from exc
+                raise
+            out[name] = [(r[0], r[1]) for r in rows]
+        return out
+
+
+# A WHERE clause from SearchFilters.sql() that reads figures (f.) or articles (a.).
+_NEEDS_ARTICLE = re.compile(r"\b[fa]\.")
 
 # Snippet columns in the order people want to read them: the panel's own text first.
 _SNIPPET_COLUMNS = [list(TEXT_FIELDS).index(c) for c in ("subcaption", "caption", "labels", "title", "abstract")]

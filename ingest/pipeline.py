@@ -18,7 +18,7 @@ from figdex.index.fulltext import TextIndex, create_text_index
 from figdex.index.records import IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
 from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
-from figdex.ingest.sources.base import SourceError, detect_parser
+from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
 SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
@@ -85,7 +85,9 @@ def ingest_paths(
 
 
 def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, force: bool, summary: IngestSummary,
-                 keywords: tuple[str, ...] = ()) -> str:
+                 keywords: tuple[str, ...] = (), parser: SourceParser | None = None) -> str:
+    """Ingest one file in its own transaction; ``parser`` overrides detection (the web scraper
+    knows the family of a page it fetched).  Returns ingested / unchanged / not-article / failed."""
     summary.files += 1
     abs_path = str(path.resolve())
     digest = sha256_file(path)
@@ -93,7 +95,8 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
     if previous is not None and previous["sha256"] == digest and previous["status"] != "failed" and not force:
         summary.unchanged += 1
         return "unchanged"
-    parser = detect_parser(path)
+    if parser is None:
+        parser = detect_parser(path)
     if parser is None:
         with ds.transaction():
             ds.record_source_file(abs_path, digest, None, "skipped", "not an article page or XML", 0, run_id)
@@ -152,12 +155,14 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
             counts["images_found"] += 1
         else:
             summary.images_missing += 1
+    # Masters of this article before stale figures go, so that the index forgets the deleted ones too.
+    before = {r[0] for r in ds.conn.execute(
+        "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.article_id = ?", (art_id,))}
     ds.delete_figures_except(art_id, keep)
-    # Masters of this article, including separated panels kept from an earlier run.
     rows = ds.conn.execute(
         "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.article_id = ?", (art_id,)
     ).fetchall()
-    text_index.update({r[0] for r in rows} | set(master_ids))
+    text_index.update(before | {r[0] for r in rows} | set(master_ids))
 
 
 def _with_image(ds: Dataset, page: Path, figure: Figure, doi: str | None):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from figdex.index.db import Dataset
-from figdex.index.fulltext import TextHit, create_text_index
+from figdex.index.fulltext import DEFAULT_FACETS, Facets, TextHit, TextIndex, open_text_index
 from figdex.index.query import QueryError, SearchFilters, parse_user_query
 from figdex.index.records import Hit
 
@@ -36,12 +36,16 @@ def search(
     limit: int = 10,
     offset: int = 0,
     raw: bool = False,
+    index: TextIndex | None = None,
 ) -> SearchResult:
-    """BM25 keyword search. ``raw`` passes ``query`` to the engine's own syntax unchanged."""
+    """BM25 keyword search. ``raw`` passes ``query`` to the engine's own syntax unchanged.
+
+    ``index`` is the text index to ask (default: the dataset's configured backend).
+    """
     filters = filters or SearchFilters()
     if limit < 1:
         raise QueryError("--limit must be at least 1")
-    index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
+    index = index or open_text_index(ds)
     if raw:
         text_hits, total = index.search(query, filters, limit, offset)
         warnings: tuple[str, ...] = ()
@@ -52,6 +56,24 @@ def search(
         text_hits, total = index.search(parsed, filters, limit, offset)
         warnings = parsed.warnings
     return SearchResult(tuple(hits_for(ds, text_hits)), total, query, warnings)
+
+
+def facet_counts(
+    ds: Dataset,
+    query: str | None,
+    filters: SearchFilters | None = None,
+    fields=DEFAULT_FACETS,
+    *,
+    size: int = 10,
+    raw: bool = False,
+    index: TextIndex | None = None,
+) -> Facets:
+    """Counts per journal / class / label / year (``fields``) of the images matching ``query`` and filters."""
+    index = index or open_text_index(ds)
+    parsed = query if (raw or query is None) else parse_user_query(query)
+    if parsed is not None and not raw and parsed.empty:
+        raise QueryError("the query has no words to search for; type at least one word")
+    return index.facets(parsed, filters or SearchFilters(), fields, size)
 
 
 def hits_for(ds: Dataset, text_hits: list[TextHit]) -> Iterator[Hit]:

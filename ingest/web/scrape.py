@@ -1,0 +1,364 @@
+"""Search -> fetch article pages -> save them -> parse -> fetch figure images -> store.
+
+Fetched documents are saved the way a browser saves them: ``pages/<family>/<name>.html``
+(or ``.xml``) with the figure images in ``pages/<family>/<name>_files/`` under their URL
+file names.  The existing pipeline then ingests each page exactly as it ingests files
+saved by hand (one transaction per page, recorded in ``source_files`` with its sha256), so
+
+* a re-run fetches nothing it already has: documents come from the HTTP cache
+  (``cache/http/``), images already in ``_files/`` are not asked for again, and pages whose
+  sha256 is recorded as done are reported "unchanged";
+* a run killed anywhere resumes to the same database: a page reaches the database only
+  after its images are on disk, in one transaction;
+* ``figdex ingest pages/`` rebuilds the dataset offline from what was fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import unquote, urlsplit
+
+from figdex.index.db import Dataset
+from figdex.index.records import ACCESS_ABSTRACT, IMAGE_THUMBNAIL
+from figdex.ingest.pipeline import IngestSummary
+from figdex.ingest.web.fetchers import IMAGE, Fetcher, FetchError, get_fetcher
+from figdex.ingest.web.http import HttpConfig, atomic_write
+from figdex.ingest.web.query import Query
+from figdex.ingest.web.search import Family, SearchHit, family_for_url, get_family
+
+FINAL = ("ingested", "unchanged", "skipped", "failed")  # the one outcome reported per article
+_IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif|tiff?|webp|bmp)$", re.I)
+_TYPE_EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/tiff": ".tif",
+             "image/webp": ".webp", "image/bmp": ".bmp"}
+
+
+@dataclass(frozen=True)
+class ScrapeEvent:
+    stage: str  # search | page | image | article (article: the final outcome, once per URL)
+    url: str
+    outcome: str  # found, fetched, cached, failed, ... ; for stage "article" one of FINAL
+    detail: str = ""
+
+
+@dataclass
+class ScrapeSummary:
+    searches: list = field(default_factory=list)  # the search strings sent
+    search_pages: int = 0
+    found: int = 0  # article URLs taken (after the open-access filter, up to maximum_scraped)
+    closed_filtered: int = 0  # results dropped because they are not open access
+    fetched: int = 0  # article documents downloaded
+    cached: int = 0  # article documents served by the HTTP cache
+    ingested: int = 0
+    unchanged: int = 0
+    images_fetched: int = 0
+    images_present: int = 0  # already on disk from an earlier run
+    images_not_fetched: int = 0  # paywalled pages: only thumbnails are published
+    skipped: list = field(default_factory=list)  # (url, reason)
+    failed: list = field(default_factory=list)  # (url, reason)
+    image_failures: list = field(default_factory=list)  # (url, reason)
+    problems: list = field(default_factory=list)  # search pages whose markup was not recognised, ...
+    ingest: IngestSummary = field(default_factory=IngestSummary)
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "ingest"}
+        out["figures"] = self.ingest.figures
+        out["images_stored"] = self.ingest.images_found
+        return out
+
+
+def http_config(dataset_root: str | Path, **overrides) -> HttpConfig:
+    """The HTTP settings of a dataset: its cache lives in ``<dataset>/cache/http``."""
+    overrides.setdefault("cache_dir", Path(dataset_root) / "cache" / "http")
+    return HttpConfig(**overrides)
+
+
+def open_fetcher(name: str, config: HttpConfig) -> Fetcher:
+    return get_fetcher(name, config)
+
+
+def is_url(text: str) -> bool:
+    return bool(re.match(r"https?://", str(text), re.I))
+
+
+# -- search ---------------------------------------------------------------------------------------
+def find_articles(fetcher: Fetcher, query: Query, *, base_url: str | None = None, page_size: int | None = None,
+                  summary: ScrapeSummary | None = None, on_event: Callable[[ScrapeEvent], None] | None = None,
+                  max_pages: int = 200) -> list[SearchHit]:
+    """Article hits for a query, in rank order: each search string in turn (all terms first),
+    page after page, without duplicates, closed-access results dropped when ``query.open``,
+    until ``maximum_scraped`` are found or the results end."""
+    summary = summary if summary is not None else ScrapeSummary()
+    emit = on_event or (lambda event: None)
+    family = get_family(query.journal_family, searchable=True)
+    hits: list[SearchHit] = []
+    seen: set[str] = set()
+    for search in query.search_strings():
+        if len(hits) >= query.maximum_scraped:
+            break
+        summary.searches.append(search)
+        request = family.search_request(search, query, base_url, page_size)
+        asked: set = set()
+        pages = 0
+        while request is not None and len(hits) < query.maximum_scraped:
+            if (request.url, request.data) in asked or pages >= max_pages:
+                summary.problems.append(f"{family.name}: search {search!r} stopped after {pages} pages "
+                                        "(the next-page link repeats or the page limit was reached)")
+                break
+            asked.add((request.url, request.data))
+            try:
+                result = fetcher.fetch(request.url, data=request.form)
+            except FetchError as exc:
+                summary.failed.append((request.url, str(exc)))
+                emit(ScrapeEvent("search", request.url, "failed", str(exc)))
+                break  # the next search string may still work
+            page = family.parse_results(result.content, request)
+            pages += 1
+            summary.search_pages += 1
+            summary.problems.extend(page.problems)
+            emit(ScrapeEvent("search", request.url, "cached" if result.from_cache else "fetched",
+                             f"{len(page.hits)} results" + (f" of {page.total}" if page.total is not None else "")))
+            for hit in page.hits:
+                if hit.url in seen:
+                    continue
+                seen.add(hit.url)
+                if query.open and hit.open_access is False:
+                    summary.closed_filtered += 1
+                    continue
+                hits.append(hit)
+                summary.found += 1
+                emit(ScrapeEvent("search", hit.url, "found", hit.title))
+                if len(hits) >= query.maximum_scraped:
+                    break
+            request = page.next
+    return hits
+
+
+# -- articles -------------------------------------------------------------------------------------
+def scrape_query(ds: Dataset, query: Query, fetcher: Fetcher, *, base_url: str | None = None,
+                 page_size: int | None = None, force: bool = False,
+                 on_event: Callable[[ScrapeEvent], None] | None = None) -> ScrapeSummary:
+    """The whole path for a query: search, then every article found."""
+    summary = ScrapeSummary()
+    hits = find_articles(fetcher, query, base_url=base_url, page_size=page_size, summary=summary, on_event=on_event)
+    return scrape_urls(ds, [h.url for h in hits], fetcher, family=query.journal_family, base_url=base_url,
+                       force=force, keywords=query.keywords, summary=summary, on_event=on_event,
+                       run_params={"query": query.name, "family": query.journal_family,
+                                   "searches": summary.searches, "maximum_scraped": query.maximum_scraped})
+
+
+def scrape_urls(ds: Dataset, urls: Iterable[str], fetcher: Fetcher, *, family: str | None = None,
+                base_url: str | None = None, force: bool = False, keywords: tuple[str, ...] = (),
+                summary: ScrapeSummary | None = None, on_event: Callable[[ScrapeEvent], None] | None = None,
+                run_params: dict | None = None) -> ScrapeSummary:
+    """Fetch, save, parse and store each article URL; ``family`` forces the family (mirrors),
+    otherwise it is found from each URL's host.  One final ``article`` event per URL."""
+    from figdex.index.fulltext import create_text_index
+
+    summary = summary if summary is not None else ScrapeSummary()
+    forced = get_family(family) if family else None
+    urls = list(dict.fromkeys(urls))
+    run_id = ds.start_run("ingest-web", {**(run_params or {}), "urls": len(urls), "family": family,
+                                         "base_url": base_url, "force": force})
+    text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
+    worker = _ArticleScraper(ds, fetcher, text_index, run_id, summary, on_event, base_url, force, keywords)
+    status = "interrupted"
+    try:
+        for url in urls:
+            worker.run(url, forced or family_for_url(url))
+        status = "done"
+    finally:
+        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items()
+                                       if not isinstance(v, list)})
+    return summary
+
+
+class _ArticleScraper:
+    def __init__(self, ds, fetcher, text_index, run_id, summary, on_event, base_url, force, keywords):
+        self.ds, self.fetcher, self.text_index, self.run_id = ds, fetcher, text_index, run_id
+        self.summary, self.base_url, self.force, self.keywords = summary, base_url, force, keywords
+        self.emit = on_event or (lambda event: None)
+
+    def finish(self, url: str, outcome: str, detail: str = "") -> str:
+        if outcome == "failed":
+            self.summary.failed.append((url, detail))
+        elif outcome == "skipped":
+            self.summary.skipped.append((url, detail))
+        elif outcome == "ingested":
+            self.summary.ingested += 1
+        elif outcome == "unchanged":
+            self.summary.unchanged += 1
+        self.emit(ScrapeEvent("article", url, outcome, detail))
+        return outcome
+
+    def run(self, url: str, family: Family) -> str:
+        from figdex.index.db import sha256_file
+        from figdex.ingest.images import clear_cache
+        from figdex.ingest.pipeline import _ingest_file
+
+        fetch_url = family.article_request_url(url, self.base_url)
+        try:
+            result = self.fetcher.fetch(fetch_url)
+        except FetchError as exc:
+            return self.finish(url, "skipped" if exc.kind == "robots" else "failed", str(exc))
+        if result.from_cache:
+            self.summary.cached += 1
+        else:
+            self.summary.fetched += 1
+        self.emit(ScrapeEvent("page", fetch_url, "cached" if result.from_cache else "fetched"))
+        page = self._save_page(url, family, result)
+        previous = self.ds.source_file(str(page.resolve()))
+        if (previous is not None and previous["status"] == "done" and not self.force
+                and previous["sha256"] == sha256_file(page)):
+            self.summary.ingest.files += 1
+            self.summary.ingest.unchanged += 1
+            return self.finish(url, "unchanged")
+        parser = self._parser(page, family)
+        if parser is not None:
+            self._fetch_images(page, parser, family, result.final_url or fetch_url)
+        clear_cache()  # the image folder just changed; the resolver caches listings
+        failures_before = len(self.summary.ingest.failures)
+        outcome = _ingest_file(self.ds, self.text_index, page, self.run_id, self.force, self.summary.ingest,
+                               self.keywords, parser=parser)
+        if outcome == "failed":
+            reason = self.summary.ingest.failures[failures_before:][-1][1]
+            return self.finish(url, "failed", reason)
+        if outcome == "not-article":
+            return self.finish(url, "skipped", f"{page.name}: not an article page (no parser recognises it)")
+        return self.finish(url, outcome)
+
+    def _save_page(self, url: str, family: Family, result) -> Path:
+        ctype = result.content_type.lower()
+        ext = ".xml" if "xml" in ctype and "html" not in ctype else family.page_ext
+        page = self.ds.root / "pages" / family.name / f"{family.page_name(url)}{ext}"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        if not page.exists() or page.read_bytes() != result.content:
+            atomic_write(page, result.content)
+        return page
+
+    def _parser(self, page: Path, family: Family):
+        from figdex.ingest.sources.base import detect_parser, get_parser
+
+        parser = detect_parser(page)
+        if (parser is None or parser.name == "generic") and family.parser:
+            parser = get_parser(family.parser)  # the family is known; detection only fell back
+        return parser
+
+    def _fetch_images(self, page: Path, parser, family: Family, page_url: str) -> None:
+        try:
+            items = list(parser.parse(page))
+        except Exception:  # noqa: BLE001  the pipeline parses again and records the failure with its reason
+            return
+        folder = page.parent / f"{page.stem}_files"
+        for item in items:
+            for figure in item.figures:
+                if not figure.image_url:
+                    continue
+                if item.article.access == ACCESS_ABSTRACT or figure.image_status == IMAGE_THUMBNAIL:
+                    # A paywalled page publishes thumbnails only; the full figure is not ours to take.
+                    self.summary.images_not_fetched += 1
+                    continue
+                self._fetch_image(folder, family.image_url(figure.image_url, page_url), _file_name(figure.image_url))
+
+    def _fetch_image(self, folder: Path, url: str, name: str) -> None:
+        if folder.is_dir():
+            low = name.lower()
+            if any(f.name.lower() == low or f.name.lower().startswith(low + ".") for f in folder.iterdir()):
+                self.summary.images_present += 1
+                return
+        try:
+            result = self.fetcher.fetch(url, kind=IMAGE, use_cache=False)  # the saved file is the cache
+        except FetchError as exc:
+            self.summary.image_failures.append((url, str(exc)))
+            self.emit(ScrapeEvent("image", url, "failed", str(exc)))
+            return
+        if not _IMAGE_EXT.search(name):
+            name += _TYPE_EXT.get(result.content_type.split(";")[0].strip().lower(), ".jpg")
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / name, result.content)
+        self.summary.images_fetched += 1
+        self.emit(ScrapeEvent("image", url, "fetched"))
+
+
+def _file_name(image_url: str) -> str:
+    """The file name the image resolver looks for: the URL's last path segment (see ingest/images.py)."""
+    name = unquote(urlsplit(image_url).path.rstrip("/").rsplit("/", 1)[-1]) or "image"
+    if "/" in name or name.startswith(".") or len(name) > 150:
+        name = hashlib.sha256(image_url.encode()).hexdigest()[:32]
+    return name
+
+
+# -- what the `figdex ingest` command runs ----------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    url: str
+    family: str | None  # None: from the URL's host
+    keywords: tuple[str, ...] = ()
+    source: str = "urls"  # "urls", or the name of the query that found it
+
+
+def split_sources(sources: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+    """(saved paths, article URLs, query files) from the command's arguments."""
+    from figdex.ingest.web.query import looks_like_query
+
+    paths, urls, queries = [], [], []
+    for s in sources:
+        (urls if is_url(s) else queries if looks_like_query(s) else paths).append(str(s))
+    return paths, urls, queries
+
+
+def plan_jobs(fetcher: Fetcher, *, urls: Iterable[str] = (), family: str | None = None,
+              queries: Iterable[Query] = (), base_url: str | None = None, keywords: tuple[str, ...] = (),
+              summary: ScrapeSummary, on_event: Callable[[ScrapeEvent], None] | None = None) -> list[Job]:
+    """The articles to fetch: the URLs given, then each query's search results."""
+    if family:
+        get_family(family)  # an unknown --family fails before anything is fetched
+    jobs = [Job(u, family, keywords) for u in urls]
+    summary.found += len(jobs)
+    for query in queries:
+        hits = find_articles(fetcher, query, base_url=base_url, summary=summary, on_event=on_event)
+        words = tuple(dict.fromkeys(keywords + query.keywords))
+        jobs += [Job(h.url, query.journal_family, words, f"query {query.name}") for h in hits]
+    return jobs
+
+
+def run_jobs(ds: Dataset, fetcher: Fetcher, jobs: list[Job], *, base_url: str | None = None, force: bool = False,
+             summary: ScrapeSummary, on_event: Callable[[ScrapeEvent], None] | None = None) -> ScrapeSummary:
+    """Fetch and store the planned articles (one ``runs`` row per source)."""
+    i = 0
+    group = lambda job: (job.family, job.keywords, job.source)  # noqa: E731
+    while i < len(jobs):  # consecutive jobs of one source share a run
+        j = i
+        while j < len(jobs) and group(jobs[j]) == group(jobs[i]):
+            j += 1
+        scrape_urls(ds, [job.url for job in jobs[i:j]], fetcher, family=jobs[i].family, base_url=base_url,
+                    force=force, keywords=jobs[i].keywords, summary=summary, on_event=on_event,
+                    run_params={"source": jobs[i].source, "keywords": list(jobs[i].keywords),
+                                "searches": summary.searches})
+        i = j
+    return summary
+
+
+def summary_lines(summary: ScrapeSummary) -> list[str]:
+    s = summary
+    closed = f" ({s.closed_filtered} closed-access results left out)" if s.closed_filtered else ""
+    found = f"{s.found} articles found{closed} in {s.search_pages} search pages" if s.search_pages else \
+        f"{s.found} article URLs"
+    return [
+        f"{found}; {s.fetched} fetched, {s.cached} from "
+        f"cache; {s.ingested} ingested, {s.unchanged} unchanged, {len(s.skipped)} skipped, {len(s.failed)} failed",
+        f"{s.ingest.figures} figures stored; images: {s.images_fetched} fetched, {s.images_present} already saved, "
+        f"{len(s.image_failures)} failed, {s.images_not_fetched} not fetched (paywalled pages)",
+    ]
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Errors that are the user's to fix (the CLI prints them as one line)."""
+    from figdex.ingest.web.fetchers import FetcherUnavailable, UnknownFetcherError
+    from figdex.ingest.web.query import QueryFileError
+    from figdex.ingest.web.search import UnknownFamilyError
+
+    return QueryFileError, UnknownFamilyError, UnknownFetcherError, FetcherUnavailable
