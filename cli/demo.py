@@ -14,6 +14,7 @@ DEMO_SEARCHES = [
     ('"scanning electron microscopy" OR SEM', {}),
     ("silver", {"year_min": 2018}),
     ("streaming potential", {}),
+    ("HRTEM", {"image_class": ("microscopy",)}),
 ]
 
 
@@ -43,7 +44,15 @@ def run_demo(keep: Path | None, echo: Callable[[str], None]) -> dict:
             for pub, row in stats["per_publisher"].items():
                 echo(f"   {pub:<10} articles {row['articles']:>2}  figures {row['figures']:>3}  "
                      f"images {row['images_found']:>3}")
-            echo("2. keyword searches (BM25; * marks the matched words)")
+            echo("2. separate the stored figures into master images (panel labels, classes, scale)")
+            from figdex.ingest.separate import separate_dataset
+
+            sep = separate_dataset(ds)
+            echo(f"   {sep.separated} figures -> {sep.masters} master images, {sep.scaled} with nm/px")
+            for row in ds.conn.execute(
+                    "SELECT image_class, count(*) n FROM master_images WHERE panel != '0' GROUP BY 1 ORDER BY 2 DESC"):
+                echo(f"   {row['image_class']:<13} {row['n']}")
+            echo("3. keyword searches (BM25; * marks the matched words)")
             results = {}
             for query, filt in DEMO_SEARCHES:
                 result = search(ds, query, SearchFilters(**filt), limit=3)
@@ -54,12 +63,34 @@ def run_demo(keep: Path | None, echo: Callable[[str], None]) -> dict:
                     echo(f"     {hit.score:6.2f}  {hit.id:<34} {hit.figure:<9} {snippet[:90]}")
                 results[query] = [h.id for h in result.hits]
             out = root.parent / "export" if keep is None else Path(keep).parent / (Path(keep).name + "-export")
-            echo(f"3. export images matching 'microscopy' with a stored image -> {out}")
-            ex = export_dataset(ds, out, query="microscopy", filters=SearchFilters(has_image=True), force=True)
+            echo(f"4. export the microscopy master images -> {out}")
+            ex = export_dataset(ds, out, filters=SearchFilters(image_class=("microscopy",), has_image=True),
+                                force=True)
             echo(f"   {ex.images_written} image files, metadata.jsonl, metadata.csv, exsclaim.json")
             first = (out / "metadata.jsonl").read_text(encoding="utf-8").splitlines()[:1]
             if first:
                 row = json.loads(first[0])
                 echo(f"   first row: {row['file']}  doi {row['doi']}  {row['figure']}  licence {row['license']}")
+            _query_by_example(ds, echo)
         echo("done." + ("" if keep else " (the demo dataset was temporary; pass --keep DIR to keep it)"))
         return {"ingest": summary.as_dict(), "searches": results, "exported": ex.images_written}
+
+
+def _query_by_example(ds, echo) -> None:
+    """Query by example when the ML extra (torch) is installed; otherwise say how to get it."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        echo("5. query by example: skipped (pip install 'figdex[ml]' adds image vectors)")
+        return
+    from figdex.ingest.embed import embed_dataset
+    from figdex.retrieval.similar import similar
+
+    summary = embed_dataset(ds)
+    query = ds.conn.execute("SELECT uid FROM master_images WHERE image_class = 'microscopy' AND nm_per_px IS NOT NULL "
+                            "ORDER BY id LIMIT 1").fetchone()
+    echo(f"5. query by example ({summary.embedder}, {summary.indexed} vectors): images like {query[0]}")
+    for r in similar(ds, query[0], limit=3):
+        echo(f"     {r.hit.score:6.3f}  {r.hit.id:<36} {r.hit.image_class:<12} "
+             f"nm/px {r.hit.nm_per_px if r.hit.nm_per_px is None else round(r.hit.nm_per_px, 2)}  "
+             f"{r.explain.get('scale', '')}")
