@@ -70,14 +70,24 @@ def _has_axes(gray: np.ndarray) -> bool:
     return bool(bottom and left_or_right)
 
 
-def classify(crop: np.ndarray, terms: tuple[str, ...] = ()) -> tuple[str, float]:
-    """(class, confidence) of one master image crop."""
+def classify(crop: np.ndarray, terms: tuple[str, ...] = (), numbers: int | None = None) -> tuple[str, float]:
+    """(class, confidence) of one master image crop.
+
+    ``numbers``: how many numeric text lines the OCR read inside the crop (tick labels); plots
+    have several, schematics and micrographs rarely more than one.  None when not known.
+    """
     if crop.shape[0] < 8 or crop.shape[1] < 8:
         return "other", 0.3
     f = features(crop)
     hint = _hint(terms)
-    if f.axes and f.background > 0.45:
+    ticks = numbers is not None and numbers >= 4
+    if (f.axes and f.background > 0.45) or (ticks and f.background > 0.45):
         return "graph", 0.9
+    if f.background < 0.3:
+        if f.axes and f.flat > 0.6 and (ticks or numbers is None):
+            return "graph", 0.7  # a plot on a coloured background
+        if f.saturation > 0.35 and f.flat > 0.5 and hint not in ("microscopy", "diffraction"):
+            return "illustration", 0.7  # rendered schematics: saturated, smooth shading
     if f.background < 0.3:
         # The crop is filled with an image.
         if f.dark > 0.55 and f.bright_spots < 0.08 and f.texture < 12:
@@ -93,6 +103,8 @@ def classify(crop: np.ndarray, terms: tuple[str, ...] = ()) -> tuple[str, float]
         return "illustration", 0.7
     if hint:
         return hint, 0.5
+    if numbers is not None and numbers < 2 and not f.axes:
+        return "illustration", 0.5
     return ("graph", 0.5) if f.background > 0.6 else ("illustration", 0.4)
 
 

@@ -9,6 +9,7 @@ are found is one master image, label "0".
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from figdex.models.scalebars import ScaleReading, read_scale
 
 Box = tuple[int, int, int, int]
 IMAGE_CLASSES = ("microscopy", "diffraction", "photo")
+_NUMBER = re.compile(r"^[-+−]?\d+(?:[.,]\d+)?%?$")
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,8 @@ def _cells_for_caption_labels(mask, W, H, expected, notes):
 def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subcaptions, terms) -> Master:
     x0, y0, x1, y1 = box
     crop = image[y0:y1, x0:x1]
-    image_class, confidence = classify(crop, terms.get(label, ()))
+    numbers = sum(1 for tb in text_boxes if _within(tb.box, box) and _NUMBER.match(tb.text.strip()))
+    image_class, confidence = classify(crop, terms.get(label, ()), numbers)
     dependents = _dependents(image, mask, box, label_box)
     if len(dependents) >= 2:
         image_class, confidence = "parent", 0.7
@@ -186,7 +189,7 @@ def _dependents(image, mask, box, label_box) -> list[Box]:
     """Several separate images under one label (e.g. two micrographs side by side)."""
     x0, y0, x1, y1 = box
     area = (x1 - x0) * (y1 - y0)
-    blocks = [b for b in xy_cut(mask, box, min_gap=3) if (b[2] - b[0]) * (b[3] - b[1]) >= 0.12 * area
+    blocks = [b for b in xy_cut(mask, box, min_gap=1) if (b[2] - b[0]) * (b[3] - b[1]) >= 0.08 * area
               and (b[2] - b[0]) >= 24 and (b[3] - b[1]) >= 24]
     if len(blocks) < 2:
         return []

@@ -41,7 +41,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 STEM_NAME = "efficientnet-lite0-stem"
 STEM_WEIGHTS = WEIGHTS_DIR / f"{STEM_NAME}.npy"
 # sha256 of STEM_WEIGHTS as written by `python -m figdex.models.train_tuning` (see that file).
-STEM_SHA256 = "d5f7a7e6cbd5f4c3f3d4a0f0e4c7f0b1a2f5d2e3c4b5a6978800112233445566"
+STEM_SHA256 = "7d8d9e05d6da77ea0ae14e7122601142e0ffc9f5fdd24c7b5782c47c1cf3a3e7"
 STEM_BASE = "efficientnet-lite0"
 
 ATOMAGINED_RE = re.compile(r"^(?P<structure>\d{6})\.(?P<zone>\d{6})-(?P<condition>[a-z0-9-]+)\.png$")
