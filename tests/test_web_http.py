@@ -43,9 +43,12 @@ def test_429_then_success_honours_retry_after(mirror):
         return Reply(429, b"slow down", {"Retry-After": "0.3"}) if len(calls) == 1 else Reply(200, PAGE, HTML)
 
     mirror.route("/busy", busy)
-    result = client(backoff=5.0).fetch(f"{mirror.base}/busy")  # the header, not the 5 s backoff, sets the wait
+    c = client(backoff=5.0)
+    asked = []
+    c.sleep = lambda s: asked.append(s)
+    result = c.fetch(f"{mirror.base}/busy")  # the header, not the 5 s backoff, sets the wait
     assert result.content == PAGE and len(calls) == 2
-    assert 0.3 <= calls[1] - calls[0] < 2.0
+    assert asked == [pytest.approx(0.3, abs=0.01)]
 
 
 def test_retry_after_too_long_gives_up_at_once(mirror):
@@ -73,7 +76,7 @@ def test_timeout_is_retried_then_reported(mirror):
     with pytest.raises(FetchError) as err:
         client(timeout=0.15, retries=1).fetch(f"{mirror.base}/slow")
     assert err.value.kind == "timeout" and "gave up after 2 attempts" in str(err.value)
-    assert mirror.count("/slow") == 2 and time.monotonic() - started < 2
+    assert mirror.count("/slow") == 2 and time.monotonic() - started < 10  # not the 0.6 s x many a hang would take
 
 
 def test_redirect_loop_is_a_clear_error(mirror):
@@ -101,11 +104,13 @@ def test_min_interval_spaces_requests_and_crawl_delay_raises_it(mirror):
     mirror.route("/robots.txt", Reply(200, b"User-agent: figdex\nCrawl-delay: 3\n", {"Content-Type": "text/plain"}))
     mirror.route("/a", Reply(200, PAGE, HTML))
     mirror.route("/b", Reply(200, PAGE, HTML))
-    c = client(min_interval=0.2, respect_robots=False)
+    # The waits the client asks for, not wall-clock time (a loaded CI machine stretches the latter).
+    c = client(min_interval=1.0, respect_robots=False)
+    asked = []
+    c.sleep = lambda s: asked.append(s)
     c.fetch(f"{mirror.base}/a")
-    started = time.monotonic()
     c.fetch(f"{mirror.base}/b")
-    assert time.monotonic() - started >= 0.19
+    assert asked and 0.3 < max(asked) <= 1.0
     polite = client(min_interval=0.2)
     waits = []
     polite.sleep = lambda s: waits.append(s)
