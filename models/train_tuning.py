@@ -43,13 +43,13 @@ def stem_features(corpus: Path, views: int = STEM_VIEWS, seed: int = 0, structur
     keys, jobs = [], []
     for i, it in enumerate(items):
         for v in range(views + 1):
-            keys.append(file_key(it.path, corpus) + (f"|view{v}" if v and seed == 0 else f"|view{v}:s{seed}" if v else ""))
+            keys.append(file_key(it.path, corpus) + (f"|aug:{seed}:{v}" if v else ""))
             jobs.append((i, v))
 
     def load(j):
         i, v = jobs[j]
         img = load_rgb(items[i].path)
-        return img if v == 0 else augment_stem(img, view_rng(seed, i, v))
+        return img if v == 0 else augment_stem(img, view_rng(seed, items[i].rel, v))
 
     def progress(done, total):
         if log and (done == total or done % 128 == 0):

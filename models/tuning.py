@@ -41,7 +41,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 STEM_NAME = "efficientnet-lite0-stem"
 STEM_WEIGHTS = WEIGHTS_DIR / f"{STEM_NAME}.npy"
 # sha256 of STEM_WEIGHTS as written by `python -m figdex.models.train_tuning` (see that file).
-STEM_SHA256 = "7d8d9e05d6da77ea0ae14e7122601142e0ffc9f5fdd24c7b5782c47c1cf3a3e7"
+STEM_SHA256 = "480337079c605b645bc2431f988db8e4b2cc9cb67bbd5146e738e45387598893"
 STEM_BASE = "efficientnet-lite0"
 
 ATOMAGINED_RE = re.compile(r"^(?P<structure>\d{6})\.(?P<zone>\d{6})-(?P<condition>[a-z0-9-]+)\.png$")
@@ -232,8 +232,12 @@ def augment_stem(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def view_rng(seed: int, index: int, view: int) -> np.random.Generator:
-    return np.random.default_rng([seed, index, view])
+def view_rng(seed: int, name: str, view: int) -> np.random.Generator:
+    """The generator of one augmented view, from the seed, the image's name (its corpus-relative
+    path) and the view number; not from a position in a list, so that any subset of the images
+    gets the same views (and the feature cache, keyed by name and view, stays true)."""
+    digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+    return np.random.default_rng([seed, digest, view])
 
 
 # -- feature cache -------------------------------------------------------------------------------
