@@ -48,8 +48,21 @@ def _index(ds: Dataset) -> tuple[VectorIndex, str]:
     candidates = sorted(folder.glob(f"{name}-v*.faiss")) if folder.exists() else []
     if not candidates:
         raise QueryError(f"no image index for {name} in {ds.root}; run `figdex index embed --dataset {ds.root}`")
-    index = VectorIndex.load(candidates[-1])
+    index = _load_cached(candidates[-1])
     return index, index.info.embedder
+
+
+_LOADED: dict[tuple[str, float], VectorIndex] = {}
+
+
+def _load_cached(path: Path) -> VectorIndex:
+    """Load an index once per process (a long-lived server asks many queries); a rebuilt file
+    has a new mtime and is loaded afresh."""
+    key = (str(path), path.stat().st_mtime)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = VectorIndex.load(path)
+    return _LOADED[key]
 
 
 def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | None = None) -> SimilarQuery:
@@ -85,6 +98,8 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
 def _allowed(ds: Dataset, ids: list[int], filters: SearchFilters) -> set[int]:
     if not ids:
         return set()
+    if filters == SearchFilters():
+        return set(ids)  # no filter: every id FAISS returns is a row (ids are master_images.id)
     where, params = filters.sql()
     marks = ",".join("?" * len(ids))
     rows = ds.conn.execute(
