@@ -280,7 +280,7 @@ def bench_emulator(ds, queries, max_docs):
         raw_times = timed(raw, queries)
         # The bare bulk call: the same documents, already converted, in batches of 1000.
         from figdex.index.documents import master_documents
-        from figdex.index.elastic import SETTINGS, es_document, mappings
+        from figdex.index.es_documents import SETTINGS, es_document, mappings
 
         client.indices.create(index="bench-raw", body={"settings": SETTINGS, "mappings": mappings()})
         docs = [es_document(d) for d in master_documents(ds.conn)]
