@@ -23,19 +23,26 @@ def hit_rows(ranked, explain: bool) -> list[dict]:
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("--id", "image_id", help="The id of an image already in the dataset (instead of a FILE).")
 @dataset_option
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--scale", "nm_per_px", type=float, help="The query image's nm per pixel (else: read from the dataset).")
+@click.option("--k", "--limit", "limit", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Number of hits.")
+@click.option("--nm-per-px", "--scale", "nm_per_px", type=float,
+              help="The query image's nm per pixel (else: read from the dataset or the image).")
 @click.option("--scale-factor", default=2.0, show_default=True, type=click.FloatRange(min=1.0),
               help="Candidates whose scale differs by more than this factor are pushed down.")
 @click.option("--scale-mode", type=click.Choice(["push", "filter"]), default="push", show_default=True)
 @click.option("--explain", is_flag=True, help="Say why each hit ranks where it does.")
 @filter_options
 @format_option("table")
-def similar(query, dataset, limit, nm_per_px, scale_factor, scale_mode, explain, filters, fmt) -> None:
-    """Images like QUERY: an image file, or the id of an image in the dataset."""
+def similar(query, image_id, dataset, limit, nm_per_px, scale_factor, scale_mode, explain, filters, fmt) -> None:
+    """Images like QUERY: an image file, or (--id) the id of an image in the dataset."""
     from figdex.index.db import Dataset
+
+    if bool(query) == bool(image_id):
+        raise click.UsageError("give either an image FILE or --id ID (the id of an image in the dataset)")
+    query = query or image_id
     from figdex.retrieval.similar import similar as run_similar
 
     with Dataset.open(dataset, create=False) as ds:
@@ -81,3 +88,43 @@ def hybrid_search(dataset: str, text: str, like: str, *, fmt: str, explain: bool
         emit(rows, fmt, ["id", "score", "figure", "label", "image_class", "why" if explain else "caption"])
     else:
         emit(rows, fmt)
+
+
+@click.command("ingest-images")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=str))
+@dataset_option
+@click.option("--label", help="Add this user label to every image (the seeds' image tagger).")
+@click.option("--force", is_flag=True, help="Re-store images even when unchanged since the last run.")
+@click.option("--embed/--no-embed", "run_embedding", default=True, show_default=True,
+              help="Compute image vectors for query by example (needs figdex[ml]).")
+@format_option("table")
+def ingest_images(folders, dataset, label, force, run_embedding, fmt) -> None:
+    """Ingest plain folders of images (no article): each image is stored, classified, its scale
+    bar read, embedded and made searchable."""
+    from figdex.cli.figures import run_image_stages
+    from figdex.index.db import Dataset, DatasetError
+    from figdex.ingest.image_folder import iter_images, ingest_image_folders
+
+    from pathlib import Path
+
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise click.ClickException(f"{folder}: not a folder; give folders of images "
+                                       "(use `figdex ingest` for article pages)")
+    total = sum(1 for f in folders for _ in iter_images(Path(f)))
+    try:
+        with Dataset.open(dataset, create=True) as ds:
+            with click.progressbar(length=total, label="storing images", file=sys.stderr) as bar:
+                summary = ingest_image_folders(ds, folders, label=label, force=force,
+                                               on_file=lambda path, outcome: bar.update(1))
+    except (ValueError, DatasetError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path, reason in summary.failures:
+        click.echo(f"failed: {reason}", err=True)
+    row = {k: v for k, v in summary.__dict__.items() if k != "failures"}
+    if fmt == "table":
+        click.echo(f"{summary.files} images in {summary.folders} folders: {summary.stored} stored, "
+                   f"{summary.unchanged} unchanged, {summary.unreadable} unreadable, {summary.removed} removed")
+    else:
+        emit([row], fmt)
+    run_image_stages(dataset, True, run_embedding)

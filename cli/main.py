@@ -196,7 +196,8 @@ def _backend_errors():
 @cli.command()
 @click.argument("query")
 @dataset_option
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--limit", "--k", "limit", default=10, show_default=True, type=click.IntRange(1, 10000),
+              help="Number of hits.")
 @click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many hits (paging).")
 @click.option("--raw", is_flag=True,
               help="Pass QUERY to the engine unchanged (FTS5 syntax; query_string syntax on Elasticsearch/OpenSearch).")
@@ -210,7 +211,8 @@ def _backend_errors():
 @click.option("--rrf-k", default=60, show_default=True, type=click.IntRange(1), help="RRF constant k.")
 @click.option("--text-weight", default=1.0, show_default=True, type=float)
 @click.option("--image-weight", default=1.0, show_default=True, type=float)
-@click.option("--scale", "nm_per_px", type=float, help="With --like: the query image's nm per pixel.")
+@click.option("--nm-per-px", "--scale", "nm_per_px", type=float,
+              help="With --like: the query image's nm per pixel.")
 @click.option("--scale-factor", default=2.0, show_default=True, type=click.FloatRange(min=1.0))
 @click.option("--scale-mode", type=click.Choice(["push", "filter"]), default="push", show_default=True)
 @click.option("--explain", is_flag=True, help="With --like: say why each hit ranks where it does.")
@@ -387,9 +389,10 @@ def demo(keep: Path | None) -> None:
 from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: imports click only)
 
 from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
-from figdex.cli.images import embed_command, similar  # noqa: E402
+from figdex.cli.images import embed_command, ingest_images, similar  # noqa: E402
 
 cli.add_command(similar)
+cli.add_command(ingest_images)
 index_group.add_command(embed_command)
 
 eval_group.add_command(eval_separation)

@@ -46,6 +46,9 @@ def article_key(article: Article) -> str:
 
 
 def figure_key(art_key: str, figure: Figure) -> str:
+    if figure.kind == "image":
+        # Folder images are keyed by their path in the folder, so adding files never renumbers others.
+        return f"{art_key}/{figure.label}"
     prefix = {"figure": "fig", "scheme": "scheme", "chart": "chart"}.get(figure.kind, figure.kind)
     return f"{art_key}/{prefix}{figure.number}"
 

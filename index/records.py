@@ -15,7 +15,8 @@ ACCESS_ABSTRACT = "abstract"  # paywalled landing page: metadata/abstract, maybe
 ACCESS_DENIED = "denied"  # an access-denied / challenge / error page
 ACCESS_KINDS = (ACCESS_FULL, ACCESS_ABSTRACT, ACCESS_DENIED)
 
-FIGURE_KINDS = ("figure", "scheme", "chart", "graphical-abstract")
+# "image": a file from a plain image folder (`figdex ingest-images`): no article, no caption.
+FIGURE_KINDS = ("figure", "scheme", "chart", "graphical-abstract", "image")
 
 IMAGE_OK = "ok"  # image file stored in the dataset
 IMAGE_MISSING = "missing"  # only the URL is known; the file was not saved beside the page

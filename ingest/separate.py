@@ -63,7 +63,7 @@ def _separate_one(ds: Dataset, text_index, fig_id: int, ocr, summary: Separation
     terms = {s["label"]: tuple(json.loads(s["terms"])) for s in subs}
     try:
         image = load_rgb(ds.root / fig["image_path"])
-        result = separate(image, [s["label"] for s in subs], full, terms, ocr)
+        result = separate(image, [s["label"] for s in subs], full, terms, ocr, single=fig["kind"] == "image")
     except Exception as exc:  # one bad figure must not stop the run; the reason is kept
         reason = f"{fig['key']}: separation failed: {exc!r}"
         with ds.transaction():

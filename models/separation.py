@@ -63,8 +63,13 @@ def separate(
     subcaptions: dict[str, str] | None = None,
     terms: dict[str, tuple[str, ...]] | None = None,
     ocr: OcrEngine | None = None,
+    single: bool = False,
 ) -> Separation:
-    """Split one figure. ``expected_labels``/``subcaptions``/``terms`` come from its caption."""
+    """Split one figure. ``expected_labels``/``subcaptions``/``terms`` come from its caption.
+
+    ``single``: the image is known to be one image (a file from a plain image folder), so no
+    panel labels are looked for; it is still classified and its scale bar read.
+    """
     started = time.perf_counter()
     ocr = ocr or get_ocr()
     H, W = image.shape[:2]
@@ -72,12 +77,14 @@ def separate(
     notes: list[str] = []
     expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
     text_boxes = ocr.read(image)
-    labels = list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
+    labels = [] if single else list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
     if expected and len(labels) < len(expected):
         missing = sorted(set(expected) - {lab.label for lab in labels})
         notes.append(f"labels not found in the image: {', '.join(missing)}")
     regions: list[tuple[str, Box, Box | None]]
-    if expected is None:
+    if single:
+        regions = [("0", (0, 0, W, H), None)]
+    elif expected is None:
         regions = _regions_without_caption(mask, W, H, labels, notes)
     elif len(labels) >= 2:
         by_label = {lab.label: lab.box for lab in labels}

@@ -125,3 +125,31 @@ def test_unknown_query_is_a_clear_error(vds, tmp_path):
     bad.write_text("not an image")
     with pytest.raises(QueryError, match="not a readable image"):
         similar(vds, str(bad))
+
+
+def test_similar_and_hybrid_cli_contract(vds):
+    """`figdex similar (FILE | --id ID) [--k N] [--nm-per-px X] --format jsonl` and `search --like`."""
+    import json
+
+    from click.testing import CliRunner
+
+    from figdex.cli.main import cli
+
+    runner = CliRunner()
+    first = vds.conn.execute("SELECT m.uid FROM master_images m JOIN embeddings e ON e.master_image_id = m.id "
+                             "ORDER BY m.id LIMIT 1").fetchone()[0]
+    by_id = runner.invoke(cli, ["similar", "--id", first, "--k", "3", "--nm-per-px", "2.5",
+                                "--dataset", str(vds.root), "--format", "jsonl"])
+    assert by_id.exit_code == 0, by_id.output
+    rows = [json.loads(line) for line in by_id.stdout.splitlines()]
+    assert len(rows) == 3 and all({"id", "score", "image", "nm_per_px"} <= set(r) for r in rows)
+    image = vds.conn.execute("SELECT image_path FROM figures WHERE image_status='ok' LIMIT 1").fetchone()[0]
+    by_file = runner.invoke(cli, ["similar", str(vds.root / image), "--k", "2", "--dataset", str(vds.root),
+                                  "--format", "jsonl"])
+    assert by_file.exit_code == 0 and len(by_file.stdout.splitlines()) == 2
+    both = runner.invoke(cli, ["similar", str(vds.root / image), "--id", first, "--dataset", str(vds.root)])
+    assert both.exit_code != 0 and "either an image FILE or --id" in both.output
+    hybrid_rows = runner.invoke(cli, ["search", "nanoparticles", "--like", first, "--k", "4", "--nm-per-px", "1",
+                                      "--dataset", str(vds.root), "--format", "jsonl"])
+    assert hybrid_rows.exit_code == 0, hybrid_rows.output
+    assert 1 <= len(hybrid_rows.stdout.splitlines()) <= 4

@@ -1,0 +1,93 @@
+"""`figdex ingest-images`: plain folders of images (real CC-BY figures from the demo corpus)."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from figdex.cli.main import cli
+from figdex.index.db import Dataset
+from figdex.ingest.embed import embed_dataset
+from figdex.ingest.image_folder import ingest_image_folders
+from figdex.ingest.separate import separate_dataset
+from figdex.retrieval.search import search
+from figdex.retrieval.similar import similar
+from tests.conftest import DEMO
+
+FIGURES = sorted((DEMO / "nature" / "figures").glob("*.jpg"))[:3]
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "micrographs"
+    (root / "sub").mkdir(parents=True)
+    shutil.copy(FIGURES[0], root / "one.jpg")
+    shutil.copy(FIGURES[1], root / "two.jpg")
+    shutil.copy(FIGURES[2], root / "sub" / "three.jpg")
+    (root / ".hidden.png").write_bytes(b"not looked at")
+    return root
+
+
+def labels_of(ds, kind):
+    return sorted(r[0] for r in ds.conn.execute("SELECT value FROM labels WHERE kind = ?", (kind,)))
+
+
+def test_folder_images_are_stored_labelled_searchable_and_embedded(ds, folder):
+    summary = ingest_image_folders(ds, [folder], label="gold nanoparticles")
+    assert (summary.files, summary.stored, summary.unreadable) == (3, 3, 0)
+    rows = ds.conn.execute("SELECT f.kind, f.label, f.caption, a.publisher, a.title FROM figures f "
+                           "JOIN articles a ON a.id = f.article_id ORDER BY f.label").fetchall()
+    assert [tuple(r) for r in rows] == [("image", "one.jpg", "", "folder", "micrographs"),
+                                        ("image", "sub/three.jpg", "", "folder", "micrographs"),
+                                        ("image", "two.jpg", "", "folder", "micrographs")]
+    assert labels_of(ds, "user") == ["gold nanoparticles"] * 3
+    assert search(ds, "nanoparticles").total == 3
+
+    # The image stages treat each file as one image: one master, classified, never split into panels.
+    sep = separate_dataset(ds)
+    assert sep.separated == 3 and sep.masters == 3
+    assert {r[0] for r in ds.conn.execute("SELECT panel FROM master_images")} == {"0"}
+    assert labels_of(ds, "user") == ["gold nanoparticles"] * 3  # separation keeps user labels
+
+    ds.set_config(embedder="thumbnail-16")
+    assert embed_dataset(ds).indexed == 3
+    hit_id = search(ds, "nanoparticles", limit=1).hits[0].id
+    ranked = similar(ds, str(folder / "one.jpg"), limit=3)
+    assert ranked[0].hit.figure == "one.jpg" and ranked[0].hit.score == pytest.approx(1.0, abs=1e-4)
+    assert hit_id in {r.hit.id for r in similar(ds, hit_id, limit=3)} | {hit_id}
+
+
+def test_rerun_resumes_labels_and_forgets_deleted_files(ds, folder):
+    ingest_image_folders(ds, [folder])
+    again = ingest_image_folders(ds, [folder], label="steel")
+    assert (again.stored, again.unchanged) == (0, 3)
+    assert labels_of(ds, "user") == ["steel"] * 3  # a label given on a re-run reaches stored images
+    (folder / "two.jpg").unlink()
+    shutil.copy(FIGURES[0], folder / "copy of one.jpg")
+    third = ingest_image_folders(ds, [folder])
+    assert (third.stored, third.unchanged, third.removed) == (1, 2, 1)
+    names = sorted(r[0] for r in ds.conn.execute("SELECT label FROM figures"))
+    assert names == ["copy of one.jpg", "one.jpg", "sub/three.jpg"]
+
+
+def test_unreadable_file_is_reported_and_the_rest_go_on(ds, folder):
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    summary = ingest_image_folders(ds, [folder])
+    assert summary.stored == 3 and summary.unreadable == 1
+    assert "broken.png" in summary.failures[0][1] and "convert it" in summary.failures[0][1]
+
+
+def test_cli_contract_and_clear_errors(tmp_path, folder):
+    dataset = tmp_path / "ds"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ingest-images", str(folder), "--dataset", str(dataset), "--label", "sem",
+                                 "--no-embed", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[0])["stored"] == 3
+    with Dataset.open(dataset, create=False) as ds:
+        assert ds.stats()["master_images"] == 3
+    missing = runner.invoke(cli, ["ingest-images", str(tmp_path / "nope"), "--dataset", str(dataset)])
+    assert missing.exit_code != 0 and "not a folder" in missing.output
+    empty_label = runner.invoke(cli, ["ingest-images", str(folder), "--dataset", str(dataset), "--label", " "])
+    assert empty_label.exit_code != 0 and "--label is empty" in empty_label.output
