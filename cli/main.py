@@ -273,17 +273,22 @@ def _hit_row(hit) -> dict:
 @click.option("--query", help="Export the images matching this keyword query.")
 @click.option("--limit", type=click.IntRange(1), help="Export at most this many images.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out, replacing an earlier export.")
+@click.option("--label-kind", help="Group by the best label of this kind (caption, abstract, topic, user, keyword, "
+              "term, class); only images with one are exported.")
+@click.option("--xml/--no-xml", "xml_sidecar", default=True, show_default=True,
+              help="Write <id>.xml beside each image with its labels by kind (user labels included).")
 @filter_options
 @format_option("table")
 def export(dataset: str, out: Path, label: str | None, query: str | None, limit: int | None, force: bool,
-           filters, fmt: str) -> None:
+           label_kind: str | None, xml_sidecar: bool, filters, fmt: str) -> None:
     """Export images + metadata.jsonl/csv + exsclaim.json (ImageFolder layout: OUT/<label>/<id>.<ext>)."""
     from figdex.retrieval.export import export_dataset
 
-    if not (label or query or filters != type(filters)()):
-        raise click.ClickException("say what to export: --label L, --query Q, or at least one filter option")
+    if not (label or query or label_kind or filters != type(filters)()):
+        raise click.ClickException("say what to export: --label L, --label-kind K, --query Q, or a filter option")
     with _open(dataset) as ds:
-        summary = export_dataset(ds, out, label=label, query=query, filters=filters, force=force, limit=limit)
+        summary = export_dataset(ds, out, label=label, query=query, filters=filters, force=force, limit=limit,
+                                 label_kind=label_kind, xml_sidecar=xml_sidecar)
     if fmt == "table":
         click.echo(f"exported {summary.rows} images to {out} ({summary.images_written} files written, "
                    f"{summary.images_missing} without a stored image); per label: {summary.per_label}")
@@ -390,8 +395,10 @@ from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: impo
 
 from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
 from figdex.cli.images import embed_command, ingest_images, similar  # noqa: E402
+from figdex.cli.labels import labels_group  # noqa: E402
 
 cli.add_command(similar)
+cli.add_command(labels_group)
 cli.add_command(ingest_images)
 index_group.add_command(embed_command)
 

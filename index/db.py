@@ -73,6 +73,14 @@ class StoredImage:
     status: str
 
 
+def _first_per_value(scored: list[tuple[str, float | None]]) -> list[tuple[str, float | None]]:
+    """Pairs with each label value once (its first occurrence), in order."""
+    seen: dict[str, float | None] = {}
+    for value, score in scored:
+        seen.setdefault(value, score)
+    return list(seen.items())
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -310,12 +318,44 @@ class Dataset:
         )
 
     def set_computed_labels(self, master_id: int, kind: str, values, source: str) -> None:
-        """Replace the labels of one kind that a stage computed; user labels are never touched."""
+        """Replace the labels of one kind that a stage computed; user labels are never touched.
+
+        ``values``: label strings, or (label, score) pairs.  Labels a user took off this image
+        (``label_rejections``) are not put back.
+        """
         if kind == "user":
-            raise ValueError("user labels are not computed; use add_label/remove_label")
+            raise ValueError("user labels are not computed; use set_user_label")
         self.conn.execute("DELETE FROM labels WHERE master_image_id=? AND kind=?", (master_id, kind))
-        for value in dict.fromkeys(values):
-            self.add_label(master_id, kind, value, source)
+        rejected = {r[0].lower() for r in self.conn.execute(
+            "SELECT value FROM label_rejections WHERE master_image_id=?", (master_id,))}
+        scored = [(v, None) if isinstance(v, str) else (v[0], v[1]) for v in values]
+        for value, score in _first_per_value(scored):
+            if value.lower() not in rejected:
+                self.add_label(master_id, kind, value, source, score)
+
+    def set_user_label(self, master_id: int, value: str, present: bool, source: str = "cli") -> bool:
+        """A user's decision that an image has (or has not) a label; returns whether anything changed.
+
+        Adding stores a ``user`` label.  Removing deletes the label of every kind (a computed
+        one included) and records a rejection, so that retraining never puts it back.
+        """
+        value = value.strip()
+        if not value:
+            raise ValueError("the label is empty; give a word or phrase such as 'nanowire'")
+        if present:
+            gone = self.conn.execute("DELETE FROM label_rejections WHERE master_image_id=? AND value=?",
+                                     (master_id, value)).rowcount
+            had = self.conn.execute("SELECT 1 FROM labels WHERE master_image_id=? AND kind='user' AND "
+                                    "lower(value)=lower(?)", (master_id, value)).fetchone()
+            if not had:
+                self.add_label(master_id, "user", value, source)
+            return bool(gone) or not had
+        removed = self.conn.execute("DELETE FROM labels WHERE master_image_id=? AND lower(value)=lower(?)",
+                                    (master_id, value)).rowcount
+        self.conn.execute(
+            """INSERT INTO label_rejections(master_image_id, value, source, created_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT(master_image_id, value) DO NOTHING""", (master_id, value, source, now()))
+        return removed > 0
 
     def set_master_keywords(self, master_id: int, keywords) -> None:
         self.conn.execute("UPDATE master_images SET keywords=? WHERE id=?", (json.dumps(list(keywords)), master_id))

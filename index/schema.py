@@ -161,6 +161,40 @@ MIGRATIONS.append([
     "ALTER TABLE embeddings ADD COLUMN image_sha256 TEXT",  # what was embedded, to spot stale vectors
 ])
 
+MIGRATIONS.append([
+    # 5: labels from Word2Vec/LDA and curation.  A user who takes a label off an image records
+    # a rejection, so that no later computation (retraining, re-assigning) puts it back.
+    """CREATE TABLE label_rejections (
+        master_image_id INTEGER NOT NULL REFERENCES master_images(id) ON DELETE CASCADE,
+        value TEXT NOT NULL COLLATE NOCASE,
+        source TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (master_image_id, value)
+    )""",
+    # Article body text (paragraphs) for the label models, extracted once from the source file.
+    """CREATE TABLE article_texts (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        body TEXT NOT NULL,
+        source_sha256 TEXT,
+        extracted_with TEXT NOT NULL
+    )""",
+    # Topics of the current label model per article (probability of the best topic).
+    """CREATE TABLE article_topics (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        topic INTEGER NOT NULL,
+        probability REAL NOT NULL,
+        PRIMARY KEY (article_id, model)
+    )""",
+    # Which label model last labelled each image, and from what text: `labels assign` resumes
+    # and only redoes images whose caption changed or that a newer model has not seen.
+    """CREATE TABLE label_assignments (
+        master_image_id INTEGER PRIMARY KEY REFERENCES master_images(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL
+    )""",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

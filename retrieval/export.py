@@ -13,9 +13,9 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from figdex.index.db import Dataset
 from figdex.index.query import SearchFilters
@@ -27,9 +27,10 @@ from figdex.index.query import parse_user_query
 MANIFEST_FIELDS = [
     "id", "file", "label", "doi", "title", "journal", "year", "article_url", "figure", "figure_number",
     "panel", "image_class", "nm_per_px", "license", "caption", "subcaption", "source_image_sha256",
-    "file_sha256", "image_url", "image_status", "labels",
+    "file_sha256", "image_url", "image_status", "labels", "labels_xml",
 ]
 PAGE = 500
+LABEL_KINDS = ("caption", "abstract", "topic", "user", "keyword", "term", "class")
 
 
 class ExportError(ValueError):
@@ -43,6 +44,7 @@ class ExportSummary:
     images_missing: int = 0
     rows: int = 0
     per_label: dict = field(default_factory=dict)
+    without_label_kind: int = 0  # images left out because they have no label of the kind asked for
 
 
 def safe_component(name: str, what: str = "label") -> str:
@@ -99,8 +101,23 @@ def export_dataset(
     force: bool = False,
     limit: int | None = None,
     on_image: Callable[[Hit], None] | None = None,
+    label_kind: str | None = None,
+    xml_sidecar: bool = True,
 ) -> ExportSummary:
+    """Write the selected images, grouped in folders by ``label``, by their best label of
+    ``label_kind`` (caption, abstract, topic, user, ...), or by image class.
+
+    With ``label_kind`` only images that have a label of that kind are exported (with ``label``
+    too: those whose label of that kind is ``label``).  ``xml_sidecar`` writes ``<id>.xml``
+    beside each image with its labels by kind (user labels and rejections included).
+    """
     filters = filters or SearchFilters()
+    if label_kind is not None:
+        label_kind = label_kind.strip().lower()
+        if label_kind not in LABEL_KINDS:
+            raise ExportError(f"unknown label kind {label_kind!r}; choose one of {', '.join(LABEL_KINDS)}")
+        if label is not None and ":" not in label:
+            label = f"{label_kind}:{label}"
     if label is not None:
         label_dir = safe_component(label.split(":", 1)[-1])
     out = Path(out)
@@ -111,11 +128,22 @@ def export_dataset(
     with open(jsonl_path, "w", encoding="utf-8") as jf, open(csv_path, "w", newline="", encoding="utf-8") as cf:
         writer = csv.DictWriter(cf, fieldnames=MANIFEST_FIELDS)
         writer.writeheader()
-        for n, hit in enumerate(select_hits(ds, label, query, filters)):
+        n = 0
+        for hit in select_hits(ds, label, query, filters):
             if limit is not None and n >= limit:
                 break
-            group = label_dir if label is not None else safe_component(hit.image_class, "image class")
+            if label_kind is not None and label is None:
+                best = _best_label(ds, hit.id, label_kind)
+                if best is None:
+                    summary.without_label_kind += 1
+                    continue
+                # Computed names may hold a separator ("Au/Ag"): one folder name, readable.
+                group = safe_component(best.replace("/", "-").replace("\\", "-"), f"{label_kind} label")
+            else:
+                group = label_dir if label is not None else safe_component(hit.image_class, "image class")
+            n += 1
             row = _export_one(ds, out, group, hit)
+            row["labels_xml"] = _write_sidecar(ds, out, hit, row) if xml_sidecar and row["file"] else None
             jf.write(json.dumps(row, ensure_ascii=False) + "\n")
             writer.writerow({k: (json.dumps(v) if isinstance(v, list) else v) for k, v in row.items()})
             summary.rows += 1
@@ -202,6 +230,40 @@ def _export_one(ds: Dataset, out: Path, group: str, hit: Hit) -> dict:
         "image_status": row["image_status"],
         "labels": list(hit.labels),
     }
+
+
+def _best_label(ds: Dataset, image_id: str, kind: str) -> str | None:
+    row = ds.conn.execute(
+        """SELECT l.value FROM labels l JOIN master_images m ON m.id = l.master_image_id
+           WHERE m.uid = ? AND l.kind = ? ORDER BY l.score IS NULL, l.score DESC, l.value LIMIT 1""",
+        (image_id, kind)).fetchone()
+    return row[0] if row else None
+
+
+def _write_sidecar(ds: Dataset, out: Path, hit: Hit, row: dict) -> str:
+    """``<id>.xml`` beside the image: its labels by kind, as the seeds' image tagger stored tags."""
+    from xml.etree import ElementTree as ET
+
+    from figdex.index.curation import image_labels
+
+    root = ET.Element("image", {"id": hit.id, "file": Path(row["file"]).name})
+    source = ET.SubElement(root, "source")
+    for key in ("doi", "title", "journal", "figure", "panel", "license", "article_url"):
+        if row.get(key) is not None:
+            ET.SubElement(source, key).text = str(row[key])
+    labels = ET.SubElement(root, "labels")
+    for kind, items in image_labels(ds, hit.id).items():
+        for item in items:
+            attrs = {"kind": kind}
+            if item["score"] is not None:
+                attrs["score"] = f"{item['score']:.4f}"
+            if item["source"]:
+                attrs["source"] = item["source"]
+            ET.SubElement(labels, "rejected" if kind == "rejected" else "label", attrs).text = item["value"]
+    ET.indent(root)
+    dest = _inside(out, out / row["file"]).with_suffix(".xml")
+    ET.ElementTree(root).write(dest, encoding="utf-8", xml_declaration=True)
+    return dest.relative_to(out.resolve()).as_posix()
 
 
 def _crop(src: Path, dest: Path, box: tuple[int, int, int, int]) -> None:

@@ -97,4 +97,4 @@ def test_panel_boxes_are_cropped(demo_ds, tmp_path):
 
 def test_cli_export_needs_a_selection(tmp_path):
     res = CliRunner().invoke(cli, ["export", "--out", str(tmp_path / "o"), "--dataset", str(tmp_path / "d")])
-    assert res.exit_code != 0 and "--label L, --query Q" in res.output
+    assert res.exit_code != 0 and "--label L, --label-kind K, --query Q" in res.output
