@@ -52,7 +52,8 @@ def run_demo(keep: Path | None, echo: Callable[[str], None]) -> dict:
             for row in ds.conn.execute(
                     "SELECT image_class, count(*) n FROM master_images WHERE panel != '0' GROUP BY 1 ORDER BY 2 DESC"):
                 echo(f"   {row['image_class']:<13} {row['n']}")
-            echo("3. keyword searches (BM25; * marks the matched words)")
+            _labels(ds, echo)
+            echo("4. keyword searches (BM25; * marks the matched words)")
             results = {}
             for query, filt in DEMO_SEARCHES:
                 result = search(ds, query, SearchFilters(**filt), limit=3)
@@ -63,7 +64,7 @@ def run_demo(keep: Path | None, echo: Callable[[str], None]) -> dict:
                     echo(f"     {hit.score:6.2f}  {hit.id:<34} {hit.figure:<9} {snippet[:90]}")
                 results[query] = [h.id for h in result.hits]
             out = root.parent / "export" if keep is None else Path(keep).parent / (Path(keep).name + "-export")
-            echo(f"4. export the microscopy master images -> {out}")
+            echo(f"5. export the microscopy master images -> {out}")
             ex = export_dataset(ds, out, filters=SearchFilters(image_class=("microscopy",), has_image=True),
                                 force=True)
             echo(f"   {ex.images_written} image files, metadata.jsonl, metadata.csv, exsclaim.json")
@@ -76,12 +77,40 @@ def run_demo(keep: Path | None, echo: Callable[[str], None]) -> dict:
         return {"ingest": summary.as_dict(), "searches": results, "exported": ex.images_written}
 
 
+def _labels(ds, echo) -> None:
+    """Train the label models on the corpus's own text and show what some images got."""
+    from figdex.ingest.label_assign import assign_labels
+    from figdex.ingest.labels import load_models, train_label_models
+    from figdex.models.topics import topic_table
+
+    echo("3. labels: Word2Vec (caption words by dropout, abstract context) and LDA topics (kept at p >= 0.80)")
+    trained = train_label_models(ds)
+    summary = assign_labels(ds)
+    n = max(summary.images, 1)
+    echo(f"   model {trained.version}: {trained.sentences} sentences, vocabulary {trained.vocabulary}; images with "
+         f"a caption label {summary.with_caption_label / n:.0%}, abstract label {summary.with_abstract_label / n:.0%}"
+         f", topic label {summary.with_topic_label / n:.0%}")
+    _, _, lda, _, names = load_models(ds)
+    for t in topic_table(lda, n_words=6)[:4]:
+        echo(f"   topic {t.topic} {names.get(t.topic, t.name)!r}: {' '.join(w for w, _ in t.top_words)}")
+    rows = ds.conn.execute(
+        """SELECT m.id, m.uid, substr(m.subcaption, 1, 70) AS text FROM master_images m
+           WHERE EXISTS (SELECT 1 FROM labels l WHERE l.master_image_id = m.id AND l.kind = 'caption')
+           ORDER BY m.id LIMIT 3""").fetchall()
+    for row in rows:
+        by_kind = {k: [r[0] for r in ds.conn.execute(
+            "SELECT value FROM labels WHERE master_image_id=? AND kind=? ORDER BY score DESC LIMIT 4", (row["id"], k))]
+            for k in ("caption", "abstract", "topic")}
+        echo(f"   {row['text']}...")
+        echo("     " + "; ".join(f"{k}: {', '.join(v) or '-'}" for k, v in by_kind.items()))
+
+
 def _query_by_example(ds, echo) -> None:
     """Query by example when the ML extra (torch) is installed; otherwise say how to get it."""
     try:
         import torch  # noqa: F401
     except ImportError:
-        echo("5. query by example: skipped (pip install 'figdex[ml]' adds image vectors)")
+        echo("6. query by example: skipped (pip install 'figdex[ml]' adds image vectors)")
         return
     from figdex.ingest.embed import embed_dataset
     from figdex.retrieval.similar import similar
@@ -89,7 +118,7 @@ def _query_by_example(ds, echo) -> None:
     summary = embed_dataset(ds)
     query = ds.conn.execute("SELECT uid FROM master_images WHERE image_class = 'microscopy' AND nm_per_px IS NOT NULL "
                             "ORDER BY id LIMIT 1").fetchone()
-    echo(f"5. query by example ({summary.embedder}, {summary.indexed} vectors): images like {query[0]}")
+    echo(f"6. query by example ({summary.embedder}, {summary.indexed} vectors): images like {query[0]}")
     for r in similar(ds, query[0], limit=3):
         echo(f"     {r.hit.score:6.3f}  {r.hit.id:<36} {r.hit.image_class:<12} "
              f"nm/px {r.hit.nm_per_px if r.hit.nm_per_px is None else round(r.hit.nm_per_px, 2)}  "

@@ -90,6 +90,7 @@ def run_image_stages(dataset: str, separation: bool, embedding: bool) -> None:
     """After ingest: separate new figures, then embed new images (when the ML extra is installed)."""
     if separation:
         _separate_dataset(dataset, redo=False)
+    _label_new_images(dataset)
     if not embedding:
         return
     try:
@@ -108,6 +109,23 @@ def run_image_stages(dataset: str, separation: bool, embedding: bool) -> None:
             click.echo(f"note: image vectors skipped: {exc}", err=True)
             return
     click.echo(f"{summary.embedder}: {summary.embedded} images embedded; index of {summary.indexed} vectors", err=True)
+
+
+def _label_new_images(dataset: str) -> None:
+    """New images get labels from the dataset's label model, once one was trained."""
+    from figdex.index.db import Dataset
+    from figdex.ingest.label_assign import assign_labels
+    from figdex.ingest.labels import LabelModelError
+
+    with Dataset.open(dataset, create=False) as ds:
+        if not ds.config.get("label_model"):
+            return
+        try:
+            summary = assign_labels(ds)
+        except LabelModelError as exc:
+            click.echo(f"note: labels skipped: {exc}", err=True)
+            return
+    click.echo(f"labels {summary.model}: {summary.labelled} images labelled", err=True)
 
 
 def _separate_dataset(dataset: str, redo: bool) -> None:

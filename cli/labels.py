@@ -179,3 +179,33 @@ def show_command(image_ids, dataset, fmt) -> None:
                 for item in items:
                     rows.append({"image": image_id, "kind": kind, **item, "caption": caption})
     emit(rows, fmt, ["image", "kind", "value", "score", "source"])
+
+
+@labels_group.command("sample")
+@dataset_option
+@click.option("--n", "count", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Which sample (same seed, same images).")
+@format_option("table")
+def sample_command(dataset, count, seed, fmt) -> None:
+    """Labels of a random sample of captioned images beside their captions (to judge the labels)."""
+    import random
+
+    with _open(dataset) as ds:
+        ids = [r[0] for r in ds.conn.execute("SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                                             "WHERE f.caption != '' ORDER BY m.id")]
+        chosen = sorted(random.Random(seed).sample(ids, min(count, len(ids))))
+        rows = []
+        for mid in chosen:
+            m = ds.conn.execute("SELECT uid, subcaption FROM master_images WHERE id=?", (mid,)).fetchone()
+            by_kind = {k: [r[0] for r in ds.conn.execute(
+                "SELECT value FROM labels WHERE master_image_id=? AND kind=? ORDER BY score DESC, value", (mid, k))]
+                for k in ("caption", "abstract", "topic", "term", "user")}
+            rows.append({"image": m["uid"], "text": m["subcaption"], **by_kind})
+    if fmt == "table":
+        for row in rows:
+            click.echo(f"{row['image']}\n  caption text:     {row['text'][:200]}")
+            for kind in ("caption", "abstract", "topic", "term", "user"):
+                if row[kind]:
+                    click.echo(f"  {kind + ' labels:':<17} {', '.join(row[kind])}")
+    else:
+        emit(rows, fmt)

@@ -132,8 +132,10 @@ def train_label_models(ds: Dataset, *, force: bool = False, word2vec=None, lda=N
     step("reading the corpus")
     sentences: list[list[str]] = []
     topic_docs: list[list[str]] = []
+    article_ids: list[int] = []
     articles = bodies = 0
-    for _, abstract, body, captions in corpus_texts(ds):
+    for article_id, abstract, body, captions in corpus_texts(ds):
+        article_ids.append(article_id)
         articles += 1
         bodies += bool(body)
         paragraphs = [abstract, *body.split("\n\n"), *captions]
@@ -178,10 +180,24 @@ def train_label_models(ds: Dataset, *, force: bool = False, word2vec=None, lda=N
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     os.replace(tmp, final)  # a killed training never leaves a half-written model under its name
+    _store_article_topics(ds, version, lda_model, dictionary, article_ids, topic_docs)
     ds.set_config(label_model=version)
     summary.seconds = round(time.perf_counter() - started, 2)
     summary.folder = str(final)
     return summary
+
+
+def _store_article_topics(ds: Dataset, version: str, lda_model, dictionary, article_ids, topic_docs) -> None:
+    """Each article's best topic under the new model, from the documents already tokenised
+    for training (so assigning labels does not tag every article body again)."""
+    from figdex.models.topics import best_topic
+
+    with ds.transaction():
+        for article_id, doc in zip(article_ids, topic_docs):
+            best = best_topic(lda_model, dictionary, doc)
+            if best is not None:
+                ds.conn.execute("INSERT OR REPLACE INTO article_topics(article_id, model, topic, probability) "
+                                "VALUES (?, ?, ?, ?)", (article_id, version, best[0], best[1]))
 
 
 def _next_version(ds: Dataset) -> str:

@@ -37,6 +37,7 @@ class SimilarQuery:
     nm_per_px: float | None
     source: str  # "file" or the master's id
     exclude: int | None = None  # the query's own master id
+    scale_source: str = "none"  # given | dataset | image (read from the query image's scale bar) | none
 
 
 def _index(ds: Dataset) -> tuple[VectorIndex, str]:
@@ -65,8 +66,13 @@ def _load_cached(path: Path) -> VectorIndex:
     return _LOADED[key]
 
 
-def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | None = None) -> SimilarQuery:
-    """The query vector: a master already in the dataset (by id) or an image file embedded now."""
+def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | None = None,
+               read_query_scale: bool = True) -> SimilarQuery:
+    """The query vector: a master already in the dataset (by id) or an image file embedded now.
+
+    The query's nm/px: as given, else the dataset's, else (``read_query_scale``) read from the
+    file's scale bar, which costs an OCR pass (about a second on a CPU).
+    """
     row = ds.conn.execute(
         "SELECT m.id, m.nm_per_px, e.vector, e.dim FROM master_images m LEFT JOIN embeddings e "
         "ON e.master_image_id = m.id AND e.embedder = ? WHERE m.uid = ? OR m.key = ?",
@@ -75,7 +81,9 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
         if row["vector"] is None:
             raise QueryError(f"{query} has no {embedder_id} vector yet; run `figdex index embed`")
         vec = np.frombuffer(row["vector"], np.float32).reshape(1, row["dim"])
-        return SimilarQuery(vec, nm_per_px if nm_per_px is not None else row["nm_per_px"], query, row["id"])
+        scale = nm_per_px if nm_per_px is not None else row["nm_per_px"]
+        source = "given" if nm_per_px is not None else ("dataset" if scale is not None else "none")
+        return SimilarQuery(vec, scale, query, row["id"], source)
     path = Path(query)
     if not path.is_file():
         raise QueryError(f"{query}: neither an image file nor an image id in the dataset; "
@@ -92,7 +100,22 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
         image = load_rgb(path)
     except (OSError, ValueError) as exc:
         raise QueryError(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
-    return SimilarQuery(embedder.embed([image]), nm_per_px, "file")
+    scale, source = (nm_per_px, "given") if nm_per_px is not None else (None, "none")
+    if scale is None and read_query_scale:
+        scale = _read_scale(image)
+        source = "image" if scale is not None else "none"
+    return SimilarQuery(embedder.embed([image]), scale, "file", scale_source=source)
+
+
+def _read_scale(image: np.ndarray) -> float | None:
+    from figdex.models.ocr import get_ocr
+    from figdex.models.scalebars import read_scale
+
+    try:
+        ocr = get_ocr()
+        return read_scale(image, ocr.read(image)).nm_per_px
+    except Exception:  # no OCR engine or an odd image: the query simply has no known scale
+        return None
 
 
 def _allowed(ds: Dataset, ids: list[int], filters: SearchFilters) -> set[int]:
@@ -143,21 +166,27 @@ def rerank_by_scale(cands: list[tuple[int, float]], scales: dict[int, float | No
 
 
 def similar(ds: Dataset, query: str, *, limit: int = 10, filters: SearchFilters | None = None,
-            nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push") -> list[RankedHit]:
+            nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push",
+            read_query_scale: bool = True) -> list[RankedHit]:
     filters = filters or SearchFilters()
     if scale_mode not in ("push", "filter"):
         raise QueryError("scale mode must be 'push' or 'filter'")
     index, eid = _index(ds)
-    q = make_query(ds, query, eid, nm_per_px)
+    q = make_query(ds, query, eid, nm_per_px, read_query_scale)
     cands = visual_candidates(ds, q, index, filters, limit)
     scales = _scales(ds, [i for i, _ in cands])
     ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[:limit]
-    return _ranked_hits(ds, [(mid, score, why) for mid, score, why in ranked])
+    return _ranked_hits(ds, [(mid, score, {**why, **_query_scale(q)}) for mid, score, why in ranked])
+
+
+def _query_scale(q: SimilarQuery) -> dict:
+    return {"query_nm_per_px": q.nm_per_px, "query_scale_source": q.scale_source}
 
 
 def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: SearchFilters | None = None,
            k: int = 60, text_weight: float = 1.0, image_weight: float = 1.0, depth: int = 100,
-           nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push") -> list[RankedHit]:
+           nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push",
+           read_query_scale: bool = True) -> list[RankedHit]:
     """Reciprocal rank fusion of keyword and visual rankings."""
     from figdex.index.fulltext import create_text_index
 
@@ -165,7 +194,7 @@ def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: Searc
     parsed = parse_user_query(text)
     text_hits, _ = create_text_index(ds.config["text_index"], ds.conn, ds.root).search(parsed, filters, depth, 0)
     index, eid = _index(ds)
-    q = make_query(ds, like, eid, nm_per_px)
+    q = make_query(ds, like, eid, nm_per_px, read_query_scale)
     visual = visual_candidates(ds, q, index, filters, depth // OVERFETCH + 1)[:depth]
     fused: dict[int, dict] = {}
     for rank, th in enumerate(text_hits, 1):
@@ -181,8 +210,8 @@ def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: Searc
     cands = [(mid, entry["rrf"]) for mid, entry in order]
     scales = _scales(ds, [m for m, _ in cands])
     ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[:limit]
-    return _ranked_hits(ds, [(mid, score, {**fused[mid], **{k2: v for k2, v in why.items() if k2.startswith("scale")}})
-                             for mid, score, why in ranked])
+    return _ranked_hits(ds, [(mid, score, {**fused[mid], **{k2: v for k2, v in why.items() if k2.startswith("scale")},
+                                           **_query_scale(q)}) for mid, score, why in ranked])
 
 
 def _scales(ds: Dataset, ids: list[int]) -> dict[int, float | None]:

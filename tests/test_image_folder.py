@@ -91,3 +91,24 @@ def test_cli_contract_and_clear_errors(tmp_path, folder):
     assert missing.exit_code != 0 and "not a folder" in missing.output
     empty_label = runner.invoke(cli, ["ingest-images", str(folder), "--dataset", str(dataset), "--label", " "])
     assert empty_label.exit_code != 0 and "--label is empty" in empty_label.output
+
+
+@pytest.mark.shared
+def test_query_scale_is_read_from_the_query_image(ds, tmp_path):
+    """ide/scalebar micrographs are named by their true scale label ("200 nm.png")."""
+    from tests.conftest import shared_path
+
+    src = shared_path("ide/scalebar")
+    folder = tmp_path / "sem"
+    folder.mkdir()
+    for name in ("200 nm.png", "20 nm.png", "1 um.png"):
+        shutil.copy(src / name, folder / name)
+    ingest_image_folders(ds, [folder])
+    separate_dataset(ds)
+    ds.set_config(embedder="thumbnail-16")
+    embed_dataset(ds)
+    ranked = similar(ds, str(src / "200 nm.png"), limit=3)
+    why = ranked[0].explain
+    assert why["query_scale_source"] == "image" and 2.5 < why["query_nm_per_px"] < 4.5  # bar of 61 px = 200 nm
+    given = similar(ds, str(src / "200 nm.png"), limit=3, nm_per_px=1.0)
+    assert given[0].explain["query_scale_source"] == "given"
