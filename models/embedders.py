@@ -130,13 +130,35 @@ class TorchEmbedder(Embedder):
         self.torch, self.device = _torch_setup()
         self.model = model.to(self.device).eval()
         self.pool = pool
+        self._onnx = None  # decided on first use: exporting costs a few seconds, once per machine
+        self.runtime = "torch"
+
+    def _features(self):
+        """The function that turns a preprocessed batch into pooled features (ONNX on a CPU when possible)."""
+        if self._onnx is None:
+            from figdex.models.onnx_runtime import export_features, onnx_available, runtime_choice
+
+            self._onnx = False
+            choice = runtime_choice()
+            if choice == "onnx" or (choice == "auto" and self.device == "cpu" and onnx_available()):
+                ident = self.config.sha256 or hashlib.sha256(str(self.config.weights).encode()).hexdigest()
+                key = f"{ident[:12]}-v{self.config.version}"
+                runner = export_features(self.config.name, key, self.pool, self.model, self.config.input_size,
+                                         self.torch.get_num_threads())
+                if runner is not None:
+                    self._onnx, self.runtime = runner, "onnx"
+        if self._onnx:
+            return self._onnx
+
+        def run_torch(batch: np.ndarray) -> np.ndarray:
+            with self.torch.inference_mode():
+                return self.pool(self.torch.from_numpy(batch).to(self.device)).float().cpu().numpy()
+        return run_torch
 
     def embed(self, images: list[np.ndarray]) -> np.ndarray:
-        out = []
-        with self.torch.inference_mode():
-            for start in range(0, len(images), self.batch_size):
-                batch = self.torch.from_numpy(self.preprocess(images[start:start + self.batch_size])).to(self.device)
-                out.append(self.pool(batch).float().cpu().numpy())
+        features = self._features()
+        out = [features(self.preprocess(images[start:start + self.batch_size]))
+               for start in range(0, len(images), self.batch_size)]
         return l2_normalise(np.concatenate(out)) if out else np.zeros((0, self.config.dim), np.float32)
 
 
