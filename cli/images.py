@@ -34,9 +34,12 @@ def hit_rows(ranked, explain: bool) -> list[dict]:
               help="Candidates whose scale differs by more than this factor are pushed down.")
 @click.option("--scale-mode", type=click.Choice(["push", "filter"]), default="push", show_default=True)
 @click.option("--explain", is_flag=True, help="Say why each hit ranks where it does.")
+@click.option("--verify-copies/--no-verify-copies", default=True, show_default=True,
+              help="For an image file: check the best candidates pixel by pixel; crops/rescales of it rank first.")
 @filter_options
 @format_option("table")
-def similar(query, image_id, dataset, limit, nm_per_px, scale_factor, scale_mode, explain, filters, fmt) -> None:
+def similar(query, image_id, dataset, limit, nm_per_px, scale_factor, scale_mode, explain, verify_copies, filters,
+            fmt) -> None:
     """Images like QUERY: an image file, or (--id) the id of an image in the dataset."""
     from figdex.index.db import Dataset
 
@@ -47,7 +50,7 @@ def similar(query, image_id, dataset, limit, nm_per_px, scale_factor, scale_mode
 
     with Dataset.open(dataset, create=False) as ds:
         ranked = run_similar(ds, query, limit=limit, filters=filters, nm_per_px=nm_per_px,
-                             scale_factor=scale_factor, scale_mode=scale_mode)
+                             scale_factor=scale_factor, scale_mode=scale_mode, verify_copies=verify_copies)
     rows = hit_rows(ranked, explain)
     if fmt == "table":
         for row in rows:

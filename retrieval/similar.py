@@ -23,6 +23,7 @@ from figdex.index.vectors import VectorIndex
 from figdex.retrieval.search import hits_for
 
 OVERFETCH = 10  # candidates fetched per wanted hit, so that filters still leave enough
+COPY_TOP = 10  # candidates of a file query checked for being a copy of it (pixels, ~30 ms each)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class SimilarQuery:
     source: str  # "file" or the master's id
     exclude: int | None = None  # the query's own master id
     scale_source: str = "none"  # given | dataset | image (read from the query image's scale bar) | none
+    image: np.ndarray | None = field(default=None, repr=False)  # a file query's pixels (copy verification)
 
 
 def _index(ds: Dataset) -> tuple[VectorIndex, str]:
@@ -104,7 +106,7 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
     if scale is None and read_query_scale:
         scale = _read_scale(image)
         source = "image" if scale is not None else "none"
-    return SimilarQuery(embedder.embed([image]), scale, "file", scale_source=source)
+    return SimilarQuery(embedder.embed([image]), scale, "file", scale_source=source, image=image)
 
 
 def _read_scale(image: np.ndarray) -> float | None:
@@ -167,16 +169,54 @@ def rerank_by_scale(cands: list[tuple[int, float]], scales: dict[int, float | No
 
 def similar(ds: Dataset, query: str, *, limit: int = 10, filters: SearchFilters | None = None,
             nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push",
-            read_query_scale: bool = True) -> list[RankedHit]:
+            read_query_scale: bool = True, verify_copies: bool = True) -> list[RankedHit]:
+    """Nearest images to ``query`` (a file or an id).  For a file, the best ``COPY_TOP``
+    candidates are checked for being a crop/rescale of it (``verify_copies``), and verified
+    copies rank first; then the scale re-ranking groups the rest."""
     filters = filters or SearchFilters()
     if scale_mode not in ("push", "filter"):
         raise QueryError("scale mode must be 'push' or 'filter'")
     index, eid = _index(ds)
     q = make_query(ds, query, eid, nm_per_px, read_query_scale)
     cands = visual_candidates(ds, q, index, filters, limit)
+    copies: dict = {}
+    if verify_copies and q.image is not None:
+        cands, copies = _verify_copies(ds, q.image, cands)
     scales = _scales(ds, [i for i, _ in cands])
     ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[:limit]
-    return _ranked_hits(ds, [(mid, score, {**why, **_query_scale(q)}) for mid, score, why in ranked])
+    return _ranked_hits(ds, [(mid, score, {**why, **_query_scale(q), **_copy_why(copies.get(mid))})
+                             for mid, score, why in ranked])
+
+
+def _verify_copies(ds: Dataset, image: np.ndarray, cands: list[tuple[int, float]], top: int = COPY_TOP):
+    """Verified copies (crops, rescales, re-encodings of a stored image) move ahead of look-alikes."""
+    from figdex.models.copy_verify import gray_small, rerank_copies
+    from figdex.models.ocr import load_rgb
+
+    def load_small(mid: int):
+        row = ds.conn.execute("SELECT m.x0, m.y0, m.x1, m.y1, f.image_path FROM master_images m "
+                              "JOIN figures f ON f.id = m.figure_id WHERE m.id = ?", (mid,)).fetchone()
+        if row is None or not row["image_path"]:
+            return None
+        try:
+            img = load_rgb(ds.root / row["image_path"])
+        except (OSError, ValueError):
+            return None
+        if row["x0"] is not None:
+            crop = img[max(0, row["y0"]):row["y1"], max(0, row["x0"]):row["x1"]]
+            img = crop if crop.size else img
+        return gray_small(img)
+
+    return rerank_copies(image, cands, load_small, top=top)
+
+
+def _copy_why(match) -> dict:
+    if match is None:
+        return {}
+    from figdex.models.copy_verify import COPY_THRESHOLD
+
+    verdict = "copy: a crop/rescale of this image" if match.ncc >= COPY_THRESHOLD else "not a copy"
+    return {"copy_ncc": match.ncc, "copy": verdict}
 
 
 def _query_scale(q: SimilarQuery) -> dict:

@@ -112,3 +112,21 @@ def test_query_scale_is_read_from_the_query_image(ds, tmp_path):
     assert why["query_scale_source"] == "image" and 2.5 < why["query_nm_per_px"] < 4.5  # bar of 61 px = 200 nm
     given = similar(ds, str(src / "200 nm.png"), limit=3, nm_per_px=1.0)
     assert given[0].explain["query_scale_source"] == "given"
+
+
+def test_a_cropped_rescaled_copy_finds_its_original_first(ds, folder, tmp_path):
+    from PIL import Image
+
+    ingest_image_folders(ds, [folder])
+    ds.set_config(embedder="thumbnail-16")
+    embed_dataset(ds)
+    with Image.open(folder / "two.jpg") as im:
+        w, h = im.size
+        im.convert("RGB").crop((w // 10, h // 8, w * 9 // 10, h * 7 // 8)).resize((w // 2, h // 2)).save(
+            tmp_path / "copy.jpg", quality=35)
+    ranked = similar(ds, str(tmp_path / "copy.jpg"), limit=3)
+    assert ranked[0].hit.figure == "two.jpg" and ranked[0].explain["copy"].startswith("copy")
+    others = [r.explain.get("copy") for r in ranked[1:]]
+    assert all(o is None or o == "not a copy" for o in others)
+    plain = similar(ds, str(tmp_path / "copy.jpg"), limit=3, verify_copies=False)
+    assert "copy" not in plain[0].explain
