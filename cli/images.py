@@ -131,3 +131,37 @@ def ingest_images(folders, dataset, label, force, run_embedding, fmt) -> None:
     else:
         emit([row], fmt)
     run_image_stages(dataset, True, run_embedding)
+
+
+@click.command("tune")
+@dataset_option
+@click.option("--views", type=click.IntRange(2, 16), default=4, show_default=True,
+              help="Augmented views per image (positives of one another).")
+@click.option("--epochs", type=click.IntRange(1, 5000), default=150, show_default=True)
+@click.option("--dim", type=click.IntRange(8, 1280), default=128, show_default=True, help="Output dimension.")
+@click.option("--holdout", type=click.FloatRange(0.05, 0.9), default=0.25, show_default=True,
+              help="Share of figures kept out of training to measure before/after.")
+@click.option("--max-images", type=click.IntRange(8), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@format_option("table")
+def tune_command(dataset, views, epochs, dim, holdout, max_images, seed, fmt) -> None:
+    """Tune the image embedder on this dataset's images without labels (NT-Xent on augmented views);
+    reports retrieval on held-out figures before/after.  Use it with `index embed --embedder NAME`."""
+    from figdex.index.db import Dataset
+    from figdex.ingest.tune import tune_embedder
+    from figdex.models.embedders import EmbedderError
+
+    with Dataset.open(dataset, create=False) as ds:
+        try:
+            summary = tune_embedder(ds, views=views, epochs=epochs, dim=dim, seed=seed, holdout=holdout,
+                                    max_images=max_images, on_step=lambda msg: click.echo(msg, err=True))
+        except (ValueError, EmbedderError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    if fmt != "table":
+        emit([asdict(summary)], fmt)
+        return
+    click.echo(f"{summary.name}: trained on {summary.train_images} images, measured on {summary.heldout_images} "
+               f"held-out images ({summary.seconds} s); weights {summary.weights}")
+    for key in sorted(set(summary.before) | set(summary.after)):
+        click.echo(f"  {key:<20} before {summary.before.get(key)}  after {summary.after.get(key)}")
+    click.echo(f"use it: figdex index embed --dataset {dataset} --embedder {summary.name}")

@@ -26,12 +26,15 @@ class FriendlyGroup(click.Group):
         from figdex.index.query import QueryError
         from figdex.index.schema import SchemaTooNewError
         from figdex.ingest.sources.base import SourceError, UnknownParserError
+        from figdex.index.curation import CurationError
+        from figdex.ingest.labels import LabelModelError
+        from figdex.models.embedders import EmbedderError
         from figdex.retrieval.export import ExportError
 
         try:
             return super().invoke(ctx)
-        except (DatasetError, QueryError, ExportError, SchemaTooNewError, SourceError,
-                UnknownBackendError, UnknownParserError, FileNotFoundError) as exc:
+        except (DatasetError, QueryError, ExportError, SchemaTooNewError, SourceError, EmbedderError,
+                LabelModelError, CurationError, UnknownBackendError, UnknownParserError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from exc
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
@@ -394,13 +397,14 @@ def demo(keep: Path | None) -> None:
 from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: imports click only)
 
 from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
-from figdex.cli.images import embed_command, ingest_images, similar  # noqa: E402
+from figdex.cli.images import embed_command, ingest_images, similar, tune_command  # noqa: E402
 from figdex.cli.labels import labels_group  # noqa: E402
 
 cli.add_command(similar)
 cli.add_command(labels_group)
 cli.add_command(ingest_images)
 index_group.add_command(embed_command)
+index_group.add_command(tune_command)
 
 eval_group.add_command(eval_separation)
 eval_group.add_command(eval_scale)

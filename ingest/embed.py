@@ -34,6 +34,11 @@ def index_path(ds: Dataset, embedder_id: str) -> Path:
     return ds.root / "vectors" / f"{embedder_id.replace('@', '-v')}.faiss"
 
 
+def local_embedders(ds: Dataset) -> Path:
+    """Where embedders tuned on this dataset (`figdex index tune`) are kept."""
+    return ds.root / "embedders"
+
+
 def active_embedder(ds: Dataset) -> str:
     return ds.config.get("embedder", DEFAULT_EMBEDDER)
 
@@ -53,7 +58,7 @@ def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int =
                   on_batch: Callable[[int], None] | None = None) -> EmbedSummary:
     from figdex.models.embedders import create_embedder
 
-    embedder = create_embedder(embedder_name or active_embedder(ds))
+    embedder = create_embedder(embedder_name or active_embedder(ds), local_dir=local_embedders(ds))
     eid = embedder.config.id
     rows = ds.conn.execute(
         """SELECT m.id, m.x0, m.y0, m.x1, m.y1, f.image_path, f.image_sha256,
@@ -73,8 +78,8 @@ def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int =
             on_batch(len(chunk))
     info = rebuild_vector_index(ds, eid)
     summary.indexed, summary.factory = info.count, info.factory
-    if "embedder" not in ds.config:
-        ds.set_config(embedder=embedder.config.name)
+    if "embedder" not in ds.config or embedder_name:
+        ds.set_config(embedder=embedder.config.name)  # the index searched from now on
     return summary
 
 

@@ -91,12 +91,16 @@ def embedder_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def create_embedder(name: str = "efficientnet-lite0") -> "Embedder":
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise EmbedderError(f"unknown embedder {name!r}; valid names: {', '.join(embedder_names())}") from None
-    return factory()
+def create_embedder(name: str = "efficientnet-lite0", local_dir: Path | None = None) -> "Embedder":
+    """A registered embedder, or one tuned on a dataset (``local_dir``: the dataset's embedders/)."""
+    if name in _REGISTRY:
+        return _REGISTRY[name]()
+    local = sorted(p.stem for p in Path(local_dir).glob("*.json")) if local_dir and Path(local_dir).is_dir() else []
+    if name in local:
+        from figdex.models.tuning import load_tuned_embedder
+
+        return load_tuned_embedder(Path(local_dir) / f"{name}.json")
+    raise EmbedderError(f"unknown embedder {name!r}; valid names: {', '.join(embedder_names() + local)}")
 
 
 def l2_normalise(x: np.ndarray) -> np.ndarray:

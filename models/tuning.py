@@ -102,6 +102,22 @@ def create_stem_embedder(weights: Path | str | None = None, sha256: str | None =
     return ProjectedEmbedder(config, create_embedder(STEM_BASE), head)
 
 
+def load_tuned_embedder(config_path: Path) -> ProjectedEmbedder:
+    """An embedder tuned on a dataset (`figdex index tune`): base + head, the head's sha256 checked."""
+    config_path = Path(config_path)
+    try:
+        meta = json.loads(config_path.read_text())
+        head_path = config_path.with_name(meta["weights"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise EmbedderError(f"{config_path}: not a tuned-embedder description ({exc}); "
+                            "run `figdex index tune` again") from exc
+    head = load_head(head_path, meta["sha256"])
+    base = create_embedder(meta["base"])
+    config = EmbedderConfig(meta["name"], int(head.shape[1]), base.config.input_size, base.config.mean,
+                            base.config.std, str(head_path), meta["sha256"])
+    return ProjectedEmbedder(config, base, head)
+
+
 # -- training ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainConfig:

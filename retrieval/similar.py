@@ -94,7 +94,7 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
     from figdex.models.ocr import load_rgb
 
     name = embedder_id.split("@", 1)[0]
-    embedder = create_embedder(name)
+    embedder = create_embedder(name, local_dir=ds.root / "embedders")
     if embedder.config.id != embedder_id:
         raise QueryError(f"the index was built with {embedder_id}, this figdex has {embedder.config.id}; "
                          "run `figdex index embed` to rebuild it")
