@@ -413,6 +413,10 @@ cli.add_command(captions)
 cli.add_command(eval_group)
 cli.add_command(figures)
 
+from figdex.cli.web.serve import serve  # noqa: E402  (light: Flask loads when the command runs)
+
+cli.add_command(serve)
+
 
 def main() -> None:
     cli(prog_name="figdex")

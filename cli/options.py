@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 
 import click
 
@@ -30,38 +31,59 @@ def format_option(default: str = "table"):
     )
 
 
+@dataclass(frozen=True)
+class FilterParam:
+    """One search filter, as a CLI option and as an HTTP query-string parameter (same meaning)."""
+
+    param: str  # the click parameter name
+    web: str  # the query-string name in the HTTP API (`figdex serve`)
+    field: str  # the SearchFilters field it sets
+    type: type  # str, int, float or bool
+    many: bool  # repeatable (a tuple of values)
+    decls: tuple[str, ...]  # click option declarations
+    help: str
+
+
+FILTER_PARAMS: tuple[FilterParam, ...] = (
+    FilterParam("journal", "journal", "journal", str, True, ("--journal",), "Journal name contains this (repeatable)."),
+    FilterParam("publisher", "publisher", "publisher", str, True, ("--publisher",),
+                "nature, rsc, acs, pmc, springer, ... (repeatable)."),
+    FilterParam("year_min", "year_min", "year_min", int, False, ("--year-min",), ""),
+    FilterParam("year_max", "year_max", "year_max", int, False, ("--year-max",), ""),
+    FilterParam("license_", "license", "license", str, True, ("--license",),
+                "Licence prefix, e.g. CC-BY (repeatable)."),
+    FilterParam("open_access", "open_access", "open_access", bool, False, ("--open-access/--no-open-access",),
+                "Only open-access (or only closed) articles."),
+    FilterParam("image_class", "class", "image_class", str, True, ("--class",), "Image class (repeatable)."),
+    FilterParam("with_label", "with_label", "label", str, True, ("--with-label",),
+                "Has this label (value, or kind:value); repeatable, all must match."),
+    FilterParam("has_scale", "has_scale", "has_scale", bool, False, ("--has-scale/--no-scale",),
+                "Only images with (without) a scale."),
+    FilterParam("scale_min", "scale_min", "scale_min", float, False, ("--scale-min",), "Minimum nm per pixel."),
+    FilterParam("scale_max", "scale_max", "scale_max", float, False, ("--scale-max",), "Maximum nm per pixel."),
+    FilterParam("has_image", "has_image", "has_image", bool, False, ("--has-image/--no-image",),
+                "Only images whose file is stored (missing)."),
+)
+
+
+def build_filters(values: dict) -> SearchFilters:
+    """SearchFilters from parsed values keyed by ``FilterParam.field`` (None/empty: no filter)."""
+    kwargs = {}
+    for p in FILTER_PARAMS:
+        value = values.get(p.field)
+        kwargs[p.field] = tuple(value or ()) if p.many else value
+    return SearchFilters(**kwargs)
+
+
 def filter_options(f):
     """--journal/--year-min/... -> a SearchFilters passed as `filters`."""
-    opts = [
-        click.option("--journal", multiple=True, help="Journal name contains this (repeatable)."),
-        click.option("--publisher", multiple=True, help="nature, rsc, acs, pmc, springer, ... (repeatable)."),
-        click.option("--year-min", type=int),
-        click.option("--year-max", type=int),
-        click.option("--license", "license_", multiple=True, help="Licence prefix, e.g. CC-BY (repeatable)."),
-        click.option("--open-access/--no-open-access", "open_access", default=None,
-                     help="Only open-access (or only closed) articles."),
-        click.option("--class", "image_class", multiple=True, help="Image class (repeatable)."),
-        click.option("--with-label", "with_label", multiple=True,
-                     help="Has this label (value, or kind:value); repeatable, all must match."),
-        click.option("--has-scale/--no-scale", "has_scale", default=None, help="Only images with (without) a scale."),
-        click.option("--scale-min", type=float, help="Minimum nm per pixel."),
-        click.option("--scale-max", type=float, help="Maximum nm per pixel."),
-        click.option("--has-image/--no-image", "has_image", default=None,
-                     help="Only images whose file is stored (missing)."),
-    ]
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        kwargs["filters"] = SearchFilters(
-            journal=kwargs.pop("journal"), publisher=kwargs.pop("publisher"),
-            year_min=kwargs.pop("year_min"), year_max=kwargs.pop("year_max"),
-            license=kwargs.pop("license_"), open_access=kwargs.pop("open_access"),
-            image_class=kwargs.pop("image_class"), label=kwargs.pop("with_label"),
-            has_scale=kwargs.pop("has_scale"), scale_min=kwargs.pop("scale_min"),
-            scale_max=kwargs.pop("scale_max"), has_image=kwargs.pop("has_image"),
-        )
+        kwargs["filters"] = build_filters({p.field: kwargs.pop(p.param) for p in FILTER_PARAMS})
         return f(*args, **kwargs)
 
-    for opt in reversed(opts):
-        wrapper = opt(wrapper)
+    for p in reversed(FILTER_PARAMS):
+        extra = {"multiple": True} if p.many else {"default": None} if p.type is bool else {"type": p.type}
+        wrapper = click.option(*p.decls, p.param, help=p.help or None, **extra)(wrapper)
     return wrapper

@@ -125,3 +125,24 @@ def filtered(ds: Dataset, filters: SearchFilters, limit: int | None = None) -> I
         sql += f" LIMIT {int(limit)}"
     for row in ds.conn.execute(sql, params):
         yield hit_from_row(ds, row, 0.0)
+
+
+_COUNT_SQL = ("SELECT count(*) FROM master_images m JOIN figures f ON f.id = m.figure_id "
+              "JOIN articles a ON a.id = f.article_id WHERE ")
+
+
+def browse(ds: Dataset, filters: SearchFilters | None = None, *, limit: int = 10, offset: int = 0) -> SearchResult:
+    """A page of the master images passing the filters with no text query (an empty search box),
+    score 0, in the order they were added (row id: an index walk; ``filtered``'s article order
+    would sort the whole set for every page, ~0.2 s at 100k images)."""
+    filters = filters or SearchFilters()
+    if limit < 1:
+        raise QueryError("--limit must be at least 1")
+    where, params = filters.sql()
+    if where == "1":  # every master has its figure and article (foreign keys): no join to count them
+        total = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
+    else:
+        total = ds.conn.execute(_COUNT_SQL + where, params).fetchone()[0]
+    sql = _HIT_SQL + f" WHERE {where} ORDER BY m.id LIMIT ? OFFSET ?"
+    hits = tuple(hit_from_row(ds, row, 0.0) for row in ds.conn.execute(sql, [*params, limit, offset]))
+    return SearchResult(hits, total, "")

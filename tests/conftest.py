@@ -37,3 +37,12 @@ def demo_ds(tmp_path_factory) -> Dataset:
     assert summary.failed == 0, summary.failures
     yield dataset
     dataset.close()
+
+
+@pytest.fixture(scope="session")
+def web_dataset(tmp_path_factory) -> Path:
+    """A dataset directory for the web tests, built once (tests/serve_support.py says what is in it).
+    Tests that change it work on a copy."""
+    from tests.serve_support import build_web_dataset
+
+    return build_web_dataset(tmp_path_factory.mktemp("web") / "ds")

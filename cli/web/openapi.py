@@ -1,0 +1,158 @@
+"""The OpenAPI 3 description served at /openapi.json (hand-written: Flask does not derive one).
+
+The filter parameters are generated from the CLI's filter table, and a test checks that
+every /api route of the app is described here with its methods, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from figdex import __version__
+from figdex.cli.options import FILTER_PARAMS
+
+_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _param(name: str, schema: dict, description: str, where: str = "query", required: bool = False) -> dict:
+    return {"name": name, "in": where, "required": required, "description": description, "schema": schema}
+
+
+def _filters() -> list[dict]:
+    out = []
+    for p in FILTER_PARAMS:
+        schema = {"type": _TYPES[p.type]}
+        if p.many:
+            out.append({**_param(p.web, {"type": "array", "items": schema}, (p.help or p.web) + " CLI: " + p.decls[0]),
+                        "explode": True})
+        else:
+            out.append(_param(p.web, schema, (p.help or p.web.replace("_", " ")) + " CLI: " + p.decls[0]))
+    return out
+
+
+_ID = _param("image_id", {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,299}$"},
+             "Image id, as `figdex search --format jsonl` prints it.", where="path", required=True)
+_ERR = {"description": "A clear error: {\"error\": message, \"status\": code}",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_IMG = {"description": "The image file", "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def _json(description: str, ref: str) -> dict:
+    schema = {"$ref": f"#/components/schemas/{ref}"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    return {str(c): _ERR for c in codes}
+
+
+def openapi_document() -> dict:
+    filters = _filters()
+    similar_opts = [
+        _param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Number of hits."),
+        _param("nm_per_px", {"type": "number", "exclusiveMinimum": 0}, "The query image's nm per pixel."),
+        _param("scale_factor", {"type": "number", "minimum": 1, "default": 2},
+               "Scales differing by more are pushed down."),
+        _param("scale_mode", {"type": "string", "enum": ["push", "filter"], "default": "push"},
+               "push: other scales rank last; filter: they are left out."),
+        _param("read_scale", {"type": "boolean", "default": True},
+               "Upload without nm_per_px: read the scale bar from the image (OCR; seconds)."),
+    ]
+    search_get = {
+        "summary": "Keyword search (the CLI's BM25 ranking); an empty q lists the filtered images in the order "
+                   "they were added",
+        "parameters": [
+            _param("q", {"type": "string", "maxLength": 2000}, 'Words, "phrases", -excluded, OR, prefix*.'),
+            _param("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 20}, "Hits per page."),
+            _param("offset", {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0}, "Hits to skip."),
+            _param("facets", {"type": "boolean", "default": True},
+                   "Also count per journal/class/label/year/licence/scale."),
+            _param("facet_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Values per facet."),
+            *filters],
+        "responses": {"200": _json("Hits and facets", "Results"), **_errors(400)},
+    }
+    similar_id = _param("id", {"type": "string"}, "An image id (instead of an upload).")
+    paths = {
+        "/api/search": {"get": search_get},
+        "/api/similar": {
+            "get": {"summary": "Images like the image `id` (more like this)",
+                    "parameters": [{**similar_id, "required": True}, *similar_opts, *filters],
+                    "responses": {"200": _json("Ranked hits", "Results"), **_errors(400, 404)}},
+            "post": {"summary": "Query by example: images like an uploaded image (multipart field `file`) or `?id=`",
+                     "parameters": [similar_id, *similar_opts, *filters],
+                     "requestBody": {"content": {"multipart/form-data": {"schema": {
+                         "type": "object", "properties": {"file": {"type": "string", "format": "binary"},
+                                                          "nm_per_px": {"type": "number"}}}}}},
+                     "responses": {"200": _json("Ranked hits", "Results"),
+                                   **_errors(400, 404, 413, 503)}},
+        },
+        "/api/images/{image_id}": {"get": {"summary": "One image: metadata, box, scale, labels by kind, panels",
+                                           "parameters": [_ID], "responses": {"200": _json("The image", "Image"),
+                                                                             **_errors(400, 404)}}},
+        "/api/images/{image_id}/file": {"get": {"summary": "The master image file (its box cut from the figure)",
+                                                "parameters": [_ID], "responses": {"200": _IMG, **_errors(400, 404)}}},
+        "/api/images/{image_id}/figure": {"get": {"summary": "The whole figure the image was cut from",
+                                                  "parameters": [_ID],
+                                                  "responses": {"200": _IMG, **_errors(400, 404)}}},
+        "/api/images/{image_id}/thumbnail": {"get": {
+            "summary": "A JPEG thumbnail (cached in the dataset)",
+            "parameters": [_ID, _param("size", {"type": "integer", "enum": [128, 256, 512], "default": 256},
+                                       "Longest side in pixels (rounded up to 128, 256 or 512).")],
+            "responses": {"200": _IMG, **_errors(400, 404)}}},
+        "/api/labels": {
+            "get": {"summary": "Label values with their number of images (any kind, and as user labels)",
+                    "parameters": [_param("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "Values.")],
+                    "responses": {"200": {"description": "{labels: [{label, images, user}]}"}, **_errors(400)}},
+            "post": {"summary": "Add or remove a user label (needs `figdex serve --allow-edits`)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "$ref": "#/components/schemas/LabelChange"}}}},
+                     "responses": {"200": {"description": "The image's labels after the change"},
+                                   **_errors(400, 403, 404)}},
+        },
+        "/api/tags": {"get": {
+            "summary": "Tag review: images with `label` (any kind) and without it",
+            "parameters": [_param("label", {"type": "string"}, "The label.", required=True),
+                           _param("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Per pane."),
+                           _param("offset_has", {"type": "integer", "minimum": 0}, "Paging of the 'has' pane."),
+                           _param("offset_not", {"type": "integer", "minimum": 0}, "Paging of the other pane."),
+                           *filters],
+            "responses": {"200": {"description": "{label, has: {total, results}, has_not: {total, results}}"},
+                          **_errors(400)}}},
+        "/api/overview": {"get": {"summary": "Counts per class, year, label kind and scale bucket",
+                                  "parameters": [_param("q", {"type": "string"}, "Optional query."), *filters],
+                                  "responses": {"200": {"description": "Counts"}, **_errors(400)}}},
+        "/api/export": {"get": {
+            "summary": "The result set (q + filters) as a zip: <class>/<id>.<ext>, metadata.jsonl/csv, exsclaim.json",
+            "parameters": [_param("q", {"type": "string"}, "Optional query."),
+                           _param("limit", {"type": "integer", "minimum": 1}, "At most this many images "
+                                  "(and at most the server's --max-export)."), *filters],
+            "responses": {"200": {"description": "A zip file", "content": {"application/zip": {
+                "schema": {"type": "string", "format": "binary"}}}}, **_errors(400)}}},
+    }
+    hit = {"type": "object", "required": ["id", "score", "caption", "image"], "properties": {
+        "id": {"type": "string"}, "score": {"type": "number"}, "caption": {"type": "string"},
+        "image": {"type": "string", "nullable": True, "description": "URL of the image file (null: not stored)"},
+        "thumbnail": {"type": "string", "nullable": True}, "page": {"type": "string"},
+        "doi": {"type": "string", "nullable": True}, "figure": {"type": "string"}, "label": {"type": "string"},
+        "subcaption": {"type": "string"}, "snippet": {"type": "string"}, "image_class": {"type": "string"},
+        "nm_per_px": {"type": "number", "nullable": True}, "labels": {"type": "array", "items": {"type": "string"}},
+        "explain": {"type": "object", "description": "query by example: why it ranks here"}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "figdex", "version": __version__,
+                 "description": "Search the images inside scientific papers: a dataset served by `figdex serve`."},
+        "paths": paths,
+        "components": {"schemas": {
+            "Hit": hit,
+            "Results": {"type": "object", "required": ["results", "facets"], "properties": {
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                "facets": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                    "type": "object", "properties": {"value": {}, "count": {"type": "integer"}}}}},
+                "total": {"type": "integer"}}},
+            "Image": {"allOf": [{"$ref": "#/components/schemas/Hit"}, {"type": "object", "properties": {
+                "box": {"type": "array", "items": {"type": "integer"}, "nullable": True},
+                "labels_by_kind": {"type": "object"}, "scale_bars": {"type": "array"}}}]},
+            "LabelChange": {"type": "object", "required": ["id", "label", "action"], "properties": {
+                "id": {"type": "string"}, "label": {"type": "string", "maxLength": 200},
+                "action": {"type": "string", "enum": ["add", "remove"]}}},
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}},
+        }},
+    }
