@@ -333,6 +333,11 @@ class Dataset:
             if value.lower() not in rejected:
                 self.add_label(master_id, kind, value, source, score)
 
+    def is_rejected(self, master_id: int, value: str) -> bool:
+        """Whether a user took this label off this image (see ``set_user_label``)."""
+        return self.conn.execute("SELECT 1 FROM label_rejections WHERE master_image_id=? AND value=?",
+                                 (master_id, value.strip())).fetchone() is not None
+
     def set_user_label(self, master_id: int, value: str, present: bool, source: str = "cli") -> bool:
         """A user's decision that an image has (or has not) a label; returns whether anything changed.
 

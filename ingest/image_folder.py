@@ -106,7 +106,8 @@ def _ingest_image(ds: Dataset, text_index, path: Path, rel: str, art_id: int, ar
             with ds.transaction():
                 mid = ds.conn.execute("SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id "
                                       "WHERE f.key = ? AND m.panel = '0'", (fig_key,)).fetchone()
-                if mid and ds.add_label(mid[0], "user", label, LABEL_SOURCE):
+                # A label the user since took off this image (tag review) stays off.
+                if mid and not ds.is_rejected(mid[0], label) and ds.add_label(mid[0], "user", label, LABEL_SOURCE):
                     text_index.update([mid[0]])
         return "unchanged"
     with ds.transaction():
@@ -126,7 +127,8 @@ def _ingest_image(ds: Dataset, text_index, path: Path, rel: str, art_id: int, ar
             master_ids = [master_id]
         if label:
             for mid in master_ids:
-                ds.add_label(mid, "user", label, LABEL_SOURCE)
+                if not ds.is_rejected(mid, label):
+                    ds.add_label(mid, "user", label, LABEL_SOURCE)
         ds.record_source_file(abs_path, digest, "image-folder", "done", None, 0, run_id)
         text_index.update(master_ids)
     summary.stored += 1

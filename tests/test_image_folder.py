@@ -63,6 +63,13 @@ def test_rerun_resumes_labels_and_forgets_deleted_files(ds, folder):
     again = ingest_image_folders(ds, [folder], label="steel")
     assert (again.stored, again.unchanged) == (0, 3)
     assert labels_of(ds, "user") == ["steel"] * 3  # a label given on a re-run reaches stored images
+    from figdex.index.curation import tag_image
+
+    uid = ds.conn.execute("SELECT m.uid FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                          "WHERE f.label = 'one.jpg'").fetchone()[0]
+    tag_image(ds, uid, "steel", present=False)  # the user takes it off one image
+    ingest_image_folders(ds, [folder], label="steel")
+    assert labels_of(ds, "user") == ["steel"] * 2  # ... and re-running the ingest does not put it back
     (folder / "two.jpg").unlink()
     shutil.copy(FIGURES[0], folder / "copy of one.jpg")
     third = ingest_image_folders(ds, [folder])
