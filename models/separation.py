@@ -78,6 +78,15 @@ def separate(
     expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
     text_boxes = ocr.read(image)
     labels = [] if single else list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
+    if expected is None and not single:
+        # No caption: labels found with gaps (a, b, c, f, h, j) imply the letters between them;
+        # looking again with that set as the prior finds the small ones beside plots.
+        implied = implied_label_sequence([lab.label for lab in labels])
+        if implied:
+            again = list(find_panel_labels(image, ocr, implied, text_boxes=text_boxes))
+            if len(again) > len(labels):
+                labels, expected = again, implied
+                notes.append(f"no caption; labels {implied[0]}-{implied[-1]} implied by those found")
     if expected and len(labels) < len(expected):
         missing = sorted(set(expected) - {lab.label for lab in labels})
         notes.append(f"labels not found in the image: {', '.join(missing)}")
@@ -103,6 +112,19 @@ def separate(
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
     return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes))
+
+
+def implied_label_sequence(found: list[str]) -> list[str] | None:
+    """a..max of the letters found when some letters in between are missing (None otherwise).
+
+    Only gaps are implied: a figure labelled a-j may or may not have a k, so nothing is added
+    past the last letter found.
+    """
+    letters = sorted({lab for lab in found if len(lab) == 1 and "a" <= lab <= "z"})
+    if len(letters) < 2 or len(letters) != len(set(found)):
+        return None
+    full = [chr(c) for c in range(ord("a"), ord(letters[-1]) + 1)]
+    return full if len(full) > len(letters) and len(full) <= 26 else None
 
 
 def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:

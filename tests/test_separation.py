@@ -66,3 +66,24 @@ def test_cli_separate_contract():
     m = row["masters"][0]
     assert {"label", "box", "class", "confidence", "nm_per_px", "scale_source", "insets", "dependents"} <= m.keys()
     assert [x["label"] for x in row["masters"]] == ["a", "b", "c"]
+
+
+def test_gaps_in_the_labels_found_imply_the_letters_between():
+    from figdex.models.separation import implied_label_sequence
+
+    assert implied_label_sequence(["a", "b", "c", "f", "h", "j"]) == list("abcdefghij")
+    assert implied_label_sequence(["a", "b", "c"]) is None  # no gap: nothing is implied
+    assert implied_label_sequence(["a"]) is None
+    assert implied_label_sequence(["a", "c", "ii"]) is None  # mixed schemes: no guess
+    assert implied_label_sequence(["b", "d"]) == list("abcd")  # never past the last letter found
+
+
+@pytest.mark.shared
+def test_caption_less_figure_finds_labels_beside_plots(ocr):
+    """exsclaim's white_scale_bars_no_labels.jpg: 11 panels a-k, no caption; d, e, j, k sit beside plots."""
+    from figdex.models.ocr import load_rgb
+    from figdex.models.separation import separate
+    from tests.conftest import shared_path
+
+    result = separate(load_rgb(shared_path("exsclaim/scale_bar_test_images/white_scale_bars_no_labels.jpg")), ocr=ocr)
+    assert sorted(m.label for m in result.masters) == list("abcdefghijk")
