@@ -190,6 +190,13 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
     chosen = choose_labels(candidates, expected)
     if expected:
         chosen = infer_missing(chosen, expected)
+    elif not chosen:
+        # A panel cut from a larger figure keeps its own label ("(b)") at its top-left corner,
+        # with no "a" beside it: bracketed and in the corner, it is a panel label, not a curve's.
+        h, w = gray.shape[:2]
+        corner = [c for c in candidates if re.match(r"^\s*[\(\[（]\s*\w\s*[\)\]）]\s*$", c.text)
+                  and c.box[0] < 0.15 * w and c.box[1] < 0.15 * h]
+        chosen = sorted(corner, key=lambda c: -c.confidence)[:1]
     return chosen
 
 

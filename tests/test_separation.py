@@ -87,3 +87,14 @@ def test_caption_less_figure_finds_labels_beside_plots(ocr):
 
     result = separate(load_rgb(shared_path("exsclaim/scale_bar_test_images/white_scale_bars_no_labels.jpg")), ocr=ocr)
     assert sorted(m.label for m in result.masters) == list("abcdefghijk")
+
+
+@pytest.mark.shared
+def test_a_cut_out_panel_keeps_its_corner_label(ocr):
+    """ide/examples/testimage.png: one TEM panel labelled "(b)" at its top-left, no caption, no "a"."""
+    from figdex.models.ocr import load_rgb
+    from figdex.models.separation import separate
+    from tests.conftest import shared_path
+
+    result = separate(load_rgb(shared_path("ide/examples/testimage.png")), ocr=ocr)
+    assert [m.label for m in result.masters] == ["b"]
