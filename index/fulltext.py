@@ -2,7 +2,8 @@
 
 The default embedded engine is SQLite FTS5: it lives in the dataset's own file, is
 updated in the same transaction as the rows it indexes (a killed ingest can never leave
-it out of step), and filters join the tables directly.  ``bench/text_engines.py``
+it out of step; a trigger deletes a master's row with the master), and filters join the
+tables directly; a search without filters reads the FTS table alone.  ``bench/text_engines.py``
 measures it against tantivy; see README "Choosing the text engine".  Elasticsearch and
 OpenSearch (``index/elastic.py``) register here too, for datasets that outgrow one
 machine (README "Scaling out").
@@ -171,6 +172,11 @@ def fts5_expression(query: UserQuery) -> str:
 class Fts5Index(TextIndex):
     name = "fts5"
     table = "fts_master"
+    # Page cache a searching connection gets at least (KiB).  SQLite's default, 2 MiB, is less
+    # than one search reads from a dataset of 100k+ images (doclists, a docsize row per match):
+    # the pages the ranking pass read are gone when the snippet and hit-row queries need them
+    # (bench/search_backends.py at 100k: snippets 1.2 ms -> 0.45 ms).  Raised, never lowered.
+    search_cache_kib = 64 * 1024
 
     def _ensure(self) -> None:
         cols = ", ".join(TEXT_FIELDS)
@@ -181,12 +187,38 @@ class Fts5Index(TextIndex):
 
     def update(self, master_ids: Iterable[int]) -> None:
         self._ensure()
+        self._ensure_in_step()
         ids = list(master_ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
             self.conn.execute(f"DELETE FROM {self.table} WHERE rowid IN ({marks})", chunk)
         self._insert(master_documents(self.conn, ids))
+
+    @property
+    def _trigger(self) -> str:
+        return f"{self.table}_master_deleted"
+
+    def _ensure_in_step(self) -> None:
+        """Keep the index free of rows whose master image is gone: a trigger deletes a master's
+        row in the same statement that deletes the master (directly or by a figure's cascade),
+        so the unfiltered search can read the FTS table alone.  Rows of masters deleted before
+        the trigger existed are removed once, when it is created."""
+        if self._in_step():
+            return
+        self.conn.execute(f"DELETE FROM {self.table} WHERE rowid IN "
+                          f"(SELECT rowid FROM {self.table} EXCEPT SELECT id FROM master_images)")
+        self._create_trigger()
+
+    def _create_trigger(self) -> None:
+        self.conn.execute(f"CREATE TRIGGER IF NOT EXISTS {self._trigger} AFTER DELETE ON master_images "
+                          f"BEGIN DELETE FROM {self.table} WHERE rowid = old.id; END")
+
+    def _in_step(self) -> bool:
+        """True when the trigger of ``_ensure_in_step`` exists (indexes written by figdex from
+        before it have none until their next update or rebuild; they are searched with the join)."""
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ? "
+                                 "AND tbl_name = 'master_images'", (self._trigger,)).fetchone() is not None
 
     def _insert(self, docs) -> int:
         cols = list(TEXT_FIELDS)
@@ -199,8 +231,12 @@ class Fts5Index(TextIndex):
 
     def rebuild(self, progress=None) -> int:
         with self.conn:
+            # The trigger names the table: it goes first (a master deleted while the table is
+            # missing would fail) and comes back with the rebuilt table.
+            self.conn.execute(f"DROP TRIGGER IF EXISTS {self._trigger}")
             self.conn.execute(f"DROP TABLE IF EXISTS {self.table}")
             self._ensure()
+            self._create_trigger()
             n = 0
             for doc in master_documents(self.conn):
                 n += self._insert([doc])
@@ -213,20 +249,38 @@ class Fts5Index(TextIndex):
         self._ensure()
         return self.conn.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
 
+    def _ensure_cache(self) -> None:
+        if getattr(self, "_cache_checked", False):
+            return
+        self._cache_checked = True
+        size = self.conn.execute("PRAGMA cache_size").fetchone()[0]  # pages, or -KiB when negative
+        kib = -size if size < 0 else size * self.conn.execute("PRAGMA page_size").fetchone()[0] // 1024
+        if kib < self.search_cache_kib:
+            self.conn.execute(f"PRAGMA cache_size = -{int(self.search_cache_kib)}")
+
     def search(self, query, filters, limit, offset=0):
         self._ensure()
+        self._ensure_cache()
         expr = query if isinstance(query, str) else fts5_expression(query)
         where, params = filters.sql()
-        # Join only what the filters read: master_images always (it drops index rows whose image
-        # is gone), figures and articles when a filter names them.
-        joins = f"JOIN master_images m ON m.id = {self.table}.rowid"
-        if _NEEDS_ARTICLE.search(where):
-            joins += " JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id"
+        t = self.table
+        if where == "1" and self._in_step():
+            # No filter, and every row's master exists (the trigger of _ensure_in_step): the FTS
+            # table alone answers, without a lookup in master_images per match.
+            source, where = t, f"{t} MATCH ?"
+        else:
+            # Join only what the filters read: master_images always (without the trigger it drops
+            # index rows whose image is gone), figures and articles when a filter names them.
+            source = f"{t} JOIN master_images m ON m.id = {t}.rowid"
+            if _NEEDS_ARTICLE.search(where):
+                source += " JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id"
+            where = f"{t} MATCH ? AND {where}"
         weights = ", ".join(str(w) for w in TEXT_FIELDS.values())
-        # One pass over the matches: rank them into a temporary table, count it, sort it.
+        # One pass over the matches: rank them into a temporary table, count it, sort it (cheaper
+        # than a second MATCH for the count).
         sql = (
-            f"WITH hits AS MATERIALIZED (SELECT m.id AS id, bm25({self.table}, {weights}) AS rank "
-            f"FROM {self.table} {joins} WHERE {self.table} MATCH ? AND {where}) "
+            f"WITH hits AS MATERIALIZED (SELECT {t}.rowid AS id, bm25({t}, {weights}) AS rank "
+            f"FROM {source} WHERE {where}) "
             "SELECT id, rank, (SELECT count(*) FROM hits) FROM hits ORDER BY rank, id LIMIT ? OFFSET ?"
         )
         try:
@@ -234,9 +288,8 @@ class Fts5Index(TextIndex):
             if rows:
                 total = rows[0][2]
             else:  # a page past the end still reports the total
-                total = self.conn.execute(
-                    f"SELECT count(*) FROM {self.table} {joins} WHERE {self.table} MATCH ? AND {where}",
-                    [expr, *params]).fetchone()[0]
+                total = self.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}",
+                                          [expr, *params]).fetchone()[0]
             # Snippets for the page only: computed in the ranking query they would be made for
             # every match before the sort.
             snippets = self._snippets(expr, [r[0] for r in rows])
@@ -248,17 +301,31 @@ class Fts5Index(TextIndex):
         return [TextHit(r[0], round(-r[1], 4), snippets.get(r[0], "")) for r in rows], total
 
     def _snippets(self, expr: str, ids: list[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        columns = ", ".join(
-            f"snippet({self.table}, {i}, '<mark>', '</mark>', '…', 16)" for i in _SNIPPET_COLUMNS
-        )
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(
-            f"SELECT rowid, {columns} FROM {self.table} WHERE {self.table} MATCH ? AND rowid IN ({marks})",
-            [expr, *ids],
-        )
-        return {r[0]: _best_snippet(r[1:]) for r in rows}
+        """Per row, the snippet of the first column in ``_SNIPPET_COLUMNS`` order that has a match,
+        else of the first non-empty one.  Columns are asked one at a time, only for the rows still
+        without a marked snippet: each snippet() call tokenises its column's text, and most rows
+        stop at the first column."""
+        out: dict[int, str] = {}
+        fallback: dict[int, str] = {}
+        pending = ids
+        for column in _SNIPPET_COLUMNS:
+            if not pending:
+                break
+            marks = ",".join("?" * len(pending))
+            rows = self.conn.execute(
+                f"SELECT rowid, snippet({self.table}, {column}, '<mark>', '</mark>', '…', 16) FROM {self.table} "
+                f"WHERE {self.table} MATCH ? AND rowid IN ({marks})", [expr, *pending]).fetchall()
+            pending = []
+            for rowid, snip in rows:
+                if snip and "<mark>" in snip:
+                    out[rowid] = snip
+                else:
+                    if snip and rowid not in fallback:
+                        fallback[rowid] = snip
+                    pending.append(rowid)
+        for rowid in pending:
+            out[rowid] = fallback.get(rowid, "")
+        return out
 
     def facets(self, query, filters, fields=DEFAULT_FACETS, size=10):
         """SQL GROUP BY over the matching set: the same join and WHERE as ``search``."""
@@ -292,10 +359,3 @@ _NEEDS_ARTICLE = re.compile(r"\b[fa]\.")
 
 # Snippet columns in the order people want to read them: the panel's own text first.
 _SNIPPET_COLUMNS = [list(TEXT_FIELDS).index(c) for c in ("subcaption", "caption", "labels", "title", "abstract")]
-
-
-def _best_snippet(candidates) -> str:
-    for snip in candidates:
-        if snip and "<mark>" in snip:
-            return snip
-    return next((s for s in candidates if s), "")

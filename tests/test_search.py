@@ -178,3 +178,123 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path, demo_dir):
     assert res.exit_code == 1 and "raw FTS5 query rejected" in res.output
     res = CliRunner().invoke(cli, ["ingest", str(tmp_path / "nope"), "--dataset", str(tmp_path / "d")])
     assert res.exit_code == 1 and "no such file or folder" in res.output
+
+
+# -- the index stays in step with master_images, so an unfiltered search reads it alone --------------
+
+TRIGGER = "fts_master_master_deleted"
+
+
+@pytest.fixture
+def nature_ds(ds):
+    from figdex.ingest.pipeline import ingest_paths
+    from tests.conftest import DEMO
+
+    ingest_paths(ds, [DEMO / "nature"])
+    return ds
+
+
+def _pages(ds, queries=("silver", "nano*", '"scanning electron microscopy"', "dislocation OR switching",
+                        "silver -dislocation", "the", "zzzunknown")):
+    out = []
+    for q in queries:
+        for limit, offset in ((10, 0), (3, 2), (5, 1000)):
+            r = search(ds, q, limit=limit, offset=offset)
+            out.append((q, limit, offset, r.total, [(h.id, h.score, h.snippet) for h in r.hits]))
+    return out
+
+
+def _index_rows(ds, master_id):
+    return ds.conn.execute("SELECT count(*) FROM fts_master WHERE rowid = ?", (master_id,)).fetchone()[0]
+
+
+def test_unfiltered_search_without_the_join_gives_the_same_results(nature_ds):
+    from figdex.index.fulltext import create_text_index
+
+    assert create_text_index("fts5", nature_ds.conn)._in_step()  # ingest made the trigger
+    fast = _pages(nature_ds)
+    with nature_ds.transaction() as conn:
+        conn.execute(f"DROP TRIGGER {TRIGGER}")  # as an index written before the trigger existed
+    assert not create_text_index("fts5", nature_ds.conn)._in_step()
+    assert _pages(nature_ds) == fast
+    assert any(total > 3 for _, _, _, total, _ in fast)
+
+
+def test_deleting_a_master_or_its_figure_removes_its_index_row(nature_ds):
+    before = search(nature_ds, "silver", limit=100)
+    first, second = before.hits[0].id, before.hits[1].id
+    mid, fig_mid = nature_ds.master_id(first), nature_ds.master_id(second)
+    with nature_ds.transaction() as conn:
+        conn.execute("DELETE FROM master_images WHERE id = ?", (mid,))
+        conn.execute("DELETE FROM figures WHERE id = (SELECT figure_id FROM master_images WHERE id = ?)",
+                     (fig_mid,))
+    assert _index_rows(nature_ds, mid) == _index_rows(nature_ds, fig_mid) == 0
+    after = search(nature_ds, "silver", limit=100)
+    assert after.total == before.total - 2
+    assert ids(after) == [i for i in ids(before) if i not in (first, second)]
+
+
+def test_an_index_without_the_trigger_drops_gone_masters_and_is_repaired_by_update(nature_ds):
+    from figdex.index.fulltext import create_text_index
+
+    before = search(nature_ds, "silver", limit=100)
+    gone = before.hits[0].id
+    mid = nature_ds.master_id(gone)
+    with nature_ds.transaction() as conn:
+        conn.execute(f"DROP TRIGGER {TRIGGER}")
+        conn.execute("DELETE FROM master_images WHERE id = ?", (mid,))
+    assert _index_rows(nature_ds, mid) == 1  # a row whose image is gone
+    stale = search(nature_ds, "silver", limit=100)  # the join leaves it out
+    assert stale.total == before.total - 1 and gone not in ids(stale)
+    with nature_ds.transaction():
+        create_text_index("fts5", nature_ds.conn).update([])
+    assert _index_rows(nature_ds, mid) == 0
+    assert create_text_index("fts5", nature_ds.conn)._in_step()
+    repaired = search(nature_ds, "silver", limit=100)
+    assert (repaired.total, ids(repaired)) == (stale.total, ids(stale))
+
+
+def test_rebuild_keeps_the_trigger_and_masters_can_still_be_deleted(nature_ds):
+    from figdex.index.fulltext import create_text_index
+
+    before = _pages(nature_ds)
+    index = create_text_index("fts5", nature_ds.conn)
+    index.rebuild()
+    assert index._in_step() and _pages(nature_ds) == before
+    mid = nature_ds.master_id(search(nature_ds, "silver").hits[0].id)
+    with nature_ds.transaction() as conn:
+        conn.execute("DELETE FROM master_images WHERE id = ?", (mid,))
+    assert _index_rows(nature_ds, mid) == 0
+
+
+@pytest.mark.parametrize("query,raw", [("silver", False), ("nano*", False), ("title: silver", True),
+                                       ("abstract: microscopy", True), ("labels: microscopy OR silver", True)])
+def test_snippet_is_the_first_column_with_a_match_else_the_first_with_text(demo_ds, query, raw):
+    """Snippets are asked column by column; the choice is the one over all five columns at once."""
+    from figdex.index.fulltext import fts5_expression
+
+    expr = query if raw else fts5_expression(parse_user_query(query))
+    result = search(demo_ds, query, raw=raw, limit=20)
+    assert result.hits
+    order = ("subcaption", "caption", "labels", "title", "abstract")
+    from figdex.index.documents import TEXT_FIELDS
+
+    columns = ", ".join(f"snippet(fts_master, {list(TEXT_FIELDS).index(c)}, '<mark>', '</mark>', '…', 16)"
+                        for c in order)
+    for hit in result.hits:
+        candidates = demo_ds.conn.execute(
+            f"SELECT {columns} FROM fts_master WHERE fts_master MATCH ? AND rowid = ?",
+            (expr, demo_ds.master_id(hit.id))).fetchone()
+        marked = [s for s in candidates if s and "<mark>" in s]
+        assert hit.snippet == (marked[0] if marked else next((s for s in candidates if s), ""))
+
+
+def test_search_raises_the_page_cache_and_never_lowers_it(nature_ds):
+    from figdex.index.fulltext import Fts5Index, create_text_index
+
+    nature_ds.conn.execute("PRAGMA cache_size = -2000")
+    search(nature_ds, "silver", index=create_text_index("fts5", nature_ds.conn))
+    assert nature_ds.conn.execute("PRAGMA cache_size").fetchone()[0] == -Fts5Index.search_cache_kib
+    nature_ds.conn.execute(f"PRAGMA cache_size = -{2 * Fts5Index.search_cache_kib}")
+    search(nature_ds, "silver", index=create_text_index("fts5", nature_ds.conn))
+    assert nature_ds.conn.execute("PRAGMA cache_size").fetchone()[0] == -2 * Fts5Index.search_cache_kib
