@@ -1,9 +1,13 @@
 """Image classes of master images from what the pixels look like, with the caption as a weak hint.
 
-Classes: microscopy, diffraction, graph, illustration, photo, parent, other.  The features are
-few and cheap (background share, colourfulness, texture, axis lines, dark-field spots), the
-rules are written down below and were checked on hand-annotated figures (eval/).  Caption
-terms (TEM, XRD, schematic …) only break ties: the image decides.
+Classes: microscopy, diffraction, graph, illustration, photo, parent, other.  ``classify`` uses
+the learned classifier (models/image_classifier.py: logistic regression on EfficientNet-Lite0
+features plus the cheap features below, trained on real micrographs and hand-labelled panels)
+when torch and its weights are installed, and otherwise the pixel rules of ``rule_classify``.
+The rule features are few and cheap (background share, colourfulness, texture, axis lines,
+dark-field spots); the rules were tuned on the hand-annotated separation gold figures and are
+weak on standalone micrographs (eval/classifier.md).  Caption terms (TEM, XRD, schematic …)
+only break ties: the image decides.
 """
 
 from __future__ import annotations
@@ -75,7 +79,20 @@ def classify(crop: np.ndarray, terms: tuple[str, ...] = (), numbers: int | None 
 
     ``numbers``: how many numeric text lines the OCR read inside the crop (tick labels); plots
     have several, schematics and micrographs rarely more than one.  None when not known.
+    The learned classifier decides when it is available (torch + models/weights/), else the rules.
     """
+    if crop.shape[0] < 8 or crop.shape[1] < 8:
+        return "other", 0.3
+    from figdex.models.image_classifier import get_classifier
+
+    model = get_classifier()
+    if model is not None:
+        return model.classify(crop, numbers, _hint(terms))
+    return rule_classify(crop, terms, numbers)
+
+
+def rule_classify(crop: np.ndarray, terms: tuple[str, ...] = (), numbers: int | None = None) -> tuple[str, float]:
+    """The pixel rules: (class, confidence) without any model (the light install)."""
     if crop.shape[0] < 8 or crop.shape[1] < 8:
         return "other", 0.3
     f = features(crop)

@@ -40,6 +40,7 @@ class SeparationScores:
     ap50: float = 0.0
     label_accuracy: float = 0.0
     class_precision: dict = field(default_factory=dict)
+    class_hits: dict = field(default_factory=dict)  # predicted class -> [right, matched masters]
     seconds_per_figure: float = 0.0
     files: list = field(default_factory=list)
     failures: list = field(default_factory=list)
@@ -120,6 +121,7 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
     scores.ap50 = average_precision(detections, n_gold)
     scores.label_accuracy = matched_same_label / matched if matched else 0.0
     scores.class_precision = {c: round(sum(v) / len(v), 3) for c, v in sorted(class_hits.items())}
+    scores.class_hits = {c: [sum(v), len(v)] for c, v in sorted(class_hits.items())}
     scores.seconds_per_figure = seconds / max(1, scores.figures)
     return scores
 
