@@ -133,9 +133,9 @@ def _allowed(ds: Dataset, ids: list[int], filters: SearchFilters) -> set[int]:
     return {r[0] for r in rows}
 
 
-def visual_candidates(ds: Dataset, q: SimilarQuery, index: VectorIndex, filters: SearchFilters, n: int
-                      ) -> list[tuple[int, float]]:
-    scores, ids = index.search(q.vector, n * OVERFETCH + 1)
+def visual_candidates(ds: Dataset, q: SimilarQuery, index: VectorIndex, filters: SearchFilters, n: int,
+                      overfetch: int = OVERFETCH) -> list[tuple[int, float]]:
+    scores, ids = index.search(q.vector, n * overfetch + 1)
     pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and i != q.exclude]
     allowed = _allowed(ds, [i for i, _ in pairs], filters)
     return [(i, s) for i, s in pairs if i in allowed]
@@ -178,9 +178,13 @@ def similar(ds: Dataset, query: str, *, limit: int = 10, filters: SearchFilters 
         raise QueryError("scale mode must be 'push' or 'filter'")
     index, eid = _index(ds)
     q = make_query(ds, query, eid, nm_per_px, read_query_scale)
-    cands = visual_candidates(ds, q, index, filters, limit)
+    # Over-fetch only when something may drop or push candidates: filters, a known query scale.
+    verify = verify_copies and q.image is not None
+    wanted = max(limit, COPY_TOP) if verify else limit
+    plain = filters == SearchFilters() and q.nm_per_px is None
+    cands = visual_candidates(ds, q, index, filters, wanted, overfetch=1 if plain else OVERFETCH)
     copies: dict = {}
-    if verify_copies and q.image is not None:
+    if verify:
         cands, copies = _verify_copies(ds, q.image, cands)
     scales = _scales(ds, [i for i, _ in cands])
     ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[:limit]
