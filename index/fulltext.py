@@ -328,8 +328,12 @@ class Fts5Index(TextIndex):
         return out
 
     def facets(self, query, filters, fields=DEFAULT_FACETS, size=10):
-        """SQL GROUP BY over the matching set: the same join and WHERE as ``search``."""
+        """SQL GROUP BY over the matching set (the same join and WHERE as ``search``), all
+        facets in one statement: the text match runs once, into a materialised CTE."""
         self._ensure()
+        names = facet_names(fields)
+        if not names:
+            return {}
         where, params = filters.sql()
         joins = "JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id"
         if query is None:
@@ -338,19 +342,31 @@ class Fts5Index(TextIndex):
             expr = query if isinstance(query, str) else fts5_expression(query)
             source = f"{self.table} JOIN master_images m ON m.id = {self.table}.rowid"
             match, args = f"{self.table} MATCH ? AND ", [expr, *params]
-        out: Facets = {}
-        for name in facet_names(fields):
-            column = FACET_FIELDS[name]
-            label_join = " JOIN labels l ON l.master_image_id = m.id" if name == "label" else ""
-            sql = (f"SELECT {column} AS k, count(*) AS n FROM {source} {joins}{label_join} "
-                   f"WHERE {match}{where} AND {column} IS NOT NULL GROUP BY k ORDER BY n DESC, k LIMIT ?")
-            try:
-                rows = self.conn.execute(sql, [*args, size]).fetchall()
-            except sqlite3.OperationalError as exc:
-                if isinstance(query, str):
-                    raise QueryError(f"raw FTS5 query rejected: {exc}; fix its syntax or drop --raw") from exc
-                raise
-            out[name] = [(r[0], r[1]) for r in rows]
+        plain = [n for n in names if n != "label"]
+        cols = ", ".join(f"{FACET_FIELDS[n]} AS {n}" for n in plain)
+        hits = f"SELECT m.id AS mid{', ' + cols if cols else ''} FROM {source} {joins} WHERE {match}{where}"
+        parts, part_args = [], []
+        for i, name in enumerate(names):
+            if name == "label":
+                inner = ("SELECT l.kind || ':' || l.value AS k, count(*) AS n FROM hits "
+                         "JOIN labels l ON l.master_image_id = hits.mid GROUP BY k ORDER BY n DESC, k LIMIT ?")
+            else:
+                inner = f"SELECT {name} AS k, count(*) AS n FROM hits WHERE {name} IS NOT NULL " \
+                        "GROUP BY k ORDER BY n DESC, k LIMIT ?"
+            parts.append(f"SELECT {i} AS facet, k, n FROM ({inner})")
+            part_args.append(size)
+        sql = f"WITH hits AS MATERIALIZED ({hits}) " + " UNION ALL ".join(parts)
+        try:
+            rows = self.conn.execute(sql, [*args, *part_args]).fetchall()
+        except sqlite3.OperationalError as exc:
+            if isinstance(query, str):
+                raise QueryError(f"raw FTS5 query rejected: {exc}; fix its syntax or drop --raw") from exc
+            raise
+        out: Facets = {name: [] for name in names}
+        for facet, k, n in rows:
+            out[names[facet]].append((k, n))
+        for pairs in out.values():  # each part's own order (count desc, value), not left to UNION ALL
+            pairs.sort(key=lambda kn: (-kn[1], kn[0]))
         return out
 
 
