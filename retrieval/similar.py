@@ -194,8 +194,8 @@ def similar(ds: Dataset, query: str, *, limit: int = 10, filters: SearchFilters 
 
 def _verify_copies(ds: Dataset, image: np.ndarray, cands: list[tuple[int, float]], top: int = COPY_TOP):
     """Verified copies (crops, rescales, re-encodings of a stored image) move ahead of look-alikes."""
+    from figdex.ingest.embed import master_crop
     from figdex.models.copy_verify import gray_small, rerank_copies
-    from figdex.models.ocr import load_rgb
 
     def load_small(mid: int):
         row = ds.conn.execute("SELECT m.x0, m.y0, m.x1, m.y1, f.image_path FROM master_images m "
@@ -203,13 +203,9 @@ def _verify_copies(ds: Dataset, image: np.ndarray, cands: list[tuple[int, float]
         if row is None or not row["image_path"]:
             return None
         try:
-            img = load_rgb(ds.root / row["image_path"])
+            return gray_small(master_crop(ds, row))  # the same crop the embedder saw
         except (OSError, ValueError):
             return None
-        if row["x0"] is not None:
-            crop = img[max(0, row["y0"]):row["y1"], max(0, row["x0"]):row["x1"]]
-            img = crop if crop.size else img
-        return gray_small(img)
 
     return rerank_copies(image, cands, load_small, top=top)
 
