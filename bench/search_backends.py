@@ -159,15 +159,21 @@ def figdex_engines(ds):
     from figdex.index.query import SearchFilters, parse_user_query
     from figdex.retrieval.search import search
 
-    index = create_text_index("fts5", ds.conn, ds.root)
-    t0 = time.perf_counter()
-    n = index.rebuild()
-    rate = n / (time.perf_counter() - t0)
+    rates, engines = {}, {}
     no_filters = SearchFilters()
-    return rate, {
-        "figdex search()": lambda q: search(ds, q, limit=10, index=index),
-        "figdex Fts5Index.search()": lambda q: index.search(parse_user_query(q), no_filters, 10),
-    }
+    for backend, label in (("fts5", "Fts5Index"), ("tantivy", "TantivyIndex")):
+        try:
+            index = create_text_index(backend, ds.conn, ds.root)
+            t0 = time.perf_counter()
+            n = index.rebuild()
+        except Exception as exc:  # tantivy not installed: the FTS5 rows alone
+            print(f"skipped the {backend} backend: {exc}", file=sys.stderr)
+            continue
+        rates[f"figdex {backend} ({label}.rebuild)"] = n / (time.perf_counter() - t0)
+        engines[f"figdex search() [{backend}]"] = lambda q, index=index: search(ds, q, limit=10, index=index)
+        engines[f"figdex {label}.search()"] = \
+            lambda q, index=index: index.search(parse_user_query(q), no_filters, 10)
+    return rates, engines
 
 
 def raw_fts5_engine(db_path):
@@ -318,8 +324,8 @@ def run(n: int, n_queries: int, emulator: bool, emulator_max: int, repeat: int) 
     out = {"records": n, "queries": n_queries, "repeat": repeat, "engines": {}, "index_docs_per_s": {}}
     with tempfile.TemporaryDirectory() as tmp:
         ds = build_dataset(Path(tmp) / "ds", make_records(n))
-        fig_rate, engines = figdex_engines(ds)
-        out["index_docs_per_s"]["figdex embedded (Fts5Index.rebuild)"] = fig_rate
+        fig_rates, engines = figdex_engines(ds)
+        out["index_docs_per_s"].update(fig_rates)
         engines["raw FTS5"] = raw_fts5 = raw_fts5_engine(Path(tmp) / "ds" / "figdex.db")
         docs = documents(ds)
         out["index_docs_per_s"]["raw FTS5"] = bench_raw_fts5_build(docs)
@@ -337,6 +343,14 @@ def run(n: int, n_queries: int, emulator: bool, emulator_max: int, repeat: int) 
 
         out["agreement"] = agreement(queries, raw_fts5, create_text_index("fts5", ds.conn, ds.root),
                                      engines["pure-Python BM25"], t_ids)
+        if t_ids and "figdex TantivyIndex.search()" in engines:
+            from figdex.index.query import SearchFilters, parse_user_query
+
+            tv = create_text_index("tantivy", ds.conn, ds.root)
+            shared = [len({h.master_id for h in tv.search(parse_user_query(q), SearchFilters(), 10)[0]}
+                          & set(t_ids(q))) / 10 for q in queries]
+            out["agreement"]["figdex tantivy backend top 10 shared with raw tantivy (mean)"] = \
+                f"{statistics.mean(shared):.0%}"
         del engines  # the Python index: memory back before the emulator
         if emulator:
             emu = bench_emulator(ds, queries, emulator_max, repeat)
@@ -360,20 +374,26 @@ def run(n: int, n_queries: int, emulator: bool, emulator_max: int, repeat: int) 
 
 
 def ratios(e: dict, fastest: str) -> dict:
-    fig, py, fts = e["figdex search()"], e["pure-Python BM25"], e["raw FTS5"]
-    idx = e["figdex Fts5Index.search()"]
-    return {
-        f"figdex search() / {fastest}, p50": fig["p50_ms"] / e[fastest]["p50_ms"],
-        f"figdex search() / {fastest}, p95": fig["p95_ms"] / e[fastest]["p95_ms"],
-        "figdex search() / raw FTS5, p50": fig["p50_ms"] / fts["p50_ms"],
-        "figdex search() / raw FTS5, p95": fig["p95_ms"] / fts["p95_ms"],
-        "figdex Fts5Index.search() / raw FTS5, p50": idx["p50_ms"] / fts["p50_ms"],
-        "figdex Fts5Index.search() / raw FTS5, p95": idx["p95_ms"] / fts["p95_ms"],
-        "raw FTS5 q/s / figdex search() q/s": fts["qps"] / fig["qps"],
-        "pure-Python / figdex search(), p50": py["p50_ms"] / fig["p50_ms"],
-        "pure-Python / figdex search(), p95": py["p95_ms"] / fig["p95_ms"],
-        "figdex search() q/s / pure-Python q/s": fig["qps"] / py["qps"],
-    }
+    """Each figdex backend's search() and index call against the fastest raw engine, the raw call
+    of its own engine and the pure-Python floor."""
+    py = e["pure-Python BM25"]
+    out = {}
+    for backend, label, raw_name in (("fts5", "Fts5Index", "raw FTS5"), ("tantivy", "TantivyIndex", "raw tantivy")):
+        fig, idx, raw = e.get(f"figdex search() [{backend}]"), e.get(f"figdex {label}.search()"), e.get(raw_name)
+        if fig is None or raw is None:
+            continue
+        out.update({
+            f"[{backend}] search() / {fastest}, p50": fig["p50_ms"] / e[fastest]["p50_ms"],
+            f"[{backend}] search() / {fastest}, p95": fig["p95_ms"] / e[fastest]["p95_ms"],
+            f"[{backend}] {label}.search() / {fastest}, p50": idx["p50_ms"] / e[fastest]["p50_ms"],
+            f"[{backend}] {label}.search() / {fastest}, p95": idx["p95_ms"] / e[fastest]["p95_ms"],
+            f"[{backend}] search() / {raw_name}, p50": fig["p50_ms"] / raw["p50_ms"],
+            f"[{backend}] search() / {raw_name}, p95": fig["p95_ms"] / raw["p95_ms"],
+            f"[{backend}] pure-Python / search(), p50": py["p50_ms"] / fig["p50_ms"],
+            f"[{backend}] pure-Python / search(), p95": py["p95_ms"] / fig["p95_ms"],
+            f"[{backend}] search() q/s / pure-Python q/s": fig["qps"] / py["qps"],
+        })
+    return out
 
 
 def print_report(r: dict) -> None:

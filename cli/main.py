@@ -179,7 +179,7 @@ def backend_options(f):
                      help="Elasticsearch/OpenSearch URL (default http://localhost:9200), "
                           "credentials in it if needed: https://user:pass@host:9200.")(f)
     return click.option("--backend", envvar="FIGDEX_BACKEND", show_envvar=True,
-                        help="Text index backend: fts5 (embedded), elasticsearch, opensearch "
+                        help="Text index backend: tantivy or fts5 (embedded), elasticsearch, opensearch "
                              "(default: the dataset's config.json text_index).")(f)
 
 
@@ -203,7 +203,8 @@ def _backend_errors():
               help="Number of hits.")
 @click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many hits (paging).")
 @click.option("--raw", is_flag=True,
-              help="Pass QUERY to the engine unchanged (FTS5 syntax; query_string syntax on Elasticsearch/OpenSearch).")
+              help="Pass QUERY to the engine unchanged (tantivy's query syntax, FTS5's with --backend fts5, "
+                   "query_string syntax on Elasticsearch/OpenSearch).")
 @click.option("--facets", is_flag=True,
               help="Also count the matches per journal, class, label and year (stderr; with --format json, "
                    "a second JSON object after the hits).")

@@ -23,7 +23,7 @@ from figdex.index.schema import migrate
 
 DB_NAME = "figdex.db"
 CONFIG_NAME = "config.json"
-DEFAULT_CONFIG = {"text_index": "fts5"}
+DEFAULT_CONFIG = {"text_index": "tantivy"}
 
 
 class DatasetError(RuntimeError):
@@ -139,6 +139,9 @@ class Dataset:
         return cls(root, conn)
 
     def close(self) -> None:
+        from figdex.index.tantivy_index import flush_pending
+
+        flush_pending(self.conn, self.root)  # the embedded text index leaves in step with the rows
         self.conn.close()
 
     def __enter__(self) -> "Dataset":

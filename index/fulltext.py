@@ -24,7 +24,8 @@ _REGISTRY: dict[str, type["TextIndex"]] = {}
 
 # Backends that live in their own module, imported when first named (their clients are
 # optional extras, imported lazily by the module itself).
-_PLUGIN_MODULES = {"elasticsearch": "figdex.index.elastic", "opensearch": "figdex.index.elastic"}
+_PLUGIN_MODULES = {"elasticsearch": "figdex.index.elastic", "opensearch": "figdex.index.elastic",
+                   "tantivy": "figdex.index.tantivy_index"}
 
 # Facet name -> the SQL expression it counts (aliases m, f, a, l as in SearchFilters.sql()).
 FACET_FIELDS: dict[str, str] = {

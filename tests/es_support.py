@@ -112,6 +112,16 @@ def es_proxy(emulator):
 
 
 BACKENDS = ["opensearch", "elasticsearch"]
+# The embedded backends the servers are compared with: the dataset's default and FTS5.
+EMBEDDED = ["tantivy", "fts5"]
+
+
+def embedded_index(ds, name):
+    """The embedded text index ``name`` of ``ds``, built from the database when it is empty."""
+    index = create_text_index(name, ds.conn, ds.root)
+    if index.count() == 0:
+        index.rebuild()
+    return index
 
 
 @pytest.fixture(params=BACKENDS)

@@ -17,8 +17,8 @@ from figdex.index.fulltext import TextIndexError, create_text_index
 from figdex.index.query import SearchFilters, parse_user_query
 
 from tests.es_support import (  # noqa: F401  (fixtures are found by name)
-    BACKENDS, PARITY_FILTERS, PARITY_QUERIES, CompatProxy, _alias, _all, _open, backend, emulator, es_proxy,
-    synced,
+    BACKENDS, EMBEDDED, PARITY_FILTERS, PARITY_QUERIES, CompatProxy, _alias, _all, _open, backend, emulator,
+    embedded_index, es_proxy, synced,
 )
 
 # -- sync, rebuild, aliases -------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_cli_sync_then_search_gives_the_embedded_objects(demo_dir, backend):
                         env={**env, "FIGDEX_BACKEND": name, "FIGDEX_ES_URL": url})
     assert res.exit_code == 0 and json.loads(res.stdout)[0]["mode"] == "incremental"
     args = ["search", '"scanning electron microscopy"', "--dataset", str(demo_dir), "--format", "jsonl"]
-    embedded = runner.invoke(cli, args, env={"FIGDEX_BACKEND": "fts5"})
+    embedded = runner.invoke(cli, args, env={"FIGDEX_BACKEND": "tantivy"})
     remote = runner.invoke(cli, [*args, "--backend", name, "--url", url], env=env)
     via_env = runner.invoke(cli, args, env={**env, "FIGDEX_BACKEND": name, "FIGDEX_ES_URL": url})
     assert remote.exit_code == 0 and via_env.exit_code == 0, remote.output + via_env.output
@@ -274,14 +274,14 @@ def test_real_elasticsearch_parity(demo_ds):
     index = create_text_index("elasticsearch", demo_ds.conn, demo_ds.root, url=url, index=_alias())
     try:
         assert index.sync().pushed == index.count()
-        fts = create_text_index("fts5", demo_ds.conn)
-        for text, filters in itertools.product(PARITY_QUERIES, PARITY_FILTERS):
-            query = parse_user_query(text)
-            a, _, ta = _all(fts, query, filters)
-            b, _, tb = _all(index, query, filters)
-            assert ta == tb and set(a) == set(b), (text, filters)
-            assert fts.facets(query, filters, ("journal", "image_class", "label", "year"), 50) == \
-                   index.facets(query, filters, ("journal", "image_class", "label", "year"), 50)
+        for fts in (embedded_index(demo_ds, name) for name in EMBEDDED):
+            for text, filters in itertools.product(PARITY_QUERIES, PARITY_FILTERS):
+                query = parse_user_query(text)
+                a, _, ta = _all(fts, query, filters)
+                b, _, tb = _all(index, query, filters)
+                assert ta == tb and set(a) == set(b), (fts.name, text, filters)
+                assert fts.facets(query, filters, ("journal", "image_class", "label", "year"), 50) == \
+                       index.facets(query, filters, ("journal", "image_class", "label", "year"), 50)
         old = index.live_indices()
         index.rebuild()
         assert index.live_indices() != old
@@ -318,7 +318,7 @@ def test_url_and_alias_from_the_flag_the_environment_or_config_json(tmp_path, mo
     monkeypatch.delenv("FIGDEX_ES_URL", raising=False)
     monkeypatch.delenv("FIGDEX_ES_INDEX", raising=False)
     with Dataset.open(tmp_path / "ds") as ds:
-        assert open_text_index(ds).name == "fts5"
+        assert open_text_index(ds).name == "tantivy"  # the embedded default
         ds.set_config(text_index="opensearch", text_index_url="http://cfg:9200", text_index_name="mine")
         index = open_text_index(ds)  # what ingest, export and search use without flags
         assert (index.name, index.url, index.alias) == ("opensearch", "http://cfg:9200", "mine")

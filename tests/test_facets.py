@@ -1,4 +1,4 @@
-"""Facets on the embedded FTS5 index: counts per journal, class, label and year over the matching set."""
+"""Facets on the embedded indexes (tantivy, FTS5): counts per journal, class, label and year over the matching set."""
 
 import json
 
@@ -6,14 +6,14 @@ import pytest
 from click.testing import CliRunner
 
 from figdex.cli.main import cli
-from figdex.index.fulltext import create_text_index
+from tests.es_support import EMBEDDED, embedded_index
 from figdex.index.query import QueryError, SearchFilters, parse_user_query
 from figdex.retrieval.search import facet_counts, search
 
 
-def _brute_force(ds, query, filters, field):
+def _brute_force(ds, query, filters, field, index):
     """Facet counts computed the slow way: every hit of the search, counted in Python."""
-    result = search(ds, query, filters, limit=10000)
+    result = search(ds, query, filters, limit=10000, index=index)
     counts = {}
     for hit in result.hits:
         values = list(hit.labels) if field == "label" else [getattr(hit, field)]
@@ -30,18 +30,21 @@ def _brute_force(ds, query, filters, field):
     ("cells", SearchFilters(journal=("plos",))),
     ("structure", SearchFilters(license=("CC-BY-4",), has_image=True)),
 ])
-def test_fts5_facets_count_the_matching_set(demo_ds, query, filters):
+@pytest.mark.parametrize("embedded_name", EMBEDDED)
+def test_facets_count_the_matching_set(demo_ds, query, filters, embedded_name):
+    index = embedded_index(demo_ds, embedded_name)
     facets = facet_counts(demo_ds, query, filters, ("journal", "image_class", "label", "year", "publisher"),
-                          size=1000)
+                          size=1000, index=index)
     assert set(facets) == {"journal", "image_class", "label", "year", "publisher"}
     for field in facets:
-        assert facets[field] == _brute_force(demo_ds, query, filters, field), field
-    total = search(demo_ds, query, filters).total
+        assert facets[field] == _brute_force(demo_ds, query, filters, field, index), field
+    total = search(demo_ds, query, filters, index=index).total
     assert sum(n for _, n in facets["journal"]) == total  # every demo article has a journal
 
 
-def test_facets_without_query_count_everything_the_filters_pass(demo_ds):
-    index = create_text_index("fts5", demo_ds.conn)
+@pytest.mark.parametrize("embedded_name", EMBEDDED)
+def test_facets_without_query_count_everything_the_filters_pass(demo_ds, embedded_name):
+    index = embedded_index(demo_ds, embedded_name)
     everything = index.facets(None, SearchFilters(), ["year"], size=100)
     n = demo_ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
     assert sum(c for _, c in everything["year"]) == n
@@ -49,8 +52,9 @@ def test_facets_without_query_count_everything_the_filters_pass(demo_ds):
     assert recent["year"] and all(y >= 2020 for y, _ in recent["year"])
 
 
-def test_facet_order_size_and_names(demo_ds):
-    index = create_text_index("fts5", demo_ds.conn)
+@pytest.mark.parametrize("embedded_name", EMBEDDED)
+def test_facet_order_size_and_names(demo_ds, embedded_name):
+    index = embedded_index(demo_ds, embedded_name)
     facets = index.facets(parse_user_query("the"), SearchFilters(), ["class", "label"], size=3)
     assert list(facets) == ["image_class", "label"]
     assert len(facets["label"]) == 3
@@ -60,11 +64,13 @@ def test_facet_order_size_and_names(demo_ds):
         index.facets(parse_user_query("the"), SearchFilters(), ["colour"])
 
 
-def test_raw_facets_and_errors(demo_ds):
-    index = create_text_index("fts5", demo_ds.conn)
-    assert index.facets("subcaption: streaming", SearchFilters(), ["journal"])["journal"]
-    with pytest.raises(QueryError, match="raw FTS5 query rejected"):
-        index.facets("NEAR(", SearchFilters(), ["journal"])
+@pytest.mark.parametrize("embedded_name,raw,bad", [("fts5", "subcaption: streaming", "NEAR("),
+                                                    ("tantivy", "subcaption:streaming", "subcaption:(")])
+def test_raw_facets_and_errors(demo_ds, embedded_name, raw, bad):
+    index = embedded_index(demo_ds, embedded_name)
+    assert index.facets(raw, SearchFilters(), ["journal"])["journal"]
+    with pytest.raises(QueryError, match=f"raw {index.name if index.name == 'tantivy' else 'FTS5'} query rejected"):
+        index.facets(bad, SearchFilters(), ["journal"])
 
 
 @pytest.fixture(scope="module")
