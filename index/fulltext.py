@@ -1,12 +1,11 @@
 """Full-text indexes over master images: one interface, backends in a registry.
 
-The default embedded engine is SQLite FTS5: it lives in the dataset's own file, is
-updated in the same transaction as the rows it indexes (a killed ingest can never leave
-it out of step; a trigger deletes a master's row with the master), and filters join the
-tables directly; a search without filters reads the FTS table alone.  ``bench/text_engines.py``
-measures it against tantivy; see README "Choosing the text engine".  Elasticsearch and
-OpenSearch (``index/elastic.py``) register here too, for datasets that outgrow one
-machine (README "Scaling out").
+The embedded default is tantivy (``index/tantivy_index.py``, chosen by ``bench/search_backends.py``;
+README "Choosing the text engine").  SQLite FTS5, here, is the other embedded engine: it lives in
+the dataset's own file, is updated in the same transaction as the rows it indexes (a trigger
+deletes a master's row with the master), and filters join the tables directly; a search without
+filters reads the FTS table alone.  Elasticsearch and OpenSearch (``index/elastic.py``) register
+here too, for datasets that outgrow one machine (README "Scaling out").
 """
 
 from __future__ import annotations
