@@ -327,20 +327,27 @@ def index_group() -> None:
 @index_group.command("rebuild")
 @dataset_option
 @backend_options
-def index_rebuild(dataset: str, backend: str | None, url: str | None) -> None:
+@click.option("--use", "make_default", is_flag=True,
+              help="Also make this backend (and --url) the dataset's text index in its config.json, "
+                   "which ingest, search, export and serve follow.")
+def index_rebuild(dataset: str, backend: str | None, url: str | None, make_default: bool) -> None:
     """Drop and rebuild the full-text index from the database.
 
-    On Elasticsearch/OpenSearch a new versioned index is filled and the alias swapped to it
-    in one atomic step: searches see the old index until the new one is complete.
+    The embedded tantivy index is written as a new generation and switched to when complete; on
+    Elasticsearch/OpenSearch a new versioned index is filled and the alias swapped to it in one
+    atomic step: searches see the old index until the new one is complete.
     """
     from figdex.index.fulltext import open_text_index
 
     with _open(dataset) as ds, _backend_errors():
         index = open_text_index(ds, backend, url)
         n = index.rebuild(progress=_progress("rebuilding"))
+        if make_default:
+            ds.set_config(text_index=index.name, **({"text_index_url": url} if url else {}))
     _progress_done()
     where = f" {index.alias} at {index.url}" if hasattr(index, "alias") else ""
-    click.echo(f"rebuilt {index.name} index{where}: {n} documents", err=True)
+    click.echo(f"rebuilt {index.name} index{where}: {n} documents"
+               + (" (now the dataset's text index)" if make_default else ""), err=True)
 
 
 @index_group.command("sync")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 from pathlib import Path
 
@@ -229,3 +230,23 @@ def test_cli_rebuild_reports_the_documents(tmp_path):
     assert res.exit_code == 0 and "rebuilt tantivy index" in res.stderr, res.output
     res = CliRunner().invoke(cli, ["search", "silver", "--dataset", str(root), "--format", "jsonl"])
     assert res.exit_code == 0 and res.stdout.count("\n") == 10
+
+
+def test_cli_rebuild_use_switches_the_dataset_to_fts5_and_back(tmp_path):
+    from figdex.index.db import Dataset
+    from tests.conftest import DEMO
+
+    root = tmp_path / "ds"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(DEMO / "nature"), "--dataset", str(root), "--no-separate",
+                               "--no-embed"]).exit_code == 0
+    res = runner.invoke(cli, ["index", "rebuild", "--dataset", str(root), "--backend", "fts5", "--use"])
+    assert res.exit_code == 0 and "now the dataset's text index" in res.stderr, res.output
+    with Dataset.open(root, create=False) as ds:
+        assert ds.config["text_index"] == "fts5"
+    args = ["search", "silver", "--dataset", str(root), "--format", "jsonl", "--limit", "100"]
+    fts = [json.loads(line)["id"] for line in runner.invoke(cli, args).stdout.splitlines()]
+    res = runner.invoke(cli, ["index", "rebuild", "--dataset", str(root), "--backend", "tantivy", "--use"])
+    assert res.exit_code == 0
+    tv = [json.loads(line)["id"] for line in runner.invoke(cli, args).stdout.splitlines()]
+    assert len(tv) > 5 and sorted(fts) == sorted(tv)  # the same matches, ranked by each engine
