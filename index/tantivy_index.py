@@ -51,9 +51,7 @@ from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
 SNIPPET_ORDER = ("subcaption", "caption", "labels", "title", "abstract")
 SNIPPET_CHARS = 120
 FLUSH_BATCH = 5000
-# Terms aggregation buckets asked per facet: every value (tantivy's per-segment top-N would make
-# counts near the cut approximate; SQL's counts are exact), cut to ``size`` here.
-ALL_BUCKETS = 1_000_000
+BUCKET_LIMIT = 60_000  # tantivy's aggregation bucket limit is 65,000 per request
 _LOCK = threading.RLock()  # one writer per index directory in this process; the web server has threads
 _OPEN: dict[str, object] = {}  # directory -> tantivy.Index, opened once per process
 
@@ -398,7 +396,10 @@ class TantivyIndex(TextIndex):
             return {}
         searcher = self._searcher()
         q = self._query(query, filters)
-        agg = {name: {"terms": {"field": FACET_FIELD_MAP[name], "size": ALL_BUCKETS}} for name in names}
+        # Ten times the buckets asked for, so that the counts near the cut are exact for all but
+        # pathological distributions; tantivy refuses a request for more than 65,000 buckets in all.
+        asked = min(max(10 * size, 1000), BUCKET_LIMIT // len(names))
+        agg = {name: {"terms": {"field": FACET_FIELD_MAP[name], "size": asked}} for name in names}
         result = searcher.aggregate(q, agg)
         out: Facets = {}
         for name in names:

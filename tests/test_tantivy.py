@@ -250,3 +250,13 @@ def test_cli_rebuild_use_switches_the_dataset_to_fts5_and_back(tmp_path):
     assert res.exit_code == 0
     tv = [json.loads(line)["id"] for line in runner.invoke(cli, args).stdout.splitlines()]
     assert len(tv) > 5 and sorted(fts) == sorted(tv)  # the same matches, ranked by each engine
+
+
+def test_facets_of_a_field_with_more_values_than_tantivy_returns_in_one_request(nature_ds):
+    mid = nature_ds.master_id(search(nature_ds, "silver").hits[0].id)
+    with nature_ds.transaction() as conn:
+        conn.executemany("INSERT INTO labels(master_image_id, kind, value, created_at) VALUES (?, 'caption', ?, '')",
+                         [(mid, f"w{i:05d}") for i in range(70_000)])
+    index = create_text_index("tantivy", nature_ds.conn, nature_ds.root)
+    facets = index.facets(None, SearchFilters(), ["label", "journal"], size=5)
+    assert len(facets["label"]) == 5 and facets["label"][0][1] >= 1 and facets["journal"]
