@@ -113,15 +113,21 @@ class TantivyIndex(TextIndex):
         usable = state is not None and state[1] == SCHEMA_VERSION and (
             (path is not None and (path / "meta.json").exists()) or
             (path is None and f"memory:{id(self.conn)}:{state[0]}" in _OPEN))
-        if not usable:
+        index = None
+        if usable:
+            try:
+                index = self._open_generation(state[0])
+            except (ValueError, OSError):  # damaged files: the index is derived, build it again
+                index = None
+        if index is None:
             if self.conn.in_transaction:
-                raise TextIndexError("the tantivy index must be built before this transaction; "
-                                     "run `figdex index rebuild --backend tantivy`")
+                raise TextIndexError(f"the tantivy index of {self.root} is missing or damaged and cannot be "
+                                     "rebuilt inside a transaction; run `figdex index rebuild`")
             self.rebuild()
             state = self._state()
-        self._generation = state[0]
-        self._index = self._open_generation(state[0])
-        return self._index
+            index = self._open_generation(state[0])
+        self._generation, self._index = state[0], index
+        return index
 
     # -- writing --------------------------------------------------------------------------------
     def update(self, master_ids: Iterable[int]) -> None:
@@ -174,8 +180,8 @@ class TantivyIndex(TextIndex):
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         self._ensure_tables()
-        if self.conn.in_transaction:
-            self.conn.commit()
+        if self.conn.in_transaction:  # committing here would commit the caller's half-done work
+            raise TextIndexError("rebuild the tantivy index outside a transaction (commit first)")
         generation = uuid.uuid4().hex[:12]
         path = self._dir(generation)
         if path is not None:

@@ -155,6 +155,20 @@ def test_a_missing_index_directory_is_rebuilt_from_the_database(nature_ds):
         assert len(_generations(ds)) == 1
 
 
+def test_a_damaged_index_directory_is_rebuilt_from_the_database(nature_ds):
+    before = _hits(nature_ds)
+    nature_ds.close()
+    from figdex.index import tantivy_index
+    from figdex.index.db import Dataset
+
+    (generation,) = _generations(nature_ds)
+    (generation / "meta.json").write_text("{not json")
+    tantivy_index._OPEN.clear()  # a new process
+    with Dataset.open(nature_ds.root, create=False) as ds:
+        assert _hits(ds) == before
+        assert [g.name for g in _generations(ds)] != [generation.name]
+
+
 def test_a_writer_elsewhere_leaves_search_on_the_committed_index(nature_ds):
     index = create_text_index("tantivy", nature_ds.conn, nature_ds.root)
     before = _hits(nature_ds)
