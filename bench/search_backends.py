@@ -6,16 +6,18 @@ sub-caption, as whole-figure masters have), an article title and abstract shared
 figures, and "term" labels on a third of the records.  They are written as dataset rows, so
 figdex's own code paths run on them:
 
-* **figdex search()**: ``retrieval.search.search`` on the FTS5 text index, what a caller gets:
-  query parsing, weighted bm25, the total count, a snippet per hit and the hit rows (DOI, title,
-  journal, caption, labels... as ``Hit``); ``Fts5Index.rebuild`` for indexing throughput;
-* **figdex Fts5Index.search()**: the text index's own call (parse, ids, scores, total, snippets),
-  without the hit rows;
+* **figdex search() [tantivy]** and **[fts5]**: ``retrieval.search.search`` on each embedded text
+  index (tantivy is the default), what a caller gets: query parsing, weighted BM25, the total
+  count, a snippet per hit and the hit rows (DOI, title, journal, caption, labels... as ``Hit``);
+  ``TantivyIndex.rebuild`` / ``Fts5Index.rebuild`` for indexing throughput;
+* **figdex TantivyIndex.search()** / **Fts5Index.search()**: the text index's own call (parse,
+  ids, scores, total, snippets), without the hit rows;
 * **raw FTS5**: the cheapest call returning the same top 10 ids and scores as figdex: ``MATCH``,
   weighted ``bm25()``, ``ORDER BY`` score then id, ``LIMIT 10``, on the same table, on a plain
   connection; no total, no snippets, no rows;
-* **raw tantivy**: the same five fields and weights, parse + top-10 search (its own BM25 per
-  field and stemmer: a different ranking, so not the same top 10; the run reports the overlap);
+* **raw tantivy**: the same five fields and weights, parse + top-10 search with the total and the
+  ids of the ten (its own BM25 per field and stemmer: not FTS5's top 10, the run reports the
+  overlap; figdex's tantivy backend shares its top 10);
 * **pure-Python BM25** (``py_bm25.py``): a positional inverted index in plain Python with FTS5's
   tokens (Porter), phrases and bm25; the run checks that its top 10 (ids and scores) is raw FTS5's;
 * **emulator** (when osmem-server and opensearch-py are installed): figdex's OpenSearch
