@@ -12,7 +12,7 @@ one) with a class a person gave it:
   eval/separation_gold_shared.json), box and class as annotated there ("parent" masters left out:
   the parent class comes from the separation's dependents, not from this model);
 * eval/class_gold.tsv: crops labelled by hand for this classifier (the gold figures'
-  dependents and insets, the panels of etowahadams_figsep/bmc2.jpeg);
+  dependents and insets, parts of schematics, the panels of etowahadams_figsep/bmc2.jpeg);
 * derived diffraction patterns: log-magnitude FFTs of atomagined atomic-resolution images, as
   the FFT panels of papers are made.  Few real diffraction crops exist in the corpus (5 FFT
   insets); the derived ones are training-only and never scored.

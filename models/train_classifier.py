@@ -38,7 +38,7 @@ SPEC = ("lite0", "rules", "numbers")
 L2 = 0.01
 BALANCE = 1.0  # class weight = count ** -BALANCE (1: balanced)
 EXTRA_GAIN = 10.0  # gain of the rule and number features (their weights penalised EXTRA_GAIN² times less)
-KNOWN = 0.8  # share of the weight of the rows with the tick count known (the rest: count unknown)
+KNOWN = 0.9  # share of the weight of the rows with the tick count known (the rest: count unknown)
 FOLDS = 5
 
 
