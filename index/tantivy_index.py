@@ -126,6 +126,8 @@ class TantivyIndex(TextIndex):
             self.rebuild()
             state = self._state()
             index = self._open_generation(state[0])
+        if self._generation is not None and self._generation != state[0]:
+            self._forget_other_generations(state[0])
         self._generation, self._index = state[0], index
         return index
 
@@ -214,11 +216,16 @@ class TantivyIndex(TextIndex):
             self._drop_other_generations(generation)
         return n
 
-    def _drop_other_generations(self, keep: str) -> None:
+    def _forget_other_generations(self, keep: str) -> None:
+        """Close this process's handles on the dataset's other generations (a long-running server
+        sees rebuilds made by other processes)."""
         for key in [k for k in _OPEN if not k.endswith(keep)]:
             if key.startswith(f"memory:{id(self.conn)}:") or (self.root is not None and key.startswith(
                     str(Path(self.root) / INDEX_DIR))):
                 del _OPEN[key]
+
+    def _drop_other_generations(self, keep: str) -> None:
+        self._forget_other_generations(keep)
         if self.root is None:
             return
         for old in (Path(self.root) / INDEX_DIR).glob("tantivy-*"):

@@ -274,3 +274,30 @@ def test_facets_of_a_field_with_more_values_than_tantivy_returns_in_one_request(
     index = create_text_index("tantivy", nature_ds.conn, nature_ds.root)
     facets = index.facets(None, SearchFilters(), ["label", "journal"], size=5)
     assert len(facets["label"]) == 5 and facets["label"][0][1] >= 1 and facets["journal"]
+
+
+def test_another_process_ingesting_and_rebuilding_is_seen_by_an_open_dataset(nature_ds):
+    """As `figdex serve` sees `figdex ingest` and `figdex index rebuild` run beside it."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import DEMO
+
+    before = search(nature_ds, "silver").total
+    new_hits = search(nature_ds, "polymerization").total
+    other = ("from figdex.index.db import Dataset; from figdex.ingest.pipeline import ingest_paths; "
+             "from figdex.index.fulltext import create_text_index; import sys\n"
+             "with Dataset.open(sys.argv[1], create=False) as ds:\n"
+             "    ingest_paths(ds, [__import__('pathlib').Path(sys.argv[2])])\n")
+    subprocess.run([sys.executable, "-c", other, str(nature_ds.root), str(DEMO / "acs")], check=True)
+    deadline = time.time() + 10  # tantivy reloads its reader on another process's commit within ~1 s
+    while search(nature_ds, "polymerization").total == new_hits and time.time() < deadline:
+        time.sleep(0.2)
+    assert search(nature_ds, "polymerization").total > new_hits
+    generation = _generations(nature_ds)
+    res = subprocess.run([sys.executable, "-m", "figdex.cli.main", "index", "rebuild", "--dataset",
+                          str(nature_ds.root)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert _generations(nature_ds) != generation
+    assert search(nature_ds, "silver").total == before  # the new generation, opened by this process
