@@ -360,7 +360,7 @@ class ElasticsearchIndex(TextIndex):
                                      f"{self.name} --url {self.url}` first") from exc
             raise self._failed("searching", exc) from exc
 
-    def search(self, query, filters, limit, offset=0):
+    def search(self, query, filters, limit, offset=0, *, snippets=True):
         raw = isinstance(query, str)
         body = {
             "query": self._body(query, filters),
@@ -375,6 +375,8 @@ class ElasticsearchIndex(TextIndex):
                            for name in _SNIPPET_ORDER},
             },
         }
+        if not snippets:
+            del body["highlight"]
         seen: set[str] = set()
         if offset + limit <= MAX_WINDOW:
             body["from"] = offset

@@ -93,9 +93,12 @@ class TextIndex(ABC):
 
     @abstractmethod
     def search(
-        self, query: UserQuery | str, filters: SearchFilters, limit: int, offset: int = 0
+        self, query: UserQuery | str, filters: SearchFilters, limit: int, offset: int = 0, *, snippets: bool = True
     ) -> tuple[list[TextHit], int]:
-        """Top hits and the total number of matches. A ``str`` query is the engine's raw syntax."""
+        """Top hits and the total number of matches. A ``str`` query is the engine's raw syntax.
+
+        ``snippets=False`` leaves ``TextHit.snippet`` empty, for callers that only rank or list
+        (hybrid fusion, export): marking snippets is a large part of a search's own work."""
 
     def facets(
         self, query: UserQuery | str | None, filters: SearchFilters, fields: Sequence[str] = DEFAULT_FACETS,
@@ -258,7 +261,7 @@ class Fts5Index(TextIndex):
         if kib < self.search_cache_kib:
             self.conn.execute(f"PRAGMA cache_size = -{int(self.search_cache_kib)}")
 
-    def search(self, query, filters, limit, offset=0):
+    def search(self, query, filters, limit, offset=0, *, snippets=True):
         self._ensure()
         self._ensure_cache()
         expr = query if isinstance(query, str) else fts5_expression(query)
@@ -292,13 +295,13 @@ class Fts5Index(TextIndex):
                                           [expr, *params]).fetchone()[0]
             # Snippets for the page only: computed in the ranking query they would be made for
             # every match before the sort.
-            snippets = self._snippets(expr, [r[0] for r in rows])
+            marked = self._snippets(expr, [r[0] for r in rows]) if snippets else {}
         except sqlite3.OperationalError as exc:
             if isinstance(query, str):
                 raise QueryError(f"raw FTS5 query rejected: {exc}; fix its syntax or drop --raw") from exc
             raise
         # bm25() is lower-is-better and negative; report a positive higher-is-better score.
-        return [TextHit(r[0], round(-r[1], 4), snippets.get(r[0], "")) for r in rows], total
+        return [TextHit(r[0], round(-r[1], 4), marked.get(r[0], "")) for r in rows], total
 
     def _snippets(self, expr: str, ids: list[int]) -> dict[int, str]:
         """Per row, the snippet of the first column in ``_SNIPPET_COLUMNS`` order that has a match,

@@ -348,20 +348,22 @@ class TantivyIndex(TextIndex):
                 pass  # another process is writing: search what is committed
         return self._index.searcher()
 
-    def search(self, query, filters, limit, offset=0):
+    def search(self, query, filters, limit, offset=0, *, snippets=True):
         searcher = self._searcher()
         terms: list = []
         q = self._query(query, filters, terms)
         result = searcher.search(q, limit=limit, count=True, offset=offset)
         addresses = [addr for _, addr in result.hits]
         ids = searcher.fast_field_values("id", addresses) if addresses else []
-        docs = [searcher.doc(a) for a in addresses]
-        if isinstance(query, str):  # raw syntax: only tantivy knows its terms
-            snippets = self._engine_snippets(searcher, q, docs)
+        if not snippets:
+            marked = [""] * len(addresses)
+        elif isinstance(query, str):  # raw syntax: only tantivy knows its terms
+            marked = self._engine_snippets(searcher, q, [searcher.doc(a) for a in addresses])
         else:
-            snippets = self._snippets(Highlighter(self._analyze, terms, SNIPPET_CHARS), docs)
+            marked = self._snippets(Highlighter(self._analyze, terms, SNIPPET_CHARS),
+                                    [searcher.doc(a) for a in addresses])
         hits = [TextHit(int(i), round(float(score), 4), snip)
-                for i, (score, _), snip in zip(ids, result.hits, snippets)]
+                for i, (score, _), snip in zip(ids, result.hits, marked)]
         return hits, result.count
 
     @staticmethod

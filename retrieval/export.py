@@ -84,7 +84,7 @@ def select_hits(ds: Dataset, label: str | None, query: str | None, filters: Sear
     parsed = parse_user_query(query)
     offset = 0
     while True:
-        text_hits, total = index.search(parsed, filters, PAGE, offset)
+        text_hits, total = index.search(parsed, filters, PAGE, offset, snippets=False)
         yield from hits_for(ds, text_hits)
         offset += PAGE
         if offset >= total or not text_hits:

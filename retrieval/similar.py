@@ -232,7 +232,8 @@ def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: Searc
 
     filters = filters or SearchFilters()
     parsed = parse_user_query(text)
-    text_hits, _ = create_text_index(ds.config["text_index"], ds.conn, ds.root).search(parsed, filters, depth, 0)
+    text_hits, _ = create_text_index(ds.config["text_index"], ds.conn, ds.root).search(parsed, filters, depth, 0,
+                                                                                       snippets=False)
     index, eid = _index(ds)
     q = make_query(ds, like, eid, nm_per_px, read_query_scale)
     visual = visual_candidates(ds, q, index, filters, depth // OVERFETCH + 1)[:depth]

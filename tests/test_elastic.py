@@ -209,3 +209,12 @@ def test_raw_mode_is_query_string(demo_ds, synced):
             search(demo_ds, "caption:(silver AND", raw=True, index=index)
 
 
+
+
+def test_search_without_snippets_ranks_the_same_on_the_engine(synced):
+    for index in synced.values():
+        query = parse_user_query("silver nanoparticles")
+        marked, total = index.search(query, SearchFilters(), 10)
+        bare, bare_total = index.search(query, SearchFilters(), 10, snippets=False)
+        assert total == bare_total > 0 and all(h.snippet == "" for h in bare)
+        assert [h.master_id for h in bare] == [h.master_id for h in marked]

@@ -316,3 +316,20 @@ def test_search_raises_the_page_cache_and_never_lowers_it(nature_ds):
     nature_ds.conn.execute(f"PRAGMA cache_size = -{2 * Fts5Index.search_cache_kib}")
     search(nature_ds, "silver", index=create_text_index("fts5", nature_ds.conn))
     assert nature_ds.conn.execute("PRAGMA cache_size").fetchone()[0] == -2 * Fts5Index.search_cache_kib
+
+
+@pytest.mark.parametrize("embedded_name", ["tantivy", "fts5"])
+@pytest.mark.parametrize("query,raw", [("silver nanoparticles", False), ("nano*", False), ("caption:silver", True)])
+def test_search_without_snippets_ranks_the_same(demo_ds, embedded_name, query, raw):
+    from figdex.index.query import parse_user_query as parse
+    from tests.es_support import embedded_index
+
+    index = embedded_index(demo_ds, embedded_name)
+    if raw and embedded_name == "fts5":
+        query = "caption: silver"
+    q = query if raw else parse(query)
+    with_marks, total = index.search(q, SearchFilters(), 20)
+    bare, bare_total = index.search(q, SearchFilters(), 20, snippets=False)
+    assert total == bare_total > 0 and any("<mark>" in h.snippet for h in with_marks)
+    assert [(h.master_id, h.score) for h in bare] == [(h.master_id, h.score) for h in with_marks]
+    assert all(h.snippet == "" for h in bare)
