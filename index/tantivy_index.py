@@ -155,23 +155,35 @@ class TantivyIndex(TextIndex):
         with _LOCK:
             while rows := self.conn.execute("SELECT master_id, seq FROM tantivy_pending ORDER BY master_id "
                                             "LIMIT ?", (FLUSH_BATCH,)).fetchall():
-                writer = self._writer(index)
-                try:
-                    ids = [r[0] for r in rows]
-                    for i in ids:
-                        writer.delete_documents_by_term("id", i)
-                    for doc in master_documents(self.conn, ids):
-                        writer.add_document(self._tv.Document.from_dict(tantivy_document(doc), index.schema))
-                    writer.commit()
-                    writer.wait_merging_threads()
-                finally:
-                    del writer
-                index.reload()
+                ids = [r[0] for r in rows]
+                self._write(index, master_documents(self.conn, ids), delete_ids=ids)
                 with self.conn:
-                    self.conn.executemany("DELETE FROM tantivy_pending WHERE master_id = ? AND seq = ?",
-                                          [tuple(r) for r in rows])
+                    self._unqueue(rows)
                 applied += len(rows)
         return applied
+
+    def _write(self, index, docs, delete_ids=(), heap: int = 50_000_000, progress=None) -> int:
+        """Delete ``delete_ids``, add ``docs`` (``master_documents`` rows), commit; documents added."""
+        writer = self._writer(index, heap)
+        n = 0
+        try:
+            for i in delete_ids:
+                writer.delete_documents_by_term("id", i)
+            for doc in docs:
+                writer.add_document(self._tv.Document.from_dict(tantivy_document(doc), index.schema))
+                n += 1
+                if progress and n % 1000 == 0:
+                    progress(n)
+            writer.commit()
+            writer.wait_merging_threads()
+        finally:
+            del writer  # releases the writer lock
+        index.reload()
+        return n
+
+    def _unqueue(self, rows) -> None:
+        """Delete applied queue rows, each only if not queued again since it was read (same seq)."""
+        self.conn.executemany("DELETE FROM tantivy_pending WHERE master_id = ? AND seq = ?", [tuple(r) for r in rows])
 
     def _writer(self, index, heap: int = 50_000_000):
         try:
@@ -192,26 +204,13 @@ class TantivyIndex(TextIndex):
             # The queue as it is now: every change it holds is in the rows read below.
             queued = self.conn.execute("SELECT master_id, seq FROM tantivy_pending").fetchall()
             index = self._open_generation(generation)
-            writer = self._writer(index, heap=200_000_000)
-            n = 0
-            try:
-                for doc in master_documents(self.conn):
-                    writer.add_document(self._tv.Document.from_dict(tantivy_document(doc), index.schema))
-                    n += 1
-                    if progress and n % 1000 == 0:
-                        progress(n)
-                writer.commit()
-                writer.wait_merging_threads()
-            finally:
-                del writer
-            index.reload()
+            n = self._write(index, master_documents(self.conn), heap=200_000_000, progress=progress)
             with self.conn:
                 self.conn.execute("INSERT INTO tantivy_state(id, generation, schema_version, documents) "
                                   "VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, "
                                   "schema_version = excluded.schema_version, documents = excluded.documents",
                                   (generation, SCHEMA_VERSION, n))
-                self.conn.executemany("DELETE FROM tantivy_pending WHERE master_id = ? AND seq = ?",
-                                      [tuple(r) for r in queued])
+                self._unqueue(queued)
             self._generation, self._index = generation, index
             self._drop_other_generations(generation)
         return n
