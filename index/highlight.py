@@ -70,11 +70,13 @@ class Highlighter:
     def snippet(self, text: str, spans: list[tuple[int, int]]) -> str:
         """About ``width`` characters of ``text`` around the densest run of ``spans``, matches in
         ``<mark>``, ``…`` where the text was cut (FTS5's snippet() form)."""
-        best, best_n = 0, 0
-        for i, (start, _) in enumerate(spans):
-            n = sum(1 for s, e in spans[i:] if e <= start + self.width)
-            if n > best_n:
-                best, best_n = i, n
+        best, best_n, j = 0, 0, 0
+        for i, (start, _) in enumerate(spans):  # spans are in order: a sliding window
+            j = max(j, i)
+            while j < len(spans) and spans[j][1] <= start + self.width:
+                j += 1
+            if j - i > best_n:
+                best, best_n = i, j - i
         first = spans[best][0]
         # Some context before the first match, starting at a word.
         lo = max(0, first - self.width // 5)

@@ -11,7 +11,11 @@ from figdex.index.documents import TEXT_FIELDS
 from figdex.index.es_documents import fold
 from figdex.index.fulltext import TextIndexError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # a new version is rebuilt on first use
+# Text fields not stored in the index: the abstract is the longest (and shared by every image of an
+# article) and is rarely the snippet; reading it with each hit's stored document cost more than the
+# rest of the snippet work.  When a snippet needs it, it is read from the database.
+UNSTORED = ("abstract",)
 ANALYZER = "figdex_en"
 INDEX_DIR = "text-index"
 # Facet name (fulltext.FACET_FIELDS) -> fast field of the document.
@@ -82,7 +86,7 @@ def build_schema():
     sb = tv.SchemaBuilder()
     sb.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name in TEXT_FIELDS:
-        sb.add_text_field(name, stored=True, tokenizer_name=ANALYZER, index_option="position")
+        sb.add_text_field(name, stored=name not in UNSTORED, tokenizer_name=ANALYZER, index_option="position")
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("year", indexed=True, fast=True)

@@ -43,8 +43,8 @@ from figdex.index.fulltext import (
     DEFAULT_FACETS, Facets, TextHit, TextIndex, TextIndexError, facet_names, register_text_index,
 )
 from figdex.index.tantivy_documents import (
-    ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, SCHEMA_VERSION, build_analyzer,
-    build_schema, enqueue_sql, import_tantivy, like_regex, tantivy_document,
+    ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, SCHEMA_VERSION, UNSTORED,
+    build_analyzer, build_schema, enqueue_sql, import_tantivy, like_regex, tantivy_document,
 )
 from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
 
@@ -357,32 +357,50 @@ class TantivyIndex(TextIndex):
         if not snippets:
             marked = [""] * len(addresses)
         elif isinstance(query, str):  # raw syntax: only tantivy knows its terms
-            marked = self._engine_snippets(searcher, q, [searcher.doc(a) for a in addresses])
+            marked = self._engine_snippets(searcher, q, [searcher.doc(a) for a in addresses], ids)
         else:
             marked = self._snippets(Highlighter(self._analyze, terms, SNIPPET_CHARS),
-                                    [searcher.doc(a) for a in addresses])
+                                    [searcher.doc(a) for a in addresses], ids)
         hits = [TextHit(int(i), round(float(score), 4), snip)
                 for i, (score, _), snip in zip(ids, result.hits, marked)]
         return hits, result.count
 
-    @staticmethod
-    def _snippets(highlighter: Highlighter, docs) -> list[str]:
+    def _unstored(self, ids) -> dict[int, dict[str, str]]:
+        """The ``UNSTORED`` fields of these master images, from the database (folded as indexed)."""
+        docs = master_documents(self.conn, [int(i) for i in ids])
+        return {d["id"]: {name: fold(d[name] or "") for name in UNSTORED} for d in docs}
+
+    def _snippets(self, highlighter: Highlighter, docs, ids) -> list[str]:
         """Per hit, a snippet of the first field in ``SNIPPET_ORDER`` with a match, else the start of
-        the first non-empty field (FTS5's choice)."""
-        out = []
+        the first non-empty field (FTS5's choice).  Unstored fields are read only for the hits whose
+        stored fields have no match."""
+        out: list[str | None] = []
         for doc in docs:
-            texts = [(doc.get_first(name) or "") for name in SNIPPET_ORDER]
-            for text in texts:
+            for name in SNIPPET_ORDER:
+                text = "" if name in UNSTORED else (doc.get_first(name) or "")
                 spans = highlighter.matches(text)
                 if spans:
                     out.append(highlighter.snippet(text, spans))
                     break
             else:
-                out.append(_start(next((t for t in texts if t), "")))
-        return out
+                out.append(None)
+        missing = [i for i, s in enumerate(out) if s is None]
+        extra = self._unstored([ids[i] for i in missing]) if missing else {}
+        for i in missing:
+            fields = {name: extra.get(int(ids[i]), {}).get(name) or docs[i].get_first(name) or ""
+                      for name in SNIPPET_ORDER}
+            marked = next((highlighter.snippet(fields[n], spans) for n in UNSTORED
+                           if (spans := highlighter.matches(fields[n]))), None)
+            out[i] = marked or _start(next((fields[n] for n in SNIPPET_ORDER if fields[n]), ""))
+        return out  # type: ignore[return-value]
 
-    def _engine_snippets(self, searcher, query, docs) -> list[str]:
+    def _engine_snippets(self, searcher, query, docs, ids) -> list[str]:
         """``_snippets`` with tantivy's SnippetGenerator, for raw queries (whose terms figdex does not parse)."""
+        extra = self._unstored(ids)
+        for doc, i in zip(docs, ids):  # the unstored fields, for the generator to read
+            for name, text in extra.get(int(i), {}).items():
+                if text:
+                    doc.add_text(name, text)
         out: list[str | None] = [None] * len(docs)
         for name in SNIPPET_ORDER:
             pending = [i for i, s in enumerate(out) if s is None]

@@ -301,3 +301,24 @@ def test_another_process_ingesting_and_rebuilding_is_seen_by_an_open_dataset(nat
     assert res.returncode == 0, res.stderr
     assert _generations(nature_ds) != generation
     assert search(nature_ds, "silver").total == before  # the new generation, opened by this process
+
+
+def test_a_match_only_in_the_abstract_is_the_snippet(demo_ds):
+    """The abstract is not stored in the index; a hit whose only match is there gets it from the database."""
+    import re
+
+    index = embedded_index(demo_ds, "tantivy")
+    from_abstract = 0
+    for (abstract,) in demo_ds.conn.execute("SELECT abstract FROM articles WHERE abstract != '' LIMIT 8"):
+        for word in sorted(set(re.findall(r"[a-z]{9,}", abstract)))[:6]:
+            for hit in search(demo_ds, word, limit=50, index=index).hits:
+                assert "<mark>" in hit.snippet, (word, hit.id)  # every hit matches somewhere
+                own = demo_ds.conn.execute("SELECT abstract FROM articles WHERE doi = ?", (hit.doi,)).fetchone()[0]
+                plain = hit.snippet.replace("<mark>", "").replace("</mark>", "").strip("…")
+                others = " ".join([hit.subcaption, hit.caption, hit.title, " ; ".join(hit.labels)])
+                if plain not in others.replace("µ", "μ"):
+                    assert plain in own.replace("µ", "μ"), (word, hit.id)
+                    from_abstract += 1
+    assert from_abstract > 5
+    raw = search(demo_ds, f"abstract:{word}", raw=True, index=index)
+    assert raw.total and all("<mark>" in h.snippet for h in raw.hits)
