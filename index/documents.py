@@ -20,10 +20,16 @@ TEXT_FIELDS: dict[str, float] = {
     "abstract": 0.5,
 }
 
+# The columns a search hit shows (retrieval.search builds its Hit from them); an engine that stores
+# them can hand them back with its hits instead of a second read of the database.
+HIT_COLUMNS = ("id", "uid", "panel", "subcaption", "image_class", "nm_per_px", "figure_label", "number", "caption",
+               "image_path", "image_url", "image_status", "doi", "title", "journal", "year", "license", "url",
+               "publisher", "labels")
+
 _DOC_SQL = """
-SELECT m.id, m.uid, m.subcaption, m.image_class, m.nm_per_px, m.keywords,
-       f.caption, f.label AS figure_label, f.number, f.image_status,
-       a.title, a.abstract, a.journal, a.publisher, a.year, a.license, a.open_access, a.doi,
+SELECT m.id, m.uid, m.panel, m.subcaption, m.image_class, m.nm_per_px, m.keywords,
+       f.caption, f.label AS figure_label, f.number, f.image_status, f.image_path, f.image_url,
+       a.title, a.abstract, a.journal, a.publisher, a.year, a.license, a.open_access, a.doi, a.url,
        (SELECT group_concat(l.value, ' ; ') FROM labels l WHERE l.master_image_id = m.id) AS labels,
        (SELECT json_group_array(l.kind || ':' || l.value) FROM labels l WHERE l.master_image_id = m.id) AS label_pairs
 FROM master_images m JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id
@@ -67,4 +73,6 @@ def _doc(r: sqlite3.Row) -> dict:
         "nm_per_px": r["nm_per_px"],
         "image_status": r["image_status"],
         "label_pairs": json.loads(r["label_pairs"] or "[]"),
+        # The hit's row, as retrieval.search reads it (labels as the JSON text of "kind:value").
+        "hit_row": {**{c: r[c] for c in HIT_COLUMNS if c != "labels"}, "labels": r["label_pairs"] or "[]"},
     }

@@ -14,6 +14,7 @@ import re
 import sqlite3
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Callable, Iterable, Sequence
 
 from figdex.index.documents import TEXT_FIELDS, master_documents
@@ -46,6 +47,9 @@ class TextHit:
     master_id: int
     score: float  # higher is better
     snippet: str = ""
+    # The hit's row (documents.HIT_COLUMNS) when the engine stores it, as fresh as the index: the
+    # caller need not read it from the database again.
+    row: dict | None = dataclass_field(default=None, compare=False, repr=False)
 
 
 class UnknownBackendError(LookupError):

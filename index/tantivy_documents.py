@@ -5,17 +5,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from figdex.index.documents import TEXT_FIELDS
 from figdex.index.es_documents import fold
 from figdex.index.fulltext import TextIndexError
 
-SCHEMA_VERSION = 2  # a new version is rebuilt on first use
-# Text fields not stored in the index: the abstract is the longest (and shared by every image of an
-# article) and is rarely the snippet; reading it with each hit's stored document cost more than the
-# rest of the snippet work.  When a snippet needs it, it is read from the database.
-UNSTORED = ("abstract",)
+SCHEMA_VERSION = 3  # a new version is rebuilt on first use
+# Stored text: only the labels field.  Sub-caption, caption and title come back inside the stored hit
+# row (unfolded, as displayed); the abstract, the longest field and shared by every image of an
+# article, is read from the database for the rare snippet that needs it.
+STORED_TEXT = ("labels",)
+ROW_TEXT = ("subcaption", "caption", "title")  # text fields whose text is in the hit row
 ANALYZER = "figdex_en"
 INDEX_DIR = "text-index"
 # Facet name (fulltext.FACET_FIELDS) -> fast field of the document.
@@ -86,9 +88,11 @@ def build_schema():
     sb = tv.SchemaBuilder()
     sb.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name in TEXT_FIELDS:
-        sb.add_text_field(name, stored=name not in UNSTORED, tokenizer_name=ANALYZER, index_option="position")
+        sb.add_text_field(name, stored=name in STORED_TEXT, tokenizer_name=ANALYZER, index_option="position")
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
+    # The hit's row (documents.HIT_COLUMNS) as JSON, stored only: search hands it back with each hit.
+    sb.add_bytes_field("row", stored=True, indexed=False)
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_integer_field("open_access", indexed=True, fast=True)
     sb.add_float_field("nm_per_px", indexed=True, fast=True)
@@ -105,7 +109,7 @@ def tantivy_document(doc: dict) -> dict:
     """The engine document of a ``master_documents`` row (values that are None are left out)."""
     pairs = [p for p in doc["label_pairs"] if p]
     split = [p.split(":", 1) if ":" in p else ["", p] for p in pairs]
-    out: dict = {"id": [doc["id"]]}
+    out: dict = {"id": [doc["id"]], "row": [json.dumps(doc["hit_row"], ensure_ascii=False).encode()]}
     for name in TEXT_FIELDS:
         if doc[name]:
             out[name] = [fold(doc[name])]

@@ -28,6 +28,7 @@ differs from FTS5's while the set of matches is the same.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -43,7 +44,7 @@ from figdex.index.fulltext import (
     DEFAULT_FACETS, Facets, TextHit, TextIndex, TextIndexError, facet_names, register_text_index,
 )
 from figdex.index.tantivy_documents import (
-    ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, SCHEMA_VERSION, UNSTORED,
+    ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, ROW_TEXT, SCHEMA_VERSION,
     build_analyzer, build_schema, enqueue_sql, import_tantivy, like_regex, tantivy_document,
 )
 from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
@@ -352,74 +353,83 @@ class TantivyIndex(TextIndex):
         terms: list = []
         q = self._query(query, filters, terms)
         result = searcher.search(q, limit=limit, count=True, offset=offset)
-        addresses = [addr for _, addr in result.hits]
-        ids = searcher.fast_field_values("id", addresses) if addresses else []
+        docs = [searcher.doc(addr) for _, addr in result.hits]
+        rows = [_load_row(d.get_first("row")) for d in docs]
         if not snippets:
-            marked = [""] * len(addresses)
+            marked = [""] * len(docs)
         elif isinstance(query, str):  # raw syntax: only tantivy knows its terms
-            marked = self._engine_snippets(searcher, q, [searcher.doc(a) for a in addresses], ids)
+            marked = self._engine_snippets(searcher, q, docs, rows)
         else:
-            marked = self._snippets(Highlighter(self._analyze, terms, SNIPPET_CHARS),
-                                    [searcher.doc(a) for a in addresses], ids)
-        hits = [TextHit(int(i), round(float(score), 4), snip)
-                for i, (score, _), snip in zip(ids, result.hits, marked)]
+            marked = self._snippets(Highlighter(self._analyze, terms, SNIPPET_CHARS), docs, rows)
+        hits = [TextHit(row["id"], round(float(score), 4), snip, row)
+                for row, (score, _), snip in zip(rows, result.hits, marked)]
         return hits, result.count
 
-    def _unstored(self, ids) -> dict[int, dict[str, str]]:
-        """The ``UNSTORED`` fields of these master images, from the database (folded as indexed)."""
-        docs = master_documents(self.conn, [int(i) for i in ids])
-        return {d["id"]: {name: fold(d[name] or "") for name in UNSTORED} for d in docs}
+    def _texts(self, docs, rows, abstracts: dict[int, str] | None = None) -> list[dict[str, str]]:
+        """Each hit's text fields as displayed: from the stored row, the stored labels and, when
+        given, abstracts read from the database."""
+        out = []
+        for doc, row in zip(docs, rows):
+            texts = {name: row.get(name) or "" for name in ROW_TEXT}
+            texts["labels"] = doc.get_first("labels") or ""
+            texts["abstract"] = (abstracts or {}).get(row["id"], "")
+            out.append(texts)
+        return out
 
-    def _snippets(self, highlighter: Highlighter, docs, ids) -> list[str]:
+    def _abstracts(self, ids) -> dict[int, str]:
+        return {d["id"]: d["abstract"] or "" for d in master_documents(self.conn, list(ids))}
+
+    def _snippets(self, highlighter: Highlighter, docs, rows) -> list[str]:
         """Per hit, a snippet of the first field in ``SNIPPET_ORDER`` with a match, else the start of
-        the first non-empty field (FTS5's choice).  Unstored fields are read only for the hits whose
-        stored fields have no match."""
-        out: list[str | None] = []
-        for doc in docs:
-            for name in SNIPPET_ORDER:
-                text = "" if name in UNSTORED else (doc.get_first(name) or "")
-                spans = highlighter.matches(text)
-                if spans:
-                    out.append(highlighter.snippet(text, spans))
-                    break
-            else:
-                out.append(None)
+        the first non-empty field (FTS5's choice).  Words are matched in the text as indexed (after
+        ``fold``, which maps character for character) and shown as written.  Abstracts are read only
+        for the hits whose other fields have no match."""
+        texts = self._texts(docs, rows)
+        out: list[str | None] = [None] * len(docs)
+        for i, fields in enumerate(texts):
+            out[i] = self._first_marked(highlighter, fields)
         missing = [i for i, s in enumerate(out) if s is None]
-        extra = self._unstored([ids[i] for i in missing]) if missing else {}
-        for i in missing:
-            fields = {name: extra.get(int(ids[i]), {}).get(name) or docs[i].get_first(name) or ""
-                      for name in SNIPPET_ORDER}
-            marked = next((highlighter.snippet(fields[n], spans) for n in UNSTORED
-                           if (spans := highlighter.matches(fields[n]))), None)
-            out[i] = marked or _start(next((fields[n] for n in SNIPPET_ORDER if fields[n]), ""))
+        if missing:
+            abstracts = self._abstracts(rows[i]["id"] for i in missing)
+            for i in missing:
+                fields = {**texts[i], "abstract": abstracts.get(rows[i]["id"], "")}
+                out[i] = self._first_marked(highlighter, fields, ("abstract",)) or \
+                    _start(next((fields[n] for n in SNIPPET_ORDER if fields[n]), ""))
         return out  # type: ignore[return-value]
 
-    def _engine_snippets(self, searcher, query, docs, ids) -> list[str]:
+    @staticmethod
+    def _first_marked(highlighter: Highlighter, fields: dict[str, str], order=SNIPPET_ORDER) -> str | None:
+        for name in order:
+            text = fields[name]
+            spans = highlighter.matches(fold(text)) if text else []
+            if spans:
+                return highlighter.snippet(text, spans)
+        return None
+
+    def _engine_snippets(self, searcher, query, docs, rows) -> list[str]:
         """``_snippets`` with tantivy's SnippetGenerator, for raw queries (whose terms figdex does not parse)."""
-        extra = self._unstored(ids)
-        for doc, i in zip(docs, ids):  # the unstored fields, for the generator to read
-            for name, text in extra.get(int(i), {}).items():
+        texts = self._texts(docs, rows, self._abstracts(row["id"] for row in rows))
+        fulls = []
+        for fields in texts:  # the generator reads the text from a document: give it every field
+            doc = self._tv.Document()
+            for name, text in fields.items():
                 if text:
-                    doc.add_text(name, text)
+                    doc.add_text(name, fold(text))
+            fulls.append(doc)
         out: list[str | None] = [None] * len(docs)
         for name in SNIPPET_ORDER:
-            pending = [i for i, s in enumerate(out) if s is None]
+            pending = [i for i, s in enumerate(out) if s is None and texts[i][name]]
             if not pending:
-                break
-            generator = None
+                continue
+            generator = self._tv.SnippetGenerator.create(searcher, query, self._index.schema, name)
+            generator.set_max_num_chars(SNIPPET_CHARS)
             for i in pending:
-                text = docs[i].get_first(name)
-                if not text:
-                    continue
-                if generator is None:
-                    generator = self._tv.SnippetGenerator.create(searcher, query, self._index.schema, name)
-                    generator.set_max_num_chars(SNIPPET_CHARS)
-                snippet = generator.snippet_from_doc(docs[i])
+                snippet = generator.snippet_from_doc(fulls[i])
                 if snippet.highlighted():
-                    out[i] = _marked(snippet, text)
+                    out[i] = _marked(snippet, fold(texts[i][name]))
         for i, s in enumerate(out):
             if s is None:
-                out[i] = _start(next((docs[i].get_first(n) for n in SNIPPET_ORDER if docs[i].get_first(n)), ""))
+                out[i] = _start(next((texts[i][n] for n in SNIPPET_ORDER if texts[i][n]), ""))
         return out  # type: ignore[return-value]
 
     def facets(self, query, filters, fields: Sequence[str] = DEFAULT_FACETS, size=10) -> Facets:
@@ -459,6 +469,10 @@ def flush_pending(conn: sqlite3.Connection, root) -> int:
         return TantivyIndex(conn, root).flush()
     except (TextIndexError, sqlite3.ProgrammingError):
         return 0
+
+
+def _load_row(raw: bytes) -> dict:
+    return json.loads(bytes(raw).decode())  # decoded here: json's own encoding detection costs more
 
 
 def _start(text: str) -> str:

@@ -80,6 +80,10 @@ def hits_for(ds: Dataset, text_hits: list[TextHit]) -> Iterator[Hit]:
     """Hits in the given order, with the rows' fields filled in."""
     if not text_hits:
         return
+    if all(h.row is not None for h in text_hits):  # the engine stored the rows (tantivy)
+        for th in text_hits:
+            yield hit_from_row(ds, th.row, th.score, th.snippet)
+        return
     ids = [h.master_id for h in text_hits]
     marks = ",".join("?" * len(ids))
     rows = {r["id"]: r for r in ds.conn.execute(_HIT_SQL + f" WHERE m.id IN ({marks})", ids)}
@@ -89,7 +93,7 @@ def hits_for(ds: Dataset, text_hits: list[TextHit]) -> Iterator[Hit]:
             yield hit_from_row(ds, row, th.score, th.snippet)
 
 
-def hit_from_row(ds: Dataset, row: sqlite3.Row, score: float, snippet: str = "") -> Hit:
+def hit_from_row(ds: Dataset, row: sqlite3.Row | dict, score: float, snippet: str = "") -> Hit:
     import json
 
     image = ds.image_path(row["image_path"]) if row["image_status"] == "ok" else None
