@@ -4,14 +4,17 @@ SQLite stays the source of truth.  The tantivy index is a directory beside the d
 ``text-index/tantivy-<generation>/``, named by a row of ``tantivy_state``; it is brought in
 step with the database through a queue table in the database itself:
 
-* ``update(ids)`` only queues the ids (``tantivy_pending``), in the caller's transaction:
-  a rolled-back ingest queues nothing, a committed one can never be forgotten.  A trigger
-  queues every deleted master image (directly or by a figure's cascade).
+* triggers on the tables a document is built from (images, labels, figures, articles) queue
+  the changed images (``tantivy_pending``) in the writer's own transaction: a rolled-back
+  ingest queues nothing, a committed one can never be forgotten, and SQL written by hand
+  reaches the index too.  ``update(ids)`` queues explicitly.
 * ``flush()`` (and every search, when the queue is not empty) re-reads the queued images
   from the database, replaces their documents, commits tantivy, and only then deletes the
   queue rows it applied (each row carries a sequence number, so an id queued again meanwhile
   stays queued).  A process killed in between re-applies the same rows next time: applying
   is idempotent.
+* each document stores its hit row (``documents.HIT_COLUMNS``), handed back as ``TextHit.row``:
+  ``retrieval.search`` builds its Hits from it without reading the database again;
 * ``rebuild()`` writes a new generation directory and switches the state row to it in one
   SQLite commit; searches see the old generation until then (the local equivalent of the
   Elasticsearch alias swap).  A missing or foreign directory is rebuilt on first use.
