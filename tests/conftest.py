@@ -46,3 +46,18 @@ def web_dataset(tmp_path_factory) -> Path:
     from tests.serve_support import build_web_dataset
 
     return build_web_dataset(tmp_path_factory.mktemp("web") / "ds")
+
+
+def delete_two_hits(ds, query: str = "silver"):
+    """Delete the first hit's master image and the second hit's whole figure (the cascade), as both
+    text indexes' tests do; returns the search before, the two hits' ids and their master row ids."""
+    from figdex.retrieval.search import search
+
+    before = search(ds, query, limit=100)
+    first, second = before.hits[0].id, before.hits[1].id
+    mid, fig_mid = ds.master_id(first), ds.master_id(second)
+    with ds.transaction() as conn:
+        conn.execute("DELETE FROM master_images WHERE id = ?", (mid,))
+        conn.execute("DELETE FROM figures WHERE id = (SELECT figure_id FROM master_images WHERE id = ?)",
+                     (fig_mid,))
+    return before, first, second, mid, fig_mid

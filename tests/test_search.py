@@ -237,13 +237,9 @@ def test_unfiltered_search_without_the_join_gives_the_same_results(nature_ds):
 
 
 def test_deleting_a_master_or_its_figure_removes_its_index_row(nature_ds):
-    before = search(nature_ds, "silver", limit=100)
-    first, second = before.hits[0].id, before.hits[1].id
-    mid, fig_mid = nature_ds.master_id(first), nature_ds.master_id(second)
-    with nature_ds.transaction() as conn:
-        conn.execute("DELETE FROM master_images WHERE id = ?", (mid,))
-        conn.execute("DELETE FROM figures WHERE id = (SELECT figure_id FROM master_images WHERE id = ?)",
-                     (fig_mid,))
+    from tests.conftest import delete_two_hits
+
+    before, first, second, mid, fig_mid = delete_two_hits(nature_ds)
     assert _index_rows(nature_ds, mid) == _index_rows(nature_ds, fig_mid) == 0
     after = search(nature_ds, "silver", limit=100)
     assert after.total == before.total - 2

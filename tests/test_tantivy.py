@@ -89,13 +89,9 @@ def test_article_and_figure_edits_reach_their_images(nature_ds):
 
 
 def test_deleting_a_master_or_its_figure_removes_its_document(nature_ds):
-    before = search(nature_ds, "silver", limit=100)
-    first, second = before.hits[0].id, before.hits[1].id
-    mid, fig_mid = nature_ds.master_id(first), nature_ds.master_id(second)
-    with nature_ds.transaction() as conn:
-        conn.execute("DELETE FROM master_images WHERE id = ?", (mid,))
-        conn.execute("DELETE FROM figures WHERE id = (SELECT figure_id FROM master_images WHERE id = ?)",
-                     (fig_mid,))
+    from tests.conftest import delete_two_hits
+
+    before, first, second, _, _ = delete_two_hits(nature_ds)
     after = search(nature_ds, "silver", limit=100)
     assert after.total == before.total - 2
     assert [h.id for h in after.hits] == [h.id for h in before.hits if h.id not in (first, second)]
