@@ -4,6 +4,7 @@ elasticsearch client, and fixtures (see tests/test_elastic.py)."""
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import re
 import socket
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from figdex.index.fulltext import create_text_index
-from figdex.index.query import SearchFilters
+from figdex.index.query import SearchFilters, parse_user_query
 
 # -- the emulator and the test-only proxy for the elasticsearch client -------------------------
 
@@ -114,6 +115,22 @@ def es_proxy(emulator):
 BACKENDS = ["opensearch", "elasticsearch"]
 # The embedded backends the servers are compared with: the dataset's default and FTS5.
 EMBEDDED = ["tantivy", "fts5"]
+
+
+def assert_same_matches(left, right, facet_fields=()) -> None:
+    """Over the parity grid: the same total and set of matches (and facet counts, when fields are
+    given) from both indexes; some queries must match, or the grid would prove nothing."""
+    checked = 0
+    for text, filters in itertools.product(PARITY_QUERIES, PARITY_FILTERS):
+        query = parse_user_query(text)
+        a, _, ta = _all(left, query, filters)
+        b, _, tb = _all(right, query, filters)
+        assert ta == tb and set(a) == set(b), (left.name, right.name, text, filters)
+        if facet_fields:
+            assert left.facets(query, filters, facet_fields, 50) == right.facets(query, filters, facet_fields, 50), \
+                (left.name, right.name, text, filters)
+        checked += ta > 0
+    assert checked > 100
 
 
 def embedded_index(ds, name):

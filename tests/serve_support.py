@@ -90,3 +90,12 @@ class Server:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def dataset_copy(web_dataset: Path, tmp_path_factory, name: str) -> Path:
+    """A module's own copy of the shared web dataset (its tests change labels)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp(name) / "ds"
+    shutil.copytree(web_dataset, root)
+    return root

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import struct
 import zipfile
 import zlib
@@ -18,16 +17,14 @@ from PIL import Image
 from figdex.cli.main import cli
 from figdex.index.db import Dataset
 from tests.conftest import DEMO
-from tests.serve_support import PANEL_ID, WHOLE_ID, Server
+from tests.serve_support import PANEL_ID, WHOLE_ID, dataset_copy, Server
 
 FIGURE = DEMO / "nature" / "figures" / "s41467-018-06297-9_fig3.jpg"  # 58 kB, stored as fig3-0
 
 
 @pytest.fixture(scope="module")
 def dataset(web_dataset, tmp_path_factory):
-    root = tmp_path_factory.mktemp("api") / "ds"
-    shutil.copytree(web_dataset, root)
-    return root
+    return dataset_copy(web_dataset, tmp_path_factory, "api")
 
 
 @pytest.fixture(scope="module")

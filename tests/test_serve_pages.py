@@ -17,14 +17,12 @@ from figdex.cli.web.openapi import openapi_document
 from figdex.index.db import Dataset
 from figdex.ingest.image_folder import ingest_image_folders
 from tests.conftest import DEMO
-from tests.serve_support import PANEL_ID, WHOLE_ID
+from tests.serve_support import PANEL_ID, WHOLE_ID, dataset_copy
 
 
 @pytest.fixture(scope="module")
 def dataset(web_dataset, tmp_path_factory):
-    root = tmp_path_factory.mktemp("pages") / "ds"
-    shutil.copytree(web_dataset, root)
-    return root
+    return dataset_copy(web_dataset, tmp_path_factory, "pages")
 
 
 @pytest.fixture(scope="module")
