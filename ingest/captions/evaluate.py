@@ -128,3 +128,52 @@ def evaluate(name: str, gold: Iterable[GoldCaption]) -> CaptionScores:
     scores.unsplit_predicted = unsplit_p / n
     scores.unsplit_gold = unsplit_g / n
     return scores
+
+
+@dataclass(frozen=True)
+class DevCaption:
+    gold: GoldCaption
+    field: str
+    publisher: str
+    fold: int
+
+
+def load_devset_captions(captions: Path, figures: Path | None = None, which: str = "held_out") -> list[DevCaption]:
+    """The development set's hand-split captions (eval/devset/captions_dev.json) and the captions
+    of its annotated figures (separation_dev.json), of ``which`` folds: "held_out", "tune", "all".
+
+    Folds are by paper and were fixed before any tuning; the held-out folds are named in the file."""
+    out: list[DevCaption] = []
+    data = json.loads(Path(captions).read_text(encoding="utf-8"))
+    held = set(data["held_out_folds"])
+
+    def keep(fold: int) -> bool:
+        return which == "all" or (fold in held) == (which == "held_out")
+
+    for row in data["captions"]:
+        if keep(row["fold"]):
+            shared = row.get("shared", "")
+            panels = {s["label"]: " ".join(t for t in (shared, s["text"]) if t) for s in row["subcaptions"]}
+            out.append(DevCaption(GoldCaption(row["id"], row["caption"], panels), row.get("field", "?"),
+                                  row.get("publisher", "?"), row["fold"]))
+    if figures is not None and Path(figures).exists():
+        ids = {c.gold.id for c in out}
+        for fig in json.loads(Path(figures).read_text(encoding="utf-8"))["figures"]:
+            split = fig.get("subcaptions")
+            if not fig.get("caption") or not split or not split.get("panels") or fig["id"] in ids or not keep(fig["fold"]):
+                continue
+            shared = split.get("shared", "")
+            panels = {p["label"]: " ".join(t for t in (shared, p["text"]) if t) for p in split["panels"]}
+            out.append(DevCaption(GoldCaption(fig["id"], fig["caption"], panels), fig.get("field", "?"),
+                                  fig.get("publisher", "?"), fig["fold"]))
+    return out
+
+
+def evaluate_grouped(name: str, items: list[DevCaption]) -> list[CaptionScores]:
+    """Scores over all items, then per field and per publisher (rows named "<name> field:x")."""
+    groups: dict[str, list[GoldCaption]] = {name: [c.gold for c in items]}
+    for c in items:
+        groups.setdefault(f"{name} field:{c.field}", []).append(c.gold)
+    for c in items:
+        groups.setdefault(f"{name} publisher:{c.publisher}", []).append(c.gold)
+    return [evaluate(key, golds) for key, golds in groups.items()]
