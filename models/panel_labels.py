@@ -21,6 +21,13 @@ _LABEL_TEXT = re.compile(r"^[\(\[（]?\s*([A-Za-z]|[ivxIVX]{2,4}|\d{1,2})\s*[\)\
 _MIN_H, _MAX_H = 6, 48
 
 
+def max_label_height(shape) -> int:
+    """Tallest text line read by the detector that is taken for a label: 48 px, more in large
+    figures (a 1500 px wide figure at print resolution has 60-70 px bracketed labels).  Lone
+    glyphs stay below 48 px: larger isolated letters are mostly axis symbols in schematics."""
+    return max(_MAX_H, int(0.065 * min(shape[0], shape[1])))
+
+
 @dataclass(frozen=True)
 class PanelLabel:
     label: str  # normalised: lower-case letter, roman numeral or digit
@@ -153,6 +160,29 @@ def _crop(image: np.ndarray, box, target_h: int = 40) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
+_NUMERIC_TEXT = re.compile(r"^[-+−]?[\d.,]+%?$")
+
+
+def _inside_read_text(box, text_boxes) -> bool:
+    """The token is a glyph of a tick number or a word the text detector has already read.
+
+    Those are a quarter of the tokens of a typical figure and never a panel label, so they are
+    not recognised again; a token at the start of a line ("A  Cell counts") may be a label
+    printed beside a panel title and is kept."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for tb in text_boxes:
+        x0, y0, x1, y1 = tb.box
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            text = tb.text.strip()
+            if normalise_label(text):
+                return False
+            if _NUMERIC_TEXT.match(text):
+                return True
+            if len(text) >= 4 and box[0] > x0 + 1.5 * (box[3] - box[1]):
+                return True
+    return False
+
+
 def normalise_label(text: str) -> str | None:
     m = _LABEL_TEXT.match(text.strip())
     return m.group(1).lower() if m else None
@@ -162,7 +192,7 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
                       min_confidence: float = 0.45, text_boxes=None) -> list[PanelLabel]:
     """Panel labels in reading order. ``expected``: the labels the caption names (normalised)."""
     gray = to_gray(image)
-    tokens = glyph_tokens(gray)
+    tokens = [t for t in glyph_tokens(gray) if not _inside_read_text(t.box, text_boxes or ())]
     if not tokens:
         return []
     # One crop at a time: batched recognition pads crops to a common width, which changes
@@ -185,7 +215,7 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
         bracketed = bool(re.match(r"^\s*[\(\[（]?\s*\w+\s*[\)\]）]", tb.text))
         if label is not None and tb.confidence >= min_confidence and (expected is not None or
                                                                       (label.isalpha() and bracketed)) \
-                and (tb.box[3] - tb.box[1]) <= _MAX_H:
+                and (tb.box[3] - tb.box[1]) <= max_label_height(image.shape):
             candidates.append(PanelLabel(label, tb.text.strip(), tb.box, tb.confidence * 0.95))
     chosen = choose_labels(candidates, expected)
     if expected:
@@ -264,11 +294,59 @@ def _nearest(centres: list[float], v: float) -> int:
     return int(np.argmin([abs(c - v) for c in centres]))
 
 
+# Letters whose capital has the same shape: a recogniser reads either case, so they join both.
+_SAME_SHAPE = set("cosuvwxz")
+
+
+def _letter_case(c: PanelLabel) -> str:
+    letters = [ch for ch in c.text if ch.isalpha()]
+    if len(letters) != 1 or len(c.label) != 1 or not c.label.isalpha():
+        return "any"
+    if c.label in _SAME_SHAPE:
+        return "any"
+    return "upper" if letters[0].isupper() else "lower"
+
+
 def choose_labels(candidates: list[PanelLabel], expected: list[str] | None) -> list[PanelLabel]:
-    """One candidate per label: the likeliest given confidence and the figure's label height."""
+    """One candidate per label, from the largest set of candidates that agree in letter case.
+
+    A figure prints all its panel letters in one case and one size; letters read elsewhere
+    (spaced axis titles, legends) mostly differ in one or the other, so each case is tried on
+    its own and the one that explains the most labels wins (more labels, then more confidence).
+    """
     if expected is not None:
         wanted = set(expected)
         candidates = [c for c in candidates if c.label in wanted]
+    best: list[PanelLabel] = []
+    best_key: tuple = (0, 0.0, 0.0)
+    for case in ("upper", "lower"):
+        group = [c for c in candidates if _letter_case(c) in (case, "any")]
+        # Labels also share one size: letters of rotated axis titles and tick labels are smaller
+        # (or, in headings, larger), so each size class is tried on its own as well as all together.
+        for members in [group] + _height_classes(group):
+            chosen = _choose_in_group(members, expected)
+            key = (len(chosen), float(np.median([c.box[3] - c.box[1] for c in chosen])) if chosen else 0.0,
+                   sum(c.confidence for c in chosen))
+            if key > best_key:
+                best, best_key = chosen, key
+    return best
+
+
+def _height_classes(candidates: list[PanelLabel], tolerance: float = 0.25) -> list[list[PanelLabel]]:
+    """Candidates grouped by glyph height (neighbours within ``tolerance`` of each other)."""
+    ordered = sorted(candidates, key=lambda c: c.box[3] - c.box[1])
+    classes: list[list[PanelLabel]] = []
+    for c in ordered:
+        h = c.box[3] - c.box[1]
+        if classes and h - (classes[-1][-1].box[3] - classes[-1][-1].box[1]) <= tolerance * h:
+            classes[-1].append(c)
+        else:
+            classes.append([c])
+    return [cls for cls in classes if len(cls) >= 2] if len(classes) > 1 else []
+
+
+def _choose_in_group(candidates: list[PanelLabel], expected: list[str] | None) -> list[PanelLabel]:
+    """One candidate per label: the likeliest given confidence and the figure's label height."""
     by_label: dict[str, list[PanelLabel]] = {}
     for c in candidates:
         by_label.setdefault(c.label, []).append(c)
