@@ -96,13 +96,13 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
             cap["gold"] += len(gold_labels)
         # masters
         taken = set()
-        for m in sorted(result.masters, key=lambda m: -m.confidence):
+        for m in sorted(result.masters, key=lambda m: m.rank, reverse=True):
             best, best_iou = None, 0.5
             for i, g in enumerate(gold_masters):
                 v = iou(m.box, tuple(g["box"]))
                 if i not in taken and v >= best_iou:
                     best, best_iou = i, v
-            detections.append((m.confidence, best is not None))
+            detections.append((m.rank, best is not None))
             if best is not None:
                 taken.add(best)
                 matched += 1
@@ -126,11 +126,11 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
     return scores
 
 
-def average_precision(detections: list[tuple[float, bool]], n_gold: int) -> float:
+def average_precision(detections: list[tuple], n_gold: int) -> float:
     """VOC all-point interpolated AP."""
     if not n_gold:
         return 0.0
-    detections = sorted(detections, key=lambda d: -d[0])
+    detections = sorted(detections, key=lambda d: d[0], reverse=True)
     tp = fp = 0
     precisions, recalls = [], []
     for _, ok in detections:

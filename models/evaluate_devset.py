@@ -118,13 +118,13 @@ def score_figure(rec: dict, result) -> FigureResult:
                 used.add(i)
                 break
     detections, taken, failures = [], set(), []
-    for m in sorted(result.masters, key=lambda m: -m.confidence):
+    for m in sorted(result.masters, key=lambda m: m.rank, reverse=True):
         best, best_iou = None, 0.5
         for i, g in enumerate(gold):
             v = iou(m.box, tuple(g["box"]))
             if i not in taken and v >= best_iou:
                 best, best_iou = i, v
-        detections.append((m.confidence, best is not None))
+        detections.append((m.rank, best is not None))
         if best is None:
             failures.append((rec["id"], m.label, list(m.box), "no gold master at IoU 0.5"))
         else:

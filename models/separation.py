@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,6 +24,11 @@ from figdex.models.scalebars import ScaleReading, read_scale
 
 Box = tuple[int, int, int, int]
 IMAGE_CLASSES = ("microscopy", "diffraction", "photo")
+# A caption that names panels by position ("Left: …", "(top)", "right panel") says the figure has
+# several panels even when none is lettered.
+_POSITIONS = re.compile(
+    r"(?:^|[.;]\s+|\()(?:top|bottom|left|right|middle|centre|center|upper|lower)(?:\s+(?:left|right|panel|row|column|image|plot))?"
+    r"\s*[:)]|\b(?:top|bottom|left|right|middle|upper|lower)\s+(?:panels?|rows?|columns?|images?|plots?)\b", re.I)
 _NUMBER = re.compile(r"^[-+−]?\d+(?:[.,]\d+)?%?$")
 
 
@@ -37,6 +42,14 @@ class Master:
     dependents: tuple[Box, ...] = ()
     insets: tuple[Box, ...] = ()
     scale: ScaleReading | None = None
+    # How sure the separation is that ``box`` is one whole master image (a label read at its
+    # corner: high; a block paired with a caption label by reading order: lower).  ``confidence``
+    # is the class's.  Detections are ranked by ``rank`` (box first, class as tie-break).
+    box_confidence: float = 1.0
+
+    @property
+    def rank(self) -> tuple[float, float]:
+        return (self.box_confidence, self.confidence)
 
     @property
     def nm_per_px(self) -> float | None:
@@ -78,7 +91,8 @@ def separate(
     expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
     text_boxes = ocr.read(image)
     labels = [] if single else list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
-    if expected is None and not single:
+    caption_names_none = expected is None and expected_labels is not None  # a caption without panel labels
+    if expected is None and not single and not caption_names_none:
         # No caption: labels found with gaps (a, b, c, f, h, j) imply the letters between them;
         # looking again with that set as the prior finds the small ones beside plots.
         implied = implied_label_sequence([lab.label for lab in labels])
@@ -90,25 +104,32 @@ def separate(
     if expected and len(labels) < len(expected):
         missing = sorted(set(expected) - {lab.label for lab in labels})
         notes.append(f"labels not found in the image: {', '.join(missing)}")
-    regions: list[tuple[str, Box, Box | None]]
+    # (label, region, label box, certainty that the region is one whole master image)
+    regions: list[tuple[str, Box, Box | None, float]]
     if single:
-        regions = [("0", (0, 0, W, H), None)]
-    elif expected is None:
-        regions = _regions_without_caption(mask, W, H, labels, notes)
+        regions = [("0", (0, 0, W, H), None, 1.0)]
+    elif expected is None and len(labels) < 3:
+        positional = bool(_POSITIONS.search(" ".join((subcaptions or {}).values())))
+        regions = _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, positional)
     elif len(labels) >= 2:
+        # A caption's labels, or (no caption) three or more letters running a, b, c … in one
+        # case and size: curve labels rarely do that, so the labels define the panels.
         by_label = {lab.label: lab.box for lab in labels}
-        regions = [(lab, part, by_label.get(lab)) for lab, part in
+        by_conf = {lab.label: lab.confidence for lab in labels}
+        regions = [(lab, part, by_label.get(lab), 0.5 + 0.5 * by_conf.get(lab, 0.0)) for lab, part in
                    cut_by_labels(mask, (0, 0, W, H), [(lab.label, lab.box) for lab in labels])]
     elif expected and len(expected) >= 2:
         regions = _cells_for_caption_labels(mask, W, H, expected, notes)
     else:
-        regions = [(labels[0].label if labels else "0", (0, 0, W, H), labels[0].box if labels else None)]
+        # One label (or none) where the caption names one panel (or none): the figure is that panel.
+        regions = [(labels[0].label if labels else "0", (0, 0, W, H), labels[0].box if labels else None, 0.8)]
     masters = []
-    for label, part, label_box in regions:
+    for label, part, label_box, certainty in regions:
         box = content_box(mask, part)
         if box is None:
             continue
-        masters.append(_master(image, mask, label, box, label_box, text_boxes, subcaptions or {}, terms or {}))
+        master = _master(image, mask, label, box, label_box, text_boxes, subcaptions or {}, terms or {})
+        masters.append(replace(master, box_confidence=round(certainty, 3)))
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
     return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes))
@@ -146,17 +167,15 @@ def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:
     return big
 
 
-def _regions_without_caption(mask, W, H, labels, notes):
+def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, positional: bool = False):
     """No caption to say which labels exist: the gutters decide the panels, found labels name them.
 
     Letters read inside plots are often curve labels, so labels only name blocks here; blocks
-    left unnamed get the missing letters of the a, b, c … sequence in reading order."""
+    left unnamed get the missing letters of the a, b, c … sequence in reading order.  When no
+    label names any block, the blocks are kept apart only where the layout leaves no doubt
+    (images of one kind and size in a row or grid), or where the caption names panels by their
+    position ("Left: …", "(top)"); otherwise the figure is one image."""
     blocks = _panel_blocks(mask, W, H)
-    if len(blocks) <= 1:
-        # One panel: letters inside it are curve or region labels; only one at its top-left names it.
-        corner = [lab for lab in labels if lab.box[0] < 0.15 * W and lab.box[1] < 0.15 * H]
-        labels[:] = corner[:1]
-        return [(corner[0].label if corner else "0", (0, 0, W, H), corner[0].box if corner else None)]
     height = float(np.median([b.box[3] - b.box[1] for b in labels])) if labels else 10.0
     order = sorted(blocks, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))
     named: dict[int, PanelLabel] = {}
@@ -167,17 +186,46 @@ def _regions_without_caption(mask, W, H, labels, notes):
             if inside and i not in named:
                 named[i] = lab
                 break
+    if len(order) > 1 and not named:
+        labels[:] = []
+        if positional:
+            notes.append('no panel labels; the caption names panels by position: each block labelled "0"')
+            return [("0", box, None, 0.5) for box in order]
+        if _clear_unlabelled_panels(image, order, text_boxes):
+            notes.append('no panel labels: images of one kind and size in a row or grid, each labelled "0"')
+            return [("0", box, None, 0.7) for box in order]
+        notes.append("no panel labels and no clear panel grid: one image")
+        return [("0", (0, 0, W, H), None, 0.6)]
+    if len(order) <= 1:
+        # One panel: letters inside it are curve or region labels; only one at its top-left names it.
+        corner = [lab for lab in labels if lab.box[0] < 0.15 * W and lab.box[1] < 0.15 * H]
+        labels[:] = corner[:1]
+        return [(corner[0].label if corner else "0", (0, 0, W, H), corner[0].box if corner else None, 0.9)]
     used = {lab.label for lab in named.values()}
     spare = iter(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in used)
-    if named and all(len(lab.label) == 1 for lab in named.values()):
+    if all(len(lab.label) == 1 for lab in named.values()):
         names = [named[i].label if i in named else next(spare) for i in range(len(order))]
     else:
-        names = [str(i + 1) for i in range(len(order))] if not named else \
-            [named[i].label if i in named else f"{i + 1}" for i in range(len(order))]
-        notes.append("no caption and no panel labels: blocks numbered in reading order")
-    regions = [(name, box, named[i].box if i in named else None) for i, (name, box) in enumerate(zip(names, order))]
+        names = [named[i].label if i in named else "0" for i in range(len(order))]
+    regions = [(name, box, named[i].box if i in named else None, 0.8 if i in named else 0.5)
+               for i, (name, box) in enumerate(zip(names, order))]
     labels[:] = [lab for lab in labels if any(lab is v for v in named.values())]  # the ones that name a panel
     return regions
+
+
+def _clear_unlabelled_panels(image, blocks: list[Box], text_boxes: list[TextBox]) -> bool:
+    """Blocks without labels are separate panels only when they are alike: every one a plot, or
+    every one a micrograph/photo/pattern of the same class, of similar size."""
+    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in blocks]
+    if max(areas) > 2.5 * min(areas):
+        return False
+    classes = set()
+    for b in blocks:
+        numbers = sum(1 for tb in text_boxes if _within(tb.box, b) and _NUMBER.match(tb.text.strip()))
+        classes.add(classify(image[b[1]:b[3], b[0]:b[2]], (), numbers)[0])
+        if len(classes) > 1:
+            return False
+    return classes <= {"graph"} or len(classes) == 1 and classes <= set(IMAGE_CLASSES)
 
 
 def _cells_for_caption_labels(mask, W, H, expected, notes):
@@ -187,9 +235,9 @@ def _cells_for_caption_labels(mask, W, H, expected, notes):
     if len(leaves) == len(expected):
         rows = sorted(leaves, key=lambda b: (round(b[1] / max(1, H / 8)), b[0]))
         notes.append("labels paired with gutter blocks in reading order")
-        return [(lab, box, None) for lab, box in zip(sorted(expected), rows)]
+        return [(lab, box, None, 0.6) for lab, box in zip(sorted(expected), rows)]
     notes.append("figure kept whole: labels not legible and gutters do not give one block per label")
-    return [("0", (0, 0, W, H), None)]
+    return [("0", (0, 0, W, H), None, 0.3)]
 
 
 def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subcaptions, terms) -> Master:
