@@ -60,6 +60,15 @@ def marked_text(caption: str, caption_html: str | None) -> str:
     return caption
 
 
+# "… formation.(A) Metastasis …", "… 100 um.Graphs show …": captions pasted from PDFs and some
+# XML lose the space after a sentence; without it the sentence splitter sees one long sentence.
+_GLUED = re.compile(r"(?<=[a-z0-9%)\]])([.!?])(?=\([A-Za-z0-9]{1,3}\)|[A-Z][a-z]{2,})")
+
+
+def _unglue_sentences(text: str) -> str:
+    return _GLUED.sub(r"\1 ", text)
+
+
 def strip_marks(text: str) -> str:
     return clean_text(text.replace(MARK_START, "").replace(MARK_END, ""))
 
@@ -170,7 +179,8 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     plain = clean_text(caption)
-    text = marked_text(plain, caption_html)
+    text = _unglue_sentences(marked_text(plain, caption_html))
+    plain = _unglue_sentences(plain)
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions)
     if scheme != "none":
@@ -365,9 +375,13 @@ def _assemble(text: str, pieces: list[_Piece], mentions: list[Mention], scheme: 
     return CaptionSplit(scheme, tuple(subs), _tidy(" ".join(c for _, c in sorted(shared))))
 
 
+_TRAILING_CONNECTOR = re.compile(r"[\s,;:]*\b(?:and|or|as well as|together with|while|whereas|but|versus|vs\.?)\s*$", re.I)
+
+
 def _clean_piece(chunk: str) -> str:
     chunk = strip_marks(re.sub(_HOLE + r"+\s?", " ", chunk))
-    return chunk.strip(" ,;:")
+    # A piece ends where the next label begins: a connector left at its end joined the two.
+    return _TRAILING_CONNECTOR.sub("", chunk.strip(" ,;:")).strip(" ,;:")
 
 
 def _tidy(text: str) -> str:
