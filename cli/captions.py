@@ -13,6 +13,7 @@ from figdex.cli.output import emit
 
 REPO_ROOT = Path(figdex.__file__).resolve().parent
 DEFAULT_GOLD = REPO_ROOT / "tests" / "data" / "captions_gold.jsonl"
+DEVSET = REPO_ROOT / "eval" / "devset"
 DEFAULT_COMPFIGSEP = REPO_ROOT.parent / "shared" / "corpus" / "compfigsep" / "caption_splitting" / \
     "prostate_data_only_annotated_captions.json"
 
@@ -62,21 +63,34 @@ def eval_group() -> None:
 
 
 @eval_group.command("captions")
+@click.option("--in-sample", is_flag=True,
+              help="Score the captions figdex was tuned on (development folds 0-2, figdex gold, compfigsep) "
+                   "instead of the held-out folds.")
 @click.option("--gold", type=click.Path(exists=True, path_type=Path), default=str(DEFAULT_GOLD),
-              show_default="tests/data/captions_gold.jsonl", help="figdex gold file (JSON lines).")
+              show_default="tests/data/captions_gold.jsonl", help="figdex gold file (JSON lines), with --in-sample.")
 @click.option("--compfigsep", type=click.Path(path_type=Path), default=str(DEFAULT_COMPFIGSEP),
-              show_default="../shared/corpus/compfigsep/...", help="compfigsep hand-split captions (skipped if absent).")
-@click.option("--failures", is_flag=True, help="Also list the captions that scored worst.")
+              show_default="../shared/corpus/compfigsep/...", help="compfigsep's hand-split captions, with --in-sample.")
+@click.option("--failures", is_flag=True, help="List the captions whose split differs from the gold.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table")
-def eval_captions(gold: Path, compfigsep: Path, failures: bool, fmt: str) -> None:
-    """Label-set exact match, per-label token F1 and unsplit share of caption splitting."""
-    from figdex.ingest.captions.evaluate import evaluate, load_compfigsep_gold, load_figdex_gold
+def eval_captions(in_sample: bool, gold: Path, compfigsep: Path, failures: bool, fmt: str) -> None:
+    """Label-set exact match, per-label token F1 and unsplit share of caption splitting.
 
-    results = [evaluate(f"figdex gold ({gold.name})", load_figdex_gold(gold, REPO_ROOT))]
-    if compfigsep.exists():
-        results.append(evaluate("compfigsep (biomedical)", load_compfigsep_gold(compfigsep)))
-    else:
-        click.echo(f"note: {compfigsep} not found; compfigsep set skipped", err=True)
+    By default on the development set's held-out folds (papers nothing was tuned on), overall and
+    per field and publisher; --in-sample scores what the rules were tuned on."""
+    from figdex.ingest.captions.evaluate import (evaluate, evaluate_grouped, load_compfigsep_gold,
+                                                 load_devset_captions, load_figdex_gold)
+
+    which = "tune" if in_sample else "held_out"
+    items = load_devset_captions(DEVSET / "captions_dev.json", DEVSET / "separation_dev.json", which)
+    label = "in-sample: development folds 0-2" if in_sample else "held out: development folds 3-4 (never tuned on)"
+    click.echo(f"# {label}", err=True)
+    results = evaluate_grouped("held-out" if not in_sample else "dev folds 0-2", items)
+    if in_sample:
+        results.append(evaluate(f"figdex gold ({gold.name})", load_figdex_gold(gold, REPO_ROOT)))
+        if compfigsep.exists():
+            results.append(evaluate("compfigsep (biomedical)", load_compfigsep_gold(compfigsep)))
+        else:
+            click.echo(f"note: {compfigsep} not found; compfigsep set skipped", err=True)
     rows = [r.as_dict() for r in results]
     if not failures:
         for row in rows:

@@ -183,33 +183,80 @@ def read_label_command(files, fmt) -> None:
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared" / "corpus"
+DEVSET = REPO_ROOT / "eval" / "devset"
 
 
 @click.command("separation")
+@click.option("--in-sample", is_flag=True,
+              help="Score the figures figdex was tuned on (development folds 0-2 and the 28 legacy gold figures) "
+                   "instead of the held-out folds.")
+@click.option("--mode", type=click.Choice(["both", "alone", "caption"]), default="both", show_default=True,
+              help="alone: the figure image only; caption: its caption split first, as ingest does.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--failures", is_flag=True, help="List the masters that did not match.")
-def eval_separation(fmt: str, failures: bool) -> None:
-    """Panel-label P/R, master AP50, label accuracy and class precision on the hand-annotated figures."""
+def eval_separation(in_sample: bool, mode: str, fmt: str, failures: bool) -> None:
+    """Master AP50, panel-label P/R and figures kept whole, per field and publisher.
+
+    By default on the development set's held-out folds: papers whose figures no rule, threshold
+    or weight was tuned on.  --in-sample adds the legacy gold and scores the tuning folds."""
+    from dataclasses import asdict
+
+    from figdex.models.evaluate_devset import MODES, evaluate_devset, load_devset
+
+    which = "tune" if in_sample else "held_out"
+    figs, missing = load_devset(DEVSET / "separation_dev.json", which)
+    click.echo(f"# {'in-sample: development folds 0-2' if in_sample else 'held out: development folds 3-4 (never tuned on)'}"
+               f"; {len(figs)} figures", err=True)
+    if missing:
+        click.echo(f"note: {missing} figures without an open licence are not here; "
+                   "restore them with: python eval/devset/restore.py", err=True)
+    if not figs:
+        raise click.ClickException("no development-set figures found (eval/devset/separation_dev.json)")
+    modes = MODES if mode == "both" else (mode,)
+    done = [0]
+
+    def progress(m, rec, seconds):
+        done[0] += 1
+        click.echo(f"\r{done[0]}/{len(figs) * len(modes)} figures", nl=False, err=True)
+
+    results = evaluate_devset(figs, modes, on_figure=progress)
+    click.echo("", err=True)
+    rows = []
+    for m, groups in results.items():
+        for name, sc in groups.items():
+            row = {"mode": m, "group": name, **asdict(sc)}
+            if not failures:
+                row.pop("failures")
+            rows.append(row)
+    if in_sample:
+        rows.append(_legacy_separation_row(failures))
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    click.echo(f"{'mode':8} {'group':24} {'figures':>7} {'AP50':>6} {'label P':>8} {'label R':>8} {'whole':>9} {'s/fig':>6}")
+    for r in rows:
+        whole = f"{r['kept_whole']:.2f}/{r['whole_figures']}" if "kept_whole" in r else "-"
+        click.echo(f"{r['mode']:8} {r['group']:24} {r['figures']:7d} {r['ap50']:6.3f} {r['label_precision']:8.3f} "
+                   f"{r['label_recall']:8.3f} {whole:>9} {r['seconds_per_figure']:6.2f}")
+        for f in r.get("failures", []):
+            click.echo(f"    {f}")
+
+
+def _legacy_separation_row(failures: bool) -> dict:
+    """The 28 figures of the first gold files (all tuned on), figure alone or with their caption labels."""
     from dataclasses import asdict
 
     from figdex.models.evaluate import evaluate_separation, load_gold
 
     figs = load_gold([(REPO_ROOT / "tests" / "data" / "separation_gold.json", REPO_ROOT),
                       (REPO_ROOT / "eval" / "separation_gold_shared.json", SHARED)])
-    if not figs:
-        raise click.ClickException("no gold figures found (tests/data/separation_gold.json)")
-    scores = asdict(evaluate_separation(figs))
-    if not failures:
-        scores.pop("failures")
-    if fmt == "json":
-        click.echo(json.dumps(scores, indent=2))
-        return
-    click.echo(f"figures {scores['figures']}: label P {scores['label_precision']:.3f} R {scores['label_recall']:.3f} "
-               f"(with caption P {scores['label_precision_captioned']:.3f} R {scores['label_recall_captioned']:.3f}), "
-               f"AP50 {scores['ap50']:.3f}, label accuracy {scores['label_accuracy']:.3f}, "
-               f"class precision {scores['class_precision']}, {scores['seconds_per_figure']:.2f} s/figure")
-    for f in scores.get("failures", []):
-        click.echo(f"  {f}")
+    sc = asdict(evaluate_separation(figs))
+    row = {"mode": "labels", "group": "legacy gold (28)", "figures": sc["figures"], "ap50": sc["ap50"],
+           "label_precision": sc["label_precision"], "label_recall": sc["label_recall"],
+           "seconds_per_figure": sc["seconds_per_figure"]}
+    if failures:
+        row["failures"] = sc["failures"]
+    return row
 
 
 @click.command("scale")
