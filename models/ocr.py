@@ -7,6 +7,7 @@ registered the same way.  Unknown names fail listing the valid ones.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,8 +75,10 @@ class RapidOcr(OcrEngine):
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
             raise OcrUnavailable("rapidocr is not installed; run: pip install 'figdex[ml]'") from exc
-        # Two CPU threads: the machines figdex targets have two cores.
-        self.engine = RapidOCR(intra_op_num_threads=2, inter_op_num_threads=1)
+        # Two CPU threads by default (the machines figdex targets have two cores); FIGDEX_THREADS=1
+        # measures one core (bench/separation_speed.py).
+        threads = max(1, int(os.environ.get("FIGDEX_THREADS", "2")))
+        self.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 
     def read(self, image: np.ndarray) -> list[TextBox]:
         result, _ = self.engine(image)

@@ -322,8 +322,12 @@ def choose_labels(candidates: list[PanelLabel], expected: list[str] | None) -> l
     for case in ("upper", "lower"):
         group = [c for c in candidates if _letter_case(c) in (case, "any")]
         # Labels also share one size: letters of rotated axis titles and tick labels are smaller
-        # (or, in headings, larger), so each size class is tried on its own as well as all together.
-        for members in [group] + _height_classes(group):
+        # (or, in headings, larger), so each size class is tried on its own.
+        # With a caption's label set the junk is already filtered out: the whole case group is
+        # tried too, so labels printed in two sizes still count together.
+        # Capitals share one height; lower-case letters span x-height to ascender (a vs b: 1.5x).
+        spread = 1.3 if case == "upper" else 1.6
+        for members in _height_classes(group, spread) + ([group] if expected is not None else []):
             chosen = _choose_in_group(members, expected)
             key = (len(chosen), float(np.median([c.box[3] - c.box[1] for c in chosen])) if chosen else 0.0,
                    sum(c.confidence for c in chosen))
@@ -332,17 +336,17 @@ def choose_labels(candidates: list[PanelLabel], expected: list[str] | None) -> l
     return best
 
 
-def _height_classes(candidates: list[PanelLabel], tolerance: float = 0.25) -> list[list[PanelLabel]]:
-    """Candidates grouped by glyph height (neighbours within ``tolerance`` of each other)."""
+def _height_classes(candidates: list[PanelLabel], spread: float = 1.3) -> list[list[PanelLabel]]:
+    """Candidates grouped by glyph height: each class spans at most ``spread`` times its smallest."""
     ordered = sorted(candidates, key=lambda c: c.box[3] - c.box[1])
     classes: list[list[PanelLabel]] = []
     for c in ordered:
         h = c.box[3] - c.box[1]
-        if classes and h - (classes[-1][-1].box[3] - classes[-1][-1].box[1]) <= tolerance * h:
+        if classes and h <= spread * (classes[-1][0].box[3] - classes[-1][0].box[1]):
             classes[-1].append(c)
         else:
             classes.append([c])
-    return [cls for cls in classes if len(cls) >= 2] if len(classes) > 1 else []
+    return [cls for cls in classes if len(cls) >= 2 or len(classes) == 1]
 
 
 def _choose_in_group(candidates: list[PanelLabel], expected: list[str] | None) -> list[PanelLabel]:
