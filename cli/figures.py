@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -213,11 +214,12 @@ def eval_separation(in_sample: bool, mode: str, fmt: str, failures: bool) -> Non
     if not figs:
         raise click.ClickException("no development-set figures found (eval/devset/separation_dev.json)")
     modes = MODES if mode == "both" else (mode,)
-    done = [0]
+    total, done, started = len(figs) * len(modes), [0], time.monotonic()
 
     def progress(m, rec, seconds):
         done[0] += 1
-        click.echo(f"\r{done[0]}/{len(figs) * len(modes)} figures", nl=False, err=True)
+        left = (time.monotonic() - started) / done[0] * (total - done[0])
+        click.echo(f"\r{done[0]}/{total} figures, about {left / 60:.0f} min left ", nl=False, err=True)
 
     results = evaluate_devset(figs, modes, on_figure=progress)
     click.echo("", err=True)
