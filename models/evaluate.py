@@ -80,40 +80,23 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
         gold_masters = fig["masters"]
         n_gold += len(gold_masters)
         # panel labels
-        gold_labels = [(m["label"], tuple(m["label_box"])) for m in gold_masters if m.get("label_box")]
-        label_gold += len(gold_labels)
+        tp, n_labels = match_labels(result.labels_found, gold_masters)
+        label_gold += n_labels
         label_pred += len(result.labels_found)
-        used = set()
-        for pl in result.labels_found:
-            for i, (lab, box) in enumerate(gold_labels):
-                if i not in used and lab == pl.label and _near(pl.box, box):
-                    used.add(i)
-                    label_tp += 1
-                    break
+        label_tp += tp
         if expected:
-            cap["tp"] += len(used)
+            cap["tp"] += tp
             cap["pred"] += len(result.labels_found)
-            cap["gold"] += len(gold_labels)
+            cap["gold"] += n_labels
         # masters
-        taken = set()
-        for m in sorted(result.masters, key=lambda m: m.rank, reverse=True):
-            best, best_iou = None, 0.5
-            for i, g in enumerate(gold_masters):
-                v = iou(m.box, tuple(g["box"]))
-                if i not in taken and v >= best_iou:
-                    best, best_iou = i, v
-            detections.append((m.rank, best is not None))
-            if best is not None:
-                taken.add(best)
+        pairs, failures = match_masters(result.masters, gold_masters, str(fig["file"]))
+        scores.failures.extend(failures)
+        for m, g in pairs:
+            detections.append((m.rank, g is not None))
+            if g is not None:
                 matched += 1
-                g = gold_masters[best]
                 matched_same_label += m.label == g["label"]
                 class_hits.setdefault(m.image_class, []).append(int(m.image_class == g["class"]))
-            else:
-                scores.failures.append((str(fig["file"]), m.label, list(m.box), "no gold master at IoU 0.5"))
-        for i, g in enumerate(gold_masters):
-            if i not in taken:
-                scores.failures.append((str(fig["file"]), g["label"], g["box"], "gold master missed"))
     scores.label_precision = label_tp / label_pred if label_pred else 0.0
     scores.label_recall = label_tp / label_gold if label_gold else 0.0
     scores.label_precision_captioned = cap["tp"] / cap["pred"] if cap["pred"] else 0.0
@@ -124,6 +107,36 @@ def evaluate_separation(figures: list[dict], captions: dict[str, str] | None = N
     scores.class_hits = {c: [sum(v), len(v)] for c, v in sorted(class_hits.items())}
     scores.seconds_per_figure = seconds / max(1, scores.figures)
     return scores
+
+
+def match_labels(found, gold_masters: list[dict]) -> tuple[int, int]:
+    """(labels found that name a gold label at its place, printed gold labels)."""
+    gold_labels = [(m["label"], tuple(m["label_box"])) for m in gold_masters if m.get("label_box")]
+    used: set[int] = set()
+    for pl in found:
+        for i, (lab, box) in enumerate(gold_labels):
+            if i not in used and lab == pl.label and _near(pl.box, box):
+                used.add(i)
+                break
+    return len(used), len(gold_labels)
+
+
+def match_masters(masters, gold_masters: list[dict], name: str) -> tuple[list[tuple], list[tuple]]:
+    """Greedy IoU >= 0.5 matching, most certain master first: ([(master, gold or None)], failures)."""
+    pairs, failures, taken = [], [], set()
+    for m in sorted(masters, key=lambda m: m.rank, reverse=True):
+        best, best_iou = None, 0.5
+        for i, g in enumerate(gold_masters):
+            v = iou(m.box, tuple(g["box"]))
+            if i not in taken and v >= best_iou:
+                best, best_iou = i, v
+        if best is None:
+            failures.append((name, m.label, list(m.box), "no gold master at IoU 0.5"))
+        else:
+            taken.add(best)
+        pairs.append((m, gold_masters[best] if best is not None else None))
+    failures += [(name, g["label"], g["box"], "gold master missed") for i, g in enumerate(gold_masters) if i not in taken]
+    return pairs, failures
 
 
 def average_precision(detections: list[tuple], n_gold: int) -> float:

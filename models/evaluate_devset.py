@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from figdex.models.evaluate import _near, average_precision, iou
+from figdex.models.evaluate import average_precision, match_labels, match_masters
 
 MODES = ("alone", "caption")
 
@@ -110,32 +110,13 @@ class CachingOcr:
 
 def score_figure(rec: dict, result) -> FigureResult:
     gold = rec["masters"]
-    gold_labels = [(m["label"], tuple(m["label_box"])) for m in gold if m.get("label_box")]
-    used: set[int] = set()
-    for pl in result.labels_found:
-        for i, (lab, box) in enumerate(gold_labels):
-            if i not in used and lab == pl.label and _near(pl.box, box):
-                used.add(i)
-                break
-    detections, taken, failures = [], set(), []
-    for m in sorted(result.masters, key=lambda m: m.rank, reverse=True):
-        best, best_iou = None, 0.5
-        for i, g in enumerate(gold):
-            v = iou(m.box, tuple(g["box"]))
-            if i not in taken and v >= best_iou:
-                best, best_iou = i, v
-        detections.append((m.rank, best is not None))
-        if best is None:
-            failures.append((rec["id"], m.label, list(m.box), "no gold master at IoU 0.5"))
-        else:
-            taken.add(best)
-    for i, g in enumerate(gold):
-        if i not in taken:
-            failures.append((rec["id"], g["label"], g["box"], "gold master missed"))
+    label_tp, label_gold = match_labels(result.labels_found, gold)
+    pairs, failures = match_masters(result.masters, gold, rec["id"])
+    detections = [(m.rank, g is not None) for m, g in pairs]
     whole_gold = len(gold) == 1 and not gold[0].get("label_box")
-    kept_whole = whole_gold and len(result.masters) == 1 and bool(taken)
+    kept_whole = whole_gold and len(result.masters) == 1 and pairs[0][1] is not None
     return FigureResult(rec["id"], rec.get("field", "?"), rec.get("publisher", "?"), detections, len(gold),
-                        len(used), len(result.labels_found), len(gold_labels), whole_gold, kept_whole,
+                        label_tp, len(result.labels_found), label_gold, whole_gold, kept_whole,
                         result.seconds, failures)
 
 
