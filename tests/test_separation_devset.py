@@ -139,3 +139,19 @@ def test_open_licence_test():
     assert build.is_open("CC-BY-4.0") and build.is_open("MIT (repository)") and build.is_open("CC0")
     assert not build.is_open("CC-BY-NC-ND") and not build.is_open("CC-BY-SA-4.0") and not build.is_open("unknown")
     assert not build.is_open("GPL-3.0 (repository); article licence not checked")
+
+
+def test_eval_captions_reports_the_held_out_folds_by_default():
+    from click.testing import CliRunner
+
+    from figdex.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["eval", "captions", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output[result.output.index("["):])
+    names = [r["name"] for r in rows]
+    assert names[0] == "held-out" and "held-out field:biomedical" in names
+    assert not any(n.startswith(("figdex gold", "compfigsep")) for n in names)
+    held = json.loads((DEVSET / "captions_dev.json").read_text(encoding="utf-8"))
+    n_held = sum(1 for c in held["captions"] if c["fold"] in held["held_out_folds"])
+    assert rows[0]["captions"] >= n_held
