@@ -169,8 +169,8 @@ def evaluate_devset(figures: list[dict], modes=MODES, ocr=None,
             if on_figure:
                 on_figure(mode, rec, time.perf_counter() - started)
         groups: dict[str, list[FigureResult]] = {"all": results}
-        for r in results:
-            groups.setdefault(f"field:{r.field}", []).append(r)
-            groups.setdefault(f"publisher:{r.publisher}", []).append(r)
+        for kind in ("field", "publisher"):
+            for r in sorted(results, key=lambda r: getattr(r, kind)):
+                groups.setdefault(f"{kind}:{getattr(r, kind)}", []).append(r)
         out[mode] = {name: aggregate(rs) for name, rs in groups.items()}
     return out
