@@ -135,3 +135,36 @@ def test_ingest_stores_subcaptions_and_terms_are_searchable(demo_ds):
     assert "HRTEM" in json.loads(rows[5]["terms"])  # f: "HR-TEM images of the SMNp"
     hits = search(demo_ds, "HRTEM", SearchFilters(label=("term:HRTEM",)), limit=50)
     assert "10.1038-s41467-018-06211-3-fig1-0" in [h.id for h in hits.hits]
+
+
+# Label styles met on the development set's tuning folds (captions quoted from those papers).
+@pytest.mark.parametrize("caption, labels", [
+    # lower-case labels with a full stop, the second one inside a sentence (chemRxiv 2022-1m9q5, Fig. 11)
+    ("a. Fluorescence microscopy image of individual QD SP@silica@gold b. Evolution of the PL intensity "
+     "averaged over 300 individual QD SP@silica over time.", ["a", "b"]),
+    # "where a: …, b: …" (Radiat Oncol 13014_2015_434, Fig. 1)
+    ("outcomes of non functional scales (median values) where a: urethra D10 <= 210 Gy, b: urethra D10 > 210 Gy, "
+     "c: rectal wall V100 <= 0.5 cc", ["a", "b", "c"]),
+    # comma lists closed by a bracket (chemRxiv 7635980, Fig. 9)
+    ("Cross-sectional SEM images of coatings on Al 7075: A, B) PEI; C, D) 5 wt.% UFG/PEI; E, F) 10 wt.% "
+     "UFG/PEI; and G, H) 17 wt.% UFG/PEI coatings shown before and after exposure",
+     ["a", "b", "c", "d", "e", "f", "g", "h"]),
+    # "image A and B", "image C" outside a panel bracket (Rare Tumors 2010-4-e65, Fig. 3)
+    ("The biopsy showed a poorly differentiated adenocarcinoma (image A and B). The tumor cells were positive "
+     "for prostate specific antigen (PSA; image C) and prostatic acid phosphatase (PAcP; image D).",
+     ["a", "b", "c", "d"]),
+    # "panels G and H are …" after a list of post labels (PLoS One 0014130, Fig. 4)
+    ("Ep-ICD negative controls for HNSCC (A), prostate cancer (B), colon cancer (C), breast cancer (D), ESCC (E), "
+     "and normal esophagus (F); panels G and H are positive controls for Ep-ICD staining.",
+     ["a", "b", "c", "d", "e", "f", "g", "h"]),
+])
+def test_label_styles_of_unseen_venues(caption, labels):
+    _, p, _ = panels(caption)
+    assert sorted(p) == labels
+
+
+def test_a_legend_abbreviation_far_past_the_panels_is_not_a_panel():
+    # PLoS NTD 0003489, Fig. 5: "L: lumen" after panels A-E is a legend entry.
+    _, p, _ = panels("(A) The dorsal ridge. (B) The kidney. (C) The heart cavity. (D and E) The headfoot region. "
+                     "BC: Bacterial colony; L: Lumen; S: Stroma.")
+    assert sorted(p) == ["a", "b", "c", "d", "e"]

@@ -33,7 +33,21 @@ DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z])\.\s+(?=[\w(])")
 # "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
 COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
-CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))({_TOKEN})\)(?=\s)")
+# "a. Prostate weights …  b–d. Histology …  e,f. 10 days …": lower-case labels ending in a full
+# stop at the start of a sentence, before a capital or a number (never "a." inside a sentence).
+DOT_LOWER = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([a-z](?:{_SEP}[a-z])*)\.\s+(?=[A-Z0-9])")
+# "a, X-ray diffractograms …; b, Operando pressure …": a lower-case label and a comma opening a
+# clause, before a capitalised word.
+COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z])\s*,\s+(?=[A-Z])")
+# "a. Fluorescence image of … gold b. Evolution of …", "where a: urethra …, b: urethra …": a
+# letter with a full stop or colon anywhere in a sentence.  Taken only as a run a, b, c … in
+# text order with one punctuation (see ``_lettered_run``), never one at a time.
+LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{2,})")
+# "panels G and H are …", "(PSA; image C)", "In panel G the …": labels named by the word panel
+# or image, outside brackets.  Capitals only after "image(s)", where "image a" is rare.
+PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A-Za-z]|[A-Z]\d))*)|"
+                        rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
+CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|{_TOKEN})\)(?=\s)")
 # "…; B hematoxylin and eosin": a capital label (not the article "A") opening a clause.
 BARE_UPPER = re.compile(r"(?:(?<=;\s)|(?<=[.;]\s\s))([B-Z])\s+(?=[a-z]{2,})")
 # A bare label list at the start of the caption or of a sentence/clause, followed by a word.
@@ -109,21 +123,43 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(), m.end(), tokens_of(labels), "note", note.strip())
     for m in COLON.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
-    for pattern in (DOT, COMMA, BARE_CAP):
+    for m in CLOSE.finditer(text):
+        if "," in m.group(1):  # "A, B) PEI": a list, before "A," is read as a label and a comma
+            add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
+    for pattern in (DOT, COMMA, BARE_CAP, COMMA_LOWER):
         for m in pattern.finditer(text):
             add(m.start(1), m.end(), (m.group(1),), "colon")
+    for m in DOT_LOWER.finditer(text):
+        add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
+    for start, end, letter in _lettered_run(text):
+        add(start, end, (letter,), "colon")
+    for m in PANEL_WORD.finditer(text):
+        add(m.start(), m.end(), tokens_of(m.group(1) or m.group(2)), "panelword")
     for m in POSITION.finditer(text):
         words = (m.group(1) or m.group(2) or "").strip().lower()
         if words:
             add(m.start(), m.end(), (normalise_position(words),), "position")
     for m in CLOSE.finditer(text):
-        add(m.start(1), m.end(), (m.group(1),), "close")
+        add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
     for m in BARE.finditer(text):
         add(m.start(1), m.end(1), tokens_of(m.group(1)), "bare")
     for m in BARE_UPPER.finditer(text):
         add(m.start(1), m.end(1), (m.group(1),), "bare")
     found.sort(key=lambda x: x.start)
     return _merge_lists(text, found)
+
+
+def _lettered_run(text: str) -> list[tuple[int, int, str]]:
+    """LOOSE candidates that spell a, b, c … in text order with the same punctuation (≥ 2)."""
+    for punct in ".:":
+        run, expected = [], "a"
+        for m in LOOSE.finditer(text):
+            if m.group(2) == punct and m.group(1) == expected:
+                run.append((m.start(1), m.end(2), m.group(1)))
+                expected = chr(ord(expected) + 1)
+        if len(run) >= 2:
+            return run
+    return []
 
 
 def _merge_lists(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -229,6 +265,10 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     panel_word = re.match(r"\(\s*panels?\s", text[mention.start:mention.end], re.I)
     if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before:
         role = REF  # "the box in f", "as in (b)", "(panel A)": a panel already described
+    elif mention.style == "panelword":
+        # "(image A and B)", "(PSA; image C)": names the words before it; "panels G and H are …"
+        # and "In panel G the …" open their own.
+        role = POST if after[:1] in (")", ";", ",", ".", "") else INTRO
     elif mention.style in ("bare", "close", "colon", "position"):
         role = INTRO
     elif not before or before[-1] in ".;:!?":

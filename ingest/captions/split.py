@@ -168,7 +168,10 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
             first = label_order(m.labels(scheme)[0], scheme)[0]
             later = [label_order(x.labels(scheme)[0], scheme)[0] for x in mentions[i + 1:]]
             strong = m.style in ("bold", "bare", "colon")
-            if first > seen_max + 2 and (any(v < first for v in later) or not strong):
+            # After a run of panels, a capital and a colon or comma far past it is a legend's
+            # abbreviation ("… (D and E) …. L: lumen; S: stroma", "U, urethra"), not a panel.
+            legend = m.style == "colon" and seen_max >= 1
+            if first > seen_max + 2 and (any(v < first for v in later) or not strong or legend):
                 continue
             seen |= set(m.labels(scheme))
             seen_max = max(seen_max, *(label_order(lab, scheme)[0] for lab in m.labels(scheme)))
