@@ -354,14 +354,14 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
 @dataset_option
 @backend_options
 @click.option("--full", is_flag=True,
-              help="Push every row (and drop documents gone from the database), not only those changed "
+              help="Push every image (and drop documents gone from the database), not only those changed "
                    "since the last sync.")
 @format_option("table")
 def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, fmt: str) -> None:
     """Push the database to Elasticsearch/OpenSearch: the rows changed since the last sync, or all.
 
-    The first sync creates the index (a versioned index behind an alias).  Label removals
-    leave no timestamp behind: run with --full (or `index rebuild`) after removing labels.
+    The first sync creates the index (a versioned index behind an alias).  Later ones push the
+    images changed since (in commit order: deletions and removed labels included).
     """
     from figdex.index.fulltext import open_text_index
 
@@ -374,7 +374,10 @@ def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, f
         report = index.sync(full=full, progress=_progress("syncing"))
     _progress_done()
     if fmt == "table":
-        since = f" (changed since {report.since})" if report.since else ""
+        since = ""
+        if report.since is not None:  # incremental: which changes of the database's change log went
+            since = (f" (changes {report.since + 1}-{report.change})" if report.change > report.since
+                     else " (nothing changed since the last sync)")
         click.echo(f"synced {report.backend} {report.alias} -> {report.index} at {index.url}: {report.mode}, "
                    f"{report.pushed} documents pushed{since}, {report.deleted} deleted", err=True)
     else:
