@@ -140,6 +140,11 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
     from figdex.cli.figures import run_image_stages
 
     run_image_stages(dataset, run_separation, run_embedding)
+    if urls or query_files or searches:  # the last line says how many articles failed
+        if summary.nothing_fetched:
+            raise click.ClickException(web.outcome_line(summary))
+        if fmt == "table":
+            click.echo(web.outcome_line(summary))
 
 
 def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
