@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,6 +80,21 @@ def _first_per_value(scored: list[tuple[str, float | None]]) -> list[tuple[str, 
     for value, score in scored:
         seen.setdefault(value, score)
     return list(seen.items())
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host (True when that cannot be told)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate it there; without a cheap check, assume alive
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
 
 
 def sha256_file(path: Path) -> str:
@@ -174,12 +190,27 @@ class Dataset:
 
     # -- runs and source files (progress and resume) ----------------------------------------
     def start_run(self, command: str, params: dict) -> int:
+        """Record a new run (and mark runs whose process died without finishing as interrupted)."""
         with self.conn:
+            self._mark_dead_runs()
             cur = self.conn.execute(
-                "INSERT INTO runs(command, params, started_at) VALUES (?, ?, ?)",
-                (command, json.dumps(params, default=str), now()),
+                "INSERT INTO runs(command, params, started_at, pid, host) VALUES (?, ?, ?, ?, ?)",
+                (command, json.dumps(params, default=str), now(), os.getpid(), socket.gethostname()),
             )
         return cur.lastrowid
+
+    def _mark_dead_runs(self) -> None:
+        """A run still 'running' whose process is gone was killed: say so.  Runs of another host are
+        left alone (their process cannot be checked from here); runs without a pid were started by a
+        figdex older than schema version 7 and cannot still be running beside this one."""
+        host = socket.gethostname()
+        for run_id, pid, run_host in self.conn.execute(
+                "SELECT id, pid, host FROM runs WHERE status = 'running'").fetchall():
+            if pid is not None and (run_host != host or _process_alive(pid)):
+                continue
+            note = f"process {pid} ended without finishing the run" if pid else "ended without finishing the run"
+            self.conn.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, summary = ? WHERE id = ?",
+                              (now(), json.dumps({"note": note + "; marked when the next run started"}), run_id))
 
     def finish_run(self, run_id: int, status: str, summary: dict) -> None:
         with self.conn:

@@ -252,6 +252,13 @@ MIGRATIONS.append([
                      "WHERE f.article_id = new.id") + "; END",
 ])
 
+MIGRATIONS.append([
+    # 7: which process runs a run.  A run killed outright (SIGKILL, power loss) never records its end;
+    # the next run marks it interrupted once its process is gone from this host (index/db.py).
+    "ALTER TABLE runs ADD COLUMN pid INTEGER",
+    "ALTER TABLE runs ADD COLUMN host TEXT",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -259,6 +259,8 @@ def test_a_dataset_from_before_the_change_log_upgrades_and_syncs_everything(tmp_
     for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'change%' "
                                    "AND type IN ('trigger', 'table') ORDER BY type DESC").fetchall():
         conn.execute(f"DROP {kind.upper()} {name}")
+    for column in ("pid", "host"):  # schema version 7
+        conn.execute(f"ALTER TABLE runs DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 5")
     conn.commit()
     conn.close()
