@@ -128,6 +128,8 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             click.echo(f"image not saved: {reason}", err=True)
         for problem in summary.problems:
             click.echo(f"note: {problem}", err=True)
+        for path, reason in summary.ingest.partial:
+            click.echo(f"warning: {reason}", err=True)
         row = summary.as_dict()
         row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found",
                                                 "images_missing")}
@@ -161,10 +163,13 @@ def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[
                                    on_file=lambda path, outcome: bar.update(1, path))
         for path, reason in summary.failures:
             click.echo(f"failed: {reason}", err=True)
+        for path, reason in summary.partial:
+            click.echo(f"warning: {reason}", err=True)
         stats = ds.stats()
     row = summary.as_dict()
     row.pop("skipped")
     row["failures"] = [f"{p}: {r}" for p, r in summary.failures]
+    row["partial"] = [r for _, r in summary.partial]
     row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found", "images_missing")}
     if fmt == "table":
         click.echo(

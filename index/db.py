@@ -286,6 +286,22 @@ class Dataset:
         art_id = self.conn.execute("SELECT id FROM articles WHERE key=?", (key,)).fetchone()[0]
         return art_id, key
 
+    def complete_copy(self, key: str, page: Path) -> str | None:
+        """The source file of a stored copy that is not partial, of this article or of anything ``page``
+        gave before (a truncated file may have lost the DOI that keys its article); None when none."""
+        row = self.conn.execute(
+            "SELECT source_file FROM articles WHERE access != 'partial' AND (key = ? OR source_file IN (?, ?)) "
+            "ORDER BY key = ? DESC LIMIT 1", (key, str(page), str(Path(page).resolve()), key)).fetchone()
+        return row[0] if row else None
+
+    def delete_article(self, key: str) -> list[int]:
+        """Delete an article with its figures and images; returns the ids of the master images it had."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = "
+            "f.article_id WHERE a.key = ?", (key,))]
+        self.conn.execute("DELETE FROM articles WHERE key = ?", (key,))
+        return ids
+
     def upsert_figure(self, article_id: int, art_key: str, figure: Figure, image: StoredImage | None) -> tuple[int, str]:
         key = figure_key(art_key, figure)
         status = image.status if image else figure.image_status

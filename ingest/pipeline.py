@@ -9,16 +9,17 @@ and the run goes on.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from figdex.index.db import Dataset, sha256_file
+from figdex.index.db import Dataset, article_key, sha256_file
 from figdex.index.fulltext import TextIndex, create_text_index
-from figdex.index.records import IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
+from figdex.index.records import ACCESS_PARTIAL, IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
 from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
+from figdex.ingest.sources.truncated import truncation_reason
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
 SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
@@ -37,6 +38,7 @@ class IngestSummary:
     per_publisher: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)  # (path, reason)
     skipped: list = field(default_factory=list)  # (path, reason)
+    partial: list = field(default_factory=list)  # (path, reason): truncated files, to warn about
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -80,7 +82,7 @@ def ingest_paths(
                 on_file(path, outcome)
         status = "done"
     finally:
-        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items() if k not in ("failures", "skipped")})
+        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items() if not isinstance(v, list)})
     return summary
 
 
@@ -110,10 +112,15 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
     except Exception as exc:  # a parser bug must not stop a long ingest; the reason is kept
         reason = f"{path}: {parser.name} parser failed: {exc!r}; please report it with this file"
         return _fail(ds, abs_path, digest, parser.name, reason + "\n" + traceback.format_exc(limit=3), run_id, summary)
+    truncated = truncation_reason(path)
     with ds.transaction():
-        for item in parsed:
-            _store_article(ds, text_index, path, item, run_id, summary, keywords)
-        ds.record_source_file(abs_path, digest, parser.name, "done", None, len(parsed), run_id)
+        keys = [_store_article(ds, text_index, path, item, run_id, summary, keywords, truncated) for item in parsed]
+        # An article this file gave without a DOI (keyed by the file) that it no longer gives, e.g. a
+        # truncated copy that lost its DOI, now complete: the file's new articles replace it.
+        file_key = f"file:{abs_path}"
+        if file_key not in keys:
+            text_index.update(ds.delete_article(file_key))
+        ds.record_source_file(abs_path, digest, parser.name, "done", truncated, len(parsed), run_id)
     return "ingested"
 
 
@@ -126,9 +133,17 @@ def _fail(ds, abs_path, digest, parser_name, reason, run_id, summary) -> str:
 
 
 def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedArticle, run_id: int,
-                   summary: IngestSummary, keywords: tuple[str, ...] = ()) -> None:
-    article = item.article
-    art_id, art_key = ds.upsert_article(article, item.problems, run_id)
+                   summary: IngestSummary, keywords: tuple[str, ...] = (), truncated: str | None = None) -> str:
+    """Store one parsed article (``truncated``: why its file is cut short); returns its key."""
+    article, problems = item.article, item.problems
+    if truncated:
+        kept = ds.complete_copy(article_key(article), page)
+        if kept:  # a partial copy never replaces a complete one
+            summary.partial.append((str(page), f"{truncated}; the complete copy stored from {kept} was kept"))
+            return article_key(article)
+        article, problems = replace(article, access=ACCESS_PARTIAL), (*problems, truncated)
+        summary.partial.append((str(page), truncated))
+    art_id, art_key = ds.upsert_article(article, problems, run_id)
     keep: list[str] = []
     master_ids: list[int] = []
     counts = summary.per_publisher.setdefault(article.publisher, {"articles": 0, "figures": 0, "images_found": 0})
@@ -163,14 +178,13 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
         "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.article_id = ?", (art_id,)
     ).fetchall()
     text_index.update(before | {r[0] for r in rows} | set(master_ids))
+    return art_key
 
 
 def _with_image(ds: Dataset, page: Path, figure: Figure, doi: str | None):
     local = resolve_image(page, figure, doi)
     if local is None:
         return figure, None
-    from dataclasses import replace
-
     stored = ds.store_image(local)
     if stored.status == IMAGE_OK and figure.image_status == IMAGE_THUMBNAIL:
         # A paywalled page's saved image is the thumbnail it showed, not the figure.

@@ -82,6 +82,7 @@ class ScrapeSummary:
         out = {k: v for k, v in self.__dict__.items() if k != "ingest"}
         out["figures"] = self.ingest.figures
         out["images_stored"] = self.ingest.images_found
+        out["partial"] = [reason for _, reason in self.ingest.partial]  # truncated pages, stored as partial
         out["articles_failed"] = self.articles_failed
         return out
 
