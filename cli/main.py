@@ -131,8 +131,7 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
         for path, reason in summary.ingest.partial:
             click.echo(f"warning: {reason}", err=True)
         row = summary.as_dict()
-        row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found",
-                                                "images_missing")}
+        row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
         if fmt == "table":
             for line in web.summary_lines(summary):
                 click.echo(line)
@@ -147,6 +146,10 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             raise click.ClickException(web.outcome_line(summary))
         if fmt == "table":
             click.echo(web.outcome_line(summary))
+
+
+# The dataset line after an ingest: the counts of `figdex stats` (index/counts.py).
+DATASET_COUNTS = ("articles", "figures", "graphical_abstracts", "master_images", "images_found", "images_missing")
 
 
 def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
@@ -170,13 +173,16 @@ def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[
     row.pop("skipped")
     row["failures"] = [f"{p}: {r}" for p, r in summary.failures]
     row["partial"] = [r for _, r in summary.partial]
-    row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found", "images_missing")}
+    row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
     if fmt == "table":
         click.echo(
             f"{summary.files} files: {summary.files - summary.unchanged - summary.not_articles - summary.failed} "
             f"ingested, {summary.unchanged} unchanged, {summary.not_articles} not articles, {summary.failed} failed; "
             f"{summary.articles} articles, {summary.figures} figures "
             f"({summary.images_found} images found, {summary.images_missing} missing)"
+            + (f", {summary.graphical_abstracts} graphical abstracts (not counted as figures)"
+               if summary.graphical_abstracts else "")
+            + (f"; {len(summary.partial)} files truncated, stored as partial" if summary.partial else "")
         )
         click.echo(f"dataset {dataset}: " + ", ".join(f"{k} {v}" for k, v in row["dataset"].items()))
     else:
@@ -323,10 +329,16 @@ def stats(dataset: str, fmt: str) -> None:
         click.echo(json.dumps(data, indent=2 if fmt == "json" else None))
         return
     rows = [{"publisher": p, **v} for p, v in data["per_publisher"].items()]
-    emit(rows, fmt, ["publisher", "articles", "figures", "captions", "images_found", "images_missing"])
-    if fmt == "table":
-        click.echo(f"total: {data['articles']} articles, {data['figures']} figures, {data['master_images']} master "
-                   f"images, {data['images_missing']} images missing, {data['source_files_failed']} files failed")
+    emit(rows, fmt, ["publisher", "articles", "figures", "graphical_abstracts", "captions", "images_found",
+                     "images_missing"])
+    if fmt == "table":  # index/counts.py defines each count
+        ga, ga_masters = data["graphical_abstracts"], data["graphical_abstract_masters"]
+        click.echo(f"total: {data['articles']} articles, {data['figures']} figures"
+                   + (f" ({ga} graphical abstracts kept apart, not counted as figures)" if ga else "")
+                   + f", {data['master_images']} master images"
+                   + (f" ({ga_masters} of graphical abstracts)" if ga_masters else "")
+                   + f", {data['images_missing']} figures without a stored image, "
+                   f"{data['source_files_failed']} files failed")
 
 
 @cli.group(name="index")

@@ -105,10 +105,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-# Graphical abstracts are kept (they are images of the article) but are not figures of it.
-_NOT_GA = "kind != 'graphical-abstract'"
-
-
 class Dataset:
     """A dataset directory: ``figdex.db`` + ``images/`` (content-addressed) + derived indexes."""
 
@@ -439,37 +435,18 @@ class Dataset:
             yield row[0]
 
     # -- statistics ---------------------------------------------------------------------------
+    def counts(self, run_ids: list[int] | None = None) -> dict:
+        """Articles, figures, graphical abstracts, images found/missing (``index/counts.py`` says what
+        each means); with ``run_ids``, of the articles those runs stored."""
+        from figdex.index.counts import dataset_counts
+
+        return dataset_counts(self.conn, run_ids)
+
     def stats(self) -> dict:
         q = self.conn.execute
-        totals = {
-            "articles": q("SELECT count(*) FROM articles").fetchone()[0],
-            "figures": q(f"SELECT count(*) FROM figures WHERE {_NOT_GA}").fetchone()[0],
-            "graphical_abstracts": q(f"SELECT count(*) FROM figures WHERE NOT ({_NOT_GA})").fetchone()[0],
-            "captions": q(f"SELECT count(*) FROM figures WHERE caption != '' AND {_NOT_GA}").fetchone()[0],
-            "master_images": q("SELECT count(*) FROM master_images").fetchone()[0],
-            "images_found": q(f"SELECT count(*) FROM figures WHERE image_status='ok' AND {_NOT_GA}").fetchone()[0],
-            "images_missing": q(f"SELECT count(*) FROM figures WHERE image_status!='ok' AND {_NOT_GA}").fetchone()[0],
-            "labels": q("SELECT count(*) FROM labels").fetchone()[0],
-            "source_files_failed": q("SELECT count(*) FROM source_files WHERE status='failed'").fetchone()[0],
-        }
-        per_publisher: dict[str, dict] = {}
-        for row in q(
-            """SELECT a.publisher,
-                      count(DISTINCT a.id) AS articles,
-                      count(f.id) AS figures,
-                      sum(CASE WHEN f.caption != '' THEN 1 ELSE 0 END) AS captions,
-                      sum(CASE WHEN f.image_status = 'ok' THEN 1 ELSE 0 END) AS images_found,
-                      sum(CASE WHEN f.image_status != 'ok' THEN 1 ELSE 0 END) AS images_missing
-               FROM articles a LEFT JOIN figures f ON f.article_id = a.id AND f.kind != 'graphical-abstract'
-               GROUP BY a.publisher ORDER BY a.publisher"""
-        ):
-            per_publisher[row["publisher"]] = {
-                k: row[k] or 0 for k in ("articles", "figures", "captions", "images_found", "images_missing")
-            }
-        for row in q("SELECT publisher, access, count(*) AS n FROM articles GROUP BY publisher, access"):
-            per_publisher[row["publisher"]][f"access_{row['access']}"] = row["n"]
-        totals["per_publisher"] = per_publisher
-        totals["image_status"] = {r[0]: r[1] for r in q("SELECT image_status, count(*) FROM figures GROUP BY 1")}
+        totals = self.counts()
+        totals["labels"] = q("SELECT count(*) FROM labels").fetchone()[0]
+        totals["source_files_failed"] = q("SELECT count(*) FROM source_files WHERE status='failed'").fetchone()[0]
         totals["failed_files"] = [
             {"path": r["path"], "reason": r["reason"]}
             for r in q("SELECT path, reason FROM source_files WHERE status='failed' ORDER BY path")

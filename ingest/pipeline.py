@@ -27,18 +27,31 @@ SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
 
 @dataclass
 class IngestSummary:
+    """Files by outcome, and what the run(s) stored, counted as ``figdex stats`` counts
+    (``index/counts.py``: graphical abstracts apart, each article once however many files held it)."""
+
     files: int = 0
     unchanged: int = 0
     not_articles: int = 0
     failed: int = 0
     articles: int = 0
     figures: int = 0
+    graphical_abstracts: int = 0
     images_found: int = 0
     images_missing: int = 0
     per_publisher: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)  # (path, reason)
     skipped: list = field(default_factory=list)  # (path, reason)
     partial: list = field(default_factory=list)  # (path, reason): truncated files, to warn about
+    run_ids: list = field(default_factory=list)  # the runs whose stored articles are counted
+
+    def count_stored(self, ds: Dataset, run_id: int) -> None:
+        """Take the counts from the database: what the runs stored, as it is stored."""
+        if run_id not in self.run_ids:
+            self.run_ids.append(run_id)
+        counts = ds.counts(self.run_ids)
+        for key in ("articles", "figures", "graphical_abstracts", "images_found", "images_missing", "per_publisher"):
+            setattr(self, key, counts[key])
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -82,6 +95,7 @@ def ingest_paths(
                 on_file(path, outcome)
         status = "done"
     finally:
+        summary.count_stored(ds, run_id)
         ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items() if not isinstance(v, list)})
     return summary
 
@@ -146,9 +160,6 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
     art_id, art_key = ds.upsert_article(article, problems, run_id)
     keep: list[str] = []
     master_ids: list[int] = []
-    counts = summary.per_publisher.setdefault(article.publisher, {"articles": 0, "figures": 0, "images_found": 0})
-    counts["articles"] += 1
-    summary.articles += 1
     for figure in item.figures:
         figure, stored = _with_image(ds, page, figure, article.doi)
         fig_id, fig_key = ds.upsert_figure(art_id, art_key, figure, stored)
@@ -163,13 +174,6 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
             ds.set_computed_labels(master_id, "keyword", [k for s in split.subcaptions for k in s.keywords],
                                    CAPTION_SOURCE)
             master_ids.append(master_id)
-        summary.figures += 1
-        counts["figures"] += 1
-        if stored is not None and stored.status == IMAGE_OK:
-            summary.images_found += 1
-            counts["images_found"] += 1
-        else:
-            summary.images_missing += 1
     # Masters of this article before stale figures go, so that the index forgets the deleted ones too.
     before = {r[0] for r in ds.conn.execute(
         "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.article_id = ?", (art_id,))}

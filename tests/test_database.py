@@ -164,8 +164,8 @@ def test_missing_images_keep_their_url(ds):
 def test_stats_per_publisher(demo_ds):
     stats = demo_ds.stats()
     nature = stats["per_publisher"]["nature"]
-    assert nature == {"articles": 5, "figures": 25, "captions": 25, "images_found": 9, "images_missing": 16,
-                      "access_full": 5}
+    assert nature == {"articles": 5, "figures": 25, "graphical_abstracts": 0, "captions": 25, "images_found": 9,
+                      "images_missing": 16, "access_full": 5}
     assert stats["images_found"] == 9
     assert stats["images_missing"] == stats["figures"] - 9
 

@@ -80,7 +80,8 @@ class ScrapeSummary:
 
     def as_dict(self) -> dict:
         out = {k: v for k, v in self.__dict__.items() if k != "ingest"}
-        out["figures"] = self.ingest.figures
+        out["figures"] = self.ingest.figures  # of the articles stored, counted as `figdex stats` counts
+        out["graphical_abstracts"] = self.ingest.graphical_abstracts
         out["images_stored"] = self.ingest.images_found
         out["partial"] = [reason for _, reason in self.ingest.partial]  # truncated pages, stored as partial
         out["articles_failed"] = self.articles_failed
@@ -189,6 +190,7 @@ def scrape_urls(ds: Dataset, urls: Iterable[str], fetcher: Fetcher, *, family: s
             worker.run(url, forced or family_for_url(url))
         status = "done"
     finally:
+        summary.ingest.count_stored(ds, run_id)
         ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items()
                                        if not isinstance(v, list)})
     return summary
@@ -368,9 +370,14 @@ def summary_lines(summary: ScrapeSummary) -> list[str]:
     return [
         f"{found}; {s.fetched} fetched, {s.cached} from "
         f"cache; {s.ingested} ingested, {s.unchanged} unchanged, {len(s.skipped)} skipped, {len(s.failed)} failed",
-        f"{s.ingest.figures} figures stored; images: {s.images_fetched} fetched, {s.images_present} already saved, "
+        f"{s.ingest.figures} figures stored{_ga_note(s.ingest.graphical_abstracts)}; images: {s.images_fetched} "
+        f"fetched, {s.images_present} already saved, "
         f"{len(s.image_failures)} failed, {s.images_not_fetched} not fetched (paywalled pages)",
     ]
+
+
+def _ga_note(n: int) -> str:
+    return f" (and {n} graphical abstracts, not counted as figures)" if n else ""
 
 
 def outcome_line(summary: ScrapeSummary) -> str:
