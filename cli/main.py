@@ -128,9 +128,10 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             click.echo(f"image not saved: {reason}", err=True)
         for problem in summary.problems:
             click.echo(f"note: {problem}", err=True)
+        for path, reason in summary.ingest.partial:
+            click.echo(f"warning: {reason}", err=True)
         row = summary.as_dict()
-        row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found",
-                                                "images_missing")}
+        row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
         if fmt == "table":
             for line in web.summary_lines(summary):
                 click.echo(line)
@@ -140,6 +141,15 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
     from figdex.cli.figures import run_image_stages
 
     run_image_stages(dataset, run_separation, run_embedding)
+    if urls or query_files or searches:  # the last line says how many articles failed
+        if summary.nothing_fetched:
+            raise click.ClickException(web.outcome_line(summary))
+        if fmt == "table":
+            click.echo(web.outcome_line(summary))
+
+
+# The dataset line after an ingest: the counts of `figdex stats` (index/counts.py).
+DATASET_COUNTS = ("articles", "figures", "graphical_abstracts", "master_images", "images_found", "images_missing")
 
 
 def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
@@ -156,17 +166,23 @@ def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[
                                    on_file=lambda path, outcome: bar.update(1, path))
         for path, reason in summary.failures:
             click.echo(f"failed: {reason}", err=True)
+        for path, reason in summary.partial:
+            click.echo(f"warning: {reason}", err=True)
         stats = ds.stats()
     row = summary.as_dict()
     row.pop("skipped")
     row["failures"] = [f"{p}: {r}" for p, r in summary.failures]
-    row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found", "images_missing")}
+    row["partial"] = [r for _, r in summary.partial]
+    row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
     if fmt == "table":
         click.echo(
             f"{summary.files} files: {summary.files - summary.unchanged - summary.not_articles - summary.failed} "
             f"ingested, {summary.unchanged} unchanged, {summary.not_articles} not articles, {summary.failed} failed; "
             f"{summary.articles} articles, {summary.figures} figures "
             f"({summary.images_found} images found, {summary.images_missing} missing)"
+            + (f", {summary.graphical_abstracts} graphical abstracts (not counted as figures)"
+               if summary.graphical_abstracts else "")
+            + (f"; {len(summary.partial)} files truncated, stored as partial" if summary.partial else "")
         )
         click.echo(f"dataset {dataset}: " + ", ".join(f"{k} {v}" for k, v in row["dataset"].items()))
     else:
@@ -313,10 +329,16 @@ def stats(dataset: str, fmt: str) -> None:
         click.echo(json.dumps(data, indent=2 if fmt == "json" else None))
         return
     rows = [{"publisher": p, **v} for p, v in data["per_publisher"].items()]
-    emit(rows, fmt, ["publisher", "articles", "figures", "captions", "images_found", "images_missing"])
-    if fmt == "table":
-        click.echo(f"total: {data['articles']} articles, {data['figures']} figures, {data['master_images']} master "
-                   f"images, {data['images_missing']} images missing, {data['source_files_failed']} files failed")
+    emit(rows, fmt, ["publisher", "articles", "figures", "graphical_abstracts", "captions", "images_found",
+                     "images_missing"])
+    if fmt == "table":  # index/counts.py defines each count
+        ga, ga_masters = data["graphical_abstracts"], data["graphical_abstract_masters"]
+        click.echo(f"total: {data['articles']} articles, {data['figures']} figures"
+                   + (f" ({ga} graphical abstracts kept apart, not counted as figures)" if ga else "")
+                   + f", {data['master_images']} master images"
+                   + (f" ({ga_masters} of graphical abstracts)" if ga_masters else "")
+                   + f", {data['images_missing']} figures without a stored image, "
+                   f"{data['source_files_failed']} files failed")
 
 
 @cli.group(name="index")
@@ -354,14 +376,14 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
 @dataset_option
 @backend_options
 @click.option("--full", is_flag=True,
-              help="Push every row (and drop documents gone from the database), not only those changed "
+              help="Push every image (and drop documents gone from the database), not only those changed "
                    "since the last sync.")
 @format_option("table")
 def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, fmt: str) -> None:
     """Push the database to Elasticsearch/OpenSearch: the rows changed since the last sync, or all.
 
-    The first sync creates the index (a versioned index behind an alias).  Label removals
-    leave no timestamp behind: run with --full (or `index rebuild`) after removing labels.
+    The first sync creates the index (a versioned index behind an alias).  Later ones push the
+    images changed since (in commit order: deletions and removed labels included).
     """
     from figdex.index.fulltext import open_text_index
 
@@ -374,7 +396,10 @@ def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, f
         report = index.sync(full=full, progress=_progress("syncing"))
     _progress_done()
     if fmt == "table":
-        since = f" (changed since {report.since})" if report.since else ""
+        since = ""
+        if report.since is not None:  # incremental: which changes of the database's change log went
+            since = (f" (changes {report.since + 1}-{report.change})" if report.change > report.since
+                     else " (nothing changed since the last sync)")
         click.echo(f"synced {report.backend} {report.alias} -> {report.index} at {index.url}: {report.mode}, "
                    f"{report.pushed} documents pushed{since}, {report.deleted} deleted", err=True)
     else:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,16 +82,27 @@ def _first_per_value(scored: list[tuple[str, float | None]]) -> list[tuple[str, 
     return list(seen.items())
 
 
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host (True when that cannot be told)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate it there; without a cheap check, assume alive
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-# Graphical abstracts are kept (they are images of the article) but are not figures of it.
-_NOT_GA = "kind != 'graphical-abstract'"
 
 
 class Dataset:
@@ -174,12 +186,27 @@ class Dataset:
 
     # -- runs and source files (progress and resume) ----------------------------------------
     def start_run(self, command: str, params: dict) -> int:
+        """Record a new run (and mark runs whose process died without finishing as interrupted)."""
         with self.conn:
+            self._mark_dead_runs()
             cur = self.conn.execute(
-                "INSERT INTO runs(command, params, started_at) VALUES (?, ?, ?)",
-                (command, json.dumps(params, default=str), now()),
+                "INSERT INTO runs(command, params, started_at, pid, host) VALUES (?, ?, ?, ?, ?)",
+                (command, json.dumps(params, default=str), now(), os.getpid(), socket.gethostname()),
             )
         return cur.lastrowid
+
+    def _mark_dead_runs(self) -> None:
+        """A run still 'running' whose process is gone was killed: say so.  Runs of another host are
+        left alone (their process cannot be checked from here); runs without a pid were started by a
+        figdex older than schema version 7 and cannot still be running beside this one."""
+        host = socket.gethostname()
+        for run_id, pid, run_host in self.conn.execute(
+                "SELECT id, pid, host FROM runs WHERE status = 'running'").fetchall():
+            if pid is not None and (run_host != host or _process_alive(pid)):
+                continue
+            note = f"process {pid} ended without finishing the run" if pid else "ended without finishing the run"
+            self.conn.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, summary = ? WHERE id = ?",
+                              (now(), json.dumps({"note": note + "; marked when the next run started"}), run_id))
 
     def finish_run(self, run_id: int, status: str, summary: dict) -> None:
         with self.conn:
@@ -254,6 +281,22 @@ class Dataset:
         )
         art_id = self.conn.execute("SELECT id FROM articles WHERE key=?", (key,)).fetchone()[0]
         return art_id, key
+
+    def complete_copy(self, key: str, page: Path) -> str | None:
+        """The source file of a stored copy that is not partial, of this article or of anything ``page``
+        gave before (a truncated file may have lost the DOI that keys its article); None when none."""
+        row = self.conn.execute(
+            "SELECT source_file FROM articles WHERE access != 'partial' AND (key = ? OR source_file IN (?, ?)) "
+            "ORDER BY key = ? DESC LIMIT 1", (key, str(page), str(Path(page).resolve()), key)).fetchone()
+        return row[0] if row else None
+
+    def delete_article(self, key: str) -> list[int]:
+        """Delete an article with its figures and images; returns the ids of the master images it had."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = "
+            "f.article_id WHERE a.key = ?", (key,))]
+        self.conn.execute("DELETE FROM articles WHERE key = ?", (key,))
+        return ids
 
     def upsert_figure(self, article_id: int, art_key: str, figure: Figure, image: StoredImage | None) -> tuple[int, str]:
         key = figure_key(art_key, figure)
@@ -392,37 +435,18 @@ class Dataset:
             yield row[0]
 
     # -- statistics ---------------------------------------------------------------------------
+    def counts(self, run_ids: list[int] | None = None) -> dict:
+        """Articles, figures, graphical abstracts, images found/missing (``index/counts.py`` says what
+        each means); with ``run_ids``, of the articles those runs stored."""
+        from figdex.index.counts import dataset_counts
+
+        return dataset_counts(self.conn, run_ids)
+
     def stats(self) -> dict:
         q = self.conn.execute
-        totals = {
-            "articles": q("SELECT count(*) FROM articles").fetchone()[0],
-            "figures": q(f"SELECT count(*) FROM figures WHERE {_NOT_GA}").fetchone()[0],
-            "graphical_abstracts": q(f"SELECT count(*) FROM figures WHERE NOT ({_NOT_GA})").fetchone()[0],
-            "captions": q(f"SELECT count(*) FROM figures WHERE caption != '' AND {_NOT_GA}").fetchone()[0],
-            "master_images": q("SELECT count(*) FROM master_images").fetchone()[0],
-            "images_found": q(f"SELECT count(*) FROM figures WHERE image_status='ok' AND {_NOT_GA}").fetchone()[0],
-            "images_missing": q(f"SELECT count(*) FROM figures WHERE image_status!='ok' AND {_NOT_GA}").fetchone()[0],
-            "labels": q("SELECT count(*) FROM labels").fetchone()[0],
-            "source_files_failed": q("SELECT count(*) FROM source_files WHERE status='failed'").fetchone()[0],
-        }
-        per_publisher: dict[str, dict] = {}
-        for row in q(
-            """SELECT a.publisher,
-                      count(DISTINCT a.id) AS articles,
-                      count(f.id) AS figures,
-                      sum(CASE WHEN f.caption != '' THEN 1 ELSE 0 END) AS captions,
-                      sum(CASE WHEN f.image_status = 'ok' THEN 1 ELSE 0 END) AS images_found,
-                      sum(CASE WHEN f.image_status != 'ok' THEN 1 ELSE 0 END) AS images_missing
-               FROM articles a LEFT JOIN figures f ON f.article_id = a.id AND f.kind != 'graphical-abstract'
-               GROUP BY a.publisher ORDER BY a.publisher"""
-        ):
-            per_publisher[row["publisher"]] = {
-                k: row[k] or 0 for k in ("articles", "figures", "captions", "images_found", "images_missing")
-            }
-        for row in q("SELECT publisher, access, count(*) AS n FROM articles GROUP BY publisher, access"):
-            per_publisher[row["publisher"]][f"access_{row['access']}"] = row["n"]
-        totals["per_publisher"] = per_publisher
-        totals["image_status"] = {r[0]: r[1] for r in q("SELECT image_status, count(*) FROM figures GROUP BY 1")}
+        totals = self.counts()
+        totals["labels"] = q("SELECT count(*) FROM labels").fetchone()[0]
+        totals["source_files_failed"] = q("SELECT count(*) FROM source_files WHERE status='failed'").fetchone()[0]
         totals["failed_files"] = [
             {"path": r["path"], "reason": r["reason"]}
             for r in q("SELECT path, reason FROM source_files WHERE status='failed' ORDER BY path")

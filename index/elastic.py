@@ -16,7 +16,8 @@ FTS5) and are filled by ``figdex index sync`` / ``figdex index rebuild``.
   ``filter_clauses``).
 * Writes go through an alias: ``rebuild`` fills a new versioned index and swaps the alias
   in one atomic ``_aliases`` call, so searches never see a half-built index; ``sync``
-  pushes the rows changed since the last sync (or everything) into the live index.
+  pushes the images changed since the last sync (or everything) into the live index.  The
+  index's ``_meta`` holds the database's change number it is in step with (``index/changes.py``).
 * Bulk requests go in batches; HTTP 429 (whole request or single items) is retried with
   exponential backoff, and any document that still fails is reported by id with the
   engine's reason (``BulkIndexError``): a bulk call that "succeeds" with failed items is
@@ -36,6 +37,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from figdex.index.changes import changed_since, last_change
+from figdex.index.changes import origin as change_origin
 from figdex.index.documents import master_documents
 from figdex.index.fulltext import (
     DEFAULT_FACETS,
@@ -143,7 +146,7 @@ class ElasticsearchIndex(TextIndex):
 
     def rebuild(self, progress=None) -> int:
         """Fill a new versioned index from the database, then swap the alias to it atomically."""
-        started = _now()
+        started, mark = _now(), last_change(self.conn)  # the mark before any row is read
         old = self.live_indices()
         new = self._new_index()
         try:
@@ -153,7 +156,7 @@ class ElasticsearchIndex(TextIndex):
             with self._call("refreshing " + new):
                 self.engine.put_settings(new, {"index": {"refresh_interval": "1s"}})
                 self.engine.refresh(new)
-            self._set_meta(new, synced_at=started)
+            self._set_meta(new, synced_at=started, change_seq=mark, origin=change_origin(self.conn))
             actions = [{"remove": {"index": o, "alias": self.alias}} for o in old]
             actions.append({"add": {"index": new, "alias": self.alias}})
             with self._call("swapping the alias"):
@@ -163,7 +166,7 @@ class ElasticsearchIndex(TextIndex):
             raise
         for o in old:
             self._drop(o)
-        self.last_index = new
+        self.last_index, self.last_change = new, mark
         return n
 
     def _drop(self, index: str) -> None:
@@ -174,50 +177,62 @@ class ElasticsearchIndex(TextIndex):
             pass
 
     def sync(self, full: bool = False, progress: Callable[[int], None] | None = None) -> SyncReport:
-        """Push the database to the engine: rows changed since the last sync, or all of them.
+        """Push the database to the engine: images changed since the last sync, or all of them.
 
         The first sync (no alias yet) and a sync against an index of an older mapping
-        version rebuild instead.  Deleted master images are removed.  The sync mark is only
-        advanced when every document was accepted, so a failed sync is retried next time.
+        version rebuild instead.  "Changed" is by the database's change log (``index/changes.py``),
+        which orders changes by commit: a change that commits while a sync runs is pushed by the
+        next one; deleted images and removed labels are changes too.  An index without a change
+        mark from this database (synced by an older figdex, or from another dataset) gets a full
+        push.  The mark is only advanced when every document was accepted, so a failed sync is
+        retried next time.
         """
-        started = _now()
+        started, mark, origin = _now(), last_change(self.conn), change_origin(self.conn)
         live = self.live_indices()
         if not live:
             n = self.rebuild(progress)
-            return SyncReport(self.name, self.alias, self.last_index, "created", pushed=n, synced_at=started)
+            return SyncReport(self.name, self.alias, self.last_index, "created", pushed=n, synced_at=started,
+                              change=self.last_change)
         index = live[0]
         meta = self._meta(index)
         if meta.get("mapping_version") != MAPPING_VERSION:
             n = self.rebuild(progress)
-            return SyncReport(self.name, self.alias, self.last_index, "rebuilt", pushed=n, synced_at=started)
-        since = None if full else meta.get("synced_at")
-        docs = master_documents(self.conn, self._changed_ids(since)) if since else master_documents(self.conn)
-        pushed, failures = self._push(self._index_actions(docs, self.alias), progress)
+            return SyncReport(self.name, self.alias, self.last_index, "rebuilt", pushed=n, synced_at=started,
+                              change=self.last_change)
+        since = meta.get("change_seq") if not full and meta.get("origin") == origin else None
+        if since is None:
+            pushed, failures = self._push(self._index_actions(master_documents(self.conn), self.alias), progress)
+            deleted = 0
+        else:
+            ids = changed_since(self.conn, int(since))
+            present: set[int] = set()
+
+            def changed():
+                for doc in master_documents(self.conn, ids):
+                    present.add(doc["id"])
+                    yield doc
+
+            pushed, failures = self._push(self._index_actions(changed(), self.alias), progress)
+            deleted, delete_failures = self._push(self._delete_actions([i for i in ids if i not in present],
+                                                                       self.alias))
+            failures += delete_failures
         with self._call("refreshing"):
             self.engine.refresh(self.alias)
-        deleted = 0
         db_total = self.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
-        if full or self.count() != db_total:
+        if since is None or self.count() != db_total:  # a full push, or an index that was written elsewhere
             stale = self.indexed_ids() - set(r[0] for r in self.conn.execute("SELECT id FROM master_images"))
-            deleted, delete_failures = self._push(self._delete_actions(stale, self.alias))
+            gone, delete_failures = self._push(self._delete_actions(stale, self.alias))
+            deleted += gone
             failures += delete_failures
             with self._call("refreshing"):
                 self.engine.refresh(self.alias)
-        report = SyncReport(self.name, self.alias, index, "incremental" if since else "full", pushed=pushed,
-                            deleted=deleted, since=since, synced_at=started, failures=failures)
+        report = SyncReport(self.name, self.alias, index, "full" if since is None else "incremental",
+                            pushed=pushed, deleted=deleted, since=since, synced_at=started, change=mark,
+                            failures=failures)
         if failures:
             raise BulkIndexError(failures, pushed + deleted, " during sync; the sync mark was not advanced")
-        self._set_meta(index, synced_at=started)
+        self._set_meta(index, synced_at=started, change_seq=mark, origin=origin)
         return report
-
-    def _changed_ids(self, since: str) -> list[int]:
-        # Rows written in the same second as the mark are pushed again (>=): pushing is idempotent.
-        return [r[0] for r in self.conn.execute(
-            """SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id
-               JOIN articles a ON a.id = f.article_id
-               WHERE m.updated_at >= ? OR f.updated_at >= ? OR a.updated_at >= ?
-                  OR EXISTS (SELECT 1 FROM labels l WHERE l.master_image_id = m.id AND l.created_at >= ?)
-               ORDER BY m.id""", (since, since, since, since))]
 
     def update(self, master_ids: Iterable[int]) -> None:
         """Push these master images (those gone from the database are deleted); no refresh."""

@@ -44,8 +44,9 @@ class SyncReport:
     mode: str  # created | rebuilt | full | incremental
     pushed: int = 0
     deleted: int = 0
-    since: str | None = None
+    since: int | None = None  # the change number of the previous sync (incremental mode)
     synced_at: str | None = None
+    change: int | None = None  # the change number the index is now in step with
     failures: list[BulkFailure] = field(default_factory=list)
 
     def as_dict(self) -> dict:

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 ACCESS_FULL = "full"  # full text with figures (or an XML full text)
 ACCESS_ABSTRACT = "abstract"  # paywalled landing page: metadata/abstract, maybe thumbnails
 ACCESS_DENIED = "denied"  # an access-denied / challenge / error page
-ACCESS_KINDS = (ACCESS_FULL, ACCESS_ABSTRACT, ACCESS_DENIED)
+# A file cut short (saved while loading, a download that stopped): what it holds is stored, the
+# reason is in the article's problems, and a complete copy replaces it (never the other way round).
+ACCESS_PARTIAL = "partial"
+ACCESS_KINDS = (ACCESS_FULL, ACCESS_ABSTRACT, ACCESS_DENIED, ACCESS_PARTIAL)
 
 # "image": a file from a plain image folder (`figdex ingest-images`): no article, no caption.
 FIGURE_KINDS = ("figure", "scheme", "chart", "graphical-abstract", "image")

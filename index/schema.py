@@ -195,6 +195,70 @@ MIGRATIONS.append([
     )""",
 ])
 
+# 6: the change log.  Indexes synced from outside the database (Elasticsearch/OpenSearch) ask
+# "which images changed since my last sync?".  Timestamps cannot answer: a row is stamped when it is
+# written and becomes visible when its transaction commits, so a sync that starts in between marks a
+# time after the stamp and every later sync skips the row.  Instead every change to what an image's
+# document holds (index/documents.py) gives the image the next number of one sequence, inside the
+# writer's own transaction.  SQLite admits one write transaction at a time and a writer always works
+# on the latest commit, so a number is larger than every number committed before it, and no other
+# writer can commit a larger one first: numbers grow in commit order.  A sync reads the largest
+# committed number before it reads any row; whatever commits later has a larger number and is seen by
+# the next sync.  Rows are never deleted: a deleted image keeps its row (its number says when it went),
+# which is how a deletion or a label removal reaches the index.  ``change_origin`` names this
+# database, so that an index synced from another (or a recreated) dataset is pushed in full.
+_NEXT_CHANGE = "(SELECT coalesce(max(seq), 0) + 1 FROM changes)"
+
+
+def _record_change(source: str) -> str:
+    return (f"INSERT INTO changes(master_id, seq) {source} "
+            "ON CONFLICT(master_id) DO UPDATE SET seq = excluded.seq")
+
+
+_FIGURE_COLUMNS = ("caption", "label", "number", "image_status", "image_path", "image_url", "article_id")
+_ARTICLE_COLUMNS = ("title", "abstract", "journal", "publisher", "year", "license", "open_access", "doi", "url")
+
+
+def _changed(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+
+
+MIGRATIONS.append([
+    "CREATE TABLE changes (master_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)",
+    "CREATE INDEX changes_seq ON changes(seq)",
+    "CREATE TABLE change_origin (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL)",
+    "INSERT INTO change_origin(id, origin) VALUES (1, lower(hex(randomblob(16))))",
+    # Existing images start at change 1; an index synced before this version has no change mark and
+    # gets one full push (index/elastic.py), so nothing written before the upgrade is missed.
+    "INSERT INTO changes(master_id, seq) SELECT id, 1 FROM master_images",
+    "CREATE TRIGGER change_master_inserted AFTER INSERT ON master_images BEGIN "
+    + _record_change(f"VALUES (new.id, {_NEXT_CHANGE})") + "; END",
+    "CREATE TRIGGER change_master_updated AFTER UPDATE ON master_images BEGIN "
+    + _record_change(f"VALUES (new.id, {_NEXT_CHANGE})") + "; END",
+    "CREATE TRIGGER change_master_deleted AFTER DELETE ON master_images BEGIN "
+    + _record_change(f"VALUES (old.id, {_NEXT_CHANGE})") + "; END",
+    "CREATE TRIGGER change_label_inserted AFTER INSERT ON labels BEGIN "
+    + _record_change(f"VALUES (new.master_image_id, {_NEXT_CHANGE})") + "; END",
+    "CREATE TRIGGER change_label_deleted AFTER DELETE ON labels BEGIN "
+    + _record_change(f"VALUES (old.master_image_id, {_NEXT_CHANGE})") + "; END",
+    "CREATE TRIGGER change_label_updated AFTER UPDATE ON labels BEGIN "
+    + _record_change(f"VALUES (old.master_image_id, {_NEXT_CHANGE})") + "; "
+    + _record_change(f"VALUES (new.master_image_id, {_NEXT_CHANGE})") + "; END",
+    # Figures and articles are written again by every re-ingest: only a changed column counts.
+    f"CREATE TRIGGER change_figure_updated AFTER UPDATE ON figures WHEN {_changed(_FIGURE_COLUMNS)} BEGIN "
+    + _record_change(f"SELECT m.id, {_NEXT_CHANGE} FROM master_images m WHERE m.figure_id = new.id") + "; END",
+    f"CREATE TRIGGER change_article_updated AFTER UPDATE ON articles WHEN {_changed(_ARTICLE_COLUMNS)} BEGIN "
+    + _record_change(f"SELECT m.id, {_NEXT_CHANGE} FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                     "WHERE f.article_id = new.id") + "; END",
+])
+
+MIGRATIONS.append([
+    # 7: which process runs a run.  A run killed outright (SIGKILL, power loss) never records its end;
+    # the next run marks it interrupted once its process is gone from this host (index/db.py).
+    "ALTER TABLE runs ADD COLUMN pid INTEGER",
+    "ALTER TABLE runs ADD COLUMN host TEXT",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

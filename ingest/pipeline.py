@@ -9,16 +9,17 @@ and the run goes on.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from figdex.index.db import Dataset, sha256_file
+from figdex.index.db import Dataset, article_key, sha256_file
 from figdex.index.fulltext import TextIndex, create_text_index
-from figdex.index.records import IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
+from figdex.index.records import ACCESS_PARTIAL, IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
 from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
+from figdex.ingest.sources.truncated import truncation_reason
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
 SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
@@ -26,17 +27,31 @@ SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
 
 @dataclass
 class IngestSummary:
+    """Files by outcome, and what the run(s) stored, counted as ``figdex stats`` counts
+    (``index/counts.py``: graphical abstracts apart, each article once however many files held it)."""
+
     files: int = 0
     unchanged: int = 0
     not_articles: int = 0
     failed: int = 0
     articles: int = 0
     figures: int = 0
+    graphical_abstracts: int = 0
     images_found: int = 0
     images_missing: int = 0
     per_publisher: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)  # (path, reason)
     skipped: list = field(default_factory=list)  # (path, reason)
+    partial: list = field(default_factory=list)  # (path, reason): truncated files, to warn about
+    run_ids: list = field(default_factory=list)  # the runs whose stored articles are counted
+
+    def count_stored(self, ds: Dataset, run_id: int) -> None:
+        """Take the counts from the database: what the runs stored, as it is stored."""
+        if run_id not in self.run_ids:
+            self.run_ids.append(run_id)
+        counts = ds.counts(self.run_ids)
+        for key in ("articles", "figures", "graphical_abstracts", "images_found", "images_missing", "per_publisher"):
+            setattr(self, key, counts[key])
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -80,7 +95,8 @@ def ingest_paths(
                 on_file(path, outcome)
         status = "done"
     finally:
-        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items() if k not in ("failures", "skipped")})
+        summary.count_stored(ds, run_id)
+        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items() if not isinstance(v, list)})
     return summary
 
 
@@ -110,10 +126,15 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
     except Exception as exc:  # a parser bug must not stop a long ingest; the reason is kept
         reason = f"{path}: {parser.name} parser failed: {exc!r}; please report it with this file"
         return _fail(ds, abs_path, digest, parser.name, reason + "\n" + traceback.format_exc(limit=3), run_id, summary)
+    truncated = truncation_reason(path)
     with ds.transaction():
-        for item in parsed:
-            _store_article(ds, text_index, path, item, run_id, summary, keywords)
-        ds.record_source_file(abs_path, digest, parser.name, "done", None, len(parsed), run_id)
+        keys = [_store_article(ds, text_index, path, item, run_id, summary, keywords, truncated) for item in parsed]
+        # An article this file gave without a DOI (keyed by the file) that it no longer gives, e.g. a
+        # truncated copy that lost its DOI, now complete: the file's new articles replace it.
+        file_key = f"file:{abs_path}"
+        if file_key not in keys:
+            text_index.update(ds.delete_article(file_key))
+        ds.record_source_file(abs_path, digest, parser.name, "done", truncated, len(parsed), run_id)
     return "ingested"
 
 
@@ -126,14 +147,19 @@ def _fail(ds, abs_path, digest, parser_name, reason, run_id, summary) -> str:
 
 
 def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedArticle, run_id: int,
-                   summary: IngestSummary, keywords: tuple[str, ...] = ()) -> None:
-    article = item.article
-    art_id, art_key = ds.upsert_article(article, item.problems, run_id)
+                   summary: IngestSummary, keywords: tuple[str, ...] = (), truncated: str | None = None) -> str:
+    """Store one parsed article (``truncated``: why its file is cut short); returns its key."""
+    article, problems = item.article, item.problems
+    if truncated:
+        kept = ds.complete_copy(article_key(article), page)
+        if kept:  # a partial copy never replaces a complete one
+            summary.partial.append((str(page), f"{truncated}; the complete copy stored from {kept} was kept"))
+            return article_key(article)
+        article, problems = replace(article, access=ACCESS_PARTIAL), (*problems, truncated)
+        summary.partial.append((str(page), truncated))
+    art_id, art_key = ds.upsert_article(article, problems, run_id)
     keep: list[str] = []
     master_ids: list[int] = []
-    counts = summary.per_publisher.setdefault(article.publisher, {"articles": 0, "figures": 0, "images_found": 0})
-    counts["articles"] += 1
-    summary.articles += 1
     for figure in item.figures:
         figure, stored = _with_image(ds, page, figure, article.doi)
         fig_id, fig_key = ds.upsert_figure(art_id, art_key, figure, stored)
@@ -148,13 +174,6 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
             ds.set_computed_labels(master_id, "keyword", [k for s in split.subcaptions for k in s.keywords],
                                    CAPTION_SOURCE)
             master_ids.append(master_id)
-        summary.figures += 1
-        counts["figures"] += 1
-        if stored is not None and stored.status == IMAGE_OK:
-            summary.images_found += 1
-            counts["images_found"] += 1
-        else:
-            summary.images_missing += 1
     # Masters of this article before stale figures go, so that the index forgets the deleted ones too.
     before = {r[0] for r in ds.conn.execute(
         "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.article_id = ?", (art_id,))}
@@ -163,14 +182,13 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
         "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.article_id = ?", (art_id,)
     ).fetchall()
     text_index.update(before | {r[0] for r in rows} | set(master_ids))
+    return art_key
 
 
 def _with_image(ds: Dataset, page: Path, figure: Figure, doi: str | None):
     local = resolve_image(page, figure, doi)
     if local is None:
         return figure, None
-    from dataclasses import replace
-
     stored = ds.store_image(local)
     if stored.status == IMAGE_OK and figure.image_status == IMAGE_THUMBNAIL:
         # A paywalled page's saved image is the thumbnail it showed, not the figure.

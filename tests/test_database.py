@@ -77,6 +77,45 @@ def test_interrupted_ingest_resumes_to_the_same_counts(tmp_path):
         assert counts(ds) == expected
 
 
+START_RUN = """
+import os, signal, sys, time
+from figdex.index.db import Dataset
+ds = Dataset.open(sys.argv[1])
+ds.start_run("ingest-web", {})
+print("started", flush=True)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), signal.SIGKILL)  # as a killed harvest: no finally, no finish_run
+sys.stdin.read()  # alive until the test closes stdin
+"""
+
+
+def test_a_run_whose_process_was_killed_is_marked_interrupted_by_the_next_run(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    root = tmp_path / "d"
+    Dataset.open(root).close()
+    start = lambda how: subprocess.Popen([sys.executable, "-c", START_RUN, str(root), how],  # noqa: E731
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO.parent)
+    killed = start("kill")
+    assert killed.wait(timeout=60) == -signal.SIGKILL
+    alive = start("wait")
+    try:
+        assert alive.stdout.readline().strip() == "started"
+        with Dataset.open(root) as ds:
+            ingest_paths(ds, [NATURE / "html" / "srep23945.html"])
+            rows = ds.conn.execute("SELECT id, status, finished_at FROM runs ORDER BY id").fetchall()
+    finally:
+        alive.stdin.close()
+        alive.wait(timeout=60)
+    (k_id, k_status, k_end), (a_id, a_status, a_end), (_, mine, _) = rows
+    assert (k_status, a_status, mine) == ("interrupted", "running", "done")
+    assert k_end is not None and a_end is None
+
+
 def test_changed_page_is_parsed_again_and_stale_figures_go(tmp_path, ds):
     page = tmp_path / "s41467-018-06297-9.html"
     text = (NATURE / "html" / "s41467-018-06297-9.html").read_text(encoding="utf-8")
@@ -125,8 +164,8 @@ def test_missing_images_keep_their_url(ds):
 def test_stats_per_publisher(demo_ds):
     stats = demo_ds.stats()
     nature = stats["per_publisher"]["nature"]
-    assert nature == {"articles": 5, "figures": 25, "captions": 25, "images_found": 9, "images_missing": 16,
-                      "access_full": 5}
+    assert nature == {"articles": 5, "figures": 25, "graphical_abstracts": 0, "captions": 25, "images_found": 9,
+                      "images_missing": 16, "access_full": 5}
     assert stats["images_found"] == 9
     assert stats["images_missing"] == stats["figures"] - 9
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -66,10 +67,15 @@ def test_failed_documents_are_reported_and_a_failed_rebuild_leaves_the_live_inde
     with pytest.raises(BulkIndexError, match=str(bad_id)):
         index.update([bad_id])
     # A sync that fails does not advance its mark: the next one pushes the document again.
+    with ds.transaction():
+        ds.add_label(bad_id, "user", "refused-once")
     with pytest.raises(BulkIndexError):
-        index.sync(full=True)
+        index.sync()
     monkeypatch.setattr(elastic, "es_document", original)
-    assert index.sync().pushed >= 1
+    report = index.sync()
+    assert report.mode == "incremental" and report.pushed == 1
+    hits, _ = index.search(None, SearchFilters(label=("user:refused-once",)), 10)
+    assert [h.master_id for h in hits] == [bad_id]
 
 
 def test_bulk_items_refused_with_429_are_retried(ds, backend):
@@ -156,12 +162,7 @@ def test_incremental_sync_pushes_changes_and_removes_deleted_images(ds, backend)
     ingest_paths(ds, [DEMO / "nature"])
     index = _open(ds, backend)
     index.sync()
-    # Pretend the last sync was long ago for everything but one image, then label that image.
-    ds.conn.execute("UPDATE master_images SET updated_at = '2000-01-01T00:00:00+00:00'")
-    ds.conn.execute("UPDATE figures SET updated_at = '2000-01-01T00:00:00+00:00'")
-    ds.conn.execute("UPDATE articles SET updated_at = '2000-01-01T00:00:00+00:00'")
-    ds.conn.execute("UPDATE labels SET created_at = '2000-01-01T00:00:00+00:00'")
-    index._set_meta(index.live_indices()[0], synced_at="2001-01-01T00:00:00+00:00")
+    assert index.sync().pushed == 0  # nothing changed since
     target = ds.master_id("10.1038-srep23945-fig1-0")
     with ds.transaction():
         ds.add_label(target, "user", "memristor-device")
@@ -177,6 +178,107 @@ def test_incremental_sync_pushes_changes_and_removes_deleted_images(ds, backend)
     assert index.count() == ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
     full = index.sync(full=True)
     assert full.mode == "full" and full.pushed == index.count()
+
+
+def test_a_change_committed_after_a_sync_started_reaches_the_next_sync(tmp_path, backend):
+    """A writer stamps a row, a sync starts (a second later), then the writer commits: the change
+    was invisible to that sync, so the next incremental one must push it (#16.1)."""
+    from figdex.index.db import Dataset
+    from figdex.ingest.pipeline import ingest_paths
+    from tests.conftest import DEMO
+
+    root = tmp_path / "ds"
+    with Dataset.open(root) as writer, Dataset.open(root) as reader:
+        ingest_paths(writer, [DEMO / "nature"])
+        index = _open(reader, backend)
+        index.sync()
+        target = writer.master_id("10.1038-srep23945-fig1-0")
+        only = SearchFilters(label=("user:late-commit",))
+        try:
+            writer.add_label(target, "user", "late-commit")  # inside the writer's open transaction
+            _after_the_second_of(writer.conn.execute("SELECT created_at FROM labels WHERE value = 'late-commit'"
+                                                     ).fetchone()[0])
+            index.sync()  # the label is not committed yet: this sync cannot see it
+            assert index.search(None, only, 10)[0] == []
+            writer.conn.commit()
+        finally:
+            writer.conn.rollback()
+        report = index.sync()
+        assert report.mode == "incremental" and report.pushed == 1
+        assert [h.master_id for h in index.search(None, only, 10)[0]] == [target]
+
+
+def _after_the_second_of(stamp: str) -> None:
+    """Wait until ``db.now()`` is past ``stamp``: rows stamped before are older than any later mark."""
+    from figdex.index.db import now
+
+    while now() <= stamp:
+        time.sleep(0.05)
+
+
+def test_a_label_removal_reaches_the_index_without_full(ds, backend):
+    from figdex.ingest.pipeline import ingest_paths
+    from tests.conftest import DEMO
+
+    ingest_paths(ds, [DEMO / "nature"])
+    target = ds.master_id("10.1038-srep23945-fig1-0")
+    with ds.transaction():
+        ds.add_label(target, "user", "memristor-device")
+    _after_the_second_of(ds.conn.execute("SELECT max(created_at) FROM labels").fetchone()[0])
+    index = _open(ds, backend)
+    index.sync()
+    only = SearchFilters(label=("user:memristor-device",))
+    assert [h.master_id for h in index.search(None, only, 10)[0]] == [target]
+    with ds.transaction():
+        assert ds.set_user_label(target, "memristor-device", present=False)
+    report = index.sync()
+    assert report.mode == "incremental" and report.pushed == 1
+    assert index.search(None, only, 10)[0] == []
+
+
+def test_a_dataset_from_before_the_change_log_upgrades_and_syncs_everything(tmp_path, backend):
+    """A version-5 dataset (timestamps only) opens with every row kept; an index it synced by time
+    gets one full push, then incremental syncs by the change sequence."""
+    import sqlite3
+
+    from figdex.index.db import Dataset
+    from figdex.index.es_documents import MAPPING_VERSION
+    from figdex.index.schema import MIGRATIONS
+    from figdex.ingest.pipeline import ingest_paths
+    from tests.conftest import DEMO
+
+    root = tmp_path / "ds"
+    with Dataset.open(root) as ds:
+        ingest_paths(ds, [DEMO / "nature"])
+        tables = ("articles", "figures", "master_images", "labels", "subcaptions")
+        before = {t: ds.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
+        before = {t: [tuple(r) for r in rows] for t, rows in before.items()}
+        index = _open(ds, backend)
+        index.sync()
+    conn = sqlite3.connect(root / "figdex.db")  # back to version 5: what an older figdex left
+    for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'change%' "
+                                   "AND type IN ('trigger', 'table') ORDER BY type DESC").fetchall():
+        conn.execute(f"DROP {kind.upper()} {name}")
+    for column in ("pid", "host"):  # schema version 7
+        conn.execute(f"ALTER TABLE runs DROP COLUMN {column}")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    assert len(MIGRATIONS) > 5
+    with Dataset.open(root) as ds:
+        after = {t: [tuple(r) for r in ds.conn.execute(f"SELECT * FROM {t} ORDER BY 1")] for t in tables}
+        assert after == before
+        index = _open(ds, backend, index=index.alias)
+        live = index.live_indices()[0]
+        old_mark = {"mapping_version": MAPPING_VERSION, "synced_at": "2030-01-01T00:00:00+00:00"}
+        index.engine.put_meta(live, {"figdex": old_mark})  # the mark an older figdex wrote: a time
+        assert index._meta(live) == old_mark
+        first = index.sync()
+        assert first.mode == "full" and first.pushed == len(before["master_images"])
+        target = ds.master_id("10.1038-srep23945-fig1-0")
+        with ds.transaction():
+            ds.add_label(target, "user", "after-upgrade")
+        assert index.sync().pushed == 1
 
 
 def test_an_alias_name_taken_by_an_index_is_a_clear_error(ds, emulator):

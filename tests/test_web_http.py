@@ -124,7 +124,22 @@ def test_unreachable_robots_txt_disallows(mirror):
     mirror.route("/a", Reply(200, PAGE, HTML))
     with pytest.raises(FetchError) as err:
         client(retries=0).fetch(f"{mirror.base}/a")
-    assert err.value.kind == "robots" and mirror.count("/a") == 0
+    assert err.value.kind == "robots-unreachable" and mirror.count("/a") == 0
+    assert "robots.txt could not be read (" in str(err.value) and "HTTP 503" in str(err.value)
+
+
+def test_a_host_that_cannot_be_reached_is_reported_as_such_not_as_robots_disallow():
+    """No network: the robots.txt request fails, and the real cause is what the user reads (#16.3)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    with pytest.raises(FetchError) as err:
+        client(retries=0).fetch(f"http://127.0.0.1:{port}/articles/a")
+    message = str(err.value)
+    assert err.value.kind == "robots-unreachable" and "disallowed" not in message
+    assert f"http://127.0.0.1:{port}/robots.txt could not be read" in message and "Connection refused" in message
 
 
 def test_oversized_and_non_image_images_are_refused(mirror):

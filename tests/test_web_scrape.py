@@ -290,6 +290,38 @@ def test_cli_urls_and_errors(mirror, tmp_path):
     assert res.exit_code == 0 and "1 files: 1 ingested" in res.output  # saved files as before
 
 
+def test_a_harvest_that_fetched_nothing_exits_non_zero_and_says_why(tmp_path, monkeypatch):
+    """No network: every article fails with the real cause, the last line counts the failures and
+    the command exits 1 (#16.3)."""
+    import socket
+
+    from figdex.ingest.web import scrape
+
+    real = scrape.http_config
+    monkeypatch.setattr(scrape, "http_config", lambda root, **kw: real(root, retries=0, **kw))  # no 30 s of retries
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    targets = [f"http://127.0.0.1:{port}/articles/{i}" for i in DEMO_NATURE[:2]]
+    res = CliRunner().invoke(cli, ["ingest", *targets, "--family", "nature", "--delay", "0", "--no-separate",
+                                   "--no-embed", "--dataset", str(tmp_path / "d")])
+    assert res.exit_code == 1, res.output
+    assert "disallowed" not in res.output and res.output.count("Connection refused") >= 2
+    last = res.output.strip().splitlines()[-1]
+    assert "nothing could be fetched" in last and "2 of 2 articles failed" in last
+    # One article fetched, one not: success, and the last line still counts the failure.
+    mirror = Mirror()
+    mirror.serve_nature()
+    try:
+        res = CliRunner().invoke(cli, ["ingest", f"{mirror.base}/articles/{DEMO_NATURE[0]}", targets[1], "--family",
+                                       "nature", "--delay", "0", "--no-separate", "--no-embed",
+                                       "--dataset", str(tmp_path / "d")])
+    finally:
+        mirror.close()
+    assert res.exit_code == 0, res.output
+    assert "1 of 2 articles failed" in res.output.strip().splitlines()[-1]
+
+
 def test_paywalled_pages_keep_figure_urls_without_fetching_images(mirror, tmp_path):
     shared_path("exsclaim/nature_articles/s41557-020-0418-3.html")
     summary = run(tmp_path / "d", urls(mirror, ["s41557-020-0418-3"]))

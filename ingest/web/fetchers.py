@@ -28,7 +28,9 @@ class FetchResult:
 class FetchError(RuntimeError):
     """A URL that could not be fetched; ``kind`` says why, the message names the URL and the remedy.
 
-    kinds: robots, http, timeout, connection, redirect-loop, too-large, wrong-type, challenge, gave-up.
+    kinds: robots (the site disallows it), robots-unreachable (robots.txt could not be read: nothing is
+    fetched from that host), http, timeout, connection, redirect-loop, too-large, wrong-type, challenge,
+    gave-up.
     """
 
     def __init__(self, url: str, kind: str, message: str, status: int | None = None):

@@ -20,6 +20,7 @@ import email.utils
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,13 @@ class HttpClient(Fetcher):
         if origin not in self._robots:
             self._robots[origin] = self._load_robots(origin)
         rules = self._robots[origin]
+        unreachable = getattr(rules, "unreachable", None)
+        if unreachable:
+            # Not the site's wish but a failure (no network, host down): say so, with the real cause.
+            raise FetchError(url, "robots-unreachable", f"{url}: not fetched: {origin}/robots.txt could not be read "
+                             f"({unreachable}); figdex fetches nothing from a host whose robots.txt it cannot read: "
+                             "check the network connection, then run again (a re-run resumes)",
+                             getattr(rules, "unreachable_status", None))
         if rules is not None and not rules.can_fetch(ROBOTS_AGENT, url):
             raise FetchError(url, "robots", f"{url}: disallowed by {origin}/robots.txt for {ROBOTS_AGENT}; "
                              "figdex does not fetch it (save the page from a browser if you may use it)")
@@ -131,7 +139,10 @@ class HttpClient(Fetcher):
             # RFC 9309 2.3.1.4: unreachable robots.txt means assume complete disallow.
             rules = RobotFileParser()
             rules.parse(["User-agent: *", "Disallow: /"])
-            rules.unreachable = str(exc)  # type: ignore[attr-defined]
+            # The cause without the URL in front and the advice after it: the article's message gives both.
+            cause = str(exc).removeprefix(f"{robots_url}: ").split("; ", 1)[0]
+            rules.unreachable = cause  # type: ignore[attr-defined]
+            rules.unreachable_status = exc.status  # type: ignore[attr-defined]
             return rules
         rules = RobotFileParser(robots_url)
         rules.parse(result.content.decode("utf-8", errors="replace").splitlines())
@@ -227,7 +238,7 @@ class HttpClient(Fetcher):
         except requests.exceptions.Timeout as exc:
             raise TransientError("timeout", f"no answer within {self.config.timeout:g} s ({type(exc).__name__})")
         except requests.exceptions.ConnectionError as exc:
-            raise TransientError("connection", f"connection failed ({_short(exc)})")
+            raise TransientError("connection", f"connection failed ({_connection_cause(exc)})")
         except requests.exceptions.RequestException as exc:  # malformed URL, unsupported scheme, ...
             raise FetchError(url, "http", f"{url}: cannot be requested ({_short(exc)}); check the URL") from None
         self.requests_sent += 1
@@ -352,6 +363,17 @@ def _check_type(url: str, kind: str, ctype: str) -> None:
     elif low and not low.startswith(_PAGE_TYPES) and "xml" not in low and "json" not in low:
         raise FetchError(url, "wrong-type", f"{url}: expected a page but the server sent {ctype}; not saved "
                          "(PDFs are not parsed)")
+
+
+def _connection_cause(exc: Exception) -> str:
+    """Why a connection failed, in words: requests wraps urllib3's reason in text that names the host
+    twice and puts the cause (DNS, refused, reset) last, where a shortened message loses it."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    text = str(reason if reason is not None else exc)
+    resolve = re.search(r"Failed to resolve '([^']+)'", text)
+    if resolve:
+        return f"the host name {resolve.group(1)} cannot be resolved: no network, no DNS, or a mistyped host"
+    return _short(re.sub(r"^\w*Connection\(host='[^']*', port=\d+\): ", "", text))
 
 
 def _short(exc: Exception) -> str:

@@ -58,15 +58,33 @@ class ScrapeSummary:
     images_present: int = 0  # already on disk from an earlier run
     images_not_fetched: int = 0  # paywalled pages: only thumbnails are published
     skipped: list = field(default_factory=list)  # (url, reason)
-    failed: list = field(default_factory=list)  # (url, reason)
+    failed: list = field(default_factory=list)  # (url, reason): articles, and search pages (searches_failed)
+    searches_failed: int = 0
     image_failures: list = field(default_factory=list)  # (url, reason)
     problems: list = field(default_factory=list)  # search pages whose markup was not recognised, ...
     ingest: IngestSummary = field(default_factory=IngestSummary)
 
+    @property
+    def articles_failed(self) -> int:
+        return len(self.failed) - self.searches_failed
+
+    @property
+    def articles_tried(self) -> int:
+        """Articles given an outcome (each URL gets exactly one, see ``FINAL``)."""
+        return self.ingested + self.unchanged + len(self.skipped) + self.articles_failed
+
+    @property
+    def nothing_fetched(self) -> bool:
+        """Something was asked for (a search or an article) and not one article document came back."""
+        return self.fetched + self.cached == 0 and bool(self.failed or self.skipped)
+
     def as_dict(self) -> dict:
         out = {k: v for k, v in self.__dict__.items() if k != "ingest"}
-        out["figures"] = self.ingest.figures
+        out["figures"] = self.ingest.figures  # of the articles stored, counted as `figdex stats` counts
+        out["graphical_abstracts"] = self.ingest.graphical_abstracts
         out["images_stored"] = self.ingest.images_found
+        out["partial"] = [reason for _, reason in self.ingest.partial]  # truncated pages, stored as partial
+        out["articles_failed"] = self.articles_failed
         return out
 
 
@@ -113,6 +131,7 @@ def find_articles(fetcher: Fetcher, query: Query, *, base_url: str | None = None
                 result = fetcher.fetch(request.url, data=request.form)
             except FetchError as exc:
                 summary.failed.append((request.url, str(exc)))
+                summary.searches_failed += 1
                 emit(ScrapeEvent("search", request.url, "failed", str(exc)))
                 break  # the next search string may still work
             page = family.parse_results(result.content, request)
@@ -171,6 +190,7 @@ def scrape_urls(ds: Dataset, urls: Iterable[str], fetcher: Fetcher, *, family: s
             worker.run(url, forced or family_for_url(url))
         status = "done"
     finally:
+        summary.ingest.count_stored(ds, run_id)
         ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items()
                                        if not isinstance(v, list)})
     return summary
@@ -350,9 +370,26 @@ def summary_lines(summary: ScrapeSummary) -> list[str]:
     return [
         f"{found}; {s.fetched} fetched, {s.cached} from "
         f"cache; {s.ingested} ingested, {s.unchanged} unchanged, {len(s.skipped)} skipped, {len(s.failed)} failed",
-        f"{s.ingest.figures} figures stored; images: {s.images_fetched} fetched, {s.images_present} already saved, "
+        f"{s.ingest.figures} figures stored{_ga_note(s.ingest.graphical_abstracts)}; images: {s.images_fetched} "
+        f"fetched, {s.images_present} already saved, "
         f"{len(s.image_failures)} failed, {s.images_not_fetched} not fetched (paywalled pages)",
     ]
+
+
+def _ga_note(n: int) -> str:
+    return f" (and {n} graphical abstracts, not counted as figures)" if n else ""
+
+
+def outcome_line(summary: ScrapeSummary) -> str:
+    """The harvest's last line: how many articles failed, and the first cause when nothing came back."""
+    s = summary
+    searches = f"; {s.searches_failed} search requests failed" if s.searches_failed else ""
+    counts = (f"{s.articles_failed} of {s.articles_tried} articles failed, {len(s.skipped)} skipped, "
+              f"{s.ingested} ingested, {s.unchanged} unchanged{searches}")
+    if not s.nothing_fetched:
+        return "harvest: " + counts
+    first = (s.failed or s.skipped)[0][1]
+    return f"nothing could be fetched: {counts}; first cause: {first}"
 
 
 def user_errors() -> tuple[type[Exception], ...]:
