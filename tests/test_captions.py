@@ -168,3 +168,21 @@ def test_a_legend_abbreviation_far_past_the_panels_is_not_a_panel():
     _, p, _ = panels("(A) The dorsal ridge. (B) The kidney. (C) The heart cavity. (D and E) The headfoot region. "
                      "BC: Bacterial colony; L: Lumen; S: Stroma.")
     assert sorted(p) == ["a", "b", "c", "d", "e"]
+
+
+def test_a_run_of_short_panel_phrases_shares_its_complement():
+    # ACS Nano 5b06675, Fig. 2: "of CNTs and PCNTs" completes (a), (b) and (c).
+    _, p, shared = panels("Comparison of CNTs and PCNTs. (a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of "
+                          "CNTs and PCNTs. (d) C 1s XPS spectra of PCNT.")
+    assert "of CNTs and PCNTs" in p["a"] and "of CNTs and PCNTs" in p["b"] and "of CNTs and PCNTs" in p["c"]
+    assert "TGA" not in p["b"] and "CNTs and PCNTs" not in p["d"]
+
+
+def test_a_trailing_note_on_the_last_panel_stays_with_it_and_a_figure_note_is_shared():
+    # PLoS One PC2012-452795, Fig. 6 (last sentence about panel d), then a figure-wide note.
+    split = split_caption("Prostate adenocarcinoma Gleason pattern 3. (a) Strong staining for NFkappaB (*200); "
+                          "(b) strong staining for ET-1 (*200); (c) negative immunoreactivity for NEP. "
+                          "Positive marker the normal prostate glands. Images are representative of three experiments.")
+    full = {s.label: split.full_text(s.label) for s in split.subcaptions}
+    assert "Positive marker" in full["c"] and "Positive marker" not in full["a"]
+    assert "representative" in full["a"] and "representative" in full["c"]

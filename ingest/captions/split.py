@@ -30,6 +30,17 @@ _SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?
                            r"mean\s*±|n\s*=|\*+\s*p\s*[<=])", re.I)
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
+# Where the shared complement of a run of short panel phrases starts.
+_TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
+# Words that make a trailing sentence a note on the whole figure.
+_FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
+                          r"each\s+(?:panel|image|experiment|group)|"
+                          r"(?:these|the|all|both)\s+(?:images|panels|figures|results|plots|graphs|spectra|maps|curves|data)\b|"
+                          r"^[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
+                          r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
+                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>=]|n\s*=|"
+                          r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+(?:also\s+)?(?:fig|supp|table|text))",
+                          re.I)
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 
 
@@ -220,9 +231,13 @@ class _Distributor:
         last_mention = max((m.start for m in self.mentions), default=0)
         for s, e in spans:
             if s > last_mention and self.group is not None:
-                # Notes after the last panel's own sentence ("Images are representative of …",
-                # "Arrows mark …") describe the whole figure.
-                self.add(s, e, None)
+                # Notes after the last panel's own sentence describe the whole figure when they
+                # speak of all of it ("Images are representative of …", "Scale bars …", "Data
+                # are mean ± SD"); otherwise they go on describing the last panel ("Note the
+                # intense staining in …", "Positive marker the normal glands").
+                body = strip_marks(self.text[s:e]).strip()
+                self.add(s, e, None if _FIGURE_NOTE.search(body) or _SHARED_START.match(body)
+                         or _SCALE_START.match(body) else self.group)
                 continue
             self.sentence(s, e)
         return self.pieces
@@ -253,6 +268,7 @@ class _Distributor:
                 self.add(s, first_cut, tuple(lab for m in intros for lab in self.labels(m)))
             else:
                 self.add(s, first_cut, self.group)
+        tails = self._shared_tails(intros, e)
         for k, intro in enumerate(intros):
             self.group = self.labels(intro)
             if intro.note:
@@ -261,8 +277,35 @@ class _Distributor:
             posts = [m for m in ms if m.role == POST and intro.end <= m.start < end]
             if posts:
                 self.posts(intro.end, end, posts)
+            elif k in tails:
+                tail_start, labels = tails[k]
+                self.add(intro.end, tail_start, self.group)
+                self.add(tail_start, end, labels)
             else:
                 self.add(intro.end, end, self.group)
+
+    def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
+        """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run
+        of labels whose own words are a short noun phrase each, joined by commas or "and", the
+        words after the last phrase's preposition ("of CNTs and PCNTs") complete every phrase.
+        Returns {index of the run's last intro: (where its tail starts, the run's labels)}."""
+        out: dict[int, tuple[int, tuple[str, ...]]] = {}
+        k = 0
+        while k < len(intros):
+            j = k
+            while j + 1 < len(intros):
+                between = strip_marks(self.text[intros[j].end:intros[j + 1].start])
+                if len(between.split()) > 5 or not re.search(r"(?:,|\band)\s*$", between) or "." in between:
+                    break
+                j += 1
+            if j > k:
+                end = intros[j + 1].start if j + 1 < len(intros) else e
+                own = self.text[intros[j].end:end]
+                m = _TAIL.search(own)
+                if m and m.start() > 0 and len(own[:m.start()].split()) <= 5:
+                    out[j] = (intros[j].end + m.start(), tuple(lab for i in range(k, j + 1) for lab in self.labels(intros[i])))
+            k = j + 1
+        return out
 
     def scale_statement(self, start: int, e: int, ms: list[Mention], body: str) -> None:
         """'Scale bars, 5 µm (c), 500 nm (d)' -> c: 'Scale bars, 5 µm', d: 'Scale bars, 500 nm'."""
