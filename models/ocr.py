@@ -8,6 +8,7 @@ registered the same way.  Unknown names fail listing the valid ones.
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,8 @@ from functools import lru_cache
 import numpy as np
 
 _REGISTRY: dict[str, type["OcrEngine"]] = {}
+# A text line that is only a number ("0.5", "-10", "25%"): tick labels, which mark plots.
+NUMBER_TEXT = re.compile(r"^[-+−]?\d+(?:[.,]\d+)?%?$")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ the figure into one region per label → each region trimmed to its content, cla
 checked for dependents (several images under one label → a "parent"), and scaled from its
 scale bars (or from the caption's scale statement for that panel).  A figure where no labels
 are found is one master image, label "0".
+
+Where no labels define the panels (none printed, or too few without a caption), which gutters
+separate master images is decided by a learned model (models/gutter_tree.py: logistic regression
+on the XY-cut tree's gutters, trained on the development set's tuning folds only): white space
+inside a schematic or between a plot and its legend is not a boundary, the gutter of a grid is.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import numpy as np
 
 from figdex.models.classify import classify
 from figdex.models.layout import content_box, cut_by_labels, ink_mask, xy_cut
-from figdex.models.ocr import OcrEngine, TextBox, get_ocr
+from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
 from figdex.models.panel_labels import PanelLabel, find_panel_labels
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
 from figdex.models.scalebars import ScaleReading, read_scale
@@ -29,7 +34,6 @@ IMAGE_CLASSES = ("microscopy", "diffraction", "photo")
 _POSITIONS = re.compile(
     r"(?:^|[.;]\s+|\()(?:top|bottom|left|right|middle|centre|center|upper|lower)(?:\s+(?:left|right|panel|row|column|image|plot))?"
     r"\s*[:)]|\b(?:top|bottom|left|right|middle|upper|lower)\s+(?:panels?|rows?|columns?|images?|plots?)\b", re.I)
-_NUMBER = re.compile(r"^[-+−]?\d+(?:[.,]\d+)?%?$")
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ def separate(
         regions = [(lab, part, by_label.get(lab), 0.5 + 0.5 * by_conf.get(lab, 0.0)) for lab, part in
                    cut_by_labels(mask, (0, 0, W, H), [(lab.label, lab.box) for lab in labels])]
     elif expected and len(expected) >= 2:
-        regions = _cells_for_caption_labels(mask, W, H, expected, notes)
+        regions = _cells_for_caption_labels(image, mask, W, H, expected, text_boxes, notes)
     else:
         # One label (or none) where the caption names one panel (or none): the figure is that panel.
         regions = [(labels[0].label if labels else "0", (0, 0, W, H), labels[0].box if labels else None, 0.8)]
@@ -168,14 +172,16 @@ def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:
 
 
 def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, positional: bool = False):
-    """No caption to say which labels exist: the gutters decide the panels, found labels name them.
+    """No caption to say which labels exist: the gutter model decides the panels, found labels name them.
 
     Letters read inside plots are often curve labels, so labels only name blocks here; blocks
     left unnamed get the missing letters of the a, b, c … sequence in reading order.  When no
-    label names any block, the blocks are kept apart only where the layout leaves no doubt
-    (images of one kind and size in a row or grid), or where the caption names panels by their
-    position ("Left: …", "(top)"); otherwise the figure is one image."""
-    blocks = _panel_blocks(mask, W, H)
+    label names any block, each block the model cut is a master labelled "0" (its certainty is
+    the model's); a caption that names panels by position ("Left: …", "(top)") where the model
+    kept the figure whole falls back to the large gutter blocks."""
+    learned = learned_blocks(image, mask, text_boxes, labels)
+    blocks = [box for box, _ in learned]
+    certainty = dict(learned)
     height = float(np.median([b.box[3] - b.box[1] for b in labels])) if labels else 10.0
     order = sorted(blocks, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))
     named: dict[int, PanelLabel] = {}
@@ -188,14 +194,13 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
                 break
     if len(order) > 1 and not named:
         labels[:] = []
-        if positional:
+        notes.append('no panel labels: the gutter model cut the figure into blocks, each labelled "0"')
+        return [("0", box, None, certainty[box]) for box in order]
+    if len(order) <= 1 and positional:
+        blocks = _panel_blocks(mask, W, H)
+        if len(blocks) > 1:
             notes.append('no panel labels; the caption names panels by position: each block labelled "0"')
-            return [("0", box, None, 0.5) for box in order]
-        if _clear_unlabelled_panels(image, order, text_boxes):
-            notes.append('no panel labels: images of one kind and size in a row or grid, each labelled "0"')
-            return [("0", box, None, 0.7) for box in order]
-        notes.append("no panel labels and no clear panel grid: one image")
-        return [("0", (0, 0, W, H), None, 0.6)]
+            return [("0", box, None, 0.5) for box in sorted(blocks, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))]
     if len(order) <= 1:
         # One panel: letters inside it are curve or region labels; only one at its top-left names it.
         corner = [lab for lab in labels if lab.box[0] < 0.15 * W and lab.box[1] < 0.15 * H]
@@ -207,30 +212,40 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
         names = [named[i].label if i in named else next(spare) for i in range(len(order))]
     else:
         names = [named[i].label if i in named else "0" for i in range(len(order))]
-    regions = [(name, box, named[i].box if i in named else None, 0.8 if i in named else 0.5)
+    regions = [(name, box, named[i].box if i in named else None,
+                (0.5 + 0.5 * certainty[box]) if i in named else 0.5 * certainty[box])
                for i, (name, box) in enumerate(zip(names, order))]
     labels[:] = [lab for lab in labels if any(lab is v for v in named.values())]  # the ones that name a panel
     return regions
 
 
-def _clear_unlabelled_panels(image, blocks: list[Box], text_boxes: list[TextBox]) -> bool:
-    """Blocks without labels are separate panels only when they are alike: every one a plot, or
-    every one a micrograph/photo/pattern of the same class, of similar size."""
-    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in blocks]
-    if max(areas) > 2.5 * min(areas):
-        return False
-    classes = set()
-    for b in blocks:
-        numbers = sum(1 for tb in text_boxes if _within(tb.box, b) and _NUMBER.match(tb.text.strip()))
-        classes.add(classify(image[b[1]:b[3], b[0]:b[2]], (), numbers)[0])
-        if len(classes) > 1:
-            return False
-    return classes <= {"graph"} or len(classes) == 1 and classes <= set(IMAGE_CLASSES)
+def learned_blocks(image, mask, text_boxes, labels) -> list[tuple[Box, float]]:
+    """Master-image blocks where the gutter model (models/gutter_tree.py) reads panel boundaries."""
+    from figdex.models.gutter_tree import cut_tree, figure_context, masters_from_tree
+
+    H, W = mask.shape
+    tree = cut_tree(mask, (0, 0, W, H))
+    if tree is None:
+        return [((0, 0, W, H), 0.5)]
+    ctx = figure_context(image, mask, tree, text_boxes, [lab.box for lab in labels])
+    return masters_from_tree(ctx, tree, _gutter_model())
 
 
-def _cells_for_caption_labels(mask, W, H, expected, notes):
-    """No labels legible: when the gutters cut the figure into exactly as many large blocks as the
-    caption names panels, pair them in reading order; otherwise keep the figure whole."""
+def _gutter_model():
+    from figdex.models.gutter_tree import load_gutter_model
+
+    return load_gutter_model()
+
+
+def _cells_for_caption_labels(image, mask, W, H, expected, text_boxes, notes):
+    """No labels legible: when the gutter model's blocks, or failing that the large gutter
+    blocks, are exactly as many as the caption names panels, pair them in reading order;
+    otherwise keep the figure whole."""
+    learned = learned_blocks(image, mask, text_boxes, [])
+    if len(learned) == len(expected):
+        rows = sorted(learned, key=lambda bc: (round(bc[0][1] / max(1, H / 8)), bc[0][0]))
+        notes.append("labels paired with the gutter model's blocks in reading order")
+        return [(lab, box, None, 0.6 * c) for lab, (box, c) in zip(sorted(expected), rows)]
     leaves = [b for b in xy_cut(mask, (0, 0, W, H)) if (b[2] - b[0]) * (b[3] - b[1]) >= 0.02 * W * H]
     if len(leaves) == len(expected):
         rows = sorted(leaves, key=lambda b: (round(b[1] / max(1, H / 8)), b[0]))

@@ -1,0 +1,68 @@
+"""The learned gutter decision (models/gutter_tree.py, models/train_gutters.py): its shipped
+weights are checked on load, its targets mean what they say, its fit is deterministic, and the
+training script rebuilds the shipped file byte for byte (slow; needs the restored devset)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from figdex.models.gutter_tree import CONFIG, FEATURES, GutterModelError, Node, load_gutter_model
+from figdex.models.train_gutters import fit, node_target
+from tests.conftest import REPO
+
+
+def test_the_shipped_model_loads_with_its_checksum():
+    load_gutter_model.cache_clear()
+    model = load_gutter_model()
+    assert model.weights.shape == (len(FEATURES),) and 0 < model.threshold < 1
+    assert model.sha256 == json.loads(CONFIG.read_text())["sha256"]
+
+
+def test_a_changed_weights_file_is_refused_with_the_fix(tmp_path):
+    cfg = json.loads(CONFIG.read_text())
+    cfg["weights"][0] += 0.5
+    path = tmp_path / "gutter-model.json"
+    path.write_text(json.dumps(cfg))
+    load_gutter_model.cache_clear()
+    with pytest.raises(GutterModelError, match="train_gutters"):
+        load_gutter_model(path)
+    load_gutter_model.cache_clear()
+
+
+def _node(box, a, b):
+    return Node(box, 0, 1, (a[2], b[0]), [Node(a, 1), Node(b, 1)])
+
+
+def test_a_gutter_between_two_masters_is_a_boundary_and_one_inside_a_master_is_not():
+    node = _node((0, 0, 210, 100), (0, 0, 100, 100), (110, 0, 210, 100))
+    assert node_target(node, [(0, 0, 100, 100), (110, 0, 210, 100)]) == 1
+    assert node_target(node, [(0, 0, 210, 100)]) == 0  # one master straddles the gutter
+    # A strip of text beside one master (a printed caption): no master on the other side.
+    assert node_target(node, [(0, 0, 100, 100)]) == 0
+    assert node_target(node, [(500, 500, 600, 600)]) == 0  # words of a title strip: no master here
+
+
+def test_the_fit_is_deterministic_and_learns_the_sign():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] - X[:, 2] > 0).astype(float)
+    w1, b1 = fit(X, y)
+    w2, b2 = fit(X.copy(), y.copy())
+    assert np.array_equal(w1, w2) and b1 == b2
+    assert w1[0] > 0 > w1[2]
+
+
+@pytest.mark.slow
+def test_the_training_script_rebuilds_the_shipped_weights(tmp_path):
+    from figdex.models import train_gutters
+
+    figures = train_gutters.training_figures()
+    if len(figures) < 150:
+        pytest.skip("restore the development set's images first: python eval/devset/restore.py")
+    out = tmp_path / "gutter-model.json"
+    assert train_gutters.main(["--out", str(out)]) == 0
+    assert out.read_bytes() == CONFIG.read_bytes()
+    assert (REPO / "models" / "weights" / "gutter-model.json") == CONFIG
