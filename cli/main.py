@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -15,32 +14,33 @@ import click
 from figdex import __version__
 from figdex.cli.options import dataset_option, filter_options, format_option
 from figdex.cli.output import emit
+from figdex.errors import FigdexError
 
 
 class FriendlyGroup(click.Group):
-    """Turns the library's expected errors into one clear message and exit status 1 (no traceback)."""
+    """The one place the CLI renders the library's errors: the message on stderr and the error's
+    exit status (figdex/errors.py), no traceback.  Commands do not catch them."""
 
     def invoke(self, ctx):
-        from figdex.index.db import DatasetError
-        from figdex.index.fulltext import UnknownBackendError
-        from figdex.index.query import QueryError
-        from figdex.index.schema import SchemaTooNewError
-        from figdex.ingest.sources.base import SourceError, UnknownParserError
-        from figdex.index.curation import CurationError
-        from figdex.ingest.labels import LabelModelError
-        from figdex.models.embedders import EmbedderError
-        from figdex.retrieval.export import ExportError
-
         try:
             return super().invoke(ctx)
-        except (DatasetError, QueryError, ExportError, SchemaTooNewError, SourceError, EmbedderError,
-                LabelModelError, CurationError, UnknownBackendError, UnknownParserError, FileNotFoundError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        except FigdexError as exc:
+            for failure in getattr(exc, "failures", [])[:20]:  # a bulk call's failed items (BulkIndexError)
+                click.echo(f"failed: {failure}", err=True)
+            raise _click_error(str(exc), exc.exit_code) from exc
+        except FileNotFoundError as exc:
+            raise _click_error(str(exc), 1) from exc
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise click.ClickException(
                     f"the dataset is busy ({exc}); wait for the other figdex command to finish") from exc
             raise
+
+
+def _click_error(message: str, exit_code: int) -> click.ClickException:
+    err = click.ClickException(message)
+    err.exit_code = exit_code
+    return err
 
 
 @click.group(cls=FriendlyGroup)
@@ -101,25 +101,22 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
         from figdex.ingest.web.query import load_query, query_from_terms
 
         overrides = {"maximum_scraped": maximum, "sortby": sortby, "open": open_access}
-        try:
-            queries = [load_query(q).with_overrides(**overrides) for q in query_files]
-            if searches:
-                if not family:
-                    raise click.UsageError("--search needs --family (nature, rsc, acs or europepmc)")
-                queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
-                                                open_access=bool(open_access)))
-            summary = web.ScrapeSummary()
-            with _open(dataset, create=True) as ds, \
-                    web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay)) as client:
-                jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
-                                     keywords=keywords, summary=summary)
-                with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
-                                       item_show_func=lambda u: (u or "")[-40:]) as bar:
-                    web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
-                                 on_event=lambda e: bar.update(1, e.url) if e.stage == "article" else None)
-                stats = ds.stats()
-        except web.user_errors() as exc:
-            raise click.ClickException(str(exc)) from exc
+        queries = [load_query(q).with_overrides(**overrides) for q in query_files]
+        if searches:
+            if not family:
+                raise click.UsageError("--search needs --family (nature, rsc, acs or europepmc)")
+            queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
+                                            open_access=bool(open_access)))
+        summary = web.ScrapeSummary()
+        with _open(dataset, create=True) as ds, \
+                web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay)) as client:
+            jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
+                                 keywords=keywords, summary=summary)
+            with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
+                                   item_show_func=lambda u: (u or "")[-40:]) as bar:
+                web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
+                             on_event=lambda e: bar.update(1, e.url) if e.stage == "article" else None)
+            stats = ds.stats()
         for url, reason in summary.failed:
             click.echo(f"failed: {reason}" if url in reason else f"failed: {url}: {reason}", err=True)
         for url, reason in summary.skipped:
@@ -199,19 +196,6 @@ def backend_options(f):
                              "(default: the dataset's config.json text_index).")(f)
 
 
-@contextmanager
-def _backend_errors():
-    """A backend that is unreachable, refuses a request or lacks its client: one clear message."""
-    from figdex.index.fulltext import TextIndexError
-
-    try:
-        yield
-    except TextIndexError as exc:
-        for failure in getattr(exc, "failures", [])[:20]:
-            click.echo(f"failed: {failure}", err=True)
-        raise click.ClickException(str(exc)) from exc
-
-
 @cli.command()
 @click.argument("query")
 @dataset_option
@@ -255,7 +239,7 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets:
     from figdex.retrieval.search import facet_counts
     from figdex.retrieval.search import search as run_search
 
-    with _open(dataset) as ds, _backend_errors():
+    with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
         result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index)
         counts = facet_counts(ds, query, filters, size=facet_size, raw=raw, index=index) if facets else None
@@ -361,7 +345,7 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
     """
     from figdex.index.fulltext import open_text_index
 
-    with _open(dataset) as ds, _backend_errors():
+    with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
         n = index.rebuild(progress=_progress("rebuilding"))
         if make_default:
@@ -387,7 +371,7 @@ def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, f
     """
     from figdex.index.fulltext import open_text_index
 
-    with _open(dataset) as ds, _backend_errors():
+    with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
         if not hasattr(index, "sync"):
             click.echo(f"the {index.name} index is written with the database and is always in step; nothing to "

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from figdex.errors import InputError, UnavailableError
 from figdex.index.records import IMAGE_OK, IMAGE_UNREADABLE, Article, Figure
 from figdex.index.schema import migrate
 
@@ -27,7 +28,7 @@ CONFIG_NAME = "config.json"
 DEFAULT_CONFIG = {"text_index": "tantivy"}
 
 
-class DatasetError(RuntimeError):
+class DatasetError(UnavailableError):
     """A dataset that cannot be opened or written; the message says what to do."""
 
 
@@ -392,7 +393,7 @@ class Dataset:
         """
         value = value.strip()
         if not value:
-            raise ValueError("the label is empty; give a word or phrase such as 'nanowire'")
+            raise InputError("the label is empty; give a word or phrase such as 'nanowire'")
         if present:
             gone = self.conn.execute("DELETE FROM label_rejections WHERE master_image_id=? AND value=?",
                                      (master_id, value)).rowcount

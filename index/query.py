@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from figdex.errors import FigdexError
+
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
 
 
-class QueryError(ValueError):
+class QueryError(FigdexError, ValueError):
     """A query that cannot be searched; the message says how to write it."""
 
 

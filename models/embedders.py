@@ -29,12 +29,14 @@ from typing import Callable
 
 import numpy as np
 
+from figdex.errors import UnavailableError
+
 _REGISTRY: dict[str, Callable[[], "Embedder"]] = {}
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(UnavailableError):
     """An embedder that cannot be built here; the message says how to get it."""
 
 

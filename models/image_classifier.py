@@ -32,6 +32,8 @@ from typing import Sequence
 
 import numpy as np
 
+from figdex.errors import UnavailableError
+
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 NAME = "image-classifier"
 WEIGHTS = WEIGHTS_DIR / f"{NAME}.npy"
@@ -43,7 +45,7 @@ TIE_MARGIN = 0.10  # caption terms pick the runner-up class only when it is this
 REBUILD = "`python -m figdex.models.train_classifier` (needs ../shared/corpus)"
 
 
-class ClassifierError(RuntimeError):
+class ClassifierError(UnavailableError):
     """The learned classifier cannot be loaded; the message names the file and the fix."""
 
 

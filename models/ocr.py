@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from figdex.errors import UnavailableError
+
 _REGISTRY: dict[str, type["OcrEngine"]] = {}
 
 
@@ -24,7 +26,7 @@ class TextBox:
     confidence: float
 
 
-class OcrUnavailable(RuntimeError):
+class OcrUnavailable(UnavailableError):
     pass
 
 

@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+from figdex.errors import InputError
+
 OPSET = 17
 PARITY_ATOL = 1e-3  # largest difference allowed between the two runtimes' features
 
@@ -25,7 +27,7 @@ PARITY_ATOL = 1e-3  # largest difference allowed between the two runtimes' featu
 def runtime_choice() -> str:
     choice = os.environ.get("FIGDEX_EMBED_RUNTIME", "auto").lower()
     if choice not in ("auto", "torch", "onnx"):
-        raise ValueError(f"FIGDEX_EMBED_RUNTIME={choice!r}: use torch, onnx or auto")
+        raise InputError(f"FIGDEX_EMBED_RUNTIME={choice!r}: use torch, onnx or auto")
     return choice
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from figdex.errors import FigdexError
 from figdex.index.db import Dataset
 from figdex.index.query import SearchFilters
 from figdex.index.records import Hit
@@ -33,7 +34,7 @@ PAGE = 500
 LABEL_KINDS = ("caption", "abstract", "topic", "user", "keyword", "term", "class")
 
 
-class ExportError(ValueError):
+class ExportError(FigdexError, ValueError):
     """An export that cannot be written; the message says what to change."""
 
 

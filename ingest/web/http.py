@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from figdex import __version__
+from figdex.errors import FigdexError
 from figdex.ingest.web.fetchers import IMAGE, PAGE, Fetcher, FetchError, FetchResult, register_fetcher
 
 # A real browser's string (some sites refuse unknown agents) that still names figdex and,
@@ -67,8 +68,10 @@ class HttpConfig:
     headers: dict = field(default_factory=dict, hash=False)  # extra request headers
 
 
-class TransientError(Exception):
+class TransientError(FigdexError):
     """Raised by a transport for failures worth retrying (timeouts, dropped connections)."""
+
+    http_status = 502
 
     def __init__(self, kind: str, detail: str):
         super().__init__(detail)
