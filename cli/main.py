@@ -22,6 +22,7 @@ class FriendlyGroup(click.Group):
     exit status (figdex/errors.py), no traceback.  Commands do not catch them."""
 
     def invoke(self, ctx):
+        given = list(ctx.args)  # the command's arguments (click empties ctx.args before parsing them)
         try:
             return super().invoke(ctx)
         except FigdexError as exc:
@@ -30,6 +31,13 @@ class FriendlyGroup(click.Group):
             raise _click_error(str(exc), exc.exit_code) from exc
         except FileNotFoundError as exc:
             raise _click_error(str(exc), 1) from exc
+        except click.NoSuchOption as exc:
+            # `figdex search "-TEM"`: click reads an argument that starts with '-' as options.
+            name = exc.ctx.info_name if exc.ctx else "COMMAND"
+            token = next((a for a in given if a.startswith(exc.option_name)), exc.option_name)
+            exc.message = exc.message.rstrip(".") + (f". An argument that starts with '-' is read as options; `--` ends the options: "
+                            f'figdex {name} -- "{token}" (options go before the --)')
+            raise
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise click.ClickException(

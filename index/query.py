@@ -99,6 +99,35 @@ def parse_user_query(text: str) -> UserQuery:
     return UserQuery(tuple(tuple(g) for g in groups), tuple(excluded), tuple(warnings))
 
 
+# The kinds of label (the labels table, index/schema.py); a "kind:value" label filter names one.
+LABEL_KINDS = ("caption", "abstract", "topic", "user", "keyword", "term", "class")
+
+# Filters that match a column exactly: a misspelt value ("microscopie") would match nothing,
+# silently, so a value the dataset does not have is refused with the ones it has.
+_EXACT_FILTERS = (("image_class", "image class", "classes", "master_images", "image_class"),
+                  ("publisher", "publisher", "publishers", "articles", "publisher"))
+
+
+def check_filters(conn, filters: SearchFilters) -> None:
+    """Refuse filter values that cannot match (QueryError naming the valid ones).
+
+    The common case costs one indexed lookup per value; the list of valid values is read only
+    to write the error.
+    """
+    for field_name, what, plural, table, column in _EXACT_FILTERS:
+        for value in getattr(filters, field_name):
+            if conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (value,)).fetchone() is None:
+                valid = [r[0] for r in conn.execute(
+                    f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1")]
+                raise QueryError(f"no {what} {value!r} in this dataset; valid {plural}: "
+                                 f"{', '.join(valid) or 'none yet (ingest articles first)'}")
+    for value in filters.label:
+        kind = value.partition(":")[0] if ":" in value else ""
+        if kind and kind not in LABEL_KINDS:
+            raise QueryError(f"unknown label kind {kind!r} in {value!r}; give the value alone or kind:value "
+                             f"with a kind among {', '.join(LABEL_KINDS)}")
+
+
 def _clean_words(text: str) -> list[str]:
     return [w.strip(".-+") for w in _WORD_CHARS.split(text) if w.strip(".-+")]
 

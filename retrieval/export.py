@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 from figdex.errors import FigdexError
 from figdex.index.db import Dataset
-from figdex.index.query import SearchFilters
+from figdex.index.query import LABEL_KINDS, SearchFilters, check_filters
 from figdex.index.records import Hit
 from figdex.retrieval.search import filtered, hits_for
 from figdex.index.fulltext import create_text_index
@@ -31,7 +31,6 @@ MANIFEST_FIELDS = [
     "file_sha256", "image_url", "image_status", "labels", "labels_xml",
 ]
 PAGE = 500
-LABEL_KINDS = ("caption", "abstract", "topic", "user", "keyword", "term", "class")
 
 
 class ExportError(FigdexError, ValueError):
@@ -121,6 +120,7 @@ def export_dataset(
             label = f"{label_kind}:{label}"
     if label is not None:
         label_dir = safe_component(label.split(":", 1)[-1])
+    check_filters(ds.conn, SearchFilters(**{**filters.__dict__, "label": (*filters.label, label)}) if label else filters)
     out = Path(out)
     _prepare_out(out, force)
     summary = ExportSummary(out=str(out))
