@@ -102,10 +102,15 @@ def parse_user_query(text: str) -> UserQuery:
 # The kinds of label (the labels table, index/schema.py); a "kind:value" label filter names one.
 LABEL_KINDS = ("caption", "abstract", "topic", "user", "keyword", "term", "class")
 
+# The classes the classifier gives (models/classify.py CLASSES, which a test keeps in step) and
+# the one of images not classified yet.  A class of this list matches nothing in a dataset that
+# has none yet, rightly; one of neither this list nor the dataset is a typo.
+IMAGE_CLASSES = ("microscopy", "diffraction", "graph", "illustration", "photo", "parent", "other", "unclassified")
+
 # Filters that match a column exactly: a misspelt value ("microscopie") would match nothing,
-# silently, so a value the dataset does not have is refused with the ones it has.
-_EXACT_FILTERS = (("image_class", "image class", "classes", "master_images", "image_class"),
-                  ("publisher", "publisher", "publishers", "articles", "publisher"))
+# silently, so it is refused with the valid ones: the known values and the dataset's.
+_EXACT_FILTERS = (("image_class", "image class", "classes", "master_images", "image_class", IMAGE_CLASSES),
+                  ("publisher", "publisher", "publishers", "articles", "publisher", ()))
 
 
 def check_filters(conn, filters: SearchFilters) -> None:
@@ -114,11 +119,13 @@ def check_filters(conn, filters: SearchFilters) -> None:
     The common case costs one indexed lookup per value; the list of valid values is read only
     to write the error.
     """
-    for field_name, what, plural, table, column in _EXACT_FILTERS:
+    for field_name, what, plural, table, column, known in _EXACT_FILTERS:
         for value in getattr(filters, field_name):
+            if value in known:
+                continue
             if conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (value,)).fetchone() is None:
-                valid = [r[0] for r in conn.execute(
-                    f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1")]
+                valid = sorted({*known, *(r[0] for r in conn.execute(
+                    f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"))})
                 raise QueryError(f"no {what} {value!r} in this dataset; valid {plural}: "
                                  f"{', '.join(valid) or 'none yet (ingest articles first)'}")
     for value in filters.label:

@@ -88,3 +88,12 @@ def test_readme_says_that_double_dash_ends_the_options():
 
     text = (REPO / "README.md").read_text()
     assert "figdex search -- " in text
+
+
+def test_a_known_class_the_dataset_has_none_of_matches_nothing_and_the_list_follows_the_classifier(demo_dir):
+    from figdex.index.query import IMAGE_CLASSES
+    from figdex.models.classify import CLASSES
+
+    assert set(CLASSES) | {"unclassified"} == set(IMAGE_CLASSES)
+    res = run("search", "silver", "--dataset", demo_dir, "--class", "diffraction", "--format", "jsonl")
+    assert res.exit_code == 0 and res.stdout == ""
