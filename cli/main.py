@@ -196,13 +196,13 @@ def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[
 
 
 def backend_options(f):
-    """--backend / --url for the commands that talk to a text index (env FIGDEX_BACKEND, FIGDEX_ES_URL)."""
-    f = click.option("--url", envvar="FIGDEX_ES_URL", show_envvar=True,
-                     help="Elasticsearch/OpenSearch URL (default http://localhost:9200), "
-                          "credentials in it if needed: https://user:pass@host:9200.")(f)
-    return click.option("--backend", envvar="FIGDEX_BACKEND", show_envvar=True,
-                        help="Text index backend: tantivy or fts5 (embedded), elasticsearch, opensearch "
-                             "(default: the dataset's config.json text_index).")(f)
+    """--backend / --url for the commands that talk to a text index; without them the settings
+    (figdex/settings.py) decide: FIGDEX_BACKEND / FIGDEX_ES_URL, then config.json."""
+    f = click.option("--url", help="Elasticsearch/OpenSearch URL (default: $FIGDEX_ES_URL, config.json "
+                     "text_index_url, http://localhost:9200), credentials in it if needed: "
+                     "https://user:pass@host:9200.")(f)
+    return click.option("--backend", help="Text index backend: tantivy or fts5 (embedded), elasticsearch, "
+                        "opensearch (default: $FIGDEX_BACKEND, else the dataset's config.json text_index).")(f)
 
 
 @cli.command()
@@ -424,9 +424,11 @@ from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: impo
 
 from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
 from figdex.cli.images import embed_command, ingest_images, similar, tune_command  # noqa: E402
+from figdex.cli.config import config_command  # noqa: E402  (light: settings load when it runs)
 from figdex.cli.labels import labels_group  # noqa: E402
 
 cli.add_command(similar)
+cli.add_command(config_command)
 cli.add_command(labels_group)
 cli.add_command(ingest_images)
 index_group.add_command(embed_command)

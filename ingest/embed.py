@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from figdex import settings
 from figdex.errors import InputError
 from figdex.index.db import Dataset
 from figdex.index.vectors import VectorIndex, VectorIndexError, load_vectors, store_vectors
@@ -91,7 +92,7 @@ def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int =
             on_batch(len(chunk))
     info = rebuild_vector_index(ds, eid)
     summary.indexed, summary.factory = info.count, info.factory
-    if "embedder" not in ds.config or embedder_name:
+    if embedder_name or "embedder" not in settings.read_config(ds.root):
         ds.set_config(embedder=embedder.config.name)  # the index searched from now on
     return summary
 

@@ -29,6 +29,7 @@ from typing import Callable
 
 import numpy as np
 
+from figdex import settings
 from figdex.errors import UnavailableError
 
 _REGISTRY: dict[str, Callable[[], "Embedder"]] = {}
@@ -124,7 +125,7 @@ def _torch_setup():
     import torch
 
     # Two cores is the target machine; more threads than cores only adds contention.
-    torch.set_num_threads(max(1, min(os.cpu_count() or 1, int(os.environ.get("FIGDEX_THREADS", "2")))))
+    torch.set_num_threads(min(os.cpu_count() or 1, settings.get("threads")))
     return torch, ("cuda" if torch.cuda.is_available() else "cpu")
 
 

@@ -25,13 +25,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from figdex import settings
 from figdex.errors import UnavailableError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -173,7 +173,7 @@ _STATE: dict = {}
 
 def learned_available() -> bool:
     """torch and the Lite0 weights package importable, the classifier files present, rules not forced."""
-    if os.environ.get("FIGDEX_CLASSIFIER", "").lower() == "rules":
+    if settings.get("classifier") == "rules":
         return False
     if not (WEIGHTS.is_file() and CONFIG.is_file()):
         return False

@@ -22,6 +22,7 @@ PACKAGES = ("index", "ingest", "retrieval", "models", "cli")
 
 
 def _figdex_modules():
+    yield importlib.import_module("figdex.settings")
     for pkg in PACKAGES:
         mod = importlib.import_module(f"figdex.{pkg}")
         yield mod

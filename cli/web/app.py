@@ -8,7 +8,6 @@ Routes are thin: they parse the request (``params``), call the library, and rend
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from flask.globals import request_ctx as _request_ctx
 from werkzeug.exceptions import HTTPException
 
 from figdex import __version__
+from figdex import settings as app_settings
 from figdex.errors import FigdexError
 from figdex.index.db import Dataset
 
@@ -89,7 +89,7 @@ def create_app(root: str | Path, *, allow_edits: bool = False, max_upload_mb: fl
     from figdex.cli.web.views import FacetCache, register_filters
 
     # FIGDEX_FACET_CACHE=0 turns the cache off (bench/web_latency.py measures both ways).
-    app.extensions["figdex_facets"] = FacetCache(root, int(os.environ.get("FIGDEX_FACET_CACHE", "128")))
+    app.extensions["figdex_facets"] = FacetCache(root, app_settings.get("facet_cache"))
 
     register_filters(app)
     app.register_blueprint(api.bp)
