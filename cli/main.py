@@ -35,8 +35,8 @@ class FriendlyGroup(click.Group):
             # `figdex search "-TEM"`: click reads an argument that starts with '-' as options.
             name = exc.ctx.info_name if exc.ctx else "COMMAND"
             token = next((a for a in given if a.startswith(exc.option_name)), exc.option_name)
-            exc.message = exc.message.rstrip(".") + (f". An argument that starts with '-' is read as options; `--` ends the options: "
-                            f'figdex {name} -- "{token}" (options go before the --)')
+            exc.message = (exc.message.rstrip(".") + ". An argument that starts with '-' is read as options; "
+                           f'`--` ends the options: figdex {name} -- "{token}" (options go before the --)')
             raise
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
@@ -116,6 +116,9 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
                                             open_access=bool(open_access)))
         summary = web.ScrapeSummary()
+        from figdex.ingest.pipeline import warm_up
+
+        warm_up()  # before the bar: a model load inside it would inflate its ETA
         with _open(dataset, create=True) as ds, \
                 web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay)) as client:
             jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,

@@ -120,7 +120,8 @@ def export_dataset(
             label = f"{label_kind}:{label}"
     if label is not None:
         label_dir = safe_component(label.split(":", 1)[-1])
-    check_filters(ds.conn, SearchFilters(**{**filters.__dict__, "label": (*filters.label, label)}) if label else filters)
+    with_label = SearchFilters(**{**filters.__dict__, "label": (*filters.label, label)}) if label else filters
+    check_filters(ds.conn, with_label)  # before anything is written to out
     out = Path(out)
     _prepare_out(out, force)
     summary = ExportSummary(out=str(out))
