@@ -131,12 +131,13 @@ def _label_new_images(dataset: str) -> None:
 
 def _separate_dataset(dataset: str, redo: bool) -> None:
     from figdex.index.db import Dataset
-    from figdex.ingest.separate import pending_figures, separate_dataset
+    from figdex.ingest.separate import pending_figures, separate_dataset, warm_up
 
     with Dataset.open(dataset, create=False) as ds:
         total = len(pending_figures(ds, redo))
         if not total:
             return
+        warm_up()  # before the bar: a model load inside it would inflate its ETA
         with click.progressbar(length=total, label="separating", file=sys.stderr) as bar:
             summary = separate_dataset(ds, redo=redo, on_figure=lambda fid, outcome: bar.update(1))
     for reason in summary.failures:

@@ -105,7 +105,7 @@ def ingest_images(folders, dataset, label, force, run_embedding, fmt) -> None:
     """Ingest plain folders of images (no article): each image is stored, classified, its scale
     bar read, embedded and made searchable."""
     from figdex.cli.figures import run_image_stages
-    from figdex.index.db import Dataset, DatasetError
+    from figdex.index.db import Dataset
     from figdex.ingest.image_folder import iter_images, ingest_image_folders
 
     from pathlib import Path
@@ -115,13 +115,10 @@ def ingest_images(folders, dataset, label, force, run_embedding, fmt) -> None:
             raise click.ClickException(f"{folder}: not a folder; give folders of images "
                                        "(use `figdex ingest` for article pages)")
     total = sum(1 for f in folders for _ in iter_images(Path(f)))
-    try:
-        with Dataset.open(dataset, create=True) as ds:
-            with click.progressbar(length=total, label="storing images", file=sys.stderr) as bar:
-                summary = ingest_image_folders(ds, folders, label=label, force=force,
-                                               on_file=lambda path, outcome: bar.update(1))
-    except (ValueError, DatasetError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    with Dataset.open(dataset, create=True) as ds:
+        with click.progressbar(length=total, label="storing images", file=sys.stderr) as bar:
+            summary = ingest_image_folders(ds, folders, label=label, force=force,
+                                           on_file=lambda path, outcome: bar.update(1))
     for path, reason in summary.failures:
         click.echo(f"failed: {reason}", err=True)
     row = {k: v for k, v in summary.__dict__.items() if k != "failures"}
@@ -149,14 +146,10 @@ def tune_command(dataset, views, epochs, dim, holdout, max_images, seed, fmt) ->
     reports retrieval on held-out figures before/after.  Use it with `index embed --embedder NAME`."""
     from figdex.index.db import Dataset
     from figdex.ingest.tune import tune_embedder
-    from figdex.models.embedders import EmbedderError
 
     with Dataset.open(dataset, create=False) as ds:
-        try:
-            summary = tune_embedder(ds, views=views, epochs=epochs, dim=dim, seed=seed, holdout=holdout,
-                                    max_images=max_images, on_step=lambda msg: click.echo(msg, err=True))
-        except (ValueError, EmbedderError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        summary = tune_embedder(ds, views=views, epochs=epochs, dim=dim, seed=seed, holdout=holdout,
+                                max_images=max_images, on_step=lambda msg: click.echo(msg, err=True))
     if fmt != "table":
         emit([asdict(summary)], fmt)
         return

@@ -17,19 +17,9 @@ def labels_group() -> None:
 
 
 def _open(dataset: str):
-    from figdex.index.db import Dataset, DatasetError
+    from figdex.index.db import Dataset
 
-    try:
-        return Dataset.open(dataset, create=False)
-    except DatasetError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _errors():
-    from figdex.index.curation import CurationError
-    from figdex.ingest.labels import LabelModelError
-
-    return (LabelModelError, CurationError, ValueError)
+    return Dataset.open(dataset, create=False)
 
 
 @labels_group.command("train")
@@ -48,11 +38,8 @@ def train_command(dataset, force, num_topics, seed, then_assign, fmt) -> None:
 
     lda = LdaParams(seed=seed, **({"num_topics": num_topics} if num_topics else {}))
     with _open(dataset) as ds:
-        try:
-            summary = train_label_models(ds, force=force, word2vec=Word2VecParams(seed=seed), lda=lda,
-                                         on_step=lambda msg: click.echo(msg, err=True))
-        except _errors() as exc:
-            raise click.ClickException(str(exc)) from exc
+        summary = train_label_models(ds, force=force, word2vec=Word2VecParams(seed=seed), lda=lda,
+                                     on_step=lambda msg: click.echo(msg, err=True))
     if fmt == "table":
         if summary.unchanged:
             click.echo(f"corpus unchanged since {summary.version}; nothing trained (use --force to retrain)")
@@ -83,11 +70,8 @@ def _assign(dataset: str, redo: bool, threshold: float | None, fmt: str) -> None
 
     with _open(dataset) as ds:
         total = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
-        try:
-            with click.progressbar(length=total, label="labelling", file=sys.stderr) as bar:
-                summary = assign_labels(ds, redo=redo, threshold=threshold or TOPIC_THRESHOLD, on_batch=bar.update)
-        except _errors() as exc:
-            raise click.ClickException(str(exc)) from exc
+        with click.progressbar(length=total, label="labelling", file=sys.stderr) as bar:
+            summary = assign_labels(ds, redo=redo, threshold=threshold or TOPIC_THRESHOLD, on_batch=bar.update)
     if fmt == "table":
         n = max(summary.images, 1)
         click.echo(f"{summary.model}: {summary.labelled} images labelled, {summary.unchanged} unchanged; "
@@ -109,10 +93,7 @@ def topics_command(dataset, fmt) -> None:
     from figdex.models.topics import TOPICS_FILE, topic_table
 
     with _open(dataset) as ds:
-        try:
-            version, _, lda, _, names = load_models(ds)
-        except _errors() as exc:
-            raise click.ClickException(str(exc)) from exc
+        version, _, lda, _, names = load_models(ds)
         counts = {r[0]: (r[1], r[2]) for r in ds.conn.execute(
             "SELECT topic, count(*), sum(probability >= 0.8) FROM article_topics WHERE model=? GROUP BY topic",
             (version,))}
@@ -131,10 +112,7 @@ def _edit(dataset: str, image_ids, label: str, present: bool, fmt: str) -> None:
     rows = []
     with _open(dataset) as ds:
         for image_id in image_ids:
-            try:
-                rows.append(asdict(tag_image(ds, image_id, label, present, source="cli")))
-            except _errors() as exc:
-                raise click.ClickException(str(exc)) from exc
+            rows.append(asdict(tag_image(ds, image_id, label, present, source="cli")))
     emit(rows, fmt, ["image", "label", "present", "changed"])
 
 
@@ -169,10 +147,7 @@ def show_command(image_ids, dataset, fmt) -> None:
     rows = []
     with _open(dataset) as ds:
         for image_id in image_ids:
-            try:
-                by_kind = image_labels(ds, image_id)
-            except _errors() as exc:
-                raise click.ClickException(str(exc)) from exc
+            by_kind = image_labels(ds, image_id)
             caption = ds.conn.execute("SELECT subcaption FROM master_images WHERE uid=? OR key=?",
                                       (image_id, image_id)).fetchone()[0]
             for kind, items in by_kind.items():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -15,32 +14,41 @@ import click
 from figdex import __version__
 from figdex.cli.options import dataset_option, filter_options, format_option
 from figdex.cli.output import emit
+from figdex.errors import FigdexError
 
 
 class FriendlyGroup(click.Group):
-    """Turns the library's expected errors into one clear message and exit status 1 (no traceback)."""
+    """The one place the CLI renders the library's errors: the message on stderr and the error's
+    exit status (figdex/errors.py), no traceback.  Commands do not catch them."""
 
     def invoke(self, ctx):
-        from figdex.index.db import DatasetError
-        from figdex.index.fulltext import UnknownBackendError
-        from figdex.index.query import QueryError
-        from figdex.index.schema import SchemaTooNewError
-        from figdex.ingest.sources.base import SourceError, UnknownParserError
-        from figdex.index.curation import CurationError
-        from figdex.ingest.labels import LabelModelError
-        from figdex.models.embedders import EmbedderError
-        from figdex.retrieval.export import ExportError
-
+        given = list(ctx.args)  # the command's arguments (click empties ctx.args before parsing them)
         try:
             return super().invoke(ctx)
-        except (DatasetError, QueryError, ExportError, SchemaTooNewError, SourceError, EmbedderError,
-                LabelModelError, CurationError, UnknownBackendError, UnknownParserError, FileNotFoundError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        except FigdexError as exc:
+            for failure in getattr(exc, "failures", [])[:20]:  # a bulk call's failed items (BulkIndexError)
+                click.echo(f"failed: {failure}", err=True)
+            raise _click_error(str(exc), exc.exit_code) from exc
+        except FileNotFoundError as exc:
+            raise _click_error(str(exc), 1) from exc
+        except click.NoSuchOption as exc:
+            # `figdex search "-TEM"`: click reads an argument that starts with '-' as options.
+            name = exc.ctx.info_name if exc.ctx else "COMMAND"
+            token = next((a for a in given if a.startswith(exc.option_name)), exc.option_name)
+            exc.message = (exc.message.rstrip(".") + ". An argument that starts with '-' is read as options; "
+                           f'`--` ends the options: figdex {name} -- "{token}" (options go before the --)')
+            raise
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise click.ClickException(
                     f"the dataset is busy ({exc}); wait for the other figdex command to finish") from exc
             raise
+
+
+def _click_error(message: str, exit_code: int) -> click.ClickException:
+    err = click.ClickException(message)
+    err.exit_code = exit_code
+    return err
 
 
 @click.group(cls=FriendlyGroup)
@@ -101,25 +109,25 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
         from figdex.ingest.web.query import load_query, query_from_terms
 
         overrides = {"maximum_scraped": maximum, "sortby": sortby, "open": open_access}
-        try:
-            queries = [load_query(q).with_overrides(**overrides) for q in query_files]
-            if searches:
-                if not family:
-                    raise click.UsageError("--search needs --family (nature, rsc, acs or europepmc)")
-                queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
-                                                open_access=bool(open_access)))
-            summary = web.ScrapeSummary()
-            with _open(dataset, create=True) as ds, \
-                    web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay)) as client:
-                jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
-                                     keywords=keywords, summary=summary)
-                with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
-                                       item_show_func=lambda u: (u or "")[-40:]) as bar:
-                    web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
-                                 on_event=lambda e: bar.update(1, e.url) if e.stage == "article" else None)
-                stats = ds.stats()
-        except web.user_errors() as exc:
-            raise click.ClickException(str(exc)) from exc
+        queries = [load_query(q).with_overrides(**overrides) for q in query_files]
+        if searches:
+            if not family:
+                raise click.UsageError("--search needs --family (nature, rsc, acs or europepmc)")
+            queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
+                                            open_access=bool(open_access)))
+        summary = web.ScrapeSummary()
+        from figdex.ingest.pipeline import warm_up
+
+        warm_up()  # before the bar: a model load inside it would inflate its ETA
+        with _open(dataset, create=True) as ds, \
+                web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay)) as client:
+            jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
+                                 keywords=keywords, summary=summary)
+            with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
+                                   item_show_func=lambda u: (u or "")[-40:]) as bar:
+                web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
+                             on_event=lambda e: bar.update(1, e.url) if e.stage == "article" else None)
+            stats = ds.stats()
         for url, reason in summary.failed:
             click.echo(f"failed: {reason}" if url in reason else f"failed: {url}: {reason}", err=True)
         for url, reason in summary.skipped:
@@ -153,12 +161,13 @@ DATASET_COUNTS = ("articles", "figures", "graphical_abstracts", "master_images",
 
 
 def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str) -> None:
-    from figdex.ingest.pipeline import ingest_paths, iter_source_files
+    from figdex.ingest.pipeline import ingest_paths, iter_source_files, warm_up
 
     for p in paths:
         if not p.exists():
             raise click.ClickException(f"{p}: no such file or folder; check the path given to ingest")
     total = sum(1 for _ in iter_source_files(paths))
+    warm_up()  # before the bar: a model load inside it would inflate its ETA
     with _open(dataset, create=True) as ds:
         with click.progressbar(length=total, label="ingesting", file=sys.stderr,
                                item_show_func=lambda p: p.name[:40] if p else "") as bar:
@@ -190,26 +199,13 @@ def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[
 
 
 def backend_options(f):
-    """--backend / --url for the commands that talk to a text index (env FIGDEX_BACKEND, FIGDEX_ES_URL)."""
-    f = click.option("--url", envvar="FIGDEX_ES_URL", show_envvar=True,
-                     help="Elasticsearch/OpenSearch URL (default http://localhost:9200), "
-                          "credentials in it if needed: https://user:pass@host:9200.")(f)
-    return click.option("--backend", envvar="FIGDEX_BACKEND", show_envvar=True,
-                        help="Text index backend: tantivy or fts5 (embedded), elasticsearch, opensearch "
-                             "(default: the dataset's config.json text_index).")(f)
-
-
-@contextmanager
-def _backend_errors():
-    """A backend that is unreachable, refuses a request or lacks its client: one clear message."""
-    from figdex.index.fulltext import TextIndexError
-
-    try:
-        yield
-    except TextIndexError as exc:
-        for failure in getattr(exc, "failures", [])[:20]:
-            click.echo(f"failed: {failure}", err=True)
-        raise click.ClickException(str(exc)) from exc
+    """--backend / --url for the commands that talk to a text index; without them the settings
+    (figdex/settings.py) decide: FIGDEX_BACKEND / FIGDEX_ES_URL, then config.json."""
+    f = click.option("--url", help="Elasticsearch/OpenSearch URL (default: $FIGDEX_ES_URL, config.json "
+                     "text_index_url, http://localhost:9200), credentials in it if needed: "
+                     "https://user:pass@host:9200.")(f)
+    return click.option("--backend", help="Text index backend: tantivy or fts5 (embedded), elasticsearch, "
+                        "opensearch (default: $FIGDEX_BACKEND, else the dataset's config.json text_index).")(f)
 
 
 @cli.command()
@@ -255,7 +251,7 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets:
     from figdex.retrieval.search import facet_counts
     from figdex.retrieval.search import search as run_search
 
-    with _open(dataset) as ds, _backend_errors():
+    with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
         result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index)
         counts = facet_counts(ds, query, filters, size=facet_size, raw=raw, index=index) if facets else None
@@ -361,7 +357,7 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
     """
     from figdex.index.fulltext import open_text_index
 
-    with _open(dataset) as ds, _backend_errors():
+    with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
         n = index.rebuild(progress=_progress("rebuilding"))
         if make_default:
@@ -387,7 +383,7 @@ def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, f
     """
     from figdex.index.fulltext import open_text_index
 
-    with _open(dataset) as ds, _backend_errors():
+    with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
         if not hasattr(index, "sync"):
             click.echo(f"the {index.name} index is written with the database and is always in step; nothing to "
@@ -431,9 +427,11 @@ from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: impo
 
 from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
 from figdex.cli.images import embed_command, ingest_images, similar, tune_command  # noqa: E402
+from figdex.cli.config import config_command  # noqa: E402  (light: settings load when it runs)
 from figdex.cli.labels import labels_group  # noqa: E402
 
 cli.add_command(similar)
+cli.add_command(config_command)
 cli.add_command(labels_group)
 cli.add_command(ingest_images)
 index_group.add_command(embed_command)

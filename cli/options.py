@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
 import click
 
+from figdex import settings
 from figdex.cli.output import FORMATS
 from figdex.index.query import SearchFilters
 
@@ -18,7 +18,7 @@ def dataset_option(f):
     return click.option(
         "--dataset",
         type=click.Path(file_okay=False, path_type=str),
-        default=lambda: os.environ.get("FIGDEX_DATASET", DEFAULT_DATASET),
+        default=lambda: settings.get("dataset"),
         show_default="$FIGDEX_DATASET or ./figdex-data",
         help="Dataset directory (holds figdex.db and images/).",
     )(f)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from figdex.errors import FigdexError
 from figdex.index.db import Dataset
 from figdex.index.fulltext import create_text_index
 
 
-class CurationError(ValueError):
+class CurationError(FigdexError, ValueError):
     """A label edit that cannot be made; the message says what to change."""
 
 

@@ -19,15 +19,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from figdex import settings
+from figdex.errors import InputError, UnavailableError
 from figdex.index.records import IMAGE_OK, IMAGE_UNREADABLE, Article, Figure
 from figdex.index.schema import migrate
 
 DB_NAME = "figdex.db"
-CONFIG_NAME = "config.json"
-DEFAULT_CONFIG = {"text_index": "tantivy"}
 
 
-class DatasetError(RuntimeError):
+class DatasetError(UnavailableError):
     """A dataset that cannot be opened or written; the message says what to do."""
 
 
@@ -170,19 +170,11 @@ class Dataset:
     # -- configuration (which derived-index backends this dataset uses) ---------------------
     @property
     def config(self) -> dict:
-        path = self.root / CONFIG_NAME
-        cfg = dict(DEFAULT_CONFIG)
-        if path.exists():
-            try:
-                cfg.update(json.loads(path.read_text()))
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path} is not valid JSON ({exc}); fix or delete it") from exc
-        return cfg
+        """The dataset settings (figdex/settings.py): environment, config.json (read once, checked), defaults."""
+        return {s.name: settings.get(s.name, self.root) for s in settings.SETTINGS if s.in_config}
 
     def set_config(self, **values) -> None:
-        cfg = self.config
-        cfg.update(values)
-        (self.root / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n")
+        settings.write_config(self.root, **values)
 
     # -- runs and source files (progress and resume) ----------------------------------------
     def start_run(self, command: str, params: dict) -> int:
@@ -392,7 +384,7 @@ class Dataset:
         """
         value = value.strip()
         if not value:
-            raise ValueError("the label is empty; give a word or phrase such as 'nanowire'")
+            raise InputError("the label is empty; give a word or phrase such as 'nanowire'")
         if present:
             gone = self.conn.execute("DELETE FROM label_rejections WHERE master_image_id=? AND value=?",
                                      (master_id, value)).rowcount

@@ -30,13 +30,12 @@ The clients (``elasticsearch`` for the ``[es]`` extra, ``opensearch-py`` for
 from __future__ import annotations
 
 import json
-import os
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from figdex import settings
 from figdex.index.changes import changed_since, last_change
 from figdex.index.changes import origin as change_origin
 from figdex.index.documents import master_documents
@@ -54,16 +53,6 @@ from figdex.index.es_documents import ANALYZER, DEFAULT_ALIAS, DEFAULT_URL, FACE
 from figdex.index.es_engines import BulkFailure, BulkIndexError, SyncReport, _ElasticsearchEngine, _Engine, _EngineHTTPError, _OpenSearchEngine, _error_parts, _now
 
 # -- the backends -------------------------------------------------------------------------------
-
-def _config_value(root, key: str):
-    if root is None:
-        return None
-    path = Path(root) / "config.json"
-    try:
-        return json.loads(path.read_text()).get(key) if path.exists() else None
-    except (OSError, json.JSONDecodeError):
-        return None
-
 
 @register_text_index
 class ElasticsearchIndex(TextIndex):
@@ -86,10 +75,10 @@ class ElasticsearchIndex(TextIndex):
     def __init__(self, conn, root=None, url=None, *, index: str | None = None, client=None,
                  batch_size: int = 500, max_batch_bytes: int = 8 << 20, max_retries: int = 6,
                  initial_backoff: float = 0.5, max_backoff: float = 30.0, timeout: float = 60.0, **options):
-        url = (url or os.environ.get("FIGDEX_ES_URL") or _config_value(root, "text_index_url") or DEFAULT_URL)
+        # The flag, else FIGDEX_ES_URL / FIGDEX_ES_INDEX, else config.json, else the defaults (settings.py).
+        url = url or settings.get("text_index_url", root) or DEFAULT_URL
         super().__init__(conn, root, url=url, **options)
-        self.alias = (index or os.environ.get("FIGDEX_ES_INDEX") or _config_value(root, "text_index_name")
-                      or DEFAULT_ALIAS)
+        self.alias = index or settings.get("text_index_name", root) or DEFAULT_ALIAS
         self.batch_size = batch_size
         self.max_batch_bytes = max_batch_bytes
         self.max_retries = max_retries

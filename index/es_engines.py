@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from figdex.errors import FigdexError
 from figdex.index.fulltext import TextIndexError
 
 # -- bulk ---------------------------------------------------------------------------------------
@@ -55,7 +56,11 @@ class SyncReport:
         return row
 
 
-class _EngineHTTPError(Exception):
+class _EngineHTTPError(FigdexError):
+    """A request the server refused (normalised over both clients); the backend rewords it."""
+
+    http_status = 502
+
     def __init__(self, status: int, type_: str, reason: str):
         super().__init__(f"HTTP {status} {type_}: {reason}")
         self.status, self.type, self.reason = status, type_, reason

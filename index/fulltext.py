@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Callable, Iterable, Sequence
 
+from figdex.errors import NotFoundError, UnavailableError
 from figdex.index.documents import TEXT_FIELDS, master_documents
 from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
 
@@ -52,11 +53,11 @@ class TextHit:
     row: dict | None = dataclass_field(default=None, compare=False, repr=False)
 
 
-class UnknownBackendError(LookupError):
+class UnknownBackendError(NotFoundError):
     pass
 
 
-class TextIndexError(RuntimeError):
+class TextIndexError(UnavailableError):
     """A backend that cannot be reached or refused a request; the message says what to do."""
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from figdex.errors import FigdexError
+
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
 
 
-class QueryError(ValueError):
+class QueryError(FigdexError, ValueError):
     """A query that cannot be searched; the message says how to write it."""
 
 
@@ -95,6 +97,42 @@ def parse_user_query(text: str) -> UserQuery:
     if not groups and excluded:
         raise QueryError("a query needs at least one term that is not excluded with '-'")
     return UserQuery(tuple(tuple(g) for g in groups), tuple(excluded), tuple(warnings))
+
+
+# The kinds of label (the labels table, index/schema.py); a "kind:value" label filter names one.
+LABEL_KINDS = ("caption", "abstract", "topic", "user", "keyword", "term", "class")
+
+# The classes the classifier gives (models/classify.py CLASSES, which a test keeps in step) and
+# the one of images not classified yet.  A class of this list matches nothing in a dataset that
+# has none yet, rightly; one of neither this list nor the dataset is a typo.
+IMAGE_CLASSES = ("microscopy", "diffraction", "graph", "illustration", "photo", "parent", "other", "unclassified")
+
+# Filters that match a column exactly: a misspelt value ("microscopie") would match nothing,
+# silently, so it is refused with the valid ones: the known values and the dataset's.
+_EXACT_FILTERS = (("image_class", "image class", "classes", "master_images", "image_class", IMAGE_CLASSES),
+                  ("publisher", "publisher", "publishers", "articles", "publisher", ()))
+
+
+def check_filters(conn, filters: SearchFilters) -> None:
+    """Refuse filter values that cannot match (QueryError naming the valid ones).
+
+    The common case costs one indexed lookup per value; the list of valid values is read only
+    to write the error.
+    """
+    for field_name, what, plural, table, column, known in _EXACT_FILTERS:
+        for value in getattr(filters, field_name):
+            if value in known:
+                continue
+            if conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (value,)).fetchone() is None:
+                valid = sorted({*known, *(r[0] for r in conn.execute(
+                    f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"))})
+                raise QueryError(f"no {what} {value!r} in this dataset; valid {plural}: "
+                                 f"{', '.join(valid) or 'none yet (ingest articles first)'}")
+    for value in filters.label:
+        kind = value.partition(":")[0] if ":" in value else ""
+        if kind and kind not in LABEL_KINDS:
+            raise QueryError(f"unknown label kind {kind!r} in {value!r}; give the value alone or kind:value "
+                             f"with a kind among {', '.join(LABEL_KINDS)}")
 
 
 def _clean_words(text: str) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from figdex.errors import UnavailableError
+
 MIGRATIONS: list[list[str]] = [
     # 1: the spine: runs, source files, articles, figures, master images, scale bars, labels, embeddings.
     [
@@ -262,7 +264,7 @@ MIGRATIONS.append([
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaTooNewError(RuntimeError):
+class SchemaTooNewError(UnavailableError):
     pass
 
 

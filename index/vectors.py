@@ -17,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from figdex.errors import FigdexError
+
 EXACT_LIMIT = 50_000  # below this many vectors, exact search is fast enough and exact
 
 
-class VectorIndexError(RuntimeError):
+class VectorIndexError(FigdexError, RuntimeError):
     pass
 
 

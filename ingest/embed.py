@@ -15,8 +15,10 @@ from typing import Callable
 
 import numpy as np
 
+from figdex import settings
+from figdex.errors import InputError
 from figdex.index.db import Dataset
-from figdex.index.vectors import VectorIndex, load_vectors, store_vectors
+from figdex.index.vectors import VectorIndex, VectorIndexError, load_vectors, store_vectors
 
 DEFAULT_EMBEDDER = "efficientnet-lite0"
 
@@ -54,10 +56,22 @@ def master_crop(ds: Dataset, row) -> np.ndarray:
     return crop if crop.size else image
 
 
+def require_images(ds: Dataset) -> None:
+    """Refuse to embed or compare images in a dataset that has none stored, saying how to add
+    some (not "run `figdex index embed`", which cannot help)."""
+    if ds.conn.execute("SELECT 1 FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                       "WHERE f.image_status = 'ok' LIMIT 1").fetchone() is None:
+        raise InputError(
+            f"the dataset {ds.root} has no stored images yet, so there is nothing to embed or compare; add "
+            f"some with `figdex ingest PAGES_OR_FOLDERS` (article pages saved with their figure files) or "
+            f"`figdex ingest-images FOLDER --label LABEL` (plain folders of images)")
+
+
 def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int = 32,
                   on_batch: Callable[[int], None] | None = None) -> EmbedSummary:
     from figdex.models.embedders import create_embedder
 
+    require_images(ds)
     embedder = create_embedder(embedder_name or active_embedder(ds), local_dir=local_embedders(ds))
     eid = embedder.config.id
     rows = ds.conn.execute(
@@ -78,7 +92,7 @@ def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int =
             on_batch(len(chunk))
     info = rebuild_vector_index(ds, eid)
     summary.indexed, summary.factory = info.count, info.factory
-    if "embedder" not in ds.config or embedder_name:
+    if embedder_name or "embedder" not in settings.read_config(ds.root):
         ds.set_config(embedder=embedder.config.name)  # the index searched from now on
     return summary
 
@@ -88,7 +102,7 @@ def rebuild_vector_index(ds: Dataset, embedder_id: str):
     # Vectors of master images that no longer exist are dropped with them (ON DELETE CASCADE).
     ids, vectors = load_vectors(ds.conn, embedder_id)
     if not len(ids):
-        raise ValueError(f"no vectors of {embedder_id} in the dataset; run `figdex index embed` first")
+        raise VectorIndexError(f"no vectors of {embedder_id} in the dataset; run `figdex index embed` first")
     index = VectorIndex.build(embedder_id, ids, vectors)
     index.save(index_path(ds, embedder_id))
     return index.info

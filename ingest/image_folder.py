@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from figdex.errors import InputError
 from figdex.index.db import Dataset, sha256_file
 from figdex.index.fulltext import create_text_index
 from figdex.index.records import IMAGE_OK, Article, Figure
@@ -57,7 +58,7 @@ def ingest_image_folders(
             raise FileNotFoundError(f"{folder}: not a folder; give folders of images to ingest-images "
                                     "(use `figdex ingest` for article pages)")
     if label is not None and not label.strip():
-        raise ValueError("--label is empty; give a label such as 'nanoparticles'")
+        raise InputError("--label is empty; give a label such as 'nanoparticles'")
     summary = FolderSummary()
     run_id = ds.start_run("ingest-images", {"folders": [str(f) for f in folders], "label": label, "force": force})
     text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)

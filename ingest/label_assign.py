@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Callable
 
+from figdex.errors import InputError
 from figdex.index.db import Dataset
 from figdex.index.fulltext import create_text_index
 from figdex.ingest.labels import INTRO_TOKENS, AssignSummary, article_body, load_models
@@ -48,7 +49,7 @@ def assign_labels(ds: Dataset, *, redo: bool = False, threshold: float = TOPIC_T
     from figdex.models.word_labels import abstract_labels, lookup_from, word_dropout
 
     if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"topic threshold {threshold} must be in (0, 1]; the default is {TOPIC_THRESHOLD}")
+        raise InputError(f"topic threshold {threshold} must be in (0, 1]; the default is {TOPIC_THRESHOLD}")
     version, w2v, lda, dictionary, names = load_models(ds)
     source = f"labels-{version}"
     summary = AssignSummary(version)

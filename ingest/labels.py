@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from figdex.errors import FigdexError
 from figdex.index.db import Dataset, now, sha256_file
 
 MODELS_DIR = "label_models"
@@ -26,7 +27,7 @@ INTRO_TOKENS = 1500  # LDA reads the abstract and the start of the body (the int
 LABEL_KINDS = ("caption", "abstract", "topic")
 
 
-class LabelModelError(ValueError):
+class LabelModelError(FigdexError, ValueError):
     """No usable label model; the message says which command to run."""
 
 

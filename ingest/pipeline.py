@@ -71,6 +71,18 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path]:
                 yield sub
 
 
+def warm_up() -> None:
+    """Load the caption pipelines (spaCy: 4-5 s, once per process) now.
+
+    A progress bar started after this times the files alone.  Loaded by the first article, they
+    went into click's mean time per file, and the ETA of `figdex ingest` came out ~25x too long.
+    """
+    from figdex.ingest.captions.nlp import tokenizer_nlp, trained_nlp
+
+    tokenizer_nlp()
+    trained_nlp()
+
+
 def ingest_paths(
     ds: Dataset,
     paths: Iterable[str | Path],

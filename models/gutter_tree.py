@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from figdex.errors import UnavailableError
 from figdex.models.layout import content_box, gutters
 
 Box = tuple[int, int, int, int]
@@ -48,7 +49,7 @@ FEATURES = (
 )
 
 
-class GutterModelError(RuntimeError):
+class GutterModelError(UnavailableError):
     """The gutter model's weights are missing or do not match their checksum."""
 
 

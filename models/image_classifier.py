@@ -25,12 +25,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from figdex import settings
+from figdex.errors import UnavailableError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 NAME = "image-classifier"
@@ -43,7 +45,7 @@ TIE_MARGIN = 0.10  # caption terms pick the runner-up class only when it is this
 REBUILD = "`python -m figdex.models.train_classifier` (needs ../shared/corpus)"
 
 
-class ClassifierError(RuntimeError):
+class ClassifierError(UnavailableError):
     """The learned classifier cannot be loaded; the message names the file and the fix."""
 
 
@@ -171,7 +173,7 @@ _STATE: dict = {}
 
 def learned_available() -> bool:
     """torch and the Lite0 weights package importable, the classifier files present, rules not forced."""
-    if os.environ.get("FIGDEX_CLASSIFIER", "").lower() == "rules":
+    if settings.get("classifier") == "rules":
         return False
     if not (WEIGHTS.is_file() and CONFIG.is_file()):
         return False

@@ -7,13 +7,15 @@ registered the same way.  Unknown names fail listing the valid ones.
 
 from __future__ import annotations
 
-import os
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from figdex import settings
+from figdex.errors import UnavailableError
 
 _REGISTRY: dict[str, type["OcrEngine"]] = {}
 # A text line that is only a number ("0.5", "-10", "25%"): tick labels, which mark plots.
@@ -27,7 +29,7 @@ class TextBox:
     confidence: float
 
 
-class OcrUnavailable(RuntimeError):
+class OcrUnavailable(UnavailableError):
     pass
 
 
@@ -80,7 +82,7 @@ class RapidOcr(OcrEngine):
             raise OcrUnavailable("rapidocr is not installed; run: pip install 'figdex[ml]'") from exc
         # Two CPU threads by default (the machines figdex targets have two cores); FIGDEX_THREADS=1
         # measures one core (bench/separation_speed.py).
-        threads = max(1, int(os.environ.get("FIGDEX_THREADS", "2")))
+        threads = settings.get("threads")
         self.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 
     def read(self, image: np.ndarray) -> list[TextBox]:

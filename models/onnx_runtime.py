@@ -18,19 +18,18 @@ from typing import Callable
 
 import numpy as np
 
+from figdex import settings
+
 OPSET = 17
 PARITY_ATOL = 1e-3  # largest difference allowed between the two runtimes' features
 
 
 def runtime_choice() -> str:
-    choice = os.environ.get("FIGDEX_EMBED_RUNTIME", "auto").lower()
-    if choice not in ("auto", "torch", "onnx"):
-        raise ValueError(f"FIGDEX_EMBED_RUNTIME={choice!r}: use torch, onnx or auto")
-    return choice
+    return settings.get("embed_runtime")  # checked there: FIGDEX_EMBED_RUNTIME=tpu is refused
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("FIGDEX_CACHE_DIR") or Path.home() / ".cache" / "figdex") / "onnx"
+    return Path(settings.get("cache_dir")) / "onnx"
 
 
 def onnx_available() -> bool:

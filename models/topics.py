@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from figdex.errors import InputError
+
 LDA_FILE = "lda.model"
 DICTIONARY_FILE = "lda.dictionary"
 TOPICS_FILE = "topics.tsv"
@@ -46,14 +48,14 @@ def train_lda(documents: Sequence[list[str]], params: LdaParams = LdaParams()):
 
     docs = [d for d in documents if d]
     if len(docs) < 2:
-        raise ValueError(f"LDA needs at least 2 documents with text; the dataset has {len(docs)}. "
+        raise InputError(f"LDA needs at least 2 documents with text; the dataset has {len(docs)}. "
                          "Ingest more articles (abstracts or full text) and train again")
     dictionary = Dictionary(docs)
     # Filter only when enough documents remain to keep a vocabulary at all.
     if len(docs) >= 10:
         dictionary.filter_extremes(no_below=params.no_below, no_above=params.no_above, keep_n=50000)
     if len(dictionary) == 0:
-        raise ValueError("no words left for LDA after removing rare and common ones; ingest more articles")
+        raise InputError("no words left for LDA after removing rare and common ones; ingest more articles")
     corpus = [dictionary.doc2bow(d) for d in docs]
     num_topics = max(2, min(params.num_topics, len(docs) // 2))
     model = LdaModel(corpus=corpus, id2word=dictionary, num_topics=num_topics, passes=params.passes,
@@ -117,15 +119,15 @@ def read_topic_names(folder: Path, num_topics: int) -> dict[int, str]:
         rows = [line for line in fh if line.strip() and not line.startswith("#")]
     for n, row in enumerate(csv.reader(rows[1:], delimiter="\t"), start=2):
         if len(row) < 2:
-            raise ValueError(f"{path}: row {n} needs 'topic<TAB>name'; fix or delete it")
+            raise InputError(f"{path}: row {n} needs 'topic<TAB>name'; fix or delete it")
         try:
             topic = int(row[0])
         except ValueError:
-            raise ValueError(f"{path}: row {n}: topic {row[0]!r} is not a number; keep the first column as written")
+            raise InputError(f"{path}: row {n}: topic {row[0]!r} is not a number; keep the first column as written")
         if not 0 <= topic < num_topics:
-            raise ValueError(f"{path}: row {n}: topic {topic} does not exist (0..{num_topics - 1})")
+            raise InputError(f"{path}: row {n}: topic {topic} does not exist (0..{num_topics - 1})")
         name = row[1].strip()
         if not name:
-            raise ValueError(f"{path}: row {n}: topic {topic} has an empty name; give it a name")
+            raise InputError(f"{path}: row {n}: topic {topic} has an empty name; give it a name")
         names[topic] = name
     return names

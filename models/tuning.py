@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from figdex import settings
 from figdex.models.embedders import (IMAGENET_MEAN, IMAGENET_STD, Embedder, EmbedderConfig, EmbedderError,
                                      create_embedder, l2_normalise)
 
@@ -258,7 +258,7 @@ def view_rng(seed: int, name: str, view: int) -> np.random.Generator:
 
 # -- feature cache -------------------------------------------------------------------------------
 def cache_dir() -> Path:
-    env = os.environ.get("FIGDEX_BENCH_CACHE")
+    env = settings.get("bench_cache")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "bench" / "results" / "cache"
 
 

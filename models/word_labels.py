@@ -19,6 +19,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from figdex.errors import InputError
+
 WORD2VEC_FILE = "word2vec.model"
 
 
@@ -42,7 +44,7 @@ def train_word2vec(sentences: Sequence[list[str]], params: Word2VecParams = Word
     from gensim.models import Word2Vec
 
     if not sentences:
-        raise ValueError("no text to train word vectors on; ingest articles with captions or abstracts first")
+        raise InputError("no text to train word vectors on; ingest articles with captions or abstracts first")
     return Word2Vec(
         sentences=list(sentences), vector_size=params.vector_size, window=params.window,
         min_count=params.min_count, sg=params.sg, seed=params.seed, workers=1, epochs=params.epochs,

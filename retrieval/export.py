@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from figdex.errors import FigdexError
 from figdex.index.db import Dataset
-from figdex.index.query import SearchFilters
+from figdex.index.query import LABEL_KINDS, SearchFilters, check_filters
 from figdex.index.records import Hit
 from figdex.retrieval.search import filtered, hits_for
 from figdex.index.fulltext import create_text_index
@@ -30,10 +31,9 @@ MANIFEST_FIELDS = [
     "file_sha256", "image_url", "image_status", "labels", "labels_xml",
 ]
 PAGE = 500
-LABEL_KINDS = ("caption", "abstract", "topic", "user", "keyword", "term", "class")
 
 
-class ExportError(ValueError):
+class ExportError(FigdexError, ValueError):
     """An export that cannot be written; the message says what to change."""
 
 
@@ -120,6 +120,8 @@ def export_dataset(
             label = f"{label_kind}:{label}"
     if label is not None:
         label_dir = safe_component(label.split(":", 1)[-1])
+    with_label = SearchFilters(**{**filters.__dict__, "label": (*filters.label, label)}) if label else filters
+    check_filters(ds.conn, with_label)  # before anything is written to out
     out = Path(out)
     _prepare_out(out, force)
     summary = ExportSummary(out=str(out))

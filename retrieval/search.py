@@ -8,7 +8,7 @@ from typing import Iterator
 
 from figdex.index.db import Dataset
 from figdex.index.fulltext import DEFAULT_FACETS, Facets, TextHit, TextIndex, open_text_index
-from figdex.index.query import QueryError, SearchFilters, parse_user_query
+from figdex.index.query import QueryError, SearchFilters, check_filters, parse_user_query
 from figdex.index.records import Hit
 
 _HIT_SQL = """
@@ -45,6 +45,7 @@ def search(
     filters = filters or SearchFilters()
     if limit < 1:
         raise QueryError("--limit must be at least 1")
+    check_filters(ds.conn, filters)
     index = index or open_text_index(ds)
     if raw:
         text_hits, total = index.search(query, filters, limit, offset)
@@ -69,6 +70,7 @@ def facet_counts(
     index: TextIndex | None = None,
 ) -> Facets:
     """Counts per journal / class / label / year (``fields``) of the images matching ``query`` and filters."""
+    check_filters(ds.conn, filters or SearchFilters())
     index = index or open_text_index(ds)
     parsed = query if (raw or query is None) else parse_user_query(query)
     if parsed is not None and not raw and parsed.empty:
@@ -123,6 +125,7 @@ def hit_from_row(ds: Dataset, row: sqlite3.Row | dict, score: float, snippet: st
 
 def filtered(ds: Dataset, filters: SearchFilters, limit: int | None = None) -> Iterator[Hit]:
     """All master images passing the filters, in a stable order (no text query)."""
+    check_filters(ds.conn, filters)
     where, params = filters.sql()
     sql = _HIT_SQL + f" WHERE {where} ORDER BY a.key, f.kind, f.number, m.panel"
     if limit is not None:
@@ -142,6 +145,7 @@ def browse(ds: Dataset, filters: SearchFilters | None = None, *, limit: int = 10
     filters = filters or SearchFilters()
     if limit < 1:
         raise QueryError("--limit must be at least 1")
+    check_filters(ds.conn, filters)
     where, params = filters.sql()
     if where == "1":  # every master has its figure and article (foreign keys): no join to count them
         total = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from figdex.index.db import Dataset
-from figdex.index.query import QueryError, SearchFilters, parse_user_query
+from figdex.index.query import QueryError, SearchFilters, check_filters, parse_user_query
 from figdex.index.records import Hit
 from figdex.index.vectors import VectorIndex
 from figdex.retrieval.search import hits_for
@@ -44,12 +44,13 @@ class SimilarQuery:
 
 def _index(ds: Dataset) -> tuple[VectorIndex, str]:
     """The FAISS index of the dataset's active embedder (its newest version)."""
-    from figdex.ingest.embed import active_embedder
+    from figdex.ingest.embed import active_embedder, require_images
 
     name = active_embedder(ds)
     folder = ds.root / "vectors"
     candidates = sorted(folder.glob(f"{name}-v*.faiss")) if folder.exists() else []
     if not candidates:
+        require_images(ds)
         raise QueryError(f"no image index for {name} in {ds.root}; run `figdex index embed --dataset {ds.root}`")
     index = _load_cached(candidates[-1])
     return index, index.info.embedder
@@ -174,6 +175,7 @@ def similar(ds: Dataset, query: str, *, limit: int = 10, filters: SearchFilters 
     candidates are checked for being a crop/rescale of it (``verify_copies``), and verified
     copies rank first; then the scale re-ranking groups the rest."""
     filters = filters or SearchFilters()
+    check_filters(ds.conn, filters)
     if scale_mode not in ("push", "filter"):
         raise QueryError("scale mode must be 'push' or 'filter'")
     index, eid = _index(ds)
@@ -231,6 +233,7 @@ def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: Searc
     from figdex.index.fulltext import create_text_index
 
     filters = filters or SearchFilters()
+    check_filters(ds.conn, filters)
     parsed = parse_user_query(text)
     text_hits, _ = create_text_index(ds.config["text_index"], ds.conn, ds.root).search(parsed, filters, depth, 0,
                                                                                        snippets=False)

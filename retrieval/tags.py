@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from figdex.errors import FigdexError, NotFoundError
 from figdex.index.db import Dataset
 from figdex.index.query import SearchFilters
 from figdex.index.records import Hit
@@ -23,7 +24,7 @@ MAX_LABEL_CHARS = 200
 _HAS = "EXISTS (SELECT 1 FROM labels l WHERE l.master_image_id = m.id AND lower(l.value) = lower(?))"
 
 
-class TagError(ValueError):
+class TagError(FigdexError, ValueError):
     """A label that cannot be used; the message says what to change."""
 
 
@@ -110,7 +111,7 @@ def set_user_label(ds: Dataset, uid: str, label: str, present: bool, *, source: 
     label = clean_label(label)
     mid = ds.master_id(uid)
     if mid is None:
-        raise LookupError(f"no image with id {uid!r}; take ids from /api/search")
+        raise NotFoundError(f"no image with id {uid!r}; take ids from /api/search")
     try:
         edit = tag_image(ds, uid, label, present, source)
     except CurationError as exc:

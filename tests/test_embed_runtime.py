@@ -51,5 +51,6 @@ def test_damaged_cache_file_is_exported_again(images, tmp_path, monkeypatch):
 
 def test_unknown_runtime_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("FIGDEX_EMBED_RUNTIME", "tpu")
-    with pytest.raises(ValueError, match="torch, onnx or auto"):
+    with pytest.raises(ValueError, match=r"FIGDEX_EMBED_RUNTIME: embed_runtime = 'tpu' is not valid "
+                                         r"\(use auto, torch or onnx\)"):
         create_embedder("efficientnet-lite0").embed([np.zeros((32, 32, 3), np.uint8)])

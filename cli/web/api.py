@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify, request, send_file, url_for
 from figdex.cli.web import params
 from figdex.cli.web.app import dataset, require_edits, settings
 from figdex.cli.web.views import facets_json, hit_json, run_search
+from figdex.errors import NotFoundError
 
 bp = Blueprint("api", __name__)
 
@@ -67,7 +68,7 @@ def similar_hits(ds, args, files) -> tuple[str, list]:
         raise params.ParamError("send an image in the multipart field 'file', or give id=<image id>")
     params.image_id(image_id)
     if ds.master_id(image_id) is None:
-        raise LookupError(f"no image with id {image_id!r}; take ids from /api/search")
+        raise NotFoundError(f"no image with id {image_id!r}; take ids from /api/search")
     return image_id, similar(ds, image_id, **options)
 
 
@@ -128,7 +129,7 @@ def _details(image_id: str):
 
     details = image_details(dataset(), params.image_id(image_id))
     if details is None:
-        raise LookupError(f"no image with id {image_id!r}; take ids from /api/search")
+        raise NotFoundError(f"no image with id {image_id!r}; take ids from /api/search")
     return details
 
 
@@ -151,7 +152,7 @@ def api_image(image_id: str):
 
 def _send(image, image_id: str):
     if image is None:
-        raise LookupError(f"{image_id} has no stored image file (only its caption and metadata); "
+        raise NotFoundError(f"{image_id} has no stored image file (only its caption and metadata); "
                           "the article page had no image beside it")
     if image.path is not None:
         return send_file(image.path, mimetype=image.mimetype, max_age=3600)

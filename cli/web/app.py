@@ -8,7 +8,6 @@ Routes are thin: they parse the request (``params``), call the library, and rend
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -20,11 +19,9 @@ from flask.globals import request_ctx as _request_ctx
 from werkzeug.exceptions import HTTPException
 
 from figdex import __version__
-from figdex.cli.web.params import ParamError
-from figdex.index.db import Dataset, DatasetError
-from figdex.index.query import QueryError
-from figdex.retrieval.export import ExportError
-from figdex.retrieval.tags import TagError
+from figdex import settings as app_settings
+from figdex.errors import FigdexError
+from figdex.index.db import Dataset
 
 log = logging.getLogger("figdex.web")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
@@ -40,8 +37,11 @@ class WebSettings:
     page_size: int = 24
 
 
-class EditsDisabled(Exception):
-    pass
+class EditsDisabled(FigdexError):
+    http_status = 403
+
+    def __init__(self):
+        super().__init__("label edits are off on this server; restart it with `figdex serve --allow-edits`")
 
 
 def settings() -> WebSettings:
@@ -89,7 +89,7 @@ def create_app(root: str | Path, *, allow_edits: bool = False, max_upload_mb: fl
     from figdex.cli.web.views import FacetCache, register_filters
 
     # FIGDEX_FACET_CACHE=0 turns the cache off (bench/web_latency.py measures both ways).
-    app.extensions["figdex_facets"] = FacetCache(root, int(os.environ.get("FIGDEX_FACET_CACHE", "128")))
+    app.extensions["figdex_facets"] = FacetCache(root, app_settings.get("facet_cache"))
 
     register_filters(app)
     app.register_blueprint(api.bp)
@@ -148,18 +148,12 @@ def _error(exc: Exception):
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response[0].headers["Allow"] = ", ".join(exc.valid_methods)
         return response
-    if isinstance(exc, (ParamError, QueryError, TagError, ExportError)):
-        return _answer(400, str(exc))
-    if isinstance(exc, EditsDisabled):
-        return _answer(403, "label edits are off on this server; restart it with `figdex serve --allow-edits`")
-    if isinstance(exc, LookupError):
-        return _answer(404, str(exc).strip("'\""))
+    if isinstance(exc, FigdexError):  # the library's errors carry their status (figdex/errors.py)
+        return _answer(exc.http_status, str(exc))
     if isinstance(exc, ImportError):
         return _answer(503, f"this needs an optional part of figdex that is not installed ({exc}); "
                             "pip install 'figdex[ml]' for query by example")
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return _answer(503, "the dataset is busy (another figdex command is writing); try again in a moment")
-    if isinstance(exc, DatasetError):
-        return _answer(503, str(exc))
     log.exception("internal error on %s %s", request.method, request.path)
     return _answer(500, "internal error; the server log has the details")

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from figdex.cli.web import params
 from figdex.cli.web.app import dataset, require_edits, settings
 from figdex.cli.web.views import run_search
+from figdex.errors import NotFoundError
 
 bp = Blueprint("pages", __name__)
 
@@ -32,7 +33,7 @@ def image_page(image_id: str):
 
     details = image_details(dataset(), params.image_id(image_id))
     if details is None:
-        raise LookupError(f"no image with id {image_id!r}; search for it from the search page")
+        raise NotFoundError(f"no image with id {image_id!r}; search for it from the search page")
     has_vector = dataset().conn.execute(
         "SELECT 1 FROM embeddings WHERE master_image_id = ? LIMIT 1", (details.master_id,)).fetchone() is not None
     return render_template("image.html", d=details, hit=details.hit, has_vector=has_vector)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from figdex.errors import FigdexError
 from figdex.cli.options import FILTER_PARAMS, build_filters
 from figdex.index.query import SearchFilters
 
@@ -19,7 +20,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,299}")  # master uids are 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-class ParamError(ValueError):
+class ParamError(FigdexError, ValueError):
     """A query-string value that cannot be used; the message names the parameter and the fix."""
 
 

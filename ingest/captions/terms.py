@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from figdex.errors import InputError
 from figdex.ingest.captions.nlp import tokenizer_nlp, trained_nlp
 
 VOCAB = Path(__file__).resolve().parents[2] / "models" / "vocab" / "characterization_terms.tsv"
@@ -33,7 +34,7 @@ def load_vocabulary(path: Path = VOCAB) -> tuple[Term, ...]:
             continue
         parts = line.split("\t")
         if len(parts) != 3:
-            raise ValueError(f"{path}:{n}: expected 3 tab-separated columns (canonical, category, variants)")
+            raise InputError(f"{path}:{n}: expected 3 tab-separated columns (canonical, category, variants)")
         canonical, category, variants = parts
         terms.append(Term(canonical, category, tuple(v.strip() for v in variants.split("|") if v.strip())))
     return tuple(terms)

@@ -12,12 +12,13 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterator
 
+from figdex.errors import FigdexError, NotFoundError
 from figdex.index.records import ParsedArticle
 
 _REGISTRY: dict[str, type["SourceParser"]] = {}
 
 
-class UnknownParserError(LookupError):
+class UnknownParserError(NotFoundError):
     pass
 
 
@@ -41,7 +42,7 @@ class SourceParser(ABC):
         """Yield the article(s) in the file. Raise ``SourceError`` for files it cannot read."""
 
 
-class SourceError(ValueError):
+class SourceError(FigdexError, ValueError):
     """A file that a parser recognised but could not parse; the message names the file and the fix."""
 
 

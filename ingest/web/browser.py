@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 
+from figdex import settings
 from figdex.ingest.web.fetchers import PAGE, FetchError, FetcherUnavailable, register_fetcher
 from figdex.ingest.web.http import HttpClient, HttpConfig, TransientError
 
@@ -24,7 +25,7 @@ CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-st
 
 
 def find_chromium(explicit: str | None = None) -> str | None:
-    for name in (explicit, os.environ.get("FIGDEX_CHROMIUM"), *CANDIDATES):
+    for name in (explicit, settings.get("chromium"), *CANDIDATES):
         if name:
             path = shutil.which(name)
             if path:

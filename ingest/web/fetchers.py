@@ -11,6 +11,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from figdex.errors import FigdexError, NotFoundError, UnavailableError
+
 PAGE = "page"  # HTML / XML / JSON documents
 IMAGE = "image"  # figure images: content-type and size are checked before saving
 
@@ -25,7 +27,7 @@ class FetchResult:
     from_cache: bool = False
 
 
-class FetchError(RuntimeError):
+class FetchError(FigdexError, RuntimeError):
     """A URL that could not be fetched; ``kind`` says why, the message names the URL and the remedy.
 
     kinds: robots (the site disallows it), robots-unreachable (robots.txt could not be read: nothing is
@@ -39,12 +41,14 @@ class FetchError(RuntimeError):
         self.kind = kind
         self.status = status
 
+    http_status = 502  # the site, not the request, failed
 
-class FetcherUnavailable(RuntimeError):
+
+class FetcherUnavailable(UnavailableError):
     """A fetcher whose tool is not installed; the message says how to install it or what to use instead."""
 
 
-class UnknownFetcherError(LookupError):
+class UnknownFetcherError(NotFoundError):
     pass
 
 

@@ -27,7 +27,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 from urllib.robotparser import RobotFileParser
 
-from figdex import __version__
+from figdex import __version__, settings
+from figdex.errors import FigdexError
 from figdex.ingest.web.fetchers import IMAGE, PAGE, Fetcher, FetchError, FetchResult, register_fetcher
 
 # A real browser's string (some sites refuse unknown agents) that still names figdex and,
@@ -39,7 +40,7 @@ DEFAULT_USER_AGENT = (
 
 
 def default_user_agent() -> str:
-    contact = os.environ.get("FIGDEX_CONTACT", "").strip()
+    contact = settings.get("contact")
     return DEFAULT_USER_AGENT[:-1] + f"; {contact})" if contact else DEFAULT_USER_AGENT
 ROBOTS_AGENT = "figdex"  # the token matched against robots.txt User-agent lines
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -67,8 +68,10 @@ class HttpConfig:
     headers: dict = field(default_factory=dict, hash=False)  # extra request headers
 
 
-class TransientError(Exception):
+class TransientError(FigdexError):
     """Raised by a transport for failures worth retrying (timeouts, dropped connections)."""
+
+    http_status = 502
 
     def __init__(self, kind: str, detail: str):
         super().__init__(detail)

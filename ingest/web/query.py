@@ -19,12 +19,14 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from figdex.errors import FigdexError
+
 SORT_ORDERS = {"relevant": "relevant", "relevance": "relevant", "recent": "recent", "date": "recent",
                "newest": "recent", "old": "old", "oldest": "old"}
 KNOWN_KEYS = {"name", "journal_family", "maximum_scraped", "sortby", "query", "open", "save_format", "results_dir"}
 
 
-class QueryFileError(ValueError):
+class QueryFileError(FigdexError, ValueError):
     """A query that cannot be used; the message names the field and the fix."""
 
 

@@ -391,11 +391,3 @@ def outcome_line(summary: ScrapeSummary) -> str:
     first = (s.failed or s.skipped)[0][1]
     return f"nothing could be fetched: {counts}; first cause: {first}"
 
-
-def user_errors() -> tuple[type[Exception], ...]:
-    """Errors that are the user's to fix (the CLI prints them as one line)."""
-    from figdex.ingest.web.fetchers import FetcherUnavailable, UnknownFetcherError
-    from figdex.ingest.web.query import QueryFileError
-    from figdex.ingest.web.search import UnknownFamilyError
-
-    return QueryFileError, UnknownFamilyError, UnknownFetcherError, FetcherUnavailable

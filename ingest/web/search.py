@@ -21,10 +21,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from figdex.errors import NotFoundError
 from figdex.ingest.web.query import Query
 
 
-class UnknownFamilyError(LookupError):
+class UnknownFamilyError(NotFoundError):
     pass
 
 
