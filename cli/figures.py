@@ -196,14 +196,20 @@ DEVSET = REPO_ROOT / "eval" / "devset"
               help="alone: the figure image only; caption: its caption split first, as ingest does.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--failures", is_flag=True, help="List the masters that did not match.")
-def eval_separation(in_sample: bool, mode: str, fmt: str, failures: bool) -> None:
+@click.option("--ocr-cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the OCR's reads in this folder and reuse them in later runs (same results; "
+                   "s/fig then leaves out the OCR's time).")
+def eval_separation(in_sample: bool, mode: str, fmt: str, failures: bool, ocr_cache: Path | None) -> None:
     """Master AP50, panel-label P/R and figures kept whole, per field and publisher.
 
     By default on the development set's held-out folds: papers whose figures no rule, threshold
-    or weight was tuned on.  --in-sample adds the legacy gold and scores the tuning folds."""
+    or weight was tuned on.  --in-sample adds the legacy gold and scores the tuning folds.
+    s/fig is the time of separation as run here, where the second mode reuses the first's OCR
+    reads; bench/separation_speed.py measures speed."""
     from dataclasses import asdict
 
-    from figdex.models.evaluate_devset import MODES, evaluate_devset, load_devset
+    from figdex.models.evaluate_devset import MODES, CachingOcr, evaluate_devset, load_devset
+    from figdex.models.ocr import get_ocr
 
     which = "tune" if in_sample else "held_out"
     figs, missing = load_devset(DEVSET / "separation_dev.json", which)
@@ -222,7 +228,8 @@ def eval_separation(in_sample: bool, mode: str, fmt: str, failures: bool) -> Non
         left = (time.monotonic() - started) / done[0] * (total - done[0])
         click.echo(f"\r{done[0]}/{total} figures, about {left / 60:.0f} min left ", nl=False, err=True)
 
-    results = evaluate_devset(figs, modes, on_figure=progress)
+    # Both modes read the same figures: the OCR reads each once (in memory, or in --ocr-cache).
+    results = evaluate_devset(figs, modes, ocr=CachingOcr(get_ocr(), ocr_cache), on_figure=progress)
     click.echo("", err=True)
     rows = []
     for m, groups in results.items():
