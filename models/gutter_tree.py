@@ -252,7 +252,7 @@ def masters_from_tree(ctx: FigureContext, tree: Node, model: GutterModel,
     decides, by dynamic programming) lets clear boundaries deep in the tree outvote an unsure
     one at the top, where a greedy walk from the root would stop at the first doubt.  The
     model's threshold enters as the prior odds of a boundary.  Certainty of a master: the
-    probability of the decision that made it (the cut above it, or keeping it whole).
+    posterior of the least sure decision that made it (the cuts above it, keeping it whole).
     ``features``: node features already computed, by ``id(node)`` (training reuses them)."""
     bias = float(np.log(model.threshold / (1.0 - model.threshold)))
 
@@ -266,8 +266,13 @@ def masters_from_tree(ctx: FigureContext, tree: Node, model: GutterModel,
         keep_b, best_b, masters_b = solve(node.children[1])
         keep = float(np.log(1 - p)) + keep_a + keep_b
         cut = float(np.log(p)) + best_a + best_b
-        if cut - bias > keep:
-            return keep, cut, [(box, min(c, p)) for box, c in masters_a + masters_b]
-        return keep, keep, [(node.box, 1.0 - p)]
+        # How sure the reading is of this node's decision: the posterior of the option taken
+        # against the other, over the whole subtree (not the gutter's own p, which can be low
+        # for a cut that the clear boundaries below it force).
+        margin = float(np.clip((cut - bias) - keep, -50.0, 50.0))
+        if margin > 0:
+            sure = float(1.0 / (1.0 + np.exp(-margin)))
+            return keep, cut, [(box, min(c, sure)) for box, c in masters_a + masters_b]
+        return keep, keep, [(node.box, float(1.0 / (1.0 + np.exp(margin))))]
 
     return solve(tree)[2]

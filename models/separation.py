@@ -179,6 +179,10 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
     label names any block, each block the model cut is a master labelled "0" (its certainty is
     the model's); a caption that names panels by position ("Left: …", "(top)") where the model
     kept the figure whole falls back to the large gutter blocks."""
+    from figdex import settings
+
+    if settings.get("gutters") == "rules":
+        return _regions_by_gutter_rules(image, mask, W, H, labels, text_boxes, notes, positional)
     learned = learned_blocks(image, mask, text_boxes, labels)
     blocks = [box for box, _ in learned]
     certainty = dict(learned)
@@ -219,6 +223,68 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
     return regions
 
 
+def _regions_by_gutter_rules(image, mask, W, H, labels, text_boxes, notes, positional: bool = False):
+    """``_regions_without_caption`` with the earlier hand-written gutter rules (setting
+    ``gutters = rules``): the gutters decide the panels, found labels name them.
+
+    Letters read inside plots are often curve labels, so labels only name blocks here; blocks
+    left unnamed get the missing letters of the a, b, c … sequence in reading order.  When no
+    label names any block, the blocks are kept apart only where the layout leaves no doubt
+    (images of one kind and size in a row or grid), or where the caption names panels by their
+    position ("Left: …", "(top)"); otherwise the figure is one image."""
+    blocks = _panel_blocks(mask, W, H)
+    height = float(np.median([b.box[3] - b.box[1] for b in labels])) if labels else 10.0
+    order = sorted(blocks, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))
+    named: dict[int, PanelLabel] = {}
+    for lab in labels:
+        cx, cy = (lab.box[0] + lab.box[2]) / 2, (lab.box[1] + lab.box[3]) / 2
+        for i, b in enumerate(order):
+            inside = b[0] - 2 * height <= cx <= b[2] and b[1] - 2 * height <= cy <= b[1] + 0.35 * (b[3] - b[1])
+            if inside and i not in named:
+                named[i] = lab
+                break
+    if len(order) > 1 and not named:
+        labels[:] = []
+        if positional:
+            notes.append('no panel labels; the caption names panels by position: each block labelled "0"')
+            return [("0", box, None, 0.5) for box in order]
+        if _clear_unlabelled_panels(image, order, text_boxes):
+            notes.append('no panel labels: images of one kind and size in a row or grid, each labelled "0"')
+            return [("0", box, None, 0.7) for box in order]
+        notes.append("no panel labels and no clear panel grid: one image")
+        return [("0", (0, 0, W, H), None, 0.6)]
+    if len(order) <= 1:
+        # One panel: letters inside it are curve or region labels; only one at its top-left names it.
+        corner = [lab for lab in labels if lab.box[0] < 0.15 * W and lab.box[1] < 0.15 * H]
+        labels[:] = corner[:1]
+        return [(corner[0].label if corner else "0", (0, 0, W, H), corner[0].box if corner else None, 0.9)]
+    used = {lab.label for lab in named.values()}
+    spare = iter(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in used)
+    if all(len(lab.label) == 1 for lab in named.values()):
+        names = [named[i].label if i in named else next(spare) for i in range(len(order))]
+    else:
+        names = [named[i].label if i in named else "0" for i in range(len(order))]
+    regions = [(name, box, named[i].box if i in named else None, 0.8 if i in named else 0.5)
+               for i, (name, box) in enumerate(zip(names, order))]
+    labels[:] = [lab for lab in labels if any(lab is v for v in named.values())]  # the ones that name a panel
+    return regions
+
+
+def _clear_unlabelled_panels(image, blocks: list[Box], text_boxes: list[TextBox]) -> bool:
+    """Blocks without labels are separate panels only when they are alike: every one a plot, or
+    every one a micrograph/photo/pattern of the same class, of similar size."""
+    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in blocks]
+    if max(areas) > 2.5 * min(areas):
+        return False
+    classes = set()
+    for b in blocks:
+        numbers = sum(1 for tb in text_boxes if _within(tb.box, b) and _NUMBER.match(tb.text.strip()))
+        classes.add(classify(image[b[1]:b[3], b[0]:b[2]], (), numbers)[0])
+        if len(classes) > 1:
+            return False
+    return classes <= {"graph"} or len(classes) == 1 and classes <= set(IMAGE_CLASSES)
+
+
 def learned_blocks(image, mask, text_boxes, labels) -> list[tuple[Box, float]]:
     """Master-image blocks where the gutter model (models/gutter_tree.py) reads panel boundaries."""
     from figdex.models.gutter_tree import cut_tree, figure_context, masters_from_tree
@@ -241,7 +307,9 @@ def _cells_for_caption_labels(image, mask, W, H, expected, text_boxes, notes):
     """No labels legible: when the gutter model's blocks, or failing that the large gutter
     blocks, are exactly as many as the caption names panels, pair them in reading order;
     otherwise keep the figure whole."""
-    learned = learned_blocks(image, mask, text_boxes, [])
+    from figdex import settings
+
+    learned = learned_blocks(image, mask, text_boxes, []) if settings.get("gutters") == "model" else []
     if len(learned) == len(expected):
         rows = sorted(learned, key=lambda bc: (round(bc[0][1] / max(1, H / 8)), bc[0][0]))
         notes.append("labels paired with the gutter model's blocks in reading order")

@@ -66,3 +66,25 @@ def test_the_training_script_rebuilds_the_shipped_weights(tmp_path):
     assert train_gutters.main(["--out", str(out)]) == 0
     assert out.read_bytes() == CONFIG.read_bytes()
     assert (REPO / "models" / "weights" / "gutter-model.json") == CONFIG
+
+
+def test_a_cut_forced_by_clear_boundaries_below_it_is_reported_as_sure():
+    """A doubtful gutter at the top of a 2x2 grid (p 0.12) whose halves are each cut by a clear
+    gutter (p 0.998): the most probable reading cuts all three, and the masters' certainty is
+    that reading's, not the doubtful gutter's own p."""
+    from figdex.models.gutter_tree import GutterModel, masters_from_tree
+
+    def split(box, axis, c0, c1):
+        return Node(box, 0, axis, (0, 0), [c0, c1])
+
+    cells = [Node((x, y, x + 90, y + 90), 2) for y in (0, 100) for x in (0, 100)]
+    top = split((0, 0, 190, 90), 1, cells[0], cells[1])
+    bottom = split((0, 100, 190, 190), 1, cells[2], cells[3])
+    root = split((0, 0, 190, 190), 0, top, bottom)
+    x = {id(root): -2.0, id(top): 6.0, id(bottom): 6.0}
+    weights = np.zeros(len(FEATURES))
+    weights[0] = 1.0
+    model = GutterModel(weights, 0.0, 0.5, "")
+    masters = masters_from_tree(None, root, model, {k: np.eye(len(FEATURES))[0] * v for k, v in x.items()})
+    assert sorted(box for box, _ in masters) == sorted(c.box for c in cells)
+    assert min(c for _, c in masters) > 0.9
