@@ -44,6 +44,9 @@ _INLINE = {name: re.compile(rf"^\s*(?:{pat})\s*[=:]\s*(\S.*)$", re.I) for name, 
 # Keys that on their own prove a databar (a "mode" or "date" alone could be a label in a figure).
 _STRONG = {"field_width", "pixel_size", "magnification", "working_distance", "voltage", "detector", "current",
            "field_height", "spot"}
+# Fields whose value is a number: a key without one is a word in a figure, not a databar field.
+_NUMERIC = {"field_width", "field_height", "pixel_size", "magnification", "working_distance", "voltage", "current",
+            "spot", "tilt"}
 _LENGTH = re.compile(r"(\d+(?:[.,]\d+)?)\s*(nm|µm|um|mm|Å|m)(?![a-z])")
 
 
@@ -126,9 +129,12 @@ def find_databar(gray: np.ndarray, text_boxes: list[TextBox], lower: float = 0.5
                 continue
             value = _ascii(partner.text)
             used.append(partner.box)
+        if name in _NUMERIC and not re.search(r"\d", value):
+            continue  # "Current" over a tick label-less axis is no databar field
         fields[name] = value
         used.append(tb.box)
-    if len(set(fields) & _STRONG) < 2:
+    # Two instrument fields with their numbers (a detector name counts): "HV 5.00 kV" and "WD 4.0 mm".
+    if len(set(fields) & _STRONG) < 2 or not set(fields) & _NUMERIC:
         return None
     nm_per_px, derived = None, None
     if "pixel_size" in fields and length_nm(fields["pixel_size"]):
