@@ -118,3 +118,25 @@ def test_instrument_reader_and_databar_on_the_same_file_agree():
     meta = read_instrument_scale(DATA / "FEI-Helios-Ebeam-16bits.tif")
     bar = _databar("FEI-Helios-Ebeam-16bits.tif")
     assert bar is not None and bar.nm_per_px / meta.nm_per_px == pytest.approx(1.0, abs=0.005)
+
+
+@pytest.mark.shared
+def test_field_width_is_never_a_bar_label_on_figures_from_papers():
+    """SEM crops from papers (../shared/corpus/emps, development half; pixels only).  Before #17 the
+    databar's field width was paired with a line as if it were the bar's label: 31f17306c8 ("HFW
+    592 nm" on a 39-px line: 15.2 nm/px, 18.6× off) and c36b04376a ("19.9 µm" on the 236-px table
+    cell: 84.3 nm/px, 2.4× off)."""
+    from tests.conftest import shared_path
+
+    fei, = _scale(shared_path("emps/images/31f17306c8.png"))
+    assert fei["databar"]["fields"]["field_width"] == "592nm" and fei["scale_kept"] == "databar"
+    assert fei["nm_per_px"] == pytest.approx(592 / 727)
+    assert all(b["label"] != "592 nm" for b in fei["bars"])
+    # Its own 200 nm bar is drawn too faint for the bar finder: the line says so instead of hiding it.
+    assert fei["scale_source"] == "conflict" and not fei["scale_checks"][0]["agrees"]
+
+    split, = _scale(shared_path("emps/images/c36b04376a.png"))
+    # "├──── 5 µm ────┤": the two halves either side of the label are one 141-px bar, which agrees
+    # with HFW 19.9 µm over 555 px.
+    assert split["bars"][0]["label"] == "5 µm" and split["bars"][0]["length_px"] == pytest.approx(141, abs=2)
+    assert split["scale_source"] == "both" and split["nm_per_px"] == pytest.approx(19900 / 555)
