@@ -79,6 +79,7 @@ def separate_command(files, caption, dataset, redo, fmt) -> None:
                 "nm_per_px": m.nm_per_px, "scale_source": m.scale_source,
                 "insets": [list(b) for b in m.insets], "dependents": [list(b) for b in m.dependents],
                 "label_box": list(m.label_box) if m.label_box else None, "scale_bars": _bar_json(m.scale),
+                **({"databar": {"box": list(m.databar.box), "fields": m.databar.fields}} if m.databar else {}),
             } for m in result.masters],
             "seconds": result.seconds, "notes": list(result.notes),
         }
