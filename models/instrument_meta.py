@@ -5,7 +5,8 @@ is looked for first.  Two readers, no hand-written tag parsing:
 
 - ``tifffile`` (BSD-3-Clause, a base dependency) parses the private TIFF tags of FEI/Thermo
   Fisher SEM/FIB (``fei_metadata``), Zeiss SEM (``sem_metadata``, tag CZ_SEM), TVIPS cameras
-  (``tvips_metadata``) and Olympus SIS (``sis_metadata``).
+  (``tvips_metadata``) and Olympus SIS (``sis_metadata``; untested: the one real SIS file
+  found, rosettasciio's olympus_SIS.tif, carries no SIS tag tifffile recognises).
 - ``rosettasciio`` (GPL-3.0-or-later, so only the optional ``figdex[instruments]`` extra) reads
   Gatan DigitalMicrograph .dm3/.dm4, Velox/Berkeley .emd, FEI TIA .ser/.emi, JEOL .img/.map,
   MRC, Phenom .elid, TVIPS .tvips and the TIFF dialects tifffile leaves uninterpreted (JEOL
