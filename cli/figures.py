@@ -18,9 +18,12 @@ def figures() -> None:
 
 
 def _load(path: Path):
+    from figdex.models.instrument_meta import INSTRUMENT_SUFFIXES, load_instrument_pixels
     from figdex.models.ocr import load_rgb
 
     try:
+        if path.suffix.lower() in INSTRUMENT_SUFFIXES:  # .dm3, .emd, .ser …: PIL cannot open them
+            return load_instrument_pixels(path)
         return load_rgb(path)
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
@@ -76,6 +79,7 @@ def separate_command(files, caption, dataset, redo, fmt) -> None:
                 "nm_per_px": m.nm_per_px, "scale_source": m.scale_source,
                 "insets": [list(b) for b in m.insets], "dependents": [list(b) for b in m.dependents],
                 "label_box": list(m.label_box) if m.label_box else None, "scale_bars": _bar_json(m.scale),
+                **({"databar": {"box": list(m.databar.box), "fields": m.databar.fields}} if m.databar else {}),
             } for m in result.masters],
             "seconds": result.seconds, "notes": list(result.notes),
         }
@@ -151,18 +155,36 @@ def _separate_dataset(dataset: str, redo: bool) -> None:
 @click.option("--caption", help="Caption text with a scale statement ('Scale bar, 200 nm').")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
 def scale_command(files, caption, fmt) -> None:
-    """Scale bars of single images: bars, their labels and nm per pixel (one JSON line per file)."""
+    """Scale of single images (one JSON line per file): the instrument's metadata when the file
+    carries it (FEI/Thermo, Zeiss, TVIPS TIFF tags; .dm3/.dm4/.emd/.ser/JEOL with figdex[instruments]),
+    the databar under SEM/TEM images, scale bars and their labels, and the caption's statement."""
+    from figdex.models.instrument_meta import read_instrument_scale
     from figdex.models.ocr import get_ocr
+    from figdex.models.scale_sources import image_scale
     from figdex.models.scale_text import parse_scale_statement
-    from figdex.models.scalebars import read_scale
 
     ocr = get_ocr()
     stated = parse_scale_statement(caption or "")
     for path in files:
         image = _load(path)
-        reading = read_scale(image, ocr.read(image), stated)
-        sys.stdout.write(json.dumps({"file": str(path), "bars": _bar_json(reading), "nm_per_px": reading.nm_per_px,
-                                     "scale_source": reading.source}) + "\n")
+        metadata = read_instrument_scale(path, width_px=image.shape[1])
+        scale = image_scale(image, ocr.read(image), stated, metadata)
+        sys.stdout.write(json.dumps(scale_json(str(path), scale), ensure_ascii=False) + "\n")
+
+
+def scale_json(file: str, scale) -> dict:
+    """One `figures scale` line: the contract fields first, the evidence after."""
+    out = {"file": file, "bars": _bar_json(scale.reading), "nm_per_px": scale.nm_per_px,
+           "scale_source": scale.source}
+    if scale.databar is not None:
+        out["databar"] = scale.databar.as_json()
+    if scale.metadata is not None:
+        out["metadata"] = scale.metadata.as_json()
+    if scale.kept:
+        out["scale_kept"] = scale.kept
+    if scale.checks:
+        out["scale_checks"] = [c.as_json() for c in scale.checks]
+    return out
 
 
 @figures.command("read-label")

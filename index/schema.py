@@ -261,6 +261,14 @@ MIGRATIONS.append([
     "ALTER TABLE runs ADD COLUMN host TEXT",
 ])
 
+MIGRATIONS.append([
+    # 8: instrument scale (#17): the databar under an SEM/TEM image ({"box", "fields"}, figure pixels;
+    # the master's box stops above it) and where the scale came from: the instrument's metadata and
+    # every source checked against the one kept (models/scale_sources.py).
+    "ALTER TABLE master_images ADD COLUMN databar TEXT",
+    "ALTER TABLE master_images ADD COLUMN scale_detail TEXT",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

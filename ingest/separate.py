@@ -16,7 +16,8 @@ from typing import Callable
 from figdex.index.db import Dataset, master_uid, now
 from figdex.index.fulltext import create_text_index
 
-METHOD = "figdex-sep-1"  # bump when the method changes, so `--redo-outdated` re-runs figures
+# bump when the method changes, so `--redo-outdated` re-runs figures.  2: databars, instrument metadata.
+METHOD = "figdex-sep-2"
 
 
 @dataclass
@@ -62,6 +63,7 @@ def separate_dataset(ds: Dataset, *, redo: bool = False, on_figure: Callable[[in
 
 
 def _separate_one(ds: Dataset, text_index, fig_id: int, ocr, summary: SeparationSummary) -> str:
+    from figdex.models.instrument_meta import read_instrument_scale
     from figdex.models.ocr import load_rgb
     from figdex.models.separation import separate
 
@@ -72,8 +74,12 @@ def _separate_one(ds: Dataset, text_index, fig_id: int, ocr, summary: Separation
     full = {s["label"]: " ".join(t for t in (shared, s["text"]) if t) for s in subs}
     terms = {s["label"]: tuple(json.loads(s["terms"])) for s in subs}
     try:
-        image = load_rgb(ds.root / fig["image_path"])
-        result = separate(image, [s["label"] for s in subs], full, terms, ocr, single=fig["kind"] == "image")
+        path = ds.root / fig["image_path"]
+        image = load_rgb(path)
+        single = fig["kind"] == "image"
+        # A file from an image folder is stored byte for byte: its instrument tags are still there.
+        metadata = read_instrument_scale(path, width_px=image.shape[1]) if single else None
+        result = separate(image, [s["label"] for s in subs], full, terms, ocr, single=single, metadata=metadata)
     except Exception as exc:  # one bad figure must not stop the run; the reason is kept
         reason = f"{fig['key']}: separation failed: {exc!r}"
         with ds.transaction():
@@ -109,20 +115,27 @@ def _store(ds: Dataset, fig, subs, full: dict[str, str], result) -> list[int]:
         key = f"{fig['key']}/{m.label}"
         sub = full.get(m.label) or (fig["caption"] if m.label == "0" else "")
         scale = m.scale
+        resolved = m.resolved
+        confidence = resolved.confidence if resolved is not None else (scale.confidence if scale else None)
+        detail = json.dumps(resolved.detail_json(), ensure_ascii=False) if resolved is not None else None
+        databar = json.dumps({"box": list(m.databar.box), "fields": m.databar.fields}, ensure_ascii=False) \
+            if m.databar is not None else None
         ds.conn.execute(
             """INSERT INTO master_images(key, uid, figure_id, panel, x0, y0, x1, y1, image_class, confidence,
                  subcaption, keywords, nm_per_px, scale_source, scale_confidence, label_box, dependents, insets,
-                 updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 updated_at, databar, scale_detail)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(key) DO UPDATE SET x0=excluded.x0, y0=excluded.y0, x1=excluded.x1, y1=excluded.y1,
                  image_class=excluded.image_class, confidence=excluded.confidence, subcaption=excluded.subcaption,
                  keywords=excluded.keywords, nm_per_px=excluded.nm_per_px, scale_source=excluded.scale_source,
                  scale_confidence=excluded.scale_confidence, label_box=excluded.label_box,
-                 dependents=excluded.dependents, insets=excluded.insets, updated_at=excluded.updated_at""",
+                 dependents=excluded.dependents, insets=excluded.insets, updated_at=excluded.updated_at,
+                 databar=excluded.databar, scale_detail=excluded.scale_detail""",
             (key, master_uid(key), fig["id"], m.label, *m.box, m.image_class, m.confidence, sub,
              json.dumps(keywords.get(m.label, [])), m.nm_per_px, m.scale_source,
-             scale.confidence if scale else None, json.dumps(m.label_box) if m.label_box else None,
-             json.dumps([list(b) for b in m.dependents]), json.dumps([list(b) for b in m.insets]), now()),
+             confidence, json.dumps(m.label_box) if m.label_box else None,
+             json.dumps([list(b) for b in m.dependents]), json.dumps([list(b) for b in m.insets]), now(),
+             databar, detail),
         )
         mid = ds.conn.execute("SELECT id FROM master_images WHERE key = ?", (key,)).fetchone()[0]
         touched.append(mid)

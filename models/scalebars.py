@@ -121,6 +121,26 @@ def pair(bars: list[Bar], labels: list[tuple[TextBox, ScaleLabel]]) -> list[tupl
     return pairs
 
 
+def split_bars(bars: list[Bar], labels: list[tuple[TextBox, ScaleLabel]]) -> list[Bar]:
+    """Bars drawn through their label ("├──── 5 µm ────┤", FEI databars): the two segments either
+    side of the label, on one line and of one polarity, joined into one bar.  Measured alone, each
+    half read as the whole bar and halved the scale."""
+    out = []
+    for tb, _ in labels:
+        tx0, ty0, tx1, ty1 = tb.box
+        th = max(4, ty1 - ty0)
+        left = [b for b in bars if 0 <= tx0 - b.box[2] <= th and b.box[1] < ty1 and b.box[3] > ty0]
+        right = [b for b in bars if 0 <= b.box[0] - tx1 <= th and b.box[1] < ty1 and b.box[3] > ty0]
+        for lb in left:
+            for rb in right:
+                if lb.polarity == rb.polarity and abs(lb.box[1] - rb.box[1]) <= 2 and \
+                        abs(lb.length_px - rb.length_px) <= 0.25 * max(lb.length_px, rb.length_px):
+                    box = (lb.box[0], min(lb.box[1], rb.box[1]), rb.box[2], max(lb.box[3], rb.box[3]))
+                    out.append(Bar(box, float(box[2] - box[0]), lb.polarity,
+                                   round(min(1.0, max(lb.score, rb.score) + 0.1), 3)))
+    return out
+
+
 def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: ScaleLabel | None = None) -> ScaleReading:
     """nm per pixel of one master image from its bars and labels, or from the caption's statement."""
     from figdex.models.panel_labels import to_gray
@@ -128,6 +148,7 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
     gray = to_gray(crop)
     bars = find_bars(gray)
     labels = label_boxes(text_boxes)
+    bars += split_bars(bars, labels)
     pairs = pair(bars, labels)
     if pairs:
         bar, tb, lab, conf = max(pairs, key=lambda p: (p[3], p[0].length_px))

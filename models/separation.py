@@ -21,11 +21,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from figdex.models.classify import classify
+from figdex.models.databar import Databar, find_databar
+from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import content_box, cut_by_labels, ink_mask, xy_cut
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.panel_labels import PanelLabel, find_panel_labels
+from figdex.models.panel_labels import PanelLabel, find_panel_labels, to_gray
+from figdex.models.scale_sources import ImageScale, image_scale
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
-from figdex.models.scalebars import ScaleReading, read_scale
+from figdex.models.scalebars import ScaleReading
 
 Box = tuple[int, int, int, int]
 IMAGE_CLASSES = ("microscopy", "diffraction", "photo")
@@ -50,6 +53,10 @@ class Master:
     # corner: high; a block paired with a caption label by reading order: lower).  ``confidence``
     # is the class's.  Detections are ranked by ``rank`` (box first, class as tie-break).
     box_confidence: float = 1.0
+    # The instrument's info strip (figure pixels; ``box`` stops above it) and the scale from every
+    # source, ranked (``scale`` is the bar reading among them).
+    databar: Databar | None = None
+    resolved: ImageScale | None = None
 
     @property
     def rank(self) -> tuple[float, float]:
@@ -57,10 +64,14 @@ class Master:
 
     @property
     def nm_per_px(self) -> float | None:
+        if self.resolved is not None:
+            return self.resolved.nm_per_px
         return self.scale.nm_per_px if self.scale else None
 
     @property
     def scale_source(self) -> str:
+        if self.resolved is not None:
+            return self.resolved.source
         return self.scale.source if self.scale else "none"
 
 
@@ -81,11 +92,13 @@ def separate(
     terms: dict[str, tuple[str, ...]] | None = None,
     ocr: OcrEngine | None = None,
     single: bool = False,
+    metadata: InstrumentScale | None = None,
 ) -> Separation:
     """Split one figure. ``expected_labels``/``subcaptions``/``terms`` come from its caption.
 
     ``single``: the image is known to be one image (a file from a plain image folder), so no
-    panel labels are looked for; it is still classified and its scale bar read.
+    panel labels are looked for; it is still classified and its scale bar read.  ``metadata``:
+    the pixel size its file carries (models/instrument_meta.py), for a single image only.
     """
     started = time.perf_counter()
     ocr = ocr or get_ocr()
@@ -130,9 +143,11 @@ def separate(
     masters = []
     for label, part, label_box, certainty in regions:
         box = content_box(mask, part)
-        if box is None:
+        if box is None and not single:
             continue
-        master = _master(image, mask, label, box, label_box, text_boxes, subcaptions or {}, terms or {})
+        # A file is one image even when it is one flat colour (an empty SEM frame under its databar).
+        master = _master(image, mask, label, box or part, label_box, text_boxes, subcaptions or {}, terms or {},
+                         metadata if single else None, region=part)
         masters.append(replace(master, box_confidence=round(certainty, 3)))
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
@@ -323,7 +338,23 @@ def _cells_for_caption_labels(image, mask, W, H, expected, text_boxes, notes):
     return [("0", (0, 0, W, H), None, 0.3)]
 
 
-def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subcaptions, terms) -> Master:
+def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subcaptions, terms,
+            metadata: InstrumentScale | None = None, region: Box | None = None) -> Master:
+    # The databar is looked for in the whole region: trimming to ink may have cut it (or, under an
+    # empty dark frame, kept only it).
+    ox, oy, rx1, ry1 = region or box
+    whole = image[oy:ry1, ox:rx1]  # with the databar: its bar and fields are read from here
+    inside = [_shift(tb, ox, oy) for tb in text_boxes if _within(tb.box, (ox, oy, rx1, ry1))]
+    databar = find_databar(to_gray(whole), inside)
+    if databar is not None:
+        # The strip is the instrument's, not the specimen's: the master (its class, thumbnail and
+        # embedding) stops above it; the strip's box is kept in figure pixels.
+        above = (ox, oy, rx1, oy + databar.content_box[3])
+        box = content_box(mask, above) or above
+    else:
+        x0, y0, x1, y1 = box
+        whole, ox, oy = image[y0:y1, x0:x1], x0, y0
+        inside = [_shift(tb, x0, y0) for tb in text_boxes if _within(tb.box, box)]
     x0, y0, x1, y1 = box
     crop = image[y0:y1, x0:x1]
     numbers = sum(1 for tb in text_boxes if _within(tb.box, box) and _NUMBER.match(tb.text.strip()))
@@ -331,18 +362,24 @@ def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subca
     dependents = _dependents(image, mask, box, label_box)
     if len(dependents) >= 2:
         image_class, confidence = "parent", 0.7
-    scale = None
-    if image_class in IMAGE_CLASSES or image_class == "parent":
-        inside = [_shift(tb, x0, y0) for tb in text_boxes if _within(tb.box, box)]
+    scale = resolved = None
+    if image_class in IMAGE_CLASSES or image_class == "parent" or metadata is not None or databar is not None:
         caption_scale: ScaleLabel | None = parse_scale_statement(subcaptions.get(label, ""))
-        scale = read_scale(crop, inside, caption_scale)
+        resolved = image_scale(whole, inside, caption_scale, metadata)
+        scale = resolved.reading
         if scale.bar is not None:
             bx0, by0, bx1, by1 = scale.bar.box
-            scale = ScaleReading(type(scale.bar)((bx0 + x0, by0 + y0, bx1 + x0, by1 + y0), scale.bar.length_px,
+            scale = ScaleReading(type(scale.bar)((bx0 + ox, by0 + oy, bx1 + ox, by1 + oy), scale.bar.length_px,
                                                  scale.bar.polarity, scale.bar.score),
-                                 scale.label, _offset(scale.label_box, x0, y0), scale.nm_per_px, scale.source,
+                                 scale.label, _offset(scale.label_box, ox, oy), scale.nm_per_px, scale.source,
                                  scale.confidence)
-    return Master(label, box, image_class, confidence, label_box, tuple(dependents), (), scale)
+    if databar is not None:
+        databar = replace(databar, box=_offset(databar.box, ox, oy), content_box=box,
+                          field_boxes=tuple(_offset(b, ox, oy) for b in databar.field_boxes))
+    if resolved is not None:
+        resolved = replace(resolved, reading=scale, databar=databar)
+    return Master(label, box, image_class, confidence, label_box, tuple(dependents), (), scale,
+                  databar=databar, resolved=resolved)
 
 
 def _dependents(image, mask, box, label_box) -> list[Box]:

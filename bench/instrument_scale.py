@@ -1,0 +1,65 @@
+"""nm/px from instrument metadata vs the file's own stated pixel size, and from the pixels alone.
+
+For each instrument file: (1) what ``read_instrument_scale`` gives against the pixel size the
+file states (FEI PixelWidth, Zeiss "Pixel Size", TVIPS PixelSizeX, the DM/JEOL axis scale);
+(2) the file converted to PNG (every tag gone, as a figure in a paper) and read by
+``figures scale``: databar field width, else bar and label.  The error of (2) is against (1).
+
+Split (see the report in bench/README.md): the databar reader was tuned on
+FEI-Helios-Ebeam-8bits.tif and test_tiff_Zeiss_SEM_1k.tif only; every other file is reported
+as held out (FEI-Helios-Ebeam-16bits.tif is the same frame as the 8-bit file, so it is no
+independent check).
+
+    PYTHONPATH=… python bench/instrument_scale.py [FILES…]   # default: tests/data/instrument/*
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+TUNED_ON = {"FEI-Helios-Ebeam-8bits.tif", "test_tiff_Zeiss_SEM_1k.tif"}
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "instrument"
+
+
+def main(argv: list[str]) -> None:
+    from PIL import Image
+
+    from figdex.cli.figures import _load
+    from figdex.models.instrument_meta import read_instrument_scale
+    from figdex.models.ocr import get_ocr
+    from figdex.models.scale_sources import image_scale
+
+    files = [Path(a) for a in argv] or sorted(p for p in DATA.iterdir() if p.is_file())
+    ocr = get_ocr()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in files:
+            if path.suffix == ".gz":  # kept gzipped as upstream
+                plain = Path(tmp) / path.stem
+                plain.write_bytes(gzip.decompress(path.read_bytes()))
+                path = plain
+            image = _load(path)
+            meta = read_instrument_scale(path, width_px=image.shape[1])
+            png = Path(tmp) / (path.stem + ".png")
+            Image.fromarray(image).save(png)  # no tags survive
+            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png))
+            stated = meta.stated_pixel_nm if meta else None
+            ref = meta.nm_per_px if meta else None
+            rows.append({
+                "file": path.name, "split": "tuning" if path.name in TUNED_ON else "held-out",
+                "reader": meta.reader if meta else None, "stated_pixel_nm": stated, "metadata_nm_per_px": ref,
+                "metadata_vs_stated": round(ref / stated, 4) if ref and stated else None,
+                "pixels_nm_per_px": pixels.nm_per_px, "pixels_source": pixels.kept or pixels.source,
+                "pixels_vs_metadata": round(pixels.nm_per_px / ref, 4) if ref and pixels.nm_per_px else None,
+                "databar_found": pixels.databar is not None,
+            })
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

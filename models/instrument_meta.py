@@ -1,0 +1,265 @@
+"""Pixel size from the metadata instrument files carry, read by well-kept readers.
+
+A number the microscope wrote when it took the image beats anything read off the pixels, so it
+is looked for first.  Two readers, no hand-written tag parsing:
+
+- ``tifffile`` (BSD-3-Clause, a base dependency) parses the private TIFF tags of FEI/Thermo
+  Fisher SEM/FIB (``fei_metadata``), Zeiss SEM (``sem_metadata``, tag CZ_SEM), TVIPS cameras
+  (``tvips_metadata``) and Olympus SIS (``sis_metadata``; untested: the one real SIS file
+  found, rosettasciio's olympus_SIS.tif, carries no SIS tag tifffile recognises).
+- ``rosettasciio`` (GPL-3.0-or-later, so only the optional ``figdex[instruments]`` extra) reads
+  Gatan DigitalMicrograph .dm3/.dm4, Velox/Berkeley .emd, FEI TIA .ser/.emi, JEOL .img/.map,
+  MRC, Phenom .elid, TVIPS .tvips and the TIFF dialects tifffile leaves uninterpreted (JEOL
+  SightX, TIFFs saved by DigitalMicrograph or ImageJ).
+
+Tescan TIFFs (tag 50431) are read by neither; they fall back to the pixels (databar, bar).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# length unit -> nanometres (units as the readers spell them)
+_NM = {"m": 1e9, "mm": 1e6, "µm": 1e3, "μm": 1e3, "um": 1e3, "micron": 1e3, "nm": 1.0, "Å": 0.1, "A": 0.1,
+       "pm": 1e-3}
+# rosettasciio plugins that hold images with a spatial calibration (others hold spectra, tables, …).
+_RSCIIO_PLUGINS = ("DigitalMicrograph", "EMD", "TIA", "JEOL", "MRC", "MRCZ", "Phenom", "TVIPS", "Blockfile",
+                   "TIFF")
+INSTRUMENT_SUFFIXES = (".dm3", ".dm4", ".emd", ".ser", ".emi", ".img", ".map", ".mrc", ".elid", ".tvips", ".blo")
+
+
+@dataclass(frozen=True)
+class InstrumentScale:
+    """What an instrument file says about its scale.  ``nm_per_px`` is None when the file is an
+    instrument file but its calibration is missing or unreadable; ``note`` then says why."""
+
+    reader: str  # e.g. "tifffile:fei", "rosettasciio:DigitalMicrograph"
+    nm_per_px: float | None
+    instrument: str | None = None
+    magnification: float | None = None
+    field_width_nm: float | None = None
+    voltage_kv: float | None = None
+    detector: str | None = None
+    stated_pixel_nm: float | None = None  # the pixel size as written, before checking it
+    note: str | None = None
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def read_instrument_scale(path: str | Path, width_px: int | None = None) -> InstrumentScale | None:
+    """The file's own pixel size, or None when the file carries no instrument metadata at all.
+
+    ``width_px``: the width of the image as figdex sees it (to turn a field width into nm/px);
+    read from the file when not given.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".tif", ".tiff"):
+        found = _from_tifffile(path, width_px)
+        if found is not None:
+            return found
+    if suffix in (".tif", ".tiff") or suffix in INSTRUMENT_SUFFIXES:
+        return _from_rosettasciio(path)
+    return None
+
+
+def _num(value) -> float | None:
+    """A finite float, or None for what the instrument left empty or garbled ('', 'notafloat')."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            width_px = width_px or int(page.shape[1] if len(page.shape) >= 2 else 0) or None
+            if tif.is_fei:
+                return _fei(tif.fei_metadata or {}, width_px)
+            if tif.is_sem:
+                return _zeiss(tif.sem_metadata or {}, width_px)
+            if tif.is_tvips:
+                return _tvips(tif.tvips_metadata or {})
+            if tif.is_sis:
+                return _sis(tif.sis_metadata or {})
+    except (tifffile.TiffFileError, OSError, ValueError, KeyError, IndexError) as exc:
+        return InstrumentScale("tifffile", None, note=f"{path.name}: TIFF tags unreadable ({exc}); scale read "
+                                                      "from the pixels")
+    return None
+
+
+def _fei(md: dict, width_px: int | None) -> InstrumentScale:
+    beam = md.get("Beam") or {}
+    # "Beam" names the section of the beam used (EBeam, IBeam, IRBeam) and of its scan (EScan, IScan).
+    column = md.get(str(beam.get("Beam") or "EBeam")) or {}
+    scan = md.get(str(beam.get("Scan") or "")) or md.get("Scan") or {}
+    system = md.get("System") or {}
+    pixel_m = _num(scan.get("PixelWidth"))
+    hfw_m = _num(column.get("HFW")) or _num(scan.get("HorFieldsize"))
+    hv = _num(column.get("HV")) or _num(beam.get("HV"))
+    canvas = _num((md.get("Image") or {}).get("MagCanvasRealWidth"))
+    # FEI stores no magnification: the databar's "mag" is the display canvas width over the HFW.
+    mag = round(canvas / hfw_m, 1) if canvas and hfw_m else None
+    detector = (md.get("Detectors") or {}).get("Name") or None
+    nm_per_px, note = None, None
+    if pixel_m:
+        nm_per_px = pixel_m * 1e9
+    elif hfw_m and width_px:
+        nm_per_px = hfw_m * 1e9 / width_px
+        note = "no pixel width in the FEI tags: field width / image width"
+    else:
+        note = "FEI tags without a pixel width or field width; scale read from the pixels"
+    return InstrumentScale("tifffile:fei", nm_per_px, str(system.get("SystemType") or system.get("Type") or "")
+                           .strip('" ') or None, mag, hfw_m * 1e9 if hfw_m else None,
+                           hv / 1000 if hv else None, detector, pixel_m * 1e9 if pixel_m else None, note)
+
+
+def _zeiss_length(md: dict, key: str) -> float | None:
+    entry = md.get(key)
+    if not isinstance(entry, tuple) or len(entry) < 3:
+        return None
+    value, unit = _num(entry[1]), str(entry[2]).strip()
+    return value * _NM[unit] if value is not None and unit in _NM else None
+
+
+def _zeiss(md: dict, width_px: int | None) -> InstrumentScale:
+    pixel = _zeiss_length(md, "ap_image_pixel_size") or _zeiss_length(md, "ap_pixel_size")
+    width = _zeiss_length(md, "ap_width")
+    mag_entry = md.get("ap_mag")
+    mag = None
+    if isinstance(mag_entry, tuple) and len(mag_entry) >= 2:  # ('Mag', '50.00 K X') or ('Mag', 105, 'X')
+        m = re.match(r"\s*([\d.]+)\s*(K)?", " ".join(str(x) for x in mag_entry[1:]))
+        mag = float(m.group(1)) * (1000 if m.group(2) else 1) if m else None
+    kv = md.get("ap_actualkv") or md.get("ap_manualkv")
+    instrument = md.get("sv_serial_number") or md.get("dp_sem")
+    detector = md.get("dp_detector_channel") or md.get("dp_detector_type")
+    nm_per_px, note = pixel, None
+    if width and width_px:
+        # The width of the field over the columns of the image in the file: right even when the
+        # image was saved at another size than it was scanned at (then the stated pixel size,
+        # written for the scan, is stale).
+        nm_per_px = width / width_px
+        if pixel and abs(nm_per_px / pixel - 1) > 0.02:
+            note = (f"stated pixel size {pixel:g} nm is for a {width / pixel:.0f}-px scan; the file is "
+                    f"{width_px} px wide: field width / image width used")
+    elif pixel is None:
+        note = "Zeiss tags without a pixel size or width; scale read from the pixels"
+    return InstrumentScale("tifffile:zeiss-sem", nm_per_px,
+                           str(instrument[1]) if isinstance(instrument, tuple) else None, mag, width,
+                           _num(kv[1]) if isinstance(kv, tuple) else None,
+                           str(detector[1]) if isinstance(detector, tuple) else None, pixel, note)
+
+
+def _tvips(md: dict) -> InstrumentScale:
+    pixel = _num(md.get("PixelSizeX"))  # nm on the specimen (TVIPS writes nm)
+    hv = _num(md.get("TemHighTension"))
+    return InstrumentScale("tifffile:tvips", pixel if pixel and pixel > 0 else None, md.get("TemType") or None,
+                           _num(md.get("TemMagnification")), None, hv / 1000 if hv else None, None, pixel,
+                           None if pixel else "TVIPS tags without a pixel size; scale read from the pixels")
+
+
+def _sis(md: dict) -> InstrumentScale:
+    pixel_m = _num(md.get("pixelsizex"))
+    return InstrumentScale("tifffile:olympus-sis", pixel_m * 1e9 if pixel_m else None, md.get("name") or None,
+                           _num(md.get("magnification")), None, None, None, pixel_m * 1e9 if pixel_m else None,
+                           None if pixel_m else "SIS tags without a pixel size; scale read from the pixels")
+
+
+def _from_rosettasciio(path: Path) -> InstrumentScale | None:
+    try:
+        import rsciio
+    except ImportError:
+        if path.suffix.lower() in INSTRUMENT_SUFFIXES:
+            return InstrumentScale("rosettasciio", None, note=f"{path.name}: reading {path.suffix} needs "
+                                   "rosettasciio: pip install 'figdex[instruments]'")
+        return None
+    import importlib
+
+    suffix = path.suffix.lower().lstrip(".")
+    for plugin in rsciio.IO_PLUGINS:
+        if plugin["name"] not in _RSCIIO_PLUGINS or suffix not in [e.lower() for e in plugin["file_extensions"]]:
+            continue
+        reader = f"rosettasciio:{plugin['name']}"
+        try:
+            signals = importlib.import_module(plugin["api"]).file_reader(str(path), lazy=True)
+        except Exception as exc:  # a reader's own error on a damaged file: say so, read the pixels
+            return InstrumentScale(reader, None, note=f"{path.name}: {plugin['name']} reader failed ({exc!r:.120}); "
+                                                      "scale read from the pixels")
+        if plugin["name"] == "TIFF" and not _instrument_tiff(signals):
+            return None  # a plain TIFF (a figure, a photo): its dpi is no specimen scale
+        return _rsciio_scale(reader, signals)
+    return None
+
+
+# Baseline TIFF tags every image writer sets; a TIFF with nothing else carries no instrument calibration,
+# whatever its resolution tags say (300 dpi is the printer's, not the specimen's).
+_BASELINE = {"ImageWidth", "ImageLength", "BitsPerSample", "Compression", "PhotometricInterpretation",
+             "StripOffsets", "RowsPerStrip", "StripByteCounts", "XResolution", "YResolution", "PlanarConfiguration",
+             "ResolutionUnit", "SamplesPerPixel", "Orientation", "NewSubfileType", "Software", "DateTime", "Make",
+             "Model", "Artist", "ExtraSamples", "SampleFormat", "ColorMap", "Predictor", "TileWidth", "TileLength",
+             "TileOffsets", "TileByteCounts", "InterColorProfile", "XMP", "ExifTag", "JPEGTables",
+             "YCbCrSubSampling", "Copyright", "HostComputer", "PageNumber"}
+
+
+def _instrument_tiff(signals: list[dict]) -> bool:
+    return any(set(sig.get("original_metadata") or {}) - _BASELINE for sig in signals)
+
+
+def _rsciio_scale(reader: str, signals: list[dict]) -> InstrumentScale | None:
+    # The first signal with two spatial signal axes: an image, not a spectrum.
+    for sig in signals:
+        axes = [a for a in sig.get("axes", []) if not a.get("navigate", False)]
+        if len(axes) < 2:
+            continue
+        x = axes[-1]
+        unit = str(x.get("units") or "").strip()
+        scale = _num(x.get("scale"))
+        nm = scale * _NM[unit] if scale and unit in _NM else None
+        tem = ((sig.get("metadata") or {}).get("Acquisition_instrument") or {})
+        beam = tem.get("TEM") or tem.get("SEM") or {}
+        kv = _num(beam.get("beam_energy"))
+        instrument = beam.get("microscope")
+        mag = _num(beam.get("magnification"))
+        if nm is None and reader == "rosettasciio:TIFF":
+            return None
+        note = None if nm else (f"no length calibration (axis unit {unit or 'none'!r}, scale {scale}); "
+                                "scale read from the pixels")
+        return InstrumentScale(reader, nm, str(instrument) if instrument else None, mag, None, kv,
+                               None, nm, note)
+    return None if reader == "rosettasciio:TIFF" else InstrumentScale(
+        reader, None, note="no image (two spatial axes) in the file; scale read from the pixels")
+
+
+def load_instrument_pixels(path: str | Path):
+    """An 8-bit RGB rendering of an instrument file PIL cannot open (.dm3, .emd, .ser, …), for
+    reading its pixels; the first image when the file holds a stack."""
+    import importlib
+
+    import numpy as np
+
+    path = Path(path)
+    try:
+        import rsciio
+    except ImportError as exc:
+        raise ValueError(f"{path}: reading {path.suffix} needs rosettasciio: pip install 'figdex[instruments]'") from exc
+    suffix = path.suffix.lower().lstrip(".")
+    for plugin in rsciio.IO_PLUGINS:
+        if plugin["name"] in _RSCIIO_PLUGINS and suffix in [e.lower() for e in plugin["file_extensions"]]:
+            for sig in importlib.import_module(plugin["api"]).file_reader(str(path)):
+                data = np.asarray(sig["data"])
+                if data.ndim >= 2 and data.shape[-1] > 1 and data.shape[-2] > 1:
+                    img = data.reshape((-1,) + data.shape[-2:])[0].astype(np.float64)
+                    lo, hi = np.percentile(img, (0.5, 99.5))
+                    grey = np.clip((img - lo) / max(hi - lo, 1e-12) * 255, 0, 255).astype(np.uint8)
+                    return np.repeat(grey[..., None], 3, axis=2)
+            raise ValueError(f"{path}: no 2-D image in the file; give an image file")
+    raise ValueError(f"{path}: no reader for {path.suffix}; give a PNG/JPEG/TIFF or an instrument file")

@@ -1,0 +1,142 @@
+"""Databars and the ranked scale sources, on real SEM/TEM files (tests/data/instrument, SOURCES.md).
+
+FEI-Helios-Ebeam-8bits.tif and test_tiff_Zeiss_SEM_1k.tif are what the databar reader was tuned
+on; the checks on the other files are held out (bench/instrument_scale.py reports both)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from figdex.cli.main import cli
+from figdex.models.databar import find_databar
+from figdex.models.instrument_meta import read_instrument_scale
+from figdex.models.ocr import get_ocr, load_rgb
+from figdex.models.panel_labels import to_gray
+
+DATA = Path(__file__).parent / "data" / "instrument"
+
+
+def _databar(name):
+    image = load_rgb(DATA / name)
+    return find_databar(to_gray(image), get_ocr().read(image))
+
+
+def _scale(*args) -> list[dict]:
+    res = CliRunner().invoke(cli, ["figures", "scale", *map(str, args), "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    return [json.loads(line) for line in res.output.splitlines() if line.startswith("{")]
+
+
+def _png(name, tmp_path) -> Path:
+    """The file as a paper would carry it: pixels only, every tag gone."""
+    out = tmp_path / (Path(name).stem + ".png")
+    Image.fromarray(load_rgb(DATA / name)).save(out)
+    return out
+
+
+def test_fei_databar_box_matches_the_instrument_and_fields_are_read():
+    bar = _databar("FEI-Helios-Ebeam-8bits.tif")
+    import tifffile
+
+    with tifffile.TiffFile(DATA / "FEI-Helios-Ebeam-8bits.tif") as tif:
+        height = tif.fei_metadata["PrivateFei"]["DatabarHeight"]  # the microscope's own number: 29
+    assert bar.box == (0, 471 - height, 512, 471) and bar.content_box == (0, 0, 512, 471 - height)
+    f = bar.fields
+    assert f["field_width"] == "1.73 mm" and f["voltage"] == "5.00 kV" and f["magnification"] == "120 x"
+    assert f["current"] == "6.3 pA" and f["mode"] == "SE"
+    assert bar.derived_from == "field_width" and bar.nm_per_px == pytest.approx(1.73e6 / 512)
+
+
+def test_zeiss_databar_inline_fields():
+    bar = _databar("test_tiff_Zeiss_SEM_1k.tif")
+    assert bar.box == (0, 691, 1024, 768)  # the black frame line of the white strip
+    assert bar.fields["voltage"] == "25.00 kV" and bar.fields["working_distance"] == "14.8 mm"
+    assert bar.fields["detector"] == "HE-SE2" and bar.fields["magnification"].startswith("105")
+    assert bar.nm_per_px is None  # this databar prints neither a width nor a pixel size
+
+
+def test_no_databar_on_a_tem_image_without_one():
+    assert _databar("TVIPS_bin4.tif") is None
+
+
+def test_cli_metadata_outranks_and_databar_is_checked():
+    line, = _scale(DATA / "FEI-Helios-Ebeam-8bits.tif")
+    assert line["scale_source"] == "metadata" and line["nm_per_px"] == pytest.approx(3372.4)
+    assert line["databar"]["box"] == [0, 442, 512, 471] and line["databar"]["fields"]["field_width"] == "1.73 mm"
+    check, = line["scale_checks"]
+    assert check["source"] == "databar" and check["agrees"] and check["ratio"] == pytest.approx(1.0019, abs=1e-4)
+    assert line["metadata"]["instrument"].startswith("Helios") and line["metadata"]["voltage_kv"] == 5.0
+
+
+def test_cli_metadata_stripped_falls_back_to_the_databar(tmp_path):
+    line, = _scale(_png("FEI-Helios-Ebeam-8bits.tif", tmp_path))
+    assert "metadata" not in line
+    assert line["scale_source"] == "databar" and line["nm_per_px"] == pytest.approx(3372.4, rel=0.005)
+
+
+def test_cli_zeiss_bar_inside_the_databar_agrees_with_metadata(tmp_path):
+    line, = _scale(DATA / "test_tiff_Zeiss_SEM_1k.tif")
+    assert line["scale_source"] == "metadata" and line["scale_checks"][0]["source"] == "bar"
+    assert line["scale_checks"][0]["agrees"]
+    stripped, = _scale(_png("test_tiff_Zeiss_SEM_1k.tif", tmp_path))
+    assert stripped["scale_source"] == "bar" and stripped["databar"]["box"] == [0, 691, 1024, 768]
+    assert stripped["nm_per_px"] == pytest.approx(2614.26, rel=0.03)  # the 200 µm bar is 78 px
+
+
+def test_cli_broken_metadata_says_so_and_reads_pixels():
+    line, = _scale(DATA / "FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif")
+    assert line["metadata"]["reader"] == "tifffile:fei" and "scale read from the pixels" in line["metadata"]["note"]
+    assert line["scale_source"] == "none" and line["nm_per_px"] is None
+
+
+def test_cli_disagreement_is_recorded_not_hidden():
+    # TVIPS TEM image: the tags say 1.42 nm/px, its 200 nm bar agrees (151 px); a caption that
+    # claims 500 nm for that bar disagrees, and the line says so while keeping the metadata.
+    line, = _scale(DATA / "TVIPS_bin4.tif")
+    assert line["scale_source"] == "metadata" and line["scale_checks"][0]["agrees"]
+    res = CliRunner().invoke(cli, ["figures", "scale", str(DATA / "TVIPS_bin4.tif"), "--caption",
+                                   "Scale bar, 500 nm."])
+    line = json.loads(res.output.splitlines()[-1])
+    assert line["scale_source"] == "conflict" and line["scale_kept"] == "metadata"
+    assert line["nm_per_px"] == pytest.approx(1.4208, rel=1e-4) and line["bars"][0]["source"] == "conflict"
+
+
+def test_cli_reads_dm3_pixels_and_metadata():
+    pytest.importorskip("rsciio")
+    line, = _scale(DATA / "test_dm_image_um_unit.dm3")
+    assert line["scale_source"] == "metadata" and line["nm_per_px"] == pytest.approx(168.6747, rel=1e-5)
+    line, = _scale(DATA / "test-1.dm4")  # no calibration: falls back to the pixels and says so
+    assert line["scale_source"] == "none" and "no length calibration" in line["metadata"]["note"]
+
+
+def test_instrument_reader_and_databar_on_the_same_file_agree():
+    meta = read_instrument_scale(DATA / "FEI-Helios-Ebeam-16bits.tif")
+    bar = _databar("FEI-Helios-Ebeam-16bits.tif")
+    assert bar is not None and bar.nm_per_px / meta.nm_per_px == pytest.approx(1.0, abs=0.005)
+
+
+@pytest.mark.shared
+def test_field_width_is_never_a_bar_label_on_figures_from_papers():
+    """SEM crops from papers (../shared/corpus/emps, development half; pixels only).  Before #17 the
+    databar's field width was paired with a line as if it were the bar's label: 31f17306c8 ("HFW
+    592 nm" on a 39-px line: 15.2 nm/px, 18.6× off) and c36b04376a ("19.9 µm" on the 236-px table
+    cell: 84.3 nm/px, 2.4× off)."""
+    from tests.conftest import shared_path
+
+    fei, = _scale(shared_path("emps/images/31f17306c8.png"))
+    assert fei["databar"]["fields"]["field_width"] == "592nm" and fei["scale_kept"] == "databar"
+    assert fei["nm_per_px"] == pytest.approx(592 / 727)
+    assert all(b["label"] != "592 nm" for b in fei["bars"])
+    # Its own 200 nm bar is drawn too faint for the bar finder: the line says so instead of hiding it.
+    assert fei["scale_source"] == "conflict" and not fei["scale_checks"][0]["agrees"]
+
+    split, = _scale(shared_path("emps/images/c36b04376a.png"))
+    # "├──── 5 µm ────┤": the two halves either side of the label are one 141-px bar, which agrees
+    # with HFW 19.9 µm over 555 px.
+    assert split["bars"][0]["label"] == "5 µm" and split["bars"][0]["length_px"] == pytest.approx(141, abs=2)
+    assert split["scale_source"] == "both" and split["nm_per_px"] == pytest.approx(19900 / 555)
