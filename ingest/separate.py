@@ -16,8 +16,9 @@ from typing import Callable
 from figdex.index.db import Dataset, master_uid, now
 from figdex.index.fulltext import create_text_index
 
-# bump when the method changes, so `--redo-outdated` re-runs figures.  2: databars, instrument metadata.
-METHOD = "figdex-sep-2"
+# bump when the method changes, so `--redo-outdated` re-runs figures.  2: databars, instrument metadata;
+# 3: captions split by the second round of #15 rules; the optional learned gutter model (FIGDEX_GUTTERS).
+METHOD = "figdex-sep-3"
 
 
 @dataclass

@@ -88,3 +88,23 @@ def test_a_cut_forced_by_clear_boundaries_below_it_is_reported_as_sure():
     masters = masters_from_tree(None, root, model, {k: np.eye(len(FEATURES))[0] * v for k, v in x.items()})
     assert sorted(box for box, _ in masters) == sorted(c.box for c in cells)
     assert min(c for _, c in masters) > 0.9
+
+
+@pytest.mark.parametrize("gutters", ["rules", "model"])
+def test_either_gutter_decision_cuts_a_row_of_unlabelled_plots(monkeypatch, gutters):
+    """A real open tuning-fold figure (eLife 32303, Fig. 4-S1: five plots in a row, no letters)
+    comes out as five unlabelled masters with the rules and with the model."""
+    from figdex.models.evaluate import iou
+    from figdex.models.evaluate_devset import run_figure
+    from figdex.models.ocr import get_ocr
+
+    monkeypatch.setenv("FIGDEX_GUTTERS", gutters)
+    devset = REPO / "eval" / "devset"
+    gold = json.loads((devset / "separation_dev.json").read_text(encoding="utf-8"))
+    rec = next(f for f in gold["figures"] if f["file"] == "bioC/flu_f4s1.jpg")
+    assert rec["open"] and rec["fold"] not in gold["held_out_folds"]
+    result = run_figure({**rec, "path": devset / "open" / rec["file"]}, "alone", get_ocr())
+    assert [m.label for m in result.masters] == ["0"] * 5
+    assert any("gutter model" in n for n in result.notes) == (gutters == "model")
+    for g in rec["masters"]:
+        assert max(iou(m.box, tuple(g["box"])) for m in result.masters) >= 0.5
