@@ -8,7 +8,7 @@ from typing import Iterator
 
 from figdex.index.db import Dataset
 from figdex.index.fulltext import DEFAULT_FACETS, Facets, TextHit, TextIndex, open_text_index
-from figdex.index.query import QueryError, SearchFilters, check_filters, parse_user_query
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, check_filters, parse_user_query
 from figdex.index.records import Hit
 
 _HIT_SQL = """
@@ -53,7 +53,7 @@ def search(
     else:
         parsed = parse_user_query(query)
         if parsed.empty:
-            raise QueryError("the query has no words to search for; type at least one word")
+            raise NoTermsError("the query has no words to search for; type at least one word")
         text_hits, total = index.search(parsed, filters, limit, offset)
         warnings = parsed.warnings
     return SearchResult(tuple(hits_for(ds, text_hits)), total, query, warnings)
@@ -74,7 +74,7 @@ def facet_counts(
     index = index or open_text_index(ds)
     parsed = query if (raw or query is None) else parse_user_query(query)
     if parsed is not None and not raw and parsed.empty:
-        raise QueryError("the query has no words to search for; type at least one word")
+        raise NoTermsError("the query has no words to search for; type at least one word")
     return index.facets(parsed, filters or SearchFilters(), fields, size)
 
 

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from figdex.cli.web import params
 from figdex.index.fulltext import open_text_index
-from figdex.index.query import SearchFilters
+from figdex.index.query import NoTermsError, SearchFilters
 from figdex.index.records import Hit
 from figdex.retrieval.overview import ScaleBucket, scale_histogram
 from figdex.retrieval.search import SearchResult, browse, facet_counts, search
@@ -58,10 +58,14 @@ def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: i
     limit = params.integer(args, "limit", default_limit, 1, 200)
     offset = params.integer(args, "offset", 0, 0, MAX_OFFSET)
     index = open_text_index(ds)
-    if query:
-        result = search(ds, query, filters, limit=limit, offset=offset, index=index)
-    else:
-        result = browse(ds, filters, limit=limit, offset=offset)
+    try:
+        result = search(ds, query, filters, limit=limit, offset=offset, index=index) if query else \
+            browse(ds, filters, limit=limit, offset=offset)
+    except NoTermsError as exc:
+        # A q of no words ("-", "***") is a valid string for /openapi.json, which cannot state the
+        # query grammar: it matches nothing, and the warning says why.
+        return SearchView(query, filters, SearchResult((), 0, query, (str(exc),)), limit, offset,
+                          {name: [] for name in FACET_FIELDS} if with_facets else None, [] if with_facets else None)
     facets = scale = None
     if with_facets:
         def count():
