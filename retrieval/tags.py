@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from figdex.errors import FigdexError, NotFoundError
 from figdex.index.db import Dataset
-from figdex.index.query import SearchFilters
+from figdex.index.query import SearchFilters, check_filters
 from figdex.index.records import Hit
 from figdex.retrieval.search import _HIT_SQL, hit_from_row
 
@@ -94,6 +94,7 @@ def tag_panes(ds: Dataset, label: str, filters: SearchFilters | None = None, *, 
               offset_has: int = 0, offset_not: int = 0) -> tuple[TagPane, TagPane]:
     """(images with ``label`` in any kind, images without it), each a page in the order images were added."""
     label = clean_label(label)
+    check_filters(ds.conn, filters or SearchFilters())  # a misspelt class is refused, as search does
     where, params = (filters or SearchFilters()).sql()
     return (_pane(ds, f"{_HAS} AND {where}", [label, *params], label, limit, offset_has),
             _pane(ds, f"NOT {_HAS} AND {where}", [label, *params], label, limit, offset_not))
