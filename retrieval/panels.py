@@ -5,9 +5,9 @@ panel of a figure whose caption mentions it anywhere: `export --query SEM` took 
 and HRTEM panels of a figure with one SEM panel.  At panel level a panel matches only through
 what describes that panel itself (``own_text``): its sub-caption less the figure's title, its
 labels (less the terms of the title alone) and its image class; an image that is a whole
-figure (panel "0") keeps its caption, which describes it.  The engines still find and rank the candidates (figure level); this
-narrows them, with the tantivy analyser (lower case, ASCII folding, English stemming) so that
-"images" matches "image" as the engines do.
+figure (panel "0") keeps its caption, which describes it.  The engines still find and rank
+the candidates (figure level); this narrows them, with the tantivy analyser (lower case, ASCII
+folding, English stemming) so that "images" matches "image" as the engines do.
 
 eval/export_precision.tsv has the hand-checked panels this was measured on.
 """

@@ -264,8 +264,15 @@ def test_export_is_the_result_set_in_the_cli_layout(server, dataset, tmp_path):
     assert r.status_code == 200 and r.headers["Content-Type"] == "application/zip"
     names = sorted(zipfile.ZipFile(io.BytesIO(r.content)).namelist())
     rows = [json.loads(line) for line in zipfile.ZipFile(io.BytesIO(r.content)).read("metadata.jsonl").splitlines()]
-    hits = get(server, "/api/search", params={"q": "electron", "has_image": "true", "limit": 200}).json()
+    # Export matches at panel level by default (#16.6): the images whose own text has the query.
+    hits = get(server, "/api/search", params={"q": "electron", "has_image": "true", "limit": 200,
+                                              "match": "panel"}).json()
     assert [row["id"] for row in rows] == [h["id"] for h in hits["results"]]
+    figure = get(server, "/api/export", params={"q": "electron", "has_image": "true", "match": "figure"})
+    rows_figure = zipfile.ZipFile(io.BytesIO(figure.content)).read("metadata.jsonl").splitlines()
+    everything = get(server, "/api/search", params={"q": "electron", "has_image": "true", "limit": 200}).json()
+    assert [json.loads(r)["id"] for r in rows_figure] == [h["id"] for h in everything["results"]]
+    assert len(rows_figure) > len(rows)  # the abstract or title alone takes every image of an article
     out = tmp_path / "cli-export"
     result = CliRunner().invoke(cli, ["export", "--dataset", str(dataset), "--out", str(out), "--query", "electron",
                                       "--has-image"])

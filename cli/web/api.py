@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, request, send_file, url_for
 from figdex.cli.web import params
 from figdex.cli.web.app import dataset, require_edits, settings
 from figdex.cli.web.openapi import NM_PER_PX, SCALE_FACTOR_MAX
-from figdex.cli.web.views import facets_json, hit_json, run_search
+from figdex.cli.web.views import facets_json, hit_json, match, run_search
 from figdex.errors import NotFoundError
 from figdex.index.query import NoTermsError
 
@@ -270,7 +270,8 @@ def api_export():
     with tempfile.TemporaryDirectory(prefix="figdex-export-") as tmp:
         out = Path(tmp) / "export"
         try:
-            summary = export_dataset(dataset(), out, query=query, filters=filters, limit=limit)
+            summary = export_dataset(dataset(), out, query=query, filters=filters, limit=limit,
+                                     match=match(request.args, "panel"))
         except NoTermsError:  # described as matching nothing: the export of no image
             summary = export_dataset(dataset(), out, query=None, filters=filters, limit=0, force=True)
         with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -57,6 +57,7 @@ _ERR = {"description": "A clear error: {\"error\": message, \"status\": code}",
 _IMG = {"description": "The image file", "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}
 
 
+_MATCH = {"type": "string", "enum": ["panel", "figure"]}
 _LABEL = {"type": "string", "maxLength": MAX_LABEL_CHARS, "pattern": LABEL_PATTERN}
 NM_PER_PX = (1e-6, 1e9)  # a query image's scale: a femtometre to a metre per pixel
 SCALE_FACTOR_MAX = 1e6
@@ -100,6 +101,9 @@ def openapi_document(classes: list[str], publishers: list[str], max_export: int)
             _param("facets", {"type": "boolean", "default": True},
                    "Also count per journal/class/label/year/licence/scale."),
             _param("facet_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Values per facet."),
+            _param("match", _MATCH, "panel: only images whose own sub-caption, labels or class have q; figure: "
+                   "every panel of a figure whose caption has it. Default: panel with a class filter, else figure "
+                   "(facets count at figure level)."),
             *filters],
         "responses": {"200": _json("Hits and facets", "Results"), **_errors(400)},
     }
@@ -166,7 +170,10 @@ def openapi_document(classes: list[str], publishers: list[str], max_export: int)
             "parameters": [query,
                            _param("limit", {"type": "integer", "minimum": 1, "maximum": max_export,
                                             "default": max_export},
-                                  "At most this many images (the server's --max-export at most)."), *filters],
+                                  "At most this many images (the server's --max-export at most)."),
+                           _param("match", {**_MATCH, "default": "panel"}, "How q selects images: panel (the "
+                                  "image's own sub-caption, labels or class) or figure (its figure's caption)."),
+                           *filters],
             "responses": {"200": {"description": "A zip file", "content": {"application/zip": {
                 "schema": {"type": "string", "format": "binary"}}}}, **_errors(400)}}},
     }

@@ -50,6 +50,11 @@ class SearchView:
     scale: list[ScaleBucket] | None
 
 
+def match(args, default: str | None = None) -> str | None:
+    """``match=panel|figure`` (retrieval.panels); absent: the library's default."""
+    return params.choice(args, "match", ("panel", "figure"), default) if "match" in args else default
+
+
 def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: int = 10) -> SearchView:
     """A search (the CLI's ranking) or, with an empty query, a browse of the filtered images;
     facets and scale buckets of the same set when asked."""
@@ -57,9 +62,10 @@ def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: i
     filters = params.filters(args)
     limit = params.integer(args, "limit", default_limit, 1, 200)
     offset = params.integer(args, "offset", 0, 0, MAX_OFFSET)
+    how = match(args)  # checked with or without q, as the description has it
     index = open_text_index(ds)
     try:
-        result = search(ds, query, filters, limit=limit, offset=offset, index=index) if query else \
+        result = search(ds, query, filters, limit=limit, offset=offset, index=index, match=how) if query else \
             browse(ds, filters, limit=limit, offset=offset)
     except NoTermsError as exc:
         # A q of no words ("-", "***") is a valid string for /openapi.json, which cannot state the
