@@ -46,8 +46,7 @@ def app(web_dataset, tmp_path_factory):
 # cases: each upload without nm_per_px reads the image's scale bar (OCR, ~1 s on a CPU).
 QUICK = """
 [[operations]]
-include-method = "POST"
-include-path = "/api/similar"
+include-name = "POST /api/similar"
 phases.coverage.enabled = false
 """
 
