@@ -232,12 +232,15 @@ def backend_options(f):
 @click.option("--scale-factor", default=2.0, show_default=True, type=click.FloatRange(min=1.0))
 @click.option("--scale-mode", type=click.Choice(["push", "filter"]), default="push", show_default=True)
 @click.option("--explain", is_flag=True, help="With --like: say why each hit ranks where it does.")
+@click.option("--match", type=click.Choice(["panel", "figure"]),
+              help="panel: only images whose own sub-caption, labels or class have the query; figure: every "
+                   "panel of a figure whose caption has it.  [default: panel with --class, else figure]")
 @backend_options
 @filter_options
 @format_option("table")
 def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets: bool, facet_size: int,
            like: str | None, rrf_k: int, text_weight: float, image_weight: float, nm_per_px: float | None,
-           scale_factor: float, scale_mode: str, explain: bool,
+           scale_factor: float, scale_mode: str, explain: bool, match: str | None,
            backend: str | None, url: str | None, filters, fmt: str) -> None:
     """Keyword search (BM25 over sub-captions, labels, captions, titles, abstracts); with --like, hybrid."""
     if like:
@@ -253,7 +256,7 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets:
 
     with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
-        result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index)
+        result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index, match=match)
         counts = facet_counts(ds, query, filters, size=facet_size, raw=raw, index=index) if facets else None
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
@@ -293,10 +296,13 @@ def _hit_row(hit) -> dict:
               "term, class); only images with one are exported.")
 @click.option("--xml/--no-xml", "xml_sidecar", default=True, show_default=True,
               help="Write <id>.xml beside each image with its labels by kind (user labels included).")
+@click.option("--match", type=click.Choice(["panel", "figure"]), default="panel", show_default=True,
+              help="--query at panel level (the sub-caption, labels or class of the image has it) or at figure "
+                   "level (every panel of a figure whose caption has it).")
 @filter_options
 @format_option("table")
 def export(dataset: str, out: Path, label: str | None, query: str | None, limit: int | None, force: bool,
-           label_kind: str | None, xml_sidecar: bool, filters, fmt: str) -> None:
+           label_kind: str | None, xml_sidecar: bool, match: str, filters, fmt: str) -> None:
     """Export images + metadata.jsonl/csv + exsclaim.json (ImageFolder layout: OUT/<label>/<id>.<ext>)."""
     from figdex.retrieval.export import export_dataset
 
@@ -304,7 +310,7 @@ def export(dataset: str, out: Path, label: str | None, query: str | None, limit:
         raise click.ClickException("say what to export: --label L, --label-kind K, --query Q, or a filter option")
     with _open(dataset) as ds:
         summary = export_dataset(ds, out, label=label, query=query, filters=filters, force=force, limit=limit,
-                                 label_kind=label_kind, xml_sidecar=xml_sidecar)
+                                 label_kind=label_kind, xml_sidecar=xml_sidecar, match=match)
     if fmt == "table":
         click.echo(f"exported {summary.rows} images to {out} ({summary.images_written} files written, "
                    f"{summary.images_missing} without a stored image); per label: {summary.per_label}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from figdex.index.documents import TEXT_FIELDS
-from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
+from figdex.index.query import NoTermsError, SearchFilters, Term, UserQuery
 
 DEFAULT_URL = "http://localhost:9200"
 DEFAULT_ALIAS = "figdex"
@@ -143,7 +143,7 @@ def render_query(query: UserQuery | str | None, analyze: Callable[[str], list[st
             "default_operator": "AND",
         }}
     if query.empty:
-        raise QueryError("the query has no words to search for; type at least one word")
+        raise NoTermsError("the query has no words to search for; type at least one word")
     must = []
     for group in query.groups:
         alts = [term_clause(t, analyze) for t in group]

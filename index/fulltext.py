@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 
 from figdex.errors import NotFoundError, UnavailableError
 from figdex.index.documents import TEXT_FIELDS, master_documents
-from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery
 
 _REGISTRY: dict[str, type["TextIndex"]] = {}
 
@@ -165,7 +165,7 @@ def _fts5_term(term: Term) -> str:
 def fts5_expression(query: UserQuery) -> str:
     """Render a parsed query in FTS5 syntax; every term is a quoted string, so no user text is syntax."""
     if query.empty:
-        raise QueryError("the query has no words to search for; type at least one word")
+        raise NoTermsError("the query has no words to search for; type at least one word")
     groups = []
     for group in query.groups:
         alts = [_fts5_term(t) for t in group]

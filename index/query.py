@@ -21,6 +21,14 @@ class QueryError(FigdexError, ValueError):
     """A query that cannot be searched; the message says how to write it."""
 
 
+class NoTermsError(QueryError):
+    """A query with no term to search for (no words, or only -excluded ones).
+
+    The CLI refuses it; the HTTP API answers it as a query that matches nothing, with this
+    message as a warning, since its description cannot tell such a string from a valid query.
+    """
+
+
 @dataclass(frozen=True)
 class Term:
     text: str  # a word or a phrase (several words)
@@ -95,7 +103,7 @@ def parse_user_query(text: str) -> UserQuery:
         else:
             groups.append([term])
     if not groups and excluded:
-        raise QueryError("a query needs at least one term that is not excluded with '-'")
+        raise NoTermsError("a query needs at least one term that is not excluded with '-'")
     return UserQuery(tuple(tuple(g) for g in groups), tuple(excluded), tuple(warnings))
 
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from figdex.index.documents import TEXT_FIELDS
 from figdex.index.es_documents import fold
@@ -131,9 +130,3 @@ def tantivy_document(doc: dict) -> dict:
     if doc["nm_per_px"] is not None:
         out["nm_per_px"] = [float(doc["nm_per_px"])]
     return out
-
-
-def like_regex(value: str, leading: bool) -> str:
-    """A SQL LIKE pattern (``%``, ``_``) as an anchored regex over the lower-cased keyword."""
-    body = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in value.lower())
-    return (".*" if leading else "") + body + ".*"

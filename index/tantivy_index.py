@@ -48,9 +48,9 @@ from figdex.index.fulltext import (
 )
 from figdex.index.tantivy_documents import (
     ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, ROW_TEXT, SCHEMA_VERSION,
-    build_analyzer, build_schema, enqueue_sql, import_tantivy, like_regex, tantivy_document,
+    build_analyzer, build_schema, enqueue_sql, import_tantivy, tantivy_document,
 )
-from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery
 
 SNIPPET_ORDER = ("subcaption", "caption", "labels", "title", "abstract")
 SNIPPET_CHARS = 120
@@ -273,7 +273,7 @@ class TantivyIndex(TextIndex):
             except ValueError as exc:
                 raise QueryError(f"raw tantivy query rejected: {exc}; fix its syntax or drop --raw") from exc
         if query.empty:
-            raise QueryError("the query has no words to search for; type at least one word")
+            raise NoTermsError("the query has no words to search for; type at least one word")
         clauses = []
         for group in query.groups:
             alts = [q for q in (self._term_query(t, terms=terms) for t in group) if q is not None]
@@ -287,6 +287,14 @@ class TantivyIndex(TextIndex):
                 clauses.append((Occur.MustNot, q))
         return Query.boolean_query(clauses)
 
+    def _like_values(self, clause: str, column: str, values: tuple[str, ...]) -> list[str]:
+        """The lower-cased stored values of ``column`` that ``clause`` (as in SearchFilters.sql) selects
+        for any of ``values``; a value no article has stands in when none does, so nothing matches."""
+        where = " OR ".join([f"({clause})"] * len(values))
+        found = [r[0].lower() for r in self.conn.execute(
+            f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL AND ({where})", values)]
+        return found or ["\x00no such value"]
+
     def _filter_queries(self, filters: SearchFilters) -> list:
         """``SearchFilters`` as tantivy queries, clause for clause the meaning of ``SearchFilters.sql()``."""
         Query, Occur, schema = self._tv.Query, self._tv.Occur, self._index.schema
@@ -297,12 +305,17 @@ class TantivyIndex(TextIndex):
             out.append(queries[0] if len(queries) == 1 else
                        Query.boolean_query([(Occur.Should, q) for q in queries]))
 
+        # Journal and licence filters are LIKE patterns; they are matched against the dataset's few
+        # distinct values in SQLite and searched as exact terms: a regex query of the user's value
+        # fails on long ones (tantivy's limit of 1000 automaton states).
         if filters.journal:
-            any_of([Query.regex_query(schema, "journal_lc", like_regex(v, True)) for v in filters.journal])
+            out.append(Query.term_set_query(schema, "journal_lc", self._like_values(
+                "lower(journal) LIKE '%' || lower(?) || '%'", "journal", filters.journal)))
         if filters.publisher:
             out.append(Query.term_set_query(schema, "publisher", list(filters.publisher)))
         if filters.license:
-            any_of([Query.regex_query(schema, "license_lc", like_regex(v, False)) for v in filters.license])
+            out.append(Query.term_set_query(schema, "license_lc", self._like_values(
+                "license LIKE ? || '%'", "license", filters.license)))
         if filters.image_class:
             out.append(Query.term_set_query(schema, "image_class", list(filters.image_class)))
         if filters.doi:

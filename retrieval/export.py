@@ -73,8 +73,16 @@ def _inside(out: Path, path: Path) -> Path:
     return resolved
 
 
-def select_hits(ds: Dataset, label: str | None, query: str | None, filters: SearchFilters) -> Iterator[Hit]:
-    """Master images to export: by label and/or keyword query, narrowed by filters."""
+def select_hits(ds: Dataset, label: str | None, query: str | None, filters: SearchFilters,
+                match: str = "panel") -> Iterator[Hit]:
+    """Master images to export: by label and/or keyword query, narrowed by filters.
+
+    ``match``: "panel" keeps the images whose own text (sub-caption, labels, class) has the
+    query (``retrieval.panels``); "figure" every image of a figure whose caption has it."""
+    from figdex.retrieval.panels import MATCH_MODES, panel_matches
+
+    if match not in MATCH_MODES:
+        raise ExportError(f"unknown match {match!r}; choose one of {', '.join(MATCH_MODES)}")
     if label:
         filters = SearchFilters(**{**filters.__dict__, "label": (*filters.label, label)})
     if not query:
@@ -85,7 +93,7 @@ def select_hits(ds: Dataset, label: str | None, query: str | None, filters: Sear
     offset = 0
     while True:
         text_hits, total = index.search(parsed, filters, PAGE, offset, snippets=False)
-        yield from hits_for(ds, text_hits)
+        yield from (h for h in hits_for(ds, text_hits) if match == "figure" or panel_matches(parsed, h))
         offset += PAGE
         if offset >= total or not text_hits:
             return
@@ -103,6 +111,7 @@ def export_dataset(
     on_image: Callable[[Hit], None] | None = None,
     label_kind: str | None = None,
     xml_sidecar: bool = True,
+    match: str = "panel",
 ) -> ExportSummary:
     """Write the selected images, grouped in folders by ``label``, by their best label of
     ``label_kind`` (caption, abstract, topic, user, ...), or by image class.
@@ -110,8 +119,11 @@ def export_dataset(
     With ``label_kind`` only images that have a label of that kind are exported (with ``label``
     too: those whose label of that kind is ``label``).  ``xml_sidecar`` writes ``<id>.xml``
     beside each image with its labels by kind (user labels and rejections included).
+    ``match``: how ``query`` selects images, "panel" (default) or "figure" (``select_hits``).
     """
     filters = filters or SearchFilters()
+    if match not in ("panel", "figure"):
+        raise ExportError(f"unknown match {match!r}; choose panel or figure")
     if label_kind is not None:
         label_kind = label_kind.strip().lower()
         if label_kind not in LABEL_KINDS:
@@ -131,7 +143,7 @@ def export_dataset(
         writer = csv.DictWriter(cf, fieldnames=MANIFEST_FIELDS)
         writer.writeheader()
         n = 0
-        for hit in select_hits(ds, label, query, filters):
+        for hit in select_hits(ds, label, query, filters, match):
             if limit is not None and n >= limit:
                 break
             if label_kind is not None and label is None:

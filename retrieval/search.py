@@ -8,7 +8,7 @@ from typing import Iterator
 
 from figdex.index.db import Dataset
 from figdex.index.fulltext import DEFAULT_FACETS, Facets, TextHit, TextIndex, open_text_index
-from figdex.index.query import QueryError, SearchFilters, check_filters, parse_user_query
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, check_filters, parse_user_query
 from figdex.index.records import Hit
 
 _HIT_SQL = """
@@ -28,6 +28,9 @@ class SearchResult:
     warnings: tuple[str, ...] = ()
 
 
+PANEL_PAGE = 500
+
+
 def search(
     ds: Dataset,
     query: str,
@@ -37,10 +40,15 @@ def search(
     offset: int = 0,
     raw: bool = False,
     index: TextIndex | None = None,
+    match: str | None = None,
 ) -> SearchResult:
     """BM25 keyword search. ``raw`` passes ``query`` to the engine's own syntax unchanged.
 
     ``index`` is the text index to ask (default: the dataset's configured backend).
+    ``match``: "figure" ranks every image whose document (its figure's caption included) has
+    the query; "panel" keeps those whose own text has it (``retrieval.panels``).  None: panel
+    when the filters name an image class (who asks for microscopy images about SEM means the
+    SEM panels, not the schematic beside them), else figure.
     """
     filters = filters or SearchFilters()
     if limit < 1:
@@ -53,10 +61,32 @@ def search(
     else:
         parsed = parse_user_query(query)
         if parsed.empty:
-            raise QueryError("the query has no words to search for; type at least one word")
+            raise NoTermsError("the query has no words to search for; type at least one word")
+        if (match or ("panel" if filters.image_class else "figure")) == "panel":
+            hits, total = _panel_page(ds, index, parsed, filters, limit, offset)
+            return SearchResult(hits, total, query, parsed.warnings)
         text_hits, total = index.search(parsed, filters, limit, offset)
         warnings = parsed.warnings
     return SearchResult(tuple(hits_for(ds, text_hits)), total, query, warnings)
+
+
+def _panel_page(ds: Dataset, index: TextIndex, parsed, filters: SearchFilters, limit: int,
+                offset: int) -> tuple[tuple[Hit, ...], int]:
+    """One page of the panel-level matches, in the engine's order, and their number: every
+    figure-level match is read (a page at a time) since the engine cannot count the others."""
+    from figdex.retrieval.panels import panel_matches
+
+    page, total, start = [], 0, 0
+    while True:
+        text_hits, n = index.search(parsed, filters, PANEL_PAGE, start)
+        for hit in hits_for(ds, text_hits):
+            if panel_matches(parsed, hit):
+                if offset <= total < offset + limit:
+                    page.append(hit)
+                total += 1
+        start += PANEL_PAGE
+        if start >= n or not text_hits:
+            return tuple(page), total
 
 
 def facet_counts(
@@ -74,7 +104,7 @@ def facet_counts(
     index = index or open_text_index(ds)
     parsed = query if (raw or query is None) else parse_user_query(query)
     if parsed is not None and not raw and parsed.empty:
-        raise QueryError("the query has no words to search for; type at least one word")
+        raise NoTermsError("the query has no words to search for; type at least one word")
     return index.facets(parsed, filters or SearchFilters(), fields, size)
 
 

@@ -9,17 +9,42 @@ the user took off never comes back.  Matching is case-insensitive, as ``--with-l
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from figdex.errors import FigdexError, NotFoundError
 from figdex.index.db import Dataset
-from figdex.index.query import SearchFilters
+from figdex.index.query import SearchFilters, check_filters
 from figdex.index.records import Hit
 from figdex.retrieval.search import _HIT_SQL, hit_from_row
 
 USER = "user"
 MAX_LABEL_CHARS = 200
+
+
+def _invisible_ranges() -> list[tuple[int, int]]:
+    """Code point ranges a label may not hold: control (Cc) and invisible formatting characters
+    (Cf: bidi overrides, zero-width joiners), which would make two labels look alike.  Those of
+    the Basic Multilingual Plane only: a pattern with characters beyond it is read differently by
+    ECMAScript regexes (UTF-16 pairs), which /openapi.json's patterns are."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x10000):
+        if unicodedata.category(chr(cp)) in ("Cc", "Cf") or 0xD800 <= cp <= 0xDFFF:
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return ranges
+
+
+_RANGES = _invisible_ranges()
+_INVISIBLE_RE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _RANGES) + "]")
+# The rule as a JSON-schema pattern for /openapi.json: some visible character and no invisible
+# one.  Surrogates are left out of it (JSON text cannot carry them alone); clean_label refuses them.
+_SHOWN = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _RANGES if not 0xD800 <= a <= 0xDFFF)
+LABEL_PATTERN = f"^[^{_SHOWN}]*[^\\s{_SHOWN}][^{_SHOWN}]*$"
+
 
 _HAS = "EXISTS (SELECT 1 FROM labels l WHERE l.master_image_id = m.id AND lower(l.value) = lower(?))"
 
@@ -52,14 +77,16 @@ class TagChange:
 
 
 def clean_label(value: str | None) -> str:
-    """A label as stored: trimmed, Unicode NFC; refuses empty, over-long or control-character labels."""
-    text = unicodedata.normalize("NFC", (value or "").strip())
+    """A label as stored: trimmed, Unicode NFC; refuses empty, over-long or control-character labels
+    (``LABEL_PATTERN`` and ``MAX_LABEL_CHARS`` as given, which /openapi.json states)."""
+    value = value or ""
+    if len(value) > MAX_LABEL_CHARS:
+        raise TagError(f"the label has {len(value)} characters; use at most {MAX_LABEL_CHARS}")
+    if _INVISIBLE_RE.search(value):
+        raise TagError("the label contains control characters; type it as plain text")
+    text = unicodedata.normalize("NFC", value.strip())
     if not text:
         raise TagError("the label is empty; give a label such as 'nanoparticles'")
-    if len(text) > MAX_LABEL_CHARS:
-        raise TagError(f"the label has {len(text)} characters; use at most {MAX_LABEL_CHARS}")
-    if any(unicodedata.category(c).startswith("C") for c in text):
-        raise TagError("the label contains control characters; type it as plain text")
     return text
 
 
@@ -67,6 +94,7 @@ def tag_panes(ds: Dataset, label: str, filters: SearchFilters | None = None, *, 
               offset_has: int = 0, offset_not: int = 0) -> tuple[TagPane, TagPane]:
     """(images with ``label`` in any kind, images without it), each a page in the order images were added."""
     label = clean_label(label)
+    check_filters(ds.conn, filters or SearchFilters())  # a misspelt class is refused, as search does
     where, params = (filters or SearchFilters()).sql()
     return (_pane(ds, f"{_HAS} AND {where}", [label, *params], label, limit, offset_has),
             _pane(ds, f"NOT {_HAS} AND {where}", [label, *params], label, limit, offset_not))

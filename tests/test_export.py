@@ -98,3 +98,61 @@ def test_panel_boxes_are_cropped(demo_ds, tmp_path):
 def test_cli_export_needs_a_selection(tmp_path):
     res = CliRunner().invoke(cli, ["export", "--out", str(tmp_path / "o"), "--dataset", str(tmp_path / "d")])
     assert res.exit_code != 0 and "--label L, --label-kind K, --query Q" in res.output
+
+
+def _split_figure_one(ds):
+    """Fig. 1 of s41467-018-06211-3 as separation and caption distribution leave it: its caption
+    has "SEM" (panels c-e); panel a is the synthesis schematic, c an SEM image, d an HRTEM one."""
+    from figdex.index.db import master_uid, now
+    from figdex.index.fulltext import open_text_index
+
+    fig = ds.conn.execute("SELECT id, key FROM figures WHERE key = 'doi:10.1038/s41467-018-06211-3/fig1'").fetchone()
+    panels = {"a": ("Schematic of the synthesis process of the bulk manganese oxides", "illustration"),
+              "c": ("Scanning electronic microscopy (SEM) image of the silver manganate nanoplates", "microscopy"),
+              "d": ("High-resolution TEM image of one nanoplate", "microscopy")}
+    with ds.transaction() as conn:
+        for panel, (subcaption, image_class) in panels.items():
+            key = f"{fig['key']}/{panel}"
+            conn.execute("INSERT INTO master_images(key, uid, figure_id, panel, x0, y0, x1, y1, image_class, "
+                         "confidence, subcaption, updated_at) VALUES (?, ?, ?, ?, 0, 0, 100, 100, ?, 0.9, ?, ?)",
+                         (key, master_uid(key), fig["id"], panel, image_class, subcaption, now()))
+        ids = [ds.master_id(master_uid(f"{fig['key']}/{p}")) for p in panels]
+        open_text_index(ds).update(ids)
+    return [master_uid(f"{fig['key']}/{p}") for p in panels], ids
+
+
+def test_export_by_query_takes_the_panels_the_query_describes(demo_ds, tmp_path):
+    (schematic, sem, hrtem), ids = _split_figure_one(demo_ds)
+    try:
+        export_dataset(demo_ds, tmp_path / "panel", query="SEM")
+        panel = [json.loads(x)["id"] for x in (tmp_path / "panel" / "metadata.jsonl").read_text().splitlines()]
+        assert sem in panel and schematic not in panel and hrtem not in panel
+        export_dataset(demo_ds, tmp_path / "figure", query="SEM", match="figure")
+        figure = [json.loads(x)["id"] for x in (tmp_path / "figure" / "metadata.jsonl").read_text().splitlines()]
+        # Figure level takes the schematic too, since the figure's caption says SEM for panels c-e.
+        assert {schematic, sem, hrtem} <= set(figure)
+        # Whole figures (panel 0) are described by their caption: they still match at panel level.
+        assert [i for i in figure if i.endswith("-0")] == [i for i in panel if i.endswith("-0")] != []
+    finally:
+        marks = ",".join("?" * len(ids))
+        with demo_ds.transaction() as conn:
+            conn.execute(f"DELETE FROM master_images WHERE id IN ({marks})", ids)
+
+
+def test_class_filtered_search_matches_at_panel_level(demo_ds):
+    from figdex.retrieval.search import search
+
+    (_, sem, hrtem), ids = _split_figure_one(demo_ds)
+    try:
+        micro = SearchFilters(image_class=("microscopy",))
+        assert [h.id for h in search(demo_ds, "SEM", micro).hits] == [sem]
+        figure = search(demo_ds, "SEM", micro, match="figure")
+        assert {h.id for h in figure.hits} == {sem, hrtem} and figure.total == 2
+        paged = search(demo_ds, "SEM nanoplate*", micro, limit=1, offset=0)
+        assert [h.id for h in paged.hits] == [sem] and paged.total == 1
+        # Without a class the default stays figure level (the whole caption is searched).
+        assert {sem, hrtem} <= {h.id for h in search(demo_ds, "SEM", limit=50).hits}
+    finally:
+        marks = ",".join("?" * len(ids))
+        with demo_ds.transaction() as conn:
+            conn.execute(f"DELETE FROM master_images WHERE id IN ({marks})", ids)

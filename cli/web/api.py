@@ -12,8 +12,10 @@ from flask import Blueprint, jsonify, request, send_file, url_for
 
 from figdex.cli.web import params
 from figdex.cli.web.app import dataset, require_edits, settings
-from figdex.cli.web.views import facets_json, hit_json, run_search
+from figdex.cli.web.openapi import NM_PER_PX, SCALE_FACTOR_MAX
+from figdex.cli.web.views import facets_json, hit_json, match, run_search
 from figdex.errors import NotFoundError
+from figdex.index.query import NoTermsError
 
 bp = Blueprint("api", __name__)
 
@@ -24,8 +26,15 @@ UPLOAD_FORMATS = {"PNG", "JPEG", "TIFF", "GIF", "BMP", "WEBP"}
 @bp.get("/openapi.json")
 def openapi():
     from figdex.cli.web.openapi import openapi_document
+    from figdex.index.query import IMAGE_CLASSES
 
-    return jsonify(openapi_document())
+    # The class and publisher filters take the known values and the dataset's (others are typos,
+    # refused), so the description lists them as they are now.
+    conn = dataset().conn
+    classes = {r[0] for r in conn.execute("SELECT DISTINCT image_class FROM master_images WHERE image_class "
+                                          "IS NOT NULL")}
+    publishers = {r[0] for r in conn.execute("SELECT DISTINCT publisher FROM articles WHERE publisher IS NOT NULL")}
+    return jsonify(openapi_document(sorted({*IMAGE_CLASSES, *classes}), sorted(publishers), settings().max_export))
 
 
 @bp.get("/api/search")
@@ -48,14 +57,14 @@ def similar_hits(ds, args, files) -> tuple[str, list]:
     options = dict(
         limit=params.integer(args, "limit", 20, 1, 100),
         filters=params.filters(args),
-        nm_per_px=params.number(args, "nm_per_px", None, low=1e-6),
-        scale_factor=params.number(args, "scale_factor", 2.0, low=1.0),
+        nm_per_px=params.number(args, "nm_per_px", None, *NM_PER_PX),
+        scale_factor=params.number(args, "scale_factor", 2.0, 1.0, SCALE_FACTOR_MAX),
         scale_mode=params.choice(args, "scale_mode", ("push", "filter"), "push"),
         # An uploaded image without nm_per_px: read its scale bar (OCR, seconds on a CPU) as the CLI does.
         read_query_scale=params.boolean(args, "read_scale") is not False,
     )
     upload = files.get("file") if files else None
-    image_id = params.text(args, "id")
+    image_id = params.raw(args, "id")
     if upload is not None and upload.filename != "" and image_id:
         raise params.ParamError("give either an uploaded file or id, not both")
     if upload is not None and upload.filename != "":
@@ -234,7 +243,12 @@ def api_overview():
     from figdex.retrieval.overview import overview
 
     query = params.text(request.args, "q", max_chars=params.MAX_QUERY_CHARS) or None
-    o = overview(dataset(), query, params.filters(request.args))
+    filters = params.filters(request.args)
+    try:
+        o = overview(dataset(), query, filters)
+    except NoTermsError as exc:  # described as matching nothing
+        return jsonify({"total": 0, "without_scale": 0, "per_class": [], "per_year": [], "per_label_kind": {},
+                        "scale": [], "warnings": [str(exc)]})
     return jsonify({"total": o.total, "without_scale": o.without_scale,
                     "per_class": [{"value": k, "count": n} for k, n in o.per_class],
                     "per_year": [{"value": k, "count": n} for k, n in o.per_year],
@@ -255,7 +269,11 @@ def api_export():
     spool = tempfile.TemporaryFile(prefix="figdex-export-")  # deleted when the response is closed
     with tempfile.TemporaryDirectory(prefix="figdex-export-") as tmp:
         out = Path(tmp) / "export"
-        summary = export_dataset(dataset(), out, query=query, filters=filters, limit=limit)
+        try:
+            summary = export_dataset(dataset(), out, query=query, filters=filters, limit=limit,
+                                     match=match(request.args, "panel"))
+        except NoTermsError:  # described as matching nothing: the export of no image
+            summary = export_dataset(dataset(), out, query=None, filters=filters, limit=0, force=True)
         with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(out.rglob("*")):
                 if path.is_file():

@@ -2,12 +2,18 @@
 
 The filter parameters are generated from the CLI's filter table, and a test checks that
 every /api route of the app is described here with its methods, so the two cannot drift.
+Every bound the app checks (``params``, ``retrieval.tags``) is stated here from the same
+constants, and tests/test_serve_openapi.py has schemathesis check both ways: requests this
+allows are answered, requests it forbids are refused.
 """
 
 from __future__ import annotations
 
 from figdex import __version__
 from figdex.cli.options import FILTER_PARAMS
+from figdex.cli.web import params
+from figdex.index.query import LABEL_KINDS
+from figdex.retrieval.tags import LABEL_PATTERN, MAX_LABEL_CHARS
 
 _TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
@@ -16,23 +22,46 @@ def _param(name: str, schema: dict, description: str, where: str = "query", requ
     return {"name": name, "in": where, "required": required, "description": description, "schema": schema}
 
 
-def _filters() -> list[dict]:
+# A label filter: a value, or kind:value with a known kind (index.query.check_filters).
+_LABEL_FILTER = f"^(?:[^:]*|(?:{'|'.join(LABEL_KINDS)})?:[\\s\\S]*)$"
+
+
+def _filters(exact: dict[str, list[str]]) -> list[dict]:
+    """The filter parameters; ``exact``: the values a filter that matches a column exactly takes
+    (class, publisher: the known ones and the dataset's; others are refused as typos)."""
     out = []
     for p in FILTER_PARAMS:
         schema = {"type": _TYPES[p.type]}
+        if p.type is int:
+            schema.update(minimum=params.INT_RANGE[0], maximum=params.INT_RANGE[1])
+        elif p.type is float:
+            schema["minimum"] = 0
         if p.many:
-            out.append({**_param(p.web, {"type": "array", "items": schema}, (p.help or p.web) + " CLI: " + p.decls[0]),
-                        "explode": True})
+            schema["maxLength"] = params.MAX_VALUE_CHARS
+            if p.field in exact:
+                schema["enum"] = exact[p.field]
+            elif p.field == "label":
+                schema["pattern"] = _LABEL_FILTER
+            out.append({**_param(p.web, {"type": "array", "items": schema, "maxItems": params.MAX_VALUES},
+                                 (p.help or p.web) + " CLI: " + p.decls[0]), "explode": True})
         else:
             out.append(_param(p.web, schema, (p.help or p.web.replace("_", " ")) + " CLI: " + p.decls[0]))
     return out
 
 
-_ID = _param("image_id", {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,299}$"},
+_ID_SCHEMA = {"type": "string", "pattern": f"^{params.ID_PATTERN.pattern}$"}
+_ID = _param("image_id", _ID_SCHEMA,
              "Image id, as `figdex search --format jsonl` prints it.", where="path", required=True)
 _ERR = {"description": "A clear error: {\"error\": message, \"status\": code}",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _IMG = {"description": "The image file", "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+_MATCH = {"type": "string", "enum": ["panel", "figure"]}
+_LABEL = {"type": "string", "maxLength": MAX_LABEL_CHARS, "pattern": LABEL_PATTERN}
+NM_PER_PX = (1e-6, 1e9)  # a query image's scale: a femtometre to a metre per pixel
+SCALE_FACTOR_MAX = 1e6
+UPLOAD_TYPES = ("image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp", "image/webp")
 
 
 def _json(description: str, ref: str) -> dict:
@@ -44,12 +73,18 @@ def _errors(*codes: int) -> dict:
     return {str(c): _ERR for c in codes}
 
 
-def openapi_document() -> dict:
-    filters = _filters()
+def openapi_document(classes: list[str], publishers: list[str], max_export: int) -> dict:
+    """The description of this server's API: ``classes`` and ``publishers`` are the values the
+    class and publisher filters take, ``max_export`` the server's --max-export."""
+    filters = _filters({"image_class": classes, "publisher": publishers})
+    query = _param("q", {"type": "string", "maxLength": params.MAX_QUERY_CHARS},
+                   'Words, "phrases", -excluded, OR, prefix*; the first 2000 characters are searched (a warning '
+                   "says so). A q with no word to search for matches nothing (a warning says why).")
     similar_opts = [
         _param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Number of hits."),
-        _param("nm_per_px", {"type": "number", "exclusiveMinimum": 0}, "The query image's nm per pixel."),
-        _param("scale_factor", {"type": "number", "minimum": 1, "default": 2},
+        _param("nm_per_px", {"type": "number", "minimum": NM_PER_PX[0], "maximum": NM_PER_PX[1]},
+               "The query image's nm per pixel."),
+        _param("scale_factor", {"type": "number", "minimum": 1, "maximum": SCALE_FACTOR_MAX, "default": 2},
                "Scales differing by more are pushed down."),
         _param("scale_mode", {"type": "string", "enum": ["push", "filter"], "default": "push"},
                "push: other scales rank last; filter: they are left out."),
@@ -60,27 +95,34 @@ def openapi_document() -> dict:
         "summary": "Keyword search (the CLI's BM25 ranking); an empty q lists the filtered images in the order "
                    "they were added",
         "parameters": [
-            _param("q", {"type": "string", "maxLength": 2000}, 'Words, "phrases", -excluded, OR, prefix*.'),
+            query,
             _param("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 20}, "Hits per page."),
             _param("offset", {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0}, "Hits to skip."),
             _param("facets", {"type": "boolean", "default": True},
                    "Also count per journal/class/label/year/licence/scale."),
             _param("facet_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Values per facet."),
+            _param("match", _MATCH, "panel: only images whose own sub-caption, labels or class have q; figure: "
+                   "every panel of a figure whose caption has it. Default: panel with a class filter, else figure "
+                   "(facets count at figure level)."),
             *filters],
         "responses": {"200": _json("Hits and facets", "Results"), **_errors(400)},
     }
-    similar_id = _param("id", {"type": "string"}, "An image id (instead of an upload).")
+    similar_id = _param("id", _ID_SCHEMA, "An image id.", required=True)
     paths = {
         "/api/search": {"get": search_get},
         "/api/similar": {
             "get": {"summary": "Images like the image `id` (more like this)",
-                    "parameters": [{**similar_id, "required": True}, *similar_opts, *filters],
+                    "parameters": [similar_id, *similar_opts, *filters],
                     "responses": {"200": _json("Ranked hits", "Results"), **_errors(400, 404)}},
-            "post": {"summary": "Query by example: images like an uploaded image (multipart field `file`) or `?id=`",
-                     "parameters": [similar_id, *similar_opts, *filters],
-                     "requestBody": {"content": {"multipart/form-data": {"schema": {
-                         "type": "object", "properties": {"file": {"type": "string", "format": "binary"},
-                                                          "nm_per_px": {"type": "number"}}}}}},
+            "post": {"summary": "Query by example: images like an uploaded image (multipart field `file`)",
+                     "description": "The options may also be sent as form fields. (A POST with `?id=` and no "
+                                    "file is answered as GET is, for old clients.)",
+                     "parameters": [*similar_opts, *filters],
+                     "requestBody": {"required": True, "content": {"multipart/form-data": {
+                         "schema": {"type": "object", "required": ["file"],
+                                    "properties": {"file": {"type": "string", "format": "binary"}}},
+                         # Only these decode as a query image; any other bytes are refused with 400.
+                         "encoding": {"file": {"contentType": ", ".join(UPLOAD_TYPES)}}}}},
                      "responses": {"200": _json("Ranked hits", "Results"),
                                    **_errors(400, 404, 413, 503)}},
         },
@@ -94,12 +136,13 @@ def openapi_document() -> dict:
                                                   "responses": {"200": _IMG, **_errors(400, 404)}}},
         "/api/images/{image_id}/thumbnail": {"get": {
             "summary": "A JPEG thumbnail (cached in the dataset)",
-            "parameters": [_ID, _param("size", {"type": "integer", "enum": [128, 256, 512], "default": 256},
+            "parameters": [_ID, _param("size", {"type": "integer", "minimum": 1, "maximum": 512, "default": 256},
                                        "Longest side in pixels (rounded up to 128, 256 or 512).")],
             "responses": {"200": _IMG, **_errors(400, 404)}}},
         "/api/labels": {
             "get": {"summary": "Label values with their number of images (any kind, and as user labels)",
-                    "parameters": [_param("limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "Values.")],
+                    "parameters": [_param("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 500},
+                                          "Values.")],
                     "responses": {"200": {"description": "{labels: [{label, images, user}]}"}, **_errors(400)}},
             "post": {"summary": "Add or remove a user label (needs `figdex serve --allow-edits`)",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -109,21 +152,28 @@ def openapi_document() -> dict:
         },
         "/api/tags": {"get": {
             "summary": "Tag review: images with `label` (any kind) and without it",
-            "parameters": [_param("label", {"type": "string"}, "The label.", required=True),
-                           _param("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Per pane."),
-                           _param("offset_has", {"type": "integer", "minimum": 0}, "Paging of the 'has' pane."),
-                           _param("offset_not", {"type": "integer", "minimum": 0}, "Paging of the other pane."),
+            "parameters": [_param("label", _LABEL, "The label.", required=True),
+                           _param("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 60},
+                                  "Per pane."),
+                           _param("offset_has", {"type": "integer", "minimum": 0, "maximum": 10**7, "default": 0},
+                                  "Paging of the 'has' pane."),
+                           _param("offset_not", {"type": "integer", "minimum": 0, "maximum": 10**7, "default": 0},
+                                  "Paging of the other pane."),
                            *filters],
             "responses": {"200": {"description": "{label, has: {total, results}, has_not: {total, results}}"},
                           **_errors(400)}}},
         "/api/overview": {"get": {"summary": "Counts per class, year, label kind and scale bucket",
-                                  "parameters": [_param("q", {"type": "string"}, "Optional query."), *filters],
+                                  "parameters": [query, *filters],
                                   "responses": {"200": {"description": "Counts"}, **_errors(400)}}},
         "/api/export": {"get": {
             "summary": "The result set (q + filters) as a zip: <class>/<id>.<ext>, metadata.jsonl/csv, exsclaim.json",
-            "parameters": [_param("q", {"type": "string"}, "Optional query."),
-                           _param("limit", {"type": "integer", "minimum": 1}, "At most this many images "
-                                  "(and at most the server's --max-export)."), *filters],
+            "parameters": [query,
+                           _param("limit", {"type": "integer", "minimum": 1, "maximum": max_export,
+                                            "default": max_export},
+                                  "At most this many images (the server's --max-export at most)."),
+                           _param("match", {**_MATCH, "default": "panel"}, "How q selects images: panel (the "
+                                  "image's own sub-caption, labels or class) or figure (its figure's caption)."),
+                           *filters],
             "responses": {"200": {"description": "A zip file", "content": {"application/zip": {
                 "schema": {"type": "string", "format": "binary"}}}}, **_errors(400)}}},
     }
@@ -151,7 +201,7 @@ def openapi_document() -> dict:
                 "box": {"type": "array", "items": {"type": "integer"}, "nullable": True},
                 "labels_by_kind": {"type": "object"}, "scale_bars": {"type": "array"}}}]},
             "LabelChange": {"type": "object", "required": ["id", "label", "action"], "properties": {
-                "id": {"type": "string"}, "label": {"type": "string", "maxLength": 200},
+                "id": _ID_SCHEMA, "label": _LABEL,
                 "action": {"type": "string", "enum": ["add", "remove"]}}},
             "Error": {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}},
         }},

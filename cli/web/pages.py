@@ -17,8 +17,8 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def search_page():
     page_size = settings().page_size
-    page = params.integer(request.args, "page", 1, 1, 1000)
-    args = request.args.copy()
+    args = params.form_args(request.args)  # a form's empty fields are "not given"
+    page = params.integer(args, "page", 1, 1, 1000)
     args.setlist("limit", [str(page_size)])
     args.setlist("offset", [str((page - 1) * page_size)])
     view = run_search(dataset(), args, default_limit=page_size, with_facets=True)
@@ -61,7 +61,8 @@ def similar_page():
     if request.method == "POST" or params.text(request.args, "id"):
         from werkzeug.datastructures import CombinedMultiDict
 
-        args = CombinedMultiDict([request.args, request.form]) if request.method == "POST" else request.args
+        args = params.form_args(CombinedMultiDict([request.args, request.form]) if request.method == "POST"
+                                else request.args)
         try:
             asked, ranked = similar_hits(dataset(), args, request.files if request.method == "POST" else None)
         except (params.ParamError, QueryError) as exc:
@@ -76,11 +77,12 @@ def tags_page():
     """Tag review: choose a label; images with it on the left, without it on the right."""
     from figdex.retrieval.tags import label_values, tag_panes
 
-    label = params.text(request.args, "label")
-    filters = params.filters(request.args)
+    args = params.form_args(request.args)
+    label = params.text(args, "label")
+    filters = params.filters(args)
     limit = 60
-    page_has = params.integer(request.args, "page_has", 1, 1, 10_000)
-    page_not = params.integer(request.args, "page_not", 1, 1, 10_000)
+    page_has = params.integer(args, "page_has", 1, 1, 10_000)
+    page_not = params.integer(args, "page_not", 1, 1, 10_000)
     panes = None
     if label:
         panes = tag_panes(dataset(), label, filters, limit=limit, offset_has=(page_has - 1) * limit,
@@ -111,8 +113,9 @@ def overview_page():
     from figdex.cli.web.charts import bar_chart, histogram
     from figdex.retrieval.overview import overview
 
-    query = params.text(request.args, "q", max_chars=params.MAX_QUERY_CHARS)
-    filters = params.filters(request.args)
+    args = params.form_args(request.args)
+    query = params.text(args, "q", max_chars=params.MAX_QUERY_CHARS)
+    filters = params.filters(args)
     o = overview(dataset(), query or None, filters)
     charts = [("Images per class", bar_chart(o.per_class, link=lambda v: _link(query, filters, "class", v)))]
     if o.per_year:

@@ -16,68 +16,94 @@ from figdex.index.query import SearchFilters
 MAX_VALUES = 20  # repeated values of one filter
 MAX_VALUE_CHARS = 500
 MAX_QUERY_CHARS = 20_000  # the query parser itself searches the first 2000 and says so
+INT_RANGE = (-10_000, 10_000)  # integer filters (years)
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,299}")  # master uids are slugs (db.slug)
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+# What /openapi.json calls an integer, a number and a boolean in a query string: Python's int()
+# and float() also take "1_000", " 5", "inf" or Arabic-Indic digits, which the description refuses.
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 class ParamError(FigdexError, ValueError):
     """A query-string value that cannot be used; the message names the parameter and the fix."""
 
 
+def form_args(args):
+    """A page's query string or form as the API would take it: HTML forms send the fields left
+    empty (``year_min=``) and pad typed values with spaces, which mean "not given" there.
+    The API itself takes values as /openapi.json describes them: ``limit=`` is refused."""
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict([(k, v.strip()) for k, v in args.items(multi=True) if v.strip()])
+
+
 def _one(args, name: str, max_chars: int = MAX_VALUE_CHARS) -> str | None:
-    values = [v for v in args.getlist(name) if v.strip() != ""]
+    values = args.getlist(name)
     if len(values) > 1:
         raise ParamError(f"{name} is given {len(values)} times; give it once")
     if values and len(values[0]) > max_chars:
         raise ParamError(f"{name} is too long ({len(values[0])} characters); use at most {max_chars}")
-    return values[0].strip() if values else None
+    return values[0] if values else None
+
+
+def raw(args, name: str) -> str | None:
+    """A value as given (given once), untrimmed: for values the description puts a pattern on."""
+    return _one(args, name)
+
+
+def _typed(args, name: str, what: str) -> str | None:
+    raw = _one(args, name)
+    if raw == "":
+        raise ParamError(f"{name} is empty; give {what} or leave {name} out")
+    return raw
 
 
 def integer(args, name: str, default: int, low: int, high: int) -> int:
-    raw = _one(args, name)
+    raw = _typed(args, name, f"an integer from {low} to {high}")
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParamError(f"{name}={raw[:40]!r} is not a whole number; give an integer from {low} to {high}") from None
+    if not _INTEGER.fullmatch(raw):
+        raise ParamError(f"{name}={raw[:40]!r} is not a whole number; give an integer from {low} to {high}")
+    value = int(raw)
     if not low <= value <= high:
         raise ParamError(f"{name}={value} is out of range; give an integer from {low} to {high}")
     return value
 
 
-def number(args, name: str, default: float | None = None, low: float | None = None) -> float | None:
-    raw = _one(args, name)
+def number(args, name: str, default: float | None = None, low: float | None = None,
+           high: float | None = None) -> float | None:
+    raw = _typed(args, name, "a number")
     if raw is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ParamError(f"{name}={raw[:40]!r} is not a number; give e.g. {name}=0.5") from None
-    if not math.isfinite(value) or (low is not None and value < low):
+    value = float(raw) if _NUMBER.fullmatch(raw) else None
+    if value is None:
+        raise ParamError(f"{name}={raw[:40]!r} is not a number; give e.g. {name}=0.5")
+    if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
         raise ParamError(f"{name}={raw[:40]!r} is out of range; give a finite number"
-                         + (f" of at least {low:g}" if low is not None else ""))
+                         + (f" of at least {low:g}" if low is not None else "")
+                         + (f" and at most {high:g}" if high is not None else ""))
     return value
 
 
 def boolean(args, name: str) -> bool | None:
-    raw = _one(args, name)
+    raw = _typed(args, name, "true or false")
     if raw is None:
         return None
-    if raw.lower() in _TRUE:
-        return True
-    if raw.lower() in _FALSE:
-        return False
+    if raw in ("true", "false"):
+        return raw == "true"
     raise ParamError(f"{name}={raw[:40]!r} is not true or false; give {name}=true or {name}=false")
 
 
 def text(args, name: str, default: str = "", max_chars: int = MAX_VALUE_CHARS) -> str:
+    # Any string is a valid text value (the description puts only a length on it), so spaces
+    # around it can be dropped: " " is no query, as "" is.
     value = _one(args, name, max_chars)
-    return default if value is None else value
+    return default if value is None or not value.strip() else value.strip()
 
 
 def choice(args, name: str, options: tuple[str, ...], default: str) -> str:
-    value = _one(args, name) or default
+    value = _typed(args, name, "one of " + ", ".join(options))
+    value = default if value is None else value
     if value not in options:
         raise ParamError(f"{name}={value[:40]!r} is not one of {', '.join(options)}")
     return value
@@ -92,11 +118,14 @@ def image_id(value: str | None, name: str = "id") -> str:
 
 
 def filters(args) -> SearchFilters:
-    """The search filters in a query string: the CLI's filter options under their web names."""
+    """The search filters in a query string: the CLI's filter options under their web names.
+
+    Values are taken as given (no trimming): a class " microscopy" is not a class, as the
+    description's list of classes says; pages trim their forms first (``form_args``)."""
     values = {}
     for p in FILTER_PARAMS:
         if p.many:
-            got = [v.strip() for v in args.getlist(p.web) if v.strip()]
+            got = args.getlist(p.web)
             if len(got) > MAX_VALUES:
                 raise ParamError(f"{p.web} is given {len(got)} times; give at most {MAX_VALUES}")
             if any(len(v) > MAX_VALUE_CHARS for v in got):
@@ -105,7 +134,7 @@ def filters(args) -> SearchFilters:
         elif p.type is bool:
             values[p.field] = boolean(args, p.web)
         elif p.type is int:
-            values[p.field] = integer(args, p.web, None, -10_000, 10_000)
+            values[p.field] = integer(args, p.web, None, *INT_RANGE)
         else:
             values[p.field] = number(args, p.web, None, low=0.0)
     return build_filters(values)

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from figdex.cli.web import params
 from figdex.index.fulltext import open_text_index
-from figdex.index.query import SearchFilters
+from figdex.index.query import NoTermsError, SearchFilters
 from figdex.index.records import Hit
 from figdex.retrieval.overview import ScaleBucket, scale_histogram
 from figdex.retrieval.search import SearchResult, browse, facet_counts, search
@@ -50,6 +50,11 @@ class SearchView:
     scale: list[ScaleBucket] | None
 
 
+def match(args, default: str | None = None) -> str | None:
+    """``match=panel|figure`` (retrieval.panels); absent: the library's default."""
+    return params.choice(args, "match", ("panel", "figure"), default) if "match" in args else default
+
+
 def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: int = 10) -> SearchView:
     """A search (the CLI's ranking) or, with an empty query, a browse of the filtered images;
     facets and scale buckets of the same set when asked."""
@@ -57,11 +62,16 @@ def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: i
     filters = params.filters(args)
     limit = params.integer(args, "limit", default_limit, 1, 200)
     offset = params.integer(args, "offset", 0, 0, MAX_OFFSET)
+    how = match(args)  # checked with or without q, as the description has it
     index = open_text_index(ds)
-    if query:
-        result = search(ds, query, filters, limit=limit, offset=offset, index=index)
-    else:
-        result = browse(ds, filters, limit=limit, offset=offset)
+    try:
+        result = search(ds, query, filters, limit=limit, offset=offset, index=index, match=how) if query else \
+            browse(ds, filters, limit=limit, offset=offset)
+    except NoTermsError as exc:
+        # A q of no words ("-", "***") is a valid string for /openapi.json, which cannot state the
+        # query grammar: it matches nothing, and the warning says why.
+        return SearchView(query, filters, SearchResult((), 0, query, (str(exc),)), limit, offset,
+                          {name: [] for name in FACET_FIELDS} if with_facets else None, [] if with_facets else None)
     facets = scale = None
     if with_facets:
         def count():
