@@ -128,6 +128,8 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             click.echo(f"image not saved: {reason}", err=True)
         for problem in summary.problems:
             click.echo(f"note: {problem}", err=True)
+        for path, reason in summary.ingest.limited:
+            click.echo(f"note: {path}: {reason}", err=True)
         row = summary.as_dict()
         row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found",
                                                 "images_missing")}
@@ -156,9 +158,12 @@ def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[
                                    on_file=lambda path, outcome: bar.update(1, path))
         for path, reason in summary.failures:
             click.echo(f"failed: {reason}", err=True)
+        for path, reason in summary.limited:
+            click.echo(f"note: {path}: {reason}", err=True)
         stats = ds.stats()
     row = summary.as_dict()
     row.pop("skipped")
+    row.pop("limited")
     row["failures"] = [f"{p}: {r}" for p, r in summary.failures]
     row["dataset"] = {k: stats[k] for k in ("articles", "figures", "master_images", "images_found", "images_missing")}
     if fmt == "table":

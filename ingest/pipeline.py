@@ -3,13 +3,17 @@
 Each source file is committed in its own transaction and recorded in ``source_files``
 with its content hash, so an interrupted ingest resumes where it stopped and a repeated
 ingest of unchanged files does nothing.  A file that fails is recorded with the reason
-and the run goes on.
+and the run goes on.  The slow work (parsing, caption analysis, copying images) is done
+before the file's transaction opens: other writers never wait on one file's analysis.
+Inputs are bounded (``figdex/limits.py``): a caption past MAX_CAPTION_CHARS is cut and the
+cut noted, and a file whose analysis runs past MAX_FILE_SECONDS fails with that reason.
 """
 
 from __future__ import annotations
 
+import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -19,6 +23,7 @@ from figdex.index.records import IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticl
 from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
+from figdex.limits import MAX_CAPTION_CHARS, MAX_FILE_SECONDS
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
 SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
@@ -37,6 +42,7 @@ class IngestSummary:
     per_publisher: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)  # (path, reason)
     skipped: list = field(default_factory=list)  # (path, reason)
+    limited: list = field(default_factory=list)  # (path, what a bound cut or refused)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -80,7 +86,8 @@ def ingest_paths(
                 on_file(path, outcome)
         status = "done"
     finally:
-        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items() if k not in ("failures", "skipped")})
+        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items()
+                                       if k not in ("failures", "skipped", "limited")})
     return summary
 
 
@@ -103,17 +110,19 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         summary.not_articles += 1
         summary.skipped.append((str(path), "not an article page or XML"))
         return "not-article"
+    deadline = time.monotonic() + MAX_FILE_SECONDS
     try:
-        parsed = list(parser.parse(path))
+        prepared = [_prepare(ds, path, _bounded(item, path, summary), keywords, deadline)
+                    for item in parser.parse(path)]
     except SourceError as exc:
         return _fail(ds, abs_path, digest, parser.name, str(exc), run_id, summary)
     except Exception as exc:  # a parser bug must not stop a long ingest; the reason is kept
         reason = f"{path}: {parser.name} parser failed: {exc!r}; please report it with this file"
         return _fail(ds, abs_path, digest, parser.name, reason + "\n" + traceback.format_exc(limit=3), run_id, summary)
     with ds.transaction():
-        for item in parsed:
-            _store_article(ds, text_index, path, item, run_id, summary, keywords)
-        ds.record_source_file(abs_path, digest, parser.name, "done", None, len(parsed), run_id)
+        for item, figures in prepared:
+            _store_article(ds, text_index, item, figures, run_id, summary)
+        ds.record_source_file(abs_path, digest, parser.name, "done", None, len(prepared), run_id)
     return "ingested"
 
 
@@ -125,8 +134,40 @@ def _fail(ds, abs_path, digest, parser_name, reason, run_id, summary) -> str:
     return "failed"
 
 
-def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedArticle, run_id: int,
-                   summary: IngestSummary, keywords: tuple[str, ...] = ()) -> None:
+def _bounded(item: ParsedArticle, path: Path, summary: IngestSummary) -> ParsedArticle:
+    """The article with every caption cut to MAX_CAPTION_CHARS, each cut noted as a problem."""
+    if all(len(f.caption or "") <= MAX_CAPTION_CHARS for f in item.figures):
+        return item
+    problems = list(item.problems)
+    figures = []
+    for figure in item.figures:
+        if len(figure.caption or "") > MAX_CAPTION_CHARS:
+            note = (f"{figure.label}: caption of {len(figure.caption):,} characters cut to its first "
+                    f"{MAX_CAPTION_CHARS:,} (figdex's limit); check the page, it is not a figure legend")
+            problems.append(note)
+            summary.limited.append((str(path), note))
+            # The markup would no longer match the text; the split works from the text alone.
+            figure = replace(figure, caption=figure.caption[:MAX_CAPTION_CHARS], caption_html=None)
+        figures.append(figure)
+    return replace(item, figures=tuple(figures), problems=tuple(problems))
+
+
+def _prepare(ds: Dataset, page: Path, item: ParsedArticle, keywords: tuple[str, ...], deadline: float):
+    """The slow part of storing an article, before any row is written: each figure's image copied into
+    the dataset (files only) and its caption split.  Returns (item, [(figure, stored image, split)]);
+    past ``deadline`` (time.monotonic()) the file is given up."""
+    out = []
+    for figure in item.figures:
+        figure, stored = _with_image(ds, page, figure, item.article.doi)
+        out.append((figure, stored, distribute_caption(figure.caption, figure.caption_html, keywords)))
+        if time.monotonic() > deadline:
+            raise SourceError(f"{page}: its captions took more than {MAX_FILE_SECONDS} s to analyse (figdex's "
+                              "limit per file); check the page for pasted text, or remove it from the input")
+    return item, out
+
+
+def _store_article(ds: Dataset, text_index: TextIndex, item: ParsedArticle, figures: list, run_id: int,
+                   summary: IngestSummary) -> None:
     article = item.article
     art_id, art_key = ds.upsert_article(article, item.problems, run_id)
     keep: list[str] = []
@@ -134,11 +175,9 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
     counts = summary.per_publisher.setdefault(article.publisher, {"articles": 0, "figures": 0, "images_found": 0})
     counts["articles"] += 1
     summary.articles += 1
-    for figure in item.figures:
-        figure, stored = _with_image(ds, page, figure, article.doi)
+    for figure, stored, split in figures:
         fig_id, fig_key = ds.upsert_figure(art_id, art_key, figure, stored)
         keep.append(fig_key)
-        split = distribute_caption(figure.caption, figure.caption_html, keywords)
         ds.store_caption_split(fig_id, split)
         master_id = ds.ensure_whole_figure_master(fig_id, fig_key, figure.caption)
         if master_id is not None:
@@ -169,8 +208,6 @@ def _with_image(ds: Dataset, page: Path, figure: Figure, doi: str | None):
     local = resolve_image(page, figure, doi)
     if local is None:
         return figure, None
-    from dataclasses import replace
-
     stored = ds.store_image(local)
     if stored.status == IMAGE_OK and figure.image_status == IMAGE_THUMBNAIL:
         # A paywalled page's saved image is the thumbnail it showed, not the figure.

@@ -11,6 +11,7 @@ from lxml import etree, html
 
 from figdex.index.records import IMAGE_MISSING, Figure
 from figdex.ingest.sources.base import SourceError
+from figdex.limits import MAX_MARKUP_DEPTH
 
 _WS = re.compile(r"\s+")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)", re.I)
@@ -22,9 +23,11 @@ def load_html(path: Path) -> html.HtmlElement:
     if not data.strip():
         raise SourceError(f"{path}: the file is empty; save the page again or remove it from the input")
     try:
-        return html.document_fromstring(decode_markup(data))
+        doc = html.document_fromstring(decode_markup(data))
     except (etree.ParserError, ValueError) as exc:
         raise SourceError(f"{path}: not readable as HTML ({exc}); save the page as HTML") from exc
+    check_depth(doc, path)  # libxml2 drops whatever lies below 256 levels: the page would lose figures
+    return doc
 
 
 _CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.I)
@@ -64,7 +67,19 @@ def load_xml(path: Path) -> etree._Element:
         raise SourceError(f"{path}: not readable as XML ({exc}); check that the file is complete") from exc
     if root is None:
         raise SourceError(f"{path}: no XML content; check that the file is complete")
+    check_depth(root, path)
     return root
+
+
+def check_depth(root, path: Path) -> None:
+    """Refuse a tree nested deeper than MAX_MARKUP_DEPTH: text extraction walks it recursively, and
+    no real article comes near (the deepest of the corpora is 39 levels)."""
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_MARKUP_DEPTH:
+            raise SourceError(f"{path}: elements nested deeper than {MAX_MARKUP_DEPTH} levels (no article is); "
+                              "the file is damaged or not an article: download it again or remove it from the input")
 
 
 def clean_text(text: str | None) -> str:
