@@ -48,6 +48,10 @@ MAX_ASPECT_RATIO = 50
 MAX_FILE_SECONDS = 120
 
 
+class LimitError(ValueError):
+    """An input past one of these bounds; the message names the file, the bound and what to do."""
+
+
 def image_size_problem(width: int, height: int) -> str | None:
     """Why an image of ``width`` x ``height`` pixels is refused, or None when it is within bounds."""
     if width < 1 or height < 1:
@@ -59,6 +63,27 @@ def image_size_problem(width: int, height: int) -> str | None:
         return (f"it is {width}x{height} pixels, more than {MAX_ASPECT_RATIO}:1 (not a figure); "
                 "crop or pad it")
     return None
+
+
+def open_image(path):
+    """``path`` opened with Pillow (pixels not decoded yet) when its declared size is within bounds.
+
+    Raises LimitError for a size past MAX_IMAGE_PIXELS or MAX_ASPECT_RATIO (a decompression bomb
+    included), and whatever Pillow raises for a file it cannot read."""
+    from PIL import Image
+
+    try:
+        im = Image.open(path)
+    except Image.DecompressionBombError as exc:  # past twice Pillow's own limit: it says how many pixels
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(pixels.group(1)) / 1e6:.0f} MP ({pixels.group(1)} pixels)" if pixels else "too many pixels"
+        raise LimitError(f"{path}: not decoded: it declares {size}, more than the {MAX_IMAGE_PIXELS // 1_000_000} "
+                         "MP figdex decodes (a decompression bomb?); scale it down") from None
+    problem = image_size_problem(*im.size)
+    if problem:
+        im.close()
+        raise LimitError(f"{path}: not decoded: {problem}")
+    return im
 
 
 _LONG_RUN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))

@@ -18,12 +18,15 @@ def figures() -> None:
 
 
 def _load(path: Path):
+    from figdex.limits import LimitError
     from figdex.models.ocr import load_rgb
 
     try:
         return load_rgb(path)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
+    except LimitError as exc:  # the message names the file and what to do
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, ValueError) as exc:  # load_rgb names the file
+        raise click.ClickException(f"{exc}; give a PNG/JPEG/TIFF file") from exc
 
 
 def _caption_prior(caption: str | None):
@@ -109,6 +112,8 @@ def run_image_stages(dataset: str, separation: bool, embedding: bool) -> None:
         except (EmbedderError, ValueError) as exc:
             click.echo(f"note: image vectors skipped: {exc}", err=True)
             return
+    for reason in summary.failures:
+        click.echo(f"failed: {reason}", err=True)
     click.echo(f"{summary.embedder}: {summary.embedded} images embedded; index of {summary.indexed} vectors", err=True)
 
 

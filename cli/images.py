@@ -73,6 +73,8 @@ def embed_command(dataset, embedder) -> None:
                                 "WHERE f.image_status = 'ok'").fetchone()[0]
         with click.progressbar(length=total, label="embedding", file=sys.stderr) as bar:
             summary = embed_dataset(ds, embedder, on_batch=bar.update)
+    for reason in summary.failures:
+        click.echo(f"failed: {reason}", err=True)
     click.echo(f"{summary.embedder}: {summary.embedded} embedded, {summary.unchanged} unchanged; "
                f"index of {summary.indexed} vectors ({summary.factory})", err=True)
 

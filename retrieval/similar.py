@@ -90,6 +90,7 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
     if not path.is_file():
         raise QueryError(f"{query}: neither an image file nor an image id in the dataset; "
                          "give a PNG/JPEG path or an id from `figdex search`")
+    from figdex.limits import LimitError
     from figdex.models.embedders import create_embedder
     from figdex.models.ocr import load_rgb
 
@@ -100,8 +101,10 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
                          "run `figdex index embed` to rebuild it")
     try:
         image = load_rgb(path)
-    except (OSError, ValueError) as exc:
-        raise QueryError(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
+    except LimitError as exc:  # the message names the file and what to do
+        raise QueryError(str(exc)) from exc
+    except (OSError, ValueError) as exc:  # load_rgb names the file
+        raise QueryError(f"{exc}; give a PNG/JPEG/TIFF file") from exc
     scale, source = (nm_per_px, "given") if nm_per_px is not None else (None, "none")
     if scale is None and read_query_scale:
         scale = _read_scale(image)

@@ -15,8 +15,12 @@ import sys
 import time
 
 import pytest
+from click.testing import CliRunner
 
+from figdex.cli.main import cli
 from figdex.index.db import Dataset
+from figdex.index.records import IMAGE_OK, IMAGE_UNREADABLE
+from figdex.ingest.image_folder import ingest_image_folders
 from figdex.ingest.pipeline import ingest_paths
 from figdex.ingest.sources.base import SourceError, get_parser
 from figdex.limits import MAX_CAPTION_CHARS, MAX_MARKUP_DEPTH
@@ -89,6 +93,73 @@ def test_caption_analysis_runs_outside_the_write_transaction(tmp_path, monkeypat
     summary = ingest_paths(ds, [hostile.NATURE_PAGE])
     ds.close()
     assert summary.failed == 0 and summary.figures == len(checked) > 0
+
+
+# -- images --------------------------------------------------------------------------------------
+
+def test_hostile_images_are_refused_and_the_folder_goes_on(ds, tmp_path):
+    folder = tmp_path / "images"
+    files = hostile.write_images(folder)
+    shutil.copy(hostile.REAL_JPEG, folder / "real.jpg")
+    summary = ingest_image_folders(ds, [folder])  # before: DecompressionBombError stopped the folder
+    reasons = dict(summary.failures)
+    accepted = {k for k, (_, _, ok) in hostile.hostile_images().items() if ok}
+    assert {k for k, path in files.items() if str(path) in reasons} == set(files) - accepted
+    assert summary.stored == len(accepted) + 1  # and real.jpg
+    assert "400 MP" in reasons[str(files["bomb"])]
+    assert "1x100000" in reasons[str(files["thin"])]
+    assert "truncated" in reasons[str(files["truncated"])]
+    assert all(str(path) in reason for path, reason in summary.failures)
+
+
+def test_truncated_jpeg_is_not_stored(ds, tmp_path):
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(hostile.truncated_jpeg())
+    stored = ds.store_image(path)  # before: stored as "ok", and every later stage crashed on it
+    assert stored.status == IMAGE_UNREADABLE and "truncated" in stored.reason
+    whole = ds.store_image(hostile.REAL_JPEG)
+    assert whole.status == IMAGE_OK and whole.reason is None
+
+
+def test_a_damaged_stored_image_does_not_stop_embedding(ds, tmp_path):
+    """A dataset whose image file was damaged after it was stored (or stored by an older figdex)."""
+    from figdex.ingest.embed import embed_dataset
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("s41467-018-06297-9_fig1.jpg", "s41467-018-06297-9_fig2.jpg", "s41467-018-06297-9_fig3.jpg"):
+        shutil.copy(hostile.DEMO / "nature" / "figures" / name, folder / name)
+    ingest_image_folders(ds, [folder])
+    stored = ds.root / ds.conn.execute("SELECT image_path FROM figures ORDER BY id LIMIT 1").fetchone()[0]
+    stored.write_bytes(stored.read_bytes()[: stored.stat().st_size // 2])
+    ds.set_config(embedder="thumbnail-16")
+    summary = embed_dataset(ds)  # before: OSError "image file is truncated"
+    assert summary.embedded == 2 and summary.indexed == 2
+    assert len(summary.failures) == 1 and str(stored) in summary.failures[0] and "truncated" in summary.failures[0]
+
+
+@pytest.fixture(scope="module")
+def vector_dataset(tmp_path_factory):
+    from figdex.ingest.embed import embed_dataset
+
+    folder = tmp_path_factory.mktemp("real")
+    shutil.copy(hostile.REAL_JPEG, folder / "real.jpg")
+    root = tmp_path_factory.mktemp("vds") / "ds"
+    with Dataset.open(root) as ds:
+        ingest_image_folders(ds, [folder])
+        ds.set_config(embedder="thumbnail-16")
+        embed_dataset(ds)
+    return root
+
+
+@pytest.mark.parametrize("image", ["bomb", "thin", "wide"])
+@pytest.mark.parametrize("command", [["figures", "separate"], ["figures", "scale"], ["similar"]])
+def test_image_commands_refuse_hostile_images_with_a_reason(tmp_path, vector_dataset, image, command):
+    path = hostile.write_images(tmp_path, [image])[image]
+    args = [*command, str(path)] + (["--dataset", str(vector_dataset)] if command == ["similar"] else [])
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    assert str(path) in res.output and "pixels" in res.output
 
 
 # -- markup --------------------------------------------------------------------------------------
