@@ -79,12 +79,8 @@ def embed_command(dataset, embedder) -> None:
                f"index of {summary.indexed} vectors ({summary.factory})", err=True)
 
 
-def hybrid_search(dataset: str, text: str, like: str, *, fmt: str, explain: bool, **options) -> None:
-    from figdex.index.db import Dataset
-    from figdex.retrieval.similar import hybrid
-
-    with Dataset.open(dataset, create=False) as ds:
-        ranked = hybrid(ds, text, like, **options)
+def emit_hybrid(ranked, fmt: str, explain: bool) -> None:
+    """Rows of `search --like`: each hit's ranks in the text and the visual ranking when --explain."""
     rows = hit_rows(ranked, explain)
     if fmt == "table":
         for row in rows:
