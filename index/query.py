@@ -97,6 +97,18 @@ def parse_user_query(text: str) -> UserQuery:
     return UserQuery(tuple(tuple(g) for g in groups), tuple(excluded), tuple(warnings))
 
 
+def raw_text(query: str) -> str:
+    """A raw query (``--raw``) as it may go to an engine: text that encodes as UTF-8.  A terminal
+    in another encoding hands Python undecodable bytes as lone surrogates, which no engine's
+    parser ever sees: refused here, for every backend alike."""
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QueryError(f"the query is not valid UTF-8 text (an undecodable byte at character {exc.start + 1}); "
+                         "retype it, or set the terminal to UTF-8") from None
+    return query
+
+
 def _clean_words(text: str) -> list[str]:
     return [w.strip(".-+") for w in _WORD_CHARS.split(text) if w.strip(".-+")]
 

@@ -37,6 +37,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -50,7 +51,7 @@ from figdex.index.tantivy_documents import (
     ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, ROW_TEXT, SCHEMA_VERSION,
     build_analyzer, build_schema, enqueue_sql, import_tantivy, like_regex, tantivy_document,
 )
-from figdex.index.query import QueryError, SearchFilters, Term, UserQuery
+from figdex.index.query import QueryError, SearchFilters, Term, UserQuery, raw_text
 
 SNIPPET_ORDER = ("subcaption", "caption", "labels", "title", "abstract")
 SNIPPET_CHARS = 120
@@ -267,11 +268,9 @@ class TantivyIndex(TextIndex):
         if query is None:
             return Query.all_query()
         if isinstance(query, str):
-            try:
-                return self._index.parse_query(fold(query), list(TEXT_FIELDS), field_boosts=dict(TEXT_FIELDS),
-                                               conjunction_by_default=True)
-            except ValueError as exc:
-                raise QueryError(f"raw tantivy query rejected: {exc}; fix its syntax or drop --raw") from exc
+            with _raw_errors(query):
+                return self._index.parse_query(fold(raw_text(query)), list(TEXT_FIELDS),
+                                               field_boosts=dict(TEXT_FIELDS), conjunction_by_default=True)
         if query.empty:
             raise QueryError("the query has no words to search for; type at least one word")
         clauses = []
@@ -355,7 +354,8 @@ class TantivyIndex(TextIndex):
         searcher = self._searcher()
         terms: list = []
         q = self._query(query, filters, terms)
-        result = searcher.search(q, limit=limit, count=True, offset=offset)
+        with _raw_errors(query):  # a raw query can parse and still be refused by the searcher
+            result = searcher.search(q, limit=limit, count=True, offset=offset)
         docs = [searcher.doc(addr) for _, addr in result.hits]
         rows = [_load_row(d.get_first("row")) for d in docs]
         if not snippets:
@@ -445,7 +445,8 @@ class TantivyIndex(TextIndex):
         # pathological distributions; tantivy refuses a request for more than 65,000 buckets in all.
         asked = min(max(10 * size, 1000), BUCKET_LIMIT // len(names))
         agg = {name: {"terms": {"field": FACET_FIELD_MAP[name], "size": asked}} for name in names}
-        result = searcher.aggregate(q, agg)
+        with _raw_errors(query):
+            result = searcher.aggregate(q, agg)
         out: Facets = {}
         for name in names:
             pairs = []
@@ -472,6 +473,17 @@ def flush_pending(conn: sqlite3.Connection, root) -> int:
         return TantivyIndex(conn, root).flush()
     except (TextIndexError, sqlite3.ProgrammingError):
         return 0
+
+
+@contextmanager
+def _raw_errors(query):
+    """A raw query's ValueError (syntax, or a use the schema refuses: ``caption:*``) as a QueryError."""
+    try:
+        yield
+    except ValueError as exc:
+        if not isinstance(query, str) or isinstance(exc, QueryError):
+            raise
+        raise QueryError(f"raw tantivy query rejected: {exc}; fix its syntax or drop --raw") from exc
 
 
 def _load_row(raw: bytes) -> dict:

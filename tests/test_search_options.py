@@ -1,4 +1,5 @@
-"""Issue #16, item 7: `search TEXT --like ID` honours every option of keyword search."""
+"""Issue #16, item 7: `search TEXT --like ID` honours every option of keyword search, and raw
+queries that the engine refuses are a clear error, never a traceback."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from click.testing import CliRunner
 from figdex.cli.main import cli
 from figdex.index.db import Dataset
 from figdex.index.fulltext import open_text_index
+from figdex.index.query import QueryError
 from figdex.ingest.embed import embed_dataset
 from figdex.ingest.pipeline import ingest_paths
-from figdex.retrieval.search import search
+from figdex.retrieval.search import facet_counts, search
 from figdex.retrieval.similar import hybrid
 from tests.conftest import DEMO
 
@@ -96,3 +98,31 @@ def test_hybrid_library_call_takes_the_same_index_and_options(vdir, like):
         result = hybrid(ds, "TEM", like, limit=50, index=fts5)
         assert result.text_total == len(text)
         assert all(text[h.explain["text_rank"] - 1] == h.hit.id for h in result.hits if "text_rank" in h.explain)
+
+
+# -- raw queries the engine refuses ------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["caption:*", "subcaption:* AND silver", "abstract:* OR silver"])
+def test_raw_tantivy_schema_errors_are_query_errors(demo_ds, raw):
+    index = open_text_index(demo_ds, "tantivy")
+    with pytest.raises(QueryError, match="raw tantivy query rejected"):
+        search(demo_ds, raw, raw=True, index=index)  # before: ValueError "not a fast field" from the searcher
+    with pytest.raises(QueryError, match="raw tantivy query rejected"):
+        facet_counts(demo_ds, raw, raw=True, index=index)
+
+
+@pytest.mark.parametrize("raw", ["silver \udcff", "\ud800", "caption: \udcfe\udcff"])
+def test_raw_fts5_query_with_undecodable_bytes_is_a_query_error(demo_ds, raw):
+    index = open_text_index(demo_ds, "fts5")
+    index.rebuild()
+    with pytest.raises(QueryError, match="not valid UTF-8"):
+        search(demo_ds, raw, raw=True, index=index)  # before: UnicodeEncodeError from sqlite3
+    with pytest.raises(QueryError, match="not valid UTF-8"):
+        facet_counts(demo_ds, raw, raw=True, index=index)
+
+
+def test_cli_raw_errors_exit_1_without_a_traceback(vdir):
+    for args in (["caption:*", "--raw"], ["silver \udcff", "--raw", "--backend", "fts5"]):
+        res = run("search", *args, "--dataset", vdir)
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+        assert "Error: raw" in res.output or "Error: the query" in res.output
