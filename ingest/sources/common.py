@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import re
 from pathlib import Path
 from urllib.parse import urljoin
@@ -62,13 +63,30 @@ def load_xml(path: Path) -> etree._Element:
         resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=True
     )
     try:
-        root = etree.parse(str(path), parser).getroot()
+        data = _no_surrogate_refs(Path(path).read_bytes())
+        root = etree.parse(io.BytesIO(data), parser, base_url=str(path)).getroot()
     except (etree.XMLSyntaxError, OSError) as exc:
         raise SourceError(f"{path}: not readable as XML ({exc}); check that the file is complete") from exc
     if root is None:
         raise SourceError(f"{path}: no XML content; check that the file is complete")
     check_depth(root, path)
     return root
+
+
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,16}|[0-9]{1,20});")
+
+
+def _no_surrogate_refs(data: bytes) -> bytes:
+    """Character references to UTF-16 surrogates (``&#xD800;``, which XML forbids) as U+FFFD.
+
+    In recover mode libxml2 writes such a reference into the tree as bytes that are not UTF-8,
+    and lxml then raises UnicodeDecodeError on the element's text, far from the parser."""
+    def fix(m: re.Match) -> bytes:
+        ref = m.group(1)
+        code = int(ref[1:], 16) if ref[:1] in b"xX" else int(ref)
+        return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF else m.group(0)
+
+    return _CHAR_REF.sub(fix, data) if b"&#" in data else data
 
 
 def check_depth(root, path: Path) -> None:
