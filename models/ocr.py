@@ -160,7 +160,8 @@ def load_rgb(path) -> np.ndarray:
             background = Image.new("RGBA", im.size, (255, 255, 255, 255))
             im = Image.alpha_composite(background, im)
         if im.mode.startswith("I") or im.mode == "F":  # 16/32-bit integers, floats: stretched to 8 bits
-            arr = np.nan_to_num(np.asarray(im, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+            # float64: the range of float32 pixels near ±3e38 overflows float32; NaN and inf become 0.
+            arr = np.nan_to_num(np.asarray(im, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
             arr = (255 * (arr - arr.min()) / max(1.0, float(arr.max() - arr.min()))).astype(np.uint8)
             return np.stack([arr] * 3, axis=-1)
         return np.asarray(im.convert("RGB"))

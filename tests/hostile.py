@@ -47,13 +47,15 @@ def truncated_jpeg(fraction: float = 0.5) -> bytes:
     return data[: int(len(data) * fraction)]
 
 
-def converted(mode: str, fmt: str = "PNG", **save) -> bytes:
-    """The real JPEG in another pixel mode (CMYK JPEG, 16-bit grey PNG, palette GIF, ...)."""
+def converted(mode: str, fmt: str = "PNG", width: int = 240, **save) -> bytes:
+    """The real JPEG in another pixel mode (CMYK JPEG, 16-bit grey PNG, palette GIF, ...), ``width``
+    pixels wide (small: the image stages run OCR over each)."""
     import numpy as np
     from PIL import Image
 
     with Image.open(REAL_JPEG) as im:
         im = im.convert("RGB")
+        im = im.resize((width, round(im.height * width / im.width)))
         if mode == "I;16":
             grey = np.asarray(im.convert("L"), dtype=np.uint16) * 257
             im = Image.fromarray(grey)  # mode I;16
@@ -67,11 +69,12 @@ def converted(mode: str, fmt: str = "PNG", **save) -> bytes:
 
 
 def animated_gif() -> bytes:
-    """Three frames cut from the real figure, as an animated GIF."""
+    """Three frames cut from the real figure (half size), as an animated GIF."""
     from PIL import Image
 
     with Image.open(REAL_JPEG) as im:
         im = im.convert("RGB")
+        im = im.resize((im.width // 2, im.height // 2))
         w, h = im.size
         frames = [im.crop((i * w // 3, 0, (i + 1) * w // 3, h)).convert("P") for i in range(3)]
     buf = io.BytesIO()
