@@ -23,6 +23,20 @@ MAX_CAPTION_CHARS = 20_000
 # the longest vocabulary variant is 48: cutting at 200 changes no match a person would make.
 MAX_TOKEN_CHARS = 200
 
+# Characters of a search query that are parsed (the rest is cut, with a note), and its terms.
+# Pasted paragraphs are the long queries people type; 32 terms keep an engine's query small.
+MAX_QUERY_CHARS = 2000
+MAX_TERMS = 32
+
+# Characters of one filter value (journal, licence, label, ...).  The longest journal name of the
+# corpora has 79 characters and labels are capped at 200 (retrieval/tags.py); tantivy compiles
+# journal and licence filters into a regex of at most 1000 states, which 51 "_" already fill (the
+# engine's refusal is a QueryError too).
+MAX_FILTER_CHARS = 200
+
+# Years a filter may name: SQLite and tantivy store them as 64-bit integers and overflow past that.
+MAX_YEAR = 9999
+
 # -- markup --------------------------------------------------------------------------------------
 # Element nesting of a page or XML file.  The deepest page of the corpora is 39 levels (an ACS
 # page).  Text extraction walks the tree recursively (Python stops near 1000 frames), and

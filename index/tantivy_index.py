@@ -37,7 +37,6 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -49,7 +48,7 @@ from figdex.index.fulltext import (
 )
 from figdex.index.tantivy_documents import (
     ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, ROW_TEXT, SCHEMA_VERSION,
-    build_analyzer, build_schema, enqueue_sql, import_tantivy, like_regex, tantivy_document,
+    build_analyzer, build_schema, enqueue_sql, import_tantivy, like_query, raw_errors, tantivy_document,
 )
 from figdex.index.query import QueryError, SearchFilters, Term, UserQuery, raw_text
 
@@ -268,7 +267,7 @@ class TantivyIndex(TextIndex):
         if query is None:
             return Query.all_query()
         if isinstance(query, str):
-            with _raw_errors(query):
+            with raw_errors(query):
                 return self._index.parse_query(fold(raw_text(query)), list(TEXT_FIELDS),
                                                field_boosts=dict(TEXT_FIELDS), conjunction_by_default=True)
         if query.empty:
@@ -297,11 +296,11 @@ class TantivyIndex(TextIndex):
                        Query.boolean_query([(Occur.Should, q) for q in queries]))
 
         if filters.journal:
-            any_of([Query.regex_query(schema, "journal_lc", like_regex(v, True)) for v in filters.journal])
+            any_of([like_query(Query, schema, "journal", v, True) for v in filters.journal])
         if filters.publisher:
             out.append(Query.term_set_query(schema, "publisher", list(filters.publisher)))
         if filters.license:
-            any_of([Query.regex_query(schema, "license_lc", like_regex(v, False)) for v in filters.license])
+            any_of([like_query(Query, schema, "license", v, False) for v in filters.license])
         if filters.image_class:
             out.append(Query.term_set_query(schema, "image_class", list(filters.image_class)))
         if filters.doi:
@@ -354,7 +353,7 @@ class TantivyIndex(TextIndex):
         searcher = self._searcher()
         terms: list = []
         q = self._query(query, filters, terms)
-        with _raw_errors(query):  # a raw query can parse and still be refused by the searcher
+        with raw_errors(query):  # a raw query can parse and still be refused by the searcher
             result = searcher.search(q, limit=limit, count=True, offset=offset)
         docs = [searcher.doc(addr) for _, addr in result.hits]
         rows = [_load_row(d.get_first("row")) for d in docs]
@@ -445,7 +444,7 @@ class TantivyIndex(TextIndex):
         # pathological distributions; tantivy refuses a request for more than 65,000 buckets in all.
         asked = min(max(10 * size, 1000), BUCKET_LIMIT // len(names))
         agg = {name: {"terms": {"field": FACET_FIELD_MAP[name], "size": asked}} for name in names}
-        with _raw_errors(query):
+        with raw_errors(query):
             result = searcher.aggregate(q, agg)
         out: Facets = {}
         for name in names:
@@ -473,17 +472,6 @@ def flush_pending(conn: sqlite3.Connection, root) -> int:
         return TantivyIndex(conn, root).flush()
     except (TextIndexError, sqlite3.ProgrammingError):
         return 0
-
-
-@contextmanager
-def _raw_errors(query):
-    """A raw query's ValueError (syntax, or a use the schema refuses: ``caption:*``) as a QueryError."""
-    try:
-        yield
-    except ValueError as exc:
-        if not isinstance(query, str) or isinstance(exc, QueryError):
-            raise
-        raise QueryError(f"raw tantivy query rejected: {exc}; fix its syntax or drop --raw") from exc
 
 
 def _load_row(raw: bytes) -> dict:
