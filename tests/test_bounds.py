@@ -95,6 +95,19 @@ def test_caption_analysis_runs_outside_the_write_transaction(tmp_path, monkeypat
     assert summary.failed == 0 and summary.figures == len(checked) > 0
 
 
+def test_a_file_past_its_time_limit_fails_with_the_reason_and_the_run_goes_on(ds, tmp_path, monkeypatch):
+    import figdex.ingest.pipeline as pipeline
+
+    shutil.copy(hostile.NATURE_PAGE, tmp_path / "page.html")
+    (tmp_path / "empty.nxml").write_text(hostile.JATS_FILE.read_text(encoding="utf-8").replace("<fig ", "<xfig "),
+                                         encoding="utf-8")
+    monkeypatch.setattr(pipeline, "MAX_FILE_SECONDS", -1)  # every file is past its time after one figure
+    summary = ingest_paths(ds, [tmp_path])
+    (path, reason), = summary.failures
+    assert path.endswith("page.html") and "took more than -1 s" in reason
+    assert summary.articles == 1  # the JATS file has no figure to analyse: ingested
+
+
 # -- images --------------------------------------------------------------------------------------
 
 def test_hostile_images_are_refused_and_the_folder_goes_on(ds, tmp_path):
