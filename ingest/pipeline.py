@@ -112,7 +112,7 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         return "not-article"
     deadline = time.monotonic() + MAX_FILE_SECONDS
     try:
-        prepared = [_prepare(ds, path, _bounded(item, path, summary), keywords, deadline)
+        prepared = [_prepare(ds, path, _bounded(item, path, summary), keywords, deadline, summary)
                     for item in parser.parse(path)]
     except SourceError as exc:
         return _fail(ds, abs_path, digest, parser.name, str(exc), run_id, summary)
@@ -152,18 +152,22 @@ def _bounded(item: ParsedArticle, path: Path, summary: IngestSummary) -> ParsedA
     return replace(item, figures=tuple(figures), problems=tuple(problems))
 
 
-def _prepare(ds: Dataset, page: Path, item: ParsedArticle, keywords: tuple[str, ...], deadline: float):
+def _prepare(ds: Dataset, page: Path, item: ParsedArticle, keywords: tuple[str, ...], deadline: float,
+             summary: IngestSummary):
     """The slow part of storing an article, before any row is written: each figure's image copied into
     the dataset (files only) and its caption split.  Returns (item, [(figure, stored image, split)]);
-    past ``deadline`` (time.monotonic()) the file is given up."""
-    out = []
+    an image refused is noted with its reason; past ``deadline`` (time.monotonic()) the file is given up."""
+    out, problems = [], list(item.problems)
     for figure in item.figures:
         figure, stored = _with_image(ds, page, figure, item.article.doi)
+        if stored is not None and stored.reason:
+            problems.append(f"{figure.label}: image not stored: {stored.reason}")
+            summary.limited.append((str(page), problems[-1]))
         out.append((figure, stored, distribute_caption(figure.caption, figure.caption_html, keywords)))
         if time.monotonic() > deadline:
-            raise SourceError(f"{page}: its captions took more than {MAX_FILE_SECONDS} s to analyse (figdex's "
+            raise SourceError(f"{page}: its figures took more than {MAX_FILE_SECONDS} s to analyse (figdex's "
                               "limit per file); check the page for pasted text, or remove it from the input")
-    return item, out
+    return replace(item, problems=tuple(problems)), out
 
 
 def _store_article(ds: Dataset, text_index: TextIndex, item: ParsedArticle, figures: list, run_id: int,

@@ -126,6 +126,21 @@ def test_hostile_images_are_refused_and_the_folder_goes_on(ds, tmp_path):
     assert all(str(path) in reason for path, reason in summary.failures)
 
 
+def test_an_article_figure_whose_image_is_refused_says_why(ds, tmp_path):
+    """Figures of pages get the same refusal as folder images, noted on the article."""
+    (tmp_path / "figures").mkdir()
+    page = tmp_path / "html" / hostile.NATURE_PAGE.name
+    page.parent.mkdir()
+    shutil.copy(hostile.NATURE_PAGE, page)
+    (tmp_path / "figures" / "s41467-018-06297-9_fig1.jpg").write_bytes(hostile.bomb_png())
+    summary = ingest_paths(ds, [page])
+    assert summary.failed == 0 and summary.figures == 4
+    (path, note), = summary.limited
+    assert note.startswith("Fig. 1: image not stored: ") and "400 MP" in note
+    problems = json.loads(ds.conn.execute("SELECT problems FROM articles").fetchone()[0])
+    assert note in problems
+
+
 def test_truncated_jpeg_is_not_stored(ds, tmp_path):
     path = tmp_path / "cut.jpg"
     path.write_bytes(hostile.truncated_jpeg())
