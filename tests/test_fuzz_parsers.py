@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from figdex.ingest.captions import distribute_caption
 from figdex.ingest.pipeline import ingest_paths
 from figdex.ingest.sources.base import SourceError, detect_parser, get_parser, parser_names
 from tests.conftest import DEMO, REPO, SHARED
-from tests.fuzz_support import fuzz_pair, mutate, mutations, time_limit
+from tests.fuzz_support import CaseTimeout, fuzz_pair, mutate, mutations, time_limit
 
 CASE_SECONDS = 30  # the slowest real page takes ~3 s with its captions
 
@@ -111,3 +112,15 @@ FINDINGS = [
 @pytest.mark.parametrize("seed,parser_name,changes", FINDINGS)
 def test_fuzz_findings(seed, parser_name, changes):
     check_parsers("finding", seed, parser_name, changes)
+
+
+def test_the_time_limit_turns_a_hang_into_a_failure():
+    started = time.monotonic()
+    with pytest.raises(CaseTimeout, match="a hang"):
+        with time_limit(0.5, "a loop that never ends"):
+            try:
+                while True:
+                    pass
+            except Exception:  # what the code under test may do: it must not swallow the limit
+                pass
+    assert time.monotonic() - started < 5
