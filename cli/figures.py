@@ -17,16 +17,29 @@ def figures() -> None:
     """Figure separation, scale bars and scale labels."""
 
 
-def _load(path: Path):
+def _images(files):
+    """(path, RGB array) per file that loads.  One that does not (past figdex's bounds, damaged, not an
+    image) is reported on stderr and the others go on; the command then exits with status 1.
+    Instrument files (.dm3, .emd, .ser …), which PIL cannot open, are read by their reader."""
+    from figdex.limits import LimitError
     from figdex.models.instrument_meta import INSTRUMENT_SUFFIXES, load_instrument_pixels
     from figdex.models.ocr import load_rgb
 
-    try:
-        if path.suffix.lower() in INSTRUMENT_SUFFIXES:  # .dm3, .emd, .ser …: PIL cannot open them
-            return load_instrument_pixels(path)
-        return load_rgb(path)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
+    failed = 0
+    for path in files:
+        try:
+            image = load_instrument_pixels(path) if path.suffix.lower() in INSTRUMENT_SUFFIXES else load_rgb(path)
+        except LimitError as exc:  # the message names the file and what to do
+            reason = str(exc)
+        except (OSError, ValueError) as exc:  # load_rgb names the file
+            reason = f"{path}: {exc}; give a PNG/JPEG/TIFF file"
+        else:
+            yield path, image
+            continue
+        failed += 1
+        click.echo(f"failed: {reason}", err=True)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(files)} files could not be read (the reasons are above)")
 
 
 def _caption_prior(caption: str | None):
@@ -70,8 +83,8 @@ def separate_command(files, caption, dataset, redo, fmt) -> None:
     from figdex.models.separation import separate
 
     labels, full, terms = _caption_prior(caption)
-    for path in files:
-        result = separate(_load(path), labels, full, terms)
+    for path, image in _images(files):
+        result = separate(image, labels, full, terms)
         row = {
             "file": str(path), "width": result.width, "height": result.height,
             "masters": [{
@@ -113,6 +126,8 @@ def run_image_stages(dataset: str, separation: bool, embedding: bool) -> None:
         except (EmbedderError, ValueError) as exc:
             click.echo(f"note: image vectors skipped: {exc}", err=True)
             return
+    for reason in summary.failures:
+        click.echo(f"failed: {reason}", err=True)
     click.echo(f"{summary.embedder}: {summary.embedded} images embedded; index of {summary.indexed} vectors", err=True)
 
 
@@ -165,8 +180,7 @@ def scale_command(files, caption, fmt) -> None:
 
     ocr = get_ocr()
     stated = parse_scale_statement(caption or "")
-    for path in files:
-        image = _load(path)
+    for path, image in _images(files):
         metadata = read_instrument_scale(path, width_px=image.shape[1])
         scale = image_scale(image, ocr.read(image), stated, metadata)
         sys.stdout.write(json.dumps(scale_json(str(path), scale), ensure_ascii=False) + "\n")
@@ -196,8 +210,8 @@ def read_label_command(files, fmt) -> None:
     from figdex.models.scalebars import read_label_crop
 
     ocr = get_ocr()
-    for path in files:
-        text, label = read_label_crop(_load(path), ocr)
+    for path, image in _images(files):
+        text, label = read_label_crop(image, ocr)
         sys.stdout.write(json.dumps({
             "file": str(path), "text": label.text if label else text, "raw": text,
             "value": label.value if label else None, "unit": label.unit if label else None,

@@ -73,16 +73,14 @@ def embed_command(dataset, embedder) -> None:
                                 "WHERE f.image_status = 'ok'").fetchone()[0]
         with click.progressbar(length=total, label="embedding", file=sys.stderr) as bar:
             summary = embed_dataset(ds, embedder, on_batch=bar.update)
+    for reason in summary.failures:
+        click.echo(f"failed: {reason}", err=True)
     click.echo(f"{summary.embedder}: {summary.embedded} embedded, {summary.unchanged} unchanged; "
                f"index of {summary.indexed} vectors ({summary.factory})", err=True)
 
 
-def hybrid_search(dataset: str, text: str, like: str, *, fmt: str, explain: bool, **options) -> None:
-    from figdex.index.db import Dataset
-    from figdex.retrieval.similar import hybrid
-
-    with Dataset.open(dataset, create=False) as ds:
-        ranked = hybrid(ds, text, like, **options)
+def emit_hybrid(ranked, fmt: str, explain: bool) -> None:
+    """Rows of `search --like`: each hit's ranks in the text and the visual ranking when --explain."""
     rows = hit_rows(ranked, explain)
     if fmt == "table":
         for row in rows:

@@ -138,6 +138,8 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             click.echo(f"note: {problem}", err=True)
         for path, reason in summary.ingest.partial:
             click.echo(f"warning: {reason}", err=True)
+        for path, reason in summary.ingest.limited:
+            click.echo(f"note: {path}: {reason}", err=True)
         row = summary.as_dict()
         row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
         if fmt == "table":
@@ -177,9 +179,12 @@ def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[
             click.echo(f"failed: {reason}", err=True)
         for path, reason in summary.partial:
             click.echo(f"warning: {reason}", err=True)
+        for path, reason in summary.limited:
+            click.echo(f"note: {path}: {reason}", err=True)
         stats = ds.stats()
     row = summary.as_dict()
     row.pop("skipped")
+    row.pop("limited")
     row["failures"] = [f"{p}: {r}" for p, r in summary.failures]
     row["partial"] = [r for _, r in summary.partial]
     row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
@@ -242,36 +247,46 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets:
            like: str | None, rrf_k: int, text_weight: float, image_weight: float, nm_per_px: float | None,
            scale_factor: float, scale_mode: str, explain: bool, match: str | None,
            backend: str | None, url: str | None, filters, fmt: str) -> None:
-    """Keyword search (BM25 over sub-captions, labels, captions, titles, abstracts); with --like, hybrid."""
-    if like:
-        from figdex.cli.images import hybrid_search
+    """Keyword search (BM25 over sub-captions, labels, captions, titles, abstracts); with --like, hybrid.
 
-        hybrid_search(dataset, query, like, limit=limit, filters=filters, k=rrf_k, text_weight=text_weight,
-                      image_weight=image_weight, nm_per_px=nm_per_px, scale_factor=scale_factor,
-                      scale_mode=scale_mode, explain=explain, fmt=fmt)
-        return
+    Hybrid search ranks text exactly as keyword search does (--backend, --url, --raw, filters) and
+    pages and counts facets the same way."""
     from figdex.index.fulltext import open_text_index
     from figdex.retrieval.search import facet_counts
     from figdex.retrieval.search import search as run_search
 
     with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
-        result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index, match=match)
+        if like:
+            from figdex.retrieval.similar import hybrid
+
+            result = hybrid(ds, query, like, limit=limit, offset=offset, filters=filters, raw=raw, index=index,
+                            k=rrf_k, text_weight=text_weight, image_weight=image_weight, nm_per_px=nm_per_px,
+                            scale_factor=scale_factor, scale_mode=scale_mode)
+            total = result.text_total
+        else:
+            result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index, match=match)
+            total = result.total
         counts = facet_counts(ds, query, filters, size=facet_size, raw=raw, index=index) if facets else None
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
-    rows = [_hit_row(h) for h in result.hits]
-    if fmt == "table":
-        emit(rows, fmt, ["id", "score", "figure", "label", "year", "journal", "snippet"])
-        click.echo(f"{len(rows)} of {result.total} hits", err=True)
+    if like:
+        from figdex.cli.images import emit_hybrid
+
+        emit_hybrid(result.hits, fmt, explain)
     else:
-        emit(rows, fmt)
+        rows = [_hit_row(h) for h in result.hits]
+        if fmt == "table":
+            emit(rows, fmt, ["id", "score", "figure", "label", "year", "journal", "snippet"])
+            click.echo(f"{len(rows)} of {total} hits", err=True)
+        else:
+            emit(rows, fmt)
     if counts is not None:
         if fmt == "json":
             import json
 
             facet_obj = {k: [{"value": v, "count": n} for v, n in pairs] for k, pairs in counts.items()}
-            click.echo(json.dumps({"total": result.total, "facets": facet_obj}, ensure_ascii=False, indent=2))
+            click.echo(json.dumps({"total": total, "facets": facet_obj}, ensure_ascii=False, indent=2))
         else:
             for name, pairs in counts.items():
                 click.echo(f"{name}: " + (", ".join(f"{v} ({n})" for v, n in pairs) or "-"), err=True)

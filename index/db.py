@@ -72,6 +72,7 @@ class StoredImage:
     width: int | None
     height: int | None
     status: str
+    reason: str | None = None  # why an image was not stored (status unreadable): names the file and the fix
 
 
 def _first_per_value(scored: list[tuple[str, float | None]]) -> list[tuple[str, float | None]]:
@@ -224,18 +225,28 @@ class Dataset:
 
     # -- images ------------------------------------------------------------------------------
     def store_image(self, src: Path) -> StoredImage:
-        """Copy an image into ``images/`` under its content hash, with the extension of its real format."""
-        from PIL import Image, UnidentifiedImageError
+        """Copy an image into ``images/`` under its content hash, with the extension of its real format.
+
+        Only images every stage can read are stored: decoded once here (a truncated file fails now,
+        not in every later stage), within the bounds of ``figdex/limits.py``.  Others come back with
+        status unreadable and the reason."""
+        from PIL import Image
+
+        from figdex.limits import LimitError, open_image
 
         data = Path(src).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         try:
-            with Image.open(src) as im:
+            with open_image(src) as im:
+                fmt, (width, height) = (im.format or "").lower(), im.size
                 im.verify()
             with Image.open(src) as im:
-                fmt, (width, height) = (im.format or "").lower(), im.size
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE)
+                im.load()  # verify() checks structure only; decoding finds truncated pixel data
+        except LimitError as exc:
+            return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE, str(exc))
+        except Exception as exc:  # decoders raise struct.error, IndexError, ... on damaged files, not only OSError
+            return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE,
+                               f"{src}: not a readable image ({exc}); convert it to PNG/JPEG/TIFF or remove it")
         ext = {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt or "bin")
         rel = Path("images") / digest[:2] / f"{digest}.{ext}"
         dest = self.root / rel

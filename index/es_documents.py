@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from figdex.index.documents import TEXT_FIELDS
-from figdex.index.query import NoTermsError, SearchFilters, Term, UserQuery
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery, raw_text
 
 DEFAULT_URL = "http://localhost:9200"
 DEFAULT_ALIAS = "figdex"
@@ -138,7 +138,7 @@ def render_query(query: UserQuery | str | None, analyze: Callable[[str], list[st
         return {"match_all": {}}
     if isinstance(query, str):
         return {"query_string": {
-            "query": query,
+            "query": raw_text(query),
             "fields": [f"{name}^{weight:g}" for name, weight in _fields()],
             "default_operator": "AND",
         }}

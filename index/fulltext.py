@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 
 from figdex.errors import NotFoundError, UnavailableError
 from figdex.index.documents import TEXT_FIELDS, master_documents
-from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery, raw_text
 
 _REGISTRY: dict[str, type["TextIndex"]] = {}
 
@@ -269,7 +269,7 @@ class Fts5Index(TextIndex):
     def search(self, query, filters, limit, offset=0, *, snippets=True):
         self._ensure()
         self._ensure_cache()
-        expr = query if isinstance(query, str) else fts5_expression(query)
+        expr = raw_text(query) if isinstance(query, str) else fts5_expression(query)
         where, params = filters.sql()
         t = self.table
         if where == "1" and self._in_step():
@@ -347,7 +347,7 @@ class Fts5Index(TextIndex):
         if query is None:
             source, match, args = "master_images m", "", list(params)
         else:
-            expr = query if isinstance(query, str) else fts5_expression(query)
+            expr = raw_text(query) if isinstance(query, str) else fts5_expression(query)
             source = f"{self.table} JOIN master_images m ON m.id = {self.table}.rowid"
             match, args = f"{self.table} MATCH ? AND ", [expr, *params]
         plain = [n for n in names if n != "label"]

@@ -9,12 +9,10 @@ unescaped (the raw mode is the explicit opt-in for that).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from figdex.errors import FigdexError
-
-MAX_QUERY_CHARS = 2000
-MAX_TERMS = 32
+from figdex.limits import MAX_FILTER_CHARS, MAX_QUERY_CHARS, MAX_TERMS, MAX_YEAR  # noqa: F401  (importable here)
 
 
 class QueryError(FigdexError, ValueError):
@@ -141,6 +139,16 @@ def check_filters(conn, filters: SearchFilters) -> None:
         if kind and kind not in LABEL_KINDS:
             raise QueryError(f"unknown label kind {kind!r} in {value!r}; give the value alone or kind:value "
                              f"with a kind among {', '.join(LABEL_KINDS)}")
+def raw_text(query: str, what: str = "the query") -> str:
+    """A raw query (``--raw``) or a filter value as it may go to an engine: text that encodes as
+    UTF-8.  A terminal in another encoding hands Python undecodable bytes as lone surrogates, which
+    no engine takes: refused here, for every backend alike."""
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QueryError(f"{what} is not valid UTF-8 text (an undecodable byte at character {exc.start + 1}); "
+                         "retype it, or set the terminal to UTF-8") from None
+    return query
 
 
 def _clean_words(text: str) -> list[str]:
@@ -165,6 +173,19 @@ class SearchFilters:
     has_image: bool | None = None
     doi: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        """Values every backend can take: UTF-8 text of at most MAX_FILTER_CHARS, years that fit."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("year_min", "year_max") and value is not None and abs(value) > MAX_YEAR:
+                raise QueryError(f"the {f.name} filter {value} is not a year; give one such as 2016")
+            if f.type != "tuple[str, ...]":
+                continue
+            for text in value:
+                if len(text) > MAX_FILTER_CHARS:
+                    raise QueryError(f"the {f.name} filter has {len(text)} characters; give at most {MAX_FILTER_CHARS}")
+                raw_text(text, f"the {f.name} filter")
 
     def sql(self) -> tuple[str, list]:
         """WHERE clause over aliases m (master_images), f (figures), a (articles)."""

@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 import json
+import re
+from contextlib import contextmanager
 
 from figdex.index.documents import TEXT_FIELDS
 from figdex.index.es_documents import fold
 from figdex.index.fulltext import TextIndexError
+from figdex.index.query import QueryError
 
 SCHEMA_VERSION = 3  # a new version is rebuilt on first use
 # Stored text: only the labels field.  Sub-caption, caption and title come back inside the stored hit
@@ -130,3 +133,29 @@ def tantivy_document(doc: dict) -> dict:
     if doc["nm_per_px"] is not None:
         out["nm_per_px"] = [float(doc["nm_per_px"])]
     return out
+
+
+def like_regex(value: str, leading: bool) -> str:
+    """A SQL LIKE pattern (``%``, ``_``) as an anchored regex over the lower-cased keyword."""
+    body = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in value.lower())
+    return (".*" if leading else "") + body + ".*"
+
+
+def like_query(Query, schema, name: str, value: str, leading: bool):
+    """A SQL LIKE filter (``SearchFilters.sql``) as a regex query on the lower-cased keyword field."""
+    try:
+        return Query.regex_query(schema, f"{name}_lc", like_regex(value, leading))
+    except ValueError as exc:  # tantivy compiles at most 1000 regex states ("_" takes ~20 each)
+        raise QueryError(f"the {name} filter {value[:40]!r} is too complex to match ({exc}); shorten it or "
+                         "use fewer % and _") from exc
+
+
+@contextmanager
+def raw_errors(query):
+    """A raw query's ValueError (syntax, or a use the schema refuses: ``caption:*``) as a QueryError."""
+    try:
+        yield
+    except ValueError as exc:
+        if not isinstance(query, str) or isinstance(exc, QueryError):
+            raise
+        raise QueryError(f"raw tantivy query rejected: {exc}; fix its syntax or drop --raw") from exc

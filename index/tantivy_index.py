@@ -48,9 +48,9 @@ from figdex.index.fulltext import (
 )
 from figdex.index.tantivy_documents import (
     ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, ROW_TEXT, SCHEMA_VERSION,
-    build_analyzer, build_schema, enqueue_sql, import_tantivy, tantivy_document,
+    build_analyzer, build_schema, enqueue_sql, import_tantivy, like_query, raw_errors, tantivy_document,
 )
-from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery, raw_text
 
 SNIPPET_ORDER = ("subcaption", "caption", "labels", "title", "abstract")
 SNIPPET_CHARS = 120
@@ -267,11 +267,9 @@ class TantivyIndex(TextIndex):
         if query is None:
             return Query.all_query()
         if isinstance(query, str):
-            try:
-                return self._index.parse_query(fold(query), list(TEXT_FIELDS), field_boosts=dict(TEXT_FIELDS),
-                                               conjunction_by_default=True)
-            except ValueError as exc:
-                raise QueryError(f"raw tantivy query rejected: {exc}; fix its syntax or drop --raw") from exc
+            with raw_errors(query):
+                return self._index.parse_query(fold(raw_text(query)), list(TEXT_FIELDS),
+                                               field_boosts=dict(TEXT_FIELDS), conjunction_by_default=True)
         if query.empty:
             raise NoTermsError("the query has no words to search for; type at least one word")
         clauses = []
@@ -368,7 +366,8 @@ class TantivyIndex(TextIndex):
         searcher = self._searcher()
         terms: list = []
         q = self._query(query, filters, terms)
-        result = searcher.search(q, limit=limit, count=True, offset=offset)
+        with raw_errors(query):  # a raw query can parse and still be refused by the searcher
+            result = searcher.search(q, limit=limit, count=True, offset=offset)
         docs = [searcher.doc(addr) for _, addr in result.hits]
         rows = [_load_row(d.get_first("row")) for d in docs]
         if not snippets:
@@ -458,7 +457,8 @@ class TantivyIndex(TextIndex):
         # pathological distributions; tantivy refuses a request for more than 65,000 buckets in all.
         asked = min(max(10 * size, 1000), BUCKET_LIMIT // len(names))
         agg = {name: {"terms": {"field": FACET_FIELD_MAP[name], "size": asked}} for name in names}
-        result = searcher.aggregate(q, agg)
+        with raw_errors(query):
+            result = searcher.aggregate(q, agg)
         out: Facets = {}
         for name in names:
             pairs = []

@@ -9,7 +9,7 @@ switching embedders builds a separate index — vectors of different embedders n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +30,7 @@ class EmbedSummary:
     unchanged: int = 0
     indexed: int = 0
     factory: str = ""
+    failures: list = field(default_factory=list)  # reasons, one per image that could not be read
 
 
 def index_path(ds: Dataset, embedder_id: str) -> Path:
@@ -83,13 +84,21 @@ def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int =
     todo = [r for r in rows if not r["has_vector"] or r["embedded_sha"] != r["image_sha256"]]
     summary = EmbedSummary(eid, unchanged=len(rows) - len(todo))
     for start in range(0, len(todo), batch):
-        chunk = todo[start:start + batch]
-        vectors = embedder.embed([master_crop(ds, r) for r in chunk])
-        with ds.transaction():  # one batch per transaction: an interrupted run keeps what it did
-            store_vectors(ds.conn, eid, [r["id"] for r in chunk], vectors, [r["image_sha256"] for r in chunk])
+        chunk, crops = [], []
+        for row in todo[start:start + batch]:
+            try:
+                crops.append(master_crop(ds, row))
+            except (OSError, ValueError) as exc:  # a file damaged since it was stored: the others go on
+                summary.failures.append(f"{exc}; not embedded: ingest its source again with --force")
+                continue
+            chunk.append(row)
+        if chunk:
+            vectors = embedder.embed(crops)
+            with ds.transaction():  # one batch per transaction: an interrupted run keeps what it did
+                store_vectors(ds.conn, eid, [r["id"] for r in chunk], vectors, [r["image_sha256"] for r in chunk])
         summary.embedded += len(chunk)
         if on_batch:
-            on_batch(len(chunk))
+            on_batch(len(todo[start:start + batch]))
     info = rebuild_vector_index(ds, eid)
     summary.indexed, summary.factory = info.count, info.factory
     if embedder_name or "embedder" not in settings.read_config(ds.root):

@@ -82,7 +82,14 @@ def _ingest_folder(ds: Dataset, text_index, folder: Path, label: str | None, for
     for path in iter_images(folder):
         rel = path.relative_to(folder).as_posix()
         keep.append(f"{art_key}/{rel}")
-        outcome = _ingest_image(ds, text_index, path, rel, art_id, art_key, label, force, run_id, summary)
+        try:
+            outcome = _ingest_image(ds, text_index, path, rel, art_id, art_key, label, force, run_id, summary)
+        except Exception as exc:  # a bug on one image must not stop the folder; the reason is kept
+            reason = f"{path}: storing the image failed: {exc!r}; please report it with this file"
+            with ds.transaction():
+                ds.record_source_file(str(path), sha256_file(path), "image-folder", "failed", reason, 0, run_id)
+            summary.failures.append((str(path), reason))
+            outcome = "failed"
         if on_file:
             on_file(path, outcome)
     # Only after the whole folder was walked: images deleted from the folder leave the dataset.
@@ -111,10 +118,10 @@ def _ingest_image(ds: Dataset, text_index, path: Path, rel: str, art_id: int, ar
                 if mid and not ds.is_rejected(mid[0], label) and ds.add_label(mid[0], "user", label, LABEL_SOURCE):
                     text_index.update([mid[0]])
         return "unchanged"
+    stored = ds.store_image(path)  # decoding and copying the file: before the write lock is taken
     with ds.transaction():
-        stored = ds.store_image(path)
         if stored.status != IMAGE_OK:
-            reason = f"{path}: not a readable image; convert it to PNG/JPEG/TIFF or remove it from the folder"
+            reason = stored.reason or f"{path}: not a readable image; convert it to PNG/JPEG/TIFF or remove it"
             ds.record_source_file(abs_path, digest, "image-folder", "failed", reason, 0, run_id)
             summary.unreadable += 1
             summary.failures.append((abs_path, reason))

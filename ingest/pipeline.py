@@ -3,11 +3,15 @@
 Each source file is committed in its own transaction and recorded in ``source_files``
 with its content hash, so an interrupted ingest resumes where it stopped and a repeated
 ingest of unchanged files does nothing.  A file that fails is recorded with the reason
-and the run goes on.
+and the run goes on.  The slow work (parsing, caption analysis, copying images) is done
+before the file's transaction opens: other writers never wait on one file's analysis.
+Inputs are bounded (``figdex/limits.py``): a caption past MAX_CAPTION_CHARS is cut and the
+cut noted, and a file whose analysis runs past MAX_FILE_SECONDS fails with that reason.
 """
 
 from __future__ import annotations
 
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +24,7 @@ from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
 from figdex.ingest.sources.truncated import truncation_reason
+from figdex.limits import MAX_CAPTION_CHARS, MAX_FILE_SECONDS
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
 SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
@@ -44,6 +49,7 @@ class IngestSummary:
     skipped: list = field(default_factory=list)  # (path, reason)
     partial: list = field(default_factory=list)  # (path, reason): truncated files, to warn about
     run_ids: list = field(default_factory=list)  # the runs whose stored articles are counted
+    limited: list = field(default_factory=list)  # (path, what a bound cut or refused)
 
     def count_stored(self, ds: Dataset, run_id: int) -> None:
         """Take the counts from the database: what the runs stored, as it is stored."""
@@ -131,8 +137,10 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         summary.not_articles += 1
         summary.skipped.append((str(path), "not an article page or XML"))
         return "not-article"
+    deadline = time.monotonic() + MAX_FILE_SECONDS
     try:
-        parsed = list(parser.parse(path))
+        prepared = [_prepare(ds, path, _bounded(item, path, summary), keywords, deadline, summary)
+                    for item in parser.parse(path)]
     except SourceError as exc:
         return _fail(ds, abs_path, digest, parser.name, str(exc), run_id, summary)
     except Exception as exc:  # a parser bug must not stop a long ingest; the reason is kept
@@ -140,13 +148,14 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         return _fail(ds, abs_path, digest, parser.name, reason + "\n" + traceback.format_exc(limit=3), run_id, summary)
     truncated = truncation_reason(path)
     with ds.transaction():
-        keys = [_store_article(ds, text_index, path, item, run_id, summary, keywords, truncated) for item in parsed]
+        keys = [_store_article(ds, text_index, path, item, figures, run_id, summary, truncated)
+                for item, figures in prepared]
         # An article this file gave without a DOI (keyed by the file) that it no longer gives, e.g. a
         # truncated copy that lost its DOI, now complete: the file's new articles replace it.
         file_key = f"file:{abs_path}"
         if file_key not in keys:
             text_index.update(ds.delete_article(file_key))
-        ds.record_source_file(abs_path, digest, parser.name, "done", truncated, len(parsed), run_id)
+        ds.record_source_file(abs_path, digest, parser.name, "done", truncated, len(prepared), run_id)
     return "ingested"
 
 
@@ -158,9 +167,46 @@ def _fail(ds, abs_path, digest, parser_name, reason, run_id, summary) -> str:
     return "failed"
 
 
-def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedArticle, run_id: int,
-                   summary: IngestSummary, keywords: tuple[str, ...] = (), truncated: str | None = None) -> str:
-    """Store one parsed article (``truncated``: why its file is cut short); returns its key."""
+def _bounded(item: ParsedArticle, path: Path, summary: IngestSummary) -> ParsedArticle:
+    """The article with every caption cut to MAX_CAPTION_CHARS, each cut noted as a problem."""
+    if all(len(f.caption or "") <= MAX_CAPTION_CHARS for f in item.figures):
+        return item
+    problems = list(item.problems)
+    figures = []
+    for figure in item.figures:
+        if len(figure.caption or "") > MAX_CAPTION_CHARS:
+            note = (f"{figure.label}: caption of {len(figure.caption):,} characters cut to its first "
+                    f"{MAX_CAPTION_CHARS:,} (figdex's limit); check the page, it is not a figure legend")
+            problems.append(note)
+            summary.limited.append((str(path), note))
+            # The markup would no longer match the text; the split works from the text alone.
+            figure = replace(figure, caption=figure.caption[:MAX_CAPTION_CHARS], caption_html=None)
+        figures.append(figure)
+    return replace(item, figures=tuple(figures), problems=tuple(problems))
+
+
+def _prepare(ds: Dataset, page: Path, item: ParsedArticle, keywords: tuple[str, ...], deadline: float,
+             summary: IngestSummary):
+    """The slow part of storing an article, before any row is written: each figure's image copied into
+    the dataset (files only) and its caption split.  Returns (item, [(figure, stored image, split)]);
+    an image refused is noted with its reason; past ``deadline`` (time.monotonic()) the file is given up."""
+    out, problems = [], list(item.problems)
+    for figure in item.figures:
+        figure, stored = _with_image(ds, page, figure, item.article.doi)
+        if stored is not None and stored.reason:
+            problems.append(f"{figure.label}: image not stored: {stored.reason}")
+            summary.limited.append((str(page), problems[-1]))
+        out.append((figure, stored, distribute_caption(figure.caption, figure.caption_html, keywords)))
+        if time.monotonic() > deadline:
+            raise SourceError(f"{page}: its figures took more than {MAX_FILE_SECONDS} s to analyse (figdex's "
+                              "limit per file); check the page for pasted text, or remove it from the input")
+    return replace(item, problems=tuple(problems)), out
+
+
+def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedArticle, figures: list, run_id: int,
+                   summary: IngestSummary, truncated: str | None = None) -> str:
+    """Store one parsed article with its prepared figures ((figure, stored image, caption split), from
+    ``_prepare``); ``truncated``: why its file is cut short.  Returns the article's key."""
     article, problems = item.article, item.problems
     if truncated:
         kept = ds.complete_copy(article_key(article), page)
@@ -172,11 +218,9 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
     art_id, art_key = ds.upsert_article(article, problems, run_id)
     keep: list[str] = []
     master_ids: list[int] = []
-    for figure in item.figures:
-        figure, stored = _with_image(ds, page, figure, article.doi)
+    for figure, stored, split in figures:
         fig_id, fig_key = ds.upsert_figure(art_id, art_key, figure, stored)
         keep.append(fig_key)
-        split = distribute_caption(figure.caption, figure.caption_html, keywords)
         ds.store_caption_split(fig_id, split)
         master_id = ds.ensure_whole_figure_master(fig_id, fig_key, figure.caption)
         if master_id is not None:

@@ -140,16 +140,33 @@ class TesseractOcr(OcrEngine):
 
 
 def load_rgb(path) -> np.ndarray:
-    """An image file as an RGB uint8 array (alpha composited on white, palette/16-bit converted)."""
+    """An image file as an RGB uint8 array (alpha composited on white, palette/16-bit/float converted;
+    the first frame of an animation).
+
+    Raises figdex.limits.LimitError (a ValueError) for an image past the bounds of pixels or shape,
+    and OSError naming the file for one that does not open or decode (truncated, damaged, no image)."""
     from PIL import Image
 
-    with Image.open(path) as im:
-        if im.mode in ("RGBA", "LA", "P"):
+    from figdex.limits import LimitError, open_image
+
+    try:
+        im = open_image(path)
+    except LimitError:
+        raise
+    except Exception as exc:  # decoders raise struct.error, IndexError, ... on damaged files, not only OSError
+        raise OSError(f"{path}: not a readable image ({exc})") from exc
+    with im:
+        try:
+            im.load()
+        except Exception as exc:  # as above
+            raise OSError(f"{path}: not a readable image ({exc})") from exc
+        if im.mode in ("RGBA", "LA", "La", "RGBa", "P", "PA"):
             im = im.convert("RGBA")
             background = Image.new("RGBA", im.size, (255, 255, 255, 255))
             im = Image.alpha_composite(background, im)
-        if im.mode == "I;16" or im.mode == "I":
-            arr = np.asarray(im, dtype=np.float32)
+        if im.mode.startswith("I") or im.mode == "F":  # 16/32-bit integers, floats: stretched to 8 bits
+            # float64: the range of float32 pixels near ±3e38 overflows float32; NaN and inf become 0.
+            arr = np.nan_to_num(np.asarray(im, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
             arr = (255 * (arr - arr.min()) / max(1.0, float(arr.max() - arr.min()))).astype(np.uint8)
             return np.stack([arr] * 3, axis=-1)
         return np.asarray(im.convert("RGB"))

@@ -98,10 +98,13 @@ def pipeline_name() -> str:
 
 def preprocess(texts: Iterable[str], batch_size: int = 64) -> Iterator[list[Token]]:
     """Content tokens of each text, in order (one list per text)."""
+    from figdex.limits import break_long_runs
+
     nlp, tagged = _pipeline()
     stops = nlp.Defaults.stop_words
-    docs = nlp.pipe((t or "" for t in texts), batch_size=batch_size) if tagged else (
-        nlp.make_doc(t or "") for t in texts)
+    # spaCy's tokenizer is quadratic in the length of a chunk without spaces (limits.MAX_TOKEN_CHARS).
+    texts = (break_long_runs(t or "") for t in texts)
+    docs = nlp.pipe(texts, batch_size=batch_size) if tagged else (nlp.make_doc(t) for t in texts)
     for doc in docs:
         out: list[Token] = []
         for tok in doc:

@@ -50,24 +50,44 @@ def search(
     when the filters name an image class (who asks for microscopy images about SEM means the
     SEM panels, not the schematic beside them), else figure.
     """
-    filters = filters or SearchFilters()
     if limit < 1:
         raise QueryError("--limit must be at least 1")
+    filters = filters or SearchFilters()
     check_filters(ds.conn, filters)
-    index = index or open_text_index(ds)
-    if raw:
-        text_hits, total = index.search(query, filters, limit, offset)
-        warnings: tuple[str, ...] = ()
-    else:
+    if not raw:
         parsed = parse_user_query(query)
         if parsed.empty:
             raise NoTermsError("the query has no words to search for; type at least one word")
         if (match or ("panel" if filters.image_class else "figure")) == "panel":
-            hits, total = _panel_page(ds, index, parsed, filters, limit, offset)
+            hits, total = _panel_page(ds, index or open_text_index(ds), parsed, filters, limit, offset)
             return SearchResult(hits, total, query, parsed.warnings)
-        text_hits, total = index.search(parsed, filters, limit, offset)
-        warnings = parsed.warnings
+    text_hits, total, warnings = text_ranking(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index)
     return SearchResult(tuple(hits_for(ds, text_hits)), total, query, warnings)
+
+
+def text_ranking(
+    ds: Dataset,
+    query: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    raw: bool = False,
+    index: TextIndex | None = None,
+    snippets: bool = True,
+) -> tuple[list[TextHit], int, tuple[str, ...]]:
+    """The text index's ranking for ``query``: (hits, total, warnings).  Keyword search and hybrid
+    fusion both rank text through here, so that they read the same index with the same options."""
+    filters = filters or SearchFilters()
+    index = index or open_text_index(ds)
+    if raw:
+        text_hits, total = index.search(query, filters, limit, offset, snippets=snippets)
+        return text_hits, total, ()
+    parsed = parse_user_query(query)
+    if parsed.empty:
+        raise NoTermsError("the query has no words to search for; type at least one word")
+    text_hits, total = index.search(parsed, filters, limit, offset, snippets=snippets)
+    return text_hits, total, parsed.warnings
 
 
 def _panel_page(ds: Dataset, index: TextIndex, parsed, filters: SearchFilters, limit: int,

@@ -4,8 +4,8 @@
   filtered like keyword search, then re-ranked by scale: when the query's nm/px is known,
   candidates whose scale differs by more than ``scale_factor`` are pushed below the others
   (or filtered out); visual similarity orders each group.
-* ``hybrid``: reciprocal rank fusion of the keyword ranking and the visual ranking,
-  score = Σ wᵢ / (k + rankᵢ), k = 60 by default.
+* ``hybrid``: reciprocal rank fusion of the keyword ranking (keyword search's own: same text
+  index, raw syntax, filters) and the visual ranking, score = Σ wᵢ / (k + rankᵢ), k = 60 by default.
 Each hit can explain its place (``explain``).
 """
 
@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from figdex.index.db import Dataset
-from figdex.index.query import QueryError, SearchFilters, check_filters, parse_user_query
+from figdex.index.fulltext import TextIndex
+from figdex.index.query import QueryError, SearchFilters, check_filters
 from figdex.index.records import Hit
 from figdex.index.vectors import VectorIndex
-from figdex.retrieval.search import hits_for
+from figdex.retrieval.search import hits_for, text_ranking
 
 OVERFETCH = 10  # candidates fetched per wanted hit, so that filters still leave enough
 COPY_TOP = 10  # candidates of a file query checked for being a copy of it (pixels, ~30 ms each)
@@ -91,6 +92,7 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
     if not path.is_file():
         raise QueryError(f"{query}: neither an image file nor an image id in the dataset; "
                          "give a PNG/JPEG path or an id from `figdex search`")
+    from figdex.limits import LimitError
     from figdex.models.embedders import create_embedder
     from figdex.models.ocr import load_rgb
 
@@ -101,8 +103,10 @@ def make_query(ds: Dataset, query: str, embedder_id: str, nm_per_px: float | Non
                          "run `figdex index embed` to rebuild it")
     try:
         image = load_rgb(path)
-    except (OSError, ValueError) as exc:
-        raise QueryError(f"{path}: not a readable image ({exc}); give a PNG/JPEG/TIFF file") from exc
+    except LimitError as exc:  # the message names the file and what to do
+        raise QueryError(str(exc)) from exc
+    except (OSError, ValueError) as exc:  # load_rgb names the file
+        raise QueryError(f"{exc}; give a PNG/JPEG/TIFF file") from exc
     scale, source = (nm_per_px, "given") if nm_per_px is not None else (None, "none")
     if scale is None and read_query_scale:
         scale = _read_scale(image)
@@ -225,21 +229,31 @@ def _query_scale(q: SimilarQuery) -> dict:
     return {"query_nm_per_px": q.nm_per_px, "query_scale_source": q.scale_source}
 
 
-def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: SearchFilters | None = None,
+@dataclass(frozen=True)
+class HybridResult:
+    hits: list[RankedHit]
+    text_total: int  # matches of the text query alone
+    warnings: tuple[str, ...] = ()
+
+
+def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, offset: int = 0,
+           filters: SearchFilters | None = None, raw: bool = False, index: TextIndex | None = None,
            k: int = 60, text_weight: float = 1.0, image_weight: float = 1.0, depth: int = 100,
            nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push",
-           read_query_scale: bool = True) -> list[RankedHit]:
-    """Reciprocal rank fusion of keyword and visual rankings."""
-    from figdex.index.fulltext import create_text_index
+           read_query_scale: bool = True) -> HybridResult:
+    """Reciprocal rank fusion of keyword and visual rankings, a page of ``limit`` from ``offset``.
 
+    The text ranking is keyword search's own (``text_ranking``): the same ``index`` (default: the
+    dataset's configured one), ``raw`` syntax and filters; each ranking is read ``depth`` deep,
+    deeper when the page asked for lies further."""
     filters = filters or SearchFilters()
     check_filters(ds.conn, filters)
-    parsed = parse_user_query(text)
-    text_hits, _ = create_text_index(ds.config["text_index"], ds.conn, ds.root).search(parsed, filters, depth, 0,
-                                                                                       snippets=False)
-    index, eid = _index(ds)
+    depth = max(depth, offset + limit)
+    text_hits, text_total, warnings = text_ranking(ds, text, filters, limit=depth, raw=raw, index=index,
+                                                   snippets=False)
+    vector_index, eid = _index(ds)
     q = make_query(ds, like, eid, nm_per_px, read_query_scale)
-    visual = visual_candidates(ds, q, index, filters, depth // OVERFETCH + 1)[:depth]
+    visual = visual_candidates(ds, q, vector_index, filters, depth // OVERFETCH + 1)[:depth]
     fused: dict[int, dict] = {}
     for rank, th in enumerate(text_hits, 1):
         fused.setdefault(th.master_id, {})["text_rank"] = rank
@@ -253,9 +267,10 @@ def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, filters: Searc
     order = sorted(fused.items(), key=lambda kv: (-kv[1]["rrf"], kv[0]))
     cands = [(mid, entry["rrf"]) for mid, entry in order]
     scales = _scales(ds, [m for m, _ in cands])
-    ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[:limit]
-    return _ranked_hits(ds, [(mid, score, {**fused[mid], **{k2: v for k2, v in why.items() if k2.startswith("scale")},
+    ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[offset:offset + limit]
+    hits = _ranked_hits(ds, [(mid, score, {**fused[mid], **{k2: v for k2, v in why.items() if k2.startswith("scale")},
                                            **_query_scale(q)}) for mid, score, why in ranked])
+    return HybridResult(hits, text_total, warnings)
 
 
 def _scales(ds: Dataset, ids: list[int]) -> dict[int, float | None]:

@@ -109,7 +109,7 @@ def test_scale_rerank_pushes_or_filters():
 
 def test_hybrid_fuses_text_and_image(vds):
     fused = hybrid(vds, "streaming potential", str(DEMO / "nature" / "figures" / "s41467-018-06297-9_fig3.jpg"),
-                   limit=5)
+                   limit=5).hits
     top = fused[0]
     assert top.hit.id == "10.1038-s41467-018-06297-9-fig3-0"
     assert top.explain["text_rank"] >= 1 and top.explain["visual_rank"] == 1

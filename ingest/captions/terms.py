@@ -16,6 +16,7 @@ from pathlib import Path
 
 from figdex.errors import InputError
 from figdex.ingest.captions.nlp import tokenizer_nlp, trained_nlp
+from figdex.limits import break_long_runs
 
 VOCAB = Path(__file__).resolve().parents[2] / "models" / "vocab" / "characterization_terms.tsv"
 
@@ -80,7 +81,7 @@ class TermMatcher:
         """
         from spacy.util import filter_spans
 
-        doc = self.nlp.make_doc(text)
+        doc = self.nlp.make_doc(break_long_runs(text))  # spaCy is quadratic in a chunk's length
         spans = [doc[s:e] for _, s, e in self.exact(doc)] + [doc[s:e] for _, s, e in self.folded(doc)]
         labels = {(s, e): self.nlp.vocab.strings[m] for m, s, e in [*self.exact(doc), *self.folded(doc)]}
         found = {labels[(sp.start, sp.end)] for sp in filter_spans(spans)}
@@ -99,6 +100,7 @@ class TermMatcher:
         return tuple(dict.fromkeys(found))
 
     def _normal_forms(self, text: str) -> list[str]:
+        text = break_long_runs(text)  # spaCy is quadratic in a chunk's length (limits.MAX_TOKEN_CHARS)
         if self.trained is not None:
             return [_stem(t.lemma_ or t.text) for t in self.trained(text) if not t.is_punct]
         return [_stem(t.text) for t in self.nlp.make_doc(text) if not t.is_punct]

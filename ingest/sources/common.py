@@ -4,67 +4,16 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 from urllib.parse import urljoin
 
-from lxml import etree, html
+from lxml import etree
 
 from figdex.index.records import IMAGE_MISSING, Figure
-from figdex.ingest.sources.base import SourceError
+# Loading markup lives in markup.py; the parsers take it from here with the other helpers.
+from figdex.ingest.sources.markup import check_depth, decode_markup, load_html, load_xml  # noqa: F401
 
 _WS = re.compile(r"\s+")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)", re.I)
-
-
-def load_html(path: Path) -> html.HtmlElement:
-    """Parse a saved page leniently (publisher markup is rarely valid)."""
-    data = Path(path).read_bytes()
-    if not data.strip():
-        raise SourceError(f"{path}: the file is empty; save the page again or remove it from the input")
-    try:
-        return html.document_fromstring(decode_markup(data))
-    except (etree.ParserError, ValueError) as exc:
-        raise SourceError(f"{path}: not readable as HTML ({exc}); save the page as HTML") from exc
-
-
-_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.I)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-
-def decode_markup(data: bytes) -> str:
-    """Decode page bytes to text.
-
-    Saved pages often lose or misstate their charset (BeautifulSoup re-serialisation,
-    "save as"), and libxml2's guess then turns UTF-8 "50\u2009nm" into mojibake.  UTF-8 is
-    tried first because it almost never decodes non-UTF-8 data by accident.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        m = _CHARSET.search(data[:4096])
-        enc = m.group(1).decode("ascii", "replace") if m else "cp1252"
-        try:
-            text = data.decode(enc, errors="replace")
-        except LookupError:
-            text = data.decode("cp1252", errors="replace")
-    # lxml refuses str input that carries an encoding declaration.
-    return _XML_DECL.sub("", text, count=1)
-
-
-def load_xml(path: Path) -> etree._Element:
-    """Parse an XML file without fetching DTDs or entities (offline and safe)."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=True
-    )
-    try:
-        root = etree.parse(str(path), parser).getroot()
-    except (etree.XMLSyntaxError, OSError) as exc:
-        raise SourceError(f"{path}: not readable as XML ({exc}); check that the file is complete") from exc
-    if root is None:
-        raise SourceError(f"{path}: no XML content; check that the file is complete")
-    return root
 
 
 def clean_text(text: str | None) -> str:

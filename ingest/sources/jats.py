@@ -82,7 +82,7 @@ class JatsParser(SourceParser):
         root = load_xml(path)
         expand_entities(root)
         _strip_default_namespace(root)
-        articles = [a for a in root.iter("article") if not _ancestor(a, "article")]
+        articles = [a for a in root.iter("article") if _ancestor(a, "article") is None]
         if not articles:
             raise SourceError(f"{path}: no <article> element; give a JATS/NLM article XML file")
         is_pmc_set = local_name(root) == "pmc-articleset"
