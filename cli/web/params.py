@@ -12,11 +12,13 @@ import re
 from figdex.errors import FigdexError
 from figdex.cli.options import FILTER_PARAMS, build_filters
 from figdex.index.query import SearchFilters
+from figdex.limits import MAX_FILTER_CHARS, MAX_YEAR
 
 MAX_VALUES = 20  # repeated values of one filter
-MAX_VALUE_CHARS = 500
+# The library's own bounds on filter values (limits.py), so the description states what is kept.
+MAX_VALUE_CHARS = MAX_FILTER_CHARS
 MAX_QUERY_CHARS = 20_000  # the query parser itself searches the first 2000 and says so
-INT_RANGE = (-10_000, 10_000)  # integer filters (years)
+INT_RANGE = (-MAX_YEAR, MAX_YEAR)  # integer filters (years)
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,299}")  # master uids are slugs (db.slug)
 # What /openapi.json calls an integer, a number and a boolean in a query string: Python's int()
 # and float() also take "1_000", " 5", "inf" or Arabic-Indic digits, which the description refuses.
