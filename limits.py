@@ -37,6 +37,11 @@ MAX_FILTER_CHARS = 200
 # Years a filter may name: SQLite and tantivy store them as 64-bit integers and overflow past that.
 MAX_YEAR = 9999
 
+# Scales (nm per pixel) a filter may name: finite (JSON, hence Elasticsearch, has no NaN or
+# infinity) and at most a kilometre per pixel, coarser than any figure; the values beyond only
+# reach the engines' edge cases (the OpenSearch emulator of the tests spins on 1.8e308).
+MAX_NM_PER_PX = 1e12
+
 # -- markup --------------------------------------------------------------------------------------
 # Element nesting of a page or XML file.  The deepest page of the corpora is 39 levels (an ACS
 # page).  Text extraction walks the tree recursively (Python stops near 1000 frames), and

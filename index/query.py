@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field, fields
 
 from figdex.errors import FigdexError
-from figdex.limits import MAX_FILTER_CHARS, MAX_QUERY_CHARS, MAX_TERMS, MAX_YEAR  # noqa: F401  (importable here)
+from figdex.limits import (  # noqa: F401  (importable here)
+    MAX_FILTER_CHARS, MAX_NM_PER_PX, MAX_QUERY_CHARS, MAX_TERMS, MAX_YEAR,
+)
 
 
 class QueryError(FigdexError, ValueError):
@@ -175,11 +177,15 @@ class SearchFilters:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        """Values every backend can take: UTF-8 text of at most MAX_FILTER_CHARS, years that fit."""
+        """Values every backend can take: UTF-8 text of at most MAX_FILTER_CHARS, years that fit,
+        finite scales."""
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in ("year_min", "year_max") and value is not None and abs(value) > MAX_YEAR:
                 raise QueryError(f"the {f.name} filter {value} is not a year; give one such as 2016")
+            if f.name in ("scale_min", "scale_max") and value is not None and not abs(value) <= MAX_NM_PER_PX:
+                raise QueryError(f"the {f.name} filter {value} is not a scale; give nm per pixel up to "
+                                 f"{MAX_NM_PER_PX:g}")
             if f.type != "tuple[str, ...]":
                 continue
             for text in value:

@@ -13,6 +13,7 @@ from figdex import __version__
 from figdex.cli.options import FILTER_PARAMS
 from figdex.cli.web import params
 from figdex.index.query import LABEL_KINDS
+from figdex.limits import MAX_NM_PER_PX
 from figdex.retrieval.tags import LABEL_PATTERN, MAX_LABEL_CHARS
 
 _TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -34,8 +35,8 @@ def _filters(exact: dict[str, list[str]]) -> list[dict]:
         schema = {"type": _TYPES[p.type]}
         if p.type is int:
             schema.update(minimum=params.INT_RANGE[0], maximum=params.INT_RANGE[1])
-        elif p.type is float:
-            schema["minimum"] = 0
+        elif p.type is float:  # scale filters: nm per pixel within the library's bound (limits.py)
+            schema.update(minimum=0, maximum=MAX_NM_PER_PX)
         if p.many:
             schema["maxLength"] = params.MAX_VALUE_CHARS
             if p.field in exact:
