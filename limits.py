@@ -37,9 +37,10 @@ MAX_FILTER_CHARS = 200
 # Years a filter may name: SQLite and tantivy store them as 64-bit integers and overflow past that.
 MAX_YEAR = 9999
 
-# Scales (nm per pixel) a filter may name: finite (JSON, hence Elasticsearch, has no NaN or
-# infinity) and at most a kilometre per pixel, coarser than any figure; the values beyond only
-# reach the engines' edge cases (the OpenSearch emulator of the tests spins on 1.8e308).
+# Scales (nm per pixel) a filter may name: from 0 (negative -0.0 included, read as 0) to a
+# kilometre per pixel, coarser than any figure.  JSON, hence Elasticsearch, has no NaN or infinity,
+# and the values outside only reach engines' edge cases: the OpenSearch emulator of the tests
+# (osmem-server 0.1.6) spins for ever on a range up to 1.8e308 or from -0.0 to 0.0.
 MAX_NM_PER_PX = 1e12
 
 # -- markup --------------------------------------------------------------------------------------

@@ -135,14 +135,16 @@ class SearchFilters:
 
     def __post_init__(self) -> None:
         """Values every backend can take: UTF-8 text of at most MAX_FILTER_CHARS, years that fit,
-        finite scales."""
+        scales from 0 to MAX_NM_PER_PX."""
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in ("year_min", "year_max") and value is not None and abs(value) > MAX_YEAR:
                 raise QueryError(f"the {f.name} filter {value} is not a year; give one such as 2016")
-            if f.name in ("scale_min", "scale_max") and value is not None and not abs(value) <= MAX_NM_PER_PX:
-                raise QueryError(f"the {f.name} filter {value} is not a scale; give nm per pixel up to "
-                                 f"{MAX_NM_PER_PX:g}")
+            if f.name in ("scale_min", "scale_max") and value is not None:
+                if not 0 <= value <= MAX_NM_PER_PX:
+                    raise QueryError(f"the {f.name} filter {value} is not a scale; give nm per pixel from 0 to "
+                                     f"{MAX_NM_PER_PX:g}")
+                object.__setattr__(self, f.name, value + 0.0)  # -0.0 as 0.0 (see limits.MAX_NM_PER_PX)
             if f.type != "tuple[str, ...]":
                 continue
             for text in value:
