@@ -98,10 +98,13 @@ def parse_user_query(text: str) -> UserQuery:
     return UserQuery(tuple(tuple(g) for g in groups), tuple(excluded), tuple(warnings))
 
 
-def raw_text(query: str, what: str = "the query") -> str:
-    """A raw query (``--raw``) or a filter value as it may go to an engine: text that encodes as
-    UTF-8.  A terminal in another encoding hands Python undecodable bytes as lone surrogates, which
-    no engine takes: refused here, for every backend alike."""
+def raw_text(query: str, what: str = "the raw query", max_chars: int = MAX_QUERY_CHARS) -> str:
+    """A raw query (``--raw``) or a filter value as it may go to an engine: UTF-8 text of at most
+    ``max_chars`` (a raw query is refused, not cut: cutting would change its syntax; the engines'
+    cost grows with its clauses).  A terminal in another encoding hands Python undecodable bytes
+    as lone surrogates, which no engine takes.  Refused here, for every backend alike."""
+    if len(query) > max_chars:
+        raise QueryError(f"{what} has {len(query)} characters; give at most {max_chars}")
     try:
         query.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -148,9 +151,7 @@ class SearchFilters:
             if f.type != "tuple[str, ...]":
                 continue
             for text in value:
-                if len(text) > MAX_FILTER_CHARS:
-                    raise QueryError(f"the {f.name} filter has {len(text)} characters; give at most {MAX_FILTER_CHARS}")
-                raw_text(text, f"the {f.name} filter")
+                raw_text(text, f"the {f.name} filter", MAX_FILTER_CHARS)
 
     def sql(self) -> tuple[str, list]:
         """WHERE clause over aliases m (master_images), f (figures), a (articles)."""
