@@ -24,7 +24,9 @@ MAX_CAPTION_CHARS = 20_000
 MAX_TOKEN_CHARS = 200
 
 # Characters of a search query that are parsed (the rest is cut, with a note), and its terms.
-# Pasted paragraphs are the long queries people type; 32 terms keep an engine's query small.
+# Pasted paragraphs are the long queries people type; 32 terms keep an engine's query small.  A raw
+# query (--raw) past MAX_QUERY_CHARS is refused instead (cutting would change its syntax): engines'
+# cost grows with its clauses (3,000 ranges take the OpenSearch emulator over 10 s).
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
 
