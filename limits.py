@@ -24,7 +24,9 @@ MAX_CAPTION_CHARS = 20_000
 MAX_TOKEN_CHARS = 200
 
 # Characters of a search query that are parsed (the rest is cut, with a note), and its terms.
-# Pasted paragraphs are the long queries people type; 32 terms keep an engine's query small.
+# Pasted paragraphs are the long queries people type; 32 terms keep an engine's query small.  A raw
+# query (--raw) past MAX_QUERY_CHARS is refused instead (cutting would change its syntax): engines'
+# cost grows with its clauses (3,000 ranges take the OpenSearch emulator over 10 s).
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
 
@@ -37,9 +39,10 @@ MAX_FILTER_CHARS = 200
 # Years a filter may name: SQLite and tantivy store them as 64-bit integers and overflow past that.
 MAX_YEAR = 9999
 
-# Scales (nm per pixel) a filter may name: finite (JSON, hence Elasticsearch, has no NaN or
-# infinity) and at most a kilometre per pixel, coarser than any figure; the values beyond only
-# reach the engines' edge cases (the OpenSearch emulator of the tests spins on 1.8e308).
+# Scales (nm per pixel) a filter may name: from 0 (negative -0.0 included, read as 0) to a
+# kilometre per pixel, coarser than any figure.  JSON, hence Elasticsearch, has no NaN or infinity,
+# and the values outside only reach engines' edge cases: the OpenSearch emulator of the tests
+# (osmem-server 0.1.6) spins for ever on a range up to 1.8e308 or from -0.0 to 0.0.
 MAX_NM_PER_PX = 1e12
 
 # -- markup --------------------------------------------------------------------------------------

@@ -141,10 +141,15 @@ def check_filters(conn, filters: SearchFilters) -> None:
         if kind and kind not in LABEL_KINDS:
             raise QueryError(f"unknown label kind {kind!r} in {value!r}; give the value alone or kind:value "
                              f"with a kind among {', '.join(LABEL_KINDS)}")
-def raw_text(query: str, what: str = "the query") -> str:
-    """A raw query (``--raw``) or a filter value as it may go to an engine: text that encodes as
-    UTF-8.  A terminal in another encoding hands Python undecodable bytes as lone surrogates, which
-    no engine takes: refused here, for every backend alike."""
+
+
+def raw_text(query: str, what: str = "the raw query", max_chars: int = MAX_QUERY_CHARS) -> str:
+    """A raw query (``--raw``) or a filter value as it may go to an engine: UTF-8 text of at most
+    ``max_chars`` (a raw query is refused, not cut: cutting would change its syntax; the engines'
+    cost grows with its clauses).  A terminal in another encoding hands Python undecodable bytes
+    as lone surrogates, which no engine takes.  Refused here, for every backend alike."""
+    if len(query) > max_chars:
+        raise QueryError(f"{what} has {len(query)} characters; give at most {max_chars}")
     try:
         query.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -178,20 +183,20 @@ class SearchFilters:
 
     def __post_init__(self) -> None:
         """Values every backend can take: UTF-8 text of at most MAX_FILTER_CHARS, years that fit,
-        finite scales."""
+        scales from 0 to MAX_NM_PER_PX."""
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in ("year_min", "year_max") and value is not None and abs(value) > MAX_YEAR:
                 raise QueryError(f"the {f.name} filter {value} is not a year; give one such as 2016")
-            if f.name in ("scale_min", "scale_max") and value is not None and not abs(value) <= MAX_NM_PER_PX:
-                raise QueryError(f"the {f.name} filter {value} is not a scale; give nm per pixel up to "
-                                 f"{MAX_NM_PER_PX:g}")
+            if f.name in ("scale_min", "scale_max") and value is not None:
+                if not 0 <= value <= MAX_NM_PER_PX:
+                    raise QueryError(f"the {f.name} filter {value} is not a scale; give nm per pixel from 0 to "
+                                     f"{MAX_NM_PER_PX:g}")
+                object.__setattr__(self, f.name, value + 0.0)  # -0.0 as 0.0 (see limits.MAX_NM_PER_PX)
             if f.type != "tuple[str, ...]":
                 continue
             for text in value:
-                if len(text) > MAX_FILTER_CHARS:
-                    raise QueryError(f"the {f.name} filter has {len(text)} characters; give at most {MAX_FILTER_CHARS}")
-                raw_text(text, f"the {f.name} filter")
+                raw_text(text, f"the {f.name} filter", MAX_FILTER_CHARS)
 
     def sql(self) -> tuple[str, list]:
         """WHERE clause over aliases m (master_images), f (figures), a (articles)."""

@@ -17,6 +17,7 @@ from figdex.ingest.pipeline import ingest_paths
 from figdex.retrieval.search import facet_counts, search
 from figdex.retrieval.similar import hybrid
 from tests.conftest import DEMO
+from tests.es_support import embedded_index
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +122,17 @@ def test_raw_fts5_query_with_undecodable_bytes_is_a_query_error(demo_ds, raw):
         facet_counts(demo_ds, raw, raw=True, index=index)
 
 
+@pytest.mark.parametrize("backend", ["tantivy", "fts5"])
+def test_raw_queries_past_the_query_limit_are_refused_not_cut(demo_ds, backend):
+    """Cutting raw syntax would change its meaning; the engines' cost grows with its clauses."""
+    index = embedded_index(demo_ds, backend)
+    assert search(demo_ds, "silver " * 285, raw=True, index=index).total > 0  # 1,995 characters
+    with pytest.raises(QueryError, match="the raw query has 2100 characters; give at most 2000"):
+        search(demo_ds, "silver " * 300, raw=True, index=index)
+
+
 def test_cli_raw_errors_exit_1_without_a_traceback(vdir):
     for args in (["caption:*", "--raw"], ["silver \udcff", "--raw", "--backend", "fts5"]):
         res = run("search", *args, "--dataset", vdir)
         assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
-        assert "Error: raw" in res.output or "Error: the query" in res.output
+        assert "Error: raw" in res.output or "Error: the raw query" in res.output
