@@ -52,6 +52,20 @@ MAX_NM_PER_PX = 1e12
 # a page that deep has lost its later figures, so the bound sits below that.
 MAX_MARKUP_DEPTH = 200
 
+# -- arXiv e-prints -------------------------------------------------------------------------------
+# Bytes of one e-print download.  arXiv refuses submissions over 50 MB (its documented limit);
+# 64 MiB leaves room for the few it let through.
+MAX_EPRINT_BYTES = 64 * 1024 * 1024
+# Bytes an e-print may unpack to, and members it may hold: a gzip bomb or a tar of a million
+# empty files is refused with this reason instead of filling the disk or the memory.
+MAX_EPRINT_UNPACKED = 512 * 1024 * 1024
+MAX_EPRINT_MEMBERS = 5000
+# \input/\include nesting followed from the main .tex file (real papers nest 2-3 deep; a file that
+# inputs itself must stop), and characters of LaTeX read once every input is expanded (the
+# longest real papers are ~1 MB of source with their appendices).
+MAX_TEX_INPUT_DEPTH = 8
+MAX_TEX_CHARS = 8_000_000
+
 # -- images --------------------------------------------------------------------------------------
 # Pixels of one image.  The largest real figure of the development set is 87 MP (16154x5402);
 # Pillow warns above 89 MP and refuses above 179 MP as a decompression bomb.

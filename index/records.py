@@ -58,6 +58,9 @@ class Figure:
     image_url: str | None = None  # largest published size known (absolute URL when the page gives a base)
     image_file: str | None = None  # local file found beside the page (set by the image resolver)
     image_status: str = IMAGE_MISSING
+    # Panel captions the source gives apart from the caption ((label, text), e.g. LaTeX subfigures):
+    # used as the caption split as they are, instead of splitting the caption text.
+    subcaptions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

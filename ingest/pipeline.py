@@ -196,7 +196,8 @@ def _prepare(ds: Dataset, page: Path, item: ParsedArticle, keywords: tuple[str, 
         if stored is not None and stored.reason:
             problems.append(f"{figure.label}: image not stored: {stored.reason}")
             summary.limited.append((str(page), problems[-1]))
-        out.append((figure, stored, distribute_caption(figure.caption, figure.caption_html, keywords)))
+        out.append((figure, stored, distribute_caption(figure.caption, figure.caption_html, keywords,
+                                                           figure.subcaptions)))
         if time.monotonic() > deadline:
             raise SourceError(f"{page}: its figures took more than {MAX_FILE_SECONDS} s to analyse (figdex's "
                               "limit per file); check the page for pasted text, or remove it from the input")
