@@ -51,6 +51,13 @@ def _choice(*options: str) -> Callable[[Any], str]:
     return parse
 
 
+def _seconds(raw) -> float:
+    value = float(raw)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("must be a number of seconds, 0 or more")
+    return value
+
+
 def _text(raw) -> str:
     if not isinstance(raw, str):
         raise ValueError("must be a string")
@@ -110,6 +117,8 @@ SETTINGS: tuple[Setting, ...] = (
             _count),
     Setting("contact", "", "FIGDEX_CONTACT", "How to reach you, added to the User-Agent of harvests "
             "(e.g. you@lab.org).", _text),
+    Setting("arxiv_delay", 3.0, "FIGDEX_ARXIV_DELAY", "Minimum seconds between two requests to arXiv's hosts "
+            "(export.arxiv.org and arxiv.org share one clock); arXiv asks API users for 3.", _seconds),
     Setting("chromium", "", "FIGDEX_CHROMIUM", "Headless Chromium of `--fetcher browser` (default: found on PATH).",
             _text),
     Setting("bench_cache", "", "FIGDEX_BENCH_CACHE", "Feature cache of the tuning benchmarks "

@@ -72,27 +72,30 @@ def _open(dataset: str, create: bool = False):
 @click.option("--force", is_flag=True, help="Re-parse files even when unchanged since the last ingest.")
 @click.option("--keyword", "keywords", multiple=True,
               help="Query keyword/synonym to record where captions mention it (repeatable).")
-@click.option("--family", help="Journal family (nature, rsc, acs, europepmc): forces the parser of URLs "
+@click.option("--family", help="Journal family (nature, rsc, acs, europepmc, arxiv): forces the parser of URLs "
               "(e.g. a mirror on 127.0.0.1); with --search, where to search.")
 @click.option("--search", "searches", multiple=True, metavar="TERM[|SYNONYM...]",
               help="Search the live site for this field, 'term' or 'term|synonym|...' (repeatable; needs --family).")
 @click.option("--max", "maximum", type=click.IntRange(1), help="Articles to take from a search "
               "(overrides maximum_scraped; default 10).")
 @click.option("--sortby", type=click.Choice(["relevant", "recent", "old"]), help="Search order (overrides sortby).")
+@click.option("--category", "categories", multiple=True, metavar="CAT",
+              help="arXiv only: limit the search to this category, e.g. cond-mat.mtrl-sci (repeatable; any of them).")
 @click.option("--open/--any-access", "open_access", default=None, help="Only open-access articles (overrides open).")
 @click.option("--base-url", help="Send the family's search (and Europe PMC full-text requests) to this host "
               "instead (mirrors, tests).")
 @click.option("--fetcher", default="requests", show_default=True,
               help="requests, or browser (headless Chromium) for sites that answer with a JavaScript challenge.")
 @click.option("--delay", type=click.FloatRange(0), default=1.0, show_default=True,
-              help="Minimum seconds between two requests to one host.")
+              help="Minimum seconds between two requests to one host (arXiv's hosts: at least the arxiv_delay setting, 3 s).")
 @click.option("--separate/--no-separate", "run_separation", default=True, show_default=True,
               help="Split the new figures into master images, classify and scale them.")
 @click.option("--embed/--no-embed", "run_embedding", default=True, show_default=True,
               help="Compute image vectors for query by example (needs figdex[ml]; skipped with a note without it).")
 @format_option("table")
 def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[str, ...], family: str | None,
-           searches: tuple[str, ...], maximum: int | None, sortby: str | None, open_access: bool | None,
+           searches: tuple[str, ...], maximum: int | None, sortby: str | None, categories: tuple[str, ...],
+           open_access: bool | None,
            base_url: str | None, fetcher: str, delay: float, run_separation: bool, run_embedding: bool,
            fmt: str) -> None:
     """Ingest saved article pages / XML files (or folders of them) with the images beside them,
@@ -108,19 +111,21 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
         from figdex.ingest.web import scrape as web
         from figdex.ingest.web.query import load_query, query_from_terms
 
-        overrides = {"maximum_scraped": maximum, "sortby": sortby, "open": open_access}
+        overrides = {"maximum_scraped": maximum, "sortby": sortby, "open": open_access,
+                     "categories": categories or None}
         queries = [load_query(q).with_overrides(**overrides) for q in query_files]
         if searches:
             if not family:
-                raise click.UsageError("--search needs --family (nature, rsc, acs or europepmc)")
+                raise click.UsageError("--search needs --family (nature, rsc, acs, europepmc or arxiv)")
             queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
-                                            open_access=bool(open_access)))
+                                            open_access=bool(open_access), categories=categories))
         summary = web.ScrapeSummary()
         from figdex.ingest.pipeline import warm_up
 
         warm_up()  # before the bar: a model load inside it would inflate its ETA
         with _open(dataset, create=True) as ds, \
-                web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay)) as client:
+                web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay, host_intervals=web.rate_limits(
+                    base_url, [family, *(q.journal_family for q in queries)]))) as client:
             jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
                                  keywords=keywords, summary=summary)
             with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
@@ -134,6 +139,8 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             click.echo(f"skipped: {url}: {reason}", err=True)
         for url, reason in summary.image_failures:
             click.echo(f"image not saved: {reason}", err=True)
+        for url, reason in summary.attachment_failures:
+            click.echo(f"e-print not saved: {reason}", err=True)
         for problem in summary.problems:
             click.echo(f"note: {problem}", err=True)
         for path, reason in summary.ingest.partial:

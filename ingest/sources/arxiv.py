@@ -31,7 +31,7 @@ OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 NS = {"a": ATOM, "arxiv": ARXIV_NS, "os": OPENSEARCH}
 # New-style (2007-) ids "2101.00001v2" and old-style "cond-mat/0102536v1".
 _ID = re.compile(r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z.\-]*/\d{7}(?:v\d+)?)", re.I)
-EPRINT_NAMES = ("eprint.tar.gz", "eprint.gz", "eprint.tar", "eprint.pdf")
+EPRINT_NAMES = ("eprint.tar.gz", "eprint.gz", "eprint.tar", "eprint.pdf", "eprint.bin")
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,24 @@ def is_eprint_file(path: Path) -> bool:
     except OSError:
         return False
     return head[:2] == b"\x1f\x8b" or name.endswith(".tar")
+
+
+def eprint_suffix(content: bytes) -> str:
+    """The file suffix an e-print is saved under, from its first bytes: ".tar.gz" (a gzip'd tar),
+    ".gz" (one gzip'd file), ".pdf", ".tar"; ".bin" for anything else (reading it then says what it is)."""
+    import zlib
+
+    if content.startswith(b"%PDF"):
+        return ".pdf"
+    if content[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(content[:65536], 1024)
+        except zlib.error:
+            return ".gz"  # broken: reading it says so
+        return ".tar.gz" if head[257:262] == b"ustar" else ".gz"
+    if content[257:262] == b"ustar":
+        return ".tar"
+    return ".bin"
 
 
 def find_eprint(page: Path) -> Path | None:

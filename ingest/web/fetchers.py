@@ -15,6 +15,7 @@ from figdex.errors import FigdexError, NotFoundError, UnavailableError
 
 PAGE = "page"  # HTML / XML / JSON documents
 IMAGE = "image"  # figure images: content-type and size are checked before saving
+ARCHIVE = "archive"  # arXiv e-prints (gzip'd tar, gzip'd .tex or PDF): saved as they come, size-capped
 
 
 @dataclass(frozen=True)

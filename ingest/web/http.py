@@ -29,7 +29,8 @@ from urllib.robotparser import RobotFileParser
 
 from figdex import __version__, settings
 from figdex.errors import FigdexError
-from figdex.ingest.web.fetchers import IMAGE, PAGE, Fetcher, FetchError, FetchResult, register_fetcher
+from figdex.ingest.web.fetchers import ARCHIVE, IMAGE, PAGE, Fetcher, FetchError, FetchResult, register_fetcher
+from figdex.limits import MAX_EPRINT_BYTES
 
 # A real browser's string (some sites refuse unknown agents) that still names figdex and,
 # when FIGDEX_CONTACT is set, how to reach whoever runs it, as polite crawlers do.
@@ -48,6 +49,9 @@ MiB = 1 << 20
 
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
 _PAGE_TYPES = ("text/", "application/xhtml", "application/xml", "application/json", "application/javascript")
+# What arXiv serves e-prints as (x-eprint-tar: a gzip'd tar, x-eprint: one gzip'd file), and plain equivalents.
+_ARCHIVE_TYPES = ("application/x-eprint", "application/gzip", "application/x-gzip", "application/x-tar",
+                  "application/pdf", "application/octet-stream", "binary/octet-stream")
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,14 @@ class HttpConfig:
     max_redirects: int = 10
     max_page_bytes: int = 25 * MiB
     max_image_bytes: int = 40 * MiB
+    max_archive_bytes: int = MAX_EPRINT_BYTES
     respect_robots: bool = True
     cache_dir: Path | None = None  # None: no on-disk cache
     browser_path: str | None = None  # headless Chromium for the browser fetcher
     headers: dict = field(default_factory=dict, hash=False)  # extra request headers
+    # (host, seconds): requests to that host and its subdomains share one clock and are spaced by at
+    # least that much (arXiv asks for 3 s across export.arxiv.org and arxiv.org).
+    host_intervals: tuple[tuple[str, float], ...] = ()
 
 
 class TransientError(FigdexError):
@@ -155,10 +163,20 @@ class HttpClient(Fetcher):
         parts = urlsplit(url)
         rules = self._robots.get(f"{parts.scheme}://{parts.netloc}")
         delay = rules.crawl_delay(ROBOTS_AGENT) if rules is not None else None
-        return max(self.config.min_interval, float(delay or 0))
+        floor = self._host_rule(url)[1]
+        return max(self.config.min_interval, float(delay or 0), floor)
+
+    def _host_rule(self, url: str) -> tuple[str, float]:
+        """(clock key, least seconds) of a URL's host: a configured host family shares one clock."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        for suffix, seconds in self.config.host_intervals:
+            if host == suffix or host.endswith("." + suffix):
+                return suffix, float(seconds)
+        return parts.netloc, 0.0
 
     def _wait_turn(self, url: str) -> None:
-        host = urlsplit(url).netloc
+        host = self._host_rule(url)[0]
         interval = self._interval(url)
         last = self._last.get(host)
         if last is not None and interval > 0:
@@ -251,7 +269,8 @@ class HttpClient(Fetcher):
             ok = resp.status_code < 300
             if ok:
                 _check_type(url, kind, ctype)
-            cap = (self.config.max_image_bytes if kind == IMAGE else self.config.max_page_bytes) if ok else 256 * 1024
+            cap = ({IMAGE: self.config.max_image_bytes, ARCHIVE: self.config.max_archive_bytes}.get(
+                kind, self.config.max_page_bytes) if ok else 256 * 1024)
             length = headers.get("Content-Length", "")
             if ok and length.isdigit() and int(length) > cap:
                 raise FetchError(url, "too-large", f"{url}: {int(length) / MiB:.1f} MiB is over the "
@@ -363,6 +382,10 @@ def _check_type(url: str, kind: str, ctype: str) -> None:
     if kind == IMAGE:
         if low and not low.startswith(("image/", "application/octet-stream", "binary/octet-stream")):
             raise FetchError(url, "wrong-type", f"{url}: expected an image but the server sent {ctype}; not saved")
+    elif kind == ARCHIVE:
+        if low and not low.startswith(_ARCHIVE_TYPES):
+            raise FetchError(url, "wrong-type", f"{url}: expected an e-print (a gzip'd tar, gzip'd .tex or PDF) but "
+                             f"the server sent {ctype}; not saved")
     elif low and not low.startswith(_PAGE_TYPES) and "xml" not in low and "json" not in low:
         raise FetchError(url, "wrong-type", f"{url}: expected a page but the server sent {ctype}; not saved "
                          "(PDFs are not parsed)")

@@ -23,7 +23,10 @@ from figdex.errors import FigdexError
 
 SORT_ORDERS = {"relevant": "relevant", "relevance": "relevant", "recent": "recent", "date": "recent",
                "newest": "recent", "old": "old", "oldest": "old"}
-KNOWN_KEYS = {"name", "journal_family", "maximum_scraped", "sortby", "query", "open", "save_format", "results_dir"}
+KNOWN_KEYS = {"name", "journal_family", "maximum_scraped", "sortby", "query", "open", "save_format", "results_dir",
+              "categories"}
+# An arXiv category: "cond-mat.mtrl-sci", "physics.chem-ph", "cs.CV", "hep-th".
+_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 
 
 class QueryFileError(FigdexError, ValueError):
@@ -51,6 +54,7 @@ class Query:
     save_format: tuple[str, ...] = ()
     results_dir: str | None = None
     ignored_keys: tuple[str, ...] = ()  # EXSCLAIM keys figdex does not use
+    categories: tuple[str, ...] = ()  # arXiv categories the search is limited to (any of them)
 
     def search_strings(self) -> list[str]:
         """One search per combination of each field's term or synonym, all terms first.
@@ -73,6 +77,8 @@ class Query:
             changes["sortby"] = _sortby(changes["sortby"], "--sortby")
         if "maximum_scraped" in changes:
             changes["maximum_scraped"] = _positive_int(changes["maximum_scraped"], "--max")
+        if "categories" in changes:
+            changes["categories"] = _categories(changes["categories"], "--category") or self.categories
         return replace(self, **changes)
 
 
@@ -113,7 +119,7 @@ def parse_query(data) -> Query:
     family = data.get("journal_family")
     if not isinstance(family, str) or not family.strip():
         raise QueryFileError('field "journal_family" is missing; add e.g. "journal_family": "nature" '
-                             "(nature, rsc, acs, europepmc)")
+                             "(nature, rsc, acs, europepmc, arxiv)")
     raw_query = data.get("query")
     if not isinstance(raw_query, dict) or not raw_query:
         raise QueryFileError('field "query" is missing or empty; add e.g. '
@@ -145,11 +151,12 @@ def parse_query(data) -> Query:
         save_format=tuple(save_format),
         results_dir=results_dir,
         ignored_keys=tuple(sorted(set(data) - KNOWN_KEYS)),
+        categories=_categories(data.get("categories") or (), '"categories"'),
     )
 
 
 def query_from_terms(family: str, searches: tuple[str, ...], *, maximum: int = 10, sortby: str = "relevant",
-                     open_access: bool = False, name: str = "cli") -> Query:
+                     open_access: bool = False, name: str = "cli", categories: tuple[str, ...] = ()) -> Query:
     """A query from CLI flags: each search is 'term' or 'term|synonym|synonym'."""
     fields = []
     for i, spec in enumerate(searches, 1):
@@ -160,7 +167,21 @@ def query_from_terms(family: str, searches: tuple[str, ...], *, maximum: int = 1
     if not fields:
         raise QueryFileError("give at least one --search TERM (or a QUERY.json)")
     return Query(name=name, journal_family=family.lower(), maximum_scraped=_positive_int(maximum, "--max"),
-                 fields=tuple(fields), sortby=_sortby(sortby, "--sortby"), open=open_access)
+                 fields=tuple(fields), sortby=_sortby(sortby, "--sortby"), open=open_access,
+                 categories=_categories(categories, "--category"))
+
+
+def _categories(value, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(c, str) for c in value):
+        raise QueryFileError(f'{where} must be a list of arXiv categories, e.g. ["cond-mat.mtrl-sci", "physics.chem-ph"]')
+    cats = [c.strip() for c in value if c.strip()]
+    bad = [c for c in cats if not _CATEGORY.match(c)]
+    if bad:
+        raise QueryFileError(f"{where}: {bad[0]!r} is not an arXiv category; write them as arXiv does, "
+                             'e.g. "cond-mat.mtrl-sci" or "physics.chem-ph"')
+    return tuple(dict.fromkeys(cats))
 
 
 def _field_order(key: str):

@@ -25,10 +25,10 @@ from urllib.parse import unquote, urlsplit
 from figdex.index.db import Dataset
 from figdex.index.records import ACCESS_ABSTRACT, IMAGE_THUMBNAIL
 from figdex.ingest.pipeline import IngestSummary
-from figdex.ingest.web.fetchers import IMAGE, Fetcher, FetchError, get_fetcher
+from figdex.ingest.web.fetchers import ARCHIVE, IMAGE, Fetcher, FetchError, get_fetcher
 from figdex.ingest.web.http import HttpConfig, atomic_write
 from figdex.ingest.web.query import Query
-from figdex.ingest.web.search import Family, SearchHit, family_for_url, get_family
+from figdex.ingest.web.search import FAMILIES, Family, SearchHit, family_for_url, get_family
 
 FINAL = ("ingested", "unchanged", "skipped", "failed")  # the one outcome reported per article
 _IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif|tiff?|webp|bmp)$", re.I)
@@ -38,7 +38,7 @@ _TYPE_EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "im
 
 @dataclass(frozen=True)
 class ScrapeEvent:
-    stage: str  # search | page | image | article (article: the final outcome, once per URL)
+    stage: str  # search | page | attachment | image | article (article: the final outcome, once per URL)
     url: str
     outcome: str  # found, fetched, cached, failed, ... ; for stage "article" one of FINAL
     detail: str = ""
@@ -57,6 +57,9 @@ class ScrapeSummary:
     images_fetched: int = 0
     images_present: int = 0  # already on disk from an earlier run
     images_not_fetched: int = 0  # paywalled pages: only thumbnails are published
+    attachments_fetched: int = 0  # documents fetched beside a page (arXiv e-prints)
+    attachments_present: int = 0  # already saved by an earlier run
+    attachment_failures: list = field(default_factory=list)  # (url, reason)
     skipped: list = field(default_factory=list)  # (url, reason)
     failed: list = field(default_factory=list)  # (url, reason): articles, and search pages (searches_failed)
     searches_failed: int = 0
@@ -89,9 +92,32 @@ class ScrapeSummary:
 
 
 def http_config(dataset_root: str | Path, **overrides) -> HttpConfig:
-    """The HTTP settings of a dataset: its cache lives in ``<dataset>/cache/http``."""
+    """The HTTP settings of a dataset: its cache lives in ``<dataset>/cache/http``; the hosts of
+    families that ask for a delay (arXiv) get it (``rate_limits``)."""
     overrides.setdefault("cache_dir", Path(dataset_root) / "cache" / "http")
+    overrides.setdefault("host_intervals", rate_limits())
     return HttpConfig(**overrides)
+
+
+def rate_limits(base_url: str | None = None, families: Iterable[str | None] = ()) -> tuple[tuple[str, float], ...]:
+    """(host, seconds) for every family whose site asks for a delay (``Family.rate_setting``), and for
+    ``base_url``'s host when one of ``families`` (those a run uses) asks for one: a mirror given with
+    --base-url is treated as the site it stands for."""
+    from figdex import settings
+
+    out: dict[str, float] = {}
+    used = {get_family(f).name for f in families if f}
+    for family in FAMILIES.values():
+        if not family.rate_setting:
+            continue
+        seconds = float(settings.get(family.rate_setting))
+        for host in family.hosts:
+            out[host] = max(out.get(host, 0.0), seconds)
+        if base_url and family.name in used:
+            host = (urlsplit(base_url).hostname or "").lower()
+            if host:
+                out[host] = max(out.get(host, 0.0), seconds)
+    return tuple(out.items())
 
 
 def open_fetcher(name: str, config: HttpConfig) -> Fetcher:
@@ -230,19 +256,25 @@ class _ArticleScraper:
             self.summary.fetched += 1
         self.emit(ScrapeEvent("page", fetch_url, "cached" if result.from_cache else "fetched"))
         page = self._save_page(url, family, result)
+        folder = page.parent / f"{page.stem}_files"
+        attachments = family.attachments(url, self.base_url)
+        missing = [(a_url, stem) for a_url, stem in attachments if not _saved(folder, stem)]
         previous = self.ds.source_file(str(page.resolve()))
-        if (previous is not None and previous["status"] == "done" and not self.force
+        if (previous is not None and previous["status"] == "done" and not self.force and not missing
                 and previous["sha256"] == sha256_file(page)):
             self.summary.ingest.files += 1
             self.summary.ingest.unchanged += 1
             return self.finish(url, "unchanged")
+        self.summary.attachments_present += len(attachments) - len(missing)
+        # A page stored before its attachment could be fetched is parsed again once it is there.
+        fetched = sum(self._fetch_attachment(folder, a_url, stem, family) for a_url, stem in missing)
         parser = self._parser(page, family)
-        if parser is not None:
+        if parser is not None and not attachments:
             self._fetch_images(page, parser, family, result.final_url or fetch_url)
         clear_cache()  # the image folder just changed; the resolver caches listings
         failures_before = len(self.summary.ingest.failures)
-        outcome = _ingest_file(self.ds, self.text_index, page, self.run_id, self.force, self.summary.ingest,
-                               self.keywords, parser=parser)
+        outcome = _ingest_file(self.ds, self.text_index, page, self.run_id, self.force or fetched > 0,
+                               self.summary.ingest, self.keywords, parser=parser)
         if outcome == "failed":
             reason = self.summary.ingest.failures[failures_before:][-1][1]
             return self.finish(url, "failed", reason)
@@ -283,6 +315,21 @@ class _ArticleScraper:
                     continue
                 self._fetch_image(folder, family.image_url(figure.image_url, page_url), _file_name(figure.image_url))
 
+    def _fetch_attachment(self, folder: Path, url: str, stem: str, family: Family) -> bool:
+        """Fetch one document saved beside a page (an arXiv e-print); False when it could not be had
+        (the reason is kept with the image failures and the page is stored without it)."""
+        try:
+            result = self.fetcher.fetch(url, kind=ARCHIVE, use_cache=False)  # the saved file is the cache
+        except FetchError as exc:
+            self.summary.attachment_failures.append((url, str(exc)))
+            self.emit(ScrapeEvent("attachment", url, "failed", str(exc)))
+            return False
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / f"{stem}{family.attachment_suffix(result.content, result.content_type)}", result.content)
+        self.summary.attachments_fetched += 1
+        self.emit(ScrapeEvent("attachment", url, "fetched"))
+        return True
+
     def _fetch_image(self, folder: Path, url: str, name: str) -> None:
         if folder.is_dir():
             low = name.lower()
@@ -301,6 +348,10 @@ class _ArticleScraper:
         atomic_write(folder / name, result.content)
         self.summary.images_fetched += 1
         self.emit(ScrapeEvent("image", url, "fetched"))
+
+
+def _saved(folder: Path, stem: str) -> bool:
+    return folder.is_dir() and any(f.name.startswith(stem + ".") for f in folder.iterdir())
 
 
 def _file_name(image_url: str) -> str:
@@ -373,7 +424,9 @@ def summary_lines(summary: ScrapeSummary) -> list[str]:
         f"{s.ingest.figures} figures stored{_ga_note(s.ingest.graphical_abstracts)}; images: {s.images_fetched} "
         f"fetched, {s.images_present} already saved, "
         f"{len(s.image_failures)} failed, {s.images_not_fetched} not fetched (paywalled pages)",
-    ]
+    ] + ([f"e-prints: {s.attachments_fetched} fetched, {s.attachments_present} already saved, "
+          f"{len(s.attachment_failures)} failed"]
+         if s.attachments_fetched or s.attachments_present or s.attachment_failures else [])
 
 
 def _ga_note(n: int) -> str:

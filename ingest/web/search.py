@@ -61,6 +61,7 @@ class Family(ABC):
     base_url: str = ""  # where its search lives; --base-url replaces it
     hosts: tuple[str, ...] = ()
     page_ext: str = ".html"
+    rate_setting: str | None = None  # a setting (settings.py) with the least seconds between requests to its hosts
 
     @abstractmethod
     def search_request(self, search: str, query: Query, base: str | None = None,
@@ -78,6 +79,14 @@ class Family(ABC):
     def image_url(self, url: str, page_url: str) -> str:
         """Absolute URL of a figure image in its largest published size."""
         return urljoin(page_url, url)
+
+    def attachments(self, url: str, base: str | None = None) -> list[tuple[str, str]]:
+        """(URL, file stem) of documents fetched beside the article's page and saved in its ``_files``
+        folder under the stem plus ``attachment_suffix`` (arXiv's e-print source); none by default."""
+        return []
+
+    def attachment_suffix(self, content: bytes, content_type: str) -> str:
+        return ""
 
     def page_name(self, url: str) -> str:
         """File name stem under which an article page is saved (stable across runs and mirrors)."""
@@ -334,6 +343,75 @@ class EuropePMC(Family):
         return m.group(0).upper() if m else super().page_name(url)
 
 
+# -- arXiv (API Atom feeds; e-print sources) ----------------------------------------------------
+class Arxiv(Family):
+    """arXiv's API (an Atom feed per search page and per article) and the e-print of each article.
+
+    arXiv asks API users to wait 3 s between requests: the ``arxiv_delay`` setting spaces every
+    request to its hosts (``rate_setting``), and export.arxiv.org and arxiv.org share one clock."""
+
+    name = "arxiv"
+    parser = "arxiv"
+    base_url = "http://export.arxiv.org"
+    eprint_url = "https://arxiv.org"
+    hosts = ("arxiv.org",)
+    page_ext = ".xml"
+    rate_setting = "arxiv_delay"
+    ORDER = {"relevant": ("relevance", "descending"), "recent": ("submittedDate", "descending"),
+             "old": ("submittedDate", "ascending")}
+
+    def search_request(self, search, query, base=None, page_size=None):
+        clauses = [f"all:{term}" for term in re.findall(r'"[^"]+"|\S+', search)]
+        if query.categories:
+            cats = " OR ".join(f"cat:{c}" for c in query.categories)
+            clauses.append(f"({cats})" if len(query.categories) > 1 else cats)
+        sort_by, order = self.ORDER[query.sortby]
+        params = {"search_query": " AND ".join(clauses), "start": 0,
+                  "max_results": page_size or min(100, max(10, query.maximum_scraped)),
+                  "sortBy": sort_by, "sortOrder": order}
+        return PageRequest(f"{self.base(base)}/api/query?{urlencode(params)}")
+
+    def parse_results(self, content, request):
+        from figdex.ingest.sources.arxiv import parse_feed
+        from figdex.ingest.sources.base import SourceError
+
+        try:
+            feed = parse_feed(content, request.url)
+        except SourceError as exc:
+            return SearchPage((), None, None, (f"arxiv: {exc}",))
+        hits = tuple(SearchHit(e.abs_url, e.title, True, e.doi) for e in feed.entries)
+        params = dict(parse_qsl(urlsplit(request.url).query))
+        start = int(params.get("start") or 0)
+        more = bool(hits) and (feed.total is None or start + len(hits) < feed.total)
+        nxt = PageRequest(_with_params(request.url, start=start + len(hits))) if more else None
+        return SearchPage(hits, nxt, feed.total, tuple(f"arxiv: {p}" for p in feed.problems))
+
+    def article_request_url(self, url, base=None):
+        from figdex.ingest.sources.arxiv import arxiv_id
+
+        ident = arxiv_id(url)
+        if ident is None:
+            return url
+        return f"{self.base(base)}/api/query?{urlencode({'id_list': ident, 'max_results': 1})}"
+
+    def attachments(self, url, base=None):
+        from figdex.ingest.sources.arxiv import arxiv_id
+
+        ident = arxiv_id(url)
+        return [(f"{(base or self.eprint_url).rstrip('/')}/e-print/{ident}", "eprint")] if ident else []
+
+    def attachment_suffix(self, content, content_type):
+        from figdex.ingest.sources.arxiv import eprint_suffix
+
+        return eprint_suffix(content)
+
+    def page_name(self, url):
+        from figdex.ingest.sources.arxiv import arxiv_id
+
+        ident = arxiv_id(url)
+        return _slug(ident.replace("/", "-")) if ident else super().page_name(url)
+
+
 class Other(Family):
     """Article URLs of any other host: fetched as given, parsed by whichever parser recognises the page."""
 
@@ -351,9 +429,9 @@ class Other(Family):
         return _slug(f"{parts.netloc}-{parts.path}")
 
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (Nature(), RSC(), ACS(), EuropePMC(), Other())}
+FAMILIES: dict[str, Family] = {f.name: f for f in (Nature(), RSC(), ACS(), EuropePMC(), Arxiv(), Other())}
 ALIASES = {"pmc": "europepmc", "epmc": "europepmc", "europe-pmc": "europepmc", "springer-nature": "nature"}
-SEARCHABLE = ("nature", "rsc", "acs", "europepmc")
+SEARCHABLE = ("nature", "rsc", "acs", "europepmc", "arxiv")
 
 
 def get_family(name: str, searchable: bool = False) -> Family:
