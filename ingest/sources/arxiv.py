@@ -73,12 +73,16 @@ def parse_feed(content: bytes, where: str = "the arXiv API answer") -> ArxivFeed
     """Entries of an arXiv API Atom feed; an error entry (arXiv answers bad queries with one) is a problem."""
     from lxml import etree
 
-    from figdex.ingest.sources.common import load_xml
+    from figdex.ingest.sources.markup import check_depth
 
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
     try:
-        root = load_xml(content)
+        root = etree.fromstring(content, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise SourceError(f"{where}: not an Atom feed ({exc})") from None
+        raise SourceError(f"{where}: not an Atom feed ({exc}); check that the answer is complete") from None
+    if root is None or etree.QName(root).localname != "feed":
+        raise SourceError(f"{where}: not an Atom feed (no <feed> element); check that the answer is complete")
+    check_depth(root, where)
     entries, problems = [], []
     for entry in root.findall("a:entry", NS):
         ident = _text(entry, "a:id")
@@ -222,7 +226,9 @@ def _from_latex(eprint, article: Article, problems: list[str], files_dir: Path, 
     article = replace(article, title=article.title or doc.title, authors=article.authors or doc.authors,
                       abstract=article.abstract or doc.abstract, doi=article.doi or doc.doi, access=ACCESS_FULL)
     figures = []
-    for fig in doc.figures:
+    # Stored numbers run in document order: a supplement that restarts the counter ("Figure S1")
+    # keeps its printed label without taking the number of "Figure 1".
+    for position, fig in enumerate(doc.figures, 1):
         image_url = None
         try:
             image = figure_image(eprint, fig.graphics)
@@ -233,13 +239,13 @@ def _from_latex(eprint, article: Article, problems: list[str], files_dir: Path, 
             problems.append(f"{fig.label}: no \\includegraphics (drawn in LaTeX: TikZ, pgfplots or text); no image")
         if image is not None:
             data, ext = image
-            name = f"{stem}_fig{fig.number}{ext}"
+            name = f"{stem}_fig{position}{ext}"
             write_if_changed(files_dir / name, data)
             image_url = name
         panels = tuple((p.letter, p.caption) for p in fig.panels)
         tail = " ".join(f"({letter}) {text}" for letter, text in panels if text)
         caption = f"{fig.caption} {tail}".strip() if tail else fig.caption
-        figures.append(Figure(number=fig.number, label=fig.label, caption=caption, kind="figure",
+        figures.append(Figure(number=position, label=fig.label, caption=caption, kind="figure",
                               image_url=image_url, subcaptions=panels if tail else ()))
     return ParsedArticle(article, tuple(figures), tuple(problems))
 
