@@ -259,13 +259,13 @@ class _ArticleScraper:
         folder = page.parent / f"{page.stem}_files"
         attachments = family.attachments(url, self.base_url)
         missing = [(a_url, stem) for a_url, stem in attachments if not _saved(folder, stem)]
+        self.summary.attachments_present += len(attachments) - len(missing)
         previous = self.ds.source_file(str(page.resolve()))
         if (previous is not None and previous["status"] == "done" and not self.force and not missing
                 and previous["sha256"] == sha256_file(page)):
             self.summary.ingest.files += 1
             self.summary.ingest.unchanged += 1
             return self.finish(url, "unchanged")
-        self.summary.attachments_present += len(attachments) - len(missing)
         # A page stored before its attachment could be fetched is parsed again once it is there.
         fetched = sum(self._fetch_attachment(folder, a_url, stem, family) for a_url, stem in missing)
         parser = self._parser(page, family)
