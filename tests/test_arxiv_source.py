@@ -219,3 +219,29 @@ def test_real_atom_answers():
     assert (recent.arxiv_id, recent.doi, recent.categories) == ("2104.12255v1", None, ("cs.CR",))
     assert arxiv_id("https://arxiv.org/abs/cond-mat/0102536v1") == "cond-mat/0102536v1"
     assert arxiv_id("http://export.arxiv.org/e-print/2101.00001") == "2101.00001"
+
+
+def test_atom_entry_with_a_pdf_only_eprint_goes_to_the_pdf_hook(tmp_path):
+    """The saved layout of the family (pages/arxiv/<id>.xml + <id>_files/eprint.*): the real API
+    entry of 1111.2011v2, and as its e-print a real PDF (the SciPy paper's asv.pdf figure), as arXiv
+    serves e-prints that were submitted without source."""
+    page = tmp_path / "1111.2011v2.xml"
+    page.write_bytes((DATA / "atom" / "id_list-1111.2011v2.xml").read_bytes())
+    (tmp_path / "1111.2011v2_files").mkdir()
+    pdf = tmp_path / "1111.2011v2_files" / "eprint.pdf"
+    pdf.write_bytes(open_eprint(SCIPY).files["static/asv.pdf"])
+    assert isinstance(detect_parser(page), ArxivParser)
+    (item,) = ArxivParser().parse(page)
+    art = item.article
+    assert (art.publisher, art.doi, art.year, art.url) == (
+        "arxiv", "10.1103/physrevb.85.115117", 2011, "https://arxiv.org/abs/1111.2011v2")
+    assert art.authors[1] == "Adrian Del Maestro" and art.keywords == ("cond-mat.str-el", "cond-mat.stat-mech")
+    other = detect_parser(pdf)
+    if other is None or other.name in ("arxiv", "generic"):
+        assert art.access == "abstract" and item.figures == ()
+        assert any("no PDF parser is installed" in p for p in item.problems)
+    else:  # a PDF parser is registered: the hook hands the e-print to it
+        assert art.access == "full"
+    pdf.unlink()
+    (item,) = ArxivParser().parse(page)  # nothing fetched yet: metadata only, and it says so
+    assert item.article.access == "abstract" and any("was not fetched" in p for p in item.problems)
