@@ -401,6 +401,8 @@ def _split_float(eprint, inner: str, root: str, paths: list[str]):
     rest = "".join(masked)
     captions = []
     for m in _CAPTION.finditer(rest):
+        if m.group(1) == "subcaption":
+            continue  # a panel's caption outside any panel environment is not the figure's
         opts, args, end = read_args(rest, m.end(), optional=1 if m.group(1) != "captionof" else 0,
                                     required=2 if m.group(1) == "captionof" else 1)
         if m.group(1) == "captionof":

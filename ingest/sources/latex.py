@@ -29,7 +29,7 @@ DROP_WITH_ARGS = {
 REFERENCES = {"ref", "eqref", "autoref", "cref", "Cref", "pageref", "nameref", "subref", "vref", "figref",
               "fref", "Fref", "secref", "tabref"}
 # Commands with two arguments whose second one is the text: \href{url}{text}, \textcolor{red}{text}.
-SECOND_ARG = {"href", "textcolor", "colorbox", "foreignlanguage", "texorpdfstring_"}
+SECOND_ARG = {"href", "textcolor", "colorbox", "foreignlanguage"}
 SYMBOLS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
     "eta": "η", "theta": "θ", "vartheta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "µ", "nu": "ν",
@@ -38,7 +38,7 @@ SYMBOLS = {
     "Pi": "Π", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "upmu": "µ", "textmu": "µ", "micro": "µ",
     "times": "×", "pm": "±", "mp": "∓", "sim": "~", "approx": "≈", "simeq": "≃", "leq": "≤", "le": "≤",
     "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠", "propto": "∝", "infty": "∞", "circ": "°", "degree": "°",
-    "textdegree": "°", "AA": "Å", "angstrom": "Å", "r": "", "cdot": "·", "ldots": "...", "dots": "...",
+    "textdegree": "°", "AA": "Å", "angstrom": "Å", "cdot": "·", "ldots": "...", "dots": "...",
     "cdots": "...", "rightarrow": "→", "to": "→", "leftarrow": "←", "leftrightarrow": "↔", "Rightarrow": "⇒",
     "uparrow": "↑", "downarrow": "↓", "partial": "∂", "nabla": "∇", "hbar": "ħ", "ell": "ℓ", "perp": "⊥",
     "parallel": "∥", "langle": "⟨", "rangle": "⟩", "%": "%", "&": "&", "#": "#", "_": "_", "$": "$", "{": "{",
@@ -53,7 +53,7 @@ SYMBOLS = {
     "bigskip": " ", "smallskip": " ", "clearpage": " ", "newpage": " ", "relax": "", "left": "", "right": "",
     "big": "", "Big": "", "bigg": "", "Bigg": "", "displaystyle": "", "textstyle": "", "limits": "",
     "nolimits": "", "ensuremath": "", "xspace": "", "maketitle": "", "and": ",", "AND": ",", "item": " ",
-    "checkmark": "✓", "textbackslash": "\\", "i": "ı", "j": "ȷ", "deg": "°", "ohm": "Ω", "Omega_": "Ω",
+    "checkmark": "✓", "textbackslash": "\\", "i": "ı", "j": "ȷ", "deg": "°", "ohm": "Ω",
 }
 # siunitx units and prefixes.
 UNITS = {
@@ -96,12 +96,12 @@ def read_group(text: str, i: int, open_: str = "{", close: str = "}") -> tuple[s
         if c == "\\":
             j += 2
             continue
-        if c == open_ or (open_ == "[" and c == "{"):
-            depth += 1 if c == open_ else 0
-            if c == "{" and open_ == "[":  # braces inside [..] may hold a ]
-                inner = read_group(text, j)
-                j = inner[1] if inner else j + 1
-                continue
+        if open_ == "[" and c == "{":  # a brace group inside [..] may hold a "]"
+            inner = read_group(text, j)
+            j = inner[1] if inner else j + 1
+            continue
+        if c == open_:
+            depth += 1
         elif c == close:
             depth -= 1
             if depth == 0:

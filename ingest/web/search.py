@@ -353,7 +353,9 @@ class Arxiv(Family):
     name = "arxiv"
     parser = "arxiv"
     base_url = "http://export.arxiv.org"
-    eprint_url = "https://arxiv.org"
+    # export.arxiv.org is arXiv's host for programmatic access; arxiv.org's robots.txt disallows
+    # /e-print for crawlers (and figdex obeys whichever robots.txt the host serves).
+    eprint_url = "https://export.arxiv.org"
     hosts = ("arxiv.org",)
     page_ext = ".xml"
     rate_setting = "arxiv_delay"
