@@ -87,7 +87,8 @@ def _open(dataset: str, create: bool = False):
 @click.option("--fetcher", default="requests", show_default=True,
               help="requests, or browser (headless Chromium) for sites that answer with a JavaScript challenge.")
 @click.option("--delay", type=click.FloatRange(0), default=1.0, show_default=True,
-              help="Minimum seconds between two requests to one host (arXiv's hosts: at least the arxiv_delay setting, 3 s).")
+              help="Minimum seconds between two requests to one host (arXiv's hosts: at least the "
+              "arxiv_delay setting, 3 s).")
 @click.option("--separate/--no-separate", "run_separation", default=True, show_default=True,
               help="Split the new figures into master images, classify and scale them.")
 @click.option("--embed/--no-embed", "run_embedding", default=True, show_default=True,

@@ -212,3 +212,37 @@ def test_query_file_through_the_cli_and_stats(mirror, tmp_path, monkeypatch):
     assert "cut short" in res.output and "Traceback" not in res.output
     res = runner.invoke(cli, ["stats", "--dataset", str(tmp_path / "d"), "--format", "json"])
     assert json.loads(res.output)["per_publisher"]["arxiv"]["articles"] == 2
+
+
+def test_an_eprint_robots_txt_refuses_is_reported_and_fetched_once_allowed(mirror, tmp_path):
+    from figdex.ingest.web.scrape import scrape_urls
+
+    mirror.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /e-print/\n", {"Content-Type": "text/plain"}))
+    # A PDF-only e-print (arXiv serves the PDF when the authors sent no source): a real PDF file.
+    pdf = open_eprint(DATA / "scipy-1.0-paper.tar.gz").files["static/asv.pdf"]
+    mirror.route("/e-print/1907.10121v1", Reply(200, pdf, {"Content-Type": "application/pdf"}))
+    root = tmp_path / "d"
+    urls = ["https://arxiv.org/abs/1407.6245v1", "https://arxiv.org/abs/1907.10121v1"]
+
+    def run():
+        with Dataset.open(root) as ds:
+            summary = scrape_urls(ds, urls, fetcher(root), family="arxiv", base_url=mirror.base)
+            rows = {r["url"]: (r["access"], r["n"]) for r in ds.conn.execute(
+                "SELECT a.url, a.access, count(f.id) AS n FROM articles a LEFT JOIN figures f "
+                "ON f.article_id = a.id GROUP BY a.id")}
+        return summary, rows
+
+    summary, rows = run()
+    assert summary.ingested == 2 and mirror.count("/e-print/") == 0
+    assert all("disallowed by" in reason for _, reason in summary.attachment_failures)
+    assert rows[urls[0]] == ("abstract", 0)  # stored with its metadata, saying the e-print is missing
+    mirror.route("/robots.txt", Reply(404, b"", {"Content-Type": "text/plain"}))
+    again, rows = run()  # a new client reads robots.txt again
+    assert (again.ingested, again.attachments_fetched, again.unchanged) == (2, 2, 0)
+    assert rows[urls[0]] == ("full", 5)
+    assert (root / "pages/arxiv/1907.10121v1_files/eprint.pdf").read_bytes() == pdf
+    from figdex.ingest.sources.base import detect_parser
+
+    reader = detect_parser(root / "pages/arxiv/1907.10121v1_files/eprint.pdf")
+    has_pdf_parser = reader is not None and reader.name not in ("arxiv", "generic")
+    assert rows[urls[1]][0] == ("full" if has_pdf_parser else "abstract")  # the PDF went to the hook

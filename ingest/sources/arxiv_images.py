@@ -15,6 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
+from figdex.errors import FigdexError
 from figdex.ingest.sources.arxiv_source import Eprint, Graphic
 from figdex.limits import LimitError, image_size_problem, open_image
 
@@ -26,8 +27,8 @@ COMPOSE_WIDTH = 2400  # pixels of a composed multi-panel figure's full text widt
 GUTTER = 12  # white pixels between composed panels
 
 
-class RenderError(Exception):
-    """A graphic that cannot be turned into pixels; the message says why."""
+class RenderError(FigdexError, ValueError):
+    """A graphic that cannot be turned into pixels; the message says why (kept as the figure's problem)."""
 
 
 def figure_image(eprint: Eprint, graphics: tuple[Graphic, ...]) -> tuple[bytes, str] | None:

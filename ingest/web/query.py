@@ -175,7 +175,8 @@ def _categories(value, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(c, str) for c in value):
-        raise QueryFileError(f'{where} must be a list of arXiv categories, e.g. ["cond-mat.mtrl-sci", "physics.chem-ph"]')
+        raise QueryFileError(f"{where} must be a list of arXiv categories, e.g. "
+                             '["cond-mat.mtrl-sci", "physics.chem-ph"]')
     cats = [c.strip() for c in value if c.strip()]
     bad = [c for c in cats if not _CATEGORY.match(c)]
     if bad:
