@@ -153,6 +153,12 @@ def test_search_fetch_eprints_ingest_with_the_delay_honoured(mirror, tmp_path):
     assert (again.unchanged, again.attachments_present, again.attachments_fetched) == (2, 3, 0)
     assert len(mirror.times) == asked  # not even robots.txt: nothing needed the network
     assert "cut short" in again.failed[0][1]
+    # What was fetched is a saved corpus: ingesting pages/ offline gives the same figures.
+    from figdex.ingest.pipeline import ingest_paths
+
+    with Dataset.open(tmp_path / "offline") as ds:
+        assert ingest_paths(ds, [root / "pages"]).failed == 1
+    assert snapshot(tmp_path / "offline")["figures"] == snapshot(root)["figures"]
 
 
 def test_resume_after_an_interruption_gives_the_same_database(mirror, tmp_path):
