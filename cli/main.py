@@ -141,7 +141,7 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
         for url, reason in summary.image_failures:
             click.echo(f"image not saved: {reason}", err=True)
         for url, reason in summary.attachment_failures:
-            click.echo(f"e-print not saved: {reason}", err=True)
+            click.echo(f"not saved: {reason}", err=True)
         for problem in summary.problems:
             click.echo(f"note: {problem}", err=True)
         for path, reason in summary.ingest.partial:

@@ -5,6 +5,9 @@ answer for 2104.12255v1 with a cut-short e-print.  The search and the entries of
 are feeds constructed here in the format of the real answers (tests/data/arxiv/atom), from what
 the papers' own LaTeX says (title, authors, abstract) and their arXiv ids: no saved response is
 invented.  Publication dates are the first day of the id's month (YYMM), the only date the id gives.
+The OAI-PMH licence records are constructed too, in arXiv's "arXiv" metadata format; their licence
+values are chosen for the test (one CC BY 4.0, the others arXiv's default licence) and are not a
+statement of these papers' arXiv licences.
 """
 
 import json
@@ -35,6 +38,8 @@ def _paper(arxiv_id, archive, categories):
             "eprint": (DATA / archive).read_bytes()}
 
 
+TEST_LICENSES = {"1407.6245": "http://creativecommons.org/licenses/by/4.0/"}
+DEFAULT_LICENSE = "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
 PAPERS = [_paper("1407.6245v1", "skimage-paper.tar.gz", ["cs.MS", "cs.CV"]),
           {"id": "2104.12255v1", "entry": REAL_ENTRY, "categories": ["cs.CR"],
            "eprint": (DATA / "skimage-paper.tar.gz").read_bytes()[:40_000]},  # a download that stopped
@@ -69,6 +74,7 @@ class ArxivMirror(Mirror):
         self.route("/api/query", self.api)
         self.prefix("/e-print/", self.eprint)
         self.route("/robots.txt", self.timed(Reply(404, b"", {"Content-Type": "text/plain"})))
+        self.route("/oai", self.oai)
 
     def timed(self, reply):
         def answer(req):
@@ -86,6 +92,16 @@ class ArxivMirror(Mirror):
             return Reply(200, paper["entry"] if "entry" in paper else _feed([paper], 1, 0), atom)
         start, size = int(req.query.get("start", 0)), int(req.query.get("max_results", 10))
         return Reply(200, _feed(PAPERS[start:start + size], len(PAPERS), start), atom)
+
+    def oai(self, req):
+        self.times.append((time.monotonic(), req.path))
+        ident = req.query.get("identifier", "").removeprefix("oai:arXiv.org:")
+        license_url = TEST_LICENSES.get(ident, DEFAULT_LICENSE)
+        body = ('<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+                f'<GetRecord><record><header><identifier>oai:arXiv.org:{ident}</identifier></header><metadata>'
+                f'<arXiv xmlns="http://arxiv.org/OAI/arXiv/"><id>{ident}</id><license>{license_url}</license>'
+                "</arXiv></metadata></record></GetRecord></OAI-PMH>")
+        return Reply(200, body.encode(), {"Content-Type": "text/xml"})
 
     def eprint(self, req):
         self.times.append((time.monotonic(), req.path))
@@ -126,10 +142,10 @@ def test_search_fetch_eprints_ingest_with_the_delay_honoured(mirror, tmp_path):
     # Every request to the host waits its turn.  The gaps are measured where the server sees the
     # requests arrive, so one arrival held up by a busy machine may shorten the next gap a little.
     arrivals = [t for t, _ in mirror.times]
-    assert len(arrivals) == 1 + 2 + 3 + 3  # robots.txt, 2 search pages, 3 entries, 3 e-prints
+    assert len(arrivals) == 1 + 2 + 3 + 3 + 3  # robots.txt, 2 search pages, 3 entries, 3 e-prints, 3 OAI records
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     assert min(gaps) >= 0.25 and sum(gaps) / len(gaps) >= 0.3
-    assert (summary.ingested, summary.attachments_fetched) == (2, 3)
+    assert (summary.ingested, summary.attachments_fetched) == (2, 6)
     assert len(summary.failed) == 1 and "2104.12255v1_files/eprint.tar.gz: the e-print is cut short" in \
         summary.failed[0][1]  # named, and the next article was still done
     assert (root / "pages/arxiv/1407.6245v1.xml").exists()
@@ -139,7 +155,8 @@ def test_search_fetch_eprints_ingest_with_the_delay_honoured(mirror, tmp_path):
         sk = arts["scikit-ima"]
         assert (sk["publisher"], sk["doi"], sk["year"], sk["url"], sk["journal"]) == (
             "arxiv", "10.48550/arxiv.1407.6245", 2014, "https://arxiv.org/abs/1407.6245v1", "arXiv")
-        assert sk["license"] is None and "state no licence" in sk["problems"]  # the API gives none
+        assert sk["license"] == "CC-BY-4.0"  # from the OAI-PMH record: the API gives none
+        assert arts["SciPy 1.0—"]["license"] == DEFAULT_LICENSE  # arXiv's default: not a CC licence
         figs = ds.conn.execute("SELECT f.label, f.image_status FROM figures f JOIN articles a ON a.id = f.article_id "
                                "WHERE a.id = ? ORDER BY f.number", (sk["id"],)).fetchall()
         assert [tuple(f) for f in figs] == [("Figure 1", "ok"), ("Figure 2", "missing"), ("Figure 3", "missing"),
@@ -150,7 +167,7 @@ def test_search_fetch_eprints_ingest_with_the_delay_honoured(mirror, tmp_path):
     # e-print is read again and named again.
     asked = len(mirror.times)
     again = harvest(root, mirror)
-    assert (again.unchanged, again.attachments_present, again.attachments_fetched) == (2, 3, 0)
+    assert (again.unchanged, again.attachments_present, again.attachments_fetched) == (2, 6, 0)
     assert len(mirror.times) == asked  # not even robots.txt: nothing needed the network
     assert "cut short" in again.failed[0][1]
     # What was fetched is a saved corpus: ingesting pages/ offline gives the same figures.
@@ -173,7 +190,7 @@ def test_resume_after_an_interruption_gives_the_same_database(mirror, tmp_path):
     with Dataset.open(tmp_path / "resumed", create=False) as ds:
         assert ds.stats()["articles"] == 1
     resumed = harvest(tmp_path / "resumed", mirror)
-    assert (resumed.unchanged, resumed.ingested, resumed.attachments_present) == (1, 1, 3)
+    assert (resumed.unchanged, resumed.ingested, resumed.attachments_present) == (1, 1, 5)
     assert snapshot(tmp_path / "resumed") == snapshot(tmp_path / "whole")
 
 
@@ -214,7 +231,7 @@ def test_query_file_through_the_cli_and_stats(mirror, tmp_path, monkeypatch):
     res = runner.invoke(cli, ["ingest", str(qfile), "--base-url", mirror.base, "--delay", "0", "--no-separate",
                               "--no-embed", "--dataset", str(tmp_path / "d")])
     assert "3 articles found" in res.output and "2 ingested" in res.output, res.output
-    assert "e-prints: 3 fetched, 0 already saved, 0 failed" in res.output
+    assert "e-prints and licence records: 6 fetched, 0 already saved, 0 failed" in res.output
     assert "cut short" in res.output and "Traceback" not in res.output
     res = runner.invoke(cli, ["stats", "--dataset", str(tmp_path / "d"), "--format", "json"])
     assert json.loads(res.output)["per_publisher"]["arxiv"]["articles"] == 2
@@ -244,7 +261,7 @@ def test_an_eprint_robots_txt_refuses_is_reported_and_fetched_once_allowed(mirro
     assert rows[urls[0]] == ("abstract", 0)  # stored with its metadata, saying the e-print is missing
     mirror.route("/robots.txt", Reply(404, b"", {"Content-Type": "text/plain"}))
     again, rows = run()  # a new client reads robots.txt again
-    assert (again.ingested, again.attachments_fetched, again.unchanged) == (2, 2, 0)
+    assert (again.ingested, again.attachments_fetched, again.unchanged) == (2, 2, 0)  # the e-prints
     assert rows[urls[0]] == ("full", 5)
     assert (root / "pages/arxiv/1907.10121v1_files/eprint.pdf").read_bytes() == pdf
     from figdex.ingest.sources.base import detect_parser

@@ -245,3 +245,17 @@ def test_atom_entry_with_a_pdf_only_eprint_goes_to_the_pdf_hook(tmp_path):
     pdf.unlink()
     (item,) = ArxivParser().parse(page)  # nothing fetched yet: metadata only, and it says so
     assert item.article.access == "abstract" and any("was not fetched" in p for p in item.problems)
+
+
+def test_oai_licence_records(tmp_path):
+    from figdex.ingest.sources.arxiv import oai_license
+
+    # Constructed answers in the OAI-PMH format (not saved responses): a record, and an error.
+    record = tmp_path / "oai.xml"
+    record.write_text('<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><GetRecord><record><metadata>'
+                      '<arXiv xmlns="http://arxiv.org/OAI/arXiv/"><license>http://creativecommons.org/licenses/by-nc-sa/'
+                      '4.0/</license></arXiv></metadata></record></GetRecord></OAI-PMH>')
+    assert oai_license(record) == ("CC-BY-NC-SA-4.0", None)
+    record.write_text('<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><error code="idDoesNotExist">'
+                      "unknown</error></OAI-PMH>")
+    assert oai_license(record) == (None, "oai.xml: arXiv's OAI-PMH answered idDoesNotExist: unknown")

@@ -147,6 +147,28 @@ def eprint_suffix(content: bytes) -> str:
     return ".bin"
 
 
+OAI = "http://www.openarchives.org/OAI/2.0/"
+OAI_ARXIV = "http://arxiv.org/OAI/arXiv/"
+
+
+def oai_license(path: Path) -> tuple[str | None, str | None]:
+    """(licence, problem) from a saved OAI-PMH GetRecord answer in arXiv's "arXiv" metadata format."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
+    try:
+        root = etree.fromstring(path.read_bytes(), parser)
+    except (OSError, etree.XMLSyntaxError, ValueError) as exc:
+        return None, f"{path.name}: not readable ({exc}); delete it to fetch it again"
+    if root is None:
+        return None, f"{path.name}: empty; delete it to fetch it again"
+    error = root.find(f"{{{OAI}}}error")
+    if error is not None:
+        return None, f"{path.name}: arXiv's OAI-PMH answered {error.get('code')}: {clean_text(error.text)}"
+    value = clean_text(root.findtext(f".//{{{OAI_ARXIV}}}license", ""))
+    return (normalize_license(value), None) if value else (None, None)
+
+
 def find_eprint(page: Path) -> Path | None:
     folder = page.parent / f"{page.stem}_files"
     for name in EPRINT_NAMES:
@@ -177,9 +199,13 @@ class ArxivParser(SourceParser):
             entry, eprint_path = feed.entries[0], find_eprint(path)
         files_dir = path.parent / f"{path.stem}_files"
         article = _article(path, entry)
+        if entry is not None and article.license is None and (files_dir / "oai.xml").is_file():
+            license_id, problem = oai_license(files_dir / "oai.xml")
+            article = replace(article, license=license_id)
+            problems += [problem] if problem else []
         if entry is not None and article.license is None:
-            problems.append("arXiv's metadata state no licence: the default arXiv licence lets arXiv distribute "
-                            "the e-print, not others reuse its figures")
+            problems.append("arXiv's metadata state no licence (the API never does; the OAI-PMH record was "
+                            "not fetched or names none): figures' reuse terms unknown")
         if eprint_path is None:
             problems.append(f"{path.name}: the e-print source was not fetched (see {files_dir.name}/); stored "
                             "with its metadata only: run the harvest again to fetch it")

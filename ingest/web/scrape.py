@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from figdex.index.db import Dataset
 from figdex.index.records import ACCESS_ABSTRACT, IMAGE_THUMBNAIL
 from figdex.ingest.pipeline import IngestSummary
-from figdex.ingest.web.fetchers import ARCHIVE, IMAGE, Fetcher, FetchError, get_fetcher
+from figdex.ingest.web.fetchers import IMAGE, Fetcher, FetchError, get_fetcher
 from figdex.ingest.web.http import HttpConfig, atomic_write
 from figdex.ingest.web.query import Query
 from figdex.ingest.web.search import FAMILIES, Family, SearchHit, family_for_url, get_family
@@ -57,7 +57,7 @@ class ScrapeSummary:
     images_fetched: int = 0
     images_present: int = 0  # already on disk from an earlier run
     images_not_fetched: int = 0  # paywalled pages: only thumbnails are published
-    attachments_fetched: int = 0  # documents fetched beside a page (arXiv e-prints)
+    attachments_fetched: int = 0  # documents fetched beside a page (arXiv e-prints, OAI licence records)
     attachments_present: int = 0  # already saved by an earlier run
     attachment_failures: list = field(default_factory=list)  # (url, reason)
     skipped: list = field(default_factory=list)  # (url, reason)
@@ -258,7 +258,7 @@ class _ArticleScraper:
         page = self._save_page(url, family, result)
         folder = page.parent / f"{page.stem}_files"
         attachments = family.attachments(url, self.base_url)
-        missing = [(a_url, stem) for a_url, stem in attachments if not _saved(folder, stem)]
+        missing = [a for a in attachments if not _saved(folder, a[1])]
         self.summary.attachments_present += len(attachments) - len(missing)
         previous = self.ds.source_file(str(page.resolve()))
         if (previous is not None and previous["status"] == "done" and not self.force and not missing
@@ -267,7 +267,7 @@ class _ArticleScraper:
             self.summary.ingest.unchanged += 1
             return self.finish(url, "unchanged")
         # A page stored before its attachment could be fetched is parsed again once it is there.
-        fetched = sum(self._fetch_attachment(folder, a_url, stem, family) for a_url, stem in missing)
+        fetched = sum(self._fetch_attachment(folder, a_url, stem, kind, family) for a_url, stem, kind in missing)
         parser = self._parser(page, family)
         if parser is not None and not attachments:
             self._fetch_images(page, parser, family, result.final_url or fetch_url)
@@ -315,17 +315,18 @@ class _ArticleScraper:
                     continue
                 self._fetch_image(folder, family.image_url(figure.image_url, page_url), _file_name(figure.image_url))
 
-    def _fetch_attachment(self, folder: Path, url: str, stem: str, family: Family) -> bool:
-        """Fetch one document saved beside a page (an arXiv e-print); False when it could not be had
-        (the reason is kept with the image failures and the page is stored without it)."""
+    def _fetch_attachment(self, folder: Path, url: str, stem: str, kind: str, family: Family) -> bool:
+        """Fetch one document saved beside a page (an arXiv e-print or licence record); False when it
+        could not be had (the reason is kept and the page is stored without it; a later run asks again)."""
         try:
-            result = self.fetcher.fetch(url, kind=ARCHIVE, use_cache=False)  # the saved file is the cache
+            result = self.fetcher.fetch(url, kind=kind, use_cache=False)  # the saved file is the cache
         except FetchError as exc:
             self.summary.attachment_failures.append((url, str(exc)))
             self.emit(ScrapeEvent("attachment", url, "failed", str(exc)))
             return False
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(folder / f"{stem}{family.attachment_suffix(result.content, result.content_type)}", result.content)
+        suffix = family.attachment_suffix(stem, result.content, result.content_type)
+        atomic_write(folder / f"{stem}{suffix}", result.content)
         self.summary.attachments_fetched += 1
         self.emit(ScrapeEvent("attachment", url, "fetched"))
         return True
@@ -424,7 +425,7 @@ def summary_lines(summary: ScrapeSummary) -> list[str]:
         f"{s.ingest.figures} figures stored{_ga_note(s.ingest.graphical_abstracts)}; images: {s.images_fetched} "
         f"fetched, {s.images_present} already saved, "
         f"{len(s.image_failures)} failed, {s.images_not_fetched} not fetched (paywalled pages)",
-    ] + ([f"e-prints: {s.attachments_fetched} fetched, {s.attachments_present} already saved, "
+    ] + ([f"e-prints and licence records: {s.attachments_fetched} fetched, {s.attachments_present} already saved, "
           f"{len(s.attachment_failures)} failed"]
          if s.attachments_fetched or s.attachments_present or s.attachment_failures else [])
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from figdex.errors import NotFoundError
+from figdex.ingest.web.fetchers import ARCHIVE, PAGE
 from figdex.ingest.web.query import Query
 
 
@@ -80,12 +81,13 @@ class Family(ABC):
         """Absolute URL of a figure image in its largest published size."""
         return urljoin(page_url, url)
 
-    def attachments(self, url: str, base: str | None = None) -> list[tuple[str, str]]:
-        """(URL, file stem) of documents fetched beside the article's page and saved in its ``_files``
-        folder under the stem plus ``attachment_suffix`` (arXiv's e-print source); none by default."""
+    def attachments(self, url: str, base: str | None = None) -> list[tuple[str, str, str]]:
+        """(URL, file stem, fetcher kind) of documents fetched beside the article's page and saved in
+        its ``_files`` folder under the stem plus ``attachment_suffix`` (arXiv's e-print source and
+        licence record); none by default."""
         return []
 
-    def attachment_suffix(self, content: bytes, content_type: str) -> str:
+    def attachment_suffix(self, stem: str, content: bytes, content_type: str) -> str:
         return ""
 
     def page_name(self, url: str) -> str:
@@ -356,6 +358,7 @@ class Arxiv(Family):
     # export.arxiv.org is arXiv's host for programmatic access; arxiv.org's robots.txt disallows
     # /e-print for crawlers (and figdex obeys whichever robots.txt the host serves).
     eprint_url = "https://export.arxiv.org"
+    oai_url = "https://oaipmh.arxiv.org/oai"  # arXiv's OAI-PMH service (licences)
     hosts = ("arxiv.org",)
     page_ext = ".xml"
     rate_setting = "arxiv_delay"
@@ -397,15 +400,22 @@ class Arxiv(Family):
         return f"{self.base(base)}/api/query?{urlencode({'id_list': ident, 'max_results': 1})}"
 
     def attachments(self, url, base=None):
-        from figdex.ingest.sources.arxiv import arxiv_id
+        from figdex.ingest.sources.arxiv import arxiv_id, base_id
 
         ident = arxiv_id(url)
-        return [(f"{(base or self.eprint_url).rstrip('/')}/e-print/{ident}", "eprint")] if ident else []
+        if ident is None:
+            return []
+        # The API states no licence; the OAI-PMH record ("arXiv" metadata format) does.
+        oai = f"{base.rstrip('/')}/oai" if base else self.oai_url
+        record = urlencode({"verb": "GetRecord", "identifier": f"oai:arXiv.org:{base_id(ident)}",
+                            "metadataPrefix": "arXiv"})
+        return [(f"{(base or self.eprint_url).rstrip('/')}/e-print/{ident}", "eprint", ARCHIVE),
+                (f"{oai}?{record}", "oai", PAGE)]
 
-    def attachment_suffix(self, content, content_type):
+    def attachment_suffix(self, stem, content, content_type):
         from figdex.ingest.sources.arxiv import eprint_suffix
 
-        return eprint_suffix(content)
+        return ".xml" if stem == "oai" else eprint_suffix(content)
 
     def page_name(self, url):
         from figdex.ingest.sources.arxiv import arxiv_id
