@@ -180,7 +180,7 @@ def test_broken_archives_are_refused_naming_the_file_and_the_run_goes_on(tmp_pat
     shutil.copy(SKIMAGE, good)
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(SKIMAGE.read_bytes()[:50_000])  # a download that stopped
-    junk = tmp_path / "junk.gz"
+    junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"\x1f\x8b" + b"not gzip at all" * 10)
     with pytest.raises(EprintError, match="cut.tar.gz: the e-print is cut short"):
         open_eprint(cut)
@@ -189,7 +189,7 @@ def test_broken_archives_are_refused_naming_the_file_and_the_run_goes_on(tmp_pat
         assert summary.failed == 2 and summary.articles == 1
         reasons = dict(summary.failures)
         assert "cut.tar.gz: the e-print is cut short" in reasons[str(cut.resolve())]
-        assert "junk.gz: the e-print is a broken gzip file" in reasons[str(junk.resolve())]
+        assert "junk.tar.gz: the e-print is a broken gzip file" in reasons[str(junk.resolve())]
         assert "delete it and run again" in reasons[str(cut.resolve())]
 
 
@@ -206,6 +206,11 @@ def test_inputs_are_bounded_and_single_gzipped_tex_is_read(tmp_path):
     assert eprint_suffix(single.read_bytes()) == ".gz" and eprint_suffix(SKIMAGE.read_bytes()) == ".tar.gz"
     assert eprint_suffix(b"%PDF-1.5") == ".pdf"
     assert isinstance(detect_parser(single), ArxivParser)
+    image = tmp_path / "micrograph.tif.gz"  # a gzip'd file that is not LaTeX is not an e-print
+    image.write_bytes(gzip.compress((DEMO / "nature" / "figures" / "s41467-018-06297-9_fig1.jpg").read_bytes()))
+    assert not isinstance(detect_parser(image), ArxivParser)
+    with pytest.raises(EprintError, match="neither a tar archive, a PDF nor LaTeX"):
+        open_eprint(image)
 
 
 def test_real_atom_answers():

@@ -117,16 +117,31 @@ def _text(el, path: str) -> str:
 
 
 def is_eprint_file(path: Path) -> bool:
-    """An e-print file by its name and first bytes (gzip or tar)."""
+    """An e-print file by its name and first bytes: a .tar.gz/.tgz/.tar archive, or a .gz holding LaTeX
+    (other gzip'd files, such as a .tif.gz image, are not claimed)."""
+    import zlib
+
+    from figdex.ingest.sources.arxiv_source import looks_like_latex
+
     name = path.name.lower()
     if not name.endswith((".tar.gz", ".tgz", ".gz", ".tar")):
         return False
     try:
         with open(path, "rb") as fh:
-            head = fh.read(512)
+            head = fh.read(65536)
     except OSError:
         return False
-    return head[:2] == b"\x1f\x8b" or name.endswith(".tar")
+    if name.endswith(".tar"):
+        return True
+    if head[:2] != b"\x1f\x8b":
+        return False
+    if name.endswith((".tar.gz", ".tgz")):
+        return True  # an archive by name: a broken one is reported, not skipped
+    try:
+        data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 262144)
+    except zlib.error:
+        return False
+    return data[257:262] == b"ustar" or looks_like_latex(data)
 
 
 def eprint_suffix(content: bytes) -> str:

@@ -72,14 +72,22 @@ def open_eprint(path: str | Path) -> Eprint:
             return Eprint(path, "pdf", {})
         if _is_tar(data):
             return Eprint(path, "tar", _untar(path, data))
+        if not looks_like_latex(data):
+            raise EprintError(f"{path}: not an arXiv e-print: the gzip'd file is neither a tar archive, a PDF "
+                              "nor LaTeX (no \\documentclass)")
         name = _gzip_name(raw) or "main.tex"
         if not name.lower().endswith(TEX_EXTS):
-            name = Path(name).stem + ".tex" if b"\\" in data[:65536] else name
+            name = Path(name).stem + ".tex"
         return Eprint(path, "tex", {name: data})
     if _is_tar(raw):
         return Eprint(path, "tar", _untar(path, raw))
     raise EprintError(f"{path}: not an arXiv e-print (neither a gzip'd tar, a gzip'd .tex file nor a PDF: it "
                       f"starts with {raw[:8]!r}); delete it and run again to fetch it anew")
+
+
+def looks_like_latex(data: bytes) -> bool:
+    head = data[:262144]
+    return any(mark in head for mark in (b"\\documentclass", b"\\documentstyle", b"\\begin{document}"))
 
 
 def _gunzip(path: Path, raw: bytes) -> bytes:
