@@ -47,7 +47,7 @@ class Eprint:
 
     def find(self, name: str) -> str | None:
         """The member called ``name`` (normalised; case-insensitive as a fallback), or None."""
-        name = posixpath.normpath(name).lstrip("./") if name not in self.files else name
+        name = posixpath.normpath(name) if name not in self.files else name
         if name in self.files:
             return name
         return self._lower.get(name.lower())
@@ -289,6 +289,8 @@ def read_document(eprint: Eprint) -> LatexDocument:
     main = find_main(eprint)
     doc = LatexDocument(main)
     text = expand_inputs(eprint, main, doc.problems)
+    # The comment package's environment is text LaTeX never typesets (old figures often sit there).
+    text = re.sub(r"\\begin\s*\{comment\}.*?\\end\s*\{comment\}", "", text, flags=re.S)
     m = re.search(r"\\begin\s*\{document\}", text)
     preamble, body = (text[:m.start()], text[m.end():]) if m else ("", text)
     front = body.split("\\section", 1)[0]
@@ -526,7 +528,8 @@ def _graphics(eprint, text, root, paths, panel_width):
 def resolve_graphic(eprint: Eprint, name: str, root: str, paths: list[str]) -> str | None:
     """The archive member an \\includegraphics name means: tried in each \\graphicspath folder and the
     main file's folder, as written and with each extension pdfLaTeX tries."""
-    name = name.strip().strip('"').strip()
+    # "{fig.1}.png" (braces keep a dot out of the extension) and "\"my figure\"" name files too.
+    name = name.strip().strip('"').replace("{", "").replace("}", "").strip()
     if not name:
         return None
     bases = [posixpath.join(root, p) for p in paths] + [root]
