@@ -28,8 +28,7 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "instrument"
 def main(argv: list[str]) -> None:
     from PIL import Image
 
-    from figdex.cli.figures import _load
-    from figdex.models.instrument_meta import read_instrument_scale
+    from figdex.models.instrument_meta import load_image_pixels, read_instrument_scale
     from figdex.models.ocr import get_ocr
     from figdex.models.scale_sources import image_scale
 
@@ -42,7 +41,7 @@ def main(argv: list[str]) -> None:
                 plain = Path(tmp) / path.stem
                 plain.write_bytes(gzip.decompress(path.read_bytes()))
                 path = plain
-            image = _load(path)
+            image = load_image_pixels(path)
             meta = read_instrument_scale(path, width_px=image.shape[1])
             png = Path(tmp) / (path.stem + ".png")
             Image.fromarray(image).save(png)  # no tags survive

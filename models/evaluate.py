@@ -175,6 +175,16 @@ class ScaleScores:
     failures: list = field(default_factory=list)
 
 
+def bar_matches(found: Box, gold: Box) -> bool:
+    """A found bar is the gold bar when its middle row lies on the gold bar's rows (±2 px) and their
+    columns overlap by half.  (An area IoU, used before, cannot take a 1-2 px bar: one row off
+    halves it.)"""
+    middle = (found[1] + found[3]) / 2
+    inter = min(found[2], gold[2]) - max(found[0], gold[0])
+    union = max(found[2], gold[2]) - min(found[0], gold[0])
+    return gold[1] - 2 <= middle <= gold[3] + 2 and union > 0 and inter / union > 0.5
+
+
 def evaluate_scale(crop_dir: Path | None, image_dir: Path | None, bar_figures: list[dict],
                    nature_captions: list[str] | None = None) -> ScaleScores:
     from figdex.models.ocr import get_ocr, load_rgb
@@ -222,14 +232,14 @@ def evaluate_scale(crop_dir: Path | None, image_dir: Path | None, bar_figures: l
         image = load_rgb(fig["path"])
         for m in fig["masters"]:
             x0, y0, x1, y1 = m["box"]
-            bars = find_bars(to_gray(image[y0:y1, x0:x1]))
+            bars = find_bars(image[y0:y1, x0:x1])
             for gold in m.get("scale_bars", []):
                 total += 1
                 gb = gold["box"]
                 best = min(bars, key=lambda b: abs(b.box[0] + x0 - gb[0]) + abs(b.box[1] + y0 - gb[1]) +
                            abs(b.box[2] + x0 - gb[2]), default=None)
-                if best is not None and iou((best.box[0] + x0, best.box[1] + y0, best.box[2] + x0, best.box[3] + y0),
-                                            (gb[0], gb[1] - 2, gb[2], gb[3] + 2)) > 0.3:
+                if best is not None and bar_matches((best.box[0] + x0, best.box[1] + y0, best.box[2] + x0,
+                                                     best.box[3] + y0), gb):
                     found += 1
                     errors.append(abs(best.length_px - gold["length_px"]) / gold["length_px"])
                 else:

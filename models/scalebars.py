@@ -37,49 +37,160 @@ class ScaleReading:
     confidence: float
 
 
-def find_bars(gray: np.ndarray, min_length: int = 10) -> list[Bar]:
-    """Candidate scale bar lines in a grey image (one panel)."""
-    from scipy import ndimage
+# Grey levels a bar is cut out at: several, because a bar's level is unknown (a white bar on bright
+# content needs the 230 cut, a grey 2-px bar on black the 130 one, a blurred bar its middle).
+_DARK_CUTS = (40, 70, 110, 150)
+_LIGHT_CUTS = (130, 170, 200, 230)
+_COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
 
+
+def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
+    """Candidate scale bar lines in one panel (RGB, or grey).
+
+    A bar is a stack of rows that each hold a run of one mask over the same columns (±1 px), one
+    to a quarter of its length thick, standing out from the rows above and below it.  Rows, not
+    connected components: text touching the bar, end ticks and bright content around it join a
+    bar's component and hid it."""
+    from figdex.models.panel_labels import to_gray
+
+    rgb = image if image.ndim == 3 else None
+    gray = to_gray(image)
     H, W = gray.shape
-    out: list[Bar] = []
-    seen: set[tuple[int, int, int, int]] = set()
-    for polarity, mask in (("dark", gray < 70), ("dark", gray < 110), ("light", gray > 200), ("light", gray > 170)):
-        labels, _ = ndimage.label(mask)
-        for idx, sl in enumerate(ndimage.find_objects(labels), 1):
-            if sl is None:
+    masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
+    if rgb is not None:
+        chroma = rgb[..., :3].max(axis=2).astype(np.int16) - rgb[..., :3].min(axis=2)
+        if (chroma > _COLOUR_CHROMA).any():
+            masks.append(("colour", chroma > _COLOUR_CHROMA))
+    colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
+    found: list[Bar] = []
+    for polarity, mask in masks:
+        for x0, x1, top, bottom in _row_stacks(mask, min_length, int(0.8 * W)):
+            w, thickness = x1 - x0, bottom - top
+            if thickness > max(2, 0.25 * w):
                 continue
-            y0, y1, x0, x1 = sl[0].start, sl[0].stop, sl[1].start, sl[1].stop
-            w, h = x1 - x0, y1 - y0
-            if w < min_length or w > 0.8 * W or h > max(3, 0.35 * w):
-                continue
-            comp = labels[y0:y1, x0:x1] == idx
-            # The bar body: the rows where the component spans (nearly) its full width.
-            full_rows = comp.mean(axis=1) >= 0.9
-            thickness = int(full_rows.sum())
-            if thickness < 1 or thickness > max(2, 0.25 * w):
-                continue
-            body = comp[full_rows]
-            if body.mean() < 0.95:
-                continue
-            # Contrast: the bar must stand out from what is just above and below its body.
-            rows = np.flatnonzero(full_rows)
-            top, bottom = y0 + rows[0], y0 + rows[-1] + 1
+            bar_val = float(gray[top:bottom, x0:x1].mean())
             above = gray[max(0, top - 2):top, x0:x1]
             below = gray[bottom:min(H, bottom + 2), x0:x1]
-            bar_val = float(gray[top:bottom, x0:x1].mean())
-            around = np.concatenate([above.ravel(), below.ravel()]) if above.size + below.size else np.array([bar_val])
-            contrast = float(np.abs(around - bar_val).mean())
-            if contrast < 25:
+            around = np.concatenate([above.ravel(), below.ravel()])
+            contrast = float(np.abs(around - bar_val).mean()) if around.size else 0.0
+            if polarity == "colour" and around.size:
+                body = colour[top:bottom, x0:x1].reshape(-1, colour.shape[2]).mean(axis=0)
+                side = np.concatenate([colour[max(0, top - 2):top, x0:x1].reshape(-1, colour.shape[2]),
+                                       colour[bottom:min(H, bottom + 2), x0:x1].reshape(-1, colour.shape[2])])
+                contrast = float(np.linalg.norm(side - body, axis=1).mean())
+            # Both sides must differ from the bar where there are two: the white gap inside a ruler
+            # (├──┤ drawn in black) is flat and light, but is the page's white above.
+            sides = [float(np.abs(side - bar_val).mean()) for side in (above, below) if side.size]
+            if contrast < 25 or min(sides, default=0.0) < 12:
+                continue
+            # A bar is one flat colour along its length; a run cut out of texture is not (this keeps
+            # the candidates in a textured micrograph to a few dozen instead of thousands).
+            flatness = float(gray[top:bottom, x0:x1].mean(axis=0).std())
+            if polarity == "colour":
+                flatness = float(np.linalg.norm(colour[top:bottom, x0:x1].mean(axis=0) - body, axis=1).std())
+            if flatness > max(6.0, 0.3 * contrast):
                 continue
             # Scale bars live in the lower part of a panel more often than not.
             position = 0.15 if (top / max(H, 1)) > 0.6 else 0.0
             score = min(1.0, contrast / 120) * 0.6 + 0.25 * min(1.0, thickness / 3) + position
-            key = (x0, int(top), x1, int(bottom))
-            if key not in seen:
-                seen.add(key)
-                out.append(Bar(key, float(w), polarity, round(score, 3)))
+            length = _measure(colour, mask, x0, x1, top, bottom)
+            found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
+    return _dedupe(found)
+
+
+def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tuple[int, int, int, int]]:
+    """(x0, x1, top, bottom) of each stack of rows holding a run over the same columns (±1 px)."""
+    H = mask.shape[0]
+    padded = np.zeros((H, mask.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded, axis=1)
+    open_: list[list[int]] = []  # [x0, x1, top, last_row]
+    out = []
+    for y in range(H):
+        starts = np.flatnonzero(edges[y] == 1)
+        ends = np.flatnonzero(edges[y] == -1)
+        keep = (ends - starts >= min_length) & (ends - starts <= max_length)
+        runs = list(zip(starts[keep].tolist(), ends[keep].tolist()))
+        still = []
+        for st in open_:
+            match = next((r for r in runs if abs(r[0] - st[0]) <= 1 and abs(r[1] - st[1]) <= 1), None)
+            if match is not None:
+                runs.remove(match)
+                st[3] = y
+                still.append(st)
+            else:
+                out.append((st[0], st[1], st[2], st[3] + 1))
+        open_ = still + [[x0, x1, y, y] for x0, x1 in runs]
+    out.extend((st[0], st[1], st[2], st[3] + 1) for st in open_)
     return out
+
+
+def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> float:
+    """The bar's length to a fraction of a pixel: whole pixels inside, plus how far each end pixel
+    (and the one beyond it) is covered, (distance of its colour to the background) over (bar's
+    distance to the background) along the body rows; from end tick to end tick where the bar has
+    ticks (├────┤)."""
+    H, W = mask.shape
+    ticks = _tick_centres(mask, x0, x1, top, bottom)
+    if ticks is not None:
+        return round(ticks[1] - ticks[0], 1)
+    if x1 - x0 < 4:
+        return float(x1 - x0)
+    rows = colour[top:bottom].mean(axis=0)  # (W, channels)
+    bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
+    length = float(x1 - x0 - 2)
+    # Each end: its last pixel inside and the one beyond, against the background 3 px out (2 px at
+    # the panel's edge; none beyond the edge, then the end pixel counts whole).
+    for inside, beyond, step in ((x0, x0 - 1, -1), (x1 - 1, x1, 1)):
+        bg_at = beyond + 2 * step if 0 <= beyond + 2 * step < W else beyond + step
+        if not (0 <= beyond < W and 0 <= bg_at < W):
+            length += 1.0
+            continue
+        reach = float(np.linalg.norm(rows[bg_at] - bar))
+        if reach < 25:  # the end runs into content of the bar's own colour: the mask's edge is all we have
+            length += 1.0
+            continue
+        cover = 1 - np.linalg.norm(rows[[inside, beyond]] - bar, axis=1) / reach
+        length += float(np.clip(cover, 0, 1).sum())
+    return round(length, 1)
+
+
+def _tick_centres(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, float] | None:
+    """Centres of the end ticks of a ruler-style bar: columns at each end whose mask runs on at least
+    3 px above or below the body while the middle of the bar does not."""
+    H = mask.shape[0]
+    reach = 3
+
+    def rising(x: int) -> bool:
+        up = mask[max(0, top - reach):top, x]
+        down = mask[bottom:min(H, bottom + reach), x]
+        return (up.size == reach and up.all()) or (down.size == reach and down.all())
+
+    left = [x for x in range(x0, min(x1, x0 + 4)) if rising(x)]
+    right = [x for x in range(max(x0, x1 - 4), x1) if rising(x)]
+    middle = (x0 + x1) // 2
+    if not left or not right or rising(middle):
+        return None
+    return float(np.mean(left)), float(np.mean(right))
+
+
+def _dedupe(bars: list[Bar]) -> list[Bar]:
+    """One bar per place: candidates from several cuts on the same rows and columns are one bar;
+    the most contrasted stays."""
+    kept: list[Bar] = []
+    for bar in sorted(bars, key=lambda b: -b.score):
+        bx0, by0, bx1, by1 = bar.box
+        same = False
+        for k in kept:
+            kx0, ky0, kx1, ky1 = k.box
+            rows = min(by1, ky1) - max(by0, ky0) >= 0
+            cols = (min(bx1, kx1) - max(bx0, kx0)) / max(1, min(bx1 - bx0, kx1 - kx0))
+            if rows and cols >= 0.9 and abs((bx1 - bx0) - (kx1 - kx0)) <= max(3, 0.1 * (kx1 - kx0)):
+                same = True
+                break
+        if not same:
+            kept.append(bar)
+    return kept
 
 
 def label_boxes(text_boxes: list[TextBox]) -> list[tuple[TextBox, ScaleLabel]]:
@@ -129,8 +240,9 @@ def split_bars(bars: list[Bar], labels: list[tuple[TextBox, ScaleLabel]]) -> lis
     for tb, _ in labels:
         tx0, ty0, tx1, ty1 = tb.box
         th = max(4, ty1 - ty0)
-        left = [b for b in bars if 0 <= tx0 - b.box[2] <= th and b.box[1] < ty1 and b.box[3] > ty0]
-        right = [b for b in bars if 0 <= b.box[0] - tx1 <= th and b.box[1] < ty1 and b.box[3] > ty0]
+        # OCR's box may overlap a half by a pixel or two.
+        left = [b for b in bars if -3 <= tx0 - b.box[2] <= th and b.box[1] < ty1 and b.box[3] > ty0]
+        right = [b for b in bars if -3 <= b.box[0] - tx1 <= th and b.box[1] < ty1 and b.box[3] > ty0]
         for lb in left:
             for rb in right:
                 if lb.polarity == rb.polarity and abs(lb.box[1] - rb.box[1]) <= 2 and \
@@ -141,12 +253,18 @@ def split_bars(bars: list[Bar], labels: list[tuple[TextBox, ScaleLabel]]) -> lis
     return out
 
 
+def _inside(bar: Box, text: Box) -> bool:
+    """A glyph's stroke: inside the text box and shorter than the box is high.  (A bar under its
+    label often lies inside OCR's loose box too, but is longer than a glyph is wide.)"""
+    middle = (bar[1] + bar[3]) / 2
+    return text[1] < middle < text[3] and bar[0] >= text[0] - 2 and bar[2] <= text[2] + 2 and \
+        bar[2] - bar[0] < text[3] - text[1]
+
+
 def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: ScaleLabel | None = None) -> ScaleReading:
     """nm per pixel of one master image from its bars and labels, or from the caption's statement."""
-    from figdex.models.panel_labels import to_gray
-
-    gray = to_gray(crop)
-    bars = find_bars(gray)
+    # Strokes of the glyphs ("5", "T", "—") are flat runs too: a bar inside a text box is text.
+    bars = [b for b in find_bars(crop) if not any(_inside(b.box, tb.box) for tb in text_boxes)]
     labels = label_boxes(text_boxes)
     bars += split_bars(bars, labels)
     pairs = pair(bars, labels)

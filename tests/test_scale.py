@@ -69,7 +69,8 @@ def test_find_bars_measures_a_drawn_bar():
     gray[250:255, 240:360] = 255
     bars = [b for b in find_bars(gray) if b.polarity == "light"]
     best = max(bars, key=lambda b: b.length_px)
-    assert best.length_px == 120 and best.box == (240, 250, 360, 255)
+    # Sub-pixel length: the end pixels count by how far they are covered (noise makes that ±0.5 px).
+    assert abs(best.length_px - 120) <= 0.5 and best.box == (240, 250, 360, 255)
 
 
 def test_cli_read_label_contract():
