@@ -9,6 +9,7 @@ the caption ("Scale bars, 5 µm (c)") when the caption names one for its panel.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,7 +94,9 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
             # Scale bars live in the lower part of a panel more often than not.
             position = 0.15 if (top / max(H, 1)) > 0.6 else 0.0
             score = min(1.0, contrast / 120) * 0.6 + 0.25 * min(1.0, thickness / 3) + position
-            length = _measure(colour, mask, x0, x1, top, bottom)
+            length, ticked = _measure(colour, mask, x0, x1, top, bottom)
+            if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
+                score += 0.3
             found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
     return _dedupe(found)
 
@@ -125,7 +128,7 @@ def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tupl
     return out
 
 
-def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> float:
+def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, bool]:
     """The bar's length to a fraction of a pixel: whole pixels inside, plus how far each end pixel
     (and the one beyond it) is covered, (distance of its colour to the background) over (bar's
     distance to the background) along the body rows; from end tick to end tick where the bar has
@@ -133,9 +136,9 @@ def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, b
     H, W = mask.shape
     ticks = _tick_centres(mask, x0, x1, top, bottom)
     if ticks is not None:
-        return round(ticks[1] - ticks[0], 1)
+        return round(ticks[1] - ticks[0], 1), True
     if x1 - x0 < 4:
-        return float(x1 - x0)
+        return float(x1 - x0), False
     rows = colour[top:bottom].mean(axis=0)  # (W, channels)
     bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
     length = float(x1 - x0 - 2)
@@ -152,26 +155,33 @@ def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, b
             continue
         cover = 1 - np.linalg.norm(rows[[inside, beyond]] - bar, axis=1) / reach
         length += float(np.clip(cover, 0, 1).sum())
-    return round(length, 1)
+    return round(length, 1), False
 
 
 def _tick_centres(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, float] | None:
-    """Centres of the end ticks of a ruler-style bar: columns at each end whose mask runs on at least
-    3 px above or below the body while the middle of the bar does not."""
+    """Centres of the end ticks of a ruler-style bar: a column or two at each end whose mask runs on
+    3 px or more on the same side of the body (above, below or both), with no column between them
+    doing so (in a texture, dark columns rise anywhere)."""
     H = mask.shape[0]
     reach = 3
+    if x1 - x0 < 10:
+        return None
 
-    def rising(x: int) -> bool:
+    def rising(x: int) -> tuple[bool, bool]:
         up = mask[max(0, top - reach):top, x]
         down = mask[bottom:min(H, bottom + reach), x]
-        return (up.size == reach and up.all()) or (down.size == reach and down.all())
+        return (up.size == reach and bool(up.all())), (down.size == reach and bool(down.all()))
 
-    left = [x for x in range(x0, min(x1, x0 + 4)) if rising(x)]
-    right = [x for x in range(max(x0, x1 - 4), x1) if rising(x)]
-    middle = (x0 + x1) // 2
-    if not left or not right or rising(middle):
+    ends = {}
+    for name, xs in (("left", range(x0, x0 + 4)), ("right", range(x1 - 4, x1))):
+        cols = [(x, rising(x)) for x in xs]
+        ends[name] = [(x, r) for x, r in cols if r[0] or r[1]]
+    if not ends["left"] or not ends["right"] or len(ends["left"]) > 2 or len(ends["right"]) > 2:
         return None
-    return float(np.mean(left)), float(np.mean(right))
+    sides = {r for _, r in ends["left"]} & {r for _, r in ends["right"]}
+    if not sides or any(any(rising(x)) for x in range(x0 + 4, x1 - 4)):
+        return None
+    return float(np.mean([x for x, _ in ends["left"]])), float(np.mean([x for x, _ in ends["right"]]))
 
 
 def _dedupe(bars: list[Bar]) -> list[Bar]:
@@ -193,12 +203,18 @@ def _dedupe(bars: list[Bar]) -> list[Bar]:
     return kept
 
 
+# A length printed as the value of a key: "Width = 7.520 µm", "JD = 3.9mm" (WD misread), "HFW: 592 nm".
+_FIELD_VALUE = re.compile(r"[=:]\s*[-+]?\d")
+
+
 def label_boxes(text_boxes: list[TextBox]) -> list[tuple[TextBox, ScaleLabel]]:
     found = []
     for tb in text_boxes:
         parsed = parse_scale_label(tb.text, tb.confidence)
         # A label is the length alone ("200 nm"); a length inside a longer line is an
         # instrument data bar ("WD: 28.0 mm") unless nothing better exists.
+        if parsed is not None and _FIELD_VALUE.search(tb.text):
+            continue  # "Width = 7.520 µm", "WD: 3.9mm": a databar field, even where the databar was not made out
         if parsed is not None:
             whole = len(tb.text.replace(" ", "")) <= len(parsed.text.replace(" ", "")) + 2
             found.append((tb, parsed if whole else ScaleLabel(parsed.text, parsed.value, parsed.unit, parsed.nm,
@@ -288,8 +304,50 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
 
 
 def read_label_crop(crop: np.ndarray, ocr: OcrEngine) -> tuple[str, ScaleLabel | None]:
-    """Read a crop that holds just a scale label (recognition only)."""
-    box = ocr.recognise(crop)
-    if box is None:
-        return "", None
-    return box.text, parse_scale_label(box.text, box.confidence)
+    """Read a crop that holds just a scale label (recognition only).
+
+    Three views are read: the crop as given, the crop with a margin of its border colour (a
+    recogniser trained on text lines with margins misreads glyphs cut at the edge), and the
+    text's rows alone when the crop also holds the bar (read with the bar, "2 µm" came out "2").
+    Of the views that parse as a length the surest wins, except that a reading with a decimal
+    point beats one with the same digits without it: OCR drops a point far more often than it
+    invents one ("1.0 µm" read "10um")."""
+    views = [crop, _with_margin(crop)]
+    text_rows = _without_bar(crop)
+    if text_rows is not None:
+        views.append(_with_margin(text_rows))
+    readings = [(text, conf, parse_scale_label(text, conf)) for text, conf in ocr.recognise_many(views)]
+    parsed = [r for r in readings if r[2] is not None]
+    if not parsed:
+        best = max(readings, key=lambda r: r[1], default=("", 0.0, None))
+        return best[0], None
+    text, _, label = max(parsed, key=lambda r: r[2].confidence)
+    for other_text, _, other in parsed:
+        if other.unit == label.unit and "." in other.text and "." not in label.text and \
+                other.text.replace(".", "").lstrip("0") == label.text.replace(".", "").lstrip("0") and \
+                other.confidence >= 0.5:
+            text, label = other_text, other
+    return text, label
+
+
+def _with_margin(crop: np.ndarray) -> np.ndarray:
+    h = crop.shape[0]
+    pad = max(2, h // 5)
+    border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
+    fill = np.median(border, axis=0).astype(crop.dtype)
+    out = np.empty((h + 2 * pad, crop.shape[1] + 2 * pad) + crop.shape[2:], crop.dtype)
+    out[...] = fill
+    out[pad:pad + h, pad:pad + crop.shape[1]] = crop
+    return out
+
+
+def _without_bar(crop: np.ndarray) -> np.ndarray | None:
+    """The rows of a label crop above (or below) a bar drawn across a third of it or more."""
+    H, W = crop.shape[:2]
+    long = [b for b in find_bars(crop) if b.length_px >= W / 3]
+    if not long:
+        return None
+    bar = max(long, key=lambda b: b.length_px)
+    above, below = crop[:max(0, bar.box[1] - 1)], crop[bar.box[3] + 1:]
+    rows = above if above.shape[0] >= below.shape[0] else below
+    return rows if rows.shape[0] >= 8 else None
