@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from PIL import Image
 
 from figdex.cli.main import cli
-from figdex.models.evaluate import bar_matches
+from figdex.models.evaluate_scale import bar_matches
 from figdex.models.ocr import load_rgb
 from figdex.models.scalebars import find_bars
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, SHARED, shared_path
 
 GOLD = json.loads((REPO / "tests" / "data" / "separation_gold.json").read_text())["figures"]
 SHARED_GOLD = json.loads((REPO / "eval" / "separation_gold_shared.json").read_text())["figures"]
@@ -99,3 +99,33 @@ def test_zeiss_green_ruler_beside_key_value_fields():
     assert "metadata" not in line and line["bars"][0]["label"] == "200 nm"
     assert line["bars"][0]["length_px"] == pytest.approx(17, abs=0.5)
     assert line["nm_per_px"] == pytest.approx(5965 / 512, rel=0.03)  # the field width over the width
+
+
+def test_scale_split_is_the_fixed_rule():
+    """eval/scale_gold.md: fold = sha256(key) mod 5, folds 1, 3, 4 held out; no paper on both sides."""
+    import hashlib
+
+    from figdex.models.evaluate_scale import read_label_gold
+
+    def fold(key: str) -> int:
+        return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 5
+
+    sides: dict[str, set] = {}
+    for fig in GOLD + SHARED_GOLD:
+        assert fig["scale_fold"] == fold(fig["paper"])
+        assert fig["scale_split"] == ("held-out" if fig["scale_fold"] in (1, 3, 4) else "tune")
+        sides.setdefault(fig["paper"], set()).add(fig["scale_split"])
+    assert all(len(s) == 1 for s in sides.values())
+    gold = REPO / "eval" / "scale_label_gold.tsv"
+    rows = [line.split("\t") for line in gold.read_text().splitlines() if not line.startswith("#")]
+    for path, _truth, f, split in rows:
+        if f != "-":
+            crop = Path(path).name.rsplit(".", 1)[0].replace("_inv", "")
+            key = f"ide-scalebar:{crop}" if "/scalebar/" in path else f"ide-crop:{crop}"
+            assert int(f) == fold(key) and split == ("held-out" if int(f) in (1, 3, 4) else "tune")
+    # Every row is on one side (the files themselves are read only where ../shared is present).
+    assert {r[3] for r in rows} == {"tune", "held-out"} and len({r[0] for r in rows}) == len(rows)
+    if SHARED.is_dir():
+        tune = {p for p, _ in read_label_gold(gold, SHARED, "tune")}
+        held = {p for p, _ in read_label_gold(gold, SHARED, "held-out")}
+        assert len(tune) + len(held) == len(rows) and not tune & held
