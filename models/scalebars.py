@@ -63,11 +63,19 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
         if (chroma > _COLOUR_CHROMA).any():
             masks.append(("colour", chroma > _COLOUR_CHROMA))
     colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
+    # Row prefix sums of grey and grey²: the bounds that reject most stacks cost a few lookups each.
+    g64 = gray.astype(np.float64)
+    sums = np.zeros((H, W + 1))
+    squares = np.zeros((H, W + 1))
+    np.cumsum(g64, axis=1, out=sums[:, 1:])
+    np.cumsum(g64 * g64, axis=1, out=squares[:, 1:])
     found: list[Bar] = []
     for polarity, mask in masks:
         for x0, x1, top, bottom in _row_stacks(mask, min_length, int(0.8 * W)):
             w, thickness = x1 - x0, bottom - top
             if thickness > max(2, 0.25 * w):
+                continue
+            if polarity != "colour" and _surely_not_a_bar(sums, squares, x0, x1, top, bottom):
                 continue
             bar_val = float(gray[top:bottom, x0:x1].mean())
             above = gray[max(0, top - 2):top, x0:x1]
@@ -101,30 +109,68 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     return _dedupe(found)
 
 
+def _surely_not_a_bar(sums: np.ndarray, squares: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> bool:
+    """True only for a stack the full checks below would reject too: the root mean square difference
+    to the bar's grey bounds the mean absolute difference (the contrast) from above, so a side whose
+    bound is under the threshold cannot pass; and a one-row body's spread is exact."""
+    H = sums.shape[0]
+    w = x1 - x0
+
+    def row(r: int) -> tuple[float, float]:
+        return sums[r, x1] - sums[r, x0], squares[r, x1] - squares[r, x0]
+
+    body = [row(r) for r in range(top, bottom)]
+    bar = sum(b[0] for b in body) / (w * len(body))
+    bounds, total_s, total_q, total_n = [], 0.0, 0.0, 0
+    for rows in (range(max(0, top - 2), top), range(bottom, min(H, bottom + 2))):
+        if not len(rows):
+            continue
+        side = [row(r) for r in rows]
+        s, q, n = sum(x[0] for x in side), sum(x[1] for x in side), w * len(side)
+        bounds.append(max(0.0, (q - 2 * bar * s) / n + bar * bar) ** 0.5)
+        total_s, total_q, total_n = total_s + s, total_q + q, total_n + n
+    if not bounds:
+        return False
+    contrast_bound = max(0.0, (total_q - 2 * bar * total_s) / total_n + bar * bar) ** 0.5
+    if contrast_bound < 25 or min(bounds) < 12:
+        return True
+    if len(body) == 1:
+        spread = max(0.0, body[0][1] / w - bar * bar) ** 0.5
+        return spread > max(6.0, 0.3 * contrast_bound) + 1e-6
+    return False
+
+
 def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tuple[int, int, int, int]]:
-    """(x0, x1, top, bottom) of each stack of rows holding a run over the same columns (±1 px)."""
+    """(x0, x1, top, bottom) of each stack of rows holding a run over the same columns (±1 px as
+    the stack's first row)."""
     H = mask.shape[0]
     padded = np.zeros((H, mask.shape[1] + 2), np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
-    open_: list[list[int]] = []  # [x0, x1, top, last_row]
+    ys, xs = np.nonzero(edges)
+    kinds = edges[ys, xs]
+    open_: dict[tuple[int, int], list[int]] = {}  # first-row (x0, x1) -> [top, last row]
     out = []
+    row_starts = np.searchsorted(ys, np.arange(H + 1))
     for y in range(H):
-        starts = np.flatnonzero(edges[y] == 1)
-        ends = np.flatnonzero(edges[y] == -1)
-        keep = (ends - starts >= min_length) & (ends - starts <= max_length)
-        runs = list(zip(starts[keep].tolist(), ends[keep].tolist()))
-        still = []
-        for st in open_:
-            match = next((r for r in runs if abs(r[0] - st[0]) <= 1 and abs(r[1] - st[1]) <= 1), None)
-            if match is not None:
-                runs.remove(match)
-                st[3] = y
-                still.append(st)
+        lo, hi = row_starts[y], row_starts[y + 1]
+        starts = xs[lo:hi][kinds[lo:hi] == 1]
+        ends = xs[lo:hi][kinds[lo:hi] == -1]
+        lengths = ends - starts
+        keep = (lengths >= min_length) & (lengths <= max_length)
+        continued: dict[tuple[int, int], list[int]] = {}
+        for x0, x1 in zip(starts[keep].tolist(), ends[keep].tolist()):
+            key = next(((x0 + a, x1 + b) for a in (0, -1, 1) for b in (0, -1, 1)
+                        if (x0 + a, x1 + b) in open_ and (x0 + a, x1 + b) not in continued), None)
+            if key is None:
+                continued[(x0, x1)] = [y, y]
             else:
-                out.append((st[0], st[1], st[2], st[3] + 1))
-        open_ = still + [[x0, x1, y, y] for x0, x1 in runs]
-    out.extend((st[0], st[1], st[2], st[3] + 1) for st in open_)
+                stack = open_.pop(key)
+                stack[1] = y
+                continued[key] = stack
+        out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
+        open_ = continued
+    out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
     return out
 
 
@@ -188,18 +234,21 @@ def _dedupe(bars: list[Bar]) -> list[Bar]:
     """One bar per place: candidates from several cuts on the same rows and columns are one bar;
     the most contrasted stays."""
     kept: list[Bar] = []
+    by_row: dict[int, list[Bar]] = {}  # each kept bar under every row it touches
     for bar in sorted(bars, key=lambda b: -b.score):
         bx0, by0, bx1, by1 = bar.box
+        near = {id(k): k for r in range(by0, by1 + 1) for k in by_row.get(r, ())}
         same = False
-        for k in kept:
+        for k in near.values():
             kx0, ky0, kx1, ky1 = k.box
-            rows = min(by1, ky1) - max(by0, ky0) >= 0
             cols = (min(bx1, kx1) - max(bx0, kx0)) / max(1, min(bx1 - bx0, kx1 - kx0))
-            if rows and cols >= 0.9 and abs((bx1 - bx0) - (kx1 - kx0)) <= max(3, 0.1 * (kx1 - kx0)):
+            if cols >= 0.9 and abs((bx1 - bx0) - (kx1 - kx0)) <= max(3, 0.1 * (kx1 - kx0)):
                 same = True
                 break
         if not same:
             kept.append(bar)
+            for r in range(by0, by1 + 1):
+                by_row.setdefault(r, []).append(bar)
     return kept
 
 
