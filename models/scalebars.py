@@ -63,20 +63,21 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
         if (chroma > _COLOUR_CHROMA).any():
             masks.append(("colour", chroma > _COLOUR_CHROMA))
     colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
-    # Row prefix sums of grey and grey²: the bounds that reject most stacks cost a few lookups each.
+    # Integral images of grey and grey²: the bounds that reject most stacks, for all stacks at once.
     g64 = gray.astype(np.float64)
-    sums = np.zeros((H, W + 1))
-    squares = np.zeros((H, W + 1))
-    np.cumsum(g64, axis=1, out=sums[:, 1:])
-    np.cumsum(g64 * g64, axis=1, out=squares[:, 1:])
+    sums = np.zeros((H + 1, W + 1))
+    squares = np.zeros((H + 1, W + 1))
+    sums[1:, 1:] = g64.cumsum(axis=0).cumsum(axis=1)
+    squares[1:, 1:] = (g64 * g64).cumsum(axis=0).cumsum(axis=1)
     found: list[Bar] = []
     for polarity, mask in masks:
-        for x0, x1, top, bottom in _row_stacks(mask, min_length, int(0.8 * W)):
-            w, thickness = x1 - x0, bottom - top
-            if thickness > max(2, 0.25 * w):
-                continue
-            if polarity != "colour" and _surely_not_a_bar(sums, squares, x0, x1, top, bottom):
-                continue
+        stacks = np.array(_row_stacks(mask, min_length, int(0.8 * W)), dtype=np.int64).reshape(-1, 4)
+        w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
+        stacks = stacks[thickness <= np.maximum(2, 0.25 * w)]
+        if polarity != "colour":
+            stacks = stacks[~_surely_not_bars(sums, squares, stacks)]
+        for x0, x1, top, bottom in stacks.tolist():
+            thickness = bottom - top
             bar_val = float(gray[top:bottom, x0:x1].mean())
             above = gray[max(0, top - 2):top, x0:x1]
             below = gray[bottom:min(H, bottom + 2), x0:x1]
@@ -109,35 +110,39 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     return _dedupe(found)
 
 
-def _surely_not_a_bar(sums: np.ndarray, squares: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> bool:
-    """True only for a stack the full checks below would reject too: the root mean square difference
-    to the bar's grey bounds the mean absolute difference (the contrast) from above, so a side whose
-    bound is under the threshold cannot pass; and a one-row body's spread is exact."""
-    H = sums.shape[0]
-    w = x1 - x0
+def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray) -> np.ndarray:
+    """For each stack (x0, x1, top, bottom), True only where the full checks in find_bars would
+    reject it too: the root mean square difference of a side to the bar's grey bounds its mean
+    absolute difference (the contrast) from above, so a side whose bound is under the threshold
+    cannot pass; and a one-row body's spread along its length is exact."""
+    if not len(stacks):
+        return np.zeros(0, bool)
+    H = sums.shape[0] - 1
+    x0, x1, top, bottom = stacks.T
+    w = (x1 - x0).astype(np.float64)
 
-    def row(r: int) -> tuple[float, float]:
-        return sums[r, x1] - sums[r, x0], squares[r, x1] - squares[r, x0]
+    def box(table: np.ndarray, r0: np.ndarray, r1: np.ndarray) -> np.ndarray:
+        return table[r1, x1] - table[r0, x1] - table[r1, x0] + table[r0, x0]
 
-    body = [row(r) for r in range(top, bottom)]
-    bar = sum(b[0] for b in body) / (w * len(body))
-    bounds, total_s, total_q, total_n = [], 0.0, 0.0, 0
-    for rows in (range(max(0, top - 2), top), range(bottom, min(H, bottom + 2))):
-        if not len(rows):
-            continue
-        side = [row(r) for r in rows]
-        s, q, n = sum(x[0] for x in side), sum(x[1] for x in side), w * len(side)
-        bounds.append(max(0.0, (q - 2 * bar * s) / n + bar * bar) ** 0.5)
-        total_s, total_q, total_n = total_s + s, total_q + q, total_n + n
-    if not bounds:
-        return False
-    contrast_bound = max(0.0, (total_q - 2 * bar * total_s) / total_n + bar * bar) ** 0.5
-    if contrast_bound < 25 or min(bounds) < 12:
-        return True
-    if len(body) == 1:
-        spread = max(0.0, body[0][1] / w - bar * bar) ** 0.5
-        return spread > max(6.0, 0.3 * contrast_bound) + 1e-6
-    return False
+    bar = box(sums, top, bottom) / (w * (bottom - top))
+    up0, down1 = np.maximum(top - 2, 0), np.minimum(bottom + 2, H)
+    n_up, n_down = w * (top - up0), w * (down1 - bottom)
+    s_up, q_up = box(sums, up0, top), box(squares, up0, top)
+    s_down, q_down = box(sums, bottom, down1), box(squares, bottom, down1)
+
+    def rms(s: np.ndarray, q: np.ndarray, n: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sqrt(np.maximum(0.0, (q - 2 * bar * s) / n + bar * bar))
+
+    up, down = rms(s_up, q_up, n_up), rms(s_down, q_down, n_down)
+    both = rms(s_up + s_down, q_up + q_down, n_up + n_down)
+    side_min = np.minimum(np.where(n_up > 0, up, np.inf), np.where(n_down > 0, down, np.inf))
+    has_side = (n_up + n_down) > 0
+    reject = has_side & ((both < 25) | (side_min < 12))
+    one_row = (bottom - top) == 1
+    spread = np.sqrt(np.maximum(0.0, box(squares, top, bottom) / w - bar * bar))
+    reject |= has_side & one_row & (spread > np.maximum(6.0, 0.3 * both) + 1e-6)
+    return reject
 
 
 def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tuple[int, int, int, int]]:
