@@ -74,8 +74,7 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
         stacks = np.array(_row_stacks(mask, min_length, int(0.8 * W)), dtype=np.int64).reshape(-1, 4)
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
         stacks = stacks[thickness <= np.maximum(2, 0.25 * w)]
-        if polarity != "colour":
-            stacks = stacks[~_surely_not_bars(sums, squares, stacks)]
+        stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
             bar_val = float(gray[top:bottom, x0:x1].mean())
@@ -110,11 +109,13 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     return _dedupe(found)
 
 
-def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray) -> np.ndarray:
+def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
+                     grey_contrast: bool = True) -> np.ndarray:
     """For each stack (x0, x1, top, bottom), True only where the full checks in find_bars would
     reject it too: the root mean square difference of a side to the bar's grey bounds its mean
     absolute difference (the contrast) from above, so a side whose bound is under the threshold
-    cannot pass; and a one-row body's spread along its length is exact."""
+    cannot pass; and a one-row body's spread along its length is exact.  A colour stack is held to
+    the grey sides only (its contrast and flatness are colour distances)."""
     if not len(stacks):
         return np.zeros(0, bool)
     H = sums.shape[0] - 1
@@ -138,7 +139,10 @@ def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray) 
     both = rms(s_up + s_down, q_up + q_down, n_up + n_down)
     side_min = np.minimum(np.where(n_up > 0, up, np.inf), np.where(n_down > 0, down, np.inf))
     has_side = (n_up + n_down) > 0
-    reject = has_side & ((both < 25) | (side_min < 12))
+    reject = has_side & (side_min < 12)
+    if not grey_contrast:
+        return reject
+    reject |= has_side & (both < 25)
     one_row = (bottom - top) == 1
     spread = np.sqrt(np.maximum(0.0, box(squares, top, bottom) / w - bar * bar))
     reject |= has_side & one_row & (spread > np.maximum(6.0, 0.3 * both) + 1e-6)
