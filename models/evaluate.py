@@ -1,11 +1,9 @@
-"""Evaluation of figure separation and scale reading against hand-made gold files.
+"""Evaluation of figure separation against hand-made gold files (scale reading: evaluate_scale.py).
 
 Separation (gold: tests/data/separation_gold.json, eval/separation_gold_shared.json):
 panel-label precision/recall (same label, boxes overlapping), master-image AP at IoU 0.5
 (class-agnostic, all-point interpolation), label accuracy of matched masters, class precision
-per class, seconds per figure.  Scale: label reading accuracy (value and unit both right) on
-label crops and whole images whose file name is the label, bar length error against bars
-measured by hand, and how many nature figures state a scale in their caption.
+per class, seconds per figure.
 """
 
 from __future__ import annotations
@@ -157,90 +155,3 @@ def average_precision(detections: list[tuple], n_gold: int) -> float:
         ap += (r - prev_r) * p
         prev_r = r
     return ap
-
-
-@dataclass
-class ScaleScores:
-    crops: int = 0
-    crop_accuracy: float = 0.0
-    images: int = 0
-    image_accuracy: float = 0.0
-    bars: int = 0
-    bar_length_error: float | None = None  # mean relative error of the bars found
-    bar_length_error_median: float | None = None
-    bar_found: float = 0.0
-    caption_scale_share: float | None = None
-    ms_per_crop: float = 0.0
-    seconds_per_image: float = 0.0
-    failures: list = field(default_factory=list)
-
-
-def evaluate_scale(crop_dir: Path | None, image_dir: Path | None, bar_figures: list[dict],
-                   nature_captions: list[str] | None = None) -> ScaleScores:
-    from figdex.models.ocr import get_ocr, load_rgb
-    from figdex.models.panel_labels import to_gray
-    from figdex.models.scale_text import parse_scale_label, parse_scale_statement
-    from figdex.models.scalebars import find_bars, read_label_crop, read_scale
-
-    ocr = get_ocr()
-    s = ScaleScores()
-    if crop_dir and crop_dir.is_dir():
-        ok = n = 0
-        t = time.perf_counter()
-        for gt_file in sorted(crop_dir.glob("*.gt.txt")):
-            truth = parse_scale_label(gt_file.read_text(encoding="utf-8").strip())
-            image = next((p for p in gt_file.parent.glob(gt_file.name[:-7] + ".*") if not p.name.endswith(".txt")), None)
-            if truth is None or image is None:
-                continue  # not a length ("b1"): not a scale label
-            text, got = read_label_crop(load_rgb(image), ocr)
-            n += 1
-            good = got is not None and got.unit == truth.unit and abs(got.value - truth.value) < 1e-9
-            ok += good
-            if not good:
-                s.failures.append((image.name, truth.text, text))
-        s.crops, s.crop_accuracy = n, ok / n if n else 0.0
-        s.ms_per_crop = 1000 * (time.perf_counter() - t) / max(1, n)
-    if image_dir and image_dir.is_dir():
-        ok = n = 0
-        t = time.perf_counter()
-        for path in sorted(image_dir.glob("*.png")):
-            truth = parse_scale_label(path.stem)
-            if truth is None:
-                continue
-            image = load_rgb(path)
-            reading = read_scale(image, ocr.read(image))
-            n += 1
-            good = reading.label is not None and reading.label.unit == truth.unit and \
-                abs(reading.label.value - truth.value) < 1e-9
-            ok += good
-            if not good:
-                s.failures.append((path.name, truth.text, reading.label.text if reading.label else None))
-        s.images, s.image_accuracy = n, ok / n if n else 0.0
-        s.seconds_per_image = (time.perf_counter() - t) / max(1, n)
-    errors, found, total = [], 0, 0
-    for fig in bar_figures:
-        image = load_rgb(fig["path"])
-        for m in fig["masters"]:
-            x0, y0, x1, y1 = m["box"]
-            bars = find_bars(to_gray(image[y0:y1, x0:x1]))
-            for gold in m.get("scale_bars", []):
-                total += 1
-                gb = gold["box"]
-                best = min(bars, key=lambda b: abs(b.box[0] + x0 - gb[0]) + abs(b.box[1] + y0 - gb[1]) +
-                           abs(b.box[2] + x0 - gb[2]), default=None)
-                if best is not None and iou((best.box[0] + x0, best.box[1] + y0, best.box[2] + x0, best.box[3] + y0),
-                                            (gb[0], gb[1] - 2, gb[2], gb[3] + 2)) > 0.3:
-                    found += 1
-                    errors.append(abs(best.length_px - gold["length_px"]) / gold["length_px"])
-                else:
-                    s.failures.append((str(fig["file"]), m["label"], gb, "bar not found"))
-    s.bars = total
-    s.bar_found = found / total if total else 0.0
-    if errors:
-        errors.sort()
-        s.bar_length_error = sum(errors) / len(errors)
-        s.bar_length_error_median = errors[len(errors) // 2]
-    if nature_captions is not None:
-        stated = sum(1 for c in nature_captions if parse_scale_statement(c) is not None)
-        s.caption_scale_share = stated / len(nature_captions) if nature_captions else 0.0
-    return s

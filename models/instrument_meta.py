@@ -263,3 +263,11 @@ def load_instrument_pixels(path: str | Path):
                     return np.repeat(grey[..., None], 3, axis=2)
             raise ValueError(f"{path}: no 2-D image in the file; give an image file")
     raise ValueError(f"{path}: no reader for {path.suffix}; give a PNG/JPEG/TIFF or an instrument file")
+
+
+def load_image_pixels(path: str | Path):
+    """An RGB uint8 array of any image figdex reads: instrument files by their reader, the rest by PIL."""
+    from figdex.models.ocr import load_rgb
+
+    path = Path(path)
+    return load_instrument_pixels(path) if path.suffix.lower() in INSTRUMENT_SUFFIXES else load_rgb(path)

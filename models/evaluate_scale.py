@@ -1,0 +1,187 @@
+"""`figdex eval scale`: scale reading measured on the part of its gold that was never tuned on.
+
+Three measures (the gold and its split: eval/scale_gold.md):
+- scale-label crops read right, value and unit (eval/scale_label_gold.tsv);
+- hand-measured scale bars found, and found with their length within 3 % (``scale_bars`` of the
+  separation gold files, split per figure by ``scale_split``);
+- raw instrument files: nm/px from their metadata within 2 % of the true pixel size, and from
+  their pixels alone (saved as PNG in a temporary folder, every tag gone) within 5 %
+  (eval/instrument_gold.tsv).
+``split`` picks the part: "held-out" (what is reported as a claim) or "tune" (in-sample).
+"""
+
+from __future__ import annotations
+
+import gzip
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Box = tuple[int, int, int, int]
+LENGTH_TOLERANCE = 0.03
+METADATA_TOLERANCE = 0.02
+PIXELS_TOLERANCE = 0.05
+
+
+@dataclass
+class ScaleScores:
+    split: str
+    crops: int = 0
+    crops_read: float = 0.0
+    images: int = 0  # whole micrographs whose file name is their label (ide/scalebar): found and read
+    images_read: float = 0.0
+    bars: int = 0
+    bars_found: float = 0.0
+    bars_found_within_3pct: float = 0.0
+    bar_length_error_median: float | None = None
+    instrument_files: int = 0
+    metadata_within_2pct: float = 0.0
+    pixels_files: int = 0  # files whose pixels carry a scale (a databar or a bar)
+    pixels_within_5pct: float = 0.0
+    ms_per_crop: float = 0.0
+    failures: list = field(default_factory=list)
+
+
+def bar_matches(found: Box, gold: Box) -> bool:
+    """A found bar is the gold bar when its middle row lies on the gold bar's rows (±2 px) and their
+    columns overlap by half.  (An area IoU, used before, cannot take a 1-2 px bar: one row off
+    halves it.)"""
+    middle = (found[1] + found[3]) / 2
+    inter = min(found[2], gold[2]) - max(found[0], gold[0])
+    union = max(found[2], gold[2]) - min(found[0], gold[0])
+    return gold[1] - 2 <= middle <= gold[3] + 2 and union > 0 and inter / union > 0.5
+
+
+def read_label_gold(path: Path, root: Path, split: str) -> list[tuple[Path, str]]:
+    """(crop, truth text) of one part of eval/scale_label_gold.tsv; the truth of IDE crops is the
+    .gt.txt file beside them."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rel, truth, _fold, part = line.split("\t")
+        crop = root / rel
+        if part != split or not crop.exists():
+            continue
+        if not truth:
+            gt = crop.with_name(crop.name.rsplit(".", 1)[0] + ".gt.txt")
+            truth = gt.read_text(encoding="utf-8").strip() if gt.exists() else ""
+        out.append((crop, truth))
+    return out
+
+
+def evaluate_scale(split: str, label_gold: Path, shared: Path, bar_figures: list[dict],
+                   instrument_gold: Path, instrument_dir: Path) -> ScaleScores:
+    from figdex.models.ocr import get_ocr
+
+    ocr = get_ocr()
+    s = ScaleScores(split)
+    _label_crops(s, read_label_gold(label_gold, shared, split), ocr)
+    _bars(s, [f for f in bar_figures if f.get("scale_split") == split])
+    _instruments(s, instrument_gold, instrument_dir, split, ocr)
+    return s
+
+
+def _label_crops(s: ScaleScores, crops: list[tuple[Path, str]], ocr) -> None:
+    from figdex.models.ocr import load_rgb
+    from figdex.models.scale_text import parse_scale_label
+    from figdex.models.scalebars import read_label_crop, read_scale
+
+    ok = n = images = images_ok = 0
+    seconds = 0.0
+    for crop, truth_text in crops:
+        truth = parse_scale_label(truth_text)
+        if truth is None:
+            continue  # not a length ("b1"): not a scale label
+        image = load_rgb(crop)
+        if crop.parent.name == "scalebar":  # a whole micrograph: the label must be found, then read
+            reading = read_scale(image, ocr.read(image))
+            got, text = reading.label, reading.label.text if reading.label else None
+            images += 1
+        else:
+            t = time.perf_counter()
+            text, got = read_label_crop(image, ocr)
+            seconds += time.perf_counter() - t
+            n += 1
+        good = got is not None and got.unit == truth.unit and abs(got.value - truth.value) < 1e-9
+        if crop.parent.name == "scalebar":
+            images_ok += good
+        else:
+            ok += good
+        if not good:
+            s.failures.append(("label", crop.name, truth.text, text))
+    s.crops, s.crops_read = n, round(ok / n, 4) if n else 0.0
+    s.images, s.images_read = images, round(images_ok / images, 4) if images else 0.0
+    s.ms_per_crop = round(1000 * seconds / max(1, n), 1)
+
+
+def _bars(s: ScaleScores, figures: list[dict]) -> None:
+    from figdex.models.ocr import load_rgb
+    from figdex.models.scalebars import find_bars
+
+    errors, found, within, total = [], 0, 0, 0
+    for fig in figures:
+        image = load_rgb(fig["path"])
+        for m in fig["masters"]:
+            x0, y0, x1, y1 = m["box"]
+            bars = find_bars(image[y0:y1, x0:x1])
+            for gold in m.get("scale_bars") or []:
+                total += 1
+                hits = [b for b in bars if bar_matches((b.box[0] + x0, b.box[1] + y0, b.box[2] + x0, b.box[3] + y0),
+                                                       gold["box"])]
+                if not hits:
+                    s.failures.append(("bar", Path(fig["file"]).name, m["label"], gold["box"], "not found"))
+                    continue
+                found += 1
+                err = min(abs(b.length_px - gold["length_px"]) / gold["length_px"] for b in hits)
+                errors.append(err)
+                within += err <= LENGTH_TOLERANCE
+                if err > LENGTH_TOLERANCE:
+                    s.failures.append(("bar", Path(fig["file"]).name, m["label"], gold["box"], f"length {err:.3f} off"))
+    s.bars = total
+    s.bars_found = round(found / total, 4) if total else 0.0
+    s.bars_found_within_3pct = round(within / total, 4) if total else 0.0
+    if errors:
+        errors.sort()
+        s.bar_length_error_median = round(errors[len(errors) // 2], 4)
+
+
+def _instruments(s: ScaleScores, gold: Path, folder: Path, split: str, ocr) -> None:
+    from PIL import Image
+
+    from figdex.models.instrument_meta import load_image_pixels, read_instrument_scale
+    from figdex.models.scale_sources import image_scale
+
+    rows = [line.split("\t") for line in gold.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    meta_ok = pix_ok = pix_n = n = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, true_nm, _how, part in rows:
+            path = folder / name
+            if part != split or not path.exists():
+                continue
+            if path.suffix == ".gz":  # kept gzipped as upstream
+                path = Path(tmp) / path.stem
+                path.write_bytes(gzip.decompress((folder / name).read_bytes()))
+            truth = float(true_nm)
+            image = load_image_pixels(path)
+            meta = read_instrument_scale(path, width_px=image.shape[1])
+            n += 1
+            got = meta.nm_per_px if meta else None
+            good = got is not None and abs(got / truth - 1) <= METADATA_TOLERANCE
+            meta_ok += good
+            if not good:
+                s.failures.append(("metadata", name, truth, got))
+            png = Path(tmp) / (path.stem + ".png")
+            Image.fromarray(image).save(png)  # no tag survives
+            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png))
+            if pixels.nm_per_px is None and pixels.databar is None and pixels.reading.bar is None:
+                continue  # nothing on the pixels says the scale (a TEM frame without a bar)
+            pix_n += 1
+            good = pixels.nm_per_px is not None and abs(pixels.nm_per_px / truth - 1) <= PIXELS_TOLERANCE
+            pix_ok += good
+            if not good:
+                s.failures.append(("pixels", name, truth, pixels.nm_per_px, pixels.kept or pixels.source))
+    s.instrument_files, s.metadata_within_2pct = n, round(meta_ok / n, 4) if n else 0.0
+    s.pixels_files, s.pixels_within_5pct = pix_n, round(pix_ok / pix_n, 4) if pix_n else 0.0
