@@ -58,6 +58,7 @@ class Figure:
     image_url: str | None = None  # largest published size known (absolute URL when the page gives a base)
     image_file: str | None = None  # local file found beside the page (set by the image resolver)
     image_status: str = IMAGE_MISSING
+    page: int | None = None  # 1-based page of a PDF the figure is printed on (None: pages, XML)
 
 
 @dataclass(frozen=True)
