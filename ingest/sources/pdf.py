@@ -242,7 +242,8 @@ def page_graphics(page, raw) -> tuple[list[Graphic], bool]:
             if area(box) > 0.8 * page_area:
                 continue  # a page background
             name = {raw.FPDF_PAGEOBJ_IMAGE: "image", raw.FPDF_PAGEOBJ_SHADING: "shading"}.get(kind, "path")
-            out.append(Graphic(box, name, obj_handle if name == "image" and matrix is None else None))
+            # Handles die with their page: an image is found again by its box when it is rendered.
+            out.append(Graphic(box, name, "top" if name == "image" and matrix is None else None))
         return False
 
     n = raw.FPDFPage_CountObjects(page.raw)
@@ -293,7 +294,8 @@ def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:
     if text_chars > 40:
         return False
     width, height = page.get_size()
-    covered = max((area(g.box) for g in graphics if g.kind in ("image", "form")), default=0.0)
+    # One page-sized image, or a scan stored as strips of images.
+    covered = sum(area(g.box) for g in graphics if g.kind in ("image", "form"))
     if covered >= 0.5 * width * height:
         return True
     import pypdfium2.raw as raw  # an image inside a page-sized form was opened: look at the raw objects
@@ -320,7 +322,7 @@ def _render(page, fig: PdfFigure, out: Path, raw) -> tuple[str | None, bool, str
     graphics = fig.graphics
     images = [g for g in graphics if g.kind == "image"]
     if len(images) == 1 and images[0].obj is not None and iou(images[0].box, region) > 0.9:
-        native = _native_image(images[0].obj, out / f"{stem}.png")
+        native = _native_image(page, images[0].box, out / f"{stem}.png")
         if native:
             return native, True, None
     width_pt, height_pt = region[2] - region[0], region[3] - region[1]
@@ -339,11 +341,15 @@ def _render(page, fig: PdfFigure, out: Path, raw) -> tuple[str | None, bool, str
     return str(target), False, note
 
 
-def _native_image(handle, target: Path) -> str | None:
-    import pypdfium2 as pdfium
+def _native_image(page, box: Box, target: Path) -> str | None:
+    import pypdfium2.raw as raw
 
+    matches = [obj for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=0)
+               if max(abs(a - b) for a, b in zip(obj.get_bounds(), box)) < 1.0]
+    if len(matches) != 1:
+        return None
+    image_obj = matches[0]
     try:
-        image_obj = pdfium.PdfImage(handle, page=None, pdf=None)
         width, height = image_obj.get_px_size()
         if width * height > MAX_IMAGE_PIXELS or min(width, height) < 16:
             return None
@@ -391,11 +397,12 @@ def _largest_font_title(first: list[Line]) -> str:
     top = max(ln.box[3] for ln in first)
     bottom = min(ln.box[1] for ln in first)
     upper = [ln for ln in first if ln.box[1] >= bottom + 0.4 * (top - bottom)
-             and sum(c.isalpha() for c in ln.text) >= 3 and ln.size > 0]
+             and sum(c.isalpha() for c in ln.text) >= 3 and len(ln.text.split()) >= 1]
     if not upper:
         return ""
-    biggest = max(ln.size for ln in upper)
-    lines = [ln for ln in upper if abs(ln.size - biggest) < 0.6]
+    # Line height, not pdfium's font size: that one leaves out the text matrix, which many PDFs scale.
+    biggest = max(ln.height for ln in upper)
+    lines = [ln for ln in upper if ln.height >= 0.85 * biggest]
     lines.sort(key=lambda ln: -ln.box[3])
     # Consecutive lines of that size (a title wraps); stop at the first gap of more than two lines.
     block = [lines[0]]
