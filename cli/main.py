@@ -446,7 +446,7 @@ def demo(keep: Path | None) -> None:
 
 from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: imports click only)
 
-from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
+from figdex.cli.figures import eval_pdf, eval_scale, eval_separation, figures  # noqa: E402
 from figdex.cli.images import embed_command, ingest_images, similar, tune_command  # noqa: E402
 from figdex.cli.config import config_command  # noqa: E402  (light: settings load when it runs)
 from figdex.cli.labels import labels_group  # noqa: E402
@@ -460,6 +460,7 @@ index_group.add_command(tune_command)
 
 eval_group.add_command(eval_separation)
 eval_group.add_command(eval_scale)
+eval_group.add_command(eval_pdf)
 
 cli.add_command(captions)
 cli.add_command(eval_group)

@@ -31,7 +31,7 @@ _BOLD_WEIGHT = 600
 class Line:
     box: Box
     text: str
-    size: float = 0.0  # font size of its first character
+    size: float = 0.0  # height of its first character's box (the font size as drawn)
     bold: bool = False  # its first character is bold
 
     @property
@@ -107,37 +107,83 @@ def join_lines(texts: list[str]) -> str:
 # -- text lines ----------------------------------------------------------------------------------
 
 def page_lines(textpage, raw_module) -> list[Line]:
-    """Text lines of a page: pdfium's text runs, merged along a baseline until a gap wider than a
-    line's height (so two columns stay apart), top to bottom."""
-    runs = []
-    for i in range(textpage.count_rects()):
-        box = textpage.get_rect(i)
-        text = textpage.get_text_bounded(*box)
-        if not text.strip():
+    """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
+    gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
+    one baseline joined (a bold "(A)" inside a caption, superscripts)."""
+    import ctypes
+
+    handle = textpage.raw
+    n = raw_module.FPDFText_CountChars(handle)
+    rect = raw_module.FS_RECTF()
+    fragments: list[list] = []  # [box, chars, first char index]
+    current = None
+    last_left = 0.0
+    for i in range(n):
+        code = raw_module.FPDFText_GetUnicode(handle, i)
+        ch = chr(code) if 0 < code < 0x110000 else ""
+        if ch in ("\r", "\n") or not ch:
+            current = None
             continue
-        runs.append((box, text))
-    runs.sort(key=lambda r: (-round((r[0][1] + r[0][3]) / 2), r[0][0]))
+        raw_module.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
+        box = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
+        if ch.isspace():
+            if current is not None:
+                current[1].append(" ")
+            continue
+        if ch == "\x02" or raw_module.FPDFText_IsHyphen(handle, i):
+            ch = "\x02"  # a hyphen that breaks a word at a line end
+        if current is not None:
+            cb = current[0]
+            h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
+            # A glyph with a giant box (a big bracket, a broken font) must not pull lines together.
+            similar = h <= 2.5 * max(min(cb[3] - cb[1], box[3] - box[1]), 0.5)
+            same_line = similar and abs((cb[1] + cb[3]) / 2 - (box[1] + box[3]) / 2) < 0.5 * h
+            # The letters of a ligature ("fl", "ffi") share one glyph's box: they overlap the last one.
+            follows = -0.5 * h < box[0] - cb[2] < 1.0 * h or box[0] >= last_left - 0.01
+            if same_line and follows:
+                current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
+                if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
+                    current[1].append(" ")
+                current[1].append(ch)
+                last_left = box[0]
+                continue
+        current = [box, [ch], i]
+        last_left = box[0]
+        fragments.append(current)
+    # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts).
+    fragments.sort(key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
     lines: list[list] = []
-    for box, text in runs:
-        for line in reversed(lines[-6:]):
+    for frag in fragments:
+        box = frag[0]
+        for line in reversed(lines[-8:]):
             lb = line[0]
             h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
+            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
+                continue
             centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
-            if abs(centre_a - centre_b) < 0.45 * h and -h < box[0] - lb[2] < 0.9 * h:
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 1.0 * h:
                 line[0] = union([lb, box])
-                line[1] += ("" if line[1].endswith(" ") or text.startswith(" ") else " ") + text
+                line[1] = line[1] + ([" "] if line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
+                break
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 1.0 * h:
+                line[0] = union([lb, box])
+                line[1] = frag[1] + [" "] + line[1]
+                line[2] = frag[2]
                 break
         else:
-            lines.append([box, text])
+            lines.append([box, list(frag[1]), frag[2]])
     out = []
-    for box, text in lines:
-        index = textpage.get_index(box[0] + 0.5, (box[1] + box[3]) / 2, 2.0, 2.0)
-        size, bold = 0.0, False
-        if index is not None and index >= 0:
-            size = raw_module.FPDFText_GetFontSize(textpage.raw, index)
-            bold = raw_module.FPDFText_GetFontWeight(textpage.raw, index) >= _BOLD_WEIGHT or _bold_name(
-                textpage, raw_module, index)
-        out.append(Line(tuple(box), text.strip(), size, bold))
+    for box, chars, first in lines:
+        text = "".join(chars).strip()
+        if not text:
+            continue
+        # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
+        # and a line's box grows with sub- and superscripts.
+        raw_module.FPDFText_GetLooseCharBox(handle, first, ctypes.byref(rect))
+        size = abs(rect.top - rect.bottom)
+        bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
+            textpage, raw_module, first)
+        out.append(Line(tuple(box), text, size, bold))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
 
@@ -187,6 +233,18 @@ def caption_blocks(lines: list[Line]) -> list[Caption]:
         start = caption_start(line)
         if start is None:
             continue
+        # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
+        # next line is the caption's first line.
+        head = line
+        for j in range(i + 1, min(i + 12, len(lines))):
+            other = lines[j]
+            if j in used or abs((other.box[1] + other.box[3]) / 2 - (line.box[1] + line.box[3]) / 2) > 0.4 * line.height:
+                continue
+            if 0 <= other.box[0] - line.box[2] < 45 and len(line.text.split()) <= 3:
+                head = Line(union([line.box, other.box]), line.text + " " + other.text, line.size, line.bold)
+                used.add(j)
+                break
+        line = head
         cap = Caption(start[0], start[1], start[2], [line])
         span = line.box
         size = line.size
@@ -209,8 +267,12 @@ def caption_blocks(lines: list[Line]) -> list[Caption]:
                 continue
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text
-            if caption_start(nxt) or (size and nxt.size and abs(nxt.size - size) > 1.2):
-                break
+            if caption_start(nxt) or abs(nxt.size - last.size) > 0.22 * max(last.size, 1.0):
+                break  # another caption, or text of another size (the body under a caption)
+            if any(k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
+                   and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)
+                   for k, o in enumerate(lines[max(0, j - 4):j + 5], start=max(0, j - 4))):
+                break  # two columns side by side under a full-width caption: running text
             cap.lines.append(nxt)
             used.add(j)
             span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 else span
@@ -276,7 +338,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed):
         return (b[1] >= window[1] - 2 and b[3] <= window[3] + 2
                 and x_overlap(b, (span[0] - 0.5 * width, 0, span[1] + 0.5 * width, 0)) > 0)
 
-    candidates = [g for g in graphics if inside(g.box)]
+    def is_rule(g: Graphic) -> bool:
+        # A caption's or table's horizontal rule: a thin line across the caption's whole span, which
+        # journals draw above/below captions and around tables; never part of the figure.
+        b = g.box
+        return (g.kind == "path" and b[3] - b[1] <= 1.5
+                and b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
+
+    candidates = [g for g in graphics if inside(g.box) and not is_rule(g)]
     if not candidates:
         return None
     # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
