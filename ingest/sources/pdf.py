@@ -135,7 +135,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             sizes[index] = page.get_size()
             page_box = (0.0, 0.0, *page.get_size())
             claimed: list[Box] = []
-            captions = caption_blocks(lines)
+            captions = caption_blocks(lines, graphics)
             claimed.extend(c.box for c in captions)
             for caption in captions:
                 hit = None if too_many else figure_region(caption, graphics, lines, page_box, claimed)

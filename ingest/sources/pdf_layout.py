@@ -163,7 +163,8 @@ def page_lines(textpage, raw_module) -> list[Line]:
             centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
             if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 1.0 * h:
                 line[0] = union([lb, box])
-                line[1] = line[1] + ([" "] if line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
+                spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
+                line[1] = line[1] + ([" "] if spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
                 break
             if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 1.0 * h:
                 line[0] = union([lb, box])
@@ -223,8 +224,23 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     return kind, label, number
 
 
-def caption_blocks(lines: list[Line]) -> list[Caption]:
-    """Every caption on a page with the lines of its text."""
+def line_gap(lines: list[Line]) -> float:
+    """The page's usual gap between one line and the next in a paragraph (median, points)."""
+    gaps = []
+    for a, b in zip(lines, lines[1:]):
+        g = a.box[1] - b.box[3]
+        if (-1 < g < 15 and len(a.text.split()) >= 5 and len(b.text.split()) >= 5
+                and x_overlap(a.box, b.box) > 0.5 * min(a.width, b.width)):
+            gaps.append(g)
+    gaps.sort()
+    return max(gaps[len(gaps) // 2], 0.5) if gaps else 2.0
+
+
+def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
+    """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
+    page's paragraphs use, at a drawing between two lines, or where running text resumes."""
+    usual_gap = line_gap(lines)
+    graphics = graphics or []
     captions = []
     used: set[int] = set()
     for i, line in enumerate(lines):
@@ -259,10 +275,15 @@ def caption_blocks(lines: list[Line]) -> list[Caption]:
                     continue
                 continue
             vgap = last.box[1] - nxt.box[3]
-            if vgap > 0.9 * max(last.height, nxt.height, 1.0):
+            if vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(1.8 * usual_gap, usual_gap + 1.2):
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
+            if last.text.rstrip().endswith(".") and nxt.text[:1].islower():
+                break  # a sentence of running text goes on under a one-line caption
+            if any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
+                   and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
+                break  # a drawing (a rule, a frame) between the two lines
             if x_overlap(nxt.box, span) < 0.3 * min(nxt.width, span[2] - span[0]):
                 continue
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
@@ -294,82 +315,137 @@ def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], 
                   claimed: list[Box]) -> tuple[Box, list[Graphic]] | None:
     """The box of the figure ``caption`` labels, and the graphics in it; None when no graphics are near.
 
-    Looks above the caption first (where journals put figures), then below. ``claimed``: caption
-    boxes and regions already given to other figures on the page, which bound the search.
+    Looks above the caption first (where journals put figures), then below, then beside it (a
+    caption set in a margin column).  ``claimed``: caption boxes and regions already given to other
+    figures on the page, which bound the search.
     """
     cap_box = caption.box
     cap_lines = {id(ln) for ln in caption.lines}
-    for direction in ("above", "below"):
-        found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed)
+    columns = _column_range(cap_box, lines, page_box)
+    for direction in ("above", "below", "left", "right"):
+        found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns)
         if found is not None:
             return found
     return None
 
 
-def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed):
+def _column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
+    """The horizontal range a figure of this caption may take: its column on a two-column page (most
+    running-text lines under half the page wide), the whole width otherwise or for a wide caption."""
     width = page_box[2] - page_box[0]
-    span = (cap_box[0] - 12, cap_box[2] + 12)
+    body = [ln for ln in lines if len(ln.text.split()) >= 7 and len(ln.text) >= 35]
+    narrow = sum(ln.width < 0.55 * width for ln in body)
+    middle = page_box[0] + width / 2
+    if len(body) < 6 or narrow < 0.6 * len(body):
+        return page_box[0], page_box[2]
+    if cap_box[2] <= middle + 15:
+        return page_box[0], middle + 8
+    if cap_box[0] >= middle - 15:
+        return middle - 8, page_box[2]
+    return page_box[0], page_box[2]
+
+
+def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns):
+    width = page_box[2] - page_box[0]
+    height = page_box[3] - page_box[1]
     col_width = cap_box[2] - cap_box[0]
-    # The window: from the caption to the nearest body-text line (or claimed box) in its span.
-    limit = page_box[3] if direction == "above" else page_box[1]
     text_lines = [ln for ln in lines if id(ln) not in cap_lines]
-    for ln in text_lines:
-        if x_overlap(ln.box, (span[0], 0, span[1], 0)) < 0.5 * min(ln.width, span[1] - span[0]):
-            continue
-        if direction == "above" and ln.box[1] >= cap_box[3] - 1 and is_body_text(ln, min(col_width, width / 2)):
-            limit = min(limit, ln.box[1])
-        if direction == "below" and ln.box[3] <= cap_box[1] + 1 and is_body_text(ln, min(col_width, width / 2)):
-            limit = max(limit, ln.box[3])
-    for box in claimed:
-        if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= 0:
-            continue
-        if direction == "above" and box[1] >= cap_box[3] - 1:
-            limit = min(limit, box[1])
-        if direction == "below" and box[3] <= cap_box[1] + 1:
-            limit = max(limit, box[3])
-    if direction == "above":
-        window = (page_box[0], cap_box[3] - 2, page_box[2], limit)
+    body_width = min(col_width, width / 2)
+    if direction in ("above", "below"):
+        span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
+        # The window: from the caption to the nearest body-text line (or claimed box) in its span.
+        limit = page_box[3] if direction == "above" else page_box[1]
+        for ln in text_lines:
+            if x_overlap(ln.box, (span[0], 0, span[1], 0)) < 0.5 * min(ln.width, span[1] - span[0]):
+                continue
+            if direction == "above" and ln.box[1] >= cap_box[3] - 1 and is_body_text(ln, body_width):
+                limit = min(limit, ln.box[1])
+            if direction == "below" and ln.box[3] <= cap_box[1] + 1 and is_body_text(ln, body_width):
+                limit = max(limit, ln.box[3])
+        for box in claimed:
+            if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= 0:
+                continue
+            if direction == "above" and box[1] >= cap_box[3] - 1:
+                limit = min(limit, box[1])
+            if direction == "below" and box[3] <= cap_box[1] + 1:
+                limit = max(limit, box[3])
+        if direction == "above":
+            window = (page_box[0], cap_box[3] - 2, page_box[2], limit)
+        else:
+            window = (page_box[0], limit, page_box[2], cap_box[1] + 2)
     else:
-        window = (page_box[0], limit, page_box[2], cap_box[1] + 2)
-    if window[3] - window[1] < 8:
+        # Beside the caption: between it and the column edge, as high as the text around allows.
+        if direction == "left":
+            window = (columns[0], page_box[1], cap_box[0] + 2, page_box[3])
+        else:
+            window = (cap_box[2] - 2, page_box[1], columns[1], page_box[3])
+        span = (window[0], window[2])
+        top, bottom = page_box[3], page_box[1]
+        for ln in text_lines:
+            if x_overlap(ln.box, window) <= 0 or not is_body_text(ln, (window[2] - window[0]) * 0.8):
+                continue
+            if ln.box[1] >= cap_box[3]:
+                top = min(top, ln.box[1])
+            elif ln.box[3] <= cap_box[1]:
+                bottom = max(bottom, ln.box[3])
+        window = (window[0], bottom, window[2], top)
+    if window[3] - window[1] < 8 or window[2] - window[0] < 20:
         return None
 
     def inside(b: Box) -> bool:
-        return (b[1] >= window[1] - 2 and b[3] <= window[3] + 2
-                and x_overlap(b, (span[0] - 0.5 * width, 0, span[1] + 0.5 * width, 0)) > 0)
+        return (b[1] >= window[1] - 2 and b[3] <= window[3] + 2 and b[0] >= window[0] - 2
+                and b[2] <= window[2] + 2)
 
     def is_rule(g: Graphic) -> bool:
-        # A caption's or table's horizontal rule: a thin line across the caption's whole span, which
-        # journals draw above/below captions and around tables; never part of the figure.
+        # A caption's or table's horizontal rule (a thin line across the caption's whole span), or a
+        # running head's / foot's rule in the page margin: never part of a figure.
         b = g.box
-        return (g.kind == "path" and b[3] - b[1] <= 1.5
-                and b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
+        thin = b[3] - b[1] <= 2.5
+        return g.kind == "path" and thin and (
+            (b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
+            or b[1] > page_box[3] - 0.09 * height or b[3] < page_box[1] + 0.09 * height)
 
     candidates = [g for g in graphics if inside(g.box) and not is_rule(g)]
     if not candidates:
         return None
     # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
-    near = [g for g in candidates if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0]
+    if direction in ("above", "below"):
+        near = [g for g in candidates if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0
+                and (g.box[0] >= columns[0] - 2 and g.box[2] <= columns[1] + 2 or g.box[0] < columns[1] < g.box[2]
+                     or g.box[0] < columns[0] < g.box[2])]
+    else:
+        near = [g for g in candidates if g.box[1] <= cap_box[3] and g.box[3] >= cap_box[1]]
     if not near:
         return None
     seed = min(near, key=lambda g: gap(g.box, cap_box))
-    if gap(seed.box, cap_box) > 0.45 * (window[3] - window[1]) + 40:
+    reach = (window[3] - window[1]) if direction in ("above", "below") else (window[2] - window[0])
+    if gap(seed.box, cap_box) > 0.45 * reach + 40 or (direction in ("left", "right") and gap(seed.box, cap_box) > 40):
         return None
     members = [seed]
     region = seed.box
     pool = [g for g in candidates if g is not seed]
-    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, min(col_width, width / 2))]
+    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)]
     changed = True
+    middle = page_box[0] + width / 2
+    two_column = columns != (page_box[0], page_box[2])
+
+    def allowed(b: Box) -> bool:
+        # On a two-column page a figure stays in its caption's column unless a drawing crosses the
+        # gutter (a full-width figure over a short one-column caption, as IEEE sets them).
+        if not two_column or (region[0] < middle - 8 and region[2] > middle + 8):
+            return True
+        return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle < b[2]
+
     while changed:
         changed = False
         for g in list(pool):
-            if gap(g.box, region) <= 14:
+            if gap(g.box, region) <= 18 and allowed(g.box):
                 members.append(g)
                 region = union([region, g.box])
                 pool.remove(g)
                 changed = True
         for ln in list(small_text):
-            if gap(ln.box, region) <= 6:
+            if gap(ln.box, region) <= 10 and allowed(ln.box):
                 region = union([region, ln.box])
                 small_text.remove(ln)
                 changed = True
