@@ -405,7 +405,17 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             (b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
             or b[1] > page_box[3] - 0.09 * height or b[3] < page_box[1] + 0.09 * height)
 
-    candidates = [g for g in graphics if inside(g.box) and not is_rule(g)]
+    # A drawing mostly inside the window counts, cut to it: a Form XObject's box is its declared
+    # BBox, often larger than what it draws.
+    candidates = []
+    for g in graphics:
+        if is_rule(g):
+            continue
+        if inside(g.box):
+            candidates.append(g)
+        elif g.kind == "form" and intersection(g.box, window) >= 0.6 * area(g.box) > 0:
+            cut = (max(g.box[0], window[0]), max(g.box[1], window[1]), min(g.box[2], window[2]), min(g.box[3], window[3]))
+            candidates.append(Graphic(cut, g.kind, g.obj))
     if not candidates:
         return None
     # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
