@@ -202,7 +202,9 @@ def _bold_name(textpage, raw_module, index: int) -> bool:
 def is_body_text(line: Line, column_width: float) -> bool:
     """A line of running text (not an axis label or panel letter): long and wide."""
     words = len(line.text.split())
-    return words >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
+    # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text.
+    return (words >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
+            and line.height <= 2.2 * max(line.size, 1.0))
 
 
 # -- captions ------------------------------------------------------------------------------------
@@ -363,7 +365,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             if direction == "below" and ln.box[3] <= cap_box[1] + 1 and is_body_text(ln, body_width):
                 limit = max(limit, ln.box[3])
         for box in claimed:
-            if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= 0:
+            if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= 5:
                 continue
             if direction == "above" and box[1] >= cap_box[3] - 1:
                 limit = min(limit, box[1])
