@@ -138,8 +138,9 @@ def page_lines(textpage, raw_module) -> list[Line]:
             # A glyph with a giant box (a big bracket, a broken font) must not pull lines together.
             similar = h <= 2.5 * max(min(cb[3] - cb[1], box[3] - box[1]), 0.5)
             same_line = similar and abs((cb[1] + cb[3]) / 2 - (box[1] + box[3]) / 2) < 0.5 * h
+            # A column gutter is about one line high (IEEE: 12 pt at 10-pt type): wider gaps part lines.
             # The letters of a ligature ("fl", "ffi") share one glyph's box: they overlap the last one.
-            follows = -0.5 * h < box[0] - cb[2] < 1.0 * h or box[0] >= last_left - 0.01
+            follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01
             if same_line and follows:
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
                 if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
@@ -161,12 +162,12 @@ def page_lines(textpage, raw_module) -> list[Line]:
             if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
                 continue
             centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 1.0 * h:
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
                 line[0] = union([lb, box])
                 spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
                 line[1] = line[1] + ([" "] if spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
                 break
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 1.0 * h:
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
                 line[0] = union([lb, box])
                 line[1] = frag[1] + [" "] + line[1]
                 line[2] = frag[2]
