@@ -337,9 +337,13 @@ def _column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float
     running-text lines under half the page wide), the whole width otherwise or for a wide caption."""
     width = page_box[2] - page_box[0]
     body = [ln for ln in lines if len(ln.text.split()) >= 7 and len(ln.text) >= 35]
-    narrow = sum(ln.width < 0.55 * width for ln in body)
     middle = page_box[0] + width / 2
-    if len(body) < 6 or narrow < 0.6 * len(body):
+    narrow = [ln for ln in body if ln.width < 0.55 * width]
+    left = sum(ln.box[2] <= middle + 15 for ln in narrow)
+    right = sum(ln.box[0] >= middle - 15 for ln in narrow)
+    # Two columns: most running text is under half the page wide, on both sides (not a margin
+    # column of captions beside full-width text).
+    if len(body) < 6 or len(narrow) < 0.6 * len(body) or min(left, right) < 3:
         return page_box[0], page_box[2]
     if cap_box[2] <= middle + 15:
         return page_box[0], middle + 8
@@ -423,7 +427,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         return None
     # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
     if direction in ("above", "below"):
-        near = [g for g in candidates if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0
+        near = [g for g in candidates
+                if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0.25 * min(g.box[2] - g.box[0], cap_box[2] - cap_box[0])
                 and (g.box[0] >= columns[0] - 2 and g.box[2] <= columns[1] + 2 or g.box[0] < columns[1] < g.box[2]
                      or g.box[0] < columns[0] < g.box[2])]
     else:
@@ -452,7 +457,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     while changed:
         changed = False
         for g in list(pool):
-            if gap(g.box, region) <= 18 and allowed(g.box):
+            # Near, or a panel beside in the same row (grids of plots leave wider gutters).
+            row = (min(g.box[3], region[3]) - max(g.box[1], region[1]) >= 0.5 * min(g.box[3] - g.box[1], region[3] - region[1])
+                   and gap(g.box, region) <= 30)
+            if (gap(g.box, region) <= 18 or row) and allowed(g.box):
                 members.append(g)
                 region = union([region, g.box])
                 pool.remove(g)
