@@ -469,6 +469,11 @@ _CC = re.compile(r"Creative\s+Commons\s+(?:CC[-\s])?(Attribution(?:[-\s]+(?:Non-
 def _license(text: str) -> str | None:
     """An SPDX-like id of the Creative Commons licence printed on the article ("CC-BY-4.0"), or None."""
     text = re.sub(r"\s+", " ", text)
+    url = re.search(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", text.replace(" ", ""), re.I)
+    if url:  # the licence's address says it exactly: .../licenses/by-nc-sa/3.0
+        if url.group(1).lower() == "publicdomain":
+            return "CC0-1.0" if url.group(2).lower() == "zero" else "CC-PDM-1.0"
+        return "CC-" + url.group(2).upper() + "-" + url.group(3)
     m = _CC.search(text)
     if not m:
         return None
