@@ -346,9 +346,9 @@ def _column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float
     if len(body) < 6 or len(narrow) < 0.6 * len(body) or min(left, right) < 3:
         return page_box[0], page_box[2]
     if cap_box[2] <= middle + 15:
-        return page_box[0], middle + 8
+        return page_box[0], middle + 18
     if cap_box[0] >= middle - 15:
-        return middle - 8, page_box[2]
+        return middle - 18, page_box[2]
     return page_box[0], page_box[2]
 
 
@@ -414,8 +414,13 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
 
     # A drawing mostly inside the window counts, cut to it: a Form XObject's box is its declared
     # BBox, often larger than what it draws.
+    # Old PDFs draw text as one tiny image per glyph (bitmap fonts): those are letters, not figures.
+    tiny = [g for g in graphics if g.kind == "image" and g.box[2] - g.box[0] < 12 and g.box[3] - g.box[1] < 12]
+    glyphs = {id(g) for g in tiny} if len(tiny) > 40 else set()
     candidates = []
     for g in graphics:
+        if id(g) in glyphs:
+            continue
         if is_rule(g):
             continue
         if inside(g.box):
@@ -452,7 +457,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # gutter (a full-width figure over a short one-column caption, as IEEE sets them).
         if not two_column or (region[0] < middle - 8 and region[2] > middle + 8):
             return True
-        return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle < b[2]
+        return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle - 10 < middle + 10 < b[2]
 
     while changed:
         changed = False
