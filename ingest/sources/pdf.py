@@ -237,6 +237,9 @@ def page_graphics(page, raw) -> tuple[list[Graphic], bool]:
                     if visit(obj_handle, inner, (raw.FPDFFormObj_GetObject(obj_handle, i) for i in range(n))):
                         return True
                     continue
+                tight = _form_content_box(obj_handle, _compose(matrix, _matrix(obj_handle, raw)), raw)
+                if tight is not None:  # what it draws, not its declared BBox (often the whole page)
+                    box = (max(box[0], tight[0]), max(box[1], tight[1]), min(box[2], tight[2]), min(box[3], tight[3]))
                 out.append(Graphic(box, "form"))
                 continue
             if area(box) > 0.8 * page_area:
@@ -249,6 +252,20 @@ def page_graphics(page, raw) -> tuple[list[Graphic], bool]:
     n = raw.FPDFPage_CountObjects(page.raw)
     too_many = visit(page.raw, None, (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
     return out, bool(too_many)
+
+
+def _form_content_box(handle, matrix, raw, limit: int = 5000) -> Box | None:
+    """Page-space box of what a Form XObject's own objects draw (text included), or None."""
+    n = raw.FPDFFormObj_CountObjects(handle)
+    if n <= 0 or n > limit:
+        return None
+    boxes = []
+    for i in range(n):
+        child = raw.FPDFFormObj_GetObject(handle, i)
+        b = _transform(_bounds(child, raw), matrix)
+        if b[2] > b[0] or b[3] > b[1]:
+            boxes.append(b)
+    return union(boxes) if boxes else None
 
 
 def _bounds(handle, raw) -> Box:
