@@ -95,8 +95,9 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
            searches: tuple[str, ...], maximum: int | None, sortby: str | None, open_access: bool | None,
            base_url: str | None, fetcher: str, delay: float, run_separation: bool, run_embedding: bool,
            fmt: str) -> None:
-    """Ingest saved article pages / XML files (or folders of them) with the images beside them,
-    article URLs from the live web, or a query (an EXSCLAIM QUERY.json, or --search with --family)."""
+    """Ingest saved article pages / XML files / PDFs (or folders of them) with the images beside them,
+    article URLs from the live web, or a query (an EXSCLAIM QUERY.json, or --search with --family).
+    A PDF gives one article; its figures are cut out of the pages (needs figdex[pdf])."""
     from figdex.ingest.web.scrape import split_sources
 
     paths, urls, query_files = split_sources(sources)

@@ -66,7 +66,11 @@ class PdfDocumentResult:
 
 
 def _open(path: Path):
-    import pypdfium2 as pdfium
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        raise SourceError(f"{path}: reading PDFs needs pypdfium2, which is not installed; "
+                          "install it with: pip install 'figdex[pdf]'") from None
 
     try:
         doc = pdfium.PdfDocument(str(path))
@@ -102,11 +106,11 @@ def to_parsed_article(result: PdfDocumentResult) -> ParsedArticle:
 
 def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None = None,
                 deadline: float | None = None) -> PdfDocumentResult:
-    import pypdfium2.raw as raw
-
     path = Path(path)
     deadline = deadline or time.monotonic() + MAX_FILE_SECONDS
     doc = _open(path)
+    import pypdfium2.raw as raw
+
     try:
         n_pages = len(doc)
         if n_pages > MAX_PDF_PAGES:
