@@ -160,3 +160,21 @@ def test_ingest_a_longer_article_then_search_its_figures(tmp_path):
         assert any("scanned or image-only PDF" in p for p in problems)
     finally:
         ds.close()
+
+
+def test_bounds_refuse_a_pdf_with_too_many_pages_naming_it(monkeypatch):
+    import figdex.ingest.sources.pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "MAX_PDF_PAGES", 3)
+    with pytest.raises(SourceError, match=r"clinsci_2014_cs20130403\.pdf: 13 pages, more than the 3 figdex reads"):
+        parse_pdf(CLINSCI, render=False)
+
+
+def test_a_pdf_without_its_end_marker_is_called_truncated(tmp_path):
+    from figdex.ingest.sources.truncated import truncation_reason
+
+    assert truncation_reason(BMC) is None
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(BMC.read_bytes()[:-2000])
+    reason = truncation_reason(cut)
+    assert reason and "cut.pdf: truncated" in reason and "%%EOF" in reason
