@@ -26,11 +26,12 @@ def caption_top(pid, page, label):
     words = [(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in
              re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out)]
     first, num = label.split()[0], label.split()[-1]
+    found = []
     for i, w in enumerate(words[:-1]):
         nxt = words[i + 1]
         if w[4].rstrip('.').upper() == first.rstrip('.').upper() and nxt[4].rstrip('.:|').upper() == num.upper():
-            return h - w[1], w[0]
-    return None
+            found.append((h - w[1], w[0]))
+    return found
 def caption_words(pid, page, cap, n=12):
     doc = pdfium.PdfDocument('/work/wt19p/' + man[pid]['file'])
     h = doc[page - 1].get_size()[1]
