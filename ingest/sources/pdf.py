@@ -28,7 +28,7 @@ from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
 from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, area, caption_blocks, figure_region, iou, union,
+    Box, Caption, Graphic, Line, area, caption_blocks, figure_region, intersection, iou, union,
 )
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
@@ -151,6 +151,9 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             problems.insert(0, f"{path}: {_SCANNED}")
             found = []
         figures = _choose(found, problems)
+        for fig in figures:
+            if fig.region is not None:
+                fig.region = trim_to_ink(doc[fig.page - 1], fig.region)
         article = _metadata(doc, path, pages_text, scanned)
         if render and figures:
             out = out_dir or _cache_dir(path)
@@ -330,6 +333,22 @@ def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:
     return False
 
 
+def trim_to_ink(page, region: Box, scale: float = 1.5) -> Box:
+    """``region`` shrunk to what is drawn in it (a coarse render, near-white left out): a Form XObject's
+    or an image's box often holds white margins that are not the figure."""
+    width, height = page.get_size()
+    x0, y0, x1, y1 = region
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return region
+    bitmap = page.render(scale=scale, crop=(x0, y0, width - x1, height - y1), grayscale=True)
+    image = bitmap.to_pil().convert("L")
+    ink = image.point(lambda v: 255 if v < 248 else 0).getbbox()
+    if ink is None:
+        return region
+    left, top, right, bottom = ink
+    return (x0 + left / scale, y1 - bottom / scale, x0 + right / scale, y1 - top / scale)
+
+
 def _cache_dir(path: Path) -> Path:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Path(settings.get("cache_dir")) / "pdf" / digest[:32]
@@ -342,8 +361,12 @@ def _render(page, fig: PdfFigure, out: Path, raw) -> tuple[str | None, bool, str
     stem = f"p{fig.page}_{fig.kind}{re.sub(r'[^A-Za-z0-9]', '', fig.number)}"
     graphics = fig.graphics
     images = [g for g in graphics if g.kind == "image"]
-    if len(images) == 1 and images[0].obj is not None and iou(images[0].box, region) > 0.9:
-        native = _native_image(page, images[0].box, out / f"{stem}.png")
+    # One raster image holding the whole figure (its white margins may have been trimmed off):
+    # its own pixels, cut to the figure.
+    if (len(images) == 1 and images[0].obj is not None and area(region) > 0
+            and area(images[0].box) <= 1.25 * area(region)
+            and intersection(images[0].box, region) >= 0.98 * area(region)):
+        native = _native_image(page, images[0].box, out / f"{stem}.png", region)
         if native:
             return native, True, None
     width_pt, height_pt = region[2] - region[0], region[3] - region[1]
@@ -362,7 +385,7 @@ def _render(page, fig: PdfFigure, out: Path, raw) -> tuple[str | None, bool, str
     return str(target), False, note
 
 
-def _native_image(page, box: Box, target: Path) -> str | None:
+def _native_image(page, box: Box, target: Path, region: Box | None = None) -> str | None:
     import pypdfium2.raw as raw
 
     matches = [obj for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=0)
@@ -377,6 +400,10 @@ def _native_image(page, box: Box, target: Path) -> str | None:
         pil = image_obj.get_bitmap(render=False).to_pil()
         if pil.mode not in ("RGB", "L"):
             pil = pil.convert("RGB")
+        if region is not None and tuple(region) != tuple(box):  # the trimmed part, in the image's pixels
+            sx, sy = pil.width / (box[2] - box[0]), pil.height / (box[3] - box[1])
+            pil = pil.crop((int((region[0] - box[0]) * sx), int((box[3] - region[3]) * sy),
+                            int(round((region[2] - box[0]) * sx)), int(round((box[3] - region[1]) * sy))))
         pil.save(target)
         return str(target)
     except Exception:  # masks, unusual colour spaces: rendering the region is always possible

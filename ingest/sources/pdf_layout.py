@@ -200,6 +200,10 @@ def _bold_name(textpage, raw_module, index: int) -> bool:
     return bool(re.search(r"bold|black|heavy|semibold|\.B$|-B$|Medi", name, re.I))
 
 
+def _is_body_text(line: Line, column_width: float) -> bool:
+    return is_body_text(line, column_width)
+
+
 def is_body_text(line: Line, column_width: float) -> bool:
     """A line of running text (not an axis label or panel letter): long and wide."""
     words = len(line.text.split())
@@ -356,8 +360,15 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     width = page_box[2] - page_box[0]
     height = page_box[3] - page_box[1]
     col_width = cap_box[2] - cap_box[0]
+    # Text inside a large drawn panel (a framed or shaded box, a form) is the figure's own text.
+    panels = [g.box for g in graphics if area(g.box) >= 5000 and not intersection(g.box, cap_box)]
     text_lines = [ln for ln in lines if id(ln) not in cap_lines]
+    boxed = {id(ln) for ln in text_lines
+             if any(intersection(ln.box, p) >= 0.95 * area(ln.box) for p in panels)}
     body_width = min(col_width, width / 2)
+
+    def is_body_text(ln: Line, column_width: float) -> bool:
+        return id(ln) not in boxed and _is_body_text(ln, column_width)
     if direction in ("above", "below"):
         span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
         # The window: from the caption to the nearest body-text line (or claimed box) in its span.
@@ -425,7 +436,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             continue
         if inside(g.box):
             candidates.append(g)
-        elif g.kind == "form" and intersection(g.box, window) >= 0.6 * area(g.box) > 0:
+        elif g.kind == "form" and intersection(g.box, window) >= 0.3 * area(g.box) > 0:
             cut = (max(g.box[0], window[0]), max(g.box[1], window[1]), min(g.box[2], window[2]), min(g.box[3], window[3]))
             candidates.append(Graphic(cut, g.kind, g.obj))
     if not candidates:
