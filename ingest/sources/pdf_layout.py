@@ -185,9 +185,22 @@ def page_lines(textpage, raw_module) -> list[Line]:
         size = abs(rect.top - rect.bottom)
         bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
             textpage, raw_module, first)
+        if not bold and first + 12 < n and CAPTION_START.match(text):
+            # A label set in another font than the words after it ("Figure 1 Flow chart ..." where the
+            # fonts' names say nothing of their weight): typographically a caption's label.
+            bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, first + 12)
         out.append(Line(tuple(box), text, size, bold))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
+
+
+def _font_name(textpage, raw_module, index: int) -> str:
+    import ctypes
+
+    buf = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int(0)
+    n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
+    return buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
 
 
 def _bold_name(textpage, raw_module, index: int) -> bool:

@@ -158,3 +158,11 @@ CAP.update({
  ('osdi_mapreduce', 'Figure 2'): 'Figure 2: Data transfer rate over time',
  ('osdi_mapreduce', 'Figure 4'): 'Figure 4: MapReduce instances over time',
 })
+
+# Gold correction (found when held_out was looked at): BMJ Figures 3 and 4 (pages 4, 5) had been left out.
+ROUGH.update({('bmj_pgmj_2009', 'Figure 3'): [186, 326, 556, 744], ('bmj_pgmj_2009', 'Figure 4'): [184, 305, 552, 744]})
+MISSING += [('bmj_pgmj_2009', 'Figure 3', 4), ('bmj_pgmj_2009', 'Figure 4', 5)]
+CAP.update({
+ ('bmj_pgmj_2009', 'Figure 3'): 'Figure 3 Forest plot of age subgroup. (a) Weighted mean difference (WMD)',
+ ('bmj_pgmj_2009', 'Figure 4'): 'Figure 4 Forest plot of therapy regimen subgroup. (a) Weighted mean difference',
+})
