@@ -237,6 +237,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
         return None  # "Figures 3 and 4 show": a reference, not a caption
     if not (_DELIMITER.match(after) or line.bold):
         return None
+    if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after):
+        return None  # "Figure 6 shows ...": a sentence about the figure, not its caption
     lower = word.lower()
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
@@ -406,6 +408,9 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             window = (page_box[0], limit, page_box[2], cap_box[1] + 2)
     else:
         # Beside the caption: between it and the column edge, as high as the text around allows.
+        # A caption set beside its figure sits in a margin column: the figure may take the rest of the
+        # page width, whatever the text columns are.
+        columns = (page_box[0], page_box[2])
         if direction == "left":
             window = (columns[0], page_box[1], cap_box[0] + 2, page_box[3])
         else:
@@ -441,9 +446,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # Old PDFs draw text as one tiny image per glyph (bitmap fonts): those are letters, not figures.
     tiny = [g for g in graphics if g.kind == "image" and g.box[2] - g.box[0] < 12 and g.box[3] - g.box[1] < 12]
     glyphs = {id(g) for g in tiny} if len(tiny) > 40 else set()
+    # Running heads and feet (a journal's bar, a rule, a logo) sit in the page's top and bottom bands.
+    band_top, band_bottom = page_box[3] - 0.065 * height, page_box[1] + 0.065 * height
     candidates = []
     for g in graphics:
-        if id(g) in glyphs:
+        if id(g) in glyphs or g.box[1] >= band_top or g.box[3] <= band_bottom:
             continue
         if is_rule(g):
             continue
@@ -471,7 +478,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     members = [seed]
     region = seed.box
     pool = [g for g in candidates if g is not seed]
-    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)]
+    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
+                  and band_bottom < ln.box[1] and ln.box[3] < band_top]
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
@@ -479,9 +487,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     def allowed(b: Box) -> bool:
         # On a two-column page a figure stays in its caption's column unless a drawing crosses the
         # gutter (a full-width figure over a short one-column caption, as IEEE sets them).
-        if not two_column or (region[0] < middle - 8 and region[2] > middle + 8):
+        if not two_column or (region[0] < middle - 0.08 * width and region[2] > middle + 0.08 * width):
             return True
-        return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle - 10 < middle + 10 < b[2]
+        reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
+        return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle - reach < middle + reach < b[2]
 
     while changed:
         changed = False

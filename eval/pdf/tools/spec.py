@@ -110,7 +110,7 @@ CAP = {
  ('aimag_2010', 'Figure 2'): 'Figure 2. System Architecture.',
  ('aimag_2010', 'Figure 4'): 'Figure 4. A High-Recall Version of TEXTRUNNER.',
  ('aimag_2010', 'Figure 5'): 'Figure 5. A Tuple from Figure 1 after Domain Class Recognizers Have',
- ('aimag_2010', 'Figure 6'): 'Figure 6. Example Rules for NFL Scoring Domain.',
+ ('aimag_2010', 'Figure 6'): 'Figure 6: Example Rules for NFL-Scoring Domain.',
  ('aimag_2010', 'Figure 7'): 'Figure 7. TEXTRUNNER Performance.',
  ('aimag_2010', 'Figure 8'): 'Figure 8. Results of Active Learning on the GameWinner Relation.',
  ('acm_journal_2000', 'Fig. 2'): 'Fig. 2. θ = 1.0.',
