@@ -285,7 +285,6 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
         line = head
         cap = Caption(start[0], start[1], start[2], [line])
         span = line.box
-        size = line.size
         last = line
         for j in range(i + 1, len(lines)):
             nxt = lines[j]
@@ -330,7 +329,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
 class Graphic:
     box: Box
     kind: str  # image | path | form | shading
-    obj: object = None  # the pdfium page object (images: for their native pixels)
+    obj: object = None  # "top" for an image drawn directly on the page: its own pixels can be taken
 
 
 def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
