@@ -77,6 +77,20 @@ MAX_IMAGE_PIXELS = 120_000_000
 # a 1x100000 strip is a figure.
 MAX_ASPECT_RATIO = 50
 
+# -- PDF -----------------------------------------------------------------------------------------
+# Pages of one PDF that are read.  Articles run to ~30 pages and supplementary files to ~150; a
+# 1,000-page book or a concatenated batch is not one article (and would take minutes): refused.
+MAX_PDF_PAGES = 300
+
+# Drawing objects (paths, images, text runs) of one page that are looked at.  A dense vector
+# scatter plot has ~20,000 paths; past this bound the page's figure regions are not computed
+# (its figures are still listed with their captions) instead of spending minutes on one page.
+MAX_PDF_PAGE_OBJECTS = 60_000
+
+# Rendering resolution of a figure region: 300 dpi keeps a scale bar's 6-pt label readable for
+# OCR (~25 px high).  A region whose render would pass MAX_IMAGE_PIXELS is rendered coarser, noted.
+PDF_RENDER_DPI = 300
+
 # -- time ----------------------------------------------------------------------------------------
 # Seconds one source file may spend in parsing and caption analysis before it is given up (checked
 # between figures).  The slowest real page (1.5 MB, ACS) takes ~2.5 s with its captions; the

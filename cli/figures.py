@@ -351,3 +351,36 @@ def _nature_captions() -> list[str]:
             for item in parser.parse(page):
                 out.extend(f.caption for f in item.figures if f.kind == "figure")
     return out
+
+
+@click.command("pdf")
+@click.option("--split", type=click.Choice(["held_out_2", "held_out", "tune", "all"]), default="held_out_2",
+              show_default=True, help="Which PDFs of the gold: held_out_2 (never looked at while tuning; report "
+                                      "these), held_out (looked at after its first measurement), tune, or all.")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold file (default eval/pdf/gold.json).")
+@click.option("--failures", is_flag=True, help="List the figures missed, extra, or with a wrong caption or region.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def eval_pdf(split: str, gold: Path | None, failures: bool, fmt: str) -> None:
+    """Figure recall/precision, caption first-12-words exact, region IoU>=0.8 share and seconds per page
+    of the PDF parser, against hand-made gold from real PDFs (eval/pdf/gold.json)."""
+    import json
+
+    from figdex.ingest.pdf_eval import DEFAULT_GOLD, evaluate_pdfs, load_gold, scores_dict
+
+    record = load_gold(gold or DEFAULT_GOLD)
+    scores = evaluate_pdfs(record, split, on_pdf=lambda pid: click.echo(f"\r{pid:40}", nl=False, err=True))
+    click.echo("", err=True)
+    if scores.missing_files:
+        click.echo(f"note: {len(scores.missing_files)} gold PDFs without an open licence are not here; "
+                   "restore them with: python eval/pdf/restore.py", err=True)
+    out = scores_dict(scores, failures)
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=1, ensure_ascii=False))
+        return
+    click.echo(f"# split: {split}")
+    for key, value in out.items():
+        if key != "failures":
+            click.echo(f"{key:24} {value}")
+    for row in out.get("failures", []):
+        click.echo("  " + json.dumps(row, ensure_ascii=False))

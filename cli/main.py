@@ -99,8 +99,9 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
            open_access: bool | None,
            base_url: str | None, fetcher: str, delay: float, run_separation: bool, run_embedding: bool,
            fmt: str) -> None:
-    """Ingest saved article pages / XML files (or folders of them) with the images beside them,
-    article URLs from the live web, or a query (an EXSCLAIM QUERY.json, or --search with --family)."""
+    """Ingest saved article pages / XML files / PDFs (or folders of them) with the images beside them,
+    article URLs from the live web, or a query (an EXSCLAIM QUERY.json, or --search with --family).
+    A PDF gives one article; its figures are cut out of the pages (needs figdex[pdf])."""
     from figdex.ingest.web.scrape import split_sources
 
     paths, urls, query_files = split_sources(sources)
@@ -454,7 +455,7 @@ def demo(keep: Path | None) -> None:
 
 from figdex.cli.captions import captions, eval_group  # noqa: E402  (light: imports click only)
 
-from figdex.cli.figures import eval_scale, eval_separation, figures  # noqa: E402
+from figdex.cli.figures import eval_pdf, eval_scale, eval_separation, figures  # noqa: E402
 from figdex.cli.images import embed_command, ingest_images, similar, tune_command  # noqa: E402
 from figdex.cli.config import config_command  # noqa: E402  (light: settings load when it runs)
 from figdex.cli.labels import labels_group  # noqa: E402
@@ -468,6 +469,7 @@ index_group.add_command(tune_command)
 
 eval_group.add_command(eval_separation)
 eval_group.add_command(eval_scale)
+eval_group.add_command(eval_pdf)
 
 cli.add_command(captions)
 cli.add_command(eval_group)

@@ -306,22 +306,22 @@ class Dataset:
         status = image.status if image else figure.image_status
         self.conn.execute(
             """INSERT INTO figures(key, article_id, number, label, kind, caption, caption_html, image_url,
-                 image_status, image_path, image_sha256, image_format, width, height, source_image, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 image_status, image_path, image_sha256, image_format, width, height, source_image, page, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(key) DO UPDATE SET article_id=excluded.article_id, number=excluded.number,
                  label=excluded.label, kind=excluded.kind, caption=excluded.caption,
                  caption_html=excluded.caption_html, image_url=excluded.image_url,
                  image_status=excluded.image_status, image_path=excluded.image_path,
                  image_sha256=excluded.image_sha256, image_format=excluded.image_format,
                  width=excluded.width, height=excluded.height, source_image=excluded.source_image,
-                 separation_status=CASE WHEN figures.image_sha256 IS excluded.image_sha256
+                 page=excluded.page, separation_status=CASE WHEN figures.image_sha256 IS excluded.image_sha256
                    AND figures.caption = excluded.caption THEN figures.separation_status END,
                  updated_at=excluded.updated_at""",
             (
                 key, article_id, figure.number, figure.label, figure.kind, figure.caption, figure.caption_html,
                 figure.image_url, status, image.path if image else None, image.sha256 if image else None,
                 image.format if image else None, image.width if image else None, image.height if image else None,
-                figure.image_file, now(),
+                figure.image_file, figure.page, now(),
             ),
         )
         fig_id = self.conn.execute("SELECT id FROM figures WHERE key=?", (key,)).fetchone()[0]

@@ -61,6 +61,7 @@ class Figure:
     # Panel captions the source gives apart from the caption ((label, text), e.g. LaTeX subfigures):
     # used as the caption split as they are, instead of splitting the caption text.
     subcaptions: tuple[tuple[str, str], ...] = ()
+    page: int | None = None  # 1-based page of a PDF the figure is printed on (None: pages, XML)
 
 
 @dataclass(frozen=True)

@@ -269,6 +269,11 @@ MIGRATIONS.append([
     "ALTER TABLE master_images ADD COLUMN scale_detail TEXT",
 ])
 
+MIGRATIONS.append([
+    # 9: the page of a PDF a figure is printed on (#19); NULL for figures of pages and XML.
+    "ALTER TABLE figures ADD COLUMN page INTEGER",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

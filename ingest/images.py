@@ -55,6 +55,8 @@ def _article_stems(page: Path, doi: str | None) -> list[str]:
 
 def resolve_image(page: Path, figure: Figure, doi: str | None = None) -> Path | None:
     """The local file holding this figure's image, or None when it was not saved."""
+    if figure.image_file and Path(figure.image_file).is_file():
+        return Path(figure.image_file)  # a parser that made the image (a PDF's rendered figure) says where
     url_name = ""
     if figure.image_url:
         url_name = unquote(Path(urlparse(figure.image_url).path).name).lower()

@@ -27,7 +27,7 @@ from figdex.ingest.sources.truncated import truncation_reason
 from figdex.limits import MAX_CAPTION_CHARS, MAX_FILE_SECONDS
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
-SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml"}
+SOURCE_EXTS = {".html", ".htm", ".xhtml", ".xml", ".nxml", ".pdf"}
 
 
 @dataclass
@@ -133,9 +133,9 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         parser = detect_parser(path)
     if parser is None:
         with ds.transaction():
-            ds.record_source_file(abs_path, digest, None, "skipped", "not an article page or XML", 0, run_id)
+            ds.record_source_file(abs_path, digest, None, "skipped", "not an article page, XML or PDF", 0, run_id)
         summary.not_articles += 1
-        summary.skipped.append((str(path), "not an article page or XML"))
+        summary.skipped.append((str(path), "not an article page, XML or PDF"))
         return "not-article"
     deadline = time.monotonic() + MAX_FILE_SECONDS
     try:

@@ -28,6 +28,12 @@ def truncation_reason(path: Path) -> str | None:
         size = fh.seek(0, 2)
         fh.seek(max(0, size - _TAIL_BYTES))
         tail = fh.read()
+    if head.lstrip()[:5] == b"%PDF-":
+        # A complete PDF ends with %%EOF (an incremental update appends another, also at the end).
+        if b"%%EOF" in tail[-1024:]:
+            return None
+        return (f"{path}: truncated: the PDF ends after {size} bytes without %%EOF, so pages or figures may be "
+                "missing; download it again and ingest the complete copy (it replaces this one)")
     m = _ROOT_TAG.match(head.removeprefix(b"\xef\xbb\xbf"))
     if not m:
         return None

@@ -1,0 +1,420 @@
+"""PDF articles: metadata, and every figure and scheme with its label, page, caption and region.
+
+``parse_pdf(path)`` is the library function (the arXiv family falls back on it when an e-print
+has no source); ``PdfParser`` registers it as the source parser ``pdf``.
+
+Library: pypdfium2 (Apache-2.0 / BSD-3-Clause, Google's PDFium) reads text with positions, the
+drawing objects and renders regions, fast and in one wheel.  PyMuPDF would do the same but is
+AGPL-3.0, which an MIT project cannot ship; pdfminer.six/pdfplumber (MIT) are pure Python and
+~20x slower on vector-heavy pages.  Its import stays inside the functions (heavy, optional extra).
+
+Each figure's image is the region rendered at PDF_RENDER_DPI (300 dpi: scale-bar labels stay
+readable), or, when the figure is one raster image and nothing drawn over it, that image's own
+pixels at their native resolution.  Images are written under the cache directory
+(``<cache_dir>/pdf/<sha256 of the PDF>/``) and the ingest pipeline copies them into the dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from figdex import settings
+from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
+from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
+from figdex.ingest.sources.pdf_metadata import article_metadata
+from figdex.ingest.sources.pdf_layout import (
+    Box, Caption, Graphic, Line, area, caption_blocks, figure_region, intersection, union,
+)
+from figdex.limits import (
+    MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
+)
+
+_SCANNED = ("scanned or image-only PDF: its pages are pictures with no text layer, so no caption, "
+            "figure or text can be read; run OCR on it (e.g. `ocrmypdf in.pdf out.pdf`) and ingest that copy")
+
+
+@dataclass
+class PdfFigure:
+    """A figure found on a page: what the gold file and ``figdex eval pdf`` compare."""
+
+    kind: str
+    label: str
+    number: str
+    page: int  # 1-based
+    caption: str  # the caption as printed, label included
+    region: Box | None  # PDF points, origin bottom left
+    image_file: str | None = None
+    native: bool = False  # the image is the embedded raster's own pixels
+    graphics: list = field(default_factory=list, repr=False)  # the drawing objects in the region
+
+
+@dataclass
+class PdfDocumentResult:
+    article: Article
+    figures: list[PdfFigure] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    pages: int = 0
+    scanned: bool = False
+
+
+def _open(path: Path):
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        raise SourceError(f"{path}: reading PDFs needs pypdfium2, which is not installed; "
+                          "install it with: pip install 'figdex[pdf]'") from None
+
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise SourceError(f"{path}: not a readable PDF ({exc}); if it is password-protected, save an "
+                          "unprotected copy; if it is damaged or cut short, download it again") from None
+    if len(doc) == 0:
+        doc.close()
+        raise SourceError(f"{path}: the PDF has no pages; download it again")
+    return doc
+
+
+def parse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None = None,
+              deadline: float | None = None) -> ParsedArticle:
+    """The article in a PDF with its figures; ``render=False`` finds the figures without images
+    (what ``figdex eval pdf`` times).  Raises SourceError naming the file when it cannot be read."""
+    result = analyse_pdf(path, render=render, out_dir=out_dir, deadline=deadline)
+    return to_parsed_article(result)
+
+
+def to_parsed_article(result: PdfDocumentResult) -> ParsedArticle:
+    figures, counts = [], Counter()
+    for fig in result.figures:
+        counts[fig.kind] += 1
+        caption = re.sub(r"^\s*" + re.escape(fig.label) + r"\s*[.:|\u2502\u2014\u2013-]?\s*", "", fig.caption)
+        figures.append(Figure(
+            number=counts[fig.kind], label=fig.label, caption=caption, kind=fig.kind,
+            image_file=fig.image_file, image_status=IMAGE_OK if fig.image_file else "missing",
+            page=fig.page,
+        ))
+    return ParsedArticle(result.article, tuple(figures), tuple(result.problems))
+
+
+def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None = None,
+                deadline: float | None = None) -> PdfDocumentResult:
+    path = Path(path)
+    deadline = deadline or time.monotonic() + MAX_FILE_SECONDS
+    doc = _open(path)
+    import pypdfium2.raw as raw
+
+    try:
+        n_pages = len(doc)
+        if n_pages > MAX_PDF_PAGES:
+            raise SourceError(f"{path}: {n_pages} pages, more than the {MAX_PDF_PAGES} figdex reads from one PDF "
+                              "(a book or a batch of articles?); split it into one PDF per article")
+        problems: list[str] = []
+        pages_text: list[list[Line]] = []
+        scanned_pages = 0
+        found: list[PdfFigure] = []
+        sizes: dict[int, tuple[float, float]] = {}
+        for index in range(n_pages):
+            if time.monotonic() > deadline:
+                raise SourceError(f"{path}: reading its pages took more than {MAX_FILE_SECONDS} s (figdex's limit "
+                                  "per file); split the PDF or remove it from the input")
+            page = doc[index]
+            textpage = page.get_textpage()
+            lines = _lines_or_none(textpage, raw)
+            pages_text.append(lines)
+            graphics, too_many = page_graphics(page, raw)
+            if too_many:
+                problems.append(f"page {index + 1}: more than {MAX_PDF_PAGE_OBJECTS:,} drawing objects; "
+                                "its figures' regions were not computed (figdex's limit)")
+            if _is_scanned_page(lines, graphics, page):
+                scanned_pages += 1
+                continue
+            sizes[index] = page.get_size()
+            page_box = (0.0, 0.0, *page.get_size())
+            claimed: list[Box] = []
+            captions = caption_blocks(lines, graphics)
+            claimed.extend(c.box for c in captions)
+            for caption in captions:
+                hit = None if too_many else figure_region(caption, graphics, lines, page_box, claimed)
+                found.append(_figure(caption, index + 1, hit))
+                if hit is not None:
+                    claimed.append(hit[0])
+        scanned = n_pages > 0 and scanned_pages >= max(1, (n_pages + 1) // 2)
+        if scanned:
+            problems.insert(0, f"{path}: {_SCANNED}")
+            found = []
+        figures = _choose(found, problems)
+        for fig in figures:
+            if fig.region is not None:
+                fig.region = trim_to_ink(doc[fig.page - 1], fig.region)
+        article = article_metadata(doc, path, pages_text, scanned)
+        if render and figures:
+            out = out_dir or _cache_dir(path)
+            out.mkdir(parents=True, exist_ok=True)
+            for fig in figures:
+                if fig.region is None:
+                    problems.append(f"{fig.label} (page {fig.page}): its caption was found but no graphics near "
+                                    "it; stored without an image")
+                    continue
+                fig.image_file, fig.native, note = _render(doc[fig.page - 1], fig, out, raw)
+                if note:
+                    problems.append(note)
+        return PdfDocumentResult(article, figures, problems, n_pages, scanned)
+    finally:
+        doc.close()
+
+
+def _lines_or_none(textpage, raw) -> list[Line]:
+    from figdex.ingest.sources.pdf_layout import page_lines
+
+    return page_lines(textpage, raw)
+
+
+def _figure(caption: Caption, page: int, hit) -> PdfFigure:
+    region = hit[0] if hit else None
+    return PdfFigure(caption.kind, caption.label, caption.number, page, caption.text, region,
+                     graphics=hit[1] if hit else [])
+
+
+def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
+    """One figure per printed label: a caption with graphics beats one without (a body line that
+    happens to start with "Figure 2."); a label with no graphics anywhere is kept only when it is the
+    first of its number (a figure whose drawing pdfium could not see still has its caption)."""
+    by_key: dict[tuple[str, str], PdfFigure] = {}
+    order: list[tuple[str, str]] = []
+    for fig in found:
+        key = (fig.kind, fig.number.upper())
+        if key not in by_key:
+            by_key[key] = fig
+            order.append(key)
+        elif by_key[key].region is None and fig.region is not None:
+            by_key[key] = fig
+    kept = [by_key[k] for k in order]
+    # Captions without graphics that continue a numbered sequence are real figures missed; ones that
+    # stand alone are references in running text.
+    out = []
+    numbers = {(f.kind, f.number.upper()) for f in kept if f.region is not None}
+    for fig in kept:
+        if fig.region is None and numbers and (fig.kind, fig.number.upper()) not in numbers:
+            has_neighbour = any(_neighbour(fig.number, n) for k, n in numbers if k == fig.kind)
+            if not has_neighbour:
+                continue
+        out.append(fig)
+    return out
+
+
+def _neighbour(a: str, b: str) -> bool:
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
+
+
+def page_graphics(page, raw) -> tuple[list[Graphic], bool]:
+    """Images, paths and shadings of a page in page coordinates; Form XObjects as one graphic each,
+    except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound."""
+    width, height = page.get_size()
+    page_area = width * height
+    out: list[Graphic] = []
+    count = 0
+
+    def visit(handle, matrix, objects_iter):
+        nonlocal count
+        for obj_handle in objects_iter:
+            count += 1
+            if count > MAX_PDF_PAGE_OBJECTS:
+                return True
+            kind = raw.FPDFPageObj_GetType(obj_handle)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                continue
+            box = _transform(_bounds(obj_handle, raw), matrix)
+            box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))
+            if box[2] <= box[0] or box[3] <= box[1]:
+                if not (kind == raw.FPDF_PAGEOBJ_PATH and (box[2] >= box[0] and box[3] >= box[1])):
+                    continue
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                if area(box) > 0.4 * page_area:
+                    inner = _compose(matrix, _matrix(obj_handle, raw))
+                    n = raw.FPDFFormObj_CountObjects(obj_handle)
+                    if visit(obj_handle, inner, (raw.FPDFFormObj_GetObject(obj_handle, i) for i in range(n))):
+                        return True
+                    continue
+                tight = _form_content_box(obj_handle, _compose(matrix, _matrix(obj_handle, raw)), raw)
+                if tight is not None:  # what it draws, not its declared BBox (often the whole page)
+                    box = (max(box[0], tight[0]), max(box[1], tight[1]), min(box[2], tight[2]), min(box[3], tight[3]))
+                out.append(Graphic(box, "form"))
+                continue
+            if area(box) > 0.8 * page_area:
+                continue  # a page background
+            name = {raw.FPDF_PAGEOBJ_IMAGE: "image", raw.FPDF_PAGEOBJ_SHADING: "shading"}.get(kind, "path")
+            # Handles die with their page: an image is found again by its box when it is rendered.
+            out.append(Graphic(box, name, "top" if name == "image" and matrix is None else None))
+        return False
+
+    n = raw.FPDFPage_CountObjects(page.raw)
+    too_many = visit(page.raw, None, (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
+    return out, bool(too_many)
+
+
+def _form_content_box(handle, matrix, raw, limit: int = 5000) -> Box | None:
+    """Page-space box of what a Form XObject's own objects draw (text included), or None."""
+    n = raw.FPDFFormObj_CountObjects(handle)
+    if n <= 0 or n > limit:
+        return None
+    boxes = []
+    for i in range(n):
+        child = raw.FPDFFormObj_GetObject(handle, i)
+        b = _transform(_bounds(child, raw), matrix)
+        if b[2] > b[0] or b[3] > b[1]:
+            boxes.append(b)
+    return union(boxes) if boxes else None
+
+
+def _bounds(handle, raw) -> Box:
+    import ctypes
+
+    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    raw.FPDFPageObj_GetBounds(handle, l, b, r, t)
+    return (l.value, b.value, r.value, t.value)
+
+
+def _matrix(handle, raw):
+    import ctypes
+
+    m = raw.FS_MATRIX()
+    raw.FPDFPageObj_GetMatrix(handle, ctypes.byref(m))
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(outer, inner):
+    """Matrix of ``inner`` applied first, then ``outer`` (None: identity)."""
+    if outer is None:
+        return inner
+    a1, b1, c1, d1, e1, f1 = inner
+    a2, b2, c2, d2, e2, f2 = outer
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+
+def _transform(box: Box, matrix) -> Box:
+    if matrix is None:
+        return box
+    a, b, c, d, e, f = matrix
+    xs, ys = [], []
+    for x, y in ((box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])):
+        xs.append(a * x + c * y + e)
+        ys.append(b * x + d * y + f)
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:
+    """A page that is a picture: next to no text and an image (or a form holding one) over most of it."""
+    text_chars = sum(len(ln.text.strip()) for ln in lines)
+    if text_chars > 40:
+        return False
+    width, height = page.get_size()
+    # One page-sized image, or a scan stored as strips of images.
+    covered = sum(area(g.box) for g in graphics if g.kind in ("image", "form"))
+    if covered >= 0.5 * width * height:
+        return True
+    import pypdfium2.raw as raw  # an image inside a page-sized form was opened: look at the raw objects
+
+    n = raw.FPDFPage_CountObjects(page.raw)
+    for i in range(min(n, 50)):
+        obj = raw.FPDFPage_GetObject(page.raw, i)
+        if raw.FPDFPageObj_GetType(obj) in (raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM):
+            if area(_bounds(obj, raw)) >= 0.5 * width * height:
+                return True
+    return False
+
+
+def trim_to_ink(page, region: Box, scale: float = 1.5) -> Box:
+    """``region`` shrunk to what is drawn in it (a coarse render, near-white left out): a Form XObject's
+    or an image's box often holds white margins that are not the figure."""
+    width, height = page.get_size()
+    x0, y0, x1, y1 = region
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return region
+    bitmap = page.render(scale=scale, crop=(x0, y0, width - x1, height - y1), grayscale=True)
+    image = bitmap.to_pil().convert("L")
+    ink = image.point(lambda v: 255 if v < 248 else 0).getbbox()
+    if ink is None:
+        return region
+    left, top, right, bottom = ink
+    return (x0 + left / scale, y1 - bottom / scale, x0 + right / scale, y1 - top / scale)
+
+
+def _cache_dir(path: Path) -> Path:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return Path(settings.get("cache_dir")) / "pdf" / digest[:32]
+
+
+def _render(page, fig: PdfFigure, out: Path, raw) -> tuple[str | None, bool, str | None]:
+    """The figure's image file: the embedded raster's own pixels when the figure is that one image,
+    else the region rendered at PDF_RENDER_DPI (coarser when that would pass MAX_IMAGE_PIXELS)."""
+    region = fig.region
+    stem = f"p{fig.page}_{fig.kind}{re.sub(r'[^A-Za-z0-9]', '', fig.number)}"
+    graphics = fig.graphics
+    images = [g for g in graphics if g.kind == "image"]
+    # One raster image holding the whole figure (its white margins may have been trimmed off):
+    # its own pixels, cut to the figure.
+    if (len(images) == 1 and images[0].obj is not None and area(region) > 0
+            and area(images[0].box) <= 1.25 * area(region)
+            and intersection(images[0].box, region) >= 0.98 * area(region)):
+        native = _native_image(page, images[0].box, out / f"{stem}.png", region)
+        if native:
+            return native, True, None
+    width_pt, height_pt = region[2] - region[0], region[3] - region[1]
+    scale = PDF_RENDER_DPI / 72.0
+    note = None
+    if width_pt * height_pt * scale * scale > MAX_IMAGE_PIXELS:
+        scale = (MAX_IMAGE_PIXELS / (width_pt * height_pt)) ** 0.5 * 0.99
+        note = (f"{fig.label} (page {fig.page}): rendered at {scale * 72:.0f} dpi, not {PDF_RENDER_DPI}, to stay "
+                f"within the {MAX_IMAGE_PIXELS // 1_000_000} MP figdex stores")
+    page_w, page_h = page.get_size()
+    crop = (region[0], region[1], page_w - region[2], page_h - region[3])
+    bitmap = page.render(scale=scale, crop=crop, may_draw_forms=True)
+    image = bitmap.to_pil().convert("RGB")
+    target = out / f"{stem}.png"
+    image.save(target)
+    return str(target), False, note
+
+
+def _native_image(page, box: Box, target: Path, region: Box | None = None) -> str | None:
+    import pypdfium2.raw as raw
+
+    matches = [obj for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=0)
+               if max(abs(a - b) for a, b in zip(obj.get_bounds(), box)) < 1.0]
+    if len(matches) != 1:
+        return None
+    image_obj = matches[0]
+    try:
+        width, height = image_obj.get_px_size()
+        if width * height > MAX_IMAGE_PIXELS or min(width, height) < 16:
+            return None
+        pil = image_obj.get_bitmap(render=False).to_pil()
+        if pil.mode not in ("RGB", "L"):
+            pil = pil.convert("RGB")
+        if region is not None and tuple(region) != tuple(box):  # the trimmed part, in the image's pixels
+            sx, sy = pil.width / (box[2] - box[0]), pil.height / (box[3] - box[1])
+            pil = pil.crop((int((region[0] - box[0]) * sx), int((box[3] - region[3]) * sy),
+                            int(round((region[2] - box[0]) * sx)), int(round((box[3] - region[1]) * sy))))
+        pil.save(target)
+        return str(target)
+    except Exception:  # masks, unusual colour spaces: rendering the region is always possible
+        return None
+
+
+@register_parser
+class PdfParser(SourceParser):
+    name = "pdf"
+    priority = 100  # a PDF is recognised by its header alone
+
+    def sniff(self, path: Path, head: str) -> bool:
+        return head.lstrip("\ufeff")[:1024].lstrip().startswith("%PDF-")
+
+    def parse(self, path: Path) -> Iterator[ParsedArticle]:
+        yield parse_pdf(path)
