@@ -10,10 +10,12 @@ What goes in, all from ../shared/corpus and the development set (eval/devset):
    a real paper, 160 of them captioned).  figdex has no ingest command for "an image file and its
    caption" outside an article page, so each paper becomes one article and each figure one
    figure through the same library calls ingest makes (store the image, split the caption,
-   store the rows, index them); then figdex's own separation cuts them into master images with
-   their sub-captions, as it would for an article;
-3. plain image folders (`figdex ingest-images`): EMPS, atomagined, NASA MicroNet, chenlab,
-   tldr micrographs, AMPIS: images without any caption, which text can reach only by content.
+   store the rows, index them).  Their master images and sub-captions are the devset's HAND
+   annotations (boxes, classes, per-panel caption split), not figdex's separation: separating
+   them took ~15 s a figure on the shared, overloaded 2-core machine of 2026-12-06;
+3. plain image folders (the library call of `figdex ingest-images`, without its OCR stages, for
+   the same reason): EMPS, atomagined, NASA MicroNet, chenlab, tldr micrographs, AMPIS: images
+   without any caption, which text can reach only by content.
 
 The devset records carry their paper fold (``fold = sha256(paper key) mod 5``, fixed before any
 tuning, README of eval/devset): the article's ``keywords`` get ``devset-fold-N`` so that the
@@ -79,12 +81,53 @@ def add_devset(dataset: Path) -> int:
                                  image_file=str(path), image_status=image.status)
                     fig_id, fig_key = ds.upsert_figure(art_id, art_key, fig, image)
                     ds.store_caption_split(fig_id, distribute_caption(caption))
-                    mid = ds.ensure_whole_figure_master(fig_id, fig_key, caption)
-                    if mid is not None:
-                        ids.append(mid)
+                    ids += _hand_masters(ds, fig_id, fig_key, rec)
                     stored += 1
                 index.update(set(ids))
     return stored
+
+
+def _hand_masters(ds, fig_id: int, fig_key: str, rec: dict) -> list[int]:
+    """The devset's annotated masters of one figure, each with its hand-split sub-caption
+    (shared statements + the panel's text, as figdex's own sub-captions read)."""
+    from figdex.index.db import master_uid, now
+
+    before = [r[0] for r in ds.conn.execute("SELECT id FROM master_images WHERE figure_id = ?", (fig_id,))]
+    ds.conn.execute("DELETE FROM master_images WHERE figure_id = ?", (fig_id,))
+    split = rec.get("subcaptions") or {}
+    shared = split.get("shared") or ""
+    panels = {p["label"]: p["text"] for p in split.get("panels", [])}
+    ids, seen = [], set()
+    for m in rec["masters"]:
+        label = str(m["label"])
+        text = panels.get(label)
+        sub = " ".join(t for t in (shared, text) if t) if text else (rec.get("caption") or "" if label == "0" else shared)
+        key = f"{fig_key}/{label}"
+        n = 1
+        while key in seen:  # unlabelled panels share label "0"
+            n += 1
+            key = f"{fig_key}/{label}.{n}"
+        seen.add(key)
+        x0, y0, x1, y1 = (int(v) for v in m["box"])
+        ds.conn.execute(
+            "INSERT OR REPLACE INTO master_images(key, uid, figure_id, panel, x0, y0, x1, y1, image_class, subcaption, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, master_uid(key), fig_id, label, x0, y0, x1, y1, m.get("class") or "unclassified", sub, now()))
+        ids.append(ds.conn.execute("SELECT id FROM master_images WHERE key = ?", (key,)).fetchone()[0])
+    ds.conn.execute("UPDATE figures SET separation_status='done', separated_with='devset-hand' WHERE id = ?", (fig_id,))
+    return before + ids
+
+
+def add_folders(dataset: Path) -> int:
+    from figdex.index.db import Dataset
+    from figdex.ingest.image_folder import ingest_image_folders
+
+    with Dataset.open(dataset) as ds:
+        summary = ingest_image_folders(ds, [CORPUS / f for f in FOLDERS])
+        ds.conn.execute("UPDATE figures SET separation_status='done', separated_with='folder-whole' "
+                        "WHERE kind = 'image' AND separation_status IS NULL")
+        ds.conn.commit()
+    return summary.stored
 
 
 def main() -> None:
@@ -94,10 +137,9 @@ def main() -> None:
     args = ap.parse_args()
     ds = str(args.out)
     if not args.skip_articles:
-        figdex("ingest", str(CORPUS), "--dataset", ds, "--no-embed")
+        figdex("ingest", str(CORPUS), "--dataset", ds, "--no-embed", "--no-separate")
     print(f"devset figures stored: {add_devset(args.out)}", flush=True)
-    figdex("figures", "separate", "--dataset", ds)  # the devset figures (ingest separated the others)
-    figdex("ingest-images", *[str(CORPUS / f) for f in FOLDERS], "--dataset", ds, "--no-embed")
+    print(f"folder images stored: {add_folders(args.out)}", flush=True)
     figdex("index", "embed", "--dataset", ds)
     figdex("stats", "--dataset", ds)
 
