@@ -98,13 +98,14 @@ def cmd_score(ds, args) -> None:
         for row in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
             judged.setdefault(row["qid"], {})[row["id"]] = int(row["rel"])
     per = {m: [] for m in METHODS}
-    skipped = 0
+    skipped = short = 0
     for qid, query in read_queries():
         rel = judged.get(qid, {})
         if not any(rel.values()):
             skipped += 1  # no relevant hit in any method's top 10: nDCG undefined, left out
             continue
         ranked = rankings(ds, query)
+        short += len(ranked["bm25"]) < 10
         for m in METHODS:
             per[m].append(ndcg(ranked[m], rel))
     base = statistics.mean(per["bm25"])
@@ -115,7 +116,8 @@ def cmd_score(ds, args) -> None:
         print(f"| {m} | {mean:.3f} | {mean / base:.2f}x |")
     wins = sum(h > b for h, b in zip(per["hybrid"], per["bm25"]))
     losses = sum(h < b for h, b in zip(per["hybrid"], per["bm25"]))
-    print(f"hybrid vs bm25 per query: {wins} better, {losses} worse")
+    print(f"hybrid vs bm25 per query: {wins} better, {losses} worse; bm25 returned fewer than 10 hits for "
+          f"{short} of them (its words are ANDed)")
 
 
 def cmd_content(ds, args) -> None:
