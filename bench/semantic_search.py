@@ -130,11 +130,17 @@ def cmd_content(ds, args) -> None:
         fold = [k for k in json.loads(row["keywords"]) if k.startswith("devset-fold-")][0]
         fold_of[row["id"]] = int(fold.rsplit("-", 1)[1])
     held = {m for m, f in fold_of.items() if f in HELD_OUT_FOLDS}
+    if args.validate:  # choose the settings on fold 2 (a tuning fold), never looking at folds 3-4
+        held = {m for m, f in fold_of.items() if f in HELD_OUT_FOLDS or f == 2}
+        queries_from = {m for m, f in fold_of.items() if f == 2}
+    else:
+        queries_from = held
     text_id, image_id = _ids(ds)
     pairs = set(current_pairs(ds, text_id, image_id))
-    queries = sorted(held & pairs)
+    queries = sorted(queries_from & pairs)
     started = time.perf_counter()
-    summary = align_dataset(ds, exclude=held, epochs=args.epochs, on_step=lambda m: print(m, file=sys.stderr))
+    summary = align_dataset(ds, exclude=held, epochs=args.epochs, dim=args.dim,
+                            on_step=lambda m: print(m, file=sys.stderr))
     print(f"alignment {summary.name}: trained on {summary.pairs} pairs in {time.perf_counter() - started:.0f} s, "
           f"{len(held)} held-out masters ({len(queries)} with a sub-caption: the queries); "
           f"{summary.images_indexed} images searchable")
@@ -193,6 +199,9 @@ def main() -> None:
     ap.add_argument("step", choices=["pool", "score", "content", "latency"])
     ap.add_argument("--dataset", type=Path)
     ap.add_argument("--epochs", type=int, default=200)
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--validate", action="store_true",
+                    help="content: hold out folds 2-4, measure on fold 2 (for choosing --epochs/--dim)")
     ap.add_argument("--vectors", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=50)
     args = ap.parse_args()

@@ -25,6 +25,7 @@ from figdex.ingest.text_embed import embed_texts
 from figdex.models.text_embedders import create_text_embedder, semantic_available
 from figdex.retrieval.semantic import text_search
 from tests.conftest import REPO
+from tests.es_support import emulator  # noqa: F401  (the osmem-server fixture, found by name)
 
 pytestmark = pytest.mark.skipif(not semantic_available(), reason="needs figdex[semantic]")
 REVIEW = REPO / "tests" / "data" / "jats" / "spr_test1.xml"
@@ -239,3 +240,25 @@ def test_cli_align_and_by_content(figures_ds):
                               str(figures_ds.root), "--format", "jsonl", "--limit", "3"])
     assert out.exit_code == 0, out.output
     assert len(out.stdout.splitlines()) == 3
+
+
+# -- Elasticsearch / OpenSearch: the keyword ranking from the engine, fused client-side ------------
+def test_hybrid_with_an_opensearch_backend_fuses_client_side(review_ds, emulator):  # noqa: F811
+    """The emulator (osmem-server) has no kNN (`knn` query, dense_vector and knn scripts are refused),
+    so the engine gives the BM25 ranking and figdex fuses it with its own FAISS ranking."""
+    pytest.importorskip("opensearchpy")
+    from figdex.index.fulltext import create_text_index
+    from tests.es_support import _alias
+
+    index = create_text_index("opensearch", review_ds.conn, review_ds.root, url=emulator.url, index=_alias())
+    index.rebuild()
+    remote = text_search(review_ds, "silicon nanoparticles", mode="hybrid", index=index, limit=10)
+    local = text_search(review_ds, "silicon nanoparticles", mode="hybrid", limit=10)
+    assert remote.rankings == ("bm25", "semantic")
+    assert all("bm25_rank" in h.explain or "semantic_rank" in h.explain for h in remote.hits)
+    # The semantic side is the same FAISS ranking; the engines' BM25 differ a little (parity tests):
+    # the fused top 10 mostly agree.
+    assert len({h.hit.id for h in remote.hits} & {h.hit.id for h in local.hits}) >= 6
+    bm25_remote = text_search(review_ds, "silicon nanoparticles", mode="bm25", by_content=False, index=index,
+                              limit=5)
+    assert bm25_remote.hits and bm25_remote.rankings == ("bm25",)
