@@ -262,3 +262,24 @@ def test_hybrid_with_an_opensearch_backend_fuses_client_side(review_ds, emulator
     bm25_remote = text_search(review_ds, "silicon nanoparticles", mode="bm25", by_content=False, index=index,
                               limit=5)
     assert bm25_remote.hits and bm25_remote.rankings == ("bm25",)
+
+
+def test_web_search_box_mode_and_api(review_ds):
+    pytest.importorskip("flask")
+    from figdex.cli.web.app import create_app
+
+    client = create_app(review_ds.root).test_client()
+    keyword = client.get("/api/search", query_string={"q": "Si NPs", "mode": "bm25", "facets": "false"}).get_json()
+    meaning = client.get("/api/search", query_string={"q": "Si NPs", "mode": "semantic", "facets": "false",
+                                                      "limit": 3}).get_json()
+    assert keyword["results"] == [] and len(meaning["results"]) == 3
+    assert any("silicon nanoparticles" in (r.get("subcaption") or r.get("caption") or "") for r in meaning["results"])
+    assert client.get("/api/search", query_string={"q": "x", "mode": "fuzzy"}).status_code == 400
+    # No alignment in this dataset: by_content says how to make one (503: a part is missing, not a bad request).
+    missing = client.get("/api/search", query_string={"q": "silicon", "by_content": "true"})
+    assert missing.status_code == 503 and "figdex index align" in missing.get_json()["error"]
+    page = client.get("/", query_string={"q": "Si NPs", "mode": "semantic"}).get_data(as_text=True)
+    assert '<option value="semantic" selected>' in page and 'name="by_content"' in page
+    spec = client.get("/openapi.json").get_json()
+    names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert {"mode", "by_content"} <= names
