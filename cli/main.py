@@ -400,7 +400,8 @@ def index_group() -> None:
               help="Also make this backend (and --url) the dataset's text index in its config.json, "
                    "which ingest, search, export and serve follow.")
 def index_rebuild(dataset: str, backend: str | None, url: str | None, make_default: bool) -> None:
-    """Drop and rebuild the full-text index from the database.
+    """Drop and rebuild the full-text index from the database (and the caption and aligned vector
+    indexes, where the dataset has them).
 
     The embedded tantivy index is written as a new generation and switched to when complete; on
     Elasticsearch/OpenSearch a new versioned index is filled and the alias swapped to it in one
@@ -417,6 +418,11 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
     where = f" {index.alias} at {index.url}" if hasattr(index, "alias") else ""
     click.echo(f"rebuilt {index.name} index{where}: {n} documents"
                + (" (now the dataset's text index)" if make_default else ""), err=True)
+    from figdex.ingest.text_embed import rebuild_semantic_indexes
+
+    with _open(dataset) as ds:
+        for name, count in rebuild_semantic_indexes(ds).items():  # caption and aligned vectors, if any
+            click.echo(f"rebuilt the {name} vector index: {count} vectors", err=True)
 
 
 @index_group.command("sync")

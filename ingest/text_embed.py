@@ -92,3 +92,18 @@ def rebuild_text_index(ds: Dataset, embedder_id: str) -> int:
     index = VectorIndex.build(embedder_id, ids, vectors)
     index.save(path)
     return index.info.count
+
+
+def rebuild_semantic_indexes(ds: Dataset) -> dict[str, int]:
+    """The caption index and the aligned image index, recreated from the database (no model runs):
+    `figdex index rebuild` calls it.  Returns {index name: vectors}; empty when the dataset has neither."""
+    from figdex.ingest.align import _versions, load_alignment, rebuild_aligned_index
+
+    out = {}
+    for (eid,) in ds.conn.execute("SELECT DISTINCT embedder FROM embeddings WHERE embedder LIKE ?",
+                                  (f"{text_embedder_name(ds)}@%",)).fetchall():
+        out[eid] = rebuild_text_index(ds, eid)
+    if _versions(ds):
+        alignment = load_alignment(ds)
+        out[alignment.name] = rebuild_aligned_index(ds, alignment)
+    return out

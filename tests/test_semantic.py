@@ -219,6 +219,10 @@ def test_align_trains_saves_and_finds_an_uncaptioned_image(figures_ds):
     assert content.rankings == ("content",) and uid in {h.hit.id for h in content.hits}
     fused = text_search(ds, text_before, mode="hybrid", by_content=True, limit=5)
     assert fused.rankings == ("bm25", "semantic", "content")
+    # `index rebuild` recreates both vector indexes from the database, without the model.
+    from figdex.ingest.text_embed import rebuild_semantic_indexes
+
+    assert rebuild_semantic_indexes(ds) == {"all-minilm-l6-v2@1": pairs, "align-v1": images}
     # A changed head file is refused.
     path = ds.root / "alignment" / "align-v1.text.npy"
     original = path.read_bytes()
