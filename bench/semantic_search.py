@@ -188,7 +188,7 @@ def cmd_latency(args) -> None:
     enc = timed(lambda q: emb.embed(["transmission electron micrograph of gold nanoparticles"]))
     p50 = statistics.median
     print(f"{n} vectors ({index.info.factory}), {args.queries} queries x 3 rounds, depth 100")
-    print(f"| step | p50 ms | vs raw FAISS |\n|---|---|---|")
+    print("| step | p50 ms | vs raw FAISS |\n|---|---|---|")
     print(f"| raw FAISS search | {p50(raw):.2f} | 1.00x |")
     print(f"| semantic ranking (wrapper) | {p50(wrapped):.2f} | {p50(wrapped) / p50(raw):.2f}x |")
     print(f"| query sentence embedding (apart) | {p50(enc):.2f} | - |")

@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from figdex.errors import InputError, UnavailableError
+from figdex.errors import InputError
 from figdex.index.db import Dataset, now
 from figdex.index.vectors import VectorIndex, load_vectors
 from figdex.ingest.embed import active_embedder
@@ -178,8 +178,9 @@ def load_alignment(ds: Dataset, name: str | None = None) -> Alignment:
     return Alignment(name, meta, text_head, image_head, alignment_folder(ds))
 
 
-class AlignmentMissing(UnavailableError):
-    """No (usable) alignment in the dataset; the message says how to train one."""
+class AlignmentMissing(InputError):
+    """No (usable) alignment in the dataset: a request this dataset cannot answer yet (400 in the
+    web API, like a search mode without caption vectors); the message says how to train one."""
 
 
 def rebuild_aligned_index(ds: Dataset, alignment: Alignment) -> int:
