@@ -179,8 +179,10 @@ def load_alignment(ds: Dataset, name: str | None = None) -> Alignment:
 
 
 class AlignmentMissing(InputError):
-    """No (usable) alignment in the dataset: a request this dataset cannot answer yet (400 in the
-    web API, like a search mode without caption vectors); the message says how to train one."""
+    """No (usable) alignment in the dataset: a valid request this dataset cannot answer yet (409
+    Conflict in the web API); the message says how to train one."""
+
+    http_status = 409
 
 
 def rebuild_aligned_index(ds: Dataset, alignment: Alignment) -> int:

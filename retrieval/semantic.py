@@ -32,7 +32,10 @@ DEPTH = 100  # how deep each ranking is read for fusion
 
 
 class SemanticIndexMissing(QueryError):
-    """The dataset has no caption vectors yet; the message says how to build them."""
+    """The dataset has no caption vectors yet: a valid request this dataset cannot answer yet (409
+    Conflict in the web API); the message says how to build them."""
+
+    http_status = 409
 
 
 @dataclass(frozen=True)

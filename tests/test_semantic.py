@@ -280,7 +280,7 @@ def test_web_search_box_mode_and_api(review_ds):
     assert client.get("/api/search", query_string={"q": "x", "mode": "fuzzy"}).status_code == 400
     # No alignment in this dataset: by_content says how to make one.
     missing = client.get("/api/search", query_string={"q": "silicon", "by_content": "true"})
-    assert missing.status_code == 400 and "figdex index align" in missing.get_json()["error"]
+    assert missing.status_code == 409 and "figdex index align" in missing.get_json()["error"]
     page = client.get("/", query_string={"q": "Si NPs", "mode": "semantic"}).get_data(as_text=True)
     assert '<option value="semantic" selected>' in page and 'name="by_content"' in page
     spec = client.get("/openapi.json").get_json()
