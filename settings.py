@@ -99,6 +99,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Elasticsearch/OpenSearch alias (one per dataset sharing a server).", _name, True),
     Setting("embedder", "efficientnet-lite0", None, "Image embedder of query by example "
             "(`figdex index embed --embedder` sets it).", _name, True),
+    Setting("text_embedder", "all-minilm-l6-v2", None, "Sentence model of semantic caption search "
+            "(figdex[semantic]; models/text_embedders.py).", _name, True),
+    Setting("search_mode", "auto", "FIGDEX_SEARCH_MODE", "Default of `search --mode`: auto (hybrid where the "
+            "dataset has caption vectors, else bm25), bm25, semantic or hybrid (bench/semantic_search.py).",
+            _choice("auto", "bm25", "semantic", "hybrid"), True),
     Setting("label_model", None, None, "Version of the trained label model (`figdex labels train` sets it).",
             _name, True),
     Setting("threads", 2, "FIGDEX_THREADS", "CPU threads of the OCR and the CNN (the target machines have 2).",

@@ -129,6 +129,18 @@ def run_image_stages(dataset: str, separation: bool, embedding: bool) -> None:
     for reason in summary.failures:
         click.echo(f"failed: {reason}", err=True)
     click.echo(f"{summary.embedder}: {summary.embedded} images embedded; index of {summary.indexed} vectors", err=True)
+    from figdex.cli.semantic import caption_stage
+
+    with Dataset.open(dataset, create=False) as ds:
+        if _has_caption_vectors(ds):
+            caption_stage(ds, required=False)  # keep semantic search in step where the dataset has it
+
+
+def _has_caption_vectors(ds) -> bool:
+    from figdex.ingest.text_embed import text_embedder_name
+
+    return ds.conn.execute("SELECT 1 FROM embeddings WHERE embedder LIKE ? LIMIT 1",
+                           (f"{text_embedder_name(ds)}@%",)).fetchone() is not None
 
 
 def _label_new_images(dataset: str) -> None:

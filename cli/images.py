@@ -64,7 +64,8 @@ def similar(query, image_id, dataset, limit, nm_per_px, scale_factor, scale_mode
 @dataset_option
 @click.option("--embedder", help="Embedder name (default: the dataset's, else efficientnet-lite0).")
 def embed_command(dataset, embedder) -> None:
-    """Compute CNN vectors for new or changed images and rebuild the FAISS index from the database."""
+    """Compute CNN vectors for new or changed images and rebuild the FAISS index from the database;
+    then caption vectors for semantic search (figdex[semantic]) and the text-image alignment, if any."""
     from figdex.index.db import Dataset
     from figdex.ingest.embed import embed_dataset
 
@@ -77,6 +78,10 @@ def embed_command(dataset, embedder) -> None:
         click.echo(f"failed: {reason}", err=True)
     click.echo(f"{summary.embedder}: {summary.embedded} embedded, {summary.unchanged} unchanged; "
                f"index of {summary.indexed} vectors ({summary.factory})", err=True)
+    from figdex.cli.semantic import caption_stage
+
+    with Dataset.open(dataset, create=False) as ds:
+        caption_stage(ds, required=True)
 
 
 def emit_hybrid(ranked, fmt: str, explain: bool) -> None:

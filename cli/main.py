@@ -245,7 +245,15 @@ def backend_options(f):
               help="With --like: the query image's nm per pixel.")
 @click.option("--scale-factor", default=2.0, show_default=True, type=click.FloatRange(min=1.0))
 @click.option("--scale-mode", type=click.Choice(["push", "filter"]), default="push", show_default=True)
-@click.option("--explain", is_flag=True, help="With --like: say why each hit ranks where it does.")
+@click.option("--explain", is_flag=True, help="With --like, --by-content or a fused --mode: say why each hit ranks "
+              "where it does (its rank in each ranking).")
+@click.option("--mode", type=click.Choice(["auto", "bm25", "semantic", "hybrid"]),
+              help="bm25: keywords; semantic: meaning of the captions (figdex[semantic], `index embed`); hybrid: "
+                   "both, fused by RRF.  [default: $FIGDEX_SEARCH_MODE, else auto: hybrid where the dataset has "
+                   "caption vectors, else bm25]")
+@click.option("--by-content", is_flag=True,
+              help="Rank images by what they show, through the text-image alignment (`figdex index align`), so "
+                   "images without a caption are found; with --mode, fused with that mode's rankings.")
 @click.option("--match", type=click.Choice(["panel", "figure"]),
               help="panel: only images whose own sub-caption, labels or class have the query; figure: every "
                    "panel of a figure whose caption has it.  [default: panel with --class, else figure]")
@@ -254,16 +262,21 @@ def backend_options(f):
 @format_option("table")
 def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets: bool, facet_size: int,
            like: str | None, rrf_k: int, text_weight: float, image_weight: float, nm_per_px: float | None,
-           scale_factor: float, scale_mode: str, explain: bool, match: str | None,
-           backend: str | None, url: str | None, filters, fmt: str) -> None:
-    """Keyword search (BM25 over sub-captions, labels, captions, titles, abstracts); with --like, hybrid.
+           scale_factor: float, scale_mode: str, explain: bool, mode: str | None, by_content: bool,
+           match: str | None, backend: str | None, url: str | None, filters, fmt: str) -> None:
+    """Keyword search (BM25 over sub-captions, labels, captions, titles, abstracts); with --like, hybrid;
+    --mode semantic|hybrid searches the captions' meaning too, --by-content what the images show.
 
     Hybrid search ranks text exactly as keyword search does (--backend, --url, --raw, filters) and
     pages and counts facets the same way."""
     from figdex.index.fulltext import open_text_index
     from figdex.retrieval.search import facet_counts
     from figdex.retrieval.search import search as run_search
+    from figdex.retrieval.semantic import TextSearchResult, resolve_mode, text_search
 
+    if like and (by_content or mode not in (None, "auto", "bm25")):
+        raise click.UsageError("--like fuses keywords with an image; --mode semantic|hybrid and --by-content "
+                               "fuse text rankings: use one or the other")
     with _open(dataset) as ds:
         index = open_text_index(ds, backend, url)
         if like:
@@ -273,6 +286,10 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets:
                             k=rrf_k, text_weight=text_weight, image_weight=image_weight, nm_per_px=nm_per_px,
                             scale_factor=scale_factor, scale_mode=scale_mode)
             total = result.text_total
+        elif by_content or resolve_mode(ds, mode) != "bm25":
+            result = text_search(ds, query, filters, mode=mode, by_content=by_content, limit=limit, offset=offset,
+                                 raw=raw, index=index, k=rrf_k)
+            total = result.total
         else:
             result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index, match=match)
             total = result.total
@@ -283,6 +300,19 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets:
         from figdex.cli.images import emit_hybrid
 
         emit_hybrid(result.hits, fmt, explain)
+    elif isinstance(result, TextSearchResult):
+        from figdex.cli.images import hit_rows
+
+        rows = hit_rows(result.hits, explain)
+        if fmt == "table":
+            for row in rows:
+                e = row.get("explain") or {}
+                row["why"] = " ".join(f"{name} #{e[name + '_rank']}" for name in result.rankings
+                                      if name + "_rank" in e)
+            emit(rows, fmt, ["id", "score", "figure", "label", "year", "journal", "why" if explain else "caption"])
+            click.echo(f"{len(rows)} of {total} hits ({result.mode}: {' + '.join(result.rankings)})", err=True)
+        else:
+            emit(rows, fmt)
     else:
         rows = [_hit_row(h) for h in result.hits]
         if fmt == "table":
@@ -379,7 +409,8 @@ def index_group() -> None:
               help="Also make this backend (and --url) the dataset's text index in its config.json, "
                    "which ingest, search, export and serve follow.")
 def index_rebuild(dataset: str, backend: str | None, url: str | None, make_default: bool) -> None:
-    """Drop and rebuild the full-text index from the database.
+    """Drop and rebuild the full-text index from the database (and the caption and aligned vector
+    indexes, where the dataset has them).
 
     The embedded tantivy index is written as a new generation and switched to when complete; on
     Elasticsearch/OpenSearch a new versioned index is filled and the alias swapped to it in one
@@ -396,6 +427,11 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
     where = f" {index.alias} at {index.url}" if hasattr(index, "alias") else ""
     click.echo(f"rebuilt {index.name} index{where}: {n} documents"
                + (" (now the dataset's text index)" if make_default else ""), err=True)
+    from figdex.ingest.text_embed import rebuild_semantic_indexes
+
+    with _open(dataset) as ds:
+        for name, count in rebuild_semantic_indexes(ds).items():  # caption and aligned vectors, if any
+            click.echo(f"rebuilt the {name} vector index: {count} vectors", err=True)
 
 
 @index_group.command("sync")
@@ -459,6 +495,7 @@ from figdex.cli.figures import eval_pdf, eval_scale, eval_separation, figures  #
 from figdex.cli.images import embed_command, ingest_images, similar, tune_command  # noqa: E402
 from figdex.cli.config import config_command  # noqa: E402  (light: settings load when it runs)
 from figdex.cli.labels import labels_group  # noqa: E402
+from figdex.cli.semantic import align_command  # noqa: E402  (light: models load when it runs)
 
 cli.add_command(similar)
 cli.add_command(config_command)
@@ -466,6 +503,7 @@ cli.add_command(labels_group)
 cli.add_command(ingest_images)
 index_group.add_command(embed_command)
 index_group.add_command(tune_command)
+index_group.add_command(align_command)
 
 eval_group.add_command(eval_separation)
 eval_group.add_command(eval_scale)

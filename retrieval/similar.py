@@ -21,6 +21,7 @@ from figdex.index.fulltext import TextIndex
 from figdex.index.query import QueryError, SearchFilters, check_filters
 from figdex.index.records import Hit
 from figdex.index.vectors import VectorIndex
+from figdex.retrieval.fusion import rrf
 from figdex.retrieval.search import hits_for, text_ranking
 
 OVERFETCH = 10  # candidates fetched per wanted hit, so that filters still leave enough
@@ -254,17 +255,10 @@ def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, offset: int = 
     vector_index, eid = _index(ds)
     q = make_query(ds, like, eid, nm_per_px, read_query_scale)
     visual = visual_candidates(ds, q, vector_index, filters, depth // OVERFETCH + 1)[:depth]
-    fused: dict[int, dict] = {}
-    for rank, th in enumerate(text_hits, 1):
-        fused.setdefault(th.master_id, {})["text_rank"] = rank
-    for rank, (mid, score) in enumerate(visual, 1):
-        entry = fused.setdefault(mid, {})
-        entry["visual_rank"], entry["visual_score"] = rank, round(score, 4)
-    for entry in fused.values():
-        entry["rrf"] = round(sum(w / (k + entry[key]) for key, w in (("text_rank", text_weight),
-                                                                      ("visual_rank", image_weight))
-                                 if key in entry), 6)
-    order = sorted(fused.items(), key=lambda kv: (-kv[1]["rrf"], kv[0]))
+    order = rrf({"text": [(th.master_id, th.score) for th in text_hits], "visual": visual}, k=k,
+                weights={"text": text_weight, "visual": image_weight})
+    # The explanation keeps its names of before: text_rank, visual_rank and visual_score.
+    fused = {mid: {key: v for key, v in entry.items() if key != "text_score"} for mid, entry in order}
     cands = [(mid, entry["rrf"]) for mid, entry in order]
     scales = _scales(ds, [m for m, _ in cands])
     ranked = rerank_by_scale(cands, scales, q.nm_per_px, scale_factor, scale_mode)[offset:offset + limit]

@@ -105,8 +105,17 @@ def openapi_document(classes: list[str], publishers: list[str], max_export: int)
             _param("match", _MATCH, "panel: only images whose own sub-caption, labels or class have q; figure: "
                    "every panel of a figure whose caption has it. Default: panel with a class filter, else figure "
                    "(facets count at figure level)."),
+            _param("mode", {"type": "string", "enum": ["auto", "bm25", "semantic", "hybrid"], "default": "auto"},
+                   "bm25: keywords; semantic: the captions' meaning (needs caption vectors: `figdex index embed` "
+                   "with figdex[semantic]); hybrid: both, fused by reciprocal rank fusion; auto: hybrid where the "
+                   "dataset has caption vectors, else bm25. match applies to bm25 alone; facets count keyword "
+                   "matches. 409 when the dataset has no caption vectors for semantic/hybrid."),
+            _param("by_content", {"type": "boolean", "default": False},
+                   "Rank images by what they show through the dataset's text-image alignment (`figdex index "
+                   "align`), so images without a caption are found; with mode, fused with that mode's rankings. "
+                   "409 when the dataset has no alignment yet."),
             *filters],
-        "responses": {"200": _json("Hits and facets", "Results"), **_errors(400)},
+        "responses": {"200": _json("Hits and facets", "Results"), **_errors(400, 409, 503)},
     }
     similar_id = _param("id", _ID_SCHEMA, "An image id.", required=True)
     paths = {

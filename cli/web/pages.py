@@ -34,8 +34,12 @@ def image_page(image_id: str):
     details = image_details(dataset(), params.image_id(image_id))
     if details is None:
         raise NotFoundError(f"no image with id {image_id!r}; search for it from the search page")
+    from figdex.ingest.embed import active_embedder
+
+    # An image vector of the active embedder (caption vectors live in the same table).
     has_vector = dataset().conn.execute(
-        "SELECT 1 FROM embeddings WHERE master_image_id = ? LIMIT 1", (details.master_id,)).fetchone() is not None
+        "SELECT 1 FROM embeddings WHERE master_image_id = ? AND embedder LIKE ? LIMIT 1",
+        (details.master_id, f"{active_embedder(dataset())}@%")).fetchone() is not None
     return render_template("image.html", d=details, hit=details.hit, has_vector=has_vector)
 
 

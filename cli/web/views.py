@@ -23,6 +23,9 @@ from figdex.index.query import NoTermsError, SearchFilters
 from figdex.index.records import Hit
 from figdex.retrieval.overview import ScaleBucket, scale_histogram
 from figdex.retrieval.search import SearchResult, browse, facet_counts, search
+from figdex.retrieval.semantic import resolve_mode, text_search
+
+SEARCH_MODES = ("auto", "bm25", "semantic", "hybrid")
 
 FACET_FIELDS = ("journal", "image_class", "label", "year", "license")
 MAX_OFFSET = 100_000
@@ -48,6 +51,8 @@ class SearchView:
     offset: int
     facets: dict | None  # name -> [(value, count)]
     scale: list[ScaleBucket] | None
+    mode: str | None = None  # mode= as asked (auto|bm25|semantic|hybrid); None: the setting's default
+    by_content: bool = False
 
 
 def match(args, default: str | None = None) -> str | None:
@@ -63,15 +68,24 @@ def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: i
     limit = params.integer(args, "limit", default_limit, 1, 200)
     offset = params.integer(args, "offset", 0, 0, MAX_OFFSET)
     how = match(args)  # checked with or without q, as the description has it
+    mode = params.choice(args, "mode", SEARCH_MODES, "auto") if "mode" in args else None
+    by_content = bool(params.boolean(args, "by_content"))
     index = open_text_index(ds)
     try:
-        result = search(ds, query, filters, limit=limit, offset=offset, index=index, match=how) if query else \
-            browse(ds, filters, limit=limit, offset=offset)
+        if query and (by_content or resolve_mode(ds, mode) != "bm25"):
+            # The CLI's `search --mode/--by-content`: one library function for both.
+            fused = text_search(ds, query, filters, mode=mode, by_content=by_content, limit=limit, offset=offset,
+                                index=index)
+            result = SearchResult(tuple(h.hit for h in fused.hits), fused.total, query, fused.warnings)
+        else:
+            result = search(ds, query, filters, limit=limit, offset=offset, index=index, match=how) if query else \
+                browse(ds, filters, limit=limit, offset=offset)
     except NoTermsError as exc:
         # A q of no words ("-", "***") is a valid string for /openapi.json, which cannot state the
         # query grammar: it matches nothing, and the warning says why.
         return SearchView(query, filters, SearchResult((), 0, query, (str(exc),)), limit, offset,
-                          {name: [] for name in FACET_FIELDS} if with_facets else None, [] if with_facets else None)
+                          {name: [] for name in FACET_FIELDS} if with_facets else None, [] if with_facets else None,
+                          mode, by_content)
     facets = scale = None
     if with_facets:
         def count():
@@ -79,7 +93,7 @@ def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: i
                     scale_histogram(ds, query or None, filters, index=index))
 
         facets, scale = facet_cache().get((query, filters, facet_size), count)
-    return SearchView(query, filters, result, limit, offset, facets, scale)
+    return SearchView(query, filters, result, limit, offset, facets, scale, mode, by_content)
 
 
 class FacetCache:

@@ -1,0 +1,218 @@
+"""Semantic caption search and text-to-image search, measured (issue 20).
+
+    python bench/semantic_dataset.py --out DS              # the real dataset (see that file)
+    python bench/semantic_search.py pool --dataset DS      # pooled top-10 hits -> eval/semantic_pool.tsv
+    (judge eval/semantic_pool.tsv by hand -> eval/semantic_judgements.tsv; the pool names no method)
+    python bench/semantic_search.py score --dataset DS     # nDCG@10 of bm25, semantic, hybrid
+    python bench/semantic_search.py content --dataset DS   # text-to-image recall@10, held out by paper
+    python bench/semantic_search.py latency                # 100k synthetic vectors: wrapper vs raw FAISS
+
+* **Caption search**: the queries of eval/semantic_queries.tsv (written before any result was
+  seen), top 10 of each method; the union of the three top-10s per query, shuffled with a fixed
+  seed and without the method's name, is the pool judged by hand (0 not relevant, 1 partly,
+  2 relevant, from the hit's sub-caption/caption).  nDCG@10 with graded gains (2^rel - 1),
+  unjudged hits count 0 (there are none: the pool holds every method's top 10).
+* **Text to image**: the paper split is the development set's (eval/devset/README.md: fold =
+  sha256(paper key) mod 5, fixed before any tuning); papers of folds 3 and 4 are held out.  An
+  alignment is trained on every other (image, caption) pair of the dataset, then each held-out
+  master image that has a sub-caption is a query: its own sub-caption, searched by content among
+  ALL images of the dataset (the held-out images' captions play no part: content search reads
+  pixels only).  recall@10 = the image itself is in the top 10.
+* **Latency**: `semantic_ranking`'s vector step (what `search --mode semantic` wraps around
+  FAISS: the search, the id mapping, the filter check) against the raw FAISS search on the same
+  100k-vector index; the query's sentence embedding is timed apart (it is the same for both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+QUERIES = REPO / "eval" / "semantic_queries.tsv"
+POOL = REPO / "eval" / "semantic_pool.tsv"
+JUDGED = REPO / "eval" / "semantic_judgements.tsv"
+METHODS = ("bm25", "semantic", "hybrid")
+HELD_OUT_FOLDS = (3, 4)
+
+
+def read_queries() -> list[tuple[str, str]]:
+    rows = [line.rstrip("\n").split("\t") for line in QUERIES.read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
+    return [(q, text) for q, text in rows]
+
+
+def rankings(ds, query: str, k: int = 10) -> dict[str, list[str]]:
+    from figdex.index.query import NoTermsError
+    from figdex.retrieval.semantic import text_search
+
+    out = {}
+    for mode in METHODS:
+        try:
+            out[mode] = [h.hit.id for h in text_search(ds, query, mode=mode, limit=k).hits]
+        except NoTermsError:
+            out[mode] = []
+    return out
+
+
+def hit_text(ds, uid: str) -> str:
+    row = ds.conn.execute("SELECT m.subcaption, f.caption FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                          "WHERE m.uid = ?", (uid,)).fetchone()
+    text = (row["subcaption"] or row["caption"] or "").strip() if row else ""
+    return " ".join(text.split())[:400]
+
+
+def cmd_pool(ds, args) -> None:
+    rng = random.Random(20)
+    rows = []
+    for qid, query in read_queries():
+        pooled = sorted({uid for ranked in rankings(ds, query).values() for uid in ranked})
+        rng.shuffle(pooled)
+        rows += [(qid, query, uid, hit_text(ds, uid)) for uid in pooled]
+    with POOL.open("w", newline="") as f:
+        w = csv.writer(f, delimiter="\t", lineterminator="\n")
+        w.writerow(["qid", "query", "id", "text"])
+        w.writerows(rows)
+    print(f"{len(rows)} pooled hits of {len(read_queries())} queries -> {POOL}")
+
+
+def ndcg(ranked: list[str], rel: dict[str, int], k: int = 10) -> float:
+    gains = [(2 ** rel.get(uid, 0) - 1) / math.log2(i + 2) for i, uid in enumerate(ranked[:k])]
+    ideal = sorted(rel.values(), reverse=True)[:k]
+    best = sum((2 ** r - 1) / math.log2(i + 2) for i, r in enumerate(ideal))
+    return sum(gains) / best if best > 0 else 0.0
+
+
+def cmd_score(ds, args) -> None:
+    judged: dict[str, dict[str, int]] = {}
+    with JUDGED.open() as f:
+        for row in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
+            judged.setdefault(row["qid"], {})[row["id"]] = int(row["rel"])
+    per = {m: [] for m in METHODS}
+    skipped = short = 0
+    for qid, query in read_queries():
+        rel = judged.get(qid, {})
+        if not any(rel.values()):
+            skipped += 1  # no relevant hit in any method's top 10: nDCG undefined, left out
+            continue
+        ranked = rankings(ds, query)
+        short += len(ranked["bm25"]) < 10
+        for m in METHODS:
+            per[m].append(ndcg(ranked[m], rel))
+    base = statistics.mean(per["bm25"])
+    print(f"{len(per['bm25'])} queries with a relevant hit ({skipped} without any, left out)")
+    print("| method | nDCG@10 | vs bm25 |\n|---|---|---|")
+    for m in METHODS:
+        mean = statistics.mean(per[m])
+        print(f"| {m} | {mean:.3f} | {mean / base:.2f}x |")
+    wins = sum(h > b for h, b in zip(per["hybrid"], per["bm25"]))
+    losses = sum(h < b for h, b in zip(per["hybrid"], per["bm25"]))
+    print(f"hybrid vs bm25 per query: {wins} better, {losses} worse; bm25 returned fewer than 10 hits for "
+          f"{short} of them (its words are ANDed)")
+
+
+def cmd_content(ds, args) -> None:
+    from figdex.ingest.align import align_dataset, current_pairs, _ids
+    from figdex.retrieval.semantic import content_ranking
+
+    fold_of = {}
+    for row in ds.conn.execute("SELECT m.id, a.keywords FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                               "JOIN articles a ON a.id = f.article_id WHERE a.keywords LIKE '%devset-fold-%'"):
+        fold = [k for k in json.loads(row["keywords"]) if k.startswith("devset-fold-")][0]
+        fold_of[row["id"]] = int(fold.rsplit("-", 1)[1])
+    held = {m for m, f in fold_of.items() if f in HELD_OUT_FOLDS}
+    if args.validate:  # choose the settings on fold 2 (a tuning fold), never looking at folds 3-4
+        held = {m for m, f in fold_of.items() if f in HELD_OUT_FOLDS or f == 2}
+        queries_from = {m for m, f in fold_of.items() if f == 2}
+    else:
+        queries_from = held
+    text_id, image_id = _ids(ds)
+    pairs = set(current_pairs(ds, text_id, image_id))
+    queries = sorted(queries_from & pairs)
+    started = time.perf_counter()
+    summary = align_dataset(ds, exclude=held, epochs=args.epochs, dim=args.dim,
+                            on_step=lambda m: print(m, file=sys.stderr))
+    print(f"alignment {summary.name}: trained on {summary.pairs} pairs in {time.perf_counter() - started:.0f} s, "
+          f"{len(held)} held-out masters ({len(queries)} with a sub-caption: the queries); "
+          f"{summary.images_indexed} images searchable")
+    texts = dict(ds.conn.execute("SELECT id, subcaption FROM master_images WHERE id IN (%s)"
+                                 % ",".join(map(str, queries))).fetchall()) if queries else {}
+    ranks = []
+    for mid in queries:
+        ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed)
+        order = [m for m, _ in ranked]
+        ranks.append(order.index(mid) + 1 if mid in order else len(order) + 1)
+    ranks = np.array(ranks)
+    n = summary.images_indexed
+    print(f"text->image on {len(ranks)} held-out queries among {n} images: recall@1 {np.mean(ranks <= 1):.3f}, "
+          f"recall@10 {np.mean(ranks <= 10):.3f}, recall@50 {np.mean(ranks <= 50):.3f}, median rank "
+          f"{int(np.median(ranks))} (chance recall@10 {10 / n:.3f})")
+
+
+def cmd_latency(args) -> None:
+    from figdex.index.query import SearchFilters
+    from figdex.index.vectors import VectorIndex
+    from figdex.models.embedders import l2_normalise
+    from figdex.retrieval.semantic import _vector_ranking
+
+    rng = np.random.default_rng(0)
+    n, dim = args.vectors, 384
+    vecs = l2_normalise(rng.normal(size=(n, dim)).astype(np.float32))
+    index = VectorIndex.build("synthetic@1", np.arange(1, n + 1), vecs)
+    queries = l2_normalise(rng.normal(size=(args.queries, dim)).astype(np.float32))
+
+    def timed(fn) -> list[float]:
+        out = []
+        for q in queries:
+            t = time.perf_counter()
+            fn(q[None])
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    raw, wrapped = [], []
+    for _ in range(3):  # interleaved rounds: both see the same machine load
+        raw += timed(lambda q: index.search(q, 100))
+        wrapped += timed(lambda q: _vector_ranking(None, index, q, SearchFilters(), 100))
+    from figdex.models.text_embedders import create_text_embedder
+
+    emb = create_text_embedder()
+    enc = timed(lambda q: emb.embed(["transmission electron micrograph of gold nanoparticles"]))
+    p50 = statistics.median
+    print(f"{n} vectors ({index.info.factory}), {args.queries} queries x 3 rounds, depth 100")
+    print("| step | p50 ms | vs raw FAISS |\n|---|---|---|")
+    print(f"| raw FAISS search | {p50(raw):.2f} | 1.00x |")
+    print(f"| semantic ranking (wrapper) | {p50(wrapped):.2f} | {p50(wrapped) / p50(raw):.2f}x |")
+    print(f"| query sentence embedding (apart) | {p50(enc):.2f} | - |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("step", choices=["pool", "score", "content", "latency"])
+    ap.add_argument("--dataset", type=Path)
+    ap.add_argument("--epochs", type=int, default=200)
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--validate", action="store_true",
+                    help="content: hold out folds 2-4, measure on fold 2 (for choosing --epochs/--dim)")
+    ap.add_argument("--vectors", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=50)
+    args = ap.parse_args()
+    if args.step == "latency":
+        cmd_latency(args)
+        return
+    from figdex.index.db import Dataset
+
+    with Dataset.open(args.dataset, create=False) as ds:
+        {"pool": cmd_pool, "score": cmd_score, "content": cmd_content}[args.step](ds, args)
+
+
+if __name__ == "__main__":
+    main()

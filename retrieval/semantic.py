@@ -1,0 +1,167 @@
+"""Text search by meaning and by content (issue 20), fused with keyword search.
+
+Rankings, each a list of (master id, score), best first:
+* ``bm25``: keyword search's own ranking (``text_ranking``: same text index, raw syntax, filters);
+* ``semantic``: the query's sentence vector against the caption vectors (ingest/text_embed.py);
+* ``content``: the query's sentence vector through the alignment's text head against every image
+  vector through its image head (ingest/align.py), so images without any caption are found.
+
+``text_search`` picks rankings by ``mode`` (bm25, semantic, hybrid = bm25 + semantic) and
+``by_content``, and fuses several by reciprocal rank fusion (the fusion of `search --like`:
+``retrieval.fusion.rrf``).  A single ranking is returned as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from figdex import settings
+from figdex.index.db import Dataset
+from figdex.index.fulltext import TextIndex
+from figdex.index.query import NoTermsError, QueryError, SearchFilters, check_filters
+from figdex.index.vectors import VectorIndex
+from figdex.retrieval.fusion import rrf
+from figdex.retrieval.similar import OVERFETCH, RankedHit, _allowed, _load_cached, _ranked_hits
+from figdex.retrieval.search import text_ranking
+
+MODES = ("bm25", "semantic", "hybrid")
+DEPTH = 100  # how deep each ranking is read for fusion
+
+
+class SemanticIndexMissing(QueryError):
+    """The dataset has no caption vectors yet: a valid request this dataset cannot answer yet (409
+    Conflict in the web API); the message says how to build them."""
+
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class TextSearchResult:
+    hits: list[RankedHit]
+    total: int  # bm25 alone: the matches; otherwise the candidates the rankings returned (each read DEPTH deep)
+    mode: str
+    rankings: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def resolve_mode(ds: Dataset, mode: str | None) -> str:
+    """``auto`` (the setting's default): hybrid where the dataset has caption vectors, else bm25."""
+    mode = (mode or settings.get("search_mode", ds.root) or "auto").lower()
+    if mode == "auto":
+        from figdex.models.text_embedders import semantic_available
+
+        return "hybrid" if _caption_index_path(ds) is not None and semantic_available() else "bm25"
+    if mode not in MODES:
+        raise QueryError(f"unknown search mode {mode!r}; valid: {', '.join(MODES)}")
+    return mode
+
+
+def _caption_index_path(ds: Dataset) -> Path | None:
+    from figdex.ingest.text_embed import text_embedder_name
+
+    folder = ds.root / "vectors"
+    found = sorted(folder.glob(f"{text_embedder_name(ds)}-v*.faiss")) if folder.is_dir() else []
+    return found[-1] if found else None
+
+
+def _query_vector(ds: Dataset, text: str, embedder_id: str) -> np.ndarray:
+    from figdex.ingest.text_embed import text_embedder_name
+    from figdex.models.text_embedders import create_text_embedder
+
+    if not text.strip():
+        raise NoTermsError("the query has no words to search for; type at least one word")
+    embedder = create_text_embedder(text_embedder_name(ds))
+    if embedder.config.id != embedder_id:
+        raise QueryError(f"the caption vectors were made with {embedder_id}, this figdex has {embedder.config.id}; "
+                         f"run `figdex index embed --dataset {ds.root}` to rebuild them")
+    return embedder.embed([text])
+
+
+def _vector_ranking(ds: Dataset, index: VectorIndex, query: np.ndarray, filters: SearchFilters,
+                    depth: int) -> list[tuple[int, float]]:
+    plain = filters == SearchFilters()
+    scores, ids = index.search(query, depth if plain else depth * OVERFETCH)
+    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    if not plain:
+        allowed = _allowed(ds, [i for i, _ in pairs], filters)
+        pairs = [(i, s) for i, s in pairs if i in allowed]
+    return pairs[:depth]
+
+
+def semantic_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None,
+                     depth: int = DEPTH) -> list[tuple[int, float]]:
+    """Master images whose caption text is nearest the query's meaning (cosine), best first."""
+    path = _caption_index_path(ds)
+    if path is None:
+        raise SemanticIndexMissing(f"the dataset {ds.root} has no caption vectors; run "
+                                   f"`figdex index embed --dataset {ds.root}` (needs figdex[semantic])")
+    index = _load_cached(path)
+    return _vector_ranking(ds, index, _query_vector(ds, text, index.info.embedder), filters or SearchFilters(), depth)
+
+
+def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None,
+                    depth: int = DEPTH) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+    """Master images whose pixels match the query through the alignment, best first; and warnings."""
+    from figdex.ingest.align import alignment_status, load_alignment
+    from figdex.models.tuning import apply_head
+
+    alignment = load_alignment(ds)
+    if not alignment.index_path.exists():
+        from figdex.ingest.align import rebuild_aligned_index
+
+        rebuild_aligned_index(ds, alignment)
+    index = _load_cached(alignment.index_path)
+    query = apply_head(_query_vector(ds, text, alignment.meta["text_embedder"]), alignment.text_head)
+    warnings = ()
+    status = alignment_status(ds)
+    if status and status["behind"]:
+        warnings = (f"the alignment {status['name']} was trained on {status['trained_pairs']} pairs; the dataset has "
+                    f"{status['pairs_now']} now: run `figdex index align` to retrain it",)
+    return _vector_ranking(ds, index, query, filters or SearchFilters(), depth), warnings
+
+
+def text_search(ds: Dataset, query: str, filters: SearchFilters | None = None, *, mode: str | None = None,
+                by_content: bool = False, limit: int = 10, offset: int = 0, raw: bool = False,
+                index: TextIndex | None = None, k: int = 60, depth: int = DEPTH,
+                weights: dict[str, float] | None = None) -> TextSearchResult:
+    """Search by words, meaning and/or content, a page of ``limit`` from ``offset``.
+
+    ``mode`` picks the text rankings (bm25, semantic, or hybrid = both; None/auto: the setting);
+    ``by_content`` adds the content ranking, alone unless a mode is named.  Several rankings are
+    fused by RRF, score = Σ wᵢ / (k + rankᵢ); each hit's ``explain`` gives its rank in each."""
+    if limit < 1:
+        raise QueryError("--limit must be at least 1")
+    filters = filters or SearchFilters()
+    check_filters(ds.conn, filters)
+    named = mode is not None and mode != "auto"
+    mode = resolve_mode(ds, mode)
+    names = [] if (by_content and not named) else (["bm25", "semantic"] if mode == "hybrid" else [mode])
+    if by_content:
+        names.append("content")
+    depth = max(depth, offset + limit)
+    rankings: dict[str, list[tuple[int, float]]] = {}
+    warnings: tuple[str, ...] = ()
+    total = 0
+    for name in names:
+        if name == "bm25":
+            hits, total, w = text_ranking(ds, query, filters, limit=depth, raw=raw, index=index, snippets=False)
+            rankings[name] = [(h.master_id, h.score) for h in hits]
+        elif name == "semantic":
+            rankings[name], w = semantic_ranking(ds, query, filters, depth), ()
+        else:
+            rankings[name], w = content_ranking(ds, query, filters, depth)
+        warnings += tuple(w)
+    if len(rankings) == 1:
+        (name, ranked), = rankings.items()
+        page = [(mid, score, {f"{name}_rank": offset + r, f"{name}_score": round(score, 4)})
+                for r, (mid, score) in enumerate(ranked[offset:offset + limit], 1)]
+        total = total if name == "bm25" else len(ranked)
+    else:
+        fused = rrf(rankings, k=k, weights=weights)
+        page = [(mid, entry["rrf"], entry) for mid, entry in fused[offset:offset + limit]]
+        total = len(fused)
+    return TextSearchResult(_ranked_hits(ds, page), total, mode if names != ["content"] else "content",
+                            tuple(rankings), warnings)
