@@ -76,8 +76,9 @@ def build_figures(images: Path) -> dict:
                 shutil.copyfile(source, target)
             seen[key] = record
             figures.append(record)
-    return {"folds": FOLDS, "held_out_folds": HELD_OUT,
-            "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out",
+    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": [FRESH_SET],
+            "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out; "
+                     "records of a fresh set are in no fold's tuning or held-out part",
             "figures": figures}
 
 
@@ -108,8 +109,9 @@ def build_captions() -> dict:
                 continue
             ids.add(row["id"])
             captions.append({**row, "annotator": part.stem.removeprefix("captions_"), "fold": fold_of(row["paper"])})
-    return {"folds": FOLDS, "held_out_folds": HELD_OUT,
-            "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out",
+    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": [FRESH_SET],
+            "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out; "
+                     "records of a fresh set are in no fold's tuning or held-out part",
             "captions": captions}
 
 
