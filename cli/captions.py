@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 import figdex
+from figdex.cli.options import devset_part
 from figdex.cli.output import emit
 
 REPO_ROOT = Path(figdex.__file__).resolve().parent
@@ -66,25 +67,28 @@ def eval_group() -> None:
 @click.option("--in-sample", is_flag=True,
               help="Score the captions figdex was tuned on (development folds 0-2, figdex gold, compfigsep) "
                    "instead of the held-out folds.")
+@click.option("--set", "part", type=click.Choice(["held-out", "fresh"]), default="held-out", show_default=True,
+              help="held-out: development folds 3-4; fresh: only the fresh set's captions (papers gathered "
+                   "after the held-out folds were looked at; never tuned on).")
 @click.option("--gold", type=click.Path(exists=True, path_type=Path), default=str(DEFAULT_GOLD),
               show_default="tests/data/captions_gold.jsonl", help="figdex gold file (JSON lines), with --in-sample.")
 @click.option("--compfigsep", type=click.Path(path_type=Path), default=str(DEFAULT_COMPFIGSEP),
               show_default="../shared/corpus/compfigsep/...", help="compfigsep's hand-split captions, with --in-sample.")
 @click.option("--failures", is_flag=True, help="List the captions whose split differs from the gold.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table")
-def eval_captions(in_sample: bool, gold: Path, compfigsep: Path, failures: bool, fmt: str) -> None:
+def eval_captions(in_sample: bool, part: str, gold: Path, compfigsep: Path, failures: bool, fmt: str) -> None:
     """Label-set exact match, per-label token F1 and unsplit share of caption splitting.
 
     By default on the development set's held-out folds (papers nothing was tuned on), overall and
-    per field and publisher; --in-sample scores what the rules were tuned on."""
+    per field and publisher; --set fresh scores only the fresh set; --in-sample scores what the
+    rules were tuned on."""
     from figdex.ingest.captions.evaluate import (evaluate, evaluate_grouped, load_compfigsep_gold,
                                                  load_devset_captions, load_figdex_gold)
 
-    which = "tune" if in_sample else "held_out"
+    which, label = devset_part(in_sample, part)
     items = load_devset_captions(DEVSET / "captions_dev.json", DEVSET / "separation_dev.json", which)
-    label = "in-sample: development folds 0-2" if in_sample else "held out: development folds 3-4 (never tuned on)"
     click.echo(f"# {label}", err=True)
-    results = evaluate_grouped("held-out" if not in_sample else "dev folds 0-2", items)
+    results = evaluate_grouped({"tune": "dev folds 0-2", "fresh": "fresh"}.get(which, "held-out"), items)
     if in_sample:
         results.append(evaluate(f"figdex gold ({gold.name})", load_figdex_gold(gold, REPO_ROOT)))
         if compfigsep.exists():

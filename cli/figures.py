@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from figdex.cli.options import dataset_option
+from figdex.cli.options import dataset_option, devset_part
 
 
 @click.group()
@@ -240,6 +240,9 @@ DEVSET = REPO_ROOT / "eval" / "devset"
 @click.option("--in-sample", is_flag=True,
               help="Score the figures figdex was tuned on (development folds 0-2 and the 28 legacy gold figures) "
                    "instead of the held-out folds.")
+@click.option("--set", "part", type=click.Choice(["held-out", "fresh"]), default="held-out", show_default=True,
+              help="held-out: development folds 3-4; fresh: only the fresh set (papers gathered after the "
+                   "held-out folds were looked at; scored on their own, never tuned on).")
 @click.option("--mode", type=click.Choice(["both", "alone", "caption"]), default="both", show_default=True,
               help="alone: the figure image only; caption: its caption split first, as ingest does.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
@@ -247,11 +250,12 @@ DEVSET = REPO_ROOT / "eval" / "devset"
 @click.option("--ocr-cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the OCR's reads in this folder and reuse them in later runs (same results; "
                    "s/fig then leaves out the OCR's time).")
-def eval_separation(in_sample: bool, mode: str, fmt: str, failures: bool, ocr_cache: Path | None) -> None:
+def eval_separation(in_sample: bool, part: str, mode: str, fmt: str, failures: bool, ocr_cache: Path | None) -> None:
     """Master AP50, panel-label P/R and figures kept whole, per field and publisher.
 
     By default on the development set's held-out folds: papers whose figures no rule, threshold
-    or weight was tuned on.  --in-sample adds the legacy gold and scores the tuning folds.
+    or weight was tuned on.  --set fresh scores only the fresh set; --in-sample adds the legacy
+    gold and scores the tuning folds.
     s/fig is the time of separation as run here, where the second mode reuses the first's OCR
     reads; bench/separation_speed.py measures speed."""
     from dataclasses import asdict
@@ -259,10 +263,9 @@ def eval_separation(in_sample: bool, mode: str, fmt: str, failures: bool, ocr_ca
     from figdex.models.evaluate_devset import MODES, CachingOcr, evaluate_devset, load_devset
     from figdex.models.ocr import get_ocr
 
-    which = "tune" if in_sample else "held_out"
+    which, label = devset_part(in_sample, part)
     figs, missing = load_devset(DEVSET / "separation_dev.json", which)
-    click.echo(f"# {'in-sample: development folds 0-2' if in_sample else 'held out: development folds 3-4 (never tuned on)'}"
-               f"; {len(figs)} figures", err=True)
+    click.echo(f"# {label}; {len(figs)} figures", err=True)
     if missing:
         click.echo(f"note: {missing} figures without an open licence are not here; "
                    "restore them with: python eval/devset/restore.py", err=True)

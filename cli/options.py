@@ -87,3 +87,14 @@ def filter_options(f):
         extra = {"multiple": True} if p.many else {"default": None} if p.type is bool else {"type": p.type}
         wrapper = click.option(*p.decls, p.param, help=p.help or None, **extra)(wrapper)
     return wrapper
+
+
+def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
+    """The development-set part an eval scores and the line that says which (shared with eval captions)."""
+    if in_sample and part == "fresh":
+        raise click.UsageError("--in-sample and --set fresh exclude each other: the fresh set is never tuned on")
+    if in_sample:
+        return "tune", "in-sample: development folds 0-2"
+    if part == "fresh":
+        return "fresh", "fresh set: papers gathered after the held-out folds were looked at (never tuned on)"
+    return "held_out", "held out: development folds 3-4 (never tuned on)"

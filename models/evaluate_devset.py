@@ -1,7 +1,9 @@
 """Separation measured on the development set (eval/devset/separation_dev.json), split by paper.
 
 The set's records carry a ``fold`` (sha256 of the paper id mod 5, fixed before any tuning);
-``held_out_folds`` of the file are the papers nothing was tuned on.  Two ways to run a figure:
+``held_out_folds`` of the file are the papers nothing was tuned on.  Records of a fresh set
+(``set`` in the file's ``fresh_sets``: papers gathered after the held-out folds were looked at)
+are scored only on their own.  Two ways to run a figure:
 
 * ``alone``: the figure image only, as ``ingest-images`` and PDFs without a found caption run;
 * ``caption``: the caption is split first and its labels, sub-captions and terms guide the
@@ -53,13 +55,28 @@ class DevScores:
     failures: list = field(default_factory=list)
 
 
+SETS = ("held_out", "tune", "all", "fresh")
+
+
+def in_set(rec: dict, which: str, held: set, fresh_sets: set) -> bool:
+    """Whether a record belongs to ``which``: the held-out or tuning folds, all folds, or the fresh
+    set.  Records of a fresh set (``set`` named in the file's ``fresh_sets``) were gathered after the
+    held-out folds had been looked at; they belong to no fold's tuning or held-out part."""
+    if which not in SETS:
+        raise ValueError(f"unknown development-set part {which!r}; use one of {', '.join(SETS)}")
+    fresh = rec.get("set") in fresh_sets
+    if which == "fresh" or fresh:
+        return which == "fresh" and fresh
+    return which == "all" or (rec["fold"] in held) == (which == "held_out")
+
+
 def load_devset(gold: Path, which: str = "held_out") -> tuple[list[dict], int]:
-    """Records of ``which`` ("held_out", "tune" or "all") whose image is here, and how many are not."""
+    """Records of ``which`` (see ``SETS``) whose image is here, and how many are not."""
     data = json.loads(gold.read_text(encoding="utf-8"))
-    held = set(data["held_out_folds"])
+    held, fresh_sets = set(data["held_out_folds"]), set(data.get("fresh_sets", []))
     out, missing = [], 0
     for rec in data["figures"]:
-        if which == "held_out" and rec["fold"] not in held or which == "tune" and rec["fold"] in held:
+        if not in_set(rec, which, held, fresh_sets):
             continue
         path = gold.parent / ("open" if rec.get("open") else "restored") / rec["file"]
         if path.exists():

@@ -38,6 +38,7 @@ def _separate(file: str, ocr, with_caption: bool):
 
     rec = {**BY_FILE[file], "path": DEVSET / "open" / file}
     assert rec["open"] and rec["fold"] not in GOLD["held_out_folds"], "tests use open tuning-fold figures only"
+    assert rec.get("set") not in GOLD["fresh_sets"], "the fresh set is never used by tests"
     return rec, run_figure(rec, "caption" if with_caption else "alone", ocr)
 
 
@@ -155,3 +156,33 @@ def test_eval_captions_reports_the_held_out_folds_by_default():
     held = json.loads((DEVSET / "captions_dev.json").read_text(encoding="utf-8"))
     n_held = sum(1 for c in held["captions"] if c["fold"] in held["held_out_folds"])
     assert rows[0]["captions"] >= n_held
+
+
+def test_the_fresh_set_is_in_no_fold_and_scored_only_on_its_own():
+    from figdex.ingest.captions.evaluate import load_devset_captions
+    from figdex.models.evaluate_devset import load_devset
+
+    gold_file = DEVSET / "separation_dev.json"
+    fresh_ids = {f["id"] for f in GOLD["figures"] if f.get("set") in GOLD["fresh_sets"]}
+    assert len(fresh_ids) >= 60
+    for which in ("held_out", "tune", "all"):
+        figs, _ = load_devset(gold_file, which)
+        assert not fresh_ids & {f["id"] for f in figs}, which
+        caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
+        assert not fresh_ids & {c.gold.id for c in caps}, which
+    figs, missing = load_devset(gold_file, "fresh")
+    assert {f["id"] for f in figs} <= fresh_ids and len(figs) + missing == len(fresh_ids)
+    caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, "fresh")
+    assert caps and {c.gold.id for c in caps} <= fresh_ids
+    with pytest.raises(ValueError, match="fresh"):
+        load_devset(gold_file, "fresh-2026")
+
+
+def test_eval_refuses_in_sample_with_the_fresh_set():
+    from click.testing import CliRunner
+
+    from figdex.cli.main import cli
+
+    for stage in ("captions", "separation"):
+        result = CliRunner().invoke(cli, ["eval", stage, "--in-sample", "--set", "fresh"])
+        assert result.exit_code == 2 and "exclude each other" in result.output, result.output

@@ -140,18 +140,21 @@ class DevCaption:
 
 def load_devset_captions(captions: Path, figures: Path | None = None, which: str = "held_out") -> list[DevCaption]:
     """The development set's hand-split captions (eval/devset/captions_dev.json) and the captions
-    of its annotated figures (separation_dev.json), of ``which`` folds: "held_out", "tune", "all".
+    of its annotated figures (separation_dev.json), of ``which`` part: "held_out", "tune", "all"
+    (folds) or "fresh" (the fresh set, see models.evaluate_devset.in_set).
 
     Folds are by paper and were fixed before any tuning; the held-out folds are named in the file."""
+    from figdex.models.evaluate_devset import in_set
+
     out: list[DevCaption] = []
     data = json.loads(Path(captions).read_text(encoding="utf-8"))
-    held = set(data["held_out_folds"])
+    held, fresh_sets = set(data["held_out_folds"]), set(data.get("fresh_sets", []))
 
-    def keep(fold: int) -> bool:
-        return which == "all" or (fold in held) == (which == "held_out")
+    def keep(row: dict) -> bool:
+        return in_set(row, which, held, fresh_sets)
 
     for row in data["captions"]:
-        if keep(row["fold"]):
+        if keep(row):
             shared = row.get("shared", "")
             panels = {s["label"]: " ".join(t for t in (shared, s["text"]) if t) for s in row["subcaptions"]}
             out.append(DevCaption(GoldCaption(row["id"], row["caption"], panels), row.get("field", "?"),
@@ -160,7 +163,7 @@ def load_devset_captions(captions: Path, figures: Path | None = None, which: str
         ids = {c.gold.id for c in out}
         for fig in json.loads(Path(figures).read_text(encoding="utf-8"))["figures"]:
             split = fig.get("subcaptions")
-            if not fig.get("caption") or not split or not split.get("panels") or fig["id"] in ids or not keep(fig["fold"]):
+            if not fig.get("caption") or not split or not split.get("panels") or fig["id"] in ids or not keep(fig):
                 continue
             shared = split.get("shared", "")
             panels = {p["label"]: " ".join(t for t in (shared, p["text"]) if t) for p in split["panels"]}
