@@ -11,7 +11,11 @@ test_tiff_Zeiss_SEM_512pix.tif; every other file is reported
 as held out (FEI-Helios-Ebeam-16bits.tif is the same frame as the 8-bit file, so it is no
 independent check).
 
-    PYTHONPATH=… python bench/instrument_scale.py [FILES…]   # default: tests/data/instrument/*
+Files: the committed ones (tests/data/instrument, MIT / public domain; upstream's .tar.gz unpacked)
+and the GPL-3.0 rosettasciio ones of eval/instrument_restore.tsv when restored
+(``python eval/restore_instrument.py``); those missing are named on stderr.
+
+    PYTHONPATH=… python bench/instrument_scale.py [FILES…]
 """
 
 from __future__ import annotations
@@ -19,11 +23,41 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
 TUNED_ON = {"FEI-Helios-Ebeam-8bits.tif", "test_tiff_Zeiss_SEM_1k.tif", "test_tiff_Zeiss_SEM_512pix.tif"}  # eval/instrument_gold.tsv
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "instrument"
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data" / "instrument"
+RESTORED = REPO / "eval" / "restored" / "instrument"
+MANIFEST = REPO / "eval" / "instrument_restore.tsv"
+
+
+def default_files() -> list[Path]:
+    """The committed files, then the restored ones; the manifest's files not restored are named."""
+    wanted = [ln.split("\t", 1)[0] for ln in MANIFEST.read_text(encoding="utf-8").splitlines()
+              if ln and not ln.startswith("#")]
+    missing = [name for name in wanted if not (RESTORED / name).exists()]
+    if missing:
+        print(f"not restored ({len(missing)} of {len(wanted)} GPL-3.0 files; run `python eval/restore_instrument.py`): "
+              + ", ".join(missing), file=sys.stderr)
+    return sorted(p for p in DATA.iterdir() if p.is_file()) + [RESTORED / n for n in wanted if n not in missing]
+
+
+def _unpacked(path: Path, tmp: Path) -> Path:
+    """Upstream keeps some files gzipped (.gz) or in a one-image .tar.gz: the image itself."""
+    if path.name.endswith(".tar.gz"):
+        with tarfile.open(path) as tar:
+            member, = [m for m in tar.getmembers() if m.isfile() and not m.name.endswith(".hdr")]
+            out = tmp / Path(member.name).name
+            out.write_bytes(tar.extractfile(member).read())
+        return out
+    if path.suffix == ".gz":
+        out = tmp / path.stem
+        out.write_bytes(gzip.decompress(path.read_bytes()))
+        return out
+    return path
 
 
 def main(argv: list[str]) -> None:
@@ -33,16 +67,17 @@ def main(argv: list[str]) -> None:
     from figdex.models.ocr import get_ocr
     from figdex.models.scale_sources import image_scale
 
-    files = [Path(a) for a in argv] or sorted(p for p in DATA.iterdir() if p.is_file())
+    files = [Path(a) for a in argv] or default_files()
     ocr = get_ocr()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in files:
-            if path.suffix == ".gz":  # kept gzipped as upstream
-                plain = Path(tmp) / path.stem
-                plain.write_bytes(gzip.decompress(path.read_bytes()))
-                path = plain
-            image = load_image_pixels(path)
+            path = _unpacked(path, Path(tmp))
+            try:
+                image = load_image_pixels(path)
+            except (OSError, ValueError) as exc:  # a damaged file (test_corrupted.dm3): say so, go on
+                rows.append({"file": path.name, "error": str(exc)})
+                continue
             meta = read_instrument_scale(path, width_px=image.shape[1])
             png = Path(tmp) / (path.stem + ".png")
             Image.fromarray(image).save(png)  # no tags survive

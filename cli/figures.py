@@ -338,7 +338,8 @@ def eval_scale(fmt: str, in_sample: bool, failures: bool) -> None:
                       (REPO_ROOT / "eval" / "separation_gold_shared.json", SHARED)])
     scores = asdict(evaluate_scale("tune" if in_sample else "held-out", REPO_ROOT / "eval" / "scale_label_gold.tsv",
                                    SHARED, figs, REPO_ROOT / "eval" / "instrument_gold.tsv",
-                                   REPO_ROOT / "tests" / "data" / "instrument"))
+                                   (REPO_ROOT / "tests" / "data" / "instrument",
+                                    REPO_ROOT / "eval" / "restored" / "instrument")))
     scores["split"] = "in-sample (tuned on)" if in_sample else "held-out"
     captions = _nature_captions()
     scores["caption_scale_share"] = round(sum(parse_scale_statement(c) is not None for c in captions) /

@@ -17,6 +17,7 @@ Tescan TIFFs (tag 50431) are read by neither; they fall back to the pixels (data
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import asdict, dataclass
@@ -79,6 +80,12 @@ def _num(value) -> float | None:
 def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
     import tifffile
 
+    # tifffile logs a tag it cannot read (a value past the end of a truncated file, a broken entry)
+    # and drops it, rather than raising: an instrument tag lost that way must not pass for "no
+    # instrument metadata".
+    logged = _Errors()
+    logger = logging.getLogger("tifffile")
+    logger.addHandler(logged)
     try:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
@@ -94,7 +101,23 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
     except (tifffile.TiffFileError, OSError, ValueError, KeyError, IndexError) as exc:
         return InstrumentScale("tifffile", None, note=f"{path.name}: TIFF tags unreadable ({exc}); scale read "
                                                       "from the pixels")
+    finally:
+        logger.removeHandler(logged)
+    if logged.messages:
+        return InstrumentScale("tifffile", None, note=f"{path.name}: TIFF tags unreadable ({logged.messages[0]:.120}"
+                                                      f"; {len(logged.messages)} errors); scale read from the pixels")
     return None
+
+
+class _Errors(logging.Handler):
+    """Keeps the messages of the ERROR records logged while a file is parsed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def _fei(md: dict, width_px: int | None) -> InstrumentScale:
@@ -254,7 +277,12 @@ def load_instrument_pixels(path: str | Path):
     suffix = path.suffix.lower().lstrip(".")
     for plugin in rsciio.IO_PLUGINS:
         if plugin["name"] in _RSCIIO_PLUGINS and suffix in [e.lower() for e in plugin["file_extensions"]]:
-            for sig in importlib.import_module(plugin["api"]).file_reader(str(path)):
+            try:
+                signals = importlib.import_module(plugin["api"]).file_reader(str(path))
+            except Exception as exc:  # the reader's own error on a damaged file (struct.error, KeyError …)
+                raise ValueError(f"{path}: {plugin['name']} reader failed ({exc!r:.120}); the file is damaged "
+                                 f"or no {path.suffix} file") from exc
+            for sig in signals:
                 data = np.asarray(sig["data"])
                 if data.ndim >= 2 and data.shape[-1] > 1 and data.shape[-2] > 1:
                     img = data.reshape((-1,) + data.shape[-2:])[0].astype(np.float64)
