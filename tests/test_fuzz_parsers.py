@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from figdex.index.db import Dataset
 from figdex.ingest.captions import distribute_caption
-from figdex.ingest.pipeline import ingest_paths
+from figdex.ingest.pipeline import ingest_paths, warm_up
 from figdex.ingest.sources.base import SourceError, detect_parser, get_parser, parser_names
 from tests.conftest import DEMO, REPO, SHARED
 from tests.fuzz_support import CaseTimeout, fuzz_pair, mutate, mutations, time_limit
@@ -49,6 +49,16 @@ def _case_file(seed: Path, changes) -> Path:
     path = WORK / f"case{seed.suffix}"
     path.write_bytes(mutate(seed.read_bytes(), changes))
     return path
+
+
+@pytest.fixture(scope="module", autouse=True)
+def caption_models_loaded():
+    """The caption pipelines load before the first case, outside its time limit.  Loaded by the
+    first case, spaCy's import of torch (5 s here, over 30 s on a loaded machine) ran into the limit:
+    the long run reported a hang in `detect`, and the import it interrupted left torch half-made, so
+    that every later ingest case failed with torch's "Trying to override a python impl" and the
+    process ended in a segmentation fault."""
+    warm_up()
 
 
 def check_parsers(name, seed, parser_name, changes):
