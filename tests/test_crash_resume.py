@@ -31,15 +31,15 @@ pytestmark = pytest.mark.shared
 # The commands under test, by name: the arguments after `figdex`, before the sources and --dataset.
 # Parallel ingest joins with one line here once it exists, e.g.
 #     "workers-2": ["ingest", "--no-embed", "--workers", "2"],
-# --no-embed: image vectors need the `ml` extra (torch) and add a model load of several seconds to
-# every run; `index embed` resumes from its own table and is not what this test is about.
+# --no-embed: image vectors need the `ml` extra (torch) and would add a CNN load of several seconds
+# to each of the 7 (default) or 41 (slow) runs; the embedding stage is left to its own tests.
 COMMANDS = {
     "sequential": ["ingest", "--no-embed"],
 }
 
-# Columns that say when or by which run a row was written, not what it holds.  They must differ
+# Columns that say when or by which run a row was written, not what it holds.  They may differ
 # between a killed-then-resumed dataset and an uninterrupted one, so they are left out of the
-# comparison:
+# comparison (row ids are kept: a resumed run must give each row the id an uninterrupted run gives):
 #   *.updated_at / created_at   wall-clock time of the write;
 #   source_files/articles.run_id  the run that wrote the row (the resumed dataset has more runs);
 #   changes.seq, tantivy_pending.seq  positions in a change sequence: a killed run's writes take
@@ -49,7 +49,7 @@ COMMANDS = {
 #   tantivy_state.generation, documents  a random directory name, and the document count at the last
 #                               rebuild (the index's documents themselves are compared below).
 # The `runs` table as a whole is history (one row per run, a killed one marked interrupted): it is
-# checked on its own (`test_...` asserts no run is left 'running' and the last one is 'done').
+# checked on its own (crash_trials): no run is left 'running' and the last one is 'done'.
 VOLATILE = {
     "source_files": {"updated_at", "run_id"},
     "articles": {"updated_at", "run_id"},
