@@ -266,3 +266,39 @@ def test_ingest_killed_and_resumed_equals_an_uninterrupted_run(tmp_path, small_c
 def test_ingest_killed_and_resumed_equals_an_uninterrupted_run_at_length(tmp_path, full_corpus, command):
     crash_trials(tmp_path, command, full_corpus, trials=int(os.environ.get("FIGDEX_CRASH_TRIALS", "20")),
                  seed=1600)
+
+
+def test_the_comparison_sees_a_changed_row_and_a_lost_document(tmp_path):
+    """The comparison is not blind: a caption changed by hand and a document gone from the text
+    index (its row still in the database) both show as differences."""
+    import tantivy
+
+    from figdex.index.db import Dataset
+    from figdex.ingest.pipeline import ingest_paths
+
+    original = tmp_path / "original"
+    with Dataset.open(original) as ds:
+        assert ingest_paths(ds, JATS).failed == 0
+    expected = dump(original)
+    assert differences(expected, dump(original)) == []
+
+    changed = tmp_path / "changed"
+    shutil.copytree(original, changed)
+    conn = sqlite3.connect(changed / "figdex.db")
+    with conn:
+        conn.execute("UPDATE figures SET caption = caption || ' (edited)' WHERE id = (SELECT min(id) FROM figures)")
+    conn.close()
+    assert any(d.startswith("table figures") for d in differences(expected, dump(changed)))
+
+    lost = tmp_path / "lost"
+    shutil.copytree(original, lost)
+    conn = sqlite3.connect(lost / "figdex.db")
+    generation, first = conn.execute("SELECT generation, (SELECT min(id) FROM master_images) FROM tantivy_state").fetchone()
+    conn.close()
+    index = tantivy.Index.open(str(lost / "text-index" / f"tantivy-{generation}"))
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    writer.delete_documents_by_term("id", first)
+    writer.commit()
+    writer.wait_merging_threads()
+    del writer
+    assert [d.split(":")[0] for d in differences(expected, dump(lost))] == ["text index"]
