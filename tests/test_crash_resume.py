@@ -140,10 +140,12 @@ def kill_at_fraction(command, sources, dataset: Path, log: Path, duration: float
     than the uninterrupted one (the machine got less busy) may finish first: then the same fraction
     of its own duration is tried again on a fresh dataset.  Returns (the delay, whether it killed)."""
     delay = duration * fraction
-    for _ in range(attempts):
+    for attempt in range(attempts):
         finished_in = kill_after(command, sources, dataset, log, delay)
         if finished_in is None:
             return delay, True
+        if attempt + 1 == attempts:  # the last run stays: it is a trial without a kill
+            break
         shutil.rmtree(dataset)
         log.unlink()
         delay = finished_in * fraction
