@@ -334,6 +334,17 @@ class Dataset:
             "DELETE FROM figures WHERE article_id=?")
         return self.conn.execute(sql, (article_id, *keep_keys)).rowcount
 
+    def free_uid(self, key: str) -> str:
+        """The uid for a master image key: ``master_uid(key)``, unless a master of another key already
+        has it (keys that differ only in punctuation, which the slug drops: 'doi:10.1039/x#/fig1/0' and
+        'doi:10.1039/x/fig1/0'); then that uid with a hash of the key.  A master keeps its uid once
+        stored (an upsert by key never rewrites it)."""
+        uid = master_uid(key)
+        row = self.conn.execute("SELECT key FROM master_images WHERE uid = ?", (uid,)).fetchone()
+        if row is None or row[0] == key:
+            return uid
+        return f"{uid}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+
     def ensure_whole_figure_master(self, figure_id: int, fig_key: str, caption: str) -> int | None:
         """Until figure separation runs, a figure is one master image (panel '0') holding the whole caption.
 
@@ -350,7 +361,7 @@ class Dataset:
             """INSERT INTO master_images(key, uid, figure_id, panel, subcaption, updated_at)
                VALUES (?, ?, ?, '0', ?, ?)
                ON CONFLICT(key) DO UPDATE SET subcaption=excluded.subcaption, updated_at=excluded.updated_at""",
-            (key, master_uid(key), figure_id, caption, now()),
+            (key, self.free_uid(key), figure_id, caption, now()),
         )
         return self.conn.execute("SELECT id FROM master_images WHERE key=?", (key,)).fetchone()[0]
 

@@ -240,6 +240,19 @@ class TantivyIndex(TextIndex):
         self.flush()
         return index.searcher().num_docs
 
+    def stored_documents(self) -> list[dict]:
+        """Every document as the index holds it now, its stored fields (``id``, the hit ``row``, the
+        stored text), ordered by id; the queue is not applied first.  A list, not a mapping by id, so
+        that a document indexed twice shows: checks that the index agrees with the database
+        (tests/test_crash_resume.py) read it."""
+        index = self._ready()
+        searcher = index.searcher()
+        if not searcher.num_docs:
+            return []
+        result = searcher.search(self._tv.Query.all_query(), limit=searcher.num_docs)
+        docs = [searcher.doc(address).to_dict() for _score, address in result.hits]
+        return sorted(docs, key=lambda d: (d["id"], repr(d)))
+
     # -- queries --------------------------------------------------------------------------------
     def _term_query(self, term: Term, boost: bool = True, terms: list | None = None):
         """One term over every weighted field, the fields' scores summed; its tokens go to ``terms``."""

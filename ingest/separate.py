@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
-from figdex.index.db import Dataset, master_uid, now
+from figdex.index.db import Dataset, now
 from figdex.index.fulltext import create_text_index
 
 # bump when the method changes, so `--redo-outdated` re-runs figures.  2: databars, instrument metadata;
@@ -132,7 +132,7 @@ def _store(ds: Dataset, fig, subs, full: dict[str, str], result) -> list[int]:
                  scale_confidence=excluded.scale_confidence, label_box=excluded.label_box,
                  dependents=excluded.dependents, insets=excluded.insets, updated_at=excluded.updated_at,
                  databar=excluded.databar, scale_detail=excluded.scale_detail""",
-            (key, master_uid(key), fig["id"], m.label, *m.box, m.image_class, m.confidence, sub,
+            (key, ds.free_uid(key), fig["id"], m.label, *m.box, m.image_class, m.confidence, sub,
              json.dumps(keywords.get(m.label, [])), m.nm_per_px, m.scale_source,
              confidence, json.dumps(m.label_box) if m.label_box else None,
              json.dumps([list(b) for b in m.dependents]), json.dumps([list(b) for b in m.insets]), now(),

@@ -4,10 +4,12 @@ no request makes a server error, that valid requests are answered as described a
 invalid ones are refused.
 
 The default run keeps a small budget per operation (a few seconds in all); ``-m slow`` runs the
-bigger one.
+bigger one, ``-m fuzz`` the long fuzzing run (1,000 cases per operation).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -119,3 +121,31 @@ def test_api_agrees_with_its_description(case):
 @settings(max_examples=150, deadline=None, suppress_health_check=HEALTH)
 def test_api_agrees_with_its_description_at_length(case):
     case.call_and_validate()
+
+
+# The long fuzzing run (`pytest -m fuzz`, tests/fuzz_support.py): API_LONG cases per operation,
+# FIGDEX_FUZZ_SCALE of them when set.  The quick config keeps uploads without the coverage phase's
+# boundary cases (each reads a scale bar by OCR, ~1 s).  Cases run are counted per operation and
+# printed when the module ends, as the other fuzz targets print theirs.
+API_LONG = 1000
+API_CASES: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_api_cases():
+    yield
+    if API_CASES:
+        print(f"\ntest_api_fuzz_long: {sum(API_CASES.values())} cases: {dict(sorted(API_CASES.items()))}")
+
+
+@pytest.mark.fuzz
+@schema.parametrize()
+@settings(max_examples=max(1, int(API_LONG * float(os.environ.get("FIGDEX_FUZZ_SCALE", "1")))),
+          deadline=None, suppress_health_check=HEALTH, database=None, print_blob=True)
+def test_api_agrees_with_its_description_long(case):
+    from tests.fuzz_support import time_limit
+
+    with time_limit(60, f"{case.method} {case.path}"):
+        case.call_and_validate()
+    label = f"{case.method} {case.path}"
+    API_CASES[label] = API_CASES.get(label, 0) + 1
