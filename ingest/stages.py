@@ -307,12 +307,17 @@ def _embed_stage(ds: Dataset, report: StagesReport, progress: Progress):
         progress.finish()
 
 
+# Tables that name the dataset rather than its content: a random id drawn when the database is made.
+IDENTITY_TABLES = ("change_origin",)
+
+
 def dump_tables(ds: Dataset, drop=("pid",)) -> dict[str, list[tuple]]:
-    """Every table's rows ordered by all their columns, timestamp columns (``*_at``) and ``drop`` left out:
-    what must be equal between two ingests of the same input, whatever ran them."""
+    """Every table's rows ordered by all their columns, timestamp columns (``*_at``), ``drop`` and the
+    dataset's random identity left out: what must be equal between two ingests of the same input,
+    whatever ran them."""
     out = {}
     tables = [r[0] for r in ds.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
-                                            "'sqlite_%' ORDER BY name")]
+                                            "'sqlite_%' ORDER BY name") if r[0] not in IDENTITY_TABLES]
     for table in tables:
         cols = [r[1] for r in ds.conn.execute(f"PRAGMA table_info({table})")
                 if not r[1].endswith("_at") and r[1] not in drop]
