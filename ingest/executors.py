@@ -72,6 +72,8 @@ class StageExecutor(ABC):
 
     def __init__(self) -> None:
         self.stats: dict[tuple[str, int], WorkerStats] = {}
+        # CPU seconds of each worker once its models were loaded (warm_up): what the tasks used is the rest.
+        self.cpu_after_warm_up: dict[tuple[str, int], float] = {}
 
     @property
     @abstractmethod
@@ -80,9 +82,15 @@ class StageExecutor(ABC):
 
     def warm_up(self, stages: tuple[str, ...]) -> None:
         """Load the models of ``stages`` wherever tasks will run (before any progress bar starts)."""
-        from figdex.ingest.stages import load_models
+        self._record_warm(ready(stages))
 
-        load_models(stages)
+    def _record_warm(self, marks) -> None:
+        pid, host, cpu, _ = marks
+        self.cpu_after_warm_up.setdefault((host, pid), cpu)
+
+    def task_cpu_seconds(self) -> float:
+        """CPU seconds the workers spent on tasks (model loading left out where warm_up measured it)."""
+        return sum(s.cpu_seconds - self.cpu_after_warm_up.get(key, 0.0) for key, s in self.stats.items())
 
     @abstractmethod
     def _submit(self, fn: Callable[[Any], Any], task: Any):
@@ -157,15 +165,18 @@ class _Done:
 def _init_worker(threads: int) -> None:
     # Each worker gets its share of the cores for the OCR's and the CNN's own threads: N workers
     # with 2 threads each on N cores would fight over them.
-    os.environ["FIGDEX_THREADS"] = str(threads)
+    from figdex import settings
+
+    os.environ[settings.BY_NAME["threads"].env] = str(threads)  # read by the OCR and the CNN when they load
 
 
-def _ready(stages: tuple[str, ...]) -> int:
+def ready(stages: tuple[str, ...], hold: float = 0.0) -> tuple[int, str, float, float]:
+    """Load the models of ``stages`` in this process; (pid, host, CPU seconds, peak MiB) after."""
     from figdex.ingest.stages import load_models
 
     load_models(stages)
-    time.sleep(0.2)  # hold this worker so that the other warm-up tasks go to the others
-    return os.getpid()
+    time.sleep(hold)  # a worker held busy lets the other warm-up tasks go to the other workers
+    return (os.getpid(), os.uname().nodename, *_process_usage())
 
 
 def worker_threads(workers: int) -> int:
@@ -197,9 +208,9 @@ class ProcessExecutor(StageExecutor):
         return self._workers
 
     def warm_up(self, stages: tuple[str, ...]) -> None:
-        futures = [self._pool.submit(_ready, stages) for _ in range(self._workers)]
+        futures = [self._pool.submit(ready, stages, 0.2) for _ in range(self._workers)]
         for f in futures:
-            f.result()
+            self._record_warm(f.result())
 
     def _submit(self, fn, task):
         return self._pool.submit(run_measured, fn, task)
@@ -239,9 +250,8 @@ class DaskExecutor(StageExecutor):
         return max(1, sum(threads.values()))
 
     def warm_up(self, stages: tuple[str, ...]) -> None:
-        from figdex.ingest.stages import load_models
-
-        self._client.run(load_models, stages)
+        for marks in self._client.run(ready, stages).values():
+            self._record_warm(marks)
 
     def _submit(self, fn, task):
         # pure=False: a task is never taken from another run's results by its key.

@@ -307,8 +307,10 @@ def _embed_stage(ds: Dataset, report: StagesReport, progress: Progress):
         progress.finish()
 
 
-# Tables that name the dataset rather than its content: a random id drawn when the database is made.
+# What names the dataset or its derived indexes rather than its content: random ids drawn when the
+# database is made (change_origin) and when the embedded text index is (re)built (its directory).
 IDENTITY_TABLES = ("change_origin",)
+IDENTITY_COLUMNS = {("tantivy_state", "generation")}
 
 
 def dump_tables(ds: Dataset, drop=("pid",)) -> dict[str, list[tuple]]:
@@ -320,7 +322,7 @@ def dump_tables(ds: Dataset, drop=("pid",)) -> dict[str, list[tuple]]:
                                             "'sqlite_%' ORDER BY name") if r[0] not in IDENTITY_TABLES]
     for table in tables:
         cols = [r[1] for r in ds.conn.execute(f"PRAGMA table_info({table})")
-                if not r[1].endswith("_at") and r[1] not in drop]
+                if not r[1].endswith("_at") and r[1] not in drop and (table, r[1]) not in IDENTITY_COLUMNS]
         if not cols:
             continue
         listed = ", ".join(f'"{c}"' for c in cols)
