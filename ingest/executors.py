@@ -65,6 +65,13 @@ def _itself(item):
     return item
 
 
+def echo(task: tuple[float, Any]) -> Any:
+    """A task that waits ``task[0]`` seconds and returns ``task[1]``: checks where tasks run, in what
+    order their results come back, and what happens when a worker dies, without loading any model."""
+    time.sleep(task[0])
+    return task[1]
+
+
 class StageExecutor(ABC):
     """Runs stage tasks somewhere and hands their results back in task order."""
 
