@@ -23,7 +23,6 @@ from figdex.index.records import ACCESS_PARTIAL, IMAGE_OK, IMAGE_THUMBNAIL, Figu
 from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
-from figdex.ingest.sources.truncated import truncation_reason
 from figdex.limits import MAX_CAPTION_CHARS, MAX_FILE_SECONDS
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions

@@ -291,7 +291,6 @@ def _embed_stage(ds: Dataset, report: StagesReport, progress: Progress):
     except ImportError:
         report.notes.append("image vectors skipped (pip install 'figdex[ml]', then figdex index embed)")
         return None
-    from figdex.errors import InputError
     from figdex.ingest.embed import embed_dataset
     from figdex.models.embedders import EmbedderError
 
