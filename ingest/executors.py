@@ -36,6 +36,10 @@ class UnknownExecutorError(NotFoundError):
     pass
 
 
+class WorkerLostError(UnavailableError):
+    """A worker process of this machine died; the database holds every result committed before."""
+
+
 @dataclass
 class WorkerStats:
     """What one worker process used, as it reported with its last result."""
@@ -221,6 +225,16 @@ class ProcessExecutor(StageExecutor):
 
     def _submit(self, fn, task):
         return self._pool.submit(run_measured, fn, task)
+
+    def _collect(self, item, future):
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return super()._collect(item, future)
+        except BrokenProcessPool:
+            raise WorkerLostError(
+                "a worker process died (killed, or out of memory: each loads its models, about 1 GB); what was "
+                "committed is kept: run the same command again, with fewer --workers if memory is short") from None
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
