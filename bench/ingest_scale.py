@@ -77,8 +77,8 @@ def run_config(name: str, folder: Path, dataset: Path, workers: int) -> dict:
     if name == "dask":
         from distributed import LocalCluster
 
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, worker_dashboard_address=None,
-                               silence_logs=40)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               worker_dashboard_address=None, silence_logs=40)
         executor = DaskExecutor(address=cluster.scheduler_address)
     else:
         executor = create_executor(name, workers=workers)

@@ -99,7 +99,8 @@ def test_a_local_cluster_loses_nothing_when_a_worker_is_killed():
     from figdex.ingest.executors import DaskExecutor
 
     tasks = [(0.2, i) for i in range(30)]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, worker_dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  worker_dashboard_address=None,
                                   silence_logs=50) as cluster:
         executor = DaskExecutor(address=cluster.scheduler_address)
         try:
@@ -207,7 +208,8 @@ def test_a_local_dask_cluster_with_a_worker_killed_loses_nothing(inputs, serial_
     distributed = pytest.importorskip("distributed")
     from figdex.ingest.executors import DaskExecutor
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, worker_dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  worker_dashboard_address=None,
                                   silence_logs=40) as cluster:
         executor = DaskExecutor(address=cluster.scheduler_address)
         try:
