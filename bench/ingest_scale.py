@@ -96,7 +96,9 @@ def run_config(name: str, folder: Path, dataset: Path, workers: int) -> dict:
         worker_cpu = executor.task_cpu_seconds() if name != "serial" else 0.0
         rss = sorted(s.peak_rss_mb for s in executor.stats.values())
         if name == "serial":
-            rss = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+            from figdex.ingest.executors import _process_usage
+
+            rss = [_process_usage()[1]]
     finally:
         executor.close()
         if cluster is not None:

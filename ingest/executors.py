@@ -54,8 +54,18 @@ class WorkerStats:
 def _process_usage() -> tuple[float, float]:
     """(CPU seconds, peak resident MiB) of the calling process."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    try:
+        # The kernel's high-water mark of this process's own memory.  ru_maxrss survives execve, so a
+        # worker spawned by a big process would report its parent's peak.
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return cpu, int(line.split()[1]) / 1024
+    except OSError:
+        pass
     scale = 1 / 1024 if sys.platform != "darwin" else 1 / (1024 * 1024)  # ru_maxrss: KiB on Linux, bytes on macOS
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale
+    return cpu, usage.ru_maxrss * scale
 
 
 def run_measured(fn: Callable[[Any], Any], task: Any) -> tuple[Any, int, str, float, float]:
