@@ -108,6 +108,9 @@ SETTINGS: tuple[Setting, ...] = (
             _name, True),
     Setting("threads", 2, "FIGDEX_THREADS", "CPU threads of the OCR and the CNN (the target machines have 2).",
             _positive_int),
+    Setting("workers", os.cpu_count() or 1, "FIGDEX_WORKERS", "Worker processes of `figdex ingest` and "
+            "`ingest-images` (--workers; default: the machine's cores; 1 runs every stage in one process).",
+            _positive_int),
     Setting("classifier", "auto", "FIGDEX_CLASSIFIER", "Image classes: auto (the learned classifier when "
             "figdex[ml] is installed, else pixel rules) or rules.", _choice("auto", "rules")),
     Setting("gutters", "rules", "FIGDEX_GUTTERS", "Which gutters separate unlabelled panels: rules (hand-written; "

@@ -45,9 +45,11 @@ def run_demo(keep: Path | None, echo: Callable[[str], None]) -> dict:
                 echo(f"   {pub:<10} articles {row['articles']:>2}  figures {row['figures']:>3}  "
                      f"images {row['images_found']:>3}")
             echo("2. separate the stored figures into master images (panel labels, classes, scale)")
-            from figdex.ingest.separate import separate_dataset
+            from figdex.ingest.separate import SeparationSummary
+            from figdex.ingest.stages import StageOptions, run_image_stages
 
-            sep = separate_dataset(ds)
+            stages = run_image_stages(ds, options=StageOptions(labels=False, embedding=False))
+            sep = stages.separation or SeparationSummary()  # None: every figure was separated before
             echo(f"   {sep.separated} figures -> {sep.masters} master images, {sep.scaled} with nm/px")
             for row in ds.conn.execute(
                     "SELECT image_class, count(*) n FROM master_images WHERE panel != '0' GROUP BY 1 ORDER BY 2 DESC"):

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from figdex.cli.options import dataset_option, devset_part
+from figdex.cli.stages import executor_options
 
 
 @click.group()
@@ -72,13 +73,14 @@ def _bar_json(scale) -> list[dict]:
 @dataset_option
 @click.option("--redo", is_flag=True, help="With no FILE: separate every figure of the dataset again.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl")
-def separate_command(files, caption, dataset, redo, fmt) -> None:
+@executor_options
+def separate_command(files, caption, dataset, redo, fmt, workers, cluster) -> None:
     """Split compound figures into master images (one JSON line per figure).
 
     With no FILE, separates the figures of --dataset that are not separated yet.
     """
     if not files:
-        _separate_dataset(dataset, redo)
+        _separate_dataset(dataset, redo, workers, cluster)
         return
     from figdex.models.separation import separate
 
@@ -104,77 +106,14 @@ def separate_command(files, caption, dataset, redo, fmt) -> None:
                 click.echo(f"  {m.label:>3} {m.image_class:<13} {m.box} nm/px={m.nm_per_px} ({m.scale_source})")
 
 
-def run_image_stages(dataset: str, separation: bool, embedding: bool) -> None:
-    """After ingest: separate new figures, then embed new images (when the ML extra is installed)."""
-    if separation:
-        _separate_dataset(dataset, redo=False)
-    _label_new_images(dataset)
-    if not embedding:
-        return
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        click.echo("note: image vectors skipped (pip install 'figdex[ml]', then figdex index embed)", err=True)
-        return
+def _separate_dataset(dataset: str, redo: bool, workers: int | None = None, cluster: str | None = None) -> None:
+    from figdex.cli.stages import ClickProgress, echo_stages_report, open_executor
     from figdex.index.db import Dataset
-    from figdex.ingest.embed import embed_dataset
-    from figdex.models.embedders import EmbedderError
+    from figdex.ingest.stages import StageOptions, run_image_stages
 
-    with Dataset.open(dataset, create=False) as ds:
-        try:
-            summary = embed_dataset(ds)
-        except (EmbedderError, ValueError) as exc:
-            click.echo(f"note: image vectors skipped: {exc}", err=True)
-            return
-    for reason in summary.failures:
-        click.echo(f"failed: {reason}", err=True)
-    click.echo(f"{summary.embedder}: {summary.embedded} images embedded; index of {summary.indexed} vectors", err=True)
-    from figdex.cli.semantic import caption_stage
-
-    with Dataset.open(dataset, create=False) as ds:
-        if _has_caption_vectors(ds):
-            caption_stage(ds, required=False)  # keep semantic search in step where the dataset has it
-
-
-def _has_caption_vectors(ds) -> bool:
-    from figdex.ingest.text_embed import text_embedder_name
-
-    return ds.conn.execute("SELECT 1 FROM embeddings WHERE embedder LIKE ? LIMIT 1",
-                           (f"{text_embedder_name(ds)}@%",)).fetchone() is not None
-
-
-def _label_new_images(dataset: str) -> None:
-    """New images get labels from the dataset's label model, once one was trained."""
-    from figdex.index.db import Dataset
-    from figdex.ingest.label_assign import assign_labels
-    from figdex.ingest.labels import LabelModelError
-
-    with Dataset.open(dataset, create=False) as ds:
-        if not ds.config.get("label_model"):
-            return
-        try:
-            summary = assign_labels(ds)
-        except LabelModelError as exc:
-            click.echo(f"note: labels skipped: {exc}", err=True)
-            return
-    click.echo(f"labels {summary.model}: {summary.labelled} images labelled", err=True)
-
-
-def _separate_dataset(dataset: str, redo: bool) -> None:
-    from figdex.index.db import Dataset
-    from figdex.ingest.separate import pending_figures, separate_dataset, warm_up
-
-    with Dataset.open(dataset, create=False) as ds:
-        total = len(pending_figures(ds, redo))
-        if not total:
-            return
-        warm_up()  # before the bar: a model load inside it would inflate its ETA
-        with click.progressbar(length=total, label="separating", file=sys.stderr) as bar:
-            summary = separate_dataset(ds, redo=redo, on_figure=lambda fid, outcome: bar.update(1))
-    for reason in summary.failures:
-        click.echo(f"failed: {reason}", err=True)
-    click.echo(f"{summary.separated} figures separated into {summary.masters} master images "
-               f"({summary.scaled} with a scale), {summary.failed} failed", err=True)
+    options = StageOptions(labels=False, embedding=False, redo_separation=redo)
+    with open_executor(workers, cluster) as executor, Dataset.open(dataset, create=False) as ds:
+        echo_stages_report(run_image_stages(ds, executor=executor, options=options, progress=ClickProgress()))
 
 
 @figures.command("scale")

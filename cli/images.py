@@ -8,6 +8,7 @@ from dataclasses import asdict
 import click
 
 from figdex.cli.options import dataset_option, filter_options, format_option
+from figdex.cli.stages import executor_options
 from figdex.cli.output import emit
 
 
@@ -103,25 +104,42 @@ def emit_hybrid(ranked, fmt: str, explain: bool) -> None:
 @click.option("--force", is_flag=True, help="Re-store images even when unchanged since the last run.")
 @click.option("--embed/--no-embed", "run_embedding", default=True, show_default=True,
               help="Compute image vectors for query by example (needs figdex[ml]).")
+@executor_options
 @format_option("table")
-def ingest_images(folders, dataset, label, force, run_embedding, fmt) -> None:
+def ingest_images(folders, dataset, label, force, run_embedding, workers, cluster, fmt) -> None:
     """Ingest plain folders of images (no article): each image is stored, classified, its scale
     bar read, embedded and made searchable."""
-    from figdex.cli.figures import run_image_stages
-    from figdex.index.db import Dataset
-    from figdex.ingest.image_folder import iter_images, ingest_image_folders
-
     from pathlib import Path
+
+    from figdex.cli.stages import ClickProgress, echo_stages_report, open_executor
+    from figdex.index.db import Dataset
+    from figdex.ingest.image_folder import ingest_image_folders, iter_images
+    from figdex.ingest.stages import StageOptions, run_image_stages
 
     for folder in folders:
         if not Path(folder).is_dir():
             raise click.ClickException(f"{folder}: not a folder; give folders of images "
                                        "(use `figdex ingest` for article pages)")
     total = sum(1 for f in folders for _ in iter_images(Path(f)))
-    with Dataset.open(dataset, create=True) as ds:
-        with click.progressbar(length=total, label="storing images", file=sys.stderr) as bar:
-            summary = ingest_image_folders(ds, folders, label=label, force=force,
-                                           on_file=lambda path, outcome: bar.update(1))
+    options = StageOptions(embedding=run_embedding)
+    with open_executor(workers, cluster) as executor, Dataset.open(dataset, create=True) as ds:
+        executor.warm_up(("separate",))  # before the bars: a model load inside one would inflate its ETA
+        progress = ClickProgress()
+        progress.start("store", total)
+        try:
+            summary = ingest_image_folders(ds, folders, label=label, force=force, executor=executor,
+                                           on_file=lambda path, outcome: progress.advance(1))
+        finally:
+            progress.finish()
+        _echo_folder_summary(summary, fmt)
+        echo_stages_report(run_image_stages(ds, executor=executor, options=options, progress=progress, warm=True))
+        if run_embedding:
+            from figdex.cli.semantic import keep_caption_vectors
+
+            keep_caption_vectors(ds)
+
+
+def _echo_folder_summary(summary, fmt) -> None:
     for path, reason in summary.failures:
         click.echo(f"failed: {reason}", err=True)
     row = {k: v for k, v in summary.__dict__.items() if k != "failures"}
@@ -130,7 +148,6 @@ def ingest_images(folders, dataset, label, force, run_embedding, fmt) -> None:
                    f"{summary.unchanged} unchanged, {summary.unreadable} unreadable, {summary.removed} removed")
     else:
         emit([row], fmt)
-    run_image_stages(dataset, True, run_embedding)
 
 
 @click.command("tune")

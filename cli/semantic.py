@@ -11,6 +11,16 @@ from figdex.cli.options import dataset_option, format_option
 from figdex.cli.output import emit
 
 
+def keep_caption_vectors(ds) -> None:
+    """After ingest's image stages: a dataset that has caption vectors keeps them (and its
+    alignment) in step with the new captions; one that has none is left as it is."""
+    from figdex.ingest.text_embed import text_embedder_name
+
+    if ds.conn.execute("SELECT 1 FROM embeddings WHERE embedder LIKE ? LIMIT 1",
+                       (f"{text_embedder_name(ds)}@%",)).fetchone() is not None:
+        caption_stage(ds, required=False)
+
+
 def caption_stage(ds, *, required: bool) -> None:
     """Caption vectors for new or changed texts, then the alignment kept in step with them.
 

@@ -106,6 +106,41 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def store_image_file(root: Path, src: Path) -> StoredImage:
+    """Copy an image into ``root/images/`` under its content hash, with the extension of its real format.
+
+    Only images every stage can read are stored: decoded once here (a truncated file fails now,
+    not in every later stage), within the bounds of ``figdex/limits.py``.  Others come back with
+    status unreadable and the reason.  Touches no database, so worker processes run it: the copy is
+    content-addressed and atomic, and two processes copying one image write distinct temporary files."""
+    from PIL import Image
+
+    from figdex.limits import LimitError, open_image
+
+    data = Path(src).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        with open_image(src) as im:
+            fmt, (width, height) = (im.format or "").lower(), im.size
+            im.verify()
+        with Image.open(src) as im:
+            im.load()  # verify() checks structure only; decoding finds truncated pixel data
+    except LimitError as exc:
+        return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE, str(exc))
+    except Exception as exc:  # decoders raise struct.error, IndexError, ... on damaged files, not only OSError
+        return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE,
+                           f"{src}: not a readable image ({exc}); convert it to PNG/JPEG/TIFF or remove it")
+    ext = {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt or "bin")
+    rel = Path("images") / digest[:2] / f"{digest}.{ext}"
+    dest = Path(root) / rel
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f"{dest.name}.{os.getpid()}-{os.urandom(4).hex()}.part")
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)  # atomic: a killed ingest never leaves half an image under the final name
+    return StoredImage(rel.as_posix(), digest, fmt, width, height, IMAGE_OK)
+
+
 class Dataset:
     """A dataset directory: ``figdex.db`` + ``images/`` (content-addressed) + derived indexes."""
 
@@ -225,37 +260,8 @@ class Dataset:
 
     # -- images ------------------------------------------------------------------------------
     def store_image(self, src: Path) -> StoredImage:
-        """Copy an image into ``images/`` under its content hash, with the extension of its real format.
-
-        Only images every stage can read are stored: decoded once here (a truncated file fails now,
-        not in every later stage), within the bounds of ``figdex/limits.py``.  Others come back with
-        status unreadable and the reason."""
-        from PIL import Image
-
-        from figdex.limits import LimitError, open_image
-
-        data = Path(src).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        try:
-            with open_image(src) as im:
-                fmt, (width, height) = (im.format or "").lower(), im.size
-                im.verify()
-            with Image.open(src) as im:
-                im.load()  # verify() checks structure only; decoding finds truncated pixel data
-        except LimitError as exc:
-            return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE, str(exc))
-        except Exception as exc:  # decoders raise struct.error, IndexError, ... on damaged files, not only OSError
-            return StoredImage(None, digest, None, None, None, IMAGE_UNREADABLE,
-                               f"{src}: not a readable image ({exc}); convert it to PNG/JPEG/TIFF or remove it")
-        ext = {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt or "bin")
-        rel = Path("images") / digest[:2] / f"{digest}.{ext}"
-        dest = self.root / rel
-        if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_suffix(dest.suffix + ".part")
-            tmp.write_bytes(data)
-            os.replace(tmp, dest)  # atomic: a killed ingest never leaves half an image under the final name
-        return StoredImage(rel.as_posix(), digest, fmt, width, height, IMAGE_OK)
+        """Copy an image into ``images/`` (``store_image_file``)."""
+        return store_image_file(self.root, src)
 
     def image_path(self, rel: str | None) -> Path | None:
         return self.root / rel if rel else None

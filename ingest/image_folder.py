@@ -50,8 +50,11 @@ def ingest_image_folders(
     label: str | None = None,
     force: bool = False,
     on_file: Callable[[Path, str], None] | None = None,
+    executor=None,
 ) -> FolderSummary:
-    """Store every image under each folder; ``label`` is added to each as a user label."""
+    """Store every image under each folder; ``label`` is added to each as a user label.  ``executor``
+    (``ingest/executors.py``; default: this process) checks and copies the image files; this process
+    writes them, one per transaction, in the order of the files."""
     folders = [Path(f) for f in folders]
     for folder in folders:
         if not folder.is_dir():
@@ -66,7 +69,7 @@ def ingest_image_folders(
     try:
         for folder in folders:
             summary.folders += 1
-            _ingest_folder(ds, text_index, folder.resolve(), label, force, run_id, summary, on_file)
+            _ingest_folder(ds, text_index, folder.resolve(), label, force, run_id, summary, on_file, executor)
         status = "done"
     finally:
         ds.finish_run(run_id, status, {k: v for k, v in summary.__dict__.items() if k != "failures"})
@@ -74,16 +77,23 @@ def ingest_image_folders(
 
 
 def _ingest_folder(ds: Dataset, text_index, folder: Path, label: str | None, force: bool, run_id: int,
-                   summary: FolderSummary, on_file) -> None:
+                   summary: FolderSummary, on_file, executor=None) -> None:
+    from figdex.ingest.executors import SerialExecutor
+
     article = Article(source_file=str(folder), publisher=FOLDER_PUBLISHER, title=folder.name)
     with ds.transaction():
         art_id, art_key = ds.upsert_article(article, (), run_id)
     keep: list[str] = []
-    for path in iter_images(folder):
+    images = list(iter_images(folder))
+    for task, stored in (executor or SerialExecutor()).ordered(_checked_store, _plan_images(ds, images, force)):
+        path = Path(task.path)
         rel = path.relative_to(folder).as_posix()
         keep.append(f"{art_key}/{rel}")
         try:
-            outcome = _ingest_image(ds, text_index, path, rel, art_id, art_key, label, force, run_id, summary)
+            if isinstance(stored, str):  # the copy failed in the worker
+                raise OSError(stored)
+            outcome = _ingest_image(ds, text_index, path, rel, art_id, art_key, label, force, run_id, summary,
+                                    task.digest, stored)
         except Exception as exc:  # a bug on one image must not stop the folder; the reason is kept
             reason = f"{path}: storing the image failed: {exc!r}; please report it with this file"
             with ds.transaction():
@@ -101,11 +111,42 @@ def _ingest_folder(ds: Dataset, text_index, folder: Path, label: str | None, for
         text_index.update(gone)
 
 
+@dataclass(frozen=True)
+class _ImageJob:
+    """One image of a folder: ``copy`` when it changed since it was stored (else the writer only checks it)."""
+
+    path: str
+    root: str
+    digest: str
+    copy: bool
+
+
+def _plan_images(ds: Dataset, images: list[Path], force: bool):
+    for path in images:
+        digest = sha256_file(path)
+        previous = ds.source_file(str(path))
+        unchanged = previous is not None and previous["sha256"] == digest and previous["status"] == "done"
+        yield _ImageJob(str(path), str(ds.root), digest, force or not unchanged)
+
+
+def _checked_store(job: _ImageJob):
+    """The worker step: check and copy a changed image (``stages.store_image_task``); a failure's reason."""
+    from figdex.ingest.stages import ImageTask, store_image_task
+
+    if not job.copy:
+        return None
+    try:
+        return store_image_task(ImageTask(job.path, job.root))
+    except Exception as exc:  # reported by the writer, in order, like a failure in this process
+        return f"{exc!r}"
+
+
 def _ingest_image(ds: Dataset, text_index, path: Path, rel: str, art_id: int, art_key: str, label: str | None,
-                  force: bool, run_id: int, summary: FolderSummary) -> str:
+                  force: bool, run_id: int, summary: FolderSummary, digest: str | None = None,
+                  stored=None) -> str:
     summary.files += 1
     abs_path = str(path)
-    digest = sha256_file(path)
+    digest = digest or sha256_file(path)
     previous = ds.source_file(abs_path)
     fig_key = f"{art_key}/{rel}"
     if previous is not None and previous["sha256"] == digest and previous["status"] == "done" and not force:
@@ -118,7 +159,8 @@ def _ingest_image(ds: Dataset, text_index, path: Path, rel: str, art_id: int, ar
                 if mid and not ds.is_rejected(mid[0], label) and ds.add_label(mid[0], "user", label, LABEL_SOURCE):
                     text_index.update([mid[0]])
         return "unchanged"
-    stored = ds.store_image(path)  # decoding and copying the file: before the write lock is taken
+    if stored is None:
+        stored = ds.store_image(path)  # decoding and copying the file: before the write lock is taken
     with ds.transaction():
         if stored.status != IMAGE_OK:
             reason = stored.reason or f"{path}: not a readable image; convert it to PNG/JPEG/TIFF or remove it"

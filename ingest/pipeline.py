@@ -17,13 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from figdex.index.db import Dataset, article_key, sha256_file
+from figdex.index.db import Dataset, article_key, sha256_file, store_image_file
 from figdex.index.fulltext import TextIndex, create_text_index
 from figdex.index.records import ACCESS_PARTIAL, IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
 from figdex.ingest.captions import distribute_caption
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
-from figdex.ingest.sources.truncated import truncation_reason
 from figdex.limits import MAX_CAPTION_CHARS, MAX_FILE_SECONDS
 
 CAPTION_SOURCE = "captions"  # the `source` of labels computed from captions
@@ -97,18 +96,32 @@ def ingest_paths(
     keywords: tuple[str, ...] = (),
     on_file: Callable[[Path, str], None] | None = None,
     run_command: str = "ingest",
+    executor=None,
 ) -> IngestSummary:
-    """Ingest every article file under ``paths``; ``on_file(path, outcome)`` reports progress."""
+    """Ingest every article file under ``paths``; ``on_file(path, outcome)`` reports progress.
+
+    ``executor`` (``ingest/executors.py``; default: this process) runs the analysis of the files
+    (parsing, caption split, image copies); this process commits them, one file per transaction, in
+    the order of the files, so the database is the same whichever executor ran them."""
+    from figdex.ingest.executors import SerialExecutor
+    from figdex.ingest.stages import analyse_file
+
     files = list(iter_source_files(paths))
     summary = IngestSummary()
     paths = list(paths)
     run_id = ds.start_run(run_command, {"paths": [str(p) for p in paths], "force": force, "keywords": list(keywords)})
     text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
     clear_cache()
+    executor = executor or SerialExecutor()
     status = "interrupted"
     try:
-        for path in files:
-            outcome = _ingest_file(ds, text_index, path, run_id, force, summary, keywords)
+        planned = _plan_files(ds, files, force, keywords)
+        for (path, task), analysis in executor.ordered(analyse_file, planned, task_of=lambda pair: pair[1]):
+            if task is None:  # unchanged, not an article, or given twice: decided now, in order
+                outcome = _ingest_file(ds, text_index, path, run_id, force, summary, keywords)
+            else:
+                summary.files += 1
+                outcome = _commit_file(ds, text_index, task, analysis, run_id, summary)
             if on_file:
                 on_file(path, outcome)
         status = "done"
@@ -118,10 +131,34 @@ def ingest_paths(
     return summary
 
 
+def _plan_files(ds: Dataset, files: list[Path], force: bool, keywords: tuple[str, ...]):
+    """What to analyse, file by file: a FileTask for each changed article file; None (decided by the
+    writer when its turn comes) for unchanged files, files no parser recognises, and repeats."""
+    from figdex.ingest.stages import FileTask
+
+    seen: set[str] = set()
+    for path in files:
+        abs_path = str(path.resolve())
+        task = None
+        if abs_path not in seen:
+            seen.add(abs_path)
+            digest = sha256_file(path)
+            previous = ds.source_file(abs_path)
+            unchanged = (previous is not None and previous["sha256"] == digest and previous["status"] != "failed"
+                         and not force)
+            parser = None if unchanged else detect_parser(path)
+            if parser is not None:
+                task = FileTask(str(path), abs_path, digest, parser.name, str(ds.root), keywords)
+        yield path, task
+
+
 def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, force: bool, summary: IngestSummary,
                  keywords: tuple[str, ...] = (), parser: SourceParser | None = None) -> str:
-    """Ingest one file in its own transaction; ``parser`` overrides detection (the web scraper
-    knows the family of a page it fetched).  Returns ingested / unchanged / not-article / failed."""
+    """Ingest one file in its own transaction, in this process; ``parser`` overrides detection (the
+    web scraper knows the family of a page it fetched).  Returns ingested / unchanged / not-article /
+    failed."""
+    from figdex.ingest.stages import FileTask, analyse_file
+
     summary.files += 1
     abs_path = str(path.resolve())
     digest = sha256_file(path)
@@ -137,25 +174,26 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         summary.not_articles += 1
         summary.skipped.append((str(path), "not an article page, XML or PDF"))
         return "not-article"
-    deadline = time.monotonic() + MAX_FILE_SECONDS
-    try:
-        prepared = [_prepare(ds, path, _bounded(item, path, summary), keywords, deadline, summary)
-                    for item in parser.parse(path)]
-    except SourceError as exc:
-        return _fail(ds, abs_path, digest, parser.name, str(exc), run_id, summary)
-    except Exception as exc:  # a parser bug must not stop a long ingest; the reason is kept
-        reason = f"{path}: {parser.name} parser failed: {exc!r}; please report it with this file"
-        return _fail(ds, abs_path, digest, parser.name, reason + "\n" + traceback.format_exc(limit=3), run_id, summary)
-    truncated = truncation_reason(path)
+    task = FileTask(str(path), abs_path, digest, parser.name, str(ds.root), keywords)
+    return _commit_file(ds, text_index, task, analyse_file(task, parser), run_id, summary)
+
+
+def _commit_file(ds: Dataset, text_index: TextIndex, task, analysis, run_id: int, summary: IngestSummary) -> str:
+    """Write one analysed file (``stages.FileAnalysis``) in its own transaction."""
+    summary.limited.extend(analysis.limited)
+    if analysis.failure is not None:
+        return _fail(ds, task.abs_path, task.digest, task.parser, analysis.failure, run_id, summary)
+    path = Path(task.path)
     with ds.transaction():
-        keys = [_store_article(ds, text_index, path, item, figures, run_id, summary, truncated)
-                for item, figures in prepared]
+        keys = [_store_article(ds, text_index, path, item, list(figures), run_id, summary, analysis.truncated)
+                for item, figures in analysis.prepared]
         # An article this file gave without a DOI (keyed by the file) that it no longer gives, e.g. a
         # truncated copy that lost its DOI, now complete: the file's new articles replace it.
-        file_key = f"file:{abs_path}"
+        file_key = f"file:{task.abs_path}"
         if file_key not in keys:
             text_index.update(ds.delete_article(file_key))
-        ds.record_source_file(abs_path, digest, parser.name, "done", truncated, len(prepared), run_id)
+        ds.record_source_file(task.abs_path, task.digest, task.parser, "done", analysis.truncated,
+                              len(analysis.prepared), run_id)
     return "ingested"
 
 
@@ -167,7 +205,23 @@ def _fail(ds, abs_path, digest, parser_name, reason, run_id, summary) -> str:
     return "failed"
 
 
-def _bounded(item: ParsedArticle, path: Path, summary: IngestSummary) -> ParsedArticle:
+def analyse_parsed(root: Path, path: Path, parser: SourceParser, keywords: tuple[str, ...]):
+    """The slow, database-free part of ingesting one file: parse it, bound and split its captions, copy
+    its images into the dataset folder.  Returns (prepared, limited notes, failure reason or None)."""
+    deadline = time.monotonic() + MAX_FILE_SECONDS
+    limited: list = []
+    try:
+        prepared = [_prepare(root, path, _bounded(item, path, limited), keywords, deadline, limited)
+                    for item in parser.parse(path)]
+    except SourceError as exc:
+        return [], limited, str(exc)
+    except Exception as exc:  # a parser bug must not stop a long ingest; the reason is kept
+        reason = f"{path}: {parser.name} parser failed: {exc!r}; please report it with this file"
+        return [], limited, reason + "\n" + traceback.format_exc(limit=3)
+    return prepared, limited, None
+
+
+def _bounded(item: ParsedArticle, path: Path, limited: list) -> ParsedArticle:
     """The article with every caption cut to MAX_CAPTION_CHARS, each cut noted as a problem."""
     if all(len(f.caption or "") <= MAX_CAPTION_CHARS for f in item.figures):
         return item
@@ -178,24 +232,25 @@ def _bounded(item: ParsedArticle, path: Path, summary: IngestSummary) -> ParsedA
             note = (f"{figure.label}: caption of {len(figure.caption):,} characters cut to its first "
                     f"{MAX_CAPTION_CHARS:,} (figdex's limit); check the page, it is not a figure legend")
             problems.append(note)
-            summary.limited.append((str(path), note))
+            limited.append((str(path), note))
             # The markup would no longer match the text; the split works from the text alone.
             figure = replace(figure, caption=figure.caption[:MAX_CAPTION_CHARS], caption_html=None)
         figures.append(figure)
     return replace(item, figures=tuple(figures), problems=tuple(problems))
 
 
-def _prepare(ds: Dataset, page: Path, item: ParsedArticle, keywords: tuple[str, ...], deadline: float,
-             summary: IngestSummary):
+def _prepare(root: Path, page: Path, item: ParsedArticle, keywords: tuple[str, ...], deadline: float,
+             limited: list):
     """The slow part of storing an article, before any row is written: each figure's image copied into
-    the dataset (files only) and its caption split.  Returns (item, [(figure, stored image, split)]);
-    an image refused is noted with its reason; past ``deadline`` (time.monotonic()) the file is given up."""
+    the dataset folder ``root`` (files only) and its caption split.  Returns (item, [(figure, stored image,
+    split)]); an image refused is noted with its reason; past ``deadline`` (time.monotonic()) the file is
+    given up."""
     out, problems = [], list(item.problems)
     for figure in item.figures:
-        figure, stored = _with_image(ds, page, figure, item.article.doi)
+        figure, stored = _with_image(root, page, figure, item.article.doi)
         if stored is not None and stored.reason:
             problems.append(f"{figure.label}: image not stored: {stored.reason}")
-            summary.limited.append((str(page), problems[-1]))
+            limited.append((str(page), problems[-1]))
         out.append((figure, stored, distribute_caption(figure.caption, figure.caption_html, keywords,
                                                            figure.subcaptions)))
         if time.monotonic() > deadline:
@@ -242,11 +297,11 @@ def _store_article(ds: Dataset, text_index: TextIndex, page: Path, item: ParsedA
     return art_key
 
 
-def _with_image(ds: Dataset, page: Path, figure: Figure, doi: str | None):
+def _with_image(root: Path, page: Path, figure: Figure, doi: str | None):
     local = resolve_image(page, figure, doi)
     if local is None:
         return figure, None
-    stored = ds.store_image(local)
+    stored = store_image_file(root, local)
     if stored.status == IMAGE_OK and figure.image_status == IMAGE_THUMBNAIL:
         # A paywalled page's saved image is the thumbnail it showed, not the figure.
         stored = type(stored)(stored.path, stored.sha256, stored.format, stored.width, stored.height, IMAGE_THUMBNAIL)

@@ -9,7 +9,6 @@ labels are never lost: a whole-figure master that carries user labels is kept.
 from __future__ import annotations
 
 import json
-import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -49,46 +48,56 @@ def pending_figures(ds: Dataset, redo: bool = False) -> list[int]:
 
 
 def separate_dataset(ds: Dataset, *, redo: bool = False, on_figure: Callable[[int, str], None] | None = None,
-                     ocr_name: str = "rapidocr") -> SeparationSummary:
-    from figdex.models.ocr import get_ocr
+                     ocr_name: str = "rapidocr", executor=None) -> SeparationSummary:
+    """Separate the figures not separated yet (all with ``redo``).  ``executor`` (``ingest/executors.py``;
+    default: this process) runs ``stages.separate_figure``; this process stores each figure in its own
+    transaction, in the order of the figures' ids, whatever order the workers finish in."""
+    from figdex.ingest.executors import SerialExecutor
+    from figdex.ingest.stages import separate_figure
 
-    ocr = get_ocr(ocr_name)
+    executor = executor or SerialExecutor()
     text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
     summary = SeparationSummary()
-    for fig_id in pending_figures(ds, redo):
+    tasks = (figure_task(ds, fig_id, ocr_name) for fig_id in pending_figures(ds, redo))
+    for task, separation in executor.ordered(separate_figure, tasks):
         summary.figures += 1
-        outcome = _separate_one(ds, text_index, fig_id, ocr, summary)
+        outcome = commit_separation(ds, text_index, separation, summary)
         if on_figure:
-            on_figure(fig_id, outcome)
+            on_figure(task.fig_id, outcome)
     return summary
 
 
-def _separate_one(ds: Dataset, text_index, fig_id: int, ocr, summary: SeparationSummary) -> str:
-    from figdex.models.instrument_meta import read_instrument_scale
-    from figdex.models.ocr import load_rgb
-    from figdex.models.separation import separate
+def figure_task(ds: Dataset, fig_id: int, ocr_name: str = "rapidocr"):
+    """The record a worker separates one figure from: its image file and its sub-captions."""
+    from figdex.ingest.stages import FigureTask
 
+    fig = ds.conn.execute("SELECT key, image_path, kind, caption_shared FROM figures WHERE id = ?",
+                          (fig_id,)).fetchone()
+    subs = ds.conn.execute("SELECT label, text, terms FROM subcaptions WHERE figure_id = ?", (fig_id,)).fetchall()
+    shared = fig["caption_shared"] or ""
+    return FigureTask(
+        fig_id, fig["key"], str(ds.root / fig["image_path"]), fig["kind"] == "image",
+        tuple(s["label"] for s in subs),
+        tuple((s["label"], " ".join(t for t in (shared, s["text"]) if t)) for s in subs),
+        tuple((s["label"], tuple(json.loads(s["terms"]))) for s in subs), ocr_name)
+
+
+def commit_separation(ds: Dataset, text_index, separation, summary: SeparationSummary) -> str:
+    """Store one figure's separation (``stages.FigureSeparation``) in its own transaction."""
+    fig_id = separation.fig_id
+    if separation.failure is not None:
+        with ds.transaction():
+            ds.conn.execute("UPDATE figures SET separation_status='failed', separation_note=?, separated_with=? "
+                            "WHERE id=?", (separation.failure, METHOD, fig_id))
+        summary.failed += 1
+        summary.failures.append(separation.failure.splitlines()[0])
+        return "failed"
     fig = ds.conn.execute("SELECT * FROM figures WHERE id = ?", (fig_id,)).fetchone()
     subs = ds.conn.execute("SELECT label, text, keywords, terms FROM subcaptions WHERE figure_id = ?",
                            (fig_id,)).fetchall()
     shared = fig["caption_shared"] or ""
     full = {s["label"]: " ".join(t for t in (shared, s["text"]) if t) for s in subs}
-    terms = {s["label"]: tuple(json.loads(s["terms"])) for s in subs}
-    try:
-        path = ds.root / fig["image_path"]
-        image = load_rgb(path)
-        single = fig["kind"] == "image"
-        # A file from an image folder is stored byte for byte: its instrument tags are still there.
-        metadata = read_instrument_scale(path, width_px=image.shape[1]) if single else None
-        result = separate(image, [s["label"] for s in subs], full, terms, ocr, single=single, metadata=metadata)
-    except Exception as exc:  # one bad figure must not stop the run; the reason is kept
-        reason = f"{fig['key']}: separation failed: {exc!r}"
-        with ds.transaction():
-            ds.conn.execute("UPDATE figures SET separation_status='failed', separation_note=?, separated_with=? "
-                            "WHERE id=?", (reason + "\n" + traceback.format_exc(limit=3), METHOD, fig_id))
-        summary.failed += 1
-        summary.failures.append(reason)
-        return "failed"
+    result = separation.result
     with ds.transaction():
         touched = _store(ds, fig, subs, full, result)
         ds.conn.execute("UPDATE figures SET separation_status='done', separation_note=?, separated_with=? WHERE id=?",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ from figdex.ingest.pipeline import ingest_paths
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "demo" / "corpus"
 SHARED = REPO.parent / "shared" / "corpus"
+
+# The CLI's default is one worker process per core; each loads spaCy and the OCR (seconds, hundreds of
+# MB).  Tests of other things run the stages in their own process; tests/test_workers.py asks for
+# worker processes and a cluster explicitly.
+os.environ.setdefault("FIGDEX_WORKERS", "1")
 
 
 def shared_path(rel: str) -> Path:

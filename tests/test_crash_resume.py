@@ -36,6 +36,8 @@ pytestmark = pytest.mark.shared
 COMMANDS = {
     "sequential": ["ingest", "--no-embed"],
 }
+# The long run also kills parallel ingests (#18): worker processes, one writer committing in order.
+LONG_COMMANDS = {**COMMANDS, "workers-2": ["ingest", "--no-embed", "--workers", "2"]}
 
 # Columns that say when or by which run a row was written, not what it holds.  They may differ
 # between a killed-then-resumed dataset and an uninterrupted one, so they are left out of the
@@ -265,7 +267,7 @@ def test_ingest_killed_and_resumed_equals_an_uninterrupted_run(tmp_path, small_c
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", list(COMMANDS.values()), ids=list(COMMANDS))
+@pytest.mark.parametrize("command", list(LONG_COMMANDS.values()), ids=list(LONG_COMMANDS))
 def test_ingest_killed_and_resumed_equals_an_uninterrupted_run_at_length(tmp_path, full_corpus, command):
     crash_trials(tmp_path, command, full_corpus, trials=int(os.environ.get("FIGDEX_CRASH_TRIALS", "20")),
                  seed=1600)

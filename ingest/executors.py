@@ -1,0 +1,344 @@
+"""Where the CPU-heavy ingest stages run: one interface, three built-in backends.
+
+``serial`` runs each task in this process when the writer asks for its result; ``processes``
+runs them in worker processes of this machine (``--workers N``); ``dask`` sends them to a
+running Dask distributed scheduler (``--cluster tcp://HOST:8786``).  The stage runner
+(``ingest/stages.py``) only calls :meth:`StageExecutor.ordered`, which yields results in the
+order of the tasks, whatever order the workers finish in: the single writer then commits them
+one source file / one figure per transaction, exactly as a serial run does, so the database is
+the same whichever backend ran the work.  At most ``window`` tasks are in flight, so memory
+stays bounded however long the input.
+
+Tasks are pure functions of small frozen records (``ingest/stages.py``): running one twice
+gives the same record and writes nothing to the database, so a task lost with a worker can be
+run again anywhere (Dask's scheduler does so by itself) and nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from figdex.errors import InputError, NotFoundError, UnavailableError
+
+# Tasks in flight per worker: enough that no worker waits for the writer, few enough that
+# the parsed articles/separations held in memory stay a handful per worker.
+WINDOW_PER_WORKER = 4
+
+
+class UnknownExecutorError(NotFoundError):
+    pass
+
+
+class WorkerLostError(UnavailableError):
+    """A worker process of this machine died; the database holds every result committed before."""
+
+
+@dataclass
+class WorkerStats:
+    """What one worker process used, as it reported with its last result."""
+
+    pid: int
+    host: str
+    tasks: int = 0
+    cpu_seconds: float = 0.0  # user + system of the whole process, model loading included
+    peak_rss_mb: float = 0.0
+
+
+def _process_usage() -> tuple[float, float]:
+    """(CPU seconds, peak resident MiB) of the calling process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    try:
+        # The kernel's high-water mark of this process's own memory.  ru_maxrss survives execve, so a
+        # worker spawned by a big process would report its parent's peak.
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return cpu, int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / (1024 * 1024)  # ru_maxrss: KiB on Linux, bytes on macOS
+    return cpu, usage.ru_maxrss * scale
+
+
+def run_measured(fn: Callable[[Any], Any], task: Any) -> tuple[Any, int, str, float, float]:
+    """Run ``fn(task)`` in a worker and say which process ran it and what that process used so far."""
+    result = fn(task)
+    cpu, rss = _process_usage()
+    return result, os.getpid(), os.uname().nodename, cpu, rss
+
+
+def _itself(item):
+    return item
+
+
+def echo(task: tuple[float, Any]) -> Any:
+    """A task that waits ``task[0]`` seconds and returns ``task[1]``: checks where tasks run, in what
+    order their results come back, and what happens when a worker dies, without loading any model."""
+    time.sleep(task[0])
+    return task[1]
+
+
+class StageExecutor(ABC):
+    """Runs stage tasks somewhere and hands their results back in task order."""
+
+    name: str = ""
+
+    def __init__(self) -> None:
+        self.stats: dict[tuple[str, int], WorkerStats] = {}
+        # CPU seconds of each worker once its models were loaded (warm_up): what the tasks used is the rest.
+        self.cpu_after_warm_up: dict[tuple[str, int], float] = {}
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """How many tasks run at once."""
+
+    def warm_up(self, stages: tuple[str, ...]) -> None:
+        """Load the models of ``stages`` wherever tasks will run (before any progress bar starts)."""
+        self._record_warm(ready(stages))
+
+    def _record_warm(self, marks) -> None:
+        pid, host, cpu, _ = marks
+        self.cpu_after_warm_up.setdefault((host, pid), cpu)
+
+    def task_cpu_seconds(self) -> float:
+        """CPU seconds the workers spent on tasks (model loading left out where warm_up measured it)."""
+        return sum(s.cpu_seconds - self.cpu_after_warm_up.get(key, 0.0) for key, s in self.stats.items())
+
+    @abstractmethod
+    def _submit(self, fn: Callable[[Any], Any], task: Any):
+        """A future-like object (``.result()``) of ``run_measured(fn, task)``."""
+
+    def ordered(self, fn: Callable[[Any], Any], items: Iterable[Any], task_of: Callable[[Any], Any] = _itself,
+                window: int | None = None) -> Iterator[tuple[Any, Any]]:
+        """(item, fn(task_of(item))) in the order of ``items``; an item whose task is None is passed
+        through with result None (the writer handles it itself), keeping its place in the order."""
+        window = window or max(1, self.workers * WINDOW_PER_WORKER)
+        pending: deque = deque()
+        for item in items:
+            task = task_of(item)
+            pending.append((item, None if task is None else self._submit(fn, task)))
+            while len(pending) >= window:
+                yield self._collect(*pending.popleft())
+        while pending:
+            yield self._collect(*pending.popleft())
+
+    def _collect(self, item, future) -> tuple[Any, Any]:
+        if future is None:
+            return item, None
+        result, pid, host, cpu, rss = future.result()
+        stats = self.stats.setdefault((host, pid), WorkerStats(pid, host))
+        stats.tasks += 1
+        stats.cpu_seconds = max(stats.cpu_seconds, cpu)
+        stats.peak_rss_mb = max(stats.peak_rss_mb, rss)
+        return item, result
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "StageExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+
+class SerialExecutor(StageExecutor):
+    """Each task runs in this process, when the writer reaches it (the behaviour before --workers)."""
+
+    name = "serial"
+
+    def __init__(self, workers: int = 1, address: str | None = None) -> None:
+        super().__init__()
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def ordered(self, fn, items, task_of=_itself, window=None):
+        for item in items:
+            task = task_of(item)
+            yield self._collect(item, None if task is None else _Done(run_measured(fn, task)))
+
+    def _submit(self, fn, task):
+        return _Done(run_measured(fn, task))
+
+
+class _Done:
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _init_worker(threads: int) -> None:
+    # Each worker gets its share of the cores for the OCR's and the CNN's own threads: N workers
+    # with 2 threads each on N cores would fight over them.
+    from figdex import settings
+
+    os.environ[settings.BY_NAME["threads"].env] = str(threads)  # read by the OCR and the CNN when they load
+
+
+def ready(stages: tuple[str, ...], hold: float = 0.0) -> tuple[int, str, float, float]:
+    """Load the models of ``stages`` in this process; (pid, host, CPU seconds, peak MiB) after."""
+    from figdex.ingest.stages import load_models
+
+    load_models(stages)
+    time.sleep(hold)  # a worker held busy lets the other warm-up tasks go to the other workers
+    return (os.getpid(), os.uname().nodename, *_process_usage())
+
+
+def worker_threads(workers: int) -> int:
+    """OCR/CNN threads per worker: the configured count shared among the workers of this machine."""
+    from figdex import settings
+
+    return max(1, settings.get("threads") // workers) if workers > 1 else settings.get("threads")
+
+
+class ProcessExecutor(StageExecutor):
+    """Worker processes of this machine (``--workers N``); each loads the models once."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+        super().__init__()
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._workers = workers or os.cpu_count() or 1
+        # forkserver/spawn: a fork of a process that already runs ONNX Runtime or tantivy threads can
+        # deadlock; the workers import figdex afresh instead.
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method),
+                                         initializer=_init_worker, initargs=(worker_threads(self._workers),))
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def warm_up(self, stages: tuple[str, ...]) -> None:
+        futures = [self._pool.submit(ready, stages, 0.2) for _ in range(self._workers)]
+        for f in futures:
+            self._record_warm(f.result())
+
+    def _submit(self, fn, task):
+        return self._pool.submit(run_measured, fn, task)
+
+    def _collect(self, item, future):
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return super()._collect(item, future)
+        except BrokenProcessPool:
+            raise WorkerLostError(
+                "a worker process died (killed, or out of memory: each loads its models, about 1 GB); what was "
+                "committed is kept: run the same command again, with fewer --workers if memory is short") from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(StageExecutor):
+    """A running Dask distributed cluster (``--cluster tcp://HOST:8786``).
+
+    The workers need figdex installed and the input files and the dataset folder at the same
+    paths (a shared filesystem, as on an HPC cluster): they read the sources and write the
+    content-addressed image copies; only this process writes the database.  A worker that dies
+    has its tasks run again on another by the scheduler."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+        super().__init__()
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UnavailableError("--cluster needs Dask distributed: pip install 'figdex[cluster]'") from None
+        if not address:
+            raise UnknownExecutorError("the dask executor needs a scheduler address, e.g. --cluster tcp://HOST:8786")
+        try:
+            self._client = Client(address, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise UnavailableError(f"no Dask scheduler answers at {address} ({exc}); start one with "
+                                   f"`dask scheduler` and workers with `dask worker {address}`") from None
+        self.address = address
+
+    @property
+    def workers(self) -> int:
+        threads = self._client.nthreads()
+        return max(1, sum(threads.values()))
+
+    def warm_up(self, stages: tuple[str, ...]) -> None:
+        # Before the models load, on every worker and on any that joins or restarts later.
+        self._client.register_plugin(_one_thread_plugin(), name="figdex-threads")
+        for marks in self._client.run(ready, stages).values():
+            self._record_warm(marks)
+
+    def _submit(self, fn, task):
+        # pure=False: a task is never taken from another run's results by its key.
+        return self._client.submit(run_measured, fn, task, pure=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def describe(self) -> str:
+        return f"dask at {self.address} ({self.workers} worker threads)"
+
+
+def _one_thread_plugin():
+    """A Dask worker plugin: the OCR and the CNN of each worker thread use one CPU thread (start one
+    worker process per core, `dask worker ADDRESS --nworkers N --nthreads 1`).  With two, ONNX
+    Runtime's spinning threads burnt ~2.7x the CPU per figure on a busy 2-core machine."""
+    from distributed import WorkerPlugin
+
+    class OneThread(WorkerPlugin):
+        def setup(self, worker) -> None:
+            _init_worker(1)
+
+    return OneThread()
+
+
+EXECUTORS: dict[str, type[StageExecutor]] = {}
+
+
+def register_executor(cls: type[StageExecutor]) -> type[StageExecutor]:
+    EXECUTORS[cls.name] = cls
+    return cls
+
+
+for _cls in (SerialExecutor, ProcessExecutor, DaskExecutor):
+    register_executor(_cls)
+
+
+def create_executor(name: str, workers: int | None = None, address: str | None = None) -> StageExecutor:
+    """The executor registered as ``name``; unknown names fail listing the valid ones."""
+    try:
+        cls = EXECUTORS[name]
+    except KeyError:
+        raise UnknownExecutorError(f"unknown executor {name!r}; valid names: {', '.join(sorted(EXECUTORS))}") from None
+    return cls(workers=workers, address=address)
+
+
+def executor_for(workers: int | None = None, cluster: str | None = None) -> StageExecutor:
+    """What ``--workers N`` / ``--cluster ADDRESS`` ask for: a cluster when an address is given, worker
+    processes for N > 1 (default: the setting ``workers``, the machine's cores), else serial."""
+    from figdex import settings
+
+    if cluster:
+        return create_executor("dask", address=cluster)
+    workers = workers if workers is not None else settings.get("workers")
+    if workers < 1:
+        raise InputError(f"--workers {workers}: give 1 or more (FIGDEX_WORKERS too)")
+    return create_executor("processes" if workers > 1 else "serial", workers=workers)
