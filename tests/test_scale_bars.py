@@ -86,11 +86,13 @@ def test_glyph_strokes_are_not_the_bar():
 
 
 def test_zeiss_green_ruler_beside_key_value_fields():
-    """Zeiss ULTRA 55, 512 px (tests/data/instrument): the databar's text is too small for OCR to
+    """Zeiss ULTRA 55, 512 px (GPL-3.0, restored by eval/restore_instrument.py): the databar's text is too small for OCR to
     make the databar out ("JD = 3.9mm" for WD = 3.9 mm), and that field was paired with a line as a
     bar label (nm/px 24,000x off).  A "key = value" length is never a label; the 200 nm label pairs
     with the 1-px green ruler under it, tick to tick 17 px."""
-    src = REPO / "tests" / "data" / "instrument" / "test_tiff_Zeiss_SEM_512pix.tif"
+    from tests.instrument_files import restored
+
+    src = restored("test_tiff_Zeiss_SEM_512pix.tif")  # skipped, naming the restore command, where absent
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "zeiss.png"
         Image.fromarray(load_rgb(src)).save(png)  # tags stripped: pixels only
