@@ -20,10 +20,8 @@ and the GPL-3.0 rosettasciio ones of eval/instrument_restore.tsv when restored
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -45,24 +43,10 @@ def default_files() -> list[Path]:
     return sorted(p for p in DATA.iterdir() if p.is_file()) + [RESTORED / n for n in wanted if n not in missing]
 
 
-def _unpacked(path: Path, tmp: Path) -> Path:
-    """Upstream keeps some files gzipped (.gz) or in a one-image .tar.gz: the image itself."""
-    if path.name.endswith(".tar.gz"):
-        with tarfile.open(path) as tar:
-            member, = [m for m in tar.getmembers() if m.isfile() and not m.name.endswith(".hdr")]
-            out = tmp / Path(member.name).name
-            out.write_bytes(tar.extractfile(member).read())
-        return out
-    if path.suffix == ".gz":
-        out = tmp / path.stem
-        out.write_bytes(gzip.decompress(path.read_bytes()))
-        return out
-    return path
-
-
 def main(argv: list[str]) -> None:
     from PIL import Image
 
+    from figdex.models.evaluate_scale import unpacked_instrument_file
     from figdex.models.instrument_meta import load_image_pixels, read_instrument_scale
     from figdex.models.ocr import get_ocr
     from figdex.models.scale_sources import image_scale
@@ -72,7 +56,7 @@ def main(argv: list[str]) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in files:
-            path = _unpacked(path, Path(tmp))
+            path = unpacked_instrument_file(path, Path(tmp))
             try:
                 image = load_image_pixels(path)
             except (OSError, ValueError) as exc:  # a damaged file (test_corrupted.dm3): say so, go on

@@ -148,26 +148,30 @@ def _bars(s: ScaleScores, figures: list[dict]) -> None:
         s.bar_length_error_median = round(errors[len(errors) // 2], 4)
 
 
-def _instrument_file(name: str, folders: tuple[Path, ...], tmp: Path) -> Path | None:
-    """The gold file ``name`` from the first folder holding it (committed, then restored), unpacked
-    when upstream keeps it gzipped or as a one-image .tar.gz; None when no folder has it."""
+def unpacked_instrument_file(path: Path, tmp: Path) -> Path:
+    """Upstream keeps some instrument files gzipped (.gz) or in a one-image .tar.gz: the image itself,
+    written into ``tmp``; any other file as it is."""
     import tarfile
 
+    if path.name.endswith(".tar.gz"):
+        with tarfile.open(path) as tar:
+            member, = [m for m in tar.getmembers() if m.isfile() and not m.name.endswith(".hdr")]
+            out = tmp / Path(member.name).name
+            out.write_bytes(tar.extractfile(member).read())
+        return out
+    if path.suffix == ".gz":
+        out = tmp / path.stem
+        out.write_bytes(gzip.decompress(path.read_bytes()))
+        return out
+    return path
+
+
+def _instrument_file(name: str, folders: tuple[Path, ...], tmp: Path) -> Path | None:
+    """The gold file ``name`` from the first folder holding it (committed, then restored), unpacked;
+    None when no folder has it."""
     for folder in folders:
-        path = folder / name
-        if not path.exists():
-            continue
-        if name.endswith(".tar.gz"):
-            with tarfile.open(path) as tar:
-                member, = [m for m in tar.getmembers() if m.isfile() and not m.name.endswith(".hdr")]
-                out = tmp / Path(member.name).name
-                out.write_bytes(tar.extractfile(member).read())
-            return out
-        if path.suffix == ".gz":
-            out = tmp / path.stem
-            out.write_bytes(gzip.decompress(path.read_bytes()))
-            return out
-        return path
+        if (folder / name).exists():
+            return unpacked_instrument_file(folder / name, tmp)
     return None
 
 
