@@ -98,24 +98,28 @@ def test_a_damaged_pdf_fails_with_a_message_naming_it(tmp_path):
         parse_pdf(broken)
 
 
-def test_ingest_a_folder_of_pdfs_then_search_by_caption_text(tmp_path):
+def _ingest_pdf_folder(tmp_path, *papers: Path):
+    """Ingest a folder of the given real PDFs plus a cut-short copy (the first 60% of one: no %%EOF,
+    no cross-reference table) and a damaged file; those two must fail with their reason, naming
+    the file, while the run goes on.  Returns (dataset, summary); the caller closes the dataset."""
     folder = tmp_path / "pdfs"
     folder.mkdir()
-    for path in (BMC, SCANNED):
+    for path in papers:
         shutil.copy(path, folder / path.name)
-    truncated = folder / "cut_short.pdf"  # the first 60% of a real PDF: no %%EOF, no cross-reference table
     data = BMC.read_bytes()
-    truncated.write_bytes(data[: int(len(data) * 0.6)])
-    damaged = folder / "damaged.pdf"
-    damaged.write_bytes(b"%PDF-1.4\nnot really a pdf\n")
+    (folder / "cut_short.pdf").write_bytes(data[: int(len(data) * 0.6)])
+    (folder / "damaged.pdf").write_bytes(b"%PDF-1.4\nnot really a pdf\n")
     ds = Dataset.in_memory(tmp_path / "ds")
+    summary = ingest_paths(ds, [folder])
+    failed = {Path(path).name: reason for path, reason in summary.failures}
+    assert set(failed) == {"damaged.pdf", "cut_short.pdf"}
+    assert all("not a readable PDF" in reason and name in reason for name, reason in failed.items())
+    return ds, summary
+
+
+def test_ingest_a_folder_of_pdfs_then_search_by_caption_text(tmp_path):
+    ds, summary = _ingest_pdf_folder(tmp_path, BMC, SCANNED)
     try:
-        summary = ingest_paths(ds, [folder])
-        # one article per readable PDF; the damaged and the cut-short ones failed with their reason
-        # (naming the file) and the run went on
-        failed = {Path(path).name: reason for path, reason in summary.failures}
-        assert set(failed) == {"damaged.pdf", "cut_short.pdf"}
-        assert all("not a readable PDF" in reason and name in reason for name, reason in failed.items())
         assert summary.articles == 2
         row = ds.conn.execute("SELECT f.label, f.page, f.image_status, a.publisher FROM figures f "
                               "JOIN articles a ON a.id = f.article_id").fetchone()
@@ -131,23 +135,8 @@ def test_ingest_a_folder_of_pdfs_then_search_by_caption_text(tmp_path):
 
 @pytest.mark.slow
 def test_ingest_a_longer_article_then_search_its_figures(tmp_path):
-    folder = tmp_path / "pdfs"
-    folder.mkdir()
-    for path in (CLINSCI, BMC, SCANNED):
-        shutil.copy(path, folder / path.name)
-    truncated = folder / "cut_short.pdf"  # the first 60% of a real PDF: no %%EOF
-    data = BMC.read_bytes()
-    truncated.write_bytes(data[: int(len(data) * 0.6)])
-    damaged = folder / "damaged.pdf"
-    damaged.write_bytes(b"%PDF-1.4\nnot really a pdf\n")
-    ds = Dataset.in_memory(tmp_path / "ds")
+    ds, summary = _ingest_pdf_folder(tmp_path, CLINSCI, BMC, SCANNED)
     try:
-        summary = ingest_paths(ds, [folder])
-        # one article per readable PDF; the damaged and the cut-short ones failed with their reason and
-        # the run went on
-        failed = {Path(path).name: reason for path, reason in summary.failures}
-        assert set(failed) == {"damaged.pdf", "cut_short.pdf"}
-        assert all("not a readable PDF" in reason and name in reason for name, reason in failed.items())
         assert summary.articles == 3
         rows = ds.conn.execute("SELECT label, page, image_status, width FROM figures f JOIN articles a "
                                "ON a.id = f.article_id WHERE a.doi = '10.1042/cs20130403'").fetchall()
