@@ -109,15 +109,16 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
     paths, urls, query_files = split_sources(sources)
     if not (paths or urls or query_files or searches):
         raise click.UsageError("give saved files/folders, article URLs, a QUERY.json, or --search TERM --family F")
+    from figdex.cli.ingest_inputs import ingest_saved, ingest_web
     from figdex.cli.stages import ClickProgress, echo_stages_report, open_executor
     from figdex.ingest.stages import StageOptions, run_image_stages
 
     options = StageOptions(separation=run_separation, embedding=run_embedding)
     with open_executor(workers, cluster) as executor:
         if paths:
-            _ingest_saved([Path(p) for p in paths], dataset, force, keywords, fmt, executor, options)
+            ingest_saved([Path(p) for p in paths], dataset, force, keywords, fmt, executor, options)
         if urls or query_files or searches:
-            summary = _ingest_web(urls, query_files, searches, dataset, force, keywords, family, maximum, sortby,
+            summary = ingest_web(urls, query_files, searches, dataset, force, keywords, family, maximum, sortby,
                                   categories, open_access, base_url, fetcher, delay, fmt)
         with _open(dataset, create=True) as ds:
             echo_stages_report(run_image_stages(ds, executor=executor, options=options, progress=ClickProgress()))
@@ -132,110 +133,6 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             raise click.ClickException(web.outcome_line(summary))
         if fmt == "table":
             click.echo(web.outcome_line(summary))
-
-
-def _ingest_web(urls, query_files, searches, dataset, force, keywords, family, maximum, sortby, categories,
-                open_access, base_url, fetcher, delay, fmt):
-    """The live harvest (in this process: fetching stays polite per host); the image stages follow."""
-    from figdex.ingest.web import scrape as web
-    from figdex.ingest.web.query import load_query, query_from_terms
-
-    overrides = {"maximum_scraped": maximum, "sortby": sortby, "open": open_access,
-                 "categories": categories or None}
-    queries = [load_query(q).with_overrides(**overrides) for q in query_files]
-    if searches:
-        if not family:
-            raise click.UsageError("--search needs --family (nature, rsc, acs, europepmc or arxiv)")
-        queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
-                                        open_access=bool(open_access), categories=categories))
-    summary = web.ScrapeSummary()
-    from figdex.ingest.pipeline import warm_up
-
-    warm_up()  # before the bar: a model load inside it would inflate its ETA
-    with _open(dataset, create=True) as ds, \
-            web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay, host_intervals=web.rate_limits(
-                base_url, [family, *(q.journal_family for q in queries)]))) as client:
-        jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
-                             keywords=keywords, summary=summary)
-        with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
-                               item_show_func=lambda u: (u or "")[-40:]) as bar:
-            web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
-                         on_event=lambda e: bar.update(1, e.url) if e.stage == "article" else None)
-        stats = ds.stats()
-    for url, reason in summary.failed:
-        click.echo(f"failed: {reason}" if url in reason else f"failed: {url}: {reason}", err=True)
-    for url, reason in summary.skipped:
-        click.echo(f"skipped: {url}: {reason}", err=True)
-    for url, reason in summary.image_failures:
-        click.echo(f"image not saved: {reason}", err=True)
-    for url, reason in summary.attachment_failures:
-        click.echo(f"not saved: {reason}", err=True)
-    for problem in summary.problems:
-        click.echo(f"note: {problem}", err=True)
-    for path, reason in summary.ingest.partial:
-        click.echo(f"warning: {reason}", err=True)
-    for path, reason in summary.ingest.limited:
-        click.echo(f"note: {path}: {reason}", err=True)
-    row = summary.as_dict()
-    row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
-    if fmt == "table":
-        for line in web.summary_lines(summary):
-            click.echo(line)
-        click.echo(f"dataset {dataset}: " + ", ".join(f"{k} {v}" for k, v in row["dataset"].items()))
-    else:
-        emit([row], fmt)
-    return summary
-
-
-# The dataset line after an ingest: the counts of `figdex stats` (index/counts.py).
-DATASET_COUNTS = ("articles", "figures", "graphical_abstracts", "master_images", "images_found", "images_missing")
-
-
-def _ingest_saved(paths: list[Path], dataset: str, force: bool, keywords: tuple[str, ...], fmt: str, executor,
-                  options) -> None:
-    from figdex.cli.stages import ClickProgress
-    from figdex.ingest.pipeline import ingest_paths, iter_source_files
-
-    for p in paths:
-        if not p.exists():
-            raise click.ClickException(f"{p}: no such file or folder; check the path given to ingest")
-    total = sum(1 for _ in iter_source_files(paths))
-    # The models load before the bar (in each worker): a model load inside it would inflate its ETA.
-    executor.warm_up(("parse", "separate") if options.separation else ("parse",))
-    with _open(dataset, create=True) as ds:
-        progress = ClickProgress()
-        progress.start("parse", total)
-        try:
-            summary = ingest_paths(ds, paths, force=force, keywords=keywords, executor=executor,
-                                   on_file=lambda path, outcome: progress.advance(1))
-        finally:
-            progress.finish()
-        for path, reason in summary.failures:
-            click.echo(f"failed: {reason}", err=True)
-        for path, reason in summary.partial:
-            click.echo(f"warning: {reason}", err=True)
-        for path, reason in summary.limited:
-            click.echo(f"note: {path}: {reason}", err=True)
-        stats = ds.stats()
-    row = summary.as_dict()
-    row.pop("skipped")
-    row.pop("limited")
-    row["failures"] = [f"{p}: {r}" for p, r in summary.failures]
-    row["partial"] = [r for _, r in summary.partial]
-    row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
-    if fmt == "table":
-        click.echo(
-            f"{summary.files} files: {summary.files - summary.unchanged - summary.not_articles - summary.failed} "
-            f"ingested, {summary.unchanged} unchanged, {summary.not_articles} not articles, {summary.failed} failed; "
-            f"{summary.articles} articles, {summary.figures} figures "
-            f"({summary.images_found} images found, {summary.images_missing} missing)"
-            + (f", {summary.graphical_abstracts} graphical abstracts (not counted as figures)"
-               if summary.graphical_abstracts else "")
-            + (f"; {len(summary.partial)} files truncated, stored as partial" if summary.partial else "")
-        )
-        click.echo(f"dataset {dataset}: " + ", ".join(f"{k} {v}" for k, v in row["dataset"].items()))
-    else:
-        emit([row], fmt)
 
 
 def backend_options(f):
