@@ -1,6 +1,8 @@
-"""Fuzzing every source parser with mutated real pages and XML (tests/fuzz_support.py).
+"""Fuzzing every source parser with mutated real pages, XML, PDFs and e-prints (tests/fuzz_support.py).
 
-Seeds are real files: the JATS and Nature pages of tests/data and the demo corpus, and, when
+Seeds are real files: the JATS and Nature pages of tests/data and the demo corpus, the open-licensed
+PDFs of tests/data/pdf, the arXiv API answers of tests/data/arxiv/atom and its two e-prints (as
+plain tar archives, so that mutations reach the LaTeX rather than break the gzip stream), and, when
 ../shared/corpus is beside the checkout, RSC, ACS (HTML and XML), Elsevier XML and generic
 (Springer, Wiley) pages from it.  Mutations: truncation, deleted tag spans, flipped bytes, huge
 attributes, deep nesting, wrong declared encodings, repeated spans, hostile text.  A parser may
@@ -11,6 +13,7 @@ a reason (never "please report it", its word for a bug).
 from __future__ import annotations
 
 import atexit
+import gzip
 import shutil
 import tempfile
 import time
@@ -39,10 +42,28 @@ _SEEDS = [
     SHARED / "limesoup" / "elsevier" / "101016jcarbon201111044.xml",
     SHARED / "limesoup" / "springer_html" / "101007s10853-005-0756-y.html",
     SHARED / "limesoup" / "wiley_html" / "101002admi201400532.html",
+    REPO / "tests" / "data" / "pdf" / "bmc_hsr_2014_quality.pdf",
+    REPO / "tests" / "data" / "pdf" / "hindawi_rerp_2010_157939.pdf",
+    REPO / "tests" / "data" / "pdf" / "peerj_cs_118.pdf",
+    REPO / "tests" / "data" / "pdf" / "scanned_ocr_test.pdf",
+    REPO / "tests" / "data" / "arxiv" / "atom" / "id_list-1111.2011v2.xml",
 ]
-SEEDS = [p for p in _SEEDS if p.is_file()]  # the shared ones only where ../shared/corpus is present
 WORK = Path(tempfile.mkdtemp(prefix="figdex-fuzz-parsers-"))
 atexit.register(shutil.rmtree, WORK, True)
+
+
+def _plain_tar(archive: Path) -> Path:
+    """An e-print as an uncompressed .tar (arXiv serves some so): a flipped byte then lands in a
+    LaTeX file or a tar header instead of making the whole gzip stream unreadable."""
+    out = WORK / "seeds" / archive.name.replace(".tar.gz", ".tar")
+    out.parent.mkdir(exist_ok=True)
+    out.write_bytes(gzip.decompress(archive.read_bytes()))
+    return out
+
+
+_EPRINTS = [REPO / "tests" / "data" / "arxiv" / name for name in ("skimage-paper.tar.gz", "scipy-1.0-paper.tar.gz")]
+# the shared ones only where ../shared/corpus is present
+SEEDS = [p for p in _SEEDS if p.is_file()] + [_plain_tar(p) for p in _EPRINTS if p.is_file()]
 
 
 def _case_file(seed: Path, changes) -> Path:
@@ -61,6 +82,20 @@ def caption_models_loaded():
     warm_up()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def pdf_renders_in_work():
+    """Every mutated PDF is a new file to the PDF parser, which renders its figures into the cache
+    (one folder per file's digest): keep them out of the user's cache and remove them per case."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FIGDEX_CACHE_DIR", str(WORK / "cache"))
+    yield
+    mp.undo()
+
+
+def _drop_renders() -> None:
+    shutil.rmtree(WORK / "cache" / "pdf", ignore_errors=True)
+
+
 def check_parsers(name, seed, parser_name, changes):
     """One parser (or detection) on one mutated seed, then the caption stage on what it found."""
     path = _case_file(seed, changes)
@@ -76,6 +111,7 @@ def check_parsers(name, seed, parser_name, changes):
         for item in items:
             for figure in item.figures:
                 distribute_caption(figure.caption, figure.caption_html)
+    _drop_renders()
 
 
 @lru_cache(maxsize=None)
@@ -92,6 +128,7 @@ def check_ingest(name, seed, changes):
     path = _case_file(seed, changes)
     with time_limit(CASE_SECONDS, f"{name}: ingest of {seed.name} after {_summary(changes)}"):
         summary = ingest_paths(_dataset(), [path], force=True)
+    _drop_renders()
     for failed, reason in summary.failures:
         assert "please report" not in reason, reason
         assert str(path) in reason, f"a failure must name the file: {reason}"
@@ -108,7 +145,7 @@ test_fuzz_ingest, test_fuzz_ingest_long = fuzz_pair(30, 8_000, seeds, mutations)
 
 
 def test_seeds_are_real_files_of_every_family():
-    assert {detect_parser(p).name for p in SEEDS} >= {"jats", "nature"}
+    assert {detect_parser(p).name for p in SEEDS} >= {"jats", "nature", "pdf", "arxiv"}
 
 
 # Cases the long run found, replayed in every run; each failed before its fix.
