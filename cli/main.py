@@ -179,7 +179,7 @@ def backend_options(f):
                    "images without a caption are found; with --mode, fused with that mode's rankings.")
 @click.option("--match", type=click.Choice(["panel", "figure"]),
               help="panel: only images whose own sub-caption, labels or class have the query; figure: every "
-                   "panel of a figure whose caption has it.  [default: panel with --class, else figure]")
+                   "panel of a figure whose caption has it (in fused modes: the keyword ranking).  [default: panel with --class, else figure]")
 @backend_options
 @filter_options
 @format_option("table")
@@ -207,11 +207,11 @@ def search(query: str, dataset: str, limit: int, offset: int, raw: bool, facets:
 
             result = hybrid(ds, query, like, limit=limit, offset=offset, filters=filters, raw=raw, index=index,
                             k=rrf_k, text_weight=text_weight, image_weight=image_weight, nm_per_px=nm_per_px,
-                            scale_factor=scale_factor, scale_mode=scale_mode)
+                            scale_factor=scale_factor, scale_mode=scale_mode, match=match)
             total = result.text_total
         elif by_content or resolve_mode(ds, mode) != "bm25":
             result = text_search(ds, query, filters, mode=mode, by_content=by_content, limit=limit, offset=offset,
-                                 raw=raw, index=index, k=rrf_k)
+                                 raw=raw, index=index, k=rrf_k, match=match)
             total = result.total
         else:
             result = run_search(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index, match=match)

@@ -58,7 +58,7 @@ def search(
         parsed = parse_user_query(query)
         if parsed.empty:
             raise NoTermsError("the query has no words to search for; type at least one word")
-        if (match or ("panel" if filters.image_class else "figure")) == "panel":
+        if match_mode(match, filters) == "panel":
             hits, total = _panel_page(ds, index or open_text_index(ds), parsed, filters, limit, offset)
             return SearchResult(hits, total, query, parsed.warnings)
     text_hits, total, warnings = text_ranking(ds, query, filters, limit=limit, offset=offset, raw=raw, index=index)
@@ -90,23 +90,60 @@ def text_ranking(
     return text_hits, total, parsed.warnings
 
 
+def bm25_ranking(ds: Dataset, query: str, filters: SearchFilters, depth: int, *, raw: bool = False,
+                 index: TextIndex | None = None, match: str | None = None
+                 ) -> tuple[list[tuple[int, float]], int, tuple[str, ...]]:
+    """Keyword search's ranking, ``depth`` deep: (master id, score) pairs, the number of matches and
+    warnings.  At panel level (``match``, default panel with an image class, as keyword search) only
+    the images whose own text has the query (``retrieval.panels``); a raw query is figure level."""
+    if match_mode(match, filters) == "panel" and not raw:
+        parsed = parse_user_query(query)
+        if parsed.empty:
+            raise NoTermsError("the query has no words to search for; type at least one word")
+        page, total = panel_ranking(ds, index or open_text_index(ds), parsed, filters, depth)
+        return [(mid, hit.score) for mid, hit in page], total, parsed.warnings
+    hits, total, warnings = text_ranking(ds, query, filters, limit=depth, raw=raw, index=index, snippets=False)
+    return [(h.master_id, h.score) for h in hits], total, warnings
+
+
 def _panel_page(ds: Dataset, index: TextIndex, parsed, filters: SearchFilters, limit: int,
                 offset: int) -> tuple[tuple[Hit, ...], int]:
-    """One page of the panel-level matches, in the engine's order, and their number: every
-    figure-level match is read (a page at a time) since the engine cannot count the others."""
+    """One page of the panel-level matches, in the engine's order, and their number."""
+    page, total = panel_ranking(ds, index, parsed, filters, limit, offset)
+    return tuple(hit for _, hit in page), total
+
+
+def panel_ranking(ds: Dataset, index: TextIndex, parsed, filters: SearchFilters, limit: int,
+                  offset: int = 0) -> tuple[list[tuple[int, Hit]], int]:
+    """The panel-level matches ``offset`` to ``offset + limit`` as (master id, hit), in the
+    engine's order, and their number: every figure-level match is read (a page at a time) since
+    the engine cannot count the others.  Keyword search and the fused modes both page through here."""
     from figdex.retrieval.panels import panel_matches
 
     page, total, start = [], 0, 0
     while True:
         text_hits, n = index.search(parsed, filters, PANEL_PAGE, start)
-        for hit in hits_for(ds, text_hits):
+        by_uid = {}
+        hits = list(hits_for(ds, text_hits))
+        if hits:
+            ids = [th.master_id for th in text_hits]
+            marks = ",".join("?" * len(ids))
+            by_uid = {r["uid"]: r["id"] for r in ds.conn.execute(
+                f"SELECT id, uid FROM master_images WHERE id IN ({marks})", ids)}
+        for hit in hits:
             if panel_matches(parsed, hit):
                 if offset <= total < offset + limit:
-                    page.append(hit)
+                    page.append((by_uid[hit.id], hit))
                 total += 1
         start += PANEL_PAGE
         if start >= n or not text_hits:
-            return tuple(page), total
+            return page, total
+
+
+def match_mode(match: str | None, filters: SearchFilters) -> str:
+    """``match`` as given, else the default: panel when the filters name an image class (who asks
+    for microscopy images about SEM means the SEM panels, not the schematic beside them)."""
+    return match or ("panel" if filters.image_class else "figure")
 
 
 def facet_counts(

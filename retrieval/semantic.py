@@ -1,7 +1,7 @@
 """Text search by meaning and by content (issue 20), fused with keyword search.
 
 Rankings, each a list of (master id, score), best first:
-* ``bm25``: keyword search's own ranking (``text_ranking``: same text index, raw syntax, filters);
+* ``bm25``: keyword search's own ranking (``bm25_ranking``: same text index, raw syntax, filters, panel level);
 * ``semantic``: the query's sentence vector against the caption vectors (ingest/text_embed.py);
 * ``content``: the query's sentence vector through the alignment's text head against every image
   vector through its image head (ingest/align.py), so images without any caption are found.
@@ -25,7 +25,7 @@ from figdex.index.query import NoTermsError, QueryError, SearchFilters, check_fi
 from figdex.index.vectors import VectorIndex
 from figdex.retrieval.fusion import rrf
 from figdex.retrieval.similar import OVERFETCH, RankedHit, _allowed, _load_cached, _ranked_hits
-from figdex.retrieval.search import text_ranking
+from figdex.retrieval.search import bm25_ranking
 
 MODES = ("bm25", "semantic", "hybrid")
 DEPTH = 100  # how deep each ranking is read for fusion
@@ -126,12 +126,14 @@ def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None
 def text_search(ds: Dataset, query: str, filters: SearchFilters | None = None, *, mode: str | None = None,
                 by_content: bool = False, limit: int = 10, offset: int = 0, raw: bool = False,
                 index: TextIndex | None = None, k: int = 60, depth: int = DEPTH,
-                weights: dict[str, float] | None = None) -> TextSearchResult:
+                weights: dict[str, float] | None = None, match: str | None = None) -> TextSearchResult:
     """Search by words, meaning and/or content, a page of ``limit`` from ``offset``.
 
     ``mode`` picks the text rankings (bm25, semantic, or hybrid = both; None/auto: the setting);
     ``by_content`` adds the content ranking, alone unless a mode is named.  Several rankings are
-    fused by RRF, score = Σ wᵢ / (k + rankᵢ); each hit's ``explain`` gives its rank in each."""
+    fused by RRF, score = Σ wᵢ / (k + rankᵢ); each hit's ``explain`` gives its rank in each.
+    ``match`` (panel|figure) applies to the keyword ranking as in keyword search; the caption
+    vectors are already each image's own sub-caption."""
     if limit < 1:
         raise QueryError("--limit must be at least 1")
     filters = filters or SearchFilters()
@@ -147,8 +149,7 @@ def text_search(ds: Dataset, query: str, filters: SearchFilters | None = None, *
     total = 0
     for name in names:
         if name == "bm25":
-            hits, total, w = text_ranking(ds, query, filters, limit=depth, raw=raw, index=index, snippets=False)
-            rankings[name] = [(h.master_id, h.score) for h in hits]
+            rankings[name], total, w = bm25_ranking(ds, query, filters, depth, raw=raw, index=index, match=match)
         elif name == "semantic":
             rankings[name], w = semantic_ranking(ds, query, filters, depth), ()
         else:

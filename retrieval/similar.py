@@ -22,7 +22,7 @@ from figdex.index.query import QueryError, SearchFilters, check_filters
 from figdex.index.records import Hit
 from figdex.index.vectors import VectorIndex
 from figdex.retrieval.fusion import rrf
-from figdex.retrieval.search import hits_for, text_ranking
+from figdex.retrieval.search import bm25_ranking, hits_for
 
 OVERFETCH = 10  # candidates fetched per wanted hit, so that filters still leave enough
 COPY_TOP = 10  # candidates of a file query checked for being a copy of it (pixels, ~30 ms each)
@@ -241,21 +241,20 @@ def hybrid(ds: Dataset, text: str, like: str, *, limit: int = 10, offset: int = 
            filters: SearchFilters | None = None, raw: bool = False, index: TextIndex | None = None,
            k: int = 60, text_weight: float = 1.0, image_weight: float = 1.0, depth: int = 100,
            nm_per_px: float | None = None, scale_factor: float = 2.0, scale_mode: str = "push",
-           read_query_scale: bool = True) -> HybridResult:
+           read_query_scale: bool = True, match: str | None = None) -> HybridResult:
     """Reciprocal rank fusion of keyword and visual rankings, a page of ``limit`` from ``offset``.
 
-    The text ranking is keyword search's own (``text_ranking``): the same ``index`` (default: the
-    dataset's configured one), ``raw`` syntax and filters; each ranking is read ``depth`` deep,
-    deeper when the page asked for lies further."""
+    The text ranking is keyword search's own (``bm25_ranking``): the same ``index`` (default: the
+    dataset's configured one), ``raw`` syntax, filters and ``match`` level; each ranking is read
+    ``depth`` deep, deeper when the page asked for lies further."""
     filters = filters or SearchFilters()
     check_filters(ds.conn, filters)
     depth = max(depth, offset + limit)
-    text_hits, text_total, warnings = text_ranking(ds, text, filters, limit=depth, raw=raw, index=index,
-                                                   snippets=False)
+    text_ranked, text_total, warnings = bm25_ranking(ds, text, filters, depth, raw=raw, index=index, match=match)
     vector_index, eid = _index(ds)
     q = make_query(ds, like, eid, nm_per_px, read_query_scale)
     visual = visual_candidates(ds, q, vector_index, filters, depth // OVERFETCH + 1)[:depth]
-    order = rrf({"text": [(th.master_id, th.score) for th in text_hits], "visual": visual}, k=k,
+    order = rrf({"text": text_ranked, "visual": visual}, k=k,
                 weights={"text": text_weight, "visual": image_weight})
     # The explanation keeps its names of before: text_rank, visual_rank and visual_score.
     fused = {mid: {key: v for key, v in entry.items() if key != "text_score"} for mid, entry in order}

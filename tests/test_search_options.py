@@ -136,3 +136,37 @@ def test_cli_raw_errors_exit_1_without_a_traceback(vdir):
         res = run("search", *args, "--dataset", vdir)
         assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
         assert "Error: raw" in res.output or "Error: the raw query" in res.output
+
+
+# -- fused searches match at panel level as keyword search does ----------------------------------------
+
+def test_fused_searches_rank_keywords_at_panel_level_as_keyword_search(vdir, like):
+    """`search --mode hybrid` and `search --like` took every panel of a figure whose caption has the
+    query into their keyword ranking, even with a class filter, where keyword search takes only the
+    panels whose own text has it: a schematic or an HRTEM panel beside one SEM panel ranked for SEM."""
+    from figdex.index.query import SearchFilters
+    from figdex.ingest.text_embed import embed_texts
+    from figdex.retrieval.semantic import text_search
+    from tests.test_export import _split_figure_one
+
+    with Dataset.open(vdir, create=False) as ds:
+        (_, sem, hrtem), ids = _split_figure_one(ds)
+        try:
+            embed_texts(ds)
+            micro = SearchFilters(image_class=("microscopy",))
+
+            def keyword_ranked(hits, key):
+                return {h.hit.id for h in hits if key in h.explain} & {sem, hrtem}
+
+            assert keyword_ranked(text_search(ds, "SEM", micro, mode="hybrid", limit=50).hits, "bm25_rank") == {sem}
+            assert keyword_ranked(text_search(ds, "SEM", micro, mode="hybrid", limit=50, match="figure").hits,
+                                  "bm25_rank") == {sem, hrtem}
+            assert [h.hit.id for h in text_search(ds, "SEM", micro, mode="bm25").hits] == \
+                [h.id for h in search(ds, "SEM", micro).hits] == [sem]
+            assert keyword_ranked(hybrid(ds, "SEM", like, filters=micro, limit=50).hits, "text_rank") == {sem}
+            assert keyword_ranked(hybrid(ds, "SEM", like, filters=micro, limit=50, match="figure").hits,
+                                  "text_rank") == {sem, hrtem}
+        finally:
+            marks = ",".join("?" * len(ids))
+            with ds.transaction() as conn:
+                conn.execute(f"DELETE FROM master_images WHERE id IN ({marks})", ids)

@@ -75,7 +75,7 @@ def run_search(ds, args, *, default_limit: int, with_facets: bool, facet_size: i
         if query and (by_content or resolve_mode(ds, mode) != "bm25"):
             # The CLI's `search --mode/--by-content`: one library function for both.
             fused = text_search(ds, query, filters, mode=mode, by_content=by_content, limit=limit, offset=offset,
-                                index=index)
+                                index=index, match=how)
             result = SearchResult(tuple(h.hit for h in fused.hits), fused.total, query, fused.warnings)
         else:
             result = search(ds, query, filters, limit=limit, offset=offset, index=index, match=how) if query else \
