@@ -217,12 +217,16 @@ def _record_change(source: str) -> str:
             "ON CONFLICT(master_id) DO UPDATE SET seq = excluded.seq")
 
 
-_FIGURE_COLUMNS = ("caption", "label", "number", "image_status", "image_path", "image_url", "article_id")
-_ARTICLE_COLUMNS = ("title", "abstract", "journal", "publisher", "year", "license", "open_access", "doi", "url")
+# The figure and article columns an image's document holds (its text and its stored hit row); the
+# tantivy queue's triggers watch the same ones (index/tantivy_documents.py).
+FIGURE_COLUMNS = ("caption", "label", "number", "image_status", "image_path", "image_url", "article_id")
+ARTICLE_COLUMNS = ("title", "abstract", "journal", "publisher", "year", "license", "open_access", "doi", "url")
 
 
-def _changed(columns: tuple[str, ...]) -> str:
+def changed(columns: tuple[str, ...]) -> str:
+    """A trigger's WHEN condition: one of ``columns`` changed value."""
     return " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+
 
 
 MIGRATIONS.append([
@@ -247,9 +251,9 @@ MIGRATIONS.append([
     + _record_change(f"VALUES (old.master_image_id, {_NEXT_CHANGE})") + "; "
     + _record_change(f"VALUES (new.master_image_id, {_NEXT_CHANGE})") + "; END",
     # Figures and articles are written again by every re-ingest: only a changed column counts.
-    f"CREATE TRIGGER change_figure_updated AFTER UPDATE ON figures WHEN {_changed(_FIGURE_COLUMNS)} BEGIN "
+    f"CREATE TRIGGER change_figure_updated AFTER UPDATE ON figures WHEN {changed(FIGURE_COLUMNS)} BEGIN "
     + _record_change(f"SELECT m.id, {_NEXT_CHANGE} FROM master_images m WHERE m.figure_id = new.id") + "; END",
-    f"CREATE TRIGGER change_article_updated AFTER UPDATE ON articles WHEN {_changed(_ARTICLE_COLUMNS)} BEGIN "
+    f"CREATE TRIGGER change_article_updated AFTER UPDATE ON articles WHEN {changed(ARTICLE_COLUMNS)} BEGIN "
     + _record_change(f"SELECT m.id, {_NEXT_CHANGE} FROM master_images m JOIN figures f ON f.id = m.figure_id "
                      "WHERE f.article_id = new.id") + "; END",
 ])

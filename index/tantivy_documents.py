@@ -13,8 +13,9 @@ from figdex.index.documents import TEXT_FIELDS
 from figdex.index.es_documents import fold
 from figdex.index.fulltext import TextIndexError
 from figdex.index.query import QueryError
+from figdex.index.schema import ARTICLE_COLUMNS, FIGURE_COLUMNS, changed
 
-SCHEMA_VERSION = 3  # a new version is rebuilt on first use
+SCHEMA_VERSION = 4  # a new version is rebuilt on first use (4: the stored hit row follows every figure column)
 # Stored text: only the labels field.  Sub-caption, caption and title come back inside the stored hit
 # row (unfolded, as displayed); the abstract, the longest field and shared by every image of an
 # article, is read from the database for the rare snippet that needs it.
@@ -68,11 +69,18 @@ QUEUE_TRIGGERS = (
     ("tantivy_q_label_updated", "AFTER UPDATE ON labels BEGIN "
      + enqueue_sql("VALUES (old.master_image_id, " + NEXT_SEQ + ")") + "; "
      + enqueue_sql("VALUES (new.master_image_id, " + NEXT_SEQ + ")") + "; END"),
-    ("tantivy_q_figure_updated", "AFTER UPDATE OF caption, image_status ON figures BEGIN "
+    # Figures and articles: every column a document holds (its text or its stored hit row:
+    # figure label, number, image path and URL, the article's URL), and only when one changed, since
+    # a re-ingest writes every figure and article again.  (Version 1 of these two watched caption
+    # and image_status only, so a changed label or image path left the stored hit row stale.)
+    ("tantivy_q_figure_changed", f"AFTER UPDATE ON figures WHEN {changed(FIGURE_COLUMNS)} BEGIN "
      + enqueue_sql(FIGURE_MASTERS + " AND true") + "; END"),
-    ("tantivy_q_article_updated", "AFTER UPDATE OF title, abstract, journal, publisher, year, license, "
-     "open_access, doi ON articles BEGIN " + enqueue_sql(ARTICLE_MASTERS + " AND true") + "; END"),
+    ("tantivy_q_article_changed", f"AFTER UPDATE ON articles WHEN {changed(ARTICLE_COLUMNS)} BEGIN "
+     + enqueue_sql(ARTICLE_MASTERS + " AND true") + "; END"),
 )
+# Triggers of earlier versions, dropped where found (the last trigger's name above says whether a
+# dataset has this version's set).
+OBSOLETE_TRIGGERS = ("tantivy_q_figure_updated", "tantivy_q_article_updated")
 
 
 

@@ -47,8 +47,8 @@ from figdex.index.fulltext import (
     DEFAULT_FACETS, Facets, TextHit, TextIndex, TextIndexError, facet_names, register_text_index,
 )
 from figdex.index.tantivy_documents import (
-    ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, QUEUE_TABLES, QUEUE_TRIGGERS, ROW_TEXT, SCHEMA_VERSION,
-    build_analyzer, build_schema, enqueue_sql, import_tantivy, like_query, raw_errors, tantivy_document,
+    ANALYZER, FACET_FIELD_MAP, INDEX_DIR, NEXT_SEQ, OBSOLETE_TRIGGERS, QUEUE_TABLES, QUEUE_TRIGGERS, ROW_TEXT,
+    SCHEMA_VERSION, build_analyzer, build_schema, enqueue_sql, import_tantivy, like_query, raw_errors, tantivy_document,
 )
 from figdex.index.query import NoTermsError, QueryError, SearchFilters, Term, UserQuery, raw_text
 
@@ -81,6 +81,8 @@ class TantivyIndex(TextIndex):
             was_in = self.conn.in_transaction
             for sql in QUEUE_TABLES:
                 self.conn.execute(sql)
+            for name in OBSOLETE_TRIGGERS:
+                self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
             for name, sql in QUEUE_TRIGGERS:
                 self.conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {sql}")
             if not was_in and self.conn.in_transaction:

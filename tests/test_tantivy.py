@@ -87,6 +87,43 @@ def test_article_and_figure_edits_reach_their_images(nature_ds):
     assert hit.id in [h.id for h in search(nature_ds, "zanzibarite").hits]
 
 
+def test_hit_rows_follow_every_figure_and_article_column_they_show(nature_ds):
+    """The stored hit row shows the figure's label, number, image path and URL and the article's URL:
+    the queue triggers watched only caption/image_status and the article's text, so a relabelled
+    figure kept its old label in every hit until a rebuild."""
+    hit = search(nature_ds, "silver").hits[0]
+    mid = nature_ds.master_id(hit.id)
+    with nature_ds.transaction() as conn:
+        conn.execute("UPDATE figures SET label = 'Supplementary Fig. 9', image_url = 'https://example.org/f9.png' "
+                     "WHERE id = (SELECT figure_id FROM master_images WHERE id = ?)", (mid,))
+        conn.execute("UPDATE articles SET url = 'https://example.org/moved' WHERE doi = ?", (hit.doi,))
+    again = next(h for h in search(nature_ds, "silver", limit=100).hits if h.id == hit.id)
+    assert (again.figure, again.image_url, again.article_url) == (
+        "Supplementary Fig. 9", "https://example.org/f9.png", "https://example.org/moved")
+    # Writing the same values again (what every re-ingest does) queues nothing.
+    with nature_ds.transaction() as conn:
+        conn.execute("UPDATE figures SET label = label, caption = caption")
+        conn.execute("UPDATE articles SET title = title")
+    assert _queued(nature_ds) == 0
+
+
+def test_a_dataset_with_the_old_queue_triggers_gets_the_new_ones(nature_ds):
+    from figdex.index.tantivy_documents import OBSOLETE_TRIGGERS, QUEUE_TRIGGERS
+
+    conn = nature_ds.conn
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tantivy_q_%'")]
+    assert set(names) == {name for name, _ in QUEUE_TRIGGERS}
+    with nature_ds.transaction():  # the set of the earlier version: the two old figure/article triggers
+        for name in ("tantivy_q_figure_changed", "tantivy_q_article_changed"):
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("CREATE TRIGGER tantivy_q_figure_updated AFTER UPDATE OF caption, image_status ON figures "
+                     "BEGIN SELECT 1; END")
+        conn.execute("CREATE TRIGGER tantivy_q_article_updated AFTER UPDATE OF title ON articles BEGIN SELECT 1; END")
+    create_text_index("tantivy", conn, nature_ds.root).count()
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tantivy_q_%'")]
+    assert set(names) == {name for name, _ in QUEUE_TRIGGERS} and not set(names) & set(OBSOLETE_TRIGGERS)
+
+
 def test_deleting_a_master_or_its_figure_removes_its_document(nature_ds):
     from tests.conftest import delete_two_hits
 
