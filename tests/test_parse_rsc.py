@@ -91,3 +91,14 @@ def test_search_results_page_is_not_an_article():
     assert detect_parser(path) is None
     with pytest.raises(SourceError, match="searchresults.html"):
         list(RSCParser().parse(path))
+
+
+def test_a_doi_ends_where_a_url_query_or_fragment_begins():
+    """A page's DOI meta with a URL's fragment or query behind it (one flipped byte of a real RSC page
+    made '10.1039/c6ob02074g#/'): the DOI is what comes before."""
+    from figdex.ingest.sources.common import normalize_doi
+
+    assert normalize_doi("10.1039/C6OB02074G#/") == "10.1039/c6ob02074g"
+    assert normalize_doi("https://doi.org/10.1039/c6ob02074g?download=true&x=1") == "10.1039/c6ob02074g"
+    # What a DOI's suffix may hold stays: parentheses, semicolons, colons, slashes.
+    assert normalize_doi("doi:10.1002/(SICI)1097-4636(199712)37:4;2-C.") == "10.1002/(sici)1097-4636(199712)37:4;2-c"

@@ -13,7 +13,10 @@ from figdex.index.records import IMAGE_MISSING, Figure
 from figdex.ingest.sources.markup import check_depth, decode_markup, load_html, load_xml  # noqa: F401
 
 _WS = re.compile(r"\s+")
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)", re.I)
+# A DOI's suffix may hold almost any printable character, but not a URL's query or fragment
+# delimiter: "10.1039/c6ob02074g#/" (a link to the page's top) and "...?download=true" are the DOI
+# before it.
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>#?&]+)", re.I)
 
 
 def clean_text(text: str | None) -> str:
