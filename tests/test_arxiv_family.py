@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from figdex.cli.main import cli
 from figdex.index.db import Dataset
-from figdex.ingest.sources.arxiv_source import open_eprint, read_document
+from figdex.ingest.sources.arxiv_source import read_document
+from figdex.ingest.sources.eprint_archive import open_eprint
 from figdex.ingest.web.query import parse_query, query_from_terms
 from figdex.ingest.web.scrape import find_articles, http_config, open_fetcher, rate_limits, scrape_query
 from figdex.ingest.web.search import get_family

@@ -11,7 +11,8 @@ import pytest
 from figdex.index.db import Dataset
 from figdex.ingest.pipeline import ingest_paths
 from figdex.ingest.sources.arxiv import ArxivParser, arxiv_id, eprint_suffix, parse_feed
-from figdex.ingest.sources.arxiv_source import EprintError, open_eprint, read_document
+from figdex.ingest.sources.arxiv_source import read_document
+from figdex.ingest.sources.eprint_archive import EprintError, open_eprint
 from figdex.ingest.sources.base import detect_parser
 from figdex.ingest.sources.latex import latex_to_text
 from tests.conftest import DEMO, REPO
@@ -264,3 +265,22 @@ def test_oai_licence_records(tmp_path):
     record.write_text('<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><error code="idDoesNotExist">'
                       "unknown</error></OAI-PMH>")
     assert oai_license(record) == (None, "oai.xml: arXiv's OAI-PMH answered idDoesNotExist: unknown")
+
+
+def test_an_archive_without_a_main_latex_file_is_refused_naming_it(tmp_path):
+    """Two .tex files, neither with \\documentclass and \\begin{document} (a constructed archive: the
+    shape of an e-print whose main file was left out)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name in ("intro.tex", "methods.tex"):
+            data = b"\\section{Methods} The sample was annealed."
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    path = tmp_path / "2401.00001.tar"
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(EprintError, match=r"2401\.00001\.tar: no main LaTeX file .* among 2 \.tex files"):
+        read_document(open_eprint(path))

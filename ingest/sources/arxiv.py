@@ -121,7 +121,7 @@ def is_eprint_file(path: Path) -> bool:
     (other gzip'd files, such as a .tif.gz image, are not claimed)."""
     import zlib
 
-    from figdex.ingest.sources.arxiv_source import looks_like_latex
+    from figdex.ingest.sources.eprint_archive import looks_like_latex
 
     name = path.name.lower()
     if not name.endswith((".tar.gz", ".tgz", ".gz", ".tar")):
@@ -226,7 +226,7 @@ class ArxivParser(SourceParser):
                             "with its metadata only: run the harvest again to fetch it")
             yield ParsedArticle(replace(article, access=ACCESS_ABSTRACT), (), tuple(problems))
             return
-        from figdex.ingest.sources.arxiv_source import open_eprint
+        from figdex.ingest.sources.eprint_archive import open_eprint
 
         eprint = open_eprint(eprint_path)
         if eprint.kind == "pdf":

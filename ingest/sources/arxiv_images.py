@@ -16,7 +16,8 @@ import shutil
 from pathlib import Path
 
 from figdex.errors import FigdexError
-from figdex.ingest.sources.arxiv_source import Eprint, Graphic
+from figdex.ingest.sources.arxiv_source import Graphic
+from figdex.ingest.sources.eprint_archive import Eprint
 from figdex.limits import LimitError, image_size_problem, open_image
 
 RASTER = (".png", ".jpg", ".jpeg")
