@@ -82,7 +82,7 @@ def embed_command(dataset, embedder) -> None:
     from figdex.cli.semantic import caption_stage
 
     with Dataset.open(dataset, create=False) as ds:
-        caption_stage(ds, required=True)
+        caption_stage(ds)
 
 
 def emit_hybrid(ranked, fmt: str, explain: bool) -> None:
@@ -133,10 +133,6 @@ def ingest_images(folders, dataset, label, force, run_embedding, workers, cluste
             progress.finish()
         _echo_folder_summary(summary, fmt)
         echo_stages_report(run_image_stages(ds, executor=executor, options=options, progress=progress, warm=True))
-        if run_embedding:
-            from figdex.cli.semantic import keep_caption_vectors
-
-            keep_caption_vectors(ds)
 
 
 def _echo_folder_summary(summary, fmt) -> None:

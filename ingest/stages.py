@@ -9,6 +9,8 @@
              stored one figure per transaction                                    (writer)
     label    caption/abstract/topic labels from the dataset's label model, if any (writer)
     embed    CNN vectors and the FAISS index, when figdex[ml] is installed       (writer)
+    captions sentence vectors of new captions and the text-image alignment kept in step, in
+             datasets that keep caption vectors (`figdex index embed` with figdex[semantic]) (writer)
 
 The worker steps are pure functions from a small frozen task record to a result record: they read
 files, copy content-addressed images into the dataset folder, and never touch SQLite, so an
@@ -31,7 +33,7 @@ from typing import Iterable, Protocol
 
 from figdex.index.db import Dataset, StoredImage
 
-STAGE_ORDER = ("parse", "separate", "label", "embed")
+STAGE_ORDER = ("parse", "separate", "label", "embed", "captions")
 
 
 # -- worker tasks -------------------------------------------------------------------------------
@@ -180,6 +182,7 @@ class StagesReport:
     separation: object | None = None  # SeparationSummary
     labels: object | None = None  # AssignSummary
     embedding: object | None = None  # EmbedSummary
+    captions: object | None = None  # ingest.text_embed.CaptionStageSummary
     notes: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)  # stage -> wall seconds
 
@@ -234,7 +237,8 @@ def run_image_folders(ds: Dataset, folders: Iterable[str | Path], *, label: str 
 def run_image_stages(ds: Dataset, *, executor=None, options: StageOptions = StageOptions(),
                      progress: Progress | None = None, warm: bool = False) -> StagesReport:
     """The stages after storing, in order, on what they have not done yet: separate (with scale and
-    class), label (once a label model was trained), embed (with figdex[ml])."""
+    class), label (once a label model was trained), embed (with figdex[ml]), captions (where the
+    dataset keeps caption vectors; skipped with embed)."""
     from figdex.ingest.executors import SerialExecutor
     from figdex.ingest.separate import pending_figures, separate_dataset
 
@@ -263,6 +267,10 @@ def run_image_stages(ds: Dataset, *, executor=None, options: StageOptions = Stag
         started = time.monotonic()
         report.embedding = _embed_stage(ds, report, progress)
         report.seconds["embed"] = time.monotonic() - started
+        started = time.monotonic()
+        report.captions = _caption_stage(ds, report, progress)
+        if report.captions is not None:
+            report.seconds["captions"] = time.monotonic() - started
     return report
 
 
@@ -301,6 +309,24 @@ def _embed_stage(ds: Dataset, report: StagesReport, progress: Progress):
         return embed_dataset(ds, on_batch=lambda n: progress.advance(n, n))
     except (EmbedderError, ValueError) as exc:
         report.notes.append(f"image vectors skipped: {exc}")
+        return None
+    finally:
+        progress.finish()
+
+
+def _caption_stage(ds: Dataset, report: StagesReport, progress: Progress):
+    """A dataset that keeps caption vectors keeps them (and its alignment) in step with new captions;
+    one that has none is left as it is (`figdex index embed` starts them)."""
+    from figdex.ingest.text_embed import caption_stage, has_caption_vectors
+    from figdex.models.text_embedders import TextEmbedderError
+
+    if not has_caption_vectors(ds):
+        return None
+    try:
+        return caption_stage(ds, on_start=lambda total: progress.start("captions", total),
+                             on_batch=lambda n: progress.advance(n, n))
+    except TextEmbedderError as exc:
+        report.notes.append(f"caption vectors not updated: {exc}")
         return None
     finally:
         progress.finish()
