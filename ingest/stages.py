@@ -146,6 +146,19 @@ def load_models(stages: Iterable[str]) -> None:
         separation_warm_up()
 
 
+def choose_device(options: StageOptions) -> None:
+    """Choose (and say, once) where the classifier and the CNNs run, before any bar starts and before
+    any work: FIGDEX_DEVICE=cuda without a GPU stops the run here, not once per figure in the workers."""
+    if not (options.separation or options.embedding):
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is not None:
+        from figdex.devices import torch_device
+
+        torch_device()
+
+
 # -- the runner -------------------------------------------------------------------------------------
 class Progress(Protocol):
     def start(self, stage: str, total: int) -> None: ...
@@ -197,6 +210,7 @@ def run_ingest(ds: Dataset, paths: Iterable[str | Path], *, force: bool = False,
     progress = progress or NoProgress()
     executor = executor or SerialExecutor()
     paths = list(paths)
+    choose_device(options)
     total = sum(1 for _ in iter_source_files(paths))
     executor.warm_up(("parse", "separate") if options.separation else ("parse",))
     started = time.monotonic()
@@ -220,6 +234,7 @@ def run_image_folders(ds: Dataset, folders: Iterable[str | Path], *, label: str 
     progress = progress or NoProgress()
     executor = executor or SerialExecutor()
     folders = [Path(f) for f in folders]
+    choose_device(options)
     total = sum(1 for f in folders if f.is_dir() for _ in iter_images(f))
     executor.warm_up(("separate",) if options.separation else ())
     started = time.monotonic()
@@ -244,6 +259,7 @@ def run_image_stages(ds: Dataset, *, executor=None, options: StageOptions = Stag
 
     progress = progress or NoProgress()
     executor = executor or SerialExecutor()
+    choose_device(options)
     report = StagesReport()
     if options.separation:
         pending = pending_figures(ds, options.redo_separation)
