@@ -74,6 +74,14 @@ def torch_device() -> str:
     return chosen[0]
 
 
+def torch_device_if_installed() -> str | None:
+    """``torch_device()`` where torch is installed, else None (the light install has no models to place).
+    Commands call it before their progress bars, so the line is not printed inside one."""
+    import importlib.util
+
+    return torch_device() if importlib.util.find_spec("torch") is not None else None
+
+
 def _choose(wanted: str) -> tuple[str, str]:
     if wanted == "cpu":
         return "cpu", "figdex: embedding on CPU (FIGDEX_DEVICE=cpu)"

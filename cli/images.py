@@ -67,9 +67,11 @@ def similar(query, image_id, dataset, limit, nm_per_px, scale_factor, scale_mode
 def embed_command(dataset, embedder) -> None:
     """Compute CNN vectors for new or changed images and rebuild the FAISS index from the database;
     then caption vectors for semantic search (figdex[semantic]) and the text-image alignment, if any."""
+    from figdex.devices import torch_device_if_installed
     from figdex.index.db import Dataset
     from figdex.ingest.embed import embed_dataset
 
+    torch_device_if_installed()  # its line before the bar, not inside it
     with Dataset.open(dataset, create=False) as ds:
         total = ds.conn.execute("SELECT count(*) FROM master_images m JOIN figures f ON f.id = m.figure_id "
                                 "WHERE f.image_status = 'ok'").fetchone()[0]

@@ -149,14 +149,10 @@ def load_models(stages: Iterable[str]) -> None:
 def choose_device(options: StageOptions) -> None:
     """Choose (and say, once) where the classifier and the CNNs run, before any bar starts and before
     any work: FIGDEX_DEVICE=cuda without a GPU stops the run here, not once per figure in the workers."""
-    if not (options.separation or options.embedding):
-        return
-    import importlib.util
+    if options.separation or options.embedding:
+        from figdex.devices import torch_device_if_installed
 
-    if importlib.util.find_spec("torch") is not None:
-        from figdex.devices import torch_device
-
-        torch_device()
+        torch_device_if_installed()
 
 
 # -- the runner -------------------------------------------------------------------------------------

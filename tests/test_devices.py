@@ -109,6 +109,46 @@ def test_faiss_stays_on_the_cpu_without_gpu_support(monkeypatch):
     assert not VectorIndex.build("test@1", np.arange(1, 51), vectors).on_gpu
 
 
+def test_an_index_searched_through_a_copy_saves_and_removes_like_the_cpu_one(monkeypatch, tmp_path):
+    """The bookkeeping of the GPU copy (adds through it, the CPU index saved and removed from), with a
+    CPU clone standing in for the GPU copy where faiss has no GPU support."""
+    import faiss
+
+    from figdex.index.vectors import VectorIndex
+
+    monkeypatch.setattr(devices, "faiss_gpu_copy", faiss.clone_index)
+    monkeypatch.setattr(faiss, "index_gpu_to_cpu", faiss.clone_index, raising=False)
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(101, 161)
+    index = VectorIndex.build("test@1", ids[:50], vectors[:50])
+    assert index.on_gpu and index.info.count == 50
+    index.save(tmp_path / "v.faiss")
+    saved = VectorIndex.load(tmp_path / "v.faiss", mmap=False)
+    assert saved.info.count == saved.index.ntotal == 50
+    assert (saved.search(vectors[:50], 1)[1][:, 0] == ids[:50]).all()
+    index.add(ids[50:], vectors[50:])
+    assert index.info.count == 60 and (index.search(vectors[50:], 1)[1][:, 0] == ids[50:]).all()
+    assert index.remove(ids[:5]) == 5 and index.info.count == 55
+    found = index.search(vectors, 60)[1]
+    assert not set(found.ravel()) & set(ids[:5].tolist())
+    index.save(tmp_path / "v.faiss")
+    assert VectorIndex.load(tmp_path / "v.faiss").index.ntotal == 55
+
+
+def test_cuda_without_a_gpu_stops_an_ingest_before_any_work(monkeypatch, tmp_path):
+    from figdex.index.db import Dataset
+    from figdex.ingest.stages import run_ingest
+
+    no_gpu(monkeypatch)
+    monkeypatch.setenv("FIGDEX_DEVICE", "cuda")
+    with Dataset.open(tmp_path / "ds") as ds:
+        with pytest.raises(UnavailableError, match="FIGDEX_DEVICE=cuda"):
+            run_ingest(ds, [REPO / "tests" / "data" / "jats" / "spr_test1.xml"])
+        assert ds.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
 # -- CPU results do not depend on the batch ------------------------------------------------------
 def test_image_vectors_and_classes_do_not_depend_on_the_batch(monkeypatch, images):
     from figdex.models.classify import classify, classify_many
