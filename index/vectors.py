@@ -64,6 +64,7 @@ class VectorIndex:
         self.info = info
         self._gpu = None  # its GPU copy, for adding and searching; made on first use when faiss-gpu sees a GPU
         self._gpu_checked = False
+        self._cpu_behind = False  # vectors were added through the GPU copy since the CPU index last had them
 
     @property
     def on_gpu(self) -> bool:
@@ -83,8 +84,9 @@ class VectorIndex:
         """After adds through the GPU copy: the CPU index (saved, removed from) gets its content back."""
         import faiss
 
-        if self._gpu is not None and self._gpu.ntotal != self.index.ntotal:
+        if self._gpu is not None and self._cpu_behind:
             self.index = faiss.index_gpu_to_cpu(self._gpu)
+            self._cpu_behind = False
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
@@ -146,6 +148,7 @@ class VectorIndex:
             self.remove(ids)
         target = self._searcher()
         target.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.ascontiguousarray(ids, np.int64))
+        self._cpu_behind = target is not self.index
         self.info = IndexInfo(self.info.embedder, self.info.dim, int(target.ntotal), self.info.factory,
                               self.info.nprobe)
 
@@ -156,9 +159,9 @@ class VectorIndex:
         if not len(ids):
             return 0
         self._sync_to_cpu()
-        if self._gpu is not None:  # GPU indexes cannot remove ids: the copy is made again from the CPU index
-            self._gpu, self._gpu_checked = None, False
         removed = self.index.remove_ids(faiss.IDSelectorBatch(ids))
+        if removed and self._gpu is not None:  # GPU indexes cannot remove ids: a new copy of the CPU index
+            self._gpu, self._gpu_checked = None, False
         self.info = IndexInfo(self.info.embedder, self.info.dim, int(self.index.ntotal), self.info.factory,
                               self.info.nprobe)
         return int(removed)
