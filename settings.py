@@ -51,6 +51,15 @@ def _choice(*options: str) -> Callable[[Any], str]:
     return parse
 
 
+def _auto_or_positive_int(raw) -> str | int:
+    if str(raw).strip().lower() == "auto":
+        return "auto"
+    try:
+        return _positive_int(raw)
+    except ValueError:
+        raise ValueError("use auto or a whole number of at least 1") from None
+
+
 def _seconds(raw) -> float:
     value = float(raw)
     if not value >= 0 or value == float("inf"):
@@ -119,6 +128,13 @@ SETTINGS: tuple[Setting, ...] = (
             _choice("model", "rules"), in_config=True),
     Setting("embed_runtime", "auto", "FIGDEX_EMBED_RUNTIME", "CNN runtime: auto (ONNX when installed), "
             "torch or onnx.", _choice("auto", "torch", "onnx")),
+    Setting("device", "auto", "FIGDEX_DEVICE", "Where the CNN, the learned classifier and the sentence model run: "
+            "auto (cuda:0 when torch sees a GPU, else the CPU), cpu or cuda (refused when no GPU is seen); FAISS "
+            "searches a GPU copy of its index when faiss-gpu sees one, unless cpu (figdex/devices.py).",
+            _choice("auto", "cpu", "cuda")),
+    Setting("embed_batch", "auto", "FIGDEX_EMBED_BATCH", "Images (CNN, classifier) or texts (sentence model) per "
+            "forward pass: auto (16 images, 32 texts on the CPU; 128 and 256 on a GPU, which a bigger batch "
+            "keeps busy) or a number.", _auto_or_positive_int),
     Setting("cache_dir", str(Path.home() / ".cache" / "figdex"), "FIGDEX_CACHE_DIR",
             "Where exported ONNX models are kept.", _name),
     Setting("facet_cache", 128, "FIGDEX_FACET_CACHE", "Facet counts `figdex serve` keeps per query (0: off).",

@@ -67,9 +67,11 @@ def similar(query, image_id, dataset, limit, nm_per_px, scale_factor, scale_mode
 def embed_command(dataset, embedder) -> None:
     """Compute CNN vectors for new or changed images and rebuild the FAISS index from the database;
     then caption vectors for semantic search (figdex[semantic]) and the text-image alignment, if any."""
+    from figdex.devices import torch_device_if_installed
     from figdex.index.db import Dataset
     from figdex.ingest.embed import embed_dataset
 
+    torch_device_if_installed()  # its line before the bar, not inside it
     with Dataset.open(dataset, create=False) as ds:
         total = ds.conn.execute("SELECT count(*) FROM master_images m JOIN figures f ON f.id = m.figure_id "
                                 "WHERE f.image_status = 'ok'").fetchone()[0]
@@ -82,7 +84,7 @@ def embed_command(dataset, embedder) -> None:
     from figdex.cli.semantic import caption_stage
 
     with Dataset.open(dataset, create=False) as ds:
-        caption_stage(ds, required=True)
+        caption_stage(ds)
 
 
 def emit_hybrid(ranked, fmt: str, explain: bool) -> None:
@@ -133,10 +135,6 @@ def ingest_images(folders, dataset, label, force, run_embedding, workers, cluste
             progress.finish()
         _echo_folder_summary(summary, fmt)
         echo_stages_report(run_image_stages(ds, executor=executor, options=options, progress=progress, warm=True))
-        if run_embedding:
-            from figdex.cli.semantic import keep_caption_vectors
-
-            keep_caption_vectors(ds)
 
 
 def _echo_folder_summary(summary, fmt) -> None:

@@ -122,10 +122,6 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
                                   categories, open_access, base_url, fetcher, delay, fmt)
         with _open(dataset, create=True) as ds:
             echo_stages_report(run_image_stages(ds, executor=executor, options=options, progress=ClickProgress()))
-            if run_embedding:
-                from figdex.cli.semantic import keep_caption_vectors
-
-                keep_caption_vectors(ds)
     if urls or query_files or searches:  # the last line says how many articles failed
         from figdex.ingest.web import scrape as web
 

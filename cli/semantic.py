@@ -1,4 +1,5 @@
-"""`figdex index align` and the caption-vector stage of `index embed` / `ingest` (issue 20)."""
+"""`figdex index align`, and the lines of the caption-vector stage (ingest/text_embed.py) of `index embed`
+and the ingest commands (issue 20)."""
 
 from __future__ import annotations
 
@@ -11,43 +12,45 @@ from figdex.cli.options import dataset_option, format_option
 from figdex.cli.output import emit
 
 
-def keep_caption_vectors(ds) -> None:
-    """After ingest's image stages: a dataset that has caption vectors keeps them (and its
-    alignment) in step with the new captions; one that has none is left as it is."""
-    from figdex.ingest.text_embed import text_embedder_name
+def caption_stage(ds) -> None:
+    """`index embed`'s caption vectors (ingest/text_embed.caption_stage) with a bar; a note without the model."""
+    from figdex.ingest.text_embed import caption_stage as run_caption_stage
+    from figdex.models.text_embedders import TextEmbedderError
 
-    if ds.conn.execute("SELECT 1 FROM embeddings WHERE embedder LIKE ? LIMIT 1",
-                       (f"{text_embedder_name(ds)}@%",)).fetchone() is not None:
-        caption_stage(ds, required=False)
+    bars = []
 
+    def start(total: int) -> None:
+        bars.append(click.progressbar(length=total, label="caption vectors", file=sys.stderr))
+        bars[0].__enter__()
 
-def caption_stage(ds, *, required: bool) -> None:
-    """Caption vectors for new or changed texts, then the alignment kept in step with them.
+    def close() -> None:
+        while bars:
+            bars.pop().__exit__(None, None, None)
 
-    ``required``: say why when the model is not installed (``index embed``); ingest only keeps
-    vectors up to date in datasets that already have them, and says nothing otherwise."""
-    from figdex.ingest.align import alignment_status, load_alignment, rebuild_aligned_index
-    from figdex.ingest.text_embed import embed_texts, master_texts
-    from figdex.models.text_embedders import INSTALL_HINT, semantic_available
+    def step(msg: str) -> None:  # the alignment's training lines come after the vectors' bar
+        close()
+        click.echo(msg, err=True)
 
-    if not semantic_available():
-        if required:
-            click.echo(f"note: caption vectors skipped (semantic search needs: {INSTALL_HINT})", err=True)
+    try:
+        summary = run_caption_stage(ds, on_start=start, on_batch=lambda n: bars[0].update(n), on_step=step)
+    except TextEmbedderError as exc:
+        click.echo(f"note: caption vectors skipped ({exc})", err=True)
         return
-    texts = len(master_texts(ds))
-    with click.progressbar(length=texts, label="caption vectors", file=sys.stderr) as bar:
-        summary = embed_texts(ds, on_batch=bar.update)
-    click.echo(f"{summary.embedder}: {summary.embedded} captions embedded, {summary.unchanged} unchanged, "
-               f"{summary.dropped} dropped; index of {summary.indexed} vectors", err=True)
-    status = alignment_status(ds)
-    if status is None:
-        return
-    if status["behind"]:
-        click.echo(f"the dataset grew from {status['trained_pairs']} to {status['pairs_now']} (image, caption) pairs: "
-                   "retraining the text-image alignment", err=True)
-        _report(align_summary(ds), "table")
-    else:
-        rebuild_aligned_index(ds, load_alignment(ds))  # image vectors may have changed
+    finally:
+        close()
+    echo_caption_summary(summary)
+
+
+def echo_caption_summary(summary) -> None:
+    """The lines after the caption stage (on stderr), for `index embed` and the ingest commands."""
+    v = summary.vectors
+    click.echo(f"{v.embedder}: {v.embedded} captions embedded, {v.unchanged} unchanged, "
+               f"{v.dropped} dropped; index of {v.indexed} vectors", err=True)
+    if summary.regrown is not None:
+        click.echo(f"the dataset grew from {summary.regrown[0]} to {summary.regrown[1]} (image, caption) pairs: "
+                   "the text-image alignment was retrained", err=True)
+    if summary.alignment is not None:
+        _report(summary.alignment, "table")
 
 
 def align_summary(ds, **options):

@@ -9,8 +9,9 @@ import time
 import click
 
 STAGE_LABELS = {"parse": "ingesting", "store": "storing images", "separate": "separating",
-                "label": "labelling", "embed": "embedding"}
-STAGE_UNITS = {"parse": "files", "store": "images", "separate": "figures", "label": "images", "embed": "images"}
+                "label": "labelling", "embed": "embedding", "captions": "caption vectors"}
+STAGE_UNITS = {"parse": "files", "store": "images", "separate": "figures", "label": "images", "embed": "images",
+               "captions": "captions"}
 
 
 def executor_options(f):
@@ -74,5 +75,9 @@ def echo_stages_report(report) -> None:
         for reason in emb.failures:
             click.echo(f"failed: {reason}", err=True)
         click.echo(f"{emb.embedder}: {emb.embedded} images embedded; index of {emb.indexed} vectors", err=True)
+    if report.captions is not None:
+        from figdex.cli.semantic import echo_caption_summary
+
+        echo_caption_summary(report.captions)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

@@ -4,8 +4,14 @@ FAISS ids are the ``master_images.id`` of each vector (``IndexIDMap2``), so a hi
 row without a side table, deletes remove exactly those ids, and a rebuild reproduces the
 same mapping.  The factory picks exact search (``Flat``, inner product on L2-normalised
 vectors = cosine) for small collections and an inverted-file index (``IVF``, trained
-centroids saved with the index, ``nprobe`` chosen for recall) for large ones.  A GPU is used
-when faiss-gpu and a device are present.  One index per embedder; mixing is refused.
+centroids saved with the index, ``nprobe`` chosen for recall) for large ones.  One index per
+embedder; mixing is refused.
+
+``index`` is always a CPU index: it is what is saved (a dataset moves between machines with
+and without GPUs), trained, and what ``remove`` changes (GPU indexes cannot remove ids).  When
+faiss-gpu sees a device (figdex/devices.py), vectors are added and searched through a GPU copy
+of it, made once and dropped when a removal changes the CPU index; otherwise the CPU index does
+both, silently.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 from figdex.errors import FigdexError
 
 EXACT_LIMIT = 50_000  # below this many vectors, exact search is fast enough and exact
+GPU_MAX_K = 2048  # the most neighbours per query faiss-gpu's k-selection returns
 
 
 class VectorIndexError(FigdexError, RuntimeError):
@@ -53,8 +60,33 @@ def factory_for(n: int, dim: int) -> tuple[str, int | None]:
 
 class VectorIndex:
     def __init__(self, index, info: IndexInfo):
-        self.index = index
+        self.index = index  # the CPU index (saved, trained, ids removed from)
         self.info = info
+        self._gpu = None  # its GPU copy, for adding and searching; made on first use when faiss-gpu sees a GPU
+        self._gpu_checked = False
+        self._cpu_behind = False  # vectors were added through the GPU copy since the CPU index last had them
+
+    @property
+    def on_gpu(self) -> bool:
+        """Whether adds and searches go through a GPU copy of the index."""
+        return self._searcher() is not self.index
+
+    def _searcher(self):
+        """The GPU copy when there is one (made once), else the CPU index."""
+        if not self._gpu_checked:
+            from figdex.devices import faiss_gpu_copy
+
+            self._gpu_checked = True
+            self._gpu = faiss_gpu_copy(self.index)
+        return self._gpu if self._gpu is not None else self.index
+
+    def _sync_to_cpu(self) -> None:
+        """After adds through the GPU copy: the CPU index (saved, removed from) gets its content back."""
+        import faiss
+
+        if self._gpu is not None and self._cpu_behind:
+            self.index = faiss.index_gpu_to_cpu(self._gpu)
+            self._cpu_behind = False
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
@@ -75,19 +107,19 @@ class VectorIndex:
             sample = vectors[np.random.default_rng(0).permutation(n)[: max(inner.nlist * 40, 10_000)]]
             inner.train(sample)
             inner.nprobe = nprobe or 16
+        built = cls(index, IndexInfo(embedder, dim, 0, factory, nprobe))
         if n:
-            index.add_with_ids(vectors, ids)
-        return cls(_maybe_gpu(index), IndexInfo(embedder, dim, int(index.ntotal), factory, nprobe))
+            built.add(ids, vectors, replace=False)
+        return built
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:
         import faiss
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        cpu = faiss.index_gpu_to_cpu(self.index) if hasattr(faiss, "index_gpu_to_cpu") and _on_gpu(self.index) \
-            else self.index
+        self._sync_to_cpu()
         tmp = path.with_suffix(".tmp")
-        faiss.write_index(cpu, str(tmp))
+        faiss.write_index(self.index, str(tmp))
         tmp.replace(path)
         path.with_suffix(".json").write_text(json.dumps(self.info.__dict__, indent=2) + "\n")
 
@@ -106,14 +138,18 @@ class VectorIndex:
             index = faiss.read_index(str(path))
         if info.nprobe and info.factory.startswith("IVF"):
             faiss.extract_index_ivf(index).nprobe = info.nprobe
-        return cls(_maybe_gpu(index), info)
+        return cls(index, info)
 
     # -- updating and searching --------------------------------------------------------------------
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, replace: bool = True) -> None:
+        """Add vectors under ``ids`` (replacing those ids' old vectors unless ``replace`` is False: a new index)."""
         self._check_dim(vectors)
-        self.remove(ids)
-        self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.ascontiguousarray(ids, np.int64))
-        self.info = IndexInfo(self.info.embedder, self.info.dim, int(self.index.ntotal), self.info.factory,
+        if replace:
+            self.remove(ids)
+        target = self._searcher()
+        target.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.ascontiguousarray(ids, np.int64))
+        self._cpu_behind = target is not self.index
+        self.info = IndexInfo(self.info.embedder, self.info.dim, int(target.ntotal), self.info.factory,
                               self.info.nprobe)
 
     def remove(self, ids) -> int:
@@ -122,7 +158,10 @@ class VectorIndex:
         ids = np.ascontiguousarray(ids, np.int64)
         if not len(ids):
             return 0
+        self._sync_to_cpu()
         removed = self.index.remove_ids(faiss.IDSelectorBatch(ids))
+        if removed and self._gpu is not None:  # GPU indexes cannot remove ids: a new copy of the CPU index
+            self._gpu, self._gpu_checked = None, False
         self.info = IndexInfo(self.info.embedder, self.info.dim, int(self.index.ntotal), self.info.factory,
                               self.info.nprobe)
         return int(removed)
@@ -130,26 +169,18 @@ class VectorIndex:
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the k nearest vectors per query; ids are master_images.id, -1 = none."""
         self._check_dim(queries)
-        k = max(1, min(k, max(1, self.index.ntotal)))
-        scores, ids = self.index.search(np.ascontiguousarray(queries, np.float32), k)
+        searcher = self._searcher()
+        k = max(1, min(k, max(1, searcher.ntotal)))
+        if k > GPU_MAX_K and searcher is not self.index:  # beyond what faiss-gpu selects: the CPU index answers
+            self._sync_to_cpu()
+            searcher = self.index
+        scores, ids = searcher.search(np.ascontiguousarray(queries, np.float32), k)
         return scores, ids
 
     def _check_dim(self, vectors: np.ndarray) -> None:
         if vectors.ndim != 2 or vectors.shape[1] != self.info.dim:
             raise VectorIndexError(f"vectors of dimension {vectors.shape[-1]} do not fit this index "
                                    f"({self.info.embedder}, {self.info.dim}-d)")
-
-
-def _maybe_gpu(index):
-    import faiss
-
-    if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0:
-        return faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
-    return index
-
-
-def _on_gpu(index) -> bool:
-    return "Gpu" in type(index).__name__
 
 
 # -- the vectors in the database ------------------------------------------------------------------

@@ -68,12 +68,16 @@ def require_images(ds: Dataset) -> None:
             f"`figdex ingest-images FOLDER --label LABEL` (plain folders of images)")
 
 
-def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int = 32,
+def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int | None = None,
                   on_batch: Callable[[int], None] | None = None) -> EmbedSummary:
+    """Vectors for the master images that are new or changed, then the FAISS index rebuilt.
+    ``batch``: images read and stored per transaction (default 32, or the embedder's forward
+    batch when that is larger: on a GPU, figdex/devices.py)."""
     from figdex.models.embedders import create_embedder
 
     require_images(ds)
     embedder = create_embedder(embedder_name or active_embedder(ds), local_dir=local_embedders(ds))
+    batch = batch or max(32, embedder.batch_size)
     eid = embedder.config.id
     rows = ds.conn.execute(
         """SELECT m.id, m.x0, m.y0, m.x1, m.y1, f.image_path, f.image_sha256,

@@ -9,6 +9,8 @@
              stored one figure per transaction                                    (writer)
     label    caption/abstract/topic labels from the dataset's label model, if any (writer)
     embed    CNN vectors and the FAISS index, when figdex[ml] is installed       (writer)
+    captions sentence vectors of new captions and the text-image alignment kept in step, in
+             datasets that keep caption vectors (`figdex index embed` with figdex[semantic]) (writer)
 
 The worker steps are pure functions from a small frozen task record to a result record: they read
 files, copy content-addressed images into the dataset folder, and never touch SQLite, so an
@@ -31,7 +33,7 @@ from typing import Iterable, Protocol
 
 from figdex.index.db import Dataset, StoredImage
 
-STAGE_ORDER = ("parse", "separate", "label", "embed")
+STAGE_ORDER = ("parse", "separate", "label", "embed", "captions")
 
 
 # -- worker tasks -------------------------------------------------------------------------------
@@ -144,6 +146,15 @@ def load_models(stages: Iterable[str]) -> None:
         separation_warm_up()
 
 
+def choose_device(options: StageOptions) -> None:
+    """Choose (and say, once) where the classifier and the CNNs run, before any bar starts and before
+    any work: FIGDEX_DEVICE=cuda without a GPU stops the run here, not once per figure in the workers."""
+    if options.separation or options.embedding:
+        from figdex.devices import torch_device_if_installed
+
+        torch_device_if_installed()
+
+
 # -- the runner -------------------------------------------------------------------------------------
 class Progress(Protocol):
     def start(self, stage: str, total: int) -> None: ...
@@ -180,6 +191,7 @@ class StagesReport:
     separation: object | None = None  # SeparationSummary
     labels: object | None = None  # AssignSummary
     embedding: object | None = None  # EmbedSummary
+    captions: object | None = None  # ingest.text_embed.CaptionStageSummary
     notes: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)  # stage -> wall seconds
 
@@ -194,6 +206,7 @@ def run_ingest(ds: Dataset, paths: Iterable[str | Path], *, force: bool = False,
     progress = progress or NoProgress()
     executor = executor or SerialExecutor()
     paths = list(paths)
+    choose_device(options)
     total = sum(1 for _ in iter_source_files(paths))
     executor.warm_up(("parse", "separate") if options.separation else ("parse",))
     started = time.monotonic()
@@ -217,6 +230,7 @@ def run_image_folders(ds: Dataset, folders: Iterable[str | Path], *, label: str 
     progress = progress or NoProgress()
     executor = executor or SerialExecutor()
     folders = [Path(f) for f in folders]
+    choose_device(options)
     total = sum(1 for f in folders if f.is_dir() for _ in iter_images(f))
     executor.warm_up(("separate",) if options.separation else ())
     started = time.monotonic()
@@ -234,12 +248,14 @@ def run_image_folders(ds: Dataset, folders: Iterable[str | Path], *, label: str 
 def run_image_stages(ds: Dataset, *, executor=None, options: StageOptions = StageOptions(),
                      progress: Progress | None = None, warm: bool = False) -> StagesReport:
     """The stages after storing, in order, on what they have not done yet: separate (with scale and
-    class), label (once a label model was trained), embed (with figdex[ml])."""
+    class), label (once a label model was trained), embed (with figdex[ml]), captions (where the
+    dataset keeps caption vectors; skipped with embed)."""
     from figdex.ingest.executors import SerialExecutor
     from figdex.ingest.separate import pending_figures, separate_dataset
 
     progress = progress or NoProgress()
     executor = executor or SerialExecutor()
+    choose_device(options)
     report = StagesReport()
     if options.separation:
         pending = pending_figures(ds, options.redo_separation)
@@ -263,6 +279,10 @@ def run_image_stages(ds: Dataset, *, executor=None, options: StageOptions = Stag
         started = time.monotonic()
         report.embedding = _embed_stage(ds, report, progress)
         report.seconds["embed"] = time.monotonic() - started
+        started = time.monotonic()
+        report.captions = _caption_stage(ds, report, progress)
+        if report.captions is not None:
+            report.seconds["captions"] = time.monotonic() - started
     return report
 
 
@@ -301,6 +321,24 @@ def _embed_stage(ds: Dataset, report: StagesReport, progress: Progress):
         return embed_dataset(ds, on_batch=lambda n: progress.advance(n, n))
     except (EmbedderError, ValueError) as exc:
         report.notes.append(f"image vectors skipped: {exc}")
+        return None
+    finally:
+        progress.finish()
+
+
+def _caption_stage(ds: Dataset, report: StagesReport, progress: Progress):
+    """A dataset that keeps caption vectors keeps them (and its alignment) in step with new captions;
+    one that has none is left as it is (`figdex index embed` starts them)."""
+    from figdex.ingest.text_embed import caption_stage, has_caption_vectors
+    from figdex.models.text_embedders import TextEmbedderError
+
+    if not has_caption_vectors(ds):
+        return None
+    try:
+        return caption_stage(ds, on_start=lambda total: progress.start("captions", total),
+                             on_batch=lambda n: progress.advance(n, n))
+    except TextEmbedderError as exc:
+        report.notes.append(f"caption vectors not updated: {exc}")
         return None
     finally:
         progress.finish()

@@ -52,12 +52,14 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def embed_texts(ds: Dataset, name: str | None = None, *, batch: int = 64,
+def embed_texts(ds: Dataset, name: str | None = None, *, batch: int | None = None,
                 on_batch: Callable[[int], None] | None = None) -> TextEmbedSummary:
-    """Embed the texts that are new or changed since the last run, then rebuild the FAISS index."""
+    """Embed the texts that are new or changed since the last run, then rebuild the FAISS index.
+    ``batch``: texts stored per transaction (default 64, or the model's forward batch when larger)."""
     from figdex.models.text_embedders import create_text_embedder
 
     embedder = create_text_embedder(name or text_embedder_name(ds))
+    batch = batch or max(64, getattr(embedder, "batch_size", 0))
     eid = embedder.config.id
     texts = master_texts(ds)
     done = {r[0]: r[1] for r in ds.conn.execute(
@@ -78,6 +80,51 @@ def embed_texts(ds: Dataset, name: str | None = None, *, batch: int = 64,
         if on_batch:
             on_batch(len(chunk))
     summary.indexed = rebuild_text_index(ds, eid)
+    return summary
+
+
+def has_caption_vectors(ds: Dataset) -> bool:
+    """Whether the dataset keeps caption vectors of its text embedder (then ingest keeps them in step)."""
+    return ds.conn.execute("SELECT 1 FROM embeddings WHERE embedder LIKE ? LIMIT 1",
+                           (f"{text_embedder_name(ds)}@%",)).fetchone() is not None
+
+
+@dataclass
+class CaptionStageSummary:
+    """What the caption stage did: the vectors, then the text-image alignment kept in step."""
+
+    vectors: TextEmbedSummary
+    regrown: tuple[int, int] | None = None  # (pairs trained on, pairs now) when the alignment was retrained
+    alignment: object | None = None  # AlignSummary of that retraining
+    aligned_indexed: int | None = None  # images in the aligned index when it was only rebuilt
+
+
+def caption_stage(ds: Dataset, *, on_start: Callable[[int], None] | None = None,
+                  on_batch: Callable[[int], None] | None = None,
+                  on_step: Callable[[str], None] | None = None) -> CaptionStageSummary:
+    """Caption vectors for new or changed texts, then the alignment (`figdex index align`) kept in
+    step: retrained once the dataset's (image, caption) pairs grew enough, else its index rebuilt
+    (image vectors may have changed).  ``on_start(texts)`` is called once the model is loaded.
+    Raises TextEmbedderError (an UnavailableError) without figdex[semantic]."""
+    from figdex.ingest.align import align_dataset, alignment_status, load_alignment, rebuild_aligned_index
+    from figdex.models.text_embedders import (INSTALL_HINT, TextEmbedderError, create_text_embedder,
+                                              semantic_available)
+
+    if not semantic_available():
+        raise TextEmbedderError(f"caption vectors need the sentence model: {INSTALL_HINT}")
+    name = text_embedder_name(ds)
+    create_text_embedder(name)  # loaded before on_start: a model load would inflate a progress bar's ETA
+    if on_start:
+        on_start(len(master_texts(ds)))
+    summary = CaptionStageSummary(embed_texts(ds, name, on_batch=on_batch))
+    status = alignment_status(ds)
+    if status is None:
+        return summary
+    if status["behind"]:
+        summary.regrown = (status["trained_pairs"], status["pairs_now"])
+        summary.alignment = align_dataset(ds, on_step=on_step)
+    else:
+        summary.aligned_indexed = rebuild_aligned_index(ds, load_alignment(ds))
     return summary
 
 

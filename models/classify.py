@@ -81,14 +81,26 @@ def classify(crop: np.ndarray, terms: tuple[str, ...] = (), numbers: int | None 
     have several, schematics and micrographs rarely more than one.  None when not known.
     The learned classifier decides when it is available (torch + models/weights/), else the rules.
     """
-    if crop.shape[0] < 8 or crop.shape[1] < 8:
-        return "other", 0.3
+    return classify_many([(crop, terms, numbers)])[0]
+
+
+def classify_many(items: list[tuple[np.ndarray, tuple[str, ...], int | None]]) -> list[tuple[str, float]]:
+    """``classify`` of several (crop, terms, numbers) at once: the learned classifier's CNN sees
+    them in batches (on a GPU when there is one, figdex/devices.py); the same classes as one by one."""
+    out: list[tuple[str, float] | None] = [("other", 0.3) if c.shape[0] < 8 or c.shape[1] < 8 else None
+                                           for c, _, _ in items]
+    todo = [i for i, o in enumerate(out) if o is None]
+    if not todo:
+        return out
     from figdex.models.image_classifier import get_classifier
 
     model = get_classifier()
-    if model is not None:
-        return model.classify(crop, numbers, _hint(terms))
-    return rule_classify(crop, terms, numbers)
+    if model is None:
+        return [o if o is not None else rule_classify(*items[i]) for i, o in enumerate(out)]
+    probs = model.predict([items[i][0] for i in todo], [items[i][2] for i in todo])
+    for i, p in zip(todo, probs):
+        out[i] = model.decide(p, _hint(items[i][1]))
+    return out
 
 
 def rule_classify(crop: np.ndarray, terms: tuple[str, ...] = (), numbers: int | None = None) -> tuple[str, float]:

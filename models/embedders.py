@@ -60,6 +60,7 @@ class EmbedderConfig:
 
 class Embedder(ABC):
     config: EmbedderConfig
+    batch_size: int = 16  # images per forward pass; TorchEmbedder takes it from figdex/devices.py
 
     def preprocess(self, images: list[np.ndarray]) -> np.ndarray:
         """RGB uint8 images -> float32 NCHW batch, resized (aspect kept, padded) and normalised."""
@@ -122,19 +123,23 @@ def verify_weights(path: Path, sha256: str | None) -> None:
 
 
 def _torch_setup():
+    """torch, with its CPU threads set, and the device the models run on (figdex/devices.py)."""
     import torch
+
+    from figdex.devices import torch_device
 
     # Two cores is the target machine; more threads than cores only adds contention.
     torch.set_num_threads(min(os.cpu_count() or 1, settings.get("threads")))
-    return torch, ("cuda" if torch.cuda.is_available() else "cpu")
+    return torch, torch_device()
 
 
 class TorchEmbedder(Embedder):
-    batch_size = 16
-
     def __init__(self, config: EmbedderConfig, model, pool):
+        from figdex.devices import batch_size
+
         self.config = config
         self.torch, self.device = _torch_setup()
+        self.batch_size = batch_size("image", self.device)  # images per forward pass
         self.model = model.to(self.device).eval()
         self.pool = pool
         self._onnx = None  # decided on first use: exporting costs a few seconds, once per machine
@@ -147,7 +152,8 @@ class TorchEmbedder(Embedder):
 
             self._onnx = False
             choice = runtime_choice()
-            if choice == "onnx" or (choice == "auto" and self.device == "cpu" and onnx_available()):
+            # ONNX Runtime runs here with its CPU provider: on a GPU, torch runs the network.
+            if self.device == "cpu" and (choice == "onnx" or (choice == "auto" and onnx_available())):
                 ident = self.config.sha256 or hashlib.sha256(str(self.config.weights).encode()).hexdigest()
                 key = f"{ident[:12]}-v{self.config.version}"
                 runner = export_features(self.config.name, key, self.pool, self.model, self.config.input_size,

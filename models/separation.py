@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from figdex.models.classify import classify
+from figdex.models.classify import classify, classify_many
 from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import content_box, cut_by_labels, ink_mask, xy_cut
@@ -142,15 +142,18 @@ def separate(
     else:
         # One label (or none) where the caption names one panel (or none): the figure is that panel.
         regions = [(labels[0].label if labels else "0", (0, 0, W, H), labels[0].box if labels else None, 0.8)]
-    masters = []
+    kept = []
     for label, part, label_box, certainty in regions:
         box = content_box(mask, part)
         if box is None and not single:
             continue
         # A file is one image even when it is one flat colour (an empty SEM frame under its databar).
-        master = _master(image, mask, label, box or part, label_box, text_boxes, subcaptions or {}, terms or {},
-                         metadata if single else None, region=part)
-        masters.append(replace(master, box_confidence=round(certainty, 3)))
+        kept.append((label, label_box, certainty, _master_view(image, mask, box or part, text_boxes, part)))
+    # The masters' crops are classified together: the learned classifier's CNN takes them as one batch.
+    classes = classify_many([(view.crop, (terms or {}).get(label, ()), view.numbers) for label, _, _, view in kept])
+    masters = [replace(_master(image, mask, label, view, label_box, subcaptions or {}, metadata if single else None,
+                               classified), box_confidence=round(certainty, 3))
+               for (label, label_box, certainty, view), classified in zip(kept, classes)]
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
     return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes))
@@ -310,8 +313,22 @@ def _cells_for_caption_labels(image, mask, W, H, expected, text_boxes, notes):
     return [("0", (0, 0, W, H), None, 0.3)]
 
 
-def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subcaptions, terms,
-            metadata: InstrumentScale | None = None, region: Box | None = None) -> Master:
+@dataclass(frozen=True)
+class _MasterView:
+    """Where a master image lies before it is classified: its box (above any databar), the region
+    with the databar (``whole``, offset ``ox``, ``oy``), the text read there, its crop and numbers."""
+
+    box: Box
+    whole: np.ndarray
+    inside: list
+    ox: int
+    oy: int
+    databar: Databar | None
+    crop: np.ndarray
+    numbers: int
+
+
+def _master_view(image, mask, box, text_boxes: list[TextBox], region: Box | None = None) -> _MasterView:
     # The databar is looked for in the whole region: trimming to ink may have cut it (or, under an
     # empty dark frame, kept only it).
     ox, oy, rx1, ry1 = region or box
@@ -328,9 +345,15 @@ def _master(image, mask, label, box, label_box, text_boxes: list[TextBox], subca
         whole, ox, oy = image[y0:y1, x0:x1], x0, y0
         inside = [_shift(tb, x0, y0) for tb in text_boxes if _within(tb.box, box)]
     x0, y0, x1, y1 = box
-    crop = image[y0:y1, x0:x1]
     numbers = sum(1 for tb in text_boxes if _within(tb.box, box) and _NUMBER.match(tb.text.strip()))
-    image_class, confidence = classify(crop, terms.get(label, ()), numbers)
+    return _MasterView(box, whole, inside, ox, oy, databar, image[y0:y1, x0:x1], numbers)
+
+
+def _master(image, mask, label, view: _MasterView, label_box, subcaptions, metadata: InstrumentScale | None,
+            classified: tuple[str, float]) -> Master:
+    """The master image of ``view``, whose crop was classified as ``classified``: its dependents and scale."""
+    box, whole, inside, ox, oy, databar = view.box, view.whole, view.inside, view.ox, view.oy, view.databar
+    image_class, confidence = classified
     dependents = _dependents(image, mask, box, label_box)
     if len(dependents) >= 2:
         image_class, confidence = "parent", 0.7
@@ -362,7 +385,8 @@ def _dependents(image, mask, box, label_box) -> list[Box]:
               and (b[2] - b[0]) >= 24 and (b[3] - b[1]) >= 24]
     if len(blocks) < 2:
         return []
-    images = [b for b in blocks if classify(image[b[1]:b[3], b[0]:b[2]])[0] in IMAGE_CLASSES]
+    classes = classify_many([(image[b[1]:b[3], b[0]:b[2]], (), None) for b in blocks])
+    images = [b for b, (cls, _) in zip(blocks, classes) if cls in IMAGE_CLASSES]
     return images if len(images) == len(blocks) else []
 
 

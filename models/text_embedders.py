@@ -24,12 +24,13 @@ from typing import Callable
 
 import numpy as np
 
+from figdex import settings
 from figdex.errors import UnavailableError
 
 INSTALL_HINT = "pip install 'figdex[semantic]'"
 DEFAULT_TEXT_EMBEDDER = "all-minilm-l6-v2"
 _REGISTRY: dict[str, Callable[[], "TextEmbedder"]] = {}
-_LOADED: dict[str, "TextEmbedder"] = {}
+_LOADED: dict[tuple[str, str], "TextEmbedder"] = {}  # (name, setting "device") -> the loaded model
 
 
 class TextEmbedderError(UnavailableError):
@@ -76,9 +77,10 @@ def create_text_embedder(name: str = DEFAULT_TEXT_EMBEDDER) -> TextEmbedder:
     """A registered text embedder, loaded once per process (a server asks many queries)."""
     if name not in _REGISTRY:
         raise TextEmbedderError(f"unknown text embedder {name!r}; valid names: {', '.join(text_embedder_names())}")
-    if name not in _LOADED:
-        _LOADED[name] = _REGISTRY[name]()
-    return _LOADED[name]
+    key = (name, settings.get("device"))
+    if key not in _LOADED:
+        _LOADED[key] = _REGISTRY[name]()
+    return _LOADED[key]
 
 
 def semantic_available() -> bool:
@@ -102,14 +104,14 @@ class BertSentenceEmbedder(TextEmbedder):
     """BERT (post-LayerNorm, absolute positions, exact GELU) + mean pooling + L2 normalisation,
     written with torch's functional ops on the checksummed weights (no transformers import)."""
 
-    batch_size = 32
-
     def __init__(self, config: TextEmbedderConfig, weights: dict, tokenizer, heads: int, layers: int, eps: float):
+        from figdex.devices import batch_size
         from figdex.models.embedders import _torch_setup
 
-        self.torch, _ = _torch_setup()
+        self.torch, self.device = _torch_setup()
+        self.batch_size = batch_size("text", self.device)  # texts per forward pass
         self.config = config
-        self.w = weights
+        self.w = {name: tensor.to(self.device) for name, tensor in weights.items()}
         self.heads, self.layers, self.eps = heads, layers, eps
         self.tokenizer = tokenizer
         tokenizer.enable_truncation(config.max_tokens)
@@ -152,9 +154,9 @@ class BertSentenceEmbedder(TextEmbedder):
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 enc = self.tokenizer.encode_batch([texts[i] or "" for i in order[start:start + self.batch_size]])
-                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
-                mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
-                out.append(self._encode(ids, mask).float().numpy())
+                ids = torch.tensor([e.ids for e in enc], dtype=torch.long, device=self.device)
+                mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long, device=self.device)
+                out.append(self._encode(ids, mask).float().cpu().numpy())
         if not out:
             return np.zeros((0, self.config.dim), np.float32)
         vecs = np.concatenate(out)

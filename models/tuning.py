@@ -85,6 +85,10 @@ class ProjectedEmbedder(Embedder):
         self.base = base
         self.head = head
 
+    @property
+    def batch_size(self) -> int:
+        return self.base.batch_size
+
     def project(self, base_vectors: np.ndarray) -> np.ndarray:
         return apply_head(base_vectors, self.head)
 

@@ -22,7 +22,8 @@ def test_loading_efficientnet_lite0_prints_nothing(capfd):
     embedder = _efficientnet_lite0()  # the factory itself: create_embedder may have cached one
     out, err = capfd.readouterr()
     assert "Loaded pretrained weights" not in out + err
-    assert out == "" and err == ""
+    # The one line allowed is figdex's own, saying once where the CNN runs (figdex/devices.py, issue 18).
+    assert out == "" and [line for line in err.splitlines() if not line.startswith("figdex: embedding on ")] == []
     import numpy as np
 
     vec = embedder.embed([np.full((40, 60, 3), 128, np.uint8)])

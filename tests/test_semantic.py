@@ -126,6 +126,60 @@ def test_missing_model_names_the_extra(monkeypatch):
         create_text_embedder()
 
 
+# -- the caption stage of ingest (ingest/stages.py) --------------------------------------------------
+class RecordedProgress:
+    """The stage runner's progress calls, as the CLI's bars and the web receive them."""
+
+    def __init__(self):
+        self.started, self.advanced = [], {}
+
+    def start(self, stage, total):
+        self.started.append((stage, total))
+        self._stage = stage
+
+    def advance(self, n=1, figures=0):
+        self.advanced[self._stage] = self.advanced.get(self._stage, 0) + n
+
+    def finish(self):
+        pass
+
+
+def _caption_vectors(ds) -> int:
+    return ds.conn.execute("SELECT count(*) FROM embeddings WHERE embedder = 'all-minilm-l6-v2@1'").fetchone()[0]
+
+
+def test_the_stage_runner_keeps_caption_vectors_in_step(tmp_path):
+    """Every caller of the runner (the CLI, the web, the demo, the scraper) gets the caption stage: a
+    dataset without caption vectors is left without; one with them gets vectors of its new captions."""
+    from figdex.ingest.stages import StageOptions, run_ingest
+    from figdex.ingest.text_embed import master_texts
+
+    options = StageOptions(separation=False, labels=False)
+    ds = Dataset.open(tmp_path / "ds")
+    progress = RecordedProgress()
+    _, report = run_ingest(ds, [REVIEW], options=options, progress=progress)
+    assert report.captions is None and _caption_vectors(ds) == 0
+    assert "captions" not in dict(progress.started)
+    before = embed_texts(ds).embedded
+    assert before == len(master_texts(ds)) > 20
+    progress = RecordedProgress()
+    _, report = run_ingest(ds, [REPO / "tests" / "data" / "jats" / "pone.0000217.nxml"], options=options,
+                           progress=progress)
+    texts = len(master_texts(ds))
+    assert texts > before
+    assert report.captions.vectors.embedded == texts - before and report.captions.vectors.unchanged == before
+    assert _caption_vectors(ds) == report.captions.vectors.indexed == texts
+    assert dict(progress.started)["captions"] == texts and progress.advanced["captions"] == texts - before
+    assert report.captions.alignment is None and "captions" in report.seconds
+    # The CLI keeps only the call: its lines come from the runner's report.
+    out = CliRunner().invoke(cli, ["ingest", str(REPO / "tests" / "data" / "jats" / "ehp-116-1694.nxml"),
+                                   "--dataset", str(ds.root), "--no-separate", "--workers", "1"])
+    assert out.exit_code == 0, out.output
+    assert f"captions embedded, {texts} unchanged" in out.output
+    assert _caption_vectors(ds) == len(master_texts(ds)) > texts
+    ds.close()
+
+
 # -- alignment ------------------------------------------------------------------------------------
 def _store_devset(ds, limit: int | None = None) -> int:
     """The open devset figures with captions, as articles, with their hand-annotated masters and sub-captions."""
