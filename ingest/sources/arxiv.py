@@ -80,7 +80,10 @@ def parse_feed(content: bytes, where: str = "the arXiv API answer") -> ArxivFeed
         root = etree.fromstring(content, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise SourceError(f"{where}: not an Atom feed ({exc}); check that the answer is complete") from None
-    if root is None or etree.QName(root).localname != "feed":
+    # Not etree.QName(root): lxml's recover mode keeps an undeclared prefix in the tag
+    # ("xocs:ucs-locator" of an Elsevier file cut short), which QName refuses with a ValueError.
+    tag = root.tag if root is not None and isinstance(root.tag, str) else ""
+    if tag.rsplit("}", 1)[-1] != "feed":
         raise SourceError(f"{where}: not an Atom feed (no <feed> element); check that the answer is complete")
     check_depth(root, where)
     entries, problems = [], []

@@ -107,6 +107,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
     path = Path(path)
     deadline = deadline or time.monotonic() + MAX_FILE_SECONDS
     doc = _open(path)
+    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     try:
@@ -123,8 +124,13 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             if time.monotonic() > deadline:
                 raise SourceError(f"{path}: reading its pages took more than {MAX_FILE_SECONDS} s (figdex's limit "
                                   "per file); split the PDF or remove it from the input")
-            page = doc[index]
-            textpage = page.get_textpage()
+            try:
+                page = doc[index]
+                textpage = page.get_textpage()
+            except pdfium.PdfiumError as exc:  # a damaged page object: the other pages are still read
+                problems.append(f"page {index + 1}: pdfium could not read it ({exc}); its figures are not found")
+                pages_text.append([])
+                continue
             lines = _lines_or_none(textpage, raw)
             pages_text.append(lines)
             graphics, too_many = page_graphics(page, raw)
