@@ -443,20 +443,33 @@ def plan_jobs(fetcher: Fetcher, *, urls: Iterable[str] = (), family: str | None 
     return jobs
 
 
+def job_groups(jobs: list[Job]) -> list[list[Job]]:
+    """Consecutive jobs of one source: each group is stored as one ``runs`` row."""
+    groups: list[list[Job]] = []
+    for job in jobs:
+        if groups and _group_key(groups[-1][0]) == _group_key(job):
+            groups[-1].append(job)
+        else:
+            groups.append([job])
+    return groups
+
+
+def _group_key(job: Job):
+    return job.family, job.keywords, job.source
+
+
+def group_run_params(group: list[Job], summary: ScrapeSummary) -> dict:
+    return {"source": group[0].source, "keywords": list(group[0].keywords), "searches": summary.searches}
+
+
 def run_jobs(ds: Dataset, fetcher: Fetcher, jobs: list[Job], *, base_url: str | None = None, force: bool = False,
              summary: ScrapeSummary, on_event: Callable[[ScrapeEvent], None] | None = None) -> ScrapeSummary:
-    """Fetch and store the planned articles (one ``runs`` row per source)."""
-    i = 0
-    group = lambda job: (job.family, job.keywords, job.source)  # noqa: E731
-    while i < len(jobs):  # consecutive jobs of one source share a run
-        j = i
-        while j < len(jobs) and group(jobs[j]) == group(jobs[i]):
-            j += 1
-        scrape_urls(ds, [job.url for job in jobs[i:j]], fetcher, family=jobs[i].family, base_url=base_url,
-                    force=force, keywords=jobs[i].keywords, summary=summary, on_event=on_event,
-                    run_params={"source": jobs[i].source, "keywords": list(jobs[i].keywords),
-                                "searches": summary.searches})
-        i = j
+    """Fetch and store the planned articles one after another (one ``runs`` row per source);
+    ``harvest.harvest`` does the same with hosts fetched in parallel."""
+    for group in job_groups(jobs):
+        scrape_urls(ds, [job.url for job in group], fetcher, family=group[0].family, base_url=base_url,
+                    force=force, keywords=group[0].keywords, summary=summary, on_event=on_event,
+                    run_params=group_run_params(group, summary))
     return summary
 
 
