@@ -61,8 +61,6 @@ def ingest_web(urls, query_files, searches, dataset, force, keywords, family, ma
             finally:
                 progress.finish()
         stats = ds.stats()
-    if report is not None:
-        echo_stages_report(report)
     for url, reason in summary.failed:
         click.echo(f"failed: {reason}" if url in reason else f"failed: {url}: {reason}", err=True)
     for url, reason in summary.skipped:
@@ -77,6 +75,8 @@ def ingest_web(urls, query_files, searches, dataset, force, keywords, family, ma
         click.echo(f"warning: {reason}", err=True)
     for path, reason in summary.ingest.limited:
         click.echo(f"note: {path}: {reason}", err=True)
+    if report is not None:
+        echo_stages_report(report)
     row = summary.as_dict()
     row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
     if fmt == "table":
