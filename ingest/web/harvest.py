@@ -108,6 +108,11 @@ def harvest(ds: Dataset, fetcher: Fetcher, jobs: list[Job], *, base_url: str | N
         progress.finish()
     if not options.separation:
         return summary, None
+    from figdex.index.tantivy_index import flush_pending
+
+    # The embedded text index in step with the rows here, where a sequential harvest leaves it before
+    # its stages (it closes the dataset): its state row then reads the same.
+    flush_pending(ds.conn, ds.root)
     held = _Held(executor, ahead.separations)
     report = run_image_stages(ds, executor=held, options=replace(options, labels=False, embedding=False),
                               progress=_HeldProgress(progress, held, ds), warm=True)
