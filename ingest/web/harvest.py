@@ -251,11 +251,15 @@ class _Ahead:
             if task is not None and task not in self.analyses:
                 self.analyses[task] = self._submit(analyse_downloaded, task)
                 return True
-        if self._to_separate and len(self.separations) < MAX_HELD_SEPARATIONS:
+        while self._to_separate and len(self.separations) < MAX_HELD_SEPARATIONS:
             from figdex.ingest.separate import figure_task
             from figdex.ingest.stages import separate_figure
 
-            task = figure_task(self.ds, self._to_separate.popleft(), self.options.ocr)
+            fig_id = self._to_separate.popleft()
+            if self.ds.conn.execute("SELECT 1 FROM figures WHERE id = ? AND image_status = 'ok'",
+                                    (fig_id,)).fetchone() is None:
+                continue  # replaced by a later page of the harvest: nothing to separate ahead
+            task = figure_task(self.ds, fig_id, self.options.ocr)
             self.separations[task] = self._submit(separate_figure, task)
             return True
         return False
