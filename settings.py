@@ -120,6 +120,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", os.cpu_count() or 1, "FIGDEX_WORKERS", "Worker processes of `figdex ingest` and "
             "`ingest-images` (--workers; default: the machine's cores; 1 runs every stage in one process).",
             _positive_int),
+    Setting("harvest_hosts", 4, "FIGDEX_HARVEST_HOSTS", "Hosts a live harvest fetches from at once, each "
+            "politely (its robots.txt, delay and backoff), while the stages work on what came (1: one article "
+            "after another, the stages after).", _positive_int),
     Setting("classifier", "auto", "FIGDEX_CLASSIFIER", "Image classes: auto (the learned classifier when "
             "figdex[ml] is installed, else pixel rules) or rules.", _choice("auto", "rules")),
     Setting("gutters", "rules", "FIGDEX_GUTTERS", "Which gutters separate unlabelled panels: rules (hand-written; "

@@ -18,9 +18,15 @@ def _open(dataset: str, create: bool = False):
 
 
 def ingest_web(urls, query_files, searches, dataset, force, keywords, family, maximum, sortby, categories,
-                open_access, base_url, fetcher, delay, fmt):
-    """The live harvest (in this process: fetching stays polite per host); the image stages follow."""
+                open_access, base_url, fetcher, delay, fmt, executor=None, options=None):
+    """The live harvest: fetching in this process, polite per host, different hosts in parallel
+    (setting harvest_hosts) while ``executor`` parses and separates what came (``ingest/web/harvest.py``);
+    the separation stage runs here, the label and embedding stages are left to the caller."""
+    from figdex import settings
+    from figdex.cli.stages import ClickProgress, echo_stages_report
+    from figdex.ingest.stages import StageOptions
     from figdex.ingest.web import scrape as web
+    from figdex.ingest.web.harvest import harvest
     from figdex.ingest.web.query import load_query, query_from_terms
 
     overrides = {"maximum_scraped": maximum, "sortby": sortby, "open": open_access,
@@ -32,18 +38,28 @@ def ingest_web(urls, query_files, searches, dataset, force, keywords, family, ma
         queries.append(query_from_terms(family, searches, maximum=maximum or 10, sortby=sortby or "relevant",
                                         open_access=bool(open_access), categories=categories))
     summary = web.ScrapeSummary()
-    from figdex.ingest.pipeline import warm_up
-
-    warm_up()  # before the bar: a model load inside it would inflate its ETA
+    hosts = settings.get("harvest_hosts")
+    report = None
     with _open(dataset, create=True) as ds, \
             web.open_fetcher(fetcher, web.http_config(ds.root, min_interval=delay, host_intervals=web.rate_limits(
                 base_url, [family, *(q.journal_family for q in queries)]))) as client:
         jobs = web.plan_jobs(client, urls=urls, family=family, queries=queries, base_url=base_url,
                              keywords=keywords, summary=summary)
-        with click.progressbar(length=len(jobs), label="fetching", file=sys.stderr,
-                               item_show_func=lambda u: (u or "")[-40:]) as bar:
-            web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
-                         on_event=lambda e: bar.update(1, e.url) if e.stage == "article" else None)
+        progress = ClickProgress()
+        if hosts > 1:
+            summary, report = harvest(ds, client, jobs, base_url=base_url, force=force, summary=summary,
+                                      executor=executor, options=options or StageOptions(), hosts=hosts,
+                                      progress=progress)
+        else:  # one article after another, as before #18: the stages run after (the caller's)
+            from figdex.ingest.pipeline import warm_up
+
+            warm_up()  # before the bar: a model load inside it would inflate its ETA
+            progress.start("fetch", len(jobs))
+            try:
+                web.run_jobs(ds, client, jobs, base_url=base_url, force=force, summary=summary,
+                             on_event=lambda e: progress.advance(1) if e.stage == "article" else None)
+            finally:
+                progress.finish()
         stats = ds.stats()
     for url, reason in summary.failed:
         click.echo(f"failed: {reason}" if url in reason else f"failed: {url}: {reason}", err=True)
@@ -59,6 +75,8 @@ def ingest_web(urls, query_files, searches, dataset, force, keywords, family, ma
         click.echo(f"warning: {reason}", err=True)
     for path, reason in summary.ingest.limited:
         click.echo(f"note: {path}: {reason}", err=True)
+    if report is not None:
+        echo_stages_report(report)
     row = summary.as_dict()
     row["dataset"] = {k: stats[k] for k in DATASET_COUNTS}
     if fmt == "table":

@@ -119,7 +119,7 @@ def ingest(sources: tuple[str, ...], dataset: str, force: bool, keywords: tuple[
             ingest_saved([Path(p) for p in paths], dataset, force, keywords, fmt, executor, options)
         if urls or query_files or searches:
             summary = ingest_web(urls, query_files, searches, dataset, force, keywords, family, maximum, sortby,
-                                  categories, open_access, base_url, fetcher, delay, fmt)
+                                  categories, open_access, base_url, fetcher, delay, fmt, executor, options)
         with _open(dataset, create=True) as ds:
             echo_stages_report(run_image_stages(ds, executor=executor, options=options, progress=ClickProgress()))
     if urls or query_files or searches:  # the last line says how many articles failed

@@ -8,10 +8,10 @@ import time
 
 import click
 
-STAGE_LABELS = {"parse": "ingesting", "store": "storing images", "separate": "separating",
+STAGE_LABELS = {"fetch": "fetching", "parse": "ingesting", "store": "storing images", "separate": "separating",
                 "label": "labelling", "embed": "embedding", "captions": "caption vectors"}
-STAGE_UNITS = {"parse": "files", "store": "images", "separate": "figures", "label": "images", "embed": "images",
-               "captions": "captions"}
+STAGE_UNITS = {"fetch": "articles", "parse": "files", "store": "images", "separate": "figures", "label": "images",
+               "embed": "images", "captions": "captions"}
 
 
 def executor_options(f):
@@ -41,7 +41,7 @@ class ClickProgress:
 
     def start(self, stage: str, total: int) -> None:
         self.finish()
-        self._stage, self._done, self._started = stage, 0, time.monotonic()
+        self._stage, self._done, self._figures, self._started = stage, 0, 0, time.monotonic()
         self._bar = click.progressbar(length=total, label=STAGE_LABELS.get(stage, stage), file=sys.stderr,
                                       item_show_func=lambda rate: rate or "")
         self._bar.__enter__()
@@ -50,8 +50,12 @@ class ClickProgress:
         if self._bar is None:
             return
         self._done += n
+        self._figures += figures
         seconds = time.monotonic() - self._started
-        rate = f"{self._done / seconds:.2f} {STAGE_UNITS.get(self._stage, 'items')}/s" if seconds > 0 else ""
+        unit = STAGE_UNITS.get(self._stage, "items")
+        rate = f"{self._done / seconds:.2f} {unit}/s" if seconds > 0 else ""
+        if rate and unit != "figures" and self._figures:  # articles and files: the figures they gave, too
+            rate += f", {self._figures / seconds:.2f} figures/s"
         self._bar.update(n, rate)
 
     def finish(self) -> None:

@@ -153,10 +153,11 @@ def _plan_files(ds: Dataset, files: list[Path], force: bool, keywords: tuple[str
 
 
 def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, force: bool, summary: IngestSummary,
-                 keywords: tuple[str, ...] = (), parser: SourceParser | None = None) -> str:
+                 keywords: tuple[str, ...] = (), parser: SourceParser | None = None, analyse=None) -> str:
     """Ingest one file in its own transaction, in this process; ``parser`` overrides detection (the
-    web scraper knows the family of a page it fetched).  Returns ingested / unchanged / not-article /
-    failed."""
+    web scraper knows the family of a page it fetched); ``analyse(task)``, when given, supplies the
+    file's analysis (a parallel harvest computes it ahead in a worker).  Returns ingested / unchanged /
+    not-article / failed."""
     from figdex.ingest.stages import FileTask, analyse_file
 
     summary.files += 1
@@ -175,7 +176,8 @@ def _ingest_file(ds: Dataset, text_index: TextIndex, path: Path, run_id: int, fo
         summary.skipped.append((str(path), "not an article page, XML or PDF"))
         return "not-article"
     task = FileTask(str(path), abs_path, digest, parser.name, str(ds.root), keywords)
-    return _commit_file(ds, text_index, task, analyse_file(task, parser), run_id, summary)
+    analysis = analyse(task) if analyse is not None else analyse_file(task, parser)
+    return _commit_file(ds, text_index, task, analysis, run_id, summary)
 
 
 def _commit_file(ds: Dataset, text_index: TextIndex, task, analysis, run_id: int, summary: IngestSummary) -> str:

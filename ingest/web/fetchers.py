@@ -60,6 +60,13 @@ class Fetcher(ABC):
     def fetch(self, url: str, *, kind: str = PAGE, data: dict | None = None, use_cache: bool = True) -> FetchResult:
         """GET ``url`` (POST ``data`` as a form when given); raise ``FetchError`` when it cannot be had."""
 
+    def clock_key(self, url: str) -> str:
+        """The host whose politeness (delay, robots.txt, one request at a time) ``url`` shares: a
+        parallel harvest fetches different keys at once, and one key's articles one after another."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(url).netloc
+
     def close(self) -> None:  # noqa: B027  (optional hook)
         pass
 

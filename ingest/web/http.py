@@ -2,7 +2,10 @@
 
 * robots.txt is read once per host (RFC 9309: a missing file allows everything, an
   unreachable one disallows everything) and its Crawl-delay raises the rate limit;
-* requests to one host are spaced by at least ``min_interval`` seconds;
+* requests to one host are spaced by at least ``min_interval`` seconds, and go one at a time:
+  the client is shared by the threads of a parallel harvest (``harvest.py``), each host has
+  its own lock, held from the robots.txt check through the retries and their backoff, so
+  different hosts are fetched at once while each host sees what a sequential crawler sends;
 * 429, 5xx, timeouts and dropped connections are retried with exponential backoff, and a
   ``Retry-After`` header replaces the computed wait (a server asking for more than
   ``max_retry_after`` seconds gets a clean give-up instead of a hung run);
@@ -21,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,9 +96,12 @@ class HttpClient(Fetcher):
 
     def __init__(self, config: HttpConfig | None = None):
         self.config = config or HttpConfig()
-        self._session = None
+        self._local = threading.local()  # one requests.Session per thread (Session is not thread-safe)
+        self._sessions: list = []
         self._robots: dict[str, RobotFileParser | None] = {}
         self._last: dict[str, float] = {}
+        self._host_locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()  # over the dicts above and the counter
         self.sleep = time.sleep  # replaced in tests that count waits
         self.requests_sent = 0
 
@@ -105,8 +112,9 @@ class HttpClient(Fetcher):
             cached = self._cache_get(key)
             if cached is not None:
                 return cached
-        self._check_robots(url)
-        result = self._fetch_with_retries(url, kind, data)
+        with self._host_lock(url):  # one request at a time per host, retries and backoff included
+            self._check_robots(url)
+            result = self._fetch_with_retries(url, kind, data)
         if kind == PAGE:
             reason = challenge_reason(result.content, result.content_type)
             if reason:
@@ -116,9 +124,24 @@ class HttpClient(Fetcher):
         return result
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        with self._guard:
+            sessions, self._sessions = self._sessions, []
+            self._local = threading.local()
+        for session in sessions:
+            session.close()
+
+    def clock_key(self, url: str) -> str:
+        """The host whose clock and lock a request to ``url`` waits on (a configured family of hosts,
+        e.g. arXiv's, shares one)."""
+        return self._host_rule(url)[0]
+
+    def _host_lock(self, url: str) -> threading.RLock:
+        key = self.clock_key(url)
+        with self._guard:
+            lock = self._host_locks.get(key)
+            if lock is None:
+                lock = self._host_locks[key] = threading.RLock()
+        return lock
 
     # -- politeness ----------------------------------------------------------------------------
     def _check_robots(self, url: str) -> None:
@@ -232,7 +255,8 @@ class HttpClient(Fetcher):
     # -- transport -----------------------------------------------------------------------------
     @property
     def session(self):
-        if self._session is None:
+        session = getattr(self._local, "session", None)
+        if session is None:
             import requests
 
             session = requests.Session()
@@ -243,8 +267,10 @@ class HttpClient(Fetcher):
                 **self.config.headers,
             })
             session.max_redirects = self.config.max_redirects
-            self._session = session
-        return self._session
+            self._local.session = session
+            with self._guard:
+                self._sessions.append(session)
+        return session
 
     def _send(self, url: str, kind: str, data: dict | None):
         """One request: (status, headers, body, final URL). Bodies are streamed and capped."""
@@ -262,7 +288,8 @@ class HttpClient(Fetcher):
             raise TransientError("connection", f"connection failed ({_connection_cause(exc)})")
         except requests.exceptions.RequestException as exc:  # malformed URL, unsupported scheme, ...
             raise FetchError(url, "http", f"{url}: cannot be requested ({_short(exc)}); check the URL") from None
-        self.requests_sent += 1
+        with self._guard:
+            self.requests_sent += 1
         with resp:
             headers = dict(resp.headers)
             ctype = headers.get("Content-Type", "")
@@ -334,7 +361,7 @@ def cache_key(url: str, data: dict | None) -> str:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temporary name: a killed run never leaves half a file under the final name."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
     tmp.write_bytes(data)
     os.replace(tmp, path)
 

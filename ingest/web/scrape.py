@@ -199,57 +199,53 @@ def scrape_urls(ds: Dataset, urls: Iterable[str], fetcher: Fetcher, *, family: s
                 base_url: str | None = None, force: bool = False, keywords: tuple[str, ...] = (),
                 summary: ScrapeSummary | None = None, on_event: Callable[[ScrapeEvent], None] | None = None,
                 run_params: dict | None = None) -> ScrapeSummary:
-    """Fetch, save, parse and store each article URL; ``family`` forces the family (mirrors),
-    otherwise it is found from each URL's host.  One final ``article`` event per URL."""
-    from figdex.index.fulltext import create_text_index
-
+    """Fetch, save, parse and store each article URL, one after another; ``family`` forces the family
+    (mirrors), otherwise it is found from each URL's host.  One final ``article`` event per URL."""
     summary = summary if summary is not None else ScrapeSummary()
     forced = get_family(family) if family else None
     urls = list(dict.fromkeys(urls))
-    run_id = ds.start_run("ingest-web", {**(run_params or {}), "urls": len(urls), "family": family,
-                                         "base_url": base_url, "force": force})
-    text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
-    worker = _ArticleScraper(ds, fetcher, text_index, run_id, summary, on_event, base_url, force, keywords)
+    writer = ArticleWriter.start(ds, urls, family, base_url, force, keywords, summary, on_event, run_params)
+    downloader = ArticleDownloader(ds.root, fetcher, base_url, force, summary, writer.emit, ds.source_file)
     status = "interrupted"
     try:
         for url in urls:
-            worker.run(url, forced or family_for_url(url))
+            writer.commit(downloader.download(url, forced or family_for_url(url)))
         status = "done"
     finally:
-        summary.ingest.count_stored(ds, run_id)
-        ds.finish_run(run_id, status, {k: v for k, v in summary.as_dict().items()
-                                       if not isinstance(v, list)})
+        writer.close(status)
     return summary
 
 
-class _ArticleScraper:
-    def __init__(self, ds, fetcher, text_index, run_id, summary, on_event, base_url, force, keywords):
-        self.ds, self.fetcher, self.text_index, self.run_id = ds, fetcher, text_index, run_id
-        self.summary, self.base_url, self.force, self.keywords = summary, base_url, force, keywords
-        self.emit = on_event or (lambda event: None)
+@dataclass
+class Downloaded:
+    """One article's documents on disk, before anything of it is stored (``ArticleDownloader``)."""
 
-    def finish(self, url: str, outcome: str, detail: str = "") -> str:
-        if outcome == "failed":
-            self.summary.failed.append((url, detail))
-        elif outcome == "skipped":
-            self.summary.skipped.append((url, detail))
-        elif outcome == "ingested":
-            self.summary.ingested += 1
-        elif outcome == "unchanged":
-            self.summary.unchanged += 1
-        self.emit(ScrapeEvent("article", url, outcome, detail))
-        return outcome
+    url: str
+    outcome: str | None = None  # "skipped" / "failed" when its document could not be had
+    detail: str = ""
+    page: Path | None = None
+    parser: object | None = None  # the SourceParser to read the page with
+    unchanged: bool = False  # stored before, unchanged, nothing missing: nothing to do
+    attachments_fetched: int = 0  # a page stored before its attachment came is parsed again
 
-    def run(self, url: str, family: Family) -> str:
+
+class ArticleDownloader:
+    """Fetches an article's page, attachments and images into ``<dataset>/pages``; never touches the
+    database (``previous(path)`` says what it held for a page), so threads may run it (``harvest.py``)."""
+
+    def __init__(self, root: Path, fetcher: Fetcher, base_url, force: bool, summary: ScrapeSummary,
+                 emit: Callable[[ScrapeEvent], None], previous: Callable[[str], object]):
+        self.root, self.fetcher, self.base_url, self.force = Path(root), fetcher, base_url, force
+        self.summary, self.emit, self.previous = summary, emit, previous
+
+    def download(self, url: str, family: Family) -> Downloaded:
         from figdex.index.db import sha256_file
-        from figdex.ingest.images import clear_cache
-        from figdex.ingest.pipeline import _ingest_file
 
         fetch_url = family.article_request_url(url, self.base_url)
         try:
             result = self.fetcher.fetch(fetch_url)
         except FetchError as exc:
-            return self.finish(url, "skipped" if exc.kind == "robots" else "failed", str(exc))
+            return Downloaded(url, "skipped" if exc.kind == "robots" else "failed", str(exc))
         if result.from_cache:
             self.summary.cached += 1
         else:
@@ -260,32 +256,21 @@ class _ArticleScraper:
         attachments = family.attachments(url, self.base_url)
         missing = [a for a in attachments if not _saved(folder, a[1])]
         self.summary.attachments_present += len(attachments) - len(missing)
-        previous = self.ds.source_file(str(page.resolve()))
+        previous = self.previous(str(page.resolve()))
         if (previous is not None and previous["status"] == "done" and not self.force and not missing
                 and previous["sha256"] == sha256_file(page)):
-            self.summary.ingest.files += 1
-            self.summary.ingest.unchanged += 1
-            return self.finish(url, "unchanged")
+            return Downloaded(url, page=page, unchanged=True)
         # A page stored before its attachment could be fetched is parsed again once it is there.
         fetched = sum(self._fetch_attachment(folder, a_url, stem, kind, family) for a_url, stem, kind in missing)
         parser = self._parser(page, family)
         if parser is not None and not attachments:
             self._fetch_images(page, parser, family, result.final_url or fetch_url)
-        clear_cache()  # the image folder just changed; the resolver caches listings
-        failures_before = len(self.summary.ingest.failures)
-        outcome = _ingest_file(self.ds, self.text_index, page, self.run_id, self.force or fetched > 0,
-                               self.summary.ingest, self.keywords, parser=parser)
-        if outcome == "failed":
-            reason = self.summary.ingest.failures[failures_before:][-1][1]
-            return self.finish(url, "failed", reason)
-        if outcome == "not-article":
-            return self.finish(url, "skipped", f"{page.name}: not an article page (no parser recognises it)")
-        return self.finish(url, outcome)
+        return Downloaded(url, page=page, parser=parser, attachments_fetched=fetched)
 
     def _save_page(self, url: str, family: Family, result) -> Path:
         ctype = result.content_type.lower()
         ext = ".xml" if "xml" in ctype and "html" not in ctype else family.page_ext
-        page = self.ds.root / "pages" / family.name / f"{family.page_name(url)}{ext}"
+        page = self.root / "pages" / family.name / f"{family.page_name(url)}{ext}"
         page.parent.mkdir(parents=True, exist_ok=True)
         if not page.exists() or page.read_bytes() != result.content:
             atomic_write(page, result.content)
@@ -351,6 +336,67 @@ class _ArticleScraper:
         self.emit(ScrapeEvent("image", url, "fetched"))
 
 
+class ArticleWriter:
+    """Stores downloaded articles, one page per transaction, in the order it is given them, as one
+    ``runs`` row; the only part of a harvest that writes the database."""
+
+    def __init__(self, ds, text_index, run_id, summary, on_event, force, keywords):
+        self.ds, self.text_index, self.run_id = ds, text_index, run_id
+        self.summary, self.force, self.keywords = summary, force, keywords
+        self.emit = on_event or (lambda event: None)
+
+    @classmethod
+    def start(cls, ds: Dataset, urls: list[str], family, base_url, force, keywords, summary, on_event,
+              run_params) -> "ArticleWriter":
+        from figdex.index.fulltext import create_text_index
+
+        run_id = ds.start_run("ingest-web", {**(run_params or {}), "urls": len(urls), "family": family,
+                                             "base_url": base_url, "force": force})
+        text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
+        return cls(ds, text_index, run_id, summary, on_event, force, keywords)
+
+    def close(self, status: str) -> None:
+        self.summary.ingest.count_stored(self.ds, self.run_id)
+        self.ds.finish_run(self.run_id, status, {k: v for k, v in self.summary.as_dict().items()
+                                                 if not isinstance(v, list)})
+
+    def finish(self, url: str, outcome: str, detail: str = "") -> str:
+        if outcome == "failed":
+            self.summary.failed.append((url, detail))
+        elif outcome == "skipped":
+            self.summary.skipped.append((url, detail))
+        elif outcome == "ingested":
+            self.summary.ingested += 1
+        elif outcome == "unchanged":
+            self.summary.unchanged += 1
+        self.emit(ScrapeEvent("article", url, outcome, detail))
+        return outcome
+
+    def commit(self, got: Downloaded, analyse=None) -> str:
+        """Store one downloaded article; ``analyse(task)`` gives a page's analysis computed ahead
+        (``harvest.py``), None computes it here."""
+        from figdex.ingest.images import clear_cache
+        from figdex.ingest.pipeline import _ingest_file
+
+        if got.outcome is not None:
+            return self.finish(got.url, got.outcome, got.detail)
+        if got.unchanged:
+            self.summary.ingest.files += 1
+            self.summary.ingest.unchanged += 1
+            return self.finish(got.url, "unchanged")
+        clear_cache()  # the image folder just changed; the resolver caches listings
+        failures_before = len(self.summary.ingest.failures)
+        outcome = _ingest_file(self.ds, self.text_index, got.page, self.run_id,
+                               self.force or got.attachments_fetched > 0, self.summary.ingest, self.keywords,
+                               parser=got.parser, analyse=analyse)
+        if outcome == "failed":
+            reason = self.summary.ingest.failures[failures_before:][-1][1]
+            return self.finish(got.url, "failed", reason)
+        if outcome == "not-article":
+            return self.finish(got.url, "skipped", f"{got.page.name}: not an article page (no parser recognises it)")
+        return self.finish(got.url, outcome)
+
+
 def _saved(folder: Path, stem: str) -> bool:
     return folder.is_dir() and any(f.name.startswith(stem + ".") for f in folder.iterdir())
 
@@ -397,20 +443,33 @@ def plan_jobs(fetcher: Fetcher, *, urls: Iterable[str] = (), family: str | None 
     return jobs
 
 
+def job_groups(jobs: list[Job]) -> list[list[Job]]:
+    """Consecutive jobs of one source: each group is stored as one ``runs`` row."""
+    groups: list[list[Job]] = []
+    for job in jobs:
+        if groups and _group_key(groups[-1][0]) == _group_key(job):
+            groups[-1].append(job)
+        else:
+            groups.append([job])
+    return groups
+
+
+def _group_key(job: Job):
+    return job.family, job.keywords, job.source
+
+
+def group_run_params(group: list[Job], summary: ScrapeSummary) -> dict:
+    return {"source": group[0].source, "keywords": list(group[0].keywords), "searches": summary.searches}
+
+
 def run_jobs(ds: Dataset, fetcher: Fetcher, jobs: list[Job], *, base_url: str | None = None, force: bool = False,
              summary: ScrapeSummary, on_event: Callable[[ScrapeEvent], None] | None = None) -> ScrapeSummary:
-    """Fetch and store the planned articles (one ``runs`` row per source)."""
-    i = 0
-    group = lambda job: (job.family, job.keywords, job.source)  # noqa: E731
-    while i < len(jobs):  # consecutive jobs of one source share a run
-        j = i
-        while j < len(jobs) and group(jobs[j]) == group(jobs[i]):
-            j += 1
-        scrape_urls(ds, [job.url for job in jobs[i:j]], fetcher, family=jobs[i].family, base_url=base_url,
-                    force=force, keywords=jobs[i].keywords, summary=summary, on_event=on_event,
-                    run_params={"source": jobs[i].source, "keywords": list(jobs[i].keywords),
-                                "searches": summary.searches})
-        i = j
+    """Fetch and store the planned articles one after another (one ``runs`` row per source);
+    ``harvest.harvest`` does the same with hosts fetched in parallel."""
+    for group in job_groups(jobs):
+        scrape_urls(ds, [job.url for job in group], fetcher, family=group[0].family, base_url=base_url,
+                    force=force, keywords=group[0].keywords, summary=summary, on_event=on_event,
+                    run_params=group_run_params(group, summary))
     return summary
 
 
