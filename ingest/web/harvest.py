@@ -76,7 +76,7 @@ def harvest(ds: Dataset, fetcher: Fetcher, jobs: list[Job], *, base_url: str | N
     known = {row["path"]: row for row in ds.conn.execute("SELECT path, sha256, status FROM source_files")}
     lanes = _Lanes(items, hosts, ArticleSource(ds.root, fetcher, base_url, force, known))
     ahead = _Ahead(ds, executor, options, items, groups, force)
-    writer, status = None, "interrupted"
+    writer, writer_group, status = None, None, "interrupted"
     progress.start("fetch", len(items))
     try:
         for item in items:
