@@ -296,7 +296,9 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                     continue
                 continue
             vgap = last.box[1] - nxt.box[3]
-            if vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(1.8 * usual_gap, usual_gap + 1.2):
+            # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
+            if vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(1.8 * usual_gap, usual_gap + 1.2,
+                                                                             0.45 * min(last.height, nxt.height)):
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
@@ -333,24 +335,27 @@ class Graphic:
 
 
 def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
-                  claimed: list[Box]) -> tuple[Box, list[Graphic]] | None:
+                  claimed: list[Box], directions: tuple[str, ...] = ("above", "below", "left", "right"),
+                  ) -> tuple[Box, list[Graphic]] | None:
     """The box of the figure ``caption`` labels, and the graphics in it; None when no graphics are near.
 
     Looks above the caption first (where journals put figures), then below, then beside it (a
     caption set in a margin column).  ``claimed``: caption boxes and regions already given to other
-    figures on the page, which bound the search.
+    figures on the page, which bound the search.  ``directions``: where to look, in order (the page
+    loop looks above every caption before it looks below any, so that a caption with nothing drawn
+    above it does not take the figure that sits above the next caption).
     """
     cap_box = caption.box
     cap_lines = {id(ln) for ln in caption.lines}
-    columns = _column_range(cap_box, lines, page_box)
-    for direction in ("above", "below", "left", "right"):
+    columns = column_range(cap_box, lines, page_box)
+    for direction in directions:
         found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns)
         if found is not None:
             return found
     return None
 
 
-def _column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
+def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
     """The horizontal range a figure of this caption may take: its column on a two-column page (most
     running-text lines under half the page wide), the whole width otherwise or for a wide caption."""
     width = page_box[2] - page_box[0]
@@ -491,22 +496,40 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
         return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle - reach < middle + reach < b[2]
 
-    while changed:
-        changed = False
+
+    def same_row(b: Box) -> bool:
+        return min(b[3], region[3]) - max(b[1], region[1]) >= 0.5 * min(b[3] - b[1], region[3] - region[1])
+
+    def grow() -> None:
+        nonlocal region, changed
+        changed = True
+        while changed:
+            changed = False
+            for g in list(pool):
+                # Near, or a panel beside in the same row (grids of plots leave wider gutters).
+                if (gap(g.box, region) <= 18 or (same_row(g.box) and gap(g.box, region) <= 30)) and allowed(g.box):
+                    members.append(g)
+                    region = union([region, g.box])
+                    pool.remove(g)
+                    changed = True
+            for ln in list(small_text):
+                if gap(ln.box, region) <= 10 and allowed(ln.box):
+                    region = union([region, ln.box])
+                    small_text.remove(ln)
+                    changed = True
+
+    grow()
+    cap_width = cap_box[2] - cap_box[0]
+    if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
+        # A row of panels set wide apart under one wide caption: the panels in the same row within
+        # the caption's width are the same figure, however wide the gutters between them.
         for g in list(pool):
-            # Near, or a panel beside in the same row (grids of plots leave wider gutters).
-            row = (min(g.box[3], region[3]) - max(g.box[1], region[1]) >= 0.5 * min(g.box[3] - g.box[1], region[3] - region[1])
-                   and gap(g.box, region) <= 30)
-            if (gap(g.box, region) <= 18 or row) and allowed(g.box):
+            if (x_overlap(g.box, cap_box) >= 0.5 * (g.box[2] - g.box[0]) and same_row(g.box)
+                    and gap(g.box, region) <= 0.5 * cap_width and allowed(g.box)):
                 members.append(g)
                 region = union([region, g.box])
                 pool.remove(g)
-                changed = True
-        for ln in list(small_text):
-            if gap(ln.box, region) <= 10 and allowed(ln.box):
-                region = union([region, ln.box])
-                small_text.remove(ln)
-                changed = True
+        grow()
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
     if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
