@@ -327,6 +327,30 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
 
 # -- figure regions ------------------------------------------------------------------------------
 
+def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
+    """``small`` less the running text set in a narrow column beside a figure (text wrapped around
+    it): three or more stacked lines of sentences at the body's type size, aligned on one
+    edge.  Axis labels and legends are shorter, or smaller, or not stacked like that."""
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
+    if not sizes:
+        return small
+    body_size = sizes[len(sizes) // 2]
+
+    def prose(ln: Line) -> bool:
+        return (len(ln.text.split()) >= 4 and len(ln.text) >= 20
+                and abs(ln.size - body_size) <= 0.08 * max(body_size, 1.0))
+
+    candidates = [ln for ln in small if prose(ln)]
+    wrapped: set[int] = set()
+    for ln in candidates:
+        for edge in (0, 2):  # left-aligned, or justified to one right edge (a paragraph's indented first line)
+            stack = [o for o in candidates if abs(o.box[edge] - ln.box[edge]) <= 2
+                     and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
+            if len(stack) >= 3:
+                wrapped.update(id(o) for o in stack)
+    return [ln for ln in small if id(ln) not in wrapped]
+
+
 @dataclass
 class Graphic:
     box: Box
@@ -484,6 +508,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     pool = [g for g in candidates if g is not seed]
     small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
                   and band_bottom < ln.box[1] and ln.box[3] < band_top]
+    small_text = _without_wrapped_prose(small_text, text_lines)
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
