@@ -68,3 +68,16 @@ def test_three_panels_wide_apart_under_one_caption_are_one_figure():
 def test_a_small_side_caption_keeps_its_second_line():
     found, gold = _found_and_gold("chi_c921")  # CHI extended abstract: a 7-pt caption in the margin
     assert found[("Figure 1", 1)].caption == "Figure 1 Screenshot of the smartphone display during the test."
+
+
+def test_running_text_wrapped_beside_a_figure_stays_out_of_it():
+    found, gold = _found_and_gold("aimag_2010")  # AI Magazine 2010 Figure 5: a column of text to its left
+    assert _overlap(found, gold, ("Figure 5", 5)) >= 0.8
+    found, gold = _found_and_gold("pmlr_futoma_2017")  # PMLR 2017 Figure 1: text wrapped on its left
+    region = found[("Figure 1", 2)].region
+    assert region[0] > 200  # the wrapped paragraph starts at x = 90; the plot's own box at 222
+
+
+def test_a_running_head_bar_reaching_into_the_page_is_not_part_of_the_figure_under_it():
+    found, gold = _found_and_gold("aimag_2010")  # the grey "Articles" bar over Figure 1 on page 2
+    assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8

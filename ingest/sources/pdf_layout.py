@@ -480,6 +480,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     for g in graphics:
         if id(g) in glyphs or g.box[1] >= band_top or g.box[3] <= band_bottom:
             continue
+        if g.box[3] - g.box[1] <= 25 and (g.box[3] > band_top or g.box[1] < band_bottom):
+            continue  # a running head's or foot's bar reaching into the page: page furniture
         if is_rule(g):
             continue
         if inside(g.box):
