@@ -81,3 +81,8 @@ def test_running_text_wrapped_beside_a_figure_stays_out_of_it():
 def test_a_running_head_bar_reaching_into_the_page_is_not_part_of_the_figure_under_it():
     found, gold = _found_and_gold("aimag_2010")  # the grey "Articles" bar over Figure 1 on page 2
     assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
+
+
+def test_an_ell_in_tex_math_italic_reads_as_an_ell():
+    found, gold = _found_and_gold("acl_dyer12")  # ACL 2012 Figure 2: "ℓ1/ℓ2" in CMMI10 without ToUnicode
+    assert found[("Figure 2", 5)].caption.startswith("Figure 2: ℓ1/ℓ2 regularization")

@@ -132,6 +132,8 @@ def page_lines(textpage, raw_module) -> list[Line]:
             continue
         if ch == "\x02" or raw_module.FPDFText_IsHyphen(handle, i):
             ch = "\x02"  # a hyphen that breaks a word at a line end
+        elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
+            ch = "\u2113"  # TeX's math italic (OML encoding) has \ell at 0x60; without a ToUnicode map pdfium says "`"
         if current is not None:
             cb = current[0]
             h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
