@@ -192,7 +192,7 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
 
 
 def _lines_or_none(textpage, raw) -> list[Line]:
-    from figdex.ingest.sources.pdf_layout import page_lines
+    from figdex.ingest.sources.pdf_text_lines import page_lines
 
     return page_lines(textpage, raw)
 
