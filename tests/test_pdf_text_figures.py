@@ -86,3 +86,14 @@ def test_a_running_head_bar_reaching_into_the_page_is_not_part_of_the_figure_und
 def test_an_ell_in_tex_math_italic_reads_as_an_ell():
     found, gold = _found_and_gold("acl_dyer12")  # ACL 2012 Figure 2: "ℓ1/ℓ2" in CMMI10 without ToUnicode
     assert found[("Figure 2", 5)].caption.startswith("Figure 2: ℓ1/ℓ2 regularization")
+
+
+def test_characters_beyond_the_bmp_are_joined_from_pdfiums_two_halves():
+    from figdex.ingest.sources.pdf_text_lines import _character
+
+    # pdfium gives U+1D465 (mathematical italic x) as 0xD835 then 0xDC65; alone, a half is not text
+    assert _character(0xD835, 0xDC65) == "\U0001d465"
+    assert _character(0xD835, 0x41) == "\ufffd"
+    assert _character(0xDC65, 0) == "\ufffd"
+    assert _character(0x3B1, 0) == "α"
+    ("x" + _character(0xD835, 0)).encode("utf-8")  # printable and storable: no lone surrogate left

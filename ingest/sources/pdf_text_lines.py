@@ -19,9 +19,13 @@ def page_lines(textpage, raw_module) -> list[Line]:
     fragments: list[list] = []  # [box, chars, first char index]
     current = None
     last_left = 0.0
+    code = 0
     for i in range(n):
-        code = raw_module.FPDFText_GetUnicode(handle, i)
-        ch = chr(code) if 0 < code < 0x110000 else ""
+        code, previous = raw_module.FPDFText_GetUnicode(handle, i), code
+        if 0xDC00 <= code <= 0xDFFF and 0xD800 <= previous <= 0xDBFF:
+            continue  # the low half of a surrogate pair, already joined to its high half
+        following = raw_module.FPDFText_GetUnicode(handle, i + 1) if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0
+        ch = _character(code, following)
         if ch in ("\r", "\n") or not ch:
             current = None
             continue
@@ -114,3 +118,18 @@ def _bold_name(textpage, raw_module, index: int) -> bool:
     n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
     name = buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
     return bool(re.search(r"bold|black|heavy|semibold|\.B$|-B$|Medi", name, re.I))
+
+
+def _character(code: int, following: int) -> str:
+    """The character of a pdfium text code.  pdfium reports characters beyond the BMP (math
+    alphanumerics such as U+1D465) as two UTF-16 halves at two indexes: the high half becomes the whole
+    character (the caller skips the low half); a half without its partner becomes U+FFFD, since a lone
+    surrogate cannot be stored or printed as UTF-8."""
+    if 0xD800 <= code <= 0xDBFF:
+        if 0xDC00 <= following <= 0xDFFF:
+            return chr(0x10000 + ((code - 0xD800) << 10) + (following - 0xDC00))
+        return "\ufffd"
+    if 0xDC00 <= code <= 0xDFFF:
+        return "\ufffd"
+    return chr(code) if 0 < code < 0x110000 else ""
+
