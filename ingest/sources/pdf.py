@@ -28,6 +28,7 @@ from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
 from figdex.ingest.sources.pdf_metadata import article_metadata
+from figdex.ingest.sources.pdf_text_figures import text_figure_region
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, area, caption_blocks, figure_region, intersection, union,
 )
@@ -142,14 +143,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 continue
             sizes[index] = page.get_size()
             page_box = (0.0, 0.0, *page.get_size())
-            claimed: list[Box] = []
-            captions = caption_blocks(lines, graphics)
-            claimed.extend(c.box for c in captions)
-            for caption in captions:
-                hit = None if too_many else figure_region(caption, graphics, lines, page_box, claimed)
-                found.append(_figure(caption, index + 1, hit))
-                if hit is not None:
-                    claimed.append(hit[0])
+            found.extend(_page_figures(lines, graphics, page_box, index + 1, too_many))
         scanned = n_pages > 0 and scanned_pages >= max(1, (n_pages + 1) // 2)
         if scanned:
             problems.insert(0, f"{path}: {_SCANNED}")
@@ -175,8 +169,36 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         doc.close()
 
 
+def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, page: int,
+                  too_many: bool) -> list[PdfFigure]:
+    """The figures of one page.  Every caption looks above itself first; only then do the captions
+    still without a figure look below and beside (a caption under a text-only figure would otherwise
+    take the drawing above the next caption); a caption with no drawing anywhere near gets its
+    text-only figure (a framed box, an indented block of examples or rules) when there is one."""
+    claimed: list[Box] = []
+    captions = caption_blocks(lines, graphics)
+    claimed.extend(c.box for c in captions)
+    hits: dict[int, tuple] = {}
+    if not too_many:
+        for directions in (("above",), ("below", "left", "right")):
+            for i, caption in enumerate(captions):
+                if i in hits:
+                    continue
+                hit = figure_region(caption, graphics, lines, page_box, claimed, directions)
+                if hit is not None:
+                    hits[i] = hit
+                    claimed.append(hit[0])
+        for i, caption in enumerate(captions):
+            if i not in hits:
+                hit = text_figure_region(caption, lines, graphics, page_box, claimed)
+                if hit is not None:
+                    hits[i] = hit
+                    claimed.append(hit[0])
+    return [_figure(caption, page, hits.get(i)) for i, caption in enumerate(captions)]
+
+
 def _lines_or_none(textpage, raw) -> list[Line]:
-    from figdex.ingest.sources.pdf_layout import page_lines
+    from figdex.ingest.sources.pdf_text_lines import page_lines
 
     return page_lines(textpage, raw)
 

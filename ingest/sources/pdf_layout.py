@@ -104,115 +104,6 @@ def join_lines(texts: list[str]) -> str:
     return re.sub(r"\s+", " ", out.replace("\x02", "-").replace("\ufffe", "-")).strip()
 
 
-# -- text lines ----------------------------------------------------------------------------------
-
-def page_lines(textpage, raw_module) -> list[Line]:
-    """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
-    gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
-    one baseline joined (a bold "(A)" inside a caption, superscripts)."""
-    import ctypes
-
-    handle = textpage.raw
-    n = raw_module.FPDFText_CountChars(handle)
-    rect = raw_module.FS_RECTF()
-    fragments: list[list] = []  # [box, chars, first char index]
-    current = None
-    last_left = 0.0
-    for i in range(n):
-        code = raw_module.FPDFText_GetUnicode(handle, i)
-        ch = chr(code) if 0 < code < 0x110000 else ""
-        if ch in ("\r", "\n") or not ch:
-            current = None
-            continue
-        raw_module.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
-        box = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
-        if ch.isspace():
-            if current is not None:
-                current[1].append(" ")
-            continue
-        if ch == "\x02" or raw_module.FPDFText_IsHyphen(handle, i):
-            ch = "\x02"  # a hyphen that breaks a word at a line end
-        if current is not None:
-            cb = current[0]
-            h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
-            # A glyph with a giant box (a big bracket, a broken font) must not pull lines together.
-            similar = h <= 2.5 * max(min(cb[3] - cb[1], box[3] - box[1]), 0.5)
-            same_line = similar and abs((cb[1] + cb[3]) / 2 - (box[1] + box[3]) / 2) < 0.5 * h
-            # A column gutter is about one line high (IEEE: 12 pt at 10-pt type): wider gaps part lines.
-            # The letters of a ligature ("fl", "ffi") share one glyph's box: they overlap the last one.
-            follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01
-            if same_line and follows:
-                current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
-                if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
-                    current[1].append(" ")
-                current[1].append(ch)
-                last_left = box[0]
-                continue
-        current = [box, [ch], i]
-        last_left = box[0]
-        fragments.append(current)
-    # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts).
-    fragments.sort(key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
-    lines: list[list] = []
-    for frag in fragments:
-        box = frag[0]
-        for line in reversed(lines[-8:]):
-            lb = line[0]
-            h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
-            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
-                continue
-            centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
-                line[0] = union([lb, box])
-                spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
-                line[1] = line[1] + ([" "] if spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
-                break
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
-                line[0] = union([lb, box])
-                line[1] = frag[1] + [" "] + line[1]
-                line[2] = frag[2]
-                break
-        else:
-            lines.append([box, list(frag[1]), frag[2]])
-    out = []
-    for box, chars, first in lines:
-        text = "".join(chars).strip()
-        if not text:
-            continue
-        # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
-        # and a line's box grows with sub- and superscripts.
-        raw_module.FPDFText_GetLooseCharBox(handle, first, ctypes.byref(rect))
-        size = abs(rect.top - rect.bottom)
-        bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
-            textpage, raw_module, first)
-        if not bold and first + 12 < n and CAPTION_START.match(text):
-            # A label set in another font than the words after it ("Figure 1 Flow chart ..." where the
-            # fonts' names say nothing of their weight): typographically a caption's label.
-            bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, first + 12)
-        out.append(Line(tuple(box), text, size, bold))
-    out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
-    return out
-
-
-def _font_name(textpage, raw_module, index: int) -> str:
-    import ctypes
-
-    buf = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int(0)
-    n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
-    return buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
-
-
-def _bold_name(textpage, raw_module, index: int) -> bool:
-    import ctypes
-
-    buf = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int(0)
-    n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
-    name = buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
-    return bool(re.search(r"bold|black|heavy|semibold|\.B$|-B$|Medi", name, re.I))
-
-
 def _is_body_text(line: Line, column_width: float) -> bool:
     return is_body_text(line, column_width)
 
@@ -296,7 +187,9 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                     continue
                 continue
             vgap = last.box[1] - nxt.box[3]
-            if vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(1.8 * usual_gap, usual_gap + 1.2):
+            # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
+            if vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(1.8 * usual_gap, usual_gap + 1.2,
+                                                                             0.45 * min(last.height, nxt.height)):
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
@@ -325,6 +218,30 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
 
 # -- figure regions ------------------------------------------------------------------------------
 
+def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
+    """``small`` less the running text set in a narrow column beside a figure (text wrapped around
+    it): three or more stacked lines of sentences at the body's type size, aligned on one
+    edge.  Axis labels and legends are shorter, or smaller, or not stacked like that."""
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
+    if not sizes:
+        return small
+    body_size = sizes[len(sizes) // 2]
+
+    def prose(ln: Line) -> bool:
+        return (len(ln.text.split()) >= 4 and len(ln.text) >= 20
+                and abs(ln.size - body_size) <= 0.08 * max(body_size, 1.0))
+
+    candidates = [ln for ln in small if prose(ln)]
+    wrapped: set[int] = set()
+    for ln in candidates:
+        for edge in (0, 2):  # left-aligned, or justified to one right edge (a paragraph's indented first line)
+            stack = [o for o in candidates if abs(o.box[edge] - ln.box[edge]) <= 2
+                     and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
+            if len(stack) >= 3:
+                wrapped.update(id(o) for o in stack)
+    return [ln for ln in small if id(ln) not in wrapped]
+
+
 @dataclass
 class Graphic:
     box: Box
@@ -333,24 +250,27 @@ class Graphic:
 
 
 def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
-                  claimed: list[Box]) -> tuple[Box, list[Graphic]] | None:
+                  claimed: list[Box], directions: tuple[str, ...] = ("above", "below", "left", "right"),
+                  ) -> tuple[Box, list[Graphic]] | None:
     """The box of the figure ``caption`` labels, and the graphics in it; None when no graphics are near.
 
     Looks above the caption first (where journals put figures), then below, then beside it (a
     caption set in a margin column).  ``claimed``: caption boxes and regions already given to other
-    figures on the page, which bound the search.
+    figures on the page, which bound the search.  ``directions``: where to look, in order (the page
+    loop looks above every caption before it looks below any, so that a caption with nothing drawn
+    above it does not take the figure that sits above the next caption).
     """
     cap_box = caption.box
     cap_lines = {id(ln) for ln in caption.lines}
-    columns = _column_range(cap_box, lines, page_box)
-    for direction in ("above", "below", "left", "right"):
+    columns = column_range(cap_box, lines, page_box)
+    for direction in directions:
         found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns)
         if found is not None:
             return found
     return None
 
 
-def _column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
+def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
     """The horizontal range a figure of this caption may take: its column on a two-column page (most
     running-text lines under half the page wide), the whole width otherwise or for a wide caption."""
     width = page_box[2] - page_box[0]
@@ -451,6 +371,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     for g in graphics:
         if id(g) in glyphs or g.box[1] >= band_top or g.box[3] <= band_bottom:
             continue
+        if g.box[3] - g.box[1] <= 25 and (g.box[3] > band_top or g.box[1] < band_bottom):
+            continue  # a running head's or foot's bar reaching into the page: page furniture
         if is_rule(g):
             continue
         if inside(g.box):
@@ -479,6 +401,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     pool = [g for g in candidates if g is not seed]
     small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
                   and band_bottom < ln.box[1] and ln.box[3] < band_top]
+    small_text = _without_wrapped_prose(small_text, text_lines)
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
@@ -491,22 +414,40 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
         return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle - reach < middle + reach < b[2]
 
-    while changed:
-        changed = False
+
+    def same_row(b: Box) -> bool:
+        return min(b[3], region[3]) - max(b[1], region[1]) >= 0.5 * min(b[3] - b[1], region[3] - region[1])
+
+    def grow() -> None:
+        nonlocal region, changed
+        changed = True
+        while changed:
+            changed = False
+            for g in list(pool):
+                # Near, or a panel beside in the same row (grids of plots leave wider gutters).
+                if (gap(g.box, region) <= 18 or (same_row(g.box) and gap(g.box, region) <= 30)) and allowed(g.box):
+                    members.append(g)
+                    region = union([region, g.box])
+                    pool.remove(g)
+                    changed = True
+            for ln in list(small_text):
+                if gap(ln.box, region) <= 10 and allowed(ln.box):
+                    region = union([region, ln.box])
+                    small_text.remove(ln)
+                    changed = True
+
+    grow()
+    cap_width = cap_box[2] - cap_box[0]
+    if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
+        # A row of panels set wide apart under one wide caption: the panels in the same row within
+        # the caption's width are the same figure, however wide the gutters between them.
         for g in list(pool):
-            # Near, or a panel beside in the same row (grids of plots leave wider gutters).
-            row = (min(g.box[3], region[3]) - max(g.box[1], region[1]) >= 0.5 * min(g.box[3] - g.box[1], region[3] - region[1])
-                   and gap(g.box, region) <= 30)
-            if (gap(g.box, region) <= 18 or row) and allowed(g.box):
+            if (x_overlap(g.box, cap_box) >= 0.5 * (g.box[2] - g.box[0]) and same_row(g.box)
+                    and gap(g.box, region) <= 0.5 * cap_width and allowed(g.box)):
                 members.append(g)
                 region = union([region, g.box])
                 pool.remove(g)
-                changed = True
-        for ln in list(small_text):
-            if gap(ln.box, region) <= 10 and allowed(ln.box):
-                region = union([region, ln.box])
-                small_text.remove(ln)
-                changed = True
+        grow()
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
     if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:

@@ -1,0 +1,135 @@
+"""Text lines of a PDF page, built from pdfium's characters (see ``page_lines``).  Part of the PDF
+parser (``pdf_layout`` has the geometry of captions and figure regions that works on these lines)."""
+
+from __future__ import annotations
+
+import re
+
+from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
+
+def page_lines(textpage, raw_module) -> list[Line]:
+    """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
+    gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
+    one baseline joined (a bold "(A)" inside a caption, superscripts)."""
+    import ctypes
+
+    handle = textpage.raw
+    n = raw_module.FPDFText_CountChars(handle)
+    rect = raw_module.FS_RECTF()
+    fragments: list[list] = []  # [box, chars, first char index]
+    current = None
+    last_left = 0.0
+    code = 0
+    for i in range(n):
+        code, previous = raw_module.FPDFText_GetUnicode(handle, i), code
+        if 0xDC00 <= code <= 0xDFFF and 0xD800 <= previous <= 0xDBFF:
+            continue  # the low half of a surrogate pair, already joined to its high half
+        following = raw_module.FPDFText_GetUnicode(handle, i + 1) if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0
+        ch = _character(code, following)
+        if ch in ("\r", "\n") or not ch:
+            current = None
+            continue
+        raw_module.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
+        box = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
+        if ch.isspace():
+            if current is not None:
+                current[1].append(" ")
+            continue
+        if ch == "\x02" or raw_module.FPDFText_IsHyphen(handle, i):
+            ch = "\x02"  # a hyphen that breaks a word at a line end
+        elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
+            ch = "\u2113"  # TeX's math italic (OML encoding) has \ell at 0x60; without a ToUnicode map pdfium says "`"
+        if current is not None:
+            cb = current[0]
+            h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
+            # A glyph with a giant box (a big bracket, a broken font) must not pull lines together.
+            similar = h <= 2.5 * max(min(cb[3] - cb[1], box[3] - box[1]), 0.5)
+            same_line = similar and abs((cb[1] + cb[3]) / 2 - (box[1] + box[3]) / 2) < 0.5 * h
+            # A column gutter is about one line high (IEEE: 12 pt at 10-pt type): wider gaps part lines.
+            # The letters of a ligature ("fl", "ffi") share one glyph's box: they overlap the last one.
+            follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01
+            if same_line and follows:
+                current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
+                if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
+                    current[1].append(" ")
+                current[1].append(ch)
+                last_left = box[0]
+                continue
+        current = [box, [ch], i]
+        last_left = box[0]
+        fragments.append(current)
+    # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts).
+    fragments.sort(key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
+    lines: list[list] = []
+    for frag in fragments:
+        box = frag[0]
+        for line in reversed(lines[-8:]):
+            lb = line[0]
+            h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
+            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
+                continue
+            centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
+                line[0] = union([lb, box])
+                spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
+                line[1] = line[1] + ([" "] if spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
+                break
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
+                line[0] = union([lb, box])
+                line[1] = frag[1] + [" "] + line[1]
+                line[2] = frag[2]
+                break
+        else:
+            lines.append([box, list(frag[1]), frag[2]])
+    out = []
+    for box, chars, first in lines:
+        text = "".join(chars).strip()
+        if not text:
+            continue
+        # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
+        # and a line's box grows with sub- and superscripts.
+        raw_module.FPDFText_GetLooseCharBox(handle, first, ctypes.byref(rect))
+        size = abs(rect.top - rect.bottom)
+        bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
+            textpage, raw_module, first)
+        if not bold and first + 12 < n and CAPTION_START.match(text):
+            # A label set in another font than the words after it ("Figure 1 Flow chart ..." where the
+            # fonts' names say nothing of their weight): typographically a caption's label.
+            bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, first + 12)
+        out.append(Line(tuple(box), text, size, bold))
+    out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
+    return out
+
+
+def _font_name(textpage, raw_module, index: int) -> str:
+    import ctypes
+
+    buf = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int(0)
+    n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
+    return buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
+
+
+def _bold_name(textpage, raw_module, index: int) -> bool:
+    import ctypes
+
+    buf = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int(0)
+    n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
+    name = buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
+    return bool(re.search(r"bold|black|heavy|semibold|\.B$|-B$|Medi", name, re.I))
+
+
+def _character(code: int, following: int) -> str:
+    """The character of a pdfium text code.  pdfium reports characters beyond the BMP (math
+    alphanumerics such as U+1D465) as two UTF-16 halves at two indexes: the high half becomes the whole
+    character (the caller skips the low half); a half without its partner becomes U+FFFD, since a lone
+    surrogate cannot be stored or printed as UTF-8."""
+    if 0xD800 <= code <= 0xDBFF:
+        if 0xDC00 <= following <= 0xDFFF:
+            return chr(0x10000 + ((code - 0xD800) << 10) + (following - 0xDC00))
+        return "\ufffd"
+    if 0xDC00 <= code <= 0xDFFF:
+        return "\ufffd"
+    return chr(code) if 0 < code < 0x110000 else ""
+

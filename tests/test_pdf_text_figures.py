@@ -1,0 +1,99 @@
+"""PDF figures the parser used to get wrong, on the real PDFs of the gold set where they occur (held_out_2
+and held_out parts of eval/pdf/gold.json; never the fresh part).  These PDFs carry no open licence, so
+they are not in the repository: ``python eval/pdf/restore.py`` brings them back from the git mirrors,
+and the tests skip, saying so, when they are not there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pypdfium2")
+
+from figdex.ingest.pdf_eval import iou  # noqa: E402
+from figdex.ingest.sources.pdf import analyse_pdf  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = {p["id"]: p for p in json.loads((ROOT / "eval" / "pdf" / "gold.json").read_text())["pdfs"]}
+
+
+def _found_and_gold(pid: str):
+    record = GOLD[pid]
+    assert record["split"] != "fresh"  # the fresh part is measured once, never tuned on
+    path = ROOT / record["file"]
+    if not path.is_file():
+        pytest.skip(f"{record['file']} is not here (no open licence): restore it with python eval/pdf/restore.py")
+    found = {(f.label, f.page): f for f in analyse_pdf(path, render=False).figures}
+    return found, {(g["label"], g["page"]): g for g in record["figures"]}
+
+
+def _overlap(found, gold, key) -> float:
+    assert key in found, f"{key} not found"
+    assert found[key].region is not None, f"{key}: no region"
+    return iou(found[key].region, gold[key]["region"])
+
+
+def test_a_framed_box_of_sentences_and_a_problem_set_as_text_are_figures():
+    found, gold = _found_and_gold("acl_bunescu07")  # ACL 2007: Figure 1 a ruled frame, Figure 2 text lines
+    assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
+    assert _overlap(found, gold, ("Figure 2", 3)) >= 0.8
+
+
+def test_indented_example_text_over_its_caption_is_the_figure_and_both_are_kept():
+    # NAACL 2013: two figures of example text, no drawing; Figure 1 used to be dropped altogether.
+    found, gold = _found_and_gold("naacl_roark13")
+    assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
+    assert _overlap(found, gold, ("Figure 2", 2)) >= 0.8
+
+
+def test_a_frame_drawn_as_one_pixel_images_is_a_frame():
+    found, gold = _found_and_gold("conll_mooney05")  # CoNLL 2005 Figure 2: an algorithm in a box
+    assert _overlap(found, gold, ("Figure 2", 2)) >= 0.8
+
+
+def test_a_caption_under_text_does_not_take_the_drawing_above_the_next_caption():
+    # ICDE 2004 page 3: Figure 1 (XML as text) over Figure 2 (a drawing); Figure 1 used to claim it.
+    found, gold = _found_and_gold("icde_zolotov04")
+    assert _overlap(found, gold, ("Figure 1", 3)) >= 0.8
+    assert _overlap(found, gold, ("Figure 2", 3)) >= 0.8
+
+
+def test_three_panels_wide_apart_under_one_caption_are_one_figure():
+    found, gold = _found_and_gold("osdi_mapreduce")  # OSDI 2004 Figure 3: three columns of plots
+    assert _overlap(found, gold, ("Figure 3", 9)) >= 0.8
+
+
+def test_a_small_side_caption_keeps_its_second_line():
+    found, gold = _found_and_gold("chi_c921")  # CHI extended abstract: a 7-pt caption in the margin
+    assert found[("Figure 1", 1)].caption == "Figure 1 Screenshot of the smartphone display during the test."
+
+
+def test_running_text_wrapped_beside_a_figure_stays_out_of_it():
+    found, gold = _found_and_gold("aimag_2010")  # AI Magazine 2010 Figure 5: a column of text to its left
+    assert _overlap(found, gold, ("Figure 5", 5)) >= 0.8
+    found, gold = _found_and_gold("pmlr_futoma_2017")  # PMLR 2017 Figure 1: text wrapped on its left
+    region = found[("Figure 1", 2)].region
+    assert region[0] > 200  # the wrapped paragraph starts at x = 90; the plot's own box at 222
+
+
+def test_a_running_head_bar_reaching_into_the_page_is_not_part_of_the_figure_under_it():
+    found, gold = _found_and_gold("aimag_2010")  # the grey "Articles" bar over Figure 1 on page 2
+    assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
+
+
+def test_an_ell_in_tex_math_italic_reads_as_an_ell():
+    found, gold = _found_and_gold("acl_dyer12")  # ACL 2012 Figure 2: "ℓ1/ℓ2" in CMMI10 without ToUnicode
+    assert found[("Figure 2", 5)].caption.startswith("Figure 2: ℓ1/ℓ2 regularization")
+
+
+def test_characters_beyond_the_bmp_are_joined_from_pdfiums_two_halves():
+    from figdex.ingest.sources.pdf_text_lines import _character
+
+    # pdfium gives U+1D465 (mathematical italic x) as 0xD835 then 0xDC65; alone, a half is not text
+    assert _character(0xD835, 0xDC65) == "\U0001d465"
+    assert _character(0xD835, 0x41) == "\ufffd"
+    assert _character(0xDC65, 0) == "\ufffd"
+    assert _character(0x3B1, 0) == "α"
+    ("x" + _character(0xD835, 0)).encode("utf-8")  # printable and storable: no lone surrogate left
