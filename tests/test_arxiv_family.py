@@ -147,7 +147,9 @@ def test_search_fetch_eprints_ingest_with_the_delay_honoured(mirror, tmp_path):
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     # The mean is the claim (the clock spaces requests 0.3 s apart); the minimum only shows that no
     # two requests went out together: on a loaded 2-core machine one arrival was seen held up 0.15 s.
-    assert min(gaps) >= 0.1 and sum(gaps) / len(gaps) >= 0.3
+    # The mean is (last arrival - first) / 13, so a first arrival held up 0.02 s (the robots.txt
+    # request, before any wait) brings it to 0.2985: seen once here.  0.29 allows 0.13 s of that.
+    assert min(gaps) >= 0.1 and sum(gaps) / len(gaps) >= 0.29
     assert (summary.ingested, summary.attachments_fetched) == (2, 6)
     assert len(summary.failed) == 1 and "2104.12255v1_files/eprint.tar.gz: the e-print is cut short" in \
         summary.failed[0][1]  # named, and the next article was still done

@@ -159,6 +159,9 @@ FINDINGS = [
     # A PDF with a span of its objects gone: pdfium could not load page 8 ("Failed to load page."),
     # and the whole file failed with "please report it"; now that page is a problem and the rest is read.
     (REPO / "tests" / "data" / "pdf" / "bmc_hsr_2014_quality.pdf", "pdf", [("delete_tags", 0.5, 3915)]),
+    # The JATS finding above in an arXiv API answer: its feed parser did not clear surrogate references.
+    (REPO / "tests" / "data" / "arxiv" / "atom" / "id_list-1111.2011v2.xml", "arxiv",
+     [("insert", 0.5, "&#0;&#xD800;&#x110000;&bogus;&amp")]),
 ]
 
 

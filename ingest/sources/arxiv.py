@@ -73,11 +73,11 @@ def parse_feed(content: bytes, where: str = "the arXiv API answer") -> ArxivFeed
     """Entries of an arXiv API Atom feed; an error entry (arXiv answers bad queries with one) is a problem."""
     from lxml import etree
 
-    from figdex.ingest.sources.markup import check_depth
+    from figdex.ingest.sources.markup import check_depth, no_surrogate_refs
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
     try:
-        root = etree.fromstring(content, parser)
+        root = etree.fromstring(no_surrogate_refs(content), parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise SourceError(f"{where}: not an Atom feed ({exc}); check that the answer is complete") from None
     # Not etree.QName(root): lxml's recover mode keeps an undeclared prefix in the tag
@@ -173,9 +173,11 @@ def oai_license(path: Path) -> tuple[str | None, str | None]:
     """(licence, problem) from a saved OAI-PMH GetRecord answer in arXiv's "arXiv" metadata format."""
     from lxml import etree
 
+    from figdex.ingest.sources.markup import no_surrogate_refs
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
     try:
-        root = etree.fromstring(path.read_bytes(), parser)
+        root = etree.fromstring(no_surrogate_refs(path.read_bytes()), parser)
     except (OSError, etree.XMLSyntaxError, ValueError) as exc:
         return None, f"{path.name}: not readable ({exc}); delete it to fetch it again"
     if root is None:

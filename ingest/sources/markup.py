@@ -57,7 +57,7 @@ def load_xml(path: Path) -> etree._Element:
         resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=True
     )
     try:
-        data = _no_surrogate_refs(Path(path).read_bytes())
+        data = no_surrogate_refs(Path(path).read_bytes())
         root = etree.parse(io.BytesIO(data), parser, base_url=str(path)).getroot()
     except (etree.XMLSyntaxError, OSError) as exc:
         raise SourceError(f"{path}: not readable as XML ({exc}); check that the file is complete") from exc
@@ -70,7 +70,7 @@ def load_xml(path: Path) -> etree._Element:
 _CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,16}|[0-9]{1,20});")
 
 
-def _no_surrogate_refs(data: bytes) -> bytes:
+def no_surrogate_refs(data: bytes) -> bytes:
     """Character references to UTF-16 surrogates (``&#xD800;``, which XML forbids) as U+FFFD.
 
     In recover mode libxml2 writes such a reference into the tree as bytes that are not UTF-8,
