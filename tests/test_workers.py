@@ -79,6 +79,21 @@ def test_executor_names_are_checked():
     assert executor_for(1).name == "serial"
 
 
+@pytest.mark.parametrize("name, workers", [("serial", 1), ("processes", 2)])
+def test_each_worker_runs_one_ocr_cnn_thread_unless_figdex_threads_says(name, workers, monkeypatch):
+    # N workers = N cores: the in-process worker of --workers 1 too; this process keeps its own default.
+    from figdex import settings
+
+    monkeypatch.delenv("FIGDEX_THREADS", raising=False)
+    for env, expected in ((None, 1), ("3", 3)):
+        if env:
+            monkeypatch.setenv("FIGDEX_THREADS", env)
+        with create_executor(name, workers=workers) as executor:
+            list(executor.ordered(echo, [(0.05, i) for i in range(6)]))
+        assert [s.threads for s in executor.stats.values()] == [expected] * workers
+        assert settings.get("threads") == int(env or settings.BY_NAME["threads"].default)
+
+
 def _out_of_order_tasks(n: int):
     """Tasks whose early ones take longest, so that workers finish them in another order; every third is
     None (the writer's own), which must keep its place."""
