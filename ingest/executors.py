@@ -33,9 +33,13 @@ from typing import Any, Callable, Iterable, Iterator
 
 from figdex.errors import InputError, NotFoundError, UnavailableError
 
-# Tasks in flight per worker: enough that no worker waits for the writer, few enough that
-# the parsed articles/separations held in memory stay a handful per worker.
-WINDOW_PER_WORKER = 4
+# Tasks in flight per worker.  Results come back in task order, so while the oldest task runs the other
+# workers can only work through the rest of the window: it must outlast the slowest task.  Figure costs are
+# skewed (an 87-megapixel devset figure takes 55 CPU s where most take 2-4 s), and with 4 per worker the
+# second worker sat idle behind each such figure (2 workers at 1.31x of one).  What the writer holds is
+# small: a separation's result is under 1 KB pickled, a parsed file's its text and figure records (the
+# images are copied to disk by the worker), so 32 per worker stays a few MB.
+WINDOW_PER_WORKER = 32
 
 
 class UnknownExecutorError(NotFoundError):
