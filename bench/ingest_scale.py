@@ -180,7 +180,7 @@ def main() -> None:
         made = make_copies(folder, args.figures)
         print(f"# {len(made)} figures (real figures, each re-saved with one pixel changed) in {folder}; "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
-              f"FIGDEX_THREADS={os.environ.get('FIGDEX_THREADS', '(unset)')}", flush=True)
+              f"each configuration in a fresh process, FIGDEX_THREADS unset but for the old --workers 1 (2)", flush=True)
         rows = []
         for key in keys:
             label = CONFIGS[key][0].format(n=args.workers)
