@@ -36,7 +36,7 @@ from figdex.errors import InputError, NotFoundError, UnavailableError
 # Tasks in flight per worker.  Results come back in task order, so while the oldest task runs the other
 # workers can only work through the rest of the window: it must outlast the slowest task.  Figure costs are
 # skewed (an 87-megapixel devset figure takes 55 CPU s where most take 2-4 s), and with 4 per worker the
-# second worker sat idle behind each such figure (2 workers at 1.31x of one).  What the writer holds is
+# second worker sat idle behind each such figure (one reason 2 workers ran at 1.31x of one).  What the writer holds is
 # small: a separation's result is under 1 KB pickled, a parsed file's its text and figure records (the
 # images are copied to disk by the worker), so 32 per worker stays a few MB.
 WINDOW_PER_WORKER = 32
@@ -235,7 +235,7 @@ def undo_fixed_malloc_trim() -> bool:
 
     Setting that variable freezes glibc's mmap threshold at 128 KiB: every image-sized temporary array is
     then mapped, zero-filled page by page and unmapped again.  On the separation of 8 real figures it made
-    7x the page faults and 7x the system CPU (1.6 -> 11.8 s, 1.4x the wall time), the main reason a
+    9x the page faults and 7x the system CPU (1.6 -> 11.8 s, 1.4x the wall time), the main reason a
     2-worker Dask cluster ran at 0.61x of 2 worker processes (bench/ingest_scale.py).  True when applied."""
     if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
         return False
