@@ -1,7 +1,8 @@
 """Every setting of figdex in one table: its name, default, environment variable and help.
 
 A setting comes from, first to last: the environment variable, the dataset's ``config.json``
-(settings with ``in_config``), the default.  (A command-line option, where there is one,
+(settings with ``in_config``), a default this process chose for itself (``process_default``: an
+ingest worker takes one OCR/CNN thread), the table's default.  (A command-line option, where there is one,
 comes before all three.)  ``config.json`` is read once per dataset and again only when the
 file changes; a malformed file, an unknown key or a bad value is refused with the file or
 variable and the fix, never ignored.  Environment variables are read when a setting is asked
@@ -12,6 +13,7 @@ Like ``errors.py`` this module imports nothing of figdex but the errors: every l
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -115,10 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
             _choice("auto", "bm25", "semantic", "hybrid"), True),
     Setting("label_model", None, None, "Version of the trained label model (`figdex labels train` sets it).",
             _name, True),
-    Setting("threads", 2, "FIGDEX_THREADS", "CPU threads of the OCR and the CNN (the target machines have 2).",
-            _positive_int),
+    Setting("threads", 2, "FIGDEX_THREADS", "CPU threads of each OCR and CNN. Ingest workers (--workers N, "
+            "the in-process one of --workers 1 too) use 1 each unless this variable is set, so N workers use N "
+            "cores; set, each worker uses this many (N x FIGDEX_THREADS cores). Elsewhere (search, index embed, "
+            "the embed stage of the writer): 2, the target machines' cores.", _positive_int),
     Setting("workers", os.cpu_count() or 1, "FIGDEX_WORKERS", "Worker processes of `figdex ingest` and "
-            "`ingest-images` (--workers; default: the machine's cores; 1 runs every stage in one process).",
+            "`ingest-images` (--workers; default: the machine's cores): N workers = N cores, each worker's "
+            "OCR and CNN on one thread (see threads); 1 runs every stage in this process, on one core.",
             _positive_int),
     Setting("harvest_hosts", 4, "FIGDEX_HARVEST_HOSTS", "Hosts a live harvest fetches from at once, each "
             "politely (its robots.txt, delay and backoff), while the stages work on what came (1: one article "
@@ -163,6 +168,33 @@ def _parse(setting: Setting, raw, where: str, fix: str):
         return setting.parse(raw)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{where}: {setting.name} = {raw!r} is not valid ({exc}); {fix}") from None
+
+
+# Defaults this process chose for itself (process_default): below the environment and config.json, so
+# that a variable the user set still wins, above the table's default.
+_PROCESS_DEFAULTS: dict[str, Any] = {}
+PROCESS_SOURCE = "this process (ingest worker)"
+
+
+@contextlib.contextmanager
+def process_default(name: str, value):
+    """Inside the block, ``name`` defaults to ``value`` in this process (all its threads), unless its
+    environment variable or config.json sets it; an ingest worker runs its tasks so (threads = 1)."""
+    value = _parse(BY_NAME[name], value, name, "give another value")
+    had, old = name in _PROCESS_DEFAULTS, _PROCESS_DEFAULTS.get(name)
+    _PROCESS_DEFAULTS[name] = value
+    try:
+        yield
+    finally:
+        if had:
+            _PROCESS_DEFAULTS[name] = old
+        else:
+            _PROCESS_DEFAULTS.pop(name, None)
+
+
+def set_process_default(name: str, value) -> None:
+    """``process_default`` for the rest of this process's life (a worker process, when it starts)."""
+    _PROCESS_DEFAULTS[name] = _parse(BY_NAME[name], value, name, "give another value")
 
 
 # config.json by dataset folder: (mtime_ns, size) of the file read, and its checked values.
@@ -240,6 +272,8 @@ def lookup(name: str, root: str | Path | None = None) -> tuple[Any, str]:
         config = read_config(root)
         if config.get(name) is not None:
             return config[name], str(Path(root) / CONFIG_NAME)
+    if name in _PROCESS_DEFAULTS:
+        return _PROCESS_DEFAULTS[name], PROCESS_SOURCE
     return setting.default, "default"
 
 

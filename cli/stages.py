@@ -20,7 +20,8 @@ def executor_options(f):
                           "figdex[cluster], the inputs and the dataset on a shared filesystem).")(f)
     return click.option("--workers", type=click.IntRange(1), default=None,
                         help="Worker processes for parsing, separation, OCR, scale reading and classification "
-                             "(default: $FIGDEX_WORKERS, else the machine's cores; 1: all in this process).")(f)
+                             "(default: $FIGDEX_WORKERS, else the machine's cores; 1: all in this process). Each worker "
+                             "uses one core (its OCR/CNN one thread) unless FIGDEX_THREADS is set.")(f)
 
 
 def open_executor(workers: int | None, cluster: str | None):

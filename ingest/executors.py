@@ -9,6 +9,12 @@ one source file / one figure per transaction, exactly as a serial run does, so t
 the same whichever backend ran the work.  At most ``window`` tasks are in flight, so memory
 stays bounded however long the input.
 
+**N workers = N cores.**  Each worker, the in-process one of ``serial`` (``--workers 1``)
+included, runs the OCR and the CNN with one thread (``worker_threads``), unless FIGDEX_THREADS is
+set: then each worker uses that many, N x FIGDEX_THREADS cores in all.  (Before, ``--workers 1``
+ran them with the 2 threads of the default, so a "one worker" baseline used both cores of the
+target machine and the speed-up of ``--workers 2`` over it looked like 1.3x.)
+
 Tasks are pure functions of small frozen records (``ingest/stages.py``): running one twice
 gives the same record and writes nothing to the database, so a task lost with a worker can be
 run again anywhere (Dask's scheduler does so by itself) and nothing is written twice.
@@ -27,9 +33,13 @@ from typing import Any, Callable, Iterable, Iterator
 
 from figdex.errors import InputError, NotFoundError, UnavailableError
 
-# Tasks in flight per worker: enough that no worker waits for the writer, few enough that
-# the parsed articles/separations held in memory stay a handful per worker.
-WINDOW_PER_WORKER = 4
+# Tasks in flight per worker.  Results come back in task order, so while the oldest task runs the other
+# workers can only work through the rest of the window: it must outlast the slowest task.  Figure costs are
+# skewed (an 87-megapixel devset figure takes 55 CPU s where most take 2-4 s), and with 4 per worker the
+# second worker sat idle behind each such figure (one reason 2 workers ran at 1.31x of one).  What the writer holds is
+# small: a separation's result is under 1 KB pickled, a parsed file's its text and figure records (the
+# images are copied to disk by the worker), so 32 per worker stays a few MB.
+WINDOW_PER_WORKER = 32
 
 
 class UnknownExecutorError(NotFoundError):
@@ -49,6 +59,7 @@ class WorkerStats:
     tasks: int = 0
     cpu_seconds: float = 0.0  # user + system of the whole process, model loading included
     peak_rss_mb: float = 0.0
+    threads: int = 0  # the OCR/CNN threads its tasks ran with (the threads setting there)
 
 
 def _process_usage() -> tuple[float, float]:
@@ -68,11 +79,14 @@ def _process_usage() -> tuple[float, float]:
     return cpu, usage.ru_maxrss * scale
 
 
-def run_measured(fn: Callable[[Any], Any], task: Any) -> tuple[Any, int, str, float, float]:
-    """Run ``fn(task)`` in a worker and say which process ran it and what that process used so far."""
+def run_measured(fn: Callable[[Any], Any], task: Any) -> tuple[Any, int, str, float, float, int]:
+    """Run ``fn(task)`` in a worker and say which process ran it, what that process used so far and
+    with how many OCR/CNN threads."""
+    from figdex import settings
+
     result = fn(task)
     cpu, rss = _process_usage()
-    return result, os.getpid(), os.uname().nodename, cpu, rss
+    return result, os.getpid(), os.uname().nodename, cpu, rss, settings.get("threads")
 
 
 def _itself(item):
@@ -134,8 +148,8 @@ class StageExecutor(ABC):
     def _collect(self, item, future) -> tuple[Any, Any]:
         if future is None:
             return item, None
-        result, pid, host, cpu, rss = future.result()
-        stats = self.stats.setdefault((host, pid), WorkerStats(pid, host))
+        result, pid, host, cpu, rss, threads = future.result()
+        stats = self.stats.setdefault((host, pid), WorkerStats(pid, host, threads=threads))
         stats.tasks += 1
         stats.cpu_seconds = max(stats.cpu_seconds, cpu)
         stats.peak_rss_mb = max(stats.peak_rss_mb, rss)
@@ -155,24 +169,39 @@ class StageExecutor(ABC):
 
 
 class SerialExecutor(StageExecutor):
-    """Each task runs in this process, when the writer reaches it (the behaviour before --workers)."""
+    """Each task runs in this process, when the writer reaches it: one worker, on one core (its models
+    load and its tasks run with ``threads`` OCR/CNN threads, default ``worker_threads()``)."""
 
     name = "serial"
 
-    def __init__(self, workers: int = 1, address: str | None = None) -> None:
+    def __init__(self, workers: int = 1, address: str | None = None, threads: int | None = None) -> None:
         super().__init__()
+        self.threads = threads or worker_threads()
 
     @property
     def workers(self) -> int:
         return 1
 
+    def warm_up(self, stages: tuple[str, ...]) -> None:
+        from figdex import settings
+
+        with settings.process_default("threads", self.threads):
+            super().warm_up(stages)
+
     def ordered(self, fn, items, task_of=_itself, window=None):
         for item in items:
             task = task_of(item)
-            yield self._collect(item, None if task is None else _Done(run_measured(fn, task)))
+            yield self._collect(item, None if task is None else self._submit(fn, task))
 
     def _submit(self, fn, task):
-        return _Done(run_measured(fn, task))
+        from figdex import settings
+
+        # Only the tasks: the writer's own work in this process (the embed stage) keeps its threads.
+        with settings.process_default("threads", self.threads):
+            return _Done(run_measured(fn, task))
+
+    def describe(self) -> str:
+        return f"serial (this process, {_threads(self.threads)})"
 
 
 class _Done:
@@ -183,12 +212,50 @@ class _Done:
         return self.value
 
 
-def _init_worker(threads: int) -> None:
-    # Each worker gets its share of the cores for the OCR's and the CNN's own threads: N workers
-    # with 2 threads each on N cores would fight over them.
+def _threads(n: int) -> str:
+    return f"{n} OCR/CNN thread{'s' if n != 1 else ''} each"
+
+
+def worker_threads() -> int:
+    """OCR/CNN threads of each ingest worker: FIGDEX_THREADS where the user set it, else 1, so that N
+    workers use N cores (2 threads per worker on a 2-core machine made two workers fight over them)."""
     from figdex import settings
 
-    os.environ[settings.BY_NAME["threads"].env] = str(threads)  # read by the OCR and the CNN when they load
+    value, source = settings.lookup("threads")
+    return value if source == settings.BY_NAME["threads"].env else 1
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def undo_fixed_malloc_trim() -> bool:
+    """Give glibc's malloc back thresholds near those its adaptive rule reaches, in a worker started with
+    MALLOC_TRIM_THRESHOLD_ in its environment (Dask's nanny sets 65536 for every worker it spawns).
+
+    Setting that variable freezes glibc's mmap threshold at 128 KiB: every image-sized temporary array is
+    then mapped, zero-filled page by page and unmapped again.  On the separation of 8 real figures it made
+    9x the page faults and 7x the system CPU (1.6 -> 11.8 s, 1.4x the wall time), the main reason a
+    2-worker Dask cluster ran at 0.61x of 2 worker processes (bench/ingest_scale.py).  True when applied."""
+    if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    # 32 MiB is glibc's ceiling for the adaptive mmap threshold; it keeps twice that before trimming.
+    return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 64 << 20))
+
+
+def _init_worker(threads: int) -> None:
+    """Set up a worker process before it loads any model: ``threads`` OCR/CNN threads (a FIGDEX_THREADS
+    set in its environment still wins) and glibc's adaptive memory thresholds."""
+    from figdex import settings
+
+    settings.set_process_default("threads", threads)  # read by the OCR and the CNN when they load
+    undo_fixed_malloc_trim()
 
 
 def ready(stages: tuple[str, ...], hold: float = 0.0) -> tuple[int, str, float, float]:
@@ -200,29 +267,23 @@ def ready(stages: tuple[str, ...], hold: float = 0.0) -> tuple[int, str, float, 
     return (os.getpid(), os.uname().nodename, *_process_usage())
 
 
-def worker_threads(workers: int) -> int:
-    """OCR/CNN threads per worker: the configured count shared among the workers of this machine."""
-    from figdex import settings
-
-    return max(1, settings.get("threads") // workers) if workers > 1 else settings.get("threads")
-
-
 class ProcessExecutor(StageExecutor):
     """Worker processes of this machine (``--workers N``); each loads the models once."""
 
     name = "processes"
 
-    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+    def __init__(self, workers: int | None = None, address: str | None = None, threads: int | None = None) -> None:
         super().__init__()
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         self._workers = workers or os.cpu_count() or 1
+        self.threads = threads or worker_threads()
         # forkserver/spawn: a fork of a process that already runs ONNX Runtime or tantivy threads can
         # deadlock; the workers import figdex afresh instead.
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method),
-                                         initializer=_init_worker, initargs=(worker_threads(self._workers),))
+                                         initializer=_init_worker, initargs=(self.threads,))
 
     @property
     def workers(self) -> int:
@@ -249,6 +310,9 @@ class ProcessExecutor(StageExecutor):
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def describe(self) -> str:
+        return f"{self._workers} worker processes, {_threads(self.threads)}"
+
 
 class DaskExecutor(StageExecutor):
     """A running Dask distributed cluster (``--cluster tcp://HOST:8786``).
@@ -260,8 +324,9 @@ class DaskExecutor(StageExecutor):
 
     name = "dask"
 
-    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+    def __init__(self, workers: int | None = None, address: str | None = None, threads: int | None = None) -> None:
         super().__init__()
+        self.threads = threads or worker_threads()
         try:
             from distributed import Client
         except ImportError:
@@ -282,7 +347,7 @@ class DaskExecutor(StageExecutor):
 
     def warm_up(self, stages: tuple[str, ...]) -> None:
         # Before the models load, on every worker and on any that joins or restarts later.
-        self._client.register_plugin(_one_thread_plugin(), name="figdex-threads")
+        self._client.register_plugin(_worker_setup_plugin(self.threads), name="figdex-threads")
         for marks in self._client.run(ready, stages).values():
             self._record_warm(marks)
 
@@ -294,20 +359,21 @@ class DaskExecutor(StageExecutor):
         self._client.close()
 
     def describe(self) -> str:
-        return f"dask at {self.address} ({self.workers} worker threads)"
+        return f"dask at {self.address} ({self.workers} worker threads, {_threads(self.threads)})"
 
 
-def _one_thread_plugin():
-    """A Dask worker plugin: the OCR and the CNN of each worker thread use one CPU thread (start one
-    worker process per core, `dask worker ADDRESS --nworkers N --nthreads 1`).  With two, ONNX
-    Runtime's spinning threads burnt ~2.7x the CPU per figure on a busy 2-core machine."""
+def _worker_setup_plugin(threads: int):
+    """A Dask worker plugin that sets each worker up as ``_init_worker`` does a local one: ``threads``
+    OCR/CNN threads per worker thread (start one worker process per core, `dask worker ADDRESS --nworkers
+    N --nthreads 1`; with two, ONNX Runtime's spinning threads burnt ~2.7x the CPU per figure on a busy
+    2-core machine) and glibc's adaptive memory thresholds back (``undo_fixed_malloc_trim``)."""
     from distributed import WorkerPlugin
 
-    class OneThread(WorkerPlugin):
+    class FigdexWorker(WorkerPlugin):
         def setup(self, worker) -> None:
-            _init_worker(1)
+            _init_worker(threads)
 
-    return OneThread()
+    return FigdexWorker()
 
 
 EXECUTORS: dict[str, type[StageExecutor]] = {}
@@ -322,13 +388,15 @@ for _cls in (SerialExecutor, ProcessExecutor, DaskExecutor):
     register_executor(_cls)
 
 
-def create_executor(name: str, workers: int | None = None, address: str | None = None) -> StageExecutor:
-    """The executor registered as ``name``; unknown names fail listing the valid ones."""
+def create_executor(name: str, workers: int | None = None, address: str | None = None,
+                    threads: int | None = None) -> StageExecutor:
+    """The executor registered as ``name`` (``threads``: OCR/CNN threads per worker, default
+    ``worker_threads()``); unknown names fail listing the valid ones."""
     try:
         cls = EXECUTORS[name]
     except KeyError:
         raise UnknownExecutorError(f"unknown executor {name!r}; valid names: {', '.join(sorted(EXECUTORS))}") from None
-    return cls(workers=workers, address=address)
+    return cls(workers=workers, address=address, threads=threads)
 
 
 def executor_for(workers: int | None = None, cluster: str | None = None) -> StageExecutor:

@@ -62,8 +62,14 @@ def ocr_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-@lru_cache(maxsize=None)
 def get_ocr(name: str = "rapidocr") -> OcrEngine:
+    """The engine ``name``, loaded once per process and thread count (the ``threads`` setting of the
+    moment: an ingest worker's tasks ask for one thread, the rest of a long-lived process for its own)."""
+    return _engine(name, settings.get("threads"))
+
+
+@lru_cache(maxsize=None)
+def _engine(name: str, threads: int) -> OcrEngine:
     try:
         cls = _REGISTRY[name]
     except KeyError:
@@ -80,8 +86,8 @@ class RapidOcr(OcrEngine):
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
             raise OcrUnavailable("rapidocr is not installed; run: pip install 'figdex[ml]'") from exc
-        # Two CPU threads by default (the machines figdex targets have two cores); FIGDEX_THREADS=1
-        # measures one core (bench/separation_speed.py).
+        # The threads setting: 2 by default (the machines figdex targets have two cores), 1 in an ingest
+        # worker (ingest/executors.py), FIGDEX_THREADS when set.
         threads = settings.get("threads")
         self.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 

@@ -138,3 +138,20 @@ def test_figdex_config_shows_each_value_and_its_source(demo_dir, monkeypatch):
     assert all(r["help"] for r in rows.values())
     table = CliRunner().invoke(cli, ["config", "--dataset", str(demo_dir)])
     assert table.exit_code == 0 and "FIGDEX_THREADS" in table.output
+
+
+def test_a_process_default_yields_to_the_variable_and_ends_with_its_block(monkeypatch):
+    # What an ingest worker does with the threads setting (ingest/executors.py).
+    from figdex import settings
+
+    monkeypatch.delenv("FIGDEX_THREADS", raising=False)
+    assert settings.lookup("threads") == (2, "default")
+    with settings.process_default("threads", 1):
+        assert settings.lookup("threads") == (1, settings.PROCESS_SOURCE)
+        monkeypatch.setenv("FIGDEX_THREADS", "4")
+        assert settings.lookup("threads") == (4, "FIGDEX_THREADS")
+        monkeypatch.delenv("FIGDEX_THREADS")
+    assert settings.lookup("threads") == (2, "default")
+    with pytest.raises(settings.SettingsError, match="threads"):
+        with settings.process_default("threads", 0):
+            pass
