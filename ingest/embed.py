@@ -46,15 +46,32 @@ def active_embedder(ds: Dataset) -> str:
     return ds.config.get("embedder", DEFAULT_EMBEDDER)
 
 
-def master_crop(ds: Dataset, row) -> np.ndarray:
-    from figdex.models.ocr import load_rgb
-
-    image = load_rgb(ds.root / row["image_path"])
+def master_crop(ds: Dataset, row, figures: "FigureImages | None" = None) -> np.ndarray:
+    """A master image's pixels: its box in its figure's image (the whole image when it has none).
+    ``figures`` keeps the last figure decoded, so that the panels of one figure, which follow one
+    another in id order, decode it once rather than once per panel."""
+    image = (figures or FigureImages()).load(ds.root / row["image_path"])
     if row["x0"] is None:
         return image
     x0, y0, x1, y1 = (int(row[k]) for k in ("x0", "y0", "x1", "y1"))
     crop = image[max(0, y0):y1, max(0, x0):x1]
-    return crop if crop.size else image
+    # A copy: a view would keep the whole figure's pixels alive for as long as the crop.
+    return crop.copy() if crop.size else image
+
+
+class FigureImages:
+    """The last figure image decoded (path and pixels): one entry, so memory stays one figure."""
+
+    def __init__(self):
+        self._path, self._pixels = None, None
+
+    def load(self, path: Path) -> np.ndarray:
+        from figdex.models.ocr import load_rgb
+
+        if path != self._path:
+            self._path, self._pixels = None, None  # a failed load leaves no stale entry
+            self._pixels, self._path = load_rgb(path), path
+        return self._pixels
 
 
 def require_images(ds: Dataset) -> None:
@@ -87,11 +104,12 @@ def embed_dataset(ds: Dataset, embedder_name: str | None = None, *, batch: int |
            WHERE f.image_status = 'ok' ORDER BY m.id""", (eid,)).fetchall()
     todo = [r for r in rows if not r["has_vector"] or r["embedded_sha"] != r["image_sha256"]]
     summary = EmbedSummary(eid, unchanged=len(rows) - len(todo))
+    figures = FigureImages()
     for start in range(0, len(todo), batch):
         chunk, crops = [], []
         for row in todo[start:start + batch]:
             try:
-                crops.append(master_crop(ds, row))
+                crops.append(master_crop(ds, row, figures))
             except (OSError, ValueError) as exc:  # a file damaged since it was stored: the others go on
                 summary.failures.append(f"{exc}; not embedded: ingest its source again with --force")
                 continue

@@ -26,7 +26,7 @@ import numpy as np
 
 from figdex.errors import InputError
 from figdex.index.db import Dataset, now
-from figdex.ingest.embed import local_embedders, master_crop
+from figdex.ingest.embed import FigureImages, local_embedders, master_crop
 
 BASE = "efficientnet-lite0"
 MIN_IMAGES = 8
@@ -105,8 +105,9 @@ def tune_embedder(ds: Dataset, *, views: int = 4, epochs: int = 150, dim: int = 
     base = create_embedder(BASE)
     step(f"embedding {len(rows)} images x {views + 1} views with {base.config.id}")
     feats = np.empty((len(rows), views + 1, base.config.dim), np.float32)
+    figures = FigureImages()
     for i, row in enumerate(rows):
-        crop = master_crop(ds, row)
+        crop = master_crop(ds, row, figures)
         imgs = [crop] + [augment_stem(crop, view_rng(seed, row["uid"], v)) for v in range(views)]
         feats[i] = base.embed(imgs)
         if (i + 1) % 50 == 0:
