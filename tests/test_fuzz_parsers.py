@@ -162,6 +162,9 @@ FINDINGS = [
     # The JATS finding above in an arXiv API answer: its feed parser did not clear surrogate references.
     (REPO / "tests" / "data" / "arxiv" / "atom" / "id_list-1111.2011v2.xml", "arxiv",
      [("insert", 0.5, "&#0;&#xD800;&#x110000;&bogus;&amp")]),
+    # An Elsevier file with one flipped byte, given to the JATS parser: a tag "xocs:3sid" in the default
+    # namespace could not lose its namespace (lxml: "Invalid tag name"), and the parser raised ValueError.
+    (SHARED / "limesoup" / "elsevier" / "101016jcarbon201111044.xml", "jats", [("flip", 0.0, [(0.1028341459863098, 64)])]),
 ]
 
 

@@ -133,7 +133,12 @@ def _strip_default_namespace(root) -> None:
     prefix = "{" + ns + "}"
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag.startswith(prefix):
-            el.tag = el.tag[len(prefix):]
+            try:
+                el.tag = el.tag[len(prefix):]
+            except ValueError:
+                # lxml's recover mode can keep a broken prefixed name inside the namespace
+                # ("xocs:3sid" after a flipped byte): not a valid bare tag, so it keeps its namespace.
+                pass
 
 
 def _ancestor(el, name: str):
