@@ -224,3 +224,14 @@ def _ingest_both(tmp_path, first: Path, second: Path) -> set[str]:
         return {r[0] for r in rows}
     finally:
         ds.close()
+
+
+def test_markup_of_a_tag_recover_mode_kept_but_lxml_refuses_to_set():
+    """The same broken name as the JATS finding, met where captions are turned into markup: setting
+    the tag 'xocs:3sid' raised ValueError; it becomes a plain span and its text stays."""
+    from lxml import etree
+
+    from figdex.ingest.sources.common import xml_markup
+
+    root = etree.fromstring(b'<r xmlns="urn:x"><p>a <xocs:3sid>b</xocs:3sid> c</p></r>', etree.XMLParser(recover=True))
+    assert xml_markup(root[0]) == "a <span>b</span> c"
