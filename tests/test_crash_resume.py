@@ -156,7 +156,9 @@ def kill_at_fraction(command, sources, dataset: Path, log: Path, duration: float
 
 def stage_reached(log: Path) -> str:
     """The last stage the command announced before it died (its progress lines)."""
-    text = log.read_text(errors="replace")
+    # Not the device line ("figdex: embedding on CPU ..."), printed before any stage starts.
+    text = "\n".join(line for line in log.read_text(errors="replace").splitlines()
+                     if not line.startswith("figdex: embedding on"))
     stages = [s for s in ("ingesting", "separating", "embedding") if s in text]
     return stages[-1] if stages else "starting"
 
