@@ -135,7 +135,8 @@ API_CASES: dict[str, int] = {}
 def _report_api_cases():
     yield
     if API_CASES:
-        print(f"\ntest_api_fuzz_long: {sum(API_CASES.values())} cases: {dict(sorted(API_CASES.items()))}")
+        print(f"\ntest_api_fuzz_long: {sum(API_CASES.values())} cases: {dict(sorted(API_CASES.items()))}; "
+              f"negative cases that serialized into an allowed query: {dict(sorted(API_SERIALIZED_VALID.items()))}")
 
 
 @pytest.mark.fuzz
@@ -145,7 +146,76 @@ def _report_api_cases():
 def test_api_agrees_with_its_description_long(case):
     from tests.fuzz_support import time_limit
 
-    with time_limit(60, f"{case.method} {case.path}"):
-        case.call_and_validate()
+    from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
+
     label = f"{case.method} {case.path}"
+    with time_limit(60, label):
+        try:
+            case.call_and_validate()
+        except FailureGroup as group:
+            # schemathesis' "negative" query values can serialize into a valid query: a number sent
+            # for a string item of an array goes out as "with_label=0.0", a one-item array of
+            # numbers as "scale_min=0.0" (its issues #2312, #3056, #4600).  The long run met that
+            # once: the request as sent is checked against the description here, and only a
+            # request the description allows is let through (counted, not hidden).
+            sent = _sent_query(case)
+            if not (all(isinstance(f, AcceptedNegativeData) for f in group.exceptions) and case.method == "GET"
+                    and sent is not None and query_allowed(case.operation.definition.raw, sent)):
+                raise
+            API_SERIALIZED_VALID[label] = API_SERIALIZED_VALID.get(label, 0) + 1
     API_CASES[label] = API_CASES.get(label, 0) + 1
+
+
+API_SERIALIZED_VALID: dict[str, int] = {}
+
+
+def _sent_query(case) -> str | None:
+    """The query string as requests sends ``case.query`` (None when the case has a body)."""
+    from requests.models import RequestEncodingMixin
+    from schemathesis.core import NOT_SET
+
+    if case.body is not NOT_SET:
+        return None
+    return RequestEncodingMixin._encode_params(case.query or {})
+
+
+def query_allowed(operation: dict, query: str) -> bool:
+    """Whether a query string, as strings on the wire, satisfies the operation's query parameters:
+    every name declared, arrays item by item, numbers parsed as the server parses them."""
+    from urllib.parse import parse_qs
+
+    declared = {p["name"]: p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    for name, values in parse_qs(query, keep_blank_values=True).items():
+        schema = declared.get(name)
+        if schema is None:
+            return False
+        if schema.get("type") == "array":
+            if len(values) > schema.get("maxItems", len(values)) or not all(_value_allowed(schema["items"], v) for v in values):
+                return False
+        elif len(values) != 1 or not _value_allowed(schema, values[0]):
+            return False
+    return all(name in parse_qs(query) for name, p in declared.items()
+               if any(q["name"] == name and q.get("required") for q in operation.get("parameters", [])))
+
+
+def _value_allowed(schema: dict, raw: str) -> bool:
+    import jsonschema_rs
+
+    kind = schema.get("type")
+    try:
+        value = {"number": float, "integer": int}.get(kind, str)(raw)
+    except ValueError:
+        return False
+    if kind == "boolean":
+        return False  # how a boolean serializes is the server's choice: never excused
+    return jsonschema_rs.is_valid(schema, value)
+
+
+def test_the_long_run_excuses_only_queries_the_description_allows(app):
+    """The one AcceptedNegativeData of the long run, as sent, is an allowed query; nearby ones that
+    break the description are not excused."""
+    operation = app.test_client().get("/openapi.json").get_json()["paths"]["/api/search"]["get"]
+    assert query_allowed(operation, "scale_min=0.0&with_label=0.0&facet_size=1")
+    for bad in ("scale_min=abc", "scale_min=-1", "with_label=nokind%3Ax", "facet_size=0", "facet_size=1.5",
+                "unknown=1", "scale_min=1&scale_min=2"):
+        assert not query_allowed(operation, bad), bad
