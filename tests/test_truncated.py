@@ -74,7 +74,7 @@ def test_complete_files_of_every_corpus_are_not_taken_for_truncated_ones(tmp_pat
     roots = [DEMO, SHARED, DEMO.parents[1] / "tests" / "data"]
     files = [p for root in roots if root.exists() for p in root.rglob("*")
              if p.suffix.lower() in (".html", ".htm", ".xhtml", ".xml", ".nxml") and p.is_file()]
-    assert len(files) > 40
+    assert len(files) > (40 if SHARED.exists() else 15)  # the demo and tests/data alone hold 21
     assert [p for p in files if truncation_reason(p)] == []
     cuts = [cut(p, tmp_path / f"{i}{p.suffix}", 0.35) for i, p in enumerate(files) if p.stat().st_size > 2000]
     assert [p for p in cuts if not truncation_reason(p)] == []
