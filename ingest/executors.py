@@ -128,7 +128,7 @@ class StageExecutor(ABC):
         return sum(s.cpu_seconds - self.cpu_after_warm_up.get(key, 0.0) for key, s in self.stats.items())
 
     @abstractmethod
-    def _submit(self, fn: Callable[[Any], Any], task: Any):
+    def submit(self, fn: Callable[[Any], Any], task: Any):
         """A future-like object (``.result()``) of ``run_measured(fn, task)``."""
 
     def ordered(self, fn: Callable[[Any], Any], items: Iterable[Any], task_of: Callable[[Any], Any] = _itself,
@@ -139,13 +139,16 @@ class StageExecutor(ABC):
         pending: deque = deque()
         for item in items:
             task = task_of(item)
-            pending.append((item, None if task is None else self._submit(fn, task)))
+            pending.append((item, None if task is None else self.submit(fn, task)))
             while len(pending) >= window:
-                yield self._collect(*pending.popleft())
+                yield self.collect(*pending.popleft())
         while pending:
-            yield self._collect(*pending.popleft())
+            yield self.collect(*pending.popleft())
 
-    def _collect(self, item, future) -> tuple[Any, Any]:
+    def collect(self, item, future) -> tuple[Any, Any]:
+        """(item, result) of a future from ``submit`` (None: the item is passed through), waiting for it
+        and recording its worker's CPU, memory and task count; ``ordered`` is built on these two, and a
+        caller with its own order (the live harvest, which separates ahead) uses them directly."""
         if future is None:
             return item, None
         result, pid, host, cpu, rss, threads = future.result()
@@ -191,9 +194,9 @@ class SerialExecutor(StageExecutor):
     def ordered(self, fn, items, task_of=_itself, window=None):
         for item in items:
             task = task_of(item)
-            yield self._collect(item, None if task is None else self._submit(fn, task))
+            yield self.collect(item, None if task is None else self.submit(fn, task))
 
-    def _submit(self, fn, task):
+    def submit(self, fn, task):
         from figdex import settings
 
         # Only the tasks: the writer's own work in this process (the embed stage) keeps its threads.
@@ -294,14 +297,14 @@ class ProcessExecutor(StageExecutor):
         for f in futures:
             self._record_warm(f.result())
 
-    def _submit(self, fn, task):
+    def submit(self, fn, task):
         return self._pool.submit(run_measured, fn, task)
 
-    def _collect(self, item, future):
+    def collect(self, item, future):
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return super()._collect(item, future)
+            return super().collect(item, future)
         except BrokenProcessPool:
             raise WorkerLostError(
                 "a worker process died (killed, or out of memory: each loads its models, about 1 GB); what was "
@@ -351,7 +354,7 @@ class DaskExecutor(StageExecutor):
         for marks in self._client.run(ready, stages).values():
             self._record_warm(marks)
 
-    def _submit(self, fn, task):
+    def submit(self, fn, task):
         # pure=False: a task is never taken from another run's results by its key.
         return self._client.submit(run_measured, fn, task, pure=False)
 

@@ -221,7 +221,7 @@ class _Task(tuple):
 def test_results_computed_ahead_are_taken_in_order_and_not_counted_by_the_bar():
     executor = SerialExecutor()
     tasks = [_Task((0.0, i)) for i in range(8)]
-    ahead = {t: executor._submit(echo, t) for t in tasks[1:6:2]}  # figures 1, 3, 5 separated during the harvest
+    ahead = {t: executor.submit(echo, t) for t in tasks[1:6:2]}  # figures 1, 3, 5 separated during the harvest
     held = _Held(executor, dict(ahead))
     assert held.freeze({t.fig_id for t in tasks}) == 3
     got, counted = [], []

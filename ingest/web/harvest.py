@@ -235,7 +235,7 @@ class _Ahead:
         return len(self._running)
 
     def _submit(self, fn, task):
-        future = self.executor._submit(fn, task)
+        future = self.executor.submit(fn, task)
         self._running.append(future)
         return future
 
@@ -288,8 +288,8 @@ class _Ahead:
         """The analysis of a page at its turn: the one computed ahead, else computed now."""
         future = self.analyses.pop(task, None)
         if future is None:
-            future = self.executor._submit(analyse_downloaded, task)
-        return self.executor._collect(task, future)[1]
+            future = self.executor.submit(analyse_downloaded, task)
+        return self.executor.collect(task, future)[1]
 
     def stored(self) -> int:
         """Figures the last commit added; those to separate are queued to be separated ahead."""
@@ -325,13 +325,13 @@ class _Held(StageExecutor):
     def warm_up(self, stages) -> None:
         self.inner.warm_up(stages)
 
-    def _submit(self, fn, task):
+    def submit(self, fn, task):
         future = self.held.pop(task, None)
-        return future if future is not None else self.inner._submit(fn, task)
+        return future if future is not None else self.inner.submit(fn, task)
 
-    def _collect(self, item, future):
+    def collect(self, item, future):
         self.last_was_free = id(future) in self.free
-        return self.inner._collect(item, future)
+        return self.inner.collect(item, future)
 
     def freeze(self, pending: set[int]) -> int:
         """Mark the held results already computed for figures still pending; returns how many."""
