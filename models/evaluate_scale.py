@@ -4,9 +4,9 @@ Three measures (the gold and its split: eval/scale_gold.md):
 - scale-label crops read right, value and unit (eval/scale_label_gold.tsv);
 - hand-measured scale bars found, and found with their length within 3 % (``scale_bars`` of the
   separation gold files, split per figure by ``scale_split``);
-- raw instrument files: nm/px from their metadata within 2 % of the true pixel size, and from
-  their pixels alone (saved as PNG in a temporary folder, every tag gone) within 5 %
-  (eval/instrument_gold.tsv).
+- raw instrument files: nm/px from their metadata within 2 % of the true pixel size (or, for a
+  file whose gold is "none", no nm/px and a note saying why), and from their pixels alone (saved
+  as PNG in a temporary folder, every tag gone) within 5 % (eval/instrument_gold.tsv).
 ``split`` picks the part: "held-out" (what is reported as a claim) or "tune" (in-sample).
 """
 
@@ -193,11 +193,17 @@ def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], sp
             if path is None:  # a GPL-3.0 file not restored (eval/restore_instrument.py): said, not hidden
                 s.instrument_missing.append(name)
                 continue
-            truth = float(true_nm)
             image = load_image_pixels(path)
             meta = read_instrument_scale(path, width_px=image.shape[1])
             n += 1
             got = meta.nm_per_px if meta else None
+            if true_nm == "none":  # an instrument file without calibration: right when the reader says so
+                good = meta is not None and got is None and bool(meta.note)
+                meta_ok += good
+                if not good:
+                    s.failures.append(("metadata", name, "none (an instrument file without calibration)", got))
+                continue
+            truth = float(true_nm)
             good = got is not None and abs(got / truth - 1) <= METADATA_TOLERANCE
             meta_ok += good
             if not good:
