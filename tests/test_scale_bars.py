@@ -126,14 +126,15 @@ def test_scale_split_is_the_fixed_rule():
             key = f"ide-scalebar:{crop}" if "/scalebar/" in path else f"ide-crop:{crop}"
             assert int(f) == fold(key) and split == ("held-out" if int(f) in (1, 3, 4) else "tune")
     # Every row is on one side (the files themselves are read only where ../shared is present).
-    assert {r[3] for r in rows} == {"tune", "held-out", "held_out_2"} and len({r[0] for r in rows}) == len(rows)
+    assert {r[3] for r in rows} == {"tune", "held-out", "dev_2", "held_out_2"}
+    assert len({r[0] for r in rows}) == len(rows)
     if SHARED.is_dir():
-        tune = {c.path for c in read_label_gold(gold, SHARED, "tune")}
-        held = {c.path for c in read_label_gold(gold, SHARED, "held-out")}
+        tune = {(c.path, c.box) for c in read_label_gold(gold, SHARED, "tune")}
+        held = {(c.path, c.box) for c in read_label_gold(gold, SHARED, "held-out")}
         second = {c.path for c in read_label_gold(gold, SHARED, "held_out_2")}
         assert len(tune) + len(held) + sum(r[3] == "held_out_2" for r in rows) == len(rows)
-        assert not tune & held and not (tune | held) & second
-        assert {c.path for c in read_label_gold(gold, SHARED, "dev")} == tune | held
+        assert not tune & held and not {p for p, _ in tune | held} & second
+        assert {(c.path, c.box) for c in read_label_gold(gold, SHARED, "dev")} == tune | held
 
 
 def test_second_label_split_is_new_real_and_not_reserved():
@@ -152,6 +153,14 @@ def test_second_label_split_is_new_real_and_not_reserved():
     assert not older & {r[0].partition("#")[0] for r in second}
     if not SHARED.is_dir():
         pytest.skip("../shared/corpus is absent: the crops' files cannot be checked")
+    # The crops tuned on (dev_2) come from other papers than the held-out ones.
+    import csv
+
+    with (SHARED / "emps" / "metadata.csv").open() as fh:
+        doi = {row["filename"]: row["doi"] for row in csv.DictReader(fh)}
+    papers = {part: {doi[Path(r[0].partition("#")[0]).name] for r in rows if r[3] == part and r[0].startswith("emps/")}
+              for part in ("dev_2", "held_out_2")}
+    assert papers["dev_2"] and papers["held_out_2"] and not papers["dev_2"] & papers["held_out_2"]
     crops = read_label_gold(gold, SHARED, "held_out_2")
     assert len(crops) == len(second)
     reserved_list = SHARED.parent / "hooks" / "reserved.sha256"
