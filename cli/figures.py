@@ -158,7 +158,7 @@ def scale_json(file: str, scale) -> dict:
 def read_label_command(files, fmt) -> None:
     """Read crops that hold a scale label ("200 nm"); one JSON line per file."""
     from figdex.models.ocr import get_ocr
-    from figdex.models.scalebars import read_label_crop
+    from figdex.models.label_crop import read_label_crop
 
     ocr = get_ocr()
     for path, image in _images(files):

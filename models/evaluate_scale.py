@@ -107,7 +107,8 @@ def evaluate_scale(split: str, label_gold: Path, shared: Path, bar_figures: list
 def _label_crops(s: ScaleScores, crops: list[LabelCrop], ocr) -> None:
     from figdex.models.ocr import load_rgb
     from figdex.models.scale_text import parse_scale_label
-    from figdex.models.scalebars import read_label_crop, read_scale
+    from figdex.models.label_crop import read_label_crop
+    from figdex.models.scalebars import read_scale
 
     ok = n = images = images_ok = 0
     seconds = 0.0
