@@ -286,7 +286,8 @@ def eval_scale(fmt: str, split: str, in_sample: bool, failures: bool) -> None:
                                    (REPO_ROOT / "tests" / "data" / "instrument",
                                     REPO_ROOT / "eval" / "restored" / "instrument")))
     scores["split"] = {"tune": "in-sample (tuned on)", "dev": "dev (tuned on or looked at)",
-                       "held_out_2": "held_out_2 (label crops only; no bars or instrument files in it)"}.get(split, split)
+                       "held_out_2": "held_out_2 (label crops only; no bars or instrument files in it)",
+                       }.get(split, split)
     captions = _nature_captions()
     scores["caption_scale_share"] = round(sum(parse_scale_statement(c) is not None for c in captions) /
                                           len(captions), 4) if captions else None
