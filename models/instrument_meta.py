@@ -6,17 +6,19 @@ is looked for first.  Two readers, no hand-written tag parsing:
 - ``tifffile`` (BSD-3-Clause, a base dependency) parses the private TIFF tags of FEI/Thermo
   Fisher SEM/FIB (``fei_metadata``), Zeiss SEM (``sem_metadata``, tag CZ_SEM), TVIPS cameras
   (``tvips_metadata``) and Olympus SIS (``sis_metadata``; untested: the one real SIS file
-  found, rosettasciio's olympus_SIS.tif, carries no SIS tag tifffile recognises).
+  found, rosettasciio's olympus_SIS.tif, carries no SIS tag tifffile recognises).  It also hands
+  over, as bytes, the tags it does not interpret: Tescan's tag 50431 (the key=value text of the
+  Tescan .hdr, read here with ``configparser``; the .hdr beside the file when the tag has no pixel
+  size) and Zeiss Orion's tag 65000 (``<ImageTags>`` XML, read with ``xml.etree``).
 - ``rosettasciio`` (GPL-3.0-or-later, so only the optional ``figdex[instruments]`` extra) reads
   Gatan DigitalMicrograph .dm3/.dm4, Velox/Berkeley .emd, FEI TIA .ser/.emi, JEOL .img/.map,
   MRC, Phenom .elid, TVIPS .tvips and the TIFF dialects tifffile leaves uninterpreted (JEOL
   SightX, TIFFs saved by DigitalMicrograph or ImageJ).
-
-Tescan TIFFs (tag 50431) are read by neither; they fall back to the pixels (databar, bar).
 """
 
 from __future__ import annotations
 
+import configparser
 import logging
 import math
 import re
@@ -46,6 +48,7 @@ class InstrumentScale:
     detector: str | None = None
     stated_pixel_nm: float | None = None  # the pixel size as written, before checking it
     note: str | None = None
+    working_distance_mm: float | None = None
 
     def as_json(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -92,8 +95,16 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
             width_px = width_px or int(page.shape[1] if len(page.shape) >= 2 else 0) or None
             if tif.is_fei:
                 return _fei(tif.fei_metadata or {}, width_px)
+            if _TESCAN_TAG in page.tags or str(page.tags.valueof(271) or "").upper().startswith("TESCAN"):
+                return _tescan(page.tags.valueof(_TESCAN_TAG), path, width_px)
+            orion = _zeiss_xml(page.tags.valueof(_ZEISS_XML_TAG), path) if _ZEISS_XML_TAG in page.tags else None
+            if orion is not None and orion.nm_per_px:
+                return orion
             if tif.is_sem:
-                return _zeiss(tif.sem_metadata or {}, width_px)
+                zeiss = _zeiss(tif.sem_metadata or {}, width_px)
+                return zeiss if zeiss.nm_per_px or orion is None else orion
+            if orion is not None:
+                return orion
             if tif.is_tvips:
                 return _tvips(tif.tvips_metadata or {})
             if tif.is_sis:
@@ -141,9 +152,11 @@ def _fei(md: dict, width_px: int | None) -> InstrumentScale:
         note = "no pixel width in the FEI tags: field width / image width"
     else:
         note = "FEI tags without a pixel width or field width; scale read from the pixels"
+    wd_m = _num(column.get("WD")) or _num((md.get("Stage") or {}).get("WorkingDistance"))
     return InstrumentScale("tifffile:fei", nm_per_px, str(system.get("SystemType") or system.get("Type") or "")
                            .strip('" ') or None, mag, hfw_m * 1e9 if hfw_m else None,
-                           hv / 1000 if hv else None, detector, pixel_m * 1e9 if pixel_m else None, note)
+                           hv / 1000 if hv else None, detector, pixel_m * 1e9 if pixel_m else None, note,
+                           wd_m * 1e3 if wd_m else None)
 
 
 def _zeiss_length(md: dict, key: str) -> float | None:
@@ -176,10 +189,114 @@ def _zeiss(md: dict, width_px: int | None) -> InstrumentScale:
                     f"{width_px} px wide: field width / image width used")
     elif pixel is None:
         note = "Zeiss tags without a pixel size or width; scale read from the pixels"
+    wd_nm = _zeiss_length(md, "ap_wd")
     return InstrumentScale("tifffile:zeiss-sem", nm_per_px,
                            str(instrument[1]) if isinstance(instrument, tuple) else None, mag, width,
                            _num(kv[1]) if isinstance(kv, tuple) else None,
-                           str(detector[1]) if isinstance(detector, tuple) else None, pixel, note)
+                           str(detector[1]) if isinstance(detector, tuple) else None, pixel, note,
+                           wd_nm / 1e6 if wd_nm else None)
+
+
+# Tescan writes its .hdr text (sections [MAIN] and [SEM] or [FIB], key=value lines, SI units)
+# into tag 50431 as well, in length-prefixed blocks beside a JPEG 2000 thumbnail and without the
+# section lines.  Tescan keys are unique across the sections, so the blocks are read as one.
+_TESCAN_TAG = 50431
+_TESCAN_LINES = re.compile(r"(?:[A-Za-z][\w.]*=[^\x00-\x1f]*\r?\n)+")
+
+
+def _tescan_ini(text: str, with_sections: bool) -> dict[str, str]:
+    """The key=value pairs of Tescan metadata text, by ``configparser``: a .hdr as written
+    (``with_sections``), or the text runs of tag 50431, each given a section line."""
+    if not with_sections:
+        text = "".join(f"[block{i}]\n{run}" for i, run in enumerate(_TESCAN_LINES.findall(text)))
+    ini = configparser.ConfigParser(interpolation=None, strict=False)
+    ini.optionxform = str  # keep Tescan's key case ("PixelSizeX")
+    ini.read_string(text)
+    merged: dict[str, str] = {}
+    for section in ini.sections():
+        for key, value in ini.items(section):
+            merged.setdefault(key, value)
+    return merged
+
+
+def _tescan(tag: bytes | None, path: Path, width_px: int | None) -> InstrumentScale:
+    md: dict[str, str] = {}
+    problems: list[str] = []
+    if isinstance(tag, bytes):
+        try:
+            md = _tescan_ini(tag.decode("latin-1"), with_sections=False)
+        except configparser.Error as exc:
+            problems.append(f"tag 50431 unreadable ({exc.__class__.__name__})")
+    else:
+        problems.append("no tag 50431")
+    where = "tag 50431"
+    hdr = path.with_suffix(".hdr")
+    if isinstance(tag, bytes) and not problems and _num(md.get("PixelSizeX")) is None:
+        problems.append("tag 50431 without a pixel size")
+    if _num(md.get("PixelSizeX")) is None and hdr.is_file():
+        try:
+            from_hdr = _tescan_ini(hdr.read_text(encoding="utf-8", errors="replace"), with_sections=True)
+        except configparser.Error as exc:
+            problems.append(f"{hdr.name} unreadable ({exc.__class__.__name__})")
+        else:
+            md, where = {**md, **from_hdr}, hdr.name
+    elif _num(md.get("PixelSizeX")) is None:
+        problems.append(f"no {hdr.name} beside it")
+    pixel_m = _num(md.get("PixelSizeX"))
+    pixel_m = pixel_m if pixel_m and pixel_m > 0 else None
+    hv = _num(md.get("HV")) or _num(md.get("AcceleratorVoltage"))
+    wd_m = _num(md.get("WD"))
+    if pixel_m:
+        note = None if where == "tag 50431" else f"pixel size from {where} ({'; '.join(problems)})"
+    else:
+        stated = f"; PixelSizeX = {md['PixelSizeX'][:40]!r}" if "PixelSizeX" in md else ""
+        note = f"{path.name}: Tescan metadata without a pixel size ({'; '.join(problems)}{stated}); scale read " \
+               "from the pixels"
+    return InstrumentScale("tifffile:tescan", pixel_m * 1e9 if pixel_m else None,
+                           (md.get("Device") or "").strip() or None, _num(md.get("Magnification")),
+                           pixel_m * 1e9 * width_px if pixel_m and width_px else None,
+                           hv / 1000 if hv else None, (md.get("Detector") or "").strip() or None,
+                           pixel_m * 1e9 if pixel_m else None, note, wd_m * 1e3 if wd_m else None)
+
+
+# Zeiss Orion (helium-ion) TIFFs keep the calibration in tag 65000, <ImageTags> XML whose entries are
+# <Name><Value>…</Value><Units>…</Units></Name>; their CZ_SEM tag is empty.
+_ZEISS_XML_TAG = 65000
+_XML_UNITS_NM = {"m": 1e9, "mm": 1e6, "millimeters": 1e6, "microns": 1e3, "um": 1e3, "µm": 1e3, "nm": 1.0,
+                 "nanometers": 1.0}
+
+
+def _zeiss_xml(tag, path: Path) -> InstrumentScale | None:
+    """None when tag 65000 is no <ImageTags> XML (another vendor's private tag)."""
+    import xml.etree.ElementTree as ET
+
+    raw = tag if isinstance(tag, bytes) else str(tag or "").encode()
+    if not raw.lstrip().startswith(b"<ImageTags"):
+        return None
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        return InstrumentScale("tifffile:zeiss-orion", None, note=f"{path.name}: Zeiss <ImageTags> XML (tag 65000) "
+                                                                  f"unreadable ({exc}); scale read from the pixels")
+
+    def value(name: str, scale: dict | None = None) -> float | None:
+        el = root.find(name)
+        number = _num(el.findtext("Value")) if el is not None else None
+        if number is None or scale is None:
+            return number
+        factor = scale.get(str(el.findtext("Units") or "").strip().lower())
+        return number * factor if factor else None
+
+    pixel = value("ScalingX", _XML_UNITS_NM)
+    pixel = pixel if pixel and pixel > 0 else None
+    fov = value("Fov", _XML_UNITS_NM) or value("GFIS.FieldOfView", _XML_UNITS_NM)
+    kv = value("AccelerationVoltage", {"volts": 1e-3, "v": 1e-3, "kv": 1.0})
+    wd = value("WorkingDistance", {"mm": 1.0, "millimeters": 1.0})
+    model = (root.findtext("System.Model/Value") or "").strip("_ ") or None
+    detector = (root.findtext("DetectorName/Value") or "").strip() or None
+    return InstrumentScale("tifffile:zeiss-orion", pixel, model, None, fov, kv, detector, pixel,
+                           None if pixel else f"{path.name}: Zeiss <ImageTags> XML without ScalingX; scale read "
+                                              "from the pixels", wd)
 
 
 def _tvips(md: dict) -> InstrumentScale:

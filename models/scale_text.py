@@ -7,6 +7,7 @@ sure it is; ``parse_scale_statement`` reads caption sentences ("Scale bars, 5 µ
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -15,8 +16,8 @@ UNITS_NM = {"Å": 0.1, "nm": 1.0, "µm": 1e3, "mm": 1e6, "cm": 1e7}
 
 # OCR and typing variants of each unit, most specific first.
 _UNIT_VARIANTS = [
-    (r"(?:µ|μ|u|U|mu|mu-|micro)\s*-?\s*m|microns?|micrometers?|micrometres?|um|pm|ym|jm|qm|Mm", "µm"),
-    (r"nm|rm|nrn|mn|run|n\s*m", "nm"),
+    (r"(?:µ|μ|u|U|mu|mu-|micro)\s*-?\s*m|microns?|micrometers?|micrometres?|um|pm|ym|jm|qm|Mm|gm|jim|jum", "µm"),
+    (r"nm|rm|nrn|mn|run|rim|hm|n\s*m", "nm"),
     (r"Å|Å|A(?![a-z])|angstroms?|ångströms?|Ä", "Å"),
     (r"mm|rnm|millimeters?|millimetres?", "mm"),
     (r"m(?![a-zA-Z])", "m"),
@@ -43,6 +44,10 @@ def _clean(text: str) -> str:
     text = re.sub(r"(?<=\d[.,])[DO](?=\s*[a-zµÅ])", "0", text)
     text = re.sub(r"(?<=\d)\s*-\s*(?=[a-zµÅ])", " ", text)  # "100-nm"
     text = re.sub(r"^[lI](?=\d|\s*[0O]{1,3}\s*[a-zµ])", "1", text)
+    # A lone l/I/| before a unit is a 1 ("lum", "I µm"); a number printed with a leading zero
+    # has a decimal point ("05 µm", "0 5 µm" are 0.5 µm with the point lost).
+    text = re.sub(r"^[lI|](?=\s*(?:µm|um|nm|mm|pm)\b)", "1", text)
+    text = re.sub(r"^0\s?(?=[1-9]\d?\s*[a-zµÅ])", "0.", text)
     return text
 
 
@@ -64,6 +69,8 @@ def parse_scale_label(raw: str, ocr_confidence: float = 1.0) -> ScaleLabel | Non
             if value <= 0 or value > 5000:
                 continue
             conf = ocr_confidence
+            if number.startswith("."):
+                conf *= 0.8  # labels print "0.5", never ".5": a speck read as a point, or the 0 lost
             matched_unit = m.group(0)[len(m.group(1)):].strip(" .,")
             if unit == "µm" and matched_unit.lower() in ("pm", "ym", "jm", "qm", "mm"):
                 conf *= 0.9  # a µ read as p/y: likely, not certain
@@ -79,6 +86,20 @@ def parse_scale_label(raw: str, ocr_confidence: float = 1.0) -> ScaleLabel | Non
             shown = f"{_fmt(value)} {unit}"
             return ScaleLabel(shown, value, unit, value * UNITS_NM[unit], round(conf, 3))
     return None
+
+
+# Values printed on scale bars: 1, 2, 2.5, 3, 4 and 5 times a power of ten (10 nm, 200 nm, 0.5 µm,
+# 2.5 µm, 30 µm); any other is possible (35 nm, 60 nm) but rarer, so a reading of it loses to a
+# reading of a common value from another view, not to nothing.
+_COMMON_MANTISSAS = (1.0, 2.0, 2.5, 3.0, 4.0, 5.0)
+_UNCOMMON_FACTOR = 0.85
+
+
+def plausibility(label: ScaleLabel) -> float:
+    """1.0 for a common scale-bar value, ``_UNCOMMON_FACTOR`` for any other."""
+    exponent = math.floor(math.log10(label.value))
+    mantissa = round(label.value / 10 ** exponent, 6)
+    return 1.0 if mantissa in _COMMON_MANTISSAS else _UNCOMMON_FACTOR
 
 
 def _fmt(value: float) -> str:

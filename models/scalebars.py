@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from figdex.models.ocr import OcrEngine, TextBox
+from figdex.models.ocr import TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
 
 Box = tuple[int, int, int, int]
@@ -359,53 +359,3 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
         return ScaleReading(bar, caption_label, None, caption_label.nm / bar.length_px, "caption",
                             round(0.5 + 0.4 * bar.score, 3))
     return ScaleReading(None, None, None, None, "none", 0.0)
-
-
-def read_label_crop(crop: np.ndarray, ocr: OcrEngine) -> tuple[str, ScaleLabel | None]:
-    """Read a crop that holds just a scale label (recognition only).
-
-    Three views are read: the crop as given, the crop with a margin of its border colour (a
-    recogniser trained on text lines with margins misreads glyphs cut at the edge), and the
-    text's rows alone when the crop also holds the bar (read with the bar, "2 µm" came out "2").
-    Of the views that parse as a length the surest wins, except that a reading with a decimal
-    point beats one with the same digits without it: OCR drops a point far more often than it
-    invents one ("1.0 µm" read "10um")."""
-    views = [crop, _with_margin(crop)]
-    text_rows = _without_bar(crop)
-    if text_rows is not None:
-        views.append(_with_margin(text_rows))
-    readings = [(text, conf, parse_scale_label(text, conf)) for text, conf in ocr.recognise_many(views)]
-    parsed = [r for r in readings if r[2] is not None]
-    if not parsed:
-        best = max(readings, key=lambda r: r[1], default=("", 0.0, None))
-        return best[0], None
-    text, _, label = max(parsed, key=lambda r: r[2].confidence)
-    for other_text, _, other in parsed:
-        if other.unit == label.unit and "." in other.text and "." not in label.text and \
-                other.text.replace(".", "").lstrip("0") == label.text.replace(".", "").lstrip("0") and \
-                other.confidence >= 0.5:
-            text, label = other_text, other
-    return text, label
-
-
-def _with_margin(crop: np.ndarray) -> np.ndarray:
-    h = crop.shape[0]
-    pad = max(2, h // 5)
-    border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
-    fill = np.median(border, axis=0).astype(crop.dtype)
-    out = np.empty((h + 2 * pad, crop.shape[1] + 2 * pad) + crop.shape[2:], crop.dtype)
-    out[...] = fill
-    out[pad:pad + h, pad:pad + crop.shape[1]] = crop
-    return out
-
-
-def _without_bar(crop: np.ndarray) -> np.ndarray | None:
-    """The rows of a label crop above (or below) a bar drawn across a third of it or more."""
-    H, W = crop.shape[:2]
-    long = [b for b in find_bars(crop) if b.length_px >= W / 3]
-    if not long:
-        return None
-    bar = max(long, key=lambda b: b.length_px)
-    above, below = crop[:max(0, bar.box[1] - 1)], crop[bar.box[3] + 1:]
-    rows = above if above.shape[0] >= below.shape[0] else below
-    return rows if rows.shape[0] >= 8 else None

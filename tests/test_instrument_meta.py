@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import sys
 
 import pytest
 
@@ -43,18 +44,116 @@ def test_fei_tag_present_but_empty_falls_back_and_says_so(tmp_path):
     assert "scale read from the pixels" in s.note
 
 
-def test_zeiss_tag_without_calibration_falls_back_and_says_so():
-    # Zeiss Orion helium-ion TIFF: it carries the CZ_SEM tag, but its calibration sits in an XML
-    # tag (65000) instead; the CZ_SEM tag holds no pixel size or width.
+def test_zeiss_orion_xml_tag():
+    # Zeiss Orion helium-ion TIFF: its CZ_SEM tag is empty; the calibration sits in the <ImageTags>
+    # XML of tag 65000.  Cross-check within the file: ScalingX 9.765625e-10 m x ImageWidth 1024
+    # = Fov 1 µm (the TIFF is 1120 rows: 1024 image rows and the databar strip).
     s = read_instrument_scale(DATA / "orion-zeiss_dataZeroed.tif")
-    assert s.reader == "tifffile:zeiss-sem" and s.nm_per_px is None
-    assert "Zeiss tags without a pixel size or width; scale read from the pixels" == s.note
+    assert s.reader == "tifffile:zeiss-orion" and s.note is None
+    assert s.nm_per_px == pytest.approx(0.9765625) and s.field_width_nm == pytest.approx(1000)
+    assert s.nm_per_px * 1024 == pytest.approx(s.field_width_nm)
+    assert s.voltage_kv == pytest.approx(29.997) and s.working_distance_mm == pytest.approx(11.977)
+    assert s.instrument == "Orion" and s.detector == "ETDetector"
 
 
-def test_tescan_tiff_has_no_reader_and_is_read_from_the_pixels(tmp_path):
-    # Tescan keeps its metadata in tag 50431 (and a .hdr beside the file), which neither reader
-    # interprets: the file counts as a plain image, as the module says.
-    assert read_instrument_scale(committed("tescan-pfib_dataZeroed.tar.gz", tmp_path)) is None
+def _rewrite_tiff(source, out, drop=(), replace=None):
+    """``source``'s pixels and tags written again, without the tags in ``drop`` and with the values of
+    ``replace`` ({code: bytes}): a real file with its metadata damaged or stripped."""
+    import numpy as np
+    import tifffile
+    from PIL import Image
+
+    replace = replace or {}
+    with tifffile.TiffFile(source) as tif:
+        page = tif.pages[0]
+        # LZW-compressed pixels (the Orion file) need imagecodecs in tifffile; PIL decodes them.
+        pixels = np.asarray(Image.open(source)) if page.compression != 1 else page.asarray()
+        extra = [(code, "B", len(value), value, True) for code, value in replace.items()]
+        for code in (271, 272, 34118, 50431, 65000):  # Make, Model and the vendors' tags
+            if code in page.tags and code not in drop and code not in replace:
+                value = page.tags[code].value
+                if isinstance(value, str):
+                    extra.append((code, "s", 0, value, True))
+                elif isinstance(value, bytes):
+                    extra.append((code, "B", len(value), value, True))
+    tifffile.imwrite(out, pixels, extratags=extra, metadata=None)
+    return out
+
+
+def test_zeiss_orion_xml_cut_falls_back_and_says_so(tmp_path):
+    import tifffile
+
+    with tifffile.TiffFile(DATA / "orion-zeiss_dataZeroed.tif") as tif:
+        xml = tif.pages[0].tags[65000].value
+    path = _rewrite_tiff(DATA / "orion-zeiss_dataZeroed.tif", tmp_path / "orion-cut.tif",
+                         replace={65000: xml[: len(xml) // 2]})  # a truncated XML tag
+    s = read_instrument_scale(path)
+    assert s.reader == "tifffile:zeiss-orion" and s.nm_per_px is None
+    assert "orion-cut.tif: Zeiss <ImageTags> XML (tag 65000) unreadable" in s.note
+    assert s.note.endswith("scale read from the pixels")
+
+
+def test_tescan_tag_50431(tmp_path):
+    # TESCAN AMBER X FIB-SEM TIFF: the .hdr text ([MAIN], [SEM]) is also in tag 50431.  Read by eye
+    # in the .hdr: PixelSizeX=0.0000000015625 (m), Magnification=160000.0, MagnificationReference=0.32,
+    # HV=15000.0, WD=0.005947501, Detector=E-T; the TIFF is 1280 px wide (1578 rows: 1280 image rows
+    # and ImageStripSize=298 rows of databar).  Cross-check: 1280 px x 1.5625 nm = 2 µm =
+    # MagnificationReference 0.32 m / Magnification 160000.
+    s = read_instrument_scale(committed("tescan-pfib_dataZeroed.tar.gz", tmp_path))
+    assert s.reader == "tifffile:tescan" and s.note is None
+    assert s.nm_per_px == pytest.approx(1.5625) and s.field_width_nm == pytest.approx(0.32 / 160000 * 1e9)
+    assert s.instrument == "TESCAN AMBER X" and s.magnification == 160000
+    assert s.voltage_kv == 15.0 and s.working_distance_mm == pytest.approx(5.947501) and s.detector == "E-T"
+
+
+def _tescan_with_hdr(tmp_path):
+    import tarfile
+
+    with tarfile.open(DATA / "tescan-pfib_dataZeroed.tar.gz") as tar:
+        tar.extractall(tmp_path / "orig", filter="data")
+    return tmp_path / "orig" / "tescan-pfib_dataZeroed.tif", tmp_path / "orig" / "tescan-pfib_dataZeroed.hdr"
+
+
+def test_tescan_without_its_tag_reads_the_hdr_beside_it(tmp_path):
+    tif, hdr = _tescan_with_hdr(tmp_path)
+    path = _rewrite_tiff(tif, tmp_path / "stripped.tif", drop=(50431,))  # Make "TESCAN …" kept
+    (tmp_path / "stripped.hdr").write_bytes(hdr.read_bytes())
+    s = read_instrument_scale(path)
+    assert s.reader == "tifffile:tescan" and s.nm_per_px == pytest.approx(1.5625)
+    assert s.note == "pixel size from stripped.hdr (no tag 50431)"
+
+
+def test_tescan_missing_or_garbled_metadata_falls_back_and_says_so(tmp_path):
+    tif, _hdr = _tescan_with_hdr(tmp_path)
+    # Tag gone and no .hdr beside the file.
+    s = read_instrument_scale(_rewrite_tiff(tif, tmp_path / "bare.tif", drop=(50431,)))
+    assert s.reader == "tifffile:tescan" and s.nm_per_px is None
+    assert s.note == ("bare.tif: Tescan metadata without a pixel size (no tag 50431; no bare.hdr beside it); "
+                      "scale read from the pixels")
+    # Tag present, its pixel size garbled.
+    import tifffile
+
+    with tifffile.TiffFile(tif) as t:
+        tag = t.pages[0].tags[50431].value
+    assert b"PixelSizeX=0.0000000015625" in tag
+    garbled = tag.replace(b"PixelSizeX=0.0000000015625", b"PixelSizeX=0.00000000I5625")
+    s = read_instrument_scale(_rewrite_tiff(tif, tmp_path / "garbled.tif", replace={50431: garbled}))
+    assert s.nm_per_px is None and s.voltage_kv == 15.0  # the rest of the tag is still read
+    assert "PixelSizeX = '0.00000000I5625'" in s.note and s.note.endswith("scale read from the pixels")
+
+
+def test_nexuslims_tiffs_read_the_same_without_rosettasciio(tmp_path, monkeypatch):
+    # tifffile is a base dependency; rosettasciio an optional extra: the TIFF readers must not need it.
+    files = {"tescan-pfib_dataZeroed.tar.gz": 1.5625, "orion-zeiss_dataZeroed.tif": 0.9765625,
+             "scios_xml_metadata.tif.tar.gz": 26.9792, "quanta_image.tif.tar.gz": 441.942,
+             "titan_tem_bf_image_dataZeroed.tif.tar.gz": None}
+    paths = {name: committed(name, tmp_path) for name in files}
+    monkeypatch.setitem(sys.modules, "rsciio", None)  # import rsciio now raises ImportError
+    for name, nm in files.items():
+        s = read_instrument_scale(paths[name])
+        assert (s.nm_per_px == pytest.approx(nm)) if nm else (s.nm_per_px is None and "pixels" in s.note), name
+    s = read_instrument_scale(committed("neoarm-gatan_image_dataZeroed.dm4.tar.gz", tmp_path))
+    assert s.nm_per_px is None and "needs rosettasciio: pip install 'figdex[instruments]'" in s.note
 
 
 def test_plain_tiff_is_no_instrument_file(tmp_path):

@@ -27,6 +27,17 @@ LABELS = REPO / "tests" / "data" / "scale_labels"
     ("1 mm", 1, "mm", 1e6),
     ("200 m", 200, "nm", 200),  # OCR dropped the n
     ("50.0um", 50, "µm", 50000),
+    # OCR forms of real labels (eval/scale_label_gold.tsv, dev crops): µ read g or ji, n read ri or h,
+    # a leading 1 read l, the point of "0.5" lost.
+    ("1gm", 1, "µm", 1000),
+    ("200jim", 200, "µm", 200000),
+    ("50rim", 50, "nm", 50),
+    ("35hm", 35, "nm", 35),
+    ("lum", 1, "µm", 1000),
+    ("I um", 1, "µm", 1000),
+    ("05 µm", 0.5, "µm", 500),
+    ("0 5 µm", 0.5, "µm", 500),
+    ("0.05 µm", 0.05, "µm", 50),
 ])
 def test_parse_scale_label(text, value, unit, nm):
     got = parse_scale_label(text)
@@ -36,6 +47,15 @@ def test_parse_scale_label(text, value, unit, nm):
 @pytest.mark.parametrize("text", ["b1", "(a)", "WD", "", "Ag", "x 500"])
 def test_not_lengths(text):
     assert parse_scale_label(text) is None
+
+
+def test_plausibility_of_label_values():
+    from figdex.models.scale_text import plausibility
+
+    assert [plausibility(parse_scale_label(t)) for t in ("200 nm", "2.5 µm", "0.5 µm", "30 µm", "1 mm")] == [1.0] * 5
+    assert plausibility(parse_scale_label("35 nm")) < 1 and plausibility(parse_scale_label("2001 nm")) < 1
+    # A number with no digit before its point is a speck or a lost 0: less sure than "0.5".
+    assert parse_scale_label(".5 µm").confidence < parse_scale_label("0.5 µm").confidence
 
 
 def test_caption_statements():
@@ -48,7 +68,7 @@ def test_caption_statements():
 
 def test_read_label_crops_from_real_figures():
     from figdex.models.ocr import get_ocr, load_rgb
-    from figdex.models.scalebars import read_label_crop
+    from figdex.models.label_crop import read_label_crop
 
     ocr = get_ocr()
     ok = n = 0
@@ -63,10 +83,14 @@ def test_read_label_crops_from_real_figures():
 @pytest.mark.shared
 @pytest.mark.parametrize("crop, truth", [
     ("ide/annotations/scalebar-ground-truth/285.tif", "2 µm"),  # the bar under the text: read "2" with it
+    # Light text on pink: "200m" in every view but the binarised one.
+    ("exsclaim/scale_label_test_images/white_text_light_background_low_quality.jpg", "200 µm"),
+    # The binarised view reads ".5μm" (a speck before the 5): the point must not win.
+    ("ide/annotations/scalebar-ground-truth/463_inv.tif", "5 µm"),
 ])
 def test_label_crop_holding_its_bar(crop, truth):
     from figdex.models.ocr import get_ocr, load_rgb
-    from figdex.models.scalebars import read_label_crop
+    from figdex.models.label_crop import read_label_crop
     from tests.conftest import shared_path
 
     _, got = read_label_crop(load_rgb(shared_path(crop)), get_ocr())

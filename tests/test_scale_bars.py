@@ -126,8 +126,48 @@ def test_scale_split_is_the_fixed_rule():
             key = f"ide-scalebar:{crop}" if "/scalebar/" in path else f"ide-crop:{crop}"
             assert int(f) == fold(key) and split == ("held-out" if int(f) in (1, 3, 4) else "tune")
     # Every row is on one side (the files themselves are read only where ../shared is present).
-    assert {r[3] for r in rows} == {"tune", "held-out"} and len({r[0] for r in rows}) == len(rows)
+    assert {r[3] for r in rows} == {"tune", "held-out", "dev_2", "held_out_2"}
+    assert len({r[0] for r in rows}) == len(rows)
     if SHARED.is_dir():
-        tune = {p for p, _ in read_label_gold(gold, SHARED, "tune")}
-        held = {p for p, _ in read_label_gold(gold, SHARED, "held-out")}
-        assert len(tune) + len(held) == len(rows) and not tune & held
+        tune = {(c.path, c.box) for c in read_label_gold(gold, SHARED, "tune")}
+        held = {(c.path, c.box) for c in read_label_gold(gold, SHARED, "held-out")}
+        second = {c.path for c in read_label_gold(gold, SHARED, "held_out_2")}
+        assert len(tune) + len(held) + sum(r[3] == "held_out_2" for r in rows) == len(rows)
+        assert not tune & held and not {p for p, _ in tune | held} & second
+        assert {(c.path, c.box) for c in read_label_gold(gold, SHARED, "dev")} == tune | held
+
+
+def test_second_label_split_is_new_real_and_not_reserved():
+    """held_out_2 (eval/scale_gold.md): >= 40 crops of real figures, none from the older crops' files
+    or a reserved repository, each box inside its figure."""
+    import hashlib
+
+    from figdex.models.evaluate_scale import read_label_gold
+    from figdex.models.scale_text import parse_scale_label
+
+    gold = REPO / "eval" / "scale_label_gold.tsv"
+    rows = [line.split("\t") for line in gold.read_text().splitlines() if not line.startswith("#")]
+    second = [r for r in rows if r[3] == "held_out_2"]
+    assert len(second) >= 40 and all(r[2] == "-" and "#" in r[0] and parse_scale_label(r[1]) for r in second)
+    older = {r[0].partition("#")[0] for r in rows if r[3] != "held_out_2"}
+    assert not older & {r[0].partition("#")[0] for r in second}
+    if not SHARED.is_dir():
+        pytest.skip("../shared/corpus is absent: the crops' files cannot be checked")
+    # The crops tuned on (dev_2) come from other papers than the held-out ones.
+    import csv
+
+    with (SHARED / "emps" / "metadata.csv").open() as fh:
+        doi = {row["filename"]: row["doi"] for row in csv.DictReader(fh)}
+    papers = {part: {doi[Path(r[0].partition("#")[0]).name] for r in rows if r[3] == part and r[0].startswith("emps/")}
+              for part in ("dev_2", "held_out_2")}
+    assert papers["dev_2"] and papers["held_out_2"] and not papers["dev_2"] & papers["held_out_2"]
+    crops = read_label_gold(gold, SHARED, "held_out_2")
+    assert len(crops) == len(second)
+    reserved_list = SHARED.parent / "hooks" / "reserved.sha256"
+    reserved = set(reserved_list.read_text().split()) if reserved_list.exists() else set()
+    for crop in crops:
+        with Image.open(crop.path) as im:
+            width, height = im.size
+        x0, y0, x1, y1 = crop.box
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, crop
+        assert hashlib.sha256(crop.path.read_bytes()).hexdigest() not in reserved, crop.path
