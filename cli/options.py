@@ -92,7 +92,7 @@ def filter_options(f):
 def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
     """The development-set part an eval scores and the line that says which (shared with eval captions)."""
     if in_sample and part.startswith("fresh"):
-        raise click.UsageError("--in-sample and --set fresh exclude each other: the fresh set is never tuned on")
+        raise click.UsageError(f"--in-sample and --set {part} exclude each other: a fresh set is never tuned on")
     if in_sample:
         return "tune", "in-sample: development folds 0-2"
     if part == "fresh":

@@ -186,5 +186,6 @@ def test_eval_refuses_in_sample_with_the_fresh_set():
     from figdex.cli.main import cli
 
     for stage in ("captions", "separation"):
-        result = CliRunner().invoke(cli, ["eval", stage, "--in-sample", "--set", "fresh"])
-        assert result.exit_code == 2 and "exclude each other" in result.output, result.output
+        for fresh in ("fresh", "fresh-2026-12b"):
+            result = CliRunner().invoke(cli, ["eval", stage, "--in-sample", "--set", fresh])
+            assert result.exit_code == 2 and "exclude each other" in result.output, result.output
