@@ -128,12 +128,12 @@ def main() -> None:
     captions = build_captions()
     (HERE / "captions_dev.json").write_text(json.dumps(captions, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, rows in (("figures", figures["figures"]), ("captions", captions["captions"])):
-        fresh = [r for r in rows if r.get("set") in FRESH_SETS]
+        fresh = {s: [r for r in rows if r.get("set") == s] for s in FRESH_SETS}
         rows = [r for r in rows if r.get("set") not in FRESH_SETS]
         held = sum(1 for r in rows if r["fold"] in HELD_OUT)
         papers = {paper_key(r["paper"]) for r in rows}
-        print(f"{name}: {len(rows)} from {len(papers)} papers; held out {held}; "
-              f"fresh set: {len(fresh)} from {len({paper_key(r['paper']) for r in fresh})} papers")
+        sets = "; ".join(f"{s}: {len(rs)} from {len({paper_key(r['paper']) for r in rs})} papers" for s, rs in fresh.items())
+        print(f"{name}: {len(rows)} from {len(papers)} papers; held out {held}; {sets}")
 
 
 if __name__ == "__main__":
