@@ -67,8 +67,8 @@ def eval_group() -> None:
 @click.option("--in-sample", is_flag=True,
               help="Score the captions figdex was tuned on (development folds 0-2, figdex gold, compfigsep) "
                    "instead of the held-out folds.")
-@click.option("--set", "part", type=click.Choice(["held-out", "fresh"]), default="held-out", show_default=True,
-              help="held-out: development folds 3-4; fresh: only the fresh set's captions (papers gathered "
+@click.option("--set", "part", type=click.Choice(["held-out", "fresh", "fresh-2026-12b"]), default="held-out", show_default=True,
+              help="held-out: development folds 3-4; fresh: only the first fresh set (fresh-2026-12); fresh-2026-12b: only the second's captions (papers gathered "
                    "after the held-out folds were looked at; never tuned on).")
 @click.option("--gold", type=click.Path(exists=True, path_type=Path), default=str(DEFAULT_GOLD),
               show_default="tests/data/captions_gold.jsonl", help="figdex gold file (JSON lines), with --in-sample.")
@@ -88,7 +88,7 @@ def eval_captions(in_sample: bool, part: str, gold: Path, compfigsep: Path, fail
     which, label = devset_part(in_sample, part)
     items = load_devset_captions(DEVSET / "captions_dev.json", DEVSET / "separation_dev.json", which)
     click.echo(f"# {label}", err=True)
-    results = evaluate_grouped({"tune": "dev folds 0-2", "fresh": "fresh"}.get(which, "held-out"), items)
+    results = evaluate_grouped({"tune": "dev folds 0-2", "fresh": "fresh"}.get(which, which if which.startswith("fresh") else "held-out"), items)
     if in_sample:
         results.append(evaluate(f"figdex gold ({gold.name})", load_figdex_gold(gold, REPO_ROOT)))
         if compfigsep.exists():

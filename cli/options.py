@@ -91,10 +91,12 @@ def filter_options(f):
 
 def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
     """The development-set part an eval scores and the line that says which (shared with eval captions)."""
-    if in_sample and part == "fresh":
-        raise click.UsageError("--in-sample and --set fresh exclude each other: the fresh set is never tuned on")
+    if in_sample and part.startswith("fresh"):
+        raise click.UsageError(f"--in-sample and --set {part} exclude each other: a fresh set is never tuned on")
     if in_sample:
         return "tune", "in-sample: development folds 0-2"
     if part == "fresh":
-        return "fresh", "fresh set: papers gathered after the held-out folds were looked at (never tuned on)"
+        return "fresh", "fresh set fresh-2026-12: papers gathered after the held-out folds were looked at"
+    if part.startswith("fresh-"):
+        return part, f"fresh set {part}: papers nobody had seen when the previous fresh set was measured (never tuned on)"
     return "held_out", "held out: development folds 3-4 (never tuned on)"

@@ -56,17 +56,22 @@ class DevScores:
 
 
 SETS = ("held_out", "tune", "all", "fresh")
+# The fresh sets by name: "fresh" is the first one; each later set is asked for by its own name.
+FRESH_SET_NAMES = ("fresh-2026-12", "fresh-2026-12b")
 
 
 def in_set(rec: dict, which: str, held: set, fresh_sets: set) -> bool:
-    """Whether a record belongs to ``which``: the held-out or tuning folds, all folds, or the fresh
-    set.  Records of a fresh set (``set`` named in the file's ``fresh_sets``) were gathered after the
-    held-out folds had been looked at; they belong to no fold's tuning or held-out part."""
-    if which not in SETS:
-        raise ValueError(f"unknown development-set part {which!r}; use one of {', '.join(SETS)}")
+    """Whether a record belongs to ``which``: the held-out or tuning folds, all folds, or one fresh
+    set ("fresh" = fresh-2026-12, or a set's own name such as "fresh-2026-12b").  Records of any
+    fresh set (``set`` named in the file's ``fresh_sets``) were gathered after the held-out folds
+    had been looked at; they belong to no fold's tuning or held-out part, and each set is scored
+    only on its own, so a later set stays unseen while an earlier one is tuned on."""
+    if which not in SETS and which not in FRESH_SET_NAMES:
+        raise ValueError(f"unknown development-set part {which!r}; use one of {', '.join(SETS + FRESH_SET_NAMES[1:])}")
     fresh = rec.get("set") in fresh_sets
-    if which == "fresh" or fresh:
-        return which == "fresh" and fresh
+    if which == "fresh" or which in FRESH_SET_NAMES or fresh:
+        wanted = FRESH_SET_NAMES[0] if which == "fresh" else which
+        return fresh and rec.get("set") == wanted
     return which == "all" or (rec["fold"] in held) == (which == "held_out")
 
 

@@ -170,10 +170,12 @@ def test_the_fresh_set_is_in_no_fold_and_scored_only_on_its_own():
         assert not fresh_ids & {f["id"] for f in figs}, which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
         assert not fresh_ids & {c.gold.id for c in caps}, which
-    figs, missing = load_devset(gold_file, "fresh")
-    assert {f["id"] for f in figs} <= fresh_ids and len(figs) + missing == len(fresh_ids)
-    caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, "fresh")
-    assert caps and {c.gold.id for c in caps} <= fresh_ids
+    for which, name in (("fresh", "fresh-2026-12"), ("fresh-2026-12b", "fresh-2026-12b")):
+        ids = {f["id"] for f in GOLD["figures"] if f.get("set") == name}
+        figs, missing = load_devset(gold_file, which)
+        assert ids and {f["id"] for f in figs} <= ids and len(figs) + missing == len(ids), which
+        caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
+        assert caps and {c.gold.id for c in caps} <= ids, which
     with pytest.raises(ValueError, match="fresh"):
         load_devset(gold_file, "fresh-2026")
 
@@ -184,5 +186,6 @@ def test_eval_refuses_in_sample_with_the_fresh_set():
     from figdex.cli.main import cli
 
     for stage in ("captions", "separation"):
-        result = CliRunner().invoke(cli, ["eval", stage, "--in-sample", "--set", "fresh"])
-        assert result.exit_code == 2 and "exclude each other" in result.output, result.output
+        for fresh in ("fresh", "fresh-2026-12b"):
+            result = CliRunner().invoke(cli, ["eval", stage, "--in-sample", "--set", fresh])
+            assert result.exit_code == 2 and "exclude each other" in result.output, result.output

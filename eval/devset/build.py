@@ -28,6 +28,9 @@ HELD_OUT = [3, 4]
 # Records marked with this "set" were gathered after the held-out folds had been looked at: they
 # are scored only by `figdex eval ... --set fresh`, never as a fold (neither tuned on nor held out).
 FRESH_SET = "fresh-2026-12"
+# Every fresh set, oldest first: each is scored only on its own (`--set <name>`; `--set fresh` is the
+# first one) and all of them are left out of every tuning, held-out, training and bench loader.
+FRESH_SETS = [FRESH_SET, "fresh-2026-12b"]
 # The same paper under two ids (preprint and journal version) must share a fold.
 PAPER_ALIASES = {
     "10.7554/elife.94306": "10.1101/2023.02.28.530398",
@@ -76,7 +79,7 @@ def build_figures(images: Path) -> dict:
                 shutil.copyfile(source, target)
             seen[key] = record
             figures.append(record)
-    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": [FRESH_SET],
+    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": FRESH_SETS,
             "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out; "
                      "records of a fresh set are in no fold's tuning or held-out part",
             "figures": figures}
@@ -109,7 +112,7 @@ def build_captions() -> dict:
                 continue
             ids.add(row["id"])
             captions.append({**row, "annotator": part.stem.removeprefix("captions_"), "fold": fold_of(row["paper"])})
-    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": [FRESH_SET],
+    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": FRESH_SETS,
             "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out; "
                      "records of a fresh set are in no fold's tuning or held-out part",
             "captions": captions}
@@ -125,12 +128,12 @@ def main() -> None:
     captions = build_captions()
     (HERE / "captions_dev.json").write_text(json.dumps(captions, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, rows in (("figures", figures["figures"]), ("captions", captions["captions"])):
-        fresh = [r for r in rows if r.get("set") == FRESH_SET]
-        rows = [r for r in rows if r.get("set") != FRESH_SET]
+        fresh = {s: [r for r in rows if r.get("set") == s] for s in FRESH_SETS}
+        rows = [r for r in rows if r.get("set") not in FRESH_SETS]
         held = sum(1 for r in rows if r["fold"] in HELD_OUT)
         papers = {paper_key(r["paper"]) for r in rows}
-        print(f"{name}: {len(rows)} from {len(papers)} papers; held out {held}; "
-              f"fresh set: {len(fresh)} from {len({paper_key(r['paper']) for r in fresh})} papers")
+        sets = "; ".join(f"{s}: {len(rs)} from {len({paper_key(r['paper']) for r in rs})} papers" for s, rs in fresh.items())
+        print(f"{name}: {len(rows)} from {len(papers)} papers; held out {held}; {sets}")
 
 
 if __name__ == "__main__":
