@@ -172,3 +172,26 @@ def propose(pid, page, cap_x, cap_y, full=False, below=False):
 if __name__ == "__main__" and sys.argv[1] == "propose":
     print(propose(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]),
                   "full" in sys.argv[6:], "below" in sys.argv[6:]))
+
+
+def snap_text_out(pid, page, r, S=4.0, thr=245):
+    """snap, after blanking poppler text lines in the box that read as running text (>= 6 words spanning more
+    than half the box): for figures set beside or between lines of body text."""
+    pg = doc(pid)[page - 1]
+    w, h = pg.get_size()
+    x0, y0, x1, y1 = r
+    a = np.asarray(pg.render(scale=S, crop=(x0, y0, w - x1, h - y1)).to_pil().convert("L")) < thr
+    out = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), path(pid), "-"],
+                         capture_output=True, text=True).stdout
+    for m in LINE.finditer(out):
+        lx0, ly0, lx1, ly1 = map(float, m.groups()[:4])
+        n = len(re.findall(r"</word>", m.group(5)))
+        if n >= 6 and min(lx1, x1) - max(lx0, x0) > 0.5 * (x1 - x0):
+            top, bot = int((ly0 - (h - y1)) * S) - 2, int((ly1 - (h - y1)) * S) + 2
+            c0, c1 = int((lx0 - x0) * S) - 2, int((lx1 - x0) * S) + 2
+            a[max(top, 0):max(bot, 0), max(c0, 0):max(c1, 0)] = False
+    ys, xs = np.nonzero(a)
+    if not len(xs):
+        return None
+    return [round(x0 + xs.min() / S, 1), round(y1 - (ys.max() + 1) / S, 1),
+            round(x0 + (xs.max() + 1) / S, 1), round(y1 - ys.min() / S, 1)]
