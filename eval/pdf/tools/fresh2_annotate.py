@@ -91,7 +91,7 @@ def caps(pid):
         ws = [(float(a), float(b), float(c), float(e), html.unescape(t)) for a, b, c, e, t in WORD.findall(out)]
         for i, w in enumerate(ws[:-1]):
             if re.fullmatch(r"(Figure|Fig\.?|FIG\.?|FIGURE|Scheme|SCHEME|Chart)", w[4]) and \
-                    re.fullmatch(r"S?\d+[.:|]?", ws[i + 1][4]):
+                    re.fullmatch(r"S?\d+[.:|]?", ws[i + 1][4].strip()):
                 res.append((p, w[4] + " " + ws[i + 1][4], round(w[0], 1), round(h - w[1], 1),
                             " ".join(x[4] for x in ws[i:i + 9])))
     return res
