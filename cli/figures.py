@@ -317,10 +317,11 @@ def _nature_captions() -> list[str]:
 
 
 @click.command("pdf")
-@click.option("--split", type=click.Choice(["fresh", "held_out_2", "held_out", "tune", "all"]), default="fresh",
-              show_default=True, help="Which PDFs of the gold: fresh (held_out_3: annotated before the parser ever "
-                                      "ran on it, never looked at while tuning; report these), held_out_2 and "
-                                      "held_out (looked at after their first measurement), tune, or all.")
+@click.option("--split", type=click.Choice(["fresh", "fresh_2", "held_out_2", "held_out", "tune", "all"]),
+              default="fresh", show_default=True,
+              help="Which PDFs of the gold: fresh (held_out_3: annotated before the parser ever ran on it), "
+                   "fresh_2 (PDFs annotated after fresh had been looked at, before the parser ran on them), "
+                   "held_out_2 and held_out (looked at after their first measurement), tune, or all.")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold file (default eval/pdf/gold.json).")
 @click.option("--failures", is_flag=True, help="List the figures missed, extra, or with a wrong caption or region.")

@@ -5,7 +5,8 @@ label ("Figure 3" / "Fig. 3" name the same figure) on the same page.  Scores: fi
 precision (a found figure counts when it is matched), caption exact on its first 12 words,
 the share of gold figures whose region has IoU >= 0.8 with the found one, the share of scanned PDFs
 called scanned, and seconds per page of finding figures (rendering left out; timed here, on this
-machine).  The split was fixed by PDF before any tuning: report ``fresh`` (the only part never looked at).
+machine).  The split was fixed by PDF before any tuning: report ``fresh_2`` (the only part never looked
+at; ``fresh`` has been looked at).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def load_gold(path: Path = DEFAULT_GOLD) -> dict:
 
 
 def evaluate_pdfs(gold: dict, split: str = "fresh", on_pdf=None) -> PdfScores:
-    """Score the parser on the gold PDFs of ``split`` (tune | held_out | held_out_2 | fresh | all)."""
+    """Score the parser on the gold PDFs of ``split`` (tune | held_out | held_out_2 | fresh | fresh_2 | all)."""
     from figdex.ingest.sources.base import SourceError
     from figdex.ingest.sources.pdf import analyse_pdf
 
