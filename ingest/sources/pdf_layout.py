@@ -251,6 +251,7 @@ class Graphic:
 
 def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
                   claimed: list[Box], directions: tuple[str, ...] = ("above", "below", "left", "right"),
+                  frames: list[Box] = (),
                   ) -> tuple[Box, list[Graphic]] | None:
     """The box of the figure ``caption`` labels, and the graphics in it; None when no graphics are near.
 
@@ -258,13 +259,14 @@ def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], 
     caption set in a margin column).  ``claimed``: caption boxes and regions already given to other
     figures on the page, which bound the search.  ``directions``: where to look, in order (the page
     loop looks above every caption before it looks below any, so that a caption with nothing drawn
-    above it does not take the figure that sits above the next caption).
+    above it does not take the figure that sits above the next caption).  ``frames``: boxes drawn as
+    four separate rules (``pdf_text_figures.frames``), whose text is a figure's as a panel's is.
     """
     cap_box = caption.box
     cap_lines = {id(ln) for ln in caption.lines}
     columns = column_range(cap_box, lines, page_box)
     for direction in directions:
-        found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns)
+        found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames)
         if found is not None:
             return found
     return None
@@ -290,12 +292,12 @@ def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float,
     return page_box[0], page_box[2]
 
 
-def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns):
+def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames=()):
     width = page_box[2] - page_box[0]
     height = page_box[3] - page_box[1]
     col_width = cap_box[2] - cap_box[0]
     # Text inside a large drawn panel (a framed or shaded box, a form) is the figure's own text.
-    panels = [g.box for g in graphics if area(g.box) >= 5000 and not intersection(g.box, cap_box)]
+    panels = [b for b in [g.box for g in graphics] + list(frames) if area(b) >= 5000 and not intersection(b, cap_box)]
     text_lines = [ln for ln in lines if id(ln) not in cap_lines]
     boxed = {id(ln) for ln in text_lines
              if any(intersection(ln.box, p) >= 0.95 * area(ln.box) for p in panels)}

@@ -7,11 +7,15 @@ import re
 
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
 
-def page_lines(textpage, raw_module) -> list[Line]:
+def page_lines(textpage, raw_module, matrix=None) -> list[Line]:
     """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
     gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
-    one baseline joined (a bold "(A)" inside a caption, superscripts)."""
+    one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
+    displayed page (``pdf_graphics.display_matrix``) for a rotated page, whose text pdfium reports
+    unrotated (a landscape sheet's lines would run down the page, one letter a line)."""
     import ctypes
+
+    from figdex.ingest.sources.pdf_graphics import transform_box
 
     handle = textpage.raw
     n = raw_module.FPDFText_CountChars(handle)
@@ -29,8 +33,7 @@ def page_lines(textpage, raw_module) -> list[Line]:
         if ch in ("\r", "\n") or not ch:
             current = None
             continue
-        raw_module.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
-        box = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
+        box = transform_box(_char_box(handle, raw_module, i, rect), matrix)
         if ch.isspace():
             if current is not None:
                 current[1].append(" ")
@@ -88,8 +91,8 @@ def page_lines(textpage, raw_module) -> list[Line]:
             continue
         # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
         # and a line's box grows with sub- and superscripts.
-        raw_module.FPDFText_GetLooseCharBox(handle, first, ctypes.byref(rect))
-        size = abs(rect.top - rect.bottom)
+        first_box = transform_box(_char_box(handle, raw_module, first, rect), matrix)
+        size = first_box[3] - first_box[1]
         bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
             textpage, raw_module, first)
         if not bold and first + 12 < n and CAPTION_START.match(text):
@@ -99,6 +102,28 @@ def page_lines(textpage, raw_module) -> list[Line]:
         out.append(Line(tuple(box), text, size, bold))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
+
+
+def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float, float]:
+    """A character's box: pdfium's loose box (the font's ascent to descent, so one line's letters share
+    a height), cut to the glyph's own box along an axis where the loose one is ten times larger (a
+    bitmap Type 3 font of an old dvips PDF gives some glyphs a loose box 240 pt high, which would merge
+    a page's lines)."""
+    import ctypes
+
+    raw_module.FPDFText_GetLooseCharBox(handle, index, ctypes.byref(rect))
+    loose = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
+    if loose[2] - loose[0] <= 30 and loose[3] - loose[1] <= 30:
+        return loose  # within what any glyph's own box allows (10 x 1 pt + 20): no second call
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    if not raw_module.FPDFText_GetCharBox(handle, index, left, right, bottom, top):
+        return loose
+    tight = (left.value, bottom.value, right.value, top.value)
+    box = list(loose)
+    for lo in (0, 1):
+        if loose[lo + 2] - loose[lo] > 10 * max(tight[lo + 2] - tight[lo], 1.0) + 20:
+            box[lo], box[lo + 2] = tight[lo], tight[lo + 2]
+    return tuple(box)
 
 
 def _font_name(textpage, raw_module, index: int) -> str:
