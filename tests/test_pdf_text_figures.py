@@ -109,3 +109,34 @@ def test_a_rotated_sheet_is_read_as_displayed():
     assert _overlap(found, gold, ("FIG. 4", 12)) >= 0.8
     # Its bitmap fonts give some glyphs a loose box 240 pt across: taken as is, it swallowed Figure 1.
     assert _overlap(found, gold, ("FIG. 1", 3)) >= 0.8
+
+
+def test_a_sheet_of_two_pages_side_by_side_is_read_as_two_pages():
+    from figdex.ingest.sources.pdf import _open
+    from figdex.ingest.sources.pdf_sheets import sheet_halves
+    from figdex.ingest.sources.pdf_graphics import display_matrix
+    from figdex.ingest.sources.pdf_text_lines import page_lines
+    import pypdfium2.raw as raw
+
+    # The 1994 preprint sets pages 17 and 18 on one landscape sheet (its page 10): Figure 2's plots sit
+    # over page 17's text, and the drawn brackets of page 18's equations are not part of them.
+    found, gold = _found_and_gold("cebaf_th_94_08")
+    assert _overlap(found, gold, ("FIG. 2", 10)) >= 0.8
+    assert found[("FIG. 2", 10)].region[2] < 396  # in the left page, in the sheet's coordinates
+    # Figure 11 on the left page of sheet 17, a table on the right: its row of tick labels
+    # ("0- + 1- - ...") is not running text bounding the plot.
+    assert _overlap(found, gold, ("FIG. 11", 17)) >= 0.8
+    doc = _open(ROOT / GOLD["cebaf_th_94_08"]["file"])
+    try:
+        page = doc[9]
+        halves = sheet_halves(page, page_lines(page.get_textpage(), raw, display_matrix(page)), (0, 0, 792, 612))
+        assert len(halves) == 2 and 370 < halves[0][2] == halves[1][0] < 410
+        page = doc[1]  # the title sheet: its centred lines cross the middle, one page
+        assert len(sheet_halves(page, page_lines(page.get_textpage(), raw, display_matrix(page)),
+                                (0, 0, 792, 612))) == 1
+    finally:
+        doc.close()
+    # A CHI extended abstract is landscape too, one page of a margin column and two text columns whose
+    # gutter (at 57 % of the width) is not the middle: Figure 3 in the margin column stays whole.
+    found, gold = _found_and_gold("chi_c921")
+    assert _overlap(found, gold, ("Figure 3", 5)) >= 0.8

@@ -29,6 +29,7 @@ from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
 from figdex.ingest.sources.pdf_graphics import _bounds, display_matrix, page_graphics
 from figdex.ingest.sources.pdf_metadata import article_metadata
+from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, area, caption_blocks, figure_region, intersection,
@@ -134,8 +135,11 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 pages_text.append([])
                 continue
             lines = _lines_or_none(textpage, raw, display_matrix(page))
-            pages_text.append(lines)
             graphics, too_many = page_graphics(page, raw)
+            page_box = (0.0, 0.0, *page.get_size())
+            halves = sheet_halves(page, lines, page_box)
+            # A two-up sheet's text in reading order: the left page's lines, then the right one's.
+            pages_text.append([ln for half in halves for ln in in_half(lines, half)] if len(halves) > 1 else lines)
             if too_many:
                 problems.append(f"page {index + 1}: more than {MAX_PDF_PAGE_OBJECTS:,} drawing objects; "
                                 "its figures' regions were not computed (figdex's limit)")
@@ -143,8 +147,9 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 scanned_pages += 1
                 continue
             sizes[index] = page.get_size()
-            page_box = (0.0, 0.0, *page.get_size())
-            found.extend(_page_figures(lines, graphics, page_box, index + 1, too_many))
+            for half in halves:  # a two-up sheet's figures keep its page number and its coordinates
+                found.extend(_page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1,
+                                           too_many))
         scanned = n_pages > 0 and scanned_pages >= max(1, (n_pages + 1) // 2)
         if scanned:
             problems.insert(0, f"{path}: {_SCANNED}")

@@ -110,10 +110,11 @@ def _is_body_text(line: Line, column_width: float) -> bool:
 
 def is_body_text(line: Line, column_width: float) -> bool:
     """A line of running text (not an axis label or panel letter): long and wide."""
-    words = len(line.text.split())
-    # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text.
-    return (words >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
-            and line.height <= 2.2 * max(line.size, 1.0))
+    words = line.text.split()
+    # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text;
+    # one of one- and two-letter tokens is a row of tick labels ("0- 1+ 2+ ...").
+    return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
+            and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words))
 
 
 # -- captions ------------------------------------------------------------------------------------
