@@ -140,3 +140,20 @@ def test_a_sheet_of_two_pages_side_by_side_is_read_as_two_pages():
     # gutter (at 57 % of the width) is not the middle: Figure 3 in the margin column stays whole.
     found, gold = _found_and_gold("chi_c921")
     assert _overlap(found, gold, ("Figure 3", 5)) >= 0.8
+
+
+def test_a_bold_figure_reference_opening_a_line_of_running_text_is_not_a_caption():
+    # Nature Neuroscience sets references bold: "Fig. 3), it did shift ..." on page 3 became Figure 3
+    # (and the real Figure 3 on page 4 was dropped as its duplicate).
+    found, gold = _found_and_gold("natneurosci_2011")
+    assert ("Fig. 3", 3) not in found
+    assert _overlap(found, gold, ("Figure 3", 4)) >= 0.8
+
+
+def test_a_caption_in_a_side_column_takes_the_figure_beside_it_not_the_margin():
+    # Nature Neuroscience: captions in a left column, the figure to their right; the sideways copyright
+    # line in the left margin was taken instead, and Figure 3's first drawing lies 43 pt off its
+    # caption behind its own labels.
+    found, gold = _found_and_gold("natneurosci_2011")
+    for key in (("Figure 2", 3), ("Figure 3", 4), ("Figure 4", 5)):
+        assert _overlap(found, gold, key) >= 0.8, key

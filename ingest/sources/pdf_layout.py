@@ -23,7 +23,7 @@ CAPTION_START = re.compile(
     r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*(?P<num>S?\d{1,3}[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
-_DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|\)\s*[A-Z]|$)")
+_DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
 _BOLD_WEIGHT = 600
 
 
@@ -127,6 +127,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     word, number, after = m.group("word"), m.group("num"), m.group("after")
     if word.lower().rstrip(".").endswith("s") and word.lower().startswith("fig"):
         return None  # "Figures 3 and 4 show": a reference, not a caption
+    if re.match(r"\s*[),;]", after):
+        return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
     if not (_DELIMITER.match(after) or line.bold):
         return None
     if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after):
@@ -266,11 +268,16 @@ def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], 
     cap_box = caption.box
     cap_lines = {id(ln) for ln in caption.lines}
     columns = column_range(cap_box, lines, page_box)
+    beside = []
     for direction in directions:
         found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames)
-        if found is not None:
+        if found is not None and direction not in ("left", "right"):
             return found
-    return None
+        if found is not None:
+            beside.append(found)
+    # A caption in a side column has its figure on one side and the page margin on the other (where a
+    # journal prints its copyright line sideways): the larger drawing is the figure.
+    return max(beside, key=lambda hit: area(hit[0]), default=None)
 
 
 def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
@@ -397,14 +404,19 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         return None
     seed = min(near, key=lambda g: gap(g.box, cap_box))
     reach = (window[3] - window[1]) if direction in ("above", "below") else (window[2] - window[0])
-    if gap(seed.box, cap_box) > 0.45 * reach + 40 or (direction in ("left", "right") and gap(seed.box, cap_box) > 40):
+    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
+                  and band_bottom < ln.box[1] and ln.box[3] < band_top]
+    small_text = _without_wrapped_prose(small_text, text_lines)
+    seed_gap = gap(seed.box, cap_box)
+    if direction in ("left", "right"):
+        # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
+        # title) before its first drawing: they are the figure's edge.
+        seed_gap = min([seed_gap] + [gap(ln.box, cap_box) for ln in small_text if gap(ln.box, seed.box) <= 18])
+    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 40):
         return None
     members = [seed]
     region = seed.box
     pool = [g for g in candidates if g is not seed]
-    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
-                  and band_bottom < ln.box[1] and ln.box[3] < band_top]
-    small_text = _without_wrapped_prose(small_text, text_lines)
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
