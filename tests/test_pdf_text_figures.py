@@ -157,3 +157,15 @@ def test_a_caption_in_a_side_column_takes_the_figure_beside_it_not_the_margin():
     found, gold = _found_and_gold("natneurosci_2011")
     for key in (("Figure 2", 3), ("Figure 3", 4), ("Figure 4", 5)):
         assert _overlap(found, gold, key) >= 0.8, key
+
+
+def test_a_scheme_under_its_caption_is_the_whole_float_across_both_columns():
+    # J. Org. Chem. 2022: "Scheme 2. Scope of Substrates" heads a page-wide scheme of structures set
+    # apart by white space; its short caption sits in the left column.  Regions were a few structures
+    # near the caption, or none (Scheme 4 of 2022a, Scheme 1 of 2022b).
+    found, gold = _found_and_gold("acs_joc_2022a")
+    for key in (("Scheme 2", 3), ("Scheme 3", 3), ("Scheme 4", 4)):
+        assert _overlap(found, gold, key) >= 0.8, key
+    found, gold = _found_and_gold("acs_joc_2022b")
+    for key in (("Scheme 1", 2), ("Scheme 4", 6)):
+        assert _overlap(found, gold, key) >= 0.8, key

@@ -300,6 +300,27 @@ def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float,
     return page_box[0], page_box[2]
 
 
+def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width):
+    """``columns``, or the whole page width for a caption set above a figure that spans both columns
+    (ACS: a short caption at the left over a page-wide scheme): the other column holds no running
+    text and no other caption beside the caption and the window under it."""
+    if columns == (page_box[0], page_box[2]):
+        return columns
+    middle = (page_box[0] + page_box[2]) / 2
+    other = (middle, page_box[2]) if columns[0] <= page_box[0] else (page_box[0], middle)
+    low, high = window[1], cap_box[3]
+
+    def beside(b: Box) -> bool:
+        # (the other column's first line under the float sits level with this one's: not beside it)
+        return x_overlap(b, (other[0], 0, other[1], 0)) > 0.5 * (b[2] - b[0]) and b[1] < high and b[1] > low - 2
+
+    if any(beside(ln.box) and is_body_text(ln, body_width) for ln in text_lines):
+        return columns
+    if any(box != cap_box and beside(box) for box in claimed):
+        return columns
+    return page_box[0], page_box[2]
+
+
 def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames=()):
     width = page_box[2] - page_box[0]
     height = page_box[3] - page_box[1]
@@ -335,6 +356,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             window = (page_box[0], cap_box[3] - 2, page_box[2], limit)
         else:
             window = (page_box[0], limit, page_box[2], cap_box[1] + 2)
+            columns = _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width)
     else:
         # Beside the caption: between it and the column edge, as high as the text around allows.
         # A caption set beside its figure sits in a margin column: the figure may take the rest of the
@@ -459,6 +481,15 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         for g in list(pool):
             if (x_overlap(g.box, cap_box) >= 0.5 * (g.box[2] - g.box[0]) and same_row(g.box)
                     and gap(g.box, region) <= 0.5 * cap_width and allowed(g.box)):
+                members.append(g)
+                region = union([region, g.box])
+                pool.remove(g)
+        grow()
+    if direction == "below":
+        # A caption set above its figure (ACS schemes) heads a float that runs down to the text
+        # under it: structures and arrows spread apart with wide white space are all its drawing.
+        for g in list(pool):
+            if allowed(g.box):
                 members.append(g)
                 region = union([region, g.box])
                 pool.remove(g)
