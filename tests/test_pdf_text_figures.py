@@ -169,3 +169,13 @@ def test_a_scheme_under_its_caption_is_the_whole_float_across_both_columns():
     found, gold = _found_and_gold("acs_joc_2022b")
     for key in (("Scheme 1", 2), ("Scheme 4", 6)):
         assert _overlap(found, gold, key) >= 0.8, key
+
+
+def test_a_second_row_of_structures_further_apart_than_its_panels_is_the_same_figure():
+    # J. Org. Chem. 2022b Figure 1: two rows of drug structures with their names, 36 pt apart; only the
+    # lower row was taken (IoU 0.39).  A table over an IEEE figure (set as an image wider than the
+    # figure) stays out.
+    found, gold = _found_and_gold("acs_joc_2022b")
+    assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
+    found, gold = _found_and_gold("ieee_trans_1997")
+    assert _overlap(found, gold, ("Fig. 1", 3)) >= 0.8

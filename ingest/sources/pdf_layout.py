@@ -485,6 +485,22 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 region = union([region, g.box])
                 pool.remove(g)
         grow()
+    if direction == "above":
+        # Another row of the same grid, set further apart than its panels (ACS: a row of structures
+        # with their names under it): shapes within the figure's width, up to 40 pt over it (a
+        # table's rules, or a table set as an image wider than the figure, are not).
+        grown = True
+        while grown:
+            grown = False
+            for g in list(pool):
+                if (g.box[1] >= region[3] - 1 and g.box[1] - region[3] <= 40 and g.box[0] >= region[0] - 2
+                        and min(g.box[2] - g.box[0], g.box[3] - g.box[1]) > 2.5  # not a table's rule
+                        and g.box[2] <= region[2] + 2 and allowed(g.box)):
+                    members.append(g)
+                    region = union([region, g.box])
+                    pool.remove(g)
+                    grown = True
+        grow()
     if direction == "below":
         # A caption set above its figure (ACS schemes) heads a float that runs down to the text
         # under it: structures and arrows spread apart with wide white space are all its drawing.
