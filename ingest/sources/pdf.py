@@ -31,9 +31,8 @@ from figdex.ingest.sources.pdf_graphics import _bounds, display_matrix, page_gra
 from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
-from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, area, caption_blocks, figure_region, intersection,
-)
+from figdex.ingest.sources.pdf_layout import Box, Caption, Graphic, Line, area, caption_blocks, intersection
+from figdex.ingest.sources.pdf_regions import figure_region
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
 )

@@ -13,8 +13,6 @@ def page_lines(textpage, raw_module, matrix=None) -> list[Line]:
     one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
     displayed page (``pdf_graphics.display_matrix``) for a rotated page, whose text pdfium reports
     unrotated (a landscape sheet's lines would run down the page, one letter a line)."""
-    import ctypes
-
     from figdex.ingest.sources.pdf_graphics import transform_box
 
     handle = textpage.raw
