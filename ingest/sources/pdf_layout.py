@@ -220,7 +220,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     return captions
 
 
-@dataclass
+@dataclass(eq=False)  # one drawing object each: compared by identity (a region's pool of thousands is cut one by one)
 class Graphic:
     box: Box
     kind: str  # image | path | form | shading

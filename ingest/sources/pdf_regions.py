@@ -242,13 +242,16 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         changed = True
         while changed:
             changed = False
-            for g in list(pool):
+            rest = []  # (the pool is rebuilt, not cut one by one: a page may draw tens of thousands)
+            for g in pool:
                 # Near, or a panel beside in the same row (grids of plots leave wider gutters).
                 if (gap(g.box, region) <= 18 or (same_row(g.box) and gap(g.box, region) <= 30)) and allowed(g.box):
                     members.append(g)
                     region = union([region, g.box])
-                    pool.remove(g)
                     changed = True
+                else:
+                    rest.append(g)
+            pool[:] = rest
             for ln in list(small_text):
                 if gap(ln.box, region) <= 10 and allowed(ln.box):
                     region = union([region, ln.box])
@@ -260,12 +263,15 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
         # A row of panels set wide apart under one wide caption: the panels in the same row within
         # the caption's width are the same figure, however wide the gutters between them.
-        for g in list(pool):
+        rest = []
+        for g in pool:
             if (x_overlap(g.box, cap_box) >= 0.5 * (g.box[2] - g.box[0]) and same_row(g.box)
                     and gap(g.box, region) <= 0.5 * cap_width and allowed(g.box)):
                 members.append(g)
                 region = union([region, g.box])
-                pool.remove(g)
+            else:
+                rest.append(g)
+        pool[:] = rest
         grow()
     if direction == "above":
         # Another row of the same grid, set further apart than its panels (ACS: a row of structures
@@ -274,23 +280,29 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         grown = True
         while grown:
             grown = False
-            for g in list(pool):
+            rest = []
+            for g in pool:
                 if (g.box[1] >= region[3] - 1 and g.box[1] - region[3] <= 40 and g.box[0] >= region[0] - 2
                         and min(g.box[2] - g.box[0], g.box[3] - g.box[1]) > 2.5  # not a table's rule
                         and g.box[2] <= region[2] + 2 and allowed(g.box)):
                     members.append(g)
                     region = union([region, g.box])
-                    pool.remove(g)
                     grown = True
+                else:
+                    rest.append(g)
+            pool[:] = rest
         grow()
     if direction == "below":
         # A caption set above its figure (ACS schemes) heads a float that runs down to the text
         # under it: structures and arrows spread apart with wide white space are all its drawing.
-        for g in list(pool):
-            if allowed(g.box):
-                members.append(g)
-                region = union([region, g.box])
-                pool.remove(g)
+        taken = True
+        while taken:  # (taking a drawing across the gutter allows the other column's)
+            taken = [g for g in pool if allowed(g.box)]
+            if taken:
+                members.extend(taken)
+                region = union([region] + [g.box for g in taken])
+                kept = {id(g) for g in taken}
+                pool[:] = [g for g in pool if id(g) not in kept]
         grow()
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
