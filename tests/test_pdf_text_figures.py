@@ -179,3 +179,18 @@ def test_a_second_row_of_structures_further_apart_than_its_panels_is_the_same_fi
     assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
     found, gold = _found_and_gold("ieee_trans_1997")
     assert _overlap(found, gold, ("Fig. 1", 3)) >= 0.8
+
+
+def test_symbol_font_greek_in_a_line_drawn_out_of_order_is_read():
+    # IOP 2018: "ρ(T, μ0H)" is set in EuclidSymbol without a ToUnicode map (pdfium says "r", "m"), and
+    # its glyphs are drawn after the line around them ("of T H", ", 0", then "ρ( μ )"): the caption
+    # read "logarithm of T H 122" (6 of 7 captions of this PDF were wrong).
+    found, gold = _found_and_gold("iop_sust_2018a")
+    assert found[("Figure 1", 2)].caption.startswith(
+        "Figure 1. (a) and (b) The natural logarithm of ρ(T, μ0H) of LiFeSe")
+    assert found[("Figure 5", 5)].caption.startswith("Figure 5. The vortex phase diagrams (μ0H - T) of (a, b)")
+    assert found[("Figure 7", 6)].caption.startswith("Figure 7. ∣ρxy∣ versus ρ at various temperatures")
+    # Labels of a diagram on one baseline, read by pdfium as runs that jump right, stay apart (joined,
+    # they made a seven-word line of running text that cut ICDE 2004's Figure 2 off).
+    found, gold = _found_and_gold("icde_zolotov04")
+    assert _overlap(found, gold, ("Figure 2", 3)) >= 0.8

@@ -133,8 +133,9 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 problems.append(f"page {index + 1}: pdfium could not read it ({exc}); its figures are not found")
                 pages_text.append([])
                 continue
-            lines = _lines_or_none(textpage, raw, display_matrix(page))
-            graphics, too_many = page_graphics(page, raw)
+            symbol_text: set[int] = set()
+            graphics, too_many = page_graphics(page, raw, symbol_text)
+            lines = _lines_or_none(textpage, raw, display_matrix(page), symbol_text)
             page_box = (0.0, 0.0, *page.get_size())
             halves = sheet_halves(page, lines, page_box)
             # A two-up sheet's text in reading order: the left page's lines, then the right one's.
@@ -203,10 +204,10 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
     return [_figure(caption, page, hits.get(i)) for i, caption in enumerate(captions)]
 
 
-def _lines_or_none(textpage, raw, matrix) -> list[Line]:
+def _lines_or_none(textpage, raw, matrix, symbol_text) -> list[Line]:
     from figdex.ingest.sources.pdf_text_lines import page_lines
 
-    return page_lines(textpage, raw, matrix)
+    return page_lines(textpage, raw, matrix, symbol_text)
 
 
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:

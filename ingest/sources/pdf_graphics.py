@@ -29,14 +29,35 @@ def display_matrix(page) -> Matrix | None:
     return (0.0, 1.0, -1.0, 0.0, top, -left)  # 270: the left edge is now the bottom
 
 
-def page_graphics(page, raw) -> tuple[list[Graphic], bool]:
+def address(handle) -> int:
+    """A pdfium object handle's address: what identifies it (two handles of one object are equal)."""
+    import ctypes
+
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graphic], bool]:
     """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
     each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
-    An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page."""
+    An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page.
+    ``symbol_text``, when given, receives the addresses of the page's text objects set in a
+    Symbol-encoded font (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho), for ``page_lines``."""
+    import ctypes
+
     width, height = page.get_size()
     page_area = width * height
     out: list[Graphic] = []
     count = 0
+    symbolic: dict[int, bool] = {}  # font address -> its name says Symbol
+    name = ctypes.create_string_buffer(128)
+
+    def symbol_font(obj) -> bool:
+        font = raw.FPDFTextObj_GetFont(obj)
+        key = address(font)
+        if key not in symbolic:
+            length = raw.FPDFFont_GetBaseFontName(font, name, 128) if key else 0
+            symbolic[key] = "symbol" in name.raw[: max(0, length - 1)].decode("latin-1", "replace").lower()
+        return symbolic[key]
 
     def visit(handle, matrix, objects_iter):
         nonlocal count
@@ -46,6 +67,8 @@ def page_graphics(page, raw) -> tuple[list[Graphic], bool]:
                 return True
             kind = raw.FPDFPageObj_GetType(obj_handle)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
+                if symbol_text is not None and symbol_font(obj_handle):
+                    symbol_text.add(address(obj_handle))
                 continue
             box = transform_box(_bounds(obj_handle, raw), matrix)
             box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))

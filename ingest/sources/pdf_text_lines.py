@@ -7,18 +7,20 @@ import re
 
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
 
-def page_lines(textpage, raw_module, matrix=None) -> list[Line]:
+def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | set = frozenset()) -> list[Line]:
     """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
     gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
     one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
     displayed page (``pdf_graphics.display_matrix``) for a rotated page, whose text pdfium reports
-    unrotated (a landscape sheet's lines would run down the page, one letter a line)."""
-    from figdex.ingest.sources.pdf_graphics import transform_box
+    unrotated (a landscape sheet's lines would run down the page, one letter a line).
+    ``symbol_objects``: addresses of the page's text objects set in a Symbol-encoded font
+    (``pdf_graphics.page_graphics`` finds them), whose letters are read as Greek."""
+    from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
     n = raw_module.FPDFText_CountChars(handle)
     rect = raw_module.FS_RECTF()
-    fragments: list[list] = []  # [box, chars, first char index]
+    fragments: list[list] = []  # [box, chars, first char index, each char's (left, right); None: a space for a gap]
     current = None
     last_left = 0.0
     code = 0
@@ -35,11 +37,17 @@ def page_lines(textpage, raw_module, matrix=None) -> list[Line]:
         if ch.isspace():
             if current is not None:
                 current[1].append(" ")
+                # (placed at the right edge of the glyph before it: pdfium's own box for a space may
+                # lie inside that glyph, and a line drawn out of order is read again by position)
+                current[3].append((current[0][2], current[0][2]) if current[1][-2:-1] != [" "] else None)
             continue
         if ch == "\x02" or raw_module.FPDFText_IsHyphen(handle, i):
             ch = "\x02"  # a hyphen that breaks a word at a line end
         elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
             ch = "\u2113"  # TeX's math italic (OML encoding) has \ell at 0x60; without a ToUnicode map pdfium says "`"
+        elif symbol_objects and ch in _SYMBOL_GREEK and address(
+                raw_module.FPDFText_GetTextObject(handle, i)) in symbol_objects:
+            ch = _SYMBOL_GREEK[ch]
         if current is not None:
             cb = current[0]
             h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
@@ -53,10 +61,12 @@ def page_lines(textpage, raw_module, matrix=None) -> list[Line]:
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
                 if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
                     current[1].append(" ")
+                    current[3].append(None)
                 current[1].append(ch)
+                current[3].append((box[0], box[2]))
                 last_left = box[0]
                 continue
-        current = [box, [ch], i]
+        current = [box, [ch], i, [(box[0], box[2])]]
         last_left = box[0]
         fragments.append(current)
     # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts).
@@ -73,17 +83,23 @@ def page_lines(textpage, raw_module, matrix=None) -> list[Line]:
             if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
                 line[0] = union([lb, box])
                 spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
-                line[1] = line[1] + ([" "] if spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
+                space = spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "]
+                line[1] = line[1] + ([" "] if space else []) + frag[1]
+                line[3] = line[3] + ([None] if space else []) + frag[3]
                 break
             if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
                 line[0] = union([lb, box])
                 line[1] = frag[1] + [" "] + line[1]
+                line[3] = frag[3] + [None] + line[3]
                 line[2] = frag[2]
                 break
+            if (abs(centre_a - centre_b) < 0.45 * h and min(lb[2], box[2]) - max(lb[0], box[0]) > 0.5 * h
+                    and _interleave(line, frag, min(lb[3] - lb[1], box[3] - box[1]))):
+                break
         else:
-            lines.append([box, list(frag[1]), frag[2]])
+            lines.append([box, list(frag[1]), frag[2], list(frag[3])])
     out = []
-    for box, chars, first in lines:
+    for box, chars, first, _ in lines:
         text = "".join(chars).strip()
         if not text:
             continue
@@ -100,6 +116,56 @@ def page_lines(textpage, raw_module, matrix=None) -> list[Line]:
         out.append(Line(tuple(box), text, size, bold))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
+
+
+# The Symbol font's encoding puts Greek on the Latin letters' codes ("r" is rho, "m" mu): without a
+# ToUnicode map pdfium reports the Latin letter.
+_SYMBOL_GREEK = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                         "αβχδεφγηιϕκλμνοπθρστυϖωξψζΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ"))
+
+
+def _interleave(line: list, frag: list, height: float) -> bool:
+    """Join into ``line`` a fragment of the same baseline that runs across it: one line whose glyphs
+    were drawn out of order (IOP: "of T H" first, then ", 0", then "ρ( μ )" put before and between
+    them), read again left to right.  A space is kept where pdfium read one between two glyphs of
+    the same fragment (not when another fragment's glyph falls between them), and put where a gap of
+    a sixth of the line's height opens.  A glyph drawn twice at one place (bold faked by
+    overprinting) is read once.  False, and nothing joined, when glyphs of the two collide (two lines
+    set over each other: a caption over a plot's legend) or the two meet only across wide gaps (a
+    diagram's labels on one baseline), not one line drawn out of order."""
+    mine = [x for x in line[3] if x is not None and x[1] > x[0]]
+    for left, right in (x for x in frag[3] if x is not None and x[1] > x[0]):
+        for other_left, other_right in mine:
+            overlap = min(right, other_right) - max(left, other_left)
+            if overlap > 0.3 * min(right - left, other_right - other_left) and abs(left - other_left) > 0.3 * (right - left):
+                return False
+    glyphs = sorted([(x, c, 0) for c, x in zip(line[1], line[3]) if x is not None]
+                    + [(x, c, 1) for c, x in zip(frag[1], frag[3]) if x is not None], key=lambda g: g[0][0])
+    drawn = [g for g in glyphs if g[1] != " "]
+    if any(a[2] != b[2] and b[0][0] - a[0][1] > 0.7 * height for a, b in zip(drawn, drawn[1:])):
+        return False  # labels of a diagram on one baseline, far apart: not one line's words
+    chars, xs = [], []
+    for k, ((left, right), c, source) in enumerate(glyphs):
+        if c == " ":
+            following = next((g for g in glyphs[k + 1:] if g[1] != " "), None)
+            previous = next((g for g in reversed(glyphs[:k]) if g[1] != " "), None)
+            if (chars and chars[-1] != " " and following and previous
+                    and following[2] == source == previous[2]):
+                chars.append(" ")
+                xs.append((left, right))
+            continue
+        if chars and c == chars[-1] and abs(left - xs[-1][0]) < 0.3 * max(right - left, 0.5):
+            continue
+        if chars and chars[-1] != " " and left - xs[-1][1] > 0.15 * height:
+            chars.append(" ")
+            xs.append(None)
+        chars.append(c)
+        xs.append((left, right))
+    if frag[0][0] < line[0][0]:
+        line[2] = frag[2]
+    line[0] = union([line[0], frag[0]])
+    line[1], line[3] = chars, xs
+    return True
 
 
 def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float, float]:
