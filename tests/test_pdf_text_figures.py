@@ -194,3 +194,11 @@ def test_symbol_font_greek_in_a_line_drawn_out_of_order_is_read():
     # they made a seven-word line of running text that cut ICDE 2004's Figure 2 off).
     found, gold = _found_and_gold("icde_zolotov04")
     assert _overlap(found, gold, ("Figure 2", 3)) >= 0.8
+
+
+def test_a_figure_in_one_column_does_not_take_the_next_columns_axis_title():
+    # IOP 2018 page 2: two figures side by side; the right one's sideways axis title starts 10 pt past
+    # the page's middle, within the left column's slack: Figure 1 took it and Figure 2 got no region.
+    found, gold = _found_and_gold("iop_sust_2018a")
+    assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
+    assert _overlap(found, gold, ("Figure 2", 2)) >= 0.8

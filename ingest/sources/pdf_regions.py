@@ -231,7 +231,12 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if not two_column or (region[0] < middle - 0.08 * width and region[2] > middle + 0.08 * width):
             return True
         reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
-        return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle - reach < middle + reach < b[2]
+        if b[0] < middle - reach < middle + reach < b[2]:
+            return True
+        # Within the column and its slack over the gutter, but not wholly past the page's middle: the
+        # figure beside in the other column may start there (IOP: its sideways axis title 10 pt off).
+        inside_column = b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2
+        return inside_column and (b[0] < middle if columns[0] <= page_box[0] else b[2] > middle)
 
 
     def same_row(b: Box) -> bool:
