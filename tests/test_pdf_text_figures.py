@@ -202,3 +202,15 @@ def test_a_figure_in_one_column_does_not_take_the_next_columns_axis_title():
     found, gold = _found_and_gold("iop_sust_2018a")
     assert _overlap(found, gold, ("Figure 1", 2)) >= 0.8
     assert _overlap(found, gold, ("Figure 2", 2)) >= 0.8
+
+
+def test_an_old_tex_pdfs_ligatures_accents_and_minus_are_read_from_their_fonts_encoding():
+    # The 1994 preprint's dvips bitmap fonts have no names and no Unicode map: pdfium reports their
+    # codes, 0x0C (the "fi" ligature of the text font), 0x16 (its macron, drawn after "u" of "ū" but
+    # before the second "b" of "bb̄") and 0x00 (the symbol font's minus, a bar lower than the line).
+    from figdex.ingest.pdf_eval import normalise_words
+
+    found, gold = _found_and_gold("cebaf_th_94_08")
+    for key in (("FIG. 3", 12), ("FIG. 5", 13), ("FIG. 11", 17)):
+        assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"]), key
+    assert normalise_words(found[("FIG. 3", 12)].caption).startswith("FIG. 3. This figure shows W − m2 for bū")

@@ -15,6 +15,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     unrotated (a landscape sheet's lines would run down the page, one letter a line).
     ``symbol_objects``: addresses of the page's text objects set in a Symbol-encoded font
     (``pdf_graphics.page_graphics`` finds them), whose letters are read as Greek."""
+    from figdex.ingest.sources.pdf_font_encodings import SYMBOL_GREEK, control_characters, is_accent
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
@@ -23,17 +24,25 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     fragments: list[list] = []  # [box, chars, first char index, each char's (left, right); None: a space for a gap]
     current = None
     last_left = 0.0
-    code = 0
-    for i in range(n):
-        code, previous = raw_module.FPDFText_GetUnicode(handle, i), code
-        if 0xDC00 <= code <= 0xDFFF and 0xD800 <= previous <= 0xDBFF:
+    codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
+    encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
+    accent = None  # an accent drawn before the letter it is set over
+    for i, code in enumerate(codes):
+        if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
             continue  # the low half of a surrogate pair, already joined to its high half
-        following = raw_module.FPDFText_GetUnicode(handle, i + 1) if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0
-        ch = _character(code, following)
+        ch = encoded.get(i) or _character(code, codes[i + 1] if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0)
         if ch in ("\r", "\n") or not ch:
-            current = None
+            current = accent = None
             continue
         box = transform_box(_char_box(handle, raw_module, i, rect), matrix)
+        if is_accent(ch):
+            # A combining mark follows its letter: the one it is drawn over, before or after it.
+            if current is not None and current[1][-1] != " " and (box[0] + box[2]) / 2 <= current[0][2] + 0.5:
+                current[1].append(ch)
+                current[3].append(current[3][-1])
+            else:
+                accent = ch
+            continue
         if ch.isspace():
             if current is not None:
                 current[1].append(" ")
@@ -45,9 +54,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
             ch = "\x02"  # a hyphen that breaks a word at a line end
         elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
             ch = "\u2113"  # TeX's math italic (OML encoding) has \ell at 0x60; without a ToUnicode map pdfium says "`"
-        elif symbol_objects and ch in _SYMBOL_GREEK and address(
+        elif symbol_objects and ch in SYMBOL_GREEK and address(
                 raw_module.FPDFText_GetTextObject(handle, i)) in symbol_objects:
-            ch = _SYMBOL_GREEK[ch]
+            ch = SYMBOL_GREEK[ch]
         if current is not None:
             cb = current[0]
             h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
@@ -65,39 +74,21 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
                 current[1].append(ch)
                 current[3].append((box[0], box[2]))
                 last_left = box[0]
+                if accent:
+                    current[1].append(accent)
+                    current[3].append(current[3][-1])
+                    accent = None
                 continue
         current = [box, [ch], i, [(box[0], box[2])]]
+        if accent:
+            current[1].append(accent)
+            current[3].append(current[3][-1])
+            accent = None
         last_left = box[0]
         fragments.append(current)
-    # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts).
-    fragments.sort(key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
-    lines: list[list] = []
-    for frag in fragments:
-        box = frag[0]
-        for line in reversed(lines[-8:]):
-            lb = line[0]
-            h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
-            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
-                continue
-            centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
-                line[0] = union([lb, box])
-                spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
-                space = spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "]
-                line[1] = line[1] + ([" "] if space else []) + frag[1]
-                line[3] = line[3] + ([None] if space else []) + frag[3]
-                break
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
-                line[0] = union([lb, box])
-                line[1] = frag[1] + [" "] + line[1]
-                line[3] = frag[3] + [None] + line[3]
-                line[2] = frag[2]
-                break
-            if (abs(centre_a - centre_b) < 0.45 * h and min(lb[2], box[2]) - max(lb[0], box[0]) > 0.5 * h
-                    and _interleave(line, frag, min(lb[3] - lb[1], box[3] - box[1]))):
-                break
-        else:
-            lines.append([box, list(frag[1]), frag[2], list(frag[3])])
+    # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts);
+    # twice, for a piece that joins two lines only once it is in one of them (a minus between "W" and "m2").
+    lines = _join(_join(fragments))
     out = []
     for box, chars, first, _ in lines:
         text = "".join(chars).strip()
@@ -118,10 +109,40 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     return out
 
 
-# The Symbol font's encoding puts Greek on the Latin letters' codes ("r" is rho, "m" mu): without a
-# ToUnicode map pdfium reports the Latin letter.
-_SYMBOL_GREEK = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                         "αβχδεφγηιϕκλμνοπθρστυϖωξψζΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ"))
+def _join(fragments: list[list]) -> list[list]:
+    """Fragments (or lines) on one baseline joined: side by side when they touch, read again left to
+    right when one runs across the other (``_interleave``)."""
+    fragments = sorted(fragments, key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
+    lines: list[list] = []
+    for frag in fragments:
+        box = frag[0]
+        for line in reversed(lines[-8:]):
+            lb = line[0]
+            h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
+            # (A glyph much taller than the line must not pull lines together; a thin one within its
+            # band, a minus drawn as a bar, cannot.)
+            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5) and not lb[1] - 1 <= box[1] <= box[3] <= lb[3] + 1:
+                continue
+            centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
+                line[0] = union([lb, box])
+                spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
+                space = spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "]
+                line[1] = line[1] + ([" "] if space else []) + frag[1]
+                line[3] = line[3] + ([None] if space else []) + frag[3]
+                break
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
+                line[0] = union([lb, box])
+                line[1] = frag[1] + [" "] + line[1]
+                line[3] = frag[3] + [None] + line[3]
+                line[2] = frag[2]
+                break
+            if (abs(centre_a - centre_b) < 0.45 * h and min(lb[2], box[2]) - max(lb[0], box[0]) > 0.5 * h
+                    and _interleave(line, frag, min(lb[3] - lb[1], box[3] - box[1]))):
+                break
+        else:
+            lines.append([box, list(frag[1]), frag[2], list(frag[3])])
+    return lines
 
 
 def _interleave(line: list, frag: list, height: float) -> bool:
