@@ -214,3 +214,8 @@ def test_an_old_tex_pdfs_ligatures_accents_and_minus_are_read_from_their_fonts_e
     for key in (("FIG. 3", 12), ("FIG. 5", 13), ("FIG. 11", 17)):
         assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"]), key
     assert normalise_words(found[("FIG. 3", 12)].caption).startswith("FIG. 3. This figure shows W − m2 for bū")
+
+
+def test_a_hard_hyphen_at_a_captions_line_end_joins_the_compound():
+    found, gold = _found_and_gold("acs_joc_2022a")  # "3-Alkyl/Aryl-3-" over "Hydroxyoxindoles"
+    assert found[("Scheme 1", 2)].caption == "Scheme 1. Synthetic Routes of 3-Alkyl/Aryl-3-Hydroxyoxindoles"

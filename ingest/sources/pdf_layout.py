@@ -90,7 +90,8 @@ def x_overlap(a: Box, b: Box) -> float:
 
 
 def join_lines(texts: list[str]) -> str:
-    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word."""
+    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word; a
+    hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
     out = ""
     for text in texts:
         text = text.replace("\r", "").replace("\n", " ").strip()
@@ -98,6 +99,8 @@ def join_lines(texts: list[str]) -> str:
             continue
         if out.endswith("\x02"):
             out = out[:-1] + text
+        elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
+            out += text
         elif out:
             out += " " + text
         else:
