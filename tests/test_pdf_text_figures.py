@@ -219,3 +219,29 @@ def test_an_old_tex_pdfs_ligatures_accents_and_minus_are_read_from_their_fonts_e
 def test_a_hard_hyphen_at_a_captions_line_end_joins_the_compound():
     found, gold = _found_and_gold("acs_joc_2022a")  # "3-Alkyl/Aryl-3-" over "Hydroxyoxindoles"
     assert found[("Scheme 1", 2)].caption == "Scheme 1. Synthetic Routes of 3-Alkyl/Aryl-3-Hydroxyoxindoles"
+
+
+def _page_text(pid: str, page: int) -> str:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from figdex.ingest.sources.pdf_text_lines import page_lines
+
+    record = GOLD[pid]
+    if not (ROOT / record["file"]).is_file():
+        pytest.skip(f"{record['file']} is not here: restore it with python eval/pdf/restore.py")
+    doc = pdfium.PdfDocument(str(ROOT / record["file"]))
+    try:
+        return " ".join(ln.text for ln in page_lines(doc[page - 1].get_textpage(), raw))
+    finally:
+        doc.close()
+
+
+def test_a_named_tex_fonts_control_codes_are_read_by_the_fonts_name():
+    # ACL 2007: CMEX10's big parentheses (0x12, 0x13) have no Unicode map; told by letters alone (none)
+    # the font read as the symbol font, and they became "⊆" and "⊇".  Its name says what it is.
+    text = _page_text("acl_bunescu07", 3)
+    assert "⊇" not in text and "Ξn)" in text
+    # STOC 2007: CMMI's epsilon (0x0F).
+    text = _page_text("stoc_smith07", 3)
+    assert "Lap(GSf /ϵ), is ϵ-indistinguishable" in text and "\x0f" not in text

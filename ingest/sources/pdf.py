@@ -186,7 +186,7 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
     claimed.extend(c.box for c in captions)
     hits: dict[int, tuple] = {}
     if not too_many:
-        boxes = frames(graphics)
+        boxes = _outer_frames(frames(graphics))
         for directions in (("above",), ("below", "left", "right")):
             for i, caption in enumerate(captions):
                 if i in hits:
@@ -202,6 +202,17 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
                     hits[i] = hit
                     claimed.append(hit[0])
     return [_figure(caption, page, hits.get(i)) for i, caption in enumerate(captions)]
+
+
+def _outer_frames(boxes: list[Box]) -> list[Box]:
+    """The frames a figure's text may sit in: large ones, not inside another (a ruled table's cells
+    make hundreds of frames, and each region looks at every one for every text line)."""
+    large = sorted({tuple(round(v, 1) for v in b) for b in boxes if area(b) >= 5000}, key=area, reverse=True)
+    outer: list[Box] = []
+    for b in large:
+        if not any(o[0] <= b[0] and o[1] <= b[1] and o[2] >= b[2] and o[3] >= b[3] for o in outer):
+            outer.append(b)
+    return outer
 
 
 def _lines_or_none(textpage, raw, matrix, symbol_text) -> list[Line]:

@@ -3,11 +3,13 @@
 
 * A Symbol-encoded font (Symbol, EuclidSymbol, SymbolMT) puts Greek on the Latin letters' codes:
   pdfium reports "r" for rho, "m" for mu.
-* An old TeX PDF (dvips' bitmap Type 3 fonts, no font names) reports its fonts' own codes, and
-  the codes under 0x20 are not text: in a text font (OT1) they are ligatures ("fi" is 0x0C) and
-  accents (the macron of "ū" is 0x16), in math italic (OML) Greek ("ρ" is 0x1A), in the symbol font
-  (OMS) operators (the minus is 0x00).  Which font is which is read off the page: a text font sets
-  words (runs of lower-case letters), math italic single letters, the symbol font no letters.
+* A TeX font without a Unicode map reports its own codes, and the codes under 0x20 are not text: in
+  a text font (OT1) they are ligatures ("fi" is 0x0C) and accents (the macron of "ū" is 0x16), in
+  math italic (OML) Greek ("ϵ" is 0x0F), in the symbol font (OMS) operators (the minus is 0x00, the
+  circle of "©" 0x0D), in the extension font (OMX) big delimiters.  The font's name says which
+  (CMR10, CMMI10, CMSY10, CMEX10); an old dvips PDF's bitmap Type 3 fonts have no name, and which is
+  which is read off the page: a text font sets words (runs of lower-case letters), math italic
+  single letters, the symbol font no letters.  Other named fonts' control codes are left as they are.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ _OT1 = _GREEK_CAPITALS + ["ff", "fi", "fl", "ffi", "ffl", "ı", "ȷ", "\u0300", 
                           "\u0304", "\u030a", "\u0327", "ß", "æ", "œ", "ø", "Æ", "Œ", "Ø"]
 _OML = _GREEK_CAPITALS + list("αβγδϵζηθικλμνξπρστυϕχ")
 _OMS = list("−·×∗÷⋄±∓⊕⊖⊗⊘⊙◯∘•≍≡⊆⊇≤≥⪯⪰∼≈⊂⊃≪≫≺≻")
+_OMX = list("()[]⌊⌋⌈⌉{}⟨⟩|‖/\\()()[]⌊⌋⌈⌉{}⟨⟩/\\")
 _LINE_BREAKS = (0x0A, 0x0D)
-
-
-def is_accent(text: str) -> bool:
-    return len(text) == 1 and 0x300 <= ord(text) <= 0x36F
+_BY_NAME = (("CMEX", _OMX), ("CMBSY", _OMS), ("CMSY", _OMS), ("CMMI", _OML), ("CMR", _OT1), ("CMBX", _OT1),
+            ("CMTI", _OT1), ("CMSL", _OT1), ("CMSS", _OT1), ("CMCSC", _OT1), ("CMB", _OT1))
 
 
 def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
@@ -37,7 +38,18 @@ def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
     if not controls:
         return {}
     from figdex.ingest.sources.pdf_graphics import address
+    from figdex.ingest.sources.pdf_text_lines import font_name
 
+    out, unnamed = {}, []
+    for i in controls:
+        name = font_name(handle, raw_module, i).split("+")[-1].upper()
+        table = next((t for prefix, t in _BY_NAME if name.startswith(prefix)), None)
+        if table is not None:
+            out[i] = table[codes[i]]
+        elif not name:
+            unnamed.append(i)
+    if not unnamed:
+        return out
     fonts = []
     for i in range(len(codes)):
         obj = raw_module.FPDFText_GetTextObject(handle, i)
@@ -52,8 +64,7 @@ def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
             counts = letters.setdefault(font, [0, 0])
             counts[0] += 1
             counts[1] += any(lower(j) and fonts[j] == font for j in (i - 1, i + 1))
-    out = {}
-    for i in controls:
+    for i in unnamed:
         count, in_words = letters.get(fonts[i], (0, 0))
         table = _OT1 if count >= 10 and in_words >= 0.7 * count else _OML if count else _OMS
         out[i] = table[codes[i]]

@@ -15,12 +15,16 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     unrotated (a landscape sheet's lines would run down the page, one letter a line).
     ``symbol_objects``: addresses of the page's text objects set in a Symbol-encoded font
     (``pdf_graphics.page_graphics`` finds them), whose letters are read as Greek."""
-    from figdex.ingest.sources.pdf_font_encodings import SYMBOL_GREEK, control_characters, is_accent
+    import ctypes
+
+    from figdex.ingest.sources.pdf_font_encodings import SYMBOL_GREEK, control_characters
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
     n = raw_module.FPDFText_CountChars(handle)
     rect = raw_module.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
+    get_loose_box = raw_module.FPDFText_GetLooseCharBox
     fragments: list[list] = []  # [box, chars, first char index, each char's (left, right); None: a space for a gap]
     current = None
     last_left = 0.0
@@ -34,8 +38,13 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
         if ch in ("\r", "\n") or not ch:
             current = accent = None
             continue
-        box = transform_box(_char_box(handle, raw_module, i, rect), matrix)
-        if is_accent(ch):
+        get_loose_box(handle, i, rect_ref)
+        box = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
+        if box[2] - box[0] > 30 or box[3] - box[1] > 30:
+            box = _char_box(handle, raw_module, i, rect)
+        if matrix is not None:
+            box = transform_box(box, matrix)
+        if "\u0300" <= ch <= "\u036f":  # a combining accent (read from an old TeX font)
             # A combining mark follows its letter: the one it is drawn over, before or after it.
             if current is not None and current[1][-1] != " " and (box[0] + box[2]) / 2 <= current[0][2] + 0.5:
                 current[1].append(ch)
@@ -88,7 +97,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
         fragments.append(current)
     # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts);
     # twice, for a piece that joins two lines only once it is in one of them (a minus between "W" and "m2").
-    lines = _join(_join(fragments))
+    lines, thin = _join(fragments)
+    if thin:
+        lines = _join(lines)[0]
     out = []
     for box, chars, first, _ in lines:
         text = "".join(chars).strip()
@@ -109,11 +120,13 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     return out
 
 
-def _join(fragments: list[list]) -> list[list]:
+def _join(fragments: list[list]) -> tuple[list[list], bool]:
     """Fragments (or lines) on one baseline joined: side by side when they touch, read again left to
-    right when one runs across the other (``_interleave``)."""
+    right when one runs across the other (``_interleave``).  True when a thin glyph was let in (the
+    caller joins once more: the line it lengthened may now touch the next)."""
     fragments = sorted(fragments, key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
     lines: list[list] = []
+    thin = False
     for frag in fragments:
         box = frag[0]
         for line in reversed(lines[-8:]):
@@ -121,8 +134,10 @@ def _join(fragments: list[list]) -> list[list]:
             h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
             # (A glyph much taller than the line must not pull lines together; a thin one within its
             # band, a minus drawn as a bar, cannot.)
-            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5) and not lb[1] - 1 <= box[1] <= box[3] <= lb[3] + 1:
-                continue
+            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
+                if not lb[1] - 1 <= box[1] <= box[3] <= lb[3] + 1:
+                    continue
+                thin = True
             centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
             if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
                 line[0] = union([lb, box])
@@ -142,7 +157,7 @@ def _join(fragments: list[list]) -> list[list]:
                 break
         else:
             lines.append([box, list(frag[1]), frag[2], list(frag[3])])
-    return lines
+    return lines, thin
 
 
 def _interleave(line: list, frag: list, height: float) -> bool:
@@ -212,11 +227,16 @@ def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float
 
 
 def _font_name(textpage, raw_module, index: int) -> str:
+    return font_name(textpage.raw, raw_module, index)
+
+
+def font_name(handle, raw_module, index: int) -> str:
+    """The name of the font character ``index`` of a text page is set in ("" when it has none)."""
     import ctypes
 
     buf = ctypes.create_string_buffer(128)
     flags = ctypes.c_int(0)
-    n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
+    n = raw_module.FPDFText_GetFontInfo(handle, index, buf, 128, ctypes.byref(flags))
     return buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
 
 
