@@ -33,7 +33,7 @@ def address(handle) -> int:
     """A pdfium object handle's address: what identifies it (two handles of one object are equal)."""
     import ctypes
 
-    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+    return ctypes.c_void_p.from_buffer(handle).value or 0 if handle else 0  # (a third of ctypes.cast's time)
 
 
 def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graphic], bool]:
