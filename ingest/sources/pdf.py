@@ -27,11 +27,12 @@ from typing import Iterator
 from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
+from figdex.ingest.sources.pdf_graphics import _bounds, display_matrix, page_graphics
 from figdex.ingest.sources.pdf_metadata import article_metadata
-from figdex.ingest.sources.pdf_text_figures import text_figure_region
-from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, area, caption_blocks, figure_region, intersection, union,
-)
+from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
+from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
+from figdex.ingest.sources.pdf_layout import Box, Caption, Graphic, Line, area, caption_blocks, intersection
+from figdex.ingest.sources.pdf_regions import figure_region
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
 )
@@ -132,9 +133,13 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 problems.append(f"page {index + 1}: pdfium could not read it ({exc}); its figures are not found")
                 pages_text.append([])
                 continue
-            lines = _lines_or_none(textpage, raw)
-            pages_text.append(lines)
-            graphics, too_many = page_graphics(page, raw)
+            symbol_text: set[int] = set()
+            graphics, too_many = page_graphics(page, raw, symbol_text)
+            lines = _lines_or_none(textpage, raw, display_matrix(page), symbol_text)
+            page_box = (0.0, 0.0, *page.get_size())
+            halves = sheet_halves(page, lines, page_box)
+            # A two-up sheet's text in reading order: the left page's lines, then the right one's.
+            pages_text.append([ln for half in halves for ln in in_half(lines, half)] if len(halves) > 1 else lines)
             if too_many:
                 problems.append(f"page {index + 1}: more than {MAX_PDF_PAGE_OBJECTS:,} drawing objects; "
                                 "its figures' regions were not computed (figdex's limit)")
@@ -142,8 +147,9 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 scanned_pages += 1
                 continue
             sizes[index] = page.get_size()
-            page_box = (0.0, 0.0, *page.get_size())
-            found.extend(_page_figures(lines, graphics, page_box, index + 1, too_many))
+            for half in halves:  # a two-up sheet's figures keep its page number and its coordinates
+                found.extend(_page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1,
+                                           too_many))
         scanned = n_pages > 0 and scanned_pages >= max(1, (n_pages + 1) // 2)
         if scanned:
             problems.insert(0, f"{path}: {_SCANNED}")
@@ -180,11 +186,12 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
     claimed.extend(c.box for c in captions)
     hits: dict[int, tuple] = {}
     if not too_many:
+        boxes = _outer_frames(frames(graphics))
         for directions in (("above",), ("below", "left", "right")):
             for i, caption in enumerate(captions):
                 if i in hits:
                     continue
-                hit = figure_region(caption, graphics, lines, page_box, claimed, directions)
+                hit = figure_region(caption, graphics, lines, page_box, claimed, directions, boxes)
                 if hit is not None:
                     hits[i] = hit
                     claimed.append(hit[0])
@@ -197,10 +204,21 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
     return [_figure(caption, page, hits.get(i)) for i, caption in enumerate(captions)]
 
 
-def _lines_or_none(textpage, raw) -> list[Line]:
+def _outer_frames(boxes: list[Box]) -> list[Box]:
+    """The frames a figure's text may sit in: large ones, not inside another (a ruled table's cells
+    make hundreds of frames, and each region looks at every one for every text line)."""
+    large = sorted({tuple(round(v, 1) for v in b) for b in boxes if area(b) >= 5000}, key=area, reverse=True)
+    outer: list[Box] = []
+    for b in large:
+        if not any(o[0] <= b[0] and o[1] <= b[1] and o[2] >= b[2] and o[3] >= b[3] for o in outer):
+            outer.append(b)
+    return outer
+
+
+def _lines_or_none(textpage, raw, matrix, symbol_text) -> list[Line]:
     from figdex.ingest.sources.pdf_text_lines import page_lines
 
-    return page_lines(textpage, raw)
+    return page_lines(textpage, raw, matrix, symbol_text)
 
 
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:
@@ -239,103 +257,6 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
 def _neighbour(a: str, b: str) -> bool:
     da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
     return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
-
-
-def page_graphics(page, raw) -> tuple[list[Graphic], bool]:
-    """Images, paths and shadings of a page in page coordinates; Form XObjects as one graphic each,
-    except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound."""
-    width, height = page.get_size()
-    page_area = width * height
-    out: list[Graphic] = []
-    count = 0
-
-    def visit(handle, matrix, objects_iter):
-        nonlocal count
-        for obj_handle in objects_iter:
-            count += 1
-            if count > MAX_PDF_PAGE_OBJECTS:
-                return True
-            kind = raw.FPDFPageObj_GetType(obj_handle)
-            if kind == raw.FPDF_PAGEOBJ_TEXT:
-                continue
-            box = _transform(_bounds(obj_handle, raw), matrix)
-            box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))
-            if box[2] <= box[0] or box[3] <= box[1]:
-                if not (kind == raw.FPDF_PAGEOBJ_PATH and (box[2] >= box[0] and box[3] >= box[1])):
-                    continue
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                if area(box) > 0.4 * page_area:
-                    inner = _compose(matrix, _matrix(obj_handle, raw))
-                    n = raw.FPDFFormObj_CountObjects(obj_handle)
-                    if visit(obj_handle, inner, (raw.FPDFFormObj_GetObject(obj_handle, i) for i in range(n))):
-                        return True
-                    continue
-                tight = _form_content_box(obj_handle, _compose(matrix, _matrix(obj_handle, raw)), raw)
-                if tight is not None:  # what it draws, not its declared BBox (often the whole page)
-                    box = (max(box[0], tight[0]), max(box[1], tight[1]), min(box[2], tight[2]), min(box[3], tight[3]))
-                out.append(Graphic(box, "form"))
-                continue
-            if area(box) > 0.8 * page_area:
-                continue  # a page background
-            name = {raw.FPDF_PAGEOBJ_IMAGE: "image", raw.FPDF_PAGEOBJ_SHADING: "shading"}.get(kind, "path")
-            # Handles die with their page: an image is found again by its box when it is rendered.
-            out.append(Graphic(box, name, "top" if name == "image" and matrix is None else None))
-        return False
-
-    n = raw.FPDFPage_CountObjects(page.raw)
-    too_many = visit(page.raw, None, (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
-    return out, bool(too_many)
-
-
-def _form_content_box(handle, matrix, raw, limit: int = 5000) -> Box | None:
-    """Page-space box of what a Form XObject's own objects draw (text included), or None."""
-    n = raw.FPDFFormObj_CountObjects(handle)
-    if n <= 0 or n > limit:
-        return None
-    boxes = []
-    for i in range(n):
-        child = raw.FPDFFormObj_GetObject(handle, i)
-        b = _transform(_bounds(child, raw), matrix)
-        if b[2] > b[0] or b[3] > b[1]:
-            boxes.append(b)
-    return union(boxes) if boxes else None
-
-
-def _bounds(handle, raw) -> Box:
-    import ctypes
-
-    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    raw.FPDFPageObj_GetBounds(handle, l, b, r, t)
-    return (l.value, b.value, r.value, t.value)
-
-
-def _matrix(handle, raw):
-    import ctypes
-
-    m = raw.FS_MATRIX()
-    raw.FPDFPageObj_GetMatrix(handle, ctypes.byref(m))
-    return (m.a, m.b, m.c, m.d, m.e, m.f)
-
-
-def _compose(outer, inner):
-    """Matrix of ``inner`` applied first, then ``outer`` (None: identity)."""
-    if outer is None:
-        return inner
-    a1, b1, c1, d1, e1, f1 = inner
-    a2, b2, c2, d2, e2, f2 = outer
-    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
-            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
-
-
-def _transform(box: Box, matrix) -> Box:
-    if matrix is None:
-        return box
-    a, b, c, d, e, f = matrix
-    xs, ys = [], []
-    for x, y in ((box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])):
-        xs.append(a * x + c * y + e)
-        ys.append(b * x + d * y + f)
-    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:

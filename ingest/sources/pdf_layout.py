@@ -1,4 +1,5 @@
-"""Page geometry of a PDF: text lines, drawing objects, figure captions and the regions they label.
+"""Page geometry of a PDF: text lines, drawing objects, figure captions (the regions they label are
+found by ``pdf_regions``).
 
 Coordinates are PDF points with the origin at the bottom left of the page (PDF's own), boxes are
 ``(x0, y0, x1, y1)`` with ``y1`` the top.  Everything here works on what pdfium reports; no model.
@@ -23,7 +24,7 @@ CAPTION_START = re.compile(
     r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*(?P<num>S?\d{1,3}[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
-_DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|\)\s*[A-Z]|$)")
+_DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
 _BOLD_WEIGHT = 600
 
 
@@ -89,7 +90,8 @@ def x_overlap(a: Box, b: Box) -> float:
 
 
 def join_lines(texts: list[str]) -> str:
-    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word."""
+    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word; a
+    hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
     out = ""
     for text in texts:
         text = text.replace("\r", "").replace("\n", " ").strip()
@@ -97,6 +99,8 @@ def join_lines(texts: list[str]) -> str:
             continue
         if out.endswith("\x02"):
             out = out[:-1] + text
+        elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
+            out += text
         elif out:
             out += " " + text
         else:
@@ -110,10 +114,11 @@ def _is_body_text(line: Line, column_width: float) -> bool:
 
 def is_body_text(line: Line, column_width: float) -> bool:
     """A line of running text (not an axis label or panel letter): long and wide."""
-    words = len(line.text.split())
-    # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text.
-    return (words >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
-            and line.height <= 2.2 * max(line.size, 1.0))
+    words = line.text.split()
+    # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text;
+    # one of one- and two-letter tokens is a row of tick labels ("0- 1+ 2+ ...").
+    return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
+            and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words))
 
 
 # -- captions ------------------------------------------------------------------------------------
@@ -126,6 +131,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     word, number, after = m.group("word"), m.group("num"), m.group("after")
     if word.lower().rstrip(".").endswith("s") and word.lower().startswith("fig"):
         return None  # "Figures 3 and 4 show": a reference, not a caption
+    if re.match(r"\s*[),;]", after):
+        return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
     if not (_DELIMITER.match(after) or line.bold):
         return None
     if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after):
@@ -216,240 +223,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     return captions
 
 
-# -- figure regions ------------------------------------------------------------------------------
-
-def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
-    """``small`` less the running text set in a narrow column beside a figure (text wrapped around
-    it): three or more stacked lines of sentences at the body's type size, aligned on one
-    edge.  Axis labels and legends are shorter, or smaller, or not stacked like that."""
-    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
-    if not sizes:
-        return small
-    body_size = sizes[len(sizes) // 2]
-
-    def prose(ln: Line) -> bool:
-        return (len(ln.text.split()) >= 4 and len(ln.text) >= 20
-                and abs(ln.size - body_size) <= 0.08 * max(body_size, 1.0))
-
-    candidates = [ln for ln in small if prose(ln)]
-    wrapped: set[int] = set()
-    for ln in candidates:
-        for edge in (0, 2):  # left-aligned, or justified to one right edge (a paragraph's indented first line)
-            stack = [o for o in candidates if abs(o.box[edge] - ln.box[edge]) <= 2
-                     and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
-            if len(stack) >= 3:
-                wrapped.update(id(o) for o in stack)
-    return [ln for ln in small if id(ln) not in wrapped]
-
-
-@dataclass
+@dataclass(eq=False)  # one drawing object each: compared by identity (a region's pool of thousands is cut one by one)
 class Graphic:
     box: Box
     kind: str  # image | path | form | shading
     obj: object = None  # "top" for an image drawn directly on the page: its own pixels can be taken
-
-
-def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
-                  claimed: list[Box], directions: tuple[str, ...] = ("above", "below", "left", "right"),
-                  ) -> tuple[Box, list[Graphic]] | None:
-    """The box of the figure ``caption`` labels, and the graphics in it; None when no graphics are near.
-
-    Looks above the caption first (where journals put figures), then below, then beside it (a
-    caption set in a margin column).  ``claimed``: caption boxes and regions already given to other
-    figures on the page, which bound the search.  ``directions``: where to look, in order (the page
-    loop looks above every caption before it looks below any, so that a caption with nothing drawn
-    above it does not take the figure that sits above the next caption).
-    """
-    cap_box = caption.box
-    cap_lines = {id(ln) for ln in caption.lines}
-    columns = column_range(cap_box, lines, page_box)
-    for direction in directions:
-        found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns)
-        if found is not None:
-            return found
-    return None
-
-
-def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
-    """The horizontal range a figure of this caption may take: its column on a two-column page (most
-    running-text lines under half the page wide), the whole width otherwise or for a wide caption."""
-    width = page_box[2] - page_box[0]
-    body = [ln for ln in lines if len(ln.text.split()) >= 7 and len(ln.text) >= 35]
-    middle = page_box[0] + width / 2
-    narrow = [ln for ln in body if ln.width < 0.55 * width]
-    left = sum(ln.box[2] <= middle + 15 for ln in narrow)
-    right = sum(ln.box[0] >= middle - 15 for ln in narrow)
-    # Two columns: most running text is under half the page wide, on both sides (not a margin
-    # column of captions beside full-width text).
-    if len(body) < 6 or len(narrow) < 0.6 * len(body) or min(left, right) < 3:
-        return page_box[0], page_box[2]
-    if cap_box[2] <= middle + 15:
-        return page_box[0], middle + 18
-    if cap_box[0] >= middle - 15:
-        return middle - 18, page_box[2]
-    return page_box[0], page_box[2]
-
-
-def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns):
-    width = page_box[2] - page_box[0]
-    height = page_box[3] - page_box[1]
-    col_width = cap_box[2] - cap_box[0]
-    # Text inside a large drawn panel (a framed or shaded box, a form) is the figure's own text.
-    panels = [g.box for g in graphics if area(g.box) >= 5000 and not intersection(g.box, cap_box)]
-    text_lines = [ln for ln in lines if id(ln) not in cap_lines]
-    boxed = {id(ln) for ln in text_lines
-             if any(intersection(ln.box, p) >= 0.95 * area(ln.box) for p in panels)}
-    body_width = min(col_width, width / 2)
-
-    def is_body_text(ln: Line, column_width: float) -> bool:
-        return id(ln) not in boxed and _is_body_text(ln, column_width)
-    if direction in ("above", "below"):
-        span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
-        # The window: from the caption to the nearest body-text line (or claimed box) in its span.
-        limit = page_box[3] if direction == "above" else page_box[1]
-        for ln in text_lines:
-            if x_overlap(ln.box, (span[0], 0, span[1], 0)) < 0.5 * min(ln.width, span[1] - span[0]):
-                continue
-            if direction == "above" and ln.box[1] >= cap_box[3] - 1 and is_body_text(ln, body_width):
-                limit = min(limit, ln.box[1])
-            if direction == "below" and ln.box[3] <= cap_box[1] + 1 and is_body_text(ln, body_width):
-                limit = max(limit, ln.box[3])
-        for box in claimed:
-            if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= 5:
-                continue
-            if direction == "above" and box[1] >= cap_box[3] - 1:
-                limit = min(limit, box[1])
-            if direction == "below" and box[3] <= cap_box[1] + 1:
-                limit = max(limit, box[3])
-        if direction == "above":
-            window = (page_box[0], cap_box[3] - 2, page_box[2], limit)
-        else:
-            window = (page_box[0], limit, page_box[2], cap_box[1] + 2)
-    else:
-        # Beside the caption: between it and the column edge, as high as the text around allows.
-        # A caption set beside its figure sits in a margin column: the figure may take the rest of the
-        # page width, whatever the text columns are.
-        columns = (page_box[0], page_box[2])
-        if direction == "left":
-            window = (columns[0], page_box[1], cap_box[0] + 2, page_box[3])
-        else:
-            window = (cap_box[2] - 2, page_box[1], columns[1], page_box[3])
-        span = (window[0], window[2])
-        top, bottom = page_box[3], page_box[1]
-        for ln in text_lines:
-            if x_overlap(ln.box, window) <= 0 or not is_body_text(ln, (window[2] - window[0]) * 0.8):
-                continue
-            if ln.box[1] >= cap_box[3]:
-                top = min(top, ln.box[1])
-            elif ln.box[3] <= cap_box[1]:
-                bottom = max(bottom, ln.box[3])
-        window = (window[0], bottom, window[2], top)
-    if window[3] - window[1] < 8 or window[2] - window[0] < 20:
-        return None
-
-    def inside(b: Box) -> bool:
-        return (b[1] >= window[1] - 2 and b[3] <= window[3] + 2 and b[0] >= window[0] - 2
-                and b[2] <= window[2] + 2)
-
-    def is_rule(g: Graphic) -> bool:
-        # A caption's or table's horizontal rule (a thin line across the caption's whole span), or a
-        # running head's / foot's rule in the page margin: never part of a figure.
-        b = g.box
-        thin = b[3] - b[1] <= 2.5
-        return g.kind == "path" and thin and (
-            (b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
-            or b[1] > page_box[3] - 0.09 * height or b[3] < page_box[1] + 0.09 * height)
-
-    # A drawing mostly inside the window counts, cut to it: a Form XObject's box is its declared
-    # BBox, often larger than what it draws.
-    # Old PDFs draw text as one tiny image per glyph (bitmap fonts): those are letters, not figures.
-    tiny = [g for g in graphics if g.kind == "image" and g.box[2] - g.box[0] < 12 and g.box[3] - g.box[1] < 12]
-    glyphs = {id(g) for g in tiny} if len(tiny) > 40 else set()
-    # Running heads and feet (a journal's bar, a rule, a logo) sit in the page's top and bottom bands.
-    band_top, band_bottom = page_box[3] - 0.065 * height, page_box[1] + 0.065 * height
-    candidates = []
-    for g in graphics:
-        if id(g) in glyphs or g.box[1] >= band_top or g.box[3] <= band_bottom:
-            continue
-        if g.box[3] - g.box[1] <= 25 and (g.box[3] > band_top or g.box[1] < band_bottom):
-            continue  # a running head's or foot's bar reaching into the page: page furniture
-        if is_rule(g):
-            continue
-        if inside(g.box):
-            candidates.append(g)
-        elif g.kind == "form" and intersection(g.box, window) >= 0.3 * area(g.box) > 0:
-            cut = (max(g.box[0], window[0]), max(g.box[1], window[1]), min(g.box[2], window[2]), min(g.box[3], window[3]))
-            candidates.append(Graphic(cut, g.kind, g.obj))
-    if not candidates:
-        return None
-    # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
-    if direction in ("above", "below"):
-        near = [g for g in candidates
-                if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0.25 * min(g.box[2] - g.box[0], cap_box[2] - cap_box[0])
-                and (g.box[0] >= columns[0] - 2 and g.box[2] <= columns[1] + 2 or g.box[0] < columns[1] < g.box[2]
-                     or g.box[0] < columns[0] < g.box[2])]
-    else:
-        near = [g for g in candidates if g.box[1] <= cap_box[3] and g.box[3] >= cap_box[1]]
-    if not near:
-        return None
-    seed = min(near, key=lambda g: gap(g.box, cap_box))
-    reach = (window[3] - window[1]) if direction in ("above", "below") else (window[2] - window[0])
-    if gap(seed.box, cap_box) > 0.45 * reach + 40 or (direction in ("left", "right") and gap(seed.box, cap_box) > 40):
-        return None
-    members = [seed]
-    region = seed.box
-    pool = [g for g in candidates if g is not seed]
-    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
-                  and band_bottom < ln.box[1] and ln.box[3] < band_top]
-    small_text = _without_wrapped_prose(small_text, text_lines)
-    changed = True
-    middle = page_box[0] + width / 2
-    two_column = columns != (page_box[0], page_box[2])
-
-    def allowed(b: Box) -> bool:
-        # On a two-column page a figure stays in its caption's column unless a drawing crosses the
-        # gutter (a full-width figure over a short one-column caption, as IEEE sets them).
-        if not two_column or (region[0] < middle - 0.08 * width and region[2] > middle + 0.08 * width):
-            return True
-        reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
-        return (b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2) or b[0] < middle - reach < middle + reach < b[2]
-
-
-    def same_row(b: Box) -> bool:
-        return min(b[3], region[3]) - max(b[1], region[1]) >= 0.5 * min(b[3] - b[1], region[3] - region[1])
-
-    def grow() -> None:
-        nonlocal region, changed
-        changed = True
-        while changed:
-            changed = False
-            for g in list(pool):
-                # Near, or a panel beside in the same row (grids of plots leave wider gutters).
-                if (gap(g.box, region) <= 18 or (same_row(g.box) and gap(g.box, region) <= 30)) and allowed(g.box):
-                    members.append(g)
-                    region = union([region, g.box])
-                    pool.remove(g)
-                    changed = True
-            for ln in list(small_text):
-                if gap(ln.box, region) <= 10 and allowed(ln.box):
-                    region = union([region, ln.box])
-                    small_text.remove(ln)
-                    changed = True
-
-    grow()
-    cap_width = cap_box[2] - cap_box[0]
-    if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
-        # A row of panels set wide apart under one wide caption: the panels in the same row within
-        # the caption's width are the same figure, however wide the gutters between them.
-        for g in list(pool):
-            if (x_overlap(g.box, cap_box) >= 0.5 * (g.box[2] - g.box[0]) and same_row(g.box)
-                    and gap(g.box, region) <= 0.5 * cap_width and allowed(g.box)):
-                members.append(g)
-                region = union([region, g.box])
-                pool.remove(g)
-        grow()
-    region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
-              min(region[2], page_box[2]), min(region[3], page_box[3]))
-    if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
-        return None
-    return region, members

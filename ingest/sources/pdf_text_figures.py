@@ -18,9 +18,9 @@ from __future__ import annotations
 from statistics import median
 
 from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, area, caption_start, column_range, intersection, is_body_text, line_gap, union,
-    x_overlap,
+    Box, Caption, Graphic, Line, area, caption_start, intersection, is_body_text, line_gap, union, x_overlap,
 )
+from figdex.ingest.sources.pdf_regions import column_range
 
 MAX_CAPTION_GAP = 24.0  # points between a figure's edge and its caption
 _THIN = 2.5  # points: a stroke, not a shape

@@ -7,38 +7,65 @@ import re
 
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
 
-def page_lines(textpage, raw_module) -> list[Line]:
+def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | set = frozenset()) -> list[Line]:
     """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
     gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
-    one baseline joined (a bold "(A)" inside a caption, superscripts)."""
+    one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
+    displayed page (``pdf_graphics.display_matrix``) for a rotated page, whose text pdfium reports
+    unrotated (a landscape sheet's lines would run down the page, one letter a line).
+    ``symbol_objects``: addresses of the page's text objects set in a Symbol-encoded font
+    (``pdf_graphics.page_graphics`` finds them), whose letters are read as Greek."""
     import ctypes
+
+    from figdex.ingest.sources.pdf_font_encodings import SYMBOL_GREEK, control_characters
+    from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
     n = raw_module.FPDFText_CountChars(handle)
     rect = raw_module.FS_RECTF()
-    fragments: list[list] = []  # [box, chars, first char index]
+    rect_ref = ctypes.byref(rect)
+    get_loose_box = raw_module.FPDFText_GetLooseCharBox
+    fragments: list[list] = []  # [box, chars, first char index, each char's (left, right); None: a space for a gap]
     current = None
     last_left = 0.0
-    code = 0
-    for i in range(n):
-        code, previous = raw_module.FPDFText_GetUnicode(handle, i), code
-        if 0xDC00 <= code <= 0xDFFF and 0xD800 <= previous <= 0xDBFF:
+    codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
+    encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
+    accent = None  # an accent drawn before the letter it is set over
+    for i, code in enumerate(codes):
+        if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
             continue  # the low half of a surrogate pair, already joined to its high half
-        following = raw_module.FPDFText_GetUnicode(handle, i + 1) if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0
-        ch = _character(code, following)
+        ch = encoded.get(i) or _character(code, codes[i + 1] if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0)
         if ch in ("\r", "\n") or not ch:
-            current = None
+            current = accent = None
             continue
-        raw_module.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
+        get_loose_box(handle, i, rect_ref)
         box = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
+        if box[2] - box[0] > 30 or box[3] - box[1] > 30:
+            box = _char_box(handle, raw_module, i, rect)
+        if matrix is not None:
+            box = transform_box(box, matrix)
+        if "\u0300" <= ch <= "\u036f":  # a combining accent (read from an old TeX font)
+            # A combining mark follows its letter: the one it is drawn over, before or after it.
+            if current is not None and current[1][-1] != " " and (box[0] + box[2]) / 2 <= current[0][2] + 0.5:
+                current[1].append(ch)
+                current[3].append(current[3][-1])
+            else:
+                accent = ch
+            continue
         if ch.isspace():
             if current is not None:
                 current[1].append(" ")
+                # (placed at the right edge of the glyph before it: pdfium's own box for a space may
+                # lie inside that glyph, and a line drawn out of order is read again by position)
+                current[3].append((current[0][2], current[0][2]) if current[1][-2:-1] != [" "] else None)
             continue
         if ch == "\x02" or raw_module.FPDFText_IsHyphen(handle, i):
             ch = "\x02"  # a hyphen that breaks a word at a line end
         elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
             ch = "\u2113"  # TeX's math italic (OML encoding) has \ell at 0x60; without a ToUnicode map pdfium says "`"
+        elif symbol_objects and ch in SYMBOL_GREEK and address(
+                raw_module.FPDFText_GetTextObject(handle, i)) in symbol_objects:
+            ch = SYMBOL_GREEK[ch]
         if current is not None:
             cb = current[0]
             h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
@@ -52,44 +79,36 @@ def page_lines(textpage, raw_module) -> list[Line]:
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
                 if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
                     current[1].append(" ")
+                    current[3].append(None)
                 current[1].append(ch)
+                current[3].append((box[0], box[2]))
                 last_left = box[0]
+                if accent:
+                    current[1].append(accent)
+                    current[3].append(current[3][-1])
+                    accent = None
                 continue
-        current = [box, [ch], i]
+        current = [box, [ch], i, [(box[0], box[2])]]
+        if accent:
+            current[1].append(accent)
+            current[3].append(current[3][-1])
+            accent = None
         last_left = box[0]
         fragments.append(current)
-    # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts).
-    fragments.sort(key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
-    lines: list[list] = []
-    for frag in fragments:
-        box = frag[0]
-        for line in reversed(lines[-8:]):
-            lb = line[0]
-            h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
-            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
-                continue
-            centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
-                line[0] = union([lb, box])
-                spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
-                line[1] = line[1] + ([" "] if spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "] else []) + frag[1]
-                break
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
-                line[0] = union([lb, box])
-                line[1] = frag[1] + [" "] + line[1]
-                line[2] = frag[2]
-                break
-        else:
-            lines.append([box, list(frag[1]), frag[2]])
+    # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts);
+    # twice, for a piece that joins two lines only once it is in one of them (a minus between "W" and "m2").
+    lines, thin = _join(fragments)
+    if thin:
+        lines = _join(lines)[0]
     out = []
-    for box, chars, first in lines:
+    for box, chars, first, _ in lines:
         text = "".join(chars).strip()
         if not text:
             continue
         # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
         # and a line's box grows with sub- and superscripts.
-        raw_module.FPDFText_GetLooseCharBox(handle, first, ctypes.byref(rect))
-        size = abs(rect.top - rect.bottom)
+        first_box = transform_box(_char_box(handle, raw_module, first, rect), matrix)
+        size = first_box[3] - first_box[1]
         bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
             textpage, raw_module, first)
         if not bold and first + 12 < n and CAPTION_START.match(text):
@@ -101,12 +120,123 @@ def page_lines(textpage, raw_module) -> list[Line]:
     return out
 
 
+def _join(fragments: list[list]) -> tuple[list[list], bool]:
+    """Fragments (or lines) on one baseline joined: side by side when they touch, read again left to
+    right when one runs across the other (``_interleave``).  True when a thin glyph was let in (the
+    caller joins once more: the line it lengthened may now touch the next)."""
+    fragments = sorted(fragments, key=lambda f: (-round((f[0][1] + f[0][3]) / 2), f[0][0]))
+    lines: list[list] = []
+    thin = False
+    for frag in fragments:
+        box = frag[0]
+        for line in reversed(lines[-8:]):
+            lb = line[0]
+            h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
+            # (A glyph much taller than the line must not pull lines together; a thin one within its
+            # band, a minus drawn as a bar, cannot.)
+            if h > 2.5 * max(min(lb[3] - lb[1], box[3] - box[1]), 0.5):
+                if not lb[1] - 1 <= box[1] <= box[3] <= lb[3] + 1:
+                    continue
+                thin = True
+            centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
+                line[0] = union([lb, box])
+                spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
+                space = spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "]
+                line[1] = line[1] + ([" "] if space else []) + frag[1]
+                line[3] = line[3] + ([None] if space else []) + frag[3]
+                break
+            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
+                line[0] = union([lb, box])
+                line[1] = frag[1] + [" "] + line[1]
+                line[3] = frag[3] + [None] + line[3]
+                line[2] = frag[2]
+                break
+            if (abs(centre_a - centre_b) < 0.45 * h and min(lb[2], box[2]) - max(lb[0], box[0]) > 0.5 * h
+                    and _interleave(line, frag, min(lb[3] - lb[1], box[3] - box[1]))):
+                break
+        else:
+            lines.append([box, list(frag[1]), frag[2], list(frag[3])])
+    return lines, thin
+
+
+def _interleave(line: list, frag: list, height: float) -> bool:
+    """Join into ``line`` a fragment of the same baseline that runs across it: one line whose glyphs
+    were drawn out of order (IOP: "of T H" first, then ", 0", then "ρ( μ )" put before and between
+    them), read again left to right.  A space is kept where pdfium read one between two glyphs of
+    the same fragment (not when another fragment's glyph falls between them), and put where a gap of
+    a sixth of the line's height opens.  A glyph drawn twice at one place (bold faked by
+    overprinting) is read once.  False, and nothing joined, when glyphs of the two collide (two lines
+    set over each other: a caption over a plot's legend) or the two meet only across wide gaps (a
+    diagram's labels on one baseline), not one line drawn out of order."""
+    mine = [x for x in line[3] if x is not None and x[1] > x[0]]
+    for left, right in (x for x in frag[3] if x is not None and x[1] > x[0]):
+        for other_left, other_right in mine:
+            overlap = min(right, other_right) - max(left, other_left)
+            if overlap > 0.3 * min(right - left, other_right - other_left) and abs(left - other_left) > 0.3 * (right - left):
+                return False
+    glyphs = sorted([(x, c, 0) for c, x in zip(line[1], line[3]) if x is not None]
+                    + [(x, c, 1) for c, x in zip(frag[1], frag[3]) if x is not None], key=lambda g: g[0][0])
+    drawn = [g for g in glyphs if g[1] != " "]
+    if any(a[2] != b[2] and b[0][0] - a[0][1] > 0.7 * height for a, b in zip(drawn, drawn[1:])):
+        return False  # labels of a diagram on one baseline, far apart: not one line's words
+    chars, xs = [], []
+    for k, ((left, right), c, source) in enumerate(glyphs):
+        if c == " ":
+            following = next((g for g in glyphs[k + 1:] if g[1] != " "), None)
+            previous = next((g for g in reversed(glyphs[:k]) if g[1] != " "), None)
+            if (chars and chars[-1] != " " and following and previous
+                    and following[2] == source == previous[2]):
+                chars.append(" ")
+                xs.append((left, right))
+            continue
+        if chars and c == chars[-1] and abs(left - xs[-1][0]) < 0.3 * max(right - left, 0.5):
+            continue
+        if chars and chars[-1] != " " and left - xs[-1][1] > 0.15 * height:
+            chars.append(" ")
+            xs.append(None)
+        chars.append(c)
+        xs.append((left, right))
+    if frag[0][0] < line[0][0]:
+        line[2] = frag[2]
+    line[0] = union([line[0], frag[0]])
+    line[1], line[3] = chars, xs
+    return True
+
+
+def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float, float]:
+    """A character's box: pdfium's loose box (the font's ascent to descent, so one line's letters share
+    a height), cut to the glyph's own box along an axis where the loose one is ten times larger (a
+    bitmap Type 3 font of an old dvips PDF gives some glyphs a loose box 240 pt high, which would merge
+    a page's lines)."""
+    import ctypes
+
+    raw_module.FPDFText_GetLooseCharBox(handle, index, ctypes.byref(rect))
+    loose = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
+    if loose[2] - loose[0] <= 30 and loose[3] - loose[1] <= 30:
+        return loose  # within what any glyph's own box allows (10 x 1 pt + 20): no second call
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    if not raw_module.FPDFText_GetCharBox(handle, index, left, right, bottom, top):
+        return loose
+    tight = (left.value, bottom.value, right.value, top.value)
+    box = list(loose)
+    for lo in (0, 1):
+        if loose[lo + 2] - loose[lo] > 10 * max(tight[lo + 2] - tight[lo], 1.0) + 20:
+            box[lo], box[lo + 2] = tight[lo], tight[lo + 2]
+    return tuple(box)
+
+
 def _font_name(textpage, raw_module, index: int) -> str:
+    return font_name(textpage.raw, raw_module, index)
+
+
+def font_name(handle, raw_module, index: int) -> str:
+    """The name of the font character ``index`` of a text page is set in ("" when it has none)."""
     import ctypes
 
     buf = ctypes.create_string_buffer(128)
     flags = ctypes.c_int(0)
-    n = raw_module.FPDFText_GetFontInfo(textpage.raw, index, buf, 128, ctypes.byref(flags))
+    n = raw_module.FPDFText_GetFontInfo(handle, index, buf, 128, ctypes.byref(flags))
     return buf.raw[: max(0, n - 1)].decode("latin-1", "replace")
 
 

@@ -1,0 +1,150 @@
+"""The drawing objects of a PDF page (images, paths, shadings, Form XObjects) as boxes in the page's
+displayed space: what ``pdf_layout`` groups into figure regions.  Part of the PDF parser.
+
+A page with a /Rotate entry is seen as it is displayed (and rendered): pdfium reports text and objects
+in the unrotated page space, so ``display_matrix`` maps them onto the displayed page (origin bottom
+left), where ``page.get_size()``, rendering and the gold's regions are.
+"""
+
+from __future__ import annotations
+
+from figdex.ingest.sources.pdf_layout import Box, Graphic, area, union
+from figdex.limits import MAX_PDF_PAGE_OBJECTS
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def display_matrix(page) -> Matrix | None:
+    """The matrix from pdfium's page space to the displayed page (origin bottom left), or None for a
+    page without rotation.  ``get_rotation`` is clockwise; the crop box is what is displayed."""
+    rotation = page.get_rotation() % 360
+    if rotation == 0:
+        return None
+    left, bottom, right, top = page.get_cropbox()
+    # (a, b, c, d, e, f): X = a x + c y + e, Y = b x + d y + f
+    if rotation == 90:  # the left edge is now the top
+        return (0.0, -1.0, 1.0, 0.0, -bottom, right)
+    if rotation == 180:
+        return (-1.0, 0.0, 0.0, -1.0, right, top)
+    return (0.0, 1.0, -1.0, 0.0, top, -left)  # 270: the left edge is now the bottom
+
+
+def address(handle) -> int:
+    """A pdfium object handle's address: what identifies it (two handles of one object are equal)."""
+    import ctypes
+
+    return ctypes.c_void_p.from_buffer(handle).value or 0 if handle else 0  # (a third of ctypes.cast's time)
+
+
+def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graphic], bool]:
+    """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
+    each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
+    An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page.
+    ``symbol_text``, when given, receives the addresses of the page's text objects set in a
+    Symbol-encoded font (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho), for ``page_lines``."""
+    import ctypes
+
+    width, height = page.get_size()
+    page_area = width * height
+    out: list[Graphic] = []
+    count = 0
+    symbolic: dict[int, bool] = {}  # font address -> its name says Symbol
+    name = ctypes.create_string_buffer(128)
+
+    def symbol_font(obj) -> bool:
+        font = raw.FPDFTextObj_GetFont(obj)
+        key = address(font)
+        if key not in symbolic:
+            length = raw.FPDFFont_GetBaseFontName(font, name, 128) if key else 0
+            symbolic[key] = "symbol" in name.raw[: max(0, length - 1)].decode("latin-1", "replace").lower()
+        return symbolic[key]
+
+    def visit(handle, matrix, objects_iter):
+        nonlocal count
+        for obj_handle in objects_iter:
+            count += 1
+            if count > MAX_PDF_PAGE_OBJECTS:
+                return True
+            kind = raw.FPDFPageObj_GetType(obj_handle)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                if symbol_text is not None and symbol_font(obj_handle):
+                    symbol_text.add(address(obj_handle))
+                continue
+            box = transform_box(_bounds(obj_handle, raw), matrix)
+            box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))
+            if box[2] <= box[0] or box[3] <= box[1]:
+                if not (kind == raw.FPDF_PAGEOBJ_PATH and (box[2] >= box[0] and box[3] >= box[1])):
+                    continue
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                if area(box) > 0.4 * page_area:
+                    inner = compose(matrix, _matrix(obj_handle, raw))
+                    n = raw.FPDFFormObj_CountObjects(obj_handle)
+                    if visit(obj_handle, inner, (raw.FPDFFormObj_GetObject(obj_handle, i) for i in range(n))):
+                        return True
+                    continue
+                tight = _form_content_box(obj_handle, compose(matrix, _matrix(obj_handle, raw)), raw)
+                if tight is not None:  # what it draws, not its declared BBox (often the whole page)
+                    box = (max(box[0], tight[0]), max(box[1], tight[1]), min(box[2], tight[2]), min(box[3], tight[3]))
+                out.append(Graphic(box, "form"))
+                continue
+            if area(box) > 0.8 * page_area:
+                continue  # a page background
+            name = {raw.FPDF_PAGEOBJ_IMAGE: "image", raw.FPDF_PAGEOBJ_SHADING: "shading"}.get(kind, "path")
+            # Handles die with their page: an image is found again by its box when it is rendered.
+            out.append(Graphic(box, name, "top" if name == "image" and matrix is None else None))
+        return False
+
+    n = raw.FPDFPage_CountObjects(page.raw)
+    too_many = visit(page.raw, display_matrix(page), (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
+    return out, bool(too_many)
+
+
+def _form_content_box(handle, matrix, raw, limit: int = 5000) -> Box | None:
+    """Page-space box of what a Form XObject's own objects draw (text included), or None."""
+    n = raw.FPDFFormObj_CountObjects(handle)
+    if n <= 0 or n > limit:
+        return None
+    boxes = []
+    for i in range(n):
+        child = raw.FPDFFormObj_GetObject(handle, i)
+        b = transform_box(_bounds(child, raw), matrix)
+        if b[2] > b[0] or b[3] > b[1]:
+            boxes.append(b)
+    return union(boxes) if boxes else None
+
+
+def _bounds(handle, raw) -> Box:
+    import ctypes
+
+    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    raw.FPDFPageObj_GetBounds(handle, l, b, r, t)
+    return (l.value, b.value, r.value, t.value)
+
+
+def _matrix(handle, raw):
+    import ctypes
+
+    m = raw.FS_MATRIX()
+    raw.FPDFPageObj_GetMatrix(handle, ctypes.byref(m))
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def compose(outer, inner):
+    """Matrix of ``inner`` applied first, then ``outer`` (None: identity)."""
+    if outer is None:
+        return inner
+    a1, b1, c1, d1, e1, f1 = inner
+    a2, b2, c2, d2, e2, f2 = outer
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+
+def transform_box(box: Box, matrix) -> Box:
+    if matrix is None:
+        return box
+    a, b, c, d, e, f = matrix
+    xs, ys = [], []
+    for x, y in ((box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])):
+        xs.append(a * x + c * y + e)
+        ys.append(b * x + d * y + f)
+    return (min(xs), min(ys), max(xs), max(ys))

@@ -1,0 +1,316 @@
+"""The region of a figure next to its caption: the graphics and short text between the caption and
+the nearest running text (above it first, then below, then beside it).  Part of the PDF parser; the
+lines, captions and boxes it works on are ``pdf_layout``'s.
+"""
+
+from __future__ import annotations
+
+from figdex.ingest.sources.pdf_layout import (
+    Box, Caption, Graphic, Line, _is_body_text, area, gap, intersection, union, x_overlap,
+)
+
+
+def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
+    """``small`` less the running text set in a narrow column beside a figure (text wrapped around
+    it): three or more stacked lines of sentences at the body's type size, aligned on one
+    edge.  Axis labels and legends are shorter, or smaller, or not stacked like that."""
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
+    if not sizes:
+        return small
+    body_size = sizes[len(sizes) // 2]
+
+    def prose(ln: Line) -> bool:
+        return (len(ln.text.split()) >= 4 and len(ln.text) >= 20
+                and abs(ln.size - body_size) <= 0.08 * max(body_size, 1.0))
+
+    candidates = [ln for ln in small if prose(ln)]
+    wrapped: set[int] = set()
+    for ln in candidates:
+        for edge in (0, 2):  # left-aligned, or justified to one right edge (a paragraph's indented first line)
+            stack = [o for o in candidates if abs(o.box[edge] - ln.box[edge]) <= 2
+                     and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
+            if len(stack) >= 3:
+                wrapped.update(id(o) for o in stack)
+    return [ln for ln in small if id(ln) not in wrapped]
+
+
+def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
+                  claimed: list[Box], directions: tuple[str, ...] = ("above", "below", "left", "right"),
+                  frames: list[Box] = (),
+                  ) -> tuple[Box, list[Graphic]] | None:
+    """The box of the figure ``caption`` labels, and the graphics in it; None when no graphics are near.
+
+    Looks above the caption first (where journals put figures), then below, then beside it (a
+    caption set in a margin column).  ``claimed``: caption boxes and regions already given to other
+    figures on the page, which bound the search.  ``directions``: where to look, in order (the page
+    loop looks above every caption before it looks below any, so that a caption with nothing drawn
+    above it does not take the figure that sits above the next caption).  ``frames``: boxes drawn as
+    four separate rules (``pdf_text_figures.frames``), whose text is a figure's as a panel's is.
+    """
+    cap_box = caption.box
+    cap_lines = {id(ln) for ln in caption.lines}
+    columns = column_range(cap_box, lines, page_box)
+    beside = []
+    for direction in directions:
+        found = _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames)
+        if found is not None and direction not in ("left", "right"):
+            return found
+        if found is not None:
+            beside.append(found)
+    # A caption in a side column has its figure on one side and the page margin on the other (where a
+    # journal prints its copyright line sideways): the larger drawing is the figure.
+    return max(beside, key=lambda hit: area(hit[0]), default=None)
+
+
+def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float, float]:
+    """The horizontal range a figure of this caption may take: its column on a two-column page (most
+    running-text lines under half the page wide), the whole width otherwise or for a wide caption."""
+    width = page_box[2] - page_box[0]
+    body = [ln for ln in lines if len(ln.text.split()) >= 7 and len(ln.text) >= 35]
+    middle = page_box[0] + width / 2
+    narrow = [ln for ln in body if ln.width < 0.55 * width]
+    left = sum(ln.box[2] <= middle + 15 for ln in narrow)
+    right = sum(ln.box[0] >= middle - 15 for ln in narrow)
+    # Two columns: most running text is under half the page wide, on both sides (not a margin
+    # column of captions beside full-width text).
+    if len(body) < 6 or len(narrow) < 0.6 * len(body) or min(left, right) < 3:
+        return page_box[0], page_box[2]
+    if cap_box[2] <= middle + 15:
+        return page_box[0], middle + 18
+    if cap_box[0] >= middle - 15:
+        return middle - 18, page_box[2]
+    return page_box[0], page_box[2]
+
+
+def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width):
+    """``columns``, or the whole page width for a caption set above a figure that spans both columns
+    (ACS: a short caption at the left over a page-wide scheme): the other column holds no running
+    text and no other caption beside the caption and the window under it."""
+    if columns == (page_box[0], page_box[2]):
+        return columns
+    middle = (page_box[0] + page_box[2]) / 2
+    other = (middle, page_box[2]) if columns[0] <= page_box[0] else (page_box[0], middle)
+    low, high = window[1], cap_box[3]
+
+    def beside(b: Box) -> bool:
+        # (the other column's first line under the float sits level with this one's: not beside it)
+        return x_overlap(b, (other[0], 0, other[1], 0)) > 0.5 * (b[2] - b[0]) and b[1] < high and b[1] > low - 2
+
+    if any(beside(ln.box) and is_body_text(ln, body_width) for ln in text_lines):
+        return columns
+    if any(box != cap_box and beside(box) for box in claimed):
+        return columns
+    return page_box[0], page_box[2]
+
+
+def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames=()):
+    width = page_box[2] - page_box[0]
+    height = page_box[3] - page_box[1]
+    col_width = cap_box[2] - cap_box[0]
+    # Text inside a large drawn panel (a framed or shaded box, a form) is the figure's own text.
+    panels = [b for b in [g.box for g in graphics] + list(frames) if area(b) >= 5000 and not intersection(b, cap_box)]
+    text_lines = [ln for ln in lines if id(ln) not in cap_lines]
+    boxed = {id(ln) for ln in text_lines
+             if any(intersection(ln.box, p) >= 0.95 * area(ln.box) for p in panels)}
+    body_width = min(col_width, width / 2)
+
+    def is_body_text(ln: Line, column_width: float) -> bool:
+        return id(ln) not in boxed and _is_body_text(ln, column_width)
+    if direction in ("above", "below"):
+        span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
+        # The window: from the caption to the nearest body-text line (or claimed box) in its span.
+        limit = page_box[3] if direction == "above" else page_box[1]
+        for ln in text_lines:
+            if x_overlap(ln.box, (span[0], 0, span[1], 0)) < 0.5 * min(ln.width, span[1] - span[0]):
+                continue
+            if direction == "above" and ln.box[1] >= cap_box[3] - 1 and is_body_text(ln, body_width):
+                limit = min(limit, ln.box[1])
+            if direction == "below" and ln.box[3] <= cap_box[1] + 1 and is_body_text(ln, body_width):
+                limit = max(limit, ln.box[3])
+        for box in claimed:
+            if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= 5:
+                continue
+            if direction == "above" and box[1] >= cap_box[3] - 1:
+                limit = min(limit, box[1])
+            if direction == "below" and box[3] <= cap_box[1] + 1:
+                limit = max(limit, box[3])
+        if direction == "above":
+            window = (page_box[0], cap_box[3] - 2, page_box[2], limit)
+        else:
+            window = (page_box[0], limit, page_box[2], cap_box[1] + 2)
+            columns = _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width)
+    else:
+        # Beside the caption: between it and the column edge, as high as the text around allows.
+        # A caption set beside its figure sits in a margin column: the figure may take the rest of the
+        # page width, whatever the text columns are.
+        columns = (page_box[0], page_box[2])
+        if direction == "left":
+            window = (columns[0], page_box[1], cap_box[0] + 2, page_box[3])
+        else:
+            window = (cap_box[2] - 2, page_box[1], columns[1], page_box[3])
+        span = (window[0], window[2])
+        top, bottom = page_box[3], page_box[1]
+        for ln in text_lines:
+            if x_overlap(ln.box, window) <= 0 or not is_body_text(ln, (window[2] - window[0]) * 0.8):
+                continue
+            if ln.box[1] >= cap_box[3]:
+                top = min(top, ln.box[1])
+            elif ln.box[3] <= cap_box[1]:
+                bottom = max(bottom, ln.box[3])
+        window = (window[0], bottom, window[2], top)
+    if window[3] - window[1] < 8 or window[2] - window[0] < 20:
+        return None
+
+    def inside(b: Box) -> bool:
+        return (b[1] >= window[1] - 2 and b[3] <= window[3] + 2 and b[0] >= window[0] - 2
+                and b[2] <= window[2] + 2)
+
+    def is_rule(g: Graphic) -> bool:
+        # A caption's or table's horizontal rule (a thin line across the caption's whole span), or a
+        # running head's / foot's rule in the page margin: never part of a figure.
+        b = g.box
+        thin = b[3] - b[1] <= 2.5
+        return g.kind == "path" and thin and (
+            (b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
+            or b[1] > page_box[3] - 0.09 * height or b[3] < page_box[1] + 0.09 * height)
+
+    # A drawing mostly inside the window counts, cut to it: a Form XObject's box is its declared
+    # BBox, often larger than what it draws.
+    # Old PDFs draw text as one tiny image per glyph (bitmap fonts): those are letters, not figures.
+    tiny = [g for g in graphics if g.kind == "image" and g.box[2] - g.box[0] < 12 and g.box[3] - g.box[1] < 12]
+    glyphs = {id(g) for g in tiny} if len(tiny) > 40 else set()
+    # Running heads and feet (a journal's bar, a rule, a logo) sit in the page's top and bottom bands.
+    band_top, band_bottom = page_box[3] - 0.065 * height, page_box[1] + 0.065 * height
+    candidates = []
+    for g in graphics:
+        if id(g) in glyphs or g.box[1] >= band_top or g.box[3] <= band_bottom:
+            continue
+        if g.box[3] - g.box[1] <= 25 and (g.box[3] > band_top or g.box[1] < band_bottom):
+            continue  # a running head's or foot's bar reaching into the page: page furniture
+        if is_rule(g):
+            continue
+        if inside(g.box):
+            candidates.append(g)
+        elif g.kind == "form" and intersection(g.box, window) >= 0.3 * area(g.box) > 0:
+            cut = (max(g.box[0], window[0]), max(g.box[1], window[1]), min(g.box[2], window[2]), min(g.box[3], window[3]))
+            candidates.append(Graphic(cut, g.kind, g.obj))
+    if not candidates:
+        return None
+    # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
+    if direction in ("above", "below"):
+        near = [g for g in candidates
+                if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0.25 * min(g.box[2] - g.box[0], cap_box[2] - cap_box[0])
+                and (g.box[0] >= columns[0] - 2 and g.box[2] <= columns[1] + 2 or g.box[0] < columns[1] < g.box[2]
+                     or g.box[0] < columns[0] < g.box[2])]
+    else:
+        near = [g for g in candidates if g.box[1] <= cap_box[3] and g.box[3] >= cap_box[1]]
+    if not near:
+        return None
+    seed = min(near, key=lambda g: gap(g.box, cap_box))
+    reach = (window[3] - window[1]) if direction in ("above", "below") else (window[2] - window[0])
+    small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
+                  and band_bottom < ln.box[1] and ln.box[3] < band_top]
+    small_text = _without_wrapped_prose(small_text, text_lines)
+    seed_gap = gap(seed.box, cap_box)
+    if direction in ("left", "right"):
+        # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
+        # title) before its first drawing: they are the figure's edge.
+        seed_gap = min([seed_gap] + [gap(ln.box, cap_box) for ln in small_text if gap(ln.box, seed.box) <= 18])
+    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 40):
+        return None
+    members = [seed]
+    region = seed.box
+    pool = [g for g in candidates if g is not seed]
+    changed = True
+    middle = page_box[0] + width / 2
+    two_column = columns != (page_box[0], page_box[2])
+
+    def allowed(b: Box) -> bool:
+        # On a two-column page a figure stays in its caption's column unless a drawing crosses the
+        # gutter (a full-width figure over a short one-column caption, as IEEE sets them).
+        if not two_column or (region[0] < middle - 0.08 * width and region[2] > middle + 0.08 * width):
+            return True
+        reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
+        if b[0] < middle - reach < middle + reach < b[2]:
+            return True
+        # Within the column and its slack over the gutter, but not wholly past the page's middle: the
+        # figure beside in the other column may start there (IOP: its sideways axis title 10 pt off).
+        inside_column = b[0] >= columns[0] - 2 and b[2] <= columns[1] + 2
+        return inside_column and (b[0] < middle if columns[0] <= page_box[0] else b[2] > middle)
+
+
+    def same_row(b: Box) -> bool:
+        return min(b[3], region[3]) - max(b[1], region[1]) >= 0.5 * min(b[3] - b[1], region[3] - region[1])
+
+    def grow() -> None:
+        nonlocal region, changed
+        changed = True
+        while changed:
+            changed = False
+            rest = []  # (the pool is rebuilt, not cut one by one: a page may draw tens of thousands)
+            for g in pool:
+                # Near, or a panel beside in the same row (grids of plots leave wider gutters).
+                if (gap(g.box, region) <= 18 or (same_row(g.box) and gap(g.box, region) <= 30)) and allowed(g.box):
+                    members.append(g)
+                    region = union([region, g.box])
+                    changed = True
+                else:
+                    rest.append(g)
+            pool[:] = rest
+            for ln in list(small_text):
+                if gap(ln.box, region) <= 10 and allowed(ln.box):
+                    region = union([region, ln.box])
+                    small_text.remove(ln)
+                    changed = True
+
+    grow()
+    cap_width = cap_box[2] - cap_box[0]
+    if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
+        # A row of panels set wide apart under one wide caption: the panels in the same row within
+        # the caption's width are the same figure, however wide the gutters between them.
+        rest = []
+        for g in pool:
+            if (x_overlap(g.box, cap_box) >= 0.5 * (g.box[2] - g.box[0]) and same_row(g.box)
+                    and gap(g.box, region) <= 0.5 * cap_width and allowed(g.box)):
+                members.append(g)
+                region = union([region, g.box])
+            else:
+                rest.append(g)
+        pool[:] = rest
+        grow()
+    if direction == "above":
+        # Another row of the same grid, set further apart than its panels (ACS: a row of structures
+        # with their names under it): shapes within the figure's width, up to 40 pt over it (a
+        # table's rules, or a table set as an image wider than the figure, are not).
+        grown = True
+        while grown:
+            grown = False
+            rest = []
+            for g in pool:
+                if (g.box[1] >= region[3] - 1 and g.box[1] - region[3] <= 40 and g.box[0] >= region[0] - 2
+                        and min(g.box[2] - g.box[0], g.box[3] - g.box[1]) > 2.5  # not a table's rule
+                        and g.box[2] <= region[2] + 2 and allowed(g.box)):
+                    members.append(g)
+                    region = union([region, g.box])
+                    grown = True
+                else:
+                    rest.append(g)
+            pool[:] = rest
+        grow()
+    if direction == "below":
+        # A caption set above its figure (ACS schemes) heads a float that runs down to the text
+        # under it: structures and arrows spread apart with wide white space are all its drawing.
+        taken = True
+        while taken:  # (taking a drawing across the gutter allows the other column's)
+            taken = [g for g in pool if allowed(g.box)]
+            if taken:
+                members.extend(taken)
+                region = union([region] + [g.box for g in taken])
+                kept = {id(g) for g in taken}
+                pool[:] = [g for g in pool if id(g) not in kept]
+        grow()
+    region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
+              min(region[2], page_box[2]), min(region[3], page_box[3]))
+    if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
+        return None
+    return region, members
