@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from figdex.cli.options import dataset_option, devset_part
+from figdex.cli.options import DEVSET_PARTS, DEVSET_PARTS_HELP, dataset_option, devset_part
 from figdex.cli.stages import executor_options
 
 
@@ -179,9 +179,8 @@ DEVSET = REPO_ROOT / "eval" / "devset"
 @click.option("--in-sample", is_flag=True,
               help="Score the figures figdex was tuned on (development folds 0-2 and the 28 legacy gold figures) "
                    "instead of the held-out folds.")
-@click.option("--set", "part", type=click.Choice(["held-out", "fresh"]), default="held-out", show_default=True,
-              help="held-out: development folds 3-4; fresh: only the fresh set (papers gathered after the "
-                   "held-out folds were looked at; scored on their own, never tuned on).")
+@click.option("--set", "part", type=click.Choice(DEVSET_PARTS), default="held-out", show_default=True,
+              help=DEVSET_PARTS_HELP)
 @click.option("--mode", type=click.Choice(["both", "alone", "caption"]), default="both", show_default=True,
               help="alone: the figure image only; caption: its caption split first, as ingest does.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
