@@ -1,6 +1,7 @@
-"""Caption splitting on the real captions where the fresh-2026-12 set found it failing (#15).
+"""Caption splitting on the real captions where the development set found it failing (#15).
 
-The captions are read from the development set (eval/devset/separation_dev.json) by figure id,
+The captions are read from the development set (eval/devset/separation_dev.json and
+captions_dev.json) by id,
 not copied here.  fresh-2026-12 has been development data since its first look (see
 eval/devset/README.md), so tests may use it; newer fresh sets are never read by tests.
 """
@@ -15,7 +16,8 @@ from figdex.ingest.captions import split_caption
 from tests.conftest import REPO
 
 GOLD = json.loads((REPO / "eval" / "devset" / "separation_dev.json").read_text(encoding="utf-8"))
-CAPTIONS = {f["id"]: f["caption"] for f in GOLD["figures"]
+SPLIT_GOLD = json.loads((REPO / "eval" / "devset" / "captions_dev.json").read_text(encoding="utf-8"))
+CAPTIONS = {f["id"]: f["caption"] for f in GOLD["figures"] + SPLIT_GOLD["captions"]
             if f.get("caption") and f.get("set") in (None, *GOLD.get("development_sets", []))}
 
 
@@ -77,6 +79,19 @@ def test_a_sentence_opened_by_however_is_not_a_legend_abbreviation():
     split = split_caption(CAPTIONS["10.1073/pnas.1806133115#Figure 7"])
     p = {s.label: s.text for s in split.subcaptions}
     assert "However" in p["c"] and "However" not in split.shared and "However" not in p["a"]
+
+
+def test_numbered_curves_after_letter_panels_are_not_panels():
+    # "spectra (a) and sizes … (b) … nanoparticles: 1) 50 °C; 2) 100 °C; … 7) 240 °C, 60 min."
+    split = split_caption(CAPTIONS["10.1007/s11237-016-9437-y#Fig. 2"])
+    assert split.scheme == "alpha" and [s.label for s in split.subcaptions] == ["a", "b"]
+
+
+def test_the_letter_case_that_opens_sentences_names_the_panels():
+    # "(A) IHC staining … in normal prostate (NP) (a and b), hyperplastic prostate (HP) (c and d) …
+    # (B) Comparison … (C) Comparison …": A-C are the panels, a-h images inside A.
+    split = split_caption(CAPTIONS["pone.0027970#Figure 2"])
+    assert split.scheme == "ALPHA" and [s.label for s in split.subcaptions] == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize("fig_id", ["10.1101/2024.07.25.605204#Figure 1", "10.1101/2022.07.01.498486#Figure 5"])

@@ -120,7 +120,7 @@ def _label_kind(tok: str) -> str:
     return token_kind(tok)
 
 
-def choose_scheme(mentions: list[Mention]) -> str:
+def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
     """The labelling scheme most mentions agree on, or "none"."""
     labels: dict[str, set[str]] = {k: set() for k in SCHEME_ORDER}
     strong: dict[str, bool] = {k: False for k in SCHEME_ORDER}
@@ -145,8 +145,26 @@ def choose_scheme(mentions: list[Mention]) -> str:
         candidates.append((len(found), kind))
     if not candidates:
         return "none"
+    kinds = {k for _, k in candidates}
+    if "digit" in kinds and kinds & {"alpha", "ALPHA"}:
+        # Letters and numbers both run from the first: the numbers are a key to curves or
+        # conditions ("spectra (a) and sizes (b) … : 1) 50 °C; 2) 100 °C; …"), not panels.
+        candidates = [c for c in candidates if c[1] != "digit"]
+    if {"alpha", "ALPHA"} <= kinds and text is not None:
+        # One case opens sentences ("(A) IHC staining of … (a and b) …"): that case names the
+        # panels, the other case the images inside them.
+        opening = {k: sum(1 for m in mentions if _opens_sentence(text, m) and
+                          any(_label_kind(t) == k for t in m.raw)) for k in ("alpha", "ALPHA")}
+        if min(opening.values()) == 0 and max(opening.values()) >= 2:
+            keep = max(opening, key=opening.get)
+            candidates = [c for c in candidates if c[1] not in ("alpha", "ALPHA") or c[1] == keep]
     best = max(n for n, _ in candidates)
     return next(k for k in SCHEME_ORDER if (best, k) in candidates)
+
+
+def _opens_sentence(text: str, m: Mention) -> bool:
+    before = strip_marks(text[max(0, m.start - 40):m.start]).rstrip()
+    return not before and m.start < 40 or before.endswith((".", ";", ":"))
 
 
 def _fits(m: Mention, scheme: str, letters: set[str] = frozenset()) -> bool:
@@ -204,7 +222,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     text = _unglue_sentences(marked_text(plain, caption_html))
     plain = _unglue_sentences(plain)
     mentions = find_mentions(text)
-    scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions)
+    scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
         # "a1", "a2" are sub-panels when the caption uses several of one letter; "(G5)" alone is a name.
         subs = [t.lower() for m in mentions for t in m.raw if len(t) > 1 and t[0].isalpha() and t[1:].isdigit()]
