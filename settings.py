@@ -130,9 +130,9 @@ SETTINGS: tuple[Setting, ...] = (
             "after another, the stages after).", _positive_int),
     Setting("classifier", "auto", "FIGDEX_CLASSIFIER", "Image classes: auto (the learned classifier when "
             "figdex[ml] is installed, else pixel rules) or rules.", _choice("auto", "rules")),
-    Setting("gutters", "rules", "FIGDEX_GUTTERS", "Which gutters separate unlabelled panels: rules (hand-written; "
-            "held-out AP50 0.724 alone) or model (the learned gutter model, models/gutter_tree.py; 0.580: "
-            "see eval/devset/README.md).",
+    Setting("gutters", "model", "FIGDEX_GUTTERS", "Which gutters separate unlabelled panels: model (the learned "
+            "gutter model, models/gutter_tree.py; out-of-fold AP50 on all development data 0.479 alone, 0.599 "
+            "with the caption) or rules (hand-written; 0.461 / 0.598): see eval/devset/README.md.",
             _choice("model", "rules"), in_config=True),
     Setting("embed_runtime", "auto", "FIGDEX_EMBED_RUNTIME", "CNN runtime: auto (ONNX when installed), "
             "torch or onnx.", _choice("auto", "torch", "onnx")),

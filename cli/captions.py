@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 import figdex
-from figdex.cli.options import devset_part
+from figdex.cli.options import DEVSET_PARTS, DEVSET_PARTS_HELP, devset_part
 from figdex.cli.output import emit
 
 REPO_ROOT = Path(figdex.__file__).resolve().parent
@@ -67,9 +67,8 @@ def eval_group() -> None:
 @click.option("--in-sample", is_flag=True,
               help="Score the captions figdex was tuned on (development folds 0-2, figdex gold, compfigsep) "
                    "instead of the held-out folds.")
-@click.option("--set", "part", type=click.Choice(["held-out", "fresh", "fresh-2026-12b"]), default="held-out", show_default=True,
-              help="held-out: development folds 3-4; fresh: only the first fresh set (fresh-2026-12); fresh-2026-12b: only the second's captions (papers gathered "
-                   "after the held-out folds were looked at; never tuned on).")
+@click.option("--set", "part", type=click.Choice(DEVSET_PARTS), default="held-out", show_default=True,
+              help=DEVSET_PARTS_HELP)
 @click.option("--gold", type=click.Path(exists=True, path_type=Path), default=str(DEFAULT_GOLD),
               show_default="tests/data/captions_gold.jsonl", help="figdex gold file (JSON lines), with --in-sample.")
 @click.option("--compfigsep", type=click.Path(path_type=Path), default=str(DEFAULT_COMPFIGSEP),
@@ -88,7 +87,10 @@ def eval_captions(in_sample: bool, part: str, gold: Path, compfigsep: Path, fail
     which, label = devset_part(in_sample, part)
     items = load_devset_captions(DEVSET / "captions_dev.json", DEVSET / "separation_dev.json", which)
     click.echo(f"# {label}", err=True)
-    results = evaluate_grouped({"tune": "dev folds 0-2", "fresh": "fresh"}.get(which, which if which.startswith("fresh") else "held-out"), items)
+    if not items:
+        raise click.ClickException(f"no captions in development-set part {part!r} (eval/devset/captions_dev.json, "
+                                   "separation_dev.json): a fresh set is registered in eval/devset/build.py")
+    results = evaluate_grouped({"tune": "dev folds 0-2", "held_out": "held-out"}.get(which, which), items)
     if in_sample:
         results.append(evaluate(f"figdex gold ({gold.name})", load_figdex_gold(gold, REPO_ROOT)))
         if compfigsep.exists():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from figdex.cli.options import dataset_option, devset_part
+from figdex.cli.options import DEVSET_PARTS, DEVSET_PARTS_HELP, dataset_option, devset_part
 from figdex.cli.stages import executor_options
 
 
@@ -158,7 +158,7 @@ def scale_json(file: str, scale) -> dict:
 def read_label_command(files, fmt) -> None:
     """Read crops that hold a scale label ("200 nm"); one JSON line per file."""
     from figdex.models.ocr import get_ocr
-    from figdex.models.label_crop import read_label_crop
+    from figdex.models.scalebars import read_label_crop
 
     ocr = get_ocr()
     for path, image in _images(files):
@@ -179,9 +179,8 @@ DEVSET = REPO_ROOT / "eval" / "devset"
 @click.option("--in-sample", is_flag=True,
               help="Score the figures figdex was tuned on (development folds 0-2 and the 28 legacy gold figures) "
                    "instead of the held-out folds.")
-@click.option("--set", "part", type=click.Choice(["held-out", "fresh", "fresh-2026-12b"]), default="held-out", show_default=True,
-              help="held-out: development folds 3-4; fresh: only the first fresh set (fresh-2026-12); fresh-2026-12b: only the second (papers gathered after the "
-                   "held-out folds were looked at; scored on their own, never tuned on).")
+@click.option("--set", "part", type=click.Choice(DEVSET_PARTS), default="held-out", show_default=True,
+              help=DEVSET_PARTS_HELP)
 @click.option("--mode", type=click.Choice(["both", "alone", "caption"]), default="both", show_default=True,
               help="alone: the figure image only; caption: its caption split first, as ingest does.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
@@ -261,15 +260,10 @@ def _legacy_separation_row(failures: bool) -> dict:
 
 @click.command("scale")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--split", type=click.Choice(["held-out", "held_out_2", "dev", "tune"]), default="held-out",
-              show_default=True, help="held-out: bars and instrument files never tuned on (their label crops "
-                                      "have been looked at since); held_out_2: the second set of label crops, "
-                                      "read by eye and committed before the reader ran on them (report these "
-                                      "for labels); dev: everything tuned on or looked at; tune: in-sample.")
-@click.option("--in-sample", is_flag=True, help="Same as --split tune.")
+@click.option("--in-sample", is_flag=True, help="Score the part tuned on instead (labelled in-sample).")
 @click.option("--failures", is_flag=True)
-def eval_scale(fmt: str, split: str, in_sample: bool, failures: bool) -> None:
-    """Scale reading on a part of its gold (eval/scale_gold.md): label crops read right,
+def eval_scale(fmt: str, in_sample: bool, failures: bool) -> None:
+    """Scale reading on the held-out part of its gold (eval/scale_gold.md): label crops read right,
     hand-measured bars found (and within 3 % of their length), raw instrument files' nm/px from
     their metadata (within 2 %) and from their pixels alone, saved as PNG (within 5 %)."""
     from dataclasses import asdict
@@ -280,14 +274,11 @@ def eval_scale(fmt: str, split: str, in_sample: bool, failures: bool) -> None:
 
     figs = load_gold([(REPO_ROOT / "tests" / "data" / "separation_gold.json", REPO_ROOT),
                       (REPO_ROOT / "eval" / "separation_gold_shared.json", SHARED)])
-    split = "tune" if in_sample else split
-    scores = asdict(evaluate_scale(split, REPO_ROOT / "eval" / "scale_label_gold.tsv",
+    scores = asdict(evaluate_scale("tune" if in_sample else "held-out", REPO_ROOT / "eval" / "scale_label_gold.tsv",
                                    SHARED, figs, REPO_ROOT / "eval" / "instrument_gold.tsv",
                                    (REPO_ROOT / "tests" / "data" / "instrument",
                                     REPO_ROOT / "eval" / "restored" / "instrument")))
-    scores["split"] = {"tune": "in-sample (tuned on)", "dev": "dev (tuned on or looked at)",
-                       "held_out_2": "held_out_2 (label crops only; no bars or instrument files in it)",
-                       }.get(split, split)
+    scores["split"] = "in-sample (tuned on)" if in_sample else "held-out"
     captions = _nature_captions()
     scores["caption_scale_share"] = round(sum(parse_scale_statement(c) is not None for c in captions) /
                                           len(captions), 4) if captions else None
@@ -317,11 +308,11 @@ def _nature_captions() -> list[str]:
 
 
 @click.command("pdf")
-@click.option("--split", type=click.Choice(["fresh", "fresh_2", "held_out_2", "held_out", "tune", "all"]),
-              default="fresh", show_default=True,
-              help="Which PDFs of the gold: fresh (held_out_3: annotated before the parser ever ran on it), "
-                   "fresh_2 (PDFs annotated after fresh had been looked at, before the parser ran on them), "
-                   "held_out_2 and held_out (looked at after their first measurement), tune, or all.")
+@click.option("--split", type=click.Choice(["fresh_2", "fresh", "held_out_2", "held_out", "tune", "all"]),
+              default="fresh_2", show_default=True,
+              help="Which PDFs of the gold: fresh_2 (the newest part: annotated before the parser ran on it, "
+                   "measured once; eval/pdf/README.md), fresh (held_out_3, tuned on since), held_out_2 and "
+                   "held_out (looked at after their first measurement), tune, or all.")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold file (default eval/pdf/gold.json).")
 @click.option("--failures", is_flag=True, help="List the figures missed, extra, or with a wrong caption or region.")

@@ -89,14 +89,24 @@ def filter_options(f):
     return wrapper
 
 
+# --set of `figdex eval separation|captions`: the parts of eval/devset (models.evaluate_devset.in_set).
+DEVSET_PARTS = ("held-out", "fresh", "fresh-2026-12b", "dev", "fresh-2026-12")
+DEVSET_PARTS_HELP = ("held-out: development folds 3-4; fresh (= fresh-2026-12b, the one fresh set now): papers "
+                     "gathered after the last look, scored on their own, never tuned on; dev: every fold and the "
+                     "development sets (all tuned on); fresh-2026-12: that development set alone (tuned on since #15).")
+
+
 def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
     """The development-set part an eval scores and the line that says which (shared with eval captions)."""
-    if in_sample and part.startswith("fresh"):
-        raise click.UsageError(f"--in-sample and --set {part} exclude each other: a fresh set is never tuned on")
+    if in_sample and part != "held-out":
+        raise click.UsageError(f"--in-sample and --set {part} exclude each other: --in-sample scores folds 0-2")
     if in_sample:
         return "tune", "in-sample: development folds 0-2"
-    if part == "fresh":
-        return "fresh", "fresh set fresh-2026-12: papers gathered after the held-out folds were looked at"
-    if part.startswith("fresh-"):
-        return part, f"fresh set {part}: papers nobody had seen when the previous fresh set was measured (never tuned on)"
+    if part in ("fresh", "fresh-2026-12b"):
+        return part, ("fresh set fresh-2026-12b: papers nobody here had seen when the previous fresh set was "
+                      "measured (never tuned on)")
+    if part == "dev":
+        return "dev", "in-sample: every development fold and development set (tuned on)"
+    if part != "held-out":
+        return part, f"in-sample: development set {part} (tuned on since #15)"
     return "held_out", "held out: development folds 3-4 (never tuned on)"

@@ -87,7 +87,7 @@ def load_gold(path: Path = DEFAULT_GOLD) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def evaluate_pdfs(gold: dict, split: str = "fresh", on_pdf=None) -> PdfScores:
+def evaluate_pdfs(gold: dict, split: str = "fresh_2", on_pdf=None) -> PdfScores:
     """Score the parser on the gold PDFs of ``split`` (tune | held_out | held_out_2 | fresh | fresh_2 | all)."""
     from figdex.ingest.sources.base import SourceError
     from figdex.ingest.sources.pdf import analyse_pdf

@@ -17,7 +17,8 @@ from figdex.index.fulltext import create_text_index
 
 # bump when the method changes, so `--redo-outdated` re-runs figures.  2: databars, instrument metadata;
 # 3: captions split by the second round of #15 rules; the optional learned gutter model (FIGDEX_GUTTERS).
-METHOD = "figdex-sep-3"
+# 4: the gutter model by default, refitted on all development data; the caption's label set a hard constraint.
+METHOD = "figdex-sep-4"
 
 
 @dataclass

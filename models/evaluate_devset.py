@@ -3,7 +3,8 @@
 The set's records carry a ``fold`` (sha256 of the paper id mod 5, fixed before any tuning);
 ``held_out_folds`` of the file are the papers nothing was tuned on.  Records of a fresh set
 (``set`` in the file's ``fresh_sets``: papers gathered after the held-out folds were looked at)
-are scored only on their own.  Two ways to run a figure:
+are scored only on their own; those of a development set (``development_sets``: a fresh set
+already looked at and tuned on) are in the ``dev`` part with every fold.  Two ways to run a figure:
 
 * ``alone``: the figure image only, as ``ingest-images`` and PDFs without a found caption run;
 * ``caption``: the caption is split first and its labels, sub-captions and terms guide the
@@ -55,33 +56,44 @@ class DevScores:
     failures: list = field(default_factory=list)
 
 
-SETS = ("held_out", "tune", "all", "fresh")
-# The fresh sets by name: "fresh" is the first one; each later set is asked for by its own name.
-FRESH_SET_NAMES = ("fresh-2026-12", "fresh-2026-12b")
+SETS = ("held_out", "tune", "all", "fresh", "dev")
 
 
-def in_set(rec: dict, which: str, held: set, fresh_sets: set) -> bool:
-    """Whether a record belongs to ``which``: the held-out or tuning folds, all folds, or one fresh
-    set ("fresh" = fresh-2026-12, or a set's own name such as "fresh-2026-12b").  Records of any
-    fresh set (``set`` named in the file's ``fresh_sets``) were gathered after the held-out folds
-    had been looked at; they belong to no fold's tuning or held-out part, and each set is scored
-    only on its own, so a later set stays unseen while an earlier one is tuned on."""
-    if which not in SETS and which not in FRESH_SET_NAMES:
-        raise ValueError(f"unknown development-set part {which!r}; use one of {', '.join(SETS + FRESH_SET_NAMES[1:])}")
-    fresh = rec.get("set") in fresh_sets
-    if which == "fresh" or which in FRESH_SET_NAMES or fresh:
-        wanted = FRESH_SET_NAMES[0] if which == "fresh" else which
-        return fresh and rec.get("set") == wanted
-    return which == "all" or (rec["fold"] in held) == (which == "held_out")
+def in_set(rec: dict, which: str, held: set, fresh_sets: set, dev_sets: set = frozenset()) -> bool:
+    """Whether a record belongs to ``which``: the held-out or tuning folds, all folds, the fresh
+    sets ("fresh", or one by its name), ``dev`` (all folds and the development sets) or one
+    development set by name.
+
+    A record with a ``set`` was gathered after the held-out folds had been looked at and belongs
+    to no fold's tuning or held-out part.  Its set is fresh (named in the file's ``fresh_sets``:
+    scored only as "fresh" or by its name), development (``development_sets``: a fresh set already looked at and
+    tuned on, in "dev" and scored on its own by name), or registered nowhere: then it is in no
+    part at all, so a new set never leaks into tuning before it is registered."""
+    if which not in SETS and which not in dev_sets and which not in fresh_sets:
+        raise ValueError(f"unknown development-set part {which!r}; use one of "
+                         f"{', '.join((*SETS, *sorted(dev_sets), *sorted(fresh_sets)))}")
+    tag = rec.get("set")
+    if tag:
+        if tag in dev_sets:
+            return which in ("dev", tag)
+        return which in ("fresh", tag) and tag in fresh_sets
+    if which == "fresh" or which in dev_sets or which in fresh_sets:
+        return False
+    return which in ("all", "dev") or (rec["fold"] in held) == (which == "held_out")
+
+
+def devset_parts(data: dict) -> tuple[set, set, set]:
+    """(held-out folds, fresh sets, development sets) named in a development-set file."""
+    return set(data["held_out_folds"]), set(data.get("fresh_sets", [])), set(data.get("development_sets", []))
 
 
 def load_devset(gold: Path, which: str = "held_out") -> tuple[list[dict], int]:
     """Records of ``which`` (see ``SETS``) whose image is here, and how many are not."""
     data = json.loads(gold.read_text(encoding="utf-8"))
-    held, fresh_sets = set(data["held_out_folds"]), set(data.get("fresh_sets", []))
+    held, fresh_sets, dev_sets = devset_parts(data)
     out, missing = [], 0
     for rec in data["figures"]:
-        if not in_set(rec, which, held, fresh_sets):
+        if not in_set(rec, which, held, fresh_sets, dev_sets):
             continue
         path = gold.parent / ("open" if rec.get("open") else "restored") / rec["file"]
         if path.exists():

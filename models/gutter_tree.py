@@ -2,7 +2,7 @@
 
 The recursive XY-cut (models/layout.py) splits a figure at its widest background gutter, then
 each part again, giving a binary tree whose nodes are rectangles of the figure.  Most master
-images are nodes of that tree (about 0.9 of the development set's masters on the tuning folds:
+images are nodes of that tree (about 0.9 of the development set's masters on folds 0-2:
 the rest abut with no gutter between them).  What rules got wrong is *which* gutters to cut:
 white space inside a schematic, between a plot and its axis title or legend, between the
 molecules of a reaction scheme, is a gutter too.
@@ -15,7 +15,7 @@ whole tree; a node it does not cut is one master image.
 
 The model is a logistic regression (weights in ``models/weights/gutter-model.json`` with their
 sha256, z-scoring folded in), trained by ``python -m figdex.models.train_gutters`` on the
-development set's tuning folds only (eval/devset, folds 0-2) and the legacy gold figures.
+development data (eval/devset: every fold and the development sets) and the legacy gold figures.
 """
 
 from __future__ import annotations

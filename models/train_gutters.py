@@ -3,10 +3,12 @@
     python -m figdex.models.train_gutters            # writes models/weights/gutter-model.json
     python -m figdex.models.train_gutters --cv       # cross-validation by fold only, writes nothing
 
-Training figures: the development set's tuning folds (eval/devset/separation_dev.json, folds
-not in ``held_out_folds``; restore the non-open images first with eval/devset/restore.py) and
-the legacy gold figures (tests/data/separation_gold.json, eval/separation_gold_shared.json).
-The held-out folds are never read.
+Training figures: the development set's ``dev`` part (eval/devset/separation_dev.json: every
+fold and the development sets, fresh-2026-12 since #15; restore the non-open images first with
+eval/devset/restore.py) and the legacy gold figures (tests/data/separation_gold.json,
+eval/separation_gold_shared.json).  Folds 3-4 had been looked at for several rounds and are
+trained on since #15 too; a fresh set (``fresh_sets``) is never read: it is the honest
+measurement.  models/cv_separation.py scores the model out of fold (AP50, by paper).
 
 Each internal node of a figure's XY-cut tree is one example.  Its target: the gutter is a panel
 boundary when both sides hold the centre of a gold master and no gold master straddles it;
@@ -16,7 +18,7 @@ words of a title strip) it is not.
 The fit is L2-regularised logistic regression by Newton's method on z-scored features, from
 zero, in float64: the same inputs give the same weights, which are rounded to 6 digits so the
 file is byte-for-byte reproducible.  Cross-validation over the
-tuning folds (each fold scored by a model fitted on the others) is printed for thresholds
+folds (each fold scored by a model fitted on the others) is printed for thresholds
 0.2-0.8 (master precision, recall and F1 at IoU 0.5 from the tree alone, without labels); the
 shipped threshold is 0.5, even prior odds, not picked from those numbers.
 """
@@ -75,9 +77,9 @@ def training_figures() -> list[dict]:
     from figdex.models.evaluate import load_gold
     from figdex.models.evaluate_devset import load_devset
 
-    figures, missing = load_devset(DEVSET, "tune")
+    figures, missing = load_devset(DEVSET, "dev")
     if missing:
-        print(f"note: {missing} tuning figures are not restored here (python eval/devset/restore.py)", file=sys.stderr)
+        print(f"note: {missing} development figures are not restored here (python eval/devset/restore.py)", file=sys.stderr)
     for rec in load_gold(LEGACY):
         figures.append({**rec, "fold": -1, "id": f"legacy:{rec['file']}"})
     return figures

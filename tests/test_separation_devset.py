@@ -158,24 +158,48 @@ def test_eval_captions_reports_the_held_out_folds_by_default():
     assert rows[0]["captions"] >= n_held
 
 
-def test_the_fresh_set_is_in_no_fold_and_scored_only_on_its_own():
+def test_the_development_set_is_in_dev_only_and_other_sets_in_no_fold():
     from figdex.ingest.captions.evaluate import load_devset_captions
-    from figdex.models.evaluate_devset import load_devset
+    from figdex.models.evaluate_devset import in_set, load_devset
 
     gold_file = DEVSET / "separation_dev.json"
-    fresh_ids = {f["id"] for f in GOLD["figures"] if f.get("set") in GOLD["fresh_sets"]}
-    assert len(fresh_ids) >= 60
+    assert GOLD["development_sets"] == ["fresh-2026-12"]
+    dev_ids = {f["id"] for f in GOLD["figures"] if f.get("set") == "fresh-2026-12"}
+    assert len(dev_ids) >= 60
     for which in ("held_out", "tune", "all"):
         figs, _ = load_devset(gold_file, which)
-        assert not fresh_ids & {f["id"] for f in figs}, which
+        assert not dev_ids & {f["id"] for f in figs}, which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
-        assert not fresh_ids & {c.gold.id for c in caps}, which
-    for which, name in (("fresh", "fresh-2026-12"), ("fresh-2026-12b", "fresh-2026-12b")):
-        ids = {f["id"] for f in GOLD["figures"] if f.get("set") == name}
+        assert not dev_ids & {c.gold.id for c in caps}, which
+    for which in ("dev", "fresh-2026-12"):
         figs, missing = load_devset(gold_file, which)
-        assert ids and {f["id"] for f in figs} <= ids and len(figs) + missing == len(ids), which
+        assert dev_ids <= {f["id"] for f in figs} | {f["id"] for f in GOLD["figures"] if f.get("set") and
+                                                     not (DEVSET / "restored" / f["file"]).exists()}, which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
-        assert caps and {c.gold.id for c in caps} <= ids, which
+        assert dev_ids & {c.gold.id for c in caps}, which
+    # The fresh set (fresh-2026-12b) is scored only on its own, as "fresh" or by its name.
+    assert GOLD["fresh_sets"] == ["fresh-2026-12b"]
+    fresh_ids = {f["id"] for f in GOLD["figures"] if f.get("set") == "fresh-2026-12b"}
+    assert len(fresh_ids) >= 45
+    for which in ("fresh", "fresh-2026-12b"):
+        figs, missing = load_devset(gold_file, which)
+        assert figs and {f["id"] for f in figs} <= fresh_ids and len(figs) + missing == len(fresh_ids), which
+        caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
+        assert caps and {c.gold.id for c in caps} <= fresh_ids, which
+    for which in ("held_out", "tune", "all", "dev", "fresh-2026-12"):
+        assert not fresh_ids & {f["id"] for f in load_devset(gold_file, which)[0]}, which
+    all_figs, all_missing = load_devset(gold_file, "all")
+    dev_figs, dev_missing = load_devset(gold_file, "dev")
+    assert len(dev_figs) + dev_missing == len(all_figs) + all_missing + len(dev_ids)
+    # A fresh set is scored only on its own; a set registered nowhere (a new set before build.py
+    # names it) is in no part at all, so it can never leak into tuning.
+    held, fresh, dev = {3, 4}, {"fresh-new"}, {"fresh-2026-12"}
+    parts = ("held_out", "tune", "all", "dev", "fresh", "fresh-2026-12")
+    fresh_rec, unregistered = {"set": "fresh-new", "fold": 0}, {"set": "fresh-later", "fold": 1}
+    assert [p for p in parts if in_set(fresh_rec, p, held, fresh, dev)] == ["fresh"]
+    assert [p for p in parts if in_set(unregistered, p, held, fresh, dev)] == []
+    assert [p for p in parts if in_set({"set": "fresh-2026-12", "fold": 3}, p, held, fresh, dev)] == ["dev", "fresh-2026-12"]
+    assert [p for p in parts if in_set({"fold": 3}, p, held, fresh, dev)] == ["held_out", "all", "dev"]
     with pytest.raises(ValueError, match="fresh"):
         load_devset(gold_file, "fresh-2026")
 
@@ -186,6 +210,5 @@ def test_eval_refuses_in_sample_with_the_fresh_set():
     from figdex.cli.main import cli
 
     for stage in ("captions", "separation"):
-        for fresh in ("fresh", "fresh-2026-12b"):
-            result = CliRunner().invoke(cli, ["eval", stage, "--in-sample", "--set", fresh])
-            assert result.exit_code == 2 and "exclude each other" in result.output, result.output
+        result = CliRunner().invoke(cli, ["eval", stage, "--in-sample", "--set", "fresh"])
+        assert result.exit_code == 2 and "exclude each other" in result.output, result.output

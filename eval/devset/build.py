@@ -25,12 +25,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FOLDS = 5
 HELD_OUT = [3, 4]
-# Records marked with this "set" were gathered after the held-out folds had been looked at: they
-# are scored only by `figdex eval ... --set fresh`, never as a fold (neither tuned on nor held out).
-FRESH_SET = "fresh-2026-12"
-# Every fresh set, oldest first: each is scored only on its own (`--set <name>`; `--set fresh` is the
-# first one) and all of them are left out of every tuning, held-out, training and bench loader.
-FRESH_SETS = [FRESH_SET, "fresh-2026-12b"]
+# Records marked with a "set" were gathered after the held-out folds had been looked at.  A set
+# listed here is still unseen: it is scored only by `figdex eval ... --set fresh`, never as a fold
+# (neither tuned on nor held out).  Records of a set listed nowhere are left out of everything.
+FRESH_SETS: list[str] = ["fresh-2026-12b"]  # 50 figures, 17 papers (README: "The second fresh set")
+# Fresh sets that have been looked at and tuned on: development data from then on, in the
+# ``dev`` part (every fold and these sets) and scored on their own by `--set <name>`.
+# fresh-2026-12: looked at once (eval/devset/README.md), then tuned on for #15.
+DEVELOPMENT_SETS = ["fresh-2026-12"]
 # The same paper under two ids (preprint and journal version) must share a fold.
 PAPER_ALIASES = {
     "10.7554/elife.94306": "10.1101/2023.02.28.530398",
@@ -79,9 +81,10 @@ def build_figures(images: Path) -> dict:
                 shutil.copyfile(source, target)
             seen[key] = record
             figures.append(record)
-    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": FRESH_SETS,
+    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": FRESH_SETS, "development_sets": DEVELOPMENT_SETS,
             "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out; "
-                     "records of a fresh set are in no fold's tuning or held-out part",
+                     "records of a fresh set are in no fold's tuning or held-out part; records of a development set "
+                     "are in the dev part only",
             "figures": figures}
 
 
@@ -112,9 +115,10 @@ def build_captions() -> dict:
                 continue
             ids.add(row["id"])
             captions.append({**row, "annotator": part.stem.removeprefix("captions_"), "fold": fold_of(row["paper"])})
-    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": FRESH_SETS,
+    return {"folds": FOLDS, "held_out_folds": HELD_OUT, "fresh_sets": FRESH_SETS, "development_sets": DEVELOPMENT_SETS,
             "split": "fold = sha256(paper key) mod 5, fixed before any tuning; folds 3 and 4 are held out; "
-                     "records of a fresh set are in no fold's tuning or held-out part",
+                     "records of a fresh set are in no fold's tuning or held-out part; records of a development set "
+                     "are in the dev part only",
             "captions": captions}
 
 
@@ -128,12 +132,14 @@ def main() -> None:
     captions = build_captions()
     (HERE / "captions_dev.json").write_text(json.dumps(captions, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, rows in (("figures", figures["figures"]), ("captions", captions["captions"])):
-        fresh = {s: [r for r in rows if r.get("set") == s] for s in FRESH_SETS}
-        rows = [r for r in rows if r.get("set") not in FRESH_SETS]
+        sets = sorted({r["set"] for r in rows if r.get("set")})
+        tagged = {t: [r for r in rows if r.get("set") == t] for t in sets}
+        rows = [r for r in rows if not r.get("set")]
         held = sum(1 for r in rows if r["fold"] in HELD_OUT)
         papers = {paper_key(r["paper"]) for r in rows}
-        sets = "; ".join(f"{s}: {len(rs)} from {len({paper_key(r['paper']) for r in rs})} papers" for s, rs in fresh.items())
-        print(f"{name}: {len(rows)} from {len(papers)} papers; held out {held}; {sets}")
+        print(f"{name}: {len(rows)} from {len(papers)} papers; held out {held}; " + "; ".join(
+            f"{t} ({'fresh' if t in FRESH_SETS else 'development' if t in DEVELOPMENT_SETS else 'unregistered'}): "
+            f"{len(rs)} from {len({paper_key(r['paper']) for r in rs})} papers" for t, rs in tagged.items()))
 
 
 if __name__ == "__main__":

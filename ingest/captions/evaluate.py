@@ -141,17 +141,18 @@ class DevCaption:
 def load_devset_captions(captions: Path, figures: Path | None = None, which: str = "held_out") -> list[DevCaption]:
     """The development set's hand-split captions (eval/devset/captions_dev.json) and the captions
     of its annotated figures (separation_dev.json), of ``which`` part: "held_out", "tune", "all"
-    (folds) or "fresh" (the fresh set, see models.evaluate_devset.in_set).
+    (folds), "fresh" (the fresh set), "dev" (folds and development sets) or a development set's
+    name (see models.evaluate_devset.in_set).
 
     Folds are by paper and were fixed before any tuning; the held-out folds are named in the file."""
-    from figdex.models.evaluate_devset import in_set
+    from figdex.models.evaluate_devset import devset_parts, in_set
 
     out: list[DevCaption] = []
     data = json.loads(Path(captions).read_text(encoding="utf-8"))
-    held, fresh_sets = set(data["held_out_folds"]), set(data.get("fresh_sets", []))
+    held, fresh_sets, dev_sets = devset_parts(data)
 
     def keep(row: dict) -> bool:
-        return in_set(row, which, held, fresh_sets)
+        return in_set(row, which, held, fresh_sets, dev_sets)
 
     for row in data["captions"]:
         if keep(row):

@@ -23,7 +23,9 @@ _SEP = r"\s*(?:,\s*and\b|,|;|&|–|—|−|-|~|\band\b|\bto\b)\s*"
 _LIST = rf"{_TOKEN}(?:{_SEP}{_TOKEN})*"
 _MK = f"[{MARK_START}{MARK_END}]?"
 
-PAREN = re.compile(rf"\(\s*(?:(?:panels?|fig\.?)\s+)?((?![A-Z]&[A-Z]\b){_LIST})\s*\)", re.I)
+# "(A.)": some authors put a full stop inside the brackets.
+# "Panel (A) shows …": the word before the bracket is part of the mention.
+PAREN = re.compile(rf"(?:\bpanels?\s+)?\(\s*(?:(?:panels?|fig\.?)\s+)?((?![A-Z]&[A-Z]\b){_LIST})\.?\s*\)", re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
 # "A and C: 100X." at the start of a sentence.
@@ -42,7 +44,7 @@ COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z])\s*,\s+(?=[A-Z])")
 # "a. Fluorescence image of … gold b. Evolution of …", "where a: urethra …, b: urethra …": a
 # letter with a full stop or colon anywhere in a sentence.  Taken only as a run a, b, c … in
 # text order with one punctuation (see ``_lettered_run``), never one at a time.
-LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{2,})")
+LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{2,}|[a-z][A-Z])")  # "c. mRNA …"
 # "panels G and H are …", "(PSA; image C)", "In panel G the …": labels named by the word panel
 # or image, outside brackets.  Capitals only after "image(s)", where "image a" is rare.
 PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A-Za-z]|[A-Z]\d))*)|"
@@ -140,13 +142,24 @@ def find_mentions(text: str) -> list[Mention]:
         if words:
             add(m.start(), m.end(), (normalise_position(words),), "position")
     for m in CLOSE.finditer(text):
-        add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
+        if not _inside_brackets(text, m.start(1)):  # "(Set 2)": the bracket closes a name, not a label
+            add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
     for m in BARE.finditer(text):
         add(m.start(1), m.end(1), tokens_of(m.group(1)), "bare")
     for m in BARE_UPPER.finditer(text):
         add(m.start(1), m.end(1), (m.group(1),), "bare")
     found.sort(key=lambda x: x.start)
     return _merge_lists(text, found)
+
+
+def _inside_brackets(text: str, pos: int) -> bool:
+    """Whether ``pos`` is inside a bracket opened earlier in its sentence."""
+    start = max(text.rfind(". ", 0, pos), text.rfind("; ", 0, pos), 0)
+    depth = 0
+    for ch in text[start:pos]:
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+    return depth > 0
 
 
 def _lettered_run(text: str) -> list[tuple[int, int, str]]:
@@ -262,7 +275,7 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     prev = previous_word(text, mention.start)
     after = text[mention.end:].lstrip(f" {MARK_START}{MARK_END}")
     labels = set(mention.labels(scheme))
-    panel_word = re.match(r"\(\s*panels?\s", text[mention.start:mention.end], re.I)
+    panel_word = re.match(r"(?:\(\s*)?panels?\s", text[mention.start:mention.end], re.I)
     if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before:
         role = REF  # "the box in f", "as in (b)", "(panel A)": a panel already described
     elif mention.style == "panelword":

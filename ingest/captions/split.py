@@ -24,7 +24,10 @@ BOLD_TAGS = frozenset({"b", "strong", "bold"})
 _HOLE = "\x03"
 _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e\.g|i\.e|cf|Supp|Suppl|resp|St|Dr|Mr|"
                      r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
-_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*\s))")
+# A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
+# lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
+# Text … b. Title."; Markdown legends).
+_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
 _SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
                            r"mean\s*±|n\s*=|\*+\s*p\s*[<=])", re.I)
@@ -36,7 +39,9 @@ _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
 _FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                           r"each\s+(?:panel|image|experiment|group)|"
                           r"(?:these|the|all|both)\s+(?:images|panels|figures|results|plots|graphs|spectra|maps|curves|data)\b|"
-                          r"^[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
+                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
+                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
+                          r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
                           r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
                           r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>=]|n\s*=|"
                           r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+(?:also\s+)?(?:fig|supp|table|text))",
@@ -115,7 +120,7 @@ def _label_kind(tok: str) -> str:
     return token_kind(tok)
 
 
-def choose_scheme(mentions: list[Mention]) -> str:
+def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
     """The labelling scheme most mentions agree on, or "none"."""
     labels: dict[str, set[str]] = {k: set() for k in SCHEME_ORDER}
     strong: dict[str, bool] = {k: False for k in SCHEME_ORDER}
@@ -140,8 +145,26 @@ def choose_scheme(mentions: list[Mention]) -> str:
         candidates.append((len(found), kind))
     if not candidates:
         return "none"
+    kinds = {k for _, k in candidates}
+    if "digit" in kinds and kinds & {"alpha", "ALPHA"}:
+        # Letters and numbers both run from the first: the numbers are a key to curves or
+        # conditions ("spectra (a) and sizes (b) … : 1) 50 °C; 2) 100 °C; …"), not panels.
+        candidates = [c for c in candidates if c[1] != "digit"]
+    if {"alpha", "ALPHA"} <= kinds and text is not None:
+        # One case opens sentences ("(A) IHC staining of … (a and b) …"): that case names the
+        # panels, the other case the images inside them.
+        opening = {k: sum(1 for m in mentions if _opens_sentence(text, m) and
+                          any(_label_kind(t) == k for t in m.raw)) for k in ("alpha", "ALPHA")}
+        if min(opening.values()) == 0 and max(opening.values()) >= 2:
+            keep = max(opening, key=opening.get)
+            candidates = [c for c in candidates if c[1] not in ("alpha", "ALPHA") or c[1] == keep]
     best = max(n for n, _ in candidates)
     return next(k for k in SCHEME_ORDER if (best, k) in candidates)
+
+
+def _opens_sentence(text: str, m: Mention) -> bool:
+    before = strip_marks(text[max(0, m.start - 40):m.start]).rstrip()
+    return not before and m.start < 40 or before.endswith((".", ";", ":"))
 
 
 def _fits(m: Mention, scheme: str, letters: set[str] = frozenset()) -> bool:
@@ -178,7 +201,10 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
         if m.role != REF:
             first = label_order(m.labels(scheme)[0], scheme)[0]
             later = [label_order(x.labels(scheme)[0], scheme)[0] for x in mentions[i + 1:]]
-            strong = m.style in ("bold", "bare", "colon")
+            # A bare lower-case letter before a lower-case word is often a symbol opening a
+            # sentence ("r refers to Pearson's r", "n indicates …"), not a panel label.
+            symbol = m.style == "bare" and re.match(r"\s*[a-z]", text[m.end:]) is not None
+            strong = m.style in ("bold", "bare", "colon") and not symbol
             # After a run of panels, a capital and a colon or comma far past it is a legend's
             # abbreviation ("… (D and E) …. L: lumen; S: stroma", "U, urethra"), not a panel.
             legend = m.style == "colon" and seen_max >= 1
@@ -196,7 +222,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     text = _unglue_sentences(marked_text(plain, caption_html))
     plain = _unglue_sentences(plain)
     mentions = find_mentions(text)
-    scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions)
+    scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
         # "a1", "a2" are sub-panels when the caption uses several of one letter; "(G5)" alone is a name.
         subs = [t.lower() for m in mentions for t in m.raw if len(t) > 1 and t[0].isalpha() and t[1:].isdigit()]
