@@ -58,7 +58,11 @@ def _separate(args) -> list[dict]:
     # The scores read boxes, ranks and labels, never scales: looking for scale bars (most of
     # separate()'s time) is skipped in this process.
     scalebars.find_bars = _no_bars
-    os.environ["FIGDEX_GUTTERS"] = gutters
+    # The harness compares both gutter decisions, so this worker's choice must beat any inherited
+    # value: its environment variable (named by the settings table) is the one source that does.
+    from figdex import settings
+
+    os.environ[settings.BY_NAME["gutters"].env] = gutters
     ocr = _ocr(cache)
     out = []
     with using_gutter_model(model):
