@@ -268,15 +268,9 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
         # A row of panels set wide apart under one wide caption: the panels in the same row within
         # the caption's width are the same figure, however wide the gutters between them.
-        rest = []
-        for g in pool:
-            if (x_overlap(g.box, cap_box) >= 0.5 * (g.box[2] - g.box[0]) and same_row(g.box)
-                    and gap(g.box, region) <= 0.5 * cap_width and allowed(g.box)):
-                members.append(g)
-                region = union([region, g.box])
-            else:
-                rest.append(g)
-        pool[:] = rest
+        region, _ = _absorb(pool, members, region, lambda box, reg: (
+            x_overlap(box, cap_box) >= 0.5 * (box[2] - box[0]) and same_row(box)
+            and gap(box, reg) <= 0.5 * cap_width and allowed(box)))
         grow()
     if direction == "above":
         # Another row of the same grid, set further apart than its panels (ACS: a row of structures
@@ -284,18 +278,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # table's rules, or a table set as an image wider than the figure, are not).
         grown = True
         while grown:
-            grown = False
-            rest = []
-            for g in pool:
-                if (g.box[1] >= region[3] - 1 and g.box[1] - region[3] <= 40 and g.box[0] >= region[0] - 2
-                        and min(g.box[2] - g.box[0], g.box[3] - g.box[1]) > 2.5  # not a table's rule
-                        and g.box[2] <= region[2] + 2 and allowed(g.box)):
-                    members.append(g)
-                    region = union([region, g.box])
-                    grown = True
-                else:
-                    rest.append(g)
-            pool[:] = rest
+            region, grown = _absorb(pool, members, region, lambda box, reg: (
+                box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
+                and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
+                and box[2] <= reg[2] + 2 and allowed(box)))
         grow()
     if direction == "below":
         # A caption set above its figure (ACS schemes) heads a float that runs down to the text
@@ -314,3 +300,19 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
         return None
     return region, members
+
+
+def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:
+    """Move each shape of ``pool`` that ``accept(box, region)`` takes into ``members``, in order, the
+    region growing as it goes (a later shape is judged against the grown region); returns the region
+    and whether any was taken."""
+    rest, took = [], False
+    for g in pool:
+        if accept(g.box, region):
+            members.append(g)
+            region = union([region, g.box])
+            took = True
+        else:
+            rest.append(g)
+    pool[:] = rest
+    return region, took
