@@ -246,17 +246,9 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         nonlocal region, changed
         changed = True
         while changed:
-            changed = False
-            rest = []  # (the pool is rebuilt, not cut one by one: a page may draw tens of thousands)
-            for g in pool:
-                # Near, or a panel beside in the same row (grids of plots leave wider gutters).
-                if (gap(g.box, region) <= 18 or (same_row(g.box) and gap(g.box, region) <= 30)) and allowed(g.box):
-                    members.append(g)
-                    region = union([region, g.box])
-                    changed = True
-                else:
-                    rest.append(g)
-            pool[:] = rest
+            # Near, or a panel beside in the same row (grids of plots leave wider gutters).
+            region, changed = _absorb(pool, members, region, lambda box, reg: (
+                (gap(box, reg) <= 18 or (same_row(box) and gap(box, reg) <= 30)) and allowed(box)))
             for ln in list(small_text):
                 if gap(ln.box, region) <= 10 and allowed(ln.box):
                     region = union([region, ln.box])
@@ -305,7 +297,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
 def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:
     """Move each shape of ``pool`` that ``accept(box, region)`` takes into ``members``, in order, the
     region growing as it goes (a later shape is judged against the grown region); returns the region
-    and whether any was taken."""
+    and whether any was taken.  (The pool is rebuilt, not cut one by one: a page may draw tens of
+    thousands of shapes.)"""
     rest, took = [], False
     for g in pool:
         if accept(g.box, region):
