@@ -197,14 +197,16 @@ def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, b
     rows = colour[top:bottom].mean(axis=0)  # (W, channels)
     bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
     length = float(x1 - x0 - 2)
-    # Each end: its last pixel inside and the one beyond, against the background 3 px out (2 px at
-    # the panel's edge; none beyond the edge, then the end pixel counts whole).
+    # Each end: its last pixel inside and the one beyond, against the background 2-3 px out: of the
+    # two, the one farther from the bar's colour (the nearer one may be a frame, a tick or a bright
+    # particle the bar runs into; at the panel's edge, the one pixel left; none beyond the edge,
+    # then the end pixel counts whole).
     for inside, beyond, step in ((x0, x0 - 1, -1), (x1 - 1, x1, 1)):
-        bg_at = beyond + 2 * step if 0 <= beyond + 2 * step < W else beyond + step
-        if not (0 <= beyond < W and 0 <= bg_at < W):
+        out = [x for x in (beyond + step, beyond + 2 * step) if 0 <= x < W]
+        if not (0 <= beyond < W and out):
             length += 1.0
             continue
-        reach = float(np.linalg.norm(rows[bg_at] - bar))
+        reach = max(float(np.linalg.norm(rows[x] - bar)) for x in out)
         if reach < 25:  # the end runs into content of the bar's own colour: the mask's edge is all we have
             length += 1.0
             continue
