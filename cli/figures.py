@@ -260,11 +260,14 @@ def _legacy_separation_row(failures: bool) -> dict:
 
 @click.command("scale")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--split", type=click.Choice(["held-out", "held_out_2", "dev", "tune"]), default="held-out",
-              show_default=True, help="held-out: bars and instrument files never tuned on (their label crops "
-                                      "have been looked at since); held_out_2: the second set of label crops, "
-                                      "read by eye and committed before the reader ran on them (report these "
-                                      "for labels); dev: everything tuned on or looked at; tune: in-sample.")
+@click.option("--split", type=click.Choice(["held-out", "held_out_2", "held_out_3", "dev", "tune"]),
+              default="held-out", show_default=True,
+              help="held-out: bars and instrument files never tuned on (their label crops "
+                   "have been looked at since); held_out_2: the second set of label crops, "
+                   "read by eye and committed before the reader ran on them (report these "
+                   "for labels); held_out_3: the third set, bars measured in whole images "
+                   "(eval/scale_bars_held_out_3.tsv) and instrument files of that split; "
+                   "dev: everything tuned on or looked at; tune: in-sample.")
 @click.option("--in-sample", is_flag=True, help="Same as --split tune.")
 @click.option("--failures", is_flag=True)
 def eval_scale(fmt: str, split: str, in_sample: bool, failures: bool) -> None:
@@ -283,9 +286,11 @@ def eval_scale(fmt: str, split: str, in_sample: bool, failures: bool) -> None:
     scores = asdict(evaluate_scale(split, REPO_ROOT / "eval" / "scale_label_gold.tsv",
                                    SHARED, figs, REPO_ROOT / "eval" / "instrument_gold.tsv",
                                    (REPO_ROOT / "tests" / "data" / "instrument",
-                                    REPO_ROOT / "eval" / "restored" / "instrument")))
+                                    REPO_ROOT / "eval" / "restored" / "instrument"),
+                                   bar_tsv=REPO_ROOT / "eval" / f"scale_bars_{split}.tsv", repo=REPO_ROOT))
     scores["split"] = {"tune": "in-sample (tuned on)", "dev": "dev (tuned on or looked at)",
                        "held_out_2": "held_out_2 (label crops only; no bars or instrument files in it)",
+                       "held_out_3": "held_out_3 (bars in whole images and instrument files; no label crops)",
                        }.get(split, split)
     captions = _nature_captions()
     scores["caption_scale_share"] = round(sum(parse_scale_statement(c) is not None for c in captions) /

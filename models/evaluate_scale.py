@@ -8,7 +8,9 @@ Three measures (the gold and its split: eval/scale_gold.md):
   file whose gold is "none", no nm/px and a note saying why), and from their pixels alone (saved
   as PNG in a temporary folder, every tag gone) within 5 % (eval/instrument_gold.tsv).
 ``split`` picks the part (``SPLITS``): "held-out" (bars and instrument files: the claim), "tune"
-(in-sample), "dev" (both), or "held_out_2" (label crops only: the second, unseen set of crops).
+(in-sample), "dev" (both), "held_out_2" (label crops only: the second, unseen set of crops), or
+"held_out_3" (the third set: hand-measured bars in whole images, ``eval/scale_bars_held_out_3.tsv``
+read by ``read_bar_tsv``, and the instrument rows whose split is held_out_3).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class ScaleScores:
     pixels_within_5pct: float = 0.0
     instrument_missing: list = field(default_factory=list)  # gold files neither committed nor restored
     ms_per_crop: float = 0.0
+    bars_by_kind: dict = field(default_factory=dict)  # tag -> {"bars", "found", "within_3pct"} (TSV bars)
     failures: list = field(default_factory=list)
 
 
@@ -60,7 +63,74 @@ def bar_matches(found: Box, gold: Box) -> bool:
 # "held_out_2": the label crops gathered and read by eye after that, committed before the reader
 # ever ran on them (eval/scale_gold.md).
 SPLITS = {"held-out": ("held-out",), "tune": ("tune", "dev_2"), "dev": ("tune", "held-out", "dev_2"),
-          "held_out_2": ("held_out_2",)}
+          "held_out_2": ("held_out_2",), "held_out_3": ("held_out_3",)}
+# Splits whose bars are rows of a TSV of their own (``eval/scale_bars_<split>.tsv``): the file must exist.
+BAR_TSV_SPLITS = ("held_out_3",)
+BAR_KINDS = ("dark", "light", "coloured", "thin", "ticked", "framed", "on-bright", "inset")
+BAR_TSV_COLUMNS = ("image", "paper", "x0", "y0", "x1", "y1", "length_px", "label", "kind", "note")
+
+
+@dataclass(frozen=True)
+class GoldBar:
+    """One hand-measured bar of a bar TSV: its tight box in the whole image (x1, y1 inclusive, as
+    written in the file) and its length along its long side (fractional end pixels counted by their
+    coverage; a ruler's from end-tick centre to end-tick centre, as in the separation gold)."""
+
+    image: Path
+    paper: str
+    box: Box  # inclusive, as in the file
+    length_px: float
+    label: str
+    kinds: tuple[str, ...]
+    note: str
+
+    @property
+    def match_box(self) -> Box:
+        """The box as the separation gold and bar_matches take it (x1, y1 exclusive)."""
+        x0, y0, x1, y1 = self.box
+        return x0, y0, x1 + 1, y1 + 1
+
+
+def resolve_image(ref: str, repo: Path, shared: Path) -> Path:
+    """``shared:<path under the shared corpus>``, ``restored:<path under eval/restored/>``, or a path
+    relative to the repository."""
+    if ref.startswith("shared:"):
+        return shared / ref[len("shared:"):]
+    if ref.startswith("restored:"):
+        return repo / "eval" / "restored" / ref[len("restored:"):]
+    return repo / ref
+
+
+def read_bar_tsv(path: Path, repo: Path, shared: Path) -> list[GoldBar]:
+    """The bars of a bar TSV (columns ``BAR_TSV_COLUMNS``, tab-separated, '#' lines are comments; a
+    header row starting with ``image`` is skipped).  A missing TSV, a malformed row or an image that
+    is not there is a FigdexError naming the file and the line."""
+    from figdex.errors import InputError, NotFoundError
+
+    if not path.exists():
+        raise NotFoundError(f"{path}: no such bar gold file; it holds the hand-measured bars of this split "
+                            f"(columns: {', '.join(BAR_TSV_COLUMNS)}); add it, or pick another --split")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#") or line.split("\t", 1)[0] == "image":
+            continue
+        cells = line.rstrip("\n").split("\t")
+        cells += [""] * (len(BAR_TSV_COLUMNS) - len(cells))
+        row = dict(zip(BAR_TSV_COLUMNS, cells))
+        try:
+            box = tuple(int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
+            length = float(row["length_px"])
+        except ValueError as exc:
+            raise InputError(f"{path}:{n}: x0, y0, x1, y1 and length_px must be numbers ({exc}); fix the row") from exc
+        if length <= 0 or box[2] < box[0] or box[3] < box[1]:
+            raise InputError(f"{path}:{n}: the box {box} or length {length} is empty; fix the row")
+        image = resolve_image(row["image"].strip(), repo, shared)
+        if not image.exists():
+            raise NotFoundError(f"{path}:{n}: image {row['image']!r} not found at {image} (restore or copy it, "
+                                f"or fix the path: shared:<path>, restored:<path> or a repository path)")
+        kinds = tuple(k.strip() for k in row["kind"].split(",") if k.strip())
+        out.append(GoldBar(image, row["paper"].strip(), box, length, row["label"].strip(), kinds, row["note"].strip()))
+    return out
 
 
 @dataclass(frozen=True)
@@ -92,15 +162,26 @@ def read_label_gold(path: Path, root: Path, split: str) -> list[LabelCrop]:
 
 
 def evaluate_scale(split: str, label_gold: Path, shared: Path, bar_figures: list[dict],
-                   instrument_gold: Path, instrument_dir: Path) -> ScaleScores:
+                   instrument_gold: Path, instrument_dir: Path | tuple[Path, ...],
+                   bar_tsv: Path | None = None, repo: Path | None = None) -> ScaleScores:
+    """Scores of one split.  ``bar_tsv`` (bars measured in whole images, ``read_bar_tsv``; paths in it
+    relative to ``repo``) is read for the splits of ``BAR_TSV_SPLITS``, where it must exist."""
     from figdex.models.ocr import get_ocr
 
+    tsv_bars = None
+    if split in BAR_TSV_SPLITS:  # read first: a missing file fails before the OCR is loaded
+        if bar_tsv is None:
+            raise ValueError(f"split {split} needs its bar TSV (eval/scale_bars_{split}.tsv)")
+        tsv_bars = read_bar_tsv(bar_tsv, repo or bar_tsv.parent.parent, shared)
     ocr = get_ocr()
     s = ScaleScores(split)
     _label_crops(s, read_label_gold(label_gold, shared, split), ocr)
     parts = SPLITS.get(split, (split,))
-    _bars(s, [f for f in bar_figures if f.get("scale_split") in parts])
-    _instruments(s, instrument_gold, instrument_dir, parts, ocr)
+    errors = _bars(s, [f for f in bar_figures if f.get("scale_split") in parts])
+    if tsv_bars is not None:
+        errors += _tsv_bars(s, tsv_bars)
+    _bar_totals(s, errors)
+    _instruments(s, instrument_gold, instrument_dir, parts, ocr, must_exist=split in BAR_TSV_SPLITS)
     return s
 
 
@@ -141,35 +222,72 @@ def _label_crops(s: ScaleScores, crops: list[LabelCrop], ocr) -> None:
     s.ms_per_crop = round(1000 * seconds / max(1, n), 1)
 
 
-def _bars(s: ScaleScores, figures: list[dict]) -> None:
+def _bars(s: ScaleScores, figures: list[dict]) -> list[float | None]:
+    """Each gold bar's length error (None: not found) on the bars found in its master."""
     from figdex.models.ocr import load_rgb
     from figdex.models.scalebars import find_bars
 
-    errors, found, within, total = [], 0, 0, 0
+    errors: list[float | None] = []
     for fig in figures:
         image = load_rgb(fig["path"])
         for m in fig["masters"]:
             x0, y0, x1, y1 = m["box"]
             bars = find_bars(image[y0:y1, x0:x1])
+            shifted = [(b.box[0] + x0, b.box[1] + y0, b.box[2] + x0, b.box[3] + y0, b.length_px) for b in bars]
             for gold in m.get("scale_bars") or []:
-                total += 1
-                hits = [b for b in bars if bar_matches((b.box[0] + x0, b.box[1] + y0, b.box[2] + x0, b.box[3] + y0),
-                                                       gold["box"])]
-                if not hits:
-                    s.failures.append(("bar", Path(fig["file"]).name, m["label"], gold["box"], "not found"))
-                    continue
-                found += 1
-                err = min(abs(b.length_px - gold["length_px"]) / gold["length_px"] for b in hits)
-                errors.append(err)
-                within += err <= LENGTH_TOLERANCE
-                if err > LENGTH_TOLERANCE:
-                    s.failures.append(("bar", Path(fig["file"]).name, m["label"], gold["box"], f"length {err:.3f} off"))
-    s.bars = total
-    s.bars_found = round(found / total, 4) if total else 0.0
-    s.bars_found_within_3pct = round(within / total, 4) if total else 0.0
-    if errors:
-        errors.sort()
-        s.bar_length_error_median = round(errors[len(errors) // 2], 4)
+                errors.append(_bar_error(s, shifted, gold["box"], gold["length_px"],
+                                         (Path(fig["file"]).name, m["label"])))
+    return errors
+
+
+def _bar_error(s: ScaleScores, found: list[tuple[int, int, int, int, float]], gold_box: Box, gold_length: float,
+               where: tuple) -> float | None:
+    """The relative length error of the best found bar (x0, y0, x1, y1, length) that is the gold bar
+    (``bar_matches``); None, and a failure, when none is."""
+    hits = [f for f in found if bar_matches(f[:4], gold_box)]
+    if not hits:
+        s.failures.append(("bar", *where, gold_box, "not found"))
+        return None
+    err = min(abs(f[4] - gold_length) / gold_length for f in hits)
+    if err > LENGTH_TOLERANCE:
+        s.failures.append(("bar", *where, gold_box, f"length {err:.3f} off"))
+    return err
+
+
+def _bar_totals(s: ScaleScores, errors: list[float | None]) -> None:
+    """Found, within 3 % and the median error over every bar scored (``errors``: None = missed)."""
+    s.bars = len(errors)
+    found = [e for e in errors if e is not None]
+    s.bars_found = round(len(found) / len(errors), 4) if errors else 0.0
+    s.bars_found_within_3pct = round(sum(e <= LENGTH_TOLERANCE for e in found) / len(errors), 4) if errors else 0.0
+    if found:
+        found.sort()
+        s.bar_length_error_median = round(found[len(found) // 2], 4)
+
+
+def _tsv_bars(s: ScaleScores, gold: list[GoldBar]) -> list[float | None]:
+    """Bars of a bar TSV: the bar finder on each whole image, each gold bar scored as in ``_bars``;
+    found and within 3 % also per kind tag."""
+    from figdex.models.ocr import load_rgb
+    from figdex.models.scalebars import find_bars
+
+    by_image: dict[Path, list[GoldBar]] = {}
+    for bar in gold:
+        by_image.setdefault(bar.image, []).append(bar)
+    errors: list[float | None] = []
+    kinds: dict[str, dict[str, int]] = {}
+    for image_path, bars in by_image.items():
+        found = [(*b.box, b.length_px) for b in find_bars(load_rgb(image_path))]
+        for bar in bars:
+            err = _bar_error(s, found, bar.match_box, bar.length_px, (image_path.name, bar.paper))
+            errors.append(err)
+            for kind in bar.kinds or ("untagged",):
+                row = kinds.setdefault(kind, {"bars": 0, "found": 0, "within_3pct": 0})
+                row["bars"] += 1
+                row["found"] += err is not None
+                row["within_3pct"] += err is not None and err <= LENGTH_TOLERANCE
+    s.bars_by_kind = dict(sorted(kinds.items()))
+    return errors
 
 
 def unpacked_instrument_file(path: Path, tmp: Path) -> Path:
@@ -199,7 +317,8 @@ def _instrument_file(name: str, folders: tuple[Path, ...], tmp: Path) -> Path | 
     return None
 
 
-def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], parts: tuple[str, ...], ocr) -> None:
+def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], parts: tuple[str, ...], ocr,
+                 must_exist: bool = False) -> None:
     from PIL import Image
 
     from figdex.models.instrument_meta import load_image_pixels, read_instrument_scale
@@ -214,6 +333,12 @@ def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], pa
             if part not in parts:
                 continue
             path = _instrument_file(name, folders, Path(tmp))
+            if path is None and must_exist:  # a claim measured once: no file may drop out of it
+                from figdex.errors import NotFoundError
+
+                raise NotFoundError(f"{gold}: instrument file {name} ({part}) is in none of "
+                                    f"{', '.join(map(str, folders))}; run python eval/restore_instrument.py "
+                                    f"(eval/instrument_restore.tsv) or commit it to tests/data/instrument")
             if path is None:  # a GPL-3.0 file not restored (eval/restore_instrument.py): said, not hidden
                 s.instrument_missing.append(name)
                 continue
