@@ -73,7 +73,7 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     for polarity, mask in masks:
         stacks = np.array(_row_stacks(mask, min_length, int(0.8 * W)), dtype=np.int64).reshape(-1, 4)
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
-        stacks = stacks[thickness <= np.maximum(2, 0.25 * w)]
+        stacks = stacks[thickness <= np.maximum(3, 0.3 * w)]
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
@@ -184,41 +184,57 @@ def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tupl
 
 
 def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, bool]:
-    """The bar's length to a fraction of a pixel: whole pixels inside, plus how far each end pixel
-    (and the one beyond it) is covered, (distance of its colour to the background) over (bar's
-    distance to the background) along the body rows; from end tick to end tick where the bar has
+    """The bar's length to a fraction of a pixel, the gold's rule (eval/separation_gold_README.md):
+    whole pixels inside plus the coverage of the end pixels, (colour - background) over (bar -
+    background) along the body rows; from end-tick centre to end-tick centre where the bar has
     ticks (├────┤)."""
-    H, W = mask.shape
-    ticks = _tick_centres(mask, x0, x1, top, bottom)
+    ticks = _tick_centres(colour, mask, x0, x1, top, bottom)
     if ticks is not None:
         return round(ticks[1] - ticks[0], 1), True
     if x1 - x0 < 4:
         return float(x1 - x0), False
     rows = colour[top:bottom].mean(axis=0)  # (W, channels)
     bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
-    length = float(x1 - x0 - 2)
-    # Each end: its last pixel inside and the one beyond, against the background 2-3 px out: of the
-    # two, the one farther from the bar's colour (the nearer one may be a frame, a tick or a bright
-    # particle the bar runs into; at the panel's edge, the one pixel left; none beyond the edge,
-    # then the end pixel counts whole).
-    for inside, beyond, step in ((x0, x0 - 1, -1), (x1 - 1, x1, 1)):
-        out = [x for x in (beyond + step, beyond + 2 * step) if 0 <= x < W]
-        if not (0 <= beyond < W and out):
-            length += 1.0
-            continue
-        reach = max(float(np.linalg.norm(rows[x] - bar)) for x in out)
-        if reach < 25:  # the end runs into content of the bar's own colour: the mask's edge is all we have
-            length += 1.0
-            continue
-        cover = 1 - np.linalg.norm(rows[[inside, beyond]] - bar, axis=1) / reach
-        length += float(np.clip(cover, 0, 1).sum())
+    length = float(x1 - x0 - 4)
+    for inside, step in ((x0, -1), (x1 - 1, 1)):
+        length += _end_cover(rows, bar, inside, step)
     return round(length, 1), False
 
 
-def _tick_centres(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, float] | None:
-    """Centres of the end ticks of a ruler-style bar: a column or two at each end whose mask runs on
-    3 px or more on the same side of the body (above, below or both), with no column between them
-    doing so (in a texture, dark columns rise anywhere)."""
+def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:
+    """How many pixels of one end are ink: the stack's last two pixels and the two beyond it, each by
+    its coverage (its colour projected between the background's and the bar's).  A cut at one grey
+    level may stop a pixel short of a blurred end or a pixel past it; the coverage does not care.
+    The background: of the pixels 3-4 px out, the one farther from the bar's colour (the nearer one
+    may be a frame, a tick or a bright particle the bar runs into).  Past the panel's edge, or where
+    the end runs into content of the bar's own colour, the stack's edge is all there is."""
+    W = rows.shape[0]
+    out = [x for x in (inside + 2 * step, inside + 3 * step, inside + 4 * step) if 0 <= x < W]
+    if not out or not 0 <= inside + 2 * step < W:
+        return 2.0
+    bg = max((rows[x] for x in out), key=lambda c: float(np.linalg.norm(c - bar)))
+    axis = bar - bg
+    reach2 = float(axis @ axis)
+    if reach2 < 25 ** 2:
+        return 2.0
+    cover = np.clip([(rows[inside + k * step] - bg) @ axis / reach2 for k in (-1, 0, 1, 2)], 0.0, 1.0)
+    # The pixel inside the end pixel is whole unless clearly partly covered (noise on a solid bar).
+    total = 1.0 if cover[0] > 0.8 else float(cover[0])
+    total += float(cover[1])
+    # Beyond the stack: only a tail that fades out from the end, not the next thing along the row.
+    if cover[2] <= cover[1] + 0.05:
+        total += float(cover[2])
+        if cover[3] <= cover[2] + 0.05 and cover[2] > 0.15:
+            total += float(cover[3])
+    return total
+
+
+def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int,
+                  bottom: int) -> tuple[float, float] | None:
+    """Centres of the end ticks of a ruler-style bar: one to three columns at each end whose mask runs
+    on 3 px or more on the same side of the body (above, below or both), with no column between them
+    doing so (in a texture, dark columns rise anywhere).  Each centre is the tick rows' coverage-
+    weighted column, so a tick that straddles two pixels is found between them."""
     H = mask.shape[0]
     reach = 3
     if x1 - x0 < 10:
@@ -230,15 +246,33 @@ def _tick_centres(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> 
         return (up.size == reach and bool(up.all())), (down.size == reach and bool(down.all()))
 
     ends = {}
-    for name, xs in (("left", range(x0, x0 + 4)), ("right", range(x1 - 4, x1))):
-        cols = [(x, rising(x)) for x in xs]
-        ends[name] = [(x, r) for x, r in cols if r[0] or r[1]]
-    if not ends["left"] or not ends["right"] or len(ends["left"]) > 2 or len(ends["right"]) > 2:
+    for name, xs in (("left", range(x0, x0 + 5)), ("right", range(x1 - 5, x1))):
+        ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]
+    if not ends["left"] or not ends["right"] or len(ends["left"]) > 3 or len(ends["right"]) > 3:
         return None
     sides = {r for _, r in ends["left"]} & {r for _, r in ends["right"]}
-    if not sides or any(any(rising(x)) for x in range(x0 + 4, x1 - 4)):
+    if not sides or any(any(rising(x)) for x in range(x0 + 5, x1 - 5)):
         return None
-    return float(np.mean([x for x, _ in ends["left"]])), float(np.mean([x for x, _ in ends["right"]]))
+    up, down = next(iter(sides))
+    rows = slice(top - reach, top) if up else slice(bottom, bottom + reach)
+    profile = colour[rows].mean(axis=0)  # (W, channels): the tick rows, column by column
+    bar = colour[top:bottom, x0 + 5:x1 - 5].reshape(-1, colour.shape[2]).mean(axis=0) \
+        if x1 - x0 > 12 else colour[top:bottom, x0:x1].reshape(-1, colour.shape[2]).mean(axis=0)
+    between = profile[ends["left"][-1][0] + 2:ends["right"][0][0] - 1]
+    if not len(between):
+        return None
+    bg = np.median(between, axis=0)  # the tick rows between the ticks: ground (or a label's strokes)
+
+    def centre(xs: list[int]) -> float:
+        span = range(max(0, xs[0] - 1), min(colour.shape[1], xs[-1] + 2))
+        axis = bar - bg
+        reach2 = float(axis @ axis)
+        if reach2 < 25 ** 2:
+            return float(np.mean(xs))
+        w = np.clip([(profile[x] - bg) @ axis / reach2 for x in span], 0.0, 1.0)
+        return float(np.dot(w, list(span)) / w.sum()) if w.sum() > 0 else float(np.mean(xs))
+
+    return centre([x for x, _ in ends["left"]]), centre([x for x, _ in ends["right"]])
 
 
 def _dedupe(bars: list[Bar]) -> list[Bar]:
