@@ -195,10 +195,36 @@ def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, b
         return float(x1 - x0), False
     rows = colour[top:bottom].mean(axis=0)  # (W, channels)
     bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
-    length = float(x1 - x0 - 4)
-    for inside, step in ((x0, -1), (x1 - 1, 1)):
-        length += _end_cover(rows, bar, inside, step)
+    a, b = _blob_free(colour, x0, x1, top, bottom, bar)
+    length = float(b - a - 4)
+    for inside, step, cut in ((a, -1, a > x0), (b - 1, 1, b < x1)):
+        # Where the bar runs into a blob of its own colour, the blob's edge is the bar's end.
+        length += 2.0 if cut else _end_cover(rows, bar, inside, step)
     return round(length, 1), False
+
+
+def _blob_free(colour: np.ndarray, x0: int, x1: int, top: int, bottom: int, bar: np.ndarray) -> tuple[int, int]:
+    """The stack's columns less the end columns where the rows above AND below it are of the bar's
+    colour too: there the bar has run into a particle or a dark patch, and the cut's run goes on
+    through it.  (Along the bar, the rows beside it stand out from it; a blob does not.)"""
+    H = colour.shape[0]
+    if top < 2 or bottom + 2 > H or x1 - x0 < 8:
+        return x0, x1
+    above = colour[top - 2:top].mean(axis=0)
+    below = colour[bottom:bottom + 2].mean(axis=0)
+    side = np.maximum(np.linalg.norm(above - bar, axis=1), np.linalg.norm(below - bar, axis=1))
+    usual = float(np.median(side[x0 + 2:x1 - 2]))
+    if usual < 40:
+        return x0, x1
+    low = side < 0.35 * usual
+    a, b = x0, x1
+    while a < b and low[a]:
+        a += 1
+    while b > a and low[b - 1]:
+        b -= 1
+    if b - a < 0.5 * (x1 - x0):
+        return x0, x1
+    return (a if a - x0 >= 2 else x0), (b if x1 - b >= 2 else x1)
 
 
 def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:
