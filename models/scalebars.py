@@ -42,6 +42,7 @@ class ScaleReading:
 # content needs the 230 cut, a grey 2-px bar on black the 130 one, a blurred bar its middle).
 _DARK_CUTS = (40, 70, 110, 150)
 _LIGHT_CUTS = (130, 170, 200, 230)
+_LINE_CONTRAST = 40  # a thin line's grey over (under) both rows 2 px from it
 _COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
 
 
@@ -58,6 +59,7 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     gray = to_gray(image)
     H, W = gray.shape
     masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
+    masks += _line_masks(gray)
     if rgb is not None:
         chroma = rgb[..., :3].max(axis=2).astype(np.int16) - rgb[..., :3].min(axis=2)
         if (chroma > _COLOUR_CHROMA).any():
@@ -107,6 +109,21 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
                 score += 0.3
             found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
     return _dedupe(found)
+
+
+def _line_masks(gray: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Rows of a thin line (1-3 px) standing out from the rows 2 px above and below it, whatever its
+    grey level: a blurred 1-px white bar peaks at 130 on black, under or just over every fixed cut,
+    and its run at any one cut is a few pixels short."""
+    g = gray.astype(np.int16)
+    H = g.shape[0]
+    if H < 5:
+        return []
+    up, down = np.empty_like(g), np.empty_like(g)
+    up[2:], up[:2] = g[:-2], g[:2]
+    down[:-2], down[-2:] = g[2:], g[-2:]
+    return [("light", g - np.maximum(up, down) > _LINE_CONTRAST),
+            ("dark", np.minimum(up, down) - g > _LINE_CONTRAST)]
 
 
 def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
