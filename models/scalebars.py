@@ -212,36 +212,10 @@ def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, b
         return float(x1 - x0), False
     rows = colour[top:bottom].mean(axis=0)  # (W, channels)
     bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
-    a, b = _blob_free(colour, x0, x1, top, bottom, bar)
-    length = float(b - a - 4)
-    for inside, step, cut in ((a, -1, a > x0), (b - 1, 1, b < x1)):
-        # Where the bar runs into a blob of its own colour, the blob's edge is the bar's end.
-        length += 2.0 if cut else _end_cover(rows, bar, inside, step)
+    length = float(x1 - x0 - 4)
+    for inside, step in ((x0, -1), (x1 - 1, 1)):
+        length += _end_cover(rows, bar, inside, step)
     return round(length, 1), False
-
-
-def _blob_free(colour: np.ndarray, x0: int, x1: int, top: int, bottom: int, bar: np.ndarray) -> tuple[int, int]:
-    """The stack's columns less the end columns where the rows above AND below it are of the bar's
-    colour too: there the bar has run into a particle or a dark patch, and the cut's run goes on
-    through it.  (Along the bar, the rows beside it stand out from it; a blob does not.)"""
-    H = colour.shape[0]
-    if top < 2 or bottom + 2 > H or x1 - x0 < 8:
-        return x0, x1
-    above = colour[top - 2:top].mean(axis=0)
-    below = colour[bottom:bottom + 2].mean(axis=0)
-    side = np.maximum(np.linalg.norm(above - bar, axis=1), np.linalg.norm(below - bar, axis=1))
-    usual = float(np.median(side[x0 + 2:x1 - 2]))
-    if usual < 40:
-        return x0, x1
-    low = side < 0.35 * usual
-    a, b = x0, x1
-    while a < b and low[a]:
-        a += 1
-    while b > a and low[b - 1]:
-        b -= 1
-    if b - a < 0.5 * (x1 - x0):
-        return x0, x1
-    return (a if a - x0 >= 2 else x0), (b if x1 - b >= 2 else x1)
 
 
 def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:
@@ -274,27 +248,32 @@ def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> flo
 
 def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int,
                   bottom: int) -> tuple[float, float] | None:
-    """Centres of the end ticks of a ruler-style bar: one to three columns at each end whose mask runs
-    on 3 px or more on the same side of the body (above, below or both), with no column between them
-    doing so (in a texture, dark columns rise anywhere).  Each centre is the tick rows' coverage-
-    weighted column, so a tick that straddles two pixels is found between them."""
+    """Centres of the end ticks of a ruler-style bar: a column or two at each end whose mask runs on
+    3 px or more, but not much further, on the same side of the body (above, below or both), with no
+    column between them doing so (in a texture, dark columns rise anywhere; a frame's sides run on
+    past the label).  Each centre is the tick rows' coverage-weighted column, so a tick that
+    straddles two pixels is found between them.  (Wider ticks, as TVIPS draws them, are not ticks
+    here: the instrument's ruler is as long as its outer ends.)"""
     H = mask.shape[0]
     reach = 3
+    longest = max(8, 2 * (bottom - top) + 4)  # a tick is short; a frame's side is not
     if x1 - x0 < 10:
         return None
 
     def rising(x: int) -> tuple[bool, bool]:
         up = mask[max(0, top - reach):top, x]
         down = mask[bottom:min(H, bottom + reach), x]
-        return (up.size == reach and bool(up.all())), (down.size == reach and bool(down.all()))
+        up_ok = up.size == reach and bool(up.all()) and not mask[max(0, top - longest - 1):top, x].all()
+        down_ok = down.size == reach and bool(down.all()) and not mask[bottom:bottom + longest + 1, x].all()
+        return up_ok, down_ok
 
     ends = {}
-    for name, xs in (("left", range(x0, x0 + 5)), ("right", range(x1 - 5, x1))):
+    for name, xs in (("left", range(x0, x0 + 4)), ("right", range(x1 - 4, x1))):
         ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]
-    if not ends["left"] or not ends["right"] or len(ends["left"]) > 3 or len(ends["right"]) > 3:
+    if not ends["left"] or not ends["right"] or len(ends["left"]) > 2 or len(ends["right"]) > 2:
         return None
     sides = {r for _, r in ends["left"]} & {r for _, r in ends["right"]}
-    if not sides or any(any(rising(x)) for x in range(x0 + 5, x1 - 5)):
+    if not sides or any(any(rising(x)) for x in range(x0 + 4, x1 - 4)):
         return None
     up, down = next(iter(sides))
     rows = slice(top - reach, top) if up else slice(bottom, bottom + reach)
