@@ -59,7 +59,8 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     gray = to_gray(image)
     H, W = gray.shape
     masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
-    masks += _line_masks(gray)
+    lines = _line_masks(gray)  # no ticks on these: a line mask's rows beside the line say nothing of ink
+    masks += lines
     if rgb is not None:
         chroma = rgb[..., :3].max(axis=2).astype(np.int16) - rgb[..., :3].min(axis=2)
         if (chroma > _COLOUR_CHROMA).any():
@@ -104,7 +105,8 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
             # Scale bars live in the lower part of a panel more often than not.
             position = 0.15 if (top / max(H, 1)) > 0.6 else 0.0
             score = min(1.0, contrast / 120) * 0.6 + 0.25 * min(1.0, thickness / 3) + position
-            length, ticked = _measure(colour, mask, x0, x1, top, bottom)
+            length, ticked = _measure(colour, mask, x0, x1, top, bottom,
+                                      ticks=not any(mask is m for _, m in lines))
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
             found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
@@ -200,12 +202,13 @@ def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tupl
     return out
 
 
-def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, bool]:
+def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int,
+             ticks: bool = True) -> tuple[float, bool]:
     """The bar's length to a fraction of a pixel, the gold's rule (eval/separation_gold_README.md):
     whole pixels inside plus the coverage of the end pixels, (colour - background) over (bar -
     background) along the body rows; from end-tick centre to end-tick centre where the bar has
     ticks (├────┤)."""
-    ticks = _tick_centres(colour, mask, x0, x1, top, bottom)
+    ticks = _tick_centres(colour, mask, x0, x1, top, bottom) if ticks else None
     if ticks is not None:
         return round(ticks[1] - ticks[0], 1), True
     if x1 - x0 < 4:
@@ -260,15 +263,20 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     if x1 - x0 < 10:
         return None
 
-    def rising(x: int) -> tuple[bool, bool]:
+    def rising(x: int, short: bool = False) -> tuple[bool, bool]:
         up = mask[max(0, top - reach):top, x]
         down = mask[bottom:min(H, bottom + reach), x]
-        up_ok = up.size == reach and bool(up.all()) and not mask[max(0, top - longest - 1):top, x].all()
-        down_ok = down.size == reach and bool(down.all()) and not mask[bottom:bottom + longest + 1, x].all()
+        up_ok = up.size == reach and bool(up.all())
+        down_ok = down.size == reach and bool(down.all())
+        if short:
+            up_ok = up_ok and not mask[max(0, top - longest - 1):top, x].all()
+            down_ok = down_ok and not mask[bottom:bottom + longest + 1, x].all()
         return up_ok, down_ok
 
     ends = {}
     for name, xs in (("left", range(x0, x0 + 4)), ("right", range(x1 - 4, x1))):
+        if any(rising(x) != rising(x, short=True) for x in xs):
+            return None  # a side running on past a tick's height: a frame or a texture
         ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]
     if not ends["left"] or not ends["right"] or len(ends["left"]) > 2 or len(ends["right"]) > 2:
         return None
