@@ -42,3 +42,32 @@ def test_text_up_the_margin_does_not_join_a_caption_and_a_colon_read_last_is_put
     found, gold = _found_and_gold("jacow_ipac2018")
     for key in (("Figure 3", 2), ("Figure 4", 2), ("Figure 5", 3), ("Figure 6", 3), ("Figure 7", 3)):
         _check(found, gold, key)
+
+
+def test_a_tall_figure_filling_one_column_takes_the_caption_at_the_foot_of_the_other():
+    # Am. J. Physiol. Regul. 2006: Figures 3-6 and 8 fill the left column, their captions sit at the
+    # foot of the right one; page 9's body line "Fig. 8. The graphs clearly show ..." is not Figure 8.
+    found, gold = _found_and_gold("ajp_regu_2006")
+    for key in (("Fig. 3", 6), ("Fig. 4", 7), ("Fig. 5", 8), ("Fig. 6", 9), ("Fig. 8", 11)):
+        _check(found, gold, key)
+    assert ("Fig. 8", 9) not in found
+
+
+def test_a_figure_continued_over_pages_is_one_record_per_page():
+    # J. Exp. Bot. 2011: Fig. 1 on page 6, "Fig. 1. Continued." on pages 7 and 8 (page 8's caption is
+    # one short line flush left under the centred drawing).
+    found, gold = _found_and_gold("oup_jxb_2011")
+    for key in (("Fig. 1", 6), ("Fig. 1", 7), ("Fig. 1", 8)):
+        assert key in found and found[key].region is not None, key
+        assert iou(found[key].region, gold[key]["region"]) >= 0.8, key
+    assert normalise_words(found[("Fig. 1", 7)].caption) == "Fig. 1. Continued."
+
+
+def test_a_full_page_figure_tagged_under_it_takes_its_caption_from_the_page_before():
+    # GLIA 1998: page 3 is Figure 1 alone with the tag "Fig. 1." under it (too little text: it used to
+    # be called a scanned page); its caption is printed on page 2.
+    found, gold = _found_and_gold("wiley_glia_1998")
+    key = ("Fig. 1", 3)
+    assert key in found and ("Fig. 1", 2) not in found
+    assert iou(found[key].region, gold[key]["region"]) >= 0.8
+    assert found[key].caption.startswith("Fig. 1. A: Mechanically-induced")

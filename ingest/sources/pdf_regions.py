@@ -202,6 +202,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0.25 * min(g.box[2] - g.box[0], cap_box[2] - cap_box[0])
                 and (g.box[0] >= columns[0] - 2 and g.box[2] <= columns[1] + 2 or g.box[0] < columns[1] < g.box[2]
                      or g.box[0] < columns[0] < g.box[2])]
+        if not near and len(cap_lines) == 1:
+            # A one-line caption set flush left under (or over) a centred figure ("Fig. 1. Continued."):
+            # a drawing in its column that starts right at its edge.
+            near = [g for g in candidates if g.box[0] < columns[1] and g.box[2] > columns[0]
+                    and 0 <= (g.box[1] - cap_box[3] if direction == "above" else cap_box[1] - g.box[3]) <= 24]
     else:
         near = [g for g in candidates if g.box[1] <= cap_box[3] and g.box[3] >= cap_box[1]]
     if not near:
