@@ -71,3 +71,20 @@ def test_a_full_page_figure_tagged_under_it_takes_its_caption_from_the_page_befo
     assert key in found and ("Fig. 1", 2) not in found
     assert iou(found[key].region, gold[key]["region"]) >= 0.8
     assert found[key].caption.startswith("Fig. 1. A: Mechanically-induced")
+
+
+def test_a_hyphen_at_a_captions_line_end_stays_where_the_document_writes_the_compound_with_one():
+    # AGU galley: "Noise-" over "corrupted" (the document writes "noise-corrupted" inside its lines);
+    # ACS Sensors: "Si-" over "MoTe2" and "P-" over "MoTe2" (a capital after the hyphen).
+    found, gold = _found_and_gold("agu_ggg_2016_galley")
+    _check(found, gold, ("Figure 6", 15))
+    found, gold = _found_and_gold("acs_sensors_2022")
+    _check(found, gold, ("Figure 5", 7))
+    _check(found, gold, ("Figure 8", 10))
+
+
+def test_a_hyphen_that_splits_a_word_at_a_line_end_is_still_dropped():
+    # Clinical Science 2014 (CC-BY, in tests/data): "33RE-" over "binding" (the document also writes
+    # "33RE binding": no evidence for the compound), and the rest of its captions as in the gold.
+    found, gold = _found_and_gold("clinsci_2014")
+    assert normalise_words(found[("Figure 4", 5)].caption) == normalise_words(gold[("Figure 4", 5)]["caption12"])

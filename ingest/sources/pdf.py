@@ -33,8 +33,9 @@ from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
 from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection,
+    Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines,
 )
+from figdex.ingest.sources.pdf_hyphens import document_words
 from figdex.ingest.sources.pdf_regions import figure_region
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
@@ -58,6 +59,7 @@ class PdfFigure:
     native: bool = False  # the image is the embedded raster's own pixels
     graphics: list = field(default_factory=list, repr=False)  # the drawing objects in the region
     size: float = 0.0  # the type size of the caption's first line
+    caption_lines: list = field(default_factory=list, repr=False)  # its lines' text, as pdfium read them
 
 
 @dataclass
@@ -159,6 +161,10 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             problems.insert(0, f"{path}: {_SCANNED}")
             found = []
         figures = _choose(found, problems)
+        # A hyphen at a caption line's end stays where the document writes the compound with one.
+        words = document_words(ln.text for page_lines in pages_text for ln in page_lines)
+        for fig in figures:
+            fig.caption = join_lines(fig.caption_lines, words)
         for fig in figures:
             if fig.region is not None:
                 fig.region = trim_to_ink(doc[fig.page - 1], fig.region)
@@ -244,7 +250,8 @@ def _lines_or_none(textpage, raw, matrix, symbol_text) -> list[Line]:
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:
     region = hit[0] if hit else None
     return PdfFigure(caption.kind, caption.label, caption.number, page, caption.text, region,
-                     graphics=hit[1] if hit else [], size=caption.lines[0].size)
+                     graphics=hit[1] if hit else [], size=caption.lines[0].size,
+                     caption_lines=[ln.text for ln in caption.lines])
 
 
 def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
@@ -276,7 +283,7 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
             text = [f for f in group if abs(f.page - best.page) == 1
                     and _after_label(f).strip(" .:|")]
             if text:
-                best.caption = text[0].caption
+                best.caption, best.caption_lines = text[0].caption, text[0].caption_lines
         kept.append(best)
     # Captions without graphics that continue a numbered sequence are real figures missed; ones that
     # stand alone are references in running text.

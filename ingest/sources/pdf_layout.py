@@ -89,23 +89,27 @@ def x_overlap(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
 
 
-def join_lines(texts: list[str]) -> str:
-    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word; a
-    hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
+def join_lines(texts: list[str], words=None) -> str:
+    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word,
+    and stays when it belongs to a compound (``pdf_hyphens``: ``words``, the document's words, decide);
+    a hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
+    from figdex.ingest.sources.pdf_hyphens import SOFT_BREAK, resolve_soft_breaks
+
     out = ""
     for text in texts:
         text = text.replace("\r", "").replace("\n", " ").strip()
         if not text:
             continue
         if out.endswith("\x02"):
-            out = out[:-1] + text
+            out = out[:-1] + SOFT_BREAK + text
         elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
             out += text
         elif out:
             out += " " + text
         else:
             out = text
-    return re.sub(r"\s+", " ", out.replace("\x02", "-").replace("\ufffe", "-")).strip()
+    out = re.sub(r"\s+", " ", out.replace("\x02", "-").replace("\ufffe", "-")).strip()
+    return resolve_soft_breaks(out, words)
 
 
 def _is_body_text(line: Line, column_width: float) -> bool:
