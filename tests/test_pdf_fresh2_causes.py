@@ -88,3 +88,13 @@ def test_a_hyphen_that_splits_a_word_at_a_line_end_is_still_dropped():
     # "33RE binding": no evidence for the compound), and the rest of its captions as in the gold.
     found, gold = _found_and_gold("clinsci_2014")
     assert normalise_words(found[("Figure 4", 5)].caption) == normalise_words(gold[("Figure 4", 5)]["caption12"])
+
+
+def test_mathematical_pi_signs_and_a_tex_spacing_diaeresis_are_read_as_printed():
+    # GLIA 1998: "Ca2+" is set with the plus from MathematicalPi-One, whose code is "1" ("Ca21");
+    # a REVTeX preprint: "Grüneisen" is "Gr", a spacing diaeresis, then "u" in the text layer.
+    found, gold = _found_and_gold("wiley_glia_1998")
+    _check(found, gold, ("Fig. 3", 6))
+    assert "Ca2+" in found[("Fig. 2", 5)].caption
+    found, gold = _found_and_gold("preprint_nanoribbon_raman")
+    _check(found, gold, ("FIG. 2", 3))

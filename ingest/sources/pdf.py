@@ -139,7 +139,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 problems.append(f"page {index + 1}: pdfium could not read it ({exc}); its figures are not found")
                 pages_text.append([])
                 continue
-            symbol_text: set[int] = set()
+            symbol_text: dict[int, dict] = {}
             graphics, too_many = page_graphics(page, raw, symbol_text)
             lines = _lines_or_none(textpage, raw, display_matrix(page), symbol_text)
             page_box = (0.0, 0.0, *page.get_size())

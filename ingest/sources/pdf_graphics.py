@@ -36,28 +36,31 @@ def address(handle) -> int:
     return ctypes.c_void_p.from_buffer(handle).value or 0 if handle else 0  # (a third of ctypes.cast's time)
 
 
-def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graphic], bool]:
+def page_graphics(page, raw, symbol_text: dict | None = None) -> tuple[list[Graphic], bool]:
     """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
     each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
     An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page.
-    ``symbol_text``, when given, receives the addresses of the page's text objects set in a
-    Symbol-encoded font (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho), for ``page_lines``."""
+    ``symbol_text``, when given, receives the addresses of the page's text objects set in a font that
+    draws signs on letters or digits (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho; Mathematical
+    Pi: its "1" is a plus), each with its table (``pdf_font_encodings.sign_table``), for ``page_lines``."""
     import ctypes
+
+    from figdex.ingest.sources.pdf_font_encodings import sign_table
 
     width, height = page.get_size()
     page_area = width * height
     out: list[Graphic] = []
     count = 0
-    symbolic: dict[int, bool] = {}  # font address -> its name says Symbol
+    tables: dict[int, dict | None] = {}  # font address -> its sign table (None: a text font)
     name = ctypes.create_string_buffer(128)
 
-    def symbol_font(obj) -> bool:
+    def symbol_font(obj) -> dict | None:
         font = raw.FPDFTextObj_GetFont(obj)
         key = address(font)
-        if key not in symbolic:
+        if key not in tables:
             length = raw.FPDFFont_GetBaseFontName(font, name, 128) if key else 0
-            symbolic[key] = "symbol" in name.raw[: max(0, length - 1)].decode("latin-1", "replace").lower()
-        return symbolic[key]
+            tables[key] = sign_table(name.raw[: max(0, length - 1)].decode("latin-1", "replace"))
+        return tables[key]
 
     def visit(handle, matrix, objects_iter):
         nonlocal count
@@ -67,8 +70,10 @@ def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graph
                 return True
             kind = raw.FPDFPageObj_GetType(obj_handle)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
-                if symbol_text is not None and symbol_font(obj_handle):
-                    symbol_text.add(address(obj_handle))
+                if symbol_text is not None:
+                    table = symbol_font(obj_handle)
+                    if table is not None:
+                        symbol_text[address(obj_handle)] = table
                 continue
             box = transform_box(_bounds(obj_handle, raw), matrix)
             box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))

@@ -7,17 +7,18 @@ import re
 
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
 
-def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | set = frozenset()) -> list[Line]:
+def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = None) -> list[Line]:
     """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
     gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
     one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
     displayed page (``pdf_graphics.display_matrix``) for a rotated page, whose text pdfium reports
     unrotated (a landscape sheet's lines would run down the page, one letter a line).
-    ``symbol_objects``: addresses of the page's text objects set in a Symbol-encoded font
-    (``pdf_graphics.page_graphics`` finds them), whose letters are read as Greek."""
+    ``symbol_objects``: addresses of the page's text objects set in a font that draws signs on letters
+    or digits, with its table (``pdf_graphics.page_graphics`` finds them): Symbol's letters are read
+    as Greek, Mathematical Pi's digits as operators."""
     import ctypes
 
-    from figdex.ingest.sources.pdf_font_encodings import SYMBOL_GREEK, control_characters
+    from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
@@ -46,6 +47,8 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
             box = _char_box(handle, raw_module, i, rect)
         if matrix is not None:
             box = transform_box(box, matrix)
+        if ch in _SPACING_ACCENTS and (_letter(codes, i - 1) or _letter(codes, i + 1)):
+            ch = _SPACING_ACCENTS[ch]  # TeX's \\"u: a spacing diaeresis drawn over the letter, as its own glyph
         if "\u0300" <= ch <= "\u036f":  # a combining accent (read from an old TeX font)
             # A combining mark follows its letter: the one it is drawn over, before or after it.
             if current is not None and current[1][-1] != " " and (box[0] + box[2]) / 2 <= current[0][2] + 0.5:
@@ -65,9 +68,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
             ch = "\x02"  # a hyphen that breaks a word at a line end
         elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
             ch = "\u2113"  # TeX's math italic (OML encoding) has \ell at 0x60; without a ToUnicode map pdfium says "`"
-        elif symbol_objects and ch in SYMBOL_GREEK and address(
-                raw_module.FPDFText_GetTextObject(handle, i)) in symbol_objects:
-            ch = SYMBOL_GREEK[ch]
+        elif symbol_objects and ch in SIGN_CODES:
+            table = symbol_objects.get(address(raw_module.FPDFText_GetTextObject(handle, i)))
+            ch = table.get(ch, ch) if table else ch
         # Text set at another angle (a licence line printed up the margin, a landscape caption) is
         # never part of an upright line beside it, however close its letters come.
         angle = round(get_angle(handle, i) / 0.05) * 0.05
@@ -123,6 +126,17 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
         out.append(Line(tuple(box), text, size, bold))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
+
+
+# Spacing accents a TeX PDF's text layer reports as glyphs of their own next to the letter they are
+# set over ("Gr¨uneisen"): read as the combining mark, joined to that letter.
+_SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "\u02dc": "\u0303",
+                    "\u00af": "\u0304", "\u02d8": "\u0306", "\u02d9": "\u0307", "\u02da": "\u030a",
+                    "\u02c7": "\u030c", "\u02dd": "\u030b"}
+
+
+def _letter(codes: list[int], i: int) -> bool:
+    return 0 <= i < len(codes) and 0 < codes[i] < 0x110000 and chr(codes[i]).isalpha()
 
 
 def _join(fragments: list[list]) -> tuple[list[list], bool]:
