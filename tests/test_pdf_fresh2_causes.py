@@ -98,3 +98,21 @@ def test_mathematical_pi_signs_and_a_tex_spacing_diaeresis_are_read_as_printed()
     assert "Ca2+" in found[("Fig. 2", 5)].caption
     found, gold = _found_and_gold("preprint_nanoribbon_raman")
     _check(found, gold, ("FIG. 2", 3))
+
+
+def test_a_bold_label_followed_by_a_panel_letter_opens_a_caption():
+    # Arabian J. Chem. 2022: "Fig. 6 a) Visible absorption spectra ..." (bold label, no full stop).
+    found, gold = _found_and_gold("elsevier_arabjc_2022")
+    _check(found, gold, ("Fig. 6", 5))
+
+
+def test_a_page_set_sideways_without_a_rotate_entry_is_read_turned_upright():
+    # Phil. Trans. R. Soc. A 2011 page 12: Figure 3 and its caption printed up the page (pdfium reads
+    # the caption one letter a line); the region comes back in the page's own coordinates.
+    found, gold = _found_and_gold("rsta_2011")
+    key = ("Figure 3", 12)
+    assert key in found and found[key].region is not None
+    assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"])
+    region, expected = found[key].region, gold[key]["region"]
+    assert expected[0] - 2 <= region[0] < region[2] <= expected[2] + 2  # inside the figure, not across the page
+    assert expected[1] - 2 <= region[1] < region[3] <= expected[3] + 2

@@ -28,7 +28,9 @@ from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
 from figdex.ingest.sources.pdf_column_floats import other_column_region
-from figdex.ingest.sources.pdf_graphics import _bounds, display_matrix, page_graphics
+from figdex.ingest.sources.pdf_graphics import (
+    _bounds, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
+)
 from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
@@ -140,10 +142,13 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 pages_text.append([])
                 continue
             symbol_text: dict[int, dict] = {}
-            graphics, too_many = page_graphics(page, raw, symbol_text)
-            lines = _lines_or_none(textpage, raw, display_matrix(page), symbol_text)
-            page_box = (0.0, 0.0, *page.get_size())
-            halves = sheet_halves(page, lines, page_box)
+            turned = turned_matrix(page, textpage, raw)  # a page set sideways without a /Rotate entry
+            matrix = turned or display_matrix(page)
+            graphics, too_many = page_graphics(page, raw, symbol_text, matrix)
+            lines = _lines_or_none(textpage, raw, matrix, symbol_text)
+            width, height = page.get_size()
+            page_box = (0.0, 0.0, height, width) if turned else (0.0, 0.0, width, height)
+            halves = [page_box] if turned else sheet_halves(page, lines, page_box)
             # A two-up sheet's text in reading order: the left page's lines, then the right one's.
             pages_text.append([ln for half in halves for ln in in_half(lines, half)] if len(halves) > 1 else lines)
             if too_many:
@@ -154,8 +159,13 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 continue
             sizes[index] = page.get_size()
             for half in halves:  # a two-up sheet's figures keep its page number and its coordinates
-                found.extend(_page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1,
-                                           too_many))
+                figures = _page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1, too_many)
+                if turned:  # regions back in the page's own coordinates (the gold's, the renderer's)
+                    back = inverse(turned)
+                    for fig in figures:
+                        fig.region = transform_box(fig.region, back) if fig.region else None
+                        fig.graphics = []
+                found.extend(figures)
         scanned = n_pages > 0 and scanned_pages >= max(1, (n_pages + 1) // 2)
         if scanned:
             problems.insert(0, f"{path}: {_SCANNED}")

@@ -14,10 +14,11 @@ from figdex.limits import MAX_PDF_PAGE_OBJECTS
 Matrix = tuple[float, float, float, float, float, float]
 
 
-def display_matrix(page) -> Matrix | None:
+def display_matrix(page, rotation: int | None = None) -> Matrix | None:
     """The matrix from pdfium's page space to the displayed page (origin bottom left), or None for a
-    page without rotation.  ``get_rotation`` is clockwise; the crop box is what is displayed."""
-    rotation = page.get_rotation() % 360
+    page without rotation.  ``get_rotation`` is clockwise; the crop box is what is displayed.
+    ``rotation``: turn the page so (``turned_matrix``), whatever it says."""
+    rotation = (page.get_rotation() if rotation is None else rotation) % 360
     if rotation == 0:
         return None
     left, bottom, right, top = page.get_cropbox()
@@ -29,6 +30,34 @@ def display_matrix(page) -> Matrix | None:
     return (0.0, 1.0, -1.0, 0.0, top, -left)  # 270: the left edge is now the bottom
 
 
+def turned_matrix(page, textpage, raw, sample: int = 400) -> Matrix | None:
+    """For a page set sideways without saying so (no /Rotate: a landscape figure and its caption
+    printed up the page, Royal Society), the matrix that turns it upright, as if it said so; None
+    for a page whose text mostly runs across it, or that has a /Rotate entry of its own."""
+    if page.get_rotation() % 360:
+        return None
+    n = raw.FPDFText_CountChars(textpage.raw)
+    step = max(1, n // sample)
+    quarters = [0, 0, 0, 0]
+    for i in range(0, n, step):
+        if 0x20 < raw.FPDFText_GetUnicode(textpage.raw, i) and not raw.FPDFText_IsGenerated(textpage.raw, i):
+            quarters[round(raw.FPDFText_GetCharAngle(textpage.raw, i) / 1.5707963) % 4] += 1
+    total = sum(quarters)
+    if total < 40:
+        return None
+    # pdfium's angle runs clockwise: text at 270 degrees reads up the page, as a page turned 90 shows it.
+    for quarter, rotation in ((3, 90), (1, 270)):
+        if quarters[quarter] >= 0.5 * total:
+            return display_matrix(page, rotation)
+    return None
+
+
+def inverse(matrix: Matrix) -> Matrix:
+    a, b, c, d, e, f = matrix
+    det = a * d - b * c
+    return (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
+
+
 def address(handle) -> int:
     """A pdfium object handle's address: what identifies it (two handles of one object are equal)."""
     import ctypes
@@ -36,7 +65,8 @@ def address(handle) -> int:
     return ctypes.c_void_p.from_buffer(handle).value or 0 if handle else 0  # (a third of ctypes.cast's time)
 
 
-def page_graphics(page, raw, symbol_text: dict | None = None) -> tuple[list[Graphic], bool]:
+def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | None | bool = False,
+                  ) -> tuple[list[Graphic], bool]:
     """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
     each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
     An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page.
@@ -100,7 +130,8 @@ def page_graphics(page, raw, symbol_text: dict | None = None) -> tuple[list[Grap
         return False
 
     n = raw.FPDFPage_CountObjects(page.raw)
-    too_many = visit(page.raw, display_matrix(page), (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
+    matrix = display_matrix(page) if matrix is False else matrix  # (a turned page's: ``turned_matrix``)
+    too_many = visit(page.raw, matrix, (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
     return out, bool(too_many)
 
 

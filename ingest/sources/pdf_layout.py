@@ -139,8 +139,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
         return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
     if not (_DELIMITER.match(after) or line.bold):
         return None
-    if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after):
-        return None  # "Figure 6 shows ...": a sentence about the figure, not its caption
+    if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after):
+        return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
