@@ -116,3 +116,12 @@ def test_a_page_set_sideways_without_a_rotate_entry_is_read_turned_upright():
     region, expected = found[key].region, gold[key]["region"]
     assert expected[0] - 2 <= region[0] < region[2] <= expected[2] + 2  # inside the figure, not across the page
     assert expected[1] - 2 <= region[1] < region[3] <= expected[3] + 2
+
+
+def test_a_figure_region_stops_at_the_running_text_of_the_next_column():
+    # GLIA 1998 page 5: short lines of the left column (a heading, a paragraph's end) chained Figure 2
+    # into it; REVTeX preprint page 3: curves clipped to their axes report boxes across the page.
+    found, gold = _found_and_gold("wiley_glia_1998")
+    _check(found, gold, ("Fig. 2", 5))
+    found, gold = _found_and_gold("revtex_preprint_2021")
+    assert iou(found[("FIG. 1", 3)].region, gold[("FIG. 1", 3)]["region"]) >= 0.8

@@ -38,7 +38,7 @@ from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines,
 )
 from figdex.ingest.sources.pdf_hyphens import document_words
-from figdex.ingest.sources.pdf_regions import figure_region
+from figdex.ingest.sources.pdf_regions import figure_region, without_running_text
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
 )
@@ -213,6 +213,7 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
                     continue
                 hit = figure_region(caption, graphics, lines, page_box, claimed, directions, boxes)
                 if hit is not None:
+                    hit = (without_running_text(hit[0], caption, lines, page_box), hit[1])
                     hits[i] = hit
                     claimed.append(hit[0])
         for i, caption in enumerate(captions):

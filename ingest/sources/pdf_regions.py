@@ -314,3 +314,22 @@ def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:
             rest.append(g)
     pool[:] = rest
     return region, took
+
+
+def without_running_text(region: Box, caption: Caption, lines: list[Line], page_box: Box) -> Box:
+    """``region`` cut back to its caption's side where running text of the next column lies inside it:
+    a plot's curve clipped to its axes reports the box of the whole curve (REVTeX: across the page), and
+    a column's short lines (a heading, a paragraph's last line) can chain a figure into the text beside
+    it.  Only for a figure over or under its caption (a caption beside its figure has other text)."""
+    cap_box = caption.box
+    if x_overlap(region, cap_box) < 0.5 * (cap_box[2] - cap_box[0]):
+        return region
+    cap_lines = {id(ln) for ln in caption.lines}
+    half = (page_box[2] - page_box[0]) / 2
+    inside = [ln for ln in lines if id(ln) not in cap_lines and _is_body_text(ln, half)
+              and intersection(ln.box, region) > 0.5 * area(ln.box)]
+    left = [ln.box[2] for ln in inside if ln.box[2] <= cap_box[0] + 5]
+    right = [ln.box[0] for ln in inside if ln.box[0] >= cap_box[2] - 5]
+    x0 = max(left) + 1 if len(left) >= 2 else region[0]
+    x1 = min(right) - 1 if len(right) >= 2 else region[2]
+    return (x0, region[1], x1, region[3]) if x1 - x0 > 15 else region
