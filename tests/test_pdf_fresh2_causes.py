@@ -125,3 +125,10 @@ def test_a_figure_region_stops_at_the_running_text_of_the_next_column():
     _check(found, gold, ("Fig. 2", 5))
     found, gold = _found_and_gold("revtex_preprint_2021")
     assert iou(found[("FIG. 1", 3)].region, gold[("FIG. 1", 3)]["region"]) >= 0.8
+
+
+def test_a_list_of_supplementary_figures_is_not_a_caption():
+    # MDPI Polymers 2024 page 13: "Figure S2. 1H-NMR spectrum of BTD-FND; Figure S3. ..." in the
+    # Supplementary Materials paragraph (a link's underline drawn under it) is no figure.
+    found, gold = _found_and_gold("mdpi_polymers_2024")
+    assert not [key for key in found if key not in gold]

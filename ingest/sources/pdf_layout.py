@@ -26,6 +26,7 @@ CAPTION_START = re.compile(
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
 _BOLD_WEIGHT = 600
+_LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
 
 @dataclass
@@ -135,6 +136,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     word, number, after = m.group("word"), m.group("num"), m.group("after")
     if word.lower().rstrip(".").endswith("s") and word.lower().startswith("fig"):
         return None  # "Figures 3 and 4 show": a reference, not a caption
+    if _LISTED.search(after):
+        return None  # "Figure S2. NMR of A; Figure S3. NMR of B": a list of supplementary files (MDPI)
     if re.match(r"\s*[),;]", after):
         return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
     if not (_DELIMITER.match(after) or line.bold):
