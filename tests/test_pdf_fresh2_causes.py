@@ -132,3 +132,10 @@ def test_a_list_of_supplementary_figures_is_not_a_caption():
     # Supplementary Materials paragraph (a link's underline drawn under it) is no figure.
     found, gold = _found_and_gold("mdpi_polymers_2024")
     assert not [key for key in found if key not in gold]
+
+
+def test_a_speck_of_ink_far_from_the_figure_does_not_stretch_its_region():
+    # REVTeX preprint page 6: a curve's end drawn past its clip leaves a dot at the page's top, 130 pt
+    # of white over Figure 2.
+    found, gold = _found_and_gold("revtex_preprint_2021")
+    assert iou(found[("FIG. 2", 6)].region, gold[("FIG. 2", 6)]["region"]) >= 0.8

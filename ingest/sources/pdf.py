@@ -356,8 +356,42 @@ def trim_to_ink(page, region: Box, scale: float = 1.5) -> Box:
     ink = image.point(lambda v: 255 if v < 248 else 0).getbbox()
     if ink is None:
         return region
-    left, top, right, bottom = ink
+    left, top, right, bottom = _without_specks(image, ink, scale)
     return (x0 + left / scale, y1 - bottom / scale, x0 + right / scale, y1 - top / scale)
+
+
+def _without_specks(image, ink: tuple[int, int, int, int], scale: float, gap_pt: float = 36.0,
+                    share: float = 0.005) -> tuple[int, int, int, int]:
+    """The ink box less a speck at its edge: a few pixels of ink (a curve's end drawn past its clip, a
+    stray mark) set apart from the figure by a wide blank band (``gap_pt``), with under ``share`` of
+    the ink, would stretch the region over the white between."""
+    import numpy as np
+
+    dark = np.asarray(image) < 248
+    box = list(ink)
+    for axis in (0, 1):  # 0: rows (top, bottom), 1: columns (left, right)
+        profile = dark.sum(axis=1 - axis)
+        total = profile.sum()
+        lo, hi = (box[1], box[3]) if axis == 0 else (box[0], box[2])
+        used = np.nonzero(profile[lo:hi])[0] + lo
+        if len(used) < 2 or total == 0:
+            continue
+        gaps = np.nonzero(np.diff(used) > gap_pt * scale)[0]
+        if not len(gaps):
+            continue
+        start, end = 0, len(used)
+        first, last = gaps[0], gaps[-1]
+        if profile[used[0]:used[first] + 1].sum() < share * total:
+            start = first + 1
+        if profile[used[last + 1]:used[-1] + 1].sum() < share * total:
+            end = last + 1
+        if start < end:
+            lo, hi = used[start], used[end - 1] + 1
+        if axis == 0:
+            box[1], box[3] = int(lo), int(hi)
+        else:
+            box[0], box[2] = int(lo), int(hi)
+    return tuple(box)
 
 
 def _cache_dir(path: Path) -> Path:
