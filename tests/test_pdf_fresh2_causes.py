@@ -139,3 +139,11 @@ def test_a_speck_of_ink_far_from_the_figure_does_not_stretch_its_region():
     # of white over Figure 2.
     found, gold = _found_and_gold("revtex_preprint_2021")
     assert iou(found[("FIG. 2", 6)].region, gold[("FIG. 2", 6)]["region"]) >= 0.8
+
+
+def test_a_grid_beside_its_caption_is_taken_whole():
+    # ASBMB Mol. Cell. Proteomics 2009 page 13: FIG. 3's caption in the left column beside a 3 x 3
+    # grid of plots, 45 pt off; rows of tick labels read across the grid are not running text, the
+    # table under the caption does not bound the figure, and rows set 26 pt apart are one grid.
+    found, gold = _found_and_gold("asbmb_mcp_2009")
+    assert iou(found[("FIG. 3", 13)].region, gold[("FIG. 3", 13)]["region"]) >= 0.8

@@ -26,6 +26,7 @@ CAPTION_START = re.compile(
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
 _BOLD_WEIGHT = 600
+_NUMBER = re.compile(r"^[-\u2212+]?[\d.,]+%?$")
 _LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
 
@@ -122,8 +123,10 @@ def is_body_text(line: Line, column_width: float) -> bool:
     words = line.text.split()
     # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text;
     # one of one- and two-letter tokens is a row of tick labels ("0- 1+ 2+ ...").
+    # A row of numbers (an axis's tick labels read across a grid of plots) is not running text either.
     return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
-            and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words))
+            and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words)
+            and sum(bool(_NUMBER.match(w)) for w in words) < 0.6 * len(words))
 
 
 # -- captions ------------------------------------------------------------------------------------

@@ -151,7 +151,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         span = (window[0], window[2])
         top, bottom = page_box[3], page_box[1]
         for ln in text_lines:
-            if x_overlap(ln.box, window) <= 0 or not is_body_text(ln, (window[2] - window[0]) * 0.8):
+            # (a line mostly in the caption's own column, under or over it, does not bound the figure beside)
+            if x_overlap(ln.box, window) <= 0.5 * ln.width or not is_body_text(ln, (window[2] - window[0]) * 0.8):
                 continue
             if ln.box[1] >= cap_box[3]:
                 top = min(top, ln.box[1])
@@ -221,7 +222,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
         # title) before its first drawing: they are the figure's edge.
         seed_gap = min([seed_gap] + [gap(ln.box, cap_box) for ln in small_text if gap(ln.box, seed.box) <= 18])
-    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 40):
+    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 60):
         return None
     members = [seed]
     region = seed.box
@@ -279,6 +280,18 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
                 and box[2] <= reg[2] + 2 and allowed(box)))
+        grow()
+    if direction in ("left", "right"):
+        # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the
+        # row beside the caption, within the figure's width.
+        # (Not level with another caption or figure: that is the next figure's row.)
+        others = [b for b in claimed if b != cap_box]
+        grown = True
+        while grown:
+            region, grown = _absorb(pool, members, region, lambda box, reg: (
+                gap(box, reg) <= 40 and box[0] >= reg[0] - 2 and box[2] <= reg[2] + 2
+                and min(box[2] - box[0], box[3] - box[1]) > 2.5
+                and not any(b[1] <= box[3] and box[1] <= b[3] for b in others)))
         grow()
     if direction == "below":
         # A caption set above its figure (ACS schemes) heads a float that runs down to the text
