@@ -27,12 +27,18 @@ from typing import Iterator
 from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
-from figdex.ingest.sources.pdf_graphics import _bounds, display_matrix, page_graphics
+from figdex.ingest.sources.pdf_column_floats import other_column_region
+from figdex.ingest.sources.pdf_graphics import (
+    _bounds, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
+)
 from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
-from figdex.ingest.sources.pdf_layout import Box, Caption, Graphic, Line, area, caption_blocks, intersection
-from figdex.ingest.sources.pdf_regions import figure_region
+from figdex.ingest.sources.pdf_layout import (
+    Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines,
+)
+from figdex.ingest.sources.pdf_hyphens import document_words
+from figdex.ingest.sources.pdf_regions import figure_region, without_running_text
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
 )
@@ -54,6 +60,8 @@ class PdfFigure:
     image_file: str | None = None
     native: bool = False  # the image is the embedded raster's own pixels
     graphics: list = field(default_factory=list, repr=False)  # the drawing objects in the region
+    size: float = 0.0  # the type size of the caption's first line
+    caption_lines: list = field(default_factory=list, repr=False)  # its lines' text, as pdfium read them
 
 
 @dataclass
@@ -133,11 +141,14 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 problems.append(f"page {index + 1}: pdfium could not read it ({exc}); its figures are not found")
                 pages_text.append([])
                 continue
-            symbol_text: set[int] = set()
-            graphics, too_many = page_graphics(page, raw, symbol_text)
-            lines = _lines_or_none(textpage, raw, display_matrix(page), symbol_text)
-            page_box = (0.0, 0.0, *page.get_size())
-            halves = sheet_halves(page, lines, page_box)
+            symbol_text: dict[int, dict] = {}
+            turned = turned_matrix(page, textpage, raw)  # a page set sideways without a /Rotate entry
+            matrix = turned or display_matrix(page)
+            graphics, too_many = page_graphics(page, raw, symbol_text, matrix)
+            lines = _lines_or_none(textpage, raw, matrix, symbol_text)
+            width, height = page.get_size()
+            page_box = (0.0, 0.0, height, width) if turned else (0.0, 0.0, width, height)
+            halves = [page_box] if turned else sheet_halves(page, lines, page_box)
             # A two-up sheet's text in reading order: the left page's lines, then the right one's.
             pages_text.append([ln for half in halves for ln in in_half(lines, half)] if len(halves) > 1 else lines)
             if too_many:
@@ -148,13 +159,22 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 continue
             sizes[index] = page.get_size()
             for half in halves:  # a two-up sheet's figures keep its page number and its coordinates
-                found.extend(_page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1,
-                                           too_many))
+                figures = _page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1, too_many)
+                if turned:  # regions back in the page's own coordinates (the gold's, the renderer's)
+                    back = inverse(turned)
+                    for fig in figures:
+                        fig.region = transform_box(fig.region, back) if fig.region else None
+                        fig.graphics = []
+                found.extend(figures)
         scanned = n_pages > 0 and scanned_pages >= max(1, (n_pages + 1) // 2)
         if scanned:
             problems.insert(0, f"{path}: {_SCANNED}")
             found = []
         figures = _choose(found, problems)
+        # A hyphen at a caption line's end stays where the document writes the compound with one.
+        words = document_words(ln.text for page_lines in pages_text for ln in page_lines)
+        for fig in figures:
+            fig.caption = join_lines(fig.caption_lines, words)
         for fig in figures:
             if fig.region is not None:
                 fig.region = trim_to_ink(doc[fig.page - 1], fig.region)
@@ -193,6 +213,7 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
                     continue
                 hit = figure_region(caption, graphics, lines, page_box, claimed, directions, boxes)
                 if hit is not None:
+                    hit = (without_running_text(hit[0], caption, lines, page_box), hit[1])
                     hits[i] = hit
                     claimed.append(hit[0])
         for i, caption in enumerate(captions):
@@ -201,7 +222,23 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
                 if hit is not None:
                     hits[i] = hit
                     claimed.append(hit[0])
+        # Last, a tall figure in the other column (its caption at the foot of this one).  Captions set
+        # apart from the running text's type size go first: a body line that opens with "Fig. 8."
+        # must not take the figure whose caption is further down.
+        body_size = _body_size(lines)
+        for i in sorted(set(range(len(captions))) - set(hits),
+                        key=lambda i: abs(captions[i].lines[0].size - body_size) < 0.05 * body_size):
+            hit = other_column_region(captions[i], graphics, lines, page_box, claimed)
+            if hit is not None:
+                hits[i] = hit
+                claimed.append(hit[0])
     return [_figure(caption, page, hits.get(i)) for i, caption in enumerate(captions)]
+
+
+def _body_size(lines: list[Line]) -> float:
+    """The running text's type size on a page (the median size of its long lines)."""
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
+    return sizes[len(sizes) // 2] if sizes else 0.0
 
 
 def _outer_frames(boxes: list[Box]) -> list[Box]:
@@ -224,23 +261,41 @@ def _lines_or_none(textpage, raw, matrix, symbol_text) -> list[Line]:
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:
     region = hit[0] if hit else None
     return PdfFigure(caption.kind, caption.label, caption.number, page, caption.text, region,
-                     graphics=hit[1] if hit else [])
+                     graphics=hit[1] if hit else [], size=caption.lines[0].size,
+                     caption_lines=[ln.text for ln in caption.lines])
 
 
 def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
-    """One figure per printed label: a caption with graphics beats one without (a body line that
-    happens to start with "Figure 2."); a label with no graphics anywhere is kept only when it is the
-    first of its number (a figure whose drawing pdfium could not see still has its caption)."""
-    by_key: dict[tuple[str, str], PdfFigure] = {}
-    order: list[tuple[str, str]] = []
+    """One figure per printed label, and one more per page a figure is continued on ("Fig. 1.
+    Continued."): of the captions with one label, one with graphics beats one without (a body line
+    that happens to start with "Figure 2."), and one set in the type size of the document's other
+    captions beats one that is not; a bare tag ("Fig. 1." alone under a full-page figure) takes the
+    caption printed for it on the page before or after.  A label with no graphics anywhere is kept
+    only when it is the first of its number (a figure whose drawing pdfium could not see still has
+    its caption)."""
+    continued = [f for f in found if f.region is not None and _CONTINUED.match(_after_label(f))]
+    found = [f for f in found if not any(f is c for c in continued)]
+    sizes = sorted(f.size for f in found if f.region is not None)
+    caption_size = sizes[len(sizes) // 2] if sizes else 0.0
+
+    def rank(fig: PdfFigure) -> tuple:
+        # (then the larger region: a few lines taken by a reference in running text are not a figure)
+        return (fig.region is not None, abs(fig.size - caption_size) <= 0.08 * max(caption_size, 1.0),
+                area(fig.region) if fig.region else 0.0)
+
+    groups: dict[tuple[str, str], list[PdfFigure]] = {}
     for fig in found:
-        key = (fig.kind, fig.number.upper())
-        if key not in by_key:
-            by_key[key] = fig
-            order.append(key)
-        elif by_key[key].region is None and fig.region is not None:
-            by_key[key] = fig
-    kept = [by_key[k] for k in order]
+        groups.setdefault((fig.kind, fig.number.upper()), []).append(fig)
+    kept = []
+    for group in groups.values():
+        best = max(group, key=rank)  # (the first of the best: max keeps the first of equals)
+        if not _after_label(best).strip(" .:|"):
+            # A bare tag under its figure: the caption printed for it on a page next to it.
+            text = [f for f in group if abs(f.page - best.page) == 1
+                    and _after_label(f).strip(" .:|")]
+            if text:
+                best.caption, best.caption_lines = text[0].caption, text[0].caption_lines
+        kept.append(best)
     # Captions without graphics that continue a numbered sequence are real figures missed; ones that
     # stand alone are references in running text.
     out = []
@@ -251,7 +306,16 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
             if not has_neighbour:
                 continue
         out.append(fig)
-    return out
+    out.extend(f for f in continued if (f.kind, f.number.upper()) in numbers)
+    return sorted(out, key=lambda f: f.page)
+
+
+# "Fig. 1. Continued.", "Figure 2 (continued)", "Fig. 3 cont.": the same figure on one more page.
+_CONTINUED = re.compile(r"^\W*(?:continued|cont\.|cont'd)\W*$", re.I)
+
+
+def _after_label(fig: PdfFigure) -> str:
+    return fig.caption[len(fig.label):] if fig.caption.startswith(fig.label) else fig.caption
 
 
 def _neighbour(a: str, b: str) -> bool:
@@ -262,8 +326,8 @@ def _neighbour(a: str, b: str) -> bool:
 def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:
     """A page that is a picture: next to no text and an image (or a form holding one) over most of it."""
     text_chars = sum(len(ln.text.strip()) for ln in lines)
-    if text_chars > 40:
-        return False
+    if text_chars > 40 or any(caption_start(ln) for ln in lines):
+        return False  # (a full-page figure with its tag, "Fig. 1.", under it is a page of the article)
     width, height = page.get_size()
     # One page-sized image, or a scan stored as strips of images.
     covered = sum(area(g.box) for g in graphics if g.kind in ("image", "form"))
@@ -292,8 +356,42 @@ def trim_to_ink(page, region: Box, scale: float = 1.5) -> Box:
     ink = image.point(lambda v: 255 if v < 248 else 0).getbbox()
     if ink is None:
         return region
-    left, top, right, bottom = ink
+    left, top, right, bottom = _without_specks(image, ink, scale)
     return (x0 + left / scale, y1 - bottom / scale, x0 + right / scale, y1 - top / scale)
+
+
+def _without_specks(image, ink: tuple[int, int, int, int], scale: float, gap_pt: float = 36.0,
+                    share: float = 0.005) -> tuple[int, int, int, int]:
+    """The ink box less a speck at its edge: a few pixels of ink (a curve's end drawn past its clip, a
+    stray mark) set apart from the figure by a wide blank band (``gap_pt``), with under ``share`` of
+    the ink, would stretch the region over the white between."""
+    import numpy as np
+
+    dark = np.asarray(image) < 248
+    box = list(ink)
+    for axis in (0, 1):  # 0: rows (top, bottom), 1: columns (left, right)
+        profile = dark.sum(axis=1 - axis)
+        total = profile.sum()
+        lo, hi = (box[1], box[3]) if axis == 0 else (box[0], box[2])
+        used = np.nonzero(profile[lo:hi])[0] + lo
+        if len(used) < 2 or total == 0:
+            continue
+        gaps = np.nonzero(np.diff(used) > gap_pt * scale)[0]
+        if not len(gaps):
+            continue
+        start, end = 0, len(used)
+        first, last = gaps[0], gaps[-1]
+        if profile[used[0]:used[first] + 1].sum() < share * total:
+            start = first + 1
+        if profile[used[last + 1]:used[-1] + 1].sum() < share * total:
+            end = last + 1
+        if start < end:
+            lo, hi = used[start], used[end - 1] + 1
+        if axis == 0:
+            box[1], box[3] = int(lo), int(hi)
+        else:
+            box[0], box[2] = int(lo), int(hi)
+    return tuple(box)
 
 
 def _cache_dir(path: Path) -> Path:

@@ -3,6 +3,8 @@
 
 * A Symbol-encoded font (Symbol, EuclidSymbol, SymbolMT) puts Greek on the Latin letters' codes:
   pdfium reports "r" for rho, "m" for mu.
+* Linotype's Mathematical Pi fonts (MathematicalPi-One, set for the signs in older Wiley and Elsevier
+  papers) put operators on digits and punctuation: pdfium reports "Ca21" for Ca2+, "6 SD" for ± SD.
 * A TeX font without a Unicode map reports its own codes, and the codes under 0x20 are not text: in
   a text font (OT1) they are ligatures ("fi" is 0x0C) and accents (the macron of "ū" is 0x16), in
   math italic (OML) Greek ("ϵ" is 0x0F), in the symbol font (OMS) operators (the minus is 0x00, the
@@ -16,6 +18,21 @@ from __future__ import annotations
 
 SYMBOL_GREEK = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
                         "αβχδεφγηιϕκλμνοπθρστυϖωξψζΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ"))
+
+# Mathematical Pi One's signs on the codes pdfium reports (only those whose reading is sure).
+MATH_PI = {"1": "+", "2": "\u2212", "3": "\u00d7", "5": "=", "6": "\u00b1", ",": "<", ".": ">"}
+SIGN_CODES = frozenset(SYMBOL_GREEK) | frozenset(MATH_PI)
+
+
+def sign_table(font_name: str) -> dict[str, str] | None:
+    """The table reading a font's letters or digits as the signs it draws (by the font's name), or None."""
+    name = font_name.lower()
+    if "symbol" in name:
+        return SYMBOL_GREEK
+    if "mathematicalpi-one" in name.replace(" ", ""):
+        return MATH_PI
+    return None
+
 
 _GREEK_CAPITALS = ["Γ", "Δ", "Θ", "Λ", "Ξ", "Π", "Σ", "Υ", "Φ", "Ψ", "Ω"]  # 0x00-0x0A of OT1 and OML
 # OT1 0x12-0x18 are accents, set over the letter: combining marks.

@@ -14,10 +14,11 @@ from figdex.limits import MAX_PDF_PAGE_OBJECTS
 Matrix = tuple[float, float, float, float, float, float]
 
 
-def display_matrix(page) -> Matrix | None:
+def display_matrix(page, rotation: int | None = None) -> Matrix | None:
     """The matrix from pdfium's page space to the displayed page (origin bottom left), or None for a
-    page without rotation.  ``get_rotation`` is clockwise; the crop box is what is displayed."""
-    rotation = page.get_rotation() % 360
+    page without rotation.  ``get_rotation`` is clockwise; the crop box is what is displayed.
+    ``rotation``: turn the page so (``turned_matrix``), whatever it says."""
+    rotation = (page.get_rotation() if rotation is None else rotation) % 360
     if rotation == 0:
         return None
     left, bottom, right, top = page.get_cropbox()
@@ -29,6 +30,34 @@ def display_matrix(page) -> Matrix | None:
     return (0.0, 1.0, -1.0, 0.0, top, -left)  # 270: the left edge is now the bottom
 
 
+def turned_matrix(page, textpage, raw, sample: int = 400) -> Matrix | None:
+    """For a page set sideways without saying so (no /Rotate: a landscape figure and its caption
+    printed up the page, Royal Society), the matrix that turns it upright, as if it said so; None
+    for a page whose text mostly runs across it, or that has a /Rotate entry of its own."""
+    if page.get_rotation() % 360:
+        return None
+    n = raw.FPDFText_CountChars(textpage.raw)
+    step = max(1, n // sample)
+    quarters = [0, 0, 0, 0]
+    for i in range(0, n, step):
+        if 0x20 < raw.FPDFText_GetUnicode(textpage.raw, i) and not raw.FPDFText_IsGenerated(textpage.raw, i):
+            quarters[round(raw.FPDFText_GetCharAngle(textpage.raw, i) / 1.5707963) % 4] += 1
+    total = sum(quarters)
+    if total < 40:
+        return None
+    # pdfium's angle runs clockwise: text at 270 degrees reads up the page, as a page turned 90 shows it.
+    for quarter, rotation in ((3, 90), (1, 270)):
+        if quarters[quarter] >= 0.5 * total:
+            return display_matrix(page, rotation)
+    return None
+
+
+def inverse(matrix: Matrix) -> Matrix:
+    a, b, c, d, e, f = matrix
+    det = a * d - b * c
+    return (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
+
+
 def address(handle) -> int:
     """A pdfium object handle's address: what identifies it (two handles of one object are equal)."""
     import ctypes
@@ -36,28 +65,32 @@ def address(handle) -> int:
     return ctypes.c_void_p.from_buffer(handle).value or 0 if handle else 0  # (a third of ctypes.cast's time)
 
 
-def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graphic], bool]:
+def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | None | bool = False,
+                  ) -> tuple[list[Graphic], bool]:
     """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
     each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
     An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page.
-    ``symbol_text``, when given, receives the addresses of the page's text objects set in a
-    Symbol-encoded font (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho), for ``page_lines``."""
+    ``symbol_text``, when given, receives the addresses of the page's text objects set in a font that
+    draws signs on letters or digits (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho; Mathematical
+    Pi: its "1" is a plus), each with its table (``pdf_font_encodings.sign_table``), for ``page_lines``."""
     import ctypes
+
+    from figdex.ingest.sources.pdf_font_encodings import sign_table
 
     width, height = page.get_size()
     page_area = width * height
     out: list[Graphic] = []
     count = 0
-    symbolic: dict[int, bool] = {}  # font address -> its name says Symbol
+    tables: dict[int, dict | None] = {}  # font address -> its sign table (None: a text font)
     name = ctypes.create_string_buffer(128)
 
-    def symbol_font(obj) -> bool:
+    def symbol_font(obj) -> dict | None:
         font = raw.FPDFTextObj_GetFont(obj)
         key = address(font)
-        if key not in symbolic:
+        if key not in tables:
             length = raw.FPDFFont_GetBaseFontName(font, name, 128) if key else 0
-            symbolic[key] = "symbol" in name.raw[: max(0, length - 1)].decode("latin-1", "replace").lower()
-        return symbolic[key]
+            tables[key] = sign_table(name.raw[: max(0, length - 1)].decode("latin-1", "replace"))
+        return tables[key]
 
     def visit(handle, matrix, objects_iter):
         nonlocal count
@@ -67,8 +100,10 @@ def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graph
                 return True
             kind = raw.FPDFPageObj_GetType(obj_handle)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
-                if symbol_text is not None and symbol_font(obj_handle):
-                    symbol_text.add(address(obj_handle))
+                if symbol_text is not None:
+                    table = symbol_font(obj_handle)
+                    if table is not None:
+                        symbol_text[address(obj_handle)] = table
                 continue
             box = transform_box(_bounds(obj_handle, raw), matrix)
             box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))
@@ -95,7 +130,8 @@ def page_graphics(page, raw, symbol_text: set | None = None) -> tuple[list[Graph
         return False
 
     n = raw.FPDFPage_CountObjects(page.raw)
-    too_many = visit(page.raw, display_matrix(page), (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
+    matrix = display_matrix(page) if matrix is False else matrix  # (a turned page's: ``turned_matrix``)
+    too_many = visit(page.raw, matrix, (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
     return out, bool(too_many)
 
 

@@ -26,6 +26,8 @@ CAPTION_START = re.compile(
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
 _BOLD_WEIGHT = 600
+_NUMBER = re.compile(r"^[-\u2212+]?[\d.,]+%?$")
+_LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
 
 @dataclass
@@ -89,23 +91,27 @@ def x_overlap(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
 
 
-def join_lines(texts: list[str]) -> str:
-    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word; a
-    hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
+def join_lines(texts: list[str], words=None) -> str:
+    """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word,
+    and stays when it belongs to a compound (``pdf_hyphens``: ``words``, the document's words, decide);
+    a hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
+    from figdex.ingest.sources.pdf_hyphens import SOFT_BREAK, resolve_soft_breaks
+
     out = ""
     for text in texts:
         text = text.replace("\r", "").replace("\n", " ").strip()
         if not text:
             continue
         if out.endswith("\x02"):
-            out = out[:-1] + text
+            out = out[:-1] + SOFT_BREAK + text
         elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
             out += text
         elif out:
             out += " " + text
         else:
             out = text
-    return re.sub(r"\s+", " ", out.replace("\x02", "-").replace("\ufffe", "-")).strip()
+    out = re.sub(r"\s+", " ", out.replace("\x02", "-").replace("\ufffe", "-")).strip()
+    return resolve_soft_breaks(out, words)
 
 
 def _is_body_text(line: Line, column_width: float) -> bool:
@@ -117,8 +123,10 @@ def is_body_text(line: Line, column_width: float) -> bool:
     words = line.text.split()
     # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text;
     # one of one- and two-letter tokens is a row of tick labels ("0- 1+ 2+ ...").
+    # A row of numbers (an axis's tick labels read across a grid of plots) is not running text either.
     return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
-            and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words))
+            and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words)
+            and sum(bool(_NUMBER.match(w)) for w in words) < 0.6 * len(words))
 
 
 # -- captions ------------------------------------------------------------------------------------
@@ -131,12 +139,14 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     word, number, after = m.group("word"), m.group("num"), m.group("after")
     if word.lower().rstrip(".").endswith("s") and word.lower().startswith("fig"):
         return None  # "Figures 3 and 4 show": a reference, not a caption
+    if _LISTED.search(after):
+        return None  # "Figure S2. NMR of A; Figure S3. NMR of B": a list of supplementary files (MDPI)
     if re.match(r"\s*[),;]", after):
         return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
     if not (_DELIMITER.match(after) or line.bold):
         return None
-    if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after):
-        return None  # "Figure 6 shows ...": a sentence about the figure, not its caption
+    if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after):
+        return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"

@@ -151,7 +151,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         span = (window[0], window[2])
         top, bottom = page_box[3], page_box[1]
         for ln in text_lines:
-            if x_overlap(ln.box, window) <= 0 or not is_body_text(ln, (window[2] - window[0]) * 0.8):
+            # (a line mostly in the caption's own column, under or over it, does not bound the figure beside)
+            if x_overlap(ln.box, window) <= 0.5 * ln.width or not is_body_text(ln, (window[2] - window[0]) * 0.8):
                 continue
             if ln.box[1] >= cap_box[3]:
                 top = min(top, ln.box[1])
@@ -202,6 +203,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 if x_overlap(g.box, (span[0], 0, span[1], 0)) > 0.25 * min(g.box[2] - g.box[0], cap_box[2] - cap_box[0])
                 and (g.box[0] >= columns[0] - 2 and g.box[2] <= columns[1] + 2 or g.box[0] < columns[1] < g.box[2]
                      or g.box[0] < columns[0] < g.box[2])]
+        if not near and len(cap_lines) == 1:
+            # A one-line caption set flush left under (or over) a centred figure ("Fig. 1. Continued."):
+            # a drawing in its column that starts right at its edge.
+            near = [g for g in candidates if g.box[0] < columns[1] and g.box[2] > columns[0]
+                    and 0 <= (g.box[1] - cap_box[3] if direction == "above" else cap_box[1] - g.box[3]) <= 24]
     else:
         near = [g for g in candidates if g.box[1] <= cap_box[3] and g.box[3] >= cap_box[1]]
     if not near:
@@ -216,7 +222,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
         # title) before its first drawing: they are the figure's edge.
         seed_gap = min([seed_gap] + [gap(ln.box, cap_box) for ln in small_text if gap(ln.box, seed.box) <= 18])
-    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 40):
+    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 60):
         return None
     members = [seed]
     region = seed.box
@@ -275,6 +281,18 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
                 and box[2] <= reg[2] + 2 and allowed(box)))
         grow()
+    if direction in ("left", "right"):
+        # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the
+        # row beside the caption, within the figure's width.
+        # (Not level with another caption or figure: that is the next figure's row.)
+        others = [b for b in claimed if b != cap_box]
+        grown = True
+        while grown:
+            region, grown = _absorb(pool, members, region, lambda box, reg: (
+                gap(box, reg) <= 40 and box[0] >= reg[0] - 2 and box[2] <= reg[2] + 2
+                and min(box[2] - box[0], box[3] - box[1]) > 2.5
+                and not any(b[1] <= box[3] and box[1] <= b[3] for b in others)))
+        grow()
     if direction == "below":
         # A caption set above its figure (ACS schemes) heads a float that runs down to the text
         # under it: structures and arrows spread apart with wide white space are all its drawing.
@@ -309,3 +327,22 @@ def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:
             rest.append(g)
     pool[:] = rest
     return region, took
+
+
+def without_running_text(region: Box, caption: Caption, lines: list[Line], page_box: Box) -> Box:
+    """``region`` cut back to its caption's side where running text of the next column lies inside it:
+    a plot's curve clipped to its axes reports the box of the whole curve (REVTeX: across the page), and
+    a column's short lines (a heading, a paragraph's last line) can chain a figure into the text beside
+    it.  Only for a figure over or under its caption (a caption beside its figure has other text)."""
+    cap_box = caption.box
+    if x_overlap(region, cap_box) < 0.5 * (cap_box[2] - cap_box[0]):
+        return region
+    cap_lines = {id(ln) for ln in caption.lines}
+    half = (page_box[2] - page_box[0]) / 2
+    inside = [ln for ln in lines if id(ln) not in cap_lines and _is_body_text(ln, half)
+              and intersection(ln.box, region) > 0.5 * area(ln.box)]
+    left = [ln.box[2] for ln in inside if ln.box[2] <= cap_box[0] + 5]
+    right = [ln.box[0] for ln in inside if ln.box[0] >= cap_box[2] - 5]
+    x0 = max(left) + 1 if len(left) >= 2 else region[0]
+    x1 = min(right) - 1 if len(right) >= 2 else region[2]
+    return (x0, region[1], x1, region[3]) if x1 - x0 > 15 else region

@@ -7,17 +7,18 @@ import re
 
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
 
-def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | set = frozenset()) -> list[Line]:
+def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = None) -> list[Line]:
     """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
     gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
     one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
     displayed page (``pdf_graphics.display_matrix``) for a rotated page, whose text pdfium reports
     unrotated (a landscape sheet's lines would run down the page, one letter a line).
-    ``symbol_objects``: addresses of the page's text objects set in a Symbol-encoded font
-    (``pdf_graphics.page_graphics`` finds them), whose letters are read as Greek."""
+    ``symbol_objects``: addresses of the page's text objects set in a font that draws signs on letters
+    or digits, with its table (``pdf_graphics.page_graphics`` finds them): Symbol's letters are read
+    as Greek, Mathematical Pi's digits as operators."""
     import ctypes
 
-    from figdex.ingest.sources.pdf_font_encodings import SYMBOL_GREEK, control_characters
+    from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
@@ -25,7 +26,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     rect = raw_module.FS_RECTF()
     rect_ref = ctypes.byref(rect)
     get_loose_box = raw_module.FPDFText_GetLooseCharBox
-    fragments: list[list] = []  # [box, chars, first char index, each char's (left, right); None: a space for a gap]
+    # [box, chars, first char index, each char's (left, right) (None: a space for a gap), angle]
+    fragments: list[list] = []
+    get_angle = raw_module.FPDFText_GetCharAngle
     current = None
     last_left = 0.0
     codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
@@ -44,6 +47,8 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
             box = _char_box(handle, raw_module, i, rect)
         if matrix is not None:
             box = transform_box(box, matrix)
+        if ch in _SPACING_ACCENTS and (_letter(codes, i - 1) or _letter(codes, i + 1)):
+            ch = _SPACING_ACCENTS[ch]  # TeX's \\"u: a spacing diaeresis drawn over the letter, as its own glyph
         if "\u0300" <= ch <= "\u036f":  # a combining accent (read from an old TeX font)
             # A combining mark follows its letter: the one it is drawn over, before or after it.
             if current is not None and current[1][-1] != " " and (box[0] + box[2]) / 2 <= current[0][2] + 0.5:
@@ -63,10 +68,13 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
             ch = "\x02"  # a hyphen that breaks a word at a line end
         elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
             ch = "\u2113"  # TeX's math italic (OML encoding) has \ell at 0x60; without a ToUnicode map pdfium says "`"
-        elif symbol_objects and ch in SYMBOL_GREEK and address(
-                raw_module.FPDFText_GetTextObject(handle, i)) in symbol_objects:
-            ch = SYMBOL_GREEK[ch]
-        if current is not None:
+        elif symbol_objects and ch in SIGN_CODES:
+            table = symbol_objects.get(address(raw_module.FPDFText_GetTextObject(handle, i)))
+            ch = table.get(ch, ch) if table else ch
+        # Text set at another angle (a licence line printed up the margin, a landscape caption) is
+        # never part of an upright line beside it, however close its letters come.
+        angle = round(get_angle(handle, i) / 0.05) * 0.05
+        if current is not None and current[4] == angle:
             cb = current[0]
             h = max(cb[3] - cb[1], box[3] - box[1], 1.0)
             # A glyph with a giant box (a big bracket, a broken font) must not pull lines together.
@@ -88,7 +96,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
                     current[3].append(current[3][-1])
                     accent = None
                 continue
-        current = [box, [ch], i, [(box[0], box[2])]]
+        current = [box, [ch], i, [(box[0], box[2])], angle]
         if accent:
             current[1].append(accent)
             current[3].append(current[3][-1])
@@ -101,7 +109,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     if thin:
         lines = _join(lines)[0]
     out = []
-    for box, chars, first, _ in lines:
+    for box, chars, first, _, _ in lines:
         text = "".join(chars).strip()
         if not text:
             continue
@@ -120,6 +128,17 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: frozenset | se
     return out
 
 
+# Spacing accents a TeX PDF's text layer reports as glyphs of their own next to the letter they are
+# set over ("Gr¨uneisen"): read as the combining mark, joined to that letter.
+_SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "\u02dc": "\u0303",
+                    "\u00af": "\u0304", "\u02d8": "\u0306", "\u02d9": "\u0307", "\u02da": "\u030a",
+                    "\u02c7": "\u030c", "\u02dd": "\u030b"}
+
+
+def _letter(codes: list[int], i: int) -> bool:
+    return 0 <= i < len(codes) and 0 < codes[i] < 0x110000 and chr(codes[i]).isalpha()
+
+
 def _join(fragments: list[list]) -> tuple[list[list], bool]:
     """Fragments (or lines) on one baseline joined: side by side when they touch, read again left to
     right when one runs across the other (``_interleave``).  True when a thin glyph was let in (the
@@ -131,6 +150,8 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
         box = frag[0]
         for line in reversed(lines[-8:]):
             lb = line[0]
+            if line[4] != frag[4]:
+                continue
             h = max(lb[3] - lb[1], box[3] - box[1], 1.0)
             # (A glyph much taller than the line must not pull lines together; a thin one within its
             # band, a minus drawn as a bar, cannot.)
@@ -152,11 +173,12 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                 line[3] = frag[3] + [None] + line[3]
                 line[2] = frag[2]
                 break
-            if (abs(centre_a - centre_b) < 0.45 * h and min(lb[2], box[2]) - max(lb[0], box[0]) > 0.5 * h
+            across = min(lb[2], box[2]) - max(lb[0], box[0])  # (a glyph narrower than half the line's height: within it)
+            if (abs(centre_a - centre_b) < 0.45 * h and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
                     and _interleave(line, frag, min(lb[3] - lb[1], box[3] - box[1]))):
                 break
         else:
-            lines.append([box, list(frag[1]), frag[2], list(frag[3])])
+            lines.append([box, list(frag[1]), frag[2], list(frag[3]), frag[4]])
     return lines, thin
 
 
@@ -170,10 +192,14 @@ def _interleave(line: list, frag: list, height: float) -> bool:
     set over each other: a caption over a plot's legend) or the two meet only across wide gaps (a
     diagram's labels on one baseline), not one line drawn out of order."""
     mine = [x for x in line[3] if x is not None and x[1] > x[0]]
-    for left, right in (x for x in frag[3] if x is not None and x[1] > x[0]):
+    theirs = [x for x in frag[3] if x is not None and x[1] > x[0]]
+    # One or two glyphs drawn apart (JACoW: a caption's colon, its own text object read last) may
+    # reach a third further into their neighbours' loose boxes than a line set over another does.
+    allowed = 0.5 if len(theirs) <= 2 else 0.3
+    for left, right in theirs:
         for other_left, other_right in mine:
             overlap = min(right, other_right) - max(left, other_left)
-            if overlap > 0.3 * min(right - left, other_right - other_left) and abs(left - other_left) > 0.3 * (right - left):
+            if overlap > allowed * min(right - left, other_right - other_left) and abs(left - other_left) > 0.3 * (right - left):
                 return False
     glyphs = sorted([(x, c, 0) for c, x in zip(line[1], line[3]) if x is not None]
                     + [(x, c, 1) for c, x in zip(frag[1], frag[3]) if x is not None], key=lambda g: g[0][0])

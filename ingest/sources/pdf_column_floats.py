@@ -1,0 +1,70 @@
+"""A figure set in the other column from its caption: a tall one-column figure fills one column of a
+two-column page and its caption is set at the foot (or the head) of the other column, under or over
+running text (American Physiological Society journals do this for figures too tall to leave room for
+their caption).  Part of the PDF parser; used only for a caption that found no drawing above, below
+or beside itself, nor a text-only figure.
+
+The figure is then the largest cluster of drawings in the other column that nothing has claimed: it
+must be tall (a quarter of the page or more, so a small plot beside running text never is), and no
+running text may run through it.
+"""
+
+from __future__ import annotations
+
+from figdex.ingest.sources.pdf_layout import Box, Caption, Graphic, Line, area, gap, intersection, is_body_text, union
+from figdex.ingest.sources.pdf_regions import _absorb
+
+MIN_HEIGHT_SHARE = 0.25  # of the page: the figure fills most of a column
+_FURNITURE = 0.065  # of the page height: the running head's and foot's bands
+
+
+def other_column_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
+                        claimed: list[Box]) -> tuple[Box, list[Graphic]] | None:
+    """The box of the figure ``caption`` labels in the other column of a two-column page, and its
+    drawings; None on a one-column page or when that column holds no tall, unclaimed drawing."""
+    cap_box = caption.box
+    middle = (page_box[0] + page_box[2]) / 2
+    # (The column is the caption's half of the page: a column filled by a figure holds no running text
+    # for ``column_range`` to count.)
+    if cap_box[2] - cap_box[0] > 0.55 * (page_box[2] - page_box[0]):
+        return None
+    if cap_box[0] >= middle - 15:
+        other = (page_box[0], middle + 18)
+    elif cap_box[2] <= middle + 15:
+        other = (middle - 18, page_box[2])
+    else:
+        return None
+    height = page_box[3] - page_box[1]
+    top, bottom = page_box[3] - _FURNITURE * height, page_box[1] + _FURNITURE * height
+
+    def in_other(b: Box) -> bool:
+        return b[0] >= other[0] - 2 and b[2] <= other[1] + 2 and b[1] > bottom and b[3] < top
+
+    def free(b: Box) -> bool:
+        return not any(intersection(b, c) > 0.1 * max(area(b), 1.0) for c in claimed)
+
+    pool = [g for g in graphics if in_other(g.box) and free(g.box)
+            and min(g.box[2] - g.box[0], g.box[3] - g.box[1]) > 2.5]  # not a rule
+    if not pool:
+        return None
+    column_width = other[1] - other[0]
+    cap_lines = {id(ln) for ln in caption.lines}
+    body = [ln for ln in lines if id(ln) not in cap_lines and in_other(ln.box) and is_body_text(ln, 0.8 * column_width)]
+    small = [ln for ln in lines if id(ln) not in cap_lines and in_other(ln.box) and free(ln.box)
+             and not is_body_text(ln, 0.8 * column_width)]
+    seed = max(pool, key=lambda g: area(g.box))
+    pool.remove(seed)
+    members, region = [seed], seed.box
+    changed = True
+    while changed:
+        region, changed = _absorb(pool, members, region, lambda box, reg: gap(box, reg) <= 18)
+        for ln in list(small):
+            if gap(ln.box, region) <= 10:
+                region = union([region, ln.box])
+                small.remove(ln)
+                changed = True
+    if region[3] - region[1] < MIN_HEIGHT_SHARE * height or region[2] - region[0] < 0.5 * column_width:
+        return None
+    if any(intersection(ln.box, region) > 0.5 * area(ln.box) for ln in body):
+        return None  # running text inside: a column of text with drawings, not one figure
+    return region, members

@@ -1,0 +1,54 @@
+"""A hyphen at a line's end: does it split a word ("rectangu-" over "lar": drop it) or belong to a
+compound ("Noise-" over "corrupted", "Si-" over "MoTe2": keep it)?  pdfium marks both the same way
+(a soft hyphen), so the document decides: the way the same word is written inside lines elsewhere in
+it (hyphenated, more often than as one word or two).  When the document never writes it inside a line, a hyphen before
+a capital or a digit is kept (a chemical name, a symbol: "P-MoTe2", "3-Hydroxy...") and one before a
+lower-case letter is dropped.  Part of the PDF parser."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+SOFT_BREAK = "\ue000"  # (private use) where ``join_lines`` joined a line ending in a soft hyphen
+_TOKEN = re.compile(r"[^\W_][\w-]*[^\W_]|[^\W_]")
+_TAIL = re.compile(r"([^\W_]+)$")
+_HEAD = re.compile(r"^([^\W_]+)")
+
+
+def document_words(lines_text) -> Counter:
+    """How often each word (lower case) is written inside a line of the document, hyphenated compounds
+    and their parts joined included ("noise-corrupted", "noisecorrupted")."""
+    counts: Counter = Counter()
+    for text in lines_text:
+        previous = None
+        for token in _TOKEN.findall(text.replace("\x02", "-")):
+            token = token.lower()
+            counts[token] += 1
+            if previous:  # two words apart ("33re binding"): a third way to write a compound
+                counts[f"{previous} {token}"] += 1
+            previous = token
+            parts = token.split("-")
+            if len(parts) > 2:  # "al-mote2-co": each hyphen's two neighbours, as a compound of two
+                for a, b in zip(parts, parts[1:]):
+                    if a and b:
+                        counts[f"{a}-{b}"] += 1
+    return counts
+
+
+def resolve_soft_breaks(text: str, words: Counter | None = None) -> str:
+    """``text`` with each SOFT_BREAK made a hyphen or nothing (see the module's docstring)."""
+    if SOFT_BREAK not in text:
+        return text
+    pieces = text.split(SOFT_BREAK)
+    result = pieces[0]
+    for right in pieces[1:]:
+        tail, head = _TAIL.search(result), _HEAD.match(right)
+        keep = right[:1].isupper() or right[:1].isdigit()
+        if words and tail and head:
+            a, b = tail.group(1).lower(), head.group(1).lower()
+            hyphenated, joined = words.get(f"{a}-{b}", 0), words.get(a + b, 0) + words.get(f"{a} {b}", 0)
+            if hyphenated != joined:
+                keep = hyphenated > joined
+        result += ("-" if keep else "") + right
+    return result
