@@ -110,10 +110,10 @@ def merge(meta_file, store=OUT / "gold_f3.json"):
     gold["pdfs"] = [r for r in gold["pdfs"] if r["split"] != "fresh_3"]
     manifest = [r for r in manifest if r["id"] not in meta]
     gold["split"]["fresh_3"] = []
-    for pid, (repo, path, layout, licence) in meta.items():
+    for pid, (repo, path, layout, licence, *committed) in meta.items():
         if pid not in figs:
             continue
-        file = f"eval/pdf/restored/{pid}.pdf"
+        file = committed[0] if committed else f"eval/pdf/restored/{pid}.pdf"  # openly licensed: tests/data/pdf
         data = (f2.ROOT / file).read_bytes()
         git_dir = f"/work/.mirror/{repo.replace('/', '+')}/repo"
         commit = subprocess.run(["git", "--git-dir", git_dir, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
