@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from figdex.cli.main import cli
@@ -26,12 +27,13 @@ def test_every_gold_pdf_is_in_the_manifest_with_the_same_file_and_one_part():
     assert sorted(listed) == sorted(r["id"] for r in GOLD["pdfs"])
 
 
-def test_the_fresh_2_part_holds_pdfs_no_other_part_has_seen():
-    fresh_2 = [r for r in GOLD["pdfs"] if r["split"] == "fresh_2"]
-    assert len(fresh_2) >= 10 and sum(len(r["figures"]) for r in fresh_2) >= 60
-    others = {MANIFEST[r["id"]]["sha256"] for r in GOLD["pdfs"] if r["split"] != "fresh_2"}
-    assert not others & {MANIFEST[r["id"]]["sha256"] for r in fresh_2}
-    for record in fresh_2:
+@pytest.mark.parametrize("part, pdfs, figures", [("fresh_2", 10, 60), ("fresh_3", 12, 80)])
+def test_a_fresh_part_holds_pdfs_no_other_part_has_seen(part, pdfs, figures):
+    fresh = [r for r in GOLD["pdfs"] if r["split"] == part]
+    assert len(fresh) >= pdfs and sum(len(r["figures"]) for r in fresh) >= figures
+    others = {MANIFEST[r["id"]]["sha256"] for r in GOLD["pdfs"] if r["split"] != part}
+    assert not others & {MANIFEST[r["id"]]["sha256"] for r in fresh}
+    for record in fresh:
         for fig in record["figures"]:
             x0, y0, x1, y1 = fig["region"]
             assert x0 < x1 and y0 < y1, f"{record['id']} {fig['label']}: empty region"
