@@ -90,10 +90,12 @@ def filter_options(f):
 
 
 # --set of `figdex eval separation|captions`: the parts of eval/devset (models.evaluate_devset.in_set).
-DEVSET_PARTS = ("held-out", "fresh", "fresh-2026-12b", "dev", "fresh-2026-12")
-DEVSET_PARTS_HELP = ("held-out: development folds 3-4; fresh (= fresh-2026-12b, the one fresh set now): papers "
+DEVSET_PARTS = ("held-out", "fresh", "fresh-2026-12c", "dev", "fresh-2026-12", "fresh-2026-12b")
+DEVSET_PARTS_HELP = ("held-out: development folds 3-4; fresh (= fresh-2026-12c, the one fresh set now): papers "
                      "gathered after the last look, scored on their own, never tuned on; dev: every fold and the "
-                     "development sets (all tuned on); fresh-2026-12: that development set alone (tuned on since #15).")
+                     "development sets (all looked at); fresh-2026-12, fresh-2026-12b: one development set alone "
+                     "(fresh-2026-12 tuned on since #15, fresh-2026-12b looked at on 2026-12-06).")
+DEVSET_LOOKED_AT = {"fresh-2026-12": "tuned on since #15", "fresh-2026-12b": "looked at on 2026-12-06, development data since"}
 
 
 def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
@@ -102,11 +104,11 @@ def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
         raise click.UsageError(f"--in-sample and --set {part} exclude each other: --in-sample scores folds 0-2")
     if in_sample:
         return "tune", "in-sample: development folds 0-2"
-    if part in ("fresh", "fresh-2026-12b"):
-        return part, ("fresh set fresh-2026-12b: papers nobody here had seen when the previous fresh set was "
+    if part in ("fresh", "fresh-2026-12c"):
+        return part, ("fresh set fresh-2026-12c: papers nobody here had seen when the previous fresh set was "
                       "measured (never tuned on)")
     if part == "dev":
-        return "dev", "in-sample: every development fold and development set (tuned on)"
+        return "dev", "in-sample: every development fold and development set (looked at)"
     if part != "held-out":
-        return part, f"in-sample: development set {part} (tuned on since #15)"
+        return part, f"in-sample: development set {part} ({DEVSET_LOOKED_AT.get(part, 'looked at')})"
     return "held_out", "held out: development folds 3-4 (never tuned on)"
