@@ -46,6 +46,8 @@ def echo_caption_summary(summary) -> None:
     v = summary.vectors
     click.echo(f"{v.embedder}: {v.embedded} captions embedded, {v.unchanged} unchanged, "
                f"{v.dropped} dropped; index of {v.indexed} vectors", err=True)
+    if summary.image_texts is not None:
+        click.echo(f"image text: {summary.image_texts[0]} embedded; index of {summary.image_texts[1]} vectors", err=True)
     if summary.regrown is not None:
         click.echo(f"the dataset grew from {summary.regrown[0]} to {summary.regrown[1]} (image, caption) pairs: "
                    "the text-image alignment was retrained", err=True)

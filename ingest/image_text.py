@@ -145,17 +145,19 @@ def _one_thread() -> None:
 
 
 def read_image_texts(ds: Dataset, ocr_name: str = "rapidocr", *, redo: bool = False, workers: int = 1,
-                     on_start: Callable[[int], None] | None = None,
+                     first: Iterable[int] = (), on_start: Callable[[int], None] | None = None,
                      on_image: Callable[[int], None] | None = None) -> ImageTextSummary:
     """OCR every master image not read yet (its crop, not the whole figure: small print survives),
     in ``workers`` processes; one transaction per figure, so an interrupted run keeps what it read.
-    Then embed the texts with ``embed_image_texts``."""
+    ``first``: master ids to read before the others (a benchmark's query folds).  Then embed the texts with ``embed_image_texts``."""
     from concurrent.futures import ProcessPoolExecutor
 
     rows = pending_image_texts(ds, redo)
     total = ds.conn.execute("SELECT count(*) FROM master_images m JOIN figures f ON f.id = m.figure_id "
                             "WHERE f.image_status = 'ok'").fetchone()[0]
     summary = ImageTextSummary(unchanged=total - len(rows))
+    early = set(first)
+    rows.sort(key=lambda r: r["id"] not in early)  # stable: figure order kept within each part
     sources: dict[int, str] = {}
     by_figure: dict[int, list] = {}
     for r in rows:
