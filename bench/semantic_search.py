@@ -163,13 +163,13 @@ def cmd_content(ds, args) -> None:
 
 
 def cmd_read(ds, args) -> None:
-    """`figdex index image-text` with the devset's query folds (2, then 3-4) read first: on a busy
-    machine the OCR of every image takes hours, and a run stopped early leaves those read."""
+    """`figdex index image-text` with the devset's query folds (2-4, papers interleaved as they come)
+    read first: on a busy machine the OCR of every image takes hours, and a run stopped early leaves
+    those read (then measure with --candidates read)."""
     from figdex.ingest.image_text import embed_image_texts, read_image_texts
 
     fold_of = _folds(ds)
-    first = sorted(fold_of, key=lambda m: (fold_of[m] != 2, fold_of[m] not in HELD_OUT_FOLDS, m))
-    first = [m for m in first if fold_of[m] >= 2]
+    first = sorted(m for m in fold_of if fold_of[m] == 2 or fold_of[m] in HELD_OUT_FOLDS)
     started = time.perf_counter()
     done = []
 

@@ -174,8 +174,14 @@ def read_image_texts(ds: Dataset, ocr_name: str = "rapidocr", *, redo: bool = Fa
     if on_start:
         on_start(len(rows))
     try:
-        results = pool.map(read_figure, tasks) if pool else map(read_figure, tasks)
-        for task, reads in zip(tasks, results):
+        if pool is None:
+            results = ((task, read_figure(task)) for task in tasks)
+        else:  # stored as they finish: a figure of 70 panels must not hold back the others' commits
+            from concurrent.futures import as_completed
+
+            futures = {pool.submit(read_figure, task): task for task in tasks}
+            results = ((futures[f], f.result()) for f in as_completed(futures))
+        for task, reads in results:
             with ds.transaction():
                 for mid, lines, seconds, failure in reads:
                     if failure is not None:
