@@ -14,6 +14,7 @@ Rankings, each a list of (master id, score), best first:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -73,11 +74,21 @@ def _query_vector(ds: Dataset, text: str, embedder_id: str) -> np.ndarray:
 
     if not text.strip():
         raise NoTermsError("the query has no words to search for; type at least one word")
-    embedder = create_text_embedder(text_embedder_name(ds))
+    name = text_embedder_name(ds)
+    embedder = create_text_embedder(name)
     if embedder.config.id != embedder_id:
         raise QueryError(f"the caption vectors were made with {embedder_id}, this figdex has {embedder.config.id}; "
                          f"run `figdex index embed --dataset {ds.root}` to rebuild them")
-    return embedder.embed([text])
+    return _embedded(name, embedder_id, text).copy()
+
+
+@lru_cache(maxsize=256)
+def _embedded(name: str, embedder_id: str, text: str) -> np.ndarray:
+    """A query's sentence vector, kept for the next pages of the same query (and content search's two
+    rankings, which share it)."""
+    from figdex.models.text_embedders import create_text_embedder
+
+    return create_text_embedder(name).embed([text])
 
 
 def _vector_ranking(ds: Dataset, index: VectorIndex, query: np.ndarray, filters: SearchFilters,
