@@ -122,7 +122,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("search_mode", "auto", "FIGDEX_SEARCH_MODE", "Default of `search --mode`: auto (hybrid where the "
             "dataset has caption vectors, else bm25), bm25, semantic or hybrid (bench/semantic_search.py).",
             _choice("auto", "bm25", "semantic", "hybrid"), True),
-    Setting("content_text_weight", 1.0, "FIGDEX_CONTENT_TEXT_WEIGHT", "`search --by-content`: weight of the "
+    Setting("content_text_weight", 2.0, "FIGDEX_CONTENT_TEXT_WEIGHT", "`search --by-content`: weight of the "
             "text printed in the image (OCR, `figdex index image-text`) against the aligned image similarity "
             "(weight 1); 0 = pixels through the alignment only (bench/semantic_search.py, tuned on fold 2).",
             _nonnegative_float, True),

@@ -137,7 +137,9 @@ def cmd_content(ds, args) -> None:
     # `figdex index image-text` has read, so that no image is ranked without its printed words.
     candidates = {r[0] for r in ds.conn.execute(
         "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id WHERE f.image_status = 'ok'"
-        + (" AND m.id IN (SELECT master_image_id FROM image_texts)" if args.candidates == "read" else ""))}
+        + (" AND m.id IN (SELECT master_image_id FROM image_texts WHERE text = '' OR master_image_id IN "
+           "(SELECT master_image_id FROM embeddings WHERE embedder LIKE 'image-text:%'))"
+           if args.candidates == "read" else ""))}  # read, and its words embedded (a read may be under way)
     queries = sorted(queries_from & pairs & candidates)
     started = time.perf_counter()
     summary = align_dataset(ds, exclude=held, epochs=args.epochs, dim=args.dim,
