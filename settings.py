@@ -69,6 +69,13 @@ def _seconds(raw) -> float:
     return value
 
 
+def _nonnegative_float(raw) -> float:
+    value = float(raw)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("must be a number, 0 or more")
+    return value
+
+
 def _text(raw) -> str:
     if not isinstance(raw, str):
         raise ValueError("must be a string")
@@ -115,6 +122,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("search_mode", "auto", "FIGDEX_SEARCH_MODE", "Default of `search --mode`: auto (hybrid where the "
             "dataset has caption vectors, else bm25), bm25, semantic or hybrid (bench/semantic_search.py).",
             _choice("auto", "bm25", "semantic", "hybrid"), True),
+    Setting("content_text_weight", 2.0, "FIGDEX_CONTENT_TEXT_WEIGHT", "`search --by-content`: weight of the "
+            "text printed in the image (OCR, `figdex index image-text`) against the aligned image similarity "
+            "(weight 1); 0 = pixels through the alignment only (bench/semantic_search.py, tuned on fold 2).",
+            _nonnegative_float, True),
     Setting("label_model", None, None, "Version of the trained label model (`figdex labels train` sets it).",
             _name, True),
     Setting("threads", 2, "FIGDEX_THREADS", "CPU threads of each OCR and CNN. Ingest workers (--workers N, "

@@ -414,7 +414,7 @@ from figdex.cli.figures import eval_pdf, eval_scale, eval_separation, figures  #
 from figdex.cli.images import embed_command, ingest_images, similar, tune_command  # noqa: E402
 from figdex.cli.config import config_command  # noqa: E402  (light: settings load when it runs)
 from figdex.cli.labels import labels_group  # noqa: E402
-from figdex.cli.semantic import align_command  # noqa: E402  (light: models load when it runs)
+from figdex.cli.semantic import align_command, image_text_command  # noqa: E402  (light: models load when it runs)
 
 cli.add_command(similar)
 cli.add_command(config_command)
@@ -423,6 +423,7 @@ cli.add_command(ingest_images)
 index_group.add_command(embed_command)
 index_group.add_command(tune_command)
 index_group.add_command(align_command)
+index_group.add_command(image_text_command)
 
 eval_group.add_command(eval_separation)
 eval_group.add_command(eval_scale)

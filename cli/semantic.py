@@ -46,6 +46,8 @@ def echo_caption_summary(summary) -> None:
     v = summary.vectors
     click.echo(f"{v.embedder}: {v.embedded} captions embedded, {v.unchanged} unchanged, "
                f"{v.dropped} dropped; index of {v.indexed} vectors", err=True)
+    if summary.image_texts is not None:
+        click.echo(f"image text: {summary.image_texts[0]} embedded; index of {summary.image_texts[1]} vectors", err=True)
     if summary.regrown is not None:
         click.echo(f"the dataset grew from {summary.regrown[0]} to {summary.regrown[1]} (image, caption) pairs: "
                    "the text-image alignment was retrained", err=True)
@@ -83,3 +85,41 @@ def align_command(dataset, dim, epochs, seed, fmt) -> None:
     with Dataset.open(dataset, create=False) as ds:
         summary = align_summary(ds, dim=dim, epochs=epochs, seed=seed)
     _report(summary, fmt)
+
+
+@click.command("image-text")
+@dataset_option
+@click.option("--ocr", "ocr_name", default="rapidocr", show_default=True, help="OCR engine (models/ocr.py).")
+@click.option("--redo", is_flag=True, help="Read every image again, not only those not read yet.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="OCR processes (one thread each when more than one).")
+@format_option("table")
+def image_text_command(dataset, ocr_name, redo, workers, fmt) -> None:
+    """Read the text printed in each image (axis titles, legends, labels, units) by OCR, store it in
+    the database and embed it, for `search TEXT --by-content`.  Reads only images not read yet
+    (ingest's separation already read the figures it separated), so it resumes and backfills."""
+    from figdex.index.db import Dataset
+    from figdex.ingest.image_text import embed_image_texts, read_image_texts
+
+    bars = []
+
+    def start(total: int) -> None:
+        bars.append(click.progressbar(length=total, label="image text (OCR)", file=sys.stderr, show_eta=True))
+        bars[0].__enter__()
+
+    with Dataset.open(dataset, create=False) as ds:
+        try:
+            summary = read_image_texts(ds, ocr_name, redo=redo, workers=workers, on_start=start,
+                                       on_image=lambda n: bars[0].update(n))
+        finally:
+            while bars:
+                bars.pop().__exit__(None, None, None)
+        summary.embedder, summary.embedded, summary.indexed = embed_image_texts(ds)
+    if fmt != "table":
+        emit([asdict(summary) | {"seconds_per_image": round(summary.seconds_per_image, 3)}], fmt)
+        return
+    for failure in summary.failures:
+        click.echo(f"warning: {failure}", err=True)
+    click.echo(f"{summary.read} images read ({summary.with_text} with words; OCR {summary.seconds_per_image:.2f} s "
+               f"an image), {summary.unchanged} unchanged; {summary.embedder}: {summary.embedded} embedded, "
+               f"index of {summary.indexed} vectors", err=True)

@@ -278,6 +278,22 @@ MIGRATIONS.append([
     "ALTER TABLE figures ADD COLUMN page INTEGER",
 ])
 
+MIGRATIONS.append([
+    # 10: the text printed in an image (axis titles, legends, sample names, units), read by OCR from its
+    # pixels, never from its caption (issue 20): `search --by-content` embeds it next to the alignment.
+    # One row per master read ('' = read, nothing kept); ``read_of`` = the figure image's sha256 and
+    # the master's box at the time, so a changed image or box is read again.
+    """CREATE TABLE image_texts (
+        master_image_id INTEGER PRIMARY KEY REFERENCES master_images(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,           -- the lines kept (words, not bare numbers or panel letters), '; '-joined
+        lines TEXT NOT NULL DEFAULT '[]',  -- every line read: [[x0, y0, x1, y1, text, confidence]], master pixels
+        engine TEXT NOT NULL,         -- OCR engine, or 'separation:<engine>' when ingest's separation read it
+        read_of TEXT NOT NULL,
+        seconds REAL,                 -- OCR time of this master (0 when reused from separation)
+        created_at TEXT NOT NULL
+    )""",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

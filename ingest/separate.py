@@ -14,6 +14,7 @@ from typing import Callable
 
 from figdex.index.db import Dataset, now
 from figdex.index.fulltext import create_text_index
+from figdex.ingest.image_text import lines_in_box, read_of, store_image_text
 
 # bump when the method changes, so `--redo-outdated` re-runs figures.  2: databars, instrument metadata;
 # 3: captions split by the second round of #15 rules; the optional learned gutter model (FIGDEX_GUTTERS).
@@ -153,6 +154,10 @@ def _store(ds: Dataset, fig, subs, full: dict[str, str], result) -> list[int]:
         ds.set_computed_labels(mid, "term", terms.get(m.label, []), "captions")
         ds.set_computed_labels(mid, "keyword", keywords.get(m.label, []), "captions")
         ds.set_computed_labels(mid, "class", [m.image_class], METHOD)
+        # The words the separation's OCR read inside this master: its image text (ingest/image_text.py),
+        # so that `figdex index image-text` need not read the figure a second time.
+        store_image_text(ds.conn, mid, lines_in_box(result.text_boxes, m.box), "separation",
+                         read_of(fig["image_sha256"], m.box), 0.0)
         ds.conn.execute("DELETE FROM scale_bars WHERE master_image_id = ?", (mid,))
         if scale is not None and (scale.bar is not None or scale.label is not None):
             bar = scale.bar

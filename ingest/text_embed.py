@@ -97,6 +97,7 @@ class CaptionStageSummary:
     regrown: tuple[int, int] | None = None  # (pairs trained on, pairs now) when the alignment was retrained
     alignment: object | None = None  # AlignSummary of that retraining
     aligned_indexed: int | None = None  # images in the aligned index when it was only rebuilt
+    image_texts: tuple[int, int] | None = None  # image-text vectors (embedded, indexed), where images were read
 
 
 def caption_stage(ds: Dataset, *, on_start: Callable[[int], None] | None = None,
@@ -117,6 +118,10 @@ def caption_stage(ds: Dataset, *, on_start: Callable[[int], None] | None = None,
     if on_start:
         on_start(len(master_texts(ds)))
     summary = CaptionStageSummary(embed_texts(ds, name, on_batch=on_batch))
+    from figdex.ingest.image_text import embed_image_texts, has_image_texts
+
+    if has_image_texts(ds):  # the words read in the images (`figdex index image-text`), same model
+        summary.image_texts = embed_image_texts(ds, name)[1:]
     status = alignment_status(ds)
     if status is None:
         return summary
@@ -150,6 +155,11 @@ def rebuild_semantic_indexes(ds: Dataset) -> dict[str, int]:
     for (eid,) in ds.conn.execute("SELECT DISTINCT embedder FROM embeddings WHERE embedder LIKE ?",
                                   (f"{text_embedder_name(ds)}@%",)).fetchall():
         out[eid] = rebuild_text_index(ds, eid)
+    from figdex.ingest.image_text import PREFIX, rebuild_image_text_index
+
+    for (eid,) in ds.conn.execute("SELECT DISTINCT embedder FROM embeddings WHERE embedder LIKE ?",
+                                  (f"{PREFIX}%",)).fetchall():
+        out[eid] = rebuild_image_text_index(ds, eid[len(PREFIX):])
     if _versions(ds):
         alignment = load_alignment(ds)
         out[alignment.name] = rebuild_aligned_index(ds, alignment)

@@ -86,6 +86,7 @@ class Separation:
     labels_found: tuple[PanelLabel, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    text_boxes: tuple[TextBox, ...] = ()  # every line the OCR read in the figure: ingest keeps each master's
 
 
 def separate(
@@ -169,7 +170,8 @@ def separate(
                for (label, label_box, certainty, view), classified in zip(kept, classes)]
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
-    return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes))
+    return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes),
+                      tuple(text_boxes))
 
 
 def _regions_for_missing_labels(mask, regions, expected: list[str], notes: list[str]):

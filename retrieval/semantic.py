@@ -14,6 +14,7 @@ Rankings, each a list of (master id, score), best first:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -73,11 +74,21 @@ def _query_vector(ds: Dataset, text: str, embedder_id: str) -> np.ndarray:
 
     if not text.strip():
         raise NoTermsError("the query has no words to search for; type at least one word")
-    embedder = create_text_embedder(text_embedder_name(ds))
+    name = text_embedder_name(ds)
+    embedder = create_text_embedder(name)
     if embedder.config.id != embedder_id:
         raise QueryError(f"the caption vectors were made with {embedder_id}, this figdex has {embedder.config.id}; "
                          f"run `figdex index embed --dataset {ds.root}` to rebuild them")
-    return embedder.embed([text])
+    return _embedded(name, embedder_id, text).copy()
+
+
+@lru_cache(maxsize=256)
+def _embedded(name: str, embedder_id: str, text: str) -> np.ndarray:
+    """A query's sentence vector, kept for the next pages of the same query (and content search's two
+    rankings, which share it)."""
+    from figdex.models.text_embedders import create_text_embedder
+
+    return create_text_embedder(name).embed([text])
 
 
 def _vector_ranking(ds: Dataset, index: VectorIndex, query: np.ndarray, filters: SearchFilters,
@@ -102,25 +113,55 @@ def semantic_ranking(ds: Dataset, text: str, filters: SearchFilters | None = Non
     return _vector_ranking(ds, index, _query_vector(ds, text, index.info.embedder), filters or SearchFilters(), depth)
 
 
-def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None,
-                    depth: int = DEPTH) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
-    """Master images whose pixels match the query through the alignment, best first; and warnings."""
+def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None, depth: int = DEPTH,
+                    text_weight: float | None = None) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+    """Master images whose pixels match the query, best first; and warnings.
+
+    Two signals, both from the image, never its caption: the aligned image similarity (the query's
+    sentence vector through the alignment's text head against every image vector through its image
+    head, ingest/align.py) and, where `figdex index image-text` has read them, the words printed in
+    the image (the query's sentence vector against the image text's, ingest/image_text.py).  Score =
+    aligned cosine + ``text_weight`` x image-text cosine (0 for an image without words); the weight is
+    the ``content_text_weight`` setting, chosen on a tuning fold (bench/semantic_search.py)."""
     from figdex.ingest.align import alignment_status, load_alignment
     from figdex.models.tuning import apply_head
 
+    filters = filters or SearchFilters()
     alignment = load_alignment(ds)
     if not alignment.index_path.exists():
         from figdex.ingest.align import rebuild_aligned_index
 
         rebuild_aligned_index(ds, alignment)
     index = _load_cached(alignment.index_path)
-    query = apply_head(_query_vector(ds, text, alignment.meta["text_embedder"]), alignment.text_head)
+    sentence = _query_vector(ds, text, alignment.meta["text_embedder"])
+    query = apply_head(sentence, alignment.text_head)
     warnings = ()
     status = alignment_status(ds)
     if status and status["behind"]:
         warnings = (f"the alignment {status['name']} was trained on {status['trained_pairs']} pairs; the dataset has "
                     f"{status['pairs_now']} now: run `figdex index align` to retrain it",)
-    return _vector_ranking(ds, index, query, filters or SearchFilters(), depth), warnings
+    weight = settings.get("content_text_weight", ds.root) if text_weight is None else text_weight
+    words = _image_text_index(ds, alignment.meta["text_embedder"]) if weight > 0 else None
+    if words is None:
+        return _vector_ranking(ds, index, query, filters, depth), warnings
+    # Each ranking read deeper than the page, so that an image high in one and missing from the other's
+    # list is still scored; one missing from the aligned list gets that list's lowest score.
+    wide = min(max(index.info.count, 1), depth * 4)
+    aligned = _vector_ranking(ds, index, query, filters, wide)
+    printed = dict(_vector_ranking(ds, words, sentence, filters, min(max(words.info.count, 1), depth * 4)))
+    floor = aligned[-1][1] if aligned else 0.0
+    scores = {mid: s + weight * printed.get(mid, 0.0) for mid, s in aligned}
+    for mid, s in printed.items():
+        scores.setdefault(mid, floor + weight * s)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:depth], warnings
+
+
+def _image_text_index(ds: Dataset, text_embedder_id: str) -> VectorIndex | None:
+    """The FAISS index of the image texts' sentence vectors, None where the dataset has none."""
+    from figdex.ingest.image_text import image_text_index_path
+
+    path = image_text_index_path(ds, text_embedder_id)
+    return _load_cached(path) if path.exists() else None
 
 
 def text_search(ds: Dataset, query: str, filters: SearchFilters | None = None, *, mode: str | None = None,

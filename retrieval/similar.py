@@ -66,7 +66,8 @@ def _load_cached(path: Path) -> VectorIndex:
     has a new mtime and is loaded afresh."""
     key = (str(path), path.stat().st_mtime)
     if key not in _LOADED:
-        _LOADED.clear()
+        for old in [k for k in _LOADED if k[0] == key[0] or len(_LOADED) >= 4]:  # content search reads two
+            del _LOADED[old]
         _LOADED[key] = VectorIndex.load(path)
     return _LOADED[key]
 

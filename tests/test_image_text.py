@@ -1,0 +1,96 @@
+"""The text printed in an image (issue 20): read by OCR from its pixels, stored in SQLite, embedded,
+and used by `search --by-content`.  Real figures of the development set (eval/devset/open: CC-BY/
+CC0/MIT, eval/devset/SOURCES.md) with their hand-annotated master boxes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from figdex.cli.main import cli
+from figdex.index.db import Dataset
+from figdex.ingest.image_text import (PREFIX, embed_image_texts, image_text_index_path, keep_line, kept_text,
+                                      lines_in_box, read_image_texts, store_image_text)
+from figdex.ingest.text_embed import embed_texts
+from figdex.models.ocr import TextBox
+from figdex.models.text_embedders import semantic_available
+from figdex.retrieval.semantic import content_ranking, text_search
+from tests.test_semantic import _store_devset, figures_ds  # noqa: F401  (the fixture, found by name)
+
+pytestmark = pytest.mark.skipif(not semantic_available(), reason="needs figdex[semantic]")
+
+
+def test_kept_lines_are_words_not_ticks_or_panel_letters():
+    assert keep_line("Wavelength (nm)", 0.9) and keep_line("50 nm", 0.8) and keep_line("Au NPs", 0.7)
+    assert not keep_line("400", 0.99) and not keep_line("0.5", 0.99) and not keep_line("(b)", 0.99)
+    assert not keep_line("Absorbance", 0.2)  # misread marks come with low confidence
+    lines = [(10, 300, 90, 320, "Wavelength (nm)", 0.9), (0, 0, 20, 20, "a", 0.99), (5, 100, 40, 120, "400", 0.9),
+             (0, 150, 30, 170, "Absorbance", 0.95)]
+    assert kept_text(lines) == "Absorbance; Wavelength (nm)"  # reading order: top to bottom
+    boxes = [TextBox((110, 210, 150, 230), "Au NPs", 0.9), TextBox((10, 10, 30, 30), "b", 0.9)]
+    assert lines_in_box(boxes, (100, 200, 300, 400)) == [(10, 10, 50, 30, "Au NPs", 0.9)]
+
+
+def test_image_text_is_read_from_the_pixels_stored_and_resumed(tmp_path):
+    ds = Dataset.open(tmp_path / "ds")
+    _store_devset(ds, limit=2)
+    masters = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
+    summary = read_image_texts(ds)
+    assert summary.read == masters > 0 and summary.failures == []
+    rows = ds.conn.execute("SELECT * FROM image_texts").fetchall()
+    assert len(rows) == masters and {r["engine"] for r in rows} == {"rapidocr"}
+    assert summary.with_text >= 1 and any(json.loads(r["lines"]) for r in rows)
+    # It is what the image prints, not its caption: every kept line is a line the OCR read.
+    for r in rows:
+        read = {ln[4] for ln in json.loads(r["lines"])}
+        assert all(part in read for part in r["text"].split("; ") if part), r["text"]
+    assert read_image_texts(ds).read == 0  # read once: a second run resumes with nothing to do
+    # A master whose box changed is read again, and only it.
+    mid = rows[0]["master_image_id"]
+    with ds.transaction():
+        ds.conn.execute("UPDATE master_images SET x1 = x1 - 1 WHERE id = ?", (mid,))
+    assert read_image_texts(ds).read == 1
+    eid, embedded, indexed = embed_image_texts(ds)
+    assert eid == PREFIX + "all-minilm-l6-v2@1" and embedded == indexed == summary.with_text
+    assert image_text_index_path(ds, "all-minilm-l6-v2@1").exists()
+    assert embed_image_texts(ds)[1] == 0  # unchanged texts are not embedded again
+    ds.close()
+
+
+def test_by_content_ranks_an_image_by_the_words_it_prints(figures_ds):  # noqa: F811
+    from figdex.ingest.align import align_dataset
+
+    ds = figures_ds
+    align_dataset(ds, epochs=20)
+    target = ds.conn.execute("SELECT id FROM master_images ORDER BY id DESC LIMIT 1").fetchone()[0]
+    words = "Absorbance; Wavelength (nm); Au NPs"
+    with ds.transaction():  # what the OCR would store for a UV-vis chart (the reading is tested above)
+        store_image_text(ds.conn, target, [(0, 0, 50, 10, w, 0.9) for w in words.split("; ")], "rapidocr",
+                         "test", 0.0)
+    embed_image_texts(ds)
+    query = "UV-vis absorbance spectra of gold nanoparticles against wavelength"
+    images = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
+    aligned_only = [m for m, _ in content_ranking(ds, query, depth=images, text_weight=0)[0]]
+    with_words = [m for m, _ in content_ranking(ds, query, depth=images, text_weight=1.0)[0]]
+    assert with_words[0] == target and aligned_only.index(target) > 0
+    assert sorted(with_words) == sorted(aligned_only)  # the same images, ranked differently
+    # `search --by-content` uses it by default (the content_text_weight setting).
+    hits = text_search(ds, query, by_content=True, limit=1).hits
+    assert hits[0].hit.id == ds.conn.execute("SELECT uid FROM master_images WHERE id = ?", (target,)).fetchone()[0]
+    # `index rebuild` recreates the image-text index from the database.
+    from figdex.ingest.text_embed import rebuild_semantic_indexes
+
+    assert rebuild_semantic_indexes(ds)[PREFIX + "all-minilm-l6-v2@1"] == 1
+
+
+def test_cli_image_text_backfills_an_old_dataset(tmp_path):
+    ds = Dataset.open(tmp_path / "ds")
+    _store_devset(ds, limit=1)
+    embed_texts(ds)
+    ds.close()
+    out = CliRunner().invoke(cli, ["index", "image-text", "--dataset", str(tmp_path / "ds"), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    row = json.loads(out.stdout)[0]
+    assert row["read"] >= 1 and row["seconds_per_image"] > 0 and row["embedder"] == PREFIX + "all-minilm-l6-v2@1"
