@@ -93,6 +93,12 @@ def _itself(item):
     return item
 
 
+def task_cost(task: Any) -> float:
+    """What a task is expected to cost relative to the others of its stage (``ordered`` starts the costly
+    ones first): its ``cost`` where it has one (a figure's pixels), else 0."""
+    return float(getattr(task, "cost", 0) or 0)
+
+
 def echo(task: tuple[float, Any]) -> Any:
     """A task that waits ``task[0]`` seconds and returns ``task[1]``: checks where tasks run, in what
     order their results come back, and what happens when a worker dies, without loading any model."""
@@ -134,16 +140,34 @@ class StageExecutor(ABC):
     def ordered(self, fn: Callable[[Any], Any], items: Iterable[Any], task_of: Callable[[Any], Any] = _itself,
                 window: int | None = None) -> Iterator[tuple[Any, Any]]:
         """(item, fn(task_of(item))) in the order of ``items``; an item whose task is None is passed
-        through with result None (the writer handles it itself), keeping its place in the order."""
+        through with result None (the writer handles it itself), keeping its place in the order.
+
+        The tasks go to the workers in batches of half the window, each batch largest first (a task's
+        ``cost``, e.g. a figure's pixels; 0 when it has none, and ties keep their order): the results still
+        come back in input order, but the biggest figures of the run's last batch no longer start last and
+        leave the other workers idle at the end.  While one batch is being collected the next is queued,
+        so the workers never wait for the writer."""
         window = window or max(1, self.workers * WINDOW_PER_WORKER)
-        pending: deque = deque()
+        batch_size = max(1, window // 2)
+        pending: deque = deque()  # (item, future or None), submitted, in input order
+        batch: list = []  # (item, task) read, not submitted yet
         for item in items:
-            task = task_of(item)
-            pending.append((item, None if task is None else self.submit(fn, task)))
-            while len(pending) >= window:
-                yield self.collect(*pending.popleft())
+            batch.append((item, task_of(item)))
+            if len(batch) >= batch_size:
+                self._submit_largest_first(fn, batch, pending)
+                batch = []
+                while len(pending) > window - batch_size:
+                    yield self.collect(*pending.popleft())
+        self._submit_largest_first(fn, batch, pending)
         while pending:
             yield self.collect(*pending.popleft())
+
+    def _submit_largest_first(self, fn, batch: list, pending: deque) -> None:
+        futures: dict[int, Any] = {}
+        for i in sorted((i for i, (_, task) in enumerate(batch) if task is not None),
+                        key=lambda i: -task_cost(batch[i][1])):
+            futures[i] = self.submit(fn, batch[i][1])
+        pending.extend((item, futures.get(i)) for i, (item, _) in enumerate(batch))
 
     def collect(self, item, future) -> tuple[Any, Any]:
         """(item, result) of a future from ``submit`` (None: the item is passed through), waiting for it

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -107,6 +108,32 @@ def test_worker_processes_hand_results_back_in_input_order():
         assert len({pid for _, pid in executor.stats}) == 2
     assert [item for item, _ in got] == tasks
     assert [result for _, result in got] == [None if t is None else t[1] for t in tasks]
+
+
+class CostedEcho(NamedTuple):  # an ``echo`` task (delay, value) with a cost
+    delay: float
+    value: int
+    cost: int
+
+
+def test_each_batch_starts_its_costliest_tasks_first_and_results_keep_the_input_order():
+    from figdex.ingest.executors import ProcessExecutor
+
+    started = []
+
+    class Recording(ProcessExecutor):  # real worker processes; only the order of the submissions is noted
+        def submit(self, fn, task):
+            started.append(task.value)
+            return super().submit(fn, task)
+
+    costs = [1, 5, 2, 9, 0, 3, 7, 7, 4, 8, 6, 2]
+    items = [None if i == 4 else CostedEcho(0.0, i, c) for i, c in enumerate(costs)]
+    with Recording(workers=2) as executor:
+        got = list(executor.ordered(echo, items, window=8))
+    # Batches of half the window (4 items), each by cost, ties in input order; item 4 is the writer's own.
+    assert started == [3, 1, 2, 0, 6, 7, 5, 9, 10, 8, 11]
+    assert [item for item, _ in got] == items
+    assert [result for _, result in got] == [None if i == 4 else i for i in range(12)]
 
 
 def test_a_local_cluster_loses_nothing_when_a_worker_is_killed():
