@@ -264,7 +264,19 @@ def undo_fixed_malloc_trim() -> bool:
     then mapped, zero-filled page by page and unmapped again.  On the separation of 8 real figures it made
     9x the page faults and 7x the system CPU (1.6 -> 11.8 s, 1.4x the wall time), the main reason a
     2-worker Dask cluster ran at 0.61x of 2 worker processes (bench/ingest_scale.py).  True when applied."""
-    if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
+    if not os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+        return False
+    return set_worker_malloc_thresholds()
+
+
+def set_worker_malloc_thresholds() -> bool:
+    """glibc's mmap threshold at its 32 MiB ceiling and the trim threshold at 64 MiB from the start, in a worker
+    process: where its adaptive rule ends only after the worker has freed a mapped block of each size on the
+    way, mapping and faulting in every image-sized array afresh until then (a worker separates figures of
+    0.1 to 80 megapixels in turn).  The same thresholds as a Dask worker's (``undo_fixed_malloc_trim``), so the
+    two executors run tasks alike.  Memory use is unchanged in kind: blocks over 32 MiB are still mapped and
+    given back when freed.  True when applied."""
+    if not sys.platform.startswith("linux"):
         return False
     import ctypes
 
@@ -272,17 +284,16 @@ def undo_fixed_malloc_trim() -> bool:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc
         return False
-    # 32 MiB is glibc's ceiling for the adaptive mmap threshold; it keeps twice that before trimming.
     return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 64 << 20))
 
 
 def _init_worker(threads: int) -> None:
     """Set up a worker process before it loads any model: ``threads`` OCR/CNN threads (a FIGDEX_THREADS
-    set in its environment still wins) and glibc's adaptive memory thresholds."""
+    set in its environment still wins) and glibc's memory thresholds (``set_worker_malloc_thresholds``)."""
     from figdex import settings
 
     settings.set_process_default("threads", threads)  # read by the OCR and the CNN when they load
-    undo_fixed_malloc_trim()
+    set_worker_malloc_thresholds()
 
 
 def ready(stages: tuple[str, ...], hold: float = 0.0) -> tuple[int, str, float, float]:
