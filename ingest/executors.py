@@ -93,6 +93,12 @@ def _itself(item):
     return item
 
 
+def task_cost(task: Any) -> float:
+    """What a task is expected to cost relative to the others of its stage (``ordered`` starts the costly
+    ones first): its ``cost`` where it has one (a figure's pixels), else 0."""
+    return float(getattr(task, "cost", 0) or 0)
+
+
 def echo(task: tuple[float, Any]) -> Any:
     """A task that waits ``task[0]`` seconds and returns ``task[1]``: checks where tasks run, in what
     order their results come back, and what happens when a worker dies, without loading any model."""
@@ -134,16 +140,34 @@ class StageExecutor(ABC):
     def ordered(self, fn: Callable[[Any], Any], items: Iterable[Any], task_of: Callable[[Any], Any] = _itself,
                 window: int | None = None) -> Iterator[tuple[Any, Any]]:
         """(item, fn(task_of(item))) in the order of ``items``; an item whose task is None is passed
-        through with result None (the writer handles it itself), keeping its place in the order."""
+        through with result None (the writer handles it itself), keeping its place in the order.
+
+        The tasks go to the workers in batches of half the window, each batch largest first (a task's
+        ``cost``, e.g. a figure's pixels; 0 when it has none, and ties keep their order): the results still
+        come back in input order, but the biggest figures of the run's last batch no longer start last and
+        leave the other workers idle at the end.  While one batch is being collected the next is queued,
+        so the workers never wait for the writer."""
         window = window or max(1, self.workers * WINDOW_PER_WORKER)
-        pending: deque = deque()
+        batch_size = max(1, window // 2)
+        pending: deque = deque()  # (item, future or None), submitted, in input order
+        batch: list = []  # (item, task) read, not submitted yet
         for item in items:
-            task = task_of(item)
-            pending.append((item, None if task is None else self.submit(fn, task)))
-            while len(pending) >= window:
-                yield self.collect(*pending.popleft())
+            batch.append((item, task_of(item)))
+            if len(batch) >= batch_size:
+                self._submit_largest_first(fn, batch, pending)
+                batch = []
+                while len(pending) > window - batch_size:
+                    yield self.collect(*pending.popleft())
+        self._submit_largest_first(fn, batch, pending)
         while pending:
             yield self.collect(*pending.popleft())
+
+    def _submit_largest_first(self, fn, batch: list, pending: deque) -> None:
+        futures: dict[int, Any] = {}
+        for i in sorted((i for i, (_, task) in enumerate(batch) if task is not None),
+                        key=lambda i: -task_cost(batch[i][1])):
+            futures[i] = self.submit(fn, batch[i][1])
+        pending.extend((item, futures.get(i)) for i, (item, _) in enumerate(batch))
 
     def collect(self, item, future) -> tuple[Any, Any]:
         """(item, result) of a future from ``submit`` (None: the item is passed through), waiting for it
@@ -240,7 +264,19 @@ def undo_fixed_malloc_trim() -> bool:
     then mapped, zero-filled page by page and unmapped again.  On the separation of 8 real figures it made
     9x the page faults and 7x the system CPU (1.6 -> 11.8 s, 1.4x the wall time), the main reason a
     2-worker Dask cluster ran at 0.61x of 2 worker processes (bench/ingest_scale.py).  True when applied."""
-    if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
+    if not os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+        return False
+    return set_worker_malloc_thresholds()
+
+
+def set_worker_malloc_thresholds() -> bool:
+    """glibc's mmap threshold at its 32 MiB ceiling and the trim threshold at 64 MiB from the start, in a worker
+    process: where its adaptive rule ends only after the worker has freed a mapped block of each size on the
+    way, mapping and faulting in every image-sized array afresh until then (a worker separates figures of
+    0.1 to 80 megapixels in turn).  The same thresholds as a Dask worker's (``undo_fixed_malloc_trim``), so the
+    two executors run tasks alike.  Memory use is unchanged in kind: blocks over 32 MiB are still mapped and
+    given back when freed.  True when applied."""
+    if not sys.platform.startswith("linux"):
         return False
     import ctypes
 
@@ -248,17 +284,16 @@ def undo_fixed_malloc_trim() -> bool:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc
         return False
-    # 32 MiB is glibc's ceiling for the adaptive mmap threshold; it keeps twice that before trimming.
     return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 64 << 20))
 
 
 def _init_worker(threads: int) -> None:
     """Set up a worker process before it loads any model: ``threads`` OCR/CNN threads (a FIGDEX_THREADS
-    set in its environment still wins) and glibc's adaptive memory thresholds."""
+    set in its environment still wins) and glibc's memory thresholds (``set_worker_malloc_thresholds``)."""
     from figdex import settings
 
     settings.set_process_default("threads", threads)  # read by the OCR and the CNN when they load
-    undo_fixed_malloc_trim()
+    set_worker_malloc_thresholds()
 
 
 def ready(stages: tuple[str, ...], hold: float = 0.0) -> tuple[int, str, float, float]:

@@ -73,7 +73,7 @@ def figure_task(ds: Dataset, fig_id: int, ocr_name: str = "rapidocr"):
     """The record a worker separates one figure from: its image file and its sub-captions."""
     from figdex.ingest.stages import FigureTask
 
-    fig = ds.conn.execute("SELECT key, image_path, kind, caption_shared FROM figures WHERE id = ?",
+    fig = ds.conn.execute("SELECT key, image_path, kind, caption_shared, width, height FROM figures WHERE id = ?",
                           (fig_id,)).fetchone()
     subs = ds.conn.execute("SELECT label, text, terms FROM subcaptions WHERE figure_id = ?", (fig_id,)).fetchall()
     shared = fig["caption_shared"] or ""
@@ -81,7 +81,8 @@ def figure_task(ds: Dataset, fig_id: int, ocr_name: str = "rapidocr"):
         fig_id, fig["key"], str(ds.root / fig["image_path"]), fig["kind"] == "image",
         tuple(s["label"] for s in subs),
         tuple((s["label"], " ".join(t for t in (shared, s["text"]) if t)) for s in subs),
-        tuple((s["label"], tuple(json.loads(s["terms"]))) for s in subs), ocr_name)
+        tuple((s["label"], tuple(json.loads(s["terms"]))) for s in subs), ocr_name,
+        cost=(fig["width"] or 0) * (fig["height"] or 0))
 
 
 def commit_separation(ds: Dataset, text_index, separation, summary: SeparationSummary) -> str:

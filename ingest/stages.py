@@ -90,6 +90,10 @@ class FigureTask:
     full: tuple[tuple[str, str], ...]  # panel label -> shared + own sub-caption
     terms: tuple[tuple[str, tuple[str, ...]], ...]
     ocr: str = "rapidocr"
+    # Its pixels: the executors start the biggest figures of a batch first (``executors.task_cost``), so that
+    # the run does not end on one worker separating an 80-megapixel figure while the others wait.  Not part of
+    # the task's identity (a harvest looks its results up by task).
+    cost: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
