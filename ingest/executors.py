@@ -212,6 +212,9 @@ class SerialExecutor(StageExecutor):
     def warm_up(self, stages: tuple[str, ...]) -> None:
         from figdex import settings
 
+        # This process runs the stages itself: the same malloc thresholds as a worker's, so that
+        # --workers 1 separates figures as cheaply as each of N workers does (and the ratio is fair).
+        set_worker_malloc_thresholds()
         with settings.process_default("threads", self.threads):
             super().warm_up(stages)
 
