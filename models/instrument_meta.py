@@ -9,7 +9,8 @@ is looked for first.  Two readers, no hand-written tag parsing:
   found, rosettasciio's olympus_SIS.tif, carries no SIS tag tifffile recognises).  It also hands
   over, as bytes, the tags it does not interpret: Tescan's tag 50431 (the key=value text of the
   Tescan .hdr, read here with ``configparser``; the .hdr beside the file when the tag has no pixel
-  size) and Zeiss Orion's tag 65000 (``<ImageTags>`` XML, read with ``xml.etree``).
+  size) and Zeiss Orion's tag 65000 (``<ImageTags>`` XML, read with ``xml.etree``) and Fibics ATLAS's tag
+  51023 (``<Fibics>`` XML).
 - ``rosettasciio`` (GPL-3.0-or-later, so only the optional ``figdex[instruments]`` extra) reads
   Gatan DigitalMicrograph .dm3/.dm4, Velox/Berkeley .emd, FEI TIA .ser/.emi, JEOL .img/.map,
   MRC, Phenom .elid, TVIPS .tvips and the TIFF dialects tifffile leaves uninterpreted (JEOL
@@ -97,6 +98,8 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
                 return _fei(tif.fei_metadata or {}, width_px)
             if _TESCAN_TAG in page.tags or str(page.tags.valueof(271) or "").upper().startswith("TESCAN"):
                 return _tescan(page.tags.valueof(_TESCAN_TAG), path, width_px)
+            if _FIBICS_XML_TAG in page.tags:
+                return _fibics_xml(page.tags.valueof(_FIBICS_XML_TAG), path)
             orion = _zeiss_xml(page.tags.valueof(_ZEISS_XML_TAG), path) if _ZEISS_XML_TAG in page.tags else None
             if orion is not None and orion.nm_per_px:
                 return orion
@@ -297,6 +300,39 @@ def _zeiss_xml(tag, path: Path) -> InstrumentScale | None:
     return InstrumentScale("tifffile:zeiss-orion", pixel, model, None, fov, kv, detector, pixel,
                            None if pixel else f"{path.name}: Zeiss <ImageTags> XML without ScalingX; scale read "
                                               "from the pixels", wd)
+
+
+# Fibics ATLAS (Zeiss FIB-SEM) TIFFs: tag 51023, <Fibics> XML.  Their CZ_SEM tag is absent; the pixel is
+# the scan's vector <Scan><Ux>, <Uy> in µm (the same as <FOV_X units="um"> / <Image><Width>).
+_FIBICS_XML_TAG = 51023
+_FIBICS_UNITS_NM = {"um": 1e3, "µm": 1e3, "nm": 1.0, "mm": 1e6}
+
+
+def _fibics_xml(tag, path: Path) -> InstrumentScale:
+    import re
+    import xml.etree.ElementTree as ET
+
+    raw = tag if isinstance(tag, bytes) else str(tag or "").encode("latin-1", "replace")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        return InstrumentScale("tifffile:fibics", None, note=f"{path.name}: Fibics XML (tag 51023) unreadable "
+                                                             f"({exc}); scale read from the pixels")
+    ux, uy = _num(root.findtext("Scan/Ux")), _num(root.findtext("Scan/Uy"))
+    pixel = math.hypot(ux, uy or 0.0) * 1e3 if ux is not None else None  # Ux, Uy: µm per pixel
+    pixel = pixel if pixel and pixel > 0 else None
+    fov_el = root.find("Scan/FOV_X")
+    fov = _num(fov_el.text) if fov_el is not None else None
+    fov = fov * _FIBICS_UNITS_NM.get((fov_el.get("units") or "um").lower(), 1e3) if fov else None
+    width = _num(root.findtext("Image/Width"))
+    if pixel is None and fov and width:
+        pixel = fov / width
+    kv = re.search(r"([\d.]+)\s*kV", root.findtext("Image/Aperture") or "")
+    return InstrumentScale("tifffile:fibics", pixel, (root.findtext("Image/Machine") or "").strip() or None, None,
+                           fov, _num(kv.group(1)) if kv else None, (root.findtext("Image/Detector") or "").strip()
+                           or None, pixel,
+                           None if pixel else f"{path.name}: Fibics XML without a scan vector or field of view; "
+                                              "scale read from the pixels")
 
 
 def _tvips(md: dict) -> InstrumentScale:

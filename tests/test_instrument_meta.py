@@ -274,3 +274,28 @@ def test_jeol_sightx_tiff(tmp_path):
         shutil.copyfileobj(src, dst)
     s = read_instrument_scale(path)
     assert s.reader == "rosettasciio:TIFF" and s.nm_per_px == pytest.approx(1.82079, rel=1e-5)
+
+
+def test_fibics_atlas_xml_tag_51023(tmp_path):
+    # A Fibics ATLAS FIB-SEM TIFF (Zeiss Auriga): no CZ_SEM tag; tag 51023 holds <Fibics> XML.  Read by
+    # eye: <Scan><Ux>0.0447154077316689</Ux> (µm per pixel), <FOV_X units="um">45.7438621094973</FOV_X>
+    # over <Width>1023</Width> (the same pixel), <Aperture>… (5.0 kV)</Aperture>, <Detector>InLens.
+    s = read_instrument_scale(committed("fibics_inlens_dataZeroed.tif.tar.gz", tmp_path))
+    assert s.reader == "tifffile:fibics" and s.note is None
+    assert s.nm_per_px == pytest.approx(44.7154077, rel=1e-6)
+    assert s.field_width_nm == pytest.approx(45743.862, rel=1e-6)
+    assert s.instrument == "INT-AURIGA" and s.detector == "InLens" and s.voltage_kv == 5.0
+
+
+def test_fibics_garbled_xml_falls_back_and_says_so(tmp_path):
+    import tifffile
+
+    tif = committed("fibics_inlens_dataZeroed.tif.tar.gz", tmp_path)
+    with tifffile.TiffFile(tif) as t:
+        tag = t.pages[0].tags[51023].value
+    raw = tag if isinstance(tag, bytes) else tag.encode("latin-1")  # tifffile may decode it to str
+    cut = raw[: len(raw) // 2]  # a truncated tag: the XML does not parse
+    s = read_instrument_scale(_rewrite_tiff(tif, tmp_path / "fibics-cut.tif", replace={51023: cut}))
+    assert s.reader == "tifffile:fibics" and s.nm_per_px is None
+    assert s.note.startswith("fibics-cut.tif: Fibics XML (tag 51023) unreadable")
+    assert s.note.endswith("scale read from the pixels")
