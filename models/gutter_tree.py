@@ -280,8 +280,10 @@ def masters_from_tree(ctx: FigureContext, tree: Node, model: GutterModel,
             keep_body, best_body, masters_body = (keep_a, best_a, masters_a) if body == 0 else (keep_b, best_b, masters_b)
             keep_strip = keep_b if body == 0 else keep_a
             attach = float(np.log(1 - p)) + keep_strip + best_body
-            if len(masters_body) > 1 and attach > cut - bias and attach > keep:
-                sure = float(1.0 / (1.0 + np.exp(-np.clip(best_body - keep_body, -50.0, 50.0))))
+            sure = float(1.0 / (1.0 + np.exp(-np.clip(best_body - keep_body, -50.0, 50.0))))
+            # Only a body sure of its own boundaries: a strip kept whole with its body is the
+            # safer reading of a doubtful one (a screenshot beside its scroll bar).
+            if len(masters_body) > 1 and sure >= ATTACH_SURE and attach > cut - bias and attach > keep:
                 grown = _attach_strip(ctx, node.children[strip].box, node.axis, masters_body)
                 return keep, attach, [(box, min(c, sure)) for box, c in grown]
         if margin > 0:
@@ -293,6 +295,7 @@ def masters_from_tree(ctx: FigureContext, tree: Node, model: GutterModel,
 
 
 STRIP_RATIO = 0.2  # a side at most this thick (across the cut) against the other is a strip
+ATTACH_SURE = 0.8  # how sure the body's own reading must be to have the strip attached to its masters
 
 
 def _strip_side(node: Node) -> int | None:
