@@ -26,7 +26,7 @@ import numpy as np
 from figdex.models.classify import classify, classify_many
 from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
-from figdex.models.layout import content_box, cut_by_labels, ink_mask, xy_cut
+from figdex.models.layout import content_box, cut_by_labels, ink_mask, unlabelled_flanks, xy_cut
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
 from figdex.models.panel_labels import PanelLabel, find_panel_labels, to_gray
 from figdex.models.scale_sources import ImageScale, image_scale
@@ -136,7 +136,7 @@ def separate(
         # case and size: curve labels rarely do that, so the labels define the panels.
         by_label = {lab.label: lab.box for lab in labels}
         by_conf = {lab.label: lab.confidence for lab in labels}
-        flanks, middle = _unlabelled_flanks(mask, W, H, [lab.box for lab in labels])
+        flanks, middle = unlabelled_flanks(mask, W, H, [lab.box for lab in labels])
         regions = [(lab, part, by_label.get(lab), 0.5 + 0.5 * by_conf.get(lab, 0.0)) for lab, part in
                    cut_by_labels(mask, middle, [(lab.label, lab.box) for lab in labels])]
         if flanks:
@@ -175,47 +175,6 @@ def separate(
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
     return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes))
-
-
-def _unlabelled_flanks(mask, W, H, label_boxes: list[Box]) -> tuple[list[Box], Box]:
-    """(blocks left and right of every label, the region between them).  A pipeline figure draws
-    its input and output beside a column of labelled steps; a full-height gutter with no label
-    beyond it and a large drawing there makes that drawing its own master, not part of the
-    nearest label's panel."""
-    from figdex.models.layout import gutters
-
-    total = max(1, int(mask.sum()))
-    lefts = [b[0] for b in label_boxes]
-    rights = [b[2] for b in label_boxes]
-    x0, x1 = 0, W
-    flanks = []
-    cols = gutters(mask, (0, 0, W, H), 1, max(4, W // 200))
-    left = [(a, b) for a, b in cols if b <= min(lefts)]
-    # Labels sit at their panel's left, so right of the last label is that label's own panel,
-    # unless the labels form one column (steps stacked in the middle) with content right of
-    # them, and the drawing lies past that content (checked below: the middle keeps its ink).
-    height = float(np.median([b[3] - b[1] for b in label_boxes]))
-    one_column = max(lefts) - min(lefts) <= 2 * height
-    right = [(a, b) for a, b in cols if a >= max(rights)] if one_column else []
-    # The gutter farthest from the labels that leaves a large drawing beyond it (dashed frames
-    # around the labelled steps leave gutters between their dashes too); a legend or colour bar
-    # beside the last panel is narrower, or holds less ink.
-    for side, runs in (("left", left), ("right", right[::-1])):
-        for run in runs:
-            part = (0, 0, run[0], H) if side == "left" else (run[1], 0, W, H)
-            ink = int(mask[part[1]:part[3], part[0]:part[2]].sum())
-            box = content_box(mask, part)
-            rest = (run[1], 0, x1, H) if side == "left" else (x0, 0, run[0], H)
-            label_ink = sum(int(mask[b[1]:b[3], b[0]:b[2]].sum()) for b in label_boxes)
-            # The labelled panels keep their content: a gutter between a column of labels and
-            # their panels is no flank's edge.
-            middle_ink = int(mask[:, rest[0]:rest[2]].sum()) - label_ink
-            if box and box[2] - box[0] >= 0.12 * W and box[3] - box[1] >= 0.3 * H and ink >= 0.05 * total \
-                    and middle_ink >= 0.3 * total:
-                flanks.append(part)
-                x0, x1 = (run[1], x1) if side == "left" else (x0, run[0])
-                break
-    return flanks, (x0, 0, x1, H)
 
 
 def _regions_for_missing_labels(mask, regions, expected: list[str], notes: list[str]):

@@ -8,7 +8,7 @@ import numpy as np
 
 from figdex.models.ocr import TextBox
 from figdex.models.panel_labels import _titled_label
-from figdex.models.separation import _unlabelled_flanks
+from figdex.models.layout import unlabelled_flanks
 
 
 def test_a_bracketed_letter_opening_a_title_line_is_a_label_with_its_own_box():
@@ -35,7 +35,7 @@ def _pipeline(legend_width: int = 0):
 
 def test_drawings_beside_a_column_of_labelled_steps_are_masters_of_their_own():
     mask, labels = _pipeline()
-    flanks, middle = _unlabelled_flanks(mask, 1000, 300, labels)
+    flanks, middle = unlabelled_flanks(mask, 1000, 300, labels)
     assert flanks == [(0, 0, 260, 300), (740, 0, 1000, 300)]
     assert middle == (320, 0, 680, 300)
 
@@ -45,5 +45,5 @@ def test_a_narrow_legend_beside_the_last_panel_is_no_flank():
     mask[20:280, 30:470] = True  # panel a
     mask[20:280, 520:900] = True  # panel b
     mask[100:160, 930:990] = True  # b's legend, beyond a full-height gutter
-    flanks, middle = _unlabelled_flanks(mask, 1000, 300, [(32, 22, 50, 40), (522, 22, 540, 40)])
+    flanks, middle = unlabelled_flanks(mask, 1000, 300, [(32, 22, 50, 40), (522, 22, 540, 40)])
     assert flanks == [] and middle == (0, 0, 1000, 300)
