@@ -285,7 +285,8 @@ def masters_from_tree(ctx: FigureContext, tree: Node, model: GutterModel,
             # safer reading of a doubtful one (a screenshot beside its scroll bar).
             if len(masters_body) > 1 and sure >= ATTACH_SURE and attach > cut - bias and attach > keep:
                 grown = _attach_strip(ctx, node.children[strip].box, node.axis, masters_body)
-                return keep, attach, [(box, min(c, sure)) for box, c in grown]
+                if grown is not None:
+                    return keep, attach, [(box, min(c, sure)) for box, c in grown]
         if margin > 0:
             sure = float(1.0 / (1.0 + np.exp(-margin)))
             return keep, cut, [(box, min(c, sure)) for box, c in masters_a + masters_b]
@@ -308,32 +309,37 @@ def _strip_side(node: Node) -> int | None:
     return None
 
 
-def _attach_strip(ctx: FigureContext, strip: Box, axis: int, masters: list[tuple[Box, float]]) -> list[tuple[Box, float]]:
+def _attach_strip(ctx: FigureContext, strip: Box, axis: int,
+                  masters: list[tuple[Box, float]]) -> list[tuple[Box, float]] | None:
     """``masters`` grown by the pieces of ``strip`` each sits against: a piece (a title, an axis
     title) goes to the master it overlaps most across the cut, the nearest one when several
-    overlap it alike; a piece spanning several masters (a shared title) goes to none."""
+    overlap it alike; a piece spanning several masters (a shared title) goes to none.  None when
+    the strip is row or column headers of a table-like drawing: several pieces, a long one of
+    them against several masters (a workflow diagram's "User input" / "Process" rows)."""
     x0, y0, x1, y1 = strip
     thick = (y1 - y0) if axis == 0 else (x1 - x0)
-    # Pieces are split at gaps wider than the strip is thick: wider than the spaces between words.
+    # Pieces are split at gaps wider than half the strip's thickness: wider than between words.
     pieces, start = [], (x0 if axis == 0 else y0)
-    for a, b in gutters(ctx.mask, strip, 1 - axis, max(4, int(thick))):
+    for a, b in gutters(ctx.mask, strip, 1 - axis, max(4, int(thick / 2))):
         pieces.append((start, a))
         start = b
     pieces.append((start, x1 if axis == 0 else y1))
     grown = [list(box) for box, _ in masters]
     lo, hi = (0, 2) if axis == 0 else (1, 3)  # the masters' extent along the strip
     lo2, hi2 = (1, 3) if axis == 0 else (0, 2)  # and across it
-    for a, b in pieces:
-        piece = content_box(ctx.mask, (a, y0, b, y1) if axis == 0 else (x0, a, x1, b))
-        if piece is None:
-            continue
+    boxes = [p for p in (content_box(ctx.mask, (a, y0, b, y1) if axis == 0 else (x0, a, x1, b)) for a, b in pieces) if p]
+    for piece in boxes:
         length = max(1, piece[hi] - piece[lo])
-        best = None
+        best, against = None, 0
         for k, (box, _) in enumerate(masters):
             share = max(0, min(piece[hi], box[hi]) - max(piece[lo], box[lo])) / length
+            against += share >= 0.6
             near = max(box[lo2] - piece[hi2], piece[lo2] - box[hi2], 0)  # distance across
             if share >= 0.6 and (best is None or (round(share, 1), -near) > best[0]):
                 best = ((round(share, 1), -near), k)
+        extent = max((box[hi] - box[lo] for box, _ in masters), default=1)
+        if against > 1 and len(boxes) > 1 and length >= 0.2 * extent:  # tick numbers are short
+            return None
         if best is not None:
             g = grown[best[1]]
             grown[best[1]] = [min(g[0], piece[0]), min(g[1], piece[1]), max(g[2], piece[2]), max(g[3], piece[3])]
