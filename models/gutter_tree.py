@@ -270,9 +270,77 @@ def masters_from_tree(ctx: FigureContext, tree: Node, model: GutterModel,
         # against the other, over the whole subtree (not the gutter's own p, which can be low
         # for a cut that the clear boundaries below it force).
         margin = float(np.clip((cut - bias) - keep, -50.0, 50.0))
+        strip = _strip_side(node)
+        if strip is not None:
+            # A thin strip (column titles, a shared axis title) cut off a body that is itself
+            # several masters: the strip's gutter is no boundary, yet the body's are.  Reading
+            # the strip as part of the masters it sits against lets the body's boundaries count
+            # (keeping the node whole would hide them, cutting it would make the strip a master).
+            body = 1 - strip
+            keep_body, best_body, masters_body = (keep_a, best_a, masters_a) if body == 0 else (keep_b, best_b, masters_b)
+            keep_strip = keep_b if body == 0 else keep_a
+            attach = float(np.log(1 - p)) + keep_strip + best_body
+            sure = float(1.0 / (1.0 + np.exp(-np.clip(best_body - keep_body, -50.0, 50.0))))
+            # Only a body sure of its own boundaries: a strip kept whole with its body is the
+            # safer reading of a doubtful one (a screenshot beside its scroll bar).
+            if len(masters_body) > 1 and sure >= ATTACH_SURE and attach > cut - bias and attach > keep:
+                grown = _attach_strip(ctx, node.children[strip].box, node.axis, masters_body)
+                if grown is not None:
+                    return keep, attach, [(box, min(c, sure)) for box, c in grown]
         if margin > 0:
             sure = float(1.0 / (1.0 + np.exp(-margin)))
             return keep, cut, [(box, min(c, sure)) for box, c in masters_a + masters_b]
         return keep, keep, [(node.box, float(1.0 / (1.0 + np.exp(margin))))]
 
     return solve(tree)[2]
+
+
+STRIP_RATIO = 0.2  # a side at most this thick (across the cut) against the other is a strip
+ATTACH_SURE = 0.8  # how sure the body's own reading must be to have the strip attached to its masters
+
+
+def _strip_side(node: Node) -> int | None:
+    """Which child (0, 1) is a thin strip beside a much thicker body, if either."""
+    a, b = (c.box for c in node.children)
+    thick = [(x[3] - x[1]) if node.axis == 0 else (x[2] - x[0]) for x in (a, b)]
+    for i in (0, 1):
+        if thick[i] <= STRIP_RATIO * thick[1 - i]:
+            return i
+    return None
+
+
+def _attach_strip(ctx: FigureContext, strip: Box, axis: int,
+                  masters: list[tuple[Box, float]]) -> list[tuple[Box, float]] | None:
+    """``masters`` grown by the pieces of ``strip`` each sits against: a piece (a title, an axis
+    title) goes to the master it overlaps most across the cut, the nearest one when several
+    overlap it alike; a piece spanning several masters (a shared title) goes to none.  None when
+    the strip is row or column headers of a table-like drawing: several pieces, a long one of
+    them against several masters (a workflow diagram's "User input" / "Process" rows)."""
+    x0, y0, x1, y1 = strip
+    thick = (y1 - y0) if axis == 0 else (x1 - x0)
+    # Pieces are split at gaps wider than half the strip's thickness: wider than between words.
+    pieces, start = [], (x0 if axis == 0 else y0)
+    for a, b in gutters(ctx.mask, strip, 1 - axis, max(4, int(thick / 2))):
+        pieces.append((start, a))
+        start = b
+    pieces.append((start, x1 if axis == 0 else y1))
+    grown = [list(box) for box, _ in masters]
+    lo, hi = (0, 2) if axis == 0 else (1, 3)  # the masters' extent along the strip
+    lo2, hi2 = (1, 3) if axis == 0 else (0, 2)  # and across it
+    boxes = [p for p in (content_box(ctx.mask, (a, y0, b, y1) if axis == 0 else (x0, a, x1, b)) for a, b in pieces) if p]
+    for piece in boxes:
+        length = max(1, piece[hi] - piece[lo])
+        best, against = None, 0
+        for k, (box, _) in enumerate(masters):
+            share = max(0, min(piece[hi], box[hi]) - max(piece[lo], box[lo])) / length
+            against += share >= 0.6
+            near = max(box[lo2] - piece[hi2], piece[lo2] - box[hi2], 0)  # distance across
+            if share >= 0.6 and (best is None or (round(share, 1), -near) > best[0]):
+                best = ((round(share, 1), -near), k)
+        extent = max((box[hi] - box[lo] for box, _ in masters), default=1)
+        if against > 1 and len(boxes) > 1 and length >= 0.2 * extent:  # tick numbers are short
+            return None
+        if best is not None:
+            g = grown[best[1]]
+            grown[best[1]] = [min(g[0], piece[0]), min(g[1], piece[1]), max(g[2], piece[2]), max(g[3], piece[3])]
+    return [(tuple(g), c) for g, (_, c) in zip(grown, masters)]

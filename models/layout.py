@@ -4,7 +4,9 @@ Two cutters share the gutter finder:
 * ``xy_cut`` splits a region at its background gutters, recursively (the classic XY-cut);
 * ``cut_by_labels`` splits a region until each part holds one panel label, preferring the
   widest gutter that separates the labels and, where panels touch (no gutter), cutting just
-  before the label that starts the next panel (labels sit at their panel's top-left).
+  before the label that starts the next panel (labels sit at their panel's top-left);
+* ``unlabelled_flanks`` finds the unlabelled drawings beside the labelled panels (a pipeline's
+  input and output), which no label's region should swallow.
 """
 
 from __future__ import annotations
@@ -160,3 +162,42 @@ def _geometric_cut(labels: list[tuple[str, Box]]) -> tuple[int, int]:
     if best is None:
         return -1, -1
     return best[1], best[2]
+
+
+def unlabelled_flanks(mask, W, H, label_boxes: list[Box]) -> tuple[list[Box], Box]:
+    """(blocks left and right of every label, the region between them).  A pipeline figure draws
+    its input and output beside a column of labelled steps; a full-height gutter with no label
+    beyond it and a large drawing there makes that drawing its own master, not part of the
+    nearest label's panel."""
+    total = max(1, int(mask.sum()))
+    lefts = [b[0] for b in label_boxes]
+    rights = [b[2] for b in label_boxes]
+    x0, x1 = 0, W
+    flanks = []
+    cols = gutters(mask, (0, 0, W, H), 1, max(4, W // 200))
+    left = [(a, b) for a, b in cols if b <= min(lefts)]
+    # Labels sit at their panel's left, so right of the last label is that label's own panel,
+    # unless the labels form one column (steps stacked in the middle) with content right of
+    # them, and the drawing lies past that content (checked below: the middle keeps its ink).
+    height = float(np.median([b[3] - b[1] for b in label_boxes]))
+    one_column = max(lefts) - min(lefts) <= 2 * height
+    right = [(a, b) for a, b in cols if a >= max(rights)] if one_column else []
+    # The gutter farthest from the labels that leaves a large drawing beyond it (dashed frames
+    # around the labelled steps leave gutters between their dashes too); a legend or colour bar
+    # beside the last panel is narrower, or holds less ink.
+    for side, runs in (("left", left), ("right", right[::-1])):
+        for run in runs:
+            part = (0, 0, run[0], H) if side == "left" else (run[1], 0, W, H)
+            ink = int(mask[part[1]:part[3], part[0]:part[2]].sum())
+            box = content_box(mask, part)
+            rest = (run[1], 0, x1, H) if side == "left" else (x0, 0, run[0], H)
+            label_ink = sum(int(mask[b[1]:b[3], b[0]:b[2]].sum()) for b in label_boxes)
+            # The labelled panels keep their content: a gutter between a column of labels and
+            # their panels is no flank's edge.
+            middle_ink = int(mask[:, rest[0]:rest[2]].sum()) - label_ink
+            if box and box[2] - box[0] >= 0.12 * W and box[3] - box[1] >= 0.3 * H and ink >= 0.05 * total \
+                    and middle_ink >= 0.3 * total:
+                flanks.append(part)
+                x0, x1 = (run[1], x1) if side == "left" else (x0, run[0])
+                break
+    return flanks, (x0, 0, x1, H)

@@ -183,6 +183,23 @@ def _inside_read_text(box, text_boxes) -> bool:
     return False
 
 
+# A bracketed letter opening a panel's title line: "(a) Matrix factorization", "b) Spectra".
+_TITLED_LABEL = re.compile(r"^\s*([\(\[（]\s*([A-Za-z])\s*[\)\]）]|([A-Za-z])[\)\]）])\s+\S")
+
+
+def _titled_label(tb) -> PanelLabel | None:
+    """The label at the start of a title line the text detector read as one box.  Its glyphs
+    touch the title's, so they are no lone token; its box is the line's share of its characters."""
+    m = _TITLED_LABEL.match(tb.text)
+    if m is None:
+        return None
+    text = tb.text.strip()
+    x0, y0, x1, y1 = tb.box
+    prefix = m.group(1)
+    width = max(1, round((x1 - x0) * len(prefix) / max(1, len(text))))
+    return PanelLabel((m.group(2) or m.group(3)).lower(), prefix, (x0, y0, x0 + width, y1), tb.confidence * 0.9)
+
+
 def normalise_label(text: str) -> str | None:
     m = _LABEL_TEXT.match(text.strip())
     return m.group(1).lower() if m else None
@@ -217,6 +234,10 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
                                                                       (label.isalpha() and bracketed)) \
                 and (tb.box[3] - tb.box[1]) <= max_label_height(image.shape):
             candidates.append(PanelLabel(label, tb.text.strip(), tb.box, tb.confidence * 0.95))
+        elif tb.confidence >= min_confidence and (tb.box[3] - tb.box[1]) <= max_label_height(image.shape):
+            titled = _titled_label(tb)
+            if titled is not None:
+                candidates.append(titled)
     chosen = choose_labels(candidates, expected)
     if expected:
         chosen = infer_missing(chosen, expected)

@@ -26,7 +26,7 @@ import numpy as np
 from figdex.models.classify import classify, classify_many
 from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
-from figdex.models.layout import content_box, cut_by_labels, ink_mask, xy_cut
+from figdex.models.layout import content_box, cut_by_labels, ink_mask, unlabelled_flanks, xy_cut
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
 from figdex.models.panel_labels import PanelLabel, find_panel_labels, to_gray
 from figdex.models.scale_sources import ImageScale, image_scale
@@ -137,8 +137,13 @@ def separate(
         # case and size: curve labels rarely do that, so the labels define the panels.
         by_label = {lab.label: lab.box for lab in labels}
         by_conf = {lab.label: lab.confidence for lab in labels}
+        flanks, middle = unlabelled_flanks(mask, W, H, [lab.box for lab in labels])
         regions = [(lab, part, by_label.get(lab), 0.5 + 0.5 * by_conf.get(lab, 0.0)) for lab, part in
-                   cut_by_labels(mask, (0, 0, W, H), [(lab.label, lab.box) for lab in labels])]
+                   cut_by_labels(mask, middle, [(lab.label, lab.box) for lab in labels])]
+        if flanks:
+            notes.append("unlabelled drawings beside the labelled panels: each a master labelled \"0\"")
+            regions = [("0", box, None, 0.5) for box in flanks if box[0] == 0] + regions + \
+                [("0", box, None, 0.5) for box in flanks if box[0] > 0]
         if expected and len(labels) < len(expected):
             regions = _regions_for_missing_labels(mask, regions, expected, notes)
     elif expected and len(expected) >= 2:

@@ -108,3 +108,29 @@ def test_either_gutter_decision_cuts_a_row_of_unlabelled_plots(monkeypatch, gutt
     assert any("gutter model" in n for n in result.notes) == (gutters == "model")
     for g in rec["masters"]:
         assert max(iou(m.box, tuple(g["box"])) for m in result.masters) >= 0.5
+
+
+def test_column_titles_cut_off_first_join_their_columns_instead_of_hiding_them():
+    """Three framed images in a row under a strip of column titles: the XY-cut's widest gutter is
+    the one under the titles (no boundary, p 0.05), the columns' gutters are clear (p 0.99).
+    Keeping the figure whole because of the title gutter would hide the columns; the reading
+    gives each column its title."""
+    from figdex.models.gutter_tree import FigureContext, GutterModel, masters_from_tree
+
+    mask = np.zeros((110, 290), bool)
+    for x in (0, 100, 200):
+        mask[30:110, x:x + 90] = True  # the images
+        mask[0:8, x + 30:x + 60] = True  # their titles
+    cols = [Node((x, 30, x + 90, 110), 2) for x in (0, 100, 200)]
+    right = Node((100, 30, 290, 110), 1, 1, (190, 200), cols[1:])
+    body = Node((0, 30, 290, 110), 1, 1, (90, 100), [cols[0], right])
+    strip = Node((30, 0, 260, 8), 1)
+    root = Node((0, 0, 290, 110), 0, 0, (8, 30), [strip, body])
+    weights = np.zeros(len(FEATURES))
+    weights[0] = 1.0
+    logit = {id(root): -3.0, id(body): 5.0, id(right): 5.0}
+    features = {k: np.eye(len(FEATURES))[0] * v for k, v in logit.items()}
+    ctx = FigureContext(None, mask, (), (), (), 22)
+    masters = masters_from_tree(ctx, root, GutterModel(weights, 0.0, 0.5, ""), features)
+    assert sorted(box for box, _ in masters) == [(0, 0, 90, 110), (100, 0, 190, 110), (200, 0, 290, 110)]
+    assert min(c for _, c in masters) > 0.9
