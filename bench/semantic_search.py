@@ -122,6 +122,7 @@ def cmd_score(ds, args) -> None:
 
 def cmd_content(ds, args) -> None:
     from figdex.ingest.align import align_dataset, current_pairs, _ids
+    from figdex.index.query import NoTermsError
     from figdex.retrieval.semantic import content_ranking
 
     fold_of = _folds(ds)
@@ -153,15 +154,20 @@ def cmd_content(ds, args) -> None:
     n = len(candidates)
     print("| image-text weight | recall@1 | recall@10 | recall@50 | median rank |\n|---|---|---|---|---|")
     for weight in args.text_weights:
-        ranks = []
+        ranks, wordless = [], 0
         for mid in queries:
-            ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed, text_weight=weight)
+            try:
+                ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed, text_weight=weight)
+            except NoTermsError:  # a sub-caption with no word to search for ("(c)"): no query to ask
+                wordless += 1
+                continue
             order = [m for m, _ in ranked if m in candidates]
             ranks.append(order.index(mid) + 1 if mid in order else len(order) + 1)
         ranks = np.array(ranks)
         print(f"| {weight:g}{' (aligned only)' if weight == 0 else ''} | {np.mean(ranks <= 1):.3f} | "
               f"{np.mean(ranks <= 10):.3f} | {np.mean(ranks <= 50):.3f} | {int(np.median(ranks))} |", flush=True)
-    print(f"{len(queries)} queries among {n} images (chance recall@10 {10 / n:.3f})")
+    print(f"{len(queries) - wordless} queries among {n} images (chance recall@10 {10 / n:.3f}); "
+          f"{wordless} sub-captions with no word to search for left out")
 
 
 def cmd_read(ds, args) -> None:
