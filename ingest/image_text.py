@@ -18,7 +18,6 @@ master crop at a time, one transaction per figure, so an interrupted run resumes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from figdex.index.db import Dataset, now
-from figdex.index.vectors import VectorIndex, load_vectors, store_vectors
+from figdex.index.vectors import VectorIndex, load_vectors
 
 PREFIX = "image-text:"
 MIN_CONFIDENCE = 0.5  # rapidocr's own score; below it lines are mostly misread marks and hatching
@@ -213,33 +212,16 @@ def image_texts(ds: Dataset) -> dict[int, str]:
         "SELECT master_image_id, text FROM image_texts WHERE text != '' ORDER BY master_image_id")}
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def embed_image_texts(ds: Dataset, name: str | None = None, batch: int = 64) -> tuple[str, int, int]:
     """Sentence vectors of the image texts that are new or changed (the caption model), then their
     FAISS index rebuilt; returns (vector id, embedded, indexed)."""
-    from figdex.ingest.text_embed import text_embedder_name
+    from figdex.ingest.text_embed import embed_changed_texts, text_embedder_name
     from figdex.models.text_embedders import create_text_embedder
 
     embedder = create_text_embedder(name or text_embedder_name(ds))
     eid = image_text_embedder_id(embedder.config.id)
-    texts = image_texts(ds)
-    done = {r[0]: r[1] for r in ds.conn.execute(
-        "SELECT master_image_id, image_sha256 FROM embeddings WHERE embedder = ? AND vector IS NOT NULL", (eid,))}
-    todo = [(m, t) for m, t in texts.items() if done.get(m) != _digest(t)]
-    gone = [m for m in done if m not in texts]
-    if gone:
-        with ds.transaction():
-            ds.conn.executemany("DELETE FROM embeddings WHERE master_image_id = ? AND embedder = ?",
-                                [(m, eid) for m in gone])
-    for start in range(0, len(todo), batch):
-        chunk = todo[start:start + batch]
-        with ds.transaction():
-            store_vectors(ds.conn, eid, [m for m, _ in chunk], embedder.embed([t for _, t in chunk]),
-                          [_digest(t) for _, t in chunk])
-    return eid, len(todo), rebuild_image_text_index(ds, embedder.config.id)
+    embedded, _dropped = embed_changed_texts(ds, embedder, eid, image_texts(ds), batch)
+    return eid, embedded, rebuild_image_text_index(ds, embedder.config.id)
 
 
 def rebuild_image_text_index(ds: Dataset, text_embedder_id: str) -> int:

@@ -52,6 +52,29 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def embed_changed_texts(ds: Dataset, embedder, eid: str, texts: dict[int, str], batch: int,
+                        on_batch: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Store ``eid`` vectors of the ``texts`` (master id -> text) that are new or changed since the last
+    run (the text's sha256 is kept beside its vector), and drop those of masters no longer in ``texts``;
+    one batch per transaction, so an interrupted run keeps what it did.  Returns (embedded, dropped)."""
+    done = {r[0]: r[1] for r in ds.conn.execute(
+        "SELECT master_image_id, image_sha256 FROM embeddings WHERE embedder = ? AND vector IS NOT NULL", (eid,))}
+    todo = [(mid, text) for mid, text in texts.items() if done.get(mid) != _digest(text)]
+    gone = [mid for mid in done if mid not in texts]
+    if gone:
+        with ds.transaction():
+            ds.conn.executemany("DELETE FROM embeddings WHERE master_image_id = ? AND embedder = ?",
+                                [(m, eid) for m in gone])
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        vectors = embedder.embed([t for _, t in chunk])
+        with ds.transaction():
+            store_vectors(ds.conn, eid, [m for m, _ in chunk], vectors, [_digest(t) for _, t in chunk])
+        if on_batch:
+            on_batch(len(chunk))
+    return len(todo), len(gone)
+
+
 def embed_texts(ds: Dataset, name: str | None = None, *, batch: int | None = None,
                 on_batch: Callable[[int], None] | None = None) -> TextEmbedSummary:
     """Embed the texts that are new or changed since the last run, then rebuild the FAISS index.
@@ -62,23 +85,9 @@ def embed_texts(ds: Dataset, name: str | None = None, *, batch: int | None = Non
     batch = batch or max(64, getattr(embedder, "batch_size", 0))
     eid = embedder.config.id
     texts = master_texts(ds)
-    done = {r[0]: r[1] for r in ds.conn.execute(
-        "SELECT master_image_id, image_sha256 FROM embeddings WHERE embedder = ? AND vector IS NOT NULL", (eid,))}
-    todo = [(mid, text) for mid, text in texts.items() if done.get(mid) != _digest(text)]
-    gone = [mid for mid in done if mid not in texts]
-    summary = TextEmbedSummary(eid, unchanged=len(texts) - len(todo), dropped=len(gone))
-    if gone:
-        with ds.transaction():
-            ds.conn.executemany("DELETE FROM embeddings WHERE master_image_id = ? AND embedder = ?",
-                                [(m, eid) for m in gone])
-    for start in range(0, len(todo), batch):
-        chunk = todo[start:start + batch]
-        vectors = embedder.embed([t for _, t in chunk])
-        with ds.transaction():  # one batch per transaction: an interrupted run keeps what it did
-            store_vectors(ds.conn, eid, [m for m, _ in chunk], vectors, [_digest(t) for _, t in chunk])
-        summary.embedded += len(chunk)
-        if on_batch:
-            on_batch(len(chunk))
+    summary = TextEmbedSummary(eid)
+    summary.embedded, summary.dropped = embed_changed_texts(ds, embedder, eid, texts, batch, on_batch)
+    summary.unchanged = len(texts) - summary.embedded
     summary.indexed = rebuild_text_index(ds, eid)
     return summary
 
