@@ -266,6 +266,7 @@ def test_a_dataset_from_before_the_change_log_upgrades_and_syncs_everything(tmp_
     before["master_images"] = [row[:-2] for row in before["master_images"]]
     conn.execute("ALTER TABLE figures DROP COLUMN page")  # schema version 9: NULL for pages and XML
     before["figures"] = [row[:-1] for row in before["figures"]]
+    conn.execute("DROP TABLE image_texts")  # schema version 10: the words printed in the images
     conn.execute("PRAGMA user_version = 5")
     conn.commit()
     conn.close()
