@@ -60,6 +60,7 @@ VOLATILE = {
     "labels": {"created_at"},
     "embeddings": {"created_at"},
     "label_rejections": {"created_at"},
+    "image_texts": {"created_at"},  # the OCR seconds stay: separation's reads store 0.0
     "changes": {"seq"},
     "tantivy_pending": {"seq"},
     "change_origin": {"origin"},
