@@ -62,6 +62,17 @@ def _auto_or_positive_int(raw) -> str | int:
         raise ValueError("use auto or a whole number of at least 1") from None
 
 
+def _flag(raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("use 1 or 0 (true/false, yes/no, on/off)")
+
+
 def _seconds(raw) -> float:
     value = float(raw)
     if not value >= 0 or value == float("inf"):
@@ -136,6 +147,10 @@ SETTINGS: tuple[Setting, ...] = (
             "`ingest-images` (--workers; default: the machine's cores): N workers = N cores, each worker's "
             "OCR and CNN on one thread (see threads); 1 runs every stage in this process, on one core.",
             _positive_int),
+    Setting("cluster_quiet_workers", True, "FIGDEX_CLUSTER_QUIET_WORKERS", "`--cluster`: stop each Dask worker's "
+            "statistical profiler and check its event loop once a second, not 50 times (each wake-up takes CPU "
+            "from the figure being separated; the dashboard's profile pages stay empty). 0 leaves the workers "
+            "as started, for a cluster shared with other work.", _flag),
     Setting("harvest_hosts", 4, "FIGDEX_HARVEST_HOSTS", "Hosts a live harvest fetches from at once, each "
             "politely (its robots.txt, delay and backoff), while the stages work on what came (1: one article "
             "after another, the stages after).", _positive_int),
