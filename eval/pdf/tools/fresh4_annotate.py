@@ -69,3 +69,54 @@ if __name__ == "__main__":
         f3.add(sys.argv[2], int(sys.argv[3]), sys.argv[4], [float(v) for v in sys.argv[5:9]], sys.argv[9], store=STORE)
     elif cmd == "merge":
         merge()
+
+
+def imgs(pid, page):
+    """The embedded images of a page (pdfplumber), as boxes in PDF points, origin bottom-left: where a
+    figure is one image, its placement is the first box drawn, then snapped to the ink."""
+    import pdfplumber
+    with pdfplumber.open(f2.path(pid)) as pdf:
+        pg = pdf.pages[page - 1]
+        return [(round(im["x0"], 1), round(pg.height - im["bottom"], 1), round(im["x1"], 1), round(pg.height - im["top"], 1))
+                for im in pg.images]
+
+
+def check(part="fresh_4"):
+    """The last check: poppler lines inside or across a region that look like running text (>= 7 words)
+    or a caption, overlapping regions, and regions off the page; every hit is printed to be looked at."""
+    import html
+    import json
+    import re
+    import subprocess
+    gold = json.loads((f2.ROOT / "eval/pdf/gold.json").read_text())
+    for rec in (r for r in gold["pdfs"] if r["split"] == part):
+        pid, doc = rec["id"], f2.doc(rec["id"])
+        by_page = {}
+        for fig in rec["figures"]:
+            by_page.setdefault(fig["page"], []).append(fig)
+        for page, figs in by_page.items():
+            w, h = doc[page - 1].get_size()
+            out = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), f2.path(pid), "-"],
+                                 capture_output=True, text=True).stdout
+            lines = [(*[float(v) for v in m.groups()[:4]], " ".join(html.unescape(t) for t in re.findall(r">([^<]*)</word>", m.group(5))))
+                     for m in f2.LINE.finditer(out)]
+            for i, fig in enumerate(figs):
+                x0, y0, x1, y1 = fig["region"]
+                if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
+                    print("off the page:", pid, page, fig["label"])
+                for other in figs[i + 1:]:
+                    a = other["region"]
+                    if min(x1, a[2]) > max(x0, a[0]) and min(y1, a[3]) > max(y0, a[1]):
+                        print("overlap:", pid, page, fig["label"], other["label"])
+                for lx0, top, lx1, bottom, text in lines:
+                    ly0, ly1 = h - bottom, h - top
+                    if min(lx1, x1) - max(lx0, x0) > 5 and min(ly1, y1) - max(ly0, y0) > 1.5 and \
+                            (len(text.split()) >= 7 or re.match(r"(Fig|FIG|Figure|Scheme)", text)):
+                        print(f"text in {pid} p{page} {fig['label']}: [{lx0:.0f},{ly0:.0f},{lx1:.0f},{ly1:.0f}] {text[:80]}")
+
+
+if __name__ == "__main__" and sys.argv[1] == "imgs":
+    for box in imgs(sys.argv[2], int(sys.argv[3])):
+        print(*box)
+elif __name__ == "__main__" and sys.argv[1] == "check":
+    check()
