@@ -344,9 +344,13 @@ def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], pa
             if path is None:  # a GPL-3.0 file not restored (eval/restore_instrument.py): said, not hidden
                 s.instrument_missing.append(name)
                 continue
-            image = load_image_pixels(path)
-            meta = read_instrument_scale(path, width_px=image.shape[1])
             n += 1
+            try:
+                image = load_image_pixels(path)
+            except ValueError as exc:  # a file figdex cannot open is a miss on both measures, said, not a crash
+                s.failures.append(("metadata", name, true_nm, f"unreadable: {exc}"))
+                continue
+            meta = read_instrument_scale(path, width_px=image.shape[1])
             got = meta.nm_per_px if meta else None
             if true_nm == "none":  # an instrument file without calibration: right when the reader says so
                 good = meta is not None and got is None and bool(meta.note)
