@@ -350,29 +350,48 @@ def _sis(md: dict) -> InstrumentScale:
                            None if pixel_m else "SIS tags without a pixel size; scale read from the pixels")
 
 
+def _rsciio_read(path: Path, lazy: bool):
+    """(plugin name, signals) of the first rosettasciio reader of ``path``'s suffix that reads it; None when
+    no reader claims the suffix.  Several readers can claim one (.mrc: MRCZ, which needs the optional
+    ``mrcz`` package, and MRC): one whose optional package is missing, or that fails on the file, hands on to
+    the next.  ValueError(message, plugin name) when every one failed."""
+    import importlib
+
+    import rsciio
+
+    suffix = path.suffix.lower().lstrip(".")
+    failures = []
+    for plugin in rsciio.IO_PLUGINS:
+        if plugin["name"] not in _RSCIIO_PLUGINS or suffix not in [e.lower() for e in plugin["file_extensions"]]:
+            continue
+        try:
+            return plugin["name"], importlib.import_module(plugin["api"]).file_reader(str(path), lazy=lazy)
+        except Exception as exc:  # a missing optional package, or the reader's own error on a damaged file
+            failures.append((plugin["name"], exc))
+    if not failures:
+        return None
+    said = "; ".join(f"{name} reader failed ({exc!r:.120})" for name, exc in failures)
+    raise ValueError(said, failures[0][0])
+
+
 def _from_rosettasciio(path: Path) -> InstrumentScale | None:
     try:
-        import rsciio
+        import rsciio  # noqa: F401 - only whether it is installed
     except ImportError:
         if path.suffix.lower() in INSTRUMENT_SUFFIXES:
             return InstrumentScale("rosettasciio", None, note=f"{path.name}: reading {path.suffix} needs "
                                    "rosettasciio: pip install 'figdex[instruments]'")
         return None
-    import importlib
-
-    suffix = path.suffix.lower().lstrip(".")
-    for plugin in rsciio.IO_PLUGINS:
-        if plugin["name"] not in _RSCIIO_PLUGINS or suffix not in [e.lower() for e in plugin["file_extensions"]]:
-            continue
-        reader = f"rosettasciio:{plugin['name']}"
-        try:
-            signals = importlib.import_module(plugin["api"]).file_reader(str(path), lazy=True)
-        except Exception as exc:  # a reader's own error on a damaged file: say so, read the pixels
-            return InstrumentScale(reader, None, note=f"{path.name}: {plugin['name']} reader failed ({exc!r:.120}); "
-                                                      "scale read from the pixels")
-        if plugin["name"] == "TIFF" and not _instrument_tiff(signals):
+    try:
+        read = _rsciio_read(path, lazy=True)
+    except ValueError as exc:  # every reader of the suffix failed on it: say so, read the pixels
+        return InstrumentScale(f"rosettasciio:{exc.args[1]}", None,
+                               note=f"{path.name}: {exc.args[0]}; scale read from the pixels")
+    if read is not None:
+        name, signals = read
+        if name == "TIFF" and not _instrument_tiff(signals):
             return None  # a plain TIFF (a figure, a photo): its dpi is no specimen scale
-        return _rsciio_scale(reader, signals)
+        return _rsciio_scale(f"rosettasciio:{name}", signals)
     return None
 
 
@@ -418,31 +437,26 @@ def _rsciio_scale(reader: str, signals: list[dict]) -> InstrumentScale | None:
 def load_instrument_pixels(path: str | Path):
     """An 8-bit RGB rendering of an instrument file PIL cannot open (.dm3, .emd, .ser, …), for
     reading its pixels; the first image when the file holds a stack."""
-    import importlib
-
     import numpy as np
 
     path = Path(path)
     try:
-        import rsciio
+        import rsciio  # noqa: F401 - only whether it is installed
     except ImportError as exc:
         raise ValueError(f"{path}: reading {path.suffix} needs rosettasciio: pip install 'figdex[instruments]'") from exc
-    suffix = path.suffix.lower().lstrip(".")
-    for plugin in rsciio.IO_PLUGINS:
-        if plugin["name"] in _RSCIIO_PLUGINS and suffix in [e.lower() for e in plugin["file_extensions"]]:
-            try:
-                signals = importlib.import_module(plugin["api"]).file_reader(str(path))
-            except Exception as exc:  # the reader's own error on a damaged file (struct.error, KeyError …)
-                raise ValueError(f"{path}: {plugin['name']} reader failed ({exc!r:.120}); the file is damaged "
-                                 f"or no {path.suffix} file") from exc
-            for sig in signals:
-                data = np.asarray(sig["data"])
-                if data.ndim >= 2 and data.shape[-1] > 1 and data.shape[-2] > 1:
-                    img = data.reshape((-1,) + data.shape[-2:])[0].astype(np.float64)
-                    lo, hi = np.percentile(img, (0.5, 99.5))
-                    grey = np.clip((img - lo) / max(hi - lo, 1e-12) * 255, 0, 255).astype(np.uint8)
-                    return np.repeat(grey[..., None], 3, axis=2)
-            raise ValueError(f"{path}: no 2-D image in the file; give an image file")
+    try:
+        read = _rsciio_read(path, lazy=False)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc.args[0]}; the file is damaged or no {path.suffix} file") from exc
+    if read is not None:
+        for sig in read[1]:
+            data = np.asarray(sig["data"])
+            if data.ndim >= 2 and data.shape[-1] > 1 and data.shape[-2] > 1:
+                img = data.reshape((-1,) + data.shape[-2:])[0].astype(np.float64)
+                lo, hi = np.percentile(img, (0.5, 99.5))
+                grey = np.clip((img - lo) / max(hi - lo, 1e-12) * 255, 0, 255).astype(np.uint8)
+                return np.repeat(grey[..., None], 3, axis=2)
+        raise ValueError(f"{path}: no 2-D image in the file; give an image file")
     raise ValueError(f"{path}: no reader for {path.suffix}; give a PNG/JPEG/TIFF or an instrument file")
 
 

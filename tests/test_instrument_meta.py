@@ -299,3 +299,31 @@ def test_fibics_garbled_xml_falls_back_and_says_so(tmp_path):
     assert s.reader == "tifffile:fibics" and s.nm_per_px is None
     assert s.note.startswith("fibics-cut.tif: Fibics XML (tag 51023) unreadable")
     assert s.note.endswith("scale read from the pixels")
+
+
+def _write_mrc(path, apix: float) -> None:
+    """A small MRC2014 map written here (not a real instrument file): 64 x 48 float32 pixels, cell
+    dimensions giving ``apix`` Angstrom per pixel."""
+    import numpy as np
+
+    header = np.zeros(256, np.int32)
+    header[0:3] = [64, 48, 1]  # nx, ny, nz
+    header[3] = 2  # mode 2: float32
+    header[7:10] = [64, 48, 1]  # sampling
+    header.view(np.float32)[10:13] = [64 * apix, 48 * apix, apix]  # cell in Angstrom
+    header[16:19] = [1, 2, 3]
+    header[52] = int.from_bytes(b"MAP ", "little")
+    header[53] = 0x00004444
+    path.write_bytes(header.tobytes() + np.arange(64 * 48, dtype=np.float32).tobytes())
+
+
+def test_an_mrc_file_is_read_by_the_next_reader_when_the_first_lacks_its_package(tmp_path):
+    # rosettasciio lists MRCZ (optional package mrcz) before MRC for .mrc: a missing package is no damaged file.
+    pytest.importorskip("rsciio")
+    from figdex.models.instrument_meta import load_image_pixels, read_instrument_scale
+
+    path = tmp_path / "map.mrc"
+    _write_mrc(path, apix=2.5)
+    assert load_image_pixels(path).shape == (48, 64, 3)
+    meta = read_instrument_scale(path, width_px=64)
+    assert meta.nm_per_px == pytest.approx(0.25) and meta.reader.startswith("rosettasciio:MRC")
