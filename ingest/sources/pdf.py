@@ -29,7 +29,7 @@ from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
 from figdex.ingest.sources.pdf_column_floats import other_column_region
 from figdex.ingest.sources.pdf_graphics import (
-    _bounds, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
+    _bounds, compose, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
 )
 from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
@@ -161,7 +161,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             for half in halves:  # a two-up sheet's figures keep its page number and its coordinates
                 figures = _page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1, too_many)
                 if turned:  # regions back in the page's own coordinates (the gold's, the renderer's)
-                    back = inverse(turned)
+                    back = compose(display_matrix(page), inverse(turned))
                     for fig in figures:
                         fig.region = transform_box(fig.region, back) if fig.region else None
                         fig.graphics = []
@@ -433,8 +433,9 @@ def _render(page, fig: PdfFigure, out: Path, raw) -> tuple[str | None, bool, str
 def _native_image(page, box: Box, target: Path, region: Box | None = None) -> str | None:
     import pypdfium2.raw as raw
 
+    shown = display_matrix(page)  # (``box`` is in the displayed page's coordinates; pdfium's are the page's)
     matches = [obj for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=0)
-               if max(abs(a - b) for a, b in zip(obj.get_bounds(), box)) < 1.0]
+               if max(abs(a - b) for a, b in zip(transform_box(obj.get_bounds(), shown), box)) < 1.0]
     if len(matches) != 1:
         return None
     image_obj = matches[0]
