@@ -65,3 +65,32 @@ def test_regions_of_the_oup_pdf_with_an_offset_crop_box():
     found, gold = _found_and_gold("oup_bioinf_2009")
     for key in (("Fig. 1", 3), ("Fig. 2", 4), ("Fig. 3", 4), ("Fig. 4", 5)):
         _check(found, gold, key)
+
+
+def test_ligatures_mapped_to_their_first_letter_are_read_as_printed():
+    # Scientifica 2026 (Hindawi/Wiley, CC-BY-4.0, over 1 MB: restored): Minion Pro's "Th", "ff", "fi"
+    # glyphs are mapped to "T" and "f" alone ("Te schematic", "Efect of diferent"); caption pages hold
+    # few letters, and Figure 14's page only one width class of wide "f"s.
+    found, gold = _found_and_gold("hindawi_scientifica_2026")
+    for key in (("Figure 1", 2), ("Figure 10", 6), ("Figure 12", 7), ("Figure 14", 9)):
+        assert normalise_words(found[key].caption, 8) == normalise_words(gold[key]["caption12"], 8), key
+    assert "pseudo-first" in found[("Figure 15", 10)].caption
+
+
+def test_ligatures_mapped_properly_are_left_as_they_are():
+    # Clinical Science 2014 (CC-BY-3.0) and PeerJ CS (CC-BY-4.0) map their ligatures to all their
+    # letters (pdfium gives the glyph's box to the first): nothing may be added to their words.
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from figdex.ingest.sources.pdf_ligatures import lost_ligatures
+
+    for name in ("clinsci_2014_cs20130403.pdf", "peerj_cs_118.pdf", "bmc_hsr_2014_quality.pdf"):
+        doc = pdfium.PdfDocument(str(DATA / name))
+        for page in doc:
+            textpage = page.get_textpage()
+            codes = [raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(textpage.count_chars())]
+            assert lost_ligatures(textpage.raw, raw, codes) == {}, name
+        doc.close()
+    found = {f.label: f for f in analyse_pdf(DATA / "clinsci_2014_cs20130403.pdf", render=False).figures}
+    assert "fi" in " ".join(f.caption for f in found.values())

@@ -19,6 +19,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
+    from figdex.ingest.sources.pdf_ligatures import lost_ligatures
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
@@ -33,6 +34,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     last_left = 0.0
     codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
     encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
+    encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
     accent = None  # an accent drawn before the letter it is set over
     for i, code in enumerate(codes):
         if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
