@@ -154,6 +154,12 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     return kind, label, number
 
 
+def _bare_label(line: Line) -> bool:
+    """The line is a caption's label alone ("Figure 2."), its text on the lines below."""
+    m = CAPTION_START.match(line.text)
+    return bool(m) and not m.group("after").strip(" .:|\u2502\u2014\u2013-")
+
+
 def line_gap(lines: list[Line]) -> float:
     """The page's usual gap between one line and the next in a paragraph (median, points)."""
     gaps = []
@@ -210,8 +216,9 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
-            if last.text.rstrip().endswith(".") and nxt.text[:1].islower():
-                break  # a sentence of running text goes on under a one-line caption
+            if (last.text.rstrip().endswith(".") and nxt.text[:1].islower()
+                    and not (last is line and _bare_label(line)) and not re.match(r"[a-z]\)", nxt.text)):
+                break  # a sentence of running text goes on under a one-line caption (not "a) ..." under "Figure 2.")
             if any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
                    and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
@@ -219,7 +226,12 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 continue
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text
-            if caption_start(nxt) or abs(nxt.size - last.size) > 0.22 * max(last.size, 1.0):
+            size = last.size
+            if last is line and last.size < 0.78 * last.height:
+                # A label in small capitals (Hindawi's "FIGURE 1:"): its first letter is no measure of
+                # the caption's type size, the line's height is.
+                size = last.height
+            if caption_start(nxt) or abs(nxt.size - size) > 0.22 * max(size, 1.0):
                 break  # another caption, or text of another size (the body under a caption)
             if any(k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
                    and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)
