@@ -194,6 +194,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             candidates.append(g)
         elif g.kind == "form" and intersection(g.box, window) >= 0.3 * area(g.box) > 0:
             cut = (max(g.box[0], window[0]), max(g.box[1], window[1]), min(g.box[2], window[2]), min(g.box[3], window[3]))
+            # (never into the caption's own lines: their ink would be trimmed to as the figure's)
+            if direction == "above" and cut[1] < cap_box[3] < cut[3]:
+                cut = (cut[0], cap_box[3], cut[2], cut[3])
+            elif direction == "below" and cut[1] < cap_box[1] < cut[3]:
+                cut = (cut[0], cut[1], cut[2], cap_box[1])
             candidates.append(Graphic(cut, g.kind, g.obj))
     if not candidates:
         return None

@@ -60,6 +60,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 accent = ch
             continue
         if ch.isspace():
+            last_glyph = current[3][-1] if current is not None else None
+            if last_glyph is not None and box[2] <= last_glyph[0] and box[2] > box[0] and current[4] == 0:
+                continue  # a space drawn back before the glyph it follows (bioRxiv's zero-width space in "Figure 2​:")
             if current is not None:
                 current[1].append(" ")
                 # (placed at the right edge of the glyph before it: pdfium's own box for a space may
