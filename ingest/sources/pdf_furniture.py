@@ -11,7 +11,7 @@ from collections import Counter
 
 from figdex.ingest.sources.pdf_layout import Box, Graphic, Line, x_overlap
 
-_BAND = 0.12  # of the page height: where running heads and feet are set
+_BAND = 0.16  # of the page height: where running heads and feet are set (a scan keeps wide margins)
 
 
 def _key(text: str) -> str:
