@@ -126,7 +126,12 @@ def is_body_text(line: Line, column_width: float) -> bool:
     # A row of numbers (an axis's tick labels read across a grid of plots) is not running text either.
     return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
             and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words)
-            and sum(bool(_NUMBER.match(w)) for w in words) < 0.6 * len(words))
+            and sum(_numeric(w) for w in words) < 0.6 * len(words))
+
+
+def _numeric(word: str) -> bool:
+    """A tick label: a number ("0.5", "-3", "20%"), or digits with one letter ("v0.12.1", "10k")."""
+    return bool(_NUMBER.match(word)) or (any(c.isdigit() for c in word) and sum(c.isalpha() for c in word) <= 1)
 
 
 # -- captions ------------------------------------------------------------------------------------
