@@ -236,8 +236,12 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 # A label in small capitals (Hindawi's "FIGURE 1:"): its first letter is no measure of
                 # the caption's type size, the line's height is.
                 size = last.height
-            if caption_start(nxt) or abs(nxt.size - size) > 0.22 * max(size, 1.0):
-                break  # another caption, or text of another size (the body under a caption)
+            if caption_start(nxt):
+                break  # another caption
+            if abs(nxt.size - size) > 0.22 * max(size, 1.0):
+                if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt.size < size:
+                    continue  # a plot's small label drawn over the caption's lines (A&A), not its end
+                break  # text of another size (the body under a caption)
             if any(k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
                    and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)
                    for k, o in enumerate(lines[max(0, j - 4):j + 5], start=max(0, j - 4))):
