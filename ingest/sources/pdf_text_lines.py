@@ -32,6 +32,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     get_angle = raw_module.FPDFText_GetCharAngle
     current = None
     last_left = 0.0
+    last_v = (0.0, 0.0)  # the last glyph's bottom and top
     codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
     encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
     encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
@@ -90,12 +91,15 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01
             if same_line and follows:
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
-                if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
+                # (Between a sub- or superscript and the letter after it, a narrower gap is a word space:
+                # "(C0 = 10", as poppler and a reader part them.)
+                shifted = last_v[1] - last_v[0] < 0.75 * (box[3] - box[1])  # (the last glyph the smaller one)
+                if (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h) and current[1][-1:] != [" "]:
                     current[1].append(" ")
                     current[3].append(None)
                 current[1].append(ch)
                 current[3].append((box[0], box[2]))
-                last_left = box[0]
+                last_left, last_v = box[0], (box[1], box[3])
                 if accent:
                     current[1].append(accent)
                     current[3].append(current[3][-1])
@@ -106,7 +110,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             current[1].append(accent)
             current[3].append(current[3][-1])
             accent = None
-        last_left = box[0]
+        last_left, last_v = box[0], (box[1], box[3])
         fragments.append(current)
     # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts);
     # twice, for a piece that joins two lines only once it is in one of them (a minus between "W" and "m2").
