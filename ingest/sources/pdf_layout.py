@@ -36,6 +36,7 @@ class Line:
     text: str
     size: float = 0.0  # height of its first character's box (the font size as drawn)
     bold: bool = False  # its first character is bold
+    glyph_boxed: bool = False  # its font gives no ascent/descent: ``size`` is its first glyph's own height
 
     @property
     def height(self) -> float:
@@ -198,7 +199,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             if j in used or abs((other.box[1] + other.box[3]) / 2 - (line.box[1] + line.box[3]) / 2) > 0.4 * line.height:
                 continue
             if 0 <= other.box[0] - line.box[2] < 45 and len(line.text.split()) <= 3:
-                head = Line(union([line.box, other.box]), line.text + " " + other.text, line.size, line.bold)
+                head = Line(union([line.box, other.box]), line.text + " " + other.text, line.size, line.bold, line.glyph_boxed)
                 used.add(j)
                 break
         line = head
@@ -232,14 +233,19 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text
             size = last.size
-            if last is line and last.size < 0.78 * last.height:
+            if (last is line and last.size < 0.78 * last.height
+                    and abs(nxt.size - last.height) <= 0.1 * last.height):
                 # A label in small capitals (Hindawi's "FIGURE 1:"): its first letter is no measure of
-                # the caption's type size, the line's height is.
+                # the caption's type size, the line's height is, when the next line's size says so.
                 size = last.height
             if caption_start(nxt):
                 break  # another caption
-            if abs(nxt.size - size) > 0.22 * max(size, 1.0):
-                if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt.size < size:
+            if last.glyph_boxed and nxt.glyph_boxed:
+                size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
+            else:
+                nxt_size = nxt.size
+            if abs(nxt_size - size) > 0.22 * max(size, 1.0):
+                if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
                     continue  # a plot's small label drawn over the caption's lines (A&A), not its end
                 break  # text of another size (the body under a caption)
             if any(k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height

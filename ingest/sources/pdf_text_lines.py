@@ -125,14 +125,15 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
         # and a line's box grows with sub- and superscripts.
         first_box = transform_box(_char_box(handle, raw_module, first, rect), matrix)
-        size = _type_size(handle, raw_module, first, first_box[3] - first_box[1])
+        size = first_box[3] - first_box[1]
+        glyph_boxed = _glyph_boxed(handle, raw_module, first, size)
         bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
             textpage, raw_module, first)
         if not bold and first + 12 < n and CAPTION_START.match(text):
             # A label set in another font than the words after it ("Figure 1 Flow chart ..." where the
             # fonts' names say nothing of their weight): typographically a caption's label.
             bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, first + 12)
-        out.append(Line(tuple(box), text, size, bold))
+        out.append(Line(tuple(box), text, size, bold, glyph_boxed))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
 
@@ -239,22 +240,16 @@ def _interleave(line: list, frag: list, height: float) -> bool:
     return True
 
 
-def _type_size(handle, raw_module, index: int, loose_height: float) -> float:
-    """The line's type size: its first letter's loose box height, or, where the font declares no ascent
-    and descent (pdfium's loose box is then the glyph's own: 4.2 pt for an "m", 6.3 for an "l" of one
-    8.97-pt caption, CIKM's LinLibertineTB), the font size scaled by the character's matrix."""
+def _glyph_boxed(handle, raw_module, index: int, loose_height: float) -> bool:
+    """The character's font declares no ascent and descent: pdfium's loose box is then the glyph's own
+    (4.2 pt for an "m", 6.3 for an "l" of one 8.97-pt caption, CIKM's LinLibertineTB), and its height
+    says nothing of the type size."""
     import ctypes
 
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     if not raw_module.FPDFText_GetCharBox(handle, index, left, right, bottom, top):
-        return loose_height
-    if abs((top.value - bottom.value) - loose_height) > 0.05 * max(loose_height, 0.1):
-        return loose_height
-    m = raw_module.FS_MATRIX()
-    if not raw_module.FPDFText_GetMatrix(handle, index, ctypes.byref(m)):
-        return loose_height
-    size = raw_module.FPDFText_GetFontSize(handle, index) * max(abs(m.a * m.d - m.b * m.c), 0.0) ** 0.5
-    return size if loose_height < size < 3 * max(loose_height, 1.0) else loose_height
+        return False
+    return abs((top.value - bottom.value) - loose_height) <= 0.05 * max(loose_height, 0.1)
 
 
 def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float, float]:
