@@ -94,3 +94,71 @@ def test_ligatures_mapped_properly_are_left_as_they_are():
         doc.close()
     found = {f.label: f for f in analyse_pdf(DATA / "clinsci_2014_cs20130403.pdf", render=False).figures}
     assert "fi" in " ".join(f.caption for f in found.values())
+
+
+def test_a_caption_in_a_font_whose_loose_boxes_are_its_glyphs_runs_on():
+    # CIKM '21 (CC-BY-4.0, in tests/data): LinLibertineTB declares no ascent/descent, so pdfium's loose
+    # box of each glyph is the glyph's own ("m" 4.2 pt, "F" 5.9 pt high in one 9-pt caption): the
+    # caption of Figure 3 stopped after its first line, "text of another size".
+    found = {f.label: f for f in analyse_pdf(DATA / "cikm_softcite_2021.pdf", render=False).figures}
+    assert found["Figure 3"].caption.startswith(
+        "Figure 3: Augmented PDF using the Softcite text mining tool: mentions of software")
+
+
+def test_a_caption_runs_on_under_a_small_caps_label_and_under_a_bare_label():
+    # Scientifica 2026: "FIGURE 2:" in small capitals (its first letter 5.8 pt, the caption 9 pt);
+    # NIST's author manuscript: "Figure 2." alone on its line, the caption under it opens "a) Pore ...".
+    found, gold = _found_and_gold("hindawi_scientifica_2026")
+    for key in (("Figure 2", 2), ("Figure 17", 11)):
+        _check(found, gold, key)
+    found, gold = _found_and_gold("nist_manuscript_2021")
+    for key in (("Figure 2", 11), ("Figure 3", 12)):
+        _check(found, gold, key)
+
+
+def test_a_zero_width_space_is_no_space_and_a_caption_heading_its_page_takes_the_figure_before():
+    # bioRxiv 2017 (Google Docs export): a zero-width space that pdfium reports as a space drawn back
+    # before the "2" made "Figure 2 :"; Figure 3 fills the foot of page 10, its caption heads page 11.
+    found, gold = _found_and_gold("biorxiv_2017_edna")
+    for key in (("Figure 2", 9), ("Figure 3", 10), ("Figure 4", 12)):
+        _check(found, gold, key)
+    assert ("Figure 3", 11) not in found
+
+
+def test_a_region_stops_under_the_running_head_and_above_its_caption():
+    # PoS LATTICE2024: each figure is a Form XObject whose box reaches the running head; the trim to
+    # ink took the head, its rule and the caption's first letters (IoU 0.57-0.77).
+    found, gold = _found_and_gold("pos_lattice_2025")
+    for key in (("Figure 1", 3), ("Figure 2", 4), ("Figure 4", 6), ("Figure 6", 7)):
+        assert iou(found[key].region, gold[key]["region"]) >= 0.9, key
+
+
+def test_a_scanned_page_with_an_ocr_layer_gives_its_figures_regions():
+    # Int. J. Theor. Phys. 1982: 1-bit page images with an OCR text layer; the drawings are in the page
+    # image, and were found by their captions but with no region.
+    found, gold = _found_and_gold("ijtp_1982_scanned")
+    for key in (("Fig. 1", 4), ("Fig. 3", 16), ("Fig. 4", 16), ("Fig. 5", 18)):
+        _check(found, gold, key)
+
+
+def test_version_tick_labels_and_a_text_figure_with_a_blank_line():
+    # SciPy 1.0 preprint: Figure 3's x axis reads "v0.12.1 v0.13.3 ..." (a row of tick labels, not
+    # running text that bounds the figure); Figure 1 is an e-mail excerpt with a blank line in it.
+    found, gold = _found_and_gold("arxiv_scipy_2019")
+    for key in (("Figure 1", 3), ("Figure 3", 11)):
+        _check(found, gold, key)
+
+
+def test_a_plot_label_over_a_caption_line_does_not_end_the_caption():
+    # A&A 2016: two data labels of Fig. 4's plot ("980425", "060218") are drawn among its caption's
+    # lines; the caption stopped at the first, and Fig. 5's region ran up over the rest of it.
+    found, gold = _found_and_gold("aa_2016_dust")
+    for key in (("Fig. 4", 8), ("Fig. 5", 8)):
+        _check(found, gold, key)
+
+
+def test_a_narrow_gap_after_a_subscript_is_a_word_space():
+    # Water SA 2024: "(C0 = 10 mg/L" with the subscript 0 one point from the "=" (read "(C0=").
+    found, gold = _found_and_gold("watersa_2024")
+    for key in (("Figure 11", 7), ("Figure 12", 8)):
+        _check(found, gold, key)
