@@ -185,6 +185,8 @@ def transform_box(box: Box, matrix) -> Box:
     if matrix is None:
         return box
     a, b, c, d, e, f = matrix
+    if a == d == 1.0 and b == c == 0.0:  # a crop box's offset alone (every character of such a page)
+        return (box[0] + e, box[1] + f, box[2] + e, box[3] + f)
     xs, ys = [], []
     for x, y in ((box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])):
         xs.append(a * x + c * y + e)

@@ -36,6 +36,20 @@ def lost_ligatures(handle, raw_module, codes: list[int], min_letters: int = 20) 
         return {}
     rect = raw_module.FS_RECTF()
     glyphs = {}  # index -> (font, letter, width / height, left, right)
+    # ("T" and "f" first: the "h"s and "i"s are measured only on a page where one of them is wide.)
+    heads = [i for i in wanted if codes[i] in (0x54, 0x66)]
+    for i in heads:
+        raw_module.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
+        height = abs(rect.top - rect.bottom)
+        if height > 0 and rect.right > rect.left:
+            glyphs[i] = (None, chr(codes[i]), (rect.right - rect.left) / height, rect.left, rect.right)
+    for letter in "Tf":
+        ratios = [g[2] for g in glyphs.values() if g[1] == letter]
+        if ratios and max(ratios) >= _WIDE * min(ratios):
+            break
+    else:
+        return {}  # (fonts differ: a wide "f" in another font than the narrowest shows up here too)
+    glyphs = {}
     for i in wanted:
         raw_module.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
         height = abs(rect.top - rect.bottom)
