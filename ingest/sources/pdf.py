@@ -27,10 +27,11 @@ from typing import Iterator
 from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
-from figdex.ingest.sources.pdf_column_floats import other_column_region
+from figdex.ingest.sources.pdf_column_floats import figure_on_page_before, other_column_region
 from figdex.ingest.sources.pdf_graphics import (
-    _bounds, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
+    _bounds, compose, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
 )
+from figdex.ingest.sources.pdf_furniture import below_running_head, repeated_lines
 from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
@@ -130,6 +131,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         scanned_pages = 0
         found: list[PdfFigure] = []
         sizes: dict[int, tuple[float, float]] = {}
+        page_graphics_of: dict[int, tuple | None] = {}  # page number -> (its drawings, its box): a figure's page may be the one before its caption's
         for index in range(n_pages):
             if time.monotonic() > deadline:
                 raise SourceError(f"{path}: reading its pages took more than {MAX_FILE_SECONDS} s (figdex's limit "
@@ -158,10 +160,11 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
                 scanned_pages += 1
                 continue
             sizes[index] = page.get_size()
+            page_graphics_of[index + 1] = (graphics, page_box) if len(halves) == 1 and not turned else None
             for half in halves:  # a two-up sheet's figures keep its page number and its coordinates
                 figures = _page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1, too_many)
                 if turned:  # regions back in the page's own coordinates (the gold's, the renderer's)
-                    back = inverse(turned)
+                    back = compose(display_matrix(page), inverse(turned))
                     for fig in figures:
                         fig.region = transform_box(fig.region, back) if fig.region else None
                         fig.graphics = []
@@ -171,11 +174,16 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             problems.insert(0, f"{path}: {_SCANNED}")
             found = []
         figures = _choose(found, problems)
+        _captions_under_the_figure_of_the_page_before(figures, pages_text, page_graphics_of)
         # A hyphen at a caption line's end stays where the document writes the compound with one.
         words = document_words(ln.text for page_lines in pages_text for ln in page_lines)
         for fig in figures:
             fig.caption = join_lines(fig.caption_lines, words)
+        repeated = repeated_lines(pages_text, {i: size[1] for i, size in sizes.items()})
         for fig in figures:
+            drawn = page_graphics_of.get(fig.page)
+            if fig.region is not None and drawn and repeated:  # (a running head inside a form's box)
+                fig.region = below_running_head(fig.region, pages_text[fig.page - 1], drawn[0], drawn[1][3], repeated)
             if fig.region is not None:
                 fig.region = trim_to_ink(doc[fig.page - 1], fig.region)
         article = article_metadata(doc, path, pages_text, scanned)
@@ -193,6 +201,26 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         return PdfDocumentResult(article, figures, problems, n_pages, scanned)
     finally:
         doc.close()
+
+
+def _captions_under_the_figure_of_the_page_before(figures: list[PdfFigure], pages_text: list[list[Line]],
+                                                  page_graphics_of: dict) -> None:
+    """A caption with no drawing near it that heads its page takes the figure ending the page before,
+    and that page's number (``pdf_column_floats.figure_on_page_before``)."""
+    for fig in figures:
+        if fig.region is not None or fig.page < 2 or not fig.caption_lines:
+            continue
+        before = page_graphics_of.get(fig.page - 1)
+        if not before or not page_graphics_of.get(fig.page):
+            continue
+        graphics, page_box = before
+        claimed = [f.region for f in figures if f.page == fig.page - 1 and f.region is not None]
+        hit = figure_on_page_before(fig.caption_lines[0], pages_text[fig.page - 1], pages_text[fig.page - 2],
+                                    graphics, claimed, page_box)
+        if hit is not None:
+            fig.region, fig.graphics = hit
+            fig.page -= 1
+    figures.sort(key=lambda f: f.page)
 
 
 def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, page: int,
@@ -433,8 +461,9 @@ def _render(page, fig: PdfFigure, out: Path, raw) -> tuple[str | None, bool, str
 def _native_image(page, box: Box, target: Path, region: Box | None = None) -> str | None:
     import pypdfium2.raw as raw
 
+    shown = display_matrix(page)  # (``box`` is in the displayed page's coordinates; pdfium's are the page's)
     matches = [obj for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=0)
-               if max(abs(a - b) for a, b in zip(obj.get_bounds(), box)) < 1.0]
+               if max(abs(a - b) for a, b in zip(transform_box(obj.get_bounds(), shown), box)) < 1.0]
     if len(matches) != 1:
         return None
     image_obj = matches[0]

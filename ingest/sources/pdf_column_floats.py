@@ -68,3 +68,35 @@ def other_column_region(caption: Caption, graphics: list[Graphic], lines: list[L
     if any(intersection(ln.box, region) > 0.5 * area(ln.box) for ln in body):
         return None  # running text inside: a column of text with drawings, not one figure
     return region, members
+
+
+def figure_on_page_before(caption_first_line: str, lines: list[Line], lines_before: list[Line],
+                          graphics_before: list[Graphic], claimed_before: list[Box],
+                          page_box: Box) -> tuple[Box, list[Graphic]] | None:
+    """A caption that heads its page with nothing drawn near it labels the figure that ends the page
+    before (bioRxiv's Google Docs export: a figure fills the foot of page 10, its caption opens page
+    11).  The figure is what is drawn under the last running text of that page, claimed by no other
+    figure, when it is large (a tenth of the page or more); None otherwise."""
+    head = next((ln for ln in lines if ln.text == caption_first_line), None)
+    if head is None:
+        return None
+    column = page_box[2] - page_box[0]
+    above = [ln for ln in lines if ln.box[1] > head.box[3] - 1 and is_body_text(ln, 0.5 * column)]
+    if above:
+        return None  # running text over the caption: it is not at the page's head
+    body = [ln for ln in lines_before if is_body_text(ln, 0.5 * column)]
+    floor = min((ln.box[1] for ln in body), default=page_box[3])
+    drawn = [g for g in graphics_before if g.box[3] <= floor + 1 and area(g.box) > 4
+             and not any(intersection(g.box, c) > 0.5 * area(g.box) for c in claimed_before)]
+    if not drawn:
+        return None
+    # The end of a paragraph under the running text (a short last line, drawn as paths or under a
+    # highlight) is not the figure: what sits over the largest drawing and under a text line is left out.
+    largest = max(drawn, key=lambda g: area(g.box))
+    drawn = [g for g in drawn if g is largest or g.box[1] < largest.box[3] - 1
+             or not any(intersection(g.box, ln.box) >= 0.8 * area(g.box) for ln in lines_before)]
+    box = union([g.box for g in drawn])
+    page_area = (page_box[2] - page_box[0]) * (page_box[3] - page_box[1])
+    if area(box) < 0.1 * page_area or box[3] - box[1] < 0.1 * (page_box[3] - page_box[1]):
+        return None
+    return box, drawn

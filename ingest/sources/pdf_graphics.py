@@ -16,12 +16,16 @@ Matrix = tuple[float, float, float, float, float, float]
 
 def display_matrix(page, rotation: int | None = None) -> Matrix | None:
     """The matrix from pdfium's page space to the displayed page (origin bottom left), or None for a
-    page without rotation.  ``get_rotation`` is clockwise; the crop box is what is displayed.
+    page without rotation whose crop box starts at the media box's origin.  ``get_rotation`` is
+    clockwise; the crop box is what is displayed (and rendered), so a crop box set inside a larger
+    media box (OUP's printer's sheet with the trimmed page on it) moves everything by its corner.
     ``rotation``: turn the page so (``turned_matrix``), whatever it says."""
     rotation = (page.get_rotation() if rotation is None else rotation) % 360
-    if rotation == 0:
-        return None
     left, bottom, right, top = page.get_cropbox()
+    if rotation == 0:
+        if abs(left) < 0.01 and abs(bottom) < 0.01:
+            return None
+        return (1.0, 0.0, 0.0, 1.0, -left, -bottom)
     # (a, b, c, d, e, f): X = a x + c y + e, Y = b x + d y + f
     if rotation == 90:  # the left edge is now the top
         return (0.0, -1.0, 1.0, 0.0, -bottom, right)
@@ -69,7 +73,8 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
                   ) -> tuple[list[Graphic], bool]:
     """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
     each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
-    An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page.
+    An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page, not
+    inside a form.
     ``symbol_text``, when given, receives the addresses of the page's text objects set in a font that
     draws signs on letters or digits (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho; Mathematical
     Pi: its "1" is a plus), each with its table (``pdf_font_encodings.sign_table``), for ``page_lines``."""
@@ -92,7 +97,7 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
             tables[key] = sign_table(name.raw[: max(0, length - 1)].decode("latin-1", "replace"))
         return tables[key]
 
-    def visit(handle, matrix, objects_iter):
+    def visit(handle, matrix, objects_iter, direct=True):
         nonlocal count
         for obj_handle in objects_iter:
             count += 1
@@ -114,7 +119,7 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
                 if area(box) > 0.4 * page_area:
                     inner = compose(matrix, _matrix(obj_handle, raw))
                     n = raw.FPDFFormObj_CountObjects(obj_handle)
-                    if visit(obj_handle, inner, (raw.FPDFFormObj_GetObject(obj_handle, i) for i in range(n))):
+                    if visit(obj_handle, inner, (raw.FPDFFormObj_GetObject(obj_handle, i) for i in range(n)), False):
                         return True
                     continue
                 tight = _form_content_box(obj_handle, compose(matrix, _matrix(obj_handle, raw)), raw)
@@ -126,7 +131,8 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
                 continue  # a page background
             name = {raw.FPDF_PAGEOBJ_IMAGE: "image", raw.FPDF_PAGEOBJ_SHADING: "shading"}.get(kind, "path")
             # Handles die with their page: an image is found again by its box when it is rendered.
-            out.append(Graphic(box, name, "top" if name == "image" and matrix is None else None))
+            upright = matrix is None or matrix[:4] == (1.0, 0.0, 0.0, 1.0)  # (a crop box's offset only)
+            out.append(Graphic(box, name, "top" if name == "image" and direct and upright else None))
         return False
 
     n = raw.FPDFPage_CountObjects(page.raw)
@@ -179,6 +185,8 @@ def transform_box(box: Box, matrix) -> Box:
     if matrix is None:
         return box
     a, b, c, d, e, f = matrix
+    if a == d == 1.0 and b == c == 0.0:  # a crop box's offset alone (every character of such a page)
+        return (box[0] + e, box[1] + f, box[2] + e, box[3] + f)
     xs, ys = [], []
     for x, y in ((box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])):
         xs.append(a * x + c * y + e)

@@ -36,6 +36,7 @@ class Line:
     text: str
     size: float = 0.0  # height of its first character's box (the font size as drawn)
     bold: bool = False  # its first character is bold
+    glyph_boxed: bool = False  # its font gives no ascent/descent: ``size`` is its first glyph's own height
 
     @property
     def height(self) -> float:
@@ -126,7 +127,12 @@ def is_body_text(line: Line, column_width: float) -> bool:
     # A row of numbers (an axis's tick labels read across a grid of plots) is not running text either.
     return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
             and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words)
-            and sum(bool(_NUMBER.match(w)) for w in words) < 0.6 * len(words))
+            and sum(_numeric(w) for w in words) < 0.6 * len(words))
+
+
+def _numeric(word: str) -> bool:
+    """A tick label: a number ("0.5", "-3", "20%"), or digits with one letter ("v0.12.1", "10k")."""
+    return bool(_NUMBER.match(word)) or (any(c.isdigit() for c in word) and sum(c.isalpha() for c in word) <= 1)
 
 
 # -- captions ------------------------------------------------------------------------------------
@@ -152,6 +158,12 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
     label = re.sub(r"\s+", " ", label)
     return kind, label, number
+
+
+def _bare_label(line: Line) -> bool:
+    """The line is a caption's label alone ("Figure 2."), its text on the lines below."""
+    m = CAPTION_START.match(line.text)
+    return bool(m) and not m.group("after").strip(" .:|\u2502\u2014\u2013-")
 
 
 def line_gap(lines: list[Line]) -> float:
@@ -187,7 +199,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             if j in used or abs((other.box[1] + other.box[3]) / 2 - (line.box[1] + line.box[3]) / 2) > 0.4 * line.height:
                 continue
             if 0 <= other.box[0] - line.box[2] < 45 and len(line.text.split()) <= 3:
-                head = Line(union([line.box, other.box]), line.text + " " + other.text, line.size, line.bold)
+                head = Line(union([line.box, other.box]), line.text + " " + other.text, line.size, line.bold, line.glyph_boxed)
                 used.add(j)
                 break
         line = head
@@ -210,8 +222,9 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
-            if last.text.rstrip().endswith(".") and nxt.text[:1].islower():
-                break  # a sentence of running text goes on under a one-line caption
+            if (last.text.rstrip().endswith(".") and nxt.text[:1].islower()
+                    and not (last is line and _bare_label(line)) and not re.match(r"[a-z]\)", nxt.text)):
+                break  # a sentence of running text goes on under a one-line caption (not "a) ..." under "Figure 2.")
             if any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
                    and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
@@ -219,8 +232,22 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 continue
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text
-            if caption_start(nxt) or abs(nxt.size - last.size) > 0.22 * max(last.size, 1.0):
-                break  # another caption, or text of another size (the body under a caption)
+            size = last.size
+            if (last is line and last.size < 0.78 * last.height
+                    and abs(nxt.size - last.height) <= 0.1 * last.height):
+                # A label in small capitals (Hindawi's "FIGURE 1:"): its first letter is no measure of
+                # the caption's type size, the line's height is, when the next line's size says so.
+                size = last.height
+            if caption_start(nxt):
+                break  # another caption
+            if last.glyph_boxed and nxt.glyph_boxed:
+                size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
+            else:
+                nxt_size = nxt.size
+            if abs(nxt_size - size) > 0.22 * max(size, 1.0):
+                if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
+                    continue  # a plot's small label drawn over the caption's lines (A&A), not its end
+                break  # text of another size (the body under a caption)
             if any(k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
                    and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)
                    for k, o in enumerate(lines[max(0, j - 4):j + 5], start=max(0, j - 4))):

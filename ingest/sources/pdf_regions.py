@@ -114,7 +114,13 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
              if any(intersection(ln.box, p) >= 0.95 * area(ln.box) for p in panels)}
     body_width = min(col_width, width / 2)
 
+    # A scanned page with an OCR text layer: the figure is drawn in the page's one image, and every
+    # line of words (a formula, a short closing line) bounds it, not only long running text.
+    scan = any(g.kind == "image" and area(g.box) >= 0.5 * width * height for g in graphics)
+
     def is_body_text(ln: Line, column_width: float) -> bool:
+        if scan and len(ln.text.split()) >= 3 and len(ln.text) >= 15 and ln.width >= 60:
+            return True
         return id(ln) not in boxed and _is_body_text(ln, column_width)
     if direction in ("above", "below"):
         span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
@@ -192,8 +198,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             continue
         if inside(g.box):
             candidates.append(g)
-        elif g.kind == "form" and intersection(g.box, window) >= 0.3 * area(g.box) > 0:
+        elif (g.kind == "form" and intersection(g.box, window) >= 0.3 * area(g.box) > 0
+              or scan and g.kind == "image" and area(g.box) >= 0.5 * width * height and intersection(g.box, window) > 0):
             cut = (max(g.box[0], window[0]), max(g.box[1], window[1]), min(g.box[2], window[2]), min(g.box[3], window[3]))
+            # (never into the caption's own lines: their ink would be trimmed to as the figure's)
+            if direction == "above" and cut[1] < cap_box[3] < cut[3]:
+                cut = (cut[0], cap_box[3], cut[2], cut[3])
+            elif direction == "below" and cut[1] < cap_box[1] < cut[3]:
+                cut = (cut[0], cut[1], cut[2], cap_box[1])
             candidates.append(Graphic(cut, g.kind, g.obj))
     if not candidates:
         return None

@@ -19,6 +19,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
+    from figdex.ingest.sources.pdf_ligatures import lost_ligatures
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
@@ -31,8 +32,10 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     get_angle = raw_module.FPDFText_GetCharAngle
     current = None
     last_left = 0.0
+    last_v = (0.0, 0.0)  # the last glyph's bottom and top
     codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
     encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
+    encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
     accent = None  # an accent drawn before the letter it is set over
     for i, code in enumerate(codes):
         if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
@@ -58,6 +61,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 accent = ch
             continue
         if ch.isspace():
+            last_glyph = current[3][-1] if current is not None else None
+            if last_glyph is not None and box[2] <= last_glyph[0] and box[2] > box[0] and current[4] == 0:
+                continue  # a space drawn back before the glyph it follows (bioRxiv's zero-width space in "Figure 2​:")
             if current is not None:
                 current[1].append(" ")
                 # (placed at the right edge of the glyph before it: pdfium's own box for a space may
@@ -85,12 +91,15 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01
             if same_line and follows:
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
-                if box[0] - cb[2] > 0.15 * h and current[1][-1:] != [" "]:
+                # (Between a sub- or superscript and the letter after it, a narrower gap is a word space:
+                # "(C0 = 10", as poppler and a reader part them.)
+                shifted = last_v[1] - last_v[0] < 0.75 * (box[3] - box[1])  # (the last glyph the smaller one)
+                if (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h) and current[1][-1:] != [" "]:
                     current[1].append(" ")
                     current[3].append(None)
                 current[1].append(ch)
                 current[3].append((box[0], box[2]))
-                last_left = box[0]
+                last_left, last_v = box[0], (box[1], box[3])
                 if accent:
                     current[1].append(accent)
                     current[3].append(current[3][-1])
@@ -101,7 +110,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             current[1].append(accent)
             current[3].append(current[3][-1])
             accent = None
-        last_left = box[0]
+        last_left, last_v = box[0], (box[1], box[3])
         fragments.append(current)
     # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts);
     # twice, for a piece that joins two lines only once it is in one of them (a minus between "W" and "m2").
@@ -117,13 +126,14 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         # and a line's box grows with sub- and superscripts.
         first_box = transform_box(_char_box(handle, raw_module, first, rect), matrix)
         size = first_box[3] - first_box[1]
+        glyph_boxed = _glyph_boxed(handle, raw_module, first, size)
         bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
             textpage, raw_module, first)
         if not bold and first + 12 < n and CAPTION_START.match(text):
             # A label set in another font than the words after it ("Figure 1 Flow chart ..." where the
             # fonts' names say nothing of their weight): typographically a caption's label.
             bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, first + 12)
-        out.append(Line(tuple(box), text, size, bold))
+        out.append(Line(tuple(box), text, size, bold, glyph_boxed))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
 
@@ -228,6 +238,18 @@ def _interleave(line: list, frag: list, height: float) -> bool:
     line[0] = union([line[0], frag[0]])
     line[1], line[3] = chars, xs
     return True
+
+
+def _glyph_boxed(handle, raw_module, index: int, loose_height: float) -> bool:
+    """The character's font declares no ascent and descent: pdfium's loose box is then the glyph's own
+    (4.2 pt for an "m", 6.3 for an "l" of one 8.97-pt caption, CIKM's LinLibertineTB), and its height
+    says nothing of the type size."""
+    import ctypes
+
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    if not raw_module.FPDFText_GetCharBox(handle, index, left, right, bottom, top):
+        return False
+    return abs((top.value - bottom.value) - loose_height) <= 0.05 * max(loose_height, 0.1)
 
 
 def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float, float]:

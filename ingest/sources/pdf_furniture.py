@@ -1,0 +1,58 @@
+"""Running heads and feet: the lines a journal repeats at the top or foot of its pages (title and
+authors, the journal's name, a page number).  Part of the PDF parser: a figure region that reaches up
+into a running head (a Form XObject whose box covers the page's top, PoS) is cut below it and the
+rule under it, before the region is trimmed to its ink.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from figdex.ingest.sources.pdf_layout import Box, Graphic, Line, x_overlap
+
+_BAND = 0.16  # of the page height: where running heads and feet are set (a scan keeps wide margins)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text)).strip().lower()
+
+
+def repeated_lines(pages_text: list[list[Line]], heights: dict[int, float]) -> set[str]:
+    """The texts (digits read as one sign) of lines set in the top or foot band of at least three
+    pages, or of half the pages of a short document: running heads and feet."""
+    counts: Counter = Counter()
+    for index, lines in enumerate(pages_text):
+        height = heights.get(index)
+        if not height:
+            continue
+        keys = {_key(ln.text) for ln in lines
+                if ln.box[1] >= (1 - _BAND) * height or ln.box[3] <= _BAND * height}
+        counts.update(k for k in keys if len(k) >= 4)
+    need = max(2, min(3, len(pages_text) // 2))
+    return {k for k, n in counts.items() if n >= need}
+
+
+def below_running_head(region: Box, lines: list[Line], graphics: list[Graphic] | None, height: float,
+                       repeated: set[str]) -> Box:
+    """``region`` cut below a running head inside its top (and above a running foot inside its
+    bottom), with the rule set under (over) it: what the page repeats is not the figure's."""
+    x0, y0, x1, y1 = region
+    for ln in lines:
+        if _key(ln.text) not in repeated or x_overlap(ln.box, region) <= 0:
+            continue
+        if ln.box[1] >= (1 - _BAND) * height and y0 < ln.box[1] < y1:
+            cut = ln.box[1]
+            for g in graphics or ():
+                b = g.box
+                if b[3] - b[1] <= 2.5 and cut - 10 <= b[3] <= cut + 1 and x_overlap(b, region) > 0:
+                    cut = min(cut, b[1])
+            y1 = min(y1, cut - 0.5)
+        elif ln.box[3] <= _BAND * height and y0 < ln.box[3] < y1:
+            cut = ln.box[3]
+            for g in graphics or ():
+                b = g.box
+                if b[3] - b[1] <= 2.5 and cut - 1 <= b[1] <= cut + 10 and x_overlap(b, region) > 0:
+                    cut = max(cut, b[3])
+            y0 = max(y0, cut + 0.5)
+    return (x0, y0, x1, y1) if y1 - y0 > 8 else region
