@@ -26,7 +26,7 @@ What goes into the group (the article keyword ``held-out-set:NAME`` marks it):
 A paper already in the dataset would not be held out by paper: the script stops if one is.  Then
 `figdex index embed` (image and caption vectors of the new masters) and `figdex index image-text`
 (OCR of the new masters).  It prints counts only; it never ranks anything.  ``--limit N`` takes the
-first N figures and the first N PDFs (a smoke run).
+first N figures and the first N PDFs whose files are here (a smoke run); files not restored are listed.
 """
 
 from __future__ import annotations
@@ -66,11 +66,13 @@ def add_fresh_figures(dataset: Path, name: str, limit: int | None) -> tuple[int,
     records = [r for r in json.loads((DEVSET / "separation_dev.json").read_text())["figures"] if r.get("set") == name]
     if not records:
         sys.exit(f"{DEVSET / 'separation_dev.json'}: no record of the set {name!r}")
+    missing = [r["file"] for r in records if devset_image(r["file"]) is None]
+    records = [r for r in records if devset_image(r["file"]) is not None]
     records = records[:limit] if limit else records
     by_paper: dict[str, list[dict]] = {}
     for rec in records:
         by_paper.setdefault(rec["paper"], []).append(rec)
-    stored, missing = 0, []
+    stored = 0
     with Dataset.open(dataset, create=False) as ds:
         known = {r[0] for r in ds.conn.execute("SELECT key FROM articles")}
         clash = sorted(p for p in by_paper if f"doi:{p.lower()}" in known)
@@ -86,9 +88,6 @@ def add_fresh_figures(dataset: Path, name: str, limit: int | None) -> tuple[int,
                 ids = []
                 for number, rec in enumerate(recs, 1):
                     path = devset_image(rec["file"])
-                    if path is None:
-                        missing.append(rec["file"])
-                        continue
                     image = ds.store_image(path)
                     caption = rec.get("caption") or ""
                     fig = Figure(number=number, label=rec["id"].split("#", 1)[1], caption=caption,
@@ -108,13 +107,11 @@ def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[in
     pdfs = [p for p in json.loads(PDF_GOLD.read_text())["pdfs"] if p["split"] == part]
     if not pdfs:
         sys.exit(f"{PDF_GOLD}: no PDF in the part {part!r}")
-    pdfs = pdfs[:limit] if limit else pdfs
-    done, missing = 0, []
-    for pdf in pdfs:
+    missing = [p["file"] for p in pdfs if not (REPO / p["file"]).is_file()]
+    pdfs = [p for p in pdfs if (REPO / p["file"]).is_file()]
+    done = 0
+    for pdf in pdfs[:limit] if limit else pdfs:
         path = REPO / pdf["file"]
-        if not path.is_file():
-            missing.append(pdf["file"])
-            continue
         with Dataset.open(dataset, create=False) as ds:
             before = {r[0] for r in ds.conn.execute("SELECT id FROM articles")}
         figdex("ingest", str(path), "--dataset", str(dataset), "--no-embed", "--workers", "1")

@@ -5,6 +5,8 @@
     (judge eval/semantic_pool.tsv by hand -> eval/semantic_judgements.tsv; the pool names no method)
     python bench/semantic_search.py score --dataset DS     # nDCG@10 of bm25, semantic, hybrid
     python bench/semantic_search.py content --dataset DS   # text-to-image recall@10, held out by paper
+    python bench/semantic_search.py content --dataset DS2 --held-out-set NAME   # a group never used before
+                                                           # (added by bench/semantic_heldout.py)
     python bench/semantic_search.py latency                # 100k synthetic vectors: wrapper vs raw FAISS
 
 * **Caption search**: the queries of eval/semantic_queries.tsv (written before any result was
@@ -17,7 +19,11 @@
   alignment is trained on every other (image, caption) pair of the dataset, then each held-out
   master image that has a sub-caption is a query: its own sub-caption, searched by content among
   ALL images of the dataset (the held-out images' captions play no part: content search reads
-  pixels only).  recall@10 = the image itself is in the top 10.
+  pixels only).  recall@10 = the image itself is in the top 10.  ``--weights own:figure:words``
+  measures content_ranking's signals (retrieval/semantic.py): the image's own printed words, its
+  figure's, and the query's words found in them (BM25); 0:0:0 is the aligned similarity alone.
+  ``--held-out-set NAME`` holds out and queries the group bench/semantic_heldout.py added instead
+  of folds 3-4 (the alignment then trains on every other pair).
 * **Latency**: `semantic_ranking`'s vector step (what `search --mode semantic` wraps around
   FAISS: the search, the id mapping, the filter check) against the raw FAISS search on the same
   100k-vector index; the query's sentence embedding is timed apart (it is the same for both).
@@ -171,21 +177,23 @@ def cmd_content(ds, args) -> None:
     n = len(candidates)
     weights = args.weights if args.text_weights is None else [(w, 0.0, 0.0) for w in args.text_weights]
     print("| weights own:figure:words | recall@1 | recall@10 | recall@50 | median rank |\n|---|---|---|---|---|")
-    for own, figure, words in weights:
-        ranks, wordless = [], 0
-        for mid in queries:
+    ranks: dict[tuple, list[int]] = {w: [] for w in weights}
+    wordless = 0
+    for mid in queries:  # each query's rows together: its sentence vector is embedded once (a small cache)
+        for w in weights:
             try:
-                ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed, text_weight=own,
-                                            figure_weight=figure, words_weight=words)
+                ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed, text_weight=w[0],
+                                            figure_weight=w[1], words_weight=w[2])
             except NoTermsError:  # a sub-caption with no word to search for ("(c)"): no query to ask
                 wordless += 1
-                continue
+                break
             order = [m for m, _ in ranked if m in candidates]
-            ranks.append(order.index(mid) + 1 if mid in order else len(order) + 1)
-        ranks = np.array(ranks)
+            ranks[w].append(order.index(mid) + 1 if mid in order else len(order) + 1)
+    for (own, figure, words), got in ranks.items():
+        got = np.array(got)
         label = f"{own:g}:{figure:g}:{words:g}" + (" (aligned only)" if own == figure == words == 0 else "")
-        print(f"| {label} | {np.mean(ranks <= 1):.3f} | {np.mean(ranks <= 10):.3f} | {np.mean(ranks <= 50):.3f} | "
-              f"{int(np.median(ranks))} |", flush=True)
+        print(f"| {label} | {np.mean(got <= 1):.3f} | {np.mean(got <= 10):.3f} | {np.mean(got <= 50):.3f} | "
+              f"{int(np.median(got))} |", flush=True)
     print(f"{len(queries) - wordless} queries among {n} images (chance recall@10 {10 / n:.3f}); "
           f"{wordless} sub-captions with no word to search for left out")
 
