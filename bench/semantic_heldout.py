@@ -114,16 +114,51 @@ def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[in
         path = REPO / pdf["file"]
         with Dataset.open(dataset, create=False) as ds:
             before = {r[0] for r in ds.conn.execute("SELECT id FROM articles")}
-        figdex("ingest", str(path), "--dataset", str(dataset), "--no-embed", "--workers", "1")
+        # Without ingest's separation stage: it would separate every figure not separated by figdex's
+        # current method, i.e. re-separate the dataset's hand-annotated devset masters and folder images.
+        figdex("ingest", str(path), "--dataset", str(dataset), "--no-embed", "--no-separate", "--workers", "1")
         with Dataset.open(dataset, create=False) as ds:
             new = {r[0] for r in ds.conn.execute("SELECT id FROM articles")} - before
             if len(new) != 1:
                 sys.exit(f"{path}: ingest made {len(new)} new articles (1 expected; 0 = the paper was in the "
                          f"dataset already, so it cannot be held out); {dataset} is left as it is for a look")
+            article_id = new.pop()
             with ds.transaction():
-                _tag(ds, new.pop(), HELD_OUT_SET_KEYWORD + name)
+                _tag(ds, article_id, HELD_OUT_SET_KEYWORD + name)
+            print(f"{path.name}: {separate_article(ds, article_id)} figures separated", flush=True)
         done += 1
     return done, missing
+
+
+def separate_article(ds, article_id: int) -> int:
+    """figdex's separation (with scale and class), as ingest runs it, on this article's figures only."""
+    from figdex.index.fulltext import create_text_index
+    from figdex.ingest.separate import SeparationSummary, commit_separation, figure_task
+    from figdex.ingest.stages import separate_figure
+
+    text_index = create_text_index(ds.config["text_index"], ds.conn, ds.root)
+    summary = SeparationSummary()
+    for (fig_id,) in ds.conn.execute("SELECT id FROM figures WHERE article_id = ? AND image_status = 'ok' ORDER BY id",
+                                     (article_id,)).fetchall():
+        commit_separation(ds, text_index, separate_figure(figure_task(ds, fig_id)), summary)
+    return summary.figures
+
+
+def _masters_digest(dataset: Path, exclude_group: str | None = None) -> str:
+    """A digest of the master images (key, box, sub-caption) outside the held-out group: adding the group
+    must leave every other image as it was, or the copy is not the dataset plus the group."""
+    import hashlib
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{dataset / 'figdex.db'}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT m.key, m.x0, m.y0, m.x1, m.y1, m.subcaption FROM master_images m "
+            "JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id WHERE NOT EXISTS (SELECT 1 FROM json_each(a.keywords) "
+            "WHERE value = ?) ORDER BY m.key", (HELD_OUT_SET_KEYWORD + (exclude_group or ""),)).fetchall()
+    finally:
+        conn.close()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def main() -> None:
@@ -140,6 +175,7 @@ def main() -> None:
         sys.exit(f"{args.source}: not a figdex dataset (no figdex.db)")
     shutil.copytree(args.source, args.out)
     print(f"copied {args.source} -> {args.out}", flush=True)
+    masters_before = _masters_digest(args.out)
     figures, missing = add_fresh_figures(args.out, args.name, args.limit)
     print(f"fresh figures of {args.name}: {figures} stored, {len(missing)} images missing "
           f"(run eval/devset/restore.py){': ' + ', '.join(missing) if missing else ''}", flush=True)
@@ -149,6 +185,8 @@ def main() -> None:
               f"{': ' + ', '.join(missing_pdfs) if missing_pdfs else ''}", flush=True)
     figdex("index", "embed", "--dataset", str(args.out))
     figdex("index", "image-text", "--dataset", str(args.out), "--workers", "2")
+    if _masters_digest(args.out, exclude_group=args.name) != masters_before:
+        sys.exit(f"{args.out}: the master images outside the group changed while adding it; not comparable")
     from figdex.index.db import Dataset
 
     with Dataset.open(args.out, create=False) as ds:
