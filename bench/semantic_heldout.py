@@ -140,6 +140,7 @@ def separate_article(ds, article_id: int) -> int:
     summary = SeparationSummary()
     for (fig_id,) in ds.conn.execute("SELECT id FROM figures WHERE article_id = ? AND image_status = 'ok' ORDER BY id",
                                      (article_id,)).fetchall():
+        summary.figures += 1  # counted by the caller, as separate_dataset does
         commit_separation(ds, text_index, separate_figure(figure_task(ds, fig_id)), summary)
     return summary.figures
 
