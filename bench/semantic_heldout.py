@@ -156,7 +156,8 @@ def _masters_digest(dataset: Path, exclude_group: str | None = None) -> str:
         rows = conn.execute(
             "SELECT m.key, m.x0, m.y0, m.x1, m.y1, m.subcaption FROM master_images m "
             "JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id "
-            "WHERE NOT EXISTS (SELECT 1 FROM json_each(a.keywords) WHERE value = ?) ORDER BY m.key", (HELD_OUT_SET_KEYWORD + (exclude_group or ""),)).fetchall()
+            "WHERE NOT EXISTS (SELECT 1 FROM json_each(a.keywords) WHERE value = ?) ORDER BY m.key",
+            (HELD_OUT_SET_KEYWORD + (exclude_group or ""),)).fetchall()
     finally:
         conn.close()
     return hashlib.sha256(repr(rows).encode()).hexdigest()
