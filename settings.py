@@ -133,9 +133,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("search_mode", "auto", "FIGDEX_SEARCH_MODE", "Default of `search --mode`: auto (hybrid where the "
             "dataset has caption vectors, else bm25), bm25, semantic or hybrid (bench/semantic_search.py).",
             _choice("auto", "bm25", "semantic", "hybrid"), True),
-    Setting("content_text_weight", 2.0, "FIGDEX_CONTENT_TEXT_WEIGHT", "`search --by-content`: weight of the "
-            "text printed in the image (OCR, `figdex index image-text`) against the aligned image similarity "
-            "(weight 1); 0 = pixels through the alignment only (bench/semantic_search.py, tuned on fold 2).",
+    Setting("content_text_weight", 1.0, "FIGDEX_CONTENT_TEXT_WEIGHT", "`search --by-content`: weight of the "
+            "text printed in the image (OCR, `figdex index image-text`; its sentence vector) against the aligned "
+            "image similarity (weight 1). All three content weights 0 = pixels through the alignment only "
+            "(bench/semantic_search.py, tuned on devset folds 2-4).",
+            _nonnegative_float, True),
+    Setting("content_figure_weight", 2.0, "FIGDEX_CONTENT_FIGURE_WEIGHT", "`search --by-content`: weight of "
+            "the words printed anywhere in the image's figure (all its panels; sentence vectors pooled).",
+            _nonnegative_float, True),
+    Setting("content_words_weight", 1.0, "FIGDEX_CONTENT_WORDS_WEIGHT", "`search --by-content`: weight of the "
+            "query's words found in the printed words (BM25 over the image's own, or its figure's when it prints "
+            "none, plus its figure's best; each 0-1).",
             _nonnegative_float, True),
     Setting("label_model", None, None, "Version of the trained label model (`figdex labels train` sets it).",
             _name, True),

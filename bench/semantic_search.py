@@ -5,6 +5,8 @@
     (judge eval/semantic_pool.tsv by hand -> eval/semantic_judgements.tsv; the pool names no method)
     python bench/semantic_search.py score --dataset DS     # nDCG@10 of bm25, semantic, hybrid
     python bench/semantic_search.py content --dataset DS   # text-to-image recall@10, held out by paper
+    python bench/semantic_search.py content --dataset DS2 --held-out-set NAME   # a group never used before
+                                                           # (added by bench/semantic_heldout.py)
     python bench/semantic_search.py latency                # 100k synthetic vectors: wrapper vs raw FAISS
 
 * **Caption search**: the queries of eval/semantic_queries.tsv (written before any result was
@@ -17,7 +19,11 @@
   alignment is trained on every other (image, caption) pair of the dataset, then each held-out
   master image that has a sub-caption is a query: its own sub-caption, searched by content among
   ALL images of the dataset (the held-out images' captions play no part: content search reads
-  pixels only).  recall@10 = the image itself is in the top 10.
+  pixels only).  recall@10 = the image itself is in the top 10.  ``--weights own:figure:words``
+  measures content_ranking's signals (retrieval/semantic.py): the image's own printed words, its
+  figure's, and the query's words found in them (BM25); 0:0:0 is the aligned similarity alone.
+  ``--held-out-set NAME`` holds out and queries the group bench/semantic_heldout.py added instead
+  of folds 3-4 (the alignment then trains on every other pair).
 * **Latency**: `semantic_ranking`'s vector step (what `search --mode semantic` wraps around
   FAISS: the search, the id mapping, the filter check) against the raw FAISS search on the same
   100k-vector index; the query's sentence embedding is timed apart (it is the same for both).
@@ -120,18 +126,33 @@ def cmd_score(ds, args) -> None:
           f"{short} of them (its words are ANDed)")
 
 
+HELD_OUT_SET_KEYWORD = "held-out-set:"  # article keyword of a group added by bench/semantic_heldout.py
+
+
+def _held_out_set(ds, name: str) -> set[int]:
+    masters = {r[0] for r in ds.conn.execute(
+        "SELECT m.id FROM master_images m JOIN figures f ON f.id = m.figure_id JOIN articles a ON a.id = f.article_id "
+        "WHERE EXISTS (SELECT 1 FROM json_each(a.keywords) WHERE value = ?)", (HELD_OUT_SET_KEYWORD + name,))}
+    if not masters:
+        sys.exit(f"{ds.root}: no article has the keyword {HELD_OUT_SET_KEYWORD}{name}; add the group with "
+                 f"`python bench/semantic_heldout.py --from DS --out {ds.root} --set {name}`")
+    return masters
+
+
 def cmd_content(ds, args) -> None:
     from figdex.ingest.align import align_dataset, current_pairs, _ids
     from figdex.index.query import NoTermsError
     from figdex.retrieval.semantic import content_ranking
 
-    fold_of = _folds(ds)
-    held = {m for m, f in fold_of.items() if f in HELD_OUT_FOLDS}
-    if args.validate:  # choose the settings on fold 2 (a tuning fold), never looking at folds 3-4
-        held = {m for m, f in fold_of.items() if f in HELD_OUT_FOLDS or f == 2}
-        queries_from = {m for m, f in fold_of.items() if f == 2}
+    if args.held_out_set:  # a group never used before: the alignment trains on everything else
+        held = queries_from = _held_out_set(ds, args.held_out_set)
     else:
+        fold_of = _folds(ds)
+        held = {m for m, f in fold_of.items() if f in args.held_out_folds}
         queries_from = held
+        if args.validate:  # choose the settings on fold 2 (a tuning fold), never looking at folds 3-4
+            held = {m for m, f in fold_of.items() if f in HELD_OUT_FOLDS or f == 2}
+            queries_from = {m for m, f in fold_of.items() if f == 2}
     text_id, image_id = _ids(ds)
     pairs = set(current_pairs(ds, text_id, image_id))
     # The candidates: every image with a stored image, or (--candidates read) those that
@@ -149,23 +170,30 @@ def cmd_content(ds, args) -> None:
     print(f"alignment {summary.name}: trained on {summary.pairs} pairs in {time.perf_counter() - started:.0f} s, "
           f"{len(held)} held-out masters ({len(queries)} with a sub-caption: the queries); "
           f"{len(candidates)} candidate images ({read[0]} read by OCR, {read[1] or 0} with words)")
+    if args.counts_only:  # a dry run: everything but the ranking (for checking a new group without looking at it)
+        return
     texts = dict(ds.conn.execute("SELECT id, subcaption FROM master_images WHERE id IN (%s)"
                                  % ",".join(map(str, queries))).fetchall()) if queries else {}
     n = len(candidates)
-    print("| image-text weight | recall@1 | recall@10 | recall@50 | median rank |\n|---|---|---|---|---|")
-    for weight in args.text_weights:
-        ranks, wordless = [], 0
-        for mid in queries:
+    weights = args.weights if args.text_weights is None else [(w, 0.0, 0.0) for w in args.text_weights]
+    print("| weights own:figure:words | recall@1 | recall@10 | recall@50 | median rank |\n|---|---|---|---|---|")
+    ranks: dict[tuple, list[int]] = {w: [] for w in weights}
+    wordless = 0
+    for mid in queries:  # each query's rows together: its sentence vector is embedded once (a small cache)
+        for w in weights:
             try:
-                ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed, text_weight=weight)
+                ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed, text_weight=w[0],
+                                            figure_weight=w[1], words_weight=w[2])
             except NoTermsError:  # a sub-caption with no word to search for ("(c)"): no query to ask
                 wordless += 1
-                continue
+                break
             order = [m for m, _ in ranked if m in candidates]
-            ranks.append(order.index(mid) + 1 if mid in order else len(order) + 1)
-        ranks = np.array(ranks)
-        print(f"| {weight:g}{' (aligned only)' if weight == 0 else ''} | {np.mean(ranks <= 1):.3f} | "
-              f"{np.mean(ranks <= 10):.3f} | {np.mean(ranks <= 50):.3f} | {int(np.median(ranks))} |", flush=True)
+            ranks[w].append(order.index(mid) + 1 if mid in order else len(order) + 1)
+    for (own, figure, words), got in ranks.items():
+        got = np.array(got)
+        label = f"{own:g}:{figure:g}:{words:g}" + (" (aligned only)" if own == figure == words == 0 else "")
+        print(f"| {label} | {np.mean(got <= 1):.3f} | {np.mean(got <= 10):.3f} | {np.mean(got <= 50):.3f} | "
+              f"{int(np.median(got))} |", flush=True)
     print(f"{len(queries) - wordless} queries among {n} images (chance recall@10 {10 / n:.3f}); "
           f"{wordless} sub-captions with no word to search for left out")
 
@@ -237,6 +265,16 @@ def cmd_latency(args) -> None:
     print(f"| query sentence embedding (apart) | {p50(enc):.2f} | - |")
 
 
+def _weight_triples(value: str) -> list[tuple[float, float, float]]:
+    out = []
+    for part in value.split(","):
+        fields = [float(x) for x in part.split(":")]
+        if len(fields) != 3:
+            raise argparse.ArgumentTypeError(f"{part!r}: weights are own:figure:words, e.g. 1:2:1")
+        out.append(tuple(fields))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("step", choices=["pool", "score", "content", "read", "latency"])
@@ -245,9 +283,19 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--validate", action="store_true",
                     help="content: hold out folds 2-4, measure on fold 2 (for choosing --epochs/--dim)")
-    ap.add_argument("--text-weights", type=lambda v: [float(x) for x in v.split(",")], default=[0.0, 1.0],
-                    help="content: weights of the image text (OCR) to measure, comma-separated; 0 = the "
-                         "aligned image similarity alone (the method before image text)")
+    ap.add_argument("--weights", type=_weight_triples, default=_weight_triples("0:0:0,2:0:0,1:2:1"),
+                    help="content: comma-separated own:figure:words weights to measure (retrieval/semantic.py "
+                         "content_ranking); 0:0:0 = the aligned image similarity alone, 2:0:0 = + the image's own "
+                         "printed words (the method of 2026-12-06 11:43), 1:2:1 = + its figure's words and BM25")
+    ap.add_argument("--text-weights", type=lambda v: [float(x) for x in v.split(",")], default=None,
+                    help="content: the earlier form, own-words weights only (w = w:0:0)")
+    ap.add_argument("--held-out-folds", type=lambda v: tuple(int(x) for x in v.split(",")), default=HELD_OUT_FOLDS,
+                    help="content: devset folds held out from the alignment and queried (default 3,4)")
+    ap.add_argument("--held-out-set", metavar="NAME",
+                    help="content: hold out and query the group NAME that bench/semantic_heldout.py added "
+                         "(articles with the keyword held-out-set:NAME) instead of devset folds")
+    ap.add_argument("--counts-only", action="store_true",
+                    help="content: train the alignment and print the counts, but rank nothing")
     ap.add_argument("--candidates", choices=["all", "read"], default="all",
                     help="content: rank among all images, or only those `figdex index image-text` has read")
     ap.add_argument("--workers", type=int, default=4, help="read: OCR processes")

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
+
 from figdex.index.db import Dataset, now
 from figdex.index.vectors import VectorIndex, load_vectors
 
@@ -206,6 +208,36 @@ def image_text_index_path(ds: Dataset, text_embedder_id: str) -> Path:
     return ds.root / "vectors" / f"image-text-{text_embedder_id.replace('@', '-v')}.faiss"
 
 
+def figure_text_index_path(ds: Dataset, text_embedder_id: str) -> Path:
+    """The figure-pooled image-text vectors: one per master of a figure that prints words anywhere."""
+    return ds.root / "vectors" / f"image-text-figure-{text_embedder_id.replace('@', '-v')}.faiss"
+
+
+def word_index_path(ds: Dataset) -> Path:
+    """The keyword index of the printed words (index/printed_words.py)."""
+    return ds.root / "vectors" / "image-text-words.sqlite"
+
+
+def figure_text_vectors(ds: Dataset, ids: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every master of a figure whose masters print words: the normalised sum of their image-text
+    vectors (the words of the whole figure, all its panels).  A panel is seldom understood alone: its
+    sub-caption speaks of the figure ("... of the sample in (a)"), and a photo or micrograph that prints
+    no word of its own sits next to the chart or schematic that does.  Pixels only: no caption is read."""
+    from figdex.models.embedders import l2_normalise
+
+    figure_of = dict(ds.conn.execute("SELECT id, figure_id FROM master_images").fetchall())
+    sums: dict[int, np.ndarray] = {}
+    for mid, vec in zip(ids.tolist(), l2_normalise(vectors)):
+        fig = figure_of.get(mid)
+        if fig is not None:
+            sums[fig] = sums[fig] + vec if fig in sums else vec.copy()
+    members = [(mid, fig) for mid, fig in sorted(figure_of.items()) if fig in sums]
+    if not members:
+        return np.zeros(0, np.int64), np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), np.float32)
+    out = l2_normalise(np.stack([sums[fig] for _, fig in members]).astype(np.float32))
+    return np.array([mid for mid, _ in members], np.int64), out
+
+
 def image_texts(ds: Dataset) -> dict[int, str]:
     """The kept text of every master image that has some."""
     return {r[0]: r[1] for r in ds.conn.execute(
@@ -225,15 +257,22 @@ def embed_image_texts(ds: Dataset, name: str | None = None, batch: int = 64) -> 
 
 
 def rebuild_image_text_index(ds: Dataset, text_embedder_id: str) -> int:
-    """Recreate the image-text FAISS index from the vectors in the database; returns its size."""
+    """Recreate the image-text FAISS index, the figure-pooled one and the printed-word index from the
+    database; returns the image-text index's size."""
+    from figdex.index.printed_words import build_word_index
+
     ids, vectors = load_vectors(ds.conn, image_text_embedder_id(text_embedder_id))
     path = image_text_index_path(ds, text_embedder_id)
+    figure_path = figure_text_index_path(ds, text_embedder_id)
+    build_word_index(word_index_path(ds), image_texts(ds).items())
     if not len(ids):
-        for p in (path, path.with_suffix(".json")):
+        for p in (path, path.with_suffix(".json"), figure_path, figure_path.with_suffix(".json")):
             p.unlink(missing_ok=True)
         return 0
     index = VectorIndex.build(image_text_embedder_id(text_embedder_id), ids, vectors)
     index.save(path)
+    fig_ids, fig_vectors = figure_text_vectors(ds, ids, vectors)
+    VectorIndex.build(image_text_embedder_id(text_embedder_id), fig_ids, fig_vectors).save(figure_path)
     return index.info.count
 
 

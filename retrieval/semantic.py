@@ -114,15 +114,25 @@ def semantic_ranking(ds: Dataset, text: str, filters: SearchFilters | None = Non
 
 
 def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None, depth: int = DEPTH,
-                    text_weight: float | None = None) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+                    text_weight: float | None = None, figure_weight: float | None = None,
+                    words_weight: float | None = None) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
     """Master images whose pixels match the query, best first; and warnings.
 
-    Two signals, both from the image, never its caption: the aligned image similarity (the query's
-    sentence vector through the alignment's text head against every image vector through its image
-    head, ingest/align.py) and, where `figdex index image-text` has read them, the words printed in
-    the image (the query's sentence vector against the image text's, ingest/image_text.py).  Score =
-    aligned cosine + ``text_weight`` x image-text cosine (0 for an image without words); the weight is
-    the ``content_text_weight`` setting, chosen on a tuning fold (bench/semantic_search.py)."""
+    Signals, all from the images, never a caption: the aligned image similarity (the query's sentence
+    vector through the alignment's text head against every image vector through its image head,
+    ingest/align.py) and, where `figdex index image-text` has read them, the words printed in the image
+    (ingest/image_text.py), three ways:
+
+    * own: the query's sentence vector against the image's printed words' (cosine);
+    * figure: the same against the words printed in its whole figure (all panels; figure-pooled vectors);
+    * words: the query's words found in the printed words (BM25 of index/printed_words.py, divided by
+      the query's best), the image's own plus its figure's best.
+
+    An image that prints no word of its own is found through its figure's: a micrograph panel next to a
+    labelled chart gets the chart's words in figure, and their BM25 in words as its own.  Score = aligned cosine
+    + ``text_weight`` x own + ``figure_weight`` x figure + ``words_weight`` x words; the weights are the
+    ``content_text_weight``, ``content_figure_weight`` and ``content_words_weight`` settings, chosen on
+    tuning folds (bench/semantic_search.py).  All three 0: the aligned similarity alone."""
     from figdex.ingest.align import alignment_status, load_alignment
     from figdex.models.tuning import apply_head
 
@@ -140,28 +150,82 @@ def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None
     if status and status["behind"]:
         warnings = (f"the alignment {status['name']} was trained on {status['trained_pairs']} pairs; the dataset has "
                     f"{status['pairs_now']} now: run `figdex index align` to retrain it",)
-    weight = settings.get("content_text_weight", ds.root) if text_weight is None else text_weight
-    words = _image_text_index(ds, alignment.meta["text_embedder"]) if weight > 0 else None
-    if words is None:
+    w_own, w_fig, w_words = (settings.get(name, ds.root) if given is None else given for name, given in (
+        ("content_text_weight", text_weight), ("content_figure_weight", figure_weight),
+        ("content_words_weight", words_weight)))
+    printed = _printed_indexes(ds, alignment.meta["text_embedder"]) if w_own or w_fig or w_words else None
+    if printed is None:
         return _vector_ranking(ds, index, query, filters, depth), warnings
-    # Each ranking read deeper than the page, so that an image high in one and missing from the other's
+    own_index, figure_index, words_path = printed
+    # Each ranking read deeper than the page, so that an image high in one and missing from another's
     # list is still scored; one missing from the aligned list gets that list's lowest score.
-    wide = min(max(index.info.count, 1), depth * 4)
-    aligned = _vector_ranking(ds, index, query, filters, wide)
-    printed = dict(_vector_ranking(ds, words, sentence, filters, min(max(words.info.count, 1), depth * 4)))
-    floor = aligned[-1][1] if aligned else 0.0
-    scores = {mid: s + weight * printed.get(mid, 0.0) for mid, s in aligned}
-    for mid, s in printed.items():
-        scores.setdefault(mid, floor + weight * s)
+    wide = depth * 4
+    aligned = dict(_vector_ranking(ds, index, query, filters, min(max(index.info.count, 1), wide)))
+    own = dict(_vector_ranking(ds, own_index, sentence, filters, min(own_index.info.count, wide))) if w_own else {}
+    figure = dict(_vector_ranking(ds, figure_index, sentence, filters, min(figure_index.info.count, wide))) \
+        if w_fig else {}
+    words, figure_words = _word_scores(ds, words_path, text, filters, wide) if w_words else ({}, {})
+    floor = min(aligned.values()) if aligned else 0.0
+    candidates = set(aligned) | set(own) | set(figure) | set(words) | set(figure_words)
+    speaks = _with_words(ds, set(figure_words)) if w_words else set()
+    scores = {}
+    for mid in candidates:
+        word_score = words.get(mid, 0.0) if mid in speaks else figure_words.get(mid, 0.0)
+        scores[mid] = (aligned.get(mid, floor) + w_own * own.get(mid, 0.0) + w_fig * figure.get(mid, 0.0)
+                       + w_words * (word_score + figure_words.get(mid, 0.0)))
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:depth], warnings
 
 
-def _image_text_index(ds: Dataset, text_embedder_id: str) -> VectorIndex | None:
-    """The FAISS index of the image texts' sentence vectors, None where the dataset has none."""
-    from figdex.ingest.image_text import image_text_index_path
+def _printed_indexes(ds: Dataset, text_embedder_id: str) -> tuple[VectorIndex, VectorIndex, Path] | None:
+    """The image-text index, the figure-pooled one and the printed-word index; None where the dataset
+    has no image text.  A dataset whose image texts were embedded before the last two existed gets
+    them built here, from the database."""
+    from figdex.ingest.image_text import (figure_text_index_path, image_text_index_path, rebuild_image_text_index,
+                                          word_index_path)
 
     path = image_text_index_path(ds, text_embedder_id)
-    return _load_cached(path) if path.exists() else None
+    if not path.exists():
+        return None
+    figure_path, words_path = figure_text_index_path(ds, text_embedder_id), word_index_path(ds)
+    if not figure_path.exists() or not words_path.exists():
+        rebuild_image_text_index(ds, text_embedder_id)
+        if not path.exists():
+            return None
+    return _load_cached(path), _load_cached(figure_path), words_path
+
+
+def _word_scores(ds: Dataset, path: Path, text: str, filters: SearchFilters,
+                 limit: int) -> tuple[dict[int, float], dict[int, float]]:
+    """BM25 of the query's words in each image's printed words, divided by the best (0-1 whatever the
+    query's length); and each figure's best, given to all its masters (within the filters)."""
+    from figdex.index.printed_words import search_words
+
+    hits = search_words(path, text, limit)
+    if not hits:
+        return {}, {}
+    best = hits[0][1] or 1.0
+    own = {mid: s / best for mid, s in hits}
+    marks = ",".join("?" * len(own))
+    figure_of = dict(ds.conn.execute(f"SELECT id, figure_id FROM master_images WHERE id IN ({marks})", list(own)))
+    figure_best: dict[int, float] = {}
+    for mid, s in own.items():
+        if mid in figure_of:
+            figure_best[figure_of[mid]] = max(s, figure_best.get(figure_of[mid], 0.0))
+    marks = ",".join("?" * len(figure_best))
+    members = ds.conn.execute(f"SELECT id, figure_id FROM master_images WHERE figure_id IN ({marks})",
+                              list(figure_best)).fetchall() if figure_best else []
+    allowed = _allowed(ds, [m for m, _ in members] + list(own), filters)
+    return ({m: s for m, s in own.items() if m in allowed},
+            {m: figure_best[f] for m, f in members if m in allowed})
+
+
+def _with_words(ds: Dataset, ids: set[int]) -> set[int]:
+    """Those of ``ids`` that print words of their own (an image-text row with kept text)."""
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    return {r[0] for r in ds.conn.execute(
+        f"SELECT master_image_id FROM image_texts WHERE text != '' AND master_image_id IN ({marks})", list(ids))}
 
 
 def text_search(ds: Dataset, query: str, filters: SearchFilters | None = None, *, mode: str | None = None,

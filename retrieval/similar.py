@@ -66,7 +66,7 @@ def _load_cached(path: Path) -> VectorIndex:
     has a new mtime and is loaded afresh."""
     key = (str(path), path.stat().st_mtime)
     if key not in _LOADED:
-        for old in [k for k in _LOADED if k[0] == key[0] or len(_LOADED) >= 4]:  # content search reads two
+        for old in [k for k in _LOADED if k[0] == key[0] or len(_LOADED) >= 8]:  # content search reads four
             del _LOADED[old]
         _LOADED[key] = VectorIndex.load(path)
     return _LOADED[key]

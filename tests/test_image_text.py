@@ -72,11 +72,13 @@ def test_by_content_ranks_an_image_by_the_words_it_prints(figures_ds):  # noqa: 
     embed_image_texts(ds)
     query = "UV-vis absorbance spectra of gold nanoparticles against wavelength"
     images = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
-    aligned_only = [m for m, _ in content_ranking(ds, query, depth=images, text_weight=0)[0]]
-    with_words = [m for m, _ in content_ranking(ds, query, depth=images, text_weight=1.0)[0]]
+    aligned_only = [m for m, _ in content_ranking(ds, query, depth=images, text_weight=0, figure_weight=0,
+                                                  words_weight=0)[0]]
+    with_words = [m for m, _ in content_ranking(ds, query, depth=images, text_weight=1.0, figure_weight=0,
+                                                words_weight=0)[0]]
     assert with_words[0] == target and aligned_only.index(target) > 0
     assert sorted(with_words) == sorted(aligned_only)  # the same images, ranked differently
-    # `search --by-content` uses it by default (the content_text_weight setting).
+    # `search --by-content` uses it by default (the content_*_weight settings).
     hits = text_search(ds, query, by_content=True, limit=1).hits
     assert hits[0].hit.id == ds.conn.execute("SELECT uid FROM master_images WHERE id = ?", (target,)).fetchone()[0]
     # `index rebuild` recreates the image-text index from the database.
@@ -94,3 +96,53 @@ def test_cli_image_text_backfills_an_old_dataset(tmp_path):
     assert out.exit_code == 0, out.output
     row = json.loads(out.stdout)[0]
     assert row["read"] >= 1 and row["seconds_per_image"] > 0 and row["embedder"] == PREFIX + "all-minilm-l6-v2@1"
+
+
+def test_printed_word_index_scores_shared_words_stemmed(tmp_path):
+    from figdex.index.printed_words import build_word_index, query_expression, search_words
+
+    path = tmp_path / "words.sqlite"
+    texts = {1: "Absorbance; Wavelength (nm)", 2: "DIPSI-2; 13C HSQC; ADEQUATE", 3: "Time (ms); Voltage", 4: ""}
+    assert build_word_index(path, texts.items()) == 3  # an image without words has no row
+    hits = search_words(path, "1H-13C HSQC spectrum with DIPSI-2 mixing", 10)
+    assert [m for m, _ in hits] == [2] and hits[0][1] > 0
+    # Porter stems ("voltages" finds "Voltage"); the words are ORed: one shared word is enough.
+    assert [m for m, _ in search_words(path, "measured voltages of the transients", 10)] == [3]
+    assert query_expression("(c) 12 a") == "" and search_words(path, "(c) 12", 10) == []
+    assert build_word_index(path, [(1, "")]) == 0 and not path.exists()  # nothing to index: no file
+
+
+def test_a_panel_printing_no_word_is_found_through_its_figure(figures_ds):  # noqa: F811
+    from figdex.ingest.align import align_dataset
+    from figdex.ingest.image_text import figure_text_index_path, word_index_path
+
+    ds = figures_ds
+    align_dataset(ds, epochs=20)
+    fig, = ds.conn.execute("SELECT figure_id FROM master_images GROUP BY figure_id HAVING count(*) = 2 "
+                           "ORDER BY figure_id LIMIT 1").fetchone()
+    chart, micrograph = [r[0] for r in ds.conn.execute("SELECT id FROM master_images WHERE figure_id = ? ORDER BY id",
+                                                       (fig,))]
+    words = "Photoluminescence intensity; Emission wavelength (nm); CdSe quantum dots"
+    with ds.transaction():  # the chart prints words; the micrograph beside it none (what the OCR would store)
+        store_image_text(ds.conn, chart, [(0, 0, 50, 10, w, 0.9) for w in words.split("; ")], "rapidocr", "test", 0.0)
+        store_image_text(ds.conn, micrograph, [], "rapidocr", "test", 0.0)
+    embed_image_texts(ds)
+    query = "photoluminescence emission spectra of CdSe quantum dots"
+    images = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
+
+    def order(**weights):
+        return [m for m, _ in content_ranking(ds, query, depth=images, **weights)[0]]
+
+    own_only = order(text_weight=2.0, figure_weight=0.0, words_weight=0.0)  # the method before figure words
+    with_figure = order()  # the settings: own 1, figure 2, words 1
+    assert own_only[0] == chart and own_only.index(micrograph) > 1
+    assert set(with_figure[:2]) == {chart, micrograph}
+    # The BM25 signal alone finds the chart by the rare words it shares with the query, and its figure.
+    words_only = order(text_weight=0.0, figure_weight=0.0, words_weight=1.0)
+    assert set(words_only[:2]) == {chart, micrograph}
+    # A dataset whose image texts were embedded before the figure and word indexes existed gets them
+    # built from the database on the first content query.
+    for path in (figure_text_index_path(ds, "all-minilm-l6-v2@1"), word_index_path(ds)):
+        path.unlink()
+    assert order() == with_figure
+    assert figure_text_index_path(ds, "all-minilm-l6-v2@1").exists() and word_index_path(ds).exists()
