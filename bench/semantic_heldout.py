@@ -23,7 +23,8 @@ What goes into the group (the article keyword ``held-out-set:NAME`` marks it):
    end to end by `figdex ingest` (figures cut from the pages, figdex's own separation and caption
    split: the sub-captions are figdex's, as a user's dataset would have them).
 
-A paper already in the dataset would not be held out by paper: the script stops if one is.  Then
+A paper already in the dataset would not be held out by paper: the script stops if a devset figure's paper
+is, and leaves out (and names) a PDF whose article is.  Then
 `figdex index embed` (image and caption vectors of the new masters) and `figdex index image-text`
 (OCR of the new masters).  It prints counts only; it never ranks anything.  ``--limit N`` takes the
 first N figures and the first N PDFs whose files are here (a smoke run); files not restored are listed.
@@ -119,9 +120,12 @@ def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[in
         figdex("ingest", str(path), "--dataset", str(dataset), "--no-embed", "--no-separate", "--workers", "1")
         with Dataset.open(dataset, create=False) as ds:
             new = {r[0] for r in ds.conn.execute("SELECT id FROM articles")} - before
+            if not new:  # the paper is in the dataset already (its alignment saw it): not held out, said
+                print(f"{path.name}: in the dataset already, so not held out (left out of the group)", flush=True)
+                continue
             if len(new) != 1:
-                sys.exit(f"{path}: ingest made {len(new)} new articles (1 expected; 0 = the paper was in the "
-                         f"dataset already, so it cannot be held out); {dataset} is left as it is for a look")
+                sys.exit(f"{path}: ingest made {len(new)} new articles (1 expected); {dataset} is left as it is "
+                         "for a look")
             article_id = new.pop()
             with ds.transaction():
                 _tag(ds, article_id, HELD_OUT_SET_KEYWORD + name)
