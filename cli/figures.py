@@ -133,7 +133,7 @@ def scale_command(files, caption, fmt) -> None:
     stated = parse_scale_statement(caption or "")
     for path, image in _images(files):
         metadata = read_instrument_scale(path, width_px=image.shape[1])
-        scale = image_scale(image, ocr.read(image), stated, metadata)
+        scale = image_scale(image, ocr.read(image), stated, metadata, ocr)
         sys.stdout.write(json.dumps(scale_json(str(path), scale), ensure_ascii=False) + "\n")
 
 

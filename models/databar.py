@@ -24,11 +24,11 @@ Box = tuple[int, int, int, int]
 
 # canonical field -> key pattern (what instruments print, and OCR's usual variants)
 _KEYS = {
-    "field_width": r"hfw|fov|h\.?f\.?w\.?|width|field\s*width|horizontal\s*field\s*width|fw",
+    "field_width": r"hfw|hfv|fov|h\.?f\.?w\.?|width|field\s*width|horizontal\s*field\s*width|fw",
     "field_height": r"vfw|height",
     "pixel_size": r"pixel\s*size|pixel|pix\s*size|px\s*size",
     "magnification": r"mag(?:n|nification)?\.?",
-    "working_distance": r"wd|w\.d\.|working\s*distance",
+    "working_distance": r"wd|vd|w\.d\.|working\s*distance",
     "voltage": r"hv|eht|acc\.?\s*v(?:olt(?:age)?)?|high\s*voltage|voltage",
     "detector": r"det(?:ector)?|signal\s*[ab]?",
     "current": r"curr(?:ent)?|beam\s*current|i\s*probe|probe",

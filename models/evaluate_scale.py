@@ -359,7 +359,7 @@ def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], pa
                 s.failures.append(("metadata", name, truth, got))
             png = Path(tmp) / (path.stem + ".png")
             Image.fromarray(image).save(png)  # no tag survives
-            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png))
+            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png), ocr)
             if pixels.nm_per_px is None and pixels.databar is None and pixels.reading.bar is None:
                 continue  # nothing on the pixels says the scale (a TEM frame without a bar)
             pix_n += 1

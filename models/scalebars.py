@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from figdex.models.ocr import TextBox
+from figdex.models.bar_rulers import gap_labels, join_rulers
+from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
 
 Box = tuple[int, int, int, int]
@@ -26,6 +27,7 @@ class Bar:
     length_px: float
     polarity: str  # dark | light
     score: float  # how bar-like (solidity, contrast, position)
+    gap: tuple[int, int] | None = None  # columns of the label a ruler is broken by (├── 5 µm ──┤)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,10 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     squares[1:, 1:] = (g64 * g64).cumsum(axis=0).cumsum(axis=1)
     found: list[Bar] = []
     for polarity, mask in masks:
+        passed: dict[tuple[int, int, int, int], float] = {}  # stack -> score, for join_rulers
         stacks = np.array(_row_stacks(mask, min_length, int(0.8 * W)), dtype=np.int64).reshape(-1, 4)
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
-        stacks = stacks[thickness <= np.maximum(3, 0.3 * w)]
+        stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
@@ -110,6 +113,12 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
             found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
+            passed[(x0, x1, top, bottom)] = score
+        if polarity != "colour" and not any(mask is m for _, m in lines):
+            for left, right, length in join_rulers(gray, mask, list(passed)):
+                box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
+                score = max(passed[left], passed[right]) + 0.3  # ticked
+                found.append(Bar(box, length, polarity, round(score, 3), (left[1], right[0])))
     return _dedupe(found)
 
 
@@ -401,10 +410,14 @@ def _inside(bar: Box, text: Box) -> bool:
         bar[2] - bar[0] < text[3] - text[1]
 
 
-def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: ScaleLabel | None = None) -> ScaleReading:
-    """nm per pixel of one master image from its bars and labels, or from the caption's statement."""
+def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: ScaleLabel | None = None,
+               ocr: OcrEngine | None = None) -> ScaleReading:
+    """nm per pixel of one master image from its bars and labels, or from the caption's statement.
+    With ``ocr``, the label inside a broken ruler that the text detector missed is read again."""
     # Strokes of the glyphs ("5", "T", "—") are flat runs too: a bar inside a text box is text.
     bars = [b for b in find_bars(crop) if not any(_inside(b.box, tb.box) for tb in text_boxes)]
+    if ocr is not None:
+        text_boxes = text_boxes + gap_labels(crop, bars, text_boxes, ocr)
     labels = label_boxes(text_boxes)
     bars += split_bars(bars, labels)
     pairs = pair(bars, labels)
