@@ -60,6 +60,7 @@ def _bar_json(scale) -> list[dict]:
     return [{
         "box": list(scale.bar.box) if scale.bar else None,
         "length_px": scale.bar.length_px if scale.bar else None,
+        "orientation": scale.bar.orientation if scale.bar else None,
         "label": scale.label.text if scale.label else None,
         "nm": scale.label.nm if scale.label else None,
         "source": scale.source,

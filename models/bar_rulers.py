@@ -105,7 +105,7 @@ def gap_labels(image: np.ndarray, bars: list, text_boxes: list, ocr, most: int =
 
     gray = to_gray(image).astype(np.int16)
     out = []
-    broken = sorted((b for b in bars if b.gap is not None), key=lambda b: -b.score)
+    broken = sorted((b for b in bars if b.gap is not None and b.orientation == "horizontal"), key=lambda b: -b.score)
     for bar in broken[:most]:
         gx0, gx1 = bar.gap
         _, top, _, bottom = bar.box

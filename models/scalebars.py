@@ -10,7 +10,7 @@ the caption ("Scale bars, 5 µm (c)") when the caption names one for its panel.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,7 +27,8 @@ class Bar:
     length_px: float
     polarity: str  # dark | light
     score: float  # how bar-like (solidity, contrast, position)
-    gap: tuple[int, int] | None = None  # columns of the label a ruler is broken by (├── 5 µm ──┤)
+    gap: tuple[int, int] | None = None  # columns (rows, upright) of the label a ruler is broken by (├─ 5 µm ─┤)
+    orientation: str = "horizontal"  # or "vertical": an upright bar, its length the box's height
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,30 @@ _DARK_CUTS = (40, 70, 110, 150)
 _LIGHT_CUTS = (130, 170, 200, 230)
 _LINE_CONTRAST = 40  # a thin line's grey over (under) both rows 2 px from it
 _COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
+_UPRIGHT_PENALTY = 0.2
 
 
-def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
-    """Candidate scale bar lines in one panel (RGB, or grey).
+def find_bars(image: np.ndarray, min_length: int = 10, vertical: bool = True) -> list[Bar]:
+    """Candidate scale bar lines in one panel (RGB, or grey): horizontal ones, and with ``vertical``
+    upright ones too (``orientation="vertical"``), found the same way in the transposed image.
 
     A bar is a stack of rows that each hold a run of one mask over the same columns (±1 px), one
-    to a quarter of its length thick, standing out from the rows above and below it.  Rows, not
+    to a third of its length thick, standing out from the rows above and below it.  Rows, not
     connected components: text touching the bar, end ticks and bright content around it join a
     bar's component and hid it."""
+    bars = _find_level_bars(image, min_length)
+    if vertical:
+        for bar in _find_level_bars(np.ascontiguousarray(image.swapaxes(0, 1)), min_length):
+            x0, y0, x1, y1 = bar.box
+            # Upright bars rank below level ones: an upright line beside a label is more often a
+            # panel's edge or an axis than a scale bar.
+            bars.append(replace(bar, box=(y0, x0, y1, x1), orientation="vertical",
+                                score=round(bar.score - _UPRIGHT_PENALTY, 3)))
+    return bars
+
+
+def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
+    """The horizontal bars of find_bars."""
     from figdex.models.panel_labels import to_gray
 
     rgb = image if image.ndim == 3 else None
@@ -419,8 +435,12 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
     if ocr is not None:
         text_boxes = text_boxes + gap_labels(crop, bars, text_boxes, ocr)
     labels = label_boxes(text_boxes)
-    bars += split_bars(bars, labels)
-    pairs = pair(bars, labels)
+    level = [b for b in bars if b.orientation == "horizontal"]
+    level += split_bars(level, labels)
+    upright = [b for b in bars if b.orientation == "vertical"]
+    # An upright bar is taken only where no level bar has a label: an upright line beside a label
+    # is more often a panel's edge than its bar, and must not take a level bar's label from it.
+    pairs = pair(level, labels) or pair(upright, labels)
     if pairs:
         bar, tb, lab, conf = max(pairs, key=lambda p: (p[3], p[0].length_px))
         source = "bar"
@@ -432,9 +452,9 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
     if labels and caption_label is None:
         tb, lab = max(labels, key=lambda x: x[1].confidence)
         return ScaleReading(None, lab, tb.box, None, "label-only", round(lab.confidence * 0.5, 3))
-    if caption_label is not None and bars:
+    if caption_label is not None and (level or upright):
         # The caption states the length; the bar without text is the best bar-like line.
-        bar = max(bars, key=lambda b: (b.score, b.length_px))
+        bar = max(level or upright, key=lambda b: (b.score, b.length_px))
         return ScaleReading(bar, caption_label, None, caption_label.nm / bar.length_px, "caption",
                             round(0.5 + 0.4 * bar.score, 3))
     return ScaleReading(None, None, None, None, "none", 0.0)

@@ -77,12 +77,12 @@ def test_cli_quanta_metadata_stripped_falls_back_to_the_databar(quanta, tmp_path
     assert line["nm_per_px"] == pytest.approx(441.942, rel=0.005)
 
 
-@pytest.mark.xfail(strict=True, reason="held-out failure: the split '── 100 µm ──' bar (691-919 px) is measured "
-                   "as the 436-px line under its databar cell (588-1023)")
 def test_quanta_split_bar_inside_the_databar_is_measured_between_its_ends(quanta):
+    """Once a held-out failure (the 436-px line under its databar cell was taken); the two halves of
+    '├── 100 µm ──┤' are now one ruler, tick centre to tick centre (tests/test_scale_rulers.py)."""
     line, = _scale(quanta)
     bar, = [b for b in line["bars"] if b["label"] == "100 µm"]
-    assert bar["length_px"] == pytest.approx(229, abs=3)  # 100 µm / 441.9 nm = 226 px
+    assert bar["length_px"] == pytest.approx(100_000 / 441.942, abs=1)  # 226.3 px
 
 
 def test_broken_fei_tag_says_so_and_reads_pixels(tmp_path):
