@@ -129,3 +129,49 @@ def gap_labels(image: np.ndarray, bars: list, text_boxes: list, ocr, most: int =
         if read is not None and read.text.strip():
             out.append(TextBox((gx0, y0, gx1, y1), read.text, read.confidence))
     return out
+
+
+def side_labels(image: np.ndarray, bars: list, ocr, most: int = 3) -> list:
+    """(bar, TextBox) for each of the best upright bars with a label read beside it, turned to lie
+    level: an upright bar's label runs up or down beside it ("5 cm" along a vertical bar), and the
+    text detector reads only level lines.  The crop: the columns of ink next to the bar (1 to 4 px
+    from it: text does not touch its bar), over the bar's rows; read turned both ways, the reading
+    that parses as a length is kept."""
+    from figdex.models.ocr import TextBox
+    from figdex.models.panel_labels import to_gray
+    from figdex.models.scale_text import parse_scale_label
+
+    gray = to_gray(image).astype(np.int16)
+    H, W = gray.shape
+    out = []
+    upright = sorted((b for b in bars if b.orientation == "vertical"), key=lambda b: -b.score)
+    for bar in upright[:most]:
+        x0, y0, x1, y1 = bar.box
+        reach = max(8, int(0.6 * (y1 - y0)))
+        for side in (1, -1):
+            start = x1 if side == 1 else x0 - 1
+            cols = range(start, min(W, start + reach) if side == 1 else max(-1, start - reach), side)
+            strip = gray[y0:y1]
+            ground = float(np.median(strip[:, [c for c in cols]])) if len(cols) else 0.0
+            ink = [bool((np.abs(strip[:, c] - ground) > 60).any()) for c in cols]
+            first = next((i for i, v in enumerate(ink) if v), None)
+            if first is None or not 1 <= first <= 4:
+                continue
+            last = first
+            while last + 1 < len(ink) and ink[last + 1]:
+                last += 1
+            a, b = sorted((cols[first], cols[last]))
+            a, b = max(0, a - 3), min(W, b + 4)
+            if b - a < 6:
+                continue
+            crop = np.ascontiguousarray(image[y0:y1, a:b])
+            best = None
+            for turned in (np.rot90(crop, k=-1), np.rot90(crop, k=1)):
+                read = ocr.recognise(np.ascontiguousarray(turned))
+                if read is not None and parse_scale_label(read.text, read.confidence) is not None:
+                    if best is None or read.confidence > best.confidence:
+                        best = read
+            if best is not None:
+                out.append((bar, TextBox((a, y0, b, y1), best.text, best.confidence)))
+                break
+    return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from figdex.models.bar_rulers import gap_labels, join_rulers
+from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
 from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
 
@@ -418,9 +418,14 @@ def split_bars(bars: list[Bar], labels: list[tuple[TextBox, ScaleLabel]]) -> lis
     return out
 
 
-def _inside(bar: Box, text: Box) -> bool:
+def _inside(bar: Box, text: Box, orientation: str = "horizontal") -> bool:
     """A glyph's stroke: inside the text box and shorter than the box is high.  (A bar under its
-    label often lies inside OCR's loose box too, but is longer than a glyph is wide.)"""
+    label often lies inside OCR's loose box too, but is longer than a glyph is wide.)  An upright
+    stroke: inside the box's columns and within its rows (an upright bar beside a level label may
+    cross OCR's loose box, but runs past its top or bottom)."""
+    if orientation == "vertical":
+        middle = (bar[0] + bar[2]) / 2
+        return text[0] < middle < text[2] and bar[1] >= text[1] - 2 and bar[3] <= text[3] + 2
     middle = (bar[1] + bar[3]) / 2
     return text[1] < middle < text[3] and bar[0] >= text[0] - 2 and bar[2] <= text[2] + 2 and \
         bar[2] - bar[0] < text[3] - text[1]
@@ -431,7 +436,7 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
     """nm per pixel of one master image from its bars and labels, or from the caption's statement.
     With ``ocr``, the label inside a broken ruler that the text detector missed is read again."""
     # Strokes of the glyphs ("5", "T", "—") are flat runs too: a bar inside a text box is text.
-    bars = [b for b in find_bars(crop) if not any(_inside(b.box, tb.box) for tb in text_boxes)]
+    bars = [b for b in find_bars(crop) if not any(_inside(b.box, tb.box, b.orientation) for tb in text_boxes)]
     if ocr is not None:
         text_boxes = text_boxes + gap_labels(crop, bars, text_boxes, ocr)
     labels = label_boxes(text_boxes)
@@ -441,6 +446,11 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
     # An upright bar is taken only where no level bar has a label: an upright line beside a label
     # is more often a panel's edge than its bar, and must not take a level bar's label from it.
     pairs = pair(level, labels) or pair(upright, labels)
+    if not pairs and upright and ocr is not None:
+        # The best upright bar with a length read beside it (turned level), as a pair of its own.
+        pairs = [(bar, tb, lab, round(min(1.0, bar.score + lab.confidence) / 2 + 0.5, 3))
+                 for bar, tb in side_labels(crop, upright, ocr)
+                 for _, lab in label_boxes([tb])][:1]
     if pairs:
         bar, tb, lab, conf = max(pairs, key=lambda p: (p[3], p[0].length_px))
         source = "bar"
