@@ -48,6 +48,7 @@ _LIGHT_CUTS = (130, 170, 200, 230)
 _LINE_CONTRAST = 40  # a thin line's grey over (under) both rows 2 px from it
 _COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
 _UPRIGHT_PENALTY = 0.2
+_UPRIGHT_MIN_LENGTH = 20
 
 
 def find_bars(image: np.ndarray, min_length: int = 10, vertical: bool = True) -> list[Bar]:
@@ -60,7 +61,10 @@ def find_bars(image: np.ndarray, min_length: int = 10, vertical: bool = True) ->
     bar's component and hid it."""
     bars = _find_level_bars(image, min_length)
     if vertical:
-        for bar in _find_level_bars(np.ascontiguousarray(image.swapaxes(0, 1)), min_length):
+        # Upright bars of 20 px or more only: the strokes of glyphs (l, 1, I) are short upright runs,
+        # and the transposed pass at 10 px cost as much again as the level one (bench in scale_gold.md).
+        upright_min = max(min_length, _UPRIGHT_MIN_LENGTH)
+        for bar in _find_level_bars(np.ascontiguousarray(image.swapaxes(0, 1)), upright_min):
             x0, y0, x1, y1 = bar.box
             # Upright bars rank below level ones: an upright line beside a label is more often a
             # panel's edge or an axis than a scale bar.
@@ -202,19 +206,26 @@ def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tupl
     edges = np.diff(padded, axis=1)
     ys, xs = np.nonzero(edges)
     kinds = edges[ys, xs]
+    # Every run of the mask at once (row-major: by row, then by column), those of a bar's length kept.
+    rise, fall = kinds == 1, kinds == -1
+    lengths = xs[fall] - xs[rise]
+    keep = (lengths >= min_length) & (lengths <= max_length)
+    run_y, run_x0, run_x1 = ys[rise][keep].tolist(), xs[rise][keep].tolist(), xs[fall][keep].tolist()
     open_: dict[tuple[int, int], list[int]] = {}  # first-row (x0, x1) -> [top, last row]
     out = []
-    row_starts = np.searchsorted(ys, np.arange(H + 1))
-    for y in range(H):
-        lo, hi = row_starts[y], row_starts[y + 1]
-        starts = xs[lo:hi][kinds[lo:hi] == 1]
-        ends = xs[lo:hi][kinds[lo:hi] == -1]
-        lengths = ends - starts
-        keep = (lengths >= min_length) & (lengths <= max_length)
+    i, n, previous = 0, len(run_y), -2
+    while i < n:
+        y = run_y[i]
+        if y != previous + 1:  # rows without a run between: every open stack ended
+            out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
+            open_ = {}
         continued: dict[tuple[int, int], list[int]] = {}
-        for x0, x1 in zip(starts[keep].tolist(), ends[keep].tolist()):
-            key = next(((x0 + a, x1 + b) for a in (0, -1, 1) for b in (0, -1, 1)
-                        if (x0 + a, x1 + b) in open_ and (x0 + a, x1 + b) not in continued), None)
+        while i < n and run_y[i] == y:
+            x0, x1 = run_x0[i], run_x1[i]
+            i += 1
+            key = (x0, x1) if (x0, x1) in open_ and (x0, x1) not in continued else \
+                next(((x0 + a, x1 + b) for a in (0, -1, 1) for b in (0, -1, 1)
+                      if (x0 + a, x1 + b) in open_ and (x0 + a, x1 + b) not in continued), None)
             if key is None:
                 continued[(x0, x1)] = [y, y]
             else:
@@ -222,7 +233,7 @@ def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tupl
                 stack[1] = y
                 continued[key] = stack
         out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
-        open_ = continued
+        open_, previous = continued, y
     out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
     return out
 
