@@ -210,3 +210,17 @@ def test_field_width_is_never_a_bar_label_on_figures_from_papers():
     # with HFW 19.9 µm over 555 px.
     assert split["bars"][0]["label"] == "5 µm" and split["bars"][0]["length_px"] == pytest.approx(141, abs=2)
     assert split["scale_source"] == "both" and split["nm_per_px"] == pytest.approx(19900 / 555)
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("View field: 20.8 µm", "field_width", "20.8 µm"),  # Tescan's field width
+    ("SEM HV: 20.0 kV", "voltage", "20.0 kV"),  # Tescan names the column
+    ("SEM MAG: 10.0 kx", "magnification", "10.0 kx"),
+    ("HFV", "field_width", None),  # OCR's HFW on the FEI databar of held_out_3's 1_1.tif
+    ("VD", "working_distance", None),  # OCR's WD there
+    ("Fibre: 3 nm", None, None),  # a word that starts like a column name is no key
+])
+def test_databar_keys_as_instruments_print_and_ocr_reads_them(text, field, value):
+    from figdex.models.databar import _key
+
+    assert _key(text) == ((field, value) if field else None)
