@@ -65,7 +65,7 @@ def main(argv: list[str]) -> None:
             meta = read_instrument_scale(path, width_px=image.shape[1])
             png = Path(tmp) / (path.stem + ".png")
             Image.fromarray(image).save(png)  # no tags survive
-            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png))
+            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png), ocr)
             stated = meta.stated_pixel_nm if meta else None
             ref = meta.nm_per_px if meta else None
             rows.append({

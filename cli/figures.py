@@ -60,6 +60,7 @@ def _bar_json(scale) -> list[dict]:
     return [{
         "box": list(scale.bar.box) if scale.bar else None,
         "length_px": scale.bar.length_px if scale.bar else None,
+        "orientation": scale.bar.orientation if scale.bar else None,
         "label": scale.label.text if scale.label else None,
         "nm": scale.label.nm if scale.label else None,
         "source": scale.source,
@@ -133,7 +134,7 @@ def scale_command(files, caption, fmt) -> None:
     stated = parse_scale_statement(caption or "")
     for path, image in _images(files):
         metadata = read_instrument_scale(path, width_px=image.shape[1])
-        scale = image_scale(image, ocr.read(image), stated, metadata)
+        scale = image_scale(image, ocr.read(image), stated, metadata, ocr)
         sys.stdout.write(json.dumps(scale_json(str(path), scale), ensure_ascii=False) + "\n")
 
 

@@ -24,11 +24,11 @@ Box = tuple[int, int, int, int]
 
 # canonical field -> key pattern (what instruments print, and OCR's usual variants)
 _KEYS = {
-    "field_width": r"hfw|fov|h\.?f\.?w\.?|width|field\s*width|horizontal\s*field\s*width|fw",
+    "field_width": r"hfw|hfv|fov|view\s*field|h\.?f\.?w\.?|width|field\s*width|horizontal\s*field\s*width|fw",
     "field_height": r"vfw|height",
     "pixel_size": r"pixel\s*size|pixel|pix\s*size|px\s*size",
     "magnification": r"mag(?:n|nification)?\.?",
-    "working_distance": r"wd|w\.d\.|working\s*distance",
+    "working_distance": r"wd|vd|w\.d\.|working\s*distance",
     "voltage": r"hv|eht|acc\.?\s*v(?:olt(?:age)?)?|high\s*voltage|voltage",
     "detector": r"det(?:ector)?|signal\s*[ab]?",
     "current": r"curr(?:ent)?|beam\s*current|i\s*probe|probe",
@@ -39,8 +39,10 @@ _KEYS = {
     "time": r"time",
     "pressure": r"pressure|vac",
 }
-_KEY_ONLY = {name: re.compile(rf"^\s*(?:{pat})\s*[=:]?\s*$", re.I) for name, pat in _KEYS.items()}
-_INLINE = {name: re.compile(rf"^\s*(?:{pat})\s*[=:]\s*(\S.*)$", re.I) for name, pat in _KEYS.items()}
+# Tescan names the column a key belongs to ("SEM HV: 20.0 kV", "SEM MAG: 5.00 kx", "FIB HV").
+_COLUMN = r"(?:sem\s+|fib\s+)?"
+_KEY_ONLY = {name: re.compile(rf"^\s*{_COLUMN}(?:{pat})\s*[=:]?\s*$", re.I) for name, pat in _KEYS.items()}
+_INLINE = {name: re.compile(rf"^\s*{_COLUMN}(?:{pat})\s*[=:]\s*(\S.*)$", re.I) for name, pat in _KEYS.items()}
 # Keys that on their own prove a databar (a "mode" or "date" alone could be a label in a figure).
 _STRONG = {"field_width", "pixel_size", "magnification", "working_distance", "voltage", "detector", "current",
            "field_height", "spot"}

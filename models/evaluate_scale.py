@@ -51,8 +51,10 @@ class ScaleScores:
 
 def bar_matches(found: Box, gold: Box) -> bool:
     """A found bar is the gold bar when its middle row lies on the gold bar's rows (±2 px) and their
-    columns overlap by half.  (An area IoU, used before, cannot take a 1-2 px bar: one row off
-    halves it.)"""
+    columns overlap by half; an upright gold bar (taller than wide) the same way, rows for columns.
+    (An area IoU, used before, cannot take a 1-2 px bar: one row off halves it.)"""
+    if gold[3] - gold[1] > gold[2] - gold[0]:  # an upright bar: the same rule, rows for columns
+        found, gold = (found[1], found[0], found[3], found[2]), (gold[1], gold[0], gold[3], gold[2])
     middle = (found[1] + found[3]) / 2
     inter = min(found[2], gold[2]) - max(found[0], gold[0])
     union = max(found[2], gold[2]) - min(found[0], gold[0])
@@ -365,7 +367,7 @@ def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], pa
                 s.failures.append(("metadata", name, truth, got))
             png = Path(tmp) / (path.stem + ".png")
             Image.fromarray(image).save(png)  # no tag survives
-            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png))
+            pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png), ocr)
             if pixels.nm_per_px is None and pixels.databar is None and pixels.reading.bar is None:
                 continue  # nothing on the pixels says the scale (a TEM frame without a bar)
             pix_n += 1

@@ -92,7 +92,7 @@ def _with_margin(crop: np.ndarray) -> np.ndarray:
 def _without_bar(crop: np.ndarray) -> np.ndarray | None:
     """The rows of a label crop above (or below) a bar drawn across a third of it or more."""
     H, W = crop.shape[:2]
-    long = [b for b in find_bars(crop) if b.length_px >= W / 3]
+    long = [b for b in find_bars(crop, vertical=False) if b.length_px >= W / 3]
     if not long:
         return None
     bar = max(long, key=lambda b: b.length_px)

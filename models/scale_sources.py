@@ -17,7 +17,7 @@ import numpy as np
 
 from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
-from figdex.models.ocr import TextBox
+from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel
 from figdex.models.scalebars import ScaleReading, read_scale
 
@@ -71,8 +71,9 @@ def _bar_value(reading: ScaleReading) -> tuple[str, float] | None:
 
 
 def image_scale(image: np.ndarray, text_boxes: list[TextBox], caption_label: ScaleLabel | None = None,
-                metadata: InstrumentScale | None = None) -> ImageScale:
-    """Scale of one image: metadata, databar, bars and caption, ranked and cross-checked."""
+                metadata: InstrumentScale | None = None, ocr: OcrEngine | None = None) -> ImageScale:
+    """Scale of one image: metadata, databar, bars and caption, ranked and cross-checked.  With
+    ``ocr``, a broken ruler's label that the text detector missed is read from the ruler's gap."""
     from figdex.models.panel_labels import to_gray
 
     databar = find_databar(to_gray(image), text_boxes)
@@ -80,7 +81,7 @@ def image_scale(image: np.ndarray, text_boxes: list[TextBox], caption_label: Sca
         # A databar's values ("Width = 7.520 µm", "1.73 mm") are never a bar's label.
         taken = set(databar.field_boxes)
         text_boxes = [tb for tb in text_boxes if tb.box not in taken]
-    reading = read_scale(image, text_boxes, caption_label)
+    reading = read_scale(image, text_boxes, caption_label, ocr)
     return combine(reading, databar, metadata)
 
 

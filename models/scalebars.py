@@ -10,11 +10,12 @@ the caption ("Scale bars, 5 µm (c)") when the caption names one for its panel.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from figdex.models.ocr import TextBox
+from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
+from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
 
 Box = tuple[int, int, int, int]
@@ -26,6 +27,8 @@ class Bar:
     length_px: float
     polarity: str  # dark | light
     score: float  # how bar-like (solidity, contrast, position)
+    gap: tuple[int, int] | None = None  # columns (rows, upright) of the label a ruler is broken by (├─ 5 µm ─┤)
+    orientation: str = "horizontal"  # or "vertical": an upright bar, its length the box's height
 
 
 @dataclass(frozen=True)
@@ -44,15 +47,34 @@ _DARK_CUTS = (40, 70, 110, 150)
 _LIGHT_CUTS = (130, 170, 200, 230)
 _LINE_CONTRAST = 40  # a thin line's grey over (under) both rows 2 px from it
 _COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
+_UPRIGHT_PENALTY = 0.2
+_UPRIGHT_MIN_LENGTH = 20
 
 
-def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
-    """Candidate scale bar lines in one panel (RGB, or grey).
+def find_bars(image: np.ndarray, min_length: int = 10, vertical: bool = True) -> list[Bar]:
+    """Candidate scale bar lines in one panel (RGB, or grey): horizontal ones, and with ``vertical``
+    upright ones too (``orientation="vertical"``), found the same way in the transposed image.
 
     A bar is a stack of rows that each hold a run of one mask over the same columns (±1 px), one
-    to a quarter of its length thick, standing out from the rows above and below it.  Rows, not
+    to a third of its length thick, standing out from the rows above and below it.  Rows, not
     connected components: text touching the bar, end ticks and bright content around it join a
     bar's component and hid it."""
+    bars = _find_level_bars(image, min_length)
+    if vertical:
+        # Upright bars of 20 px or more only: the strokes of glyphs (l, 1, I) are short upright runs,
+        # and the transposed pass at 10 px cost as much again as the level one (bench in scale_gold.md).
+        upright_min = max(min_length, _UPRIGHT_MIN_LENGTH)
+        for bar in _find_level_bars(np.ascontiguousarray(image.swapaxes(0, 1)), upright_min):
+            x0, y0, x1, y1 = bar.box
+            # Upright bars rank below level ones: an upright line beside a label is more often a
+            # panel's edge or an axis than a scale bar.
+            bars.append(replace(bar, box=(y0, x0, y1, x1), orientation="vertical",
+                                score=round(bar.score - _UPRIGHT_PENALTY, 3)))
+    return bars
+
+
+def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
+    """The horizontal bars of find_bars."""
     from figdex.models.panel_labels import to_gray
 
     rgb = image if image.ndim == 3 else None
@@ -74,9 +96,10 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
     squares[1:, 1:] = (g64 * g64).cumsum(axis=0).cumsum(axis=1)
     found: list[Bar] = []
     for polarity, mask in masks:
+        passed: dict[tuple[int, int, int, int], float] = {}  # stack -> score, for join_rulers
         stacks = np.array(_row_stacks(mask, min_length, int(0.8 * W)), dtype=np.int64).reshape(-1, 4)
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
-        stacks = stacks[thickness <= np.maximum(3, 0.3 * w)]
+        stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
@@ -110,6 +133,12 @@ def find_bars(image: np.ndarray, min_length: int = 10) -> list[Bar]:
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
             found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
+            passed[(x0, x1, top, bottom)] = score
+        if polarity != "colour" and not any(mask is m for _, m in lines):
+            for left, right, length in join_rulers(gray, mask, list(passed)):
+                box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
+                score = max(passed[left], passed[right]) + 0.3  # ticked
+                found.append(Bar(box, length, polarity, round(score, 3), (left[1], right[0])))
     return _dedupe(found)
 
 
@@ -177,19 +206,26 @@ def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tupl
     edges = np.diff(padded, axis=1)
     ys, xs = np.nonzero(edges)
     kinds = edges[ys, xs]
+    # Every run of the mask at once (row-major: by row, then by column), those of a bar's length kept.
+    rise, fall = kinds == 1, kinds == -1
+    lengths = xs[fall] - xs[rise]
+    keep = (lengths >= min_length) & (lengths <= max_length)
+    run_y, run_x0, run_x1 = ys[rise][keep].tolist(), xs[rise][keep].tolist(), xs[fall][keep].tolist()
     open_: dict[tuple[int, int], list[int]] = {}  # first-row (x0, x1) -> [top, last row]
     out = []
-    row_starts = np.searchsorted(ys, np.arange(H + 1))
-    for y in range(H):
-        lo, hi = row_starts[y], row_starts[y + 1]
-        starts = xs[lo:hi][kinds[lo:hi] == 1]
-        ends = xs[lo:hi][kinds[lo:hi] == -1]
-        lengths = ends - starts
-        keep = (lengths >= min_length) & (lengths <= max_length)
+    i, n, previous = 0, len(run_y), -2
+    while i < n:
+        y = run_y[i]
+        if y != previous + 1:  # rows without a run between: every open stack ended
+            out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
+            open_ = {}
         continued: dict[tuple[int, int], list[int]] = {}
-        for x0, x1 in zip(starts[keep].tolist(), ends[keep].tolist()):
-            key = next(((x0 + a, x1 + b) for a in (0, -1, 1) for b in (0, -1, 1)
-                        if (x0 + a, x1 + b) in open_ and (x0 + a, x1 + b) not in continued), None)
+        while i < n and run_y[i] == y:
+            x0, x1 = run_x0[i], run_x1[i]
+            i += 1
+            key = (x0, x1) if (x0, x1) in open_ and (x0, x1) not in continued else \
+                next(((x0 + a, x1 + b) for a in (0, -1, 1) for b in (0, -1, 1)
+                      if (x0 + a, x1 + b) in open_ and (x0 + a, x1 + b) not in continued), None)
             if key is None:
                 continued[(x0, x1)] = [y, y]
             else:
@@ -197,7 +233,7 @@ def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tupl
                 stack[1] = y
                 continued[key] = stack
         out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
-        open_ = continued
+        open_, previous = continued, y
     out.extend((k[0], k[1], st[0], st[1] + 1) for k, st in open_.items())
     return out
 
@@ -393,21 +429,39 @@ def split_bars(bars: list[Bar], labels: list[tuple[TextBox, ScaleLabel]]) -> lis
     return out
 
 
-def _inside(bar: Box, text: Box) -> bool:
+def _inside(bar: Box, text: Box, orientation: str = "horizontal") -> bool:
     """A glyph's stroke: inside the text box and shorter than the box is high.  (A bar under its
-    label often lies inside OCR's loose box too, but is longer than a glyph is wide.)"""
+    label often lies inside OCR's loose box too, but is longer than a glyph is wide.)  An upright
+    stroke: inside the box's columns and within its rows (an upright bar beside a level label may
+    cross OCR's loose box, but runs past its top or bottom)."""
+    if orientation == "vertical":
+        middle = (bar[0] + bar[2]) / 2
+        return text[0] < middle < text[2] and bar[1] >= text[1] - 2 and bar[3] <= text[3] + 2
     middle = (bar[1] + bar[3]) / 2
     return text[1] < middle < text[3] and bar[0] >= text[0] - 2 and bar[2] <= text[2] + 2 and \
         bar[2] - bar[0] < text[3] - text[1]
 
 
-def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: ScaleLabel | None = None) -> ScaleReading:
-    """nm per pixel of one master image from its bars and labels, or from the caption's statement."""
+def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: ScaleLabel | None = None,
+               ocr: OcrEngine | None = None) -> ScaleReading:
+    """nm per pixel of one master image from its bars and labels, or from the caption's statement.
+    With ``ocr``, the label inside a broken ruler that the text detector missed is read again."""
     # Strokes of the glyphs ("5", "T", "—") are flat runs too: a bar inside a text box is text.
-    bars = [b for b in find_bars(crop) if not any(_inside(b.box, tb.box) for tb in text_boxes)]
+    bars = [b for b in find_bars(crop) if not any(_inside(b.box, tb.box, b.orientation) for tb in text_boxes)]
+    if ocr is not None:
+        text_boxes = text_boxes + gap_labels(crop, bars, text_boxes, ocr)
     labels = label_boxes(text_boxes)
-    bars += split_bars(bars, labels)
-    pairs = pair(bars, labels)
+    level = [b for b in bars if b.orientation == "horizontal"]
+    level += split_bars(level, labels)
+    upright = [b for b in bars if b.orientation == "vertical"]
+    # An upright bar is taken only where no level bar has a label: an upright line beside a label
+    # is more often a panel's edge than its bar, and must not take a level bar's label from it.
+    pairs = pair(level, labels) or pair(upright, labels)
+    if not pairs and upright and ocr is not None:
+        # The best upright bar with a length read beside it (turned level), as a pair of its own.
+        pairs = [(bar, tb, lab, round(min(1.0, bar.score + lab.confidence) / 2 + 0.5, 3))
+                 for bar, tb in side_labels(crop, upright, ocr)
+                 for _, lab in label_boxes([tb])][:1]
     if pairs:
         bar, tb, lab, conf = max(pairs, key=lambda p: (p[3], p[0].length_px))
         source = "bar"
@@ -419,9 +473,9 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
     if labels and caption_label is None:
         tb, lab = max(labels, key=lambda x: x[1].confidence)
         return ScaleReading(None, lab, tb.box, None, "label-only", round(lab.confidence * 0.5, 3))
-    if caption_label is not None and bars:
+    if caption_label is not None and (level or upright):
         # The caption states the length; the bar without text is the best bar-like line.
-        bar = max(bars, key=lambda b: (b.score, b.length_px))
+        bar = max(level or upright, key=lambda b: (b.score, b.length_px))
         return ScaleReading(bar, caption_label, None, caption_label.nm / bar.length_px, "caption",
                             round(0.5 + 0.4 * bar.score, 3))
     return ScaleReading(None, None, None, None, "none", 0.0)

@@ -171,7 +171,7 @@ def separate(
     # The masters' crops are classified together: the learned classifier's CNN takes them as one batch.
     classes = classify_many([(view.crop, (terms or {}).get(label, ()), view.numbers) for label, _, _, view in kept])
     masters = [replace(_master(image, mask, label, view, label_box, subcaptions or {}, metadata if single else None,
-                               classified), box_confidence=round(certainty, 3))
+                               classified, ocr), box_confidence=round(certainty, 3))
                for (label, label_box, certainty, view), classified in zip(kept, classes)]
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
@@ -441,7 +441,7 @@ def _master_view(image, mask, box, text_boxes: list[TextBox], region: Box | None
 
 
 def _master(image, mask, label, view: _MasterView, label_box, subcaptions, metadata: InstrumentScale | None,
-            classified: tuple[str, float]) -> Master:
+            classified: tuple[str, float], ocr: OcrEngine | None = None) -> Master:
     """The master image of ``view``, whose crop was classified as ``classified``: its dependents and scale."""
     box, whole, inside, ox, oy, databar = view.box, view.whole, view.inside, view.ox, view.oy, view.databar
     image_class, confidence = classified
@@ -451,12 +451,14 @@ def _master(image, mask, label, view: _MasterView, label_box, subcaptions, metad
     scale = resolved = None
     if image_class in IMAGE_CLASSES or image_class == "parent" or metadata is not None or databar is not None:
         caption_scale: ScaleLabel | None = parse_scale_statement(subcaptions.get(label, ""))
-        resolved = image_scale(whole, inside, caption_scale, metadata)
+        resolved = image_scale(whole, inside, caption_scale, metadata, ocr)
         scale = resolved.reading
         if scale.bar is not None:
             bx0, by0, bx1, by1 = scale.bar.box
-            scale = ScaleReading(type(scale.bar)((bx0 + ox, by0 + oy, bx1 + ox, by1 + oy), scale.bar.length_px,
-                                                 scale.bar.polarity, scale.bar.score),
+            scale = ScaleReading(replace(scale.bar, box=(bx0 + ox, by0 + oy, bx1 + ox, by1 + oy),
+                                         gap=None if scale.bar.gap is None else
+                                         tuple(v + (ox if scale.bar.orientation == "horizontal" else oy)
+                                               for v in scale.bar.gap)),
                                  scale.label, _offset(scale.label_box, ox, oy), scale.nm_per_px, scale.source,
                                  scale.confidence)
     if databar is not None:

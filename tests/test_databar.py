@@ -77,12 +77,12 @@ def test_cli_quanta_metadata_stripped_falls_back_to_the_databar(quanta, tmp_path
     assert line["nm_per_px"] == pytest.approx(441.942, rel=0.005)
 
 
-@pytest.mark.xfail(strict=True, reason="held-out failure: the split '── 100 µm ──' bar (691-919 px) is measured "
-                   "as the 436-px line under its databar cell (588-1023)")
 def test_quanta_split_bar_inside_the_databar_is_measured_between_its_ends(quanta):
+    """Once a held-out failure (the 436-px line under its databar cell was taken); the two halves of
+    '├── 100 µm ──┤' are now one ruler, tick centre to tick centre (tests/test_scale_rulers.py)."""
     line, = _scale(quanta)
     bar, = [b for b in line["bars"] if b["label"] == "100 µm"]
-    assert bar["length_px"] == pytest.approx(229, abs=3)  # 100 µm / 441.9 nm = 226 px
+    assert bar["length_px"] == pytest.approx(100_000 / 441.942, abs=1)  # 226.3 px
 
 
 def test_broken_fei_tag_says_so_and_reads_pixels(tmp_path):
@@ -210,3 +210,17 @@ def test_field_width_is_never_a_bar_label_on_figures_from_papers():
     # with HFW 19.9 µm over 555 px.
     assert split["bars"][0]["label"] == "5 µm" and split["bars"][0]["length_px"] == pytest.approx(141, abs=2)
     assert split["scale_source"] == "both" and split["nm_per_px"] == pytest.approx(19900 / 555)
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("View field: 20.8 µm", "field_width", "20.8 µm"),  # Tescan's field width
+    ("SEM HV: 20.0 kV", "voltage", "20.0 kV"),  # Tescan names the column
+    ("SEM MAG: 10.0 kx", "magnification", "10.0 kx"),
+    ("HFV", "field_width", None),  # OCR's HFW on the FEI databar of held_out_3's 1_1.tif
+    ("VD", "working_distance", None),  # OCR's WD there
+    ("Fibre: 3 nm", None, None),  # a word that starts like a column name is no key
+])
+def test_databar_keys_as_instruments_print_and_ocr_reads_them(text, field, value):
+    from figdex.models.databar import _key
+
+    assert _key(text) == ((field, value) if field else None)
