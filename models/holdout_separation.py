@@ -73,9 +73,7 @@ def main(argv=None) -> int:
         r["set"] = group[r["id"]]
     print(f"weights {args.weights} ({model.sha256[:12]})")
     print(f"{'mode':8} {'group':26} {'figs':>5} {'AP50':>6} {'lab P':>6} {'lab R':>6} {'whole':>8}")
-    for s in summarise(rows):
-        if s["group"] == "all":
-            continue
+    for s in summarise(rows):  # "all": every figure of the groups run; "field:...": across them too
         print(f"{s['mode']:8} {s['group']:26} {s['figures']:5d} {s['ap50']:6.3f} {s['label_precision']:6.3f} "
               f"{s['label_recall']:6.3f} {s['kept_whole']:5.2f}/{s['whole_figures']}")
     if args.out:
