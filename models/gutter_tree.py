@@ -15,7 +15,8 @@ whole tree; a node it does not cut is one master image.
 
 The model is a logistic regression (weights in ``models/weights/gutter-model.json`` with their
 sha256, z-scoring folded in), trained by ``python -m figdex.models.train_gutters`` on the
-development data (eval/devset: every fold and the development sets) and the legacy gold figures.
+development data (eval/devset: every fold and the development sets) and the legacy gold figures,
+with synthetic compound figures composed from their masters (models/synthetic_figures.py).
 """
 
 from __future__ import annotations
