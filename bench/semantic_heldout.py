@@ -104,6 +104,7 @@ def add_fresh_figures(dataset: Path, name: str, limit: int | None) -> tuple[int,
 def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[int, list[str]]:
     """`figdex ingest` each PDF of the gold part, its new article tagged; returns (PDFs ingested, missing)."""
     from figdex.index.db import Dataset
+    from figdex.ingest.sources.pdf import parse_pdf
 
     pdfs = [p for p in json.loads(PDF_GOLD.read_text())["pdfs"] if p["split"] == part]
     if not pdfs:
@@ -113,8 +114,13 @@ def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[in
     done = 0
     for pdf in pdfs[:limit] if limit else pdfs:
         path = REPO / pdf["file"]
+        doi = parse_pdf(path, render=False).article.doi
         with Dataset.open(dataset, create=False) as ds:
             before = {r[0] for r in ds.conn.execute("SELECT id FROM articles")}
+            present = doi and ds.conn.execute("SELECT 1 FROM articles WHERE lower(doi) = lower(?)", (doi,)).fetchone()
+        if present:  # its paper is in the dataset already (the alignment saw it): not held out, and not re-ingested
+            print(f"{path.name}: DOI {doi} is in the dataset already, so not held out (left out)", flush=True)
+            continue
         # Without ingest's separation stage: it would separate every figure not separated by figdex's
         # current method, i.e. re-separate the dataset's hand-annotated devset masters and folder images.
         figdex("ingest", str(path), "--dataset", str(dataset), "--no-embed", "--no-separate", "--workers", "1")
