@@ -53,8 +53,7 @@ def add_devset(dataset: Path) -> int:
     """Store the devset figures as articles (one per paper); returns the number of figures stored."""
     from figdex.index.db import Dataset
     from figdex.index.fulltext import open_text_index
-    from figdex.index.records import Article, Figure
-    from figdex.ingest.captions import distribute_caption
+    from figdex.index.records import Article
 
     records = json.loads((DEVSET / "separation_dev.json").read_text())["figures"]
     by_paper: dict[str, list[dict]] = {}
@@ -68,22 +67,34 @@ def add_devset(dataset: Path) -> int:
             article = Article(source_file=f"{DEVSET / 'separation_dev.json'}#{paper}", publisher=recs[0]["publisher"],
                               doi=paper.lower(), title=f"devset paper {paper}", keywords=(f"devset-fold-{fold}",),
                               license=recs[0].get("licence"))
-            with ds.transaction():
-                art_id, art_key = ds.upsert_article(article, (), None)
-                ids = []
-                for number, rec in enumerate(recs, 1):
-                    path = devset_image(rec["file"])
-                    if path is None:
-                        continue
-                    image = ds.store_image(path)
-                    caption = rec.get("caption") or ""
-                    fig = Figure(number=number, label=rec["id"].split("#", 1)[1], caption=caption,
-                                 image_file=str(path), image_status=image.status)
-                    fig_id, fig_key = ds.upsert_figure(art_id, art_key, fig, image)
-                    ds.store_caption_split(fig_id, distribute_caption(caption))
-                    ids += _hand_masters(ds, fig_id, fig_key, rec)
-                    stored += 1
-                index.update(set(ids))
+            stored += store_paper(ds, index, article, recs)
+    return stored
+
+
+def store_paper(ds, index, article, recs: list[dict]) -> int:
+    """One paper's devset figures under ``article``, in one transaction: each figure (numbered in record
+    order, a missing image skipped) with its caption split and its hand-annotated masters, which go into
+    the text index.  Returns the figures stored."""
+    from figdex.index.records import Figure
+    from figdex.ingest.captions import distribute_caption
+
+    stored = 0
+    with ds.transaction():
+        art_id, art_key = ds.upsert_article(article, (), None)
+        ids = []
+        for number, rec in enumerate(recs, 1):
+            path = devset_image(rec["file"])
+            if path is None:
+                continue
+            image = ds.store_image(path)
+            caption = rec.get("caption") or ""
+            fig = Figure(number=number, label=rec["id"].split("#", 1)[1], caption=caption,
+                         image_file=str(path), image_status=image.status)
+            fig_id, fig_key = ds.upsert_figure(art_id, art_key, fig, image)
+            ds.store_caption_split(fig_id, distribute_caption(caption))
+            ids += _hand_masters(ds, fig_id, fig_key, rec)
+            stored += 1
+        index.update(set(ids))
     return stored
 
 

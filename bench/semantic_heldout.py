@@ -41,7 +41,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from semantic_dataset import DEVSET, _hand_masters, devset_image  # noqa: E402
+from semantic_dataset import DEVSET, devset_image, store_paper  # noqa: E402
 from semantic_search import HELD_OUT_SET_KEYWORD  # noqa: E402
 
 PDF_GOLD = REPO / "eval" / "pdf" / "gold.json"
@@ -61,8 +61,7 @@ def add_fresh_figures(dataset: Path, name: str, limit: int | None) -> tuple[int,
     """The devset records of fresh set ``name``, one article per paper; returns (figures stored, missing files)."""
     from figdex.index.db import Dataset
     from figdex.index.fulltext import open_text_index
-    from figdex.index.records import Article, Figure
-    from figdex.ingest.captions import distribute_caption
+    from figdex.index.records import Article
 
     records = [r for r in json.loads((DEVSET / "separation_dev.json").read_text())["figures"] if r.get("set") == name]
     if not records:
@@ -84,20 +83,7 @@ def add_fresh_figures(dataset: Path, name: str, limit: int | None) -> tuple[int,
             article = Article(source_file=f"{DEVSET / 'separation_dev.json'}#{paper}", publisher=recs[0]["publisher"],
                               doi=paper.lower(), title=f"held-out paper {paper}",
                               keywords=(HELD_OUT_SET_KEYWORD + name,), license=recs[0].get("licence"))
-            with ds.transaction():
-                art_id, art_key = ds.upsert_article(article, (), None)
-                ids = []
-                for number, rec in enumerate(recs, 1):
-                    path = devset_image(rec["file"])
-                    image = ds.store_image(path)
-                    caption = rec.get("caption") or ""
-                    fig = Figure(number=number, label=rec["id"].split("#", 1)[1], caption=caption,
-                                 image_file=str(path), image_status=image.status)
-                    fig_id, fig_key = ds.upsert_figure(art_id, art_key, fig, image)
-                    ds.store_caption_split(fig_id, distribute_caption(caption))
-                    ids += _hand_masters(ds, fig_id, fig_key, rec)
-                    stored += 1
-                index.update(set(ids))
+            stored += store_paper(ds, index, article, recs)
     return stored, missing
 
 
