@@ -165,8 +165,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("classifier", "auto", "FIGDEX_CLASSIFIER", "Image classes: auto (the learned classifier when "
             "figdex[ml] is installed, else pixel rules) or rules.", _choice("auto", "rules")),
     Setting("gutters", "model", "FIGDEX_GUTTERS", "Which gutters separate unlabelled panels: model (the learned "
-            "gutter model, models/gutter_tree.py; out-of-fold AP50 on all development data 0.479 alone, 0.599 "
-            "with the caption) or rules (hand-written; 0.461 / 0.598): see eval/devset/README.md.",
+            "gutter model, models/gutter_tree.py, fitted on the gold figures and synthetic compound figures) or "
+            "rules (hand-written); their measured AP50, held out and on each fresh set: eval/devset/README.md.",
             _choice("model", "rules"), in_config=True),
     Setting("embed_runtime", "auto", "FIGDEX_EMBED_RUNTIME", "CNN runtime: auto (ONNX when installed), "
             "torch or onnx.", _choice("auto", "torch", "onnx")),
