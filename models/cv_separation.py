@@ -117,6 +117,14 @@ def fold_models(figures: list[dict], cache: Path | None, jobs: int,
     return models
 
 
+def print_summary(rows: list[dict]) -> None:
+    """The table of ``summarise(rows)``: AP50, label P/R and figures kept whole per mode and group."""
+    print(f"{'mode':8} {'group':26} {'figs':>5} {'AP50':>6} {'lab P':>6} {'lab R':>6} {'whole':>8}")
+    for s in summarise(rows):
+        print(f"{s['mode']:8} {s['group']:26} {s['figures']:5d} {s['ap50']:6.3f} {s['label_precision']:6.3f} "
+              f"{s['label_recall']:6.3f} {s['kept_whole']:5.2f}/{s['whole_figures']}")
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     """Scores per mode for all figures, the folds, each development set and each field."""
     out = []
@@ -170,10 +178,7 @@ def main(argv=None) -> int:
         rows = [r for rs in _map(_separate, items, args.jobs, f"separating ({gutters})") for r in rs]
         report[gutters] = rows
         print(f"\n{gutters}{' (out of fold)' if gutters == 'model' else ''}")
-        print(f"{'mode':8} {'group':26} {'figs':>5} {'AP50':>6} {'lab P':>6} {'lab R':>6} {'whole':>8}")
-        for s in summarise(rows):
-            print(f"{s['mode']:8} {s['group']:26} {s['figures']:5d} {s['ap50']:6.3f} {s['label_precision']:6.3f} "
-                  f"{s['label_recall']:6.3f} {s['kept_whole']:5.2f}/{s['whole_figures']}")
+        print_summary(rows)
     if args.out:
         args.out.write_text(json.dumps(report, default=str) + "\n", encoding="utf-8")
     return 0

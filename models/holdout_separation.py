@@ -53,7 +53,7 @@ def figures_by_group(groups) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    from figdex.models.cv_separation import _map, _separate, summarise
+    from figdex.models.cv_separation import _map, _separate, print_summary
     from figdex.models.gutter_tree import CONFIG, load_gutter_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -72,10 +72,7 @@ def main(argv=None) -> int:
     for r in rows:
         r["set"] = group[r["id"]]
     print(f"weights {args.weights} ({model.sha256[:12]})")
-    print(f"{'mode':8} {'group':26} {'figs':>5} {'AP50':>6} {'lab P':>6} {'lab R':>6} {'whole':>8}")
-    for s in summarise(rows):  # "all": every figure of the groups run; "field:...": across them too
-        print(f"{s['mode']:8} {s['group']:26} {s['figures']:5d} {s['ap50']:6.3f} {s['label_precision']:6.3f} "
-              f"{s['label_recall']:6.3f} {s['kept_whole']:5.2f}/{s['whole_figures']}")
+    print_summary(rows)  # "all": every figure of the groups run; "field:...": across them too
     if args.out:
         args.out.write_text(json.dumps(rows, default=str) + "\n", encoding="utf-8")
     return 0
