@@ -36,7 +36,7 @@ def _data_rows(path):
 def test_bar_rows_are_well_formed():
     rows = _data_rows(BAR_TSV)
     assert all(len(r) == len(BAR_TSV_COLUMNS) for r in rows)
-    assert len(rows) >= 60 and len({r[0] for r in rows}) >= 50
+    assert len(rows) >= 70 and len({r[0] for r in rows}) >= 60
     assert all(r[0].startswith(PREFIX) and r[1].startswith("github:") for r in rows)
     for r in rows:
         x0, y0, x1, y1 = (int(v) for v in r[2:6])
