@@ -49,6 +49,7 @@ def merge(meta_file=SOURCES, store=STORE):
         file = f"eval/pdf/restored/{pid}.pdf"
         data = (f2.ROOT / file).read_bytes()
         git_dir = f"/work/.mirror/{repo.replace('/', '+')}/repo"
+        git_dir = git_dir + "/.git" if Path(git_dir, ".git").is_dir() else git_dir  # a clone with a work tree
         assert subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"], capture_output=True).stdout == data
         order = sorted(figs[pid], key=lambda f: (f["page"], -f["region"][3], f["region"][0]))
         gold["pdfs"].append({"id": pid, "file": file, "layout": layout, "split": PART, "scanned": scanned,
