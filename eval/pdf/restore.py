@@ -24,7 +24,9 @@ ROOT = HERE.parent.parent
 
 def _git_dir(mirrors: Path, repo: str) -> Path | None:
     owner, name = repo.split("/", 1)
-    for candidate in (mirrors / f"{owner}+{name}" / "repo", mirrors / owner / name / ".git", mirrors / owner / name):
+    # a fetched mirror is a bare git dir (repo) or, for some repositories, a clone with a work tree (repo/.git)
+    for candidate in (mirrors / f"{owner}+{name}" / "repo" / ".git", mirrors / f"{owner}+{name}" / "repo",
+                      mirrors / owner / name / ".git", mirrors / owner / name):
         if candidate.exists():
             return candidate
     return None
