@@ -19,7 +19,7 @@ POSITIONS = ("top", "bottom", "left", "right", "middle", "center", "centre", "up
 INTRO, POST, REF = "intro", "post", "ref"
 
 _TOKEN = r"(?:[A-Za-z]\d{0,2}|\d{1,2}|[ivx]{2,4})['′]?"
-_SEP = r"\s*(?:,\s*and\b|,|;|&|–|—|−|-|~|\band\b|\bto\b)\s*"
+_SEP = r"\s*(?:,\s*and\b|,|;|&|--|–|—|−|-|~|\band\b|\bto\b)\s*"
 _LIST = rf"{_TOKEN}(?:{_SEP}{_TOKEN})*"
 _MK = f"[{MARK_START}{MARK_END}]?"
 
@@ -31,7 +31,8 @@ PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^(
 # "A and C: 100X." at the start of a sentence.
 COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
 # "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
-DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z])\.\s+(?=[\w(])")
+# "B, C, D. Volcano plots …", "D-F. Predictive …": a list or range of capitals with one full stop.
+DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
 # "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
 COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
@@ -40,7 +41,7 @@ COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
 DOT_LOWER = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([a-z](?:{_SEP}[a-z])*)\.\s+(?=[A-Z0-9])")
 # "a, X-ray diffractograms …; b, Operando pressure …": a lower-case label and a comma opening a
 # clause, before a capitalised word.
-COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z])\s*,\s+(?=[A-Z])")
+COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:--|[–—−-])\s*[a-z])?)\s*,\s+(?=[A-Z]|[a-z]{2,})")
 # "a. Fluorescence image of … gold b. Evolution of …", "where a: urethra …, b: urethra …": a
 # letter with a full stop or colon anywhere in a sentence.  Taken only as a run a, b, c … in
 # text order with one punctuation (see ``_lettered_run``), never one at a time.
@@ -49,7 +50,7 @@ LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{
 # or image, outside brackets.  Capitals only after "image(s)", where "image a" is rare.
 PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A-Za-z]|[A-Z]\d))*)|"
                         rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
-CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|{_TOKEN})\)(?=\s)")
+CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})\)(?=\s)")
 # "…; B hematoxylin and eosin": a capital label (not the article "A") opening a clause.
 BARE_UPPER = re.compile(r"(?:(?<=;\s)|(?<=[.;]\s\s))([B-Z])\s+(?=[a-z]{2,})")
 # A bare label list at the start of the caption or of a sentence/clause, followed by a word.
@@ -94,7 +95,7 @@ def tokens_of(text: str) -> tuple[str, ...]:
         piece = piece.strip()
         if not piece:
             continue
-        if re.fullmatch(r"(?:–|—|−|-|~|to)", piece):
+        if re.fullmatch(r"(?:--|–|—|−|-|~|to)", piece):
             out.append("-")
         elif re.fullmatch(_SEP, " " + piece + " ") or piece in (",", ";", "&", "and"):
             continue
@@ -130,7 +131,7 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
     for pattern in (DOT, COMMA, BARE_CAP, COMMA_LOWER):
         for m in pattern.finditer(text):
-            add(m.start(1), m.end(), (m.group(1),), "colon")
+            add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
     for m in DOT_LOWER.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
     for start, end, letter in _lettered_run(text):
@@ -276,7 +277,9 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     after = text[mention.end:].lstrip(f" {MARK_START}{MARK_END}")
     labels = set(mention.labels(scheme))
     panel_word = re.match(r"(?:\(\s*)?panels?\s", text[mention.start:mention.end], re.I)
-    if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before:
+    # "Panels A, E, I & M: Day 4." opens the words after its colon for those panels.
+    opens = panel_word and not prev and after[:1] == ":"
+    if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before and not opens:
         role = REF  # "the box in f", "as in (b)", "(panel A)": a panel already described
     elif mention.style == "panelword":
         # "(image A and B)", "(PSA; image C)": names the words before it; "panels G and H are …"

@@ -27,7 +27,7 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
 # A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
 # lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
 # Text … b. Title."; Markdown legends).
-_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
+_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
 _SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
                            r"mean\s*±|n\s*=|\*+\s*p\s*[<=])", re.I)
@@ -244,6 +244,7 @@ class _Distributor:
         self.scheme = scheme
         self.pieces: list[_Piece] = []
         self.group: tuple[str, ...] | None = None  # labels of the panel text being read
+        self.post_group: tuple[str, ...] | None = None  # labels of the last sentence of "phrase (a)" mentions
 
     def labels(self, m: Mention) -> tuple[str, ...]:
         return tuple(m.labels(self.scheme))
@@ -262,9 +263,14 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
+                # A sentence wholly in brackets is an aside on the figure ("(The contrast of
+                # grayscale images was adjusted …)").
+                aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
                 self.add(s, e, None if _FIGURE_NOTE.search(body) or _SHARED_START.match(body)
-                         or _SCALE_START.match(body) else self.group)
+                         or _SCALE_START.match(body) or aside else self.group)
                 continue
+            if s > last_mention:
+                self.post_group = None
             self.sentence(s, e)
         return self.pieces
 
@@ -278,8 +284,9 @@ class _Distributor:
             self.scale_statement(s + lead + _SCALE_START.match(body).end(), e, ms, body)
             return
         if not ms:
-            shared = _SHARED_START.match(strip_marks(body)) or self.group is None
-            self.add(s, e, None if shared else self.group)
+            group = self.group or self.post_group
+            shared = _SHARED_START.match(strip_marks(body)) or group is None
+            self.add(s, e, None if shared else group)
             return
         intros = [m for m in ms if m.role == INTRO]
         first_cut = intros[0].start if intros else e
@@ -287,7 +294,14 @@ class _Distributor:
             region_posts = [m for m in ms if m.role == POST and m.end <= first_cut]
             if region_posts:
                 self.posts(s, first_cut, region_posts)
-            elif len(intros) == 1 and not self.text[s:first_cut].rstrip().endswith(":"):
+                if not intros and all(m.style in ("paren", "note", "bold") for m in region_posts):
+                    # "… for X (A), Y (B), or Z (C). Arrows point from …": a sentence without
+                    # labels after one whose labels follow their phrases goes on about those panels.
+                    # (Not past the caption's last label: notes there speak of the whole figure.)
+                    self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
+            elif len(intros) == 1 and not strip_marks(self.text[s:first_cut]).rstrip().endswith((":", ".")):
+                # (A sentence that ends before the label, "… shown in Panel A. C. Schematic …",
+                # where "A." hid the sentence end, is not the label's.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.

@@ -1,0 +1,81 @@
+"""Caption splitting: one test per cause of failure found on the development sets (#15, fifth round).
+
+The captions are shortened from real ones of the development sets (fresh-2026-12d counts as
+development data since this round); each test names the construction, not one caption.
+"""
+
+from __future__ import annotations
+
+from figdex.ingest.captions import split_caption
+
+
+def own(caption: str) -> dict[str, str]:
+    return {s.label: s.text for s in split_caption(caption).subcaptions}
+
+
+def test_capital_label_lists_and_ranges_with_a_full_stop():
+    # Markdown legends: "B, C, D. Volcano …", "D-F. Predictive …", "G-H. Direct …".
+    p = own("Overview. A. Overall distribution of performance. B, C, D. Volcano-like plots per gene. "
+            "E-F. Predictive performance per gene. G-H. Direct comparison of data types. I. Survival prediction.")
+    assert sorted(p) == list("abcdefghi")
+    assert p["c"] == p["d"] == "Volcano-like plots per gene."
+    assert p["f"] == "Predictive performance per gene."
+    assert p["h"].startswith("Direct comparison") and "Survival" not in p["h"]
+
+
+def test_double_hyphen_ranges_and_panel_lists_with_a_colon():
+    # "A--D: …" (LaTeX/Markdown en dash) and "Panels A, E & G: Day 4." naming several panels.
+    split = split_caption("Example images. A--D: Light microscopy images. E--H: Tomographic slices. "
+                          "Panels A, E: Day 4. Panels B, F: Day 10.")
+    p = {s.label: split.full_text(s.label) for s in split.subcaptions}
+    assert sorted(p) == list("abcdefgh")
+    assert "Light microscopy" in p["a"] and "Tomographic" not in p["a"] and "Day 4." in p["a"]
+    assert "Tomographic" in p["f"] and "Day 10." in p["f"] and "Day 4" not in p["f"]
+    assert "Day" not in p["c"]
+
+
+def test_a_range_before_a_closing_bracket():
+    p = own("a–d) Top-down SEM of the Ni foam before and after electrolysis. e–f) Cross-sectional SEM "
+            "of the foam. The K mapping (panel f) indicates wetting.")
+    assert sorted(p) == list("abcdef")
+    assert p["b"].startswith("Top-down SEM") and p["e"].startswith("Cross-sectional")
+
+
+def test_a_lower_case_range_or_label_with_a_comma_before_a_lower_case_word():
+    p = own("Cycling of the anode. a-b, the bright-field images of the electrodes. c, the cycling "
+            "performance of the battery. d, the voltage profiles.")
+    assert sorted(p) == list("abcd")
+    assert p["a"].startswith("the bright-field") and p["c"].startswith("the cycling")
+    split = split_caption("Cycling of the anode. a-b, the bright-field images. c, the cycling performance.")
+    assert split.shared == "Cycling of the anode."
+
+
+def test_a_sentence_ending_in_a_single_capital_is_not_the_next_labels():
+    # "… shown in Panel A. C. Schematic …": "A." looked like an initial, so the sentence ran on.
+    p = own("A. Cancer mutations perturb cells. B. Predicting mutations from data. This reverses the "
+            "direction shown in Panel A. C. Schematic of evaluation pipeline.")
+    assert p["c"] == "Schematic of evaluation pipeline."
+    assert "This reverses" in p["b"]
+
+
+def test_a_trailing_sentence_in_brackets_is_shared():
+    split = split_caption("A. Example of 2D results. B. Overview of 3D results. (The contrast of grayscale "
+                          "images was adjusted using ImageJ.)")
+    assert split.shared.startswith("(The contrast")
+    assert {s.label: s.text for s in split.subcaptions}["b"] == "Overview of 3D results."
+
+
+def test_a_sentence_after_labels_that_follow_their_phrases_stays_with_them():
+    # "… for X (A), Y (B), or Z (C). Arrows point …. (D) An overlay …": the arrows are in A-C.
+    split = split_caption("Binding free energies for SMIRNOFF (A), GAFF v1.7 (B), or GAFF v2.1 (C). Arrows point "
+                          "from the secondary to the primary cavity. (D) An overlay of bound positions.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert all("Arrows point" in p[x] for x in "abc")
+    assert "Arrows" not in p["d"] and "Arrows" not in split.shared
+
+
+def test_notes_after_the_last_label_are_still_shared():
+    # The rule above stops at the caption's last label: what follows speaks of the whole figure.
+    split = split_caption("Transcript levels for TRa in females (A), and for TRb in both sexes (B). Levels of BTEB "
+                          "in males (C). Transcript levels are normalized to 18S.")
+    assert split.shared == "Transcript levels are normalized to 18S."
