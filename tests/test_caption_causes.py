@@ -79,3 +79,14 @@ def test_notes_after_the_last_label_are_still_shared():
     split = split_caption("Transcript levels for TRa in females (A), and for TRb in both sexes (B). Levels of BTEB "
                           "in males (C). Transcript levels are normalized to 18S.")
     assert split.shared == "Transcript levels are normalized to 18S."
+
+
+def test_capital_labels_as_the_subject_of_a_sentence():
+    # Labels without brackets: "A and B provide insight …. C compares …".
+    p = own("Example results of segmentation. A and B provide insight into the stain normalization. "
+            "C compares a raw example image to the ground truth.")
+    assert sorted(p) == ["a", "b", "c"]
+    assert p["a"] == p["b"] == "provide insight into the stain normalization."
+    assert p["c"].startswith("compares a raw")
+    # A capital before a noun is a name, not a label.
+    assert sorted(own("Histology of the tumour. T cells are shown in red. B cells are shown in green.")) == ["0"]

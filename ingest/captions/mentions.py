@@ -51,6 +51,11 @@ LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{
 PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A-Za-z]|[A-Z]\d))*)|"
                         rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
 CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})\)(?=\s)")
+# "A and B provide insight into …. C compares …": capital labels as the subject of a sentence,
+# before a verb that describes a panel (a capital before other words is too often a name: "B cells").
+SUBJECT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([A-Z](?:\s*(?:,\s*and|,|and|&|--|–|—|-)\s*[A-Z])*)\s+(?=(?:is|are|was|were|"
+                     r"shows?|displays?|depicts?|provides?|compares?|illustrates?|presents?|represents?|contains?|"
+                     r"reveals?|indicates?|demonstrates?|highlights?|summari[sz]es?|describes?)\b)")
 # "…; B hematoxylin and eosin": a capital label (not the article "A") opening a clause.
 BARE_UPPER = re.compile(r"(?:(?<=;\s)|(?<=[.;]\s\s))([B-Z])\s+(?=[a-z]{2,})")
 # A bare label list at the start of the caption or of a sentence/clause, followed by a word.
@@ -132,6 +137,8 @@ def find_mentions(text: str) -> list[Mention]:
     for pattern in (DOT, COMMA, BARE_CAP, COMMA_LOWER):
         for m in pattern.finditer(text):
             add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
+    for m in SUBJECT.finditer(text):
+        add(m.start(1), m.end(1), tokens_of(m.group(1)), "colon")
     for m in DOT_LOWER.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
     for start, end, letter in _lettered_run(text):
