@@ -90,3 +90,18 @@ def test_capital_labels_as_the_subject_of_a_sentence():
     assert p["c"].startswith("compares a raw")
     # A capital before a noun is a name, not a label.
     assert sorted(own("Histology of the tumour. T cells are shown in red. B cells are shown in green.")) == ["0"]
+
+
+def test_numbered_sub_panels_are_panels_only_where_their_letter_is_not():
+    # "(d1–d3) … (e1–e3)" with no "(d)": the numbered labels are the panels.
+    p = own("TEM images. (a) AP-MSM. (b) Au-seeded MSM. (c) Coalesced MSM. (d1–d3) nAg/Au@MSM. "
+            "(e1–e3) nAu/Au@MSM. (f) d2.")
+    assert sorted(p) == ["a", "b", "c", "d1", "d2", "d3", "e1", "e2", "e3", "f"]
+    assert p["d2"] == "nAg/Au@MSM." and p["f"] == "d2."
+    # "(B) … involving (B1) … and (B2) …": parts of panel B's own text.
+    p = own("Overview. (A) Graph construction. (B) Processing: a step involving (B1) decomposition, and "
+            "(B2) initialization. (C) Propagation.")
+    assert sorted(p) == ["a", "b", "c"] and "decomposition" in p["b"] and "initialization" in p["b"]
+    # After the last letter, "(d1 and d2)" are variables.
+    assert sorted(own("Method. (a) Covariate space. (b) Histograms of side lengths (d1 and d2) per dimension. "
+                      "(c) Windows.")) == ["a", "b", "c"]

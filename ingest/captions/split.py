@@ -169,7 +169,7 @@ def _opens_sentence(text: str, m: Mention) -> bool:
 
 def _fits(m: Mention, scheme: str, letters: set[str] = frozenset()) -> bool:
     toks = [t for t in m.raw if t != "-"]
-    # "a1", "d2" are sub-panels only of letters the caption uses as panels ("(v0)" is a variable).
+    # "a1", "d2" are sub-panels only of letters the caption does not use alone ("(v0)" is a variable).
     if any(len(t) > 1 and t[0].isalpha() and t[1:].isdigit() and t[0].lower() not in letters for t in toks):
         return False
     if scheme == "roman":
@@ -224,10 +224,15 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
-        # "a1", "a2" are sub-panels when the caption uses several of one letter; "(G5)" alone is a name.
+        # "(d1–d3)", "(e1–e3)" are panels when the caption uses several of one letter and never the
+        # letter alone; "(B) … involving (B1) … and (B2) …" are parts of panel B's text, and "(G5)"
+        # alone is a name.
         subs = [t.lower() for m in mentions for t in m.raw if len(t) > 1 and t[0].isalpha() and t[1:].isdigit()]
         singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
-        letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2} & singles
+        # The letter must fill a gap in the single letters ("(c) … (d1–d3) … (g)"): after the last one
+        # "(d1 and d2)" are variables.
+        letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
+                   (not singles or min(singles) < t[0] < max(singles))} - singles
         mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
         if not any(m.role != REF for m in mentions):
             scheme = "none"
