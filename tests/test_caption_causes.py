@@ -105,3 +105,11 @@ def test_numbered_sub_panels_are_panels_only_where_their_letter_is_not():
     # After the last letter, "(d1 and d2)" are variables.
     assert sorted(own("Method. (a) Covariate space. (b) Histograms of side lengths (d1 and d2) per dimension. "
                       "(c) Windows.")) == ["a", "b", "c"]
+
+
+def test_both_cases_opening_sentences_the_first_case_names_the_panels():
+    # "(A) Summary … (a-d) At 4 months … (e-h) …. (B) Nuclear atypia": capitals are the panels.
+    p = own("Disruption of ABI1. (A) Summary of observations. (a-d) At 4 months all lobes appeared normal. "
+            "(e-h) At 8 months the anterior (e) and dorsal (f) lobes featured gland profiles. (B) Nuclear atypia.")
+    assert sorted(p) == ["a", "b"]
+    assert "At 8 months" in p["a"] and p["b"] == "Nuclear atypia."

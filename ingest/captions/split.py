@@ -155,8 +155,15 @@ def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
         # panels, the other case the images inside them.
         opening = {k: sum(1 for m in mentions if _opens_sentence(text, m) and
                           any(_label_kind(t) == k for t in m.raw)) for k in ("alpha", "ALPHA")}
+        keep = None
         if min(opening.values()) == 0 and max(opening.values()) >= 2:
             keep = max(opening, key=opening.get)
+        elif min(opening.values()) > 0:
+            # Both cases open sentences ("(A) Summary … (a-d) At 4 months … (e-h) … (B) …"): the
+            # case that opens first is the outer level, the panels; the other names images in them.
+            keep = next(_label_kind(t) for m in mentions if _opens_sentence(text, m)
+                        for t in m.raw if _label_kind(t) in ("alpha", "ALPHA"))
+        if keep:
             candidates = [c for c in candidates if c[1] not in ("alpha", "ALPHA") or c[1] == keep]
     best = max(n for n, _ in candidates)
     return next(k for k in SCHEME_ORDER if (best, k) in candidates)
