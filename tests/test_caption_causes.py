@@ -113,3 +113,10 @@ def test_both_cases_opening_sentences_the_first_case_names_the_panels():
             "(e-h) At 8 months the anterior (e) and dorsal (f) lobes featured gland profiles. (B) Nuclear atypia.")
     assert sorted(p) == ["a", "b"]
     assert "At 8 months" in p["a"] and p["b"] == "Nuclear atypia."
+
+
+def test_capital_roman_labels_and_a_label_before_an_acronym():
+    # "(I) … (II) EDS …": capital roman numerals; a bracketed label before an all-capital word
+    # ("EDS", "TEM") opens that word's phrase as it does before a capitalised one.
+    p = own("(I) SEM micrograph of Commercial PVAc (II) EDS of Commercial PVAc")
+    assert p == {"i": "SEM micrograph of Commercial PVAc", "ii": "EDS of Commercial PVAc"}

@@ -223,8 +223,8 @@ def token_kind(token: str) -> str:
         return "alpha"
     if re.fullmatch(r"[A-Z]\d{1,2}", token):
         return "ALPHA"
-    if token in ROMANS and len(token) > 1:
-        return "roman"
+    if token.lower() in ROMANS and len(token) > 1 and (token.islower() or token.isupper()):
+        return "roman"  # "(ii)", "(II)"
     if len(token) == 1 and token.isalpha():
         return "alpha" if token.islower() else "ALPHA"
     if "-" in token and token.split("-")[0] in POSITIONS or token in POSITIONS:
@@ -300,7 +300,7 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):
             role = POST if before[-1] not in ",(" else INTRO
-    elif mention.style == "paren" and re.match(r"[A-Z][a-z]", after):
+    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+\s)", after):
         role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
     elif prev in FUNCTION_WORDS or before[-1] in ",":
         role = INTRO if after[:1].isalnum() or after[:1] in "([" else POST

@@ -133,6 +133,8 @@ def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
     # "i" alone is a letter when other letters are there; "ii" and "iii" make it roman.
     if labels["roman"] and "i" in labels["alpha"] and not ({"h", "j"} & labels["alpha"]):
         labels["roman"].add("i")
+    if labels["roman"] and "i" in labels["ALPHA"] and not ({"h", "j"} & labels["ALPHA"]):
+        labels["roman"].add("i")  # "(I) SEM micrograph … (II) EDS …"
     candidates = []
     for kind in SCHEME_ORDER:
         found = labels[kind]
