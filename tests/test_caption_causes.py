@@ -120,3 +120,16 @@ def test_capital_roman_labels_and_a_label_before_an_acronym():
     # ("EDS", "TEM") opens that word's phrase as it does before a capitalised one.
     p = own("(I) SEM micrograph of Commercial PVAc (II) EDS of Commercial PVAc")
     assert p == {"i": "SEM micrograph of Commercial PVAc", "ii": "EDS of Commercial PVAc"}
+
+
+def test_one_bracket_listing_labels_each_with_its_own_note():
+    # "(A, *100; B, *200)", "(A. H&E * 40, B: H&E * 100)": each label gets the phrase and its note.
+    p = own("Histopathology. Adenocarcinoma is seen in the specimen (A, *100; B, *200).")
+    assert p == {"a": "Adenocarcinoma is seen in the specimen (*100).",
+                 "b": "Adenocarcinoma is seen in the specimen (*200)."}
+    p = own("Areas of adenocarcinoma (A. hematoxylin and eosin * 40, B: hematoxylin and eosin * 100). "
+            "The tumor cells were positive for PSA (C: PSA * 40).")
+    assert p["b"] == "Areas of adenocarcinoma (hematoxylin and eosin * 100)."
+    assert p["c"].startswith("The tumor cells")
+    # A plain label list in brackets is not such a list.
+    assert own("Images of the sample (a, b) and the control (c, d).")["d"] == "Images of the control."

@@ -28,6 +28,11 @@ _MK = f"[{MARK_START}{MARK_END}]?"
 PAREN = re.compile(rf"(?:\bpanels?\s+)?\(\s*(?:(?:panels?|fig\.?)\s+)?((?![A-Z]&[A-Z]\b){_LIST})\.?\s*\)", re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
+# "(A, *100; B, *200)", "(A. H&E * 40, B: H&E * 100)": one bracket holding several labels, each
+# with its own note (magnifications, stains); each item names the phrase before the bracket.
+BRACKET = re.compile(r"\(([^()]{6,240})\)")
+_ITEM_CUT = re.compile(r"[;,]\s*(?=[A-Za-z]\s*[,.:]\s)")
+_ITEM = re.compile(r"\s*([A-Za-z])\s*[,.:]\s+(\S.*?)\s*")
 # "A and C: 100X." at the start of a sentence.
 COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
 # "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
@@ -125,6 +130,8 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(), m.end(), tokens_of(m.group(1)), "bold")
     for m in PAREN.finditer(text):
         add(m.start(), m.end(), tokens_of(m.group(1)), "paren")
+    for start, end, label, note in _bracket_items(text):
+        add(start, end, (label,), "item", note)
     for m in PAREN_NOTE.finditer(text):
         labels, note = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         if MARK_START not in note and not re.fullmatch(_LIST, note.strip()) and "&" not in labels:
@@ -160,6 +167,23 @@ def find_mentions(text: str) -> list[Mention]:
     return _merge_lists(text, found)
 
 
+def _bracket_items(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, label, note) of each item of a bracket that lists labels with notes (``BRACKET``)."""
+    out: list[tuple[int, int, str, str]] = []
+    for m in BRACKET.finditer(text):
+        inner, base = m.group(1), m.start(1)
+        cuts = [0, *(c.start() + 1 for c in _ITEM_CUT.finditer(inner)), len(inner) + 1]
+        items = [(base + a, inner[a:b - 1] if b <= len(inner) else inner[a:]) for a, b in zip(cuts, cuts[1:])]
+        parsed = [(pos, _ITEM.fullmatch(part)) for pos, part in items]
+        labels = [p.group(1) for _, p in parsed if p]
+        if len(parsed) < 2 or not all(p for _, p in parsed) or len(set(labels)) < len(labels) or \
+                len({lab.isupper() for lab in labels}) > 1:
+            continue
+        for pos, p in parsed:
+            out.append((pos + p.start(1), pos + p.end(2), p.group(1), p.group(2)))
+    return out
+
+
 def _inside_brackets(text: str, pos: int) -> bool:
     """Whether ``pos`` is inside a bracket opened earlier in its sentence."""
     start = max(text.rfind(". ", 0, pos), text.rfind("; ", 0, pos), 0)
@@ -187,7 +211,7 @@ def _merge_lists(text: str, mentions: list[Mention]) -> list[Mention]:
     """Join mentions that form one label list: <b>a</b>, <b>b</b> -> (a, b); <b>c</b>–<b>e</b> -> c-e."""
     merged: list[Mention] = []
     for m in mentions:
-        if merged and m.style == merged[-1].style and m.style != "position":
+        if merged and m.style == merged[-1].style and m.style not in ("position", "item"):
             gap = text[merged[-1].end:m.start].replace(MARK_START, "").replace(MARK_END, "")
             j = _JOIN.match(gap)
             if j:
@@ -288,6 +312,8 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     opens = panel_word and not prev and after[:1] == ":"
     if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before and not opens:
         role = REF  # "the box in f", "as in (b)", "(panel A)": a panel already described
+    elif mention.style == "item":
+        role = POST  # "specimen (A, *100; B, *200)"
     elif mention.style == "panelword":
         # "(image A and B)", "(PSA; image C)": names the words before it; "panels G and H are …"
         # and "In panel G the …" open their own.

@@ -432,15 +432,17 @@ class _Distributor:
             # phrase as long as the others and give the rest (the head) to every label.
             words = list(re.finditer(r"\S+", text[segs[0][0]:segs[0][1]]))
             k = min(later_words[0], len(words))
-            if len(words) > k:
+            if not k:
+                head = segs[0]  # "… in the specimen (A, *100; B, *200)": every label shares the phrase
+            elif len(words) > k:
                 head = (segs[0][0], segs[0][0] + words[-k].start())
         for j, m in enumerate(posts):
             labels = self.labels(m)
             if head and j:
                 self.add(*head, labels)
             self.add(*segs[j], labels)
-            if m.note:
-                self.add(m.start, m.start, labels, f"({m.note})")
+            if m.note:  # an item's note is already inside the caption's own bracket
+                self.add(m.start, m.start, labels, m.note if m.style == "item" else f"({m.note})")
             if j in continuations:
                 self.add(*continuations[j], labels)
             self.add(*tail, labels)
