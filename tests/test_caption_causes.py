@@ -133,3 +133,9 @@ def test_one_bracket_listing_labels_each_with_its_own_note():
     assert p["c"].startswith("The tumor cells")
     # A plain label list in brackets is not such a list.
     assert own("Images of the sample (a, b) and the control (c, d).")["d"] == "Images of the control."
+
+
+def test_a_letter_and_a_spaced_dash_opening_a_clause():
+    p = own("Cross-section SEM images of the electrode: a – fresh cell; b – aged at 45°C.")
+    assert sorted(p) == ["a", "b"]
+    assert p["a"].endswith("fresh cell") and "aged" not in p["a"] and p["b"].endswith("aged at 45°C.")

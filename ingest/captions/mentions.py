@@ -33,6 +33,9 @@ PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^(
 BRACKET = re.compile(r"\(([^()]{6,240})\)")
 _ITEM_CUT = re.compile(r"[;,]\s*(?=[A-Za-z]\s*[,.:]\s)")
 _ITEM = re.compile(r"\s*([A-Za-z])\s*[,.:]\s+(\S.*?)\s*")
+# "SEM images of the electrode: a – fresh cell; b – aged cell.": a letter and a spaced dash
+# opening a clause.
+DASH = re.compile(r"(?:(?<=^)|(?<=[.:;]\s))([A-Za-z])\s+[–—-]\s+(?=\w)")
 # "A and C: 100X." at the start of a sentence.
 COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
 # "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
@@ -144,6 +147,8 @@ def find_mentions(text: str) -> list[Mention]:
     for pattern in (DOT, COMMA, BARE_CAP, COMMA_LOWER):
         for m in pattern.finditer(text):
             add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
+    for m in DASH.finditer(text):
+        add(m.start(1), m.end(), (m.group(1),), "colon")
     for m in SUBJECT.finditer(text):
         add(m.start(1), m.end(1), tokens_of(m.group(1)), "colon")
     for m in DOT_LOWER.finditer(text):
