@@ -139,3 +139,12 @@ def test_a_letter_and_a_spaced_dash_opening_a_clause():
     p = own("Cross-section SEM images of the electrode: a – fresh cell; b – aged at 45°C.")
     assert sorted(p) == ["a", "b"]
     assert p["a"].endswith("fresh cell") and "aged" not in p["a"] and p["b"].endswith("aged at 45°C.")
+
+
+def test_statistics_notes_after_the_last_panel_are_shared():
+    split = split_caption("Tumour growth. (A) Study design. (B) Growth curves. (C) Tumor volume at end of treatment. "
+                          "Unless otherwise noted, significance determined using one-way ANOVA. The number of "
+                          "replicates analyzed for each chart is shown in table S14.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert p["c"] == "Tumor volume at end of treatment."
+    assert "significance determined" in split.shared and "each chart" in split.shared

@@ -44,6 +44,8 @@ _FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograp
                           r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
                           r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
                           r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>=]|n\s*=|"
+                          r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
+                          r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
                           r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+(?:also\s+)?(?:fig|supp|table|text))",
                           re.I)
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
