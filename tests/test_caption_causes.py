@@ -148,3 +148,10 @@ def test_statistics_notes_after_the_last_panel_are_shared():
     p = {s.label: s.text for s in split.subcaptions}
     assert p["c"] == "Tumor volume at end of treatment."
     assert "significance determined" in split.shared and "each chart" in split.shared
+
+
+def test_a_statistics_sentence_between_panels_stays_with_the_panel_before_it():
+    # "(C) Images …. Data represent means +/- SD …. (D-F) H&E staining …": the note is C's.
+    p = own("Dicer and tumours. (A) PCR analyses. (B) qRT-PCR analysis. (C) Images of prostates. Data represent "
+            "means +/- SD from 3-13 mice. (D) H&E staining.")
+    assert "Data represent" in p["c"] and "Data represent" not in p["a"] and "Data represent" not in p["d"]

@@ -301,7 +301,7 @@ class _Distributor:
             return
         if not ms:
             group = self.group or self.post_group
-            shared = _SHARED_START.match(strip_marks(body)) or group is None
+            shared = group is None  # (mid-caption, "Data represent …" goes on about the panel before it)
             self.add(s, e, None if shared else group)
             return
         intros = [m for m in ms if m.role == INTRO]
