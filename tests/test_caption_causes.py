@@ -155,3 +155,13 @@ def test_a_statistics_sentence_between_panels_stays_with_the_panel_before_it():
     p = own("Dicer and tumours. (A) PCR analyses. (B) qRT-PCR analysis. (C) Images of prostates. Data represent "
             "means +/- SD from 3-13 mice. (D) H&E staining.")
     assert "Data represent" in p["c"] and "Data represent" not in p["a"] and "Data represent" not in p["d"]
+
+
+def test_trailing_counts_and_pointers_stay_with_the_last_panel():
+    # Measured on the development sets: after the last panel, "N = 9 larvae …", "See Figure S12 …",
+    # "For each experiment, …" and "… the results …" sentences belong to that panel more often than
+    # to the whole figure (scale bars, magnifications, "representative" notes stay shared).
+    split = split_caption("NO release. (A) Set-up of the experiment. (B) DAF-FM fluorescence over time. "
+                          "N = 9 larvae for control and 11 for stimulation. See Figure S12 for details.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "N = 9 larvae" in p["b"] and "See Figure S12" in p["b"] and split.shared == "NO release."

@@ -37,16 +37,16 @@ _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|rep
 _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
 # Words that make a trailing sentence a note on the whole figure.
 _FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
-                          r"each\s+(?:panel|image|experiment|group)|"
-                          r"(?:these|the|all|both)\s+(?:images|panels|figures|results|plots|graphs|spectra|maps|curves|data)\b|"
+                          r"each\s+(?:panel|image|group)|"
+                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
                           r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                           r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
                           r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
                           r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
-                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>=]|n\s*=|"
+                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
                           r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
                           r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
-                          r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+(?:also\s+)?(?:fig|supp|table|text))",
+                          r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+also\s+(?:fig|supp|table))",
                           re.I)
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 
