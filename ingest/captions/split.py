@@ -30,7 +30,7 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
 _SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
 _SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
-                           r"mean\s*±|n\s*=|\*+\s*p\s*[<=])", re.I)
+                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
