@@ -165,3 +165,9 @@ def test_trailing_counts_and_pointers_stay_with_the_last_panel():
                           "N = 9 larvae for control and 11 for stimulation. See Figure S12 for details.")
     p = {s.label: s.text for s in split.subcaptions}
     assert "N = 9 larvae" in p["b"] and "See Figure S12" in p["b"] and split.shared == "NO release."
+
+
+def test_a_lower_case_label_with_a_full_stop_is_not_a_sentence():
+    p = own("a. Fluorescence image of individual QD SP@silica@gold b. Evolution of the PL intensity over time.")
+    assert p == {"a": "Fluorescence image of individual QD SP@silica@gold",
+                 "b": "Evolution of the PL intensity over time."}

@@ -97,6 +97,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     for m in _SENT_END.finditer(text, start, end):
         if _ABBREV.search(text[max(0, m.start() - 6): m.end()]):
             continue
+        if re.fullmatch(r"[a-z](?:\s*[,–-]\s*[a-z])*", strip_marks(text[cur:m.start()]).strip()):
+            continue  # "a. Fluorescence image …": the full stop ends the label, not a sentence
         spans.append((cur, m.end()))
         cur = m.end()
     if cur < end:
