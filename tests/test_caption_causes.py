@@ -171,3 +171,14 @@ def test_a_lower_case_label_with_a_full_stop_is_not_a_sentence():
     p = own("a. Fluorescence image of individual QD SP@silica@gold b. Evolution of the PL intensity over time.")
     assert p == {"a": "Fluorescence image of individual QD SP@silica@gold",
                  "b": "Evolution of the PL intensity over time."}
+
+
+def test_a_label_coordinated_with_the_previous_one_is_not_a_stray_jump():
+    # "SEM (a) and TEM (d) images of …" with b and c described later: d is a panel.
+    p = own("SEM (a) and TEM (d) images of the nanowire. TEM image (b) reveals a segment. Composition "
+            "analysis (c) shows the grading.")
+    assert sorted(p) == ["a", "b", "c", "d"]
+    assert p["d"] == "TEM images of the nanowire."
+    # A legend's letters after the panels are still not panels.
+    assert sorted(own("Images of HPCa70 (A) and HPCa101 (B) tumors, in which benign (B) glands, differentiated "
+                      "(D), and undifferentiated (U) areas can be identified.")) in (["a", "b"], ["a", "b", "d"])

@@ -221,7 +221,12 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
             # After a run of panels, a capital and a colon or comma far past it is a legend's
             # abbreviation ("… (D and E) …. L: lumen; S: stroma", "U, urethra"), not a panel.
             legend = m.style == "colon" and seen_max >= 1
-            if first > seen_max + 2 and (any(v < first for v in later) or not strong or legend):
+            # "SEM (a) and TEM (d) images of …": a label coordinated with the one before it is
+            # not a stray jump …
+            paired = bool(out) and out[-1].style == m.style == "paren" and re.fullmatch(
+                r",?\s*(?:and|or)\s+[\w-]+", strip_marks(text[out[-1].end:m.start]).strip()) is not None \
+                and set(range(seen_max + 1, first)) <= set(later)  # … and the letters it skips come later
+            if first > seen_max + 2 and (any(v < first for v in later) or not strong or legend) and not paired:
                 continue
             seen |= set(m.labels(scheme))
             seen_max = max(seen_max, *(label_order(lab, scheme)[0] for lab in m.labels(scheme)))
