@@ -182,3 +182,12 @@ def test_a_label_coordinated_with_the_previous_one_is_not_a_stray_jump():
     # A legend's letters after the panels are still not panels.
     assert sorted(own("Images of HPCa70 (A) and HPCa101 (B) tumors, in which benign (B) glands, differentiated "
                       "(D), and undifferentiated (U) areas can be identified.")) in (["a", "b"], ["a", "b", "d"])
+
+
+def test_a_title_glued_to_the_first_label_is_shared():
+    # PMC captions lose the full stop after the title: "… prostate tumorigenesis(a) H&E, …".
+    split = split_caption("Deletion of Lrf promotes prostate tumorigenesis(a) H&E, anti-Pan-cytokeratin and SMA "
+                          "staining of WT prostates. (b) Percentage of invasive carcinoma.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert split.shared == "Deletion of Lrf promotes prostate tumorigenesis"
+    assert p["a"].startswith("H&E, anti-Pan-cytokeratin") and p["b"] == "Percentage of invasive carcinoma."

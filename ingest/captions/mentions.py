@@ -331,6 +331,9 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):
             role = POST if before[-1] not in ",(" else INTRO
+    elif mention.style == "paren" and before[-1].isalpha() and text[mention.start - 1] == before[-1] \
+            and re.match(r"\s*[A-Za-z0-9]", text[mention.end:]):
+        role = INTRO  # "… prostate tumorigenesis(a) H&E, …": PMC glues the title to the first label
     elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+\s)", after):
         role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
     elif prev in FUNCTION_WORDS or before[-1] in ",":

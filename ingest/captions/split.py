@@ -322,7 +322,8 @@ class _Distributor:
                     # labels after one whose labels follow their phrases goes on about those panels.
                     # (Not past the caption's last label: notes there speak of the whole figure.)
                     self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
-            elif len(intros) == 1 and not strip_marks(self.text[s:first_cut]).rstrip().endswith((":", ".")):
+            elif len(intros) == 1 and not strip_marks(self.text[s:first_cut]).rstrip().endswith((":", ".")) \
+                    and not self._glued_title(intros[0]):
                 # (A sentence that ends before the label, "… shown in Panel A. C. Schematic …",
                 # where "A." hid the sentence end, is not the label's.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
@@ -346,6 +347,11 @@ class _Distributor:
                 self.add(tail_start, end, labels)
             else:
                 self.add(intro.end, end, self.group)
+
+    def _glued_title(self, intro: Mention) -> bool:
+        """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label."""
+        return intro is self.mentions[0] and intro.start > 0 and self.text[intro.start - 1].isalnum() \
+            and self.text[intro.start] == "("
 
     def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
         """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run
