@@ -191,3 +191,11 @@ def test_a_title_glued_to_the_first_label_is_shared():
     p = {s.label: s.text for s in split.subcaptions}
     assert split.shared == "Deletion of Lrf promotes prostate tumorigenesis"
     assert p["a"].startswith("H&E, anti-Pan-cytokeratin") and p["b"] == "Percentage of invasive carcinoma."
+
+
+def test_a_bracketed_label_before_before_or_after_opens_that_phrase():
+    # "… in the foam (c) before and (d) after biofunctionalization": c and d share the head and tail.
+    p = own("(a) Ellman test of the foam. (b) Fluorescence of the foam. HeLa cells in the organosilica foam (c) "
+            "before and (d) after biofunctionalization of the surfaces.")
+    assert p["c"].startswith("HeLa cells") and p["d"].startswith("HeLa cells")
+    assert "before" in p["c"] and "after" not in p["c"] and p["d"].endswith("after biofunctionalization of the surfaces.")

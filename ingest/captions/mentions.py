@@ -338,6 +338,8 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
     elif prev in FUNCTION_WORDS or before[-1] in ",":
         role = INTRO if after[:1].isalnum() or after[:1] in "([" else POST
+    elif mention.style == "paren" and re.match(r"(?:before|after|above|below|during|upon)\b", after):
+        role = INTRO  # "… in the foam (c) before and (d) after biofunctionalization": the label opens its phrase
     else:
         role = POST
     return Mention(mention.start, mention.end, mention.raw, mention.style, role, mention.note)
