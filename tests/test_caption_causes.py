@@ -199,3 +199,5 @@ def test_a_bracketed_label_before_before_or_after_opens_that_phrase():
             "before and (d) after biofunctionalization of the surfaces.")
     assert p["c"].startswith("HeLa cells") and p["d"].startswith("HeLa cells")
     assert "before" in p["c"] and "after" not in p["c"] and p["d"].endswith("after biofunctionalization of the surfaces.")
+    # Letters out of order are a formula's key, not labels.
+    assert sorted(own("Methods for (top) coupling and (bottom) e-v-x (x: e, v, e-v) coupling.")) != ["v", "x"]

@@ -181,9 +181,9 @@ def _bracket_items(text: str) -> list[tuple[int, int, str, str]]:
         items = [(base + a, inner[a:b - 1] if b <= len(inner) else inner[a:]) for a, b in zip(cuts, cuts[1:])]
         parsed = [(pos, _ITEM.fullmatch(part)) for pos, part in items]
         labels = [p.group(1) for _, p in parsed if p]
-        if len(parsed) < 2 or not all(p for _, p in parsed) or len(set(labels)) < len(labels) or \
+        if len(parsed) < 2 or not all(p for _, p in parsed) or labels != sorted(set(labels)) or \
                 len({lab.isupper() for lab in labels}) > 1:
-            continue
+            continue  # (the labels run in order, in one case: "(x: e, v, …)" is a formula's key)
         for pos, p in parsed:
             out.append((pos + p.start(1), pos + p.end(2), p.group(1), p.group(2)))
     return out
