@@ -221,8 +221,7 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
             # After a run of panels, a capital and a colon or comma far past it is a legend's
             # abbreviation ("… (D and E) …. L: lumen; S: stroma", "U, urethra"), not a panel.
             legend = m.style == "colon" and seen_max >= 1
-            # "SEM (a) and TEM (d) images of …": a label coordinated with the one before it is
-            # not a stray jump …
+            # "SEM (a) and TEM (d) images of …": a label coordinated with the one before it is no stray jump …
             paired = bool(out) and out[-1].style == m.style == "paren" and re.fullmatch(
                 r",?\s*(?:and|or)\s+[\w-]+", strip_marks(text[out[-1].end:m.start]).strip()) is not None \
                 and set(range(seen_max + 1, first)) <= set(later)  # … and the letters it skips come later
@@ -242,13 +241,10 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
-        # "(d1–d3)", "(e1–e3)" are panels when the caption uses several of one letter and never the
-        # letter alone; "(B) … involving (B1) … and (B2) …" are parts of panel B's text, and "(G5)"
-        # alone is a name.
+        # "(d1–d3)" are panels when several share a letter never used alone that fills a gap in the single
+        # letters; "(B1)" inside (B)'s text, "(d1 and d2)" after the last letter and "(G5)" alone are not.
         subs = [t.lower() for m in mentions for t in m.raw if len(t) > 1 and t[0].isalpha() and t[1:].isdigit()]
         singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
-        # The letter must fill a gap in the single letters ("(c) … (d1–d3) … (g)"): after the last one
-        # "(d1 and d2)" are variables.
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
         mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
@@ -286,8 +282,7 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                # A sentence wholly in brackets is an aside on the figure ("(The contrast of
-                # grayscale images was adjusted …)").
+                # A sentence wholly in brackets is an aside on the figure ("(The contrast was adjusted …)").
                 aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
                 self.add(s, e, None if _FIGURE_NOTE.search(body) or _SHARED_START.match(body)
                          or _SCALE_START.match(body) or aside else self.group)
@@ -318,14 +313,12 @@ class _Distributor:
             if region_posts:
                 self.posts(s, first_cut, region_posts)
                 if not intros and all(m.style in ("paren", "note", "bold") for m in region_posts):
-                    # "… for X (A), Y (B), or Z (C). Arrows point from …": a sentence without
-                    # labels after one whose labels follow their phrases goes on about those panels.
-                    # (Not past the caption's last label: notes there speak of the whole figure.)
+                    # "… for X (A), Y (B), or Z (C). Arrows point …": a sentence without labels after one whose
+                    # labels follow their phrases is about those panels (not past the caption's last label).
                     self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
             elif len(intros) == 1 and not strip_marks(self.text[s:first_cut]).rstrip().endswith((":", ".")) \
                     and not self._glued_title(intros[0]):
-                # (A sentence that ends before the label, "… shown in Panel A. C. Schematic …",
-                # where "A." hid the sentence end, is not the label's.)
+                # (Not a sentence that ends before it: "… shown in Panel A. C. Schematic …".)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
