@@ -19,7 +19,7 @@ POSITIONS = ("top", "bottom", "left", "right", "middle", "center", "centre", "up
 INTRO, POST, REF = "intro", "post", "ref"
 
 _TOKEN = r"(?:[A-Za-z]\d{0,2}|\d{1,2}|[ivx]{2,4})['′]?"
-_SEP = r"\s*(?:,\s*and\b|,|;|&|–|—|−|-|~|\band\b|\bto\b)\s*"
+_SEP = r"\s*(?:,\s*and\b|,|;|&|--|–|—|−|-|~|\band\b|\bto\b)\s*"
 _LIST = rf"{_TOKEN}(?:{_SEP}{_TOKEN})*"
 _MK = f"[{MARK_START}{MARK_END}]?"
 
@@ -28,10 +28,19 @@ _MK = f"[{MARK_START}{MARK_END}]?"
 PAREN = re.compile(rf"(?:\bpanels?\s+)?\(\s*(?:(?:panels?|fig\.?)\s+)?((?![A-Z]&[A-Z]\b){_LIST})\.?\s*\)", re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
+# "(A, *100; B, *200)", "(A. H&E * 40, B: H&E * 100)": one bracket holding several labels, each
+# with its own note (magnifications, stains); each item names the phrase before the bracket.
+BRACKET = re.compile(r"\(([^()]{6,240})\)")
+_ITEM_CUT = re.compile(r"[;,]\s*(?=[A-Za-z]\s*[,.:]\s)")
+_ITEM = re.compile(r"\s*([A-Za-z])\s*[,.:]\s+(\S.*?)\s*")
+# "SEM images of the electrode: a – fresh cell; b – aged cell.": a letter and a spaced dash
+# opening a clause.
+DASH = re.compile(r"(?:(?<=^)|(?<=[.:;]\s))([A-Za-z])\s+[–—-]\s+(?=\w)")
 # "A and C: 100X." at the start of a sentence.
 COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
 # "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
-DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z])\.\s+(?=[\w(])")
+# "B, C, D. Volcano plots …", "D-F. Predictive …": a list or range of capitals with one full stop.
+DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
 # "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
 COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
@@ -40,7 +49,7 @@ COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
 DOT_LOWER = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([a-z](?:{_SEP}[a-z])*)\.\s+(?=[A-Z0-9])")
 # "a, X-ray diffractograms …; b, Operando pressure …": a lower-case label and a comma opening a
 # clause, before a capitalised word.
-COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z])\s*,\s+(?=[A-Z])")
+COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:--|[–—−-])\s*[a-z])?)\s*,\s+(?=[A-Z]|[a-z]{2,})")
 # "a. Fluorescence image of … gold b. Evolution of …", "where a: urethra …, b: urethra …": a
 # letter with a full stop or colon anywhere in a sentence.  Taken only as a run a, b, c … in
 # text order with one punctuation (see ``_lettered_run``), never one at a time.
@@ -49,7 +58,12 @@ LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{
 # or image, outside brackets.  Capitals only after "image(s)", where "image a" is rare.
 PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A-Za-z]|[A-Z]\d))*)|"
                         rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
-CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|{_TOKEN})\)(?=\s)")
+CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})\)(?=\s)")
+# "A and B provide insight into …. C compares …": capital labels as the subject of a sentence,
+# before a verb that describes a panel (a capital before other words is too often a name: "B cells").
+SUBJECT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([A-Z](?:\s*(?:,\s*and|,|and|&|--|–|—|-)\s*[A-Z])*)\s+(?=(?:is|are|was|were|"
+                     r"shows?|displays?|depicts?|provides?|compares?|illustrates?|presents?|represents?|contains?|"
+                     r"reveals?|indicates?|demonstrates?|highlights?|summari[sz]es?|describes?)\b)")
 # "…; B hematoxylin and eosin": a capital label (not the article "A") opening a clause.
 BARE_UPPER = re.compile(r"(?:(?<=;\s)|(?<=[.;]\s\s))([B-Z])\s+(?=[a-z]{2,})")
 # A bare label list at the start of the caption or of a sentence/clause, followed by a word.
@@ -94,7 +108,7 @@ def tokens_of(text: str) -> tuple[str, ...]:
         piece = piece.strip()
         if not piece:
             continue
-        if re.fullmatch(r"(?:–|—|−|-|~|to)", piece):
+        if re.fullmatch(r"(?:--|–|—|−|-|~|to)", piece):
             out.append("-")
         elif re.fullmatch(_SEP, " " + piece + " ") or piece in (",", ";", "&", "and"):
             continue
@@ -119,6 +133,8 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(), m.end(), tokens_of(m.group(1)), "bold")
     for m in PAREN.finditer(text):
         add(m.start(), m.end(), tokens_of(m.group(1)), "paren")
+    for start, end, label, note in _bracket_items(text):
+        add(start, end, (label,), "item", note)
     for m in PAREN_NOTE.finditer(text):
         labels, note = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         if MARK_START not in note and not re.fullmatch(_LIST, note.strip()) and "&" not in labels:
@@ -130,7 +146,11 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
     for pattern in (DOT, COMMA, BARE_CAP, COMMA_LOWER):
         for m in pattern.finditer(text):
-            add(m.start(1), m.end(), (m.group(1),), "colon")
+            add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
+    for m in DASH.finditer(text):
+        add(m.start(1), m.end(), (m.group(1),), "colon")
+    for m in SUBJECT.finditer(text):
+        add(m.start(1), m.end(1), tokens_of(m.group(1)), "colon")
     for m in DOT_LOWER.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
     for start, end, letter in _lettered_run(text):
@@ -150,6 +170,23 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(1), m.end(1), (m.group(1),), "bare")
     found.sort(key=lambda x: x.start)
     return _merge_lists(text, found)
+
+
+def _bracket_items(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, label, note) of each item of a bracket that lists labels with notes (``BRACKET``)."""
+    out: list[tuple[int, int, str, str]] = []
+    for m in BRACKET.finditer(text):
+        inner, base = m.group(1), m.start(1)
+        cuts = [0, *(c.start() + 1 for c in _ITEM_CUT.finditer(inner)), len(inner) + 1]
+        items = [(base + a, inner[a:b - 1] if b <= len(inner) else inner[a:]) for a, b in zip(cuts, cuts[1:])]
+        parsed = [(pos, _ITEM.fullmatch(part)) for pos, part in items]
+        labels = [p.group(1) for _, p in parsed if p]
+        if len(parsed) < 2 or not all(p for _, p in parsed) or labels != sorted(set(labels)) or \
+                len({lab.isupper() for lab in labels}) > 1:
+            continue  # (the labels run in order, in one case: "(x: e, v, …)" is a formula's key)
+        for pos, p in parsed:
+            out.append((pos + p.start(1), pos + p.end(2), p.group(1), p.group(2)))
+    return out
 
 
 def _inside_brackets(text: str, pos: int) -> bool:
@@ -179,7 +216,7 @@ def _merge_lists(text: str, mentions: list[Mention]) -> list[Mention]:
     """Join mentions that form one label list: <b>a</b>, <b>b</b> -> (a, b); <b>c</b>–<b>e</b> -> c-e."""
     merged: list[Mention] = []
     for m in mentions:
-        if merged and m.style == merged[-1].style and m.style != "position":
+        if merged and m.style == merged[-1].style and m.style not in ("position", "item"):
             gap = text[merged[-1].end:m.start].replace(MARK_START, "").replace(MARK_END, "")
             j = _JOIN.match(gap)
             if j:
@@ -215,8 +252,8 @@ def token_kind(token: str) -> str:
         return "alpha"
     if re.fullmatch(r"[A-Z]\d{1,2}", token):
         return "ALPHA"
-    if token in ROMANS and len(token) > 1:
-        return "roman"
+    if token.lower() in ROMANS and len(token) > 1 and (token.islower() or token.isupper()):
+        return "roman"  # "(ii)", "(II)"
     if len(token) == 1 and token.isalpha():
         return "alpha" if token.islower() else "ALPHA"
     if "-" in token and token.split("-")[0] in POSITIONS or token in POSITIONS:
@@ -276,8 +313,12 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     after = text[mention.end:].lstrip(f" {MARK_START}{MARK_END}")
     labels = set(mention.labels(scheme))
     panel_word = re.match(r"(?:\(\s*)?panels?\s", text[mention.start:mention.end], re.I)
-    if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before:
+    # "Panels A, E, I & M: Day 4." opens the words after its colon for those panels.
+    opens = panel_word and not prev and after[:1] == ":"
+    if (prev.rstrip(".") in REF_WORDS or panel_word) and labels <= seen and before and not opens:
         role = REF  # "the box in f", "as in (b)", "(panel A)": a panel already described
+    elif mention.style == "item":
+        role = POST  # "specimen (A, *100; B, *200)"
     elif mention.style == "panelword":
         # "(image A and B)", "(PSA; image C)": names the words before it; "panels G and H are …"
         # and "In panel G the …" open their own.
@@ -290,10 +331,15 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):
             role = POST if before[-1] not in ",(" else INTRO
-    elif mention.style == "paren" and re.match(r"[A-Z][a-z]", after):
+    elif mention.style == "paren" and before[-1].isalpha() and text[mention.start - 1] == before[-1] \
+            and re.match(r"\s*[A-Za-z0-9]", text[mention.end:]):
+        role = INTRO  # "… prostate tumorigenesis(a) H&E, …": PMC glues the title to the first label
+    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+\s)", after):
         role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
     elif prev in FUNCTION_WORDS or before[-1] in ",":
         role = INTRO if after[:1].isalnum() or after[:1] in "([" else POST
+    elif mention.style == "paren" and re.match(r"(?:before|after|above|below|during|upon)\b", after):
+        role = INTRO  # "… in the foam (c) before and (d) after biofunctionalization": the label opens its phrase
     else:
         role = POST
     return Mention(mention.start, mention.end, mention.raw, mention.style, role, mention.note)

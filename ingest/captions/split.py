@@ -27,24 +27,26 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
 # A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
 # lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
 # Text … b. Title."; Markdown legends).
-_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
+_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
 _SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
-                           r"mean\s*±|n\s*=|\*+\s*p\s*[<=])", re.I)
+                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
 _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
 # Words that make a trailing sentence a note on the whole figure.
 _FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
-                          r"each\s+(?:panel|image|experiment|group)|"
-                          r"(?:these|the|all|both)\s+(?:images|panels|figures|results|plots|graphs|spectra|maps|curves|data)\b|"
+                          r"each\s+(?:panel|image|group)|"
+                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
                           r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                           r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
                           r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
                           r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
-                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>=]|n\s*=|"
-                          r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+(?:also\s+)?(?:fig|supp|table|text))",
+                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
+                          r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
+                          r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
+                          r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+also\s+(?:fig|supp|table))",
                           re.I)
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 
@@ -95,6 +97,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     for m in _SENT_END.finditer(text, start, end):
         if _ABBREV.search(text[max(0, m.start() - 6): m.end()]):
             continue
+        if re.fullmatch(r"[a-z](?:\s*[,–-]\s*[a-z])*", strip_marks(text[cur:m.start()]).strip()):
+            continue  # "a. Fluorescence image …": the full stop ends the label, not a sentence
         spans.append((cur, m.end()))
         cur = m.end()
     if cur < end:
@@ -133,6 +137,8 @@ def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
     # "i" alone is a letter when other letters are there; "ii" and "iii" make it roman.
     if labels["roman"] and "i" in labels["alpha"] and not ({"h", "j"} & labels["alpha"]):
         labels["roman"].add("i")
+    if labels["roman"] and "i" in labels["ALPHA"] and not ({"h", "j"} & labels["ALPHA"]):
+        labels["roman"].add("i")  # "(I) SEM micrograph … (II) EDS …"
     candidates = []
     for kind in SCHEME_ORDER:
         found = labels[kind]
@@ -155,8 +161,15 @@ def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
         # panels, the other case the images inside them.
         opening = {k: sum(1 for m in mentions if _opens_sentence(text, m) and
                           any(_label_kind(t) == k for t in m.raw)) for k in ("alpha", "ALPHA")}
+        keep = None
         if min(opening.values()) == 0 and max(opening.values()) >= 2:
             keep = max(opening, key=opening.get)
+        elif min(opening.values()) > 0:
+            # Both cases open sentences ("(A) Summary … (a-d) At 4 months … (e-h) … (B) …"): the
+            # case that opens first is the outer level, the panels; the other names images in them.
+            keep = next(_label_kind(t) for m in mentions if _opens_sentence(text, m)
+                        for t in m.raw if _label_kind(t) in ("alpha", "ALPHA"))
+        if keep:
             candidates = [c for c in candidates if c[1] not in ("alpha", "ALPHA") or c[1] == keep]
     best = max(n for n, _ in candidates)
     return next(k for k in SCHEME_ORDER if (best, k) in candidates)
@@ -169,7 +182,7 @@ def _opens_sentence(text: str, m: Mention) -> bool:
 
 def _fits(m: Mention, scheme: str, letters: set[str] = frozenset()) -> bool:
     toks = [t for t in m.raw if t != "-"]
-    # "a1", "d2" are sub-panels only of letters the caption uses as panels ("(v0)" is a variable).
+    # "a1", "d2" are sub-panels only of letters the caption does not use alone ("(v0)" is a variable).
     if any(len(t) > 1 and t[0].isalpha() and t[1:].isdigit() and t[0].lower() not in letters for t in toks):
         return False
     if scheme == "roman":
@@ -208,7 +221,11 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
             # After a run of panels, a capital and a colon or comma far past it is a legend's
             # abbreviation ("… (D and E) …. L: lumen; S: stroma", "U, urethra"), not a panel.
             legend = m.style == "colon" and seen_max >= 1
-            if first > seen_max + 2 and (any(v < first for v in later) or not strong or legend):
+            # "SEM (a) and TEM (d) images of …": a label coordinated with the one before it is no stray jump …
+            paired = bool(out) and out[-1].style == m.style == "paren" and re.fullmatch(
+                r",?\s*(?:and|or)\s+[\w-]+", strip_marks(text[out[-1].end:m.start]).strip()) is not None \
+                and set(range(seen_max + 1, first)) <= set(later)  # … and the letters it skips come later
+            if first > seen_max + 2 and (any(v < first for v in later) or not strong or legend) and not paired:
                 continue
             seen |= set(m.labels(scheme))
             seen_max = max(seen_max, *(label_order(lab, scheme)[0] for lab in m.labels(scheme)))
@@ -224,10 +241,12 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
-        # "a1", "a2" are sub-panels when the caption uses several of one letter; "(G5)" alone is a name.
+        # "(d1–d3)" are panels when several share a letter never used alone that fills a gap in the single
+        # letters; "(B1)" inside (B)'s text, "(d1 and d2)" after the last letter and "(G5)" alone are not.
         subs = [t.lower() for m in mentions for t in m.raw if len(t) > 1 and t[0].isalpha() and t[1:].isdigit()]
         singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
-        letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2} & singles
+        letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
+                   (not singles or min(singles) < t[0] < max(singles))} - singles
         mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
         if not any(m.role != REF for m in mentions):
             scheme = "none"
@@ -244,6 +263,7 @@ class _Distributor:
         self.scheme = scheme
         self.pieces: list[_Piece] = []
         self.group: tuple[str, ...] | None = None  # labels of the panel text being read
+        self.post_group: tuple[str, ...] | None = None  # labels of the last sentence of "phrase (a)" mentions
 
     def labels(self, m: Mention) -> tuple[str, ...]:
         return tuple(m.labels(self.scheme))
@@ -262,9 +282,13 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
+                # A sentence wholly in brackets is an aside on the figure ("(The contrast was adjusted …)").
+                aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
                 self.add(s, e, None if _FIGURE_NOTE.search(body) or _SHARED_START.match(body)
-                         or _SCALE_START.match(body) else self.group)
+                         or _SCALE_START.match(body) or aside else self.group)
                 continue
+            if s > last_mention:
+                self.post_group = None
             self.sentence(s, e)
         return self.pieces
 
@@ -278,8 +302,9 @@ class _Distributor:
             self.scale_statement(s + lead + _SCALE_START.match(body).end(), e, ms, body)
             return
         if not ms:
-            shared = _SHARED_START.match(strip_marks(body)) or self.group is None
-            self.add(s, e, None if shared else self.group)
+            group = self.group or self.post_group
+            shared = group is None  # (mid-caption, "Data represent …" goes on about the panel before it)
+            self.add(s, e, None if shared else group)
             return
         intros = [m for m in ms if m.role == INTRO]
         first_cut = intros[0].start if intros else e
@@ -287,7 +312,13 @@ class _Distributor:
             region_posts = [m for m in ms if m.role == POST and m.end <= first_cut]
             if region_posts:
                 self.posts(s, first_cut, region_posts)
-            elif len(intros) == 1 and not self.text[s:first_cut].rstrip().endswith(":"):
+                if not intros and all(m.style in ("paren", "note", "bold") for m in region_posts):
+                    # "… for X (A), Y (B), or Z (C). Arrows point …": a sentence without labels after one whose
+                    # labels follow their phrases is about those panels (not past the caption's last label).
+                    self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
+            elif len(intros) == 1 and not strip_marks(self.text[s:first_cut]).rstrip().endswith((":", ".")) \
+                    and not self._glued_title(intros[0]):
+                # (Not a sentence that ends before it: "… shown in Panel A. C. Schematic …".)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
@@ -309,6 +340,11 @@ class _Distributor:
                 self.add(tail_start, end, labels)
             else:
                 self.add(intro.end, end, self.group)
+
+    def _glued_title(self, intro: Mention) -> bool:
+        """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label."""
+        return intro is self.mentions[0] and intro.start > 0 and self.text[intro.start - 1].isalnum() \
+            and self.text[intro.start] == "("
 
     def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
         """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run
@@ -404,15 +440,17 @@ class _Distributor:
             # phrase as long as the others and give the rest (the head) to every label.
             words = list(re.finditer(r"\S+", text[segs[0][0]:segs[0][1]]))
             k = min(later_words[0], len(words))
-            if len(words) > k:
+            if not k:
+                head = segs[0]  # "… in the specimen (A, *100; B, *200)": every label shares the phrase
+            elif len(words) > k:
                 head = (segs[0][0], segs[0][0] + words[-k].start())
         for j, m in enumerate(posts):
             labels = self.labels(m)
             if head and j:
                 self.add(*head, labels)
             self.add(*segs[j], labels)
-            if m.note:
-                self.add(m.start, m.start, labels, f"({m.note})")
+            if m.note:  # an item's note is already inside the caption's own bracket
+                self.add(m.start, m.start, labels, m.note if m.style == "item" else f"({m.note})")
             if j in continuations:
                 self.add(*continuations[j], labels)
             self.add(*tail, labels)
