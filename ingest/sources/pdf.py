@@ -347,6 +347,10 @@ def _after_label(fig: PdfFigure) -> str:
 
 
 def _neighbour(a: str, b: str) -> bool:
+    # (chapter-numbered "3-10" and "3-11" are neighbours: their last numbers, within one chapter)
+    ca, cb = re.match(r"(.*?)(\d+)\D*$", a), re.match(r"(.*?)(\d+)\D*$", b)
+    if ca and cb and ("-" in a or "-" in b or "\u2013" in a or "\u2013" in b):
+        return ca.group(1) == cb.group(1) and abs(int(ca.group(2)) - int(cb.group(2))) == 1
     da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
     return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
 

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]
 
-# "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start.
+# "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start;
+# books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
 CAPTION_START = re.compile(
-    r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*(?P<num>S?\d{1,3}[A-Za-z]?)"
+    r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
+    r"(?P<num>S?\d{1,3}(?:[-\u2013]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
@@ -149,8 +151,9 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
         return None  # "Figure S2. NMR of A; Figure S3. NMR of B": a list of supplementary files (MDPI)
     if re.match(r"\s*[),;]", after):
         return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
-    if not (_DELIMITER.match(after) or line.bold):
-        return None
+    chapter_title = bool(re.search(r"\d[-\u2013]\d", number) and re.match(r"\s+[A-Z0-9]", after))
+    if not (_DELIMITER.match(after) or line.bold or chapter_title):
+        return None  # (a chapter-numbered label is followed by its title with no stop: "Figure 3-1 CREATE ...")
     if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after):
         return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()

@@ -88,7 +88,11 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             same_line = similar and abs((cb[1] + cb[3]) / 2 - (box[1] + box[3]) / 2) < 0.5 * h
             # A column gutter is about one line high (IEEE: 12 pt at 10-pt type): wider gaps part lines.
             # The letters of a ligature ("fl", "ffi") share one glyph's box: they overlap the last one.
-            follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01
+            # Past a word space a wider gap still follows (justified lines, table cells, formulas), but
+            # not a column's width before a caption's label: two captions side by side on one baseline
+            # (FAA handbook: "Figure 7-26. Self-locking nuts.    Figure 7-27. Stainless ...") are two lines.
+            follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01 and not (
+                box[0] - cb[2] > 3 * h and current[1][-1] == " " and _opens_caption(codes, i))
             if same_line and follows:
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
                 # (Between a sub- or superscript and the letter after it, a narrower gap is a word space:
@@ -136,6 +140,14 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         out.append(Line(tuple(box), text, size, bold, glyph_boxed))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
+
+
+def _opens_caption(codes: list[int], i: int) -> bool:
+    """The characters from ``i`` open a caption's label ("Figure 7-27.", "Fig. 3:")."""
+    from figdex.ingest.sources.pdf_layout import caption_start
+
+    text = "".join(chr(c) for c in codes[i:i + 24] if 0 < c < 0xD800 or 0xE000 <= c <= 0x10FFFF)
+    return caption_start(Line((0, 0, 0, 0), text)) is not None
 
 
 # Spacing accents a TeX PDF's text layer reports as glyphs of their own next to the letter they are
