@@ -45,3 +45,17 @@ def test_two_captions_side_by_side_on_one_baseline_are_two_captions():
         assert key in found, key
         assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"]), key
     _check(found, gold, ("Figure 7-27", 1))
+
+
+def test_a_bold_title_and_its_legend_under_it_are_one_caption_over_its_figure():
+    # A submitted manuscript's figure pages (Cell Systems, Google Docs export): a bold 15-17 pt title
+    # without a full stop, set with a wide leading over two lines, then the legend in the 12-pt text
+    # type, then the figure.  The caption stopped at the title's first line and took its second line for
+    # the figure (IoU 0); Figure 2's page lent its caption to the figure on the page before.
+    found, gold = _found_and_gold("cellsys_2017_submitted")
+    for key in gold:
+        assert key in found, key
+        assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"]), key
+    for n, page in ((1, 13), (2, 14), (3, 15), (5, 17), (6, 18), (7, 19)):
+        _check(found, gold, (f"Figure {n}", page))
+    assert ("Figure 2", 13) not in found

@@ -186,6 +186,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
     usual_gap = line_gap(lines)
     graphics = graphics or []
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 5)
+    body_size = sizes[len(sizes) // 2] if sizes else 0.0
     captions = []
     used: set[int] = set()
     for i, line in enumerate(lines):
@@ -219,9 +221,20 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                     continue
                 continue
             vgap = last.box[1] - nxt.box[3]
+            # A bold title with no full stop, set larger than the text, and its legend under it in the regular
+            # weight (a submitted manuscript's figure pages: "Figure 2: Overview of ..." then "Statistics of
+            # ..."): one caption, however the title's larger type and leading set it apart.
+            # (The title's own second line, bold in its size, runs on across that leading too.)
+            legend = (all(ln.bold for ln in cap.lines) and not last.text.rstrip().endswith(".")
+                      and line.size > 1.1 * body_size  # (a title set larger than the running text)
+                      and vgap < 1.5 * max(last.height, 1.0)
+                      and (not nxt.bold and nxt.size < last.size and len(nxt.text.split()) >= 4
+                           and nxt.width >= 0.5 * (span[2] - span[0])  # (a legend's line, not a label in a drawing)
+                           or nxt.bold and abs(nxt.size - last.size) < 0.05 * last.size)
+                      and x_overlap(nxt.box, span) > 0.5 * min(nxt.width, span[2] - span[0]))
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(1.8 * usual_gap, usual_gap + 1.2,
-                                                                             0.45 * min(last.height, nxt.height)):
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(
+                    1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
@@ -247,7 +260,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
             else:
                 nxt_size = nxt.size
-            if abs(nxt_size - size) > 0.22 * max(size, 1.0):
+            if abs(nxt_size - size) > 0.22 * max(size, 1.0) and not legend:
                 if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
                     continue  # a plot's small label drawn over the caption's lines (A&A), not its end
                 break  # text of another size (the body under a caption)
