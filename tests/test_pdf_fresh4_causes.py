@@ -59,3 +59,19 @@ def test_a_bold_title_and_its_legend_under_it_are_one_caption_over_its_figure():
     for n, page in ((1, 13), (2, 14), (3, 15), (5, 17), (6, 18), (7, 19)):
         _check(found, gold, (f"Figure {n}", page))
     assert ("Figure 2", 13) not in found
+
+
+def test_no_word_space_at_a_subscript_where_the_page_prints_none():
+    # The gold's convention (eval/pdf/README.md, "Gold correction"): a space only where the page prints
+    # one.  Two joins wrote spaces the page does not have: a fragment joined on its left always took a
+    # space ("WO3 ." where pdfium broke the line after the subscript and read the "." first), and a
+    # lone "." (of "1.07") let into a line set the gap measure for the whole line to its own height,
+    # so a subscript's 0.5-pt kern became a word space ("pM (t)/po").  PoS's "S 2" was the first cause.
+    found, gold = _found_and_gold("scirep_2026_znowo3")
+    assert found[("Fig. 5", 7)].caption.endswith("of ZnO and WO3.")
+    found, gold = _found_and_gold("arxiv_2303_heavy_quark")
+    key = ("Figure 3", 6)
+    assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"])
+    assert "Plots of pM(t)/po and σ(t)" in found[key].caption
+    found, gold = _found_and_gold("pos_lattice_2025")
+    assert "discretization of S2 using" in found[("Figure 4", 6)].caption

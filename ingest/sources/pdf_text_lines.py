@@ -191,13 +191,20 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                 break
             if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
                 line[0] = union([lb, box])
-                line[1] = frag[1] + [" "] + line[1]
-                line[3] = frag[3] + [None] + line[3]
+                # (as on the right: a space only for a gap, not for "WO3" read after its ".", a
+                # subscript lowering its fragment's middle below the full stop's)
+                spaced = lb[0] - box[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])
+                space = spaced and frag[1][-1:] != [" "] and line[1][:1] != [" "]
+                line[1] = frag[1] + ([" "] if space else []) + line[1]
+                line[3] = frag[3] + ([None] if space else []) + line[3]
                 line[2] = frag[2]
                 break
             across = min(lb[2], box[2]) - max(lb[0], box[0])  # (a glyph narrower than half the line's height: within it)
             if (abs(centre_a - centre_b) < 0.45 * h and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
-                    and _interleave(line, frag, min(lb[3] - lb[1], box[3] - box[1]))):
+                    # (the spacing measure is the lower of the two heights, but not a lone dot's: a
+                    # "." of "1.07" let in made every 0.4-pt gap of the line a word space, "pM (t)")
+                    and _interleave(line, frag, max(min(lb[3] - lb[1], box[3] - box[1]),
+                                                    0.5 * max(lb[3] - lb[1], box[3] - box[1])))):
                 break
         else:
             lines.append([box, list(frag[1]), frag[2], list(frag[3]), frag[4]])
