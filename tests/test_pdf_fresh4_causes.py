@@ -40,11 +40,11 @@ def test_two_captions_side_by_side_on_one_baseline_are_two_captions():
     # The FAA handbook page sets "Figure 7-26. Self-locking nuts." and "Figure 7-27. Stainless steel
     # self-locking nut." on one baseline, one per column, with one space character between them:
     # the line ran on across the gutter and one caption swallowed the other.
+    # Then Figure 7-26's drawings, clipped to their frame, report boxes 40 pt into the other column: a
+    # drawing across the gutter no longer lets a figure into the one already found there.
     found, gold = _found_and_gold("faa_amt_handbook_page")
     for key in gold:
-        assert key in found, key
-        assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"]), key
-    _check(found, gold, ("Figure 7-27", 1))
+        _check(found, gold, key)
 
 
 def test_a_bold_title_and_its_legend_under_it_are_one_caption_over_its_figure():
