@@ -75,3 +75,12 @@ def test_no_word_space_at_a_subscript_where_the_page_prints_none():
     assert "Plots of pM(t)/po and σ(t)" in found[key].caption
     found, gold = _found_and_gold("pos_lattice_2025")
     assert "discretization of S2 using" in found[("Figure 4", 6)].caption
+
+
+def test_a_panel_reference_is_no_caption_where_its_figure_has_one():
+    # A protocol chapter's running text refers to panels at a line start: "Fig. 9c — =INDEX(...)" (a
+    # label in another font: read as bold), "Fig. 11b." (the end of a sentence wrapped).  Both were
+    # figures of their own; the document captions Figures 9 and 11, so they are their panels.
+    found, gold = _found_and_gold("springer_mimb_2024_pgfinder")
+    assert not [key for key in found if key[0] in ("Fig. 9c", "Fig. 11b")]
+    assert set(found) == set(gold)

@@ -301,6 +301,11 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
     caption printed for it on the page before or after.  A label with no graphics anywhere is kept
     only when it is the first of its number (a figure whose drawing pdfium could not see still has
     its caption)."""
+    # "Fig. 9c" where the document has a Figure 9: a reference to its panel c in running text (a
+    # protocol's "Fig. 9c — =INDEX(...)", a wrapped "(see) Fig. 11b."), not a caption of its own.
+    numbers = {(f.kind, f.number.upper()) for f in found}
+    found = [f for f in found if not (re.fullmatch(r"S?\d+[A-Za-z]", f.number)
+                                      and (f.kind, f.number[:-1].upper()) in numbers)]
     continued = [f for f in found if f.region is not None and _CONTINUED.match(_after_label(f))]
     found = [f for f in found if not any(f is c for c in continued)]
     sizes = sorted(f.size for f in found if f.region is not None)
