@@ -84,3 +84,13 @@ def test_a_panel_reference_is_no_caption_where_its_figure_has_one():
     found, gold = _found_and_gold("springer_mimb_2024_pgfinder")
     assert not [key for key in found if key[0] in ("Fig. 9c", "Fig. 11b")]
     assert set(found) == set(gold)
+
+
+def test_a_line_of_the_other_column_level_with_a_caption_does_not_end_it():
+    # PLDI (two columns): the left column's "struction is immediately passed ..." sits level with the
+    # gap under the first line of Figure 9's caption; read before the caption's own next line, its
+    # lower-case start after a full stop ended the caption ("a sentence of running text goes on").
+    found, gold = _found_and_gold("pldi_2009_tracemonkey")
+    key = ("Figure 9", 8)
+    assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"])
+    assert found[key].caption.endswith("is a key benefit of tracing.")

@@ -238,14 +238,14 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
+            if x_overlap(nxt.box, span) < 0.3 * min(nxt.width, span[2] - span[0]):
+                continue  # (a line of the other column, level with this one: neither ends nor continues it)
             if (last.text.rstrip().endswith(".") and nxt.text[:1].islower()
                     and not (last is line and _bare_label(line)) and not re.match(r"[a-z]\)", nxt.text)):
                 break  # a sentence of running text goes on under a one-line caption (not "a) ..." under "Figure 2.")
             if any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
                    and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
-            if x_overlap(nxt.box, span) < 0.3 * min(nxt.width, span[2] - span[0]):
-                continue
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text
             size = last.size
