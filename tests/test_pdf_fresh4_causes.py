@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pypdfium2")
 
-from figdex.ingest.pdf_eval import label_key, normalise_words  # noqa: E402
+from figdex.ingest.pdf_eval import iou, label_key, normalise_words  # noqa: E402
 from figdex.ingest.sources.pdf_layout import Line, caption_start  # noqa: E402
 from tests.pdf_gold_cases import check_figure as _check, found_and_gold as _found_and_gold  # noqa: E402
 
@@ -94,3 +94,15 @@ def test_a_line_of_the_other_column_level_with_a_caption_does_not_end_it():
     key = ("Figure 9", 8)
     assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"])
     assert found[key].caption.endswith("is a key benefit of tracing.")
+
+
+def test_panels_stacked_far_apart_over_a_caption_are_one_figure():
+    # The NMR preprint's SI sets a figure as two spectra images one over the other, 64 pt apart with
+    # nothing between them: the region took the lower image only (IoU 0.44).  A large image over the
+    # figure and within its width, below the running text that bounds the window, is more of it; the
+    # same cause held the Royal Society's landscape figure (fresh_2, rsta_2011 Figure 3) to one row.
+    found, gold = _found_and_gold("nmr_abbs_preprint")
+    _check(found, gold, ("Figure S3", 19))
+    _check(found, gold, ("Figure S6", 24))
+    found, gold = _found_and_gold("rsta_2011")
+    assert iou(found[("Figure 3", 12)].region, gold[("Figure 3", 12)]["region"]) >= 0.8

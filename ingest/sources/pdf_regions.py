@@ -296,6 +296,16 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
                 and box[2] <= reg[2] + 2 and allowed(box)))
         grow()
+        image_boxes = {g.box for g in pool if g.kind == "image"}
+        # Panels stacked further apart (the NMR SI: two spectra images 64 pt apart, nothing between
+        # them): a large drawing over the figure, within its width, is more of it -- the window already
+        # stops at the running text or another figure's caption above.
+        grown = True
+        while grown:
+            region, grown = _absorb(pool, members, region, lambda box, reg: (
+                box[1] >= reg[3] - 1 and area(box) >= 0.5 * area(reg) and box in image_boxes
+                and x_overlap(box, reg) >= 0.8 * (box[2] - box[0]) and allowed(box)))
+        grow()
     if direction in ("left", "right"):
         # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the
         # row beside the caption, within the figure's width.
