@@ -106,3 +106,14 @@ def test_panels_stacked_far_apart_over_a_caption_are_one_figure():
     _check(found, gold, ("Figure S6", 24))
     found, gold = _found_and_gold("rsta_2011")
     assert iou(found[("Figure 3", 12)].region, gold[("Figure 3", 12)]["region"]) >= 0.8
+
+
+def test_a_paragraphs_last_line_over_a_figure_is_not_its_label():
+    # A paragraph carried over from the page before ends at the top of the NMR preprint's page 5 in one
+    # short line ("for more confident structural determination."): too short for running text, it was
+    # taken as a label of the figure under it (IoU 0.76).  A sentence's end at the body's type size is
+    # running text; stoc_smith07 (held_out_2) had the same, "the smooth sensitivity framework (Figure 2).".
+    found, gold = _found_and_gold("nmr_abbs_preprint")
+    _check(found, gold, ("Figure 3", 5))
+    found, gold = _found_and_gold("stoc_smith07")
+    assert found[("Figure 2", 7)].region[3] < 520

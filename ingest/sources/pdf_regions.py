@@ -31,6 +31,9 @@ def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
                      and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
             if len(stack) >= 3:
                 wrapped.update(id(o) for o in stack)
+    # A sentence's end at the body's type size (a paragraph's last line carried over to the top of the
+    # page over a figure: "for more confident structural determination.") is running text too.
+    wrapped.update(id(ln) for ln in candidates if len(ln.text.split()) >= 5 and ln.text.rstrip().endswith("."))
     return [ln for ln in small if id(ln) not in wrapped]
 
 
