@@ -36,7 +36,7 @@ from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
 from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines,
+    Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines, label_neighbours,
 )
 from figdex.ingest.sources.pdf_hyphens import document_words
 from figdex.ingest.sources.pdf_regions import figure_region, without_running_text
@@ -335,7 +335,7 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
     numbers = {(f.kind, f.number.upper()) for f in kept if f.region is not None}
     for fig in kept:
         if fig.region is None and numbers and (fig.kind, fig.number.upper()) not in numbers:
-            has_neighbour = any(_neighbour(fig.number, n) for k, n in numbers if k == fig.kind)
+            has_neighbour = any(label_neighbours(fig.number, n) for k, n in numbers if k == fig.kind)
             if not has_neighbour:
                 continue
         out.append(fig)
@@ -349,15 +349,6 @@ _CONTINUED = re.compile(r"^\W*(?:continued|cont\.|cont'd)\W*$", re.I)
 
 def _after_label(fig: PdfFigure) -> str:
     return fig.caption[len(fig.label):] if fig.caption.startswith(fig.label) else fig.caption
-
-
-def _neighbour(a: str, b: str) -> bool:
-    # (chapter-numbered "3-10" and "3-11" are neighbours: their last numbers, within one chapter)
-    ca, cb = re.match(r"(.*?)(\d+)\D*$", a), re.match(r"(.*?)(\d+)\D*$", b)
-    if ca and cb and ("-" in a or "-" in b or "\u2013" in a or "\u2013" in b):
-        return ca.group(1) == cb.group(1) and abs(int(ca.group(2)) - int(cb.group(2))) == 1
-    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
-    return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
 
 
 def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:

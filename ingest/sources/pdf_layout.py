@@ -163,6 +163,15 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     return kind, label, number
 
 
+def label_neighbours(a: str, b: str) -> bool:
+    """Two figure numbers one apart ("3" and "4", "S2" and "S3"; "3-10" and "3-11" within a chapter)."""
+    ca, cb = re.match(r"(.*?)(\d+)\D*$", a), re.match(r"(.*?)(\d+)\D*$", b)
+    if ca and cb and ("-" in a or "-" in b or "\u2013" in a or "\u2013" in b):
+        return ca.group(1) == cb.group(1) and abs(int(ca.group(2)) - int(cb.group(2))) == 1
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
+
+
 def _bare_label(line: Line) -> bool:
     """The line is a caption's label alone ("Figure 2."), its text on the lines below."""
     m = CAPTION_START.match(line.text)

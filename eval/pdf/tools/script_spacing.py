@@ -59,7 +59,8 @@ def page_glyphs(pdf: str, page: int) -> list[tuple[str, tuple, float, float]]:
         # the loose box spans the glyph's advance (origin to origin + width): gaps between advances, not
         # between inks, which side bearings widen (a "." or a "3" has a wide one)
         raw.FPDFText_GetLooseCharBox(tp.raw, i, ctypes.byref(rect))
-        box = (min(rect.left, rect.right), min(rect.bottom, rect.top), max(rect.left, rect.right), max(rect.bottom, rect.top))
+        box = (min(rect.left, rect.right), min(rect.bottom, rect.top),
+               max(rect.left, rect.right), max(rect.bottom, rect.top))
         for part in _nfkc(ch):
             out.append((part, box, raw.FPDFText_GetFontSize(tp.raw, i), y.value))
     return out
@@ -89,7 +90,9 @@ def corrected(record: dict, fig: dict, n_words: int = 12):
     pdf = str(ROOT / record["file"])
     glyphs = page_glyphs(pdf, fig["page"])
     # (a caption of fewer than 12 words is all of it; one of 12 is topped up after a join)
-    caption = _extended(pdf, fig["page"], fig["caption12"]) if len(fig["caption12"].split()) >= n_words else fig["caption12"]
+    caption = fig["caption12"]
+    if len(caption.split()) >= n_words:
+        caption = _extended(pdf, fig["page"], caption)
     flat_caption = caption.replace(" ", "")
     page_flat = "".join(g[0] for g in glyphs)
     at = page_flat.find(flat_caption[:12])
