@@ -64,13 +64,14 @@ def normalise_words(text: str, n: int = CAPTION_WORDS) -> str:
 
 
 def label_key(kind_label: str) -> tuple[str, str]:
-    """("figure", "3") for "Figure 3", "Fig. 3", "FIG. 3", "Fig 3"; ("scheme", "S1") for "Scheme S1"."""
-    m = re.match(r"\s*([A-Za-z]+)\.?\s*(S?\d+[A-Za-z]?)", kind_label)
+    """("figure", "3") for "Figure 3", "Fig. 3", "FIG. 3", "Fig 3"; ("scheme", "S1") for "Scheme S1";
+    ("figure", "7-26") for a book's chapter-numbered "Figure 7-26" (not "7": its chapter's other figures differ)."""
+    m = re.match(r"\s*([A-Za-z]+)\.?\s*(S?\d+(?:[-\u2013]\d+)?[A-Za-z]?)", kind_label)
     if not m:
         return ("?", kind_label)
     word = m.group(1).lower()
     kind = "scheme" if word.startswith("scheme") else "chart" if word.startswith("chart") else "figure"
-    return kind, m.group(2).upper()
+    return kind, m.group(2).upper().replace("\u2013", "-")
 
 
 def iou(a, b) -> float:

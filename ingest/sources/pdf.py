@@ -36,7 +36,7 @@ from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
 from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines,
+    Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines, label_neighbours,
 )
 from figdex.ingest.sources.pdf_hyphens import document_words
 from figdex.ingest.sources.pdf_regions import figure_region, without_running_text
@@ -301,6 +301,11 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
     caption printed for it on the page before or after.  A label with no graphics anywhere is kept
     only when it is the first of its number (a figure whose drawing pdfium could not see still has
     its caption)."""
+    # "Fig. 9c" where the document has a Figure 9: a reference to its panel c in running text (a
+    # protocol's "Fig. 9c — =INDEX(...)", a wrapped "(see) Fig. 11b."), not a caption of its own.
+    numbers = {(f.kind, f.number.upper()) for f in found}
+    found = [f for f in found if not (re.fullmatch(r"S?\d+[A-Za-z]", f.number)
+                                      and (f.kind, f.number[:-1].upper()) in numbers)]
     continued = [f for f in found if f.region is not None and _CONTINUED.match(_after_label(f))]
     found = [f for f in found if not any(f is c for c in continued)]
     sizes = sorted(f.size for f in found if f.region is not None)
@@ -330,7 +335,7 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
     numbers = {(f.kind, f.number.upper()) for f in kept if f.region is not None}
     for fig in kept:
         if fig.region is None and numbers and (fig.kind, fig.number.upper()) not in numbers:
-            has_neighbour = any(_neighbour(fig.number, n) for k, n in numbers if k == fig.kind)
+            has_neighbour = any(label_neighbours(fig.number, n) for k, n in numbers if k == fig.kind)
             if not has_neighbour:
                 continue
         out.append(fig)
@@ -344,11 +349,6 @@ _CONTINUED = re.compile(r"^\W*(?:continued|cont\.|cont'd)\W*$", re.I)
 
 def _after_label(fig: PdfFigure) -> str:
     return fig.caption[len(fig.label):] if fig.caption.startswith(fig.label) else fig.caption
-
-
-def _neighbour(a: str, b: str) -> bool:
-    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
-    return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
 
 
 def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]
 
-# "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start.
+# "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start;
+# books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
 CAPTION_START = re.compile(
-    r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*(?P<num>S?\d{1,3}[A-Za-z]?)"
+    r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
+    r"(?P<num>S?\d{1,3}(?:[-\u2013]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
@@ -149,8 +151,9 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
         return None  # "Figure S2. NMR of A; Figure S3. NMR of B": a list of supplementary files (MDPI)
     if re.match(r"\s*[),;]", after):
         return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
-    if not (_DELIMITER.match(after) or line.bold):
-        return None
+    chapter_title = bool(re.search(r"\d[-\u2013]\d", number) and re.match(r"\s+[A-Z0-9]", after))
+    if not (_DELIMITER.match(after) or line.bold or chapter_title):
+        return None  # (a chapter-numbered label is followed by its title with no stop: "Figure 3-1 CREATE ...")
     if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after):
         return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()
@@ -158,6 +161,15 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
     label = re.sub(r"\s+", " ", label)
     return kind, label, number
+
+
+def label_neighbours(a: str, b: str) -> bool:
+    """Two figure numbers one apart ("3" and "4", "S2" and "S3"; "3-10" and "3-11" within a chapter)."""
+    ca, cb = re.match(r"(.*?)(\d+)\D*$", a), re.match(r"(.*?)(\d+)\D*$", b)
+    if ca and cb and ("-" in a or "-" in b or "\u2013" in a or "\u2013" in b):
+        return ca.group(1) == cb.group(1) and abs(int(ca.group(2)) - int(cb.group(2))) == 1
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
 
 
 def _bare_label(line: Line) -> bool:
@@ -183,6 +195,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
     usual_gap = line_gap(lines)
     graphics = graphics or []
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 5)
+    body_size = sizes[len(sizes) // 2] if sizes else 0.0
     captions = []
     used: set[int] = set()
     for i, line in enumerate(lines):
@@ -216,20 +230,31 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                     continue
                 continue
             vgap = last.box[1] - nxt.box[3]
+            # A bold title with no full stop, set larger than the text, and its legend under it in the regular
+            # weight (a submitted manuscript's figure pages: "Figure 2: Overview of ..." then "Statistics of
+            # ..."): one caption, however the title's larger type and leading set it apart.
+            # (The title's own second line, bold in its size, runs on across that leading too.)
+            legend = (all(ln.bold for ln in cap.lines) and not last.text.rstrip().endswith(".")
+                      and line.size > 1.1 * body_size  # (a title set larger than the running text)
+                      and vgap < 1.5 * max(last.height, 1.0)
+                      and (not nxt.bold and nxt.size < last.size and len(nxt.text.split()) >= 4
+                           and nxt.width >= 0.5 * (span[2] - span[0])  # (a legend's line, not a label in a drawing)
+                           or nxt.bold and abs(nxt.size - last.size) < 0.05 * last.size)
+                      and x_overlap(nxt.box, span) > 0.5 * min(nxt.width, span[2] - span[0]))
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(1.8 * usual_gap, usual_gap + 1.2,
-                                                                             0.45 * min(last.height, nxt.height)):
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(
+                    1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
                 continue
+            if x_overlap(nxt.box, span) < 0.3 * min(nxt.width, span[2] - span[0]):
+                continue  # (a line of the other column, level with this one: neither ends nor continues it)
             if (last.text.rstrip().endswith(".") and nxt.text[:1].islower()
                     and not (last is line and _bare_label(line)) and not re.match(r"[a-z]\)", nxt.text)):
                 break  # a sentence of running text goes on under a one-line caption (not "a) ..." under "Figure 2.")
             if any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
                    and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
-            if x_overlap(nxt.box, span) < 0.3 * min(nxt.width, span[2] - span[0]):
-                continue
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text
             size = last.size
@@ -244,7 +269,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
             else:
                 nxt_size = nxt.size
-            if abs(nxt_size - size) > 0.22 * max(size, 1.0):
+            if abs(nxt_size - size) > 0.22 * max(size, 1.0) and not legend:
                 if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
                     continue  # a plot's small label drawn over the caption's lines (A&A), not its end
                 break  # text of another size (the body under a caption)

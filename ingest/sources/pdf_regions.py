@@ -31,6 +31,9 @@ def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
                      and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
             if len(stack) >= 3:
                 wrapped.update(id(o) for o in stack)
+    # A sentence's end at the body's type size (a paragraph's last line carried over to the top of the
+    # page over a figure: "for more confident structural determination.") is running text too.
+    wrapped.update(id(ln) for ln in candidates if len(ln.text.split()) >= 5 and ln.text.rstrip().endswith("."))
     return [ln for ln in small if id(ln) not in wrapped]
 
 
@@ -249,7 +252,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if not two_column or (region[0] < middle - 0.08 * width and region[2] > middle + 0.08 * width):
             return True
         reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
-        if b[0] < middle - reach < middle + reach < b[2]:
+        # (but not into the figure already found in the other column: a drawing clipped to its own
+        # frame reports the box it would fill unclipped, FAA's nuts reach 40 pt into the next figure)
+        if b[0] < middle - reach < middle + reach < b[2] and not any(
+                box != cap_box and box[3] - box[1] > 30 and intersection(b, box) > 0 for box in claimed):
             return True
         # Within the column and its slack over the gutter, but not wholly past the page's middle: the
         # figure beside in the other column may start there (IOP: its sideways axis title 10 pt off).
@@ -292,6 +298,16 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
                 and box[2] <= reg[2] + 2 and allowed(box)))
+        grow()
+        image_boxes = {g.box for g in pool if g.kind == "image"}
+        # Panels stacked further apart (the NMR SI: two spectra images 64 pt apart, nothing between
+        # them): a large drawing over the figure, within its width, is more of it -- the window already
+        # stops at the running text or another figure's caption above.
+        grown = True
+        while grown:
+            region, grown = _absorb(pool, members, region, lambda box, reg: (
+                box[1] >= reg[3] - 1 and area(box) >= 0.5 * area(reg) and box in image_boxes
+                and x_overlap(box, reg) >= 0.8 * (box[2] - box[0]) and allowed(box)))
         grow()
     if direction in ("left", "right"):
         # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the

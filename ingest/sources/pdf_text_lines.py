@@ -88,7 +88,11 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             same_line = similar and abs((cb[1] + cb[3]) / 2 - (box[1] + box[3]) / 2) < 0.5 * h
             # A column gutter is about one line high (IEEE: 12 pt at 10-pt type): wider gaps part lines.
             # The letters of a ligature ("fl", "ffi") share one glyph's box: they overlap the last one.
-            follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01
+            # Past a word space a wider gap still follows (justified lines, table cells, formulas), but
+            # not a column's width before a caption's label: two captions side by side on one baseline
+            # (FAA handbook: "Figure 7-26. Self-locking nuts.    Figure 7-27. Stainless ...") are two lines.
+            follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01 and not (
+                box[0] - cb[2] > 3 * h and current[1][-1] == " " and _opens_caption(codes, i))
             if same_line and follows:
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
                 # (Between a sub- or superscript and the letter after it, a narrower gap is a word space:
@@ -138,6 +142,14 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     return out
 
 
+def _opens_caption(codes: list[int], i: int) -> bool:
+    """The characters from ``i`` open a caption's label ("Figure 7-27.", "Fig. 3:")."""
+    from figdex.ingest.sources.pdf_layout import caption_start
+
+    text = "".join(chr(c) for c in codes[i:i + 24] if 0 < c < 0xD800 or 0xE000 <= c <= 0x10FFFF)
+    return caption_start(Line((0, 0, 0, 0), text)) is not None
+
+
 # Spacing accents a TeX PDF's text layer reports as glyphs of their own next to the letter they are
 # set over ("Gr¨uneisen"): read as the combining mark, joined to that letter.
 _SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "\u02dc": "\u0303",
@@ -179,13 +191,20 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                 break
             if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
                 line[0] = union([lb, box])
-                line[1] = frag[1] + [" "] + line[1]
-                line[3] = frag[3] + [None] + line[3]
+                # (as on the right: a space only for a gap, not for "WO3" read after its ".", a
+                # subscript lowering its fragment's middle below the full stop's)
+                spaced = lb[0] - box[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])
+                space = spaced and frag[1][-1:] != [" "] and line[1][:1] != [" "]
+                line[1] = frag[1] + ([" "] if space else []) + line[1]
+                line[3] = frag[3] + ([None] if space else []) + line[3]
                 line[2] = frag[2]
                 break
             across = min(lb[2], box[2]) - max(lb[0], box[0])  # (a glyph narrower than half the line's height: within it)
             if (abs(centre_a - centre_b) < 0.45 * h and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
-                    and _interleave(line, frag, min(lb[3] - lb[1], box[3] - box[1]))):
+                    # (the spacing measure is the lower of the two heights, but not a lone dot's: a
+                    # "." of "1.07" let in made every 0.4-pt gap of the line a word space, "pM (t)")
+                    and _interleave(line, frag, max(min(lb[3] - lb[1], box[3] - box[1]),
+                                                    0.5 * max(lb[3] - lb[1], box[3] - box[1])))):
                 break
         else:
             lines.append([box, list(frag[1]), frag[2], list(frag[3]), frag[4]])
