@@ -326,9 +326,9 @@ def _nature_captions() -> list[str]:
 
 @click.command("pdf")
 @click.option("--split", type=click.Choice(["fresh_5", "fresh_4", "fresh_3", "fresh_2", "fresh", "held_out_2", "held_out", "tune", "all"]),
-              default="fresh_4", show_default=True,
-              help="Which PDFs of the gold: fresh_5 (the newest part: annotated before the parser ran on it; "
-                   "measure it once, eval/pdf/README.md), fresh_4 (annotated before the parser ran on it), "
+              default="fresh_5", show_default=True,
+              help="Which PDFs of the gold: fresh_5 (the newest part: annotated before the parser ran on it, "
+                   "measured once, eval/pdf/README.md), fresh_4 (measured once, tuned on since), "
                    "fresh_3 (measured once), fresh_2 (measured once, looked at since), fresh "
                    "(held_out_3, tuned on since), held_out_2 and held_out (looked at after their first "
                    "measurement), tune, or all.")
