@@ -23,12 +23,14 @@ Box = tuple[float, float, float, float]
 # books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
 CAPTION_START = re.compile(
     r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
-    r"(?P<num>S?\d{1,3}(?:[-\u2013]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
+    r"(?P<num>S?\d{1,3}(?:[-\u2013.]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
 _BOLD_WEIGHT = 600
 _NUMBER = re.compile(r"^[-\u2212+]?[\d.,]+%?$")
+# The rest of a panel list after a label that ends in a letter: "a, b." in "Fig. 5.1a, b. Electric ...".
+_PANEL_LIST = re.compile(r"(?:\s*(?:,|and|&|[-\u2013])\s*[a-z])+(?=\s*[.:]\s)")
 _LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
 
@@ -149,7 +151,10 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
         return None  # "Figures 3 and 4 show": a reference, not a caption
     if _LISTED.search(after):
         return None  # "Figure S2. NMR of A; Figure S3. NMR of B": a list of supplementary files (MDPI)
-    if re.match(r"\s*[),;]", after):
+    panels = _PANEL_LIST.match(after) if number[-1:].isalpha() else None
+    if panels:  # "Fig. 5.1a, b. Electric fields ...": the label names its panels before its stop
+        number, after = number[:-1], after[panels.end():]
+    elif re.match(r"\s*[),;]", after):
         return None  # "Fig. 3), it did shift ...": a reference in running text (Nature sets them bold)
     chapter_title = bool(re.search(r"\d[-\u2013]\d", number) and re.match(r"\s+[A-Z0-9]", after))
     if not (_DELIMITER.match(after) or line.bold or chapter_title):
