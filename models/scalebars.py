@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
+from figdex.models.bar_trace import trace_line
 from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
 
@@ -132,7 +133,11 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                                       ticks=not any(mask is m for _, m in lines))
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
-            found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
+            box = (x0, top, x1, bottom)
+            traced = None if ticked else trace_line(gray, x0, x1, top, bottom, polarity)
+            if traced is not None:  # a thin line stepping a row: its stack was only part of it
+                box, length = traced
+            found.append(Bar(box, length, polarity, round(score, 3)))
             passed[(x0, x1, top, bottom)] = score
         if polarity != "colour" and not any(mask is m for _, m in lines):
             for left, right, length in join_rulers(gray, mask, list(passed)):
