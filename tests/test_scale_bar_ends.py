@@ -3,6 +3,8 @@ and on the real figures where it was seen.
 
 - A thin anti-aliased line drawn a little off level steps a row every so many columns: its rows
   agree on one run only over part of its length, which had been read as the whole bar (145 of 208 px).
+- A databar ruler (├── 100 µm ──┤) in a screenshot shrunk to a quarter keeps one end tick a few grey
+  levels over the ground, under every cut: the ruler was not joined and one half read as the bar.
 
 The real figures (JekelyLab eLife figures, repository GPL-3.0) are restored by eval/restore_instrument.py
 --manifest eval/scale_bars_held_out_4_restore.tsv and skipped when absent; their lengths are the hand
@@ -97,4 +99,38 @@ def test_second_line_beside_it_is_not_taken_for_the_line():
 ])
 def test_real_sloping_thin_bars(name, gold, length):
     error = _error_on(load_rgb(_restored(name)), gold, length)
+    assert error is not None and error <= 0.01, error
+
+
+def _ruler(faint: int | None, shape: tuple[int, int] = (40, 300)) -> np.ndarray:
+    """A light 1-px ruler on a dark ground, broken by a label: the line on row 20 from x 40 to 260 with a
+    gap at 130-170 (three label strokes in it), a full tick at x 260 (rows 12-28) and a tick at x 40
+    that is ``faint`` grey levels over the ground (None: no left tick at all)."""
+    image = np.full(shape, 46, np.uint8)
+    image[20, 40:131] = 204
+    image[20, 170:261] = 204
+    image[12:29, 260] = 243
+    for x in (140, 150, 160):
+        image[14:27, x:x + 2] = 220
+    if faint is not None:
+        image[12:29, 40] = 46 + faint
+        image[20, 40] = 207
+    return image
+
+
+def test_ruler_with_one_faint_tick_is_joined():
+    hits = [b for b in find_bars(_ruler(13), vertical=False) if bar_matches(b.box, (40, 12, 261, 29))]
+    assert any(abs(b.length_px - 220) <= 1 and b.gap is not None for b in hits), hits
+
+
+def test_ruler_without_its_second_tick_is_not_joined():
+    """No column stands out at the line's other end: two collinear runs are not taken for a ruler on one tick."""
+    hits = [b for b in find_bars(_ruler(None), vertical=False) if bar_matches(b.box, (40, 12, 261, 29))]
+    assert not any(b.gap is not None for b in hits), hits
+
+
+def test_real_ruler_with_a_faint_tick():
+    """em-scalebartools' Fiji screenshot at 25 %: the FEI ruler's left tick is 59 on a 46 ground; 240 px from
+    tick centre to tick centre (HFW 319 µm over 768 px gives 240.8 px per 100 µm)."""
+    error = _error_on(load_rgb(_restored("em-sbt_example1.png")), (495, 561, 736, 578), 240.0)
     assert error is not None and error <= 0.01, error
