@@ -96,3 +96,34 @@ def trace_line(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int,
     length = right - left - 1 + lcov + rcov + ltail + rtail
     box = (left, lo + min(rows_seen), right + 1, lo + max(rows_seen) + 1)
     return box, round(length, 1)
+
+
+def bridge_overlay(mask: np.ndarray, overlay: np.ndarray, gap: int = 5) -> np.ndarray:
+    """``mask`` with each gap of a row filled where the gap is at most ``gap`` px, has the mask on both
+    sides and is all ``overlay`` (coloured pixels): a coloured line drawn across a bar breaks each of
+    the bar's rows at a different column.  Gaps of the ground (not coloured), and coloured runs at a
+    row's end or longer than ``gap``, stay: a bar next to coloured content does not grow into it."""
+    holes = ~mask & ~overlay
+    if not (overlay & ~mask).any():
+        return mask
+    H, W = mask.shape
+    padded = np.zeros((H, W + 2), np.int8)
+    padded[:, 1:-1] = ~mask
+    edges = np.diff(padded, axis=1)
+    ys, xs = np.nonzero(edges)
+    kinds = edges[ys, xs]
+    starts_y, starts = ys[kinds == 1], xs[kinds == 1]
+    ends = xs[kinds == -1]
+    keep = (starts > 0) & (ends < W) & (ends - starts <= gap)
+    if not keep.any():
+        return mask
+    ground = np.zeros((H, W + 1), np.int32)  # per row, how many pixels of neither mask nor overlay
+    ground[:, 1:] = holes.cumsum(axis=1)
+    y, a, b = starts_y[keep], starts[keep], ends[keep]
+    coloured = ground[y, b] == ground[y, a]
+    y, a, b = y[coloured], a[coloured], b[coloured]
+    out = mask.copy()
+    for k in range(gap):  # each bridged gap is at most ``gap`` long: fill its k-th pixel where it has one
+        inside = a + k < b
+        out[y[inside], a[inside] + k] = True
+    return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
-from figdex.models.bar_trace import trace_line
+from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
 
@@ -83,11 +83,14 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     H, W = gray.shape
     masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
     lines = _line_masks(gray)  # no ticks on these: a line mask's rows beside the line say nothing of ink
-    masks += lines
     if rgb is not None:
         chroma = rgb[..., :3].max(axis=2).astype(np.int16) - rgb[..., :3].min(axis=2)
         if (chroma > _COLOUR_CHROMA).any():
+            # A coloured line drawn over the figure (a dashed circle, an arrow) that crosses a grey bar
+            # cuts each of its rows at another column, and the rows no longer stack: bridged.
+            masks = [(p, bridge_overlay(m, chroma > _COLOUR_CHROMA)) for p, m in masks]
             masks.append(("colour", chroma > _COLOUR_CHROMA))
+    masks += lines
     colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
     # Integral images of grey and grey²: the bounds that reject most stacks, for all stacks at once.
     g64 = gray.astype(np.float64)

@@ -5,6 +5,8 @@ and on the real figures where it was seen.
   agree on one run only over part of its length, which had been read as the whole bar (145 of 208 px).
 - A databar ruler (├── 100 µm ──┤) in a screenshot shrunk to a quarter keeps one end tick a few grey
   levels over the ground, under every cut: the ruler was not joined and one half read as the bar.
+- A coloured line drawn over the figure (a dashed circle) crosses a white bar: each row of the bar is cut
+  at another column, the rows did not stack, and a dark band beside the bar was taken for it.
 
 The real figures (JekelyLab eLife figures, repository GPL-3.0) are restored by eval/restore_instrument.py
 --manifest eval/scale_bars_held_out_4_restore.tsv and skipped when absent; their lengths are the hand
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from figdex.models.bar_trace import trace_line
+from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.evaluate_scale import bar_matches
 from figdex.models.ocr import load_rgb
 from figdex.models.scalebars import find_bars
@@ -133,4 +135,38 @@ def test_real_ruler_with_a_faint_tick():
     """em-scalebartools' Fiji screenshot at 25 %: the FEI ruler's left tick is 59 on a 46 ground; 240 px from
     tick centre to tick centre (HFW 319 µm over 768 px gives 240.8 px per 100 µm)."""
     error = _error_on(load_rgb(_restored("em-sbt_example1.png")), (495, 561, 736, 578), 240.0)
+    assert error is not None and error <= 0.01, error
+
+
+def _crossed_bar(colour: tuple[int, int, int]) -> np.ndarray:
+    """A white 7-px bar (x 40-139, rows 20-26) on black with a 3-px diagonal line of ``colour`` across it."""
+    image = np.zeros((50, 180, 3), np.uint8)
+    image[20:27, 40:140] = 255
+    for r in range(10, 40):
+        c = 100 + (r - 10)
+        image[r, c:c + 3] = colour
+    return image
+
+
+def test_bar_crossed_by_a_coloured_line_is_found_whole():
+    hits = [b for b in find_bars(_crossed_bar((255, 0, 0)), vertical=False) if bar_matches(b.box, (40, 20, 140, 27))]
+    assert any(abs(b.length_px - 100) <= 1 for b in hits), hits
+
+
+def test_bridge_fills_coloured_gaps_only():
+    mask = np.zeros((3, 20), bool)
+    overlay = np.zeros((3, 20), bool)
+    mask[:, 2:8] = mask[:, 11:18] = True
+    overlay[0, 8:11] = True  # row 0: a coloured gap between two runs: bridged
+    overlay[1, 8:10] = True  # row 1: one pixel of the gap is ground: kept
+    overlay[2, 18:20] = True  # row 2: coloured pixels after the run's end: no bar grows into them
+    out = bridge_overlay(mask, overlay)
+    assert out[0, 2:18].all()
+    assert not out[1, 10] and not out[1, 8]
+    assert not out[2, 18:].any() and not out[2, 8:11].any()
+
+
+def test_real_bar_crossed_by_a_dashed_circle():
+    """nanocartography Figure A7 (b): a red dashed circle crosses the white 40 mR bar near its right end."""
+    error = _error_on(load_rgb(_restored("nanocarto_Figure_A7.jpg")), (449, 431, 533, 438), 84.0)
     assert error is not None and error <= 0.01, error
