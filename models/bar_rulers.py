@@ -113,13 +113,14 @@ def _faint_tick(gray: np.ndarray, mask: np.ndarray, xs: range, other: tuple[list
     rows = list(range(max(0, top - up), top)) + list(range(bottom, min(H, bottom + down)))
     if len(rows) < 4:
         return None
-    g = gray.astype(np.int16)
     if xs.start < 3 or xs.stop + 3 > W:
         return None
+    g = gray[rows, xs.start - 3:xs.stop + 3].astype(np.int16)  # those rows, the columns looked at
 
     def stands_out(x: int) -> bool:
-        ground = np.median(g[rows][:, [x - 3, x - 2, x + 2, x + 3]], axis=1)
-        step = g[rows, x] - ground
+        i = x - xs.start + 3
+        ground = np.median(g[:, [i - 3, i - 2, i + 2, i + 3]], axis=1)
+        step = g[:, i] - ground
         sign = 1 if line > float(np.median(ground)) else -1
         return bool((sign * step >= 8).all())
 

@@ -34,19 +34,23 @@ def trace_line(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int,
     H, W = gray.shape
     if bottom - top > _MAX_THICKNESS or x1 - x0 < 20 or polarity not in ("dark", "light"):
         return None
-    g = gray.astype(np.float32)
     ground_rows = [r for r in (top - 4, top - 3, bottom + 2, bottom + 3) if 0 <= r < H]
     if len(ground_rows) < 4:
         return None
-    ground = float(np.median(g[ground_rows, x0:x1]))
-    body = g[top:bottom, x0:x1]
+    ground = float(np.median(gray[ground_rows, x0:x1]))
+    body = gray[top:bottom, x0:x1]
     ink = float(np.percentile(body.min(axis=0) if polarity == "dark" else body.max(axis=0),
                               10 if polarity == "dark" else 90))
     reach = ink - ground
     if abs(reach) < _MIN_REACH or (polarity == "dark") != (reach < 0):
         return None
+    # Most stacks end where their line does: nothing at either end to follow (checked cheaply first).
+    near = gray[max(0, top - _HALF):min(H, bottom + _HALF),
+                [x for x in (x0 - 2, x0 - 1, x1, x1 + 1) if 0 <= x < W]].astype(np.float32)
+    if not ((near - ground) / reach >= 0.15).any():
+        return None
     lo, hi = max(0, top - _HALF - _DRIFT), min(H, bottom + _HALF + _DRIFT)
-    cover = np.clip((g[lo:hi] - ground) / reach, 0.0, 1.0)  # rows lo..hi, every column
+    cover = np.clip((gray[lo:hi].astype(np.float32) - ground) / reach, 0.0, 1.0)  # rows lo..hi, every column
     centre0 = (top + bottom - 1) / 2 - lo
     sums = cover[max(0, int(round(centre0)) - _HALF):int(round(centre0)) + _HALF + 1, x0:x1].sum(axis=0)
     ref = float(np.median(sums))
@@ -103,7 +107,6 @@ def bridge_overlay(mask: np.ndarray, overlay: np.ndarray, gap: int = 5) -> np.nd
     sides and is all ``overlay`` (coloured pixels): a coloured line drawn across a bar breaks each of
     the bar's rows at a different column.  Gaps of the ground (not coloured), and coloured runs at a
     row's end or longer than ``gap``, stay: a bar next to coloured content does not grow into it."""
-    holes = ~mask & ~overlay
     if not (overlay & ~mask).any():
         return mask
     H, W = mask.shape
@@ -117,10 +120,11 @@ def bridge_overlay(mask: np.ndarray, overlay: np.ndarray, gap: int = 5) -> np.nd
     keep = (starts > 0) & (ends < W) & (ends - starts <= gap)
     if not keep.any():
         return mask
-    ground = np.zeros((H, W + 1), np.int32)  # per row, how many pixels of neither mask nor overlay
-    ground[:, 1:] = holes.cumsum(axis=1)
     y, a, b = starts_y[keep], starts[keep], ends[keep]
-    coloured = ground[y, b] == ground[y, a]
+    coloured = np.ones(len(y), bool)
+    for k in range(gap):  # every pixel of the gap (at most ``gap`` long) is coloured
+        inside = a + k < b
+        coloured[inside] &= overlay[y[inside], a[inside] + k]
     y, a, b = y[coloured], a[coloured], b[coloured]
     out = mask.copy()
     for k in range(gap):  # each bridged gap is at most ``gap`` long: fill its k-th pixel where it has one
