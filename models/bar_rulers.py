@@ -72,13 +72,19 @@ def _end_ticks(gray: np.ndarray, mask: np.ndarray, left: Stack, right: Stack, to
 
     left_tick = tick(range(left[0] - 1, left[0] + 4))
     right_tick = tick(range(right[1] - 4, right[1] + 1))
+    # A screenshot shrunk to a quarter leaves one 1-px tick a few grey levels over the ground, under
+    # every cut: the column at the line's end that stands out over the other tick's rows is that tick.
+    line = float(np.median(gray[top:bottom, left[0] + 4:left[1] - 1]))
+    if left_tick is None and right_tick is not None:
+        left_tick = _faint_tick(gray, mask, range(left[0] - 1, left[0] + 2), right_tick, rise, top, bottom, line)
+    elif right_tick is None and left_tick is not None:
+        right_tick = _faint_tick(gray, mask, range(right[1] - 2, right[1] + 1), left_tick, rise, top, bottom, line)
     if left_tick is None or right_tick is None or left_tick[1] != right_tick[1]:
         return None
     inner = list(range(left_tick[0][-1] + 2, left[1] - 1)) + list(range(right[0] + 1, right_tick[0][0] - 1))
     if any(r[0] >= 2 or r[1] >= 2 for r in map(rise, inner)):
         return None
     up, _ = left_tick[1]
-    line = float(np.median(gray[top:bottom, left[0] + 4:left[1] - 1]))
     # The tick's own rows: as far as its tallest column runs on, on the side it rises.
     tall = max(max(rise(x)) for x in left_tick[0] + right_tick[0])
     tick_rows = slice(max(0, top - tall), top) if up else slice(bottom, min(H, bottom + tall))
@@ -93,6 +99,35 @@ def _end_ticks(gray: np.ndarray, mask: np.ndarray, left: Stack, right: Stack, to
         return float(np.dot(w, list(span)) / w.sum()) if w.sum() > 0 else float(np.mean(xs))
 
     return centre(left_tick[0]), centre(right_tick[0])
+
+
+def _faint_tick(gray: np.ndarray, mask: np.ndarray, xs: range, other: tuple[list[int], tuple[bool, bool]],
+                rise, top: int, bottom: int, line: float) -> tuple[list[int], tuple[bool, bool]] | None:
+    """The end tick no cut sees, matched to the ``other`` end's tick: one column of ``xs`` whose grey over
+    the rows the other tick runs on (off the line) stands out from the columns 2-3 px either side of
+    it by 8 grey levels or more, on every such row, towards the line's grey, while neither of its
+    neighbours does.  None when no column or more than one does (texture, a glyph)."""
+    H, W = gray.shape
+    up = max(rise(x)[0] for x in other[0])
+    down = max(rise(x)[1] for x in other[0])
+    rows = list(range(max(0, top - up), top)) + list(range(bottom, min(H, bottom + down)))
+    if len(rows) < 4:
+        return None
+    if xs.start < 3 or xs.stop + 3 > W:
+        return None
+    g = gray[rows, xs.start - 3:xs.stop + 3].astype(np.int16)  # those rows, the columns looked at
+
+    def stands_out(x: int) -> bool:
+        i = x - xs.start + 3
+        ground = np.median(g[:, [i - 3, i - 2, i + 2, i + 3]], axis=1)
+        step = g[:, i] - ground
+        sign = 1 if line > float(np.median(ground)) else -1
+        return bool((sign * step >= 8).all())
+
+    hits = [x for x in xs if stands_out(x)]
+    if len(hits) != 1 or mask[rows, hits[0]].any():
+        return None  # a tick a cut sees is found by ``tick``; two columns are not one thin tick
+    return [hits[0]], other[1]
 
 
 def gap_labels(image: np.ndarray, bars: list, text_boxes: list, ocr, most: int = 2) -> list:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
+from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
 
@@ -82,11 +83,14 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     H, W = gray.shape
     masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
     lines = _line_masks(gray)  # no ticks on these: a line mask's rows beside the line say nothing of ink
-    masks += lines
     if rgb is not None:
         chroma = rgb[..., :3].max(axis=2).astype(np.int16) - rgb[..., :3].min(axis=2)
         if (chroma > _COLOUR_CHROMA).any():
+            # A coloured line drawn over the figure (a dashed circle, an arrow) that crosses a grey bar
+            # cuts each of its rows at another column, and the rows no longer stack: bridged.
+            masks = [(p, bridge_overlay(m, chroma > _COLOUR_CHROMA)) for p, m in masks]
             masks.append(("colour", chroma > _COLOUR_CHROMA))
+    masks += lines
     colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
     # Integral images of grey and grey²: the bounds that reject most stacks, for all stacks at once.
     g64 = gray.astype(np.float64)
@@ -132,7 +136,11 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                                       ticks=not any(mask is m for _, m in lines))
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
-            found.append(Bar((x0, top, x1, bottom), length, polarity, round(score, 3)))
+            box = (x0, top, x1, bottom)
+            traced = None if ticked else trace_line(gray, x0, x1, top, bottom, polarity)
+            if traced is not None:  # a thin line stepping a row: its stack was only part of it
+                box, length = traced
+            found.append(Bar(box, length, polarity, round(score, 3)))
             passed[(x0, x1, top, bottom)] = score
         if polarity != "colour" and not any(mask is m for _, m in lines):
             for left, right, length in join_rulers(gray, mask, list(passed)):
