@@ -23,35 +23,45 @@ STORE = OUT / "gold_f4.json"
 SOURCES = Path(__file__).with_name("fresh4_sources.json")
 
 
-def merge(meta_file=SOURCES, store=STORE, part="fresh_4"):
-    """fresh3_annotate.merge for another part: the same records, written as `part`."""
+def write_part(part: str, entries: list[tuple], replaced_ids) -> None:
+    """Append ``entries`` (id, repo, commit, path, layout, licence, file, scanned, figures) to
+    eval/pdf/gold.json as the part ``part`` (its old records dropped first) and to manifest.json (records
+    of ``replaced_ids`` dropped first); every file is checked byte for byte against its repository."""
     import hashlib
     import json
     import subprocess
-    meta = json.loads(Path(meta_file).read_text())
-    figs = json.loads(store.read_text())
     gold_path, man_path = f2.ROOT / "eval/pdf/gold.json", f2.MANIFEST
     gold, manifest = json.loads(gold_path.read_text()), json.loads(man_path.read_text())
     gold["pdfs"] = [r for r in gold["pdfs"] if r["split"] != part]
-    manifest = [r for r in manifest if r["id"] not in meta]
+    manifest = [r for r in manifest if r["id"] not in replaced_ids]
     gold["split"][part] = []
-    for pid, (repo, path, layout, licence, *committed) in meta.items():
-        if pid not in figs:
-            continue
-        file = committed[0] if committed else f"eval/pdf/restored/{pid}.pdf"
+    for pid, repo, commit, path, layout, licence, file, scanned, figures in entries:
         data = (f2.ROOT / file).read_bytes()
         git_dir = f"/work/.mirror/{repo.replace('/', '+')}/repo"
-        commit = subprocess.run(["git", "--git-dir", git_dir, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        git_dir = git_dir + "/.git" if Path(git_dir, ".git").is_dir() else git_dir  # a clone with a work tree
+        commit = commit or subprocess.run(["git", "--git-dir", git_dir, "rev-parse", "HEAD"],
+                                          capture_output=True, text=True).stdout.strip()
         assert subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"], capture_output=True).stdout == data
-        order = sorted(figs[pid], key=lambda f: (f["page"], -f["region"][3], f["region"][0]))
-        gold["pdfs"].append({"id": pid, "file": file, "layout": layout, "split": part, "scanned": False,
-                             "figures": order})
+        order = sorted(figures, key=lambda f: (f["page"], -f["region"][3], f["region"][0]))
+        gold["pdfs"].append({"id": pid, "file": file, "layout": layout, "split": part, "scanned": scanned,
+                             "figures": [] if scanned else order})
         gold["split"][part].append(pid)
         manifest.append({"id": pid, "repo": repo, "commit": commit, "path": path,
                          "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "layout": layout,
                          "licence": licence, "file": file})
     gold_path.write_text(json.dumps(gold, indent=1, ensure_ascii=False) + "\n")
     man_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+
+
+def merge(meta_file=SOURCES, store=STORE, part="fresh_4"):
+    """fresh3_annotate.merge for another part: the same records, written as `part` (the mirror's HEAD is
+    the commit)."""
+    import json
+    meta = json.loads(Path(meta_file).read_text())
+    figs = json.loads(store.read_text())
+    entries = [(pid, repo, None, path, layout, licence, committed[0] if committed else f"eval/pdf/restored/{pid}.pdf",
+                False, figs[pid]) for pid, (repo, path, layout, licence, *committed) in meta.items() if pid in figs]
+    write_part(part, entries, meta)
 
 
 if __name__ == "__main__":

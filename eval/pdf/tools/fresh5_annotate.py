@@ -32,34 +32,13 @@ PART = "fresh_5"
 def merge(meta_file=SOURCES, store=STORE):
     """The kept records into eval/pdf/gold.json (appended at the end, as the fresh_5 part) and manifest.json;
     every file is checked byte for byte against its repository at the recorded commit."""
-    import hashlib
     import json
-    import subprocess
     meta = json.loads(Path(meta_file).read_text())
     figs = json.loads(store.read_text())
-    gold_path, man_path = f2.ROOT / "eval/pdf/gold.json", f2.MANIFEST
-    gold, manifest = json.loads(gold_path.read_text()), json.loads(man_path.read_text())
-    gold["pdfs"] = [r for r in gold["pdfs"] if r["split"] != PART]
-    manifest = [r for r in manifest if r["id"] not in meta]
-    gold["split"][PART] = []
-    for pid, (repo, commit, path, layout, licence, *rest) in meta.items():
-        if pid not in figs:
-            continue
-        scanned = bool(rest and rest[0] == "scanned")
-        file = f"eval/pdf/restored/{pid}.pdf"
-        data = (f2.ROOT / file).read_bytes()
-        git_dir = f"/work/.mirror/{repo.replace('/', '+')}/repo"
-        git_dir = git_dir + "/.git" if Path(git_dir, ".git").is_dir() else git_dir  # a clone with a work tree
-        assert subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"], capture_output=True).stdout == data
-        order = sorted(figs[pid], key=lambda f: (f["page"], -f["region"][3], f["region"][0]))
-        gold["pdfs"].append({"id": pid, "file": file, "layout": layout, "split": PART, "scanned": scanned,
-                             "figures": [] if scanned else order})
-        gold["split"][PART].append(pid)
-        manifest.append({"id": pid, "repo": repo, "commit": commit, "path": path,
-                         "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "layout": layout,
-                         "licence": licence, "file": file})
-    gold_path.write_text(json.dumps(gold, indent=1, ensure_ascii=False) + "\n")
-    man_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    entries = [(pid, repo, commit, path, layout, licence, f"eval/pdf/restored/{pid}.pdf",
+                bool(rest and rest[0] == "scanned"), figs[pid])
+               for pid, (repo, commit, path, layout, licence, *rest) in meta.items() if pid in figs]
+    f4.write_part(PART, entries, meta)
 
 
 if __name__ == "__main__":
