@@ -3,7 +3,8 @@
 - ``committed(name, tmp_path)``: a file of tests/data/instrument (MIT / US public domain, see
   tests/data/SOURCES.md).  Several are kept as upstream's .tar.gz; the one member is unpacked
   into tmp_path.
-- ``restored(name)``: a GPL-3.0 file of eval/instrument_restore.tsv, which may not be committed;
+- ``restored(name[, folder, manifest])``: a GPL-3.0 file of eval/instrument_restore.tsv (or an image of a bar
+  split's restore manifest), which may not be committed;
   present only after ``python eval/restore_instrument.py``, else the test is skipped saying so.
 """
 
@@ -32,9 +33,11 @@ def committed(name: str, tmp_path: Path) -> Path:
     return out
 
 
-def restored(name: str) -> Path:
-    path = RESTORED / name
+def restored(name: str, folder: str = "instrument", manifest: str = "") -> Path:
+    """A file restored under eval/restored/<folder>/ (the instrument files by default; a bar split's images
+    with ``manifest``, its restore TSV), or the test is skipped saying how to restore it."""
+    path = REPO / "eval" / "restored" / folder / name
     if not path.exists():
-        pytest.skip(f"{name} is GPL-3.0 (hyperspy/rosettasciio) and not committed: run `{RESTORE_COMMAND}` "
-                    "(eval/instrument_restore.tsv) to restore it")
+        how = f"{RESTORE_COMMAND} --manifest {manifest} --into eval/restored/{folder}" if manifest else RESTORE_COMMAND
+        pytest.skip(f"{name} is not committed (its licence does not allow it): run `{how}` to restore it")
     return path

@@ -24,17 +24,12 @@ from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.evaluate_scale import bar_matches
 from figdex.models.ocr import load_rgb
 from figdex.models.scalebars import find_bars
-from tests.conftest import REPO
+from tests.instrument_files import restored
 
-BARS_4 = REPO / "eval" / "restored" / "scale_bars_4"
 
 
 def _restored(name: str) -> Path:
-    path = BARS_4 / name
-    if not path.exists():
-        pytest.skip(f"{name} is not committed: run `python eval/restore_instrument.py --manifest "
-                    "eval/scale_bars_held_out_4_restore.tsv --into eval/restored/scale_bars_4`")
-    return path
+    return restored(name, "scale_bars_4", "eval/scale_bars_held_out_4_restore.tsv")
 
 
 def _error_on(image: np.ndarray, gold: tuple[int, int, int, int], length: float) -> float | None:

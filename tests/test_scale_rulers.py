@@ -29,15 +29,10 @@ from figdex.models.scalebars import find_bars
 from tests.conftest import REPO, shared_path
 from tests.instrument_files import committed, restored
 
-BARS_3 = REPO / "eval" / "restored" / "scale_bars_3"
 
 
 def _restored_bar_image(name: str) -> Path:
-    path = BARS_3 / name
-    if not path.exists():
-        pytest.skip(f"{name} has no licence that allows committing it: run `python eval/restore_instrument.py "
-                    "--manifest eval/scale_bars_restore.tsv --into eval/restored/scale_bars_3`")
-    return path
+    return restored(name, "scale_bars_3", "eval/scale_bars_restore.tsv")
 
 
 def _error_on(image: np.ndarray, gold: tuple[int, int, int, int], length: float, **kw) -> float | None:
