@@ -28,7 +28,7 @@ EARLIER = ("scale_bars_held_out_3.tsv", "scale_bars_restore.tsv", "scale_bars_he
            "instrument_restore.tsv", "instrument_gold.tsv")
 # The set is partial (started in one session, to be continued): the floors are what it holds now, so a row
 # lost by an edit fails; raise them as the set grows.
-MIN_BARS, MIN_IMAGES = 19, 18
+MIN_BARS, MIN_IMAGES = 21, 20
 
 
 def _data_rows(path):
