@@ -1,6 +1,6 @@
 """Austrobaileya helper: snap each caption's proposed box between the caption and the running head (629 pt); the holotype sheets were then re-snapped page-wide (x 35-455), see the README."""
 import sys, json, subprocess
-sys.path.insert(0,'/work/wt86/eval/pdf/tools')
+sys.path.insert(0, __file__.rsplit('/', 2)[0])
 import fresh2_annotate as f2
 P='austrobaileya_2016_solanum'
 rows=[l.split('|')[0].split() for l in open('/tmp/f6/aauto.txt') if l.strip()]
