@@ -29,8 +29,8 @@ SOURCES = Path(__file__).with_name("fresh5_sources.json")
 PART = "fresh_5"
 
 
-def merge(meta_file=SOURCES, store=STORE):
-    """The kept records into eval/pdf/gold.json (appended at the end, as the fresh_5 part) and manifest.json;
+def merge(meta_file=SOURCES, store=STORE, part=PART):
+    """The kept records into eval/pdf/gold.json (appended at the end, as the part ``part``) and manifest.json;
     every file is checked byte for byte against its repository at the recorded commit."""
     import json
     meta = json.loads(Path(meta_file).read_text())
@@ -38,31 +38,36 @@ def merge(meta_file=SOURCES, store=STORE):
     entries = [(pid, repo, commit, path, layout, licence, f"eval/pdf/restored/{pid}.pdf",
                 bool(rest and rest[0] == "scanned"), figs[pid])
                for pid, (repo, commit, path, layout, licence, *rest) in meta.items() if pid in figs]
-    f4.write_part(PART, entries, meta)
+    f4.write_part(part, entries, meta)
+
+
+def main(argv, out=OUT, store=STORE, sources=SOURCES, part=PART) -> None:
+    """The commands of the module docstring, for ``part`` (fresh6_annotate.py runs them for fresh_6)."""
+    f3.OUT = out
+    cmd = argv[1]
+    out.mkdir(exist_ok=True)
+    if cmd == "auto":
+        f3.auto(argv[2], "below" in argv[3:])
+    elif cmd == "show":
+        pid, page = argv[2], int(argv[3])
+        vals = [float(v) for v in argv[4:]]
+        f2.grid(pid, page, [vals[i:i + 4] for i in range(0, len(vals), 4)], S=1.0).save(out / f"{pid}-p{page}.png")
+    elif cmd == "zoom":
+        f3.zoom(argv[2], int(argv[3]), [float(v) for v in argv[4:8]], S=float(argv[8]) if len(argv) > 8 else 2.0)
+    elif cmd == "snap":
+        print(f2.snap(argv[2], int(argv[3]), [float(v) for v in argv[4:8]]))
+    elif cmd == "lines":
+        f2.lines(argv[2], int(argv[3]), float(argv[4]), float(argv[5]))
+    elif cmd == "imgs":
+        for box in f4.imgs(argv[2], int(argv[3])):
+            print(*box)
+    elif cmd == "add":
+        f3.add(argv[2], int(argv[3]), argv[4], [float(v) for v in argv[5:9]], argv[9], store=store)
+    elif cmd == "merge":
+        merge(sources, store, part)
+    elif cmd == "check":
+        f4.check(part)
 
 
 if __name__ == "__main__":
-    cmd = sys.argv[1]
-    OUT.mkdir(exist_ok=True)
-    if cmd == "auto":
-        f3.auto(sys.argv[2], "below" in sys.argv[3:])
-    elif cmd == "show":
-        pid, page = sys.argv[2], int(sys.argv[3])
-        vals = [float(v) for v in sys.argv[4:]]
-        f2.grid(pid, page, [vals[i:i + 4] for i in range(0, len(vals), 4)], S=1.0).save(OUT / f"{pid}-p{page}.png")
-    elif cmd == "zoom":
-        f3.zoom(sys.argv[2], int(sys.argv[3]), [float(v) for v in sys.argv[4:8]],
-                S=float(sys.argv[8]) if len(sys.argv) > 8 else 2.0)
-    elif cmd == "snap":
-        print(f2.snap(sys.argv[2], int(sys.argv[3]), [float(v) for v in sys.argv[4:8]]))
-    elif cmd == "lines":
-        f2.lines(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
-    elif cmd == "imgs":
-        for box in f4.imgs(sys.argv[2], int(sys.argv[3])):
-            print(*box)
-    elif cmd == "add":
-        f3.add(sys.argv[2], int(sys.argv[3]), sys.argv[4], [float(v) for v in sys.argv[5:9]], sys.argv[9], store=STORE)
-    elif cmd == "merge":
-        merge()
-    elif cmd == "check":
-        f4.check(PART)
+    main(sys.argv)
