@@ -1,14 +1,7 @@
 """Hand-annotation driver for the fresh_6 part (kept to show how it was made; does NOT use figdex's parser).
 
-    python eval/pdf/tools/fresh6_annotate.py auto PID [below]    captions + a first-guess box for each, and
-                                                                /tmp/f6/PID-pPAGE.png overlays to look at
-    python eval/pdf/tools/fresh6_annotate.py show PID PAGE x0 y0 x1 y1 ...   overlay of boxes on a 25-pt grid
-    python eval/pdf/tools/fresh6_annotate.py zoom PID PAGE x0 y0 x1 y1 [S]  the box's surroundings, larger
-    python eval/pdf/tools/fresh6_annotate.py snap PID PAGE x0 y0 x1 y1       a box drawn by eye, snapped to ink
-    python eval/pdf/tools/fresh6_annotate.py lines PID PAGE y0 y1            poppler lines between two heights
-    python eval/pdf/tools/fresh6_annotate.py add PID PAGE LABEL x0 y0 x1 y1 "CAPTION 12"   keep a checked record
-    python eval/pdf/tools/fresh6_annotate.py merge               write the kept records into gold/manifest
-    python eval/pdf/tools/fresh6_annotate.py check               the last check (fresh4_annotate.check)
+    python eval/pdf/tools/fresh6_annotate.py auto|show|zoom|snap|lines|imgs|add|merge|check ...
+        the commands of fresh5_annotate.py (its docstring), on the fresh_6 part; overlays go to /tmp/f6
 
 fresh5_annotate.py's commands for the fresh_6 part; only the helpers of fresh2/3/4_annotate.py are used
 (pypdfium2 renders, poppler's pdftotext words, ink snapping).  Unlike fresh_4's merge, each source names the commit it was read at (fresh6_sources.json:
