@@ -331,7 +331,7 @@ def _nature_captions() -> list[str]:
                    "measured once, eval/pdf/README.md), fresh_4 (measured once, tuned on since), "
                    "fresh_3 (measured once), fresh_2 (measured once, looked at since), fresh "
                    "(held_out_3, tuned on since), held_out_2 and held_out (looked at after their first "
-                   "measurement), tune, or all.")
+                   "measurement), tune, or all (less fresh_6, being gathered: ingest/pdf_eval.py UNMEASURED_PARTS).")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold file (default eval/pdf/gold.json).")
 @click.option("--failures", is_flag=True, help="List the figures missed, extra, or with a wrong caption or region.")

@@ -32,3 +32,13 @@ def test_the_eval_keys_chapter_numbered_labels_apart():
     assert label_key("Fig. 5.15") == ("figure", "5.15") != label_key("Fig. 5.1")
     assert label_key("Fig. 3.") == ("figure", "3")
     assert label_key("Figure 7-26") == ("figure", "7-26")
+
+
+def test_all_parts_leave_out_a_part_being_gathered():
+    from figdex.ingest.pdf_eval import UNMEASURED_PARTS, evaluate_pdfs
+
+    gold = {"pdfs": [{"split": part, "file": f"no-such-{part}.pdf", "id": part, "figures": []}
+                     for part in ("tune", *UNMEASURED_PARTS)]}
+    # (no file is there: each PDF the eval reaches is listed as missing, which shows which it reached)
+    assert evaluate_pdfs(gold, "all").missing_files == ["no-such-tune.pdf"]
+    assert evaluate_pdfs(gold, UNMEASURED_PARTS[0]).missing_files == [f"no-such-{UNMEASURED_PARTS[0]}.pdf"]
