@@ -306,6 +306,7 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     longest = max(8, 2 * (bottom - top) + 4)  # a tick is short; a frame's side is not
     if x1 - x0 < 10:
         return None
+    longest = max(longest, _tall_ticks(mask, x0, x1, top, bottom))
 
     def rising(x: int, short: bool = False) -> tuple[bool, bool]:
         up = mask[max(0, top - reach):top, x]
@@ -347,6 +348,36 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
         return float(np.dot(w, list(span)) / w.sum()) if w.sum() > 0 else float(np.mean(xs))
 
     return centre([x for x, _ in ends["left"]]), centre([x for x, _ in ends["right"]])
+
+
+def _tall_ticks(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> int:
+    """The height of a ruler's end ticks where they are taller than a tick is taken to be (Zeiss SmartSEM
+    draws ├──┤ with 13-px ticks on a 2-px line), else 0.  A frame's side runs on to the frame's other
+    edge and turns there; a tall tick stops free: both ends have a column whose run, on the same side of
+    the line, is as tall (±1 px), at most half the bar's length, and ends with nothing of the mask beside
+    its last row or in the row past it (no corner), the tallest such pair's height."""
+    H = mask.shape[0]
+    limit = (x1 - x0) // 2
+
+    def run(x: int, step: int) -> int:
+        start = top - 1 if step < 0 else bottom
+        n = 0
+        while 0 <= start + n * step < H and n <= limit and mask[start + n * step, x]:
+            n += 1
+        if n < 3 or n > limit:
+            return 0
+        last, past = start + (n - 1) * step, start + n * step
+        if 0 <= past < H and mask[past, max(0, x - 2):x + 3].any():
+            return 0
+        beside = [c for c in (x - 3, x - 2, x + 2, x + 3) if 0 <= c < mask.shape[1]]
+        return 0 if mask[last, beside].sum() > 1 else n
+
+    best = 0
+    for step in (-1, 1):
+        left = {run(x, step) for x in range(x0, min(x1, x0 + 4))} - {0}
+        right = {run(x, step) for x in range(max(x0, x1 - 4), x1)} - {0}
+        best = max([best] + [a for a in left for b in right if abs(a - b) <= 1])
+    return best + 1 if best else 0
 
 
 def _dedupe(bars: list[Bar]) -> list[Bar]:
