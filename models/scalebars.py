@@ -132,6 +132,10 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             # Scale bars live in the lower part of a panel more often than not.
             position = 0.15 if (top / max(H, 1)) > 0.6 else 0.0
             score = min(1.0, contrast / 120) * 0.6 + 0.25 * min(1.0, thickness / 3) + position
+            if polarity != "colour":
+                # A cut that the ground passes at one end (a white bar on a ground that brightens from
+                # 70 to 150 along it, cut at 130) runs on over the ground: the stack ends there.
+                x0, x1 = _ground_ends(gray, x0, x1, top, bottom)
             length, ticked = _measure(colour, mask, x0, x1, top, bottom,
                                       ticks=not any(mask is m for _, m in lines))
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
@@ -263,6 +267,32 @@ def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, b
     for inside, step in ((x0, -1), (x1 - 1, 1)):
         length += _end_cover(rows, bar, inside, step)
     return round(length, 1), False
+
+
+def _ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[int, int]:
+    """The stack's columns without those at either end that are ground, not bar: a column whose bar
+    rows are as grey as the rows 1-2 px beside them (within 0.3 of the bar's median contrast to its
+    sides) and off the bar's own grey (by more than that).  Searched outward from the middle third,
+    each end stopping at the first ground column, so a bar that runs into content of its own colour
+    (a tick, a frame, a white panel edge) keeps it; only the outer third of each end may go."""
+    H = gray.shape[0]
+    n = x1 - x0
+    if n < 12:
+        return x0, x1
+    rows = gray[top:bottom, x0:x1].mean(axis=0)
+    side_rows = [r for r in (top - 2, top - 1, bottom, bottom + 1) if 0 <= r < H]
+    if not side_rows:
+        return x0, x1
+    sides = gray[side_rows, x0:x1].mean(axis=0)
+    contrast = np.abs(rows - sides)
+    middle = slice(n // 3, n - n // 3)
+    ref, bar = float(np.median(contrast[middle])), float(np.median(rows[middle]))
+    if ref < 25:
+        return x0, x1
+    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref)
+    left = next((i for i in range(n // 3 - 1, -1, -1) if ground[i]), -1)
+    right = next((i for i in range(n - n // 3, n) if ground[i]), n)
+    return x0 + left + 1, x0 + right
 
 
 def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:

@@ -67,3 +67,40 @@ def test_box_sides_are_not_tall_ticks():
 def test_real_zeiss_ruler_with_tall_ticks():
     image = load_rgb(_restored("pyxelr_build_20.tif"))
     assert _error_on(image, (21, 721, 60, 748), 37.0) < 0.03
+
+
+def _bar_on_sloping_ground(left: int = 70, right: int = 150) -> np.ndarray:
+    """A white 1-px bar with lighter rows above and below (anti-aliased, 3 rows in all) over columns
+    30-89 on a ground running from ``left`` to ``right`` grey along the row, flat for 6 px beyond the
+    bar's right end, where a black panel edge (2 px) stands."""
+    cols = np.clip((np.arange(140) - 30) / 60, 0, 1)
+    g = np.tile(left + (right - left) * cols, (40, 1))
+    g[:, 96:98] = 0
+    g[19, 30:90] = 140 + 0.3 * g[19, 30:90]
+    g[20, 30:90] = 255
+    g[21, 30:90] = 180 + 0.2 * g[21, 30:90]
+    return np.round(g).astype(np.uint8)
+
+
+def test_bar_on_a_brightening_ground_stops_where_it_ends():
+    # Cut at 130, the ground past the bar's right end (150) is in the stack; the bar is 60 px.
+    assert _error_on(_bar_on_sloping_ground(), (30, 19, 90, 22), 60.0) < 0.03
+
+
+def test_bar_running_into_a_bar_coloured_edge_keeps_it():
+    # Ground columns of the bar's own grey at the image edge are not ground: nothing is cut there.
+    g = np.full((40, 120), 40, np.uint8)
+    g[18:23, 0:80] = 250
+    assert _error_on(g, (0, 18, 80, 23), 80.0) < 0.03
+
+
+def test_real_bar_on_a_brightening_ground():
+    # White 1-2 px bar on a TEM panel whose ground runs from ~70 to ~152 (jbpark LATP/LFP figure, a).
+    image = load_rgb(_restored("jbpark_intermediate_LATP_LFP.png"))
+    assert _error_on(image, (368, 196, 422, 198), 54.0) < 0.03
+
+
+def test_real_thick_bar_beside_a_ground_above_the_cut():
+    # 35-row white bar on an HRTEM image whose ground at the left end is ~175 (over the 130 and 170 cuts).
+    image = load_rgb(_restored("emasst_HRTEM-nano.jpg"))
+    assert _error_on(image, (20, 417, 376, 452), 356.0) < 0.03
