@@ -138,6 +138,9 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 x0, x1 = _ground_ends(gray, x0, x1, top, bottom)
             length, ticked = _measure(colour, mask, x0, x1, top, bottom,
                                       ticks=not any(mask is m for _, m in lines))
+            crossed = None if ticked or polarity == "colour" else _cross_ticks(gray, x0, x1, top, bottom)
+            if crossed is not None:  # ┼──┼ a pixel past a thin line: under reach of _tick_centres
+                length, ticked = round(crossed[1] - crossed[0], 1), True
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
             box = (x0, top, x1, bottom)
@@ -378,6 +381,45 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
         return float(np.dot(w, list(span)) / w.sum()) if w.sum() > 0 else float(np.mean(xs))
 
     return centre([x for x, _ in ends["left"]]), centre([x for x, _ in ends["right"]])
+
+
+def _cross_ticks(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, float] | None:
+    """Tick centres of a small thin ruler whose end ticks cross the line by a pixel or so on both sides
+    (a downscaled ┼──┼: 2-px line, ticks one row above and one below), else None.  Too short for
+    ``_tick_centres`` (3 px past the line) and missed by the line mask, which stops at a tick's column.
+    The ink is cut halfway between the line's grey and the ground 2 px beside it; a tick is one or two
+    columns at each end (±1 px past the stack) inked in the rows just above and just below the line, no
+    more than 3 px out, with those rows clear between the ticks."""
+    H, W = gray.shape
+    if bottom - top > 3 or x1 - x0 < 10 or top < 5 or bottom + 5 > H:
+        return None
+    g = gray.astype(np.float64)
+    bar = float(np.median(g[top:bottom, x0 + 2:x1 - 2]))
+    ground = float(np.median(g[[top - 2, bottom + 1], x0 + 2:x1 - 2]))
+    if abs(bar - ground) < 40:
+        return None
+    sign = 1.0 if bar > ground else -1.0
+    ink = sign * (g - (bar + ground) / 2) > 0
+
+    def risen(x: int) -> bool:
+        return bool(ink[top - 1, x] and ink[bottom, x]) and not (ink[top - 4:top, x].all() or
+                                                                  ink[bottom:bottom + 4, x].all())
+
+    left = [x for x in range(max(0, x0 - 1), x0 + 3) if risen(x)]
+    right = [x for x in range(x1 - 3, min(W, x1 + 2)) if risen(x)]
+    if not left or not right or left[-1] - left[0] > 1 or right[-1] - right[0] > 1:
+        return None
+    beside = ink[[top - 1, bottom], left[-1] + 2:right[0] - 1]
+    if not beside.size or beside.mean() > 0.05:
+        return None
+    profile = g[[top - 1, bottom]].mean(axis=0)
+
+    def centre(xs: list[int]) -> float:
+        span = range(xs[0] - 1, min(W, xs[-1] + 2))
+        w = np.clip([(profile[x] - ground) / (bar - ground) for x in span], 0.0, 1.0)
+        return float(np.dot(w, list(span)) / w.sum())
+
+    return centre(left), centre(right)
 
 
 def _tall_ticks(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> int:

@@ -104,3 +104,35 @@ def test_real_thick_bar_beside_a_ground_above_the_cut():
     # 35-row white bar on an HRTEM image whose ground at the left end is ~175 (over the 130 and 170 cuts).
     image = load_rgb(_restored("emasst_HRTEM-nano.jpg"))
     assert _error_on(image, (20, 417, 376, 452), 356.0) < 0.03
+
+
+def _cross_ruler(ticks: bool = True) -> np.ndarray:
+    """Black ground, a grey (135 over 140) 2-px line at rows 20-21 over columns 30-69; with ``ticks``,
+    1-px ticks at columns 30 and 69 (140 a row above and a row below the line, 210 on it) whose outer
+    neighbours are 0.4 covered, the right one blurred inward (as a downscaled ┼──┼ is), a pixel of the
+    line beside it just under 130."""
+    g = np.zeros((40, 100), np.float64)
+    g[20, 30:70], g[21, 30:70] = 135, 140
+    if ticks:
+        for x, out in ((30, 29), (69, 70)):
+            g[19:23, x] = (140, 210, 210, 150)
+            g[19:23, out] = 60
+        g[19:23, 68] = (55, 178, 180, 58)
+        g[20, 67] = 125
+    return np.round(g).astype(np.uint8)
+
+
+def test_small_ruler_with_crossing_ticks_is_measured_between_them():
+    # Tick centres ~29.7 and ~68.7 (ink-weighted with their neighbours): 39 px, not the ~40.5 of the line.
+    assert _error_on(_cross_ruler(), (29, 19, 71, 23), 39.0) < 0.01
+
+
+def test_thin_bar_without_ticks_keeps_its_coverage_length():
+    hits = [b for b in find_bars(_cross_ruler(ticks=False), vertical=False) if bar_matches(b.box, (30, 20, 70, 22))]
+    assert hits and min(abs(b.length_px - 40.0) for b in hits) < 0.5
+
+
+def test_real_small_grey_ruler_with_crossing_ticks():
+    # jbpark in-situ SEM panel (a): ticks a row above and below a 2-px grey line, 38 px between centres.
+    image = load_rgb(_restored("jbpark_Liquid_purging.png"))
+    assert _error_on(image, (111, 314, 150, 318), 38.0) < 0.03
