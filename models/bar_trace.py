@@ -38,11 +38,17 @@ def trace_line(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int,
     if len(ground_rows) < 4:
         return None
     ground = float(np.median(gray[ground_rows, x0:x1]))
+    # One ground grey for the whole line: where the ground brightens or darkens along it (a TEM panel
+    # running from 70 to 150 under a white bar), the ground at one end reads as ink and is followed.
+    third = max(1, (x1 - x0) // 3)
+    ends = [float(np.median(gray[ground_rows, a:a + third])) for a in (x0, x1 - third)]
     body = gray[top:bottom, x0:x1]
     ink = float(np.percentile(body.min(axis=0) if polarity == "dark" else body.max(axis=0),
                               10 if polarity == "dark" else 90))
     reach = ink - ground
     if abs(reach) < _MIN_REACH or (polarity == "dark") != (reach < 0):
+        return None
+    if abs(ends[0] - ends[1]) > 0.25 * abs(reach):
         return None
     # Most stacks end where their line does: nothing at either end to follow (checked cheaply first).
     near = gray[max(0, top - _HALF):min(H, bottom + _HALF),

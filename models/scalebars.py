@@ -132,8 +132,15 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             # Scale bars live in the lower part of a panel more often than not.
             position = 0.15 if (top / max(H, 1)) > 0.6 else 0.0
             score = min(1.0, contrast / 120) * 0.6 + 0.25 * min(1.0, thickness / 3) + position
+            if polarity != "colour":
+                # A cut that the ground passes at one end (a white bar on a ground that brightens from
+                # 70 to 150 along it, cut at 130) runs on over the ground: the stack ends there.
+                x0, x1 = _ground_ends(gray, x0, x1, top, bottom)
             length, ticked = _measure(colour, mask, x0, x1, top, bottom,
                                       ticks=not any(mask is m for _, m in lines))
+            crossed = None if ticked or polarity == "colour" else _cross_ticks(gray, x0, x1, top, bottom)
+            if crossed is not None:  # ┼──┼ a pixel past a thin line: under reach of _tick_centres
+                length, ticked = round(crossed[1] - crossed[0], 1), True
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
             box = (x0, top, x1, bottom)
@@ -265,6 +272,32 @@ def _measure(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, b
     return round(length, 1), False
 
 
+def _ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[int, int]:
+    """The stack's columns without those at either end that are ground, not bar: a column whose bar
+    rows are as grey as the rows 1-2 px beside them (within 0.3 of the bar's median contrast to its
+    sides) and off the bar's own grey (by more than that).  Searched outward from the middle third,
+    each end stopping at the first ground column, so a bar that runs into content of its own colour
+    (a tick, a frame, a white panel edge) keeps it; only the outer third of each end may go."""
+    H = gray.shape[0]
+    n = x1 - x0
+    if n < 12:
+        return x0, x1
+    rows = gray[top:bottom, x0:x1].mean(axis=0)
+    side_rows = [r for r in (top - 2, top - 1, bottom, bottom + 1) if 0 <= r < H]
+    if not side_rows:
+        return x0, x1
+    sides = gray[side_rows, x0:x1].mean(axis=0)
+    contrast = np.abs(rows - sides)
+    middle = slice(n // 3, n - n // 3)
+    ref, bar = float(np.median(contrast[middle])), float(np.median(rows[middle]))
+    if ref < 25:
+        return x0, x1
+    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref)
+    left = next((i for i in range(n // 3 - 1, -1, -1) if ground[i]), -1)
+    right = next((i for i in range(n - n // 3, n) if ground[i]), n)
+    return x0 + left + 1, x0 + right
+
+
 def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:
     """How many pixels of one end are ink: the stack's last two pixels and the two beyond it, each by
     its coverage (its colour projected between the background's and the bar's).  A cut at one grey
@@ -306,6 +339,7 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     longest = max(8, 2 * (bottom - top) + 4)  # a tick is short; a frame's side is not
     if x1 - x0 < 10:
         return None
+    longest = max(longest, _tall_ticks(mask, x0, x1, top, bottom))
 
     def rising(x: int, short: bool = False) -> tuple[bool, bool]:
         up = mask[max(0, top - reach):top, x]
@@ -347,6 +381,75 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
         return float(np.dot(w, list(span)) / w.sum()) if w.sum() > 0 else float(np.mean(xs))
 
     return centre([x for x, _ in ends["left"]]), centre([x for x, _ in ends["right"]])
+
+
+def _cross_ticks(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[float, float] | None:
+    """Tick centres of a small thin ruler whose end ticks cross the line by a pixel or so on both sides
+    (a downscaled ┼──┼: 2-px line, ticks one row above and one below), else None.  Too short for
+    ``_tick_centres`` (3 px past the line) and missed by the line mask, which stops at a tick's column.
+    The ink is cut halfway between the line's grey and the ground 2 px beside it; a tick is one or two
+    columns at each end (±1 px past the stack) inked in the rows just above and just below the line, no
+    more than 3 px out, with those rows clear between the ticks."""
+    H, W = gray.shape
+    if bottom - top > 3 or x1 - x0 < 10 or top < 5 or bottom + 5 > H:
+        return None
+    g = gray.astype(np.float64)
+    bar = float(np.median(g[top:bottom, x0 + 2:x1 - 2]))
+    ground = float(np.median(g[[top - 2, bottom + 1], x0 + 2:x1 - 2]))
+    if abs(bar - ground) < 40:
+        return None
+    sign = 1.0 if bar > ground else -1.0
+    ink = sign * (g - (bar + ground) / 2) > 0
+
+    def risen(x: int) -> bool:
+        return bool(ink[top - 1, x] and ink[bottom, x]) and not (ink[top - 4:top, x].all() or
+                                                                  ink[bottom:bottom + 4, x].all())
+
+    left = [x for x in range(max(0, x0 - 1), x0 + 3) if risen(x)]
+    right = [x for x in range(x1 - 3, min(W, x1 + 2)) if risen(x)]
+    if not left or not right or left[-1] - left[0] > 1 or right[-1] - right[0] > 1:
+        return None
+    beside = ink[[top - 1, bottom], left[-1] + 2:right[0] - 1]
+    if not beside.size or beside.mean() > 0.05:
+        return None
+    profile = g[[top - 1, bottom]].mean(axis=0)
+
+    def centre(xs: list[int]) -> float:
+        span = range(xs[0] - 1, min(W, xs[-1] + 2))
+        w = np.clip([(profile[x] - ground) / (bar - ground) for x in span], 0.0, 1.0)
+        return float(np.dot(w, list(span)) / w.sum())
+
+    return centre(left), centre(right)
+
+
+def _tall_ticks(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> int:
+    """The height of a ruler's end ticks where they are taller than a tick is taken to be (Zeiss SmartSEM
+    draws ├──┤ with 13-px ticks on a 2-px line), else 0.  A frame's side runs on to the frame's other
+    edge and turns there; a tall tick stops free: both ends have a column whose run, on the same side of
+    the line, is as tall (±1 px), at most half the bar's length, and ends with nothing of the mask beside
+    its last row or in the row past it (no corner), the tallest such pair's height."""
+    H = mask.shape[0]
+    limit = (x1 - x0) // 2
+
+    def run(x: int, step: int) -> int:
+        start = top - 1 if step < 0 else bottom
+        n = 0
+        while 0 <= start + n * step < H and n <= limit and mask[start + n * step, x]:
+            n += 1
+        if n < 3 or n > limit:
+            return 0
+        last, past = start + (n - 1) * step, start + n * step
+        if 0 <= past < H and mask[past, max(0, x - 2):x + 3].any():
+            return 0
+        beside = [c for c in (x - 3, x - 2, x + 2, x + 3) if 0 <= c < mask.shape[1]]
+        return 0 if mask[last, beside].sum() > 1 else n
+
+    best = 0
+    for step in (-1, 1):
+        left = {run(x, step) for x in range(x0, min(x1, x0 + 4))} - {0}
+        right = {run(x, step) for x in range(max(x0, x1 - 4), x1)} - {0}
+        best = max([best] + [a for a in left for b in right if abs(a - b) <= 1])
+    return best + 1 if best else 0
 
 
 def _dedupe(bars: list[Bar]) -> list[Bar]:
