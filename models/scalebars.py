@@ -393,7 +393,12 @@ def _cross_ticks(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> t
     H, W = gray.shape
     if bottom - top > 3 or x1 - x0 < 10 or top < 5 or bottom + 5 > H:
         return None
-    g = gray.astype(np.float64)
+    # Only the pixels around the line are read: a window, not the whole image, per candidate (a big
+    # figure has hundreds of thin candidates).  Coordinates below are the window's; the centres are shifted back.
+    cx0 = max(0, x0 - 3)
+    g = gray[top - 5:bottom + 5, cx0:min(W, x1 + 3)].astype(np.float64)
+    shift_x, W = cx0, g.shape[1]
+    x0, x1, top, bottom = x0 - cx0, x1 - cx0, 5, 5 + bottom - top
     bar = float(np.median(g[top:bottom, x0 + 2:x1 - 2]))
     ground = float(np.median(g[[top - 2, bottom + 1], x0 + 2:x1 - 2]))
     if abs(bar - ground) < 40:
@@ -417,7 +422,7 @@ def _cross_ticks(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> t
     def centre(xs: list[int]) -> float:
         span = range(xs[0] - 1, min(W, xs[-1] + 2))
         w = np.clip([(profile[x] - ground) / (bar - ground) for x in span], 0.0, 1.0)
-        return float(np.dot(w, list(span)) / w.sum())
+        return float(np.dot(w, list(span)) / w.sum()) + shift_x
 
     return centre(left), centre(right)
 
