@@ -83,10 +83,6 @@ def marked_text(caption: str, caption_html: str | None) -> str:
 _GLUED = re.compile(r"(?<=[a-z0-9%)\]])([.!?])(?=\([A-Za-z0-9]{1,3}\)|[A-Z][a-z]{2,})")
 
 
-def _unglue_sentences(text: str) -> str:
-    return _GLUED.sub(r"\1 ", text)
-
-
 def strip_marks(text: str) -> str:
     return clean_text(text.replace(MARK_START, "").replace(MARK_END, ""))
 
@@ -236,8 +232,8 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     plain = clean_text(caption)
-    text = _unglue_sentences(marked_text(plain, caption_html))
-    plain = _unglue_sentences(plain)
+    text = _GLUED.sub(r"\1 ", marked_text(plain, caption_html))
+    plain = _GLUED.sub(r"\1 ", plain)
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
