@@ -49,13 +49,16 @@ def devset_image(rel: str) -> Path | None:
     return None
 
 
-def add_devset(dataset: Path) -> int:
-    """Store the devset figures as articles (one per paper); returns the number of figures stored."""
+def add_devset(dataset: Path, leave_out: tuple[str, ...] = ()) -> int:
+    """Store the devset figures as articles (one per paper), except the records of the fresh sets in
+    ``leave_out`` (kept for bench/semantic_heldout.py, which stops if their papers are already stored);
+    returns the number of figures stored."""
     from figdex.index.db import Dataset
     from figdex.index.fulltext import open_text_index
     from figdex.index.records import Article
 
-    records = json.loads((DEVSET / "separation_dev.json").read_text())["figures"]
+    records = [r for r in json.loads((DEVSET / "separation_dev.json").read_text())["figures"]
+               if r.get("set") not in leave_out]
     by_paper: dict[str, list[dict]] = {}
     for rec in records:
         by_paper.setdefault(rec["paper"], []).append(rec)
@@ -145,11 +148,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--skip-articles", action="store_true")
+    ap.add_argument("--leave-out-set", action="append", default=[], metavar="SET",
+                    help="a fresh devset set kept out of the dataset (the next held-out group); repeatable")
     args = ap.parse_args()
     ds = str(args.out)
     if not args.skip_articles:
         figdex("ingest", str(CORPUS), "--dataset", ds, "--no-embed", "--no-separate")
-    print(f"devset figures stored: {add_devset(args.out)}", flush=True)
+    print(f"devset figures stored: {add_devset(args.out, tuple(args.leave_out_set))}", flush=True)
     print(f"folder images stored: {add_folders(args.out)}", flush=True)
     figdex("index", "embed", "--dataset", ds)
     figdex("stats", "--dataset", ds)
