@@ -1,4 +1,8 @@
-"""Dark-ink snap/profile on a scanned page (grey < 160, so paper specks stay out), pdfium render at 4x."""
+"""Dark-ink snap and profile on a scanned page (grey < 160, so the paper's specks stay out; pdfium render at 4x).
+
+    python eval/pdf/tools/fresh6/dsnap.py PID PAGE x0 y0 x1 y1    (from the repository root)
+        rows and columns of dark ink inside the box (PDF points), then its ink box; used for the 1957 Evolution scan
+"""
 import sys, numpy as np, pypdfium2 as pdfium
 pid, page = sys.argv[1], int(sys.argv[2]); x0,y0,x1,y1 = map(float, sys.argv[3:7]); S=4
 pg = pdfium.PdfDocument(f'eval/pdf/restored/{pid}.pdf')[page-1]; w,h = pg.get_size()
