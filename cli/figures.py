@@ -326,13 +326,14 @@ def _nature_captions() -> list[str]:
 
 
 @click.command("pdf")
-@click.option("--split", type=click.Choice(["fresh_5", "fresh_4", "fresh_3", "fresh_2", "fresh", "held_out_2", "held_out", "tune", "all"]),
-              default="fresh_5", show_default=True,
-              help="Which PDFs of the gold: fresh_5 (the newest part: annotated before the parser ran on it, "
-                   "measured once, eval/pdf/README.md), fresh_4 (measured once, tuned on since), "
+@click.option("--split", type=click.Choice(["fresh_6", "fresh_5", "fresh_4", "fresh_3", "fresh_2", "fresh", "held_out_2",
+                                          "held_out", "tune", "all"]),
+              default="fresh_6", show_default=True,
+              help="Which PDFs of the gold: fresh_6 (the newest part: annotated before the parser ran on it, "
+                   "measured once, eval/pdf/README.md), fresh_5 and fresh_4 (measured once, tuned on since), "
                    "fresh_3 (measured once), fresh_2 (measured once, looked at since), fresh "
                    "(held_out_3, tuned on since), held_out_2 and held_out (looked at after their first "
-                   "measurement), tune, or all (less fresh_6, being gathered: ingest/pdf_eval.py UNMEASURED_PARTS).")
+                   "measurement), tune, or all (less any part still being gathered: ingest/pdf_eval.py UNMEASURED_PARTS).")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold file (default eval/pdf/gold.json).")
 @click.option("--failures", is_flag=True, help="List the figures missed, extra, or with a wrong caption or region.")
