@@ -195,6 +195,16 @@ def line_gap(lines: list[Line]) -> float:
     return max(gaps[len(gaps) // 2], 0.5) if gaps else 2.0
 
 
+def _in_a_list(lines: list[Line], i: int, usual_gap: float) -> bool:
+    """The label at the head of ``lines[i]`` goes on a list run in over the lines above: the line right
+    over it, in its column at the paragraph's spacing, ends with ";" (MDPI's "Supplementary Materials:
+    ..., Figure S2: EDX of ...;" then "Figure S3: UV-Vis ...;" on the next line), not a caption."""
+    line = lines[i]
+    above = [o for o in lines[max(0, i - 8):i] if o.box[1] >= line.box[3] - 1
+             and o.box[1] - line.box[3] <= 1.8 * usual_gap + 1 and x_overlap(o.box, line.box) > 0.5 * line.width]
+    return bool(above) and min(above, key=lambda o: o.box[1]).text.rstrip().endswith(";")
+
+
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
@@ -208,7 +218,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
         if i in used:
             continue
         start = caption_start(line)
-        if start is None:
+        if start is None or _in_a_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
         # next line is the caption's first line.
