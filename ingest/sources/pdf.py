@@ -146,8 +146,9 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             symbol_text: dict[int, dict] = {}
             turned = turned_matrix(page, textpage, raw)  # a page set sideways without a /Rotate entry
             matrix = turned or display_matrix(page)
-            graphics, too_many = page_graphics(page, raw, symbol_text, matrix)
-            lines = _lines_or_none(textpage, raw, matrix, symbol_text)
+            clipped_text: dict[int, Box] = {}
+            graphics, too_many = page_graphics(page, raw, symbol_text, matrix, clipped_text)
+            lines = _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text)
             width, height = page.get_size()
             page_box = (0.0, 0.0, height, width) if turned else (0.0, 0.0, width, height)
             halves = [page_box] if turned else sheet_halves(page, lines, page_box)
@@ -280,10 +281,10 @@ def _outer_frames(boxes: list[Box]) -> list[Box]:
     return outer
 
 
-def _lines_or_none(textpage, raw, matrix, symbol_text) -> list[Line]:
+def _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text=None) -> list[Line]:
     from figdex.ingest.sources.pdf_text_lines import page_lines
 
-    return page_lines(textpage, raw, matrix, symbol_text)
+    return page_lines(textpage, raw, matrix, symbol_text, clipped_text)
 
 
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:
