@@ -99,8 +99,9 @@ def x_overlap(a: Box, b: Box) -> float:
 def join_lines(texts: list[str], words=None) -> str:
     """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word,
     and stays when it belongs to a compound (``pdf_hyphens``: ``words``, the document's words, decide);
-    a hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
-    from figdex.ingest.sources.pdf_hyphens import SOFT_BREAK, resolve_soft_breaks
+    a hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays, unless the
+    document writes the two parts as one word elsewhere."""
+    from figdex.ingest.sources.pdf_hyphens import HARD_BREAK, SOFT_BREAK, resolve_soft_breaks
 
     out = ""
     for text in texts:
@@ -110,7 +111,7 @@ def join_lines(texts: list[str], words=None) -> str:
         if out.endswith("\x02"):
             out = out[:-1] + SOFT_BREAK + text
         elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
-            out += text
+            out = out[:-1] + HARD_BREAK + text
         elif out:
             out += " " + text
         else:
