@@ -76,6 +76,13 @@ def test_a_page_wide_figure_over_a_caption_set_in_two_columns_is_page_wide():
     found, gold = _found_and_gold("iop_sust_2018_thinfilm")
     for key in (("Figure 6", 7), ("Figure 8", 7), ("Figure 7", 7)):
         assert iou(found[key].region, gold[key]["region"]) >= 0.8, key
+    # Nor does a one-column figure whose caption is level with the other column's running text (set in
+    # the running text's size: not the caption going on) or with a label of the figure beside.
+    for pid, keys in (("emnlp_mono04", [("Figure 1", 3)]), ("preprint_naxcoo2", [("FIG. 1", 2), ("FIG. 2", 2)]),
+                      ("hindawi_scientifica_2026", [("Figure 6", 5), ("Figure 8", 5)])):
+        found, gold = _found_and_gold(pid)
+        for key in keys:
+            assert iou(found[key].region, gold[key]["region"]) >= 0.8, (pid, key, found[key].region)
 
 
 def test_a_scanned_page_under_an_invisible_ocr_layer_has_its_figures_cut_from_the_scan():
@@ -86,3 +93,32 @@ def test_a_scanned_page_under_an_invisible_ocr_layer_has_its_figures_cut_from_th
     for key in (("Fig. 5.1", 2), ("Fig. 5.2", 5), ("Fig. 5.7", 13), ("Fig. 5.8", 15), ("Fig. 5.20", 26)):
         assert key in found and found[key].region is not None, key
         assert iou(found[key].region, gold[key]["region"]) >= 0.8, (key, found[key].region)
+    # A formula line over a figure on a scanned page still bounds it (it is at the text's type size).
+    found, gold = _found_and_gold("ijtp_1982_scanned")
+    assert iou(found[("Fig. 4", 16)].region, gold[("Fig. 4", 16)]["region"]) >= 0.8
+
+
+def test_a_hyphen_at_a_line_end_follows_the_documents_own_spelling():
+    from collections import Counter
+
+    from figdex.ingest.sources.pdf_layout import join_lines
+
+    # A hard hyphen (pdfium did not mark it soft) after a formula's element: the document writes the
+    # formula whole elsewhere, so the hyphen is the line break's ("Ti0.84Zr0.16-Mn0.9..." before).
+    words = Counter({"16mn0": 5})
+    assert join_lines(["alloy Ti0.84Zr0.16-", "Mn0.9Cr0.7Fe0.1"], words) == "alloy Ti0.84Zr0.16Mn0.9Cr0.7Fe0.1"
+    assert join_lines(["3-Alkyl/Aryl-3-", "Hydroxyoxindoles"], Counter()) == "3-Alkyl/Aryl-3-Hydroxyoxindoles"
+    # A soft hyphen between a prefix the document compounds with and a word of its own stays
+    # ("singleline" before, where "single-vortex" and "single-pin" are written in lines) ...
+    words = Counter({"single-vortex": 3, "single-pin": 1, "line": 4, "single": 9})
+    assert join_lines(["for the single\x02", "line (1D) regime"], words) == "for the single-line (1D) regime"
+    # ... but one that splits a word is dropped, as before.
+    assert join_lines(["rectangu\x02", "lar grid"], words) == "rectangular grid"
+    assert join_lines(["single\x02", "ton states"], words) == "singleton states"
+
+
+def test_the_captions_with_a_hyphen_at_a_line_end_read_as_printed():
+    found, gold = _found_and_gold("iop_sust_2018_pinning")
+    _check(found, gold, ("Figure 1", 3))
+    found, gold = _found_and_gold("rsc_adv_2025_hydride")
+    _check(found, gold, ("Fig. 10", 9))

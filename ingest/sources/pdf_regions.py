@@ -86,13 +86,15 @@ def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float,
 
 
 def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width,
-                   above=False):
+                   above=None):
     """``columns``, or the whole page width for a caption set above a figure that spans both columns
     (ACS: a short caption at the left over a page-wide scheme): the other column holds no running
     text and no other caption beside the caption and the window under it.  ``above``: a caption under
     a page-wide figure, set in two columns (Nature Communications: "Fig. 6 | ..." runs on at the head of
     the right column): the other column holds no running text nor caption between the caption's top
-    and the window's, and a line of it starts level with the caption (its text goes on there)."""
+    and the window's, and a full line of it starts level with the caption (its text goes on there; not
+    a label of the figure beside) in the type size of the caption (``above``: its first line), set apart
+    from the running text's (a caption level with the other column's running text is not run on there)."""
     if columns == (page_box[0], page_box[2]):
         return columns
     middle = (page_box[0] + page_box[2]) / 2
@@ -100,9 +102,13 @@ def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_b
     low, high = (cap_box[3] - 1, window[3]) if above else (window[1], cap_box[3])
     if above:
         level = [ln for ln in text_lines if x_overlap(ln.box, (other[0], 0, other[1], 0)) > 0.5 * ln.width
-                 and abs(ln.box[3] - cap_box[3]) <= 0.5 * max(ln.height, 1.0)]
+                 and abs(ln.box[3] - cap_box[3]) <= 0.5 * max(ln.height, 1.0) and is_body_text(ln, body_width)]
         # (not the other column's own caption set level with this one: two figures side by side)
         if not level or any(intersection(ln.box, box) > 0.5 * area(ln.box) for ln in level for box in claimed):
+            return columns
+        sizes = sorted(ln.size for ln in text_lines if len(ln.text.split()) >= 7)
+        body_size = sizes[len(sizes) // 2] if sizes else 0.0
+        if not any(abs(ln.size - above.size) <= 0.05 * above.size and ln.size <= 0.92 * body_size for ln in level):
             return columns
 
     def beside(b: Box) -> bool:
@@ -130,13 +136,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # A scanned page with an OCR text layer: the figure is drawn in the page's one image, and every
     # line of words (a formula, a short closing line) bounds it, not only long running text.
     scan = any(g.kind == "image" and area(g.box) >= 0.5 * width * height for g in graphics)
-    # (OCR read inside a figure: tick labels and marks at their own small size, few letters.)
+    # (OCR read inside a figure: tick labels and marks at their own small size, a drawing's strokes read as
+    # giant letters; a formula is at the text's size.)
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
     scan_size = sizes[len(sizes) // 2] if scan and sizes else 0.0
 
     def is_body_text(ln: Line, column_width: float) -> bool:
         if (scan and len(ln.text.split()) >= 3 and len(ln.text) >= 15 and ln.width >= 60
-                and ln.size >= 0.75 * scan_size and sum(c.isalpha() for c in ln.text) >= 0.5 * len(ln.text)):
+                and 0.75 * scan_size <= ln.size <= 1.6 * scan_size):
             return True
         return id(ln) not in boxed and _is_body_text(ln, column_width)
     row_span = cap_box  # the width a row of panels set wide apart may take
@@ -161,8 +168,9 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if direction == "above":
             window = (page_box[0], cap_box[3] - 2, page_box[2], limit)
             narrow = columns != (page_box[0], page_box[2])
+            first = max((ln for ln in lines if id(ln) in cap_lines), key=lambda ln: ln.box[3])
             columns = _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width,
-                                     above=True)
+                                     above=first)
             if narrow and columns == (page_box[0], page_box[2]):  # (its panels spread over both columns' width)
                 row_span = (page_box[0], cap_box[1], page_box[2], cap_box[3])
         else:
