@@ -122,3 +122,18 @@ def test_the_captions_with_a_hyphen_at_a_line_end_read_as_printed():
     _check(found, gold, ("Figure 1", 3))
     found, gold = _found_and_gold("rsc_adv_2025_hydride")
     _check(found, gold, ("Fig. 10", 9))
+
+
+def test_an_ocr_layer_that_reads_a_labels_stops_as_commas_still_opens_a_caption():
+    from figdex.ingest.sources.pdf_layout import caption_start, label_stops
+
+    line = Line((0, 0, 300, 10), "Fig,5.4.Current density (a) and longitudinal fields (b)", 10.0)
+    assert caption_start(line) == ("figure", "Fig. 5.4", "5.4")
+    assert caption_start(Line((0, 0, 300, 10), "Fig.5,5.Reference axes in the valleys", 10.0))[1:] == ("Fig. 5.5", "5.5")
+    assert label_stops("Fig, 5.4. Current density") == "Fig. 5.4. Current density"
+    assert label_stops("Fig. 5,5. Reference axes, and") == "Fig. 5.5. Reference axes, and"
+    assert label_stops("Fig. 3. A, b and c") == "Fig. 3. A, b and c"
+    # A list of figures in running text is still no caption.
+    assert caption_start(Line((0, 0, 300, 10), "Fig. 2,3 and 4 show the fields", 10.0)) is None
+    found, gold = _found_and_gold("springer_chapter_hot_electrons")
+    _check(found, gold, ("Fig. 5.4", 7))

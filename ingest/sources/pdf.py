@@ -37,6 +37,7 @@ from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines, label_neighbours,
+    label_stops,
 )
 from figdex.ingest.sources.pdf_hyphens import document_words
 from figdex.ingest.sources.pdf_regions import figure_region, without_running_text
@@ -179,7 +180,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         # A hyphen at a caption line's end stays where the document writes the compound with one.
         words = document_words(ln.text for page_lines in pages_text for ln in page_lines)
         for fig in figures:
-            fig.caption = join_lines(fig.caption_lines, words)
+            fig.caption = label_stops(join_lines(fig.caption_lines, words))
         repeated = repeated_lines(pages_text, {i: size[1] for i, size in sizes.items()})
         for fig in figures:
             drawn = page_graphics_of.get(fig.page)

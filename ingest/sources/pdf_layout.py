@@ -21,9 +21,10 @@ Box = tuple[float, float, float, float]
 
 # "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start;
 # books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
+# An OCR text layer over a scan reads a label's stops as commas ("Fig,5.4.", "Fig.5,5."): read as stops.
 CAPTION_START = re.compile(
-    r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
-    r"(?P<num>S?\d{1,3}(?:[-\u2013.]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
+    r"^\s*(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
+    r"(?P<num>S?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
@@ -147,7 +148,7 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     m = CAPTION_START.match(line.text)
     if not m:
         return None
-    word, number, after = m.group("word"), m.group("num"), m.group("after")
+    word, number, after = m.group("word").replace(",", "."), m.group("num").replace(",", "."), m.group("after")
     if word.lower().rstrip(".").endswith("s") and word.lower().startswith("fig"):
         return None  # "Figures 3 and 4 show": a reference, not a caption
     if _LISTED.search(after):
@@ -167,6 +168,16 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
     label = re.sub(r"\s+", " ", label)
     return kind, label, number
+
+
+def label_stops(text: str) -> str:
+    """``text`` with its opening label's commas read as the stops they print ("Fig, 5.4." -> "Fig. 5.4.",
+    an OCR layer's reading; ``CAPTION_START``)."""
+    m = CAPTION_START.match(text)
+    if not m or "," not in m.group("word") + m.group("num"):
+        return text
+    return (text[:m.start("word")] + m.group("word").replace(",", ".") + text[m.end("word"):m.start("num")]
+            + m.group("num").replace(",", ".") + text[m.end("num"):])
 
 
 def label_neighbours(a: str, b: str) -> bool:
