@@ -137,3 +137,12 @@ def test_an_ocr_layer_that_reads_a_labels_stops_as_commas_still_opens_a_caption(
     assert caption_start(Line((0, 0, 300, 10), "Fig. 2,3 and 4 show the fields", 10.0)) is None
     found, gold = _found_and_gold("springer_chapter_hot_electrons")
     _check(found, gold, ("Fig. 5.4", 7))
+
+
+def test_a_scanned_pages_figures_side_by_side_are_cut_apart_and_its_margins_left_out():
+    # Two figures side by side over their own tags ("Fig. 5.15" under the right one) are one page image
+    # cut to the tag's window: the ink is cut to the blocks between blank gutters that the tag spans.
+    # A caption beside its figure at the head of a page took the running head ("154 M. Asche") over it.
+    found, gold = _found_and_gold("springer_chapter_hot_electrons")
+    for key in (("Fig. 5.15", 22), ("Fig. 5.17", 23), ("Fig. 5.3", 6)):
+        assert iou(found[key].region, gold[key]["region"]) >= 0.8, (key, found[key].region)

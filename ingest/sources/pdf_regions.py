@@ -122,6 +122,21 @@ def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_b
     return page_box[0], page_box[2]
 
 
+def _scan_text_block(window: Box, lines: list[Line], page_box: Box, body_size: float) -> Box:
+    """A scanned page's window cut to its text block: between the running text's left and right edges
+    (the scan's margins hold specks, not figures) and under its running head (the page's top line, short,
+    in the top eighth of the page), for the page image the window cuts."""
+    body = [ln for ln in lines if len(ln.text.split()) >= 7 and abs(ln.size - body_size) <= 0.25 * max(body_size, 1.0)]
+    if len(body) < 3:
+        return window
+    x0, x1 = min(ln.box[0] for ln in body) - 8, max(ln.box[2] for ln in body) + 8
+    top = max(lines, key=lambda ln: ln.box[3])
+    y1 = window[3]
+    if top.box[1] > page_box[3] - 0.125 * (page_box[3] - page_box[1]) and len(top.text.split()) <= 8:
+        y1 = min(y1, top.box[1] - 1)
+    return (max(window[0], x0), window[1], min(window[2], x1), y1)
+
+
 def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames=()):
     width = page_box[2] - page_box[0]
     height = page_box[3] - page_box[1]
@@ -196,6 +211,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             elif ln.box[3] <= cap_box[1]:
                 bottom = max(bottom, ln.box[3])
         window = (window[0], bottom, window[2], top)
+    if any(g.kind == "image" and area(g.box) > 0.8 * width * height for g in graphics):  # (a scan under OCR text)
+        window = _scan_text_block(window, lines, page_box, scan_size)
     if window[3] - window[1] < 8 or window[2] - window[0] < 20:
         return None
 
