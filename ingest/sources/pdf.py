@@ -37,8 +37,10 @@ from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines, label_neighbours,
+    label_stops,
 )
 from figdex.ingest.sources.pdf_hyphens import document_words
+from figdex.ingest.sources.pdf_ink import trim_to_ink
 from figdex.ingest.sources.pdf_regions import figure_region, without_running_text
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
@@ -63,6 +65,7 @@ class PdfFigure:
     graphics: list = field(default_factory=list, repr=False)  # the drawing objects in the region
     size: float = 0.0  # the type size of the caption's first line
     caption_lines: list = field(default_factory=list, repr=False)  # its lines' text, as pdfium read them
+    caption_box: Box | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -146,8 +149,9 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             symbol_text: dict[int, dict] = {}
             turned = turned_matrix(page, textpage, raw)  # a page set sideways without a /Rotate entry
             matrix = turned or display_matrix(page)
-            graphics, too_many = page_graphics(page, raw, symbol_text, matrix)
-            lines = _lines_or_none(textpage, raw, matrix, symbol_text)
+            clipped_text: dict[int, Box] = {}
+            graphics, too_many = page_graphics(page, raw, symbol_text, matrix, clipped_text)
+            lines = _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text)
             width, height = page.get_size()
             page_box = (0.0, 0.0, height, width) if turned else (0.0, 0.0, width, height)
             halves = [page_box] if turned else sheet_halves(page, lines, page_box)
@@ -178,14 +182,17 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         # A hyphen at a caption line's end stays where the document writes the compound with one.
         words = document_words(ln.text for page_lines in pages_text for ln in page_lines)
         for fig in figures:
-            fig.caption = join_lines(fig.caption_lines, words)
+            fig.caption = label_stops(join_lines(fig.caption_lines, words))
         repeated = repeated_lines(pages_text, {i: size[1] for i, size in sizes.items()})
         for fig in figures:
             drawn = page_graphics_of.get(fig.page)
             if fig.region is not None and drawn and repeated:  # (a running head inside a form's box)
                 fig.region = below_running_head(fig.region, pages_text[fig.page - 1], drawn[0], drawn[1][3], repeated)
             if fig.region is not None:
-                fig.region = trim_to_ink(doc[fig.page - 1], fig.region)
+                # (On a scanned page, the page's image cut to the caption's window may hold the figure beside
+                # too; ``page_graphics`` keeps a page-sized image only under an invisible OCR layer.)
+                scan = drawn and any(g.kind == "image" and area(g.box) > 0.8 * area(drawn[1]) for g in drawn[0])
+                fig.region = trim_to_ink(doc[fig.page - 1], fig.region, caption_box=fig.caption_box if scan else None)
         article = article_metadata(doc, path, pages_text, scanned)
         if render and figures:
             out = out_dir or _cache_dir(path)
@@ -280,17 +287,17 @@ def _outer_frames(boxes: list[Box]) -> list[Box]:
     return outer
 
 
-def _lines_or_none(textpage, raw, matrix, symbol_text) -> list[Line]:
+def _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text=None) -> list[Line]:
     from figdex.ingest.sources.pdf_text_lines import page_lines
 
-    return page_lines(textpage, raw, matrix, symbol_text)
+    return page_lines(textpage, raw, matrix, symbol_text, clipped_text)
 
 
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:
     region = hit[0] if hit else None
     return PdfFigure(caption.kind, caption.label, caption.number, page, caption.text, region,
                      graphics=hit[1] if hit else [], size=caption.lines[0].size,
-                     caption_lines=[ln.text for ln in caption.lines])
+                     caption_lines=[ln.text for ln in caption.lines], caption_box=caption.box)
 
 
 def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
@@ -370,56 +377,6 @@ def _is_scanned_page(lines: list[Line], graphics: list[Graphic], page) -> bool:
             if area(_bounds(obj, raw)) >= 0.5 * width * height:
                 return True
     return False
-
-
-def trim_to_ink(page, region: Box, scale: float = 1.5) -> Box:
-    """``region`` shrunk to what is drawn in it (a coarse render, near-white left out): a Form XObject's
-    or an image's box often holds white margins that are not the figure."""
-    width, height = page.get_size()
-    x0, y0, x1, y1 = region
-    if x1 - x0 < 4 or y1 - y0 < 4:
-        return region
-    bitmap = page.render(scale=scale, crop=(x0, y0, width - x1, height - y1), grayscale=True)
-    image = bitmap.to_pil().convert("L")
-    ink = image.point(lambda v: 255 if v < 248 else 0).getbbox()
-    if ink is None:
-        return region
-    left, top, right, bottom = _without_specks(image, ink, scale)
-    return (x0 + left / scale, y1 - bottom / scale, x0 + right / scale, y1 - top / scale)
-
-
-def _without_specks(image, ink: tuple[int, int, int, int], scale: float, gap_pt: float = 36.0,
-                    share: float = 0.005) -> tuple[int, int, int, int]:
-    """The ink box less a speck at its edge: a few pixels of ink (a curve's end drawn past its clip, a
-    stray mark) set apart from the figure by a wide blank band (``gap_pt``), with under ``share`` of
-    the ink, would stretch the region over the white between."""
-    import numpy as np
-
-    dark = np.asarray(image) < 248
-    box = list(ink)
-    for axis in (0, 1):  # 0: rows (top, bottom), 1: columns (left, right)
-        profile = dark.sum(axis=1 - axis)
-        total = profile.sum()
-        lo, hi = (box[1], box[3]) if axis == 0 else (box[0], box[2])
-        used = np.nonzero(profile[lo:hi])[0] + lo
-        if len(used) < 2 or total == 0:
-            continue
-        gaps = np.nonzero(np.diff(used) > gap_pt * scale)[0]
-        if not len(gaps):
-            continue
-        start, end = 0, len(used)
-        first, last = gaps[0], gaps[-1]
-        if profile[used[0]:used[first] + 1].sum() < share * total:
-            start = first + 1
-        if profile[used[last + 1]:used[-1] + 1].sum() < share * total:
-            end = last + 1
-        if start < end:
-            lo, hi = used[start], used[end - 1] + 1
-        if axis == 0:
-            box[1], box[3] = int(lo), int(hi)
-        else:
-            box[0], box[2] = int(lo), int(hi)
-    return tuple(box)
 
 
 def _cache_dir(path: Path) -> Path:

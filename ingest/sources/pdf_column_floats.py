@@ -76,7 +76,8 @@ def figure_on_page_before(caption_first_line: str, lines: list[Line], lines_befo
     """A caption that heads its page with nothing drawn near it labels the figure that ends the page
     before (bioRxiv's Google Docs export: a figure fills the foot of page 10, its caption opens page
     11).  The figure is what is drawn under the last running text of that page, claimed by no other
-    figure, when it is large (a tenth of the page or more); None otherwise."""
+    figure, when it is large (a tenth of the page or more), or what is drawn over its first running
+    text when that is larger; None otherwise."""
     head = next((ln for ln in lines if ln.text == caption_first_line), None)
     if head is None:
         return None
@@ -86,8 +87,18 @@ def figure_on_page_before(caption_first_line: str, lines: list[Line], lines_befo
         return None  # running text over the caption: it is not at the page's head
     body = [ln for ln in lines_before if is_body_text(ln, 0.5 * column)]
     floor = min((ln.box[1] for ln in body), default=page_box[3])
-    drawn = [g for g in graphics_before if g.box[3] <= floor + 1 and area(g.box) > 4
-             and not any(intersection(g.box, c) > 0.5 * area(g.box) for c in claimed_before)]
+    height = page_box[3] - page_box[1]
+    top, bottom = page_box[3] - _FURNITURE * height, page_box[1] + _FURNITURE * height
+    free = [g for g in graphics_before if area(g.box) > 4 and g.box[1] < top and g.box[3] > bottom  # (not a running head's rule)
+            and not any(intersection(g.box, c) > 0.5 * area(g.box) for c in claimed_before)]
+    drawn = [g for g in free if g.box[3] <= floor + 1]
+    if body:
+        # Or the figure heads that page, over its last running text (Nature Communications: a figure fills
+        # page 4 down to a few paragraphs, its caption opens page 5): the larger of the two.
+        ceiling = max(ln.box[3] for ln in body)
+        over = [g for g in free if g.box[1] >= ceiling - 1]
+        if over and (not drawn or area(union([g.box for g in over])) > area(union([g.box for g in drawn]))):
+            drawn = over
     if not drawn:
         return None
     # The end of a paragraph under the running text (a short last line, drawn as paths or under a

@@ -2,7 +2,8 @@
 (``pdf_text_lines`` builds lines from what is read here).
 
 * A Symbol-encoded font (Symbol, EuclidSymbol, SymbolMT) puts Greek on the Latin letters' codes:
-  pdfium reports "r" for rho, "m" for mu.
+  pdfium reports "r" for rho, "m" for mu; and its signs on the codes above 0x80, which pdfium reads as
+  Latin-1 ("á" for the angle bracket 0xE1).
 * Linotype's Mathematical Pi fonts (MathematicalPi-One, set for the signs in older Wiley and Elsevier
   papers) put operators on digits and punctuation: pdfium reports "Ca21" for Ca2+, "6 SD" for ± SD.
 * A TeX font without a Unicode map reports its own codes, and the codes under 0x20 are not text: in
@@ -19,16 +20,34 @@ from __future__ import annotations
 SYMBOL_GREEK = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
                         "αβχδεφγηιϕκλμνοπθρστυϖωξψζΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ"))
 
+# Symbol's signs above 0x80, as pdfium reports them without a Unicode map: the code read as Latin-1
+# ("á" is 0xE1, Symbol's angle bracket: IOP's "<tau>" printed as "áτñ").  Codes whose Latin-1 character
+# is itself a sign Symbol draws (±, °, ×, ÷, ¬, ®, ©, µ) are left out: a mapped Symbol font reports
+# them as they are, and they cannot be told from an unmapped code.
+_SYMBOL_HIGH_SIGNS = {
+    0xA1: "\u03d2", 0xA2: "\u2032", 0xA3: "\u2264", 0xA4: "\u2044", 0xA5: "\u221e", 0xA6: "\u0192",
+    0xAB: "\u2194", 0xAD: "\u2191", 0xAF: "\u2193", 0xB2: "\u2033", 0xB3: "\u2265", 0xB4: "\u00d7",
+    0xB6: "\u2202", 0xB7: "\u2022", 0xB8: "\u00f7", 0xB9: "\u2260", 0xBA: "\u2261", 0xBB: "\u2248",
+    0xBC: "\u2026", 0xC0: "\u2135", 0xC1: "\u2111", 0xC2: "\u211c", 0xC3: "\u2118", 0xC4: "\u2297",
+    0xC5: "\u2295", 0xC6: "\u2205", 0xC7: "\u2229", 0xC8: "\u222a", 0xC9: "\u2283", 0xCA: "\u2287",
+    0xCB: "\u2284", 0xCC: "\u2282", 0xCD: "\u2286", 0xCE: "\u2208", 0xCF: "\u2209", 0xD0: "\u2220",
+    0xD1: "\u2207", 0xD2: "\u00ae", 0xD3: "\u00a9", 0xD4: "\u2122", 0xD5: "\u220f", 0xD6: "\u221a",
+    0xD8: "\u00ac", 0xD9: "\u2227", 0xDA: "\u2228", 0xDB: "\u21d4", 0xDC: "\u21d0", 0xDD: "\u21d1",
+    0xDE: "\u21d2", 0xDF: "\u21d3", 0xE0: "\u25ca", 0xE1: "\u27e8",
+    0xE2: "\u00ae", 0xE3: "\u00a9", 0xE4: "\u2122", 0xE5: "\u2211", 0xF1: "\u27e9", 0xF2: "\u222b",
+}
+SYMBOL_SIGNS = {**SYMBOL_GREEK, **{chr(code): sign for code, sign in _SYMBOL_HIGH_SIGNS.items()}}
+
 # Mathematical Pi One's signs on the codes pdfium reports (only those whose reading is sure).
 MATH_PI = {"1": "+", "2": "\u2212", "3": "\u00d7", "5": "=", "6": "\u00b1", ",": "<", ".": ">"}
-SIGN_CODES = frozenset(SYMBOL_GREEK) | frozenset(MATH_PI)
+SIGN_CODES = frozenset(SYMBOL_SIGNS) | frozenset(MATH_PI)
 
 
 def sign_table(font_name: str) -> dict[str, str] | None:
     """The table reading a font's letters or digits as the signs it draws (by the font's name), or None."""
     name = font_name.lower()
     if "symbol" in name:
-        return SYMBOL_GREEK
+        return SYMBOL_SIGNS
     if "mathematicalpi-one" in name.replace(" ", ""):
         return MATH_PI
     return None

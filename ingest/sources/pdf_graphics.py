@@ -70,14 +70,18 @@ def address(handle) -> int:
 
 
 def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | None | bool = False,
-                  ) -> tuple[list[Graphic], bool]:
+                  clipped_text: dict | None = None) -> tuple[list[Graphic], bool]:
     """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
     each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
     An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page, not
     inside a form.
     ``symbol_text``, when given, receives the addresses of the page's text objects set in a font that
     draws signs on letters or digits (Symbol, EuclidSymbol, SymbolMT: their "r" is a rho; Mathematical
-    Pi: its "1" is a plus), each with its table (``pdf_font_encodings.sign_table``), for ``page_lines``."""
+    Pi: its "1" is a plus), each with its table (``pdf_font_encodings.sign_table``), for ``page_lines``.
+    ``clipped_text``, when given, receives the addresses of the text objects inside an opened form that
+    are clipped, each with its clip's box: a page of another document placed as a figure (MDPI: a
+    figure cut out of the manuscript's page) shows only what its clip lets through, and pdfium still
+    reports all of that page's text.  The objects' own boxes are cut to their clip likewise."""
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import sign_table
@@ -86,6 +90,8 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
     page_area = width * height
     out: list[Graphic] = []
     count = 0
+    texts = [0, 0]  # text objects, those drawn invisible (render mode 3: an OCR layer over a scan)
+    backgrounds: list[Graphic] = []
     tables: dict[int, dict | None] = {}  # font address -> its sign table (None: a text font)
     name = ctypes.create_string_buffer(128)
 
@@ -104,13 +110,22 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
             if count > MAX_PDF_PAGE_OBJECTS:
                 return True
             kind = raw.FPDFPageObj_GetType(obj_handle)
+            # (Only inside a form: its page of another document is what a clip cuts down to a figure;
+            # the page's own objects are clipped to their page, and reading each one's clip costs time.)
+            clip = None if direct else _clip_box(obj_handle, raw, matrix)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
+                texts[0] += 1
+                texts[1] += raw.FPDFTextObj_GetTextRenderMode(obj_handle) == raw.FPDF_TEXTRENDERMODE_INVISIBLE
                 if symbol_text is not None:
                     table = symbol_font(obj_handle)
                     if table is not None:
                         symbol_text[address(obj_handle)] = table
+                if clipped_text is not None and clip is not None:
+                    clipped_text[address(obj_handle)] = clip
                 continue
             box = transform_box(_bounds(obj_handle, raw), matrix)
+            if clip is not None:
+                box = (max(box[0], clip[0]), max(box[1], clip[1]), min(box[2], clip[2]), min(box[3], clip[3]))
             box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))
             if box[2] <= box[0] or box[3] <= box[1]:
                 if not (kind == raw.FPDF_PAGEOBJ_PATH and (box[2] >= box[0] and box[3] >= box[1])):
@@ -122,12 +137,14 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
                     if visit(obj_handle, inner, (raw.FPDFFormObj_GetObject(obj_handle, i) for i in range(n)), False):
                         return True
                     continue
-                tight = _form_content_box(obj_handle, compose(matrix, _matrix(obj_handle, raw)), raw)
+                tight = _form_content_box(obj_handle, compose(matrix, _matrix(obj_handle, raw)), raw, clipped_text)
                 if tight is not None:  # what it draws, not its declared BBox (often the whole page)
                     box = (max(box[0], tight[0]), max(box[1], tight[1]), min(box[2], tight[2]), min(box[3], tight[3]))
                 out.append(Graphic(box, "form"))
                 continue
             if area(box) > 0.8 * page_area:
+                if kind == raw.FPDF_PAGEOBJ_IMAGE:
+                    backgrounds.append(Graphic(box, "image"))
                 continue  # a page background
             name = {raw.FPDF_PAGEOBJ_IMAGE: "image", raw.FPDF_PAGEOBJ_SHADING: "shading"}.get(kind, "path")
             # Handles die with their page: an image is found again by its box when it is rendered.
@@ -138,11 +155,40 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
     n = raw.FPDFPage_CountObjects(page.raw)
     matrix = display_matrix(page) if matrix is False else matrix  # (a turned page's: ``turned_matrix``)
     too_many = visit(page.raw, matrix, (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
+    if texts[0] and texts[1] >= 0.8 * texts[0]:
+        # A scanned page under an invisible OCR text layer: its page-sized image is the page's figures and
+        # text together, which the regions cut the figures out of (``pdf_regions``), not a background.
+        out.extend(backgrounds)
     return out, bool(too_many)
 
 
-def _form_content_box(handle, matrix, raw, limit: int = 5000) -> Box | None:
-    """Page-space box of what a Form XObject's own objects draw (text included), or None."""
+def _clip_box(handle, raw, matrix) -> Box | None:
+    """The box an object's clip leaves visible, in displayed page space (the intersection of its clip
+    paths' point boxes; a curve's control points can only widen it), or None when it has no clip."""
+    import ctypes
+
+    clip = raw.FPDFPageObj_GetClipPath(handle)
+    if not clip:
+        return None
+    x, y = ctypes.c_float(), ctypes.c_float()
+    out = None
+    for i in range(raw.FPDFClipPath_CountPaths(clip)):
+        xs, ys = [], []
+        for j in range(raw.FPDFClipPath_CountPathSegments(clip, i)):
+            segment = raw.FPDFClipPath_GetPathSegment(clip, i, j)
+            if segment and raw.FPDFPathSegment_GetPoint(segment, x, y):
+                xs.append(x.value)
+                ys.append(y.value)
+        if not xs:
+            continue
+        box = transform_box((min(xs), min(ys), max(xs), max(ys)), matrix)
+        out = box if out is None else (max(out[0], box[0]), max(out[1], box[1]), min(out[2], box[2]), min(out[3], box[3]))
+    return out
+
+
+def _form_content_box(handle, matrix, raw, clipped_text: dict | None = None, limit: int = 5000) -> Box | None:
+    """Page-space box of what a Form XObject's own objects draw (text included) where their clips let
+    them show, or None; its clipped text objects go into ``clipped_text`` (``page_graphics``)."""
     n = raw.FPDFFormObj_CountObjects(handle)
     if n <= 0 or n > limit:
         return None
@@ -150,6 +196,11 @@ def _form_content_box(handle, matrix, raw, limit: int = 5000) -> Box | None:
     for i in range(n):
         child = raw.FPDFFormObj_GetObject(handle, i)
         b = transform_box(_bounds(child, raw), matrix)
+        clip = _clip_box(child, raw, matrix)  # (a page of another document cut down to its figure)
+        if clip is not None and clipped_text is not None and raw.FPDFPageObj_GetType(child) == raw.FPDF_PAGEOBJ_TEXT:
+            clipped_text[address(child)] = clip
+        if clip is not None:
+            b = (max(b[0], clip[0]), max(b[1], clip[1]), min(b[2], clip[2]), min(b[3], clip[3]))
         if b[2] > b[0] or b[3] > b[1]:
             boxes.append(b)
     return union(boxes) if boxes else None

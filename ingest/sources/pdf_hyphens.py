@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 SOFT_BREAK = "\ue000"  # (private use) where ``join_lines`` joined a line ending in a soft hyphen
+HARD_BREAK = "\ue001"  # ... and where it joined one ending in a hyphen pdfium did not mark as soft
 _TOKEN = re.compile(r"[^\W_][\w-]*[^\W_]|[^\W_]")
 _TAIL = re.compile(r"([^\W_]+)$")
 _HEAD = re.compile(r"^([^\W_]+)")
@@ -38,17 +39,28 @@ def document_words(lines_text) -> Counter:
 
 def resolve_soft_breaks(text: str, words: Counter | None = None) -> str:
     """``text`` with each SOFT_BREAK made a hyphen or nothing (see the module's docstring)."""
-    if SOFT_BREAK not in text:
+    if SOFT_BREAK not in text and HARD_BREAK not in text:
         return text
-    pieces = text.split(SOFT_BREAK)
+    pieces = re.split(f"([{SOFT_BREAK}{HARD_BREAK}])", text)
     result = pieces[0]
-    for right in pieces[1:]:
+    for mark, right in zip(pieces[1::2], pieces[2::2]):
         tail, head = _TAIL.search(result), _HEAD.match(right)
-        keep = right[:1].isupper() or right[:1].isdigit()
+        # A hyphen pdfium did not take for a break is kept unless the document says otherwise (a formula
+        # split after its hyphen-free element: "Ti0.84Zr0.16-" over "Mn0.9Cr0.7", written whole elsewhere).
+        keep = mark == HARD_BREAK or right[:1].isupper() or right[:1].isdigit()
         if words and tail and head:
             a, b = tail.group(1).lower(), head.group(1).lower()
             hyphenated, joined = words.get(f"{a}-{b}", 0), words.get(a + b, 0) + words.get(f"{a} {b}", 0)
             if hyphenated != joined:
                 keep = hyphenated > joined
+            elif not keep and words.get(b, 0) and _prefix_compounds(a, words) >= 2:
+                # Neither way written elsewhere, but the left part opens other compounds there and the right
+                # one is a word of its own ("single-" over "line" where "single-vortex", "single-pin" are).
+                keep = True
         result += ("-" if keep else "") + right
     return result
+
+
+def _prefix_compounds(a: str, words: Counter) -> int:
+    """How many different hyphenated compounds the document opens with ``a-`` inside its lines."""
+    return sum(1 for w in words if w.startswith(a + "-") and " " not in w and w.count("-") == 1)

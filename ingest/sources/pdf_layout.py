@@ -21,9 +21,10 @@ Box = tuple[float, float, float, float]
 
 # "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start;
 # books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
+# An OCR text layer over a scan reads a label's stops as commas ("Fig,5.4.", "Fig.5,5."): read as stops.
 CAPTION_START = re.compile(
-    r"^\s*(?P<word>Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
-    r"(?P<num>S?\d{1,3}(?:[-\u2013.]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
+    r"^\s*(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
+    r"(?P<num>S?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
@@ -99,8 +100,9 @@ def x_overlap(a: Box, b: Box) -> float:
 def join_lines(texts: list[str], words=None) -> str:
     """Lines joined as printed: a hyphen pdfium marked as soft (\\x02) at a line end joins the word,
     and stays when it belongs to a compound (``pdf_hyphens``: ``words``, the document's words, decide);
-    a hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays."""
-    from figdex.ingest.sources.pdf_hyphens import SOFT_BREAK, resolve_soft_breaks
+    a hard one ("3-Alkyl/Aryl-3-" over "Hydroxyoxindoles") joins the compound and stays, unless the
+    document writes the two parts as one word elsewhere."""
+    from figdex.ingest.sources.pdf_hyphens import HARD_BREAK, SOFT_BREAK, resolve_soft_breaks
 
     out = ""
     for text in texts:
@@ -110,7 +112,7 @@ def join_lines(texts: list[str], words=None) -> str:
         if out.endswith("\x02"):
             out = out[:-1] + SOFT_BREAK + text
         elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
-            out += text
+            out = out[:-1] + HARD_BREAK + text
         elif out:
             out += " " + text
         else:
@@ -146,7 +148,7 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     m = CAPTION_START.match(line.text)
     if not m:
         return None
-    word, number, after = m.group("word"), m.group("num"), m.group("after")
+    word, number, after = m.group("word").replace(",", "."), m.group("num").replace(",", "."), m.group("after")
     if word.lower().rstrip(".").endswith("s") and word.lower().startswith("fig"):
         return None  # "Figures 3 and 4 show": a reference, not a caption
     if _LISTED.search(after):
@@ -166,6 +168,16 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
     label = re.sub(r"\s+", " ", label)
     return kind, label, number
+
+
+def label_stops(text: str) -> str:
+    """``text`` with its opening label's commas read as the stops they print ("Fig, 5.4." -> "Fig. 5.4.",
+    an OCR layer's reading; ``CAPTION_START``)."""
+    m = CAPTION_START.match(text)
+    if not m or "," not in m.group("word") + m.group("num"):
+        return text
+    return (text[:m.start("word")] + m.group("word").replace(",", ".") + text[m.end("word"):m.start("num")]
+            + m.group("num").replace(",", ".") + text[m.end("num"):])
 
 
 def label_neighbours(a: str, b: str) -> bool:
@@ -195,6 +207,16 @@ def line_gap(lines: list[Line]) -> float:
     return max(gaps[len(gaps) // 2], 0.5) if gaps else 2.0
 
 
+def _in_a_list(lines: list[Line], i: int, usual_gap: float) -> bool:
+    """The label at the head of ``lines[i]`` goes on a list run in over the lines above: the line right
+    over it, in its column at the paragraph's spacing, ends with ";" (MDPI's "Supplementary Materials:
+    ..., Figure S2: EDX of ...;" then "Figure S3: UV-Vis ...;" on the next line), not a caption."""
+    line = lines[i]
+    above = [o for o in lines[max(0, i - 8):i] if o.box[1] >= line.box[3] - 1
+             and o.box[1] - line.box[3] <= 1.8 * usual_gap + 1 and x_overlap(o.box, line.box) > 0.5 * line.width]
+    return bool(above) and min(above, key=lambda o: o.box[1]).text.rstrip().endswith(";")
+
+
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
@@ -208,7 +230,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
         if i in used:
             continue
         start = caption_start(line)
-        if start is None:
+        if start is None or _in_a_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
         # next line is the caption's first line.

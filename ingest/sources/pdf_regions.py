@@ -85,15 +85,31 @@ def column_range(cap_box: Box, lines: list[Line], page_box: Box) -> tuple[float,
     return page_box[0], page_box[2]
 
 
-def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width):
+def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width,
+                   above=None):
     """``columns``, or the whole page width for a caption set above a figure that spans both columns
     (ACS: a short caption at the left over a page-wide scheme): the other column holds no running
-    text and no other caption beside the caption and the window under it."""
+    text and no other caption beside the caption and the window under it.  ``above``: a caption under
+    a page-wide figure, set in two columns (Nature Communications: "Fig. 6 | ..." runs on at the head of
+    the right column): the other column holds no running text nor caption between the caption's top
+    and the window's, and a full line of it starts level with the caption (its text goes on there; not
+    a label of the figure beside) in the type size of the caption (``above``: its first line), set apart
+    from the running text's (a caption level with the other column's running text is not run on there)."""
     if columns == (page_box[0], page_box[2]):
         return columns
     middle = (page_box[0] + page_box[2]) / 2
     other = (middle, page_box[2]) if columns[0] <= page_box[0] else (page_box[0], middle)
-    low, high = window[1], cap_box[3]
+    low, high = (cap_box[3] - 1, window[3]) if above else (window[1], cap_box[3])
+    if above:
+        level = [ln for ln in text_lines if x_overlap(ln.box, (other[0], 0, other[1], 0)) > 0.5 * ln.width
+                 and abs(ln.box[3] - cap_box[3]) <= 0.5 * max(ln.height, 1.0) and is_body_text(ln, body_width)]
+        # (not the other column's own caption set level with this one: two figures side by side)
+        if not level or any(intersection(ln.box, box) > 0.5 * area(ln.box) for ln in level for box in claimed):
+            return columns
+        sizes = sorted(ln.size for ln in text_lines if len(ln.text.split()) >= 7)
+        body_size = sizes[len(sizes) // 2] if sizes else 0.0
+        if not any(abs(ln.size - above.size) <= 0.05 * above.size and ln.size <= 0.92 * body_size for ln in level):
+            return columns
 
     def beside(b: Box) -> bool:
         # (the other column's first line under the float sits level with this one's: not beside it)
@@ -104,6 +120,21 @@ def _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_b
     if any(box != cap_box and beside(box) for box in claimed):
         return columns
     return page_box[0], page_box[2]
+
+
+def _scan_text_block(window: Box, lines: list[Line], page_box: Box, body_size: float) -> Box:
+    """A scanned page's window cut to its text block: between the running text's left and right edges
+    (the scan's margins hold specks, not figures) and under its running head (the page's top line, short,
+    in the top eighth of the page), for the page image the window cuts."""
+    body = [ln for ln in lines if len(ln.text.split()) >= 7 and abs(ln.size - body_size) <= 0.25 * max(body_size, 1.0)]
+    if len(body) < 3:
+        return window
+    x0, x1 = min(ln.box[0] for ln in body) - 8, max(ln.box[2] for ln in body) + 8
+    top = max(lines, key=lambda ln: ln.box[3])
+    y1 = window[3]
+    if top.box[1] > page_box[3] - 0.125 * (page_box[3] - page_box[1]) and len(top.text.split()) <= 8:
+        y1 = min(y1, top.box[1] - 1)
+    return (max(window[0], x0), window[1], min(window[2], x1), y1)
 
 
 def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, columns, frames=()):
@@ -120,11 +151,17 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # A scanned page with an OCR text layer: the figure is drawn in the page's one image, and every
     # line of words (a formula, a short closing line) bounds it, not only long running text.
     scan = any(g.kind == "image" and area(g.box) >= 0.5 * width * height for g in graphics)
+    # (OCR read inside a figure: tick labels and marks at their own small size, a drawing's strokes read as
+    # giant letters; a formula is at the text's size.)
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
+    scan_size = sizes[len(sizes) // 2] if scan and sizes else 0.0
 
     def is_body_text(ln: Line, column_width: float) -> bool:
-        if scan and len(ln.text.split()) >= 3 and len(ln.text) >= 15 and ln.width >= 60:
+        if (scan and len(ln.text.split()) >= 3 and len(ln.text) >= 15 and ln.width >= 60
+                and 0.75 * scan_size <= ln.size <= 1.6 * scan_size):
             return True
         return id(ln) not in boxed and _is_body_text(ln, column_width)
+    row_span = cap_box  # the width a row of panels set wide apart may take
     if direction in ("above", "below"):
         span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
         # The window: from the caption to the nearest body-text line (or claimed box) in its span.
@@ -145,6 +182,12 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 limit = max(limit, box[3])
         if direction == "above":
             window = (page_box[0], cap_box[3] - 2, page_box[2], limit)
+            narrow = columns != (page_box[0], page_box[2])
+            first = max((ln for ln in lines if id(ln) in cap_lines), key=lambda ln: ln.box[3])
+            columns = _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width,
+                                     above=first)
+            if narrow and columns == (page_box[0], page_box[2]):  # (its panels spread over both columns' width)
+                row_span = (page_box[0], cap_box[1], page_box[2], cap_box[3])
         else:
             window = (page_box[0], limit, page_box[2], cap_box[1] + 2)
             columns = _float_columns(columns, window, cap_box, text_lines, claimed, page_box, is_body_text, body_width)
@@ -168,6 +211,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             elif ln.box[3] <= cap_box[1]:
                 bottom = max(bottom, ln.box[3])
         window = (window[0], bottom, window[2], top)
+    if any(g.kind == "image" and area(g.box) > 0.8 * width * height for g in graphics):  # (a scan under OCR text)
+        window = _scan_text_block(window, lines, page_box, scan_size)
     if window[3] - window[1] < 8 or window[2] - window[0] < 20:
         return None
 
@@ -280,12 +325,12 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                     changed = True
 
     grow()
-    cap_width = cap_box[2] - cap_box[0]
+    cap_width = row_span[2] - row_span[0]
     if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
         # A row of panels set wide apart under one wide caption: the panels in the same row within
         # the caption's width are the same figure, however wide the gutters between them.
         region, _ = _absorb(pool, members, region, lambda box, reg: (
-            x_overlap(box, cap_box) >= 0.5 * (box[2] - box[0]) and same_row(box)
+            x_overlap(box, row_span) >= 0.5 * (box[2] - box[0]) and same_row(box)
             and gap(box, reg) <= 0.5 * cap_width and allowed(box)))
         grow()
     if direction == "above":

@@ -7,7 +7,8 @@ import re
 
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
 
-def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = None) -> list[Line]:
+def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = None,
+               clipped_text: dict | None = None) -> list[Line]:
     """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
     gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
     one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
@@ -15,7 +16,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     unrotated (a landscape sheet's lines would run down the page, one letter a line).
     ``symbol_objects``: addresses of the page's text objects set in a font that draws signs on letters
     or digits, with its table (``pdf_graphics.page_graphics`` finds them): Symbol's letters are read
-    as Greek, Mathematical Pi's digits as operators."""
+    as Greek, Mathematical Pi's digits as operators.
+    ``clipped_text``: addresses of text objects drawn through a clip, with its box
+    (``pdf_graphics.page_graphics``): their characters outside it are not seen on the page, and left out."""
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
@@ -50,6 +53,11 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             box = _char_box(handle, raw_module, i, rect)
         if matrix is not None:
             box = transform_box(box, matrix)
+        if clipped_text:
+            clip = clipped_text.get(address(raw_module.FPDFText_GetTextObject(handle, i)))
+            if clip is not None and not (clip[0] - 1 <= (box[0] + box[2]) / 2 <= clip[2] + 1
+                                         and clip[1] - 1 <= (box[1] + box[3]) / 2 <= clip[3] + 1):
+                continue
         if ch in _SPACING_ACCENTS and (_letter(codes, i - 1) or _letter(codes, i + 1)):
             ch = _SPACING_ACCENTS[ch]  # TeX's \\"u: a spacing diaeresis drawn over the letter, as its own glyph
         if "\u0300" <= ch <= "\u036f":  # a combining accent (read from an old TeX font)
