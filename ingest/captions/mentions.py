@@ -337,7 +337,10 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+\s)", after):
         role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
     elif prev in FUNCTION_WORDS or before[-1] in ",":
-        role = INTRO if after[:1].isalnum() or after[:1] in "([" else POST
+        # "… shown as circle in panel (a) and protein … in (b)": a conjunction after the label
+        # closes the phrase before it; a word opens the label's own phrase ("at (a) the initial state").
+        closes = re.match(r"(?:and|or|while|whereas|but)\s+[A-Za-z]{2,}", after) is not None
+        role = INTRO if (after[:1].isalnum() or after[:1] in "([") and not closes else POST
     elif mention.style == "paren" and re.match(r"(?:before|after|above|below|during|upon)\b", after):
         role = INTRO  # "… in the foam (c) before and (d) after biofunctionalization": the label opens its phrase
     else:

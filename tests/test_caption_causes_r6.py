@@ -1,0 +1,23 @@
+"""Caption splitting: one test per cause of failure found on the development sets (#15, sixth round).
+
+The captions are shortened from real ones of the development sets (fresh-2026-12e counts as
+development data since this round); each test names the construction, not one caption.
+"""
+
+from __future__ import annotations
+
+from figdex.ingest.captions import split_caption
+
+
+def full(caption: str) -> dict[str, str]:
+    split = split_caption(caption)
+    return {s.label: split.full_text(s.label) for s in split.subcaptions}
+
+
+def test_a_label_after_in_and_before_a_conjunction_closes_its_phrase():
+    # "in panel (a) and protein … in (b), blue dots …": (a) names "circle", it opens nothing.
+    p = full("Saltation energy. The charge is shown as circle in panel (a) and the protein as cartoon in (b), "
+             "blue dots at the bottom represent ions.")
+    assert sorted(p) == ["a", "b"]
+    assert "circle" in p["a"] and "cartoon" not in p["a"] and "blue dots" in p["a"]
+    assert "cartoon" in p["b"] and "circle" not in p["b"] and "blue dots" in p["b"]
