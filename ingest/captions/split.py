@@ -16,6 +16,7 @@ from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, token_kind
+from figdex.ingest.captions.trailing import is_figure_note
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -29,25 +30,10 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
 # Text … b. Title."; Markdown legends).
 _SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
-_SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
-                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
 _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
-# Words that make a trailing sentence a note on the whole figure.
-_FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
-                          r"each\s+(?:panel|image|group)|"
-                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
-                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
-                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
-                          r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
-                          r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
-                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
-                          r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
-                          r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
-                          r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+also\s+(?:fig|supp|table))",
-                          re.I)
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 
 
@@ -278,10 +264,7 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                # A sentence wholly in brackets is an aside on the figure ("(The contrast was adjusted …)").
-                aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
-                self.add(s, e, None if _FIGURE_NOTE.search(body) or _SHARED_START.match(body)
-                         or _SCALE_START.match(body) or aside else self.group)
+                self.add(s, e, None if is_figure_note(body, _SCALE_START) else self.group)
                 continue
             if s > last_mention:
                 self.post_group = None
