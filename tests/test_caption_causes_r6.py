@@ -21,3 +21,15 @@ def test_a_label_after_in_and_before_a_conjunction_closes_its_phrase():
     assert sorted(p) == ["a", "b"]
     assert "circle" in p["a"] and "cartoon" not in p["a"] and "blue dots" in p["a"]
     assert "cartoon" in p["b"] and "circle" not in p["b"] and "blue dots" in p["b"]
+
+
+def test_a_trailing_sentence_opening_with_the_results_is_a_figure_note():
+    # "The results are based on …" after the last panel speaks of every panel's results.
+    split = split_caption("Simulation analysis. (a) The number of hydrogen bonds per snapshot. (b) Radial "
+                          "distribution function of the oxygens. The results are based on a 2 ns simulation in water.")
+    assert "2 ns" in split.shared
+    assert "2 ns" not in {s.label: s.text for s in split.subcaptions}["b"]
+    # Named as an object, not the subject, the words do not make the sentence a note.
+    split = split_caption("Tolerance. (A) Tolerance mapped on the trimer. (B) Tolerance of exposed residues. "
+                          "A residue is exposed above 0.2; Figure S7 shows that the results are robust.")
+    assert "robust" not in split.shared

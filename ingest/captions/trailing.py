@@ -15,6 +15,7 @@ SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:
 FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                          r"each\s+(?:panel|image|group)|"
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
+                         r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
                          r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
