@@ -33,3 +33,17 @@ def test_a_trailing_sentence_opening_with_the_results_is_a_figure_note():
     split = split_caption("Tolerance. (A) Tolerance mapped on the trimer. (B) Tolerance of exposed residues. "
                           "A residue is exposed above 0.2; Figure S7 shows that the results are robust.")
     assert "robust" not in split.shared
+
+
+def test_sentences_after_panels_listed_in_one_sentence_describe_the_figure():
+    # "… for (a) a charged sphere and (b) a protein." lists the panels; what follows explains both.
+    split = split_caption("The computation of solvation for (a) a charged sphere and (b) a protein. The solvation "
+                          "has a non-polar and a polar component. The polar one needs the partial charges.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "non-polar" in split.shared and "partial charges" in split.shared
+    assert "protein" in p["b"] and "non-polar" not in p["b"] and "sphere" in p["a"]
+    # A sentence that repeats one panel's own words goes on about that panel alone.
+    split = split_caption("Histology of prostate C showing (a) HE staining and (b) immunohistochemical ERG "
+                          "staining. The nuclei of malignant glands stain positively for ERG. Scale bar 500 um")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "nuclei" in p["b"] and "nuclei" not in p["a"] and "Scale bar" in split.shared

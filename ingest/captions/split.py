@@ -16,7 +16,7 @@ from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, token_kind
-from figdex.ingest.captions.trailing import is_figure_note
+from figdex.ingest.captions.trailing import is_figure_note, listed_in_one_sentence, listed_sentence_owner
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -257,6 +257,7 @@ class _Distributor:
     def run(self) -> list[_Piece]:
         spans = sentence_spans(self.text)
         last_mention = max((m.start for m in self.mentions), default=0)
+        listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
         for s, e in spans:
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they
@@ -264,7 +265,11 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                self.add(s, e, None if is_figure_note(body, _SCALE_START) else self.group)
+                if listed is not None and not is_figure_note(body, _SCALE_START):
+                    owner = listed_sentence_owner(body, listed)
+                    self.add(s, e, self.labels(owner) if owner else None)
+                    continue
+                self.add(s, e, None if listed is not None or is_figure_note(body, _SCALE_START) else self.group)
                 continue
             if s > last_mention:
                 self.post_group = None

@@ -32,3 +32,36 @@ def is_figure_note(body: str, scale_start: re.Pattern) -> bool:
     representative of …", "Scale bars …", "Data are mean ± SD", an aside wholly in brackets)."""
     aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
     return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside)
+
+
+def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list) -> dict | None:
+    """When every panel is introduced inside one sentence after words they share ("… computation
+    of solvation for (a) a charged sphere and (b) a protein."), that sentence is a list and the
+    last panel's text ends with it.  Returns each panel's own words ({labels: words}), else None."""
+    if len(intros) < 2:
+        return None
+    span = next(((s, e) for s, e in spans if s <= intros[0].start < e), None)
+    if span is None or not all(span[0] <= m.start < span[1] for m in intros):
+        return None
+    head = text[span[0]:intros[0].start].strip()
+    if len(head.split()) < 2 or head.endswith((":", ".", ";")):
+        return None
+    ends = [m.start for m in intros[1:]] + [span[1]]
+    return {m: _content_words(text[m.end:end]) - _content_words(head) for m, end in zip(intros, ends)}
+
+
+def listed_sentence_owner(body: str, own_words: dict):
+    """The panel a sentence after such a list describes: the one whose own words it repeats alone
+    ("(a) HE staining and (b) ERG staining. The nuclei stain positively for ERG …" is about b);
+    None (the whole figure) when it repeats no panel's words or several panels'."""
+    words = _content_words(body)
+    owners = [m for m, own in own_words.items() if own & words]
+    return owners[0] if len(owners) == 1 else None
+
+
+_STOP = frozenset("the and for with from that this these those are was were its their into onto over under "
+                  "between after before during same area show shows showing shown image images panel panels".split())
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z0-9-]{2,}", text.lower()) if w not in _STOP}
