@@ -47,3 +47,22 @@ def test_sentences_after_panels_listed_in_one_sentence_describe_the_figure():
                           "staining. The nuclei of malignant glands stain positively for ERG. Scale bar 500 um")
     p = {s.label: s.text for s in split.subcaptions}
     assert "nuclei" in p["b"] and "nuclei" not in p["a"] and "Scale bar" in split.shared
+
+
+def test_a_label_less_sentence_taken_up_by_the_next_one_goes_to_its_panel():
+    # Labels after their phrases ("shown in (b) using …"); "They are shown … in (c)" takes up the sentence before it.
+    p = full("Discretization of space. The cubes are placed along the axes as shown in (a). The vertices are "
+             "the grid-points and are shown in (b) using black points. The points between two grid-points are "
+             "the mid-points. They are shown using grey points in (c).")
+    assert sorted(p) == ["a", "b", "c"]
+    assert "mid-points" in p["c"] and "mid-points" not in p["b"] and "black points" in p["b"]
+    # Without a word that takes it up, the sentence goes on about the panel before it.
+    p = full("Discretization. The cubes are shown in (a). The vertices are shown in (b) using black points. "
+             "The vertices carry the potential. The mid-points are shown using grey points in (c).")
+    assert "potential" in p["b"] and "potential" not in p["c"]
+
+
+def test_shown_by_a_label_before_a_noun_phrase_still_opens_it():
+    p = full("Fermi surfaces. Fermi surface with projections shown by (a) the isosurface color and (b) arrows "
+             "colored by the projection. (c) Spin texture of BiSb.")
+    assert "arrows" in p["b"] and "arrows" not in p["a"] and "isosurface" in p["a"]

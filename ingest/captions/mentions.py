@@ -336,6 +336,11 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO  # "… prostate tumorigenesis(a) H&E, …": PMC glues the title to the first label
     elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+\s)", after):
         role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
+    elif re.search(r"\b(?:shown|depicted|displayed|illustrated|presented|plotted|seen|given)\s+(?:in|by)\s*$", before) \
+            and re.match(r"(?:using|with|as|at|on|via|for|where|which|when)\b", after):
+        # "… are shown in (b) using black points": the label says where the phrase before it is shown
+        # (while "shown by (a) the isosurface colour" opens a's own phrase).
+        role = POST
     elif prev in FUNCTION_WORDS or before[-1] in ",":
         # "… shown as circle in panel (a) and protein … in (b)": a conjunction after the label
         # closes the phrase before it; a word opens the label's own phrase ("at (a) the initial state").

@@ -16,7 +16,7 @@ from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, token_kind
-from figdex.ingest.captions.trailing import is_figure_note, listed_in_one_sentence, listed_sentence_owner
+from figdex.ingest.captions.trailing import is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -258,7 +258,7 @@ class _Distributor:
         spans = sentence_spans(self.text)
         last_mention = max((m.start for m in self.mentions), default=0)
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
-        for s, e in spans:
+        for k, (s, e) in enumerate(spans):
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they
                 # speak of all of it ("Images are representative of …", "Scale bars …", "Data
@@ -273,8 +273,19 @@ class _Distributor:
                 continue
             if s > last_mention:
                 self.post_group = None
+            ahead = self._next_sentence_labels(spans, k) if self.group is None else None
+            if ahead and not any(s <= m.start < e for m in self.mentions):
+                self.add(s, e, ahead)
+                continue
             self.sentence(s, e)
         return self.pieces
+
+    def _next_sentence_labels(self, spans: list[tuple[int, int]], k: int) -> tuple[str, ...] | None:
+        if k + 1 >= len(spans):
+            return None
+        ns, ne = spans[k + 1]
+        marks = [(m.role, self.labels(m)) for m in self.mentions if ns <= m.start < ne]
+        return leads_into(strip_marks(self.text[ns:ne]), marks)
 
     trailing_shared = False
 

@@ -65,3 +65,20 @@ _STOP = frozenset("the and for with from that this these those are was were its 
 
 def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z][a-z0-9-]{2,}", text.lower()) if w not in _STOP}
+
+
+# A sentence opening with one of these words continues the sentence before it.
+_ANAPHOR = re.compile(r"^(?:they|these|this|it|those|both|such|here)\b", re.I)
+
+
+def leads_into(following: str, marks: list[tuple[str, tuple[str, ...]]]) -> tuple[str, ...] | None:
+    """Labels of the next sentence when a label-less sentence belongs to it: in captions whose
+    labels follow their phrases ("… are shown in (b) using black points."), a sentence that names
+    no panel and is taken up by the next one ("The mid-points are … . They are shown using grey
+    points in (c).") describes the later panel, not the one before it.  ``following``: the next
+    sentence's text; ``marks``: its mentions' (role, labels)."""
+    if not marks or any(role != "post" for role, _ in marks):
+        return None
+    if not _ANAPHOR.match(following.strip()):
+        return None
+    return tuple(lab for _, labels in marks for lab in labels)
