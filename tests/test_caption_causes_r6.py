@@ -66,3 +66,14 @@ def test_shown_by_a_label_before_a_noun_phrase_still_opens_it():
     p = full("Fermi surfaces. Fermi surface with projections shown by (a) the isosurface color and (b) arrows "
              "colored by the projection. (c) Spin texture of BiSb.")
     assert "arrows" in p["b"] and "arrows" not in p["a"] and "isosurface" in p["a"]
+
+
+def test_numbers_whose_first_comes_last_are_states_of_a_scheme_not_panels():
+    split = split_caption("Thermodynamic cycle for the binding free energy. The ligand is turned into a dummy, both "
+                          "in its complexed state (v) and free in solution (ii). The free energy of dummy binding is "
+                          "zero (iii). The restraint is calculated analytically (iv). Branches (ii) and (v) give the "
+                          "standard binding free energy (i).")
+    assert split.scheme == "none" and [s.label for s in split.subcaptions] == ["0"]
+    # Panels introduced in order keep their labels, whatever cross-references follow.
+    split = split_caption("Cycle. (i) The bound state. (ii) The free state. (iii) The dummy, as in (i).")
+    assert [s.label for s in split.subcaptions] == ["i", "ii", "iii"]

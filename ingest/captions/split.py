@@ -16,7 +16,8 @@ from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, token_kind
-from figdex.ingest.captions.trailing import is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner
+from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
+                                             listed_sentence_owner)
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -230,7 +231,8 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
         mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
-        if not any(m.role != REF for m in mentions):
+        order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
+        if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
     if scheme == "none":
         return CaptionSplit("none", (SubCaption("0", strip_marks(text)),), "")

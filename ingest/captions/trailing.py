@@ -82,3 +82,12 @@ def leads_into(following: str, marks: list[tuple[str, tuple[str, ...]]]) -> tupl
     if not _ANAPHOR.match(following.strip()):
         return None
     return tuple(lab for _, labels in marks for lab in labels)
+
+
+def first_label_comes_last(order: list[str], first: str) -> bool:
+    """Panel labels are introduced in their order, the first ("a", "i", "1") before the others.
+    Labels whose first comes only after every other ("… complexed state (v) and free in solution
+    (ii) … zero (iii) … analytically (iv) … the standard binding free energy (i)") number the
+    states or branches of one scheme, not its panels.  ``order``: labels in order of first mention."""
+    seen = list(dict.fromkeys(order))
+    return len(seen) >= 3 and first in seen and seen[-1] == first
