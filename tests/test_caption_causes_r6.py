@@ -77,3 +77,16 @@ def test_numbers_whose_first_comes_last_are_states_of_a_scheme_not_panels():
     # Panels introduced in order keep their labels, whatever cross-references follow.
     split = split_caption("Cycle. (i) The bound state. (ii) The free state. (iii) The dummy, as in (i).")
     assert [s.label for s in split.subcaptions] == ["i", "ii", "iii"]
+
+
+def test_a_title_without_its_full_stop_before_the_first_label_is_shared():
+    split = split_caption("Metabolic modeling reveals bottlenecks (a) Distribution of flux. (b) Flux variability.")
+    assert "Metabolic modeling" in split.shared
+    assert {s.label: s.text for s in split.subcaptions}["a"] == "Distribution of flux."
+
+
+def test_a_trailing_axis_description_stays_with_the_last_panel():
+    # "X-axis: gene knockout" looks like an abbreviation's legend ("U: urethra") but describes one plot.
+    split = split_caption("Models. (a) Flux distribution. (b) Knockout results. Scatter plot of growth. "
+                          "X-axis: gene knockout; Y-axis: objective value.")
+    assert "X-axis" in {s.label: s.text for s in split.subcaptions}["b"] and "X-axis" not in split.shared

@@ -275,19 +275,12 @@ class _Distributor:
                 continue
             if s > last_mention:
                 self.post_group = None
-            ahead = self._next_sentence_labels(spans, k) if self.group is None else None
+            ahead = leads_into(self.text, spans[k + 1:k + 2], self.mentions, self.scheme) if self.group is None else None
             if ahead and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, e, ahead)
                 continue
             self.sentence(s, e)
         return self.pieces
-
-    def _next_sentence_labels(self, spans: list[tuple[int, int]], k: int) -> tuple[str, ...] | None:
-        if k + 1 >= len(spans):
-            return None
-        ns, ne = spans[k + 1]
-        marks = [(m.role, self.labels(m)) for m in self.mentions if ns <= m.start < ne]
-        return leads_into(strip_marks(self.text[ns:ne]), marks)
 
     trailing_shared = False
 
@@ -339,9 +332,10 @@ class _Distributor:
                 self.add(intro.end, end, self.group)
 
     def _glued_title(self, intro: Mention) -> bool:
-        """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label."""
-        return intro is self.mentions[0] and intro.start > 0 and self.text[intro.start - 1].isalnum() \
-            and self.text[intro.start] == "("
+        """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label; "… reveals
+        pathway bottlenecks (a) Distribution of …": a title without its full stop before it."""
+        return intro is self.mentions[0] and intro.start > 0 and self.text[intro.start] == "(" and (
+            self.text[intro.start - 1].isalnum() or re.match(r"\s*[A-Z][a-z]", self.text[intro.end:]) is not None)
 
     def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
         """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from figdex.ingest.sources.common import MARK_END, MARK_START
+
 SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 
@@ -18,7 +20,7 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
-                         r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
+                         r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
                          r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
                          r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
@@ -71,17 +73,21 @@ def _content_words(text: str) -> set[str]:
 _ANAPHOR = re.compile(r"^(?:they|these|this|it|those|both|such|here)\b", re.I)
 
 
-def leads_into(following: str, marks: list[tuple[str, tuple[str, ...]]]) -> tuple[str, ...] | None:
+def leads_into(text: str, following: list[tuple[int, int]], mentions: list, scheme: str) -> tuple[str, ...] | None:
     """Labels of the next sentence when a label-less sentence belongs to it: in captions whose
     labels follow their phrases ("… are shown in (b) using black points."), a sentence that names
     no panel and is taken up by the next one ("The mid-points are … . They are shown using grey
     points in (c).") describes the later panel, not the one before it.  ``following``: the next
-    sentence's text; ``marks``: its mentions' (role, labels)."""
-    if not marks or any(role != "post" for role, _ in marks):
+    sentence's span (none at the caption's end)."""
+    if not following:
         return None
-    if not _ANAPHOR.match(following.strip()):
+    start, end = following[0]
+    marks = [m for m in mentions if start <= m.start < end]
+    if not marks or any(m.role != "post" for m in marks):
         return None
-    return tuple(lab for _, labels in marks for lab in labels)
+    if not _ANAPHOR.match(text[start:end].replace(MARK_START, "").replace(MARK_END, "").strip()):
+        return None
+    return tuple(lab for m in marks for lab in m.labels(scheme))
 
 
 def first_label_comes_last(order: list[str], first: str) -> bool:
