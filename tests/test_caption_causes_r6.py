@@ -90,3 +90,10 @@ def test_a_trailing_axis_description_stays_with_the_last_panel():
     split = split_caption("Models. (a) Flux distribution. (b) Knockout results. Scatter plot of growth. "
                           "X-axis: gene knockout; Y-axis: objective value.")
     assert "X-axis" in {s.label: s.text for s in split.subcaptions}["b"] and "X-axis" not in split.shared
+
+
+def test_a_trailing_definition_of_a_symbol_is_a_figure_note():
+    # "r′ is the distance …" after the last panel defines what every panel plots against.
+    split = split_caption("EPMA analysis. (a) and (b) electron images; (c) EPMA data along lines in (a); (e) amplified "
+                          "range in (c). r′ is the distance from the arm center, and r is the distance to the border")
+    assert "distance" in split.shared and "distance" not in {s.label: s.text for s in split.subcaptions}["e"]

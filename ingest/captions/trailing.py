@@ -18,6 +18,8 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"each\s+(?:panel|image|group)|"
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
                          r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
+                         # a symbol's definition: "r′ is the distance from …", "n denotes the number of …"
+                         r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
                          r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
