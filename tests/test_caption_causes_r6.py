@@ -97,3 +97,21 @@ def test_a_trailing_definition_of_a_symbol_is_a_figure_note():
     split = split_caption("EPMA analysis. (a) and (b) electron images; (c) EPMA data along lines in (a); (e) amplified "
                           "range in (c). r′ is the distance from the arm center, and r is the distance to the border")
     assert "distance" in split.shared and "distance" not in {s.label: s.text for s in split.subcaptions}["e"]
+
+
+def test_a_label_that_opens_its_own_sentence_later_is_a_cross_reference_before():
+    p = full("Replicator. (A) AFM images of a growing fiber. (B) Image of the fiber with the line selected for the "
+             "kymograph in (C). (C) Kymograph of the line in (B) over 180 s.")
+    assert "line selected" in p["b"] and "line selected" not in p["c"] and "180 s" in p["c"]
+
+
+def test_a_statement_whose_subject_names_panels_goes_to_those_panels():
+    split = split_caption("Replicator. (A) AFM images of a fiber. (B) Image of the fiber. Scale bars in (A) and (B) "
+                          "are 50 nm. (C) Kymograph of the line in (B).")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "Scale bars are 50 nm." in p["a"] and "Scale bars are 50 nm." in p["b"] and "Scale" not in p["c"]
+    # A reference in a later object is a cross-reference inside the panel's own text.
+    split = split_caption("Devices. (a) TEM image. Inset: zoom of the filament. (b) TEM image after erasing. "
+                          "Inset: the same region as the inset in (a) after erasing. (c) I-t curve.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "same region" in p["b"] and "same region" not in p["a"]

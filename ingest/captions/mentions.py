@@ -351,3 +351,19 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     else:
         role = POST
     return Mention(mention.start, mention.end, mention.raw, mention.style, role, mention.note)
+
+
+def forward_references(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
+    """"(F) Image of the fibre with the line selected for the kymograph in (G). … (G) Kymograph of …":
+    a label after "in", "see" or "as" that opens its own sentence later is a cross-reference to that
+    panel, not where the text before it hands over to it."""
+    out = list(mentions)
+    for i, m in enumerate(out):
+        if m.role != POST or previous_word(text, m.start).rstrip(".") not in REF_WORDS:
+            continue
+        labels = set(m.labels(scheme))
+        if any(n.role == INTRO and set(n.labels(scheme)) >= labels and re.search(
+                r"(?:^|[.;:!?])\s*$", text[:n.start].replace(MARK_START, "").replace(MARK_END, ""))
+               for n in out[i + 1:]):
+            out[i] = Mention(m.start, m.end, m.raw, m.style, REF, m.note)
+    return out

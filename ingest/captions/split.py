@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, token_kind
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, forward_references,
+                                             token_kind)
 from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
-                                             listed_sentence_owner)
+                                             listed_sentence_owner, named_statement)
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -230,7 +231,8 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
-        mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
+        mentions = forward_references(text, _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme),
+                                      scheme)
         order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
         if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
@@ -244,6 +246,7 @@ class _Distributor:
     def __init__(self, text: str, mentions: list[Mention], scheme: str):
         self.text = text
         self.mentions = [m for m in mentions if m.role != REF]
+        self.refs = [m for m in mentions if m.role == REF]
         self.scheme = scheme
         self.pieces: list[_Piece] = []
         self.group: tuple[str, ...] | None = None  # labels of the panel text being read
@@ -261,6 +264,10 @@ class _Distributor:
         last_mention = max((m.start for m in self.mentions), default=0)
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
         for k, (s, e) in enumerate(spans):
+            named = named_statement(self.text, s, e, self.refs, self.scheme)
+            if named and not any(s <= m.start < e for m in self.mentions):
+                self.add(s, s, *named)  # "Scale bars in (E) and (F) are 50 nm."
+                continue
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they
                 # speak of all of it ("Images are representative of …", "Scale bars …", "Data

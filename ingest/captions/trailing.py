@@ -99,3 +99,29 @@ def first_label_comes_last(order: list[str], first: str) -> bool:
     states or branches of one scheme, not its panels.  ``order``: labels in order of first mention."""
     seen = list(dict.fromkeys(order))
     return len(seen) >= 3 and first in seen and seen[-1] == first
+
+
+# A statement about what is drawn on panels: scale and error bars, markers, insets.
+_STATEMENT = re.compile(r"^(?:all\s+)?(?:scale\s+bars?|error\s+bars?|arrows?|arrowheads?|asterisks?|insets?|"
+                        r"dashed\s+lines?|dotted\s+lines?)\b", re.I)
+
+
+def named_statement(text: str, start: int, end: int, refs: list, scheme: str) -> tuple[tuple[str, ...], str] | None:
+    """"Scale bars in (E) and (F) are 50 nm.": a statement whose subject names panels goes, without
+    the panel references, to each panel it names (the gold's rule 4), not to the panel before it
+    nor to all.  Returns (labels, text) or None; ``refs``: the caption's cross-reference mentions."""
+    plain = text[start:end]
+    lead = len(plain) - len(plain.lstrip())
+    head = _STATEMENT.match(plain.lstrip())
+    inside = [m for m in refs if start <= m.start < end]
+    if not head or not inside:
+        return None
+    # The references must name the subject right after it ("Error bars in (d) and (e) represent …"),
+    # not a later object ("Inset: the same region as the inset in (h) …").
+    subject_end = start + lead + head.end()
+    if not re.fullmatch(r"\s+(?:in|for|of)\s+(?:panels?\s+)?", text[subject_end:inside[0].start], re.I):
+        return None
+    if any(not re.fullmatch(r"[\s,;&]*(?:(?:and|or)\s*)?", text[a.end:b.start]) for a, b in zip(inside, inside[1:])):
+        return None
+    words = (text[start:subject_end] + text[inside[-1].end:end]).replace(MARK_START, "").replace(MARK_END, "")
+    return tuple(lab for m in inside for lab in m.labels(scheme)), re.sub(r"\s+", " ", words).strip()
