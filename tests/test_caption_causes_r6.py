@@ -115,3 +115,11 @@ def test_a_statement_whose_subject_names_panels_goes_to_those_panels():
                           "Inset: the same region as the inset in (a) after erasing. (c) I-t curve.")
     p = {s.label: s.text for s in split.subcaptions}
     assert "same region" in p["b"] and "same region" not in p["a"]
+
+
+def test_a_statement_about_the_images_of_named_panels_goes_to_those_panels():
+    split = split_caption("(A) HRTEM image. (B) SEM image. (C) AFM image. (D) SEM image. The large scale images in "
+                          "panels (C) to (D) represent frames of 2 um in size.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "frames of 2 um" in p["c"] and "frames of 2 um" in p["d"]
+    assert "frames" not in p["a"] and "frames" not in split.shared

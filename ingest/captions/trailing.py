@@ -102,8 +102,8 @@ def first_label_comes_last(order: list[str], first: str) -> bool:
 
 
 # A statement about what is drawn on panels: scale and error bars, markers, insets.
-_STATEMENT = re.compile(r"^(?:all\s+)?(?:scale\s+bars?|error\s+bars?|arrows?|arrowheads?|asterisks?|insets?|"
-                        r"dashed\s+lines?|dotted\s+lines?)\b", re.I)
+_STATEMENT = re.compile(r"^(?:all\s+|the\s+)?(?:[\w-]+\s+){0,3}?(?:scale\s+bars?|error\s+bars?|arrows?|arrowheads?|"
+                        r"asterisks?|insets?|lines?|images|micrographs|plots|curves|spectra)\b", re.I)
 
 
 def named_statement(text: str, start: int, end: int, refs: list, scheme: str) -> tuple[tuple[str, ...], str] | None:
