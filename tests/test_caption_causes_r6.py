@@ -123,3 +123,16 @@ def test_a_statement_about_the_images_of_named_panels_goes_to_those_panels():
     p = {s.label: s.text for s in split.subcaptions}
     assert "frames of 2 um" in p["c"] and "frames of 2 um" in p["d"]
     assert "frames" not in p["a"] and "frames" not in split.shared
+
+
+def test_a_trailing_note_the_panels_state_one_by_one_is_the_last_panels():
+    # Each panel carries its own "Significance determined using …": the last one after (D) is D's.
+    split = split_caption("Efficacy. (A) Design. (B) Histograms of cells. (C) Quantification of (B). Significance "
+                          "determined using two-way ANOVA. (D) Quantification of tumor signal. Significance "
+                          "determined using a t test. Data presented as mean ± SEM.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "t test" in p["d"] and "t test" not in split.shared and "mean ± SEM" in split.shared
+    # … unless it says it is the figure's default.
+    split = split_caption("Efficacy. (A) Design. (B) Histograms. Significance determined using ANOVA. (C) Tumor volume. "
+                          "Significance determined using ANOVA unless otherwise specified.")
+    assert "unless otherwise" in split.shared

@@ -18,7 +18,7 @@ from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, forward_references,
                                              token_kind)
 from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
-                                             listed_sentence_owner, named_statement)
+                                             listed_sentence_owner, named_statement, panel_note_openings)
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -263,6 +263,7 @@ class _Distributor:
         spans = sentence_spans(self.text)
         last_mention = max((m.start for m in self.mentions), default=0)
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
+        notes = panel_note_openings(strip_marks(self.text), spans, self.mentions)
         for k, (s, e) in enumerate(spans):
             named = named_statement(self.text, s, e, self.refs, self.scheme)
             if named and not any(s <= m.start < e for m in self.mentions):
@@ -274,11 +275,11 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                if listed is not None and not is_figure_note(body, _SCALE_START):
+                if listed is not None and not is_figure_note(body, _SCALE_START, notes):
                     owner = listed_sentence_owner(body, listed)
                     self.add(s, e, self.labels(owner) if owner else None)
                     continue
-                self.add(s, e, None if listed is not None or is_figure_note(body, _SCALE_START) else self.group)
+                self.add(s, e, None if listed is not None or is_figure_note(body, _SCALE_START, notes) else self.group)
                 continue
             if s > last_mention:
                 self.post_group = None
@@ -288,8 +289,6 @@ class _Distributor:
                 continue
             self.sentence(s, e)
         return self.pieces
-
-    trailing_shared = False
 
     def sentence(self, s: int, e: int) -> None:
         ms = [m for m in self.mentions if s <= m.start < e]

@@ -31,9 +31,14 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          re.I)
 
 
-def is_figure_note(body: str, scale_start: re.Pattern) -> bool:
+def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = frozenset()) -> bool:
     """Whether a sentence after the last panel's own text speaks of the whole figure ("Images are
-    representative of …", "Scale bars …", "Data are mean ± SD", an aside wholly in brackets)."""
+    representative of …", "Scale bars …", "Data are mean ± SD", an aside wholly in brackets).
+    Not when panels' own texts hold notes opening the same way (``panel_notes``, see
+    ``panel_note_openings``): then the caption states that note panel by panel, unless this one
+    says it is the figure's default ("… unless otherwise specified")."""
+    if _opening(body) in panel_notes and not re.search(r"unless\s+otherwise", body, re.I):
+        return False
     aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
     return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside)
 
@@ -125,3 +130,19 @@ def named_statement(text: str, start: int, end: int, refs: list, scheme: str) ->
         return None
     words = (text[start:subject_end] + text[inside[-1].end:end]).replace(MARK_START, "").replace(MARK_END, "")
     return tuple(lab for m in inside for lab in m.labels(scheme)), re.sub(r"\s+", " ", words).strip()
+
+
+def panel_note_openings(text: str, spans: list[tuple[int, int]], mentions: list) -> frozenset:
+    """Openings (first three words) of the sentences inside the panels' texts that name no panel:
+    "(C) Quantification of (B). Significance determined using two-way ANOVA …. (H) …. Significance
+    determined using a t test …": the last such note after the last panel is that panel's too."""
+    if not mentions:
+        return frozenset()
+    first, last = min(m.start for m in mentions), max(m.start for m in mentions)
+    return frozenset(_opening(text[s:e]) for s, e in spans
+                     if first < s < last and not any(s <= m.start < e for m in mentions))
+
+
+def _opening(sentence: str) -> tuple[str, ...]:
+    words = re.findall(r"[A-Za-z]+", sentence.lower())[:3]
+    return tuple(words) if len(words) == 3 else ()
