@@ -263,7 +263,7 @@ class _Distributor:
         spans = sentence_spans(self.text)
         last_mention = max((m.start for m in self.mentions), default=0)
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
-        notes = panel_note_openings(strip_marks(self.text), spans, self.mentions)
+        notes = panel_note_openings(self.text, spans, self.mentions)
         for k, (s, e) in enumerate(spans):
             named = named_statement(self.text, s, e, self.refs, self.scheme)
             if named and not any(s <= m.start < e for m in self.mentions):
