@@ -136,3 +136,14 @@ def test_a_trailing_note_the_panels_state_one_by_one_is_the_last_panels():
     split = split_caption("Efficacy. (A) Design. (B) Histograms. Significance determined using ANOVA. (C) Tumor volume. "
                           "Significance determined using ANOVA unless otherwise specified.")
     assert "unless otherwise" in split.shared
+
+
+def test_a_run_of_what_marks_represent_continues_the_last_panel():
+    split = split_caption("Circuit. (A) Electron micrograph. (B) Synaptic wiring diagram. Hexagons represent cell "
+                          "groups. Arrows represent the summed number of synapses.")
+    p = {s.label: s.text for s in split.subcaptions}
+    assert "Arrows represent" in p["b"] and "Arrows" not in split.shared
+    # Without the run before it, an "Arrows …" note speaks of the whole figure.
+    split = split_caption("Circuit. (A) Electron micrograph. (B) Synaptic wiring diagram. Arrows represent synapses. "
+                          "Arrowheads represent cell bodies.")
+    assert "Arrows represent" in split.shared and "Arrowheads" in split.shared

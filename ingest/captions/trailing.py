@@ -139,8 +139,21 @@ def panel_note_openings(text: str, spans: list[tuple[int, int]], mentions: list)
     if not mentions:
         return frozenset()
     first, last = min(m.start for m in mentions), max(m.start for m in mentions)
-    return frozenset(_opening(text[s:e]) for s, e in spans
-                     if first < s < last and not any(s <= m.start < e for m in mentions))
+    openings = {_opening(text[s:e]) for s, e in spans
+                if first < s < last and not any(s <= m.start < e for m in mentions)}
+    # "(H) Wiring diagram. Hexagons represent cell groups. Arrows represent the synapses.": the last
+    # panel's text ends in a run of "<Marks> represent …" sentences, which a trailing one continues.
+    after = [text[s:e] for s, e in spans if s > last or s <= last < e]
+    own = True  # whether the sentence before stays with the last panel
+    for prev, cur in zip(after, after[1:]):
+        chained = own and _ENCODING.match(prev.strip()) is not None and _ENCODING.match(cur.strip()) is not None
+        if chained:
+            openings.add(_opening(cur))
+        own = chained or not (FIGURE_NOTE.search(cur.strip()) or SHARED_START.match(cur.strip()))
+    return frozenset(openings)
+
+
+_ENCODING = re.compile(r"^[A-Z][a-z]+(?:\s+[a-z]+)?\s+(?:represents?|indicates?|denotes?|mark)\s", re.I)
 
 
 def _opening(sentence: str) -> tuple[str, ...]:
