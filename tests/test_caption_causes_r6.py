@@ -147,3 +147,12 @@ def test_a_run_of_what_marks_represent_continues_the_last_panel():
     split = split_caption("Circuit. (A) Electron micrograph. (B) Synaptic wiring diagram. Arrows represent synapses. "
                           "Arrowheads represent cell bodies.")
     assert "Arrows represent" in split.shared and "Arrowheads" in split.shared
+
+
+def test_a_clause_closed_by_a_comma_before_a_label_goes_on_about_the_panel_before():
+    p = full("Mechanism for an a) Al-CFEx cell, b) Al-hemp cell, hemp fibers have large pores. However, "
+             "agglomeration of the fibers reduces the active sites, and c) Al-Super-P cell, anions intercalate.")
+    assert "agglomeration" in p["b"] and "agglomeration" not in p["c"]
+    # A single word with its comma ("Lastly, Panel (C) shows …") opens the next panel's text.
+    p = full("The website. Panel (A) shows the finder. Panel (B) shows a view. Lastly, Panel (C) shows the keogram.")
+    assert "Lastly" in p["c"] and "Lastly" not in p["b"]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, forward_references,
-                                             token_kind)
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, classify, find_mentions,
+                                             forward_references, token_kind)
 from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
                                              listed_sentence_owner, named_statement, panel_note_openings)
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
@@ -283,7 +283,7 @@ class _Distributor:
                 continue
             if s > last_mention:
                 self.post_group = None
-            ahead = leads_into(self.text, spans[k + 1:k + 2], self.mentions, self.scheme) if self.group is None else None
+            ahead = None if self.group else leads_into(self.text, spans[k + 1:k + 2], self.mentions, self.scheme)
             if ahead and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, e, ahead)
                 continue
@@ -312,9 +312,10 @@ class _Distributor:
                     # "… for X (A), Y (B), or Z (C). Arrows point …": a sentence without labels after one whose
                     # labels follow their phrases is about those panels (not past the caption's last label).
                     self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
-            elif len(intros) == 1 and not strip_marks(self.text[s:first_cut]).rstrip().endswith((":", ".")) \
-                    and not self._glued_title(intros[0]):
-                # (Not a sentence that ends before it: "… shown in Panel A. C. Schematic …".)
+            elif len(intros) == 1 and not re.search(r"(?:[:.]|\S+\s+\S+\s+\S+.*[,;]\s*(?:and|or)?)$", strip_marks(
+                    self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]):
+                # (Not a sentence that ends before it: "… in Panel A. C. Schematic …", nor a clause closed by a
+                # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
