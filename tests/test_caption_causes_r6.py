@@ -156,3 +156,12 @@ def test_a_clause_closed_by_a_comma_before_a_label_goes_on_about_the_panel_befor
     # A single word with its comma ("Lastly, Panel (C) shows …") opens the next panel's text.
     p = full("The website. Panel (A) shows the finder. Panel (B) shows a view. Lastly, Panel (C) shows the keogram.")
     assert "Lastly" in p["c"] and "Lastly" not in p["b"]
+
+
+def test_a_trailing_list_of_gene_names_is_not_an_abbreviation_legend():
+    split = split_caption("ReLiC. a. Strategy. b. Correlation of expression profiles. EEF1A1, EEF1A2, and ZNF598 "
+                          "depletions did not induce responses, so they are excluded.")
+    assert "EEF1A1" in {s.label: s.text for s in split.subcaptions}["b"] and "EEF1A1" not in split.shared
+    # A legend of abbreviations, defined with a capital or not, still speaks of the whole figure.
+    split = split_caption("Organs. (A) The mantle. (B) The kidney. BC: Bacterial colony; L: Lumen.")
+    assert "Bacterial colony" in split.shared

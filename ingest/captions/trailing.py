@@ -13,7 +13,8 @@ from figdex.ingest.sources.common import MARK_END, MARK_START
 SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 
-# Words that make a trailing sentence a note on the whole figure.
+# Words that make a trailing sentence a note on the whole figure.  An abbreviation's legend ("U, urethra",
+# "BC: Bacterial colony") needs a word after it: "EEF1A1, EEF1A2 and ZNF598 depletions …" lists genes.
 FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                          r"each\s+(?:panel|image|group)|"
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
@@ -22,7 +23,7 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
-                         r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
+                         r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)(?-i:[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[A-Za-z][a-z])|"
                          r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
                          r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
