@@ -336,10 +336,34 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO  # "… prostate tumorigenesis(a) H&E, …": PMC glues the title to the first label
     elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+\s)", after):
         role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
+    elif re.search(r"\b(?:shown|depicted|displayed|illustrated|presented|plotted|seen|given)\s+(?:in|by)\s*$", before) \
+            and re.match(r"(?:using|with|as|at|on|via|for|where|which|when)\b", after):
+        # "… are shown in (b) using black points": the label says where the phrase before it is shown
+        # (while "shown by (a) the isosurface colour" opens a's own phrase).
+        role = POST
     elif prev in FUNCTION_WORDS or before[-1] in ",":
-        role = INTRO if after[:1].isalnum() or after[:1] in "([" else POST
+        # "… shown as circle in panel (a) and protein … in (b)": a conjunction after the label
+        # closes the phrase before it; a word opens the label's own phrase ("at (a) the initial state").
+        closes = re.match(r"(?:and|or|while|whereas|but)\s+[A-Za-z]{2,}", after) is not None
+        role = INTRO if (after[:1].isalnum() or after[:1] in "([") and not closes else POST
     elif mention.style == "paren" and re.match(r"(?:before|after|above|below|during|upon)\b", after):
         role = INTRO  # "… in the foam (c) before and (d) after biofunctionalization": the label opens its phrase
     else:
         role = POST
     return Mention(mention.start, mention.end, mention.raw, mention.style, role, mention.note)
+
+
+def forward_references(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
+    """"(F) Image of the fibre with the line selected for the kymograph in (G). … (G) Kymograph of …":
+    a label after "in", "see" or "as" that opens its own sentence later is a cross-reference to that
+    panel, not where the text before it hands over to it."""
+    out = list(mentions)
+    for i, m in enumerate(out):
+        if m.role != POST or previous_word(text, m.start).rstrip(".") not in REF_WORDS:
+            continue
+        labels = set(m.labels(scheme))
+        if any(n.role == INTRO and set(n.labels(scheme)) >= labels and re.search(
+                r"(?:^|[.;:!?])\s*$", text[:n.start].replace(MARK_START, "").replace(MARK_END, ""))
+               for n in out[i + 1:]):
+            out[i] = Mention(m.start, m.end, m.raw, m.style, REF, m.note)
+    return out

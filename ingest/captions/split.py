@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import INTRO, POST, REF, ROMANS, Mention, classify, find_mentions, token_kind
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, classify, find_mentions,
+                                             forward_references, token_kind)
+from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
+                                             listed_sentence_owner, named_statement, panel_note_openings)
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -26,28 +29,13 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
                      r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
 # A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
 # lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
-# Text … b. Title."; Markdown legends).
-_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z](?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
+# Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.
+_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
-_SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
-                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
 _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
-# Words that make a trailing sentence a note on the whole figure.
-_FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
-                          r"each\s+(?:panel|image|group)|"
-                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
-                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
-                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
-                          r"Meanwhile|Indeed|Consequently)\b)[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[a-z]|"
-                          r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
-                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
-                          r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
-                          r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
-                          r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+also\s+(?:fig|supp|table))",
-                          re.I)
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 
 
@@ -243,8 +231,10 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
-        mentions = _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme)
-        if not any(m.role != REF for m in mentions):
+        mentions = forward_references(text, _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme),
+                                      scheme)
+        order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
+        if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
     if scheme == "none":
         return CaptionSplit("none", (SubCaption("0", strip_marks(text)),), "")
@@ -256,6 +246,7 @@ class _Distributor:
     def __init__(self, text: str, mentions: list[Mention], scheme: str):
         self.text = text
         self.mentions = [m for m in mentions if m.role != REF]
+        self.refs = [m for m in mentions if m.role == REF]
         self.scheme = scheme
         self.pieces: list[_Piece] = []
         self.group: tuple[str, ...] | None = None  # labels of the panel text being read
@@ -271,24 +262,33 @@ class _Distributor:
     def run(self) -> list[_Piece]:
         spans = sentence_spans(self.text)
         last_mention = max((m.start for m in self.mentions), default=0)
-        for s, e in spans:
+        listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
+        notes = panel_note_openings(self.text, spans, self.mentions)
+        for k, (s, e) in enumerate(spans):
+            named = named_statement(self.text, s, e, self.refs, self.scheme)
+            if named and not any(s <= m.start < e for m in self.mentions):
+                self.add(s, s, *named)  # "Scale bars in (E) and (F) are 50 nm."
+                continue
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they
                 # speak of all of it ("Images are representative of …", "Scale bars …", "Data
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                # A sentence wholly in brackets is an aside on the figure ("(The contrast was adjusted …)").
-                aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
-                self.add(s, e, None if _FIGURE_NOTE.search(body) or _SHARED_START.match(body)
-                         or _SCALE_START.match(body) or aside else self.group)
+                if listed is not None and not is_figure_note(body, _SCALE_START, notes):
+                    owner = listed_sentence_owner(body, listed)
+                    self.add(s, e, self.labels(owner) if owner else None)
+                    continue
+                self.add(s, e, None if listed is not None or is_figure_note(body, _SCALE_START, notes) else self.group)
                 continue
             if s > last_mention:
                 self.post_group = None
+            ahead = None if self.group else leads_into(self.text, spans[k + 1:k + 2], self.mentions, self.scheme)
+            if ahead and not any(s <= m.start < e for m in self.mentions):
+                self.add(s, e, ahead)
+                continue
             self.sentence(s, e)
         return self.pieces
-
-    trailing_shared = False
 
     def sentence(self, s: int, e: int) -> None:
         ms = [m for m in self.mentions if s <= m.start < e]
@@ -312,9 +312,10 @@ class _Distributor:
                     # "… for X (A), Y (B), or Z (C). Arrows point …": a sentence without labels after one whose
                     # labels follow their phrases is about those panels (not past the caption's last label).
                     self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
-            elif len(intros) == 1 and not strip_marks(self.text[s:first_cut]).rstrip().endswith((":", ".")) \
-                    and not self._glued_title(intros[0]):
-                # (Not a sentence that ends before it: "… shown in Panel A. C. Schematic …".)
+            elif len(intros) == 1 and not re.search(r"(?:[:.]|\S+\s+\S+\s+\S+.*[,;]\s*(?:and|or)?)$", strip_marks(
+                    self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]):
+                # (Not a sentence that ends before it: "… in Panel A. C. Schematic …", nor a clause closed by a
+                # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
@@ -338,9 +339,10 @@ class _Distributor:
                 self.add(intro.end, end, self.group)
 
     def _glued_title(self, intro: Mention) -> bool:
-        """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label."""
-        return intro is self.mentions[0] and intro.start > 0 and self.text[intro.start - 1].isalnum() \
-            and self.text[intro.start] == "("
+        """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label; "… reveals
+        pathway bottlenecks (a) Distribution of …": a title without its full stop before it."""
+        return intro is self.mentions[0] and intro.start > 0 and self.text[intro.start] == "(" and (
+            self.text[intro.start - 1].isalnum() or re.match(r"\s*[A-Z][a-z]", self.text[intro.end:]) is not None)
 
     def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
         """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run

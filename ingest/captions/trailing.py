@@ -1,0 +1,162 @@
+"""Where a caption's sentences without panel labels go, when no label says so.
+
+Split out of split.py (which holds the distribution itself): the decisions here are about
+sentences that name no panel, after the last panel's text or between two panels' texts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from figdex.ingest.sources.common import MARK_END, MARK_START
+
+SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:the\s+)?values?\s+are|"
+                          r"mean\s*±|\*+\s*p\s*[<=])", re.I)
+
+# Words that make a trailing sentence a note on the whole figure.  An abbreviation's legend ("U, urethra",
+# "BC: Bacterial colony") needs a word after it: "EEF1A1, EEF1A2 and ZNF598 depletions …" lists genes.
+FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
+                         r"each\s+(?:panel|image|group)|"
+                         r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
+                         r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
+                         # a symbol's definition: "r′ is the distance from …", "n denotes the number of …"
+                         r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
+                         r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
+                         r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
+                         r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)(?-i:[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[A-Za-z][a-z])|"
+                         r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
+                         r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
+                         r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
+                         r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
+                         r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+also\s+(?:fig|supp|table))",
+                         re.I)
+
+
+def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = frozenset()) -> bool:
+    """Whether a sentence after the last panel's own text speaks of the whole figure ("Images are
+    representative of …", "Scale bars …", "Data are mean ± SD", an aside wholly in brackets).
+    Not when panels' own texts hold notes opening the same way (``panel_notes``, see
+    ``panel_note_openings``): then the caption states that note panel by panel, unless this one
+    says it is the figure's default ("… unless otherwise specified")."""
+    if _opening(body) in panel_notes and not re.search(r"unless\s+otherwise", body, re.I):
+        return False
+    aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
+    return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside)
+
+
+def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list) -> dict | None:
+    """When every panel is introduced inside one sentence after words they share ("… computation
+    of solvation for (a) a charged sphere and (b) a protein."), that sentence is a list and the
+    last panel's text ends with it.  Returns each panel's own words ({labels: words}), else None."""
+    if len(intros) < 2:
+        return None
+    span = next(((s, e) for s, e in spans if s <= intros[0].start < e), None)
+    if span is None or not all(span[0] <= m.start < span[1] for m in intros):
+        return None
+    head = text[span[0]:intros[0].start].strip()
+    if len(head.split()) < 2 or head.endswith((":", ".", ";")):
+        return None
+    ends = [m.start for m in intros[1:]] + [span[1]]
+    return {m: _content_words(text[m.end:end]) - _content_words(head) for m, end in zip(intros, ends)}
+
+
+def listed_sentence_owner(body: str, own_words: dict):
+    """The panel a sentence after such a list describes: the one whose own words it repeats alone
+    ("(a) HE staining and (b) ERG staining. The nuclei stain positively for ERG …" is about b);
+    None (the whole figure) when it repeats no panel's words or several panels'."""
+    words = _content_words(body)
+    owners = [m for m, own in own_words.items() if own & words]
+    return owners[0] if len(owners) == 1 else None
+
+
+_STOP = frozenset("the and for with from that this these those are was were its their into onto over under "
+                  "between after before during same area show shows showing shown image images panel panels".split())
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z0-9-]{2,}", text.lower()) if w not in _STOP}
+
+
+# A sentence opening with one of these words continues the sentence before it.
+_ANAPHOR = re.compile(r"^(?:they|these|this|it|those|both|such|here)\b", re.I)
+
+
+def leads_into(text: str, following: list[tuple[int, int]], mentions: list, scheme: str) -> tuple[str, ...] | None:
+    """Labels of the next sentence when a label-less sentence belongs to it: in captions whose
+    labels follow their phrases ("… are shown in (b) using black points."), a sentence that names
+    no panel and is taken up by the next one ("The mid-points are … . They are shown using grey
+    points in (c).") describes the later panel, not the one before it.  ``following``: the next
+    sentence's span (none at the caption's end)."""
+    if not following:
+        return None
+    start, end = following[0]
+    marks = [m for m in mentions if start <= m.start < end]
+    if not marks or any(m.role != "post" for m in marks):
+        return None
+    if not _ANAPHOR.match(text[start:end].replace(MARK_START, "").replace(MARK_END, "").strip()):
+        return None
+    return tuple(lab for m in marks for lab in m.labels(scheme))
+
+
+def first_label_comes_last(order: list[str], first: str) -> bool:
+    """Panel labels are introduced in their order, the first ("a", "i", "1") before the others.
+    Labels whose first comes only after every other ("… complexed state (v) and free in solution
+    (ii) … zero (iii) … analytically (iv) … the standard binding free energy (i)") number the
+    states or branches of one scheme, not its panels.  ``order``: labels in order of first mention."""
+    seen = list(dict.fromkeys(order))
+    return len(seen) >= 3 and first in seen and seen[-1] == first
+
+
+# A statement about what is drawn on panels: scale and error bars, markers, insets.
+_STATEMENT = re.compile(r"^(?:all\s+|the\s+)?(?:[\w-]+\s+){0,3}?(?:scale\s+bars?|error\s+bars?|arrows?|arrowheads?|"
+                        r"asterisks?|insets?|lines?|images|micrographs|plots|curves|spectra)\b", re.I)
+
+
+def named_statement(text: str, start: int, end: int, refs: list, scheme: str) -> tuple[tuple[str, ...], str] | None:
+    """"Scale bars in (E) and (F) are 50 nm.": a statement whose subject names panels goes, without
+    the panel references, to each panel it names (the gold's rule 4), not to the panel before it
+    nor to all.  Returns (labels, text) or None; ``refs``: the caption's cross-reference mentions."""
+    plain = text[start:end]
+    lead = len(plain) - len(plain.lstrip())
+    head = _STATEMENT.match(plain.lstrip())
+    inside = [m for m in refs if start <= m.start < end]
+    if not head or not inside:
+        return None
+    # The references must name the subject right after it ("Error bars in (d) and (e) represent …"),
+    # not a later object ("Inset: the same region as the inset in (h) …").
+    subject_end = start + lead + head.end()
+    if not re.fullmatch(r"\s+(?:in|for|of)\s+(?:panels?\s+)?", text[subject_end:inside[0].start], re.I):
+        return None
+    if any(not re.fullmatch(r"[\s,;&]*(?:(?:and|or)\s*)?", text[a.end:b.start]) for a, b in zip(inside, inside[1:])):
+        return None
+    words = (text[start:subject_end] + text[inside[-1].end:end]).replace(MARK_START, "").replace(MARK_END, "")
+    return tuple(lab for m in inside for lab in m.labels(scheme)), re.sub(r"\s+", " ", words).strip()
+
+
+def panel_note_openings(text: str, spans: list[tuple[int, int]], mentions: list) -> frozenset:
+    """Openings (first three words) of the sentences inside the panels' texts that name no panel:
+    "(C) Quantification of (B). Significance determined using two-way ANOVA …. (H) …. Significance
+    determined using a t test …": the last such note after the last panel is that panel's too."""
+    if not mentions:
+        return frozenset()
+    first, last = min(m.start for m in mentions), max(m.start for m in mentions)
+    openings = {_opening(text[s:e]) for s, e in spans
+                if first < s < last and not any(s <= m.start < e for m in mentions)}
+    # "(H) Wiring diagram. Hexagons represent cell groups. Arrows represent the synapses.": the last
+    # panel's text ends in a run of "<Marks> represent …" sentences, which a trailing one continues.
+    after = [text[s:e] for s, e in spans if s > last or s <= last < e]
+    own = True  # whether the sentence before stays with the last panel
+    for prev, cur in zip(after, after[1:]):
+        chained = own and _ENCODING.match(prev.strip()) is not None and _ENCODING.match(cur.strip()) is not None
+        if chained:
+            openings.add(_opening(cur))
+        own = chained or not (FIGURE_NOTE.search(cur.strip()) or SHARED_START.match(cur.strip()))
+    return frozenset(openings)
+
+
+_ENCODING = re.compile(r"^[A-Z][a-z]+(?:\s+[a-z]+)?\s+(?:represents?|indicates?|denotes?|mark)\s", re.I)
+
+
+def _opening(sentence: str) -> tuple[str, ...]:
+    words = re.findall(r"[A-Za-z]+", sentence.lower())[:3]
+    return tuple(words) if len(words) == 3 else ()
