@@ -87,8 +87,11 @@ def add_fresh_figures(dataset: Path, name: str, limit: int | None) -> tuple[int,
     return stored, missing
 
 
-def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[int, list[str]]:
-    """`figdex ingest` each PDF of the gold part, its new article tagged; returns (PDFs ingested, missing)."""
+def add_pdfs(dataset: Path, name: str, part: str, limit: int | None,
+             source: Path | None = None) -> tuple[int, list[str]]:
+    """`figdex ingest` each PDF of the gold part, its new article tagged; returns (PDFs ingested, missing).
+    With ``source`` (a resumed run: the dataset the copy was made from), a PDF whose article the copy holds
+    and the source does not was added by the interrupted run: it is tagged and separated again, not re-ingested."""
     from figdex.index.db import Dataset
     from figdex.ingest.sources.pdf import parse_pdf
 
@@ -100,6 +103,9 @@ def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[in
     done = 0
     for pdf in pdfs[:limit] if limit else pdfs:
         path = REPO / pdf["file"]
+        if source is not None and _resume_pdf(dataset, source, path, name):
+            done += 1
+            continue
         doi = parse_pdf(path, render=False).article.doi
         with Dataset.open(dataset, create=False) as ds:
             before = {r[0] for r in ds.conn.execute("SELECT id FROM articles")}
@@ -124,6 +130,40 @@ def add_pdfs(dataset: Path, name: str, part: str, limit: int | None) -> tuple[in
             print(f"{path.name}: {separate_article(ds, article_id)} figures separated", flush=True)
         done += 1
     return done, missing
+
+
+def _article_of(dataset: Path, path: Path) -> int | None:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{dataset / 'figdex.db'}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT id FROM articles WHERE source_file = ?", (str(path),)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def _resume_pdf(dataset: Path, source: Path, path: Path, name: str) -> bool:
+    """True when the interrupted run had ingested ``path`` into the copy (the source dataset lacks it): its
+    article is tagged and separated (again: separation replaces a figure's masters), so the group is whole."""
+    from figdex.index.db import Dataset
+
+    article_id = _article_of(dataset, path)
+    if article_id is None or _article_of(source, path) is not None:
+        return False
+    with Dataset.open(dataset, create=False) as ds:
+        tagged = ds.conn.execute("SELECT 1 FROM articles a, json_each(a.keywords) k WHERE a.id = ? AND k.value = ?",
+                                 (article_id, HELD_OUT_SET_KEYWORD + name)).fetchone()
+        unseparated = ds.conn.execute("SELECT count(*) FROM figures WHERE article_id = ? AND image_status = 'ok' "
+                                      "AND separation_status IS NOT 'done'", (article_id,)).fetchone()[0]
+        if tagged and not unseparated:
+            print(f"{path.name}: done before the interruption", flush=True)
+            return True
+        with ds.transaction():
+            _tag(ds, article_id, HELD_OUT_SET_KEYWORD + name)
+        print(f"{path.name}: added before the interruption; {separate_article(ds, article_id)} figures separated",
+              flush=True)
+    return True
 
 
 def separate_article(ds, article_id: int) -> int:
@@ -166,19 +206,26 @@ def main() -> None:
     ap.add_argument("--set", dest="name", required=True, help="the fresh devset set, also the group's name")
     ap.add_argument("--pdf-part", help="a part of eval/pdf/gold.json to add to the group (e.g. fresh_3)")
     ap.add_argument("--limit", type=int, help="the first N figures and N PDFs only (a smoke run)")
+    ap.add_argument("--resume", action="store_true",
+                    help="go on with an interrupted run's --out (its devset figures are stored; PDFs it ingested "
+                         "are tagged and separated again, the others ingested; embeddings and OCR are incremental)")
     args = ap.parse_args()
-    if args.out.exists():
-        sys.exit(f"{args.out} exists; name a new directory (the copy is made there)")
     if not (args.source / "figdex.db").is_file():
         sys.exit(f"{args.source}: not a figdex dataset (no figdex.db)")
-    shutil.copytree(args.source, args.out)
-    print(f"copied {args.source} -> {args.out}", flush=True)
-    masters_before = _masters_digest(args.out)
-    figures, missing = add_fresh_figures(args.out, args.name, args.limit)
-    print(f"fresh figures of {args.name}: {figures} stored, {len(missing)} images missing "
-          f"(run eval/devset/restore.py){': ' + ', '.join(missing) if missing else ''}", flush=True)
+    if args.resume and not (args.out / "figdex.db").is_file():
+        sys.exit(f"{args.out}: nothing to resume (no figdex.db); run without --resume")
+    if args.out.exists() and not args.resume:
+        sys.exit(f"{args.out} exists; name a new directory (the copy is made there), or --resume an interrupted run")
+    masters_before = _masters_digest(args.source)
+    if not args.resume:
+        shutil.copytree(args.source, args.out)
+        print(f"copied {args.source} -> {args.out}", flush=True)
+        figures, missing = add_fresh_figures(args.out, args.name, args.limit)
+        print(f"fresh figures of {args.name}: {figures} stored, {len(missing)} images missing "
+              f"(run eval/devset/restore.py){': ' + ', '.join(missing) if missing else ''}", flush=True)
     if args.pdf_part:
-        pdfs, missing_pdfs = add_pdfs(args.out, args.name, args.pdf_part, args.limit)
+        pdfs, missing_pdfs = add_pdfs(args.out, args.name, args.pdf_part, args.limit,
+                                      source=args.source if args.resume else None)
         print(f"PDFs of {args.pdf_part}: {pdfs} ingested, {len(missing_pdfs)} missing (run eval/pdf/restore.py)"
               f"{': ' + ', '.join(missing_pdfs) if missing_pdfs else ''}", flush=True)
     figdex("index", "embed", "--dataset", str(args.out))
