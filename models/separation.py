@@ -26,7 +26,7 @@ import numpy as np
 from figdex.models.classify import classify, classify_many
 from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
-from figdex.models.layout import content_box, cut_by_labels, ink_mask, unlabelled_flanks, xy_cut
+from figdex.models.layout import content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks, xy_cut
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
 from figdex.models.panel_labels import PanelLabel, find_panel_labels, in_reading_order, to_gray
 from figdex.models.scale_sources import ImageScale, image_scale
@@ -303,8 +303,13 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
     if len(order) > 1 and not named:
         labels[:] = []
         if not rules:
+            # A colour bar or a header row is no master alone, and masters never overlap.
+            joined = sorted(join_strips(order), key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))
+            if len(joined) == 1:
+                notes.append("no panel labels: the gutter model's blocks are one image and its strips")
+                return [("0", (0, 0, W, H), None, 0.6)]
             notes.append('no panel labels: the gutter model cut the figure into blocks, each labelled "0"')
-            return [("0", box, None, certainty[box]) for box in order]
+            return [("0", box, None, certainty.get(box, min(certainty.values()))) for box in joined]
         if positional:
             notes.append(by_position)
             return [("0", box, None, 0.5) for box in order]
