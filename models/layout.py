@@ -201,3 +201,68 @@ def unlabelled_flanks(mask, W, H, label_boxes: list[Box]) -> tuple[list[Box], Bo
                 x0, x1 = (run[1], x1) if side == "left" else (x0, run[0])
                 break
     return flanks, (x0, 0, x1, H)
+
+
+def join_strips(blocks: list[Box], thin: float = 0.3) -> list[Box]:
+    """Unlabelled blocks with thin strips (a colour bar beside its map, a header row over a
+    table) joined to the block they belong to, and blocks that then overlap joined together.
+
+    A strip is a block at most ``thin`` times as thick as the one block it sits against (the
+    nearest block across it, overlapping half its length): alone it is no master image, with
+    that block it is its part.  Two masters never overlap: overlapping blocks are one image."""
+    blocks = list(blocks)
+    changed = True
+    while changed and len(blocks) > 1:
+        changed = False
+        for i, b in enumerate(blocks):
+            host = _strip_host(b, [o for j, o in enumerate(blocks) if j != i], thin)
+            if host is None:
+                continue
+            blocks = [o for o in blocks if o is not b and o != host] + [_union(b, host)]
+            changed = True
+            break
+        for i, a in enumerate(blocks):
+            other = next((o for o in blocks[i + 1:] if _overlap(a, o) > 0.1 * min(_area(a), _area(o))), None)
+            if other is not None:
+                blocks = [o for o in blocks if o is not a and o is not other] + [_union(a, other)]
+                changed = True
+                break
+    return blocks
+
+
+def _strip_host(b: Box, others: list[Box], thin: float) -> Box | None:
+    hosts = []
+    for axis in (0, 1):  # 0: the nearest block above or below (thickness: heights); 1: left or right
+        lo, hi = (0, 2) if axis == 0 else (1, 3)  # extent along the strip
+        a0, a1 = (1, 3) if axis == 0 else (0, 2)  # extent across it
+        near = None
+        for o in others:
+            shared = min(b[hi], o[hi]) - max(b[lo], o[lo])
+            if shared < 0.5 * min(b[hi] - b[lo], o[hi] - o[lo]):
+                continue
+            gap = max(o[a0] - b[a1], b[a0] - o[a1], 0)
+            if near is None or gap < near[0]:
+                near = (gap, o)
+        if near is None or (b[a1] - b[a0]) > thin * (near[1][a1] - near[1][a0]):
+            continue
+        # A strip against several blocks of its host's row (column) is theirs together (a colour
+        # bar's title beside two maps, a header over two columns): joining it to one would
+        # swallow the others once they overlap, so it stays as it is.
+        host = near[1]
+        sharing = [o for o in others if min(b[hi], o[hi]) - max(b[lo], o[lo]) >= 0.25 * (b[hi] - b[lo])
+                   and min(o[a1], host[a1]) > max(o[a0], host[a0])]
+        if len(sharing) < 2:
+            hosts.append(near)
+    return min(hosts)[1] if hosts else None
+
+
+def _area(b: Box) -> int:
+    return max(0, b[2] - b[0]) * max(0, b[3] - b[1])
+
+
+def _overlap(a: Box, b: Box) -> int:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))

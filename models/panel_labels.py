@@ -301,6 +301,28 @@ def infer_missing(found: list[PanelLabel], expected: list[str]) -> list[PanelLab
     return sorted(found + added, key=lambda c: (c.box[1] // max(1, int(height)), c.box[0]))
 
 
+def in_reading_order(labels: list[PanelLabel], order: list[str] | None = None) -> bool:
+    """Whether the labels run in order (``order``: the caption's labels; else the alphabet) row
+    by row or column by column, as panel labels do.
+
+    Letters read on a categorical axis ("A B C H E G" ticks) or beside a colour bar also give
+    a run of single letters, but their letters do not follow their places: a, c, e, d down a
+    column, or a "D" above the "A".  Rows (columns) are labels whose tops (left edges) lie
+    within a label height of each other, so a label printed a little lower still shares its row."""
+    if len(labels) < 2:
+        return True
+    rank = {lab: i for i, lab in enumerate(order or ())}
+    height = float(np.median([c.box[3] - c.box[1] for c in labels]))
+    tol = max(4.0, height)
+    for along, across in ((1, 0), (0, 1)):  # rows: by top, then x; columns: by left edge, then y
+        lines = _cluster([c.box[along] for c in labels], tol)
+        ordered = sorted(labels, key=lambda c: (_nearest(lines, c.box[along]), c.box[across]))
+        keys = [rank.get(c.label, len(rank)) if order else c.label for c in ordered]
+        if all(a < b for a, b in zip(keys, keys[1:])):
+            return True
+    return False
+
+
 def _cluster(values: list[int], tol: float) -> list[float]:
     centres: list[list[int]] = []
     for v in sorted(values):

@@ -26,9 +26,9 @@ import numpy as np
 from figdex.models.classify import classify, classify_many
 from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
-from figdex.models.layout import content_box, cut_by_labels, ink_mask, unlabelled_flanks, xy_cut
+from figdex.models.layout import content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks, xy_cut
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.panel_labels import PanelLabel, find_panel_labels, to_gray
+from figdex.models.panel_labels import PanelLabel, find_panel_labels, in_reading_order, to_gray
 from figdex.models.scale_sources import ImageScale, image_scale
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
 from figdex.models.scalebars import ScaleReading
@@ -112,6 +112,11 @@ def separate(
     expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
     text_boxes = ocr.read(image)
     labels = [] if single else list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
+    if not in_reading_order(labels, expected):
+        # Letters out of reading order are axis categories, a colour bar's text, a cycle's states
+        # (i)-(v): the gutters decide the panels (a caption's labels are paired with its blocks).
+        notes.append(f"letters {''.join(lab.label for lab in labels)} out of reading order: not panel labels")
+        labels = []
     caption_names_none = expected is None and expected_labels is not None  # a caption without panel labels
     if expected is None and not single and not caption_names_none:
         # No caption: labels found with gaps (a, b, c, f, h, j) imply the letters between them;
@@ -119,7 +124,7 @@ def separate(
         implied = implied_label_sequence([lab.label for lab in labels])
         if implied:
             again = list(find_panel_labels(image, ocr, implied, text_boxes=text_boxes))
-            if len(again) > len(labels):
+            if len(again) > len(labels) and in_reading_order(again, implied):
                 labels, expected = again, implied
                 notes.append(f"no caption; labels {implied[0]}-{implied[-1]} implied by those found")
     if expected and len(labels) < len(expected):
@@ -298,8 +303,13 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
     if len(order) > 1 and not named:
         labels[:] = []
         if not rules:
+            # A colour bar or a header row is no master alone, and masters never overlap.
+            joined = sorted(join_strips(order), key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))
+            if len(joined) == 1:
+                notes.append("no panel labels: the gutter model's blocks are one image and its strips")
+                return [("0", (0, 0, W, H), None, 0.6)]
             notes.append('no panel labels: the gutter model cut the figure into blocks, each labelled "0"')
-            return [("0", box, None, certainty[box]) for box in order]
+            return [("0", box, None, certainty.get(box, min(certainty.values()))) for box in joined]
         if positional:
             notes.append(by_position)
             return [("0", box, None, 0.5) for box in order]

@@ -47,3 +47,29 @@ def test_a_narrow_legend_beside_the_last_panel_is_no_flank():
     mask[100:160, 930:990] = True  # b's legend, beyond a full-height gutter
     flanks, middle = unlabelled_flanks(mask, 1000, 300, [(32, 22, 50, 40), (522, 22, 540, 40)])
     assert flanks == [] and middle == (0, 0, 1000, 300)
+
+
+def test_a_colour_bar_joins_its_map_and_a_shared_strip_joins_none():
+    from figdex.models.layout import join_strips
+
+    # The gutter model's blocks on gamd_livecoms_tutorial Fig. 8 (fresh-2026-12e): a 3x2 grid of
+    # free-energy maps, colour bars beside the right column and one colour-bar title for both rows.
+    maps = [(15, 125, 1151, 1129), (1164, 126, 2247, 1130), (2260, 125, 3297, 1129),
+            (15, 1155, 1151, 2159), (1164, 1156, 2245, 2159), (2258, 1155, 3295, 2159)]
+    bars, title = [(3333, 133, 3424, 1024), (3333, 1162, 3424, 2053)], (3469, 395, 3515, 1791)
+    joined = join_strips(maps + bars + [title])
+    assert sorted(joined) == sorted(maps[:2] + maps[3:5] + [(2260, 125, 3424, 1129), (2258, 1155, 3424, 2159), title])
+    # Stacked plots of one thickness are no strips of each other.
+    rows = [(0, 0, 1000, 180), (0, 200, 1000, 380), (0, 400, 1000, 580)]
+    assert sorted(join_strips(rows)) == rows
+
+
+def test_header_rows_and_overlapping_blocks_make_one_image():
+    from figdex.models.layout import join_strips
+
+    # gamd_livecoms_tutorial Fig. 2: a table-like overview, two header rows over three columns.
+    blocks = [(5, 5, 1156, 106), (1160, 5, 3532, 106), (5, 119, 1651, 572), (1655, 119, 2476, 572),
+              (2480, 120, 3532, 572)]
+    assert join_strips(blocks) == [(5, 5, 3532, 572)]
+    # deep-rules Fig. 1: two halves of one poster whose boxes overlap are one image.
+    assert join_strips([(77, 36, 1877, 1701), (1425, 36, 2733, 1701)]) == [(77, 36, 2733, 1701)]
