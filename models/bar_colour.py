@@ -58,7 +58,8 @@ def projected_window(colour: np.ndarray, x0: int, x1: int, top: int,
                      bottom: int) -> tuple[np.ndarray, tuple[int, int]] | None:
     """A grey picture (0 ground .. 255 bar) of the pixels around a coloured stack: each pixel's colour
     projected onto the axis from the ground's colour (the median of the rows 2-4 px above and below)
-    to the bar's (the stack's median), with the window's offset (row, column).  None when the two
+    to the bar's (the stack's median), or onto that axis's chromatic part where it is most of it,
+    with the window's offset (row, column).  None when the two
     colours are too close for the projection to be read."""
     H, W = colour.shape[:2]
     r0, r1 = max(0, top - _WINDOW), min(H, bottom + _WINDOW)
@@ -74,6 +75,12 @@ def projected_window(colour: np.ndarray, x0: int, x1: int, top: int,
     ground = np.median(win[ground_rows, x0 - c0:x1 - c0].reshape(-1, win.shape[2]), axis=0)
     bar = np.median(win[t:b, x0 - c0:x1 - c0].reshape(-1, win.shape[2]), axis=0)
     axis = bar - ground
+    # Mostly a hue step: its chromatic part alone, so the ground's grey texture (darker and lighter
+    # grains of a micrograph) projects to nothing; the bar still projects to 1 (the grey part is
+    # orthogonal to it).
+    chromatic = axis - axis.mean()
+    if float(chromatic @ chromatic) >= 0.25 * float(axis @ axis):
+        axis = chromatic
     reach2 = float(axis @ axis)
     if reach2 < _REACH ** 2:
         return None
