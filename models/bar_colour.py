@@ -138,7 +138,7 @@ def _profile_ticks(g: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     run of 3 px, and blurred into the rows beside it for ``cross_ticks``).  A side's profile: the ink
     of the 3 rows above (or below) the line, column by column, over its median along the line; for
     ticks crossing the line, the smaller of the two sides' (a label or a particle touches one side).
-    Each end's 3 columns in or 3 out must hold a peak of at least 0.3 of the projection's range, the
+    Each end's 3 columns in or 3 out must hold a peak of at least 0.2 of the projection's range, the
     columns between staying under a third of the smaller peak; each centre is weighted by the excess."""
     H, W = g.shape
     if x1 - x0 < 16 or top < 3 or bottom + 3 > H:
@@ -153,7 +153,7 @@ def _profile_ticks(g: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     left, right = range(max(0, x0 - 3), x0 + 4), range(x1 - 4, min(W, x1 + 3))
     for excess in (np.minimum(above, below), above, below):
         peaks = [max(excess[list(r)]) for r in (left, right)]
-        if min(peaks) < 0.3 * 255 or excess[inner].max() > min(peaks) / 3:
+        if min(peaks) < 0.2 * 255 or excess[inner].max() > min(peaks) / 3:
             continue
 
         def centre(span: range) -> float:
