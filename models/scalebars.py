@@ -16,6 +16,7 @@ import numpy as np
 
 from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_colour_bar
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
+from figdex.models.bar_gaps import join_label_gaps, joined_length
 from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
 from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.ocr import OcrEngine, TextBox
@@ -166,6 +167,10 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
                 score = max(passed[left], passed[right]) + 0.3  # ticked
                 found.append(Bar(box, length, polarity, round(score, 3), (left[1], right[0])))
+            for left, right in join_label_gaps(mask, list(passed)):  # ─── 10 µm ───: no ticks, text between
+                top, bottom = min(left[2], right[2]), max(left[3], right[3])
+                found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),
+                                 polarity, round(max(passed[left], passed[right]), 3), (left[1], right[0])))
     return _dedupe(found)
 
 
