@@ -35,9 +35,23 @@ def join_label_gaps(mask: np.ndarray, stacks: list[Stack]) -> list[tuple[Stack, 
             # than four times the halves (10 µm between two 26-px halves: 92 px).
             if min(a, b) < 0.6 * max(a, b) or gap < 8 or gap > 4 * (a + b):
                 continue
-            if _text_in_gap(mask, left, right, min(top, right[2]), max(bottom, right[3])):
+            t, b = min(top, right[2]), max(bottom, right[3])
+            # A tick at an outer end makes a ruler, measured between tick centres: join_rulers' (it
+            # wants both ticks; a ruler with one is not joined on its outer ends here either).
+            if _ticked(mask, left[0], t, b) or _ticked(mask, right[1] - 1, t, b):
+                continue
+            if _text_in_gap(mask, left, right, t, b):
                 out.append((left, right))
     return out
+
+
+def _ticked(mask: np.ndarray, x: int, top: int, bottom: int) -> bool:
+    """Whether a column within 2 px of the end column ``x`` runs on 2 px or more above or below the line."""
+    H, W = mask.shape
+    for c in range(max(0, x - 2), min(W, x + 3)):
+        if top >= 2 and mask[top - 2:top, c].all() or bottom + 2 <= H and mask[bottom:bottom + 2, c].all():
+            return True
+    return False
 
 
 def _text_in_gap(mask: np.ndarray, left: Stack, right: Stack, top: int, bottom: int) -> bool:
