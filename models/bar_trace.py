@@ -68,7 +68,11 @@ def trace_line(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int,
         r0, r1 = c - _HALF, c + _HALF + 1
         if r0 < 0 or r1 > cover.shape[0]:  # the line drifted out of the rows looked at
             return None
-        return cover[r0:r1, x], r0
+        # Less this column's own ground (the 2 rows past either edge of the window): where the ground
+        # brightens towards the bar's grey past its end, a ground column is not ink.
+        beside = np.concatenate([cover[max(0, r0 - 2):r0, x], cover[r1:r1 + 2, x]])
+        local = float(np.median(beside)) if beside.size else 0.0
+        return np.clip(cover[r0:r1, x] - local, 0.0, 1.0), r0
 
     def centroid(col: np.ndarray, r0: int) -> float:
         return float(np.dot(col, np.arange(r0, r0 + len(col))) / col.sum())

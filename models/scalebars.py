@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_colour_bar
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
+from figdex.models.bar_gaps import join_label_gaps, joined_length
 from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
 from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.ocr import OcrEngine, TextBox
@@ -91,6 +93,9 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             # cuts each of its rows at another column, and the rows no longer stack: bridged.
             masks = [(p, bridge_overlay(m, chroma > _COLOUR_CHROMA)) for p, m in masks]
             masks.append(("colour", chroma > _COLOUR_CHROMA))
+        hue_line = chroma_line_mask(rgb)  # a thin line of the ground's brightness, another hue
+        if hue_line is not None:
+            lines.append(("colour", hue_line))
     masks += lines
     colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
     # Integral images of grey and grey²: the bounds that reject most stacks, for all stacks at once.
@@ -113,14 +118,12 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             below = gray[bottom:min(H, bottom + 2), x0:x1]
             around = np.concatenate([above.ravel(), below.ravel()])
             contrast = float(np.abs(around - bar_val).mean()) if around.size else 0.0
-            if polarity == "colour" and around.size:
-                body = colour[top:bottom, x0:x1].reshape(-1, colour.shape[2]).mean(axis=0)
-                side = np.concatenate([colour[max(0, top - 2):top, x0:x1].reshape(-1, colour.shape[2]),
-                                       colour[bottom:min(H, bottom + 2), x0:x1].reshape(-1, colour.shape[2])])
-                contrast = float(np.linalg.norm(side - body, axis=1).mean())
             # Both sides must differ from the bar where there are two: the white gap inside a ruler
             # (├──┤ drawn in black) is flat and light, but is the page's white above.
             sides = [float(np.abs(side - bar_val).mean()) for side in (above, below) if side.size]
+            if polarity == "colour":  # in colour: a hue bar may have the ground's grey
+                contrast, sides = colour_sides(colour, x0, x1, top, bottom)
+                body = colour[top:bottom, x0:x1].reshape(-1, colour.shape[2]).mean(axis=0)
             if contrast < 25 or min(sides, default=0.0) < 12:
                 continue
             # A bar is one flat colour along its length; a run cut out of texture is not (this keeps
@@ -137,6 +140,16 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 # A cut that the ground passes at one end (a white bar on a ground that brightens from
                 # 70 to 150 along it, cut at 130) runs on over the ground: the stack ends there.
                 x0, x1 = ground_ends(gray, x0, x1, top, bottom)
+            box, coloured = (x0, top, x1, bottom), None
+            if polarity == "colour":  # read on the bar's own colour axis, its ticks and ends as a grey bar's
+                coloured = measure_colour_bar(colour, x0, x1, top, bottom)
+            if coloured is not None:
+                box, length, ticked = coloured
+                if ticked:
+                    score += 0.3
+                found.append(Bar(box, length, polarity, round(score, 3)))
+                passed[(x0, x1, top, bottom)] = score
+                continue
             length, ticked = measure_bar(colour, mask, x0, x1, top, bottom,
                                          ticks=not any(mask is m for _, m in lines))
             crossed = None if ticked or polarity == "colour" else cross_ticks(gray, x0, x1, top, bottom)
@@ -144,7 +157,6 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 length, ticked = round(crossed[1] - crossed[0], 1), True
             if ticked:  # ├──┤: a ruler is a scale bar; a flat run in the picture may not be
                 score += 0.3
-            box = (x0, top, x1, bottom)
             traced = None if ticked else trace_line(gray, x0, x1, top, bottom, polarity)
             if traced is not None:  # a thin line stepping a row: its stack was only part of it
                 box, length = traced
@@ -155,6 +167,10 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
                 score = max(passed[left], passed[right]) + 0.3  # ticked
                 found.append(Bar(box, length, polarity, round(score, 3), (left[1], right[0])))
+            for left, right in join_label_gaps(mask, list(passed)):  # ─── 10 µm ───: no ticks, text between
+                top, bottom = min(left[2], right[2]), max(left[3], right[3])
+                found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),
+                                 polarity, round(max(passed[left], passed[right]), 3), (left[1], right[0])))
     return _dedupe(found)
 
 
@@ -178,8 +194,9 @@ def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
     """For each stack (x0, x1, top, bottom), True only where the full checks in find_bars would
     reject it too: the root mean square difference of a side to the bar's grey bounds its mean
     absolute difference (the contrast) from above, so a side whose bound is under the threshold
-    cannot pass; and a one-row body's spread along its length is exact.  A colour stack is held to
-    the grey sides only (its contrast and flatness are colour distances)."""
+    cannot pass; and a one-row body's spread along its length is exact.  A colour stack is never
+    rejected here: its sides, contrast and flatness are colour distances (bar_colour), and a hue bar
+    may have its ground's grey."""
     if not len(stacks):
         return np.zeros(0, bool)
     H = sums.shape[0] - 1
@@ -203,9 +220,9 @@ def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
     both = rms(s_up + s_down, q_up + q_down, n_up + n_down)
     side_min = np.minimum(np.where(n_up > 0, up, np.inf), np.where(n_down > 0, down, np.inf))
     has_side = (n_up + n_down) > 0
+    if not grey_contrast:  # a hue bar may have its ground's grey on both sides
+        return np.zeros(len(stacks), bool)
     reject = has_side & (side_min < 12)
-    if not grey_contrast:
-        return reject
     reject |= has_side & (both < 25)
     one_row = (bottom - top) == 1
     spread = np.sqrt(np.maximum(0.0, box(squares, top, bottom) / w - bar * bar))
