@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, classify, find_mentions,
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, find_mentions,
                                              forward_references, token_kind)
 from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
                                              listed_sentence_owner, named_statement, panel_note_openings)
@@ -231,8 +231,9 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
-        mentions = forward_references(text, _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme),
-                                      scheme)
+        slips = case_slips(mentions, scheme)
+        mentions = forward_references(text, _roles(text, [m for i, m in enumerate(mentions)
+                                                          if i in slips or _fits(m, scheme, letters)], scheme), scheme)
         order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
         if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"

@@ -1,0 +1,43 @@
+"""Caption splitting: one test per cause of failure found on the development sets (#15, seventh round).
+
+The captions are shortened from real ones of the development sets (fresh-2026-12f counts as
+development data since this round); each test names the construction, not one caption.
+"""
+
+from __future__ import annotations
+
+from figdex.ingest.captions import split_caption
+
+
+def full(caption: str) -> dict[str, str]:
+    split = split_caption(caption)
+    return {s.label: split.full_text(s.label) for s in split.subcaptions}
+
+
+def test_neighbouring_letters_joined_by_an_ampersand_are_a_label_pair():
+    # "(A&B) … (C&D) …": each pair opens the text of both its panels.
+    p = full("Robustness of predictions. (A&B) Point mutations were introduced. Scores were assessed. "
+             "(C&D) Comparing the robustness of secondary structures.")
+    assert set(p) == {"a", "b", "c", "d"}
+    assert "Point mutations were introduced." in p["a"] and "Point mutations" in p["b"]
+    assert "Comparing the robustness" in p["d"] and "Point mutations" not in p["c"]
+
+
+def test_an_ampersand_abbreviation_is_no_label_pair():
+    # "(H&E)" is a stain, "(R&D)" a company: letters that are not neighbours in the alphabet.
+    p = full("Tumour sections stained (H&E) and antibodies (R&D Systems). (A) Untreated. (B) Treated.")
+    assert set(p) == {"a", "b"}
+
+
+def test_a_label_typed_in_the_other_case_that_continues_the_run_is_a_label():
+    # "A) … B) … c) …": c continues A, B in the same marker style; it is panel c, not text of B.
+    p = full("Dice during post-processing. Dice at different steps: A) synaptosomal train set "
+             "B) synaptosomal test set c) neuronal generalization test set")
+    assert set(p) == {"a", "b", "c"}
+    assert p["b"].endswith("synaptosomal test set") and p["c"].endswith("neuronal generalization test set")
+
+
+def test_a_letter_of_the_other_case_that_does_not_continue_the_run_stays_text():
+    # "(a) … (b) … (D)": D skips c, so it is no slip of case (a symbol or a cross-reference).
+    p = full("Spectra. (a) Raw data. (b) Fitted data with the deuterium line (D).")
+    assert set(p) == {"a", "b"}
