@@ -41,3 +41,20 @@ def test_a_letter_of_the_other_case_that_does_not_continue_the_run_stays_text():
     # "(a) … (b) … (D)": D skips c, so it is no slip of case (a symbol or a cross-reference).
     p = full("Spectra. (a) Raw data. (b) Fitted data with the deuterium line (D).")
     assert set(p) == {"a", "b"}
+
+
+def test_a_bare_first_label_after_a_title_without_its_full_stop():
+    # "… with the Tube Map A Projection of … B. Projecting … C. Aligned …": the run B., C. lacks A,
+    # which stands bare in the first sentence; the title before it is shared.
+    p = full("Visualization examples with the Tube Map A Projection of the gene annotation. There is an "
+             "insertion. B. Projecting known variants. C. Aligned reads and genotype calls.")
+    assert set(p) == {"a", "b", "c"}
+    assert p["b"] == "Visualization examples with the Tube Map Projecting known variants."
+    assert "Projection of the gene annotation. There is an insertion." in p["a"]
+
+
+def test_an_article_inside_a_later_sentence_is_no_first_label():
+    # The missing first label is looked for in the title only: "A" opening a later phrase is an article.
+    p = full("Visualization of annotations. Shown here is A Projection of the gene. B. Projecting variants. "
+             "C. Aligned reads.")
+    assert "a" not in p

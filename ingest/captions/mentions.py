@@ -171,8 +171,33 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(1), m.end(1), tokens_of(m.group(1)), "bare")
     for m in BARE_UPPER.finditer(text):
         add(m.start(1), m.end(1), (m.group(1),), "bare")
+    first = _title_first_label(text, found)
+    if first:
+        add(*first)
     found.sort(key=lambda x: x.start)
     return _merge_lists(text, found)
+
+
+# "… with the Sequence Tube Map A Projection of … B. Projecting …": the first label, bare, right after a
+# title that lost its full stop (a word before it, a capitalised word after it).
+_TITLE_FIRST = {"A": re.compile(r"(?<=[\w)\]]\s)A\s+(?=[A-Z][a-z])"), "a": re.compile(r"(?<=[\w)\]]\s)a\s+(?=[A-Z][a-z])")}
+
+
+def _title_first_label(text: str, found: list[Mention]) -> tuple[int, int, tuple[str, ...], str] | None:
+    """The first label of a run "B. … C. …" that opens its sentences, when the run lacks it and it
+    stands inside the caption's first sentence (the title had no full stop to end it)."""
+    for first, second, third in (("A", "B", "C"), ("a", "b", "c")):
+        if any(first in m.raw for m in found):
+            continue
+        run = sorted((m for m in found if m.raw in ((second,), (third,))), key=lambda m: m.start)
+        if [m.raw[0] for m in run[:2]] != [second, third]:
+            continue
+        head = text[:run[0].start]
+        title_end = re.search(r"[.!?]\s", head)
+        hit = _TITLE_FIRST[first].search(head, 0, title_end.start() if title_end else len(head))
+        if hit:
+            return hit.start(), hit.end(), (first,), "bare"
+    return None
 
 
 def _bracket_items(text: str) -> list[tuple[int, int, str, str]]:
