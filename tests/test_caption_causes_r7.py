@@ -58,3 +58,18 @@ def test_an_article_inside_a_later_sentence_is_no_first_label():
     p = full("Visualization of annotations. Shown here is A Projection of the gene. B. Projecting variants. "
              "C. Aligned reads.")
     assert "a" not in p
+
+
+def test_a_sentence_after_a_list_of_all_panels_after_a_title_and_colon_is_shared():
+    # "Title: (a) …; (b) … ." lists every panel in the title's sentence: a label-less sentence after it
+    # is about the whole figure unless it repeats one panel's own words.
+    p = full("Climatic conditions during the period: (a) Daily precipitation; (b) Global solar irradiance. "
+             "The red shaded region highlights the experimental period.")
+    assert "red shaded region" in p["a"] and "red shaded region" in p["b"]
+
+
+def test_a_sentence_that_ends_on_the_next_label_is_no_list_of_panels():
+    # "a. Fluorescence image … gold b. Evolution of …": b's words start after the sentence break, so the
+    # sentence holding a and b does not list both; the next sentence is b's own.
+    p = full("a. Fluorescence microscopy image of individual gold b. Evolution of the PL intensity over time.")
+    assert p["b"] == "Evolution of the PL intensity over time."
