@@ -25,7 +25,10 @@ _MK = f"[{MARK_START}{MARK_END}]?"
 
 # "(A.)": some authors put a full stop inside the brackets.
 # "Panel (A) shows …": the word before the bracket is part of the mention.
-PAREN = re.compile(rf"(?:\bpanels?\s+)?\(\s*(?:(?:panels?|fig\.?)\s+)?((?![A-Z]&[A-Z]\b){_LIST})\.?\s*\)", re.I)
+# "(H&E)", "(R&D)" are abbreviations, not label pairs; two neighbouring letters ("(A&B)", "(C&D)") are panels.
+_AMP_PAIRS = "|".join(f"{a}&{b}" for a, b in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", "BCDEFGHIJKLMNOPQRSTUVWXYZ"))
+PAREN = re.compile(rf"(?:\bpanels?\s+)?\(\s*(?:(?:panels?|fig\.?)\s+)?((?!(?!(?:{_AMP_PAIRS})\b)[A-Z]&[A-Z]\b){_LIST})\.?\s*\)",
+                   re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
 # "(A, *100; B, *200)", "(A. H&E * 40, B: H&E * 100)": one bracket holding several labels, each
@@ -168,8 +171,33 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(1), m.end(1), tokens_of(m.group(1)), "bare")
     for m in BARE_UPPER.finditer(text):
         add(m.start(1), m.end(1), (m.group(1),), "bare")
+    first = _title_first_label(text, found)
+    if first:
+        add(*first)
     found.sort(key=lambda x: x.start)
     return _merge_lists(text, found)
+
+
+# "… with the Sequence Tube Map A Projection of … B. Projecting …": the first label, bare, right after a
+# title that lost its full stop (a word before it, a capitalised word after it).
+_TITLE_FIRST = {"A": re.compile(r"(?<=[\w)\]]\s)A\s+(?=[A-Z][a-z])"), "a": re.compile(r"(?<=[\w)\]]\s)a\s+(?=[A-Z][a-z])")}
+
+
+def _title_first_label(text: str, found: list[Mention]) -> tuple[int, int, tuple[str, ...], str] | None:
+    """The first label of a run "B. … C. …" that opens its sentences, when the run lacks it and it
+    stands inside the caption's first sentence (the title had no full stop to end it)."""
+    for first, second, third in (("A", "B", "C"), ("a", "b", "c")):
+        if any(first in m.raw for m in found):
+            continue
+        run = sorted((m for m in found if m.raw in ((second,), (third,))), key=lambda m: m.start)
+        if [m.raw[0] for m in run[:2]] != [second, third]:
+            continue
+        head = text[:run[0].start]
+        title_end = re.search(r"[.!?]\s", head)
+        hit = _TITLE_FIRST[first].search(head, 0, title_end.start() if title_end else len(head))
+        if hit:
+            return hit.start(), hit.end(), (first,), "bare"
+    return None
 
 
 def _bracket_items(text: str) -> list[tuple[int, int, str, str]]:
@@ -366,4 +394,28 @@ def forward_references(text: str, mentions: list[Mention], scheme: str) -> list[
                 r"(?:^|[.;:!?])\s*$", text[:n.start].replace(MARK_START, "").replace(MARK_END, ""))
                for n in out[i + 1:]):
             out[i] = Mention(m.start, m.end, m.raw, m.style, REF, m.note)
+    return out
+
+
+def case_slips(mentions: list[Mention], scheme: str) -> set[int]:
+    """Indices of mentions typed in the other letter case that continue the run of labels: "A) … B) …
+    c) neuronal test set" — same marker style as the label before it, and its letter the next one.
+    A letter that repeats or jumps is another thing (a symbol, a sub-label) and stays out."""
+    if scheme not in ("alpha", "ALPHA"):
+        return set()
+    out: set[int] = set()
+    prev: Mention | None = None
+    for i, m in enumerate(mentions):
+        toks = [t for t in m.raw if t != "-"]
+        if not toks or not all(len(t) == 1 and t.isalpha() for t in toks):
+            continue
+        if all(token_kind(t) == scheme for t in toks):
+            prev = m
+            continue
+        if prev is None or m.style != prev.style or len(m.raw) != 1:
+            continue
+        last = prev.raw[-1].lower()
+        if ord(m.raw[0].lower()) == ord(last) + 1:
+            out.add(i)
+            prev = m
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, classify, find_mentions,
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, find_mentions,
                                              forward_references, token_kind)
 from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
                                              listed_sentence_owner, named_statement, panel_note_openings)
@@ -231,8 +231,8 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         singles = {t.lower() for m in mentions for t in m.raw if len(t) == 1 and t.isalpha()}
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
-        mentions = forward_references(text, _roles(text, [m for m in mentions if _fits(m, scheme, letters)], scheme),
-                                      scheme)
+        kept = [m for i, m in enumerate(mentions) if i in case_slips(mentions, scheme) or _fits(m, scheme, letters)]
+        mentions = forward_references(text, _roles(text, kept, scheme), scheme)
         order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
         if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
@@ -340,9 +340,10 @@ class _Distributor:
 
     def _glued_title(self, intro: Mention) -> bool:
         """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label; "… reveals
-        pathway bottlenecks (a) Distribution of …": a title without its full stop before it."""
-        return intro is self.mentions[0] and intro.start > 0 and self.text[intro.start] == "(" and (
+        pathway bottlenecks (a) Distribution of …", "… Tube Map A Projection of …": a title without its full stop."""
+        return intro is self.mentions[0] and intro.start > 0 and (self.text[intro.start] == "(" and (
             self.text[intro.start - 1].isalnum() or re.match(r"\s*[A-Z][a-z]", self.text[intro.end:]) is not None)
+            or intro.style == "bare" and self.text[:intro.start].rstrip()[-1:].isalnum())
 
     def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
         """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run

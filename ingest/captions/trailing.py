@@ -54,10 +54,12 @@ def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list
     if span is None or not all(span[0] <= m.start < span[1] for m in intros):
         return None
     head = text[span[0]:intros[0].start].strip()
-    if len(head.split()) < 2 or head.endswith((":", ".", ";")):
+    if len(head.split()) < 2 or head.endswith((".", ";")):
         return None
     ends = [m.start for m in intros[1:]] + [span[1]]
-    return {m: _content_words(text[m.end:end]) - _content_words(head) for m, end in zip(intros, ends)}
+    own = {m: _content_words(text[m.end:end]) - _content_words(head) for m, end in zip(intros, ends)}
+    # A list gives every panel its words in that sentence ("… gold b. Evolution of …" ends before b's).
+    return own if all(own.values()) else None
 
 
 def listed_sentence_owner(body: str, own_words: dict):
