@@ -441,3 +441,16 @@ def _sequence_from_a(labels: list[PanelLabel]) -> list[PanelLabel]:
             if gaps > 1:
                 break
     return kept if len(kept) >= 2 else []
+
+
+def implied_label_sequence(found: list[str]) -> list[str] | None:
+    """a..max of the letters found when some letters in between are missing (None otherwise).
+
+    Only gaps are implied: a figure labelled a-j may or may not have a k, so nothing is added
+    past the last letter found.
+    """
+    letters = sorted({lab for lab in found if len(lab) == 1 and "a" <= lab <= "z"})
+    if len(letters) < 2 or len(letters) != len(set(found)):
+        return None
+    full = [chr(c) for c in range(ord("a"), ord(letters[-1]) + 1)]
+    return full if len(full) > len(letters) and len(full) <= 26 else None

@@ -28,7 +28,7 @@ from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks, xy_cut
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.panel_labels import PanelLabel, find_panel_labels, in_reading_order, to_gray
+from figdex.models.panel_labels import PanelLabel, find_panel_labels, implied_label_sequence, in_reading_order, to_gray
 from figdex.models.scale_sources import ImageScale, image_scale
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
 from figdex.models.scalebars import ScaleReading
@@ -238,19 +238,6 @@ def _two_panels(mask, region: Box, label_box: Box | None, new_after: bool) -> tu
             if best is None or b - a > best[0]:
                 best = (b - a, host, new)
     return None if best is None else (best[1], best[2])
-
-
-def implied_label_sequence(found: list[str]) -> list[str] | None:
-    """a..max of the letters found when some letters in between are missing (None otherwise).
-
-    Only gaps are implied: a figure labelled a-j may or may not have a k, so nothing is added
-    past the last letter found.
-    """
-    letters = sorted({lab for lab in found if len(lab) == 1 and "a" <= lab <= "z"})
-    if len(letters) < 2 or len(letters) != len(set(found)):
-        return None
-    full = [chr(c) for c in range(ord("a"), ord(letters[-1]) + 1)]
-    return full if len(full) > len(letters) and len(full) <= 26 else None
 
 
 def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:

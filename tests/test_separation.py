@@ -69,7 +69,7 @@ def test_cli_separate_contract():
 
 
 def test_gaps_in_the_labels_found_imply_the_letters_between():
-    from figdex.models.separation import implied_label_sequence
+    from figdex.models.panel_labels import implied_label_sequence
 
     assert implied_label_sequence(["a", "b", "c", "f", "h", "j"]) == list("abcdefghij")
     assert implied_label_sequence(["a", "b", "c"]) is None  # no gap: nothing is implied
