@@ -180,6 +180,24 @@ def label_stops(text: str) -> str:
             + m.group("num").replace(",", ".") + text[m.end("num"):])
 
 
+# A label set letter-spaced in small capitals, which the text layer reads letter by letter with spaces
+# ("F I G . 1 . Eriocaulon ...", Cambridge journals): the letters, its stops and its number.
+_SPACED_LABEL = re.compile(r"^(\s*)((?:[A-Za-z] ){2,}[A-Za-z])( ?\.)? (\d(?: ?\d){0,2})( ?[.:])?(?= |$)")
+
+
+def close_letter_spacing(text: str) -> str:
+    """``text`` with a letter-spaced opening label read as printed ("F I G . 1 ." -> "FIG. 1."); any other
+    spaced letters (a spaced heading, an axis's letters) stay as they are."""
+    m = _SPACED_LABEL.match(text)
+    if not m:
+        return text
+    word = m.group(2).replace(" ", "") + (m.group(3) or "").strip()
+    label = f"{word} {m.group(4).replace(' ', '')}{(m.group(5) or '').strip()}"
+    if not CAPTION_START.match(label) or not re.fullmatch(r"(?i)fig(?:ure)?\.?|scheme|chart", word):
+        return text
+    return m.group(1) + label + text[m.end():]
+
+
 def label_neighbours(a: str, b: str) -> bool:
     """Two figure numbers one apart ("3" and "4", "S2" and "S3"; "3-10" and "3-11" within a chapter)."""
     ca, cb = re.match(r"(.*?)(\d+)\D*$", a), re.match(r"(.*?)(\d+)\D*$", b)

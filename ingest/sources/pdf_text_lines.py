@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
+from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, close_letter_spacing, union
 
 def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = None,
                clipped_text: dict | None = None) -> list[Line]:
@@ -131,7 +131,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         lines = _join(lines)[0]
     out = []
     for box, chars, first, _, _ in lines:
-        text = "".join(chars).strip()
+        text = close_letter_spacing("".join(chars).strip())
         if not text:
             continue
         # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),

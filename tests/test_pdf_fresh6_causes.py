@@ -1,0 +1,26 @@
+"""PDF figures the parser got wrong on the ``fresh_6`` part of eval/pdf/gold.json, fixed by cause (issue
+#19; fresh_6 has been development data since its one measurement).  Each test is on a real PDF where
+the cause occurs (restored by ``python eval/pdf/restore.py`` from git mirrors; the tests skip, saying
+so, when they are not here), or on text made up to show the rule."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pypdfium2")
+
+from figdex.ingest.sources.pdf_layout import close_letter_spacing  # noqa: E402
+from tests.pdf_gold_cases import check_figure as _check, found_and_gold as _found_and_gold  # noqa: E402
+
+
+def test_a_letter_spaced_small_caps_label_is_read_as_printed():
+    # Cambridge's Edinburgh Journal of Botany sets "FIG. 1." letter-spaced: the text layer reads
+    # "F I G . 1 . Eriocaulon ...", which no caption pattern matched (all four figures missed).
+    assert close_letter_spacing("F I G . 1 . Eriocaulon vamanae") == "FIG. 1. Eriocaulon vamanae"
+    assert close_letter_spacing("F I G U R E 1 2 : Habit") == "FIGURE 12: Habit"
+    # Spaced letters that spell no label, or a spaced label word without a number, stay as they are.
+    for text in ("T A B L E 1 . Counts", "A B C . 1 . x", "F I G U R E S and more", "a b c d"):
+        assert close_letter_spacing(text) == text
+    found, gold = _found_and_gold("ejb_2020_eriocaulon")
+    for key in (("FIG. 1", 3), ("FIG. 2", 4), ("FIG. 3", 5), ("FIG. 4", 5)):
+        _check(found, gold, key)
