@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pypdfium2")
 
-from figdex.ingest.sources.pdf_layout import close_letter_spacing  # noqa: E402
+from figdex.ingest.sources.pdf_layout import Line, caption_start, close_letter_spacing  # noqa: E402
 from tests.pdf_gold_cases import check_figure as _check, found_and_gold as _found_and_gold  # noqa: E402
 
 
@@ -24,3 +24,16 @@ def test_a_letter_spaced_small_caps_label_is_read_as_printed():
     found, gold = _found_and_gold("ejb_2020_eriocaulon")
     for key in (("FIG. 1", 3), ("FIG. 2", 4), ("FIG. 3", 5), ("FIG. 4", 5)):
         _check(found, gold, key)
+
+
+def test_an_appendix_figure_label_with_its_letter_opens_a_caption():
+    # BMVC's appendix numbers its figures "Figure B.1:", "Figure B.2:": the number pattern took only
+    # digits (or "S"), so both were missed.
+    line = Line((17.0, 62.0, 383.0, 71.0), "Figure B.1: Quantitative evaluation with different selection", 8.9)
+    assert caption_start(line) == ("figure", "Figure B.1", "B.1")
+    assert caption_start(Line((17.0, 62.0, 383.0, 71.0), "Figure A2. Maps of the sites", 8.9))[2] == "A2"
+    # A capital letter with no number after it is still no label ("Figure A shows ...").
+    assert caption_start(Line((17.0, 62.0, 383.0, 71.0), "Figure A. shows the map", 8.9)) is None
+    found, gold = _found_and_gold("bmvc_2022_mobyv2al")
+    _check(found, gold, ("Figure B.1", 14))
+    _check(found, gold, ("Figure B.2", 15))
