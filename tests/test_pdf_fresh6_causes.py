@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pypdfium2")
 
-from figdex.ingest.sources.pdf_layout import Line, caption_start, close_letter_spacing  # noqa: E402
+from figdex.ingest.sources.pdf_layout import Line, caption_start, close_letter_spacing, is_body_text  # noqa: E402
 from tests.pdf_gold_cases import check_figure as _check, found_and_gold as _found_and_gold  # noqa: E402
 
 
@@ -37,3 +37,16 @@ def test_an_appendix_figure_label_with_its_letter_opens_a_caption():
     found, gold = _found_and_gold("bmvc_2022_mobyv2al")
     _check(found, gold, ("Figure B.1", 14))
     _check(found, gold, ("Figure B.2", 15))
+
+
+def test_a_row_of_side_by_side_sub_captions_is_the_figures_not_running_text():
+    # CVPR-style "(a) WorldExpo (b) TRANCOS (c) UCSD original split" under three plots: long and wide
+    # enough to count as running text, it bounded the figure above its caption to nothing (Fig. 3 had
+    # no region, Fig. 4 was dropped).
+    row = Line((110.6, 539.3, 498.3, 546.5), "(a) WorldExpo (b) TRANCOS (c) UCSD original split", 7.1)
+    assert not is_body_text(row, 495.0)
+    prose = Line((110.6, 539.3, 498.3, 546.5), "(a) the first of the runs goes on where (c) is set", 7.1)
+    assert is_body_text(prose, 495.0)
+    found, gold = _found_and_gold("arxiv_1804_counting")
+    _check(found, gold, ("Figure 3", 7))
+    _check(found, gold, ("Figure 4", 8))

@@ -33,6 +33,8 @@ _BOLD_WEIGHT = 600
 _NUMBER = re.compile(r"^[-\u2212+]?[\d.,]+%?$")
 # The rest of a panel list after a label that ends in a letter: "a, b." in "Fig. 5.1a, b. Electric ...".
 _PANEL_LIST = re.compile(r"(?:\s*(?:,|and|&|[-\u2013])\s*[a-z])+(?=\s*[.:]\s)")
+# Sub-captions side by side: "(a) ..." opening the line, "(b) ..." further on it.
+_SUBCAPTION_ROW = re.compile(r"^\s*\(a\)\s.*\s\(b\)\s", re.S)
 _LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
 
@@ -132,9 +134,11 @@ def is_body_text(line: Line, column_width: float) -> bool:
     # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text;
     # one of one- and two-letter tokens is a row of tick labels ("0- 1+ 2+ ...").
     # A row of numbers (an axis's tick labels read across a grid of plots) is not running text either.
+    # A row of sub-captions set side by side under a figure's panels ("(a) WorldExpo (b) TRANCOS (c) UCSD
+    # original split") is the figure's, however long it runs.
     return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
             and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words)
-            and sum(_numeric(w) for w in words) < 0.6 * len(words))
+            and sum(_numeric(w) for w in words) < 0.6 * len(words) and not _SUBCAPTION_ROW.match(line.text))
 
 
 def _numeric(word: str) -> bool:
