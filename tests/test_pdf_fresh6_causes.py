@@ -9,7 +9,8 @@ import pytest
 
 pytest.importorskip("pypdfium2")
 
-from figdex.ingest.sources.pdf_layout import Line, caption_start, close_letter_spacing, is_body_text  # noqa: E402
+from figdex.ingest.sources.pdf_furniture import drawing_key, repeated_drawings  # noqa: E402
+from figdex.ingest.sources.pdf_layout import Graphic, Line, caption_start, close_letter_spacing, is_body_text  # noqa: E402
 from tests.pdf_gold_cases import check_figure as _check, found_and_gold as _found_and_gold  # noqa: E402
 
 
@@ -50,3 +51,17 @@ def test_a_row_of_side_by_side_sub_captions_is_the_figures_not_running_text():
     found, gold = _found_and_gold("arxiv_1804_counting")
     _check(found, gold, ("Figure 3", 7))
     _check(found, gold, ("Figure 4", 8))
+
+
+def test_a_drawing_repeated_in_the_running_head_band_is_furniture():
+    # Annals sets a logo drawn as a path at one place in the top band of every page; on page 7 the
+    # caption "Figure 2." heads the page over its framed figure, and the logo above it was taken as
+    # the figure (IoU 0).
+    logo = Graphic((71.0, 723.1, 119.5, 771.1), "path")
+    panel = Graphic((71.0, 423.1, 119.5, 471.1), "path")
+    pages = [([logo, panel], 778.0), ([Graphic(logo.box, "path")], 778.0), ([Graphic(logo.box, "path")], 778.0)]
+    assert repeated_drawings(pages) == {drawing_key(logo, 778.0)}
+    assert drawing_key(panel, 778.0) is None  # (outside the band: never furniture)
+    assert repeated_drawings(pages[:1] * 1) == set()
+    found, gold = _found_and_gold("annals_2004_bioterrorism")
+    _check(found, gold, ("Figure 2", 7))
