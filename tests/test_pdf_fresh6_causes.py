@@ -65,3 +65,20 @@ def test_a_drawing_repeated_in_the_running_head_band_is_furniture():
     assert repeated_drawings(pages[:1] * 1) == set()
     found, gold = _found_and_gold("annals_2004_bioterrorism")
     _check(found, gold, ("Figure 2", 7))
+
+
+def test_a_region_claimed_in_the_next_column_reaching_into_the_span_by_its_margin_is_no_bound():
+    # ACM two-column page: Figure 3 (right column, caption a little higher) is found first; its region,
+    # with its margin, reaches 6 pt into the 12 pt padding of Figure 2's span in the left column, and
+    # bounded Figure 2's window to the strip under its plot (IoU 0.07).
+    found, gold = _found_and_gold("citeseer_2006_delay_power")
+    for key in (("Figure 2", 5), ("Figure 3", 5), ("Figure 1", 4)):
+        _check(found, gold, key)
+
+
+def test_a_table_caption_inside_its_tables_shaded_box_bounds_the_figure_below():
+    # Lancet Global Health shades its tables, caption included: "Table 1: Sample characteristics ..."
+    # counted as a panel's own words, and Figure 1 under it took the whole table (IoU 0.37).
+    found, gold = _found_and_gold("lancet_gh_2019_aid_policy")
+    _check(found, gold, ("Figure 1", 4))
+    _check(found, gold, ("Figure 2", 6))
