@@ -82,3 +82,11 @@ def test_a_table_caption_inside_its_tables_shaded_box_bounds_the_figure_below():
     found, gold = _found_and_gold("lancet_gh_2019_aid_policy")
     _check(found, gold, ("Figure 1", 4))
     _check(found, gold, ("Figure 2", 6))
+
+
+def test_a_thin_word_space_before_a_word_switched_to_italics_is_a_space():
+    # Molecular Phylogenetics and Evolution: "biogeography of Eleutherodactylus" with the genus in the
+    # italic font: the gap after "of" is 0.08 of the line height, under the 0.15 the word-space rule
+    # takes, and the caption read "ofEleutherodactylus".
+    found, gold = _found_and_gold("mpe_2005_craugastor")
+    _check(found, gold, ("Fig. 5", 14))
