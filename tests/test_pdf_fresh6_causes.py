@@ -90,3 +90,12 @@ def test_a_thin_word_space_before_a_word_switched_to_italics_is_a_space():
     # takes, and the caption read "ofEleutherodactylus".
     found, gold = _found_and_gold("mpe_2005_craugastor")
     _check(found, gold, ("Fig. 5", 14))
+
+
+def test_a_drawing_inside_the_region_of_the_figure_beside_is_not_taken_again():
+    # Austrobaileya page 28: Fig. 18's photo (right column, its caption higher) is found first; Fig. 16's
+    # window above its caption spans the small page's width, and its region grew into that photo too
+    # (IoU 0.48).
+    found, gold = _found_and_gold("austrobaileya_2016_solanum")
+    for key in (("Fig. 16", 28), ("Fig. 17", 28), ("Fig. 18", 28)):
+        _check(found, gold, key)

@@ -247,8 +247,13 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # Running heads and feet (a journal's bar, a rule, a logo) sit in the page's top and bottom bands.
     band_top, band_bottom = page_box[3] - 0.065 * height, page_box[1] + 0.065 * height
     candidates = []
+    # (A drawing already inside another figure's region is that figure's: the figure beside in the other
+    # column, found first, must not be taken again by a caption whose window reaches past the gutter.)
+    taken = [box for box in claimed if box != cap_box and area(box) > 0]
     for g in graphics:
         if id(g) in glyphs or g.box[1] >= band_top or g.box[3] <= band_bottom:
+            continue
+        if area(g.box) > 0 and any(intersection(g.box, box) >= 0.9 * area(g.box) for box in taken):
             continue
         if g.box[3] - g.box[1] <= 25 and (g.box[3] > band_top or g.box[1] < band_bottom):
             continue  # a running head's or foot's bar reaching into the page: page furniture
