@@ -32,7 +32,7 @@ def test_an_appendix_figure_label_with_its_letter_opens_a_caption():
     # digits (or "S"), so both were missed.
     line = Line((17.0, 62.0, 383.0, 71.0), "Figure B.1: Quantitative evaluation with different selection", 8.9)
     assert caption_start(line) == ("figure", "Figure B.1", "B.1")
-    assert caption_start(Line((17.0, 62.0, 383.0, 71.0), "Figure A2. Maps of the sites", 8.9))[2] == "A2"
+    assert caption_start(Line((17.0, 62.0, 383.0, 71.0), "Figure A.2. Maps of the sites", 8.9))[2] == "A.2"
     # A capital letter with no number after it is still no label ("Figure A shows ...").
     assert caption_start(Line((17.0, 62.0, 383.0, 71.0), "Figure A. shows the map", 8.9)) is None
     found, gold = _found_and_gold("bmvc_2022_mobyv2al")
