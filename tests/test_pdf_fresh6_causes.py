@@ -99,3 +99,19 @@ def test_a_drawing_inside_the_region_of_the_figure_beside_is_not_taken_again():
     found, gold = _found_and_gold("austrobaileya_2016_solanum")
     for key in (("Fig. 16", 28), ("Fig. 17", 28), ("Fig. 18", 28)):
         _check(found, gold, key)
+
+
+def test_a_charts_axis_title_across_the_gutter_of_a_two_column_page_is_not_running_text():
+    # Libertas Academica: a full-width bar chart whose title and x-axis title ("Autistic children with GI
+    # disease and controls") are centred across the two text columns' gutter; long enough to read as
+    # running text, the axis title right over the caption left the figure no room (no region).
+    found, gold = _found_and_gold("la_press_nmi_sample2")
+    _check(found, gold, ("Figure 1", 2))
+
+
+def test_a_text_figure_may_stand_up_to_three_running_lines_off_its_caption():
+    # LNCS sets its grammar and table figures 26-33 pt over their captions, past the fixed 24 pt a text
+    # figure's first line was looked for within: Figs. 4, 5, 7 and 9 had no region or a wrong one.
+    found, gold = _found_and_gold("lncs_2013_aitkaci_pl_design")
+    for key in (("Fig. 4", 25), ("Fig. 5", 44), ("Fig. 7", 46), ("Fig. 9", 50)):
+        _check(found, gold, key)

@@ -162,13 +162,23 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
     scan_size = sizes[len(sizes) // 2] if scan and sizes else 0.0
 
+    # On a page of two text columns, a line across the gutter that starts where no running-text line starts
+    # is a drawing's own title (a chart's axis title, centred under plots drawn over both columns' width).
+    middle = page_box[0] + width / 2
+    prose = [ln for ln in text_lines if _is_body_text(ln, body_width)]
+    two_columns = (sum(ln.box[2] < middle for ln in prose) >= 3 and sum(ln.box[0] > middle for ln in prose) >= 3)
+
+    def across_gutter(ln: Line) -> bool:
+        return (two_columns and ln.box[0] < middle < ln.box[2]
+                and not any(o is not ln and abs(o.box[0] - ln.box[0]) <= 4 for o in prose))
+
     def is_body_text(ln: Line, column_width: float) -> bool:
         if (scan and len(ln.text.split()) >= 3 and len(ln.text) >= 15 and ln.width >= 60
                 and 0.75 * scan_size <= ln.size <= 1.6 * scan_size):
             return True
         if _TABLE_CAPTION.match(ln.text) and _is_body_text(ln, column_width):
             return True
-        return id(ln) not in boxed and _is_body_text(ln, column_width)
+        return id(ln) not in boxed and _is_body_text(ln, column_width) and not across_gutter(ln)
     row_span = cap_box  # the width a row of panels set wide apart may take
     if direction in ("above", "below"):
         span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
