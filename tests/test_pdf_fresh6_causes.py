@@ -92,15 +92,6 @@ def test_a_thin_word_space_before_a_word_switched_to_italics_is_a_space():
     _check(found, gold, ("Fig. 5", 14))
 
 
-def test_a_drawing_inside_the_region_of_the_figure_beside_is_not_taken_again():
-    # Austrobaileya page 28: Fig. 18's photo (right column, its caption higher) is found first; Fig. 16's
-    # window above its caption spans the small page's width, and its region grew into that photo too
-    # (IoU 0.48).
-    found, gold = _found_and_gold("austrobaileya_2016_solanum")
-    for key in (("Fig. 16", 28), ("Fig. 17", 28), ("Fig. 18", 28)):
-        _check(found, gold, key)
-
-
 def test_a_charts_axis_title_across_the_gutter_of_a_two_column_page_is_not_running_text():
     # Libertas Academica: a full-width bar chart whose title and x-axis title ("Autistic children with GI
     # disease and controls") are centred across the two text columns' gutter; long enough to read as

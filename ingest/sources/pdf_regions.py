@@ -169,8 +169,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     two_columns = (sum(ln.box[2] < middle for ln in prose) >= 3 and sum(ln.box[0] > middle for ln in prose) >= 3)
 
     def across_gutter(ln: Line) -> bool:
+        # (next to a drawing that crosses the gutter too: a centred running head over two column figures
+        # is furniture that still bounds them)
         return (two_columns and ln.box[0] < middle < ln.box[2]
-                and not any(o is not ln and abs(o.box[0] - ln.box[0]) <= 4 for o in prose))
+                and not any(o is not ln and abs(o.box[0] - ln.box[0]) <= 4 for o in prose)
+                and any(g.box[0] < middle < g.box[2] and gap(g.box, ln.box) <= 3 * ln.height for g in graphics))
 
     def is_body_text(ln: Line, column_width: float) -> bool:
         if (scan and len(ln.text.split()) >= 3 and len(ln.text) >= 15 and ln.width >= 60
@@ -257,13 +260,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # Running heads and feet (a journal's bar, a rule, a logo) sit in the page's top and bottom bands.
     band_top, band_bottom = page_box[3] - 0.065 * height, page_box[1] + 0.065 * height
     candidates = []
-    # (A drawing already inside another figure's region is that figure's: the figure beside in the other
-    # column, found first, must not be taken again by a caption whose window reaches past the gutter.)
-    taken = [box for box in claimed if box != cap_box and area(box) > 0]
     for g in graphics:
         if id(g) in glyphs or g.box[1] >= band_top or g.box[3] <= band_bottom:
-            continue
-        if area(g.box) > 0 and any(intersection(g.box, box) >= 0.9 * area(g.box) for box in taken):
             continue
         if g.box[3] - g.box[1] <= 25 and (g.box[3] > band_top or g.box[1] < band_bottom):
             continue  # a running head's or foot's bar reaching into the page: page furniture
