@@ -31,7 +31,7 @@ from figdex.ingest.sources.pdf_column_floats import figure_on_page_before, other
 from figdex.ingest.sources.pdf_graphics import (
     _bounds, compose, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
 )
-from figdex.ingest.sources.pdf_furniture import below_running_head, repeated_lines
+from figdex.ingest.sources.pdf_furniture import below_running_head, drawing_key, repeated_drawings, repeated_lines
 from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
@@ -133,6 +133,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         pages_text: list[list[Line]] = []
         scanned_pages = 0
         found: list[PdfFigure] = []
+        pending: list[tuple] = []  # each text page's parts, read before any figure is looked for
         sizes: dict[int, tuple[float, float]] = {}
         page_graphics_of: dict[int, tuple | None] = {}  # page number -> (its drawings, its box): a figure's page may be the one before its caption's
         for index in range(n_pages):
@@ -163,6 +164,12 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             if _is_scanned_page(lines, graphics, page):
                 scanned_pages += 1
                 continue
+            pending.append((index, page, lines, graphics, page_box, halves, turned, too_many))
+        # A drawing repeated at one place in the top or foot band of the pages (a journal's logo, its header
+        # rule) is furniture: the only drawing above a caption heading its page, it took the figure's place.
+        furniture = repeated_drawings([(g, box[3]) for _, _, _, g, box, _, _, _ in pending])
+        for index, page, lines, graphics, page_box, halves, turned, too_many in pending:
+            graphics = [g for g in graphics if drawing_key(g, page_box[3]) not in furniture]
             sizes[index] = page.get_size()
             page_graphics_of[index + 1] = (graphics, page_box) if len(halves) == 1 and not turned else None
             for half in halves:  # a two-up sheet's figures keep its page number and its coordinates

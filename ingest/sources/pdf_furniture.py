@@ -56,3 +56,22 @@ def below_running_head(region: Box, lines: list[Line], graphics: list[Graphic] |
                     cut = max(cut, b[3])
             y0 = max(y0, cut + 0.5)
     return (x0, y0, x1, y1) if y1 - y0 > 8 else region
+
+
+def drawing_key(graphic: Graphic, height: float) -> tuple | None:
+    """Where a drawing wholly inside the top or foot band is drawn (its box to the point), else None: only
+    such drawings can be a page's furniture."""
+    b = graphic.box
+    if graphic.kind == "image" or not (b[1] >= (1 - _BAND) * height or b[3] <= _BAND * height):
+        return None
+    return tuple(round(v) for v in b)
+
+
+def repeated_drawings(pages: list[tuple[list[Graphic], float]]) -> set[tuple]:
+    """The places of drawings (paths, forms) in the top or foot band at one box on at least three pages,
+    or half the pages of a short document (``repeated_lines``' measure): a running head's rule or logo."""
+    counts: Counter = Counter()
+    for graphics, height in pages:
+        counts.update({k for g in graphics if (k := drawing_key(g, height)) is not None})
+    need = max(2, min(3, len(pages) // 2))
+    return {k for k, n in counts.items() if n >= need}

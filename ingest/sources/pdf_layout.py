@@ -22,9 +22,12 @@ Box = tuple[float, float, float, float]
 # "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start;
 # books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
 # An OCR text layer over a scan reads a label's stops as commas ("Fig,5.4.", "Fig.5,5."): read as stops.
+# An appendix numbers its figures after its letter and a stop ("Figure B.1").  (IOP's "Figure A1" form
+# would be read too by dropping the stop, but fresh_5's gold leaves IOP's appendix figures out: see
+# eval/pdf/README.md before widening it.)
 CAPTION_START = re.compile(
     r"^\s*(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
-    r"(?P<num>S?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
+    r"(?P<num>(?:S|[A-RT-Z]\.(?=\d))?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")
@@ -32,6 +35,8 @@ _BOLD_WEIGHT = 600
 _NUMBER = re.compile(r"^[-\u2212+]?[\d.,]+%?$")
 # The rest of a panel list after a label that ends in a letter: "a, b." in "Fig. 5.1a, b. Electric ...".
 _PANEL_LIST = re.compile(r"(?:\s*(?:,|and|&|[-\u2013])\s*[a-z])+(?=\s*[.:]\s)")
+# Sub-captions side by side: "(a) ..." opening the line, "(b) ..." further on it.
+_SUBCAPTION_ROW = re.compile(r"^\s*\(a\)\s.*\s\(b\)\s", re.S)
 _LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
 
@@ -131,9 +136,11 @@ def is_body_text(line: Line, column_width: float) -> bool:
     # A "line" much taller than its letters is glyphs of a drawing or formula merged, not running text;
     # one of one- and two-letter tokens is a row of tick labels ("0- 1+ 2+ ...").
     # A row of numbers (an axis's tick labels read across a grid of plots) is not running text either.
+    # A row of sub-captions set side by side under a figure's panels ("(a) WorldExpo (b) TRANCOS (c) UCSD
+    # original split") is the figure's, however long it runs.
     return (len(words) >= 7 and len(line.text) >= 35 and line.width >= 0.55 * column_width
             and line.height <= 2.2 * max(line.size, 1.0) and sum(map(len, words)) >= 2.5 * len(words)
-            and sum(_numeric(w) for w in words) < 0.6 * len(words))
+            and sum(_numeric(w) for w in words) < 0.6 * len(words) and not _SUBCAPTION_ROW.match(line.text))
 
 
 def _numeric(word: str) -> bool:
@@ -178,6 +185,24 @@ def label_stops(text: str) -> str:
         return text
     return (text[:m.start("word")] + m.group("word").replace(",", ".") + text[m.end("word"):m.start("num")]
             + m.group("num").replace(",", ".") + text[m.end("num"):])
+
+
+# A label set letter-spaced in small capitals, which the text layer reads letter by letter with spaces
+# ("F I G . 1 . Eriocaulon ...", Cambridge journals): the letters, its stops and its number.
+_SPACED_LABEL = re.compile(r"^(\s*)((?:[A-Za-z] ){2,}[A-Za-z])( ?\.)? (\d(?: ?\d){0,2})( ?[.:])?(?= |$)")
+
+
+def close_letter_spacing(text: str) -> str:
+    """``text`` with a letter-spaced opening label read as printed ("F I G . 1 ." -> "FIG. 1."); any other
+    spaced letters (a spaced heading, an axis's letters) stay as they are."""
+    m = _SPACED_LABEL.match(text)
+    if not m:
+        return text
+    word = m.group(2).replace(" ", "") + (m.group(3) or "").strip()
+    label = f"{word} {m.group(4).replace(' ', '')}{(m.group(5) or '').strip()}"
+    if not CAPTION_START.match(label) or not re.fullmatch(r"(?i)fig(?:ure)?\.?|scheme|chart", word):
+        return text
+    return m.group(1) + label + text[m.end():]
 
 
 def label_neighbours(a: str, b: str) -> bool:

@@ -5,9 +5,15 @@ lines, captions and boxes it works on are ``pdf_layout``'s.
 
 from __future__ import annotations
 
+import re
+
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, _is_body_text, area, gap, intersection, union, x_overlap,
 )
+
+# A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
+# the table's shaded box (Lancet), which made it look like a panel's words.
+_TABLE_CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?\d{1,3}\s*[.:|\u2502]\s*\S")
 
 
 def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
@@ -156,11 +162,26 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
     scan_size = sizes[len(sizes) // 2] if scan and sizes else 0.0
 
+    # On a page of two text columns, a line across the gutter that starts where no running-text line starts
+    # is a drawing's own title (a chart's axis title, centred under plots drawn over both columns' width).
+    middle = page_box[0] + width / 2
+    prose = [ln for ln in text_lines if _is_body_text(ln, body_width)]
+    two_columns = (sum(ln.box[2] < middle for ln in prose) >= 3 and sum(ln.box[0] > middle for ln in prose) >= 3)
+
+    def across_gutter(ln: Line) -> bool:
+        # (next to a drawing that crosses the gutter too: a centred running head over two column figures
+        # is furniture that still bounds them)
+        return (two_columns and ln.box[0] < middle < ln.box[2]
+                and not any(o is not ln and abs(o.box[0] - ln.box[0]) <= 4 for o in prose)
+                and any(g.box[0] < middle < g.box[2] and gap(g.box, ln.box) <= 3 * ln.height for g in graphics))
+
     def is_body_text(ln: Line, column_width: float) -> bool:
         if (scan and len(ln.text.split()) >= 3 and len(ln.text) >= 15 and ln.width >= 60
                 and 0.75 * scan_size <= ln.size <= 1.6 * scan_size):
             return True
-        return id(ln) not in boxed and _is_body_text(ln, column_width)
+        if _TABLE_CAPTION.match(ln.text) and _is_body_text(ln, column_width):
+            return True
+        return id(ln) not in boxed and _is_body_text(ln, column_width) and not across_gutter(ln)
     row_span = cap_box  # the width a row of panels set wide apart may take
     if direction in ("above", "below"):
         span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
@@ -174,7 +195,9 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             if direction == "below" and ln.box[3] <= cap_box[1] + 1 and is_body_text(ln, body_width):
                 limit = max(limit, ln.box[3])
         for box in claimed:
-            if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= 5:
+            # (a region claimed in the next column may reach a few points into the caption's padded span
+            # with its own margin: no bound on this column's figure)
+            if box == cap_box or x_overlap(box, (span[0], 0, span[1], 0)) <= max(5.0, 0.05 * (span[1] - span[0])):
                 continue
             if direction == "above" and box[1] >= cap_box[3] - 1:
                 limit = min(limit, box[1])

@@ -114,7 +114,10 @@ def _text_block(caption: Caption, lines: list[Line], graphics: list[Graphic], pa
             distance = ln.box[1] - edge if direction == "above" else edge - ln.box[3]
             # The figure's own lines sit closer together than the float's margin to the text around it
             # (less than a line's height apart, formulas included).
-            limit = MAX_CAPTION_GAP if not block else max(3 * usual, ln.height, 1.6 * body_size)
+            # (The float's own margin: up to three lines of the running text, where a document sets its
+            # floats further apart than ``MAX_CAPTION_GAP``: LNCS's grammars stand 26-33 pt off their captions.)
+            limit = (max(MAX_CAPTION_GAP, 3 * (body_size + usual)) if not block
+                     else max(3 * usual, ln.height, 1.6 * body_size))
             if block and not same_size(ln) and abs(ln.size - block[-1].size) <= 0.05 * max(ln.size, 1.0):
                 limit = max(limit, 2.2 * ln.height)  # a blank line inside a block set in its own size (an e-mail's paragraphs)
             if (distance > limit or caption_start(ln) or running(ln) or not free(ln.box)

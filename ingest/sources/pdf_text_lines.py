@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, union
+from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, close_letter_spacing, union
 
 def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = None,
                clipped_text: dict | None = None) -> list[Line]:
@@ -106,7 +106,14 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 # (Between a sub- or superscript and the letter after it, a narrower gap is a word space:
                 # "(C0 = 10", as poppler and a reader part them.)
                 shifted = last_v[1] - last_v[0] < 0.75 * (box[3] - box[1])  # (the last glyph the smaller one)
-                if (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h) and current[1][-1:] != [" "]:
+                # (A thin word space before a word switched to italics, "of Eleutherodactylus", is narrower
+                # than the rule's: a lower-case letter, then a capital in another font, a gap past 0.05 h
+                # where a word's letters touch.)
+                switched = (0.05 * h < box[0] - cb[2] <= 0.15 * h and current[1][-1:] != [" "]
+                            and current[1][-1].islower() and ch.isupper()
+                            and _font_name(textpage, raw_module, i) != _font_name(textpage, raw_module, i - 1))
+                if (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h
+                        or switched) and current[1][-1:] != [" "]:
                     current[1].append(" ")
                     current[3].append(None)
                 current[1].append(ch)
@@ -131,7 +138,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         lines = _join(lines)[0]
     out = []
     for box, chars, first, _, _ in lines:
-        text = "".join(chars).strip()
+        text = close_letter_spacing("".join(chars).strip())
         if not text:
             continue
         # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
