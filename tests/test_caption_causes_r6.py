@@ -7,11 +7,7 @@ development data since this round); each test names the construction, not one ca
 from __future__ import annotations
 
 from figdex.ingest.captions import split_caption
-
-
-def full(caption: str) -> dict[str, str]:
-    split = split_caption(caption)
-    return {s.label: split.full_text(s.label) for s in split.subcaptions}
+from tests.caption_cases import full
 
 
 def test_a_label_after_in_and_before_a_conjunction_closes_its_phrase():

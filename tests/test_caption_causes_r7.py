@@ -6,12 +6,7 @@ development data since this round); each test names the construction, not one ca
 
 from __future__ import annotations
 
-from figdex.ingest.captions import split_caption
-
-
-def full(caption: str) -> dict[str, str]:
-    split = split_caption(caption)
-    return {s.label: split.full_text(s.label) for s in split.subcaptions}
+from tests.caption_cases import full
 
 
 def test_neighbouring_letters_joined_by_an_ampersand_are_a_label_pair():
