@@ -19,19 +19,18 @@ from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, 
                                              forward_references, token_kind)
 from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
                                              listed_sentence_owner, named_statement, panel_note_openings)
+from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, strip_marks, tidy
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
 FIRST_LABEL = {"alpha": "a", "ALPHA": "a", "digit": "1", "roman": "i"}
 BOLD_TAGS = frozenset({"b", "strong", "bold"})
-_HOLE = "\x03"
 _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e\.g|i\.e|cf|Supp|Suppl|resp|St|Dr|Mr|"
                      r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
 # A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
 # lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
 # Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.
 _SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
-_CONNECTOR = re.compile(r"^[\s,;:]*(?:(?:and|or|as well as|together with|while|whereas|but)\b)?[\s,;:]*", re.I)
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
@@ -69,10 +68,6 @@ def marked_text(caption: str, caption_html: str | None) -> str:
 # "… formation.(A) Metastasis …", "… 100 um.Graphs show …": captions pasted from PDFs and some
 # XML lose the space after a sentence; without it the sentence splitter sees one long sentence.
 _GLUED = re.compile(r"(?<=[a-z0-9%)\]])([.!?])(?=\([A-Za-z0-9]{1,3}\)|[A-Z][a-z]{2,})")
-
-
-def strip_marks(text: str) -> str:
-    return clean_text(text.replace(MARK_START, "").replace(MARK_END, ""))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -375,7 +370,7 @@ class _Distributor:
         for m in ms:
             if m.role != POST:
                 continue
-            value = _CONNECTOR.sub("", strip_marks(self.text[cut:m.start])).strip(" ,;.")
+            value = CONNECTOR.sub("", strip_marks(self.text[cut:m.start])).strip(" ,;.")
             if value:
                 self.add(m.start, m.start, self.labels(m), f"{head} {value}")
             cut = m.end
@@ -419,7 +414,7 @@ class _Distributor:
         cut = cs
         continuations: dict[int, tuple[int, int]] = {}
         for j, m in enumerate(posts):
-            lead = len(text[cut:m.start]) - len(_CONNECTOR.sub("", text[cut:m.start])) if j else 0
+            lead = len(text[cut:m.start]) - len(CONNECTOR.sub("", text[cut:m.start])) if j else 0
             segs.append((cut + lead, m.start))
             cut = m.end
             if j + 1 < len(posts):
@@ -460,7 +455,7 @@ def _assemble(text: str, pieces: list[_Piece], mentions: list[Mention], scheme: 
     masked = list(text)
     for m in mentions:
         if m.role != REF:
-            masked[m.start:m.end] = [_HOLE] * (m.end - m.start)
+            masked[m.start:m.end] = [HOLE] * (m.end - m.start)
     masked_text = "".join(masked)
     per_label: dict[str, list[tuple[int, str]]] = {}
     shared: list[tuple[int, str]] = []
@@ -469,7 +464,7 @@ def _assemble(text: str, pieces: list[_Piece], mentions: list[Mention], scheme: 
             for lab in m.labels(scheme):
                 per_label.setdefault(lab, [])
     for piece in pieces:
-        chunk = piece.text or _clean_piece(masked_text[piece.start:piece.end])
+        chunk = piece.text or clean_piece(masked_text[piece.start:piece.end])
         if not chunk:
             continue
         if piece.labels is None:
@@ -480,22 +475,6 @@ def _assemble(text: str, pieces: list[_Piece], mentions: list[Mention], scheme: 
     subs = []
     for lab in sorted(per_label, key=lambda lab: label_order(lab, scheme)):
         parts = [c for _, c in sorted(per_label[lab], key=lambda x: x[0])]
-        subs.append(SubCaption(lab, _tidy(" ".join(dict.fromkeys(parts)))))
-    return CaptionSplit(scheme, tuple(subs), _tidy(" ".join(c for _, c in sorted(shared))))
+        subs.append(SubCaption(lab, tidy(" ".join(dict.fromkeys(parts)))))
+    return CaptionSplit(scheme, tuple(subs), tidy(" ".join(c for _, c in sorted(shared))))
 
-
-_TRAILING_CONNECTOR = re.compile(r"[\s,;:]*\b(?:and|or|as well as|together with|while|whereas|but|versus|vs\.?)\s*$", re.I)
-
-
-def _clean_piece(chunk: str) -> str:
-    chunk = strip_marks(re.sub(_HOLE + r"+\s?", " ", chunk))
-    # A piece ends where the next label begins: a connector left at its end joined the two.
-    return _TRAILING_CONNECTOR.sub("", chunk.strip(" ,;:")).strip(" ,;:")
-
-
-def _tidy(text: str) -> str:
-    text = re.sub(r"\s+([,.;:)])", r"\1", clean_text(text))
-    text = re.sub(r"\(\s+", "(", text)
-    text = re.sub(r"\(\s*\)", "", text)
-    text = re.sub(r"([,;])\s*([,;.])", r"\2", text)
-    return _CONNECTOR.sub("", clean_text(text)).strip(" ,;:") if text else ""
