@@ -178,7 +178,8 @@ def cmd_content(ds, args) -> None:
                                  % ",".join(map(str, queries))).fetchall()) if queries else {}
     n = len(candidates)
     weights = args.weights if args.text_weights is None else [(w, 0.0, 0.0, 0.0, 0.0) for w in args.text_weights]
-    print("| weights own:figure:words | recall@1 | recall@10 | recall@50 | median rank |\n|---|---|---|---|---|")
+    print("| weights own:figure:words[:article:article-words] | recall@1 | recall@10 | recall@50 | median rank |\n"
+          "|---|---|---|---|---|")
     ranks: dict[tuple, list[int]] = {w: [] for w in weights}
     wordless = 0
     for mid in queries:  # each query's rows together: its sentence vector is embedded once (a small cache)
@@ -289,11 +290,12 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--validate", action="store_true",
                     help="content: hold out folds 2-4, measure on fold 2 (for choosing --epochs/--dim)")
-    ap.add_argument("--weights", type=_weight_triples, default=_weight_triples("0:0:0,2:0:0,1:2:1,1:2:1:4:1"),
+    ap.add_argument("--weights", type=_weight_triples, default=_weight_triples("0:0:0,2:0:0,1:2:1,1:2:0.5:4:1"),
                     help="content: comma-separated own:figure:words[:article:article-words] weights to measure "
                          "(retrieval/semantic.py content_ranking); 0:0:0 = the aligned image similarity alone, "
                          "2:0:0 = + the image's own printed words (the method of 2026-12-06 11:43), 1:2:1 = + its "
-                         "figure's words and BM25, 1:2:1:4:1 = + its paper's best words (round h108)")
+                         "figure's words and BM25, 1:2:0.5:4:1 = + its paper's best words (the default since round "
+                         "h108)")
     ap.add_argument("--text-weights", type=lambda v: [float(x) for x in v.split(",")], default=None,
                     help="content: the earlier form, own-words weights only (w = w:0:0)")
     ap.add_argument("--held-out-folds", type=lambda v: tuple(int(x) for x in v.split(",")), default=HELD_OUT_FOLDS,
