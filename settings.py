@@ -141,9 +141,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("content_figure_weight", 2.0, "FIGDEX_CONTENT_FIGURE_WEIGHT", "`search --by-content`: weight of "
             "the words printed anywhere in the image's figure (all its panels; sentence vectors pooled).",
             _nonnegative_float, True),
-    Setting("content_words_weight", 1.0, "FIGDEX_CONTENT_WORDS_WEIGHT", "`search --by-content`: weight of the "
+    Setting("content_words_weight", 0.5, "FIGDEX_CONTENT_WORDS_WEIGHT", "`search --by-content`: weight of the "
             "query's words found in the printed words (BM25 over the image's own, or its figure's when it prints "
-            "none, plus its figure's best; each 0-1).",
+            "none, plus its figure's best; each 0-1). 1 before the paper's signals below took over part of its "
+            "role (round h108: 0.5 better on both groups measured, in-sample).",
+            _nonnegative_float, True),
+    Setting("content_article_weight", 4.0, "FIGDEX_CONTENT_ARTICLE_WEIGHT", "`search --by-content`: weight of "
+            "the best printed-words cosine among the images of the image's paper (its other figures share the "
+            "topic; not for a folder of loose images). Tuned on the group of fresh-2026-12d, in-sample "
+            "(bench/README.md, round h108).", _nonnegative_float, True),
+    Setting("content_article_words_weight", 1.0, "FIGDEX_CONTENT_ARTICLE_WORDS_WEIGHT", "`search --by-content`: "
+            "weight of the best BM25 of the query's words among the images of the image's paper (0-1).",
             _nonnegative_float, True),
     Setting("label_model", None, None, "Version of the trained label model (`figdex labels train` sets it).",
             _name, True),

@@ -19,9 +19,11 @@
   alignment is trained on every other (image, caption) pair of the dataset, then each held-out
   master image that has a sub-caption is a query: its own sub-caption, searched by content among
   ALL images of the dataset (the held-out images' captions play no part: content search reads
-  pixels only).  recall@10 = the image itself is in the top 10.  ``--weights own:figure:words``
-  measures content_ranking's signals (retrieval/semantic.py): the image's own printed words, its
-  figure's, and the query's words found in them (BM25); 0:0:0 is the aligned similarity alone.
+  pixels only).  recall@10 = the image itself is in the top 10.
+  ``--weights own:figure:words[:article:article-words]`` measures content_ranking's signals
+  (retrieval/semantic.py): the image's own printed words, its figure's, and the query's words found
+  in them (BM25); then its paper's best of the own cosine and of the BM25 (three fields: those two
+  0); 0:0:0 is the aligned similarity alone.
   ``--held-out-set NAME`` holds out and queries the group bench/semantic_heldout.py added instead
   of folds 3-4 (the alignment then trains on every other pair).
 * **Latency**: `semantic_ranking`'s vector step (what `search --mode semantic` wraps around
@@ -175,23 +177,25 @@ def cmd_content(ds, args) -> None:
     texts = dict(ds.conn.execute("SELECT id, subcaption FROM master_images WHERE id IN (%s)"
                                  % ",".join(map(str, queries))).fetchall()) if queries else {}
     n = len(candidates)
-    weights = args.weights if args.text_weights is None else [(w, 0.0, 0.0) for w in args.text_weights]
-    print("| weights own:figure:words | recall@1 | recall@10 | recall@50 | median rank |\n|---|---|---|---|---|")
+    weights = args.weights if args.text_weights is None else [(w, 0.0, 0.0, 0.0, 0.0) for w in args.text_weights]
+    print("| weights own:figure:words[:article:article-words] | recall@1 | recall@10 | recall@50 | median rank |\n"
+          "|---|---|---|---|---|")
     ranks: dict[tuple, list[int]] = {w: [] for w in weights}
     wordless = 0
     for mid in queries:  # each query's rows together: its sentence vector is embedded once (a small cache)
         for w in weights:
             try:
                 ranked, _ = content_ranking(ds, texts[mid], depth=summary.images_indexed, text_weight=w[0],
-                                            figure_weight=w[1], words_weight=w[2])
+                                            figure_weight=w[1], words_weight=w[2], article_weight=w[3],
+                                            article_words_weight=w[4])
             except NoTermsError:  # a sub-caption with no word to search for ("(c)"): no query to ask
                 wordless += 1
                 break
             order = [m for m, _ in ranked if m in candidates]
             ranks[w].append(order.index(mid) + 1 if mid in order else len(order) + 1)
-    for (own, figure, words), got in ranks.items():
+    for w, got in ranks.items():
         got = np.array(got)
-        label = f"{own:g}:{figure:g}:{words:g}" + (" (aligned only)" if own == figure == words == 0 else "")
+        label = ":".join(f"{x:g}" for x in (w if any(w[3:]) else w[:3])) + (" (aligned only)" if not any(w) else "")
         print(f"| {label} | {np.mean(got <= 1):.3f} | {np.mean(got <= 10):.3f} | {np.mean(got <= 50):.3f} | "
               f"{int(np.median(got))} |", flush=True)
     print(f"{len(queries) - wordless} queries among {n} images (chance recall@10 {10 / n:.3f}); "
@@ -265,13 +269,16 @@ def cmd_latency(args) -> None:
     print(f"| query sentence embedding (apart) | {p50(enc):.2f} | - |")
 
 
-def _weight_triples(value: str) -> list[tuple[float, float, float]]:
+def _weight_triples(value: str) -> list[tuple[float, ...]]:
+    """own:figure:words (the paper's signals off, the method before round h108) or
+    own:figure:words:article:article-words."""
     out = []
     for part in value.split(","):
         fields = [float(x) for x in part.split(":")]
-        if len(fields) != 3:
-            raise argparse.ArgumentTypeError(f"{part!r}: weights are own:figure:words, e.g. 1:2:1")
-        out.append(tuple(fields))
+        if len(fields) not in (3, 5):
+            raise argparse.ArgumentTypeError(f"{part!r}: weights are own:figure:words[:article:article-words], "
+                                             "e.g. 1:2:1 or 1:2:1:4:1")
+        out.append(tuple(fields) + (0.0, 0.0) * (len(fields) == 3))
     return out
 
 
@@ -283,10 +290,12 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--validate", action="store_true",
                     help="content: hold out folds 2-4, measure on fold 2 (for choosing --epochs/--dim)")
-    ap.add_argument("--weights", type=_weight_triples, default=_weight_triples("0:0:0,2:0:0,1:2:1"),
-                    help="content: comma-separated own:figure:words weights to measure (retrieval/semantic.py "
-                         "content_ranking); 0:0:0 = the aligned image similarity alone, 2:0:0 = + the image's own "
-                         "printed words (the method of 2026-12-06 11:43), 1:2:1 = + its figure's words and BM25")
+    ap.add_argument("--weights", type=_weight_triples, default=_weight_triples("0:0:0,2:0:0,1:2:1,1:2:0.5:4:1"),
+                    help="content: comma-separated own:figure:words[:article:article-words] weights to measure "
+                         "(retrieval/semantic.py content_ranking); 0:0:0 = the aligned image similarity alone, "
+                         "2:0:0 = + the image's own printed words (the method of 2026-12-06 11:43), 1:2:1 = + its "
+                         "figure's words and BM25, 1:2:0.5:4:1 = + its paper's best words (the default since round "
+                         "h108)")
     ap.add_argument("--text-weights", type=lambda v: [float(x) for x in v.split(",")], default=None,
                     help="content: the earlier form, own-words weights only (w = w:0:0)")
     ap.add_argument("--held-out-folds", type=lambda v: tuple(int(x) for x in v.split(",")), default=HELD_OUT_FOLDS,

@@ -115,7 +115,8 @@ def semantic_ranking(ds: Dataset, text: str, filters: SearchFilters | None = Non
 
 def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None, depth: int = DEPTH,
                     text_weight: float | None = None, figure_weight: float | None = None,
-                    words_weight: float | None = None) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+                    words_weight: float | None = None, article_weight: float | None = None,
+                    article_words_weight: float | None = None) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
     """Master images whose pixels match the query, best first; and warnings.
 
     Signals, all from the images, never a caption: the aligned image similarity (the query's sentence
@@ -129,10 +130,17 @@ def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None
       the query's best), the image's own plus its figure's best.
 
     An image that prints no word of its own is found through its figure's: a micrograph panel next to a
-    labelled chart gets the chart's words in figure, and their BM25 in words as its own.  Score = aligned cosine
-    + ``text_weight`` x own + ``figure_weight`` x figure + ``words_weight`` x words; the weights are the
-    ``content_text_weight``, ``content_figure_weight`` and ``content_words_weight`` settings, chosen on
-    tuning folds (bench/semantic_search.py).  All three 0: the aligned similarity alone."""
+    labelled chart gets the chart's words in figure, and their BM25 in words as its own.
+
+    And one level up, the paper (``_article_scores``): its best own cosine and its best own BM25 (each
+    image's value as above), given to every image of the article.  A paper's figures share its topic and
+    its vocabulary, so an image whose figure prints little is still found among its paper's figures
+    (bench/README.md, round h108); a folder of loose images is not a paper and gets neither.
+
+    Score = aligned cosine + ``text_weight`` x own + ``figure_weight`` x figure + ``words_weight`` x words
+    + ``article_weight`` x article best own + ``article_words_weight`` x article best words; the weights
+    are the ``content_*_weight`` settings, chosen on tuning data (bench/semantic_search.py).  All 0: the
+    aligned similarity alone."""
     from figdex.ingest.align import alignment_status, load_alignment
     from figdex.models.tuning import apply_head
 
@@ -150,10 +158,13 @@ def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None
     if status and status["behind"]:
         warnings = (f"the alignment {status['name']} was trained on {status['trained_pairs']} pairs; the dataset has "
                     f"{status['pairs_now']} now: run `figdex index align` to retrain it",)
-    w_own, w_fig, w_words = (settings.get(name, ds.root) if given is None else given for name, given in (
-        ("content_text_weight", text_weight), ("content_figure_weight", figure_weight),
-        ("content_words_weight", words_weight)))
-    printed = _printed_indexes(ds, alignment.meta["text_embedder"]) if w_own or w_fig or w_words else None
+    w_own, w_fig, w_words, w_art, w_art_words = (
+        settings.get(name, ds.root) if given is None else given for name, given in (
+            ("content_text_weight", text_weight), ("content_figure_weight", figure_weight),
+            ("content_words_weight", words_weight), ("content_article_weight", article_weight),
+            ("content_article_words_weight", article_words_weight)))
+    printed = _printed_indexes(ds, alignment.meta["text_embedder"]) \
+        if w_own or w_fig or w_words or w_art or w_art_words else None
     if printed is None:
         return _vector_ranking(ds, index, query, filters, depth), warnings
     own_index, figure_index, words_path = printed
@@ -161,18 +172,22 @@ def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None
     # list is still scored; one missing from the aligned list gets that list's lowest score.
     wide = depth * 4
     aligned = dict(_vector_ranking(ds, index, query, filters, min(max(index.info.count, 1), wide)))
-    own = dict(_vector_ranking(ds, own_index, sentence, filters, min(own_index.info.count, wide))) if w_own else {}
+    own = dict(_vector_ranking(ds, own_index, sentence, filters, min(own_index.info.count, wide))) \
+        if w_own or w_art else {}
     figure = dict(_vector_ranking(ds, figure_index, sentence, filters, min(figure_index.info.count, wide))) \
         if w_fig else {}
-    words, figure_words = _word_scores(ds, words_path, text, filters, wide) if w_words else ({}, {})
+    words, figure_words = _word_scores(ds, words_path, text, filters, wide) if w_words or w_art_words else ({}, {})
+    article, article_words = _article_scores(ds, own if w_art else {}, words if w_art_words else {}, filters)
     floor = min(aligned.values()) if aligned else 0.0
-    candidates = set(aligned) | set(own) | set(figure) | set(words) | set(figure_words)
+    candidates = set(aligned) | set(own) | set(figure) | set(words) | set(figure_words) | set(article) \
+        | set(article_words)
     speaks = _with_words(ds, set(figure_words)) if w_words else set()
     scores = {}
     for mid in candidates:
         word_score = words.get(mid, 0.0) if mid in speaks else figure_words.get(mid, 0.0)
         scores[mid] = (aligned.get(mid, floor) + w_own * own.get(mid, 0.0) + w_fig * figure.get(mid, 0.0)
-                       + w_words * (word_score + figure_words.get(mid, 0.0)))
+                       + w_words * (word_score + figure_words.get(mid, 0.0))
+                       + w_art * article.get(mid, 0.0) + w_art_words * article_words.get(mid, 0.0))
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:depth], warnings
 
 
@@ -217,6 +232,38 @@ def _word_scores(ds: Dataset, path: Path, text: str, filters: SearchFilters,
     allowed = _allowed(ds, [m for m, _ in members] + list(own), filters)
     return ({m: s for m, s in own.items() if m in allowed},
             {m: figure_best[f] for m, f in members if m in allowed})
+
+
+def _article_scores(ds: Dataset, own: dict[int, float], words: dict[int, float],
+                    filters: SearchFilters) -> tuple[dict[int, float], dict[int, float]]:
+    """Each article's best own cosine and best own BM25 among the scored images, given to all its masters
+    (within the filters).  A folder of loose images (publisher ``folder``, ingest/image_folder.py) is not
+    a paper: its images share no topic, and one image's words would lift hundreds; it gets nothing."""
+    from figdex.ingest.image_folder import FOLDER_PUBLISHER
+
+    ids = set(own) | set(words)
+    if not ids:
+        return {}, {}
+    marks = ",".join("?" * len(ids))
+    article_of = dict(ds.conn.execute(
+        "SELECT m.id, f.article_id FROM master_images m JOIN figures f ON f.id = m.figure_id "
+        f"JOIN articles a ON a.id = f.article_id WHERE m.id IN ({marks}) AND a.publisher != ?",
+        [*ids, FOLDER_PUBLISHER]))
+    best_own: dict[int, float] = {}
+    best_words: dict[int, float] = {}
+    for scores, best in ((own, best_own), (words, best_words)):
+        for mid, s in scores.items():
+            if mid in article_of:
+                best[article_of[mid]] = max(s, best.get(article_of[mid], float("-inf")))
+    articles = set(best_own) | set(best_words)
+    if not articles:
+        return {}, {}
+    marks = ",".join("?" * len(articles))
+    members = ds.conn.execute(f"SELECT m.id, f.article_id FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                              f"WHERE f.article_id IN ({marks})", list(articles)).fetchall()
+    allowed = _allowed(ds, [m for m, _ in members], filters)
+    return ({m: best_own[a] for m, a in members if m in allowed and a in best_own},
+            {m: best_words[a] for m, a in members if m in allowed and a in best_words})
 
 
 def _with_words(ds: Dataset, ids: set[int]) -> set[int]:

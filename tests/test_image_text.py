@@ -133,12 +133,14 @@ def test_a_panel_printing_no_word_is_found_through_its_figure(figures_ds):  # no
     def order(**weights):
         return [m for m, _ in content_ranking(ds, query, depth=images, **weights)[0]]
 
-    own_only = order(text_weight=2.0, figure_weight=0.0, words_weight=0.0)  # the method before figure words
+    own_only = order(text_weight=2.0, figure_weight=0.0, words_weight=0.0, article_weight=0.0,
+                     article_words_weight=0.0)  # the method before figure words
     with_figure = order()  # the settings: own 1, figure 2, words 1
     assert own_only[0] == chart and own_only.index(micrograph) > 1
     assert set(with_figure[:2]) == {chart, micrograph}
     # The BM25 signal alone finds the chart by the rare words it shares with the query, and its figure.
-    words_only = order(text_weight=0.0, figure_weight=0.0, words_weight=1.0)
+    words_only = order(text_weight=0.0, figure_weight=0.0, words_weight=1.0, article_weight=0.0,
+                       article_words_weight=0.0)
     assert set(words_only[:2]) == {chart, micrograph}
     # A dataset whose image texts were embedded before the figure and word indexes existed gets them
     # built from the database on the first content query.
@@ -146,3 +148,49 @@ def test_a_panel_printing_no_word_is_found_through_its_figure(figures_ds):  # no
         path.unlink()
     assert order() == with_figure
     assert figure_text_index_path(ds, "all-minilm-l6-v2@1").exists() and word_index_path(ds).exists()
+
+
+def test_an_image_is_found_through_the_words_printed_in_its_papers_other_figures(figures_ds):  # noqa: F811
+    from figdex.ingest.align import align_dataset
+
+    ds = figures_ds
+    align_dataset(ds, epochs=20)
+    # A paper of two figures or more, none of whose images has been read yet (other tests store words).
+    article, = ds.conn.execute(
+        "SELECT f.article_id FROM figures f JOIN master_images m ON m.figure_id = f.id GROUP BY f.article_id "
+        "HAVING count(DISTINCT f.id) >= 2 AND sum(m.id IN (SELECT master_image_id FROM image_texts)) = 0 "
+        "ORDER BY f.article_id LIMIT 1").fetchone()
+    rows = ds.conn.execute("SELECT m.id, m.figure_id FROM master_images m JOIN figures f ON f.id = m.figure_id "
+                           "WHERE f.article_id = ? ORDER BY m.id", (article,)).fetchall()
+    chart, chart_figure = rows[0]
+    words = "Power conversion efficiency (%); Current density (mA/cm2); Perovskite solar cell"
+    with ds.transaction():  # one figure's chart prints words; the paper's other images print none
+        store_image_text(ds.conn, chart, [(0, 0, 50, 10, w, 0.9) for w in words.split("; ")], "rapidocr", "test", 0.0)
+        for mid, _ in rows[1:]:
+            store_image_text(ds.conn, mid, [], "rapidocr", "test", 0.0)
+    embed_image_texts(ds)
+    query = "current density and power conversion efficiency of the perovskite solar cells"
+    images = ds.conn.execute("SELECT count(*) FROM master_images").fetchone()[0]
+
+    def order(**weights):
+        return [m for m, _ in content_ranking(ds, query, depth=images, **weights)[0]]
+
+    without = order(article_weight=0.0, article_words_weight=0.0)  # the method before: figure-level at most
+    # The image of the paper's other figure that this ranking puts lowest: nothing of its own figure speaks.
+    other = [mid for mid, fig in rows if fig != chart_figure]
+    target = max(other, key=without.index)
+    assert without.index(target) >= len(rows)
+    # With the paper's best words (the settings' defaults) every image of the paper comes first.
+    ranked = order()
+    assert ranked[0] == chart and ranked.index(target) < len(rows)
+    # A folder of loose images is not a paper: its images get no lift from one another's words.
+    publisher, = ds.conn.execute("SELECT publisher FROM articles WHERE id = ?", (article,)).fetchone()
+    with ds.transaction():
+        ds.conn.execute("UPDATE articles SET publisher = 'folder' WHERE id = ?", (article,))
+    try:
+        scores = dict(content_ranking(ds, query, depth=images)[0])
+        plain = dict(content_ranking(ds, query, depth=images, article_weight=0.0, article_words_weight=0.0)[0])
+        assert scores[target] == pytest.approx(plain[target]) and order().index(target) >= len(rows)
+    finally:
+        with ds.transaction():
+            ds.conn.execute("UPDATE articles SET publisher = ? WHERE id = ?", (publisher, article))
