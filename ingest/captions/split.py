@@ -20,6 +20,7 @@ from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, 
 from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
                                              listed_sentence_owner, named_statement, panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, strip_marks, tidy
+from figdex.ingest.captions import respectively
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -234,7 +235,8 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     if scheme == "none":
         return CaptionSplit("none", (SubCaption("0", strip_marks(text)),), "")
     pieces = _Distributor(text, mentions, scheme).run()
-    return _assemble(text, pieces, mentions, scheme)
+    cuts = [m for m in mentions if m.role != REF]
+    return respectively.apply(_assemble(text, pieces, mentions, scheme), text, sentence_spans(text), cuts, scheme)
 
 
 class _Distributor:
@@ -281,6 +283,12 @@ class _Distributor:
             ahead = None if self.group else leads_into(self.text, spans[k + 1:k + 2], self.mentions, self.scheme)
             if ahead and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, e, ahead)
+                continue
+            run = respectively.adjacent_run(self.text, s, e, self.mentions)
+            together = tuple(dict.fromkeys(lab for m in run or () for lab in self.labels(m)))
+            if len(together) > 1 and run == [m for m in self.mentions if s <= m.start < e]:
+                self.add(s, e, together)  # the whole sentence, handed out item by item by respectively.apply
+                self.group = together  # (as a clause handing over to its labels does in posts())
                 continue
             self.sentence(s, e)
         return self.pieces
