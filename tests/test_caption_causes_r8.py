@@ -36,3 +36,44 @@ def test_a_respectively_list_after_labels_that_open_the_sentence_stays_whole():
              "hollow-shell nanostructure, respectively.")
     assert "a Ag nanoparticle and a Ag–Pd hollow-shell nanostructure, respectively" in p["d"]
     assert p["d"] == p["e"]
+
+
+def test_an_arrow_in_brackets_inside_a_description_stays_with_the_last_panel():
+    # 93-6602726f2 (compfigsep): "(arrow)" points at something in the panel just described; only a
+    # sentence whose subject is the arrows ("Arrows indicate …") is a note on the whole figure.
+    p = full("Analysis of sections from a TMA. (A) Serial sections from a single biopsy specimen. (B) Serial sections "
+             "of a second biopsy specimen. (C) Comparison of a tissue core with a biopsy core. The side of the needle "
+             "biopsy originally cut for diagnostic purposes can be seen (arrow).")
+    assert "originally cut" in p["c"] and "originally cut" not in p["a"]
+    q = full("Staining of prostate tissue. (A) Wild type. (B) Mutant. Arrows indicate lacZ-expressing cells.")
+    assert "lacZ-expressing" in q["a"] and "lacZ-expressing" in q["b"]
+
+
+def test_a_sentence_that_mentions_the_data_or_sd_inside_it_stays_with_the_last_panel():
+    # livecoms Fig. 4 (fresh-2026-12f): "From the data it is not possible …"; 10.1186/1471-2180-11-174 Fig. 3:
+    # "… between the growth rate and SD" (SD as a plotted quantity, not the figure's error bars).
+    p = full("Structures. (a) PDB ID 4PV0 shows poor density. (b) PDB ID 4PX6 has complete density. From the data it "
+             "is not possible to determine how the excipient is affecting the conformation.")
+    assert "excipient" in p["b"] and "excipient" not in p["a"]
+    q = full("Lysis time. (A) Effect of holin variation. (B) Effect of growth rate on MLT, SD, and CV. The fitted "
+             "solid line shows the relationship between the growth rate and SD.")
+    assert "fitted solid line" in q["b"] and "fitted solid line" not in q["a"]
+
+
+def test_source_data_bare_bars_p_values_and_permissions_are_notes_on_the_whole_figure():
+    # 10.1101/2023.08.02.551600 Fig. 3 (eLife-style source data), 6603962f1 ("Bar, 20 mum."), pone.0046792
+    # Fig. 5 ("p value for a Student's t-Test is shown."), pi-1-4-139-1f3 ("Reproduced from …").
+    for note in ("Figure 3 -- source data 1-7.", "Bar, 20 mum.", "p value for a Student's t-Test is shown.",
+                 "Reproduced from Lee et al. Urology 2008;72: 878-81, with permission of Elsevier B.V."):
+        p = full(f"Mast cells in biopsy specimens. (A) A case with high-level infiltration. (B) A case with "
+                 f"low-level infiltration. {note}")
+        assert note.split()[1] in p["a"] and note.split()[1] in p["b"], note
+
+
+def test_marks_after_a_caption_that_only_names_its_panels_are_shared():
+    # jcav01p0197g09 (compfigsep): "(A) Bone marrow (B) Liver … (E) Lymphatic vessels …" names each panel
+    # with one phrase; "… capillaries (arrows)." after it speaks of all of them.
+    p = full("Expression of Erg protein in adult tissues: (A) Bone marrow (B) Liver (C) Lung (D) Pancreas "
+             "(E) Lymphatic vessels (F) Spleen. Expression is seen mainly in the endothelial cells in blood vessels "
+             "and capillaries (arrows).")
+    assert all("capillaries" in p[k] for k in "abcdef")

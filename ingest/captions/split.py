@@ -17,8 +17,9 @@ from lxml import etree, html
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, find_mentions,
                                              forward_references, token_kind)
-from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
-                                             listed_sentence_owner, named_statement, panel_note_openings)
+from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
+                                             listed_in_one_sentence, listed_sentence_owner, named_statement,
+                                             panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, strip_marks, tidy
 from figdex.ingest.captions import respectively
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
@@ -272,7 +273,7 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                if listed is not None and not is_figure_note(body, _SCALE_START, notes):
+                if listed is not None and not (is_figure_note(body, _SCALE_START, notes) or MARKS.search(body)):
                     owner = listed_sentence_owner(body, listed)
                     self.add(s, e, self.labels(owner) if owner else None)
                     continue
