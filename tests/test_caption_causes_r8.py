@@ -77,3 +77,23 @@ def test_marks_after_a_caption_that_only_names_its_panels_are_shared():
              "(E) Lymphatic vessels (F) Spleen. Expression is seen mainly in the endothelial cells in blood vessels "
              "and capillaries (arrows).")
     assert all("capillaries" in p[k] for k in "abcdef")
+
+
+def test_a_first_label_glued_to_the_title_opens_its_panel():
+    # nihms292957 Figs. 2 and 4 (author manuscripts): "… induces autoimmunitya. Prostate weights … b-d. Histology …"
+    # and "… escape variantsa-d. H&E staining … e,f. Three tumors …": the bold first label lost its space.
+    p = full("Intra-prostatic injection of ASEL induces autoimmunitya. Prostate weights of mice injected with PBS. "
+             "b-d. Histology of prostates 10 days after injection of PBS (b) or ASEL (c,d). Scale bars, 100um. "
+             "e,f. Splenocytes were assayed for IFN-gamma (e) or IL-17 (f).")
+    assert set(p) == {"a", "b", "c", "d", "e", "f"}
+    assert "Prostate weights" in p["a"] and "autoimmunity" in p["a"] and "autoimmunitya" not in p["a"]
+    assert "autoimmunity" in p["e"] and "Prostate weights" not in p["b"]
+    q = full("Sub optimal vaccination induces immune escape variantsa-d. H&E staining of tumors treated with PBS "
+             "(a,c) or ASEL (b,d). e,f. Three tumors from mice treated with ASEL.")
+    assert set(q) == {"a", "b", "c", "d", "e", "f"} and "H&E staining" in q["d"] and "variantsa" not in q["a"]
+
+
+def test_a_title_ending_in_a_word_that_ends_in_a_is_no_glued_label():
+    # The run must start right after the glued label: "… in carcinoma. c. …" lacks b, so "carcinoma" keeps its a.
+    p = full("Histology of prostate carcinoma. c. Tumour cells. d. Stroma.")
+    assert "a" not in p and "carcinoma" in " ".join(p.values())
