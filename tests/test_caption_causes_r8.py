@@ -97,3 +97,11 @@ def test_a_title_ending_in_a_word_that_ends_in_a_is_no_glued_label():
     # The run must start right after the glued label: "… in carcinoma. c. …" lacks b, so "carcinoma" keeps its a.
     p = full("Histology of prostate carcinoma. c. Tumour cells. d. Stroma.")
     assert "a" not in p and "carcinoma" in " ".join(p.values())
+
+
+def test_a_one_word_phrase_after_a_longer_one_shares_its_leading_words():
+    # 10.1007/s11223-016-9732-9 Fig. 2: "… 2D geometry frames along the transverse (b) and longitudinal (c) directions".
+    p = full("Solid model of the composite structure (a) and 2D geometry frames along the transverse (b) and "
+             "longitudinal (c) directions.")
+    assert "2D geometry frames along the longitudinal directions" in p["c"]
+    assert "transverse" not in p["c"] and "longitudinal" not in p["b"]

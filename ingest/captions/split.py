@@ -20,7 +20,7 @@ from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, 
 from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
                                              listed_in_one_sentence, listed_sentence_owner, named_statement,
                                              panel_note_openings)
-from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, strip_marks, tidy
+from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions import respectively
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
@@ -447,10 +447,13 @@ class _Distributor:
                 head = segs[0]  # "… in the specimen (A, *100; B, *200)": every label shares the phrase
             elif len(words) > k:
                 head = (segs[0][0], segs[0][0] + words[-k].start())
+        heads = {} if head else one_word_heads(text, segs, [(m.start, m.end) for m in posts])
         for j, m in enumerate(posts):
             labels = self.labels(m)
             if head and j:
                 self.add(*head, labels)
+            elif j in heads:
+                self.add(*heads[j], labels)
             self.add(*segs[j], labels)
             if m.note:  # an item's note is already inside the caption's own bracket
                 self.add(m.start, m.start, labels, m.note if m.style == "item" else f"({m.note})")
