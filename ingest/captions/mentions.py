@@ -215,7 +215,8 @@ def _glued_first_label(text: str, found: list[Mention]) -> tuple[int, int, tuple
     title_end = re.search(r"[.!?]\s", text)
     if title_end is None:
         return None
-    hit = next((h for h in _GLUED_FIRST.finditer(text, max(0, title_end.start() - 6)) if h.end(1) == title_end.start()), None)
+    hits = _GLUED_FIRST.finditer(text, max(0, title_end.start() - 6))
+    hit = next((h for h in hits if h.end(1) == title_end.start()), None)
     # The glued labels end right before the run's first ("a" then "b.", "a-d" then "e,f.").
     if hit is None or ord(hit.group(1)[-1]) + 1 != ord(min(lower, key=lambda m: m.start).raw[0]):
         return None

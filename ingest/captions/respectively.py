@@ -34,7 +34,8 @@ def adjacent_run(text: str, s: int, e: int, mentions: list) -> list | None:
     inside = [m for m in mentions if s <= m.start < e]
     if hit is None or len(inside) < 1 or inside[-1].end > hit.start():
         return None
-    gaps = [_plain(text[a.end:b.start]) for a, b in zip(inside, inside[1:])] + [_plain(text[inside[-1].end:hit.start()])]
+    gaps = [_plain(text[a.end:b.start]) for a, b in zip(inside, inside[1:])]
+    gaps.append(_plain(text[inside[-1].end:hit.start()]))
     if not all(_RUN_GAP.match(g) for g in gaps):
         return None
     if _plain(text[s:inside[0].start]).strip()[-1:] in (".", ";", ":", ""):
@@ -76,11 +77,13 @@ def _list_at(sentence: str, conj: re.Match, n: int, limit: int) -> tuple[str, li
         if w.group(0).lower().rstrip(".") in _STOP or gap.strip():
             break
         words.append(w)
-    if not words or len(words) > _MAX_WORDS or (words[0].start() and sentence[conj.end():conj.end() + words[0].start()].strip()):
+    lead = sentence[conj.end():conj.end() + words[0].start()] if words else ""
+    if not words or len(words) > _MAX_WORDS or lead.strip():
         return None
     last_end = conj.end() + words[-1].end()
     # The first item: as many words, counted back from its comma, as the shortest other item has
-    # ("… cases ST, MT1, …": "ST"; "Corresponding Ca2+ currents, intracellular …, and SK currents": "Ca2+ currents").
+    # ("… cases ST, MT1, …": "ST"; "Corresponding Ca2+ currents, intracellular …, and SK currents":
+    # "Ca2+ currents").
     first_end = cuts[0] if cuts else head_end
     k = min(len(x.split()) for x in [*middle, sentence[conj.end():last_end]])
     first = list(re.finditer(r"[^\s,;:()\x03]+", sentence[:first_end]))[-k:]
