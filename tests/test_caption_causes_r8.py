@@ -105,3 +105,12 @@ def test_a_one_word_phrase_after_a_longer_one_shares_its_leading_words():
              "longitudinal (c) directions.")
     assert "2D geometry frames along the longitudinal directions" in p["c"]
     assert "transverse" not in p["c"] and "longitudinal" not in p["b"]
+
+
+def test_a_bracketed_aside_right_after_a_phrase_label_belongs_to_that_phrase():
+    # 10.1007/s11237-016-9437-y Fig. 1: "Photomicrographs (a-d) (top inset, …; bottom inset, …) and X-ray diffraction (e)":
+    # the aside describes a-d's photomicrographs, not e's diffraction.
+    p = full("Photomicrographs (a-d) (top inset, electron diffraction patterns; bottom inset, size distribution of "
+             "particles) and X-ray diffraction (e) of ZnS nanoparticles.")
+    assert "electron diffraction patterns" in p["a"] and "size distribution" in p["d"]
+    assert "electron diffraction patterns" not in p["e"] and "X-ray diffraction" in p["e"]

@@ -430,7 +430,11 @@ class _Distributor:
                 # "Schematic (a) of the bulk …, and the summary (b) of …": the words right after a
                 # label that continue its phrase belong to it, up to the clause boundary.
                 nxt = text[m.end:posts[j + 1].start]
-                if re.match(r"\s+(?!and\b|or\b)[a-z]", nxt):
+                aside = re.match(r"\s*\([^()]*\)", nxt)  # "Photomicrographs (a-d) (top inset, …) and …": its aside
+                if aside:
+                    continuations[j] = (m.end, m.end + aside.end())
+                    cut = m.end + aside.end()
+                elif re.match(r"\s+(?!and\b|or\b)[a-z]", nxt):
                     boundary = max(nxt.rfind(", and "), nxt.rfind(", "))
                     if boundary > 0:
                         continuations[j] = (m.end, m.end + boundary)
