@@ -171,7 +171,7 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(1), m.end(1), tokens_of(m.group(1)), "bare")
     for m in BARE_UPPER.finditer(text):
         add(m.start(1), m.end(1), (m.group(1),), "bare")
-    first = _title_first_label(text, found)
+    first = _title_first_label(text, found) or _glued_first_label(text, found)
     if first:
         add(*first)
     found.sort(key=lambda x: x.start)
@@ -198,6 +198,29 @@ def _title_first_label(text: str, found: list[Mention]) -> tuple[int, int, tuple
         if hit:
             return hit.start(), hit.end(), (first,), "bare"
     return None
+
+
+# "… induces autoimmunitya. Prostate weights … b-d. Histology …", "… escape variantsa-d. H&E staining …": author
+# manuscripts (NIHMS) lose the space between the title and a bold first label; the title's full stop is gone too.
+_GLUED_FIRST = re.compile(r"(?<=[a-z]{3})(a(?:\s*[-–]\s*[b-z])?)\.\s+(?=[A-Z0-9])")
+
+
+def _glued_first_label(text: str, found: list[Mention]) -> tuple[int, int, tuple[str, ...], str] | None:
+    """The first label (or range) glued to the title's last word, when the caption's lower-case labels with a
+    full stop ("b-d.", "e,f.") start right after it and no other "a" opens a sentence.  Only the title's end is
+    looked at."""
+    lower = [m for m in found if m.style == "colon" and all(t == "-" or (len(t) == 1 and t.islower()) for t in m.raw)]
+    if not lower or any("a" in m.raw for m in found if m.style in ("colon", "bare", "bold")):
+        return None  # (a bracketed "(a,c)" inside a sentence is a reference or a phrase's label, not the run's)
+    title_end = re.search(r"[.!?]\s", text)
+    if title_end is None:
+        return None
+    hits = _GLUED_FIRST.finditer(text, max(0, title_end.start() - 6))
+    hit = next((h for h in hits if h.end(1) == title_end.start()), None)
+    # The glued labels end right before the run's first ("a" then "b.", "a-d" then "e,f.").
+    if hit is None or ord(hit.group(1)[-1]) + 1 != ord(min(lower, key=lambda m: m.start).raw[0]):
+        return None
+    return hit.start(1), hit.end(1) + 1, tokens_of(hit.group(1)), "bare"
 
 
 def _bracket_items(text: str) -> list[tuple[int, int, str, str]]:

@@ -30,3 +30,17 @@ def tidy(text: str) -> str:
     text = re.sub(r"\(\s*\)", "", text)
     text = re.sub(r"([,;])\s*([,;.])", r"\2", text)
     return CONNECTOR.sub("", clean_text(text)).strip(" ,;:") if text else ""
+
+
+def one_word_heads(text: str, segs: list[tuple[int, int]], labels: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """"Solid model … (a) and 2D geometry frames along the transverse (b) and longitudinal (c) directions": a
+    one-word phrase right after a longer one ("and", "or", a comma between) shares that one's words before its
+    last ("2D geometry frames along the").  ``segs``: each label's phrase; ``labels``: the label marks' spans.
+    Returns {index of the phrase: the span of the words it shares}."""
+    heads = {}
+    for j in range(2, len(segs)):
+        words = list(re.finditer(r"\S+", text[segs[j - 1][0]:segs[j - 1][1]]))
+        if len(strip_marks(text[segs[j][0]:segs[j][1]]).split()) == 1 < len(words) and re.fullmatch(
+                r"\s*(?:,\s*)?(?:and|or)?\s*", strip_marks(text[labels[j - 1][1]:segs[j][0]])):
+            heads[j] = (segs[j - 1][0], segs[j - 1][0] + words[-1].start())
+    return heads

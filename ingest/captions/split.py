@@ -17,9 +17,11 @@ from lxml import etree, html
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, find_mentions,
                                              forward_references, token_kind)
-from figdex.ingest.captions.trailing import (first_label_comes_last, is_figure_note, leads_into, listed_in_one_sentence,
-                                             listed_sentence_owner, named_statement, panel_note_openings)
-from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, strip_marks, tidy
+from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
+                                             listed_in_one_sentence, listed_sentence_owner, named_statement,
+                                             panel_note_openings)
+from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
+from figdex.ingest.captions import respectively
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
@@ -234,7 +236,8 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     if scheme == "none":
         return CaptionSplit("none", (SubCaption("0", strip_marks(text)),), "")
     pieces = _Distributor(text, mentions, scheme).run()
-    return _assemble(text, pieces, mentions, scheme)
+    cuts = [m for m in mentions if m.role != REF]
+    return respectively.apply(_assemble(text, pieces, mentions, scheme), text, sentence_spans(text), cuts, scheme)
 
 
 class _Distributor:
@@ -270,7 +273,7 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                if listed is not None and not is_figure_note(body, _SCALE_START, notes):
+                if listed is not None and not (is_figure_note(body, _SCALE_START, notes) or MARKS.search(body)):
                     owner = listed_sentence_owner(body, listed)
                     self.add(s, e, self.labels(owner) if owner else None)
                     continue
@@ -281,6 +284,12 @@ class _Distributor:
             ahead = None if self.group else leads_into(self.text, spans[k + 1:k + 2], self.mentions, self.scheme)
             if ahead and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, e, ahead)
+                continue
+            run = respectively.adjacent_run(self.text, s, e, self.mentions)
+            together = tuple(dict.fromkeys(lab for m in run or () for lab in self.labels(m)))
+            if len(together) > 1 and run == [m for m in self.mentions if s <= m.start < e]:
+                self.add(s, e, together)  # the whole sentence, handed out item by item by respectively.apply
+                self.group = together  # (as a clause handing over to its labels does in posts())
                 continue
             self.sentence(s, e)
         return self.pieces
@@ -421,7 +430,11 @@ class _Distributor:
                 # "Schematic (a) of the bulk …, and the summary (b) of …": the words right after a
                 # label that continue its phrase belong to it, up to the clause boundary.
                 nxt = text[m.end:posts[j + 1].start]
-                if re.match(r"\s+(?!and\b|or\b)[a-z]", nxt):
+                aside = re.match(r"\s*\([^()]*\)", nxt)  # "Photomicrographs (a-d) (top inset, …) and …": its aside
+                if aside:
+                    continuations[j] = (m.end, m.end + aside.end())
+                    cut = m.end + aside.end()
+                elif re.match(r"\s+(?!and\b|or\b)[a-z]", nxt):
                     boundary = max(nxt.rfind(", and "), nxt.rfind(", "))
                     if boundary > 0:
                         continuations[j] = (m.end, m.end + boundary)
@@ -438,10 +451,13 @@ class _Distributor:
                 head = segs[0]  # "… in the specimen (A, *100; B, *200)": every label shares the phrase
             elif len(words) > k:
                 head = (segs[0][0], segs[0][0] + words[-k].start())
+        heads = {} if head else one_word_heads(text, segs, [(m.start, m.end) for m in posts])
         for j, m in enumerate(posts):
             labels = self.labels(m)
             if head and j:
                 self.add(*head, labels)
+            elif j in heads:
+                self.add(*heads[j], labels)
             self.add(*segs[j], labels)
             if m.note:  # an item's note is already inside the caption's own bracket
                 self.add(m.start, m.start, labels, m.note if m.style == "item" else f"({m.note})")

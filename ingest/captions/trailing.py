@@ -17,19 +17,32 @@ SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:
 # "BC: Bacterial colony") needs a word after it: "EEF1A1, EEF1A2 and ZNF598 depletions …" lists genes.
 FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                          r"each\s+(?:panel|image|group)|"
-                         r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves|data)\b|"
+                         r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves)\b|"
+                         # "The data are …" opens a note; "… represents the data predicted by …" is about a plot.
+                         r"^(?:the|these|all|both)\s+data\b|source\s+data|"
                          r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
                          # a symbol's definition: "r′ is the distance from …", "n denotes the number of …"
                          r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
                          r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)(?-i:[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[A-Za-z][a-z])|"
-                         r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|s\.?d\.?\b|s\.?e\.?m\.?\b|"
+                         # "SD" alone is often a plotted quantity ("the fit of SD against tKCN"); after ± it is the figure's spread.
+                         r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|(?:±|\+/?-)\s*s\.?d\.?\b|"
+                         r"s\.?e\.?m\.?\b|^(?:scale\s+)?bars?\s*[,:=]|^scale\s*[:=]|^(?:an?\s+|the\s+)?p[\s-]*values?\b|"
+                         r"reproduced\s+(?:from|with)|with\s+permission|adapted\s+from|"
                          r"standard\s+(?:deviation|error)|independent\s+experiments|p\s*[<>]|"
                          r"significance|statistical(?:ly)?\s+(?:analys|test|significan)|unless\s+otherwise|"
                          r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
-                         r"magnification|bar\s*=|arrows?|arrowheads?|asterisks?|insets?|see\s+also\s+(?:fig|supp|table))",
+                         # Arrows as the sentence's subject mark things in every panel ("Arrows indicate …"); "(arrow)" inside
+                         # a description points at something in the panel just described.
+                         r"magnification|bar\s*=|^(?:the\s+)?(?:[\w-]+\s+)?arrow(?:head)?s?\b|asterisks?|insets?|"
+                         r"see\s+also\s+(?:fig|supp|table))",
                          re.I)
+
+
+# Marks drawn on the images ("… capillaries (arrows).").  After a caption that only names its panels, one phrase each
+# ("(A) Bone marrow (B) Liver … (L) Ventral prostate."), a sentence on them speaks of every panel: no panel was described.
+MARKS = re.compile(r"\barrow(?:head)?s?\b|\basterisks?\b", re.I)
 
 
 def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = frozenset()) -> bool:
