@@ -26,3 +26,22 @@ def test_an_appendix_label_with_its_letter_and_no_stop_opens_a_caption():
     found, gold = _found_and_gold("iop_sust_2018_pinning")
     for key in (("Figure A1", 15), ("Figure B1", 17), ("Figure C1", 17), ("Figure C2", 18)):
         _check(found, gold, key)
+
+
+def test_a_solidus_drawn_as_a_stroke_is_read_between_its_glyphs():
+    # IOP draws the "/" of "1/T" and "d ln rho/dT" as a small filled stroke between the glyphs: the text
+    # layer has no "/" and the captions read "versus 1 T", "(d ln rho dT)-1".
+    found, gold = _found_and_gold("iop_sust_2018a")
+    assert "versus 1/T for" in found[("Figure 2", 2)].caption
+    _check(found, gold, ("Figure 2", 2))
+    _check(found, gold, ("Figure 4", 4))
+
+
+def test_a_built_up_fraction_is_read_inline_as_numerator_slash_denominator():
+    # "t" set over "h" with a bar between: pdfium reads the denominator as a line of its own, under the
+    # caption's first line ("Figure 8. t ratios", the "h" lost), and the next caption line, opening with
+    # the small numerator, looked set in another type size than the caption and was cut off.
+    found, gold = _found_and_gold("iop_sust_2018b")
+    assert "taking t/h = 0.5 at T/Tc = 0.9" in found[("Figure 8", 6)].caption
+    _check(found, gold, ("Figure 8", 6))
+
