@@ -45,3 +45,25 @@ def test_a_built_up_fraction_is_read_inline_as_numerator_slash_denominator():
     assert "taking t/h = 0.5 at T/Tc = 0.9" in found[("Figure 8", 6)].caption
     _check(found, gold, ("Figure 8", 6))
 
+
+def test_short_labels_level_with_a_figure_a_little_further_off_are_its_own():
+    # ICDAR's flow chart prints "Step 1:", "Step 2:", "Step 3:" 21 pt left of its boxes, and IEEE's plot
+    # its y-axis title "λ" 19 pt left of its tick labels: text was taken only within 10 pt of the drawing,
+    # so both regions lost their left part (IoU 0.77, 0.71).
+    found, gold = _found_and_gold("icdar_2003_journal_splitting")
+    _check(found, gold, ("Fig 4", 4))
+    found, gold = _found_and_gold("ieee_conf_2013")
+    # (its gold box starts at x 296, in the left column's text: IoU 0.799, so only the edge is checked)
+    assert 314 < found[("Figure 4", 4)].region[0] < 316  # the "λ" at x 314.6
+
+
+def test_lines_of_two_columns_in_other_type_sizes_are_not_read_as_one():
+    # CHI sets a caption in a 7.3-pt margin column 4 pt from the 8.3-pt running text, on baselines a few
+    # points apart: its lines were read on into the text's ("... Nose points was placed on the tip of the
+    # nose; ..."), the caption took the text column's width and Figure 2 got no region.
+    found, gold = _found_and_gold("chi_c921")
+    assert "Nose points upwards" in found[("Figure 2", 4)].caption
+    _check(found, gold, ("Figure 2", 4))
+    # Once its caption is its own, Figure 4's window runs up past "Table 2 Overview of ..." (a bold label
+    # with no stop, in the narrow margin column) into the table: that line bounds it as a table caption.
+    _check(found, gold, ("Figure 4", 6))
