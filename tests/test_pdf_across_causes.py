@@ -67,3 +67,10 @@ def test_lines_of_two_columns_in_other_type_sizes_are_not_read_as_one():
     # Once its caption is its own, Figure 4's window runs up past "Table 2 Overview of ..." (a bold label
     # with no stop, in the narrow margin column) into the table: that line bounds it as a table caption.
     _check(found, gold, ("Figure 4", 6))
+
+
+def test_a_narrow_word_space_in_a_line_whose_letters_touch_parts_the_words():
+    # Water SA sets "mg/L methylene" with a 1.0-pt space at 9.6-pt type (under the 0.15-height rule) in a
+    # line whose letters stand 0.0-0.1 pt apart: read "mg/Lmethylene".
+    found, gold = _found_and_gold("watersa_2024")
+    _check(found, gold, ("Figure 3", 4))
