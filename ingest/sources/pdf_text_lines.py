@@ -43,6 +43,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
     encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
     accent = None  # an accent drawn before the letter it is set over
+    solidus = [s for s in slashes or () if s[0] != "bar"]  # (the strokes; "bar"s are ``_fractions``')
     for i, code in enumerate(codes):
         if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
             continue  # the low half of a surrogate pair, already joined to its high half
@@ -105,7 +106,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01 and not (
                 box[0] - cb[2] > 3 * h and current[1][-1] == " " and _opens_caption(codes, i))
             if same_line and follows:
-                slash = _drawn_slash([s for s in slashes if s[0] != "bar"], slashes, current, box, h) if slashes else None
+                slash = _drawn_slash(solidus, current, box, h) if solidus else None
                 if slash is not None:
                     while current[1][-1:] == [" "]:  # (pdfium's space for the gap the stroke stands in)
                         current[1].pop()
@@ -185,19 +186,18 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     return out
 
 
-def _drawn_slash(candidates: list, slashes: list, current: list, box, h: float):
-    """The solidus stroke (of ``candidates``) standing in the gap between the line's last glyph and the
-    glyph ``box`` (each edge within half a point of the gap's, as tall as half the line at least, within
-    its band), taken from ``slashes`` (read once); None when there is none."""
+def _drawn_slash(slashes: list, current: list, box, h: float):
+    """The solidus stroke standing in the gap between the line's last glyph and the glyph ``box`` (each
+    edge within half a point of the gap's, as tall as half the line at least, within its band), taken
+    from ``slashes`` (read once); None when there is none."""
     previous = next((x for x in reversed(current[3]) if x is not None and x[1] > x[0]), None)
     if previous is None or box[0] - previous[1] < 0.2 * h:
         return None
     low, high = min(current[0][1], box[1]) - 0.3 * h, max(current[0][3], box[3]) + 0.3 * h
-    for s in candidates:
+    for k, s in enumerate(slashes):
         if (s[0] >= previous[1] - 0.6 and s[2] <= box[0] + 0.6 and s[1] >= low and s[3] <= high
                 and s[3] - s[1] >= 0.5 * h):
-            slashes.remove(s)
-            return s
+            return slashes.pop(k)
     return None
 
 
@@ -287,16 +287,16 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                     continue
                 thin = True
             centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
-            if _two_columns(line, frag):
-                continue
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
+            if (abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h
+                    and not _two_columns(line, frag)):
                 line[0] = union([lb, box])
                 spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
                 space = spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "]
                 line[1] = line[1] + ([" "] if space else []) + frag[1]
                 line[3] = line[3] + ([None] if space else []) + frag[3]
                 break
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
+            if (abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h
+                    and not _two_columns(line, frag)):
                 line[0] = union([lb, box])
                 # (as on the right: a space only for a gap, not for "WO3" read after its ".", a
                 # subscript lowering its fragment's middle below the full stop's)
