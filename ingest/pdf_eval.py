@@ -66,8 +66,8 @@ def normalise_words(text: str, n: int = CAPTION_WORDS) -> str:
 def label_key(kind_label: str) -> tuple[str, str]:
     """("figure", "3") for "Figure 3", "Fig. 3", "FIG. 3", "Fig 3"; ("scheme", "S1") for "Scheme S1";
     ("figure", "7-26") for a book's chapter-numbered "Figure 7-26", ("figure", "5.15") for "Fig. 5.15" (not "7"
-    or "5": the chapter's other figures differ)."""
-    m = re.match(r"\s*([A-Za-z]+)\.?\s*(S?\d+(?:[-\u2013.]\d+)?[A-Za-z]?)", kind_label)
+    or "5": the chapter's other figures differ); ("figure", "A1") for an appendix's "Figure A1" ("B.1" for "Figure B.1")."""
+    m = re.match(r"\s*([A-Za-z]+)\.?\s*((?:S|[A-RT-Z]\.?(?=\d))?\d+(?:[-\u2013.]\d+)?[A-Za-z]?)", kind_label)
     if not m:
         return ("?", kind_label)
     word = m.group(1).lower()

@@ -151,8 +151,9 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
             turned = turned_matrix(page, textpage, raw)  # a page set sideways without a /Rotate entry
             matrix = turned or display_matrix(page)
             clipped_text: dict[int, Box] = {}
-            graphics, too_many = page_graphics(page, raw, symbol_text, matrix, clipped_text)
-            lines = _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text)
+            slashes: list[Box] = []  # ("1/T" with its "/" drawn as a stroke: read into the text line)
+            graphics, too_many = page_graphics(page, raw, symbol_text, matrix, clipped_text, slashes)
+            lines = _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text, slashes)
             width, height = page.get_size()
             page_box = (0.0, 0.0, height, width) if turned else (0.0, 0.0, width, height)
             halves = [page_box] if turned else sheet_halves(page, lines, page_box)
@@ -294,10 +295,10 @@ def _outer_frames(boxes: list[Box]) -> list[Box]:
     return outer
 
 
-def _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text=None) -> list[Line]:
+def _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text=None, slashes=None) -> list[Line]:
     from figdex.ingest.sources.pdf_text_lines import page_lines
 
-    return page_lines(textpage, raw, matrix, symbol_text, clipped_text)
+    return page_lines(textpage, raw, matrix, symbol_text, clipped_text, slashes)
 
 
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:

@@ -70,7 +70,7 @@ def address(handle) -> int:
 
 
 def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | None | bool = False,
-                  clipped_text: dict | None = None) -> tuple[list[Graphic], bool]:
+                  clipped_text: dict | None = None, slashes: list | None = None) -> tuple[list[Graphic], bool]:
     """Images, paths and shadings of a page in displayed page coordinates; Form XObjects as one graphic
     each, except page-sized ones (a page wrapped in a form), which are opened.  True when past the bound.
     An image is marked "top" (its own pixels may be taken) only when drawn on an unrotated page, not
@@ -81,7 +81,10 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
     ``clipped_text``, when given, receives the addresses of the text objects inside an opened form that
     are clipped, each with its clip's box: a page of another document placed as a figure (MDPI: a
     figure cut out of the manuscript's page) shows only what its clip lets through, and pdfium still
-    reports all of that page's text.  The objects' own boxes are cut to their clip likewise."""
+    reports all of that page's text.  The objects' own boxes are cut to their clip likewise.
+    ``slashes``, when given, receives the boxes of small paths shaped as a solidus (``_is_slash``): IOP draws
+    the "/" of "1/T" as a filled stroke between the glyphs, and the text layer reads "1 T"; and ("bar", box)
+    for each short thin horizontal path (a built-up fraction's bar, if text stands over and under it)."""
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import sign_table
@@ -147,6 +150,11 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
                     backgrounds.append(Graphic(box, "image"))
                 continue  # a page background
             name = {raw.FPDF_PAGEOBJ_IMAGE: "image", raw.FPDF_PAGEOBJ_SHADING: "shading"}.get(kind, "path")
+            if (slashes is not None and name == "path" and 3.0 <= box[3] - box[1] <= 16.0
+                    and 0.2 <= (box[2] - box[0]) / (box[3] - box[1]) <= 0.8 and _is_slash(obj_handle, raw, matrix)):
+                slashes.append(box)
+            elif slashes is not None and name == "path" and box[3] - box[1] <= 1.2 and 2.0 <= box[2] - box[0] <= 40.0:
+                slashes.append(("bar", box))  # (maybe a built-up fraction's bar: ``pdf_text_lines``)
             # Handles die with their page: an image is found again by its box when it is rendered.
             upright = matrix is None or matrix[:4] == (1.0, 0.0, 0.0, 1.0)  # (a crop box's offset only)
             out.append(Graphic(box, name, "top" if name == "image" and direct and upright else None))
@@ -160,6 +168,34 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
         # text together, which the regions cut the figures out of (``pdf_regions``), not a background.
         out.extend(backgrounds)
     return out, bool(too_many)
+
+
+def _is_slash(handle, raw, matrix) -> bool:
+    """A path of one straight stroke, or a thin filled parallelogram, rising to the right on the displayed
+    page (a solidus; not a bar, a box, a triangle marker or a curve)."""
+    import ctypes
+
+    n = raw.FPDFPath_CountSegments(handle)
+    if not 2 <= n <= 5:
+        return False
+    a, b, c, d, e, f = compose(matrix, _matrix(handle, raw)) if matrix is not None else _matrix(handle, raw)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    points = []
+    for i in range(n):
+        segment = raw.FPDFPath_GetPathSegment(handle, i)
+        if not segment or raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_BEZIERTO:
+            return False
+        raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        points.append((a * x.value + c * y.value + e, b * x.value + d * y.value + f))
+    low, high = min(p[1] for p in points), max(p[1] for p in points)
+    height = high - low
+    if height <= 0:
+        return False
+    bottom = [p[0] for p in points if p[1] - low <= 0.1 * height]
+    top = [p[0] for p in points if high - p[1] <= 0.1 * height]
+    # (its ends: the top's points right of the bottom's by a third of its height, and each end narrow)
+    return (sum(top) / len(top) - sum(bottom) / len(bottom) >= 0.3 * height
+            and max(top) - min(top) <= 0.25 * height and max(bottom) - min(bottom) <= 0.25 * height)
 
 
 def _clip_box(handle, raw, matrix) -> Box | None:

@@ -22,12 +22,10 @@ Box = tuple[float, float, float, float]
 # "Figure 3", "Fig. 3", "FIG. 3", "Figure S2", "Scheme 1", "Chart 2": a label as printed, at a line start;
 # books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
 # An OCR text layer over a scan reads a label's stops as commas ("Fig,5.4.", "Fig.5,5."): read as stops.
-# An appendix numbers its figures after its letter and a stop ("Figure B.1").  (IOP's "Figure A1" form
-# would be read too by dropping the stop, but fresh_5's gold leaves IOP's appendix figures out: see
-# eval/pdf/README.md before widening it.)
+# An appendix numbers its figures after its letter, with a stop or without ("Figure B.1", IOP's "Figure A1").
 CAPTION_START = re.compile(
     r"^\s*(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
-    r"(?P<num>(?:S|[A-RT-Z]\.(?=\d))?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
+    r"(?P<num>(?:S|[A-RT-Z]\.?(?=\d))?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
 _DELIMITER = re.compile(r"^\s*(?:[.:|\u2502\u2014\u2013\u2219\u00b7]|-\s|$)")

@@ -14,6 +14,8 @@ from figdex.ingest.sources.pdf_layout import (
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
 # the table's shaded box (Lancet), which made it look like a panel's words.
 _TABLE_CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?\d{1,3}\s*[.:|\u2502]\s*\S")
+# A bold "Table 2" and its title with no stop (CHI), set in a narrow margin column: the table's caption too.
+_BOLD_TABLE_LABEL = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?\d{1,3}\s+[A-Z]")
 
 
 def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
@@ -181,6 +183,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             return True
         if _TABLE_CAPTION.match(ln.text) and _is_body_text(ln, column_width):
             return True
+        if ln.bold and _BOLD_TABLE_LABEL.match(ln.text) and len(ln.text.split()) >= 4:
+            return True  # (however narrow: the table over it is not the figure under its own caption)
         return id(ln) not in boxed and _is_body_text(ln, column_width) and not across_gutter(ln)
     row_span = cap_box  # the width a row of panels set wide apart may take
     if direction in ("above", "below"):
@@ -401,11 +405,38 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 kept = {id(g) for g in taken}
                 pool[:] = [g for g in pool if id(g) not in kept]
         grow()
+    region = _labels_beside(region, small_text, pool, allowed, prose)
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
     if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
         return None
     return region, members
+
+
+def _labels_beside(region: Box, small_text: list[Line], pool: list, allowed, prose: list[Line]) -> Box:
+    """``region`` grown to the short labels set level with it, left or right, further off than the 10 pt
+    that ``grow`` takes text at (up to 24 pt and three of the label's heights): a plot's y-axis title
+    ("λ" 19 pt left of its tick labels, IEEE) or a flow chart's "Step 1:" column 21 pt left of its boxes
+    (ICDAR).  Not a label nearer to another drawing than to the figure (the next figure's axis title),
+    nor one with running text over or under it (a section heading in the text column beside), nor a
+    letter of a stack (sideways text read a letter a line), nor a line wider than a fifth of the figure (an author block's names, a column of wrapped text).  Each is
+    measured from the figure as found, not as grown: labels do not chain into the text beside."""
+    found = region
+    for ln in small_text:
+        b = ln.box
+        off = b[0] - found[2] if b[0] >= found[2] else found[0] - b[2] if b[2] <= found[0] else None
+        if (off is None or not 10 < off <= min(24.0, 3 * ln.height) or len(ln.text.split()) > 4
+                or ln.width > 0.2 * (found[2] - found[0])
+                or not found[1] < (b[1] + b[3]) / 2 < found[3] or not allowed(b)):
+            continue
+        if any(gap(g.box, b) < off for g in pool):
+            continue
+        if any(x_overlap(p.box, b) > 0 and gap(p.box, b) <= 2 * ln.height for p in prose):
+            continue
+        if any(o is not ln and x_overlap(o.box, b) > 0 and gap(o.box, b) <= 0.5 * ln.height for o in small_text):
+            continue  # (a letter of a line set sideways, read one letter a line: a margin notice)
+        region = union([region, b])
+    return region
 
 
 def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:

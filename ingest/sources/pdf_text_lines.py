@@ -8,7 +8,7 @@ import re
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, close_letter_spacing, union
 
 def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = None,
-               clipped_text: dict | None = None) -> list[Line]:
+               clipped_text: dict | None = None, slashes: list | None = None) -> list[Line]:
     """Text lines of a page, built from its characters: pdfium's own line breaks, split again where a
     gap wider than the line's height opens (two columns pdfium read as one line), then fragments on
     one baseline joined (a bold "(A)" inside a caption, superscripts).  ``matrix``: page space to the
@@ -18,7 +18,10 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     or digits, with its table (``pdf_graphics.page_graphics`` finds them): Symbol's letters are read
     as Greek, Mathematical Pi's digits as operators.
     ``clipped_text``: addresses of text objects drawn through a clip, with its box
-    (``pdf_graphics.page_graphics``): their characters outside it are not seen on the page, and left out."""
+    (``pdf_graphics.page_graphics``): their characters outside it are not seen on the page, and left out.
+    ``slashes``: boxes of solidus strokes drawn as paths (``pdf_graphics.page_graphics``): one standing in
+    the gap between two glyphs of a line is read as "/" there ("1/T", not "1 T"); and ("bar", box): a short
+    fraction bar, whose denominator under it is read into the line after its numerator ("t/h", ``_fractions``)."""
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
@@ -40,6 +43,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
     encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
     accent = None  # an accent drawn before the letter it is set over
+    solidus = [s for s in slashes or () if s[0] != "bar"]  # (the strokes; "bar"s are ``_fractions``')
     for i, code in enumerate(codes):
         if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
             continue  # the low half of a surrogate pair, already joined to its high half
@@ -102,6 +106,14 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01 and not (
                 box[0] - cb[2] > 3 * h and current[1][-1] == " " and _opens_caption(codes, i))
             if same_line and follows:
+                slash = _drawn_slash(solidus, current, box, h) if solidus else None
+                if slash is not None:
+                    while current[1][-1:] == [" "]:  # (pdfium's space for the gap the stroke stands in)
+                        current[1].pop()
+                        current[3].pop()
+                    current[1].append("/")
+                    current[3].append((slash[0], slash[2]))
+                    cb = current[0] = union([cb, slash])
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
                 # (Between a sub- or superscript and the letter after it, a narrower gap is a word space:
                 # "(C0 = 10", as poppler and a reader part them.)
@@ -112,10 +124,18 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 switched = (0.05 * h < box[0] - cb[2] <= 0.15 * h and current[1][-1:] != [" "]
                             and current[1][-1].islower() and ch.isupper()
                             and _font_name(textpage, raw_module, i) != _font_name(textpage, raw_module, i - 1))
+                letters = ch.isalpha() and current[1][-1].isalpha()
+                # (A word space narrower than the rule's in a line whose letters touch: "mg/L methylene",
+                # 1.0 pt at 9.6-pt type where a word's letters stand 0.0-0.1 pt apart.)
+                narrow = (letters and 0.09 * h < box[0] - cb[2] <= 0.15 * h and pairs[0] >= 10
+                          and pairs[1] >= 0.9 * pairs[0])
                 if (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h
-                        or switched) and current[1][-1:] != [" "]:
+                        or switched or narrow) and current[1][-1:] != [" "]:
                     current[1].append(" ")
                     current[3].append(None)
+                elif letters:
+                    pairs[0] += 1
+                    pairs[1] += box[0] - cb[2] < 0.03 * h
                 current[1].append(ch)
                 current[3].append((box[0], box[2]))
                 last_left, last_v = box[0], (box[1], box[3])
@@ -125,6 +145,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                     accent = None
                 continue
         current = [box, [ch], i, [(box[0], box[2])], angle]
+        pairs = [0, 0]  # the fragment's letter pairs with no space between, and those that touch
         if accent:
             current[1].append(accent)
             current[3].append(current[3][-1])
@@ -136,8 +157,11 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     lines, thin = _join(fragments)
     if thin:
         lines = _join(lines)[0]
+    bars = [s[1] for s in slashes or () if s[0] == "bar"]
+    lines, opened = _fractions(lines, bars) if bars else (lines, set())
     out = []
-    for box, chars, first, _, _ in lines:
+    for line in lines:
+        box, chars, first = line[0], line[1], line[2]
         text = close_letter_spacing("".join(chars).strip())
         if not text:
             continue
@@ -145,6 +169,11 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         # and a line's box grows with sub- and superscripts.
         first_box = transform_box(_char_box(handle, raw_module, first, rect), matrix)
         size = first_box[3] - first_box[1]
+        if id(line) in opened:  # (a numerator's small glyph first: the tallest of the letters after it)
+            for k in range(first + 1, min(first + 8, n)):
+                if codes[k] > 32:
+                    other = transform_box(_char_box(handle, raw_module, k, rect), matrix)
+                    size = max(size, other[3] - other[1])
         glyph_boxed = _glyph_boxed(handle, raw_module, first, size)
         bold = raw_module.FPDFText_GetFontWeight(handle, first) >= _BOLD_WEIGHT or _bold_name(
             textpage, raw_module, first)
@@ -155,6 +184,67 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         out.append(Line(tuple(box), text, size, bold, glyph_boxed))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
+
+
+def _drawn_slash(slashes: list, current: list, box, h: float):
+    """The solidus stroke standing in the gap between the line's last glyph and the glyph ``box`` (each
+    edge within half a point of the gap's, as tall as half the line at least, within its band), taken
+    from ``slashes`` (read once); None when there is none."""
+    previous = next((x for x in reversed(current[3]) if x is not None and x[1] > x[0]), None)
+    if previous is None or box[0] - previous[1] < 0.2 * h:
+        return None
+    low, high = min(current[0][1], box[1]) - 0.3 * h, max(current[0][3], box[3]) + 0.3 * h
+    for k, s in enumerate(slashes):
+        if (s[0] >= previous[1] - 0.6 and s[2] <= box[0] + 0.6 and s[1] >= low and s[3] <= high
+                and s[3] - s[1] >= 0.5 * h):
+            return slashes.pop(k)
+    return None
+
+
+def _fractions(lines: list[list], bars: list) -> tuple[list[list], set]:
+    """Built-up fractions read inline: a short bar drawn through a line's band (between its box's bottom
+    and top, not under the line like a rule), with a line of its own right under it and within its width
+    (the denominator, which pdfium reads as a line apart: "t" over "h" came out "t ratios", the "h" lost),
+    and the numerator over it: the line's glyphs there, or a line of its own too ("T" over "Tc").  The
+    fraction joins the line as "num/den" ("t/h ratios").  Also returns the ids of the lines that now open
+    with a fraction (their type size is not their first, smaller, glyph's)."""
+    opened = set()
+    for bar in bars:
+        mid = (bar[1] + bar[3]) / 2
+        host = under = above = None
+        for line in lines:
+            lb = line[0]
+            h = lb[3] - lb[1]
+            if lb[0] >= bar[0] - 1 and lb[2] <= bar[2] + 1 and bar[1] - 0.6 * h <= lb[3] <= bar[3] + 1:
+                under = under or line
+            elif lb[0] >= bar[0] - 1 and lb[2] <= bar[2] + 1 and bar[1] - 1 <= lb[1] <= bar[3] + 0.6 * h:
+                above = above or line
+            elif lb[1] + 0.15 * h < mid < lb[3] - 0.15 * h and lb[0] <= bar[0] + 1 and lb[2] >= bar[2] - 1:
+                host = host or line
+        if host is None or under is None or len(under[1]) > 12 or above is not None and len(above[1]) > 12:
+            continue
+        denominator = [(c, x) for c, x in zip(under[1], under[3]) if c != " "]
+        # the numerator: the host's glyphs over the bar, within its width, or the line over it
+        over = [k for k, x in enumerate(host[3]) if x is not None and x[1] > x[0]
+                and bar[0] - 1 <= (x[0] + x[1]) / 2 <= bar[2] + 1]
+        if over:
+            at, numerator = over[-1] + 1, []
+        elif above is not None:
+            at = next((k for k, x in enumerate(host[3]) if x is not None and x[0] >= bar[0] - 1), len(host[1]))
+            numerator = [(c, x) for c, x in zip(above[1], above[3]) if c != " "]
+        else:
+            continue
+        pieces = numerator + [("/", (bar[2], bar[2]))] + denominator
+        following = host[3][at] if at < len(host[3]) else None
+        if following is not None and host[1][at] != " " and following[0] - bar[2] > 1.0:
+            pieces.append((" ", None))  # (a word space after the fraction: "T/Tc = 0.9")
+        host[1][at:at] = [c for c, _ in pieces]
+        host[3][at:at] = [x for _, x in pieces]
+        host[0] = union([host[0]] + [ln[0] for ln in (under, above) if ln is not None])
+        if at <= 1:
+            opened.add(id(host))
+        lines = [line for line in lines if line is not under and line is not above]
+    return lines, opened
 
 
 def _opens_caption(codes: list[int], i: int) -> bool:
@@ -197,14 +287,16 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                     continue
                 thin = True
             centre_a, centre_b = (lb[1] + lb[3]) / 2, (box[1] + box[3]) / 2
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h:
+            if (abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < box[0] - lb[2] < 0.7 * h
+                    and not _two_columns(line, frag)):
                 line[0] = union([lb, box])
                 spaced = box[0] - lb[2] > 0.15 * min(lb[3] - lb[1], box[3] - box[1])  # "1st": no space
                 space = spaced and line[1][-1:] != [" "] and frag[1][:1] != [" "]
                 line[1] = line[1] + ([" "] if space else []) + frag[1]
                 line[3] = line[3] + ([None] if space else []) + frag[3]
                 break
-            if abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h:
+            if (abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h
+                    and not _two_columns(line, frag)):
                 line[0] = union([lb, box])
                 # (as on the right: a space only for a gap, not for "WO3" read after its ".", a
                 # subscript lowering its fragment's middle below the full stop's)
@@ -224,6 +316,23 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
         else:
             lines.append([box, list(frag[1]), frag[2], list(frag[3]), frag[4]])
     return lines, thin
+
+
+def _two_columns(line: list, frag: list) -> bool:
+    """Two runs of words in different type sizes on different baselines, each long (not a sub- or
+    superscript, not a bold label): lines of two columns meeting across a narrow gutter (CHI: a caption in
+    a 7.3-pt margin column, 4 pt from the 8.3-pt running text, its lines read on into the text's)."""
+    a, b = line[0], frag[0]
+    ha, hb = a[3] - a[1], b[3] - b[1]
+    if not (abs(ha - hb) > 0.08 * max(ha, hb) and abs(a[1] - b[1]) > 0.15 * min(ha, hb)):
+        return False
+    if len(line[1]) < 12 or len(frag[1]) < 12 or line[1].count(" ") > len(line[1]) - 12 or frag[1].count(" ") > len(frag[1]) - 12:
+        return False
+    # (and a gutter between their glyphs, a third of a line high: a word run on in another font touches)
+    left, right = (line, frag) if a[0] <= b[0] else (frag, line)
+    ends = [x[1] for c, x in zip(left[1], left[3]) if c != " " and x is not None and x[1] > x[0]]
+    starts = [x[0] for c, x in zip(right[1], right[3]) if c != " " and x is not None and x[1] > x[0]]
+    return bool(ends and starts) and min(starts) - max(ends) > 0.3 * min(ha, hb)
 
 
 def _interleave(line: list, frag: list, height: float) -> bool:
