@@ -1,4 +1,4 @@
-"""held_out_5, held_out_6 and held_out_7 (eval/scale_gold.md): the gold files themselves, never the scale code.
+"""held_out_5 to held_out_8 (eval/scale_gold.md): the gold files themselves, never the scale code.
 
 These checks read each bar TSV with the loader (a parser) and its restore manifest; they run no bar
 finder, label reader or instrument reader, so a set stays unseen by whoever tunes those.  The images
