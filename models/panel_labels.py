@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from figdex.models.ocr import OcrEngine
+# Kept importable from here: callers and tests name them as panel-label functions.
+from figdex.models.reading_order import in_reading_order, labels_in_reading_order  # noqa: F401
 
 _LABEL_TEXT = re.compile(r"^[\(\[（]?\s*([A-Za-z]|[ivxIVX]{2,4}|\d{1,2})\s*[\)\]）.:]?$")
 _MIN_H, _MAX_H = 6, 48
@@ -299,62 +301,6 @@ def infer_missing(found: list[PanelLabel], expected: list[str]) -> list[PanelLab
         by_label[lab] = guess
         added.append(guess)
     return sorted(found + added, key=lambda c: (c.box[1] // max(1, int(height)), c.box[0]))
-
-
-def in_reading_order(labels: list[PanelLabel], order: list[str] | None = None) -> bool:
-    """Whether the labels run in order (``order``: the caption's labels; else the alphabet) as
-    panel labels are read: block by block, where the layout is cut (recursively, as an XY-cut
-    cuts a page) into bands or columns and each is read before the next -- row by row, column by
-    column, or Nature's "a, b down the left, c-e down the right, f, g across the foot".
-
-    Letters read on a categorical axis ("A B C H E G" ticks) or beside a colour bar also give
-    a run of single letters, but their letters do not follow their places: a, c, e, d down a
-    column, or a "D" above the "A".  A band (a column) holds the labels whose tops (left edges)
-    lie within two label heights of each other: a panel is taller than two of its labels, so
-    labels closer than that share a row even when one is printed a little lower."""
-    if len(labels) < 2:
-        return True
-    rank = {lab: i for i, lab in enumerate(order or ())}
-    height = float(np.median([c.box[3] - c.box[1] for c in labels]))
-    keys = {id(c): (rank.get(c.label, len(rank)) if order else c.label) for c in labels}
-    return _reads_in_order(list(labels), keys, max(8.0, 2 * height))
-
-
-def _reads_in_order(labels: list[PanelLabel], keys: dict, tol: float) -> bool:
-    """True when some cut of ``labels`` into bands (by top) or column blocks (by left edge) puts every
-    key before the cut ahead of every key after it, and both sides read in order again."""
-    if len(labels) < 2:
-        return True
-    split = False
-    for along in (1, 0):  # bands (tops), then column blocks (left edges)
-        line_of = _line_of(labels, along, tol)
-        lines = max(line_of.values()) + 1
-        if lines < 2:
-            continue
-        split = True
-        for cut in range(1, lines):
-            first = [c for c in labels if line_of[id(c)] < cut]
-            second = [c for c in labels if line_of[id(c)] >= cut]
-            if (max(keys[id(c)] for c in first) < min(keys[id(c)] for c in second)
-                    and _reads_in_order(first, keys, tol) and _reads_in_order(second, keys, tol)):
-                return True
-    return not split  # labels stacked on one spot give no order to check
-
-
-def _line_of(labels: list[PanelLabel], along: int, tol: float) -> dict[int, int]:
-    """Each label's band (``along`` = 1: by top) or column (0: by left edge), numbered in order: a
-    label joins the current one while within ``tol`` of its mean edge (its members, not the
-    nearest start, decide: a label between two lines goes with the one it was gathered into)."""
-    line_of: dict[int, int] = {}
-    edges: list[int] = []
-    for c in sorted(labels, key=lambda c: c.box[along]):
-        if edges and c.box[along] - np.mean(edges) > tol:
-            edges = []
-        if not edges:
-            number = max(line_of.values(), default=-1) + 1
-        edges.append(c.box[along])
-        line_of[id(c)] = number
-    return line_of
 
 
 def _cluster(values: list[int], tol: float) -> list[float]:
