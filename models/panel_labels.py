@@ -50,11 +50,24 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def glyph_tokens(gray: np.ndarray) -> list[_Token]:
-    """Short runs of glyph-sized components that stand alone on a uniform background."""
+    """Short runs of glyph-sized components that stand alone on a uniform background.
+
+    Labels grow with the figure: a 3000 px tall figure drawn for print has 100-150 px letters
+    (robustness-RNP, the benchmark-sets review), which the 48 px bound never saw.  Large figures
+    get a second pass with the bound of ``max_label_height`` that adds only the taller tokens:
+    with the larger bound a bracket or frame joins a small label into one blob, so the first
+    pass's tokens stay as they were."""
+    tokens = _glyph_tokens(gray, _MAX_H)
+    max_h = max_label_height(gray.shape)
+    if max_h > _MAX_H:
+        tokens += [t for t in _glyph_tokens(gray, max_h) if t.box[3] - t.box[1] > _MAX_H]
+    return tokens
+
+
+def _glyph_tokens(gray: np.ndarray, max_h: int) -> list[_Token]:
     from scipy import ndimage
 
     tokens: list[_Token] = []
-    h_img, w_img = gray.shape
     seen: set[tuple[int, int, int, int]] = set()
     # Two thresholds per polarity: a black label next to a dark-grey micrograph only comes
     # apart from it at the stricter one.
@@ -65,7 +78,7 @@ def glyph_tokens(gray: np.ndarray) -> list[_Token]:
             if sl is None:
                 continue
             h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
-            if 2 <= h <= _MAX_H and 1 <= w <= _MAX_H and w <= 2.2 * h + 2:
+            if 2 <= h <= max_h and 1 <= w <= max_h and w <= 2.2 * h + 2:
                 comps.append((sl[1].start, sl[0].start, sl[1].stop, sl[0].stop))
         comps = _join_dots(sorted(comps))
         used = [False] * len(comps)
@@ -86,7 +99,7 @@ def glyph_tokens(gray: np.ndarray) -> list[_Token]:
             for j in members:
                 used[j] = True
             h, w = y1 - y0, x1 - x0
-            if not (_MIN_H <= h <= _MAX_H) or w > 3.2 * h or len(members) > 4:
+            if not (_MIN_H <= h <= max_h) or w > 3.2 * h or len(members) > 4:
                 continue
             if (x0, y0, x1, y1) not in seen and _isolated(gray, mask, (x0, y0, x1, y1)):
                 seen.add((x0, y0, x1, y1))
