@@ -86,12 +86,14 @@ def cut_by_labels(mask: np.ndarray, region: Box, labels: list[tuple[str, Box]],
         return [(labels[0][0] if labels else "", region)]
     x0, y0, x1, y1 = region
     best = None
+    under = _labels_under_panels(mask, region, labels)
     for axis in (0, 1):
         for a, b in gutters(mask, region, axis, min_gap):
             cut = (a + b) // 2
             first = [lab for lab in labels if _centre(lab[1])[1 - axis] < cut]
             crosses = any(lab[1][1 if axis == 0 else 0] < cut < lab[1][3 if axis == 0 else 2] for lab in labels)
-            if 0 < len(first) < len(labels) and not crosses and _both_sides_have_panels(mask, region, axis, cut, labels):
+            if 0 < len(first) < len(labels) and not crosses and \
+                    ((axis == 1 and under) or _both_sides_have_panels(mask, region, axis, cut, labels)):
                 # Labels sit at their panel's top-left, so the gutter that separates two panels
                 # ends just before the labels of the second: prefer gutters close to them, then
                 # wide ones (a gutter inside the first panel is far from the next label).
@@ -99,6 +101,13 @@ def cut_by_labels(mask: np.ndarray, region: Box, labels: list[tuple[str, Box]],
                 lead = min(lab[1][1] if axis == 0 else lab[1][0] for lab in second)
                 height = float(np.median([lab[1][3] - lab[1][1] for lab in labels]))
                 near = max(0.0, lead - b) <= 3 * height + 6
+                if axis == 1 and under:
+                    # Labels centred under their panels (a row of "(a) (b) (c)" below the
+                    # drawings): the gutter lies midway between two labels, not just before one,
+                    # and no label stands alone in a margin strip (thin line drawings hold little ink).
+                    last = max(_centre(lab[1])[0] for lab in first)
+                    nxt = min(_centre(lab[1])[0] for lab in second)
+                    near = abs(cut - (last + nxt) / 2) <= 0.25 * (nxt - last)
                 key = (near, b - a, -abs(len(first) - len(labels) / 2))
                 if best is None or key > best[0]:
                     best = (key, axis, cut)
@@ -120,6 +129,20 @@ def cut_by_labels(mask: np.ndarray, region: Box, labels: list[tuple[str, Box]],
     for part, inside in zip(parts, groups):
         out.extend(cut_by_labels(mask, part, inside, min_gap))
     return out
+
+
+def _labels_under_panels(mask, region: Box, labels) -> bool:
+    """All labels in one row at the foot of the region, with (almost) no ink below them: they are
+    printed under their panels (DelPhi tutorial Fig. 3), not at their top-left corners."""
+    x0, y0, x1, y1 = region
+    tops = [b[1] for _, b in labels]
+    height = float(np.median([b[3] - b[1] for _, b in labels]))
+    if len(labels) < 2 or max(tops) - min(tops) > height:
+        return False
+    foot = max(b[3] for _, b in labels)
+    above = int(mask[y0:min(tops), x0:x1].sum())
+    below = int(mask[foot:y1, x0:x1].sum())
+    return min(tops) - y0 > 4 * height and below < 0.05 * max(1, above)
 
 
 def _both_sides_have_panels(mask, region: Box, axis: int, cut: int, labels) -> bool:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from figdex.models.ocr import OcrEngine
+# Kept importable from here: callers and tests name them as panel-label functions.
+from figdex.models.reading_order import in_reading_order, labels_in_reading_order  # noqa: F401
 
 _LABEL_TEXT = re.compile(r"^[\(\[（]?\s*([A-Za-z]|[ivxIVX]{2,4}|\d{1,2})\s*[\)\]）.:]?$")
 _MIN_H, _MAX_H = 6, 48
@@ -48,11 +50,24 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def glyph_tokens(gray: np.ndarray) -> list[_Token]:
-    """Short runs of glyph-sized components that stand alone on a uniform background."""
+    """Short runs of glyph-sized components that stand alone on a uniform background.
+
+    Labels grow with the figure: a 3000 px tall figure drawn for print has 100-150 px letters
+    (robustness-RNP, the benchmark-sets review), which the 48 px bound never saw.  Large figures
+    get a second pass with the bound of ``max_label_height`` that adds only the taller tokens:
+    with the larger bound a bracket or frame joins a small label into one blob, so the first
+    pass's tokens stay as they were."""
+    tokens = _glyph_tokens(gray, _MAX_H)
+    max_h = max_label_height(gray.shape)
+    if max_h > _MAX_H:
+        tokens += [t for t in _glyph_tokens(gray, max_h) if t.box[3] - t.box[1] > _MAX_H]
+    return tokens
+
+
+def _glyph_tokens(gray: np.ndarray, max_h: int) -> list[_Token]:
     from scipy import ndimage
 
     tokens: list[_Token] = []
-    h_img, w_img = gray.shape
     seen: set[tuple[int, int, int, int]] = set()
     # Two thresholds per polarity: a black label next to a dark-grey micrograph only comes
     # apart from it at the stricter one.
@@ -63,7 +78,7 @@ def glyph_tokens(gray: np.ndarray) -> list[_Token]:
             if sl is None:
                 continue
             h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
-            if 2 <= h <= _MAX_H and 1 <= w <= _MAX_H and w <= 2.2 * h + 2:
+            if 2 <= h <= max_h and 1 <= w <= max_h and w <= 2.2 * h + 2:
                 comps.append((sl[1].start, sl[0].start, sl[1].stop, sl[0].stop))
         comps = _join_dots(sorted(comps))
         used = [False] * len(comps)
@@ -84,7 +99,7 @@ def glyph_tokens(gray: np.ndarray) -> list[_Token]:
             for j in members:
                 used[j] = True
             h, w = y1 - y0, x1 - x0
-            if not (_MIN_H <= h <= _MAX_H) or w > 3.2 * h or len(members) > 4:
+            if not (_MIN_H <= h <= max_h) or w > 3.2 * h or len(members) > 4:
                 continue
             if (x0, y0, x1, y1) not in seen and _isolated(gray, mask, (x0, y0, x1, y1)):
                 seen.add((x0, y0, x1, y1))
@@ -299,62 +314,6 @@ def infer_missing(found: list[PanelLabel], expected: list[str]) -> list[PanelLab
         by_label[lab] = guess
         added.append(guess)
     return sorted(found + added, key=lambda c: (c.box[1] // max(1, int(height)), c.box[0]))
-
-
-def in_reading_order(labels: list[PanelLabel], order: list[str] | None = None) -> bool:
-    """Whether the labels run in order (``order``: the caption's labels; else the alphabet) as
-    panel labels are read: block by block, where the layout is cut (recursively, as an XY-cut
-    cuts a page) into bands or columns and each is read before the next -- row by row, column by
-    column, or Nature's "a, b down the left, c-e down the right, f, g across the foot".
-
-    Letters read on a categorical axis ("A B C H E G" ticks) or beside a colour bar also give
-    a run of single letters, but their letters do not follow their places: a, c, e, d down a
-    column, or a "D" above the "A".  A band (a column) holds the labels whose tops (left edges)
-    lie within two label heights of each other: a panel is taller than two of its labels, so
-    labels closer than that share a row even when one is printed a little lower."""
-    if len(labels) < 2:
-        return True
-    rank = {lab: i for i, lab in enumerate(order or ())}
-    height = float(np.median([c.box[3] - c.box[1] for c in labels]))
-    keys = {id(c): (rank.get(c.label, len(rank)) if order else c.label) for c in labels}
-    return _reads_in_order(list(labels), keys, max(8.0, 2 * height))
-
-
-def _reads_in_order(labels: list[PanelLabel], keys: dict, tol: float) -> bool:
-    """True when some cut of ``labels`` into bands (by top) or column blocks (by left edge) puts every
-    key before the cut ahead of every key after it, and both sides read in order again."""
-    if len(labels) < 2:
-        return True
-    split = False
-    for along in (1, 0):  # bands (tops), then column blocks (left edges)
-        line_of = _line_of(labels, along, tol)
-        lines = max(line_of.values()) + 1
-        if lines < 2:
-            continue
-        split = True
-        for cut in range(1, lines):
-            first = [c for c in labels if line_of[id(c)] < cut]
-            second = [c for c in labels if line_of[id(c)] >= cut]
-            if (max(keys[id(c)] for c in first) < min(keys[id(c)] for c in second)
-                    and _reads_in_order(first, keys, tol) and _reads_in_order(second, keys, tol)):
-                return True
-    return not split  # labels stacked on one spot give no order to check
-
-
-def _line_of(labels: list[PanelLabel], along: int, tol: float) -> dict[int, int]:
-    """Each label's band (``along`` = 1: by top) or column (0: by left edge), numbered in order: a
-    label joins the current one while within ``tol`` of its mean edge (its members, not the
-    nearest start, decide: a label between two lines goes with the one it was gathered into)."""
-    line_of: dict[int, int] = {}
-    edges: list[int] = []
-    for c in sorted(labels, key=lambda c: c.box[along]):
-        if edges and c.box[along] - np.mean(edges) > tol:
-            edges = []
-        if not edges:
-            number = max(line_of.values(), default=-1) + 1
-        edges.append(c.box[along])
-        line_of[id(c)] = number
-    return line_of
 
 
 def _cluster(values: list[int], tol: float) -> list[float]:

@@ -28,7 +28,8 @@ from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks, xy_cut
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.panel_labels import PanelLabel, find_panel_labels, implied_label_sequence, in_reading_order, to_gray
+from figdex.models.panel_labels import (PanelLabel, find_panel_labels, implied_label_sequence, in_reading_order,
+                                        labels_in_reading_order, to_gray)
 from figdex.models.scale_sources import ImageScale, image_scale
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
 from figdex.models.scalebars import ScaleReading
@@ -112,11 +113,15 @@ def separate(
     expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
     text_boxes = ocr.read(image)
     labels = [] if single else list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
-    if not in_reading_order(labels, expected):
+    ordered = labels_in_reading_order(labels, expected)
+    if len(ordered) < len(labels):
         # Letters out of reading order are axis categories, a colour bar's text, a cycle's states
         # (i)-(v): the gutters decide the panels (a caption's labels are paired with its blocks).
-        notes.append(f"letters {''.join(lab.label for lab in labels)} out of reading order: not panel labels")
-        labels = []
+        # One stray letter among labels that otherwise run in order is dropped alone.
+        dropped = "".join(lab.label for lab in labels if lab not in ordered)
+        notes.append(f"letters {''.join(lab.label for lab in labels)} out of reading order: "
+                     + (f"{dropped} not a panel label" if ordered else "not panel labels"))
+        labels = ordered
     caption_names_none = expected is None and expected_labels is not None  # a caption without panel labels
     if expected is None and not single and not caption_names_none:
         # No caption: labels found with gaps (a, b, c, f, h, j) imply the letters between them;

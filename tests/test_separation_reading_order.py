@@ -68,3 +68,31 @@ def test_an_unlabelled_figure_gets_no_invented_letters():
     gold = {m["label"] for m in rec["masters"]}
     assert {lab.label for lab in result.labels_found} <= gold
     assert len(result.masters) <= len(rec["masters"])
+
+
+def test_one_stray_letter_is_dropped_alone():
+    """livecoms.4.1.1497 Fig. 8 (fresh-2026-12f): the finder also read a "d" in the first panel's
+    legend (conf 1.0); taken for the label, it puts the labels out of reading order.  Before, every
+    label of the figure was dropped; now only the stray letter, and the rest name their panels."""
+    from figdex.models.panel_labels import labels_in_reading_order
+
+    gold = _gold_labels("10.33011/livecoms.4.1.1497#Figure 8")
+    assert [c.label for c in gold] == ["a", "b", "c", "d", "e"]
+    read = [c if c.label != "d" else PanelLabel("d", "d", (51, 543, 104, 575), 1.0) for c in gold]
+    assert not in_reading_order(read)
+    kept = labels_in_reading_order(read)
+    assert [c.label for c in kept] == ["a", "b", "c", "e"]
+    assert labels_in_reading_order(gold) == gold
+
+
+def test_junk_runs_stay_dropped_whole():
+    # More than one letter out of place (a categorical axis, a colour bar's text): nothing is kept.
+    from figdex.models.panel_labels import labels_in_reading_order
+
+    axis = _labels([("d", (1397, 1008, 1410, 1019)), ("a", (192, 1567, 205, 1578)), ("b", (944, 1567, 958, 1578)),
+                    ("c", (2014, 1567, 2028, 1579)), ("h", (1609, 1579, 1623, 1590)),
+                    ("e", (249, 1605, 263, 1616)), ("g", (1696, 1608, 1710, 1620))])
+    assert labels_in_reading_order(axis) == []
+    bar = _labels([("a", (3400, 524, 3427, 546)), ("c", (3400, 553, 3427, 574)),
+                   ("e", (2187, 580, 2212, 601)), ("d", (15, 608, 48, 629))])
+    assert labels_in_reading_order(bar) == []
