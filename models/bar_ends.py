@@ -4,6 +4,8 @@ models/scalebars.py, which finds the candidate bars and pairs them with their la
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -22,8 +24,23 @@ def measure_bar(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int
     bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
     length = float(x1 - x0 - 4)
     for inside, step in ((x0, -1), (x1 - 1, 1)):
-        length += _end_cover(rows, bar, inside, step)
+        # The ground beside the end, looked up only where the pixels past it are beyond the bar's colour.
+        length += _end_cover(rows, bar, inside, step, lambda i=inside, s=step: side_ground(colour, i, s, top, bottom))
     return round(length, 1), False
+
+
+def side_ground(colour: np.ndarray, inside: int, step: int, top: int, bottom: int) -> np.ndarray | None:
+    """The ground beside one end of a bar: of the rows 1-2 px above and below it, each row's median
+    colour over the end pixel and the two inside it, the one farthest from the bar's (a row beside it
+    may be a half-covered edge row or a panel's border); None at the image's edge."""
+    H, W = colour.shape[:2]
+    rows = [r for r in (top - 2, top - 1, bottom, bottom + 1) if 0 <= r < H]
+    cols = sorted(c for c in (inside, inside - step, inside - 2 * step) if 0 <= c < W)
+    if not rows or not cols:
+        return None
+    bar = colour[top:bottom, cols].reshape(-1, colour.shape[2]).mean(axis=0)
+    medians = [np.median(colour[r, cols], axis=0) for r in rows]
+    return max(medians, key=lambda c: float(np.linalg.norm(c - bar)))
 
 
 def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[int, int]:
@@ -46,24 +63,35 @@ def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     ref, bar = float(np.median(contrast[middle])), float(np.median(rows[middle]))
     if ref < 25:
         return x0, x1
-    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref)
+    # Off the bar's grey towards its ground's: a ruler's end tick, darker than a dark line (Zeiss draws
+    # a black tick on a grey line) and as dark beside the line as on it, is bar, not ground.
+    towards = (rows - bar) * (float(np.median(sides[middle])) - bar) > 0
+    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref) & towards
     left = next((i for i in range(n // 3 - 1, -1, -1) if ground[i]), -1)
     right = next((i for i in range(n - n // 3, n) if ground[i]), n)
     return x0 + left + 1, x0 + right
 
 
-def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:
+def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int,
+               side: Callable[[], np.ndarray | None] | None = None) -> float:
     """How many pixels of one end are ink: the stack's last two pixels and the two beyond it, each by
     its coverage (its colour projected between the background's and the bar's).  A cut at one grey
     level may stop a pixel short of a blurred end or a pixel past it; the coverage does not care.
     The background: of the pixels 3-4 px out, the one farther from the bar's colour (the nearer one
     may be a frame, a tick or a bright particle the bar runs into).  Past the panel's edge, or where
-    the end runs into content of the bar's own colour, the stack's edge is all there is."""
+    the end runs into content of the bar's own colour, the stack's edge is all there is.  Where those
+    pixels lie beyond the bar's colour, away from the ground beside it (``side()``) (a white panel border 2 px
+    past a 240-grey bar on black: 255), they are not its ground: the ground beside the bar is."""
     W = rows.shape[0]
     out = [x for x in (inside + 2 * step, inside + 3 * step, inside + 4 * step) if 0 <= x < W]
     if not out or not 0 <= inside + 2 * step < W:
         return 2.0
     bg = max((rows[x] for x in out), key=lambda c: float(np.linalg.norm(c - bar)))
+    past = rows[inside + step] - bar
+    if side is not None and float((bg - bar) @ (bg - bar)) < float(past @ past):
+        beside = side()  # the pixels 2-4 px out are nearer the bar than the one just past its end
+        if beside is not None and float((bg - bar) @ (beside - bar)) < 0:
+            bg = beside
     axis = bar - bg
     reach2 = float(axis @ axis)
     if reach2 < 25 ** 2:
@@ -86,8 +114,8 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     3 px or more, but not much further, on the same side of the body (above, below or both), with no
     column between them doing so (in a texture, dark columns rise anywhere; a frame's sides run on
     past the label).  Each centre is the tick rows' coverage-weighted column, so a tick that
-    straddles two pixels is found between them.  (Wider ticks, as TVIPS draws them, are not ticks
-    here: the instrument's ruler is as long as its outer ends.)"""
+    straddles two pixels is found between them.  (Wider ticks on one side, as TVIPS draws them, are
+    not ticks here: the instrument's ruler is as long as its outer ends.)"""
     H = mask.shape[0]
     reach = 3
     longest = max(8, 2 * (bottom - top) + 4)  # a tick is short; a frame's side is not
@@ -110,7 +138,11 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
         if any(rising(x) != rising(x, short=True) for x in xs):
             return None  # a side running on past a tick's height: a frame or a texture
         ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]
-    if not ends["left"] or not ends["right"] or len(ends["left"]) > 2 or len(ends["right"]) > 2:
+    # A tick crossing the line (rising above and below it: Zeiss SmartSEM's 4-px ┼, a label box's 3-px
+    # ┼) may be up to 4 columns wide and is measured at its centre; a one-sided one is 1-2 columns.
+    widest = {name: 4 if all(r == (True, True) for _, r in cols) else 2 for name, cols in ends.items()}
+    if not ends["left"] or not ends["right"] or len(ends["left"]) > widest["left"] or \
+            len(ends["right"]) > widest["right"]:
         return None
     sides = {r for _, r in ends["left"]} & {r for _, r in ends["right"]}
     if not sides or any(any(rising(x)) for x in range(x0 + 4, x1 - 4)):
