@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_colour_bar
+from figdex.models.bar_combs import find_combs
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
 from figdex.models.bar_gaps import join_label_gaps, joined_length
 from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
@@ -52,6 +53,11 @@ _LIGHT_CUTS = (130, 170, 200, 230)
 _LINE_CONTRAST = 40  # a thin line's grey over (under) both rows 2 px from it
 _COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
 _UPRIGHT_PENALTY = 0.2
+_COMB_SCORE = 0.85  # five or more evenly spaced lone ticks: a ruler (as a ticked bar scores)
+# The shortest bar taken, when it stands alone: OMERO.figure draws 8-9 px bars, 1-2 rows, on panels a
+# figure shrinks to 60-80 px.  Runs under ``min_length`` are most often glyph strokes (the bar of a T,
+# an E), which touch the rest of their glyph; a tiny bar has nothing of its mask within 2 px of it.
+_TINY_LENGTH = 8
 _UPRIGHT_MIN_LENGTH = 20
 
 
@@ -107,9 +113,11 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     found: list[Bar] = []
     for polarity, mask in masks:
         passed: dict[tuple[int, int, int, int], float] = {}  # stack -> score, for join_rulers
-        stacks = np.array(_row_stacks(mask, min_length, int(0.8 * W)), dtype=np.int64).reshape(-1, 4)
+        shortest = min(min_length, _TINY_LENGTH)
+        stacks = np.array(_row_stacks(mask, shortest, W), dtype=np.int64).reshape(-1, 4)
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
-        stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
+        stacks = stacks[(thickness <= np.maximum(3, w / 3 + 0.5)) & ((w <= 0.8 * W) | _alone_in_rows(mask, stacks))]
+        stacks = stacks[_tiny_alone(mask, stacks, min_length)]
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
@@ -163,6 +171,8 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             found.append(Bar(box, length, polarity, round(score, 3)))
             passed[(x0, x1, top, bottom)] = score
         if polarity != "colour" and not any(mask is m for _, m in lines):
+            for box, length in find_combs(gray, mask):  # ┃ ┃ ┃ ┃ ┃: a Hitachi ruler of ticks alone
+                found.append(Bar(box, length, polarity, _COMB_SCORE))
             for left, right, length in join_rulers(gray, mask, list(passed)):
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
                 score = max(passed[left], passed[right]) + 0.3  # ticked
@@ -172,6 +182,39 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),
                                  polarity, round(max(passed[left], passed[right]), 3), (left[1], right[0])))
     return _dedupe(found)
+
+
+def _alone_in_rows(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
+    """For each stack (x0, x1, top, bottom) over 0.8 of the image's width: True where its rows hold
+    nothing else of ``mask`` and it stops 3 px or more short of both edges (an image cut around a bar
+    and its label: a panel's edge or a separator runs to the image's edge, or meets other ink)."""
+    W = mask.shape[1]
+    out = np.zeros(len(stacks), bool)
+    for i in np.flatnonzero((stacks[:, 1] - stacks[:, 0]) > 0.8 * W):
+        x0, x1, top, bottom = stacks[i].tolist()
+        if x0 >= 3 and x1 <= W - 3:
+            rows = mask[top:bottom]
+            out[i] = not rows[:, :x0].any() and not rows[:, x1:].any()
+    return out
+
+
+def _tiny_alone(mask: np.ndarray, stacks: np.ndarray, min_length: int) -> np.ndarray:
+    """For each stack (x0, x1, top, bottom): True where it is ``min_length`` long or more, or, shorter,
+    is 1-2 rows thick with no pixel of ``mask`` in the 2-px ring around it (inside the image)."""
+    keep = (stacks[:, 1] - stacks[:, 0]) >= min_length
+    short = ~keep & ((stacks[:, 3] - stacks[:, 2]) <= 2)
+    if not short.any():
+        return keep
+    H, W = mask.shape
+    table = np.zeros((H + 1, W + 1), np.int32)
+    table[1:, 1:] = mask.cumsum(axis=0, dtype=np.int32).cumsum(axis=1)
+    x0, x1, top, bottom = stacks[short].T
+    r0, r1 = np.maximum(top - 2, 0), np.minimum(bottom + 2, H)
+    c0, c1 = np.maximum(x0 - 2, 0), np.minimum(x1 + 2, W)
+    ring = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0] - (x1 - x0) * (bottom - top)
+    inside = (top >= 2) & (bottom + 2 <= H) & (x0 >= 2) & (x1 + 2 <= W)
+    keep[np.flatnonzero(short)] = (ring == 0) & inside
+    return keep
 
 
 def _line_masks(gray: np.ndarray) -> list[tuple[str, np.ndarray]]:
