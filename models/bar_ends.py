@@ -63,10 +63,11 @@ def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     ref, bar = float(np.median(contrast[middle])), float(np.median(rows[middle]))
     if ref < 25:
         return x0, x1
-    # Off the bar's grey towards its ground's: a ruler's end tick, darker than a dark line (Zeiss draws
-    # a black tick on a grey line) and as dark beside the line as on it, is bar, not ground.
-    towards = (rows - bar) * (float(np.median(sides[middle])) - bar) > 0
-    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref) & towards
+    # The last two columns, off the bar's grey away from its ground's, are a ruler's end tick (Zeiss draws
+    # a black tick through a grey line, as dark beside the line as on it): bar, not ground.
+    beyond = (rows - bar) * (float(np.median(sides[middle])) - bar) < 0
+    beyond[2:n - 2] = False
+    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref) & ~beyond
     left = next((i for i in range(n // 3 - 1, -1, -1) if ground[i]), -1)
     right = next((i for i in range(n - n // 3, n) if ground[i]), n)
     return x0 + left + 1, x0 + right

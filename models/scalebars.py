@@ -113,11 +113,15 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     found: list[Bar] = []
     for polarity, mask in masks:
         passed: dict[tuple[int, int, int, int], float] = {}  # stack -> score, for join_rulers
-        shortest = min(min_length, _TINY_LENGTH)
-        stacks = np.array(_row_stacks(mask, shortest, W), dtype=np.int64).reshape(-1, 4)
+        # Runs of a bar's length stacked as always; runs of a tiny bar (8-9 px, not upright: glyph strokes
+        # stand alone) and runs over 0.8 of the width stacked apart, so that they only add candidates.
+        tiny = (_TINY_LENGTH, min_length - 1) if min_length <= 10 else (0, -1)
+        usual, short, long_ = _row_stacks(mask, [(min_length, int(0.8 * W)), tiny, (int(0.8 * W) + 1, W)])
+        short, long_ = (np.array(x, dtype=np.int64).reshape(-1, 4) for x in (short, long_))
+        stacks = np.concatenate([np.array(usual, dtype=np.int64).reshape(-1, 4), short[_tiny_alone(mask, short)],
+                                 long_[_alone_in_rows(mask, long_)]])
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
-        stacks = stacks[(thickness <= np.maximum(3, w / 3 + 0.5)) & ((w <= 0.8 * W) | _alone_in_rows(mask, stacks))]
-        stacks = stacks[_tiny_alone(mask, stacks, min_length)]
+        stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
@@ -190,7 +194,7 @@ def _alone_in_rows(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
     and its label: a panel's edge or a separator runs to the image's edge, or meets other ink)."""
     W = mask.shape[1]
     out = np.zeros(len(stacks), bool)
-    for i in np.flatnonzero((stacks[:, 1] - stacks[:, 0]) > 0.8 * W):
+    for i in range(len(stacks)):
         x0, x1, top, bottom = stacks[i].tolist()
         if x0 >= 3 and x1 <= W - 3:
             rows = mask[top:bottom]
@@ -198,11 +202,11 @@ def _alone_in_rows(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
     return out
 
 
-def _tiny_alone(mask: np.ndarray, stacks: np.ndarray, min_length: int) -> np.ndarray:
-    """For each stack (x0, x1, top, bottom): True where it is ``min_length`` long or more, or, shorter,
-    is 1-2 rows thick with no pixel of ``mask`` in the 2-px ring around it (inside the image)."""
-    keep = (stacks[:, 1] - stacks[:, 0]) >= min_length
-    short = ~keep & ((stacks[:, 3] - stacks[:, 2]) <= 2)
+def _tiny_alone(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
+    """For each (short) stack (x0, x1, top, bottom): True where it is 1-2 rows thick with no pixel of
+    ``mask`` in the 2-px ring around it (inside the image)."""
+    keep = np.zeros(len(stacks), bool)
+    short = (stacks[:, 3] - stacks[:, 2]) <= 2
     if not short.any():
         return keep
     H, W = mask.shape
@@ -273,20 +277,36 @@ def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
     return reject
 
 
-def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tuple[int, int, int, int]]:
-    """(x0, x1, top, bottom) of each stack of rows holding a run over the same columns (±1 px as
-    the stack's first row)."""
+def _row_stacks(mask: np.ndarray, lengths: list[tuple[int, int]]) -> list[list[tuple[int, int, int, int]]]:
+    """For each (shortest, longest) of ``lengths``: (x0, x1, top, bottom) of each stack of rows holding a
+    run of that length over the same columns (±1 px as the stack's first row).  The mask's runs are
+    found once; each range's runs are stacked apart from the others'."""
+    runs = _row_runs(mask)
+    return [_stack_runs(runs, shortest, longest) for shortest, longest in lengths]
+
+
+def _row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row, first column and end column (exclusive) of every run of ``mask``, row by row."""
     H = mask.shape[0]
     padded = np.zeros((H, mask.shape[1] + 2), np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
     ys, xs = np.nonzero(edges)
     kinds = edges[ys, xs]
-    # Every run of the mask at once (row-major: by row, then by column), those of a bar's length kept.
+    # Every run of the mask at once (row-major: by row, then by column).
     rise, fall = kinds == 1, kinds == -1
-    lengths = xs[fall] - xs[rise]
+    return ys[rise], xs[rise], xs[fall]
+
+
+def _stack_runs(runs: tuple[np.ndarray, np.ndarray, np.ndarray], min_length: int,
+                max_length: int) -> list[tuple[int, int, int, int]]:
+    """The stacks of ``_row_stacks`` from the runs of one length range."""
+    ys, starts, ends = runs
+    lengths = ends - starts
     keep = (lengths >= min_length) & (lengths <= max_length)
-    run_y, run_x0, run_x1 = ys[rise][keep].tolist(), xs[rise][keep].tolist(), xs[fall][keep].tolist()
+    if not keep.any():
+        return []
+    run_y, run_x0, run_x1 = ys[keep].tolist(), starts[keep].tolist(), ends[keep].tolist()
     open_: dict[tuple[int, int], list[int]] = {}  # first-row (x0, x1) -> [top, last row]
     out = []
     i, n, previous = 0, len(run_y), -2
