@@ -114,12 +114,11 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     for polarity, mask in masks:
         passed: dict[tuple[int, int, int, int], float] = {}  # stack -> score, for join_rulers
         # Runs of a bar's length stacked as always; runs of a tiny bar (8-9 px, not upright: glyph strokes
-        # stand alone) and runs over 0.8 of the width stacked apart, so that they only add candidates.
+        # stand alone) stacked apart, so that they only add candidates.
         tiny = (_TINY_LENGTH, min_length - 1) if min_length <= 10 else (0, -1)
-        usual, short, long_ = _row_stacks(mask, [(min_length, int(0.8 * W)), tiny, (int(0.8 * W) + 1, W)])
-        short, long_ = (np.array(x, dtype=np.int64).reshape(-1, 4) for x in (short, long_))
-        stacks = np.concatenate([np.array(usual, dtype=np.int64).reshape(-1, 4), short[_tiny_alone(mask, short)],
-                                 long_[_alone_in_rows(mask, long_)]])
+        usual, short = _row_stacks(mask, [(min_length, int(0.8 * W)), tiny])
+        short = np.array(short, dtype=np.int64).reshape(-1, 4)
+        stacks = np.concatenate([np.array(usual, dtype=np.int64).reshape(-1, 4), short[_tiny_alone(mask, short)]])
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
         stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
@@ -186,20 +185,6 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),
                                  polarity, round(max(passed[left], passed[right]), 3), (left[1], right[0])))
     return _dedupe(found)
-
-
-def _alone_in_rows(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
-    """For each stack (x0, x1, top, bottom) over 0.8 of the image's width: True where its rows hold
-    nothing else of ``mask`` and it stops 3 px or more short of both edges (an image cut around a bar
-    and its label: a panel's edge or a separator runs to the image's edge, or meets other ink)."""
-    W = mask.shape[1]
-    out = np.zeros(len(stacks), bool)
-    for i in range(len(stacks)):
-        x0, x1, top, bottom = stacks[i].tolist()
-        if x0 >= 3 and x1 <= W - 3:
-            rows = mask[top:bottom]
-            out[i] = not rows[:, :x0].any() and not rows[:, x1:].any()
-    return out
 
 
 def _tiny_alone(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
