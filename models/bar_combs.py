@@ -19,22 +19,20 @@ _TICK_WIDEST = 4
 _FEWEST = 5  # ticks of a comb (Hitachi: 11): three or four evenly spaced strokes are too easily glyphs
 
 
-def find_combs(gray: np.ndarray, mask: np.ndarray) -> list[tuple[tuple[int, int, int, int], float]]:
+def find_combs(gray: np.ndarray, mask: np.ndarray,
+               runs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[tuple[tuple[int, int, int, int], float]]:
     """(box (x0, y0, x1, y1; x1, y1 exclusive), length from the first tick's centre to the last's) of
-    each comb of ticks in ``mask`` (one grey cut of ``gray``)."""
+    each comb of ticks in ``mask`` (one grey cut of ``gray``), whose level runs (row, first column, end
+    column) are ``runs``."""
     H, W = mask.shape
-    # Only pixels of level runs a tick wide: a blob, a line or texture wider than a tick is left out
-    # (the pixels of each run of 5 or more, found as 5-wide windows all set, spread back over the run).
-    wide = np.zeros_like(mask)
-    k = _TICK_WIDEST + 1
-    if W >= k:
-        window = mask[:, :W - k + 1].copy()
-        for d in range(1, k):
-            window &= mask[:, d:W - k + 1 + d]
-        for d in range(k):
-            wide[:, d:W - k + 1 + d] |= window
+    # Only pixels of level runs a tick wide: a blob, a line or texture wider than a tick is left out.
+    ys, starts, ends = runs
+    narrow = (ends - starts) <= _TICK_WIDEST
+    ys, starts, ends = ys[narrow], starts[narrow], ends[narrow]
     padded = np.zeros((H + 2, W), np.int8)
-    padded[1:-1] = mask & ~wide
+    for d in range(_TICK_WIDEST):
+        inside = starts + d < ends
+        padded[ys[inside] + 1, starts[inside] + d] = 1
     edges = np.diff(padded, axis=0)  # +1 where a column's run starts, -1 one row past its end
     ys, xs = np.nonzero(edges.T)  # column-major: xs are rows here, ys columns
     kinds = edges.T[ys, xs]

@@ -54,6 +54,7 @@ _LINE_CONTRAST = 40  # a thin line's grey over (under) both rows 2 px from it
 _COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
 _UPRIGHT_PENALTY = 0.2
 _COMB_SCORE = 0.85  # five or more evenly spaced lone ticks: a ruler (as a ticked bar scores)
+_COMB_CUTS = (110, 150, 130, 170)  # dark, then light: the middle cuts only (a comb is black or white; each cut costs)
 # The shortest bar taken, when it stands alone: OMERO.figure draws 8-9 px bars, 1-2 rows, on panels a
 # figure shrinks to 60-80 px.  Runs under ``min_length`` are most often glyph strokes (the bar of a T,
 # an E), which touch the rest of their glyph; a tiny bar has nothing of its mask within 2 px of it.
@@ -102,6 +103,9 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         hue_line = chroma_line_mask(rgb)  # a thin line of the ground's brightness, another hue
         if hue_line is not None:
             lines.append(("colour", hue_line))
+    # The middle cuts of each polarity (dark 110 and 150, light 130 and 170) are looked at for combs.
+    comb_masks = [masks[_DARK_CUTS.index(c)][1] for c in _COMB_CUTS[:2]] + \
+        [masks[len(_DARK_CUTS) + _LIGHT_CUTS.index(c)][1] for c in _COMB_CUTS[2:]]
     masks += lines
     colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
     # Integral images of grey and grey²: the bounds that reject most stacks, for all stacks at once.
@@ -116,7 +120,8 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         # Runs of a bar's length stacked as always; runs of a tiny bar (8-9 px, not upright: glyph strokes
         # stand alone) stacked apart, so that they only add candidates.
         tiny = (_TINY_LENGTH, min_length - 1) if min_length <= 10 else (0, -1)
-        usual, short = _row_stacks(mask, [(min_length, int(0.8 * W)), tiny])
+        runs = _row_runs(mask)
+        usual, short = _row_stacks(runs, [(min_length, int(0.8 * W)), tiny])
         short = np.array(short, dtype=np.int64).reshape(-1, 4)
         stacks = np.concatenate([np.array(usual, dtype=np.int64).reshape(-1, 4), short[_tiny_alone(mask, short)]])
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
@@ -174,8 +179,9 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             found.append(Bar(box, length, polarity, round(score, 3)))
             passed[(x0, x1, top, bottom)] = score
         if polarity != "colour" and not any(mask is m for _, m in lines):
-            for box, length in find_combs(gray, mask):  # ┃ ┃ ┃ ┃ ┃: a Hitachi ruler of ticks alone
-                found.append(Bar(box, length, polarity, _COMB_SCORE))
+            if any(mask is m for m in comb_masks):  # ┃ ┃ ┃ ┃ ┃: a Hitachi ruler of ticks alone
+                for box, length in find_combs(gray, mask, runs):
+                    found.append(Bar(box, length, polarity, _COMB_SCORE))
             for left, right, length in join_rulers(gray, mask, list(passed)):
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
                 score = max(passed[left], passed[right]) + 0.3  # ticked
@@ -189,20 +195,13 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
 
 def _tiny_alone(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
     """For each (short) stack (x0, x1, top, bottom): True where it is 1-2 rows thick with no pixel of
-    ``mask`` in the 2-px ring around it (inside the image)."""
-    keep = np.zeros(len(stacks), bool)
-    short = (stacks[:, 3] - stacks[:, 2]) <= 2
-    if not short.any():
-        return keep
+    ``mask`` in the 2-px ring around it (inside the image).  Stack by stack (a few windows of a few
+    dozen pixels each): an integral image of the whole mask cost more than all of them."""
     H, W = mask.shape
-    table = np.zeros((H + 1, W + 1), np.int32)
-    table[1:, 1:] = mask.cumsum(axis=0, dtype=np.int32).cumsum(axis=1)
-    x0, x1, top, bottom = stacks[short].T
-    r0, r1 = np.maximum(top - 2, 0), np.minimum(bottom + 2, H)
-    c0, c1 = np.maximum(x0 - 2, 0), np.minimum(x1 + 2, W)
-    ring = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0] - (x1 - x0) * (bottom - top)
-    inside = (top >= 2) & (bottom + 2 <= H) & (x0 >= 2) & (x1 + 2 <= W)
-    keep[np.flatnonzero(short)] = (ring == 0) & inside
+    keep = np.zeros(len(stacks), bool)
+    for i, (x0, x1, top, bottom) in enumerate(stacks.tolist()):
+        if bottom - top <= 2 and top >= 2 and bottom + 2 <= H and x0 >= 2 and x1 + 2 <= W:
+            keep[i] = int(mask[top - 2:bottom + 2, x0 - 2:x1 + 2].sum()) == (x1 - x0) * (bottom - top)
     return keep
 
 
@@ -262,11 +261,11 @@ def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
     return reject
 
 
-def _row_stacks(mask: np.ndarray, lengths: list[tuple[int, int]]) -> list[list[tuple[int, int, int, int]]]:
+def _row_stacks(runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+                lengths: list[tuple[int, int]]) -> list[list[tuple[int, int, int, int]]]:
     """For each (shortest, longest) of ``lengths``: (x0, x1, top, bottom) of each stack of rows holding a
-    run of that length over the same columns (±1 px as the stack's first row).  The mask's runs are
-    found once; each range's runs are stacked apart from the others'."""
-    runs = _row_runs(mask)
+    run of that length over the same columns (±1 px as the stack's first row), from a mask's runs
+    (``_row_runs``); each range's runs are stacked apart from the others'."""
     return [_stack_runs(runs, shortest, longest) for shortest, longest in lengths]
 
 

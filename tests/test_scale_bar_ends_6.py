@@ -24,7 +24,7 @@ import pytest
 from figdex.models.bar_combs import find_combs
 from figdex.models.evaluate_scale import bar_matches
 from figdex.models.ocr import load_rgb
-from figdex.models.scalebars import find_bars
+from figdex.models.scalebars import _row_runs, find_bars
 from tests.conftest import REPO
 
 BARS_6 = REPO / "eval" / "restored" / "scale_bars_6"
@@ -105,12 +105,12 @@ def test_comb_of_ticks_is_a_ruler_between_its_end_tick_centres():
 
 def test_ticks_hanging_from_a_line_are_not_a_comb():
     g = _comb(line=True)
-    assert find_combs(g, g > 170) == []
+    assert find_combs(g, g > 170, _row_runs(g > 170)) == []
 
 
 def test_three_ticks_are_not_a_comb():
     g = _comb(ticks=3)
-    assert find_combs(g, g > 170) == []
+    assert find_combs(g, g > 170, _row_runs(g > 170)) == []
 
 
 @pytest.mark.parametrize("name,box,length", [
