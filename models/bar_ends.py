@@ -4,8 +4,6 @@ models/scalebars.py, which finds the candidate bars and pairs them with their la
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 
@@ -24,23 +22,8 @@ def measure_bar(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int
     bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
     length = float(x1 - x0 - 4)
     for inside, step in ((x0, -1), (x1 - 1, 1)):
-        # The ground beside the end, looked up only where the pixels past it are beyond the bar's colour.
-        length += _end_cover(rows, bar, inside, step, lambda i=inside, s=step: side_ground(colour, i, s, top, bottom))
+        length += _end_cover(rows, bar, inside, step)
     return round(length, 1), False
-
-
-def side_ground(colour: np.ndarray, inside: int, step: int, top: int, bottom: int) -> np.ndarray | None:
-    """The ground beside one end of a bar: of the rows 1-2 px above and below it, each row's median
-    colour over the end pixel and the two inside it, the one farthest from the bar's (a row beside it
-    may be a half-covered edge row or a panel's border); None at the image's edge."""
-    H, W = colour.shape[:2]
-    rows = [r for r in (top - 2, top - 1, bottom, bottom + 1) if 0 <= r < H]
-    cols = sorted(c for c in (inside, inside - step, inside - 2 * step) if 0 <= c < W)
-    if not rows or not cols:
-        return None
-    bar = colour[top:bottom, cols].reshape(-1, colour.shape[2]).mean(axis=0)
-    medians = [np.median(colour[r, cols], axis=0) for r in rows]
-    return max(medians, key=lambda c: float(np.linalg.norm(c - bar)))
 
 
 def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[int, int]:
@@ -73,26 +56,18 @@ def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     return x0 + left + 1, x0 + right
 
 
-def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int,
-               side: Callable[[], np.ndarray | None] | None = None) -> float:
+def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:
     """How many pixels of one end are ink: the stack's last two pixels and the two beyond it, each by
     its coverage (its colour projected between the background's and the bar's).  A cut at one grey
     level may stop a pixel short of a blurred end or a pixel past it; the coverage does not care.
     The background: of the pixels 3-4 px out, the one farther from the bar's colour (the nearer one
     may be a frame, a tick or a bright particle the bar runs into).  Past the panel's edge, or where
-    the end runs into content of the bar's own colour, the stack's edge is all there is.  Where those
-    pixels lie beyond the bar's colour, away from the ground beside it (``side()``) (a white panel border 2 px
-    past a 240-grey bar on black: 255), they are not its ground: the ground beside the bar is."""
+    the end runs into content of the bar's own colour, the stack's edge is all there is."""
     W = rows.shape[0]
     out = [x for x in (inside + 2 * step, inside + 3 * step, inside + 4 * step) if 0 <= x < W]
     if not out or not 0 <= inside + 2 * step < W:
         return 2.0
     bg = max((rows[x] for x in out), key=lambda c: float(np.linalg.norm(c - bar)))
-    past = rows[inside + step] - bar
-    if side is not None and float((bg - bar) @ (bg - bar)) < float(past @ past):
-        beside = side()  # the pixels 2-4 px out are nearer the bar than the one just past its end
-        if beside is not None and float((bg - bar) @ (beside - bar)) < 0:
-            bg = beside
     axis = bar - bg
     reach2 = float(axis @ axis)
     if reach2 < 25 ** 2:

@@ -59,6 +59,7 @@ _COMB_CUTS = (110, 150, 130, 170)  # dark, then light: the middle cuts only (a c
 # figure shrinks to 60-80 px.  Runs under ``min_length`` are most often glyph strokes (the bar of a T,
 # an E), which touch the rest of their glyph; a tiny bar has nothing of its mask within 2 px of it.
 _TINY_LENGTH = 8
+_TINY_PENALTY = 0.3
 _UPRIGHT_MIN_LENGTH = 20
 
 
@@ -129,6 +130,7 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
+            tiny = x1 - x0 < min_length
             bar_val = float(gray[top:bottom, x0:x1].mean())
             above = gray[max(0, top - 2):top, x0:x1]
             below = gray[bottom:min(H, bottom + 2), x0:x1]
@@ -152,6 +154,8 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             # Scale bars live in the lower part of a panel more often than not.
             position = 0.15 if (top / max(H, 1)) > 0.6 else 0.0
             score = min(1.0, contrast / 120) * 0.6 + 0.25 * min(1.0, thickness / 3) + position
+            if tiny:  # a last resort: near a label, a longer bar is the likelier one (databars hold tiny strokes)
+                score -= _TINY_PENALTY
             if polarity != "colour":
                 # A cut that the ground passes at one end (a white bar on a ground that brightens from
                 # 70 to 150 along it, cut at 130) runs on over the ground: the stack ends there.
