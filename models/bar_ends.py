@@ -46,7 +46,11 @@ def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     ref, bar = float(np.median(contrast[middle])), float(np.median(rows[middle]))
     if ref < 25:
         return x0, x1
-    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref)
+    # The last two columns, off the bar's grey away from its ground's, are a ruler's end tick (Zeiss draws
+    # a black tick through a grey line, as dark beside the line as on it): bar, not ground.
+    beyond = (rows - bar) * (float(np.median(sides[middle])) - bar) < 0
+    beyond[2:n - 2] = False
+    ground = (contrast < 0.3 * ref) & (np.abs(rows - bar) > 0.3 * ref) & ~beyond
     left = next((i for i in range(n // 3 - 1, -1, -1) if ground[i]), -1)
     right = next((i for i in range(n - n // 3, n) if ground[i]), n)
     return x0 + left + 1, x0 + right
@@ -86,8 +90,8 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     3 px or more, but not much further, on the same side of the body (above, below or both), with no
     column between them doing so (in a texture, dark columns rise anywhere; a frame's sides run on
     past the label).  Each centre is the tick rows' coverage-weighted column, so a tick that
-    straddles two pixels is found between them.  (Wider ticks, as TVIPS draws them, are not ticks
-    here: the instrument's ruler is as long as its outer ends.)"""
+    straddles two pixels is found between them.  (Wider ticks on one side, as TVIPS draws them, are
+    not ticks here: the instrument's ruler is as long as its outer ends.)"""
     H = mask.shape[0]
     reach = 3
     longest = max(8, 2 * (bottom - top) + 4)  # a tick is short; a frame's side is not
@@ -110,7 +114,11 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
         if any(rising(x) != rising(x, short=True) for x in xs):
             return None  # a side running on past a tick's height: a frame or a texture
         ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]
-    if not ends["left"] or not ends["right"] or len(ends["left"]) > 2 or len(ends["right"]) > 2:
+    # A tick crossing the line (rising above and below it: Zeiss SmartSEM's 4-px ┼, a label box's 3-px
+    # ┼) may be up to 4 columns wide and is measured at its centre; a one-sided one is 1-2 columns.
+    widest = {name: 4 if all(r == (True, True) for _, r in cols) else 2 for name, cols in ends.items()}
+    if not ends["left"] or not ends["right"] or len(ends["left"]) > widest["left"] or \
+            len(ends["right"]) > widest["right"]:
         return None
     sides = {r for _, r in ends["left"]} & {r for _, r in ends["right"]}
     if not sides or any(any(rising(x)) for x in range(x0 + 4, x1 - 4)):

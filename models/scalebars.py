@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_colour_bar
+from figdex.models.bar_combs import find_combs
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
 from figdex.models.bar_gaps import join_label_gaps, joined_length
 from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
@@ -52,6 +53,13 @@ _LIGHT_CUTS = (130, 170, 200, 230)
 _LINE_CONTRAST = 40  # a thin line's grey over (under) both rows 2 px from it
 _COLOUR_CHROMA = 90  # max-min over R, G, B: a blue or red bar on a grey micrograph
 _UPRIGHT_PENALTY = 0.2
+_COMB_SCORE = 0.85  # five or more evenly spaced lone ticks: a ruler (as a ticked bar scores)
+_COMB_CUTS = (110, 150, 130, 170)  # dark, then light: the middle cuts only (a comb is black or white; each cut costs)
+# The shortest bar taken, when it stands alone: OMERO.figure draws 8-9 px bars, 1-2 rows, on panels a
+# figure shrinks to 60-80 px.  Runs under ``min_length`` are most often glyph strokes (the bar of a T,
+# an E), which touch the rest of their glyph; a tiny bar has nothing of its mask within 2 px of it.
+_TINY_LENGTH = 8
+_TINY_PENALTY = 0.3
 _UPRIGHT_MIN_LENGTH = 20
 
 
@@ -96,6 +104,9 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         hue_line = chroma_line_mask(rgb)  # a thin line of the ground's brightness, another hue
         if hue_line is not None:
             lines.append(("colour", hue_line))
+    # The middle cuts of each polarity (dark 110 and 150, light 130 and 170) are looked at for combs.
+    comb_masks = [masks[_DARK_CUTS.index(c)][1] for c in _COMB_CUTS[:2]] + \
+        [masks[len(_DARK_CUTS) + _LIGHT_CUTS.index(c)][1] for c in _COMB_CUTS[2:]]
     masks += lines
     colour = (rgb[..., :3] if rgb is not None else gray[..., None]).astype(np.float32)
     # Integral images of grey and grey²: the bounds that reject most stacks, for all stacks at once.
@@ -107,12 +118,19 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     found: list[Bar] = []
     for polarity, mask in masks:
         passed: dict[tuple[int, int, int, int], float] = {}  # stack -> score, for join_rulers
-        stacks = np.array(_row_stacks(mask, min_length, int(0.8 * W)), dtype=np.int64).reshape(-1, 4)
+        # Runs of a bar's length stacked as always; runs of a tiny bar (8-9 px, not upright: glyph strokes
+        # stand alone) stacked apart, so that they only add candidates.
+        tiny = (_TINY_LENGTH, min_length - 1) if min_length <= 10 else (0, -1)
+        runs = _row_runs(mask)
+        usual, short = _row_stacks(runs, [(min_length, int(0.8 * W)), tiny])
+        short = np.array(short, dtype=np.int64).reshape(-1, 4)
+        stacks = np.concatenate([np.array(usual, dtype=np.int64).reshape(-1, 4), short[_tiny_alone(mask, short)]])
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
         stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
         stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
+            tiny = x1 - x0 < min_length
             bar_val = float(gray[top:bottom, x0:x1].mean())
             above = gray[max(0, top - 2):top, x0:x1]
             below = gray[bottom:min(H, bottom + 2), x0:x1]
@@ -136,6 +154,8 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             # Scale bars live in the lower part of a panel more often than not.
             position = 0.15 if (top / max(H, 1)) > 0.6 else 0.0
             score = min(1.0, contrast / 120) * 0.6 + 0.25 * min(1.0, thickness / 3) + position
+            if tiny:  # a last resort: near a label, a longer bar is the likelier one (databars hold tiny strokes)
+                score -= _TINY_PENALTY
             if polarity != "colour":
                 # A cut that the ground passes at one end (a white bar on a ground that brightens from
                 # 70 to 150 along it, cut at 130) runs on over the ground: the stack ends there.
@@ -163,6 +183,9 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             found.append(Bar(box, length, polarity, round(score, 3)))
             passed[(x0, x1, top, bottom)] = score
         if polarity != "colour" and not any(mask is m for _, m in lines):
+            if any(mask is m for m in comb_masks):  # ┃ ┃ ┃ ┃ ┃: a Hitachi ruler of ticks alone
+                for box, length in find_combs(gray, mask, runs):
+                    found.append(Bar(box, length, polarity, _COMB_SCORE))
             for left, right, length in join_rulers(gray, mask, list(passed)):
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
                 score = max(passed[left], passed[right]) + 0.3  # ticked
@@ -172,6 +195,18 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),
                                  polarity, round(max(passed[left], passed[right]), 3), (left[1], right[0])))
     return _dedupe(found)
+
+
+def _tiny_alone(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
+    """For each (short) stack (x0, x1, top, bottom): True where it is 1-2 rows thick with no pixel of
+    ``mask`` in the 2-px ring around it (inside the image).  Stack by stack (a few windows of a few
+    dozen pixels each): an integral image of the whole mask cost more than all of them."""
+    H, W = mask.shape
+    keep = np.zeros(len(stacks), bool)
+    for i, (x0, x1, top, bottom) in enumerate(stacks.tolist()):
+        if bottom - top <= 2 and top >= 2 and bottom + 2 <= H and x0 >= 2 and x1 + 2 <= W:
+            keep[i] = int(mask[top - 2:bottom + 2, x0 - 2:x1 + 2].sum()) == (x1 - x0) * (bottom - top)
+    return keep
 
 
 def _line_masks(gray: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -230,20 +265,36 @@ def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
     return reject
 
 
-def _row_stacks(mask: np.ndarray, min_length: int, max_length: int) -> list[tuple[int, int, int, int]]:
-    """(x0, x1, top, bottom) of each stack of rows holding a run over the same columns (±1 px as
-    the stack's first row)."""
+def _row_stacks(runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+                lengths: list[tuple[int, int]]) -> list[list[tuple[int, int, int, int]]]:
+    """For each (shortest, longest) of ``lengths``: (x0, x1, top, bottom) of each stack of rows holding a
+    run of that length over the same columns (±1 px as the stack's first row), from a mask's runs
+    (``_row_runs``); each range's runs are stacked apart from the others'."""
+    return [_stack_runs(runs, shortest, longest) for shortest, longest in lengths]
+
+
+def _row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row, first column and end column (exclusive) of every run of ``mask``, row by row."""
     H = mask.shape[0]
     padded = np.zeros((H, mask.shape[1] + 2), np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
     ys, xs = np.nonzero(edges)
     kinds = edges[ys, xs]
-    # Every run of the mask at once (row-major: by row, then by column), those of a bar's length kept.
+    # Every run of the mask at once (row-major: by row, then by column).
     rise, fall = kinds == 1, kinds == -1
-    lengths = xs[fall] - xs[rise]
+    return ys[rise], xs[rise], xs[fall]
+
+
+def _stack_runs(runs: tuple[np.ndarray, np.ndarray, np.ndarray], min_length: int,
+                max_length: int) -> list[tuple[int, int, int, int]]:
+    """The stacks of ``_row_stacks`` from the runs of one length range."""
+    ys, starts, ends = runs
+    lengths = ends - starts
     keep = (lengths >= min_length) & (lengths <= max_length)
-    run_y, run_x0, run_x1 = ys[rise][keep].tolist(), xs[rise][keep].tolist(), xs[fall][keep].tolist()
+    if not keep.any():
+        return []
+    run_y, run_x0, run_x1 = ys[keep].tolist(), starts[keep].tolist(), ends[keep].tolist()
     open_: dict[tuple[int, int], list[int]] = {}  # first-row (x0, x1) -> [top, last row]
     out = []
     i, n, previous = 0, len(run_y), -2

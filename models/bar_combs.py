@@ -1,0 +1,138 @@
+"""Rulers of ticks without a line: Hitachi SEMs print the scale as a comb of 11 evenly spaced upright
+ticks (┃ ┃ ┃ … ┃), no line joining them, the length from the first tick's centre to the last's.
+
+``find_bars`` looks for level runs; a comb has none (its rows hold only tick-wide runs), and each tick,
+4-20 px tall, is too short for an upright bar.  Here the column runs of one mask that are tick-tall
+are grouped by their rows (top and bottom ±1 px); within a group, adjacent columns make a tick (1-4 px
+wide), and five or more ticks in a row at one spacing (±1.5 px or a tenth of it), with the band's rows
+clear between them and no line along the band above or below (an axis's ticks hang from their axis),
+are one ruler.  Each end tick's centre is its columns' ink-weighted column, as ``bar_rulers`` weighs a
+ruler's end ticks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_TICK_SHORTEST, _TICK_TALLEST = 3, 24  # rows of a tick (a downscaled Hitachi strip: 4; a full-size one: 17)
+_TICK_WIDEST = 4
+_FEWEST = 5  # ticks of a comb (Hitachi: 11): three or four evenly spaced strokes are too easily glyphs
+
+
+def find_combs(gray: np.ndarray, mask: np.ndarray,
+               runs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[tuple[tuple[int, int, int, int], float]]:
+    """(box (x0, y0, x1, y1; x1, y1 exclusive), length from the first tick's centre to the last's) of
+    each comb of ticks in ``mask`` (one grey cut of ``gray``), whose level runs (row, first column, end
+    column) are ``runs``."""
+    H, W = mask.shape
+    # Only pixels of level runs a tick wide: a blob, a line or texture wider than a tick is left out.
+    ys, starts, ends = runs
+    narrow = (ends - starts) <= _TICK_WIDEST
+    ys, starts, ends = ys[narrow], starts[narrow], ends[narrow]
+    padded = np.zeros((H + 2, W), np.int8)
+    for d in range(_TICK_WIDEST):
+        inside = starts + d < ends
+        padded[ys[inside] + 1, starts[inside] + d] = 1
+    edges = np.diff(padded, axis=0)  # +1 where a column's run starts, -1 one row past its end
+    ys, xs = np.nonzero(edges.T)  # column-major: xs are rows here, ys columns
+    kinds = edges.T[ys, xs]
+    starts, ends, cols = xs[kinds == 1], xs[kinds == -1], ys[kinds == 1]
+    n = ends - starts
+    keep = (n >= _TICK_SHORTEST) & (n <= _TICK_TALLEST)
+    starts, ends, cols = starts[keep], ends[keep], cols[keep]
+    if len(cols) < _FEWEST:
+        return []
+    out = []
+    seen: set[tuple[int, int]] = set()
+    # Ticks share their top and bottom rows; where the picture above (or below) the strip passes the cut
+    # over some ticks, their runs reach into it: grouped by one edge (±1 px), the other edge is the
+    # group's commonest, and a run need only reach it.
+    for edge, other, shared in ((starts, ends, "top"), (ends, starts, "bottom")):
+        counts = np.bincount(edge, minlength=H + 3)
+        near = counts.copy()
+        near[1:] += counts[:-1]
+        near[:-1] += counts[1:]
+        wanted = set(np.flatnonzero(near >= _FEWEST).tolist())
+        if not wanted:
+            continue
+        by_edge: dict[int, list[int]] = {}
+        for i, e in enumerate(edge.tolist()):
+            if e in wanted or e - 1 in wanted or e + 1 in wanted:
+                by_edge.setdefault(e, []).append(i)
+        for e in sorted(wanted):
+            idx = [i for r in (e - 1, e, e + 1) for i in by_edge.get(r, ())]
+            if len(idx) < _FEWEST:
+                continue
+            values, counts = np.unique(other[idx], return_counts=True)
+            o = int(values[np.argmax(counts)])
+            t, b = (e, o) if shared == "top" else (o, e)
+            if shared == "top":
+                idx = [i for i in idx if ends[i] >= b - 1]
+            else:
+                idx = [i for i in idx if starts[i] <= t + 1]
+            if len(idx) < _FEWEST or (t, b) in seen or b - t < _TICK_SHORTEST:
+                continue
+            seen.add((t, b))
+            comb = _comb(gray, mask, sorted({int(cols[i]) for i in idx}), t, b)
+            if comb is not None and comb not in out:
+                out.append(comb)
+    return out
+
+
+def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int,
+          bottom: int) -> tuple[tuple[int, int, int, int], float] | None:
+    """The longest evenly spaced row of ticks among ``columns`` (the columns of one group of tick-tall
+    runs, rows ``top``..``bottom``), measured; None when there is none of ``_FEWEST`` ticks."""
+    H, W = mask.shape
+    ticks, run = [], [columns[0]]
+    for c in columns[1:]:
+        if c == run[-1] + 1:
+            run.append(c)
+        else:
+            ticks.append(run)
+            run = [c]
+    ticks.append(run)
+    ticks = [t for t in ticks if len(t) <= _TICK_WIDEST]
+    best: list[list[int]] = []
+    i = 0
+    while i < len(ticks) - 1:
+        j, spacing = i + 1, ticks[i + 1][0] - ticks[i][0]
+        tol = max(1.5, 0.1 * spacing)
+        # One tick lost in a step (a JPEG'd quarter-size strip: a 2-row tick under the cut) is a gap of
+        # two spacings; two in a row end the comb.
+        while j + 1 < len(ticks) and min(abs(ticks[j + 1][0] - ticks[j][0] - k * spacing) for k in (1, 2)) <= tol:
+            j += 1
+        if j - i + 1 > len(best):
+            best = ticks[i:j + 1]
+        i = j
+    if len(best) < _FEWEST or best[1][0] - best[0][0] < 6 or best[1][0] - best[0][-1] < 4:
+        return None  # ticks must stand apart: stripes of a texture a pixel or two apart are not a comb
+    x0, x1 = best[0][0], best[-1][-1] + 1
+    tick_cols = {c + d for t in best for c in t for d in (-1, 0, 1)}
+    spacing = float(np.median([b[0] - a[0] for a, b in zip(best, best[1:])]))
+    for a, b in zip(best, best[1:]):  # where a tick was lost, its faint remains may stand in the band
+        if b[0] - a[0] > 1.5 * spacing:
+            middle = (a[-1] + b[0]) // 2
+            tick_cols |= set(range(middle - 3, middle + 4))
+    between = [c for c in range(x0, x1) if c not in tick_cols]
+    if not between:
+        return None
+    band = mask[top:bottom, between]
+    if band.any():
+        return None  # ink between the ticks on their rows: a texture or text, not a comb
+    for r in (top - 2, top - 1, bottom, bottom + 1):  # (a band found by one edge may be a row short)
+        if 0 <= r < H and mask[r, between].mean() > 0.5:
+            return None  # a line along the ticks' ends: an axis with its ticks (or a ruler find_bars reads)
+    rows = gray[top:bottom].astype(np.float64)
+    profile = rows.mean(axis=0)
+    ground = float(np.median(profile[between]))
+    ink = float(np.median([profile[c] for t in best for c in t]))
+    if abs(ink - ground) < 25:
+        return None
+
+    def centre(xs: list[int]) -> float:
+        span = range(max(0, xs[0] - 1), min(W, xs[-1] + 2))
+        w = np.clip([(profile[x] - ground) / (ink - ground) for x in span], 0.0, 1.0)
+        return float(np.dot(w, list(span)) / w.sum())
+
+    return (x0, top, x1, bottom), round(centre(best[-1]) - centre(best[0]), 1)
