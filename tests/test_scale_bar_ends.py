@@ -24,6 +24,7 @@ from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.evaluate_scale import bar_matches
 from figdex.models.ocr import load_rgb
 from figdex.models.scalebars import find_bars
+from tests.bar_cases import bar_error
 from tests.instrument_files import restored
 
 
@@ -33,10 +34,7 @@ def _restored(name: str) -> Path:
 
 
 def _error_on(image: np.ndarray, gold: tuple[int, int, int, int], length: float) -> float | None:
-    """As `figdex eval scale` scores a bar: the found bar on the gold box (x1, y1 exclusive) nearest the
-    gold length, its relative error; None when no bar is on the gold box."""
-    hits = [b for b in find_bars(image, vertical=False) if bar_matches(b.box, gold)]
-    return min(abs(b.length_px - length) / length for b in hits) if hits else None
+    return bar_error(image, gold, length, vertical=False)
 
 
 def _sloping_line(x0: int, x1: int, y_start: float, y_end: float, width: float = 1.6, dark: bool = True,

@@ -20,27 +20,18 @@ import numpy as np
 import pytest
 
 from figdex.models.bar_combs import find_combs
-from figdex.models.evaluate_scale import bar_matches
 from figdex.models.ocr import load_rgb
-from figdex.models.scalebars import _row_runs, find_bars
-from tests.conftest import REPO
-
-BARS_6 = REPO / "eval" / "restored" / "scale_bars_6"
+from figdex.models.scalebars import _row_runs
+from tests.bar_cases import bar_error
+from tests.instrument_files import restored
 
 
 def _restored(name: str) -> Path:
-    path = BARS_6 / name
-    if not path.exists():
-        pytest.skip(f"{name} is not committed: run `python eval/restore_instrument.py --manifest "
-                    "eval/scale_bars_held_out_6_restore.tsv --into eval/restored/scale_bars_6`")
-    return path
+    return restored(name, "scale_bars_6", "eval/scale_bars_held_out_6_restore.tsv")
 
 
 def _error_on(image: np.ndarray, gold: tuple[int, int, int, int], length: float) -> float | None:
-    """As `figdex eval scale` scores a bar: the found bar on the gold box (x1, y1 exclusive) nearest the
-    gold length, its relative error; None when no bar is on the gold box."""
-    hits = [b for b in find_bars(image, vertical=False) if bar_matches(b.box, gold)]
-    return min(abs(b.length_px - length) / length for b in hits) if hits else None
+    return bar_error(image, gold, length, vertical=False)
 
 
 def _tsv_gold(x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:

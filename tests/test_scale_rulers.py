@@ -27,6 +27,7 @@ from figdex.models.ocr import get_ocr, load_rgb
 from figdex.models.scale_sources import image_scale
 from figdex.models.scalebars import find_bars
 from tests.conftest import REPO, shared_path
+from tests.bar_cases import bar_error
 from tests.instrument_files import committed, restored
 
 
@@ -36,10 +37,7 @@ def _restored_bar_image(name: str) -> Path:
 
 
 def _error_on(image: np.ndarray, gold: tuple[int, int, int, int], length: float, **kw) -> float | None:
-    """The relative length error of the found bar on the gold box (x1, y1 exclusive) nearest the gold
-    length, as `figdex eval scale` scores it; None when no bar is on the gold box."""
-    hits = [b for b in find_bars(image, **kw) if bar_matches(b.box, gold)]
-    return min(abs(b.length_px - length) / length for b in hits) if hits else None
+    return bar_error(image, gold, length, **kw)
 
 
 @pytest.fixture
