@@ -186,3 +186,16 @@ def test_a_trailing_note_on_the_last_panel_stays_with_it_and_a_figure_note_is_sh
     full = {s.label: split.full_text(s.label) for s in split.subcaptions}
     assert "Positive marker" in full["c"] and "Positive marker" not in full["a"]
     assert "representative" in full["a"] and "representative" in full["c"]
+
+
+def test_token_f1_counts_a_chinese_character_as_a_token():
+    """spaCy's English tokenizer keeps '活性物质侧' as one token: one character off would cost the panel its whole
+    score.  The eval counts each CJK character (words of the Tsinghua thesis caption of fresh-2026-12g)."""
+    from figdex.ingest.captions.evaluate import eval_tokens, f1
+    from figdex.ingest.captions.nlp import tokens
+
+    assert eval_tokens("：(a)活性物质侧 (b)金属箔侧") == ["a", "活", "性", "物", "质", "侧", "b", "金", "属", "箔", "侧"]
+    assert eval_tokens("(a) TEM image of Au, 20 nm") == tokens("(a) TEM image of Au, 20 nm")
+    predicted, gold = "电极截面形貌 金属箔侧", "电极截面形貌的金属箔侧"  # one character more in the gold
+    assert f1(tokens(predicted), tokens(gold)) == 0.0
+    assert f1(eval_tokens(predicted), eval_tokens(gold)) == pytest.approx(2 * 10 / 21)
