@@ -335,10 +335,10 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
     Elasticsearch/OpenSearch a new versioned index is filled and the alias swapped to it in one
     atomic step: searches see the old index until the new one is complete.
     """
-    from figdex.index.fulltext import open_text_index
+    from figdex.ingest.engine_vectors import open_engine_index
 
     with _open(dataset) as ds:
-        index = open_text_index(ds, backend, url)
+        index = open_engine_index(ds, backend, url)
         n = index.rebuild(progress=_progress("rebuilding"))
         if make_default:
             ds.set_config(text_index=index.name, **({"text_index_url": url} if url else {}))
@@ -346,6 +346,7 @@ def index_rebuild(dataset: str, backend: str | None, url: str | None, make_defau
     where = f" {index.alias} at {index.url}" if hasattr(index, "alias") else ""
     click.echo(f"rebuilt {index.name} index{where}: {n} documents"
                + (" (now the dataset's text index)" if make_default else ""), err=True)
+    _vector_note(index)
     from figdex.ingest.text_embed import rebuild_semantic_indexes
 
     with _open(dataset) as ds:
@@ -364,12 +365,14 @@ def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, f
     """Push the database to Elasticsearch/OpenSearch: the rows changed since the last sync, or all.
 
     The first sync creates the index (a versioned index behind an alias).  Later ones push the
-    images changed since (in commit order: deletions and removed labels included).
+    images changed since (in commit order: deletions and removed labels included).  The caption and
+    aligned image vectors go too, where the dataset has them (`index embed`, `index align`), for the
+    engine's kNN; new or changed vectors rebuild the index.
     """
-    from figdex.index.fulltext import open_text_index
+    from figdex.ingest.engine_vectors import open_engine_index
 
     with _open(dataset) as ds:
-        index = open_text_index(ds, backend, url)
+        index = open_engine_index(ds, backend, url)
         if not hasattr(index, "sync"):
             click.echo(f"the {index.name} index is written with the database and is always in step; nothing to "
                        f"sync (choose --backend elasticsearch|opensearch, or `figdex index rebuild`)", err=True)
@@ -385,6 +388,16 @@ def index_sync(dataset: str, backend: str | None, url: str | None, full: bool, f
                    f"{report.pushed} documents pushed{since}, {report.deleted} deleted", err=True)
     else:
         emit([report.as_dict()], fmt)
+    _vector_note(index)
+
+
+def _vector_note(index) -> None:
+    """Which dense vectors an engine index was given, or why it holds none."""
+    if getattr(index, "vectors_refused", None):
+        click.echo(f"warning: {index.name} refused the vector fields ({index.vectors_refused}); semantic and "
+                   f"content search rank with the local vector indexes", err=True)
+    elif getattr(index, "vectors_stored", ()):
+        click.echo(f"with vectors for the engine's kNN: {', '.join(index.vectors_stored)}", err=True)
 
 
 def _progress(label: str):

@@ -49,19 +49,21 @@ from figdex.index.fulltext import (
     register_text_index,
 )
 from figdex.index.query import QueryError, SearchFilters
-from figdex.index.es_documents import ANALYZER, DEFAULT_ALIAS, DEFAULT_URL, FACET_FIELD_MAP, MAPPING_VERSION, MAX_WINDOW, SETTINGS, es_document, filter_clauses, mappings, render_query
+from figdex.index.es_documents import ANALYZER, DEFAULT_ALIAS, DEFAULT_URL, FACET_FIELD_MAP, MAPPING_VERSION, MAX_WINDOW, SETTINGS, SNIPPET_ORDER, es_document, filter_clauses, mappings, render_query, snippet
+from figdex.index.es_vectors import VectorField, VectorSearch, asked_sources, with_vectors
 from figdex.index.es_engines import BulkFailure, BulkIndexError, SyncReport, _ElasticsearchEngine, _Engine, _EngineHTTPError, _OpenSearchEngine, _error_parts, _now
 
 # -- the backends -------------------------------------------------------------------------------
 
 @register_text_index
-class ElasticsearchIndex(TextIndex):
+class ElasticsearchIndex(VectorSearch, TextIndex):
     """Elasticsearch 8.x (the official ``elasticsearch`` client) behind an alias.
 
     Options: ``index`` (the alias; default ``$FIGDEX_ES_INDEX``, config.json
     ``text_index_name``, else ``figdex``), ``client`` (a ready client object), ``batch_size``
     (documents per bulk request), ``max_retries`` / ``initial_backoff`` / ``max_backoff``
-    (429 handling), ``timeout`` (seconds per request).  The URL is ``url``, else
+    (429 handling), ``timeout`` (seconds per request), ``vector_fields`` (the dense vectors the
+    documents carry, ``index/es_vectors.py``; None: leave the live index's vectors as they are).  The URL is ``url``, else
     ``$FIGDEX_ES_URL``, else config.json ``text_index_url``, else http://localhost:9200.
 
     ``update`` (what ingest calls when this is the dataset's configured backend) pushes the
@@ -74,7 +76,8 @@ class ElasticsearchIndex(TextIndex):
 
     def __init__(self, conn, root=None, url=None, *, index: str | None = None, client=None,
                  batch_size: int = 500, max_batch_bytes: int = 8 << 20, max_retries: int = 6,
-                 initial_backoff: float = 0.5, max_backoff: float = 30.0, timeout: float = 60.0, **options):
+                 initial_backoff: float = 0.5, max_backoff: float = 30.0, timeout: float = 60.0,
+                 vector_fields: tuple[VectorField, ...] | None = None, **options):
         # The flag, else FIGDEX_ES_URL / FIGDEX_ES_INDEX, else config.json, else the defaults (settings.py).
         url = url or settings.get("text_index_url", root) or DEFAULT_URL
         super().__init__(conn, root, url=url, **options)
@@ -87,6 +90,9 @@ class ElasticsearchIndex(TextIndex):
         self.engine = self.engine_class(url, client=client, timeout=timeout)
         self._stems: dict[str, list[str]] = {}
         self.sleep = time.sleep
+        self.vector_fields = None if vector_fields is None else tuple(vector_fields)
+        self.vectors_refused: str | None = None  # the engine's reason, when it refused the vector mapping
+        self.vectors_stored: tuple[str, ...] = ()  # the vector fields of the index being created
 
     # -- index lifecycle -----------------------------------------------------------------------
     def live_indices(self) -> list[str]:
@@ -108,6 +114,21 @@ class ElasticsearchIndex(TextIndex):
 
     def _new_index(self) -> str:
         name = f"{self.alias}-v{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+        vectors = {f.name: self.engine.vector_mapping(f.dims) for f in self.vector_fields or ()}
+        self.vectors_stored = ()
+        if vectors:
+            try:
+                with self.engine.errors():
+                    self.engine.create(name, {**SETTINGS, **self.engine.vector_settings, "refresh_interval": "-1"},
+                                       mappings(vectors))
+                self.vectors_stored = tuple(vectors)
+                return name
+            except _EngineHTTPError as exc:
+                if exc.status != 400:
+                    raise self._failed("creating index " + name, exc) from exc
+                # No vector support (OpenSearch without its k-NN plugin, an emulator): the text index
+                # still works, and searches rank vectors locally (retrieval/semantic.py says so).
+                self.vectors_refused = exc.reason or exc.type
         with self._call("creating index " + name):
             self.engine.create(name, {**SETTINGS, "refresh_interval": "-1"}, mappings())
         return name
@@ -139,13 +160,16 @@ class ElasticsearchIndex(TextIndex):
         old = self.live_indices()
         new = self._new_index()
         try:
-            n, failures = self._push(self._index_actions(master_documents(self.conn), new), progress)
+            n, failures = self._push(self._index_actions(master_documents(self.conn), new), progress,
+                                     self._fields(self.vectors_stored))
             if failures:
                 raise BulkIndexError(failures, n, f" while rebuilding {new}; the live index was left unchanged")
             with self._call("refreshing " + new):
                 self.engine.put_settings(new, {"index": {"refresh_interval": "1s"}})
                 self.engine.refresh(new)
-            self._set_meta(new, synced_at=started, change_seq=mark, origin=change_origin(self.conn))
+            self._set_meta(new, synced_at=started, change_seq=mark, origin=change_origin(self.conn),
+                           vectors=list(self.vectors_stored), vectors_refused=self.vectors_refused,
+                           vector_sources=asked_sources(self.conn, self.vector_fields or ()))
             actions = [{"remove": {"index": o, "alias": self.alias}} for o in old]
             actions.append({"add": {"index": new, "alias": self.alias}})
             with self._call("swapping the alias"):
@@ -184,13 +208,18 @@ class ElasticsearchIndex(TextIndex):
                               change=self.last_change)
         index = live[0]
         meta = self._meta(index)
-        if meta.get("mapping_version") != MAPPING_VERSION:
+        if meta.get("mapping_version") != MAPPING_VERSION or (
+                self.vector_fields is not None
+                and meta.get("vector_sources", {}) != asked_sources(self.conn, self.vector_fields)):
+            # An older mapping, or other vectors asked for (first embedding, re-embedding, a retrained
+            # alignment): a new index, so that the mapping and every vector are right.
             n = self.rebuild(progress)
             return SyncReport(self.name, self.alias, self.last_index, "rebuilt", pushed=n, synced_at=started,
                               change=self.last_change)
         since = meta.get("change_seq") if not full and meta.get("origin") == origin else None
         if since is None:
-            pushed, failures = self._push(self._index_actions(master_documents(self.conn), self.alias), progress)
+            pushed, failures = self._push(self._index_actions(master_documents(self.conn), self.alias), progress,
+                                          self._live_fields(meta))
             deleted = 0
         else:
             ids = changed_since(self.conn, int(since))
@@ -201,7 +230,8 @@ class ElasticsearchIndex(TextIndex):
                     present.add(doc["id"])
                     yield doc
 
-            pushed, failures = self._push(self._index_actions(changed(), self.alias), progress)
+            pushed, failures = self._push(self._index_actions(changed(), self.alias), progress,
+                                          self._live_fields(meta))
             deleted, delete_failures = self._push(self._delete_actions([i for i in ids if i not in present],
                                                                        self.alias))
             failures += delete_failures
@@ -228,16 +258,24 @@ class ElasticsearchIndex(TextIndex):
         ids = sorted(set(master_ids))
         if not ids:
             return
-        self._ensure()
+        meta = self._meta(self._ensure())
+        fields = self._live_fields(meta)
+        # An index holding vectors that this caller cannot give (ingest opens the index without
+        # them): partial updates, so the stored vectors stay until the next sync refreshes them.
+        partial = bool(meta.get("vectors")) and not fields
         present = set()
 
         def actions():
             for doc in master_documents(self.conn, ids):
                 present.add(doc["id"])
-                yield from self._index_actions([doc], self.alias)
+                if partial:
+                    yield ({"update": {"_index": self.alias, "_id": str(doc["id"])}},
+                           {"doc": es_document(doc), "doc_as_upsert": True})
+                else:
+                    yield from self._index_actions([doc], self.alias)
             yield from self._delete_actions([i for i in ids if i not in present], self.alias)
 
-        _, failures = self._push(actions())
+        _, failures = self._push(actions(), vector_fields=fields)
         if failures:
             raise BulkIndexError(failures, len(ids) - len(failures), " while updating the index")
 
@@ -285,11 +323,16 @@ class ElasticsearchIndex(TextIndex):
         if batch:
             yield batch
 
-    def _push(self, actions, progress=None) -> tuple[int, list[BulkFailure]]:
-        """Send actions in batches; returns (documents written, failures). 429s are retried."""
+    def _push(self, actions, progress=None, vector_fields: tuple[VectorField, ...] = ()
+              ) -> tuple[int, list[BulkFailure]]:
+        """Send actions in batches (index actions get ``vector_fields``' vectors); returns (documents
+        written, failures). 429s are retried."""
         done = 0
         failures: list[BulkFailure] = []
         for batch in self._batches(actions):
+            if vector_fields:
+                indexed = [(a, s) for a, s in batch if "index" in a]
+                with_vectors(self.conn, indexed, vector_fields)
             ok, failed = self._send(batch)
             done += ok
             failures += failed
@@ -376,7 +419,7 @@ class ElasticsearchIndex(TextIndex):
                 "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
                 "fields": {name: {"number_of_fragments": 1, "fragment_size": 150,
                                   **({"no_match_size": 150} if name in ("subcaption", "caption") else {})}
-                           for name in _SNIPPET_ORDER},
+                           for name in SNIPPET_ORDER},
             },
         }
         if not snippets:
@@ -406,7 +449,7 @@ class ElasticsearchIndex(TextIndex):
         total = total["value"] if isinstance(total, dict) else int(total)
         page = [h for h in res["hits"]["hits"] if h["_id"] not in seen][:limit]
         hits = [TextHit(int(h["_id"]), round(float(h.get("_score") or h["sort"][0]), 4),
-                        _snippet(h.get("highlight", {}))) for h in page]
+                        snippet(h.get("highlight", {}))) for h in page]
         return hits, total
 
     def facets(self, query, filters, fields=DEFAULT_FACETS, size=10) -> Facets:
@@ -445,17 +488,3 @@ class OpenSearchIndex(ElasticsearchIndex):
 
     name = "opensearch"
     engine_class = _OpenSearchEngine
-
-
-_SNIPPET_ORDER = ("subcaption", "caption", "labels", "title", "abstract")
-
-
-def _snippet(highlight: dict) -> str:
-    """The first highlighted fragment in reading order (the panel's own text first), as FTS5 picks."""
-    candidates = [(highlight.get(name) or [""])[0] for name in _SNIPPET_ORDER]
-    for snip in candidates:
-        if snip and "<mark>" in snip:
-            return snip
-    return next((s for s in candidates if s), "")
-
-

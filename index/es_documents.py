@@ -54,7 +54,8 @@ def fold(text: str) -> str:
     return text.translate(CASE_FOLD)
 
 
-def mappings() -> dict:
+def mappings(vectors: dict | None = None) -> dict:
+    """The documents' mapping; ``vectors``: dense-vector fields (name -> the engine's vector mapping)."""
     text = {"type": "text", "analyzer": ANALYZER}
     keyword = {"type": "keyword"}
     return {
@@ -76,6 +77,7 @@ def mappings() -> dict:
             "year": {"type": "integer"},
             "nm_per_px": {"type": "double"},
             "open_access": {"type": "boolean"},
+            **(vectors or {}),
         },
     }
 
@@ -219,3 +221,13 @@ def filter_clauses(filters: SearchFilters) -> list[dict]:
     return out
 
 
+SNIPPET_ORDER = ("subcaption", "caption", "labels", "title", "abstract")
+
+
+def snippet(highlight: dict) -> str:
+    """The first highlighted fragment in reading order (the panel's own text first), as FTS5 picks."""
+    candidates = [(highlight.get(name) or [""])[0] for name in SNIPPET_ORDER]
+    for snip in candidates:
+        if snip and "<mark>" in snip:
+            return snip
+    return next((s for s in candidates if s), "")

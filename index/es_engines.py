@@ -195,6 +195,21 @@ class _ElasticsearchEngine(_Engine):
     def analyze(self, index, analyzer, text):
         return self._plain(self.client.indices.analyze(index=index, analyzer=analyzer, text=text))
 
+    # Dense vectors (index/es_vectors.py): an indexed cosine dense_vector, searched with the
+    # top-level ``knn`` section (approximate HNSW; filters applied during the search, not after).
+    vector_settings: dict = {}
+
+    @staticmethod
+    def vector_mapping(dims: int) -> dict:
+        return {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine"}
+
+    @staticmethod
+    def knn_body(field: str, vector: list[float], k: int, filters: list[dict]) -> dict:
+        knn = {"field": field, "query_vector": vector, "k": k, "num_candidates": min(10_000, max(100, 4 * k))}
+        if filters:
+            knn["filter"] = {"bool": {"filter": filters}}
+        return {"knn": knn, "size": k, "_source": False}
+
 
 class _OpenSearchEngine(_Engine):
     product = "OpenSearch"
@@ -264,4 +279,18 @@ class _OpenSearchEngine(_Engine):
     def analyze(self, index, analyzer, text):
         return self.client.indices.analyze(index=index, body={"analyzer": analyzer, "text": text})
 
+    # The k-NN plugin's spelling: a knn_vector on Lucene's HNSW (the engine that applies filters
+    # during the search), ``index.knn`` on, and the ``knn`` query.
+    vector_settings: dict = {"knn": True}
 
+    @staticmethod
+    def vector_mapping(dims: int) -> dict:
+        return {"type": "knn_vector", "dimension": dims,
+                "method": {"name": "hnsw", "space_type": "cosinesimil", "engine": "lucene"}}
+
+    @staticmethod
+    def knn_body(field: str, vector: list[float], k: int, filters: list[dict]) -> dict:
+        query = {"vector": vector, "k": k}
+        if filters:
+            query["filter"] = {"bool": {"filter": filters}}
+        return {"query": {"knn": {field: query}}, "size": k, "_source": False}

@@ -9,6 +9,11 @@ Rankings, each a list of (master id, score), best first:
 ``text_search`` picks rankings by ``mode`` (bm25, semantic, hybrid = bm25 + semantic) and
 ``by_content``, and fuses several by reciprocal rank fusion (the fusion of `search --like`:
 ``retrieval.fusion.rrf``).  A single ranking is returned as is.
+
+With an Elasticsearch/OpenSearch text index that holds the dataset's vectors (``index sync`` pushes
+them: ``index/es_vectors.py``), the semantic ranking and the aligned part of the content ranking
+are the engine's kNN (filters applied by the engine); otherwise, or when the engine fails or holds
+vectors of another embedder or alignment, the local FAISS indexes answer and a warning says why.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import numpy as np
 
 from figdex import settings
 from figdex.index.db import Dataset
-from figdex.index.fulltext import TextIndex
+from figdex.index.fulltext import TextIndex, TextIndexError
 from figdex.index.query import NoTermsError, QueryError, SearchFilters, check_filters
 from figdex.index.vectors import VectorIndex
 from figdex.retrieval.fusion import rrf
@@ -102,21 +107,61 @@ def _vector_ranking(ds: Dataset, index: VectorIndex, query: np.ndarray, filters:
     return pairs[:depth]
 
 
-def semantic_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None,
-                     depth: int = DEPTH) -> list[tuple[int, float]]:
-    """Master images whose caption text is nearest the query's meaning (cosine), best first."""
+def _engine_ranking(index: TextIndex | None, field: str, source_of, vector_of, filters: SearchFilters,
+                    depth: int) -> tuple[list[tuple[int, float]] | None, tuple[str, ...]]:
+    """The engine's kNN ranking over ``field`` where the text index holds that field's vectors and
+    they were made by ``source_of()`` (the local embedder id or alignment name); (None, warnings)
+    where the local vector index must answer instead.  ``vector_of(source)`` is the query vector."""
+    if index is None or not hasattr(index, "knn"):
+        return None, ()
+    try:
+        held = index.vector_source(field)
+        if held is None:
+            return None, ()
+        wanted = source_of()
+        if held != wanted:
+            return None, (f"the {index.name} index holds {field} vectors of {held}, the dataset has {wanted}: run "
+                          f"`figdex index sync` to push them; ranked with the local vector index",)
+        return index.knn(field, vector_of(held), filters, depth), ()
+    except TextIndexError as exc:
+        return None, (f"{index.name} kNN over {field} failed ({exc}); ranked with the local vector index",)
+
+
+def semantic_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None, depth: int = DEPTH,
+                     index: TextIndex | None = None) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+    """Master images whose caption text is nearest the query's meaning (cosine), best first; and
+    warnings.  ``index``: a text index whose engine may hold the caption vectors (module doc)."""
+    filters = filters or SearchFilters()
     path = _caption_index_path(ds)
+
+    def source() -> str:  # from the database: a searching machine need not hold the FAISS file
+        from figdex.ingest.text_embed import text_embedder_name
+
+        row = ds.conn.execute("SELECT embedder FROM embeddings WHERE embedder LIKE ? AND vector IS NOT NULL "
+                              "ORDER BY embedder DESC LIMIT 1", (f"{text_embedder_name(ds)}@%",)).fetchone()
+        return row[0] if row else ""
+
+    ranked, warnings = _engine_ranking(index, "caption_vector", source,
+                                       lambda eid: _query_vector(ds, text, eid)[0], filters, depth)
+    if ranked is not None:
+        return ranked, warnings
+    return _local_semantic(ds, path, text, filters, depth), warnings
+
+
+def _local_semantic(ds: Dataset, path: Path | None, text: str, filters: SearchFilters,
+                    depth: int) -> list[tuple[int, float]]:
     if path is None:
         raise SemanticIndexMissing(f"the dataset {ds.root} has no caption vectors; run "
                                    f"`figdex index embed --dataset {ds.root}` (needs figdex[semantic])")
     index = _load_cached(path)
-    return _vector_ranking(ds, index, _query_vector(ds, text, index.info.embedder), filters or SearchFilters(), depth)
+    return _vector_ranking(ds, index, _query_vector(ds, text, index.info.embedder), filters, depth)
 
 
 def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None, depth: int = DEPTH,
                     text_weight: float | None = None, figure_weight: float | None = None,
                     words_weight: float | None = None, article_weight: float | None = None,
-                    article_words_weight: float | None = None) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+                    article_words_weight: float | None = None, index: TextIndex | None = None
+                    ) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
     """Master images whose pixels match the query, best first; and warnings.
 
     Signals, all from the images, never a caption: the aligned image similarity (the query's sentence
@@ -146,17 +191,28 @@ def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None
 
     filters = filters or SearchFilters()
     alignment = load_alignment(ds)
-    if not alignment.index_path.exists():
-        from figdex.ingest.align import rebuild_aligned_index
-
-        rebuild_aligned_index(ds, alignment)
-    index = _load_cached(alignment.index_path)
     sentence = _query_vector(ds, text, alignment.meta["text_embedder"])
     query = apply_head(sentence, alignment.text_head)
-    warnings = ()
+    warnings: tuple[str, ...] = ()
+
+    def aligned_ranking(k: int, cap: bool) -> list[tuple[int, float]]:
+        """The aligned image similarity: the engine's kNN where it holds this alignment's vectors."""
+        nonlocal warnings
+        ranked, said = _engine_ranking(index, "content_vector", lambda: alignment.name, lambda _: query[0],
+                                       filters, k)
+        warnings += said
+        if ranked is not None:
+            return ranked
+        if not alignment.index_path.exists():
+            from figdex.ingest.align import rebuild_aligned_index
+
+            rebuild_aligned_index(ds, alignment)
+        local = _load_cached(alignment.index_path)
+        return _vector_ranking(ds, local, query, filters, min(max(local.info.count, 1), k) if cap else k)
+
     status = alignment_status(ds)
     if status and status["behind"]:
-        warnings = (f"the alignment {status['name']} was trained on {status['trained_pairs']} pairs; the dataset has "
+        warnings += (f"the alignment {status['name']} was trained on {status['trained_pairs']} pairs; the dataset has "
                     f"{status['pairs_now']} now: run `figdex index align` to retrain it",)
     w_own, w_fig, w_words, w_art, w_art_words = (
         settings.get(name, ds.root) if given is None else given for name, given in (
@@ -166,12 +222,12 @@ def content_ranking(ds: Dataset, text: str, filters: SearchFilters | None = None
     printed = _printed_indexes(ds, alignment.meta["text_embedder"]) \
         if w_own or w_fig or w_words or w_art or w_art_words else None
     if printed is None:
-        return _vector_ranking(ds, index, query, filters, depth), warnings
+        return aligned_ranking(depth, cap=False), warnings
     own_index, figure_index, words_path = printed
     # Each ranking read deeper than the page, so that an image high in one and missing from another's
     # list is still scored; one missing from the aligned list gets that list's lowest score.
     wide = depth * 4
-    aligned = dict(_vector_ranking(ds, index, query, filters, min(max(index.info.count, 1), wide)))
+    aligned = dict(aligned_ranking(wide, cap=True))
     own = dict(_vector_ranking(ds, own_index, sentence, filters, min(own_index.info.count, wide))) \
         if w_own or w_art else {}
     figure = dict(_vector_ranking(ds, figure_index, sentence, filters, min(figure_index.info.count, wide))) \
@@ -285,7 +341,8 @@ def text_search(ds: Dataset, query: str, filters: SearchFilters | None = None, *
     ``by_content`` adds the content ranking, alone unless a mode is named.  Several rankings are
     fused by RRF, score = Σ wᵢ / (k + rankᵢ); each hit's ``explain`` gives its rank in each.
     ``match`` (panel|figure) applies to the keyword ranking as in keyword search; the caption
-    vectors are already each image's own sub-caption."""
+    vectors are already each image's own sub-caption.  ``index``: the text index the keyword ranking
+    reads (default: the dataset's), which also answers the vector rankings where it holds the vectors."""
     if limit < 1:
         raise QueryError("--limit must be at least 1")
     filters = filters or SearchFilters()
@@ -303,9 +360,9 @@ def text_search(ds: Dataset, query: str, filters: SearchFilters | None = None, *
         if name == "bm25":
             rankings[name], total, w = bm25_ranking(ds, query, filters, depth, raw=raw, index=index, match=match)
         elif name == "semantic":
-            rankings[name], w = semantic_ranking(ds, query, filters, depth), ()
+            rankings[name], w = semantic_ranking(ds, query, filters, depth, index=index)
         else:
-            rankings[name], w = content_ranking(ds, query, filters, depth)
+            rankings[name], w = content_ranking(ds, query, filters, depth, index=index)
         warnings += tuple(w)
     if len(rankings) == 1:
         (name, ranked), = rankings.items()
