@@ -84,7 +84,11 @@ def align_command(dataset, dim, epochs, seed, fmt) -> None:
 
     with Dataset.open(dataset, create=False) as ds:
         summary = align_summary(ds, dim=dim, epochs=epochs, seed=seed)
+        engine = ds.config.get("text_index")
     _report(summary, fmt)
+    if engine in ("elasticsearch", "opensearch"):
+        click.echo(f"the {engine} index still holds the previous vectors: run `figdex index sync` to push these",
+                   err=True)
 
 
 @click.command("image-text")

@@ -144,3 +144,15 @@ def test_real_elasticsearch_knn_matches_the_local_rankings(aligned_ds):
     finally:
         for name in index.live_indices():
             index.engine.delete(name)
+
+
+def test_align_on_an_engine_backed_dataset_says_to_sync(aligned_ds):
+    ds = aligned_ds
+    before = ds.config.get("text_index")
+    ds.set_config(text_index="opensearch")
+    try:
+        res = CliRunner().invoke(cli, ["index", "align", "--dataset", str(ds.root), "--epochs", "2"])
+    finally:
+        ds.set_config(text_index=before)
+    assert res.exit_code == 0, res.output
+    assert "run `figdex index sync` to push these" in res.output
