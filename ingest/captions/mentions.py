@@ -43,7 +43,8 @@ DASH = re.compile(r"(?:(?<=^)|(?<=[.:;]\s))([A-Za-z])\s+[–—-]\s+(?=\w)")
 COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
 # "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
 # "B, C, D. Volcano plots …", "D-F. Predictive …": a list or range of capitals with one full stop.
-DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
+# Not the last letter of an abbreviation of initials: "mean ± S.D. over n=15 cells" names no panel D.
+DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)])(?<!\b[A-Z]\.))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
 # "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
 COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
@@ -79,6 +80,12 @@ POSITION = re.compile(
 BOLD = re.compile(rf"{MARK_START}\s*({_LIST})\s*{MARK_END}")
 # What may stand between two mentions that form one list: "a, b", "c–e", "(a) and (b)".
 _JOIN = re.compile(r"^\s*(,|;|&|–|—|−|-|and|to|,\s*and)?\s*$")
+
+# Chinese and Japanese script (ideographs, kana), and the full-width stops that end a sentence or clause in it.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_STOPS = "。；：！？，、"
+# "图a，信号来源示意图。图b，…": Chinese captions name a panel "图a" ("figure a"); only letters ("图3" is a figure).
+CJK_FIGURE = re.compile(r"图\s*([a-zA-Z](?:\s*[、，,和及与~～–-]\s*[a-zA-Z])*)(?![A-Za-z0-9])\s*[，,：:]?")
 
 # Words after which a panel label is a cross-reference, not a panel's description.
 REF_WORDS = {"in", "see", "from", "than", "cf", "cf.", "panel", "panels", "as", "to", "vs", "vs.", "versus",
@@ -158,6 +165,8 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
     for start, end, letter in _lettered_run(text):
         add(start, end, (letter,), "colon")
+    for m in CJK_FIGURE.finditer(text):
+        add(m.start(), m.end(), tokens_of(re.sub(r"[、，和及与]", ",", m.group(1)).replace("～", "-")), "colon")
     for m in PANEL_WORD.finditer(text):
         add(m.start(), m.end(), tokens_of(m.group(1) or m.group(2)), "panelword")
     for m in POSITION.finditer(text):
@@ -376,8 +385,10 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = POST if after[:1] in (")", ";", ",", ".", "") else INTRO
     elif mention.style in ("bare", "close", "colon", "position"):
         role = INTRO
-    elif not before or before[-1] in ".;:!?":
+    elif not before or before[-1] in ".;:!?" + CJK_STOPS:
         role = INTRO
+    elif mention.style == "paren" and CJK.match(after):
+        role = INTRO  # "(a)活性物质侧 (b)金属箔侧": Chinese and Japanese captions put the label before its words
     elif mention.style == "bold":
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):

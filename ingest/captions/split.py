@@ -31,8 +31,9 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
                      r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
 # A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
 # lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
-# Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.
-_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
+# Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.  A closing quote
+# may follow the stop ("… to be via `unbuffered fluids.' (B) Histogram …").
+_SENT_END = re.compile(r"[.!?]['’\"”]?(?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
