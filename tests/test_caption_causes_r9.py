@@ -52,3 +52,27 @@ def test_a_full_stop_inside_closing_quotes_ends_the_sentence():
              "loadings on the first two principal components.")
     assert "The analysis reveals two alteration pathways" in p["a"]
     assert "analysis reveals" not in p["b"]
+
+
+def test_a_trailing_sentence_naming_panels_by_bare_capitals_is_shared():
+    # markovmodel/graphtime Fig. 3 (fresh-2026-12f) and 10.1130/b35178.1 Fig. 5: "Confidence intervals in A and B
+    # are computed …", "The hammer used for scale in A has …" after the last panel are notes on the whole figure.
+    p = full("Comparison of dMRF and MSM. A) Molecular structure render of the WLALL peptide. B) 95% confidence "
+             "intervals of MSM implied time-scales. C) Global state distribution computed according to dMRF and MSMs. "
+             "Confidence intervals in A and B are computed using bootstrap with replacement. Markov states shown in C "
+             "are those observed in all 24 trajectories; dMRF state probabilities are renormalized to this set.")
+    assert all("bootstrap with replacement" in p[k] and "24 trajectories" in p[k] for k in "abc")
+    p = full("Photos of key lithofacies. (A) Reduction spots within the Amota Formation. (B) Mud cracks within the "
+             "Amota Formation. The hammer used for scale in A has a length of 33 cm. The pen used for scale in B has "
+             "a width of 1 cm.")
+    assert "hammer" in p["a"] and "hammer" in p["b"] and "pen used" in p["a"]
+
+
+def test_a_trailing_sentence_with_a_bracketed_label_or_a_b_cell_stays_with_the_last_panel():
+    # 10.26434/chemrxiv-2022-6x1v6 Fig. 6 (held-out folds): "The K mapping (panel f) indicates …" is panel f's.
+    p = full("a–d) Top-down SEM characterization of the Ni foam catalyst. e–f) Cross-sectional SEM and 2D-EXD "
+             "analysis of the Ni foam. The K mapping (panel f) indicates wetting of the Ni foam catalyst.")
+    assert "K mapping" in p["f"] and "K mapping" not in p["a"]
+    p = full("Immune infiltrates. (A) Staining of tumours. (B) Counts of infiltrating cells. Numbers of CD19+ cells "
+             "in B cells were low in every tumour.")
+    assert "CD19+" in p["b"] and "CD19+" not in p["a"]

@@ -18,7 +18,7 @@ from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, find_mentions,
                                              forward_references, token_kind)
 from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
-                                             listed_in_one_sentence, listed_sentence_owner, named_statement,
+                                             listed_in_one_sentence, listed_sentence_owner, named_statement, names_panels,
                                              panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions import respectively
@@ -274,6 +274,9 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
+                if names_panels(body, self.scheme, {lab.upper() for m in self.mentions for lab in self.labels(m)}):
+                    self.add(s, e, None)  # "Confidence intervals in A and B are computed …": the figure's note
+                    continue
                 if listed is not None and not (is_figure_note(body, _SCALE_START, notes) or MARKS.search(body)):
                     owner = listed_sentence_owner(body, listed)
                     self.add(s, e, self.labels(owner) if owner else None)

@@ -57,6 +57,24 @@ def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = 
     return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside)
 
 
+# "… in A and B are computed …", "… used for scale in B, C, D, E, G and H has …": capital panel letters named
+# without brackets after a preposition, before a verb or the sentence's end (not "B cells", "in A549").
+_BARE_REFS = re.compile(r"\b(?:in|of|for|from)\s+(?:panels?\s+)?([A-Z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Z])*)"
+                        r"(?=\s*[.;,]|\s+(?:is|are|was|were|has|have|had|shows?|show|represents?|indicates?|denotes?)\b)")
+
+
+def names_panels(body: str, scheme: str, labels: set[str]) -> bool:
+    """Whether a sentence after the last panel's own text names panels by bare capital letters ("Confidence
+    intervals in A and B are computed using bootstrap.", "The hammer used for scale in A has a length of 33
+    cm."): such sentences are a note on the figure, shared by all panels.  Not bracketed labels: "The K
+    mapping (panel f) indicates …", "… colored as in panel (A) …" go on about the last panel (the gold's
+    reading on the development sets).  ``labels``: the caption's panel labels, in capitals."""
+    if scheme != "ALPHA":
+        return False  # ("in a and b": lower-case letters there are articles and symbols too)
+    # Only letters the caption labels panels with: "expression of T, …" names a gene.
+    return any(set(re.findall(r"\b[A-Z]\b", m.group(1))) <= labels for m in _BARE_REFS.finditer(body))
+
+
 def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list) -> dict | None:
     """When every panel is introduced inside one sentence after words they share ("… computation
     of solvation for (a) a charged sphere and (b) a protein."), that sentence is a list and the
