@@ -76,3 +76,24 @@ def test_a_trailing_sentence_with_a_bracketed_label_or_a_b_cell_stays_with_the_l
     p = full("Immune infiltrates. (A) Staining of tumours. (B) Counts of infiltrating cells. Numbers of CD19+ cells "
              "in B cells were low in every tumour.")
     assert "CD19+" in p["b"] and "CD19+" not in p["a"]
+
+
+def test_words_before_a_label_that_opens_a_capitalised_text_end_the_running_panel():
+    # kensugino/neuroseqpaper Fig. 4: "(top to bottom) (C) DMs for …" lost its full stop; PRI2011-173541 Fig. 3
+    # (held-out folds): "(Hematoxylin & eosin, original magnification *200.) (c) Scattered …" ends panel b.
+    p = full("DEF and FCR capture aspects of diversity (A) Highly variable genes. (B) Expression profiles of example "
+             "genes. Red line indicates 0; full vertical scale is 6,6,8,9 tpm (top to bottom) (C) DMs for example "
+             "genes, calculated as shown in Figure 3.")
+    assert "full vertical scale" in p["b"] and "Red line" in p["b"]
+    assert "full vertical scale" not in p["c"] and "DMs for example genes" in p["c"]
+    p = full("Image Plate I. (a) Gross image of the mass. (b) Cellular area of the tumor. (Hematoxylin & eosin, "
+             "original magnification *200.) (c) Scattered lipoblasts. (Hematoxylin & eosin, original magnification "
+             "*400.)")
+    assert "*200" in p["b"] and "*200" not in p["c"] and "*400" in p["c"]
+
+
+def test_a_label_before_its_first_word_still_names_a_phrase_in_a_running_sentence():
+    # The first label of a caption keeps the words before it (a title without its full stop): only a panel's
+    # running text hands its unfinished sentence back.
+    p = full("Maps of the river basin (A) Rainfall in 2010. (B) Rainfall in 2011.")
+    assert p["a"].startswith("Maps of the river basin") and p["b"].startswith("Maps of the river basin")

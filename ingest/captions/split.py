@@ -321,7 +321,8 @@ class _Distributor:
                     # labels follow their phrases is about those panels (not past the caption's last label).
                     self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
             elif len(intros) == 1 and not re.search(r"(?:[:.]|\S+\s+\S+\s+\S+.*[,;]\s*(?:and|or)?)$", strip_marks(
-                    self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]):
+                    self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]) \
+                    and not self._lost_full_stop(intros[0]):
                 # (Not a sentence that ends before it: "… in Panel A. C. Schematic …", nor a clause closed by a
                 # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
@@ -345,6 +346,12 @@ class _Distributor:
                 self.add(tail_start, end, labels)
             else:
                 self.add(intro.end, end, self.group)
+
+    def _lost_full_stop(self, intro: Mention) -> bool:
+        """"(B) Expression profiles …. Red line indicates 0; full vertical scale is 6 tpm (top to bottom) (C) DMs for
+        …": inside a panel's text, a label before a capitalised word opens a new sentence, so the words before it
+        end the running panel's sentence that lost its full stop."""
+        return self.group is not None and re.match(r"[\s\x01\x02]*[A-Z]", self.text[intro.end:]) is not None
 
     def _glued_title(self, intro: Mention) -> bool:
         """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label; "… reveals
