@@ -97,3 +97,15 @@ def test_a_label_before_its_first_word_still_names_a_phrase_in_a_running_sentenc
     # running text hands its unfinished sentence back.
     p = full("Maps of the river basin (A) Rainfall in 2010. (B) Rainfall in 2011.")
     assert p["a"].startswith("Maps of the river basin") and p["b"].startswith("Maps of the river basin")
+
+
+def test_a_lower_case_abbreviation_key_after_the_last_panel_is_shared():
+    # 10.1029/2021gc009909 Fig. 2: "… site AX4. an-plagioclase with ~70% anorthite; ilm-ilmenite; …" is the key of
+    # every panel's minerals, a sentence of its own although it opens in lower case.
+    p = full("Field photographs of the Beaver River diabase. (A) Centimeter-sized plagioclase megacrysts in the diabase. "
+             "(B) BSE image of micron-sized Fe-Ti oxides in anorthosite xenolith site AX4. an-plagioclase with "
+             "$\\sim$70% anorthite; ilm-ilmenite; mag-magnetite; px-pyroxene.")
+    assert "ilm-ilmenite" in p["a"] and "ilm-ilmenite" in p["b"]
+    # A lower-case word with a hyphen inside a panel's sentence is no key: "(A) … in vivo. x-ray dose …" stays whole.
+    p = full("Doses. (A) Mice imaged in vivo. (B) Survival after irradiation. Survival fell with dose.")
+    assert "Survival fell" in p["b"] and "Survival fell" not in p["a"]

@@ -45,6 +45,13 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
 MARKS = re.compile(r"\barrow(?:head)?s?\b|\basterisks?\b", re.I)
 
 
+# An abbreviation key written "abbreviation-word" ("an-plagioclase with ~70% anorthite; ilm-ilmenite;
+# mag-magnetite; px-pyroxene."): three or more items, each a short lower-case abbreviation, a dash or an equals
+# sign and a word, joined by semicolons.
+_KEY_ITEM = r"[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;]*"
+ABBREVIATION_KEY = re.compile(rf"^(?:{_KEY_ITEM};\s*){{2,}}{_KEY_ITEM}$")
+
+
 def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = frozenset()) -> bool:
     """Whether a sentence after the last panel's own text speaks of the whole figure ("Images are
     representative of …", "Scale bars …", "Data are mean ± SD", an aside wholly in brackets).
@@ -54,7 +61,8 @@ def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = 
     if _opening(body) in panel_notes and not re.search(r"unless\s+otherwise", body, re.I):
         return False
     aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
-    return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside)
+    return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside
+                or ABBREVIATION_KEY.match(body.rstrip(".")))
 
 
 # "… in A and B are computed …", "… used for scale in B, C, D, E, G and H has …": capital panel letters named
