@@ -109,3 +109,16 @@ def test_a_lower_case_abbreviation_key_after_the_last_panel_is_shared():
     # A lower-case word with a hyphen inside a panel's sentence is no key: "(A) … in vivo. x-ray dose …" stays whole.
     p = full("Doses. (A) Mice imaged in vivo. (B) Survival after irradiation. Survival fell with dose.")
     assert "Survival fell" in p["b"] and "Survival fell" not in p["a"]
+
+
+def test_a_trailing_sentence_on_what_the_authors_did_is_shared():
+    # greenelab/phenoplier_manuscript Supp. Figs. S8, S10, S12 (fresh-2026-12b): methods after the last panel ("…, but
+    # we conducted two selections …", "… we overlapped the candidates …") describe the study, not panel B.
+    p = full("Illumina library generation. A. Construct for generating Illumina libraries. B. Final Illumina library "
+             "from HS DNA showed a single peak. The CRISPR screening process was performed once, but we conducted two "
+             "selections with a control of no selection. In order to mitigate false positives, we overlapped the "
+             "candidates from multiple pairwise differential analyses.")
+    assert "we conducted two selections" in p["a"] and "we overlapped" in p["a"]
+    # "we see", "we show" point at what the last panel shows.
+    p = full("Dot tuning. (a) SEM image of the gates. (b) Measured current. Here we see the charge transitions.")
+    assert "charge transitions" in p["b"] and "charge transitions" not in p["a"]
