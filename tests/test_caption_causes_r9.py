@@ -122,3 +122,11 @@ def test_a_trailing_sentence_on_what_the_authors_did_is_shared():
     # "we see", "we show" point at what the last panel shows.
     p = full("Dot tuning. (a) SEM image of the gates. (b) Measured current. Here we see the charge transitions.")
     assert "charge transitions" in p["b"] and "charge transitions" not in p["a"]
+
+
+def test_a_trailing_statement_of_model_parameters_is_shared():
+    # 10.1101/2022.07.01.498486 Figs. 1 and 5 (fresh-2026-12): "Parameters for the yPC and aPC are the same as in
+    # Fig. 1." after the last panel sets up every panel's simulation.
+    p = full("LFP-induced firing in model PCs. (A.) yPC response. (B.) aPC response. Parameters for the yPC and aPC are "
+             "the same as in Fig. 1.")
+    assert "Parameters for the yPC" in p["a"] and "Parameters for the yPC" in p["b"]

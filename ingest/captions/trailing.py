@@ -21,6 +21,8 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          # "The data are …" opens a note; "… represents the data predicted by …" is about a plot.
                          r"^(?:the|these|all|both)\s+data\b|source\s+data|"
                          r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
+                         # a model's settings: "Parameters for yPC: a_NaT=1000, …", "All parameters … the same …"
+                         r"^(?:(?:the|all|other|model|simulation)\s+)*parameters?\b|"
                          # a symbol's definition: "r′ is the distance from …", "n denotes the number of …"
                          r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
