@@ -130,3 +130,14 @@ def test_a_trailing_statement_of_model_parameters_is_shared():
     p = full("LFP-induced firing in model PCs. (A.) yPC response. (B.) aPC response. Parameters for the yPC and aPC are "
              "the same as in Fig. 1.")
     assert "Parameters for the yPC" in p["a"] and "Parameters for the yPC" in p["b"]
+
+
+def test_labels_coordinated_by_or_each_open_their_phrase():
+    # pythoninchemistry/chem_data_analysis_jupyter Fig. 1 (fresh-2026-12): "mention (a) data analysis or (b) python"
+    # lists two objects of "mention"; "Au (a) and Ag (b) particles" still names the phrases before the labels.
+    p = full("The percentage of chemistry publication that mention (a) data analysis or (b) python. Determined from "
+             "Google Scholar search results.")
+    assert p["a"].startswith("The percentage") and "data analysis" in p["a"] and "python" not in p["a"]
+    assert p["b"].startswith("The percentage") and "python" in p["b"] and "data analysis" not in p["b"]
+    p = full("TEM images of Au (a) and Ag (b) particles.")
+    assert "Au" in p["a"] and "Ag" not in p["a"] and "Ag" in p["b"]

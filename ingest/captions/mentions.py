@@ -433,6 +433,23 @@ def forward_references(text: str, mentions: list[Mention], scheme: str) -> list[
     return out
 
 
+def coordinated_intros(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"… publications that mention (a) data analysis or (b) python.": a bracketed label after a content word
+    (read as naming the phrase before it) opens its own phrase when the next label, after that phrase and "and" or
+    "or", opens its own: the two are coordinated items of one list.  "Au (a) and Ag (b) particles" puts a content
+    word ("Ag") before the next label, so it keeps naming the phrases before them."""
+    out = list(mentions)
+    for i in range(len(out) - 1):
+        m, n = out[i], out[i + 1]
+        if m.role != POST or n.role != INTRO or m.style != "paren" or n.style != "paren":
+            continue
+        between = text[m.end:n.start].replace(MARK_START, "").replace(MARK_END, "")
+        if re.fullmatch(r"\s+[A-Za-z][^.;:()]*?,?\s+(?:and|or)\s+", between) and re.match(r"[\s\x01\x02]*[a-z]",
+                                                                                       text[m.end:]):
+            out[i] = Mention(m.start, m.end, m.raw, m.style, INTRO, m.note)
+    return out
+
+
 def case_slips(mentions: list[Mention], scheme: str) -> set[int]:
     """Indices of mentions typed in the other letter case that continue the run of labels: "A) … B) …
     c) neuronal test set" — same marker style as the label before it, and its letter the next one.

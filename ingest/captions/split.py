@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, find_mentions,
-                                             forward_references, token_kind)
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
+                                             find_mentions, forward_references, token_kind)
 from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
                                              listed_in_one_sentence, listed_sentence_owner, named_statement, names_panels,
                                              panel_note_openings)
@@ -232,7 +232,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
         kept = [m for i, m in enumerate(mentions) if i in case_slips(mentions, scheme) or _fits(m, scheme, letters)]
-        mentions = forward_references(text, _roles(text, kept, scheme), scheme)
+        mentions = coordinated_intros(text, forward_references(text, _roles(text, kept, scheme), scheme))
         order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
         if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
