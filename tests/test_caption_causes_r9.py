@@ -142,3 +142,16 @@ def test_labels_coordinated_by_or_each_open_their_phrase():
     assert "Google Scholar" in p["a"] and "Google Scholar" in p["b"]
     p = full("TEM images of Au (a) and Ag (b) particles.")
     assert "Au" in p["a"] and "Ag" not in p["a"] and "Ag" in p["b"]
+
+
+def test_chinese_captions_with_full_width_brackets_stops_and_a_scale_note():
+    # Variants of feiyuxiaoThu/thuthesis Fig. 3.4 (fresh-2026-12g) as Chinese theses also write them: full-width
+    # brackets "（a）", "a)" after a full-width colon, labels before numbers ("（a）500℃"), a scale note after "。".
+    for caption in ("不同角度的粘接强度测试结果：（a）正极；（b）负极", "不同角度的粘接强度测试结果：a)正极；b)负极"):
+        p = full(caption)
+        assert set(p) == {"a", "b"}
+        assert p["a"].endswith("正极") and "负极" not in p["a"] and p["b"].endswith("负极") and "正极" not in p["b"]
+        assert "粘接强度" in p["a"] and "粘接强度" in p["b"]
+    p = full("样品的SEM图像（a）500℃ （b）600℃。比例尺为1μm。")
+    assert "500℃" in p["a"] and "600℃" not in p["a"] and "600℃" in p["b"] and "500℃" not in p["b"]
+    assert "比例尺" in p["a"] and "比例尺" in p["b"] and "SEM图像" in p["b"]

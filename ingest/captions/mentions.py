@@ -27,7 +27,8 @@ _MK = f"[{MARK_START}{MARK_END}]?"
 # "Panel (A) shows …": the word before the bracket is part of the mention.
 # "(H&E)", "(R&D)" are abbreviations, not label pairs; two neighbouring letters ("(A&B)", "(C&D)") are panels.
 _AMP_PAIRS = "|".join(f"{a}&{b}" for a, b in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", "BCDEFGHIJKLMNOPQRSTUVWXYZ"))
-PAREN = re.compile(rf"(?:\bpanels?\s+)?\(\s*(?:(?:panels?|fig\.?)\s+)?((?!(?!(?:{_AMP_PAIRS})\b)[A-Z]&[A-Z]\b){_LIST})\.?\s*\)",
+# Chinese and Japanese text brackets its labels in full-width brackets too ("（a）正极；（b）负极").
+PAREN = re.compile(rf"(?:\bpanels?\s+)?[(（]\s*(?:(?:panels?|fig\.?)\s+)?((?!(?!(?:{_AMP_PAIRS})\b)[A-Z]&[A-Z]\b){_LIST})\.?\s*[)）]",
                    re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
@@ -62,7 +63,8 @@ LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{
 # or image, outside brackets.  Capitals only after "image(s)", where "image a" is rare.
 PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A-Za-z]|[A-Z]\d))*)|"
                         rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
-CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})\)(?=\s)")
+# (In Chinese text: after a full-width stop and before an ideograph, "结果：a)正极；b)负极".)
+CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.。；：，、])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})[)）](?=\s|[\u4e00-\u9fff])")
 # "A and B provide insight into …. C compares …": capital labels as the subject of a sentence,
 # before a verb that describes a panel (a capital before other words is too often a name: "B cells").
 SUBJECT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([A-Z](?:\s*(?:,\s*and|,|and|&|--|–|—|-)\s*[A-Z])*)\s+(?=(?:is|are|was|were|"
@@ -387,8 +389,8 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = INTRO
     elif not before or before[-1] in ".;:!?" + CJK_STOPS:
         role = INTRO
-    elif mention.style == "paren" and CJK.match(after):
-        role = INTRO  # "(a)活性物质侧 (b)金属箔侧": Chinese and Japanese captions put the label before its words
+    elif mention.style == "paren" and CJK.search(text):
+        role = INTRO  # "(a)活性物质侧 (b)金属箔侧", "SEM图像（a）500℃ （b）600℃": Chinese captions put the label before its words
     elif mention.style == "bold":
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):

@@ -35,7 +35,8 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
 # may follow the stop ("… to be via `unbuffered fluids.' (B) Histogram …").
 _SENT_END = re.compile(r"[.!?]['’\"”]?(?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))"
                        # "… site AX4. an-plagioclase with ~70% anorthite; ilm-ilmenite; …": an abbreviation key
-                       r"|[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;.]*;))")
+                       r"|[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;.]*;))"
+                       r"|[。！？](?=\s*\S)")  # Chinese and Japanese stops, with no space after them
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.

@@ -38,7 +38,7 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          # Arrows as the sentence's subject mark things in every panel ("Arrows indicate …"); "(arrow)" inside
                          # a description points at something in the panel just described.
                          r"magnification|bar\s*=|^(?:the\s+)?(?:[\w-]+\s+)?arrow(?:head)?s?\b|asterisks?|insets?|"
-                         r"see\s+also\s+(?:fig|supp|table)|"
+                         r"see\s+also\s+(?:fig|supp|table)|比例尺|标尺|"  # (Chinese: "scale bar")
                          # The authors speaking of their study ("The screening was performed once, but we conducted two
                          # selections …"): methods, not one panel's content.
                          r"\bwe\s+(?!see|observe|note|find|show)[a-z]+ed\b)",
