@@ -22,8 +22,8 @@ def test_chinese_labels_after_brackets_in_the_text_keep_their_own_words():
     # feiyuxiaoThu/thuthesis Fig. 4.5: the panels' words hold brackets themselves ("扩散前(未优化)").
     p = full("$LiFePO_4$晶体B方向锂离子扩散前后结构：(a)扩散前(未优化) (b)扩散前(优化后) (c)扩散后(未优化) (d)扩散后(优化后)")
     assert set(p) == {"a", "b", "c", "d"}
-    assert p["b"].endswith("扩散前(优化后)") and "扩散后" not in p["b"].split("：")[1]
-    assert p["d"].endswith("扩散后(优化后)") and "扩散前" not in p["d"].split("：")[1]
+    assert p["b"].endswith("扩散前(优化后)") and "扩散后" not in p["b"].split("结构")[1]
+    assert p["d"].endswith("扩散后(优化后)") and "扩散前" not in p["d"].split("结构")[1]
 
 
 def test_a_chinese_figure_word_with_a_letter_names_a_panel():
