@@ -155,3 +155,12 @@ def test_chinese_captions_with_full_width_brackets_stops_and_a_scale_note():
     p = full("样品的SEM图像（a）500℃ （b）600℃。比例尺为1μm。")
     assert "500℃" in p["a"] and "600℃" not in p["a"] and "600℃" in p["b"] and "500℃" not in p["b"]
     assert "比例尺" in p["a"] and "比例尺" in p["b"] and "SEM图像" in p["b"]
+
+
+def test_a_trailing_sentence_on_the_models_speaks_of_every_panel():
+    # 10.1029/2021gc009909 Fig. 9: after (D), "These models show that anorthosite xenoliths were heated up …"
+    # concludes on all four thermal models.
+    p = full("Thermal history model of the Beaver River diabase. (A) Schematic diagram for the thermal model. (B) Specific "
+             "model for anorthosite AX16. These models show that anorthosite xenoliths were heated up to the diabase "
+             "melt temperature after the emplacement, regardless of size.")
+    assert "These models show" in p["a"] and "These models show" in p["b"]

@@ -20,7 +20,7 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves)\b|"
                          # "The data are …" opens a note; "… represents the data predicted by …" is about a plot.
                          r"^(?:the|these|all|both)\s+data\b|source\s+data|"
-                         r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
+                         r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements|models)\b|"
                          # a model's settings: "Parameters for yPC: a_NaT=1000, …", "All parameters … the same …"
                          r"^(?:(?:the|all|other|model|simulation)\s+)*parameters?\b|"
                          # a symbol's definition: "r′ is the distance from …", "n denotes the number of …"
