@@ -164,3 +164,11 @@ def test_a_trailing_sentence_on_the_models_speaks_of_every_panel():
              "model for anorthosite AX16. These models show that anorthosite xenoliths were heated up to the diabase "
              "melt temperature after the emplacement, regardless of size.")
     assert "These models show" in p["a"] and "These models show" in p["b"]
+
+
+def test_the_chinese_word_for_figure_before_a_bracketed_label_is_part_of_the_label():
+    # As "图a，" in Cai2003Chenyi/ustcthesis Fig. 2.1 (fresh-2026-12g): "图(a)为SEM图像" ("figure (a) is the SEM image").
+    p = full("不同温度下样品的形貌。图(a)为SEM图像，图(b)为TEM图像。")
+    assert set(p) == {"a", "b"}
+    assert "SEM图像" in p["a"] and "TEM" not in p["a"] and "TEM图像" in p["b"] and "SEM" not in p["b"]
+    assert "图(b)" not in p["a"] and "形貌" in p["b"]

@@ -27,8 +27,9 @@ _MK = f"[{MARK_START}{MARK_END}]?"
 # "Panel (A) shows …": the word before the bracket is part of the mention.
 # "(H&E)", "(R&D)" are abbreviations, not label pairs; two neighbouring letters ("(A&B)", "(C&D)") are panels.
 _AMP_PAIRS = "|".join(f"{a}&{b}" for a, b in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", "BCDEFGHIJKLMNOPQRSTUVWXYZ"))
-# Chinese and Japanese text brackets its labels in full-width brackets too ("（a）正极；（b）负极").
-PAREN = re.compile(rf"(?:\bpanels?\s+)?[(（]\s*(?:(?:panels?|fig\.?)\s+)?((?!(?!(?:{_AMP_PAIRS})\b)[A-Z]&[A-Z]\b){_LIST})\.?\s*[)）]",
+# Chinese and Japanese text brackets its labels in full-width brackets too ("（a）正极；（b）负极"); "图(a)为…"
+# ("figure (a) is …") names the panel with the word for figure, as "Panel (A)" does.
+PAREN = re.compile(rf"(?:\bpanels?\s+|图\s*)?[(（]\s*(?:(?:panels?|fig\.?)\s+)?((?!(?!(?:{_AMP_PAIRS})\b)[A-Z]&[A-Z]\b){_LIST})\.?\s*[)）]",
                    re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
