@@ -172,3 +172,10 @@ def test_the_chinese_word_for_figure_before_a_bracketed_label_is_part_of_the_lab
     assert set(p) == {"a", "b"}
     assert "SEM图像" in p["a"] and "TEM" not in p["a"] and "TEM图像" in p["b"] and "SEM" not in p["b"]
     assert "图(b)" not in p["a"] and "形貌" in p["b"]
+
+
+def test_chinese_label_lists_and_ranges_join_into_one_mention():
+    # Chinese captions join labels with "、" and "和" ("and") and give ranges with "至" ("to") or "~".
+    p = full("样品的形貌：(a)、(b) 500℃；(c)至(e) 600℃")
+    assert set(p) == {"a", "b", "c", "d", "e"}
+    assert "500℃" in p["b"] and "600℃" not in p["b"] and "600℃" in p["d"] and "500℃" not in p["d"]

@@ -82,7 +82,8 @@ POSITION = re.compile(
     r"(?:\s+(?:panel|row|column|image)s?)?)\s*:", re.I)
 BOLD = re.compile(rf"{MARK_START}\s*({_LIST})\s*{MARK_END}")
 # What may stand between two mentions that form one list: "a, b", "c–e", "(a) and (b)".
-_JOIN = re.compile(r"^\s*(,|;|&|–|—|−|-|and|to|,\s*and)?\s*$")
+# (Chinese: "(a)、(b)", "(a)和(b)" "and", "(a)至(c)", "(a)~(c)" "to".)
+_JOIN = re.compile(r"^\s*(,|;|&|–|—|−|-|and|to|,\s*and|、|，|和|及|与|至|~|～)?\s*$")
 
 # Chinese and Japanese script (ideographs, kana), and the full-width stops that end a sentence or clause in it.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -284,7 +285,7 @@ def _merge_lists(text: str, mentions: list[Mention]) -> list[Mention]:
             j = _JOIN.match(gap)
             if j:
                 prev = merged[-1]
-                dash = j.group(1) in ("–", "—", "−", "-", "to")
+                dash = j.group(1) in ("–", "—", "−", "-", "to", "至", "~", "～")
                 raw = prev.raw + (("-",) if dash else ()) + m.raw
                 merged[-1] = Mention(prev.start, m.end, raw, prev.style, INTRO, prev.note or m.note)
                 continue
