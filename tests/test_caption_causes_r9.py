@@ -179,3 +179,9 @@ def test_chinese_label_lists_and_ranges_join_into_one_mention():
     p = full("样品的形貌：(a)、(b) 500℃；(c)至(e) 600℃")
     assert set(p) == {"a", "b", "c", "d", "e"}
     assert "500℃" in p["b"] and "600℃" not in p["b"] and "600℃" in p["d"] and "500℃" not in p["d"]
+
+
+def test_a_geology_abbreviation_key_with_dashes_after_the_last_panel_is_shared():
+    # The key of 10.1029/2021gc009909 Fig. 2 written GSA's way, with capitals and em dashes.
+    p = full("Thin sections of the granite. (A) Quartz vein. (B) Mylonite. Qz—quartz; Pl—plagioclase; Bt—biotite.")
+    assert "Pl—plagioclase" in p["a"] and "Pl—plagioclase" in p["b"]

@@ -51,10 +51,10 @@ MARKS = re.compile(r"\barrow(?:head)?s?\b|\basterisks?\b", re.I)
 
 
 # An abbreviation key written "abbreviation-word" ("an-plagioclase with ~70% anorthite; ilm-ilmenite;
-# mag-magnetite; px-pyroxene."): three or more items, each a short lower-case abbreviation, a dash or an equals
-# sign and a word, joined by semicolons.
-_KEY_ITEM = r"[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;]*"
-ABBREVIATION_KEY = re.compile(rf"^(?:{_KEY_ITEM};\s*){{2,}}{_KEY_ITEM}$")
+# mag-magnetite; px-pyroxene.", geology's "Qz—quartz; Pl—plagioclase; Bt—biotite."): three or more items, each a
+# short abbreviation, a dash or an equals sign and a word, joined by semicolons or commas.
+_KEY_ITEM = r"[A-Za-z][A-Za-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;,]*"
+ABBREVIATION_KEY = re.compile(rf"^(?:{_KEY_ITEM}[;,]\s*){{2,}}{_KEY_ITEM}$")
 
 
 def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = frozenset()) -> bool:
