@@ -185,3 +185,12 @@ def test_a_geology_abbreviation_key_with_dashes_after_the_last_panel_is_shared()
     # The key of 10.1029/2021gc009909 Fig. 2 written GSA's way, with capitals and em dashes.
     p = full("Thin sections of the granite. (A) Quartz vein. (B) Mylonite. Qz—quartz; Pl—plagioclase; Bt—biotite.")
     assert "Pl—plagioclase" in p["a"] and "Pl—plagioclase" in p["b"]
+
+
+def test_a_trailing_sentence_with_images_as_bare_plural_subject_is_shared():
+    # AndrewGYork/mScarlet_lifetime_reports_pH Fig. 3: "Images are lifetime-intensity overlays." after (C) is on every
+    # panel's images.
+    p = full("Individual lysosomes’ response to BafA. (A) Frames during treatment with 0.1% DMSO. (B) Frames during "
+             "treatment with 100 nM BafA. (C) Histograms quantifying pHlys of individual lysosomes. Images are "
+             "lifetime-intensity overlays.")
+    assert all("lifetime-intensity overlays" in p[k] for k in "abc")

@@ -18,6 +18,8 @@ SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:
 FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                          r"each\s+(?:panel|image|group)|"
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves)\b|"
+                         # a bare plural subject names them all: "Images are lifetime-intensity overlays."
+                         r"^(?:images|micrographs|photographs|panels)\s+(?:are|were|show)\b|"
                          # "The data are …" opens a note; "… represents the data predicted by …" is about a plot.
                          r"^(?:the|these|all|both)\s+data\b|source\s+data|"
                          r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements|models)\b|"
