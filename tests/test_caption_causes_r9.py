@@ -194,3 +194,13 @@ def test_a_trailing_sentence_with_images_as_bare_plural_subject_is_shared():
              "treatment with 100 nM BafA. (C) Histograms quantifying pHlys of individual lysosomes. Images are "
              "lifetime-intensity overlays.")
     assert all("lifetime-intensity overlays" in p[k] for k in "abc")
+
+
+def test_a_sentence_after_a_list_of_panels_repeating_several_of_them_is_shared():
+    # AndrewGYork/mScarlet_lifetime_reports_pH Fig. 3: "… treatment with (A) 0.1% DMSO or (B) 100 nM BafA in U2OS
+    # cells. DMSO or BafA was added at time 0. (C) Histograms …": the sentence speaks of both listed panels.
+    p = full("Response to BafA over time. Frames of a time series during treatment with (A) 0.1% DMSO or (B) 100 nM "
+             "BafA in individual U2OS cells. DMSO or BafA was added at time 0. (C) Histograms quantifying pHlys of "
+             "individual lysosomes.")
+    assert "added at time 0" in p["a"] and "added at time 0" in p["b"]
+    assert "Histograms" in p["c"] and "Histograms" not in p["b"]

@@ -18,25 +18,16 @@ from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
                                              find_mentions, forward_references, token_kind)
 from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
-                                             listed_in_one_sentence, listed_sentence_owner, named_statement, names_panels,
-                                             panel_note_openings)
+                                             after_a_list, listed_in_one_sentence, listed_sentence_owner, named_statement,
+                                             names_panels, panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
+from figdex.ingest.captions.sentences import _GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
 FIRST_LABEL = {"alpha": "a", "ALPHA": "a", "digit": "1", "roman": "i"}
 BOLD_TAGS = frozenset({"b", "strong", "bold"})
-_ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e\.g|i\.e|cf|Supp|Suppl|resp|St|Dr|Mr|"
-                     r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
-# A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
-# lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
-# Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.  A closing quote
-# may follow the stop ("… to be via `unbuffered fluids.' (B) Histogram …").
-_SENT_END = re.compile(r"[.!?]['’\"”]?(?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))"
-                       # "… site AX4. an-plagioclase with ~70% anorthite; ilm-ilmenite; …": an abbreviation key
-                       r"|[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;.]*;))"
-                       r"|[。！？](?=\s*\S)")  # Chinese and Japanese stops, with no space after them
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
@@ -69,40 +60,6 @@ def marked_text(caption: str, caption_html: str | None) -> str:
         if strip_marks(text) == clean_text(caption):
             return text
     return caption
-
-
-# "… formation.(A) Metastasis …", "… 100 um.Graphs show …": captions pasted from PDFs and some
-# XML lose the space after a sentence; without it the sentence splitter sees one long sentence.
-_GLUED = re.compile(r"(?<=[a-z0-9%)\]])([.!?])(?=\([A-Za-z0-9]{1,3}\)|[A-Z][a-z]{2,})")
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    end = len(text) if end is None else end
-    spans, cur = [], start
-    for m in _SENT_END.finditer(text, start, end):
-        if _ABBREV.search(text[max(0, m.start() - 6): m.end()]):
-            continue
-        if re.fullmatch(r"[a-z](?:\s*[,–-]\s*[a-z])*", strip_marks(text[cur:m.start()]).strip()):
-            continue  # "a. Fluorescence image …": the full stop ends the label, not a sentence
-        spans.append((cur, m.end()))
-        cur = m.end()
-    if cur < end:
-        spans.append((cur, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
-def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split at semicolons outside brackets."""
-    spans, cur, depth = [], start, 0
-    for i in range(start, end):
-        ch = text[i]
-        depth += ch in "([" 
-        depth -= ch in ")]" and depth > 0
-        if ch == ";" and depth == 0:
-            spans.append((cur, i + 1))
-            cur = i + 1
-    spans.append((cur, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
 def _label_kind(tok: str) -> str:
@@ -293,6 +250,11 @@ class _Distributor:
                 self.add(s, e, ahead)
                 continue
             run = respectively.adjacent_run(self.text, s, e, self.mentions)
+            follows = k and not any(s <= m.start < e for m in self.mentions) and after_a_list(
+                self.text, spans[k - 1], (s, e), [m for m in self.mentions if m.role == INTRO])
+            if follows:
+                self.add(s, e, self.labels(follows[0]) if follows[0] else None)
+                continue
             together = tuple(dict.fromkeys(lab for m in run or () for lab in self.labels(m)))
             if len(together) > 1 and run == [m for m in self.mentions if s <= m.start < e]:
                 self.add(s, e, together)  # the whole sentence, handed out item by item by respectively.apply
@@ -325,7 +287,9 @@ class _Distributor:
                     self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
             elif len(intros) == 1 and not re.search(r"(?:[:.]|\S+\s+\S+\s+\S+.*[,;]\s*(?:and|or)?)$", strip_marks(
                     self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]) \
-                    and not self._lost_full_stop(intros[0]):
+                    and not (self.group and re.match(r"[\s\x01\x02]*[A-Z]", self.text[intros[0].end:])):
+                # (Nor, inside a panel's text, before a label that opens a capitalised text: "… tpm (top to bottom)
+                # (C) DMs for …" ends the running panel's sentence that lost its full stop.)
                 # (Not a sentence that ends before it: "… in Panel A. C. Schematic …", nor a clause closed by a
                 # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
@@ -349,12 +313,6 @@ class _Distributor:
                 self.add(tail_start, end, labels)
             else:
                 self.add(intro.end, end, self.group)
-
-    def _lost_full_stop(self, intro: Mention) -> bool:
-        """"(B) Expression profiles …. Red line indicates 0; full vertical scale is 6 tpm (top to bottom) (C) DMs for
-        …": inside a panel's text, a label before a capitalised word opens a new sentence, so the words before it
-        end the running panel's sentence that lost its full stop."""
-        return self.group is not None and re.match(r"[\s\x01\x02]*[A-Z]", self.text[intro.end:]) is not None
 
     def _glued_title(self, intro: Mention) -> bool:
         """"… prostate tumorigenesis(a) H&E …": PMC captions glue the title to the first label; "… reveals

@@ -117,6 +117,18 @@ def listed_sentence_owner(body: str, own_words: dict):
     return owners[0] if len(owners) == 1 else None
 
 
+def after_a_list(text: str, prev: tuple[int, int], span: tuple[int, int], intros: list) -> tuple | None:
+    """"… treatment with (A) 0.1% DMSO or (B) 100 nM BafA in U2OS cells. DMSO or BafA was added at time 0.": a
+    sentence without labels right after one that lists panels goes to the listed panel whose own words it repeats,
+    or to every panel when it repeats several panels' words (as after a list that closes the caption).  Returns
+    (the owner's mention or None for all), or None when the sentence repeats no listed panel's words."""
+    own = listed_in_one_sentence(text, [prev], [m for m in intros if prev[0] <= m.start < prev[1]])
+    body = text[span[0]:span[1]].replace(MARK_START, "").replace(MARK_END, "")
+    if own is None or not any(words & _content_words(body) for words in own.values()):
+        return None
+    return (listed_sentence_owner(body, own),)
+
+
 _STOP = frozenset("the and for with from that this these those are was were its their into onto over under "
                   "between after before during same area show shows showing shown image images panel panels".split())
 
