@@ -1,7 +1,8 @@
 """Caption splitting: one test per cause of failure found on the looked-at caption sets (#15, ninth round).
 
-The captions are real ones (some shortened) of fresh-2026-12g, looked at once and development data since; each test
-names the construction, not one caption.
+The captions are real ones (most shortened) of the looked-at sets (fresh-2026-12g above all, fresh-2026-12 to
+fresh-2026-12f, the folds); a few are variants of a real one written the way other Chinese theses and geology papers
+write the same construction (said so at the test).  Each test names the construction, not one caption.
 """
 
 from __future__ import annotations
