@@ -205,3 +205,17 @@ def test_a_sentence_after_a_list_of_panels_repeating_several_of_them_is_shared()
              "individual lysosomes.")
     assert "added at time 0" in p["a"] and "added at time 0" in p["b"]
     assert "Histograms" in p["c"] and "Histograms" not in p["b"]
+
+
+def test_a_sentence_after_a_figure_note_that_shares_no_word_with_the_last_panel_is_shared_too():
+    # 10.1029/2021gc009909 Fig. 9: "These models show … regardless of size. The time elapsed … is on the scale of a
+    # thousand years." after (D): the second sentence goes on with the note, not with panel D's own words.
+    p = full("Thermal history model of the Beaver River diabase. (A) Schematic diagram for the thermal model. (B) Thermal "
+             "history model considering an anorthosite xenolith 100 meter in diameter residing in a diabase sill. These "
+             "models show that anorthosite xenoliths were heated up to the diabase melt temperature. The time elapsed "
+             "between at magnetite blocking temperatures during cooling is on the scale of a thousand years.")
+    assert "thousand years" in p["a"] and "thousand years" in p["b"]
+    # A sentence after the note that takes up the last panel's words stays with it.
+    p = full("Dot tuning. (a) SEM image of the gates. (b) Measured current through the charge sensor. Scale bars, 1 µm. "
+             "The charge sensor current drops at each transition.")
+    assert "drops at each transition" in p["b"] and "drops at each transition" not in p["a"]

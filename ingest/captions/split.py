@@ -18,7 +18,7 @@ from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
                                              find_mentions, forward_references, token_kind)
 from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
-                                             after_a_list, listed_in_one_sentence, listed_sentence_owner, named_statement,
+                                             after_a_list, content_words, listed_in_one_sentence, listed_sentence_owner, named_statement,
                                              names_panels, panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import _GLUED, clause_spans, sentence_spans
@@ -223,6 +223,7 @@ class _Distributor:
         last_mention = max((m.start for m in self.mentions), default=0)
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
         notes = panel_note_openings(self.text, spans, self.mentions)
+        after_note = False  # whether a note on the whole figure followed the last panel's own text
         for k, (s, e) in enumerate(spans):
             named = named_statement(self.text, s, e, self.refs, self.scheme)
             if named and not any(s <= m.start < e for m in self.mentions):
@@ -241,7 +242,10 @@ class _Distributor:
                     owner = listed_sentence_owner(body, listed)
                     self.add(s, e, self.labels(owner) if owner else None)
                     continue
-                self.add(s, e, None if listed is not None or is_figure_note(body, _SCALE_START, notes) else self.group)
+                shared = listed is not None or is_figure_note(body, _SCALE_START, notes) or (
+                    after_note and not self._repeats_last_panel(body))
+                after_note = after_note or shared
+                self.add(s, e, None if shared else self.group)
                 continue
             if s > last_mention:
                 self.post_group = None
@@ -262,6 +266,10 @@ class _Distributor:
                 continue
             self.sentence(s, e)
         return self.pieces
+
+    def _repeats_last_panel(self, body: str) -> bool:
+        own = " ".join(self.text[p.start:p.end] for p in self.pieces if p.labels == self.group)
+        return bool(content_words(body) & content_words(own))
 
     def sentence(self, s: int, e: int) -> None:
         ms = [m for m in self.mentions if s <= m.start < e]

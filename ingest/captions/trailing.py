@@ -133,6 +133,10 @@ _STOP = frozenset("the and for with from that this these those are was were its 
                   "between after before during same area show shows showing shown image images panel panels".split())
 
 
+def content_words(text: str) -> set[str]:
+    return _content_words(text)
+
+
 def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z][a-z0-9-]{2,}", text.lower()) if w not in _STOP}
 
