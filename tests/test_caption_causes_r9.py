@@ -219,3 +219,13 @@ def test_a_sentence_after_a_figure_note_that_shares_no_word_with_the_last_panel_
     p = full("Dot tuning. (a) SEM image of the gates. (b) Measured current through the charge sensor. Scale bars, 1 µm. "
              "The charge sensor current drops at each transition.")
     assert "drops at each transition" in p["b"] and "drops at each transition" not in p["a"]
+
+
+def test_a_sentence_saying_what_the_data_is_stays_with_the_last_panel():
+    # johann997/QDEV_masters_thesis Fig. 6: "(c) 2D scan … The data is the differentiated current through the charge
+    # sensor." defines what panel c plots; "The data are mean ± SD" stays a note on the whole figure.
+    p = full("Charge sensing. (a) SEM image of the gates. (b) Measured current. (c) 2D scan shows how the occupation "
+             "changes as a function of VP and VD. The data is the differentiated current through the charge sensor.")
+    assert "differentiated current" in p["c"] and "differentiated current" not in p["a"]
+    p = full("Growth. (a) Tumour volume. (b) Tumour weight. The data are mean ± SD of three mice.")
+    assert "mean ± SD" in p["a"]

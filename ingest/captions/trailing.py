@@ -21,7 +21,8 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          # a bare plural subject names them all: "Images are lifetime-intensity overlays."
                          r"^(?:images|micrographs|photographs|panels)\s+(?:are|were|show)\b|"
                          # "The data are …" opens a note; "… represents the data predicted by …" is about a plot.
-                         r"^(?:the|these|all|both)\s+data\b|source\s+data|"
+                         # (not "The data is the differentiated current …": what the panel plots)
+                         r"^(?:the|these|all|both)\s+data\b(?!\s+(?:is|are)\s+the\b)|source\s+data|"
                          r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements|models)\b|"
                          # a model's settings: "Parameters for yPC: a_NaT=1000, …", "All parameters … the same …"
                          r"^(?:(?:the|all|other|model|simulation)\s+)*parameters?\b|"
