@@ -392,7 +392,7 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     elif not before or before[-1] in ".;:!?" + CJK_STOPS:
         role = INTRO
     elif mention.style == "paren" and CJK.search(text):
-        role = INTRO  # "(a)活性物质侧 (b)金属箔侧", "SEM图像（a）500℃ （b）600℃": Chinese captions put the label before its words
+        role = INTRO  # "(a)活性物质侧 (b)金属箔侧", "SEM图像（a）500℃": Chinese captions put a label before its words
     elif mention.style == "bold":
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):

@@ -18,7 +18,7 @@ _SENT_END = re.compile(r"[.!?]['’\"”]?(?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“�
                        r"|[。！？](?=\s*\S)")  # Chinese and Japanese stops, with no space after them
 # "… formation.(A) Metastasis …", "… 100 um.Graphs show …": captions pasted from PDFs and some
 # XML lose the space after a sentence; without it the sentence splitter sees one long sentence.
-_GLUED = re.compile(r"(?<=[a-z0-9%)\]])([.!?])(?=\([A-Za-z0-9]{1,3}\)|[A-Z][a-z]{2,})")
+GLUED = re.compile(r"(?<=[a-z0-9%)\]])([.!?])(?=\([A-Za-z0-9]{1,3}\)|[A-Z][a-z]{2,})")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -17,11 +17,11 @@ from lxml import etree, html
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
                                              find_mentions, forward_references, token_kind)
-from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
-                                             after_a_list, content_words, listed_in_one_sentence, listed_sentence_owner, named_statement,
-                                             names_panels, panel_note_openings)
+from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
+                                             is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
+                                             named_statement, names_panels, panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
-from figdex.ingest.captions.sentences import _GLUED, clause_spans, sentence_spans
+from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
@@ -178,8 +178,8 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     plain = clean_text(caption)
-    text = _GLUED.sub(r"\1 ", marked_text(plain, caption_html))
-    plain = _GLUED.sub(r"\1 ", plain)
+    text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
+    plain = GLUED.sub(r"\1 ", plain)
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
@@ -296,10 +296,10 @@ class _Distributor:
             elif len(intros) == 1 and not re.search(r"(?:[:.]|\S+\s+\S+\s+\S+.*[,;]\s*(?:and|or)?)$", strip_marks(
                     self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]) \
                     and not (self.group and re.match(r"[\s\x01\x02]*[A-Z]", self.text[intros[0].end:])):
-                # (Nor, inside a panel's text, before a label that opens a capitalised text: "… tpm (top to bottom)
-                # (C) DMs for …" ends the running panel's sentence that lost its full stop.)
                 # (Not a sentence that ends before it: "… in Panel A. C. Schematic …", nor a clause closed by a
-                # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.)
+                # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.
+                # Nor, inside a panel's text, words before a label that opens a capitalised text: "… tpm (top to
+                # bottom) (C) DMs for …" ends the running panel's sentence that lost its full stop.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
