@@ -27,7 +27,9 @@ _MK = f"[{MARK_START}{MARK_END}]?"
 # "Panel (A) shows …": the word before the bracket is part of the mention.
 # "(H&E)", "(R&D)" are abbreviations, not label pairs; two neighbouring letters ("(A&B)", "(C&D)") are panels.
 _AMP_PAIRS = "|".join(f"{a}&{b}" for a, b in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", "BCDEFGHIJKLMNOPQRSTUVWXYZ"))
-PAREN = re.compile(rf"(?:\bpanels?\s+)?\(\s*(?:(?:panels?|fig\.?)\s+)?((?!(?!(?:{_AMP_PAIRS})\b)[A-Z]&[A-Z]\b){_LIST})\.?\s*\)",
+# Chinese and Japanese text brackets its labels in full-width brackets too ("（a）正极；（b）负极"); "图(a)为…"
+# ("figure (a) is …") names the panel with the word for figure, as "Panel (A)" does.
+PAREN = re.compile(rf"(?:\bpanels?\s+|图\s*)?[(（]\s*(?:(?:panels?|fig\.?)\s+)?((?!(?!(?:{_AMP_PAIRS})\b)[A-Z]&[A-Z]\b){_LIST})\.?\s*[)）]",
                    re.I)
 # "(a, scale bar 50 nm)", "(C, in red, 200×)", "(anti-CD34, E–H)": a label list with a note.
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
@@ -43,7 +45,8 @@ DASH = re.compile(r"(?:(?<=^)|(?<=[.:;]\s))([A-Za-z])\s+[–—-]\s+(?=\w)")
 COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s")
 # "A. Little or no staining …", "A, prostate tumor; B, …" at the start of a sentence or clause.
 # "B, C, D. Volcano plots …", "D-F. Predictive …": a list or range of capitals with one full stop.
-DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)]))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
+# Not the last letter of an abbreviation of initials: "mean ± S.D. over n=15 cells" names no panel D.
+DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)])(?<!\b[A-Z]\.))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
 # "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
 COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
@@ -61,7 +64,8 @@ LOOSE = re.compile(r"(?:(?<=^)|(?<=[\s,(]))([a-z])([.:])\s+(?=[A-Z0-9(\[]|[a-z]{
 # or image, outside brackets.  Capitals only after "image(s)", where "image a" is rare.
 PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A-Za-z]|[A-Z]\d))*)|"
                         rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
-CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})\)(?=\s)")
+# (In Chinese text: after a full-width stop and before an ideograph, "结果：a)正极；b)负极".)
+CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.。；：，、])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})[)）](?=\s|[\u4e00-\u9fff])")
 # "A and B provide insight into …. C compares …": capital labels as the subject of a sentence,
 # before a verb that describes a panel (a capital before other words is too often a name: "B cells").
 SUBJECT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([A-Z](?:\s*(?:,\s*and|,|and|&|--|–|—|-)\s*[A-Z])*)\s+(?=(?:is|are|was|were|"
@@ -78,7 +82,14 @@ POSITION = re.compile(
     r"(?:\s+(?:panel|row|column|image)s?)?)\s*:", re.I)
 BOLD = re.compile(rf"{MARK_START}\s*({_LIST})\s*{MARK_END}")
 # What may stand between two mentions that form one list: "a, b", "c–e", "(a) and (b)".
-_JOIN = re.compile(r"^\s*(,|;|&|–|—|−|-|and|to|,\s*and)?\s*$")
+# (Chinese: "(a)、(b)", "(a)和(b)" "and", "(a)至(c)", "(a)~(c)" "to".)
+_JOIN = re.compile(r"^\s*(,|;|&|–|—|−|-|and|to|,\s*and|、|，|和|及|与|至|~|～)?\s*$")
+
+# Chinese and Japanese script (ideographs, kana), and the full-width stops that end a sentence or clause in it.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_STOPS = "。；：！？，、"
+# "图a，信号来源示意图。图b，…": Chinese captions name a panel "图a" ("figure a"); only letters ("图3" is a figure).
+CJK_FIGURE = re.compile(r"图\s*([a-zA-Z](?:\s*[、，,和及与~～–-]\s*[a-zA-Z])*)(?![A-Za-z0-9])\s*[，,：:]?")
 
 # Words after which a panel label is a cross-reference, not a panel's description.
 REF_WORDS = {"in", "see", "from", "than", "cf", "cf.", "panel", "panels", "as", "to", "vs", "vs.", "versus",
@@ -158,6 +169,8 @@ def find_mentions(text: str) -> list[Mention]:
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
     for start, end, letter in _lettered_run(text):
         add(start, end, (letter,), "colon")
+    for m in CJK_FIGURE.finditer(text):
+        add(m.start(), m.end(), tokens_of(re.sub(r"[、，和及与]", ",", m.group(1)).replace("～", "-")), "colon")
     for m in PANEL_WORD.finditer(text):
         add(m.start(), m.end(), tokens_of(m.group(1) or m.group(2)), "panelword")
     for m in POSITION.finditer(text):
@@ -272,7 +285,7 @@ def _merge_lists(text: str, mentions: list[Mention]) -> list[Mention]:
             j = _JOIN.match(gap)
             if j:
                 prev = merged[-1]
-                dash = j.group(1) in ("–", "—", "−", "-", "to")
+                dash = j.group(1) in ("–", "—", "−", "-", "to", "至", "~", "～")
                 raw = prev.raw + (("-",) if dash else ()) + m.raw
                 merged[-1] = Mention(prev.start, m.end, raw, prev.style, INTRO, prev.note or m.note)
                 continue
@@ -376,8 +389,10 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         role = POST if after[:1] in (")", ";", ",", ".", "") else INTRO
     elif mention.style in ("bare", "close", "colon", "position"):
         role = INTRO
-    elif not before or before[-1] in ".;:!?":
+    elif not before or before[-1] in ".;:!?" + CJK_STOPS:
         role = INTRO
+    elif mention.style == "paren" and CJK.search(text):
+        role = INTRO  # "(a)活性物质侧 (b)金属箔侧", "SEM图像（a）500℃": Chinese captions put a label before its words
     elif mention.style == "bold":
         role = INTRO
         if after[:1] in (",", ".", ";", ")", "") or after.startswith(("and ", "or ")):
@@ -385,8 +400,10 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     elif mention.style == "paren" and before[-1].isalpha() and text[mention.start - 1] == before[-1] \
             and re.match(r"\s*[A-Za-z0-9]", text[mention.end:]):
         role = INTRO  # "… prostate tumorigenesis(a) H&E, …": PMC glues the title to the first label
-    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+\s)", after):
-        role = INTRO  # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words
+    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+s?\s)", after):
+        # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words; an acronym's plural too
+        # ("… (top to bottom) (C) DMs for example genes …").
+        role = INTRO
     elif re.search(r"\b(?:shown|depicted|displayed|illustrated|presented|plotted|seen|given)\s+(?:in|by)\s*$", before) \
             and re.match(r"(?:using|with|as|at|on|via|for|where|which|when)\b", after):
         # "… are shown in (b) using black points": the label says where the phrase before it is shown
@@ -417,6 +434,23 @@ def forward_references(text: str, mentions: list[Mention], scheme: str) -> list[
                 r"(?:^|[.;:!?])\s*$", text[:n.start].replace(MARK_START, "").replace(MARK_END, ""))
                for n in out[i + 1:]):
             out[i] = Mention(m.start, m.end, m.raw, m.style, REF, m.note)
+    return out
+
+
+def coordinated_intros(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"… publications that mention (a) data analysis or (b) python.": a bracketed label after a content word
+    (read as naming the phrase before it) opens its own phrase when the next label, after that phrase and "and" or
+    "or", opens its own: the two are coordinated items of one list.  "Au (a) and Ag (b) particles" puts a content
+    word ("Ag") before the next label, so it keeps naming the phrases before them."""
+    out = list(mentions)
+    for i in range(len(out) - 1):
+        m, n = out[i], out[i + 1]
+        if m.role != POST or n.role != INTRO or m.style != "paren" or n.style != "paren":
+            continue
+        between = text[m.end:n.start].replace(MARK_START, "").replace(MARK_END, "")
+        if re.fullmatch(r"\s+[A-Za-z][^.;:()]*?,?\s+(?:and|or)\s+", between) and re.match(r"[\s\x01\x02]*[a-z]",
+                                                                                       text[m.end:]):
+            out[i] = Mention(m.start, m.end, m.raw, m.style, INTRO, m.note)
     return out
 
 

@@ -21,7 +21,7 @@ _TRAILING_CONNECTOR = re.compile(r"[\s,;:]*\b(?:and|or|as well as|together with|
 def clean_piece(chunk: str) -> str:
     chunk = strip_marks(re.sub(HOLE + r"+\s?", " ", chunk))
     # A piece ends where the next label begins: a connector left at its end joined the two.
-    return _TRAILING_CONNECTOR.sub("", chunk.strip(" ,;:")).strip(" ,;:")
+    return _TRAILING_CONNECTOR.sub("", chunk.strip(" ,;:，；：、")).strip(" ,;:，；：、")  # (full-width: Chinese)
 
 
 def tidy(text: str) -> str:

@@ -15,24 +15,19 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, find_mentions,
-                                             forward_references, token_kind)
-from figdex.ingest.captions.trailing import (MARKS, first_label_comes_last, is_figure_note, leads_into,
-                                             listed_in_one_sentence, listed_sentence_owner, named_statement,
-                                             panel_note_openings)
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
+                                             find_mentions, forward_references, token_kind)
+from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
+                                             is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
+                                             named_statement, names_panels, panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
+from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
 SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
 FIRST_LABEL = {"alpha": "a", "ALPHA": "a", "digit": "1", "roman": "i"}
 BOLD_TAGS = frozenset({"b", "strong", "bold"})
-_ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e\.g|i\.e|cf|Supp|Suppl|resp|St|Dr|Mr|"
-                     r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
-# A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
-# lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
-# Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.
-_SENT_END = re.compile(r"[.!?](?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))))")
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
@@ -65,40 +60,6 @@ def marked_text(caption: str, caption_html: str | None) -> str:
         if strip_marks(text) == clean_text(caption):
             return text
     return caption
-
-
-# "… formation.(A) Metastasis …", "… 100 um.Graphs show …": captions pasted from PDFs and some
-# XML lose the space after a sentence; without it the sentence splitter sees one long sentence.
-_GLUED = re.compile(r"(?<=[a-z0-9%)\]])([.!?])(?=\([A-Za-z0-9]{1,3}\)|[A-Z][a-z]{2,})")
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    end = len(text) if end is None else end
-    spans, cur = [], start
-    for m in _SENT_END.finditer(text, start, end):
-        if _ABBREV.search(text[max(0, m.start() - 6): m.end()]):
-            continue
-        if re.fullmatch(r"[a-z](?:\s*[,–-]\s*[a-z])*", strip_marks(text[cur:m.start()]).strip()):
-            continue  # "a. Fluorescence image …": the full stop ends the label, not a sentence
-        spans.append((cur, m.end()))
-        cur = m.end()
-    if cur < end:
-        spans.append((cur, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
-def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split at semicolons outside brackets."""
-    spans, cur, depth = [], start, 0
-    for i in range(start, end):
-        ch = text[i]
-        depth += ch in "([" 
-        depth -= ch in ")]" and depth > 0
-        if ch == ";" and depth == 0:
-            spans.append((cur, i + 1))
-            cur = i + 1
-    spans.append((cur, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
 def _label_kind(tok: str) -> str:
@@ -217,8 +178,8 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     plain = clean_text(caption)
-    text = _GLUED.sub(r"\1 ", marked_text(plain, caption_html))
-    plain = _GLUED.sub(r"\1 ", plain)
+    text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
+    plain = GLUED.sub(r"\1 ", plain)
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
     if scheme != "none":
@@ -229,7 +190,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
         kept = [m for i, m in enumerate(mentions) if i in case_slips(mentions, scheme) or _fits(m, scheme, letters)]
-        mentions = forward_references(text, _roles(text, kept, scheme), scheme)
+        mentions = coordinated_intros(text, forward_references(text, _roles(text, kept, scheme), scheme))
         order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
         if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
@@ -262,6 +223,7 @@ class _Distributor:
         last_mention = max((m.start for m in self.mentions), default=0)
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
         notes = panel_note_openings(self.text, spans, self.mentions)
+        after_note = False  # whether a note on the whole figure followed the last panel's own text
         for k, (s, e) in enumerate(spans):
             named = named_statement(self.text, s, e, self.refs, self.scheme)
             if named and not any(s <= m.start < e for m in self.mentions):
@@ -273,11 +235,17 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
+                if names_panels(body, self.scheme, {lab.upper() for m in self.mentions for lab in self.labels(m)}):
+                    self.add(s, e, None)  # "Confidence intervals in A and B are computed …": the figure's note
+                    continue
                 if listed is not None and not (is_figure_note(body, _SCALE_START, notes) or MARKS.search(body)):
                     owner = listed_sentence_owner(body, listed)
                     self.add(s, e, self.labels(owner) if owner else None)
                     continue
-                self.add(s, e, None if listed is not None or is_figure_note(body, _SCALE_START, notes) else self.group)
+                shared = listed is not None or is_figure_note(body, _SCALE_START, notes) or (
+                    after_note and not self._repeats_last_panel(body))
+                after_note = after_note or shared
+                self.add(s, e, None if shared else self.group)
                 continue
             if s > last_mention:
                 self.post_group = None
@@ -286,6 +254,11 @@ class _Distributor:
                 self.add(s, e, ahead)
                 continue
             run = respectively.adjacent_run(self.text, s, e, self.mentions)
+            follows = k and not any(s <= m.start < e for m in self.mentions) and after_a_list(
+                self.text, spans[k - 1], (s, e), [m for m in self.mentions if m.role == INTRO])
+            if follows:
+                self.add(s, e, self.labels(follows[0]) if follows[0] else None)
+                continue
             together = tuple(dict.fromkeys(lab for m in run or () for lab in self.labels(m)))
             if len(together) > 1 and run == [m for m in self.mentions if s <= m.start < e]:
                 self.add(s, e, together)  # the whole sentence, handed out item by item by respectively.apply
@@ -293,6 +266,10 @@ class _Distributor:
                 continue
             self.sentence(s, e)
         return self.pieces
+
+    def _repeats_last_panel(self, body: str) -> bool:
+        own = " ".join(self.text[p.start:p.end] for p in self.pieces if p.labels == self.group)
+        return bool(content_words(body) & content_words(own))
 
     def sentence(self, s: int, e: int) -> None:
         ms = [m for m in self.mentions if s <= m.start < e]
@@ -317,9 +294,12 @@ class _Distributor:
                     # labels follow their phrases is about those panels (not past the caption's last label).
                     self.post_group = tuple(lab for m in region_posts for lab in self.labels(m))
             elif len(intros) == 1 and not re.search(r"(?:[:.]|\S+\s+\S+\s+\S+.*[,;]\s*(?:and|or)?)$", strip_marks(
-                    self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]):
+                    self.text[s:first_cut]).strip()) and not self._glued_title(intros[0]) \
+                    and not (self.group and re.match(r"[\s\x01\x02]*[A-Z]", self.text[intros[0].end:])):
                 # (Not a sentence that ends before it: "… in Panel A. C. Schematic …", nor a clause closed by a
-                # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.)
+                # comma: "However, … charge storage, and c) Al-Super-P cell" goes on about b; "Lastly, …" opens c.
+                # Nor, inside a panel's text, words before a label that opens a capitalised text: "… tpm (top to
+                # bottom) (C) DMs for …" ends the running panel's sentence that lost its full stop.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.

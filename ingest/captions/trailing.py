@@ -18,9 +18,14 @@ SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:
 FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                          r"each\s+(?:panel|image|group)|"
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves)\b|"
+                         # a bare plural subject names them all: "Images are lifetime-intensity overlays."
+                         r"^(?:images|micrographs|photographs|panels)\s+(?:are|were|show)\b|"
                          # "The data are …" opens a note; "… represents the data predicted by …" is about a plot.
-                         r"^(?:the|these|all|both)\s+data\b|source\s+data|"
-                         r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements)\b|"
+                         # (not "The data is the differentiated current …": what the panel plots)
+                         r"^(?:the|these|all|both)\s+data\b(?!\s+(?:is|are)\s+the\b)|source\s+data|"
+                         r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements|models)\b|"
+                         # a model's settings: "Parameters for yPC: a_NaT=1000, …", "All parameters … the same …"
+                         r"^(?:(?:the|all|other|model|simulation)\s+)*parameters?\b|"
                          # a symbol's definition: "r′ is the distance from …", "n denotes the number of …"
                          r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
@@ -36,13 +41,23 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          # Arrows as the sentence's subject mark things in every panel ("Arrows indicate …"); "(arrow)" inside
                          # a description points at something in the panel just described.
                          r"magnification|bar\s*=|^(?:the\s+)?(?:[\w-]+\s+)?arrow(?:head)?s?\b|asterisks?|insets?|"
-                         r"see\s+also\s+(?:fig|supp|table))",
+                         r"see\s+also\s+(?:fig|supp|table)|比例尺|标尺|"  # (Chinese: "scale bar")
+                         # The authors speaking of their study ("The screening was performed once, but we conducted two
+                         # selections …"): methods, not one panel's content.
+                         r"\bwe\s+(?!see|observe|note|find|show)[a-z]+ed\b)",
                          re.I)
 
 
 # Marks drawn on the images ("… capillaries (arrows).").  After a caption that only names its panels, one phrase each
 # ("(A) Bone marrow (B) Liver … (L) Ventral prostate."), a sentence on them speaks of every panel: no panel was described.
 MARKS = re.compile(r"\barrow(?:head)?s?\b|\basterisks?\b", re.I)
+
+
+# An abbreviation key written "abbreviation-word" ("an-plagioclase with ~70% anorthite; ilm-ilmenite;
+# mag-magnetite; px-pyroxene.", geology's "Qz—quartz; Pl—plagioclase; Bt—biotite."): three or more items, each a
+# short abbreviation, a dash or an equals sign and a word, joined by semicolons or commas.
+_KEY_ITEM = r"[A-Za-z][A-Za-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;,]*"
+ABBREVIATION_KEY = re.compile(rf"^(?:{_KEY_ITEM}[;,]\s*){{2,}}{_KEY_ITEM}$")
 
 
 def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = frozenset()) -> bool:
@@ -54,7 +69,26 @@ def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = 
     if _opening(body) in panel_notes and not re.search(r"unless\s+otherwise", body, re.I):
         return False
     aside = body.startswith(("(", "[")) and body.rstrip(".").endswith((")", "]"))
-    return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside)
+    return bool(FIGURE_NOTE.search(body) or SHARED_START.match(body) or scale_start.match(body) or aside
+                or ABBREVIATION_KEY.match(body.rstrip(".")))
+
+
+# "… in A and B are computed …", "… used for scale in B, C, D, E, G and H has …": capital panel letters named
+# without brackets after a preposition, before a verb or the sentence's end (not "B cells", "in A549").
+_BARE_REFS = re.compile(r"\b(?:in|of|for|from)\s+(?:panels?\s+)?([A-Z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Z])*)"
+                        r"(?=\s*[.;,]|\s+(?:is|are|was|were|has|have|had|shows?|represents?|indicates?|denotes?)\b)")
+
+
+def names_panels(body: str, scheme: str, labels: set[str]) -> bool:
+    """Whether a sentence after the last panel's own text names panels by bare capital letters ("Confidence
+    intervals in A and B are computed using bootstrap.", "The hammer used for scale in A has a length of 33
+    cm."): such sentences are a note on the figure, shared by all panels.  Not bracketed labels: "The K
+    mapping (panel f) indicates …", "… colored as in panel (A) …" go on about the last panel (the gold's
+    reading on the development sets).  ``labels``: the caption's panel labels, in capitals."""
+    if scheme != "ALPHA":
+        return False  # ("in a and b": lower-case letters there are articles and symbols too)
+    # Only letters the caption labels panels with: "expression of T, …" names a gene.
+    return any(set(re.findall(r"\b[A-Z]\b", m.group(1))) <= labels for m in _BARE_REFS.finditer(body))
 
 
 def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list) -> dict | None:
@@ -84,8 +118,24 @@ def listed_sentence_owner(body: str, own_words: dict):
     return owners[0] if len(owners) == 1 else None
 
 
+def after_a_list(text: str, prev: tuple[int, int], span: tuple[int, int], intros: list) -> tuple | None:
+    """"… treatment with (A) 0.1% DMSO or (B) 100 nM BafA in U2OS cells. DMSO or BafA was added at time 0.": a
+    sentence without labels right after one that lists panels goes to the listed panel whose own words it repeats,
+    or to every panel when it repeats several panels' words (as after a list that closes the caption).  Returns
+    (the owner's mention or None for all), or None when the sentence repeats no listed panel's words."""
+    own = listed_in_one_sentence(text, [prev], [m for m in intros if prev[0] <= m.start < prev[1]])
+    body = text[span[0]:span[1]].replace(MARK_START, "").replace(MARK_END, "")
+    if own is None or not any(words & _content_words(body) for words in own.values()):
+        return None
+    return (listed_sentence_owner(body, own),)
+
+
 _STOP = frozenset("the and for with from that this these those are was were its their into onto over under "
                   "between after before during same area show shows showing shown image images panel panels".split())
+
+
+def content_words(text: str) -> set[str]:
+    return _content_words(text)
 
 
 def _content_words(text: str) -> set[str]:
