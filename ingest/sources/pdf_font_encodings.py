@@ -105,3 +105,26 @@ def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
         table = _OT1 if count >= 10 and in_words >= 0.7 * count else _OML if count else _OMS
         out[i] = table[codes[i]]
     return out
+
+
+# Advent 3B2's own text fonts (named "Adv..."; Elsevier, 1990s-2000s) without a Unicode map put the "ff", "fi",
+# "fl", "ffi", "ffl" ligatures on the codes of "¡¢£¤¥" and the en dash on "^": the text layer reads
+# "speci¢city", "In£uence", "a¤nity", "exon^intron", "239^244" where the page prints the letters and "–".
+_ADVENT = {0xA1: "ff", 0xA2: "fi", 0xA3: "fl", 0xA4: "ffi", 0xA5: "ffl", 0x5E: "\u2013"}
+
+
+def advent_signs(handle, raw_module, codes: list[int]) -> dict[int, str]:
+    """What the page's "¡¢£¤¥^" stand for where an Advent font sets them, by character index; empty on most pages
+    (fonts named otherwise, and those signs in any other font, are left as they read)."""
+    from figdex.ingest.sources.pdf_text_lines import font_name
+
+    def letter(j: int) -> bool:
+        return 0 <= j < len(codes) and chr(codes[j]).isalpha()
+
+    out = {}
+    for i, code in enumerate(codes):
+        # (A ligature stands in a word, next to a letter: "£5" is a pound sign whatever the font.)
+        if code in _ADVENT and (code == 0x5E or letter(i - 1) or letter(i + 1)) \
+                and font_name(handle, raw_module, i).split("+")[-1].startswith("Adv"):
+            out[i] = _ADVENT[code]
+    return out

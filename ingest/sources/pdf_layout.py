@@ -291,8 +291,15 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                            and nxt.width >= 0.5 * (span[2] - span[0])  # (a legend's line, not a label in a drawing)
                            or nxt.bold and abs(nxt.size - last.size) < 0.05 * last.size)
                       and x_overlap(nxt.box, span) > 0.5 * min(nxt.width, span[2] - span[0]))
+            # (A label alone on its line over a hairline, its title under the rule: Annual Reviews' "Figure 1"
+            # label, rule, "Social network research ..."; the rule is the caption's furniture, not its end, and
+            # it widens the gap under the label.)
+            ruled = last is line and _bare_label(line) and any(
+                g.kind == "path" and g.box[3] - g.box[1] <= 1.5 and g.box[1] >= nxt.box[3] - 1
+                and g.box[3] <= last.box[1] + 1 and x_overlap(g.box, span) > 0.3 * (span[2] - span[0])
+                for g in graphics)
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not ruled and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
@@ -302,8 +309,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             if (last.text.rstrip().endswith(".") and nxt.text[:1].islower()
                     and not (last is line and _bare_label(line)) and not re.match(r"[a-z]\)", nxt.text)):
                 break  # a sentence of running text goes on under a one-line caption (not "a) ..." under "Figure 2.")
-            if any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
-                   and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
+            if not ruled and any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
+                                 and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text

@@ -24,7 +24,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     fraction bar, whose denominator under it is read into the line after its numerator ("t/h", ``_fractions``)."""
     import ctypes
 
-    from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
+    from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, advent_signs, control_characters
     from figdex.ingest.sources.pdf_ligatures import lost_ligatures
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
@@ -42,6 +42,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
     encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
     encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
+    encoded.update(advent_signs(handle, raw_module, codes))  # "speci¢c" for "specific": an old Elsevier font
     accent = None  # an accent drawn before the letter it is set over
     solidus = [s for s in slashes or () if s[0] != "bar"]  # (the strokes; "bar"s are ``_fractions``')
     for i, code in enumerate(codes):

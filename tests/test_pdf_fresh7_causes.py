@@ -1,0 +1,42 @@
+"""PDF figures the parser got wrong on the ``fresh_7`` part of eval/pdf/gold.json, fixed by cause (issue
+#19; fresh_7 has been development data since its one measurement).  Each test is on a real PDF where
+the cause occurs (restored by ``python eval/pdf/restore.py`` from git mirrors; the tests skip, saying
+so, when they are not here), or on made-up input that shows the rule."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pypdfium2")
+
+from figdex.ingest.sources.pdf_layout import Graphic, Line, caption_blocks  # noqa: E402
+from tests.pdf_gold_cases import check_figure as _check, found_and_gold as _found_and_gold  # noqa: E402
+
+
+def test_a_label_over_a_hairline_keeps_its_title_under_the_rule():
+    # Annual Reviews prints "Figure 1" alone, a rule under it, then the caption's title: the rule (and the
+    # wider gap it makes) ended the caption at the bare label (all three captions read "Figure N").
+    lines = [
+        Line((46.3, 485.4, 77.0, 493.7), "Figure 3", 8.3, True),
+        Line((46.2, 472.3, 252.0, 480.6), "The individual, dyadic, triadic, and network levels of analysis.", 8.3),
+        Line((46.3, 447.3, 410.9, 456.7), "individual, dyadic, triadic, and network levels of analysis. Although the", 9.3),
+        Line((46.3, 435.3, 410.9, 444.7), "running text of the page goes on here in the body's own type size and", 9.3),
+    ]
+    rule = Graphic((45.8, 483.2, 411.4, 484.2), "path")
+    (cap,) = caption_blocks(lines, [rule])
+    assert [ln.text for ln in cap.lines] == ["Figure 3", lines[1].text]
+    # A rule under a label with its text on the line (not a bare label) still ends the caption there.
+    lines[0] = Line((46.3, 485.4, 300.0, 493.7), "Figure 3. Levels of analysis", 8.3, True)
+    (cap,) = caption_blocks(lines, [rule])
+    assert len(cap.lines) == 1
+    found, gold = _found_and_gold("annurev_orgpsych_2020_networks")
+    for key in (("Figure 1", 3), ("Figure 2", 5), ("Figure 3", 13)):
+        _check(found, gold, key)
+
+
+def test_an_advent_font_without_a_unicode_map_reads_its_ligatures_and_dashes():
+    # Biochim. Biophys. Acta 1999 (Advent 3B2 fonts, no ToUnicode): "¢ £ ¤ ^" are the fi, fl, ffi
+    # ligatures and the en dash ("speci¢city", "In£uence", "Exon^intron").
+    found, gold = _found_and_gold("bba_1999_celegans_oct")
+    for key in (("Fig. 2", 4), ("Fig. 4", 4), ("Fig. 5", 5)):
+        _check(found, gold, key)
