@@ -40,3 +40,35 @@ def test_an_advent_font_without_a_unicode_map_reads_its_ligatures_and_dashes():
     found, gold = _found_and_gold("bba_1999_celegans_oct")
     for key in (("Fig. 2", 4), ("Fig. 4", 4), ("Fig. 5", 5)):
         _check(found, gold, key)
+
+
+def test_a_semicolon_drawn_in_one_piece_is_a_comma():
+    # Expert Systems with Applications 2013 sets "G1, G2, G3" in a math font of TeX's math italic layout whose
+    # Unicode map is ASCII: its commas read ";" ("G1; G2 ; G3"), and the space after the subscript "2" before
+    # the comma is none the page prints.
+    found, gold = _found_and_gold("eswa_2013_framing_networks")
+    _check(found, gold, ("Fig. 1", 4))
+    assert "G1, G2, G3" in found["Fig. 1", 4].caption
+
+
+def test_side_by_side_code_listings_each_keep_their_own_half():
+    # JSS prints two listings side by side, each captioned under itself ("Figure 4:" | "Figure 5:"): the text
+    # block of the first caption took both listings, and the second caption had none left.
+    found, gold = _found_and_gold("jss_rcindex_libclang")
+    for key in (("Figure 4", 18), ("Figure 5", 18), ("Figure 6", 27), ("Figure 7", 27)):
+        _check(found, gold, key)
+
+
+def test_a_compound_written_with_its_hyphen_and_never_as_one_word_keeps_it_at_a_line_end():
+    # Science 2015 breaks "thin-" over "film"; the document writes "thin-film" once and "thin film" (apart) five
+    # times, which counted as joined: "thinfilm", a word it never prints.
+    from collections import Counter
+
+    from figdex.ingest.sources.pdf_hyphens import SOFT_BREAK, resolve_soft_breaks
+
+    words = Counter({"thin-film": 1, "thin film": 5})
+    assert resolve_soft_breaks(f"thin{SOFT_BREAK}film", words) == "thin-film"
+    words = Counter({"thin-film": 1, "thinfilm": 3})  # (written as one word more often: joined)
+    assert resolve_soft_breaks(f"thin{SOFT_BREAK}film", words) == "thinfilm"
+    found, gold = _found_and_gold("science_2015_perovskite_mm_grains")
+    assert found["Fig. 1", 2].caption.startswith("Fig. 1. Processing scheme for perovskite thin-film")

@@ -128,3 +128,44 @@ def advent_signs(handle, raw_module, codes: list[int]) -> dict[int, str]:
                 and font_name(handle, raw_module, i).split("+")[-1].startswith("Adv"):
             out[i] = _ADVENT[code]
     return out
+
+
+# TeX's math italic layout (OML, and the fonts cloned from it) draws "," and "." on the codes of ";" and ":";
+# a font of that layout whose Unicode map is ASCII reads "G1; G2; G3" where the page prints "G1, G2, G3"
+# (Expert Systems with Applications 2013).  The glyph tells: a semicolon or a colon is drawn in two pieces.
+_ONE_PIECE = {0x3B: ",", 0x3A: "."}
+
+
+def one_piece_punctuation(handle, raw_module, codes: list[int]) -> dict[int, str]:
+    """``{character index: "," or "."}`` for the page's ";" and ":" whose glyph is drawn in one piece (a comma's or
+    a full stop's outline); empty on most pages.  A glyph pdfium cannot outline is left as it reads."""
+    if 0x3B not in codes and 0x3A not in codes:
+        return {}
+    from figdex.ingest.sources.pdf_graphics import address
+
+    pieces: dict[tuple, int | None] = {}
+    out = {}
+    for i, code in enumerate(codes):
+        if code not in _ONE_PIECE:
+            continue
+        obj = raw_module.FPDFText_GetTextObject(handle, i)
+        font = raw_module.FPDFTextObj_GetFont(obj) if obj else None
+        if not font:
+            continue
+        key = (address(font), code)
+        if key not in pieces:
+            pieces[key] = _outline_pieces(raw_module, font, code)
+        if pieces[key] == 1:
+            out[i] = _ONE_PIECE[code]
+    return out
+
+
+def _outline_pieces(raw_module, font, code: int) -> int | None:
+    """How many closed outlines the font draws for the character (its path's move-tos), None when it has none."""
+    path = raw_module.FPDFFont_GetGlyphPath(font, code, 10.0)
+    if not path:
+        return None
+    count = raw_module.FPDFGlyphPath_CountGlyphSegments(path)
+    moves = sum(raw_module.FPDFPathSegment_GetType(raw_module.FPDFGlyphPath_GetGlyphPathSegment(path, s))
+                == raw_module.FPDF_SEGMENT_MOVETO for s in range(count))
+    return moves or None
