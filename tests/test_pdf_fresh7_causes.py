@@ -59,16 +59,29 @@ def test_side_by_side_code_listings_each_keep_their_own_half():
         _check(found, gold, key)
 
 
-def test_a_compound_written_with_its_hyphen_and_never_as_one_word_keeps_it_at_a_line_end():
-    # Science 2015 breaks "thin-" over "film"; the document writes "thin-film" once and "thin film" (apart) five
-    # times, which counted as joined: "thinfilm", a word it never prints.
-    from collections import Counter
 
-    from figdex.ingest.sources.pdf_hyphens import SOFT_BREAK, resolve_soft_breaks
+def test_a_caption_heading_its_page_takes_the_figure_over_the_download_footer_before():
+    # An OUP chapter (a ProQuest download) prints Figure 4.3 at the foot of page 36 and its caption at the head
+    # of page 37; the download's footer lines under the figure were taken for running text under it, so the
+    # caption stayed on page 37 without a figure.
+    found, gold = _found_and_gold("oup_chapter_2007_wm_dual_mechanisms")
+    _check(found, gold, ("Figure 4.3", 36))
+    assert ("Figure 4.3", 37) not in found
 
-    words = Counter({"thin-film": 1, "thin film": 5})
-    assert resolve_soft_breaks(f"thin{SOFT_BREAK}film", words) == "thin-film"
-    words = Counter({"thin-film": 1, "thinfilm": 3})  # (written as one word more often: joined)
-    assert resolve_soft_breaks(f"thin{SOFT_BREAK}film", words) == "thinfilm"
-    found, gold = _found_and_gold("science_2015_perovskite_mm_grains")
-    assert found["Fig. 1", 2].caption.startswith("Fig. 1. Processing scheme for perovskite thin-film")
+
+def test_a_caption_beside_its_plot_finds_it_past_the_next_figure():
+    # JBC 1999 sets FIG. 3's caption in a narrow block at the column's edge and its plot image 60 pt into the
+    # page: a line of the caption broken by a "μ" ended it (three pieces on one baseline read as two columns),
+    # the image stood past the 60 pt a figure beside its caption was looked for, and it then grew into FIG. 5's
+    # panels 12 pt under it.
+    found, gold = _found_and_gold("jbc_1999_oat3_transporter")
+    for key in (("FIG. 3", 4), ("FIG. 4", 4), ("FIG. 5", 4)):
+        _check(found, gold, key)
+
+
+def test_a_page_of_upright_captions_under_words_set_up_the_page_is_not_turned():
+    # The Transformer paper's attention maps are words set up the page, more of them than the page's upright
+    # text: the page was read as turned sideways, and its upright "Figure 4: ..." caption was lost with it.
+    found, gold = _found_and_gold("arxiv_1706_attention")
+    _check(found, gold, ("Figure 4", 14))
+    _check(found, gold, ("Figure 5", 15))

@@ -51,11 +51,7 @@ def resolve_soft_breaks(text: str, words: Counter | None = None) -> str:
         if words and tail and head:
             a, b = tail.group(1).lower(), head.group(1).lower()
             hyphenated, joined = words.get(f"{a}-{b}", 0), words.get(a + b, 0) + words.get(f"{a} {b}", 0)
-            if hyphenated and not words.get(a + b, 0):
-                # The compound written with its hyphen, never as one word: the break cannot be a space, so its
-                # being written apart too ("thin film" beside "thin-film") says nothing against the hyphen.
-                keep = True
-            elif hyphenated != joined:
+            if hyphenated != joined:
                 keep = hyphenated > joined
             elif not keep and words.get(b, 0) and _prefix_compounds(a, words) >= 2:
                 # Neither way written elsewhere, but the left part opens other compounds there and the right

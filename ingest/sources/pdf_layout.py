@@ -212,6 +212,24 @@ def label_neighbours(a: str, b: str) -> bool:
     return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
 
 
+def _apart(line: Line, level: list[Line]) -> bool:
+    """Some of ``level`` (lines on ``line``'s baseline, beside it) stand apart from it across a gutter, not as
+    pieces of the same line that pdfium broke up ("3", "μ", "M; [3H]estrone ..." of JBC's caption: each within
+    a letter's width of the next)."""
+    reach = [line.box[0], line.box[2]]
+    rest = sorted(level, key=lambda o: o.box[0])
+    joined = True
+    while joined and rest:
+        joined = False
+        for o in rest:
+            if o.box[0] - reach[1] < 0.7 * line.height and reach[0] - o.box[2] < 0.7 * line.height:
+                reach = [min(reach[0], o.box[0]), max(reach[1], o.box[2])]
+                rest.remove(o)
+                joined = True
+                break
+    return bool(rest)
+
+
 def _bare_label(line: Line) -> bool:
     """The line is a caption's label alone ("Figure 2."), its text on the lines below."""
     m = CAPTION_START.match(line.text)
@@ -330,9 +348,10 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
                     continue  # a plot's small label drawn over the caption's lines (A&A), not its end
                 break  # text of another size (the body under a caption)
-            if any(k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
-                   and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)
-                   for k, o in enumerate(lines[max(0, j - 4):j + 5], start=max(0, j - 4))):
+            level = [o for k, o in enumerate(lines[max(0, j - 4):j + 5], start=max(0, j - 4))
+                     if k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
+                     and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)]
+            if level and _apart(nxt, level):
                 break  # two columns side by side under a full-width caption: running text
             cap.lines.append(nxt)
             used.add(j)

@@ -282,6 +282,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             elif direction == "below" and cut[1] < cap_box[1] < cut[3]:
                 cut = (cut[0], cut[1], cut[2], cap_box[1])
             candidates.append(Graphic(cut, g.kind, g.obj))
+    if direction in ("left", "right"):
+        # (The window beside a caption is bounded by text only: what another figure has taken is not this one's,
+        # JBC's plot image beside its caption stands 12 pt over the next figure's panels.)
+        candidates = [g for g in candidates if not any(
+            c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
     if not candidates:
         return None
     # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
@@ -309,7 +314,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
         # title) before its first drawing: they are the figure's edge.
         seed_gap = min([seed_gap] + [gap(ln.box, cap_box) for ln in small_text if gap(ln.box, seed.box) <= 18])
-    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 60):
+    # (Beside: up to 60 pt off, or 90 pt for a drawing as tall as the caption at least, standing level with all
+    # of it: JBC sets a narrow caption at the column's edge and its plot image 60 pt into the page.)
+    side_limit = 90 if seed.box[1] <= cap_box[1] and seed.box[3] >= cap_box[3] else 60
+    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > side_limit):
         return None
     members = [seed]
     region = seed.box
