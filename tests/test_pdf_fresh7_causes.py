@@ -85,3 +85,17 @@ def test_a_page_of_upright_captions_under_words_set_up_the_page_is_not_turned():
     found, gold = _found_and_gold("arxiv_1706_attention")
     _check(found, gold, ("Figure 4", 14))
     _check(found, gold, ("Figure 5", 15))
+
+
+def test_author_lines_across_the_gutter_are_not_a_first_page_figures_labels():
+    # arXiv 2403.08291's first page sets its Figure 1 in the right column under the author lines, which are
+    # centred across the gutter: taken as the figure's labels, they drew its region up and over the left column.
+    found, gold = _found_and_gold("arxiv_2403_cleanagent")
+    _check(found, gold, ("Figure 1", 1))
+
+
+def test_only_a_comma_sized_glyph_in_one_piece_reads_as_a_comma():
+    # RSC's triangle and Oxford's tilde sit on the codes of ":" and ";" in one piece too, but larger than a comma
+    # or a full stop: left as they read (not made "." or ",").
+    found, _ = _found_and_gold("rsc_ees_2013")
+    assert "GO (.)" not in found["Fig. 4", 3].caption

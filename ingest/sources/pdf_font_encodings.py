@@ -161,11 +161,24 @@ def one_piece_punctuation(handle, raw_module, codes: list[int]) -> dict[int, str
 
 
 def _outline_pieces(raw_module, font, code: int) -> int | None:
-    """How many closed outlines the font draws for the character (its path's move-tos), None when it has none."""
+    """How many closed outlines the font draws for the character (its path's move-tos) when the glyph is as small
+    as a comma or a full stop (RSC's one-piece triangle and Oxford's tilde on those codes are not); None when it
+    has no outline or is larger."""
+    import ctypes
+
     path = raw_module.FPDFFont_GetGlyphPath(font, code, 10.0)
     if not path:
         return None
-    count = raw_module.FPDFGlyphPath_CountGlyphSegments(path)
-    moves = sum(raw_module.FPDFPathSegment_GetType(raw_module.FPDFGlyphPath_GetGlyphPathSegment(path, s))
-                == raw_module.FPDF_SEGMENT_MOVETO for s in range(count))
+    moves, xs, ys = 0, [], []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for s in range(raw_module.FPDFGlyphPath_CountGlyphSegments(path)):
+        segment = raw_module.FPDFGlyphPath_GetGlyphPathSegment(path, s)
+        moves += raw_module.FPDFPathSegment_GetType(segment) == raw_module.FPDF_SEGMENT_MOVETO
+        if raw_module.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y)):
+            xs.append(x.value)
+            ys.append(y.value)
+    # (pdfium's outline units: a full stop 0.08-0.19 across, a comma 0.23-0.32 high, a semicolon 0.6-0.7
+    # high, a triangle or a tilde 0.66 across.)
+    if not xs or max(xs) - min(xs) > 0.3 or max(ys) - min(ys) > 0.4:
+        return None
     return moves or None

@@ -282,11 +282,6 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             elif direction == "below" and cut[1] < cap_box[1] < cut[3]:
                 cut = (cut[0], cut[1], cut[2], cap_box[1])
             candidates.append(Graphic(cut, g.kind, g.obj))
-    if direction in ("left", "right"):
-        # (The window beside a caption is bounded by text only: what another figure has taken is not this one's,
-        # JBC's plot image beside its caption stands 12 pt over the next figure's panels.)
-        candidates = [g for g in candidates if not any(
-            c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
     if not candidates:
         return None
     # Seed: the graphic nearest the caption that overlaps its span; grow by proximity.
@@ -322,6 +317,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     members = [seed]
     region = seed.box
     pool = [g for g in candidates if g is not seed]
+    if direction in ("left", "right"):
+        # (The window beside a caption is bounded by text only: what another figure has taken does not grow this
+        # one, JBC's plot image beside its caption stands 12 pt over the next figure's panels.)
+        pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
@@ -354,7 +353,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             region, changed = _absorb(pool, members, region, lambda box, reg: (
                 (gap(box, reg) <= 18 or (same_row(box) and gap(box, reg) <= 30)) and allowed(box)))
             for ln in list(small_text):
-                if gap(ln.box, region) <= 10 and allowed(ln.box):
+                # (A line of words across the gutter does not take a one-column figure over both columns, as a
+                # drawing does: the author lines centred over an arXiv paper's first-page figure are no labels.)
+                if gap(ln.box, region) <= 10 and allowed(ln.box) and (not two_column or _in_columns(ln.box, region, columns)
+                                                                      or region[0] < middle < region[2]):
                     region = union([region, ln.box])
                     small_text.remove(ln)
                     changed = True
@@ -419,6 +421,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
         return None
     return region, members
+
+
+def _in_columns(b: Box, region: Box, columns: tuple[float, float]) -> bool:
+    """``b`` stays within the caption's column (with its slack over the gutter) or the region found so far."""
+    return b[0] >= min(columns[0], region[0]) - 2 and b[2] <= max(columns[1], region[2]) + 2
 
 
 def _labels_beside(region: Box, small_text: list[Line], pool: list, allowed, prose: list[Line]) -> Box:
