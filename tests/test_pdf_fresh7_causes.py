@@ -99,3 +99,23 @@ def test_only_a_comma_sized_glyph_in_one_piece_reads_as_a_comma():
     # or a full stop: left as they read (not made "." or ",").
     found, _ = _found_and_gold("rsc_ees_2013")
     assert "GO (.)" not in found["Fig. 4", 3].caption
+
+
+def test_a_time_axis_row_of_dates_is_not_running_text():
+    # ASQ 2021's Figure 2 plots debt over time: its row of tick labels "1-Oct-06 1-Oct-07 ... 1-Oct-14" is long
+    # and wide, and was taken for running text that ended the figure above its dates and legend.
+    from figdex.ingest.sources.pdf_layout import is_body_text
+
+    row = Line((66.1, 121.4, 452.4, 127.8), " ".join(f"1-Oct-{y:02d}" for y in range(6, 15)), 6.1)
+    assert not is_body_text(row, 400.0)
+    prose = Line((66.1, 121.4, 452.4, 127.8), "In October the firm restated its debt for the years 2006 to 2014 again", 6.1)
+    assert is_body_text(prose, 400.0)
+    found, gold = _found_and_gold("asq_2021_black_boxing")
+    _check(found, gold, ("Figure 2", 8))
+
+
+def test_a_caption_line_broken_into_pieces_on_its_baseline_is_read_whole():
+    # JBC's "([3H]PAH, 3 μM; [3H]estrone sulfate, 40 nM; ..." comes as three pieces on one baseline: they are
+    # read into the caption in order, not skipped as another column's line.
+    found, _ = _found_and_gold("jbc_1999_oat3_transporter")
+    assert "[3H]estrone sulfate, 40" in found["FIG. 3", 4].caption

@@ -142,8 +142,14 @@ def is_body_text(line: Line, column_width: float) -> bool:
 
 
 def _numeric(word: str) -> bool:
-    """A tick label: a number ("0.5", "-3", "20%"), or digits with one letter ("v0.12.1", "10k")."""
-    return bool(_NUMBER.match(word)) or (any(c.isdigit() for c in word) and sum(c.isalpha() for c in word) <= 1)
+    """A tick label: a number ("0.5", "-3", "20%"), digits with one letter ("v0.12.1", "10k"), or a date of a time
+    axis ("1-Oct-06", "Jan-2020", "2019/03")."""
+    return (bool(_NUMBER.match(word)) or (any(c.isdigit() for c in word) and sum(c.isalpha() for c in word) <= 1)
+            or bool(_DATE.fullmatch(word)))
+
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+_DATE = re.compile(rf"\d{{1,4}}[-/.]{_MONTH}[-/.]?\d{{0,4}}|{_MONTH}[-/.]?\d{{2,4}}|\d{{4}}[-/]\d{{1,2}}", re.I)
 
 
 # -- captions ------------------------------------------------------------------------------------
@@ -353,6 +359,14 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                      and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)]
             if level and _apart(nxt, level):
                 break  # two columns side by side under a full-width caption: running text
+            if level and len(level) <= 4 and not any(id(o) in {id(c) for c in cap.lines} for o in level):
+                # (the line's pieces, read in order: "([3H]PAH, 3" "μ" "M; [3H]estrone sulfate, 40")
+                pieces = sorted([nxt] + level, key=lambda o: o.box[0])
+                text = pieces[0].text
+                for a, b in zip(pieces, pieces[1:]):  # (a space where a word space's gap opens, as in a line)
+                    text += (" " if b.box[0] - a.box[2] > 0.15 * max(a.height, 1.0) else "") + b.text
+                nxt = Line(union([o.box for o in pieces]), text, pieces[0].size, pieces[0].bold, pieces[0].glyph_boxed)
+                used.update(k for k, o in enumerate(lines) if any(o is piece for piece in level))
             cap.lines.append(nxt)
             used.add(j)
             span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 else span
