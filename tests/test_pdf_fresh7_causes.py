@@ -119,3 +119,12 @@ def test_a_caption_line_broken_into_pieces_on_its_baseline_is_read_whole():
     # read into the caption in order, not skipped as another column's line.
     found, _ = _found_and_gold("jbc_1999_oat3_transporter")
     assert "[3H]estrone sulfate, 40" in found["FIG. 3", 4].caption
+
+
+def test_a_figure_under_another_does_not_take_the_one_beside_its_caption():
+    # Science 2015 sets Fig. 1 with its caption beside it in the third column, Fig. 2 page-wide under it, on a
+    # white box drawn under Fig. 1 and its caption: Fig. 2 grew up through that box into Fig. 1 (and was then cut
+    # back to two columns by Fig. 1's caption lines inside it).
+    found, gold = _found_and_gold("science_2015_perovskite_mm_grains")
+    _check(found, gold, ("Fig. 2", 2))
+    assert found["Fig. 1", 2].region is not None

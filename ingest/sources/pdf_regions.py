@@ -374,12 +374,19 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # Another row of the same grid, set further apart than its panels (ACS: a row of structures
         # with their names under it): shapes within the figure's width, up to 40 pt over it (a
         # table's rules, or a table set as an image wider than the figure, are not).
+        # (Neither takes a drawing level with another caption or figure: that one's, set beside it -- Science's
+        # Fig. 1 over Fig. 2, its caption in the third column on a white box drawn under both.)
+        others = [b for b in claimed if b != cap_box]
+
+        def level_with_other(box: Box) -> bool:
+            return any(b[1] < box[3] and box[1] < b[3] for b in others)
+
         grown = True
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
-                and box[2] <= reg[2] + 2 and allowed(box)))
+                and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box)))
         grow()
         image_boxes = {g.box for g in pool if g.kind == "image"}
         # Panels stacked further apart (the NMR SI: two spectra images 64 pt apart, nothing between
@@ -389,7 +396,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and area(box) >= 0.5 * area(reg) and box in image_boxes
-                and x_overlap(box, reg) >= 0.8 * (box[2] - box[0]) and allowed(box)))
+                and x_overlap(box, reg) >= 0.8 * (box[2] - box[0]) and allowed(box) and not level_with_other(box)))
         grow()
     if direction in ("left", "right"):
         # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the
