@@ -128,3 +128,10 @@ def test_a_figure_under_another_does_not_take_the_one_beside_its_caption():
     found, gold = _found_and_gold("science_2015_perovskite_mm_grains")
     _check(found, gold, ("Fig. 2", 2))
     assert found["Fig. 1", 2].region is not None
+
+
+def test_a_panel_title_under_a_figure_beside_its_caption_leads_to_its_next_row():
+    # Molecular Cell 2018's Figure 3 stands two-thirds wide beside its caption; its panel C starts 48 pt under
+    # panel B with the title "C Global Protein Stability Assay": the region stopped at panel B.
+    found, gold = _found_and_gold("molcell_2018_klhdc2_degron")
+    _check(found, gold, ("Figure 3", 7))

@@ -353,10 +353,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             region, changed = _absorb(pool, members, region, lambda box, reg: (
                 (gap(box, reg) <= 18 or (same_row(box) and gap(box, reg) <= 30)) and allowed(box)))
             for ln in list(small_text):
+                # (A panel's title opening with its letter, "C Global Protein Stability Assay", within a row's
+                # spacing under a figure beside its caption: the next row of the figure starts there, Cell Press.)
+                reach = 20 if direction in ("left", "right") and _PANEL_TITLE.match(ln.text) \
+                    and x_overlap(ln.box, region) >= 0.9 * ln.width else 10
                 # (A line of words across the gutter does not take a one-column figure over both columns, as a
                 # drawing does: the author lines centred over an arXiv paper's first-page figure are no labels.)
-                if gap(ln.box, region) <= 10 and allowed(ln.box) and (not two_column or _in_columns(ln.box, region, columns)
-                                                                      or region[0] < middle < region[2]):
+                if gap(ln.box, region) <= reach and allowed(ln.box) and (not two_column or _in_columns(ln.box, region, columns)
+                                                                         or region[0] < middle < region[2]):
                     region = union([region, ln.box])
                     small_text.remove(ln)
                     changed = True
@@ -428,6 +432,9 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
         return None
     return region, members
+
+
+_PANEL_TITLE = re.compile(r"^\(?[A-Z]\)?\s+[A-Z][a-z]")
 
 
 def _in_columns(b: Box, region: Box, columns: tuple[float, float]) -> bool:
