@@ -309,8 +309,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
         # title) before its first drawing: they are the figure's edge.
         seed_gap = min([seed_gap] + [gap(ln.box, cap_box) for ln in small_text if gap(ln.box, seed.box) <= 18])
-    # (Beside: up to 60 pt off, or 90 pt for a drawing as tall as the caption at least, standing level with all
-    # of it: JBC sets a narrow caption at the column's edge and its plot image 60 pt into the page.)
+    # (Beside: 60 pt off, or 90 for a drawing level with all the caption: JBC's plot 60 pt into the page.)
     side_limit = 90 if seed.box[1] <= cap_box[1] and seed.box[3] >= cap_box[3] else 60
     if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > side_limit):
         return None
@@ -318,8 +317,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     region = seed.box
     pool = [g for g in candidates if g is not seed]
     if direction in ("left", "right"):
-        # (The window beside a caption is bounded by text only: what another figure has taken does not grow this
-        # one, JBC's plot image beside its caption stands 12 pt over the next figure's panels.)
+        # (What another figure took does not grow this one: JBC's plot stands 12 pt over the next one's panels.)
         pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
     changed = True
     middle = page_box[0] + width / 2
@@ -378,12 +376,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # Another row of the same grid, set further apart than its panels (ACS: a row of structures
         # with their names under it): shapes within the figure's width, up to 40 pt over it (a
         # table's rules, or a table set as an image wider than the figure, are not).
-        # (Neither takes a drawing level with another caption or figure: that one's, set beside it -- Science's
-        # Fig. 1 over Fig. 2, its caption in the third column on a white box drawn under both.)
-        others = [b for b in claimed if b != cap_box]
-
+        # (Neither takes a drawing level with another caption or figure: Science's Fig. 1 over Fig. 2, its caption
+        # beside it, on a white box drawn under both.)
         def level_with_other(box: Box) -> bool:
-            return any(b[1] < box[3] and box[1] < b[3] for b in others)
+            return any(b != cap_box and b[1] < box[3] and box[1] < b[3] for b in claimed)
 
         grown = True
         while grown:
