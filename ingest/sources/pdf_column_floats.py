@@ -85,10 +85,12 @@ def figure_on_page_before(caption_first_line: str, lines: list[Line], lines_befo
     above = [ln for ln in lines if ln.box[1] > head.box[3] - 1 and is_body_text(ln, 0.5 * column)]
     if above:
         return None  # running text over the caption: it is not at the page's head
-    body = [ln for ln in lines_before if is_body_text(ln, 0.5 * column)]
-    floor = min((ln.box[1] for ln in body), default=page_box[3])
     height = page_box[3] - page_box[1]
     top, bottom = page_box[3] - _FURNITURE * height, page_box[1] + _FURNITURE * height
+    # (Not the lines of the head and foot bands: a download's footer, "Variation in Working Memory, edited by
+    # ...", under the figure at the foot of an OUP chapter's page, is no running text over it.)
+    body = [ln for ln in lines_before if is_body_text(ln, 0.5 * column) and ln.box[1] >= bottom and ln.box[3] <= top]
+    floor = min((ln.box[1] for ln in body), default=page_box[3])
     free = [g for g in graphics_before if area(g.box) > 4 and g.box[1] < top and g.box[3] > bottom  # (not a running head's rule)
             and not any(intersection(g.box, c) > 0.5 * area(g.box) for c in claimed_before)]
     drawn = [g for g in free if g.box[3] <= floor + 1]

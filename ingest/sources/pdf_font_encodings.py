@@ -105,3 +105,80 @@ def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
         table = _OT1 if count >= 10 and in_words >= 0.7 * count else _OML if count else _OMS
         out[i] = table[codes[i]]
     return out
+
+
+# Advent 3B2's own text fonts (named "Adv..."; Elsevier, 1990s-2000s) without a Unicode map put the "ff", "fi",
+# "fl", "ffi", "ffl" ligatures on the codes of "¡¢£¤¥" and the en dash on "^": the text layer reads
+# "speci¢city", "In£uence", "a¤nity", "exon^intron", "239^244" where the page prints the letters and "–".
+_ADVENT = {0xA1: "ff", 0xA2: "fi", 0xA3: "fl", 0xA4: "ffi", 0xA5: "ffl", 0x5E: "\u2013"}
+
+
+def advent_signs(handle, raw_module, codes: list[int]) -> dict[int, str]:
+    """What the page's "¡¢£¤¥^" stand for where an Advent font sets them, by character index; empty on most pages
+    (fonts named otherwise, and those signs in any other font, are left as they read)."""
+    from figdex.ingest.sources.pdf_text_lines import font_name
+
+    def letter(j: int) -> bool:
+        return 0 <= j < len(codes) and chr(codes[j]).isalpha()
+
+    out = {}
+    for i, code in enumerate(codes):
+        # (A ligature stands in a word, next to a letter: "£5" is a pound sign whatever the font.)
+        if code in _ADVENT and (code == 0x5E or letter(i - 1) or letter(i + 1)) \
+                and font_name(handle, raw_module, i).split("+")[-1].startswith("Adv"):
+            out[i] = _ADVENT[code]
+    return out
+
+
+# TeX's math italic layout (OML, and the fonts cloned from it) draws "," and "." on the codes of ";" and ":";
+# a font of that layout whose Unicode map is ASCII reads "G1; G2; G3" where the page prints "G1, G2, G3"
+# (Expert Systems with Applications 2013).  The glyph tells: a semicolon or a colon is drawn in two pieces.
+_ONE_PIECE = {0x3B: ",", 0x3A: "."}
+
+
+def one_piece_punctuation(handle, raw_module, codes: list[int]) -> dict[int, str]:
+    """``{character index: "," or "."}`` for the page's ";" and ":" whose glyph is drawn in one piece (a comma's or
+    a full stop's outline); empty on most pages.  A glyph pdfium cannot outline is left as it reads."""
+    if 0x3B not in codes and 0x3A not in codes:
+        return {}
+    from figdex.ingest.sources.pdf_graphics import address
+
+    pieces: dict[tuple, int | None] = {}
+    out = {}
+    for i, code in enumerate(codes):
+        if code not in _ONE_PIECE:
+            continue
+        obj = raw_module.FPDFText_GetTextObject(handle, i)
+        font = raw_module.FPDFTextObj_GetFont(obj) if obj else None
+        if not font:
+            continue
+        key = (address(font), code)
+        if key not in pieces:
+            pieces[key] = _outline_pieces(raw_module, font, code)
+        if pieces[key] == 1:
+            out[i] = _ONE_PIECE[code]
+    return out
+
+
+def _outline_pieces(raw_module, font, code: int) -> int | None:
+    """How many closed outlines the font draws for the character (its path's move-tos) when the glyph is as small
+    as a comma or a full stop (RSC's one-piece triangle and Oxford's tilde on those codes are not); None when it
+    has no outline or is larger."""
+    import ctypes
+
+    path = raw_module.FPDFFont_GetGlyphPath(font, code, 10.0)
+    if not path:
+        return None
+    moves, xs, ys = 0, [], []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for s in range(raw_module.FPDFGlyphPath_CountGlyphSegments(path)):
+        segment = raw_module.FPDFGlyphPath_GetGlyphPathSegment(path, s)
+        moves += raw_module.FPDFPathSegment_GetType(segment) == raw_module.FPDF_SEGMENT_MOVETO
+        if raw_module.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y)):
+            xs.append(x.value)
+            ys.append(y.value)
+    # (pdfium's outline units: a full stop 0.08-0.19 across, a comma 0.23-0.32 high, a semicolon 0.6-0.7
+    # high, a triangle or a tilde 0.66 across.)
+    if not xs or max(xs) - min(xs) > 0.3 or max(ys) - min(ys) > 0.4:
+        return None
+    return moves or None

@@ -8,6 +8,8 @@ left), where ``page.get_size()``, rendering and the gold's regions are.
 
 from __future__ import annotations
 
+import re
+
 from figdex.ingest.sources.pdf_layout import Box, Graphic, area, union
 from figdex.limits import MAX_PDF_PAGE_OBJECTS
 
@@ -51,9 +53,25 @@ def turned_matrix(page, textpage, raw, sample: int = 400) -> Matrix | None:
         return None
     # pdfium's angle runs clockwise: text at 270 degrees reads up the page, as a page turned 90 shows it.
     for quarter, rotation in ((3, 90), (1, 270)):
-        if quarters[quarter] >= 0.5 * total:
+        if quarters[quarter] >= 0.5 * total and not _upright_caption(textpage, raw, n, quarter):
             return display_matrix(page, rotation)
     return None
+
+
+_LABEL = re.compile(r"(?:Figure|Fig\.|FIGURE|FIG\.|Scheme|SCHEME)\s?\d")
+
+
+def _upright_caption(textpage, raw, n: int, quarter: int) -> bool:
+    """The page's upright text opens a caption and its sideways text does not: an upright page whose figure is
+    made of words set up the page (the Transformer paper's attention maps, "Figure 4: Two attention heads ..."
+    under them), not a page turned sideways."""
+    texts = {0: [], quarter: []}
+    for i in range(n):
+        code = raw.FPDFText_GetUnicode(textpage.raw, i)
+        side = round(raw.FPDFText_GetCharAngle(textpage.raw, i) / 1.5707963) % 4
+        if side in texts and 0 < code < 0x110000:
+            texts[side].append(chr(code))
+    return bool(_LABEL.search("".join(texts[0]))) and not _LABEL.search("".join(texts[quarter]))
 
 
 def inverse(matrix: Matrix) -> Matrix:

@@ -142,8 +142,14 @@ def is_body_text(line: Line, column_width: float) -> bool:
 
 
 def _numeric(word: str) -> bool:
-    """A tick label: a number ("0.5", "-3", "20%"), or digits with one letter ("v0.12.1", "10k")."""
-    return bool(_NUMBER.match(word)) or (any(c.isdigit() for c in word) and sum(c.isalpha() for c in word) <= 1)
+    """A tick label: a number ("0.5", "-3", "20%"), digits with one letter ("v0.12.1", "10k"), or a date of a time
+    axis ("1-Oct-06", "Jan-2020", "2019/03")."""
+    return (bool(_NUMBER.match(word)) or (any(c.isdigit() for c in word) and sum(c.isalpha() for c in word) <= 1)
+            or bool(_DATE.fullmatch(word)))
+
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+_DATE = re.compile(rf"\d{{1,4}}[-/.]{_MONTH}[-/.]?\d{{0,4}}|{_MONTH}[-/.]?\d{{2,4}}|\d{{4}}[-/]\d{{1,2}}", re.I)
 
 
 # -- captions ------------------------------------------------------------------------------------
@@ -210,6 +216,24 @@ def label_neighbours(a: str, b: str) -> bool:
         return ca.group(1) == cb.group(1) and abs(int(ca.group(2)) - int(cb.group(2))) == 1
     da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
     return bool(da and db) and abs(int(da) - int(db)) == 1 and a[:1].isalpha() == b[:1].isalpha()
+
+
+def _apart(line: Line, level: list[Line]) -> bool:
+    """Some of ``level`` (lines on ``line``'s baseline, beside it) stand apart from it across a gutter, not as
+    pieces of the same line that pdfium broke up ("3", "μ", "M; [3H]estrone ..." of JBC's caption: each within
+    a letter's width of the next)."""
+    reach = [line.box[0], line.box[2]]
+    rest = sorted(level, key=lambda o: o.box[0])
+    joined = True
+    while joined and rest:
+        joined = False
+        for o in rest:
+            if o.box[0] - reach[1] < 0.7 * line.height and reach[0] - o.box[2] < 0.7 * line.height:
+                reach = [min(reach[0], o.box[0]), max(reach[1], o.box[2])]
+                rest.remove(o)
+                joined = True
+                break
+    return bool(rest)
 
 
 def _bare_label(line: Line) -> bool:
@@ -291,8 +315,15 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                            and nxt.width >= 0.5 * (span[2] - span[0])  # (a legend's line, not a label in a drawing)
                            or nxt.bold and abs(nxt.size - last.size) < 0.05 * last.size)
                       and x_overlap(nxt.box, span) > 0.5 * min(nxt.width, span[2] - span[0]))
+            # (A label alone on its line over a hairline, its title under the rule: Annual Reviews' "Figure 1"
+            # label, rule, "Social network research ..."; the rule is the caption's furniture, not its end, and
+            # it widens the gap under the label.)
+            ruled = last is line and _bare_label(line) and any(
+                g.kind == "path" and g.box[3] - g.box[1] <= 1.5 and g.box[1] >= nxt.box[3] - 1
+                and g.box[3] <= last.box[1] + 1 and x_overlap(g.box, span) > 0.3 * (span[2] - span[0])
+                for g in graphics)
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or vgap > max(
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not ruled and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
@@ -302,8 +333,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             if (last.text.rstrip().endswith(".") and nxt.text[:1].islower()
                     and not (last is line and _bare_label(line)) and not re.match(r"[a-z]\)", nxt.text)):
                 break  # a sentence of running text goes on under a one-line caption (not "a) ..." under "Figure 2.")
-            if any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
-                   and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
+            if not ruled and any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
+                                 and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
             if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
                 break  # a full-width line under a one-column caption: body text
@@ -323,10 +354,19 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
                     continue  # a plot's small label drawn over the caption's lines (A&A), not its end
                 break  # text of another size (the body under a caption)
-            if any(k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
-                   and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)
-                   for k, o in enumerate(lines[max(0, j - 4):j + 5], start=max(0, j - 4))):
+            level = [o for k, o in enumerate(lines[max(0, j - 4):j + 5], start=max(0, j - 4))
+                     if k != j and abs((o.box[1] + o.box[3]) / 2 - (nxt.box[1] + nxt.box[3]) / 2) < 0.4 * nxt.height
+                     and x_overlap(o.box, span) > 0 and x_overlap(o.box, nxt.box) <= 0 and not caption_start(o)]
+            if level and _apart(nxt, level):
                 break  # two columns side by side under a full-width caption: running text
+            if level and len(level) <= 4 and not any(id(o) in {id(c) for c in cap.lines} for o in level):
+                # (the line's pieces, read in order: "([3H]PAH, 3" "μ" "M; [3H]estrone sulfate, 40")
+                pieces = sorted([nxt] + level, key=lambda o: o.box[0])
+                text = pieces[0].text
+                for a, b in zip(pieces, pieces[1:]):  # (a space where a word space's gap opens, as in a line)
+                    text += (" " if b.box[0] - a.box[2] > 0.15 * max(a.height, 1.0) else "") + b.text
+                nxt = Line(union([o.box for o in pieces]), text, pieces[0].size, pieces[0].bold, pieces[0].glyph_boxed)
+                used.update(k for k, o in enumerate(lines) if any(o is piece for piece in level))
             cap.lines.append(nxt)
             used.add(j)
             span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 else span

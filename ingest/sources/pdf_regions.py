@@ -309,11 +309,16 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
         # title) before its first drawing: they are the figure's edge.
         seed_gap = min([seed_gap] + [gap(ln.box, cap_box) for ln in small_text if gap(ln.box, seed.box) <= 18])
-    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > 60):
+    # (Beside: 60 pt off, or 90 for a drawing level with all the caption: JBC's plot 60 pt into the page.)
+    side_limit = 90 if seed.box[1] <= cap_box[1] and seed.box[3] >= cap_box[3] else 60
+    if seed_gap > 0.45 * reach + 40 or (direction in ("left", "right") and seed_gap > side_limit):
         return None
     members = [seed]
     region = seed.box
     pool = [g for g in candidates if g is not seed]
+    if direction in ("left", "right"):
+        # (What another figure took does not grow this one: JBC's plot stands 12 pt over the next one's panels.)
+        pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
@@ -346,7 +351,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             region, changed = _absorb(pool, members, region, lambda box, reg: (
                 (gap(box, reg) <= 18 or (same_row(box) and gap(box, reg) <= 30)) and allowed(box)))
             for ln in list(small_text):
-                if gap(ln.box, region) <= 10 and allowed(ln.box):
+                # (A panel's title opening with its letter, "C Global Protein Stability Assay", within a row's
+                # spacing under a figure beside its caption: the next row of the figure starts there, Cell Press.)
+                reach = 20 if direction in ("left", "right") and _PANEL_TITLE.match(ln.text) \
+                    and x_overlap(ln.box, region) >= 0.9 * ln.width else 10
+                # (A line of words across the gutter does not take a one-column figure over both columns, as a
+                # drawing does: the author lines centred over an arXiv paper's first-page figure are no labels.)
+                if gap(ln.box, region) <= reach and allowed(ln.box) and (not two_column or _in_columns(ln.box, region, columns)
+                                                                         or region[0] < middle < region[2]):
                     region = union([region, ln.box])
                     small_text.remove(ln)
                     changed = True
@@ -364,12 +376,17 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # Another row of the same grid, set further apart than its panels (ACS: a row of structures
         # with their names under it): shapes within the figure's width, up to 40 pt over it (a
         # table's rules, or a table set as an image wider than the figure, are not).
+        # (Neither takes a drawing level with another caption or figure: Science's Fig. 1 over Fig. 2, its caption
+        # beside it, on a white box drawn under both.)
+        def level_with_other(box: Box) -> bool:
+            return any(b != cap_box and b[1] < box[3] and box[1] < b[3] for b in claimed)
+
         grown = True
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
-                and box[2] <= reg[2] + 2 and allowed(box)))
+                and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box)))
         grow()
         image_boxes = {g.box for g in pool if g.kind == "image"}
         # Panels stacked further apart (the NMR SI: two spectra images 64 pt apart, nothing between
@@ -379,7 +396,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and area(box) >= 0.5 * area(reg) and box in image_boxes
-                and x_overlap(box, reg) >= 0.8 * (box[2] - box[0]) and allowed(box)))
+                and x_overlap(box, reg) >= 0.8 * (box[2] - box[0]) and allowed(box) and not level_with_other(box)))
         grow()
     if direction in ("left", "right"):
         # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the
@@ -411,6 +428,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     if area(region) < 400 or region[2] - region[0] < 15 or region[3] - region[1] < 15:
         return None
     return region, members
+
+
+_PANEL_TITLE = re.compile(r"^\(?[A-Z]\)?\s+[A-Z][a-z]")
+
+
+def _in_columns(b: Box, region: Box, columns: tuple[float, float]) -> bool:
+    """``b`` stays within the caption's column (with its slack over the gutter) or the region found so far."""
+    return b[0] >= min(columns[0], region[0]) - 2 and b[2] <= max(columns[1], region[2]) + 2
 
 
 def _labels_beside(region: Box, small_text: list[Line], pool: list, allowed, prose: list[Line]) -> Box:

@@ -75,18 +75,34 @@ def text_figure_region(caption: Caption, lines: list[Line], graphics: list[Graph
             best = (distance, frame)
     if best is not None:
         return best[1], _inside(best[1], graphics)
-    # A text figure may be wider than its caption: the block's lines are looked for across the column.
-    return _text_block(caption, lines, graphics, page_box, columns, free)
+    # A text figure may be wider than its caption: the block's lines are looked for across the column, up to
+    # halfway to a caption (or figure) level with this one beside it (two code listings side by side, each
+    # captioned under itself: JSS's "Figure 4:" and "Figure 5:").
+    within = list(columns)
+    for other in others:
+        level = min(other[3], cap[3]) - max(other[1], cap[1])
+        if level <= 0.5 * min(other[3] - other[1], cap[3] - cap[1]) or x_overlap(other, cap) > 0:
+            continue
+        if other[0] >= cap[2]:
+            within[1] = min(within[1], (cap[2] + other[0]) / 2)
+        elif other[2] <= cap[0]:
+            within[0] = max(within[0], (other[2] + cap[0]) / 2)
+    return _text_block(caption, lines, graphics, page_box, columns, free, (within[0], within[1]))
 
 
 def _text_block(caption: Caption, lines: list[Line], graphics: list[Graphic], page_box: Box,
-                span: tuple[float, float], free) -> tuple[Box, list[Graphic]] | None:
+                span: tuple[float, float], free, within: tuple[float, float] | None = None,
+                ) -> tuple[Box, list[Graphic]] | None:
+    """The block of text lines over or under ``caption`` in the column ``span`` (its lines, those in ``within``
+    when given; the column's running text measured across the whole span)."""
     cap = caption.box
     cap_ids = {id(ln) for ln in caption.lines}
     width = span[1] - span[0]
     column = [ln for ln in lines if id(ln) not in cap_ids and ln.text.strip()
               and x_overlap(ln.box, (span[0], 0.0, span[1], 0.0)) >= 0.5 * max(ln.width, 1.0)]
     body = [ln for ln in column if is_body_text(ln, width)]
+    if within is not None and tuple(within) != tuple(span):
+        column = [ln for ln in column if x_overlap(ln.box, (within[0], 0.0, within[1], 0.0)) >= 0.5 * max(ln.width, 1.0)]
     if len(body) < 3:
         return None  # no running text to tell a text figure from
     left, right = median(ln.box[0] for ln in body), median(ln.box[2] for ln in body)

@@ -24,7 +24,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     fraction bar, whose denominator under it is read into the line after its numerator ("t/h", ``_fractions``)."""
     import ctypes
 
-    from figdex.ingest.sources.pdf_font_encodings import SIGN_CODES, control_characters
+    from figdex.ingest.sources.pdf_font_encodings import (
+        SIGN_CODES, advent_signs, control_characters, one_piece_punctuation,
+    )
     from figdex.ingest.sources.pdf_ligatures import lost_ligatures
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
@@ -42,6 +44,8 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     codes = [raw_module.FPDFText_GetUnicode(handle, i) for i in range(n)]
     encoded = control_characters(handle, raw_module, codes)  # an old TeX PDF's ligatures, accents, Greek
     encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
+    encoded.update(advent_signs(handle, raw_module, codes))  # "speci¢c" for "specific": an old Elsevier font
+    encoded.update(one_piece_punctuation(handle, raw_module, codes))  # "G1; G2" for "G1, G2": a math font's comma
     accent = None  # an accent drawn before the letter it is set over
     solidus = [s for s in slashes or () if s[0] != "bar"]  # (the strokes; "bar"s are ``_fractions``')
     for i, code in enumerate(codes):
@@ -117,7 +121,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 current[0] = (min(cb[0], box[0]), min(cb[1], box[1]), max(cb[2], box[2]), max(cb[3], box[3]))
                 # (Between a sub- or superscript and the letter after it, a narrower gap is a word space:
                 # "(C0 = 10", as poppler and a reader part them.)
-                shifted = last_v[1] - last_v[0] < 0.75 * (box[3] - box[1])  # (the last glyph the smaller one)
+                # (Not before a comma, a full stop or a closing bracket: "G2, G3", no space is set there.)
+                shifted = (last_v[1] - last_v[0] < 0.75 * (box[3] - box[1])  # (the last glyph the smaller one)
+                           and ch not in ",.;)]}")
                 # (A thin word space before a word switched to italics, "of Eleutherodactylus", is narrower
                 # than the rule's: a lower-case letter, then a capital in another font, a gap past 0.05 h
                 # where a word's letters touch.)
