@@ -54,3 +54,70 @@ def test_no_split_where_the_gutters_do_not_give_that_many_parts():
     mask[0:860, :] = True
     mask[880:900, :] = True
     assert split_by_position(mask, 0, 2) is None
+
+
+# Separator lines (#15, h116): fresh-2026-12g's GSA Fig. 5, a 3 x 3 grid of outcrop photographs that
+# abut along black frame lines 11 px wide, had no background gutter and was kept whole without its
+# caption (its labels, black letters in white squares, are not read alone).
+
+
+def _photos(rng, h: int, w: int) -> np.ndarray:
+    return rng.integers(60, 200, (h, w, 3), dtype=np.uint8)  # texture: a photograph's grain
+
+
+def test_black_frame_lines_between_abutting_photographs_are_gutters():
+    from figdex.models.layout import clear_rule_lines, ink_mask, xy_cut
+
+    rng = np.random.default_rng(0)
+    image = np.zeros((421, 421, 3), np.uint8)  # black frames 11 px wide around a 2 x 2 grid
+    for y in (11, 216):
+        for x in (11, 216):
+            image[y:y + 194, x:x + 194] = _photos(rng, 194, 194)
+    image[0, :] = image[-1, :] = image[:, 0] = image[:, -1] = 191  # the page's grey margin
+    mask, painted = clear_rule_lines(image, ink_mask(image))
+    assert sorted(xy_cut(mask, (0, 0, 421, 421), min_gap=2)) == [
+        (11, 11, 205, 205), (11, 216, 205, 410), (216, 11, 410, 205), (216, 216, 410, 410)]
+    assert (painted[205:216, 1:-1] == 255).all() and (painted[11:205, 11:205] == image[11:205, 11:205]).all()
+
+
+def test_a_black_background_around_micrographs_and_a_plot_frame_are_no_separator():
+    from figdex.models.layout import clear_rule_lines, ink_mask
+
+    rng = np.random.default_rng(1)
+    image = np.zeros((400, 600, 3), np.uint8)  # sections on one black background
+    for y, x in ((40, 50), (60, 320), (230, 120)):
+        image[y:y + 120, x:x + 200] = _photos(rng, 120, 200)
+    image[0, :] = 255
+    mask = ink_mask(image)
+    assert clear_rule_lines(image, mask)[0] is mask  # rows beside the black are black too
+    plot = np.full((300, 400, 3), 255, np.uint8)
+    plot[20:24, 60:390] = 0  # a thick frame line that stops short of the tick labels' column
+    plot[20:280, 60:64] = 0
+    plot[100:110, 10:40] = 0  # a tick label left of the frame
+    mask = ink_mask(plot)
+    assert clear_rule_lines(plot, mask)[0] is mask
+
+
+def test_the_photo_grid_of_gsa_fig_5_is_cut_along_its_frame_lines():
+    """The real figure (restored, not committed: its repository has no licence)."""
+    import json
+
+    import pytest
+
+    from figdex.models.layout import clear_rule_lines, ink_mask, xy_cut
+    from figdex.models.ocr import load_rgb
+    from tests.conftest import REPO
+
+    devset = REPO / "eval" / "devset"
+    rec = next(f for f in json.loads((devset / "separation_dev.json").read_text(encoding="utf-8"))["figures"]
+               if f["id"] == "10.1130/b35178.1#Figure 5")
+    path = devset / "restored" / rec["file"]
+    if not path.exists():
+        pytest.skip(f"{rec['file']} is not committed: run eval/devset/restore.py to restore it")
+    image = load_rgb(path)
+    mask, _ = clear_rule_lines(image, ink_mask(image))
+    blocks = xy_cut(mask, (0, 0, image.shape[1], image.shape[0]), min_gap=2)
+    assert len(blocks) == 9
+    for gold in (m["box"] for m in rec["masters"]):
+        assert any(abs(b[0] - gold[0]) <= 6 and abs(b[1] - gold[1]) <= 6 and abs(b[2] - gold[2]) <= 6
+                   and abs(b[3] - gold[3]) <= 6 for b in blocks), gold
