@@ -77,12 +77,14 @@ def _flat_runs(gray: np.ndarray, mask: np.ndarray, region: Box, axis: int, min_t
         if b - a < min_thick:
             continue
         level = float(lines[a:b].mean())
+        # A line between two things: a run at the figure's edge is a frame or an instrument's
+        # black strip (an SEM image over its databar), no gutter.
         beside = [lines[i] for i in (a - 3, b + 2) if 0 <= i < len(lines)]
-        if beside and all(float(np.abs(line - level).mean()) >= contrast for line in beside):
+        if len(beside) == 2 and all(float(np.abs(line - level).mean()) >= contrast for line in beside):
             # With its anti-aliased edges (lines half of its colour): a speck row left beside a
             # cleared frame would be a panel of its own.
-            def edge(i: int) -> bool:  # half the line's colour, or a few specks of ink
-                return (np.abs(lines[i] - level) <= spread).mean() >= 0.5 or inked[i].mean() <= 0.05
+            def edge(i: int) -> bool:  # half the line's colour
+                return (np.abs(lines[i] - level) <= spread).mean() >= 0.5
 
             for _ in range(2):
                 if a > 0 and edge(a - 1):
