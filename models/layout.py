@@ -63,8 +63,11 @@ def _flat_runs(gray: np.ndarray, mask: np.ndarray, region: Box, axis: int, min_t
     x0, y0, x1, y1 = region
     sub, ink = gray[y0:y1, x0:x1], mask[y0:y1, x0:x1]
     lines, inked = (sub, ink) if axis == 0 else (sub.T, ink.T)
-    near = np.abs(lines - np.median(lines, axis=1, keepdims=True)) <= spread
-    flat = (near.mean(axis=1) >= 0.98) & (inked.mean(axis=1) >= 0.98)
+    flat = inked.mean(axis=1) >= 0.98
+    rows = np.flatnonzero(flat)  # the median only where a line is all ink: few lines of most figures
+    if rows.size:
+        some = lines[rows]
+        flat[rows] = (np.abs(some - np.median(some, axis=1, keepdims=True)) <= spread).mean(axis=1) >= 0.98
     runs, start = [], None
     for i, f in enumerate(list(flat) + [False]):
         if f and start is None:
