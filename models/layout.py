@@ -25,6 +25,80 @@ def ink_mask(image: np.ndarray, tolerance: int = 24) -> np.ndarray:
     return np.abs(rgb - background).max(axis=-1) > tolerance
 
 
+def clear_rule_lines(image: np.ndarray, mask: np.ndarray, min_thick: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """(``mask`` with separator lines cleared, ``image`` with them painted white): runs of rows
+    (columns) of one flat colour that cross the whole figure (the columns: a whole band between
+    such rows), at least ``min_thick`` px, against content that differs from them on each side.
+
+    Photographs framed in black lines and abutting (a 3 x 3 grid of outcrop photos) have no
+    background gutter at all: the lines are their gutters.  The gutter model reads how a gutter
+    looks from its pixels (page colour between panels, grey noise inside a micrograph), hence the
+    painted copy.  A black background around micrographs is no line: the rows beside it are
+    mostly that colour too.  Unchanged inputs (the same objects) where there is no such line."""
+    gray = image[..., :3].astype(np.float32).mean(axis=-1)
+    out = mask.copy()
+    H, W = mask.shape
+    rows = _flat_runs(gray, mask, (0, 0, W, H), 0, min_thick)
+    for a, b in rows:
+        out[a:b, :] = False
+    edges = [0] + [v for run in rows for v in run] + [H]
+    for top, bottom in zip(edges[::2], edges[1::2]):
+        if bottom - top >= 2 * min_thick:
+            for a, b in _flat_runs(gray, mask, (0, top, W, bottom), 1, min_thick):
+                out[top:bottom, a:b] = False
+    lines = mask & ~out
+    if not lines.any():
+        return mask, image
+    painted = image.copy()
+    painted[lines] = 255
+    return out, painted
+
+
+def _flat_runs(gray: np.ndarray, mask: np.ndarray, region: Box, axis: int, min_thick: int,
+               spread: float = 40.0, contrast: float = 40.0) -> list[tuple[int, int]]:
+    """Runs of rows (axis 0) or columns (axis 1) of ``region`` that are ink of one grey level (98%
+    of the line within ``spread`` of its median: JPEG noise, a margin pixel at the ends) and differ
+    by ``contrast`` on average from the lines a few px outside each end of the run (past the
+    anti-aliased edge) that lie inside the region."""
+    x0, y0, x1, y1 = region
+    sub, ink = gray[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+    lines, inked = (sub, ink) if axis == 0 else (sub.T, ink.T)
+    flat = inked.mean(axis=1) >= 0.98
+    rows = np.flatnonzero(flat)  # the median only where a line is all ink: few lines of most figures
+    if rows.size:
+        some = lines[rows]
+        flat[rows] = (np.abs(some - np.median(some, axis=1, keepdims=True)) <= spread).mean(axis=1) >= 0.98
+    runs, start = [], None
+    for i, f in enumerate(list(flat) + [False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            runs.append((start, i))
+            start = None
+    out = []
+    for a, b in runs:
+        if b - a < min_thick:
+            continue
+        level = float(lines[a:b].mean())
+        # A line between two things: a run at the figure's edge is a frame or an instrument's
+        # black strip (an SEM image over its databar), no gutter.
+        beside = [lines[i] for i in (a - 3, b + 2) if 0 <= i < len(lines)]
+        if len(beside) == 2 and all(float(np.abs(line - level).mean()) >= contrast for line in beside):
+            # With its anti-aliased edges (lines half of its colour): a speck row left beside a
+            # cleared frame would be a panel of its own.
+            def edge(i: int) -> bool:  # half the line's colour
+                return (np.abs(lines[i] - level) <= spread).mean() >= 0.5
+
+            for _ in range(2):
+                if a > 0 and edge(a - 1):
+                    a -= 1
+                if b < len(lines) and edge(b):
+                    b += 1
+            offset = y0 if axis == 0 else x0
+            out.append((offset + a, offset + b))
+    return out
+
+
 def content_box(mask: np.ndarray, region: Box) -> Box | None:
     x0, y0, x1, y1 = region
     sub = mask[y0:y1, x0:x1]

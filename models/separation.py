@@ -26,10 +26,12 @@ import numpy as np
 from figdex.models.classify import classify, classify_many
 from figdex.models.databar import Databar, find_databar
 from figdex.models.instrument_meta import InstrumentScale
-from figdex.models.layout import content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks, xy_cut
+from figdex.models.layout import (clear_rule_lines, content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks,
+                                  xy_cut)
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
 from figdex.models.panel_labels import (PanelLabel, find_panel_labels, implied_label_sequence, in_reading_order,
                                         labels_in_reading_order, to_gray)
+from figdex.models.position_panels import rows_named_by_position
 from figdex.models.scale_sources import ImageScale, image_scale
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
 from figdex.models.scalebars import ScaleReading
@@ -108,7 +110,8 @@ def separate(
     started = time.perf_counter()
     ocr = ocr or get_ocr()
     H, W = image.shape[:2]
-    mask = ink_mask(image)
+    # Photographs framed in abutting lines: the lines are their gutters, page-coloured for the gutter model.
+    mask, layout_image = clear_rule_lines(image, ink_mask(image))
     notes: list[str] = []
     expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
     text_boxes = ocr.read(image)
@@ -140,8 +143,10 @@ def separate(
     if single:
         regions = [("0", (0, 0, W, H), None, 1.0)]
     elif expected is None and len(labels) < 3:
-        positional = bool(_POSITIONS.search(" ".join((subcaptions or {}).values())))
-        regions = _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, positional)
+        said = " ".join((subcaptions or {}).values())
+        positional = bool(_POSITIONS.search(said))
+        regions = _regions_without_caption(layout_image, mask, W, H, labels, text_boxes, notes, positional)
+        regions = rows_named_by_position(mask, said, _POSITIONS, regions, notes)
     elif len(labels) >= 2:
         # A caption's labels, or (no caption) three or more letters running a, b, c … in one
         # case and size: curve labels rarely do that, so the labels define the panels.
@@ -157,7 +162,7 @@ def separate(
         if expected and len(labels) < len(expected):
             regions = _regions_for_missing_labels(mask, regions, expected, notes)
     elif expected and len(expected) >= 2:
-        regions = _cells_for_caption_labels(image, mask, W, H, expected, text_boxes, notes)
+        regions = _cells_for_caption_labels(layout_image, mask, W, H, expected, text_boxes, notes)
     else:
         # One label (or none) where the caption names one panel (or none): the figure is that panel.
         regions = [(labels[0].label if labels else "0", (0, 0, W, H), labels[0].box if labels else None, 0.8)]
