@@ -190,7 +190,11 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
                 score = max(passed[left], passed[right]) + 0.3  # ticked
                 found.append(Bar(box, length, polarity, round(score, 3), (left[1], right[0])))
-            for left, right in join_label_gaps(mask, list(passed)):  # ─── 10 µm ───: no ticks, text between
+        if polarity != "colour":
+            # ─── 10 µm ───: no ticks, text between.  A thin line's halves too (a grey or noisy 1-2 px
+            # line is whole only in its line mask), its label read in a cut of its own grey.
+            line = any(mask is m for _, m in lines)
+            for left, right in join_label_gaps(mask, list(passed), gray if line else None, polarity):
                 top, bottom = min(left[2], right[2]), max(left[3], right[3])
                 found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),
                                  polarity, round(max(passed[left], passed[right]), 3), (left[1], right[0])))
