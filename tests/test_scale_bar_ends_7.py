@@ -74,3 +74,42 @@ def test_two_dashes_of_a_grey_line_are_not_joined():
 def test_real_fei_thin_rulers_broken_by_their_label(name, box, length):
     got = _error_on(load_rgb(_restored(name)), _tsv_gold(*box), length)
     assert got is not None and got < 0.03
+
+
+# -- an I-beam ruler: ticks as wide as the line is thick ------------------------------------------------
+
+def _i_beam(tick: int = 8) -> np.ndarray:
+    g = np.full((60, 140), 60, np.uint8)
+    g[26:34, 20:90] = 235  # an 8-row line
+    g[16:44, 20:20 + tick] = 235  # ticks crossing it, 10 rows above and below
+    g[16:44, 90 - tick:90] = 235
+    return g
+
+
+def test_i_beam_ruler_is_measured_between_its_tick_centres():
+    # Centres 23.5 and 85.5: 62 px; its outer ends are 70 (13 % more).
+    assert _error_on(_i_beam(), (20, 16, 90, 44), 62.0) < 0.01
+
+
+def test_wide_one_sided_ticks_are_still_outer_ends():
+    # TVIPS draws 8-px ticks on one side of its line; its ruler is as long as its outer ends.
+    g = np.full((60, 140), 60, np.uint8)
+    g[26:34, 20:90] = 235
+    g[16:26, 20:28] = 235
+    g[16:26, 82:90] = 235
+    assert _error_on(g, (20, 16, 90, 34), 70.0) < 0.01
+
+
+def test_real_i_beam_ruler_on_a_jpeg_sem():
+    got = _error_on(load_rgb(_restored("grek23_rbc.jpeg")), _tsv_gold(46, 1131, 113, 1158), 59.83)
+    assert got is not None and got < 0.01
+
+
+# -- a small ┼──┼ on a panel's last rows --------------------------------------------------------------
+
+def test_crossing_ruler_on_the_last_rows_is_measured_between_its_ticks():
+    g = np.full((40, 100), 230, np.uint8)
+    g[37, 20:80] = 0  # the line, two rows from the bottom edge
+    g[36:39, 20:22] = 0  # ticks one row above and below it
+    g[36:39, 78:80] = 0
+    assert _error_on(g, (20, 36, 80, 39), 58.0) < 0.01  # centres 20.5 and 78.5
