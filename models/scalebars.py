@@ -216,16 +216,19 @@ def _tiny_alone(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
 def _line_masks(gray: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Rows of a thin line (1-3 px) standing out from the rows 2 px above and below it, whatever its
     grey level: a blurred 1-px white bar peaks at 130 on black, under or just over every fixed cut,
-    and its run at any one cut is a few pixels short."""
+    and its run at any one cut is a few pixels short.  And rows standing out from the rows 3 px off:
+    a dim blurred bar 4-5 px thick (a grey 95 reciprocal-space bar on a diffraction pattern's black,
+    under every light cut) has its shoulders 2 px from its middle rows, and stands out only from there."""
     g = gray.astype(np.int16)
     H = g.shape[0]
-    if H < 5:
-        return []
-    up, down = np.empty_like(g), np.empty_like(g)
-    up[2:], up[:2] = g[:-2], g[:2]
-    down[:-2], down[-2:] = g[2:], g[-2:]
-    return [("light", g - np.maximum(up, down) > _LINE_CONTRAST),
-            ("dark", np.minimum(up, down) - g > _LINE_CONTRAST)]
+    out = []
+    for k in (2, 3) if H >= 7 else (2,) if H >= 5 else ():
+        up, down = np.empty_like(g), np.empty_like(g)
+        up[k:], up[:k] = g[:-k], g[:k]
+        down[:-k], down[-k:] = g[k:], g[-k:]
+        out += [("light", g - np.maximum(up, down) > _LINE_CONTRAST),
+                ("dark", np.minimum(up, down) - g > _LINE_CONTRAST)]
+    return out
 
 
 def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,

@@ -113,3 +113,23 @@ def test_crossing_ruler_on_the_last_rows_is_measured_between_its_ticks():
     g[36:39, 20:22] = 0  # ticks one row above and below it
     g[36:39, 78:80] = 0
     assert _error_on(g, (20, 36, 80, 39), 58.0) < 0.01  # centres 20.5 and 78.5
+
+
+# -- a dim blurred bar on black -----------------------------------------------------------------------
+
+def _dim_bar(peak: int = 95) -> np.ndarray:
+    g = np.full((40, 260), 3, np.uint8)
+    for r, v in zip(range(16, 23), (16, 45, 75, 95, 87, 60, 30)):  # a 5-row bar blurred to 7 rows
+        g[r, 30:230] = v * peak // 95
+    return g
+
+
+def test_dim_blurred_bar_on_black_is_found():
+    # Its peak (95) is under every light cut (130+) and its shoulders 2 px off leave it under the thin-line
+    # contrast; only the rows 3 px off are ground.
+    assert _error_on(_dim_bar(), (30, 17, 230, 22), 200.0) < 0.01
+
+
+def test_real_dim_bar_on_a_diffraction_pattern():
+    got = _error_on(load_rgb(_restored("vlabs_diffractm.jpg")), _tsv_gold(47, 701, 299, 705), 253.0)
+    assert got is not None and got < 0.01
