@@ -58,10 +58,10 @@ def join_label_gaps(mask: np.ndarray, stacks: list[Stack], gray: np.ndarray | No
 
 
 def _ink_cut(gray: np.ndarray, left: Stack, right: Stack, top: int, bottom: int,
-              polarity: str) -> tuple[np.ndarray, int, int] | None:
+              polarity: str, rows: int = 0) -> tuple[np.ndarray, int, int] | None:
     """The ink of ``gray`` cut halfway between the halves' grey and the ground's 2 px above and below
     them, the line's polarity, in the window the gap checks read (the halves' columns and 3 more, the
-    rows within a gap's height of the line), with the window's first row and column; None where the
+    rows within a gap's height of the line, or ``rows`` where more), with the window's first row and column; None where the
     line stands less than 25 grey levels off its ground (no cut holds it and not the ground)."""
     H, W = gray.shape
     gap = right[0] - left[1]
@@ -71,8 +71,9 @@ def _ink_cut(gray: np.ndarray, left: Stack, right: Stack, top: int, bottom: int,
     if abs(line - ground) < 25:
         return None
     cut = (line + ground) / 2
-    r0, c0 = max(0, top - gap - 2), max(0, left[0] - 3)
-    window = gray[r0:min(H, bottom + gap + 2), c0:min(W, right[1] + 3)]
+    reach = max(gap, rows) + 2
+    r0, c0 = max(0, top - reach), max(0, left[0] - 3)
+    window = gray[r0:min(H, bottom + reach), c0:min(W, right[1] + 3)]
     return (window > cut if polarity == "light" else window < cut), r0, c0
 
 

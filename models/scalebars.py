@@ -18,7 +18,7 @@ from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_col
 from figdex.models.bar_combs import find_combs
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
 from figdex.models.bar_gaps import join_label_gaps, joined_length
-from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
+from figdex.models.bar_rulers import gap_labels, join_line_rulers, join_rulers, side_labels
 from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
@@ -194,6 +194,10 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             # ─── 10 µm ───: no ticks, text between.  A thin line's halves too (a grey or noisy 1-2 px
             # line is whole only in its line mask), its label read in a cut of its own grey.
             line = any(mask is m for _, m in lines)
+            for left, right, length in join_line_rulers(gray, list(passed), polarity) if line else ():
+                box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
+                found.append(Bar(box, length, polarity, round(max(passed[left], passed[right]) + 0.3, 3),
+                                 (left[1], right[0])))
             for left, right in join_label_gaps(mask, list(passed), gray if line else None, polarity):
                 top, bottom = min(left[2], right[2]), max(left[3], right[3])
                 found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),

@@ -7,6 +7,9 @@ array that has it, and on the real image where it was seen.
   joined there (the label's glyphs are not in a line mask).
 - A JPEG speck in the row under the label touched the gap's edge, and the label read as ink running
   on into a half.
+- Crossing end ticks as wide as an I-beam ruler's line is thick were not ticks (measured to the outer
+  ends, +12.6 %); a small ┼──┼ on a panel's last rows was not looked at for its ticks.
+- A dim (~95) bar blurred over 7 rows on black is under every light cut and under the thin-line contrast.
 
 The real images are restored by eval/restore_instrument.py --manifest eval/scale_bars_held_out_7_restore.tsv
 and skipped when absent; their lengths are the hand measurements of eval/scale_bars_held_out_7.tsv.
@@ -58,6 +61,16 @@ def test_grey_thin_line_broken_by_its_label_is_one_bar():
 
 def test_speck_under_the_label_does_not_break_the_join():
     assert _error_on(_strip(line=150, speck=True), (20, 20, 260, 22), 240.0) < 0.01
+
+
+@pytest.mark.parametrize("tick", [2, 4])
+def test_grey_thin_ruler_broken_by_its_label_is_measured_between_its_ticks(tick):
+    # Ticks of 2 rows or more make it a ruler (no longer joined as an untagged bar); no cut holds the
+    # grey line with its ticks, so the ticks are read in the line's own cut.
+    g = _strip()
+    g[20 - tick:22 + tick, 20] = 129
+    g[20 - tick:22 + tick, 259] = 129
+    assert _error_on(g, (20, 20 - tick, 260, 22 + tick), 239.0) < 0.005  # tick centres 20 and 259
 
 
 def test_two_dashes_of_a_grey_line_are_not_joined():
