@@ -109,19 +109,24 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
             down_ok = down_ok and not mask[bottom:bottom + longest + 1, x].all()
         return up_ok, down_ok
 
+    # A crossing tick drawn with the line's own pen (an I-beam ├┤ under a JPEG'd SEM: an 8-row line, 8-px
+    # ticks) is as wide as the line is thick, a cut's row either way; the end columns looked at grow so.
+    # Only where the end columns leave half the ruler between them (a short thick bar's ends are not ticks).
+    end = 4 if x1 - x0 < 4 * (bottom - top + 1) else max(4, bottom - top + 1)
     ends = {}
-    for name, xs in (("left", range(x0, x0 + 4)), ("right", range(x1 - 4, x1))):
+    for name, xs in (("left", range(x0, x0 + end)), ("right", range(x1 - end, x1))):
         if any(rising(x) != rising(x, short=True) for x in xs):
             return None  # a side running on past a tick's height: a frame or a texture
         ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]
     # A tick crossing the line (rising above and below it: Zeiss SmartSEM's 4-px ┼, a label box's 3-px
-    # ┼) may be up to 4 columns wide and is measured at its centre; a one-sided one is 1-2 columns.
-    widest = {name: 4 if all(r == (True, True) for _, r in cols) else 2 for name, cols in ends.items()}
+    # ┼) may be up to 4 columns wide (``end`` for a thick line's) and is measured at its centre; a
+    # one-sided one is 1-2 columns.
+    widest = {name: end if all(r == (True, True) for _, r in cols) else 2 for name, cols in ends.items()}
     if not ends["left"] or not ends["right"] or len(ends["left"]) > widest["left"] or \
             len(ends["right"]) > widest["right"]:
         return None
     sides = {r for _, r in ends["left"]} & {r for _, r in ends["right"]}
-    if not sides or any(any(rising(x)) for x in range(x0 + 4, x1 - 4)):
+    if not sides or any(any(rising(x)) for x in range(x0 + end, x1 - end)):
         return None
     up, down = next(iter(sides))
     rows = slice(top - reach, top) if up else slice(bottom, bottom + reach)
@@ -153,12 +158,15 @@ def cross_ticks(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     columns at each end (±1 px past the stack) inked in the rows just above and just below the line, no
     more than 3 px out, with those rows clear between the ticks."""
     H, W = gray.shape
-    if bottom - top > 3 or x1 - x0 < 10 or top < 5 or bottom + 5 > H:
+    if bottom - top > 3 or x1 - x0 < 10 or top < 2 or bottom + 2 > H:
         return None
     # Only the pixels around the line are read: a window, not the whole image, per candidate (a big
     # figure has hundreds of thin candidates).  Coordinates below are the window's; the centres are shifted back.
+    # A ruler printed on a panel's last (first) rows has fewer than 5 rows past it: the window's missing
+    # rows repeat the image's edge row, ground there (a tick running into the edge reads as too tall).
     cx0 = max(0, x0 - 3)
-    g = gray[top - 5:bottom + 5, cx0:min(W, x1 + 3)].astype(np.float64)
+    g = gray[max(0, top - 5):bottom + 5, cx0:min(W, x1 + 3)].astype(np.float64)
+    g = np.pad(g, ((max(0, 5 - top), max(0, bottom + 5 - H)), (0, 0)), mode="edge")
     shift_x, W = cx0, g.shape[1]
     x0, x1, top, bottom = x0 - cx0, x1 - cx0, 5, 5 + bottom - top
     bar = float(np.median(g[top:bottom, x0 + 2:x1 - 2]))

@@ -16,9 +16,13 @@ import numpy as np
 Stack = tuple[int, int, int, int]  # x0, x1 (exclusive), top, bottom (exclusive)
 
 
-def join_label_gaps(mask: np.ndarray, stacks: list[Stack]) -> list[tuple[Stack, Stack]]:
-    """(left half, right half) of each pair of ``stacks`` that is one bar printed through its label."""
-    H, W = mask.shape
+def join_label_gaps(mask: np.ndarray, stacks: list[Stack], gray: np.ndarray | None = None,
+                    polarity: str = "light") -> list[tuple[Stack, Stack]]:
+    """(left half, right half) of each pair of ``stacks`` that is one bar printed through its label.
+    With ``gray``, ``mask`` is a thin-line mask (``scalebars._line_masks``: the line's own rows, no
+    glyph or tick), and the label and ticks are read in a cut of ``gray`` halfway between the line's
+    grey and its ground's, ``polarity`` (light or dark) as the line: a grey 2-px line under the cuts
+    (an FEI strip's 129 on black) or a noisy JPEG line that the cuts break is whole only there."""
     out = []
     by_rows: dict[tuple[int, int], list[Stack]] = {}
     for s in stacks:
@@ -36,13 +40,41 @@ def join_label_gaps(mask: np.ndarray, stacks: list[Stack]) -> list[tuple[Stack, 
             if min(a, b) < 0.6 * max(a, b) or gap < 8 or gap > 4 * (a + b):
                 continue
             t, b = min(top, right[2]), max(bottom, right[3])
+            ink, l, r, y = mask, left, right, t
+            if gray is not None:  # the cut's window, and the halves in its coordinates
+                cut = _ink_cut(gray, left, right, t, b, polarity)
+                if cut is None:
+                    continue
+                ink, r0, c0 = cut
+                l, r, y = (left[0] - c0, left[1] - c0, left[2] - r0, left[3] - r0), \
+                    (right[0] - c0, right[1] - c0, right[2] - r0, right[3] - r0), t - r0
             # A tick at an outer end makes a ruler, measured between tick centres: join_rulers' (it
             # wants both ticks; a ruler with one is not joined on its outer ends here either).
-            if _ticked(mask, left[0], t, b) or _ticked(mask, right[1] - 1, t, b):
+            if _ticked(ink, l[0], y, y + b - t) or _ticked(ink, r[1] - 1, y, y + b - t):
                 continue
-            if _text_in_gap(mask, left, right, t, b):
+            if _text_in_gap(ink, l, r, y, y + b - t):
                 out.append((left, right))
     return out
+
+
+def _ink_cut(gray: np.ndarray, left: Stack, right: Stack, top: int, bottom: int,
+              polarity: str, rows: int = 0) -> tuple[np.ndarray, int, int] | None:
+    """The ink of ``gray`` cut halfway between the halves' grey and the ground's 2 px above and below
+    them, the line's polarity, in the window the gap checks read (the halves' columns and 3 more, the
+    rows within a gap's height of the line, or ``rows`` where more), with the window's first row and column; None where the
+    line stands less than 25 grey levels off its ground (no cut holds it and not the ground)."""
+    H, W = gray.shape
+    gap = right[0] - left[1]
+    cols = np.r_[left[0]:left[1], right[0]:right[1]]
+    line = float(np.median(gray[top:bottom, cols]))
+    ground = float(np.median(gray[[r for r in (top - 2, bottom + 1) if 0 <= r < H]][:, cols]))
+    if abs(line - ground) < 25:
+        return None
+    cut = (line + ground) / 2
+    reach = max(gap, rows) + 2
+    r0, c0 = max(0, top - reach), max(0, left[0] - 3)
+    window = gray[r0:min(H, bottom + reach), c0:min(W, right[1] + 3)]
+    return (window > cut if polarity == "light" else window < cut), r0, c0
 
 
 def _ticked(mask: np.ndarray, x: int, top: int, bottom: int) -> bool:
@@ -73,7 +105,11 @@ def _text_in_gap(mask: np.ndarray, left: Stack, right: Stack, top: int, bottom: 
         return False  # runs on into content: not a line of text
     if y1 - y0 < max(thick + 4, 2 * thick):
         return False  # no taller than the line: a third dash, not glyphs
-    cols = np.flatnonzero(inside[y0:y1].any(axis=0))
+    # A label's columns hold strokes two or more pixels tall; a lone pixel at the rows' edge is a JPEG
+    # speck (a noisy strip's), and must not read as ink touching a half.
+    cols = np.flatnonzero(inside[y0:y1].sum(axis=0) >= 2)
+    if not len(cols):
+        return False
     first, last = int(cols[0]), int(cols[-1])
     if first < 2 or last > gap - 3:
         return False  # the ink touches a half: the run goes on, it is not a label apart from it

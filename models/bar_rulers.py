@@ -22,6 +22,39 @@ def join_rulers(gray: np.ndarray, mask: np.ndarray, stacks: list[Stack]) -> list
     """(left half, right half, length from tick centre to tick centre) of each pair of ``stacks``
     that is one ruler cut by its label."""
     out = []
+    for left, right, top, bottom in _pairs(stacks):
+        ends = _end_ticks(gray, mask, left, right, top, bottom)
+        if ends is not None:
+            out.append((left, right, round(ends[1] - ends[0], 1)))
+    return out
+
+
+def join_line_rulers(gray: np.ndarray, stacks: list[Stack], polarity: str) -> list[tuple[Stack, Stack, float]]:
+    """``join_rulers`` for the stacks of a thin-line mask (``scalebars._line_masks``: the line's own rows,
+    no tick): each pair's ticks read in a cut of ``gray`` halfway between the line's grey and its
+    ground's (``bar_gaps._ink_cut``).  A grey ruler under every cut (FEI's 129 on a black strip) with
+    ticks of 2 rows or more was in no mask with its ticks."""
+    from figdex.models.bar_gaps import _ink_cut
+
+    out = []
+    for left, right, top, bottom in _pairs(stacks):
+        cut = _ink_cut(gray, left, right, top, bottom, polarity, rows=_TICK_TALLEST + 2)
+        if cut is None:
+            continue
+        ink, r0, c0 = cut
+        window = gray[r0:r0 + ink.shape[0], c0:c0 + ink.shape[1]]
+        l, r = (left[0] - c0, left[1] - c0, left[2] - r0, left[3] - r0), \
+            (right[0] - c0, right[1] - c0, right[2] - r0, right[3] - r0)
+        ends = _end_ticks(window, ink, l, r, top - r0, bottom - r0)
+        if ends is not None:
+            out.append((left, right, round(ends[1] - ends[0], 1)))
+    return out
+
+
+def _pairs(stacks: list[Stack]):
+    """(left, right, top, bottom) of each pair of stacks on the same rows (±1: JPEG) that may be the two
+    halves of one ruler: of about one length, a gap of 4 px or more between them, at most half the
+    whole."""
     by_rows: dict[tuple[int, int], list[Stack]] = {}
     for s in stacks:
         if s[3] - s[2] <= 5:
@@ -37,11 +70,7 @@ def join_rulers(gray: np.ndarray, mask: np.ndarray, stacks: list[Stack]) -> list
                 a, b = left[1] - left[0], right[1] - right[0]
                 if gap < 4 or gap > 0.5 * total or min(a, b) < 0.6 * max(a, b):
                     continue
-                top, bottom = min(left[2], right[2]), max(left[3], right[3])
-                ends = _end_ticks(gray, mask, left, right, top, bottom)
-                if ends is not None:
-                    out.append((left, right, round(ends[1] - ends[0], 1)))
-    return out
+                yield left, right, min(left[2], right[2]), max(left[3], right[3])
 
 
 def _end_ticks(gray: np.ndarray, mask: np.ndarray, left: Stack, right: Stack, top: int,

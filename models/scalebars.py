@@ -18,7 +18,7 @@ from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_col
 from figdex.models.bar_combs import find_combs
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
 from figdex.models.bar_gaps import join_label_gaps, joined_length
-from figdex.models.bar_rulers import gap_labels, join_rulers, side_labels
+from figdex.models.bar_rulers import gap_labels, join_line_rulers, join_rulers, side_labels
 from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.scale_text import ScaleLabel, parse_scale_label
@@ -190,7 +190,15 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
                 score = max(passed[left], passed[right]) + 0.3  # ticked
                 found.append(Bar(box, length, polarity, round(score, 3), (left[1], right[0])))
-            for left, right in join_label_gaps(mask, list(passed)):  # ─── 10 µm ───: no ticks, text between
+        if polarity != "colour":
+            # ─── 10 µm ───: no ticks, text between.  A thin line's halves too (a grey or noisy 1-2 px
+            # line is whole only in its line mask), its label read in a cut of its own grey.
+            line = any(mask is m for _, m in lines)
+            for left, right, length in join_line_rulers(gray, list(passed), polarity) if line else ():
+                box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
+                found.append(Bar(box, length, polarity, round(max(passed[left], passed[right]) + 0.3, 3),
+                                 (left[1], right[0])))
+            for left, right in join_label_gaps(mask, list(passed), gray if line else None, polarity):
                 top, bottom = min(left[2], right[2]), max(left[3], right[3])
                 found.append(Bar((left[0], top, right[1], bottom), joined_length(colour, left, right, top, bottom),
                                  polarity, round(max(passed[left], passed[right]), 3), (left[1], right[0])))
@@ -212,16 +220,19 @@ def _tiny_alone(mask: np.ndarray, stacks: np.ndarray) -> np.ndarray:
 def _line_masks(gray: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Rows of a thin line (1-3 px) standing out from the rows 2 px above and below it, whatever its
     grey level: a blurred 1-px white bar peaks at 130 on black, under or just over every fixed cut,
-    and its run at any one cut is a few pixels short."""
+    and its run at any one cut is a few pixels short.  And rows standing out from the rows 3 px off:
+    a dim blurred bar 4-5 px thick (a grey 95 reciprocal-space bar on a diffraction pattern's black,
+    under every light cut) has its shoulders 2 px from its middle rows, and stands out only from there."""
     g = gray.astype(np.int16)
     H = g.shape[0]
-    if H < 5:
-        return []
-    up, down = np.empty_like(g), np.empty_like(g)
-    up[2:], up[:2] = g[:-2], g[:2]
-    down[:-2], down[-2:] = g[2:], g[-2:]
-    return [("light", g - np.maximum(up, down) > _LINE_CONTRAST),
-            ("dark", np.minimum(up, down) - g > _LINE_CONTRAST)]
+    out = []
+    for k in (2, 3) if H >= 7 else (2,) if H >= 5 else ():
+        up, down = np.empty_like(g), np.empty_like(g)
+        up[k:], up[:k] = g[:-k], g[:k]
+        down[:-k], down[-k:] = g[k:], g[-k:]
+        out += [("light", g - np.maximum(up, down) > _LINE_CONTRAST),
+                ("dark", np.minimum(up, down) - g > _LINE_CONTRAST)]
+    return out
 
 
 def _surely_not_bars(sums: np.ndarray, squares: np.ndarray, stacks: np.ndarray,
