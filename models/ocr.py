@@ -81,9 +81,9 @@ def _engine(name: str, threads: int) -> OcrEngine:
 
 
 # Text lines of a full read recognised one at a time.  RapidOCR's default batches six lines,
-# each padded to the widest of its batch; on one CPU thread that is slower per line (a batch of
-# six took 1.5x the time per line of single lines at the same width, bench/separation_speed.py),
-# and what a line reads no longer depends on its neighbours.  Six is RapidOCR's own setting.
+# each padded to the widest of its batch; on one CPU thread that is slower per line (the read's
+# recognition took 1.5x the CPU time in batches of six on 12 figures, bench/README.md), and
+# what a line reads no longer depends on its neighbours.  Six is RapidOCR's own setting.
 READ_BATCH = 1
 _RAPIDOCR_BATCH = 6
 _RECOGNISED_KEPT = 4096  # crops whose reading is remembered (a figure has a few hundred tokens)
