@@ -7,7 +7,10 @@ registered the same way.  Unknown names fail listing the valid ones.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,11 +80,20 @@ def _engine(name: str, threads: int) -> OcrEngine:
     return cls()
 
 
+# Text lines of a full read recognised one at a time.  RapidOCR's default batches six lines,
+# each padded to the widest of its batch; on one CPU thread that is slower per line (the read's
+# recognition took 1.5x the CPU time in batches of six on 12 figures, bench/README.md), and
+# what a line reads no longer depends on its neighbours.  Six is RapidOCR's own setting.
+READ_BATCH = 1
+_RAPIDOCR_BATCH = 6
+_RECOGNISED_KEPT = 4096  # crops whose reading is remembered (a figure has a few hundred tokens)
+
+
 @register_ocr
 class RapidOcr(OcrEngine):
     name = "rapidocr"
 
-    def __init__(self):
+    def __init__(self, read_batch: int = READ_BATCH):
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
@@ -90,9 +102,20 @@ class RapidOcr(OcrEngine):
         # worker (ingest/executors.py), FIGDEX_THREADS when set.
         threads = settings.get("threads")
         self.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+        self.read_batch = read_batch
+        # The full read goes through a copy of the pipeline whose recogniser batches read_batch
+        # lines; both share the ONNX sessions, and recognise_many keeps RapidOCR's batches of six.
+        self._reader = copy.copy(self.engine)
+        self._reader.text_rec = copy.copy(self.engine.text_rec)
+        self._reader.text_rec.rec_batch_num = read_batch
+        self.engine.text_rec.rec_batch_num = _RAPIDOCR_BATCH
+        # Separation recognises the same crops again in a second pass (labels implied by those
+        # found): the reading of a crop is remembered by its pixels, so it is computed once.
+        self._recognised: dict[tuple, TextBox | None] = {}
+        self._lock = threading.Lock()
 
     def read(self, image: np.ndarray) -> list[TextBox]:
-        result, _ = self.engine(image)
+        result, _ = self._reader(image)
         boxes = []
         for quad, text, score in result or []:
             xs = [p[0] for p in quad]
@@ -101,12 +124,22 @@ class RapidOcr(OcrEngine):
         return boxes
 
     def recognise(self, image: np.ndarray) -> TextBox | None:
+        image = np.ascontiguousarray(image)
+        key = (image.shape, image.dtype.str, hashlib.blake2b(image.tobytes(), digest_size=16).digest())
+        with self._lock:
+            if key in self._recognised:
+                return self._recognised[key]
         result, _ = self.engine(image, use_det=False, use_cls=False, use_rec=True)
-        if not result:
-            return None
-        text, score = result[0][0], result[0][1]
-        h, w = image.shape[:2]
-        return TextBox((0, 0, w, h), text, float(score))
+        box = None
+        if result:
+            text, score = result[0][0], result[0][1]
+            h, w = image.shape[:2]
+            box = TextBox((0, 0, w, h), text, float(score))
+        with self._lock:
+            if len(self._recognised) >= _RECOGNISED_KEPT:
+                self._recognised.pop(next(iter(self._recognised)))  # the oldest
+            self._recognised[key] = box
+        return box
 
 
     def recognise_many(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
