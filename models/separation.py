@@ -31,6 +31,7 @@ from figdex.models.layout import (clear_rule_lines, content_box, cut_by_labels, 
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
 from figdex.models.panel_labels import (PanelLabel, find_panel_labels, implied_label_sequence, in_reading_order,
                                         labels_in_reading_order, to_gray)
+from figdex.models.missing_panels import regions_for_missing_labels, within as _within
 from figdex.models.position_panels import rows_named_by_position
 from figdex.models.scale_sources import ImageScale, image_scale
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
@@ -160,7 +161,7 @@ def separate(
             regions = [("0", box, None, 0.5) for box in flanks if box[0] == 0] + regions + \
                 [("0", box, None, 0.5) for box in flanks if box[0] > 0]
         if expected and len(labels) < len(expected):
-            regions = _regions_for_missing_labels(mask, regions, expected, notes)
+            regions = regions_for_missing_labels(mask, regions, expected, notes)
     elif expected and len(expected) >= 2:
         regions = _cells_for_caption_labels(layout_image, mask, W, H, expected, text_boxes, notes)
     else:
@@ -192,62 +193,6 @@ def separate(
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
     return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes),
                       tuple(text_boxes))
-
-
-def _regions_for_missing_labels(mask, regions, expected: list[str], notes: list[str]):
-    """A label the caption names but the image did not give up leaves its panel inside the region
-    of a neighbour in the caption's order.  Where that region splits at a gutter into two large
-    parts, the neighbour keeps the part with its label and the missing label takes the other
-    (after the previous label's part, before the next one's)."""
-    regions = list(regions)
-    have = {r[0] for r in regions}
-    for i, lab in enumerate(expected):
-        if lab in have:
-            continue
-        prev = next((x for x in reversed(expected[:i]) if x in have), None)
-        nxt = next((x for x in expected[i + 1:] if x in have), None)
-        for host, after in ((prev, True), (nxt, False)):
-            k = next((j for j, r in enumerate(regions) if r[0] == host), None) if host else None
-            if k is None:
-                continue
-            _, part, label_box, certainty = regions[k]
-            split = _two_panels(mask, part, label_box, after)
-            if split is None:
-                continue
-            host_part, new_part = split
-            regions[k] = (host, host_part, label_box, certainty)
-            regions.insert(k + 1 if after else k, (lab, new_part, None, 0.45))
-            have.add(lab)
-            notes.append(f"label {lab} not found: its panel split from {host}'s region")
-            break
-    return regions
-
-
-def _two_panels(mask, region: Box, label_box: Box | None, new_after: bool) -> tuple[Box, Box] | None:
-    """(the part with the label, the other part) of ``region`` cut at its widest gutter that
-    leaves a large part with ink on each side; the new part lies after (right of or below) the
-    labelled one when ``new_after``, before it otherwise."""
-    from figdex.models.layout import gutters
-
-    x0, y0, x1, y1 = region
-    total = int(mask[y0:y1, x0:x1].sum())
-    best = None
-    for axis in (0, 1):
-        size = (y1 - y0) if axis == 0 else (x1 - x0)
-        for a, b in gutters(mask, region, axis, 3):
-            cut = (a + b) // 2
-            first = (x0, y0, x1, cut) if axis == 0 else (x0, y0, cut, y1)
-            second = (x0, cut, x1, y1) if axis == 0 else (cut, y0, x1, y1)
-            extents = [(p[3] - p[1]) if axis == 0 else (p[2] - p[0]) for p in (first, second)]
-            inks = [int(mask[p[1]:p[3], p[0]:p[2]].sum()) for p in (first, second)]
-            if min(extents) < 0.25 * size or min(inks) < 0.15 * total:
-                continue
-            host, new = (first, second) if new_after else (second, first)
-            if label_box is not None and not _within(label_box, host):
-                continue
-            if best is None or b - a > best[0]:
-                best = (b - a, host, new)
-    return None if best is None else (best[1], best[2])
 
 
 def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:
@@ -488,11 +433,6 @@ def _dependents(image, mask, box, label_box) -> list[Box]:
     classes = classify_many([(image[b[1]:b[3], b[0]:b[2]], (), None) for b in blocks])
     images = [b for b, (cls, _) in zip(blocks, classes) if cls in IMAGE_CLASSES]
     return images if len(images) == len(blocks) else []
-
-
-def _within(inner: Box, outer: Box) -> bool:
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx < outer[2] and outer[1] <= cy < outer[3]
 
 
 def _shift(tb: TextBox, dx: int, dy: int) -> TextBox:
