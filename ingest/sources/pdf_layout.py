@@ -23,8 +23,10 @@ Box = tuple[float, float, float, float]
 # books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
 # An OCR text layer over a scan reads a label's stops as commas ("Fig,5.4.", "Fig.5,5."): read as stops.
 # An appendix numbers its figures after its letter, with a stop or without ("Figure B.1", IOP's "Figure A1").
+# A figure numbered within a box of a report (IPCC: "Box 7.5, Figure 1 |", "Cross-Chapter Box 6, Figure 1 |"):
+# the box's name opens the label, and each box numbers its figures from 1.
 CAPTION_START = re.compile(
-    r"^\s*(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
+    r"^\s*(?P<box>(?:Cross-Chapter\s+)?Box\s+[A-Z]?\d{1,3}(?:\.\d{1,3})?,\s*)?(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
     r"(?P<num>(?:S|[A-RT-Z]\.?(?=\d))?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
@@ -178,6 +180,9 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
     label = re.sub(r"\s+", " ", label)
+    if m.group("box"):  # (its number names the box too: "Box 7.5, Figure 1" and "Box 7.6, Figure 1" differ)
+        box = re.sub(r"\s+", " ", m.group("box")).strip()
+        label, number = f"{box} {label}", f"{re.sub(r'[^0-9.]', '', box)}-{number}"
     return kind, label, number
 
 
@@ -264,6 +269,28 @@ def _in_a_list(lines: list[Line], i: int, usual_gap: float) -> bool:
     return bool(above) and min(above, key=lambda o: o.box[1]).text.rstrip().endswith(";")
 
 
+def _in_a_label_list(lines: list[Line], i: int, usual_gap: float) -> bool:
+    """``lines[i]`` is one entry of a list of figures: the line right over or under it, flush with it in its
+    column at the paragraph's spacing, opens with a label of the same kind numbered one apart (Science
+    Advances' "Fig. S1. Cycling behavior ..." then "Fig. S2. Calendar life ..." under "Supplementary
+    Materials").  A caption is a block that opens with its label, and no figure stands between the two lines;
+    captions of figures side by side sit level, not stacked."""
+    line = lines[i]
+    start = caption_start(line)
+    if start is None:
+        return False
+    for o in lines[max(0, i - 10):i + 11]:
+        if o is line or abs(o.box[0] - line.box[0]) > 3:
+            continue
+        vgap = o.box[1] - line.box[3] if o.box[1] >= line.box[1] else line.box[1] - o.box[3]
+        if not -0.5 * line.height <= vgap <= 1.8 * usual_gap + 1:
+            continue
+        other = caption_start(o)
+        if other and other[0] == start[0] and label_neighbours(other[2], start[2]):
+            return True
+    return False
+
+
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
@@ -277,7 +304,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
         if i in used:
             continue
         start = caption_start(line)
-        if start is None or _in_a_list(lines, i, usual_gap):
+        if start is None or _in_a_list(lines, i, usual_gap) or _in_a_label_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
         # next line is the caption's first line.
