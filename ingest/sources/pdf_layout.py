@@ -143,6 +143,72 @@ def is_body_text(line: Line, column_width: float) -> bool:
             and sum(_numeric(w) for w in words) < 0.6 * len(words) and not _SUBCAPTION_ROW.match(line.text))
 
 
+def drawn_over(direction: str, lines: list[Line], graphics: list[Graphic], sizes: list[float],
+                body_width: float) -> set[int]:
+    """The long lines that are a figure's own words, not running text: set off the running text's type size
+    (or bold), with a drawing right against them on the side away from the caption (``direction``) -- a row
+    of a chart's category names under its bars, a legend's row beside its swatches, a panel's title ("b. AFOLU
+    regional trends ...") between two panels, a note under a plot (IPCC).  Running text of another size
+    over a figure (an abstract, a table) has the figure under it, on the caption's side, not over it."""
+    if direction not in ("above", "below") or not sizes:
+        return set()
+    body_size = sizes[len(sizes) // 2]
+
+    def off_size(ln: Line) -> bool:
+        # (A page of figures with next to no running text has no type size of its own to tell them by.)
+        return abs(ln.size - body_size) > 0.05 * body_size or len(sizes) < 8
+
+    out = set()
+    # (A drawing's own small words -- tick labels, a year axis -- are part of it: a panel title may stand on them.)
+    # (Under a caption set over its drawing, not a long rule: one closes a scheme's notes, ACS.)
+    anchors = [g.box for g in graphics if (g.box[2] - g.box[0]) * (g.box[3] - g.box[1]) >= 20 and (direction == "above" or not (
+               min(g.box[2] - g.box[0], g.box[3] - g.box[1]) <= 2.5 and max(g.box[2] - g.box[0], g.box[3] - g.box[1]) > 60))]
+    # (Not under a caption set over its drawing: a scheme's footnotes under it are no drawing of it, ACS.)
+    # (Smaller than the running text: a heading over the text under it is no drawing, arXiv 1902.03049.)
+    anchors += [ln.box for ln in lines if ln.size < 0.95 * body_size and not is_body_text(ln, body_width)
+                and direction == "above"]
+    # (A note of several lines under a plot: each line found stands for the drawing over the next.  Not a table's
+    # row, three numbers or more, nor its caption: a table over a figure is no part of it, arXiv 1504.06236.)
+    rest = [ln for ln in lines if (ln.bold or off_size(ln)) and is_body_text(ln, body_width)
+            and sum(_numeric(w) for w in ln.text.split()) < 3 and not _TABLE_LABEL.match(ln.text)]
+    found = True
+    while found:
+        found = False
+        for ln in rest:
+            reach, h = max(1.5 * ln.height, 8.0), ln.height
+            for b in anchors:
+                if x_overlap(b, ln.box) <= 0 or b == ln.box:
+                    continue
+                # (level with the line, or over it within a line and a half; not a shade under it and the text around;
+                # a bold panel title, "b. Global land-use change ...", heads the drawing under it too)
+                over = b[3] >= ln.box[1] + 1 and ln.box[1] - h <= b[1] <= ln.box[3] + reach
+                under = b[1] <= ln.box[3] - 1 and ln.box[1] - reach <= b[3] <= ln.box[3] + h
+                if (over if direction == "above" else under) or ln.bold and under and _PANEL_HEAD.match(ln.text):
+                    out.add(id(ln))
+                    anchors.append(ln.box)
+                    found = True
+                    break
+        rest = [ln for ln in rest if id(ln) not in out]
+    return out
+
+
+_TABLE_LABEL = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?[\dIVX]+\b")
+_PANEL_HEAD = re.compile(r"^\s*(?:\([a-h]\)|[a-h][.)])\s+[A-Z]")
+
+
+def shade_ground(cap_box: Box, graphics: list) -> set[int]:
+    """The shade of a box that holds a caption and its figure (IPCC's light-blue "Box 7.6"), drawn as fills
+    wider than the caption on both sides, one of them against the caption, and the box's other pieces (strips
+    over and beside the figure's white panel) flush with its left or right edge: the figure's ground, not its
+    drawing (its panel is the white fill on it).  A frame round a figure and its caption (BMC) is no drawing of
+    the figure either."""
+    seeds = [g.box for g in graphics if g.kind == "path" and g.box[0] < cap_box[0] - 5 and g.box[2] > cap_box[2] + 5
+             and g.box[3] - g.box[1] > 2.5 and g.box[1] <= cap_box[3] + 2 and g.box[3] >= cap_box[3] - 2]
+    return {id(g) for g in graphics if g.kind == "path" and any(
+        g.box[0] >= s[0] - 1 and g.box[2] <= s[2] + 1 and (abs(g.box[0] - s[0]) <= 1 or abs(g.box[2] - s[2]) <= 1)
+        for s in seeds)}
+
+
 def _numeric(word: str) -> bool:
     """A tick label: a number ("0.5", "-3", "20%"), digits with one letter ("v0.12.1", "10k"), or a date of a time
     axis ("1-Oct-06", "Jan-2020", "2019/03")."""
