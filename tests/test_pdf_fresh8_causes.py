@@ -112,3 +112,32 @@ def test_a_document_that_sets_its_captions_over_its_figures_looks_under_them_fir
     assert seen[-1] == {"scheme"}
     for key in gold:
         _check(found, gold, key)
+
+
+def test_a_bold_capital_label_before_a_lowercase_word_opens_a_caption_and_a_label_inside_one_does_not():
+    # JACMP (Wiley) prints "FIGURE 6 pCT slice, 1-mm thick, ..." with a bold label and no stop: "pCT" in lower
+    # case read it as a sentence about the figure, and FIGURE 6 and 7 were missed; and FIGURE 8's last line,
+    # "Figure 6. RSP, relative stopping power." (the sentence "... shown in" goes on there), was taken as Figure 6.
+    line = Line((46, 569, 534, 577), "FIGURE 6 pCT slice, 1-mm thick, of the custom cylindrical phantom", 7.5, True)
+    assert caption_start(line) == ("figure", "FIGURE 6", "6")
+    # (a sentence about a figure is none: "Figure 6 shows ...", bold or not, and a capital label not in bold)
+    assert caption_start(Line((46, 569, 534, 577), "Figure 6 shows the phantom", 7.5, True)) is None
+    assert caption_start(Line((46, 569, 534, 577), "FIGURE 6 shows the phantom", 7.5)) is None
+    lines = [Line((46, 132, 288, 140), "FIGURE 8 RSP profile along the white line in the slices shown in", 7.5, True),
+             Line((46, 122, 179, 130), "Figure 6. RSP, relative stopping power.", 7.5)]
+    (cap,) = caption_blocks(lines)
+    assert cap.label == "FIGURE 8" and len(cap.lines) == 2
+    # (a caption ending its sentence and another caption under it are two)
+    lines[0] = Line((46, 132, 288, 140), "FIGURE 8 RSP profile along the white line.", 7.5, True)
+    assert [c.label for c in caption_blocks(lines)] == ["FIGURE 8", "Figure 6"]
+    found, gold = _found_and_gold("jacmp_2023_proton_ct")
+    for key in (("FIGURE 6", 7), ("FIGURE 7", 7), ("FIGURE 8", 7)):
+        _check(found, gold, key)
+
+
+def test_a_caption_centred_under_a_grid_with_a_wide_gutter_takes_both_columns():
+    # A Word report centres "Figure 2. Experiment 1, ..." under 2 x 2 plots 34 pt apart: the figure stopped at the
+    # left column (IoU 0.47-0.48).
+    found, gold = _found_and_gold("ucb_techreport_zernike_sketch")
+    for key in (("Figure 2", 7), ("Figure 4", 10)):
+        _check(found, gold, key)

@@ -240,7 +240,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     chapter_title = bool(re.search(r"\d[-\u2013]\d", number) and re.match(r"\s+[A-Z0-9]", after))
     if not (_DELIMITER.match(after) or line.bold or chapter_title):
         return None  # (a chapter-numbered label is followed by its title with no stop: "Figure 3-1 CREATE ...")
-    if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after):
+    if (not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after)
+            and not (line.bold and word.strip(".").isupper())):  # (Wiley's bold "FIGURE 6 pCT slice, ...": a caption)
         return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
@@ -437,8 +438,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 # A label in small capitals (Hindawi's "FIGURE 1:"): its first letter is no measure of
                 # the caption's type size, the line's height is, when the next line's size says so.
                 size = last.height
-            if caption_start(nxt):
-                break  # another caption
+            if caption_start(nxt) and not re.search(r"\b[a-z]+$", last.text.rstrip()):
+                break  # another caption (not the rest of a sentence cut at "... shown in" / "Figure 6. RSP ...", JACMP)
             if last.glyph_boxed and nxt.glyph_boxed:
                 size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
             else:

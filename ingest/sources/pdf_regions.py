@@ -365,6 +365,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                     changed = True
 
     grow()
+    # A caption centred under a grid whose gutter is wider than a row's (a Word report's 2 x 2 plots, 34 pt apart):
+    # the figure found on one side of the caption's middle goes on across it, in the same row.
+    middle_of_caption, w = (cap_box[0] + cap_box[2]) / 2, region[2] - region[0]
+    if direction in ("above", "below") and not region[0] + 0.3 * w <= middle_of_caption <= region[2] - 0.3 * w:
+        right = middle_of_caption > (region[0] + region[2]) / 2
+        region, _ = _absorb(pool, members, region, lambda box, reg: same_row(box) and gap(box, reg) <= 60 and allowed(box)
+                            and (box[0] >= reg[2] if right else box[2] <= reg[0]))
+        grow()
     cap_width = row_span[2] - row_span[0]
     if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
         # A row of panels set wide apart under one wide caption: the panels in the same row within
