@@ -27,7 +27,8 @@ from typing import Iterator
 from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
-from figdex.ingest.sources.pdf_column_floats import figure_on_page_before, other_column_region
+from figdex.ingest.sources.pdf_caption_side import kinds_captioned_above
+from figdex.ingest.sources.pdf_column_floats import figure_on_page_before, other_column_region, without_running_text
 from figdex.ingest.sources.pdf_graphics import (
     _bounds, compose, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
 )
@@ -41,7 +42,7 @@ from figdex.ingest.sources.pdf_layout import (
 )
 from figdex.ingest.sources.pdf_hyphens import document_words
 from figdex.ingest.sources.pdf_ink import trim_to_ink
-from figdex.ingest.sources.pdf_regions import figure_region, without_running_text
+from figdex.ingest.sources.pdf_regions import figure_region
 from figdex.limits import (
     MAX_FILE_SECONDS, MAX_IMAGE_PIXELS, MAX_PDF_PAGE_OBJECTS, MAX_PDF_PAGES, PDF_RENDER_DPI,
 )
@@ -169,12 +170,14 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         # A drawing repeated at one place in the top or foot band of the pages (a journal's logo, its header
         # rule) is furniture: the only drawing above a caption heading its page, it took the figure's place.
         furniture = repeated_drawings([(g, box[3]) for _, _, _, g, box, _, _, _ in pending])
+        above = kinds_captioned_above([(ln, [g for g in gr if drawing_key(g, box[3]) not in furniture], box)
+                                       for _, _, ln, gr, box, halves, turned, _ in pending if len(halves) == 1 and not turned])
         for index, page, lines, graphics, page_box, halves, turned, too_many in pending:
             graphics = [g for g in graphics if drawing_key(g, page_box[3]) not in furniture]
             sizes[index] = page.get_size()
             page_graphics_of[index + 1] = (graphics, page_box) if len(halves) == 1 and not turned else None
             for half in halves:  # a two-up sheet's figures keep its page number and its coordinates
-                figures = _page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1, too_many)
+                figures = _page_figures(in_half(lines, half), in_half(graphics, half), half, index + 1, too_many, above)
                 if turned:  # regions back in the page's own coordinates (the gold's, the renderer's)
                     back = compose(display_matrix(page), inverse(turned))
                     for fig in figures:
@@ -239,7 +242,7 @@ def _captions_under_the_figure_of_the_page_before(figures: list[PdfFigure], page
 
 
 def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, page: int,
-                  too_many: bool) -> list[PdfFigure]:
+                  too_many: bool, captioned_above: set[str] = frozenset()) -> list[PdfFigure]:
     """The figures of one page.  Every caption looks above itself first; only then do the captions
     still without a figure look below and beside (a caption under a text-only figure would otherwise
     take the drawing above the next caption); a caption with no drawing anywhere near gets its
@@ -250,10 +253,14 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
     hits: dict[int, tuple] = {}
     if not too_many:
         boxes = _outer_frames(frames(graphics))
-        for directions in (("above",), ("below", "left", "right")):
+        for first in (True, False):
             for i, caption in enumerate(captions):
                 if i in hits:
                     continue
+                # (a kind the document captions over its drawings looks under itself first: ``pdf_caption_side``)
+                over = caption.kind in captioned_above
+                directions = (("below",) if over else ("above",)) if first else (
+                    ("above", "left", "right") if over else ("below", "left", "right"))
                 hit = figure_region(caption, graphics, lines, page_box, claimed, directions, boxes)
                 if hit is not None:
                     hit = (without_running_text(hit[0], caption, lines, page_box), hit[1])

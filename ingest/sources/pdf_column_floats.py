@@ -6,12 +6,15 @@ or beside itself, nor a text-only figure.
 
 The figure is then the largest cluster of drawings in the other column that nothing has claimed: it
 must be tall (a quarter of the page or more, so a small plot beside running text never is), and no
-running text may run through it.
+running text may run through it.  (``without_running_text``, which cuts any region back from the other
+column's running text, lives here too.)
 """
 
 from __future__ import annotations
 
-from figdex.ingest.sources.pdf_layout import Box, Caption, Graphic, Line, area, gap, intersection, is_body_text, union
+from figdex.ingest.sources.pdf_layout import (
+    Box, Caption, Graphic, Line, _is_body_text, area, gap, intersection, is_body_text, union, x_overlap,
+)
 from figdex.ingest.sources.pdf_regions import _absorb
 
 MIN_HEIGHT_SHARE = 0.25  # of the page: the figure fills most of a column
@@ -113,3 +116,22 @@ def figure_on_page_before(caption_first_line: str, lines: list[Line], lines_befo
     if area(box) < 0.1 * page_area or box[3] - box[1] < 0.1 * (page_box[3] - page_box[1]):
         return None
     return box, drawn
+
+
+def without_running_text(region: Box, caption: Caption, lines: list[Line], page_box: Box) -> Box:
+    """``region`` cut back to its caption's side where running text of the next column lies inside it:
+    a plot's curve clipped to its axes reports the box of the whole curve (REVTeX: across the page), and
+    a column's short lines (a heading, a paragraph's last line) can chain a figure into the text beside
+    it.  Only for a figure over or under its caption (a caption beside its figure has other text)."""
+    cap_box = caption.box
+    if x_overlap(region, cap_box) < 0.5 * (cap_box[2] - cap_box[0]):
+        return region
+    cap_lines = {id(ln) for ln in caption.lines}
+    half = (page_box[2] - page_box[0]) / 2
+    inside = [ln for ln in lines if id(ln) not in cap_lines and _is_body_text(ln, half)
+              and intersection(ln.box, region) > 0.5 * area(ln.box)]
+    left = [ln.box[2] for ln in inside if ln.box[2] <= cap_box[0] + 5]
+    right = [ln.box[0] for ln in inside if ln.box[0] >= cap_box[2] - 5]
+    x0 = max(left) + 1 if len(left) >= 2 else region[0]
+    x1 = min(right) - 1 if len(right) >= 2 else region[2]
+    return (x0, region[1], x1, region[3]) if x1 - x0 > 15 else region

@@ -23,8 +23,10 @@ Box = tuple[float, float, float, float]
 # books number figures by chapter ("Figure 3-11", "Figure 7-26.": IBM Redbooks, FAA handbooks).
 # An OCR text layer over a scan reads a label's stops as commas ("Fig,5.4.", "Fig.5,5."): read as stops.
 # An appendix numbers its figures after its letter, with a stop or without ("Figure B.1", IOP's "Figure A1").
+# A figure numbered within a box of a report (IPCC: "Box 7.5, Figure 1 |", "Cross-Chapter Box 6, Figure 1 |"):
+# the box's name opens the label, and each box numbers its figures from 1.
 CAPTION_START = re.compile(
-    r"^\s*(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
+    r"^\s*(?P<box>(?:Cross-Chapter\s+)?Box\s+[A-Z]?\d{1,3}(?:\.\d{1,3})?,\s*)?(?P<word>Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?\.?|Scheme|SCHEME|Chart|CHART)\s*"
     r"(?P<num>(?:S|[A-RT-Z]\.?(?=\d))?\d{1,3}(?:[-\u2013.,]\d{1,3}(?![\d.,]\d))?[A-Za-z]?)"
     r"(?P<after>.*)$", re.S)
 # What may follow the number in a caption (not in a body sentence such as "Figure 3 shows ...").
@@ -141,6 +143,72 @@ def is_body_text(line: Line, column_width: float) -> bool:
             and sum(_numeric(w) for w in words) < 0.6 * len(words) and not _SUBCAPTION_ROW.match(line.text))
 
 
+def drawn_over(direction: str, lines: list[Line], graphics: list[Graphic], sizes: list[float],
+                body_width: float) -> set[int]:
+    """The long lines that are a figure's own words, not running text: set off the running text's type size
+    (or bold), with a drawing right against them on the side away from the caption (``direction``) -- a row
+    of a chart's category names under its bars, a legend's row beside its swatches, a panel's title ("b. AFOLU
+    regional trends ...") between two panels, a note under a plot (IPCC).  Running text of another size
+    over a figure (an abstract, a table) has the figure under it, on the caption's side, not over it."""
+    if direction not in ("above", "below") or not sizes:
+        return set()
+    body_size = sizes[len(sizes) // 2]
+
+    def off_size(ln: Line) -> bool:
+        # (A page of figures with next to no running text has no type size of its own to tell them by.)
+        return abs(ln.size - body_size) > 0.05 * body_size or len(sizes) < 8
+
+    out = set()
+    # (A drawing's own small words -- tick labels, a year axis -- are part of it: a panel title may stand on them.)
+    # (Under a caption set over its drawing, not a long rule: one closes a scheme's notes, ACS.)
+    anchors = [g.box for g in graphics if (g.box[2] - g.box[0]) * (g.box[3] - g.box[1]) >= 20 and (direction == "above" or not (
+               min(g.box[2] - g.box[0], g.box[3] - g.box[1]) <= 2.5 and max(g.box[2] - g.box[0], g.box[3] - g.box[1]) > 60))]
+    # (Not under a caption set over its drawing: a scheme's footnotes under it are no drawing of it, ACS.)
+    # (Smaller than the running text: a heading over the text under it is no drawing, arXiv 1902.03049.)
+    anchors += [ln.box for ln in lines if ln.size < 0.95 * body_size and not is_body_text(ln, body_width)
+                and direction == "above"]
+    # (A note of several lines under a plot: each line found stands for the drawing over the next.  Not a table's
+    # row, three numbers or more, nor its caption: a table over a figure is no part of it, arXiv 1504.06236.)
+    rest = [ln for ln in lines if (ln.bold or off_size(ln)) and is_body_text(ln, body_width)
+            and sum(_numeric(w) for w in ln.text.split()) < 3 and not _TABLE_LABEL.match(ln.text)]
+    found = True
+    while found:
+        found = False
+        for ln in rest:
+            reach, h = max(1.5 * ln.height, 8.0), ln.height
+            for b in anchors:
+                if x_overlap(b, ln.box) <= 0 or b == ln.box:
+                    continue
+                # (level with the line, or over it within a line and a half; not a shade under it and the text around;
+                # a bold panel title, "b. Global land-use change ...", heads the drawing under it too)
+                over = b[3] >= ln.box[1] + 1 and ln.box[1] - h <= b[1] <= ln.box[3] + reach
+                under = b[1] <= ln.box[3] - 1 and ln.box[1] - reach <= b[3] <= ln.box[3] + h
+                if (over if direction == "above" else under) or ln.bold and under and _PANEL_HEAD.match(ln.text):
+                    out.add(id(ln))
+                    anchors.append(ln.box)
+                    found = True
+                    break
+        rest = [ln for ln in rest if id(ln) not in out]
+    return out
+
+
+_TABLE_LABEL = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?[\dIVX]+\b")
+_PANEL_HEAD = re.compile(r"^\s*(?:\([a-h]\)|[a-h][.)])\s+[A-Z]")
+
+
+def shade_ground(cap_box: Box, graphics: list) -> set[int]:
+    """The shade of a box that holds a caption and its figure (IPCC's light-blue "Box 7.6"), drawn as fills
+    wider than the caption on both sides, one of them against the caption, and the box's other pieces (strips
+    over and beside the figure's white panel) flush with its left or right edge: the figure's ground, not its
+    drawing (its panel is the white fill on it).  A frame round a figure and its caption (BMC) is no drawing of
+    the figure either."""
+    seeds = [g.box for g in graphics if g.kind == "path" and g.box[0] < cap_box[0] - 5 and g.box[2] > cap_box[2] + 5
+             and g.box[3] - g.box[1] > 2.5 and g.box[1] <= cap_box[3] + 2 and g.box[3] >= cap_box[3] - 2]
+    return {id(g) for g in graphics if g.kind == "path" and any(
+        g.box[0] >= s[0] - 1 and g.box[2] <= s[2] + 1 and (abs(g.box[0] - s[0]) <= 1 or abs(g.box[2] - s[2]) <= 1)
+        for s in seeds)}
+
+
 def _numeric(word: str) -> bool:
     """A tick label: a number ("0.5", "-3", "20%"), digits with one letter ("v0.12.1", "10k"), or a date of a time
     axis ("1-Oct-06", "Jan-2020", "2019/03")."""
@@ -172,12 +240,16 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     chapter_title = bool(re.search(r"\d[-\u2013]\d", number) and re.match(r"\s+[A-Z0-9]", after))
     if not (_DELIMITER.match(after) or line.bold or chapter_title):
         return None  # (a chapter-numbered label is followed by its title with no stop: "Figure 3-1 CREATE ...")
-    if not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after):
+    if (not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after)
+            and not (line.bold and word.strip(".").isupper())):  # (Wiley's bold "FIGURE 6 pCT slice, ...": a caption)
         return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
     label = f"{word.strip()} {number}" if not word.endswith(".") else f"{word} {number}"
     label = re.sub(r"\s+", " ", label)
+    if m.group("box"):  # (its number names the box too: "Box 7.5, Figure 1" and "Box 7.6, Figure 1" differ)
+        box = re.sub(r"\s+", " ", m.group("box")).strip()
+        label, number = f"{box} {label}", f"{re.sub(r'[^0-9.]', '', box)}-{number}"
     return kind, label, number
 
 
@@ -264,6 +336,28 @@ def _in_a_list(lines: list[Line], i: int, usual_gap: float) -> bool:
     return bool(above) and min(above, key=lambda o: o.box[1]).text.rstrip().endswith(";")
 
 
+def _in_a_label_list(lines: list[Line], i: int, usual_gap: float) -> bool:
+    """``lines[i]`` is one entry of a list of figures: the line right over or under it, flush with it in its
+    column at the paragraph's spacing, opens with a label of the same kind numbered one apart (Science
+    Advances' "Fig. S1. Cycling behavior ..." then "Fig. S2. Calendar life ..." under "Supplementary
+    Materials").  A caption is a block that opens with its label, and no figure stands between the two lines;
+    captions of figures side by side sit level, not stacked."""
+    line = lines[i]
+    start = caption_start(line)
+    if start is None:
+        return False
+    for o in lines[max(0, i - 10):i + 11]:
+        if o is line or abs(o.box[0] - line.box[0]) > 3:
+            continue
+        vgap = o.box[1] - line.box[3] if o.box[1] >= line.box[1] else line.box[1] - o.box[3]
+        if not -0.5 * line.height <= vgap <= 1.8 * usual_gap + 1:
+            continue
+        other = caption_start(o)
+        if other and other[0] == start[0] and label_neighbours(other[2], start[2]):
+            return True
+    return False
+
+
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
@@ -277,7 +371,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
         if i in used:
             continue
         start = caption_start(line)
-        if start is None or _in_a_list(lines, i, usual_gap):
+        if start is None or _in_a_list(lines, i, usual_gap) or _in_a_label_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
         # next line is the caption's first line.
@@ -344,8 +438,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 # A label in small capitals (Hindawi's "FIGURE 1:"): its first letter is no measure of
                 # the caption's type size, the line's height is, when the next line's size says so.
                 size = last.height
-            if caption_start(nxt):
-                break  # another caption
+            if caption_start(nxt) and not re.search(r"\b[a-z]+$", last.text.rstrip()):
+                break  # another caption (not the rest of a sentence cut at "... shown in" / "Figure 6. RSP ...", JACMP)
             if last.glyph_boxed and nxt.glyph_boxed:
                 size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
             else:

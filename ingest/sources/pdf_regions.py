@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from figdex.ingest.sources.pdf_layout import (
-    Box, Caption, Graphic, Line, _is_body_text, area, gap, intersection, union, x_overlap,
+    _TABLE_LABEL, Box, Caption, Graphic, Line, _is_body_text, area, drawn_over, gap, intersection, shade_ground, union,
+    x_overlap,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -152,8 +153,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # Text inside a large drawn panel (a framed or shaded box, a form) is the figure's own text.
     panels = [b for b in [g.box for g in graphics] + list(frames) if area(b) >= 5000 and not intersection(b, cap_box)]
     text_lines = [ln for ln in lines if id(ln) not in cap_lines]
-    boxed = {id(ln) for ln in text_lines
-             if any(intersection(ln.box, p) >= 0.95 * area(ln.box) for p in panels)}
+    boxed = {id(ln) for ln in text_lines if any(intersection(ln.box, p) >= 0.95 * area(ln.box) for p in panels)}
     body_width = min(col_width, width / 2)
 
     # A scanned page with an OCR text layer: the figure is drawn in the page's one image, and every
@@ -163,6 +163,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # giant letters; a formula is at the text's size.)
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
     scan_size = sizes[len(sizes) // 2] if scan and sizes else 0.0
+    boxed |= drawn_over(direction, text_lines, graphics, sizes, body_width)  # (a chart's row of names: its own)
 
     # On a page of two text columns, a line across the gutter that starts where no running-text line starts
     # is a drawing's own title (a chart's axis title, centred under plots drawn over both columns' width).
@@ -260,7 +261,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # BBox, often larger than what it draws.
     # Old PDFs draw text as one tiny image per glyph (bitmap fonts): those are letters, not figures.
     tiny = [g for g in graphics if g.kind == "image" and g.box[2] - g.box[0] < 12 and g.box[3] - g.box[1] < 12]
-    glyphs = {id(g) for g in tiny} if len(tiny) > 40 else set()
+    glyphs = ({id(g) for g in tiny} if len(tiny) > 40 else set()) | shade_ground(cap_box, graphics)  # (and a box's shade)
     # Running heads and feet (a journal's bar, a rule, a logo) sit in the page's top and bottom bands.
     band_top, band_bottom = page_box[3] - 0.065 * height, page_box[1] + 0.065 * height
     candidates = []
@@ -364,6 +365,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                     changed = True
 
     grow()
+    # A caption centred under a grid whose gutter is wider than a row's (a Word report's 2 x 2 plots, 34 pt apart):
+    # the figure found on one side of the caption's middle goes on across it, in the same row.
+    middle_of_caption, w = (cap_box[0] + cap_box[2]) / 2, region[2] - region[0]
+    if direction in ("above", "below") and not region[0] + 0.3 * w <= middle_of_caption <= region[2] - 0.3 * w:
+        right = middle_of_caption > (region[0] + region[2]) / 2
+        region, _ = _absorb(pool, members, region, lambda box, reg: same_row(box) and gap(box, reg) <= 60 and allowed(box)
+                            and (box[0] >= reg[2] if right else box[2] <= reg[0]))
+        grow()
     cap_width = row_span[2] - row_span[0]
     if direction in ("above", "below") and region[2] - region[0] < 0.6 * cap_width:
         # A row of panels set wide apart under one wide caption: the panels in the same row within
@@ -398,6 +407,16 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 box[1] >= reg[3] - 1 and area(box) >= 0.5 * area(reg) and box in image_boxes
                 and x_overlap(box, reg) >= 0.8 * (box[2] - box[0]) and allowed(box) and not level_with_other(box)))
         grow()
+        # A figure's panels stacked wide apart under running text or the page's head (IPCC: a plot whose axes are
+        # not drawn, a panel's title 35 pt under the panel over it): all drawing within the figure's width.  Not
+        # under another caption or figure: what stands between is that one's (ACS: a scheme under its caption).
+        # (Nor with a table's label in the window: "TABLE II" centred over its table, IEEE.)
+        if not any(b != cap_box and b[1] >= cap_box[3] - 1 and abs(b[1] - window[3]) <= 1 for b in claimed) and not any(
+                _TABLE_LABEL.match(ln.text) and ln.box[1] >= region[3] - 1 and inside(ln.box) for ln in text_lines):
+            region, _ = _absorb(pool, members, region, lambda box, reg: (
+                box[1] >= reg[3] - 1 and min(box[2] - box[0], box[3] - box[1]) > 2.5 and box[0] >= reg[0] - 12
+                and box[2] <= reg[2] + 12 and allowed(box) and not level_with_other(box)))
+            grow()
     if direction in ("left", "right"):
         # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the
         # row beside the caption, within the figure's width.
@@ -479,22 +498,3 @@ def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:
             rest.append(g)
     pool[:] = rest
     return region, took
-
-
-def without_running_text(region: Box, caption: Caption, lines: list[Line], page_box: Box) -> Box:
-    """``region`` cut back to its caption's side where running text of the next column lies inside it:
-    a plot's curve clipped to its axes reports the box of the whole curve (REVTeX: across the page), and
-    a column's short lines (a heading, a paragraph's last line) can chain a figure into the text beside
-    it.  Only for a figure over or under its caption (a caption beside its figure has other text)."""
-    cap_box = caption.box
-    if x_overlap(region, cap_box) < 0.5 * (cap_box[2] - cap_box[0]):
-        return region
-    cap_lines = {id(ln) for ln in caption.lines}
-    half = (page_box[2] - page_box[0]) / 2
-    inside = [ln for ln in lines if id(ln) not in cap_lines and _is_body_text(ln, half)
-              and intersection(ln.box, region) > 0.5 * area(ln.box)]
-    left = [ln.box[2] for ln in inside if ln.box[2] <= cap_box[0] + 5]
-    right = [ln.box[0] for ln in inside if ln.box[0] >= cap_box[2] - 5]
-    x0 = max(left) + 1 if len(left) >= 2 else region[0]
-    x1 = min(right) - 1 if len(right) >= 2 else region[2]
-    return (x0, region[1], x1, region[3]) if x1 - x0 > 15 else region
