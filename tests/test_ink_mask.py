@@ -41,3 +41,18 @@ def test_figure_on_white_with_a_dark_panel():
 def test_other_dtypes_keep_the_formula():
     image = np.random.default_rng(1).integers(0, 256, size=(9, 7, 3)).astype(np.int32)
     assert np.array_equal(ink_mask(image), _reference(image))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_classify_saturation_as_the_whole_image_formula(seed):
+    from figdex.models.classify import features
+
+    rng = np.random.default_rng(100 + seed)
+    image = rng.integers(0, 256, size=(rng.integers(3, 30), rng.integers(3, 30), 3)).astype(np.uint8)
+    image[: image.shape[0] // 2] = 255  # a white background, so that part of it is no ink
+    rgb = image.astype(np.float32)
+    mx, mn = rgb.max(axis=-1), rgb.min(axis=-1)
+    sat = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1), 0)
+    mask = _reference(image)
+    expected = float(sat[mask].mean()) if mask.sum() else 0.0
+    assert features(image).saturation == expected
