@@ -54,7 +54,11 @@ def clear_rule_lines(image: np.ndarray, mask: np.ndarray, min_thick: int = 3) ->
     looks from its pixels (page colour between panels, grey noise inside a micrograph), hence the
     painted copy.  A black background around micrographs is no line: the rows beside it are
     mostly that colour too.  Unchanged inputs (the same objects) where there is no such line."""
-    gray = image[..., :3].astype(np.float32).mean(axis=-1)
+    rgb = image[..., :3].astype(np.float32)
+    # The three channels added in turn: the mean over a 3-long last axis is numpy's slow path, and
+    # sums of 8-bit values are exact in float32, so the grey is the same.
+    gray = (rgb[..., 0] + rgb[..., 1] + rgb[..., 2]) / np.float32(3) \
+        if image.ndim == 3 and rgb.shape[-1] == 3 else rgb.mean(axis=-1)
     out = mask.copy()
     H, W = mask.shape
     rows = _flat_runs(gray, mask, (0, 0, W, H), 0, min_thick)
