@@ -95,7 +95,9 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
     lines = _line_masks(gray)  # no ticks on these: a line mask's rows beside the line say nothing of ink
     if rgb is not None:
-        chroma = rgb[..., :3].max(axis=2).astype(np.int16) - rgb[..., :3].min(axis=2)
+        # Channel by channel: numpy's max over a 3-long last axis is 7x slower, same values.
+        r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+        chroma = np.maximum(np.maximum(r, g), b).astype(np.int16) - np.minimum(np.minimum(r, g), b)
         if (chroma > _COLOUR_CHROMA).any():
             # A coloured line drawn over the figure (a dashed circle, an arrow) that crosses a grey bar
             # cuts each of its rows at another column, and the rows no longer stack: bridged.
