@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from figdex.models.bar_markers import marker_centres
+
 
 def measure_bar(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int,
                 ticks: bool = True) -> tuple[float, bool]:
     """The bar's length to a fraction of a pixel, the gold's rule (eval/separation_gold_README.md):
     whole pixels inside plus the coverage of the end pixels, (colour - background) over (bar -
     background) along the body rows; from end-tick centre to end-tick centre where the bar has
-    ticks (├────┤)."""
-    ticks = _tick_centres(colour, mask, x0, x1, top, bottom) if ticks else None
+    ticks (├────┤), or end marks (●────●, bar_markers)."""
+    if ticks:
+        # ●────● or ■────■: end marks wider than a tick, measured between their centres as ticks are.
+        ticks = _tick_centres(colour, mask, x0, x1, top, bottom) or marker_centres(colour, mask, x0, x1, top, bottom)
+    else:
+        ticks = None
     if ticks is not None:
         return round(ticks[1] - ticks[0], 1), True
     if x1 - x0 < 4:
@@ -183,6 +189,10 @@ def cross_ticks(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     left = [x for x in range(max(0, x0 - 1), x0 + 3) if risen(x)]
     right = [x for x in range(x1 - 3, min(W, x1 + 2)) if risen(x)]
     if not left or not right or left[-1] - left[0] > 1 or right[-1] - right[0] > 1:
+        return None
+    # Columns risen outward of the tick too: the inner edge of a wide end mark (■──■, ●──●; the line
+    # mask stops at it), not a tick; bar_markers measures the mark on a grey cut, where it is whole.
+    if (left[0] > 0 and risen(left[0] - 1)) or (right[-1] + 1 < W and risen(right[-1] + 1)):
         return None
     beside = ink[[top - 1, bottom], left[-1] + 2:right[0] - 1]
     if not beside.size or beside.mean() > 0.05:
