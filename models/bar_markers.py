@@ -58,6 +58,16 @@ def marker_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: 
         return None
     if not (0.5 * wl <= hl <= 2 * wl + 2):
         return None  # about as tall as wide: a dot or a square, not a flag or a post
+    # A dot or a square is as tall on its outer half as on its inner; an arrowhead (◄────►) grows from
+    # its tip inward: its rise is an arrow's, and the arrow runs tip to tip (left to measure_bar's ends).
+    rise = up + down
+    for a, b, outer_first in ((la, lb, True), (ra, rb, False)):
+        half = (b - a) // 2
+        outer, inner = rise[a:a + half].sum(), rise[b - half:b].sum()
+        if not outer_first:
+            outer, inner = inner, outer
+        if outer < 0.6 * inner:
+            return None
     if rising[lb + 3:ra - 3].any():
         return None  # a rise along the line: texture, text or an axis's ticks, not a marked ruler
     reach = max(left_up, right_up) if min(left_up, right_up) >= min(left_down, right_down) else 0

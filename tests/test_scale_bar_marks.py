@@ -103,3 +103,19 @@ def test_particle_lattice_is_not_a_comb(row_step):
     gray = np.asarray(im)
     mask = gray < 110
     assert find_combs(gray, mask, _row_runs(mask)) == []
+
+
+@pytest.mark.parametrize("ink,ground", [(0, 255), (255, 30)])
+def test_arrowheads_are_not_end_marks(ink, ground):
+    # ◄────►: a filled head grows from its tip inward; read as a mark, it was measured between the
+    # heads' centroids (8 % short); the arrow runs tip to tip.
+    xa, y, length, head, half = 60.3, 150.6, 180.0, 10, 5
+
+    def draw(d):
+        d.rectangle([(xa + head / 2) * _S, (y - 1) * _S, (xa + length - head / 2) * _S, (y + 1) * _S], fill=ink)
+        for tip, sign in ((xa, 1), (xa + length, -1)):
+            d.polygon([(tip * _S, y * _S), ((tip + sign * head) * _S, (y - half) * _S),
+                       ((tip + sign * head) * _S, (y + half) * _S)], fill=ink)
+
+    err = bar_error(_render(draw, (320, 200), ground, noise=3.0, seed=2), (60, 149, 241, 152), length, vertical=False)
+    assert err is not None and err < 0.01
