@@ -135,6 +135,8 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     if not sides or any(any(rising(x)) for x in range(x0 + end, x1 - end)):
         return None
     up, down = next(iter(sides))
+    if _closes_a_box(mask, x0, x1, top, bottom, ends["left"][0][0], up):
+        return None
     rows = slice(top - reach, top) if up else slice(bottom, bottom + reach)
     profile = colour[rows].mean(axis=0)  # (W, channels): the tick rows, column by column
     bar = colour[top:bottom, x0 + 5:x1 - 5].reshape(-1, colour.shape[2]).mean(axis=0) \
@@ -235,3 +237,15 @@ def _tall_ticks(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> in
         right = {run(x, step) for x in range(max(x0, x1 - 4), x1)} - {0}
         best = max([best] + [a for a in left for b in right if abs(a - b) <= 1])
     return best + 1 if best else 0
+
+
+def _closes_a_box(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int, x: int, up: bool) -> bool:
+    """True where the "tick" at column ``x`` is the side of a rectangle outline: its column runs on to
+    a row that holds the mask over nine tenths of the line's columns (the outline's other edge).  An
+    outlined bar's edge rows are a line with a tick at each end; the bar is inside them."""
+    H = mask.shape[0]
+    step, y = (-1, top - 1) if up else (1, bottom)
+    while 0 <= y < H and mask[y, x]:
+        y += step
+    last = y - step
+    return last != (top - 1 if up else bottom) and bool(mask[last, x0:x1].mean() > 0.9)

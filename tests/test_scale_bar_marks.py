@@ -1,8 +1,12 @@
-"""Rulers marked by dots or squares (#17): a line whose ends are filled marks wider than a tick
+"""Rulers marked by dots or squares, and outlined bars (#17): a line whose ends are filled marks wider than a tick
 (●────●, ■────■) is measured between the marks' centres (models/bar_markers.py), and a comb of
 square marks without a line (▪ ▪ … ▪) from its first mark's centre to its last's (models/bar_combs.py).
 Before, the first read to the marks' outer or inner edges (a mark's width off: 2-4 % on a 180-px
 ruler) and the second was not found (marks over 4 px wide were not ticks).
+
+An outlined bar (a white bar in a 1-px dark outline) has its outline's edge rows as a dark line with
+a "tick" at each end (the outline's sides): read as a ruler, that line outscored the bar inside and
+took its place (models/bar_ends.py ``_closes_a_box``); short thick ones (12x4, 14x5, 20x6) were lost.
 
 Drawn at 4x and box-filtered down, so the ends are anti-aliased as a rendered figure's are."""
 
@@ -13,8 +17,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from figdex.models.bar_combs import find_combs
+from figdex.models.ocr import load_rgb
 from figdex.models.scalebars import _row_runs
 from tests.bar_cases import bar_error
+from tests.instrument_files import restored
 
 _S = 4  # supersampling
 
@@ -119,3 +125,26 @@ def test_arrowheads_are_not_end_marks(ink, ground):
 
     err = bar_error(_render(draw, (320, 200), ground, noise=3.0, seed=2), (60, 149, 241, 152), length, vertical=False)
     assert err is not None and err < 0.01
+
+
+@pytest.mark.parametrize("length,thick", [(12, 4), (14, 5), (20, 6), (30, 8)])
+def test_outlined_bar_is_the_bar_inside_its_outline(length, thick):
+    g = np.clip(np.random.default_rng(4).normal(110, 12, (150, 200)), 0, 255)
+    x0, y0 = 120, 120
+    g[y0 - 1:y0 + thick + 1, x0 - 1:x0 + length + 1] = 10
+    g[y0:y0 + thick, x0:x0 + length] = 250
+    image = np.repeat(g.astype(np.uint8)[..., None], 3, axis=2)
+    err = bar_error(image, (x0, y0, x0 + length, y0 + thick), float(length), vertical=False)
+    assert err is not None and err < 0.01
+
+
+@pytest.mark.parametrize("name,folder,manifest,box,length", [
+    # Tuned-on splits' outlined bars (eval/scale_bars_held_out_4.tsv, _5.tsv), found before: kept.
+    ("Bezares_Figure3-FigureSupplement2.png", "scale_bars_4", "eval/scale_bars_held_out_4_restore.tsv",
+     (517, 814, 640, 819), 124.0),
+    ("jbpark_Industry_CNTF.png", "scale_bars_5", "eval/scale_bars_held_out_5_restore.tsv", (244, 498, 304, 502), 61.0),
+])
+def test_real_outlined_bars_kept(name, folder, manifest, box, length):
+    x0, y0, x1, y1 = box
+    err = bar_error(load_rgb(restored(name, folder, manifest)), (x0, y0, x1 + 1, y1 + 1), length, vertical=False)
+    assert err is not None and err < 0.03
