@@ -16,6 +16,9 @@ import numpy as np
 
 _TICK_SHORTEST, _TICK_TALLEST = 3, 24  # rows of a tick (a downscaled Hitachi strip: 4; a full-size one: 17)
 _TICK_WIDEST = 4
+# A comb of square marks (▪ ▪ ▪ … ▪: a Hitachi ruler drawn at screen size) is a comb of ticks as wide
+# as they are tall: a mark may be up to its height + 1 columns wide, and no wider than this.
+_MARK_WIDEST = 12
 _FEWEST = 5  # ticks of a comb (Hitachi: 11): three or four evenly spaced strokes are too easily glyphs
 
 
@@ -27,10 +30,10 @@ def find_combs(gray: np.ndarray, mask: np.ndarray,
     H, W = mask.shape
     # Only pixels of level runs a tick wide: a blob, a line or texture wider than a tick is left out.
     ys, starts, ends = runs
-    narrow = (ends - starts) <= _TICK_WIDEST
+    narrow = (ends - starts) <= _MARK_WIDEST
     ys, starts, ends = ys[narrow], starts[narrow], ends[narrow]
     padded = np.zeros((H + 2, W), np.int8)
-    for d in range(_TICK_WIDEST):
+    for d in range(_MARK_WIDEST):
         inside = starts + d < ends
         padded[ys[inside] + 1, starts[inside] + d] = 1
     edges = np.diff(padded, axis=0)  # +1 where a column's run starts, -1 one row past its end
@@ -92,7 +95,8 @@ def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int,
             ticks.append(run)
             run = [c]
     ticks.append(run)
-    ticks = [t for t in ticks if len(t) <= _TICK_WIDEST]
+    widest = min(_MARK_WIDEST, max(_TICK_WIDEST, bottom - top + 1))  # a tick, or a mark about square
+    ticks = [t for t in ticks if len(t) <= widest]
     best: list[list[int]] = []
     i = 0
     while i < len(ticks) - 1:
@@ -123,6 +127,8 @@ def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int,
     for r in (top - 2, top - 1, bottom, bottom + 1):  # (a band found by one edge may be a row short)
         if 0 <= r < H and mask[r, between].mean() > 0.5:
             return None  # a line along the ticks' ends: an axis with its ticks (or a ruler find_bars reads)
+    if max(len(t) for t in best) > _TICK_WIDEST and _lattice_row(mask, x0, x1, top, bottom, spacing):
+        return None
     rows = gray[top:bottom].astype(np.float64)
     profile = rows.mean(axis=0)
     ground = float(np.median(profile[between]))
@@ -136,3 +142,18 @@ def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int,
         return float(np.dot(w, list(span)) / w.sum())
 
     return (x0, top, x1, bottom), round(centre(best[-1]) - centre(best[0]), 1)
+
+
+def _lattice_row(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int, spacing: float) -> bool:
+    """True where a comb of square marks (columns x0..x1, rows top..bottom) is a row of a lattice of
+    particles: a band as tall, within two spacings above or below it (and clear of it), holds half as
+    much of the mask as the comb's own band.  A ruler's label above or beside it is a short run of
+    glyphs over a long ruler, far less."""
+    h = bottom - top
+    rows = mask[:, x0:x1].sum(axis=1).astype(np.int64)
+    own = int(rows[top:bottom].sum())
+    sums = np.concatenate([[0], np.cumsum(rows)])
+    reach = int(2 * spacing)
+    starts = [t for t in range(top - reach, top - h) if t >= 0] + \
+        [t for t in range(bottom + 1, bottom + reach) if t + h <= len(rows)]
+    return any(int(sums[t + h] - sums[t]) >= 0.5 * own for t in starts)

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from figdex.models.bar_markers import marker_centres
+
 
 def measure_bar(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int,
                 ticks: bool = True) -> tuple[float, bool]:
     """The bar's length to a fraction of a pixel, the gold's rule (eval/separation_gold_README.md):
     whole pixels inside plus the coverage of the end pixels, (colour - background) over (bar -
     background) along the body rows; from end-tick centre to end-tick centre where the bar has
-    ticks (├────┤)."""
-    ticks = _tick_centres(colour, mask, x0, x1, top, bottom) if ticks else None
+    ticks (├────┤), or end marks (●────●, bar_markers)."""
+    if ticks:
+        # ●────● or ■────■: end marks wider than a tick, measured between their centres as ticks are.
+        ticks = _tick_centres(colour, mask, x0, x1, top, bottom) or marker_centres(colour, mask, x0, x1, top, bottom)
+    else:
+        ticks = None
     if ticks is not None:
         return round(ticks[1] - ticks[0], 1), True
     if x1 - x0 < 4:
@@ -129,6 +135,8 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     if not sides or any(any(rising(x)) for x in range(x0 + end, x1 - end)):
         return None
     up, down = next(iter(sides))
+    if _closes_a_box(mask, x0, x1, top, bottom, ends["left"][0][0], up):
+        return None
     rows = slice(top - reach, top) if up else slice(bottom, bottom + reach)
     profile = colour[rows].mean(axis=0)  # (W, channels): the tick rows, column by column
     bar = colour[top:bottom, x0 + 5:x1 - 5].reshape(-1, colour.shape[2]).mean(axis=0) \
@@ -184,6 +192,10 @@ def cross_ticks(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
     right = [x for x in range(x1 - 3, min(W, x1 + 2)) if risen(x)]
     if not left or not right or left[-1] - left[0] > 1 or right[-1] - right[0] > 1:
         return None
+    # Columns risen outward of the tick too: the inner edge of a wide end mark (■──■, ●──●; the line
+    # mask stops at it), not a tick; bar_markers measures the mark on a grey cut, where it is whole.
+    if (left[0] > 0 and risen(left[0] - 1)) or (right[-1] + 1 < W and risen(right[-1] + 1)):
+        return None
     beside = ink[[top - 1, bottom], left[-1] + 2:right[0] - 1]
     if not beside.size or beside.mean() > 0.05:
         return None
@@ -225,3 +237,15 @@ def _tall_ticks(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> in
         right = {run(x, step) for x in range(max(x0, x1 - 4), x1)} - {0}
         best = max([best] + [a for a in left for b in right if abs(a - b) <= 1])
     return best + 1 if best else 0
+
+
+def _closes_a_box(mask: np.ndarray, x0: int, x1: int, top: int, bottom: int, x: int, up: bool) -> bool:
+    """True where the "tick" at column ``x`` is the side of a rectangle outline: its column runs on to
+    a row that holds the mask over nine tenths of the line's columns (the outline's other edge).  An
+    outlined bar's edge rows are a line with a tick at each end; the bar is inside them."""
+    H = mask.shape[0]
+    step, y = (-1, top - 1) if up else (1, bottom)
+    while 0 <= y < H and mask[y, x]:
+        y += step
+    last = y - step
+    return last != (top - 1 if up else bottom) and bool(mask[last, x0:x1].mean() > 0.9)
