@@ -447,6 +447,13 @@ def _choose_in_group(candidates: list[PanelLabel], expected: list[str] | None) -
         # Labels sit near the top-left of what they name: prefer higher-up, left-most candidates a little.
         return c.confidence - 0.6 * abs(h - height) / max(height, 1.0)
 
+    # A candidate of another size than the figure's labels is dropped below: choosing it over one
+    # of the right size lost the label (doped Fig. 2: an "e" in an axis title, with more neighbours
+    # in line, over the bold panel "e").  Each label is chosen among those of the right size.
+    def fits(c: PanelLabel) -> bool:
+        return abs((c.box[3] - c.box[1]) - height) <= 0.45 * height + 2
+
+    by_label = {lab: [c for c in cs if fits(c)] or cs for lab, cs in by_label.items()}
     chosen = [max(cs, key=score) for cs in by_label.values()]
     # Labels of one figure line up in rows and columns: prefer the candidate that aligns with
     # the others' choices (a second pass settles "b" in a legend against "b" at a panel corner).
@@ -454,7 +461,7 @@ def _choose_in_group(candidates: list[PanelLabel], expected: list[str] | None) -
         others = {c.label: c for c in chosen}
         chosen = [max(cs, key=lambda c: score(c) + 0.25 * _alignment(c, others, height))
                   for cs in by_label.values()]
-    chosen = [c for c in chosen if abs((c.box[3] - c.box[1]) - height) <= 0.45 * height + 2]
+    chosen = [c for c in chosen if fits(c)]
     if expected is None:
         chosen = _sequence_from_a(chosen)
     return sorted(chosen, key=lambda c: (c.box[1] // max(1, int(height)), c.box[0]))

@@ -37,3 +37,21 @@ def test_rotated_axis_titles_do_not_hide_the_labels():
     for c in found:
         g = gold[c.label]
         assert min(c.box[2], g[2]) > max(c.box[0], g[0]) and min(c.box[3], g[3]) > max(c.box[1], g[1])
+
+
+def test_each_label_chosen_among_candidates_of_the_figures_size():
+    # SMTG-Bham/doped Fig. 2 (fresh-2026-12b, development data): with the letters a-k expected,
+    # an "e" of an axis title (a third of the labels' height, in line with more letters) beat the
+    # bold panel "e", was then dropped for its size, and "e" was guessed in the wrong cell.
+    from figdex.models.evaluate_devset import CachingOcr
+    from figdex.models.ocr import get_ocr, load_rgb
+
+    rec = BY_ID["SMTG-Bham/doped#Figure 2"]
+    assert rec["open"]
+    image = load_rgb(DEVSET / "open" / rec["file"])
+    ocr = CachingOcr(get_ocr())
+    found = {c.label: c for c in find_panel_labels(image, ocr, list("abcdefghijk"), text_boxes=ocr.read(image))}
+    gold = {m["label"]: m["label_box"] for m in rec["masters"] if m.get("label_box")}
+    assert found["e"].text == "e"  # read, not guessed
+    g, b = gold["e"], found["e"].box
+    assert min(b[2], g[2]) > max(b[0], g[0]) and min(b[3], g[3]) > max(b[1], g[1])
