@@ -107,6 +107,52 @@ def _glyph_tokens(gray: np.ndarray, max_h: int) -> list[_Token]:
     return tokens
 
 
+def drop_rotated_words(tokens: list[_Token]) -> list[_Token]:
+    """Tokens that are the letters of a word printed sideways (a y-axis title "Bond distance /
+    Å") are no labels: the joiner only joins glyphs along a line, so each rotated glyph stands
+    alone and reads as a letter ("d", "e", "C"), and a figure's rotated titles out-number its
+    labels (SMTG-Bham/surfaxe Fig. 1: a, d, e, c chosen over a, b, c).  Such glyphs stack in a
+    column, sharing their left and right edges, a fraction of a glyph apart; panel labels one
+    above another are a panel's height apart.  Three or more stacked glyphs are dropped."""
+    n = len(tokens)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(n), key=lambda k: tokens[k].box[1])
+    for a, i in enumerate(order):
+        x0, y0, x1, y1 = tokens[i].box
+        for j in order[a + 1:]:
+            u0, v0, u1, v1 = tokens[j].box
+            if v0 > y1 + 0.6 * max(x1 - x0, u1 - u0):
+                break
+            gap = v0 - y1
+            overlap = min(x1, u1) - max(x0, u0)
+            # Stacked, not overlapping (the two thresholds give the same glyph twice), edges shared.
+            if gap >= -1 and overlap >= 0.6 * min(x1 - x0, u1 - u0) and \
+                    gap <= 0.5 * max(x1 - x0, u1 - u0):
+                parent[root(i)] = root(j)
+    stacks: dict[int, set] = {}
+    for k in range(n):
+        stacks.setdefault(root(k), set()).add(tokens[k].box)
+    return [t for k, t in enumerate(tokens) if _glyphs_in_stack(stacks[root(k)]) < 3]
+
+
+def _glyphs_in_stack(boxes: set) -> int:
+    """Distinct glyphs in a stack: the two thresholds see one glyph twice, as overlapping boxes."""
+    ordered = sorted(boxes, key=lambda b: b[1])
+    count, bottom = 1, ordered[0][3]
+    for b in ordered[1:]:
+        if b[1] >= bottom - 1:
+            count += 1
+        bottom = max(bottom, b[3]) if b[1] < bottom - 1 else b[3]
+    return count
+
+
 def _join_dots(comps: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Join the dot of an "i" or "j" to its stem (a small component just above, overlapping in x)."""
     if not comps:
@@ -225,6 +271,7 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
     """Panel labels in reading order. ``expected``: the labels the caption names (normalised)."""
     gray = to_gray(image)
     tokens = [t for t in glyph_tokens(gray) if not _inside_read_text(t.box, text_boxes or ())]
+    tokens = drop_rotated_words(tokens)
     if not tokens:
         return []
     # One crop at a time: batched recognition pads crops to a common width, which changes
@@ -400,6 +447,13 @@ def _choose_in_group(candidates: list[PanelLabel], expected: list[str] | None) -
         # Labels sit near the top-left of what they name: prefer higher-up, left-most candidates a little.
         return c.confidence - 0.6 * abs(h - height) / max(height, 1.0)
 
+    # A candidate of another size than the figure's labels is dropped below: choosing it over one
+    # of the right size lost the label (doped Fig. 2: an "e" in an axis title, with more neighbours
+    # in line, over the bold panel "e").  Each label is chosen among those of the right size.
+    def fits(c: PanelLabel) -> bool:
+        return abs((c.box[3] - c.box[1]) - height) <= 0.45 * height + 2
+
+    by_label = {lab: [c for c in cs if fits(c)] or cs for lab, cs in by_label.items()}
     chosen = [max(cs, key=score) for cs in by_label.values()]
     # Labels of one figure line up in rows and columns: prefer the candidate that aligns with
     # the others' choices (a second pass settles "b" in a legend against "b" at a panel corner).
@@ -407,7 +461,7 @@ def _choose_in_group(candidates: list[PanelLabel], expected: list[str] | None) -
         others = {c.label: c for c in chosen}
         chosen = [max(cs, key=lambda c: score(c) + 0.25 * _alignment(c, others, height))
                   for cs in by_label.values()]
-    chosen = [c for c in chosen if abs((c.box[3] - c.box[1]) - height) <= 0.45 * height + 2]
+    chosen = [c for c in chosen if fits(c)]
     if expected is None:
         chosen = _sequence_from_a(chosen)
     return sorted(chosen, key=lambda c: (c.box[1] // max(1, int(height)), c.box[0]))

@@ -29,8 +29,8 @@ from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import (clear_rule_lines, content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks,
                                   xy_cut)
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.panel_labels import (PanelLabel, find_panel_labels, implied_label_sequence, in_reading_order,
-                                        labels_in_reading_order, to_gray)
+from figdex.models.figure_labels import figure_labels, labels_kept
+from figdex.models.panel_labels import PanelLabel, to_gray
 from figdex.models.missing_panels import regions_for_missing_labels, within as _within
 from figdex.models.position_panels import rows_named_by_position
 from figdex.models.scale_sources import ImageScale, image_scale
@@ -114,31 +114,8 @@ def separate(
     # Photographs framed in abutting lines: the lines are their gutters, page-coloured for the gutter model.
     mask, layout_image = clear_rule_lines(image, ink_mask(image))
     notes: list[str] = []
-    expected = [lab for lab in (expected_labels or []) if lab != "0"] or None
     text_boxes = ocr.read(image)
-    labels = [] if single else list(find_panel_labels(image, ocr, expected, text_boxes=text_boxes))
-    ordered = labels_in_reading_order(labels, expected)
-    if len(ordered) < len(labels):
-        # Letters out of reading order are axis categories, a colour bar's text, a cycle's states
-        # (i)-(v): the gutters decide the panels (a caption's labels are paired with its blocks).
-        # One stray letter among labels that otherwise run in order is dropped alone.
-        dropped = "".join(lab.label for lab in labels if lab not in ordered)
-        notes.append(f"letters {''.join(lab.label for lab in labels)} out of reading order: "
-                     + (f"{dropped} not a panel label" if ordered else "not panel labels"))
-        labels = ordered
-    caption_names_none = expected is None and expected_labels is not None  # a caption without panel labels
-    if expected is None and not single and not caption_names_none:
-        # No caption: labels found with gaps (a, b, c, f, h, j) imply the letters between them;
-        # looking again with that set as the prior finds the small ones beside plots.
-        implied = implied_label_sequence([lab.label for lab in labels])
-        if implied:
-            again = list(find_panel_labels(image, ocr, implied, text_boxes=text_boxes))
-            if len(again) > len(labels) and in_reading_order(again, implied):
-                labels, expected = again, implied
-                notes.append(f"no caption; labels {implied[0]}-{implied[-1]} implied by those found")
-    if expected and len(labels) < len(expected):
-        missing = sorted(set(expected) - {lab.label for lab in labels})
-        notes.append(f"labels not found in the image: {', '.join(missing)}")
+    labels, expected = ([], None) if single else figure_labels(image, ocr, expected_labels, text_boxes, notes)
     # (label, region, label box, certainty that the region is one whole master image)
     regions: list[tuple[str, Box, Box | None, float]]
     if single:
@@ -176,7 +153,7 @@ def separate(
         allowed = set(expected or ()) | {"0"}
         regions = [(label if label in allowed else "0", part, label_box if label in allowed else None, certainty)
                    for label, part, label_box, certainty in regions]
-        labels = [lab for lab in labels if lab.label in allowed]
+        labels = labels_kept(labels, expected_labels, expected)
     kept = []
     for label, part, label_box, certainty in regions:
         box = content_box(mask, part)
