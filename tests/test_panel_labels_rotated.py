@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 
-from figdex.models.panel_labels import _Token, drop_rotated_words, find_panel_labels
+from figdex.models.glyph_stacks import drop_rotated_words
+from figdex.models.panel_labels import _Token, find_panel_labels
 from tests.conftest import REPO
 
 DEVSET = REPO / "eval" / "devset"
