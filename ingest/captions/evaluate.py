@@ -104,9 +104,12 @@ _CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-
 def eval_tokens(text: str) -> list[str]:
     """The tokens token F1 compares: ``tokens`` (spaCy's word tokens), with runs of CJK script cut into
     characters.  spaCy's English tokenizer leaves '活性物质侧' (even 'a)活性物质侧') as one token, so one
-    character more or less would cost a Chinese panel its whole score where an English one loses a word."""
+    character more or less would cost a Chinese panel its whole score where an English one loses a word.
+    Text given as LaTeX source is compared as printed (``printed_text``), as the splitter gives it."""
+    from figdex.ingest.captions.split import printed_text
+
     out: list[str] = []
-    for token in tokens(text):
+    for token in tokens(printed_text(text)):
         if not _CJK.search(token):
             out.append(token)
             continue

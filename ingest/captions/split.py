@@ -33,6 +33,9 @@ _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|rep
 # Where the shared complement of a run of short panel phrases starts.
 _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
+# A caption given as LaTeX source (a manuscript's or an arXiv source's \caption{...}): a control word
+# such as \textbf{a}, \ce{SnO2} or \emph.  Plain captions hold no backslash before letters.
+_LATEX_MARKUP = re.compile(r"\\[A-Za-z]{2,}")
 
 
 @dataclass
@@ -175,8 +178,22 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
     return out
 
 
+def printed_text(caption: str) -> str:
+    """``caption`` as printed when it is given as LaTeX source; any other caption unchanged."""
+    if not _LATEX_MARKUP.search(caption):
+        return caption
+    from figdex.ingest.sources.latex import latex_to_text
+
+    # A bare "%" is a percent sign here (Markdown captions with TeX math: "99% confidence"), never a
+    # comment that would drop the rest of the caption.
+    return latex_to_text(re.sub(r"(?<!\\)%", r"\\%", caption))
+
+
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
+    # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
+    # markup, and the sub-captions would keep the macros.
+    caption = printed_text(caption)
     plain = clean_text(caption)
     text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
     plain = GLUED.sub(r"\1 ", plain)
