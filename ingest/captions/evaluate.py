@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from figdex.ingest.captions.nlp import tokens
-from figdex.ingest.captions.split import split_caption
+from figdex.ingest.captions.split import printed_text, split_caption
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,6 @@ def eval_tokens(text: str) -> list[str]:
     characters.  spaCy's English tokenizer leaves '活性物质侧' (even 'a)活性物质侧') as one token, so one
     character more or less would cost a Chinese panel its whole score where an English one loses a word.
     Text given as LaTeX source is compared as printed (``printed_text``), as the splitter gives it."""
-    from figdex.ingest.captions.split import printed_text
-
     out: list[str] = []
     for token in tokens(printed_text(text)):
         if not _CJK.search(token):
