@@ -67,10 +67,9 @@ SPLITS = [BarSplit(5, 70, 60, 6, EARLY),
                                         "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
                                         "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
                                         "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv")),
-          # held_out_10 (h133; partial: the next session raises these floors as rows are added); its one ruler (minhdoan00)
-          # has 2-px ticks,
-          # held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(10, 6, 6, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
+          # held_out_10 (h133, h136; partial: the next session raises these floors as rows are added); its rulers
+          # (minhdoan00) have 2- and 4-px ticks, held_out_8's widest end mark (12 px) kept as the bound
+          BarSplit(10, 33, 24, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
                                          "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
                                          "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
                                          "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv",
