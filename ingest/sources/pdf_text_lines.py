@@ -28,6 +28,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         SIGN_CODES, advent_signs, control_characters, one_piece_punctuation,
     )
     from figdex.ingest.sources.pdf_ligatures import lost_ligatures
+    from figdex.ingest.sources.pdf_line_numbers import without_margin_numbers
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
     handle = textpage.raw
@@ -165,6 +166,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         lines = _join(lines)[0]
     bars = [s[1] for s in slashes or () if s[0] == "bar"]
     lines, opened = _fractions(lines, bars) if bars else (lines, set())
+    lines = without_margin_numbers(lines, codes)  # (a manuscript's line numbers read into its lines)
     out = []
     for line in lines:
         box, chars, first = line[0], line[1], line[2]
