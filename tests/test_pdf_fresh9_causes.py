@@ -56,7 +56,8 @@ def test_a_numbered_list_keeps_its_numbers():
     for k in range(1, 6):
         lines.append(_line(700 - 40 * k, f"{k} Author{k}, A.: A title of a paper,"))
         lines.append(_text(700 - 40 * k - 14, "continued on a second line", 90.0))
-    assert ["".join(ln[1]) for ln in without_margin_numbers(lines, [])] == ["".join(ln[1]) for ln in lines]
+    texts = ["".join(ln[1]) for ln in lines]
+    assert ["".join(ln[1]) for ln in without_margin_numbers(lines, [])] == texts
     # Numbered every line, the same lines lose their numbers; a bare number (a line left empty) goes.
     numbered = [_line(700 - 14 * k, f"{k} text of line {k}") for k in range(1, 8)] + [_line(580, "8")]
     kept = without_margin_numbers(numbered, [])
