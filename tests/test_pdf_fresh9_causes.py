@@ -63,3 +63,20 @@ def test_a_numbered_list_keeps_its_numbers():
     kept = without_margin_numbers(numbered, [])
     assert ["".join(ln[1]) for ln in kept] == [f"text of line {k}" for k in range(1, 8)]
     assert kept[0][0][0] == 90.0  # (the line starts at its text)
+
+
+def test_a_full_stop_boxed_to_its_own_ink_stays_in_its_line():
+    # Medicine (Wolters Kluwer) sets "Figure 1." in a font whose glyph boxes are their ink: the full stop's
+    # box is 2.6 pt high in a 6.9-pt line, and the 3.7-pt space after it was measured against that, so the
+    # stop was taken for a label apart from the line and every caption lost it ("Figure 1 The over ...").
+    found, gold = _found_and_gold("medicine_2018_male_breast_cancer")
+    for key in (("Figure 1", 3), ("Figure 2", 3), ("Figure 3", 4), ("Figure 4", 5)):
+        _check(found, gold, key)
+
+
+def test_white_text_on_the_bare_page_is_not_read():
+    # TBMM's BMC template sets each figure's title again, in white, over its "Figure 1" label line: read,
+    # it made "Kinetic model of the NSCLC-spec Figure 1 ific EGFR ..." and the caption was not found.
+    found, gold = _found_and_gold("tbmm_2007_nsclc_agent_model")
+    for key in (("Figure 1", 3), ("Figure 6", 10)):
+        _check(found, gold, key)
