@@ -80,3 +80,13 @@ def test_white_text_on_the_bare_page_is_not_read():
     found, gold = _found_and_gold("tbmm_2007_nsclc_agent_model")
     for key in (("Figure 1", 3), ("Figure 6", 10)):
         _check(found, gold, key)
+
+
+def test_a_caption_heading_its_page_takes_the_drawing_under_it_and_no_other_caption_does():
+    # ACS Inorg. Chem. p. 2: "Scheme 1." heads the page over its drawing, which stands 16 pt over Figure 1's
+    # (captioned under it).  Figure 1 took both drawings (IoU 0.27), Figure 2 nothing (its window ran into
+    # them), and the scheme was missed.  Now the scheme looks under itself first (nothing is over it but the
+    # running head) and each caption's first drawing is its own.
+    found, gold = _found_and_gold("inorgchem_2020_osn_pt_corrole")
+    for key in (("Scheme 1", 2), ("Figure 1", 2), ("Figure 2", 2), ("Figure 3", 3)):
+        _check(found, gold, key)
