@@ -90,3 +90,10 @@ def test_a_caption_heading_its_page_takes_the_drawing_under_it_and_no_other_capt
     found, gold = _found_and_gold("inorgchem_2020_osn_pt_corrole")
     for key in (("Scheme 1", 2), ("Figure 1", 2), ("Figure 2", 2), ("Figure 3", 3)):
         _check(found, gold, key)
+
+
+def test_a_frame_round_figure_and_caption_is_no_part_of_the_figure():
+    # BMC Cancer 2020 draws Fig. 1 and its caption in one rounded frame (four thin sides, four small corner
+    # arcs); the corner nearest the short caption at the frame's left seeded the figure (IoU 0).
+    found, gold = _found_and_gold("bmccancer_2020_brain_mets_trial")
+    _check(found, gold, ("Fig. 1", 3))
