@@ -97,3 +97,19 @@ def test_a_frame_round_figure_and_caption_is_no_part_of_the_figure():
     # arcs); the corner nearest the short caption at the frame's left seeded the figure (IoU 0).
     found, gold = _found_and_gold("bmccancer_2020_brain_mets_trial")
     _check(found, gold, ("Fig. 1", 3))
+
+
+def test_a_line_number_drawn_with_a_lines_end_is_taken_off_before_the_join():
+    # ACPD p. 44 draws "1224 for OmF and its associated auto-" as one run after "... of χ2": the run started at
+    # the margin, across the line's start, and was never read into it (the caption ended at "χ2").
+    found, gold = _found_and_gold("acpd_2016_s5p_co_osse")
+    _check(found, gold, ("Figure 5", 44))
+
+
+def test_symbol_text_at_private_use_codes_and_an_accent_drawn_apart():
+    # AMTD (Word): Symbol's "d13" is reported at U+F064 U+F031 U+F033; it reads δ13 now.
+    found, _ = _found_and_gold("amtd_2016_ice_core_co2_isotopes")
+    assert "effects for \u03b413C: A)" in found[("Figure 5", 42)].caption
+    # PRB: the diaeresis of "Grüneisen" is a spacing "¨" drawn apart over the "u" (read "Gru ̈neisen").
+    found, gold = _found_and_gold("prb_2016_snse_thermal")
+    _check(found, gold, ("FIG. 3", 4))

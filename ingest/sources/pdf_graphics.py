@@ -190,7 +190,8 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
         # again, white, over its "Figure 1" label, and it was read into the caption ("Figure 1 ific EGFR").
         # (White on a drawing, a micrograph's scale bar label, is seen, and kept.)
         middle = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-        if not any(g.box[0] <= middle[0] <= g.box[2] and g.box[1] <= middle[1] <= g.box[3] for g in out + backgrounds):
+        if not any(g.box[0] <= middle[0] <= g.box[2] and g.box[1] <= middle[1] <= g.box[3]
+                   for g in out + backgrounds):
             clipped_text[key] = _NOWHERE
     if texts[0] and texts[1] >= 0.8 * texts[0]:
         # A scanned page under an invisible OCR text layer: its page-sized image is the page's figures and

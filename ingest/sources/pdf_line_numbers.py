@@ -50,8 +50,8 @@ def _is_line_numbering(column: list, lines: list[list]) -> bool:
 
 
 def without_margin_numbers(lines: list[list], codes: list[int]) -> list[list]:
-    """``lines`` (``pdf_text_lines``' [box, chars, first char index, each char's (left, right), angle])
-    with the line numbers taken off where the page has a column of them: four or more lines that
+    """``lines`` (``pdf_text_lines``' fragments or lines: [box, chars, first char index, each char's (left,
+    right), angle]) with the line numbers taken off where the page has a column of them: four or more lines that
     are a bare number or open with one, their digits' left (or right: numbers set flush right) edges
     within 1.5 pt, counting up by one down the page (``_is_line_numbering``).  A bare number is left out; a
     line that loses its number starts at its next glyph."""

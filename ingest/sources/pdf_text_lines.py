@@ -87,6 +87,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 # lie inside that glyph, and a line drawn out of order is read again by position)
                 current[3].append((current[0][2], current[0][2]) if current[1][-2:-1] != [" "] else None)
             continue
+        if (symbol_objects and 0xF021 <= code <= 0xF0FF
+                and address(raw_module.FPDFText_GetTextObject(handle, i)) in symbol_objects):
+            ch = chr(code - 0xF000)  # (Word's Symbol text: its bytes at U+F0xx, "\uf064\uf031\uf033" for δ13)
         if ch == "\x02" or raw_module.FPDFText_IsHyphen(handle, i):
             ch = "\x02"  # a hyphen that breaks a word at a line end
         elif ch == "`" and _font_name(textpage, raw_module, i).split("+")[-1].upper().startswith("CMMI"):
@@ -159,6 +162,9 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             accent = None
         last_left, last_v = box[0], (box[1], box[3])
         fragments.append(current)
+    # A manuscript's line numbers go before the join: a number drawn with the end of a line ("1044 for OmF ...")
+    # runs across the line's start and could not be read into it.
+    fragments = without_margin_numbers(fragments, codes)
     # Join fragments on one baseline that touch (objects drawn separately, a bold label, super/subscripts);
     # twice, for a piece that joins two lines only once it is in one of them (a minus between "W" and "m2").
     lines, thin = _join(fragments)
@@ -166,7 +172,6 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
         lines = _join(lines)[0]
     bars = [s[1] for s in slashes or () if s[0] == "bar"]
     lines, opened = _fractions(lines, bars) if bars else (lines, set())
-    lines = without_margin_numbers(lines, codes)  # (a manuscript's line numbers read into its lines)
     out = []
     for line in lines:
         box, chars, first = line[0], line[1], line[2]
@@ -387,6 +392,9 @@ def _interleave(line: list, frag: list, height: float) -> bool:
             xs.append(None)
         chars.append(c)
         xs.append((left, right))
+    for k in range(1, len(chars)):  # (a spacing accent drawn apart over the letter before it: PRB's "Gru¨neisen")
+        if chars[k] in _SPACING_ACCENTS and chars[k - 1].isalpha() and xs[k] and xs[k - 1] and xs[k][0] < xs[k - 1][1]:
+            chars[k] = _SPACING_ACCENTS[chars[k]]
     if frag[0][0] < line[0][0]:
         line[2] = frag[2]
     line[0] = union([line[0], frag[0]])
