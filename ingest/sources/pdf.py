@@ -27,7 +27,7 @@ from typing import Iterator
 from figdex import settings
 from figdex.index.records import IMAGE_OK, Article, Figure, ParsedArticle
 from figdex.ingest.sources.base import SourceError, SourceParser, register_parser
-from figdex.ingest.sources.pdf_caption_side import kinds_captioned_above
+from figdex.ingest.sources.pdf_caption_side import heads_its_page, kinds_captioned_above, next_to
 from figdex.ingest.sources.pdf_column_floats import figure_on_page_before, other_column_region, without_running_text
 from figdex.ingest.sources.pdf_graphics import (
     _bounds, compose, display_matrix, inverse, page_graphics, transform_box, turned_matrix,
@@ -253,15 +253,18 @@ def _page_figures(lines: list[Line], graphics: list[Graphic], page_box: Box, pag
     hits: dict[int, tuple] = {}
     if not too_many:
         boxes = _outer_frames(frames(graphics))
+        # (a kind the document captions over its drawings looks under itself first: ``pdf_caption_side``)
+        over = [c.kind in captioned_above or heads_its_page(c, graphics, lines, page_box) for c in captions]
+        # Each caption's first drawing on the side it looks first is its own: no other caption's figure takes it.
+        own = [next_to(c, graphics, lines, page_box, "below" if o else "above") for c, o in zip(captions, over)]
         for first in (True, False):
             for i, caption in enumerate(captions):
                 if i in hits:
                     continue
-                # (a kind the document captions over its drawings looks under itself first: ``pdf_caption_side``)
-                over = caption.kind in captioned_above
-                directions = (("below",) if over else ("above",)) if first else (
-                    ("above", "left", "right") if over else ("below", "left", "right"))
-                hit = figure_region(caption, graphics, lines, page_box, claimed, directions, boxes)
+                directions = (("below",) if over[i] else ("above",)) if first else (
+                    ("above", "left", "right") if over[i] else ("below", "left", "right"))
+                others = [b for j, b in enumerate(own) if b is not None and j != i and j not in hits]
+                hit = figure_region(caption, graphics, lines, page_box, claimed + others, directions, boxes)
                 if hit is not None:
                     hit = (without_running_text(hit[0], caption, lines, page_box), hit[1])
                     hits[i] = hit

@@ -99,7 +99,8 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
     ``clipped_text``, when given, receives the addresses of the text objects inside an opened form that
     are clipped, each with its clip's box: a page of another document placed as a figure (MDPI: a
     figure cut out of the manuscript's page) shows only what its clip lets through, and pdfium still
-    reports all of that page's text.  The objects' own boxes are cut to their clip likewise.
+    reports all of that page's text.  The objects' own boxes are cut to their clip likewise.  Text filled white
+    with nothing drawn under it gets a clip that shows none of it (``_NOWHERE``).
     ``slashes``, when given, receives the boxes of small paths shaped as a solidus (``_is_slash``): IOP draws
     the "/" of "1/T" as a filled stroke between the glyphs, and the text layer reads "1 T"; and ("bar", box)
     for each short thin horizontal path (a built-up fraction's bar, if text stands over and under it)."""
@@ -114,6 +115,7 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
     texts = [0, 0]  # text objects, those drawn invisible (render mode 3: an OCR layer over a scan)
     backgrounds: list[Graphic] = []
     tables: dict[int, dict | None] = {}  # font address -> its sign table (None: a text font)
+    white_text: list[tuple[int, Box]] = []  # text objects filled white: (address, box)
     name = ctypes.create_string_buffer(128)
 
     def symbol_font(obj) -> dict | None:
@@ -143,6 +145,8 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
                         symbol_text[address(obj_handle)] = table
                 if clipped_text is not None and clip is not None:
                     clipped_text[address(obj_handle)] = clip
+                elif clipped_text is not None and _white_fill(obj_handle, raw):
+                    white_text.append((address(obj_handle), transform_box(_bounds(obj_handle, raw), matrix)))
                 continue
             box = transform_box(_bounds(obj_handle, raw), matrix)
             if clip is not None:
@@ -181,11 +185,34 @@ def page_graphics(page, raw, symbol_text: dict | None = None, matrix: Matrix | N
     n = raw.FPDFPage_CountObjects(page.raw)
     matrix = display_matrix(page) if matrix is False else matrix  # (a turned page's: ``turned_matrix``)
     too_many = visit(page.raw, matrix, (raw.FPDFPage_GetObject(page.raw, i) for i in range(n)))
+    for key, box in white_text:
+        # White text with nothing drawn under it is unseen: TBMM's BMC template sets each figure's title
+        # again, white, over its "Figure 1" label, and it was read into the caption ("Figure 1 ific EGFR").
+        # (White on a drawing, a micrograph's scale bar label, is seen, and kept.)
+        middle = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        if not any(g.box[0] <= middle[0] <= g.box[2] and g.box[1] <= middle[1] <= g.box[3]
+                   for g in out + backgrounds):
+            clipped_text[key] = _NOWHERE
     if texts[0] and texts[1] >= 0.8 * texts[0]:
         # A scanned page under an invisible OCR text layer: its page-sized image is the page's figures and
         # text together, which the regions cut the figures out of (``pdf_regions``), not a background.
         out.extend(backgrounds)
     return out, bool(too_many)
+
+
+_NOWHERE = (-1e9, -1e9, -1e9, -1e9)  # a clip no glyph is inside: the text object is not seen at all
+
+
+def _white_fill(handle, raw) -> bool:
+    """A text object drawn by filling its glyphs in white (not stroked or invisible: those are others' cases)."""
+    import ctypes
+
+    if raw.FPDFTextObj_GetTextRenderMode(handle) != raw.FPDF_TEXTRENDERMODE_FILL:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not raw.FPDFPageObj_GetFillColor(handle, r, g, b, a):
+        return False
+    return min(r.value, g.value, b.value) >= 250 and a.value > 0
 
 
 def _is_slash(handle, raw, matrix) -> bool:

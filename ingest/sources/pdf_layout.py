@@ -204,9 +204,11 @@ def shade_ground(cap_box: Box, graphics: list) -> set[int]:
     the figure either."""
     seeds = [g.box for g in graphics if g.kind == "path" and g.box[0] < cap_box[0] - 5 and g.box[2] > cap_box[2] + 5
              and g.box[3] - g.box[1] > 2.5 and g.box[1] <= cap_box[3] + 2 and g.box[3] >= cap_box[3] - 2]
+    from figdex.ingest.sources.pdf_caption_frame import caption_frame_pieces
+
     return {id(g) for g in graphics if g.kind == "path" and any(
         g.box[0] >= s[0] - 1 and g.box[2] <= s[2] + 1 and (abs(g.box[0] - s[0]) <= 1 or abs(g.box[2] - s[2]) <= 1)
-        for s in seeds)}
+        for s in seeds)} | caption_frame_pieces(cap_box, graphics)  # (a frame of lines, BMC Cancer 2020)
 
 
 def _numeric(word: str) -> bool:
