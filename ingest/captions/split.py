@@ -16,10 +16,10 @@ from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
-                                             find_mentions, forward_references, token_kind)
+                                             expand, find_mentions, forward_references, token_kind, tokens_of)
 from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
-                                             named_statement, names_panels, panel_note_openings)
+                                             named_statement, names_panels, opening_reference, panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
@@ -241,10 +241,16 @@ class _Distributor:
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
         notes = panel_note_openings(self.text, spans, self.mentions)
         after_note = False  # whether a note on the whole figure followed the last panel's own text
+        known = {lab for m in self.mentions for lab in self.labels(m)}
         for k, (s, e) in enumerate(spans):
             named = named_statement(self.text, s, e, self.refs, self.scheme)
             if named and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, s, *named)  # "Scale bars in (E) and (F) are 50 nm."
+                continue
+            opening = None if any(s <= m.start < e for m in self.mentions) else opening_reference(
+                strip_marks(self.text[s:e]).strip(), known, lambda words: expand(tokens_of(words), self.scheme))
+            if opening:
+                self.add(s, s, *opening)  # "In A, models include …": A's, wherever it stands
                 continue
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they

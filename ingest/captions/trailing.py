@@ -198,6 +198,32 @@ def named_statement(text: str, start: int, end: int, refs: list, scheme: str) ->
     return tuple(lab for m in inside for lab in m.labels(scheme)), re.sub(r"\s+", " ", words).strip()
 
 
+# "In A, models include …", "In panel (b), the …", "Panel (A) shows …", "The panels b–e show …": a sentence whose
+# opening names panels it speaks of (a label already introduced, hence read as a cross-reference).
+_LABEL_LIST = r"[A-Za-z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Za-z])*"
+_OPENING_REF = re.compile(
+    rf"^(?:(?:in|for)\s+(?:panels?\s+)?(?P<scope>\({_LABEL_LIST}\)|{_LABEL_LIST})\s*,\s+|"
+    rf"(?:the\s+)?panels?\s+(?P<subject>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=(?:show|shows|depict|depicts|display|"
+    r"displays|illustrate|illustrates|present|presents|compare|compares|contain|contains|represent|represents)\b))",
+    re.I)
+
+
+def opening_reference(body: str, labels: set[str], expand) -> tuple[tuple[str, ...], str] | None:
+    """(labels, the sentence without its opening reference) when ``body`` opens by naming panels it is about
+    ("In A, models include age …" -> A: "models include age …"): rule 4 gives a statement that names panels to
+    each panel it names, not to the panel before it nor to all.  ``labels``: the caption's panel labels (lower
+    case; a letter the caption does not label with, "In T, …", names something else); ``expand``: label list
+    text -> labels."""
+    m = _OPENING_REF.match(body)
+    if not m:
+        return None
+    named = expand((m.group("scope") or m.group("subject")).strip("()"))
+    if not named or not set(named) <= labels:
+        return None
+    rest = body[m.end():].strip()
+    return (tuple(named), rest) if rest else None  # (words as written: rule 7)
+
+
 def panel_note_openings(text: str, spans: list[tuple[int, int]], mentions: list) -> frozenset:
     """Openings (first three words) of the sentences inside the panels' texts that name no panel:
     "(C) Quantification of (B). Significance determined using two-way ANOVA …. (H) …. Significance

@@ -1,0 +1,65 @@
+"""Caption splitting: one test per cause of failure found on the tuning sets of round h139 (#15).
+
+Tuning sets: fresh-2026-12i, fresh-2026-12g and the in-sample folds (see tests/data/captions_gold_README.md,
+"Round h139").  Most tests split the real caption of a development-set record (eval/devset/separation_dev.json,
+committed) and check it against rules 1-7 of the gold README; each names the construction, not one caption.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from tests.caption_cases import full
+
+DEVSET = Path(__file__).resolve().parent.parent / "eval" / "devset"
+
+
+@lru_cache(maxsize=1)
+def _records() -> dict[str, str]:
+    figures = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))["figures"]
+    return {f["id"]: f["caption"] for f in figures if f.get("caption")}
+
+
+def caption(record_id: str) -> str:
+    return _records()[record_id]
+
+
+def test_a_sentence_opening_in_a_panel_goes_to_that_panel():
+    # DeMONLab-BioFINDER/fc_changes_follow_gradients Fig. 5: "In A, models include …. In B, models include …" after
+    # labels that followed their phrases were shared by all panels; rule 4 gives them to the panel they name.
+    p = full(caption("DeMONLab-BioFINDER/fc_changes_follow_gradients#Figure 5"))
+    assert set(p) == {"a", "b"}
+    assert "age × cognition interaction" in p["a"] and "age × cognition interaction" not in p["b"]
+    assert "cognition without interactions" in p["b"] and "cognition without interactions" not in p["a"]
+
+
+def test_in_panel_after_the_last_panel_is_not_the_last_panels():
+    # The same construction after "(A) … (B) …" labels (written the way biomedical captions put it).
+    p = full("Cell images. (A) Control cells. (B) Treated cells. In panel A, nuclei are round. Scale bar, 10 um.")
+    assert "nuclei are round" in p["a"] and "nuclei are round" not in p["b"]
+    assert "Scale bar, 10 um" in p["a"] and "Scale bar, 10 um" in p["b"]
+
+
+def test_panel_x_shows_after_a_range_opens_that_panel():
+    # mshumko/ac6_microburst_scale_sizes Fig. 5 (fold 2): "Panels A-C show …" made the later "Panel (A) shows …",
+    # "Panel (B) shows …" cross-references, and all three sentences went to a, b and c alike.
+    p = full(_records().get("mshumko/ac6_microburst_scale_sizes#Figure 5") or _caption_dev(
+        "mshumko/ac6_microburst_scale_sizes#Figure 5"))
+    assert {"a", "b", "c", "d"} <= set(p)
+    assert "smaller than the AC6 separation" in p["a"] and "smaller than the AC6 separation" not in p["b"]
+    assert "comparable to the AC6 separation" in p["b"] and "comparable to the AC6 separation" not in p["c"]
+    assert "nearly all microbursts" in p["c"] and "nearly all microbursts" not in p["a"]
+
+
+def test_a_letter_the_caption_does_not_label_with_is_no_panel():
+    # "In T, …" names a gene or a symbol when the caption's labels are A and B.
+    p = full("Expression maps. (A) Liver. (B) Kidney. In T, expression is high.")
+    assert "expression is high" in p["b"] or "expression is high" in p["a"]
+    assert not ("expression is high" in p["a"] and "expression is high" not in p["b"])
+
+
+def _caption_dev(record_id: str) -> str:
+    rows = json.loads((DEVSET / "captions_dev.json").read_text(encoding="utf-8"))["captions"]
+    return next(r["caption"] for r in rows if r["id"] == record_id)
