@@ -63,3 +63,19 @@ def test_a_letter_the_caption_does_not_label_with_is_no_panel():
 def _caption_dev(record_id: str) -> str:
     rows = json.loads((DEVSET / "captions_dev.json").read_text(encoding="utf-8"))["captions"]
     return next(r["caption"] for r in rows if r["id"] == record_id)
+
+
+def test_a_heading_with_a_colon_between_panels_introduces_the_next_label():
+    # cgadal-papers/palagram_monograph Fig. 1 (LaTeX): "… ${S}t \equiv 0$. Below the horizontal black line are shown
+    # snapshots of a numerical simulation using SedFoam: (q--v) …" gave the heading to l-p, not to q-v.
+    p = full(caption("cgadal-papers/palagram_monograph#Figure 1"))
+    assert set(p) == set("abcdefghijklmnopqrstuv")
+    assert "numerical simulation using SedFoam" in p["q"] and "numerical simulation using SedFoam" in p["v"]
+    assert "numerical simulation" not in p["p"] and "numerical simulation" not in p["l"]
+    assert "corresponding experimental images" in p["d"] and "corresponding experimental images" in p["p"]
+
+
+def test_a_title_ending_in_a_colon_stays_shared():
+    # Before the first panel the words before a colon are the caption's title, shared by every panel.
+    p = full("Characterization of the films: (a) TEM image. (b) SEM image.")
+    assert "Characterization of the films" in p["a"] and "Characterization of the films" in p["b"]

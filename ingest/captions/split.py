@@ -327,6 +327,10 @@ class _Distributor:
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
                 self.add(s, first_cut, tuple(lab for m in intros for lab in self.labels(m)))
+            elif self.group and strip_marks(self.text[s:first_cut]).rstrip().endswith(":"):
+                # "… ${S}t \equiv 0$. Below the black line are shown simulations: (q--v) …": after a panel's text, a
+                # heading that ends in a colon introduces the label after it (before the first panel it is the title).
+                self.add(s, first_cut, self.labels(intros[0]))
             else:
                 self.add(s, first_cut, self.group)
         tails = self._shared_tails(intros, e)
