@@ -79,3 +79,31 @@ def test_a_title_ending_in_a_colon_stays_shared():
     # Before the first panel the words before a colon are the caption's title, shared by every panel.
     p = full("Characterization of the films: (a) TEM image. (b) SEM image.")
     assert "Characterization of the films" in p["a"] and "Characterization of the films" in p["b"]
+
+
+def test_one_word_phrases_share_the_noun_after_the_last_phrase():
+    # ShaliniDivya/thesis_1-SD Fig. 6.7 (LaTeX): "XPS spectra of a a) pristine, b) charged and c) discharges old h-BN
+    # cathodes after 30 cycles each." gave "old h-BN cathodes …" to c only (no preposition to cut at); rule 3 gives
+    # the common tail to every panel of the run.
+    p = full(caption("ShaliniDivya/thesis_1-SD#Figure 6.7 (oldhBNXPS)"))
+    assert set(p) == {"a", "b", "c"}
+    for label, word in (("a", "pristine"), ("b", "charged"), ("c", "discharges")):
+        assert word in p[label] and "old h-BN cathodes after 30 cycles each" in p[label]
+    assert "charged" not in p["a"] and "pristine" not in p["c"]
+
+
+def test_a_label_list_closed_by_a_bracket_glued_to_its_word():
+    # ShaliniDivya/thesis_1-SD Fig. 7.8: "SEM images of a, c)pristine and b, d) cycled \ce{SnO2} cathode." was left
+    # unsplit: the bracket after "a, c" touches "pristine".
+    p = full(caption("ShaliniDivya/thesis_1-SD#Figure 7.8 (SnO2SEM)"))
+    assert set(p) == {"a", "b", "c", "d"}
+    assert p["a"] == p["c"] and p["b"] == p["d"]
+    assert "pristine" in p["a"] and "SnO2 cathode" in p["a"] and "cycled" not in p["a"]
+    assert "cycled" in p["b"] and "pristine" not in p["b"]
+
+
+def test_a_clause_after_one_word_phrases_keeps_its_words():
+    # 10.1093/bioinformatics/btaf307 Fig. 1: "(A) whether … unknown or (B) known, (C) whether the 3D models are
+    # already available, (D) …": C's clause is its own, not a tail B shares.
+    p = full(_caption_dev("10.1093/bioinformatics/btaf307#Figure 1"))
+    assert "3D models" in p["c"] and "3D models" not in p["b"]

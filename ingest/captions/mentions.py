@@ -66,6 +66,8 @@ PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A
                         rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
 # (In Chinese text: after a full-width stop and before an ideograph, "结果：a)正极；b)负极".)
 CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.。；：，、])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})[)）](?=\s|[\u4e00-\u9fff])")
+# "SEM images of a, c)pristine and b, d) cycled …": a list closed by a bracket glued to its phrase's word.
+CLOSE_GLUED = re.compile(r"(?:(?<=^)|(?<=\s))([A-Za-z](?:\s*,\s*[A-Za-z])+)\)(?=[a-z]{2,})")
 # "A and B provide insight into …. C compares …": capital labels as the subject of a sentence,
 # before a verb that describes a panel (a capital before other words is too often a name: "B cells").
 SUBJECT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([A-Z](?:\s*(?:,\s*and|,|and|&|--|–|—|-)\s*[A-Z])*)\s+(?=(?:is|are|was|were|"
@@ -155,9 +157,10 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(), m.end(), tokens_of(labels), "note", note.strip())
     for m in COLON.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
-    for m in CLOSE.finditer(text):
-        if "," in m.group(1):  # "A, B) PEI": a list, before "A," is read as a label and a comma
-            add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
+    for pattern in (CLOSE, CLOSE_GLUED):
+        for m in pattern.finditer(text):
+            if "," in m.group(1):  # "A, B) PEI": a list, before "A," is read as a label and a comma
+                add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
     for pattern in (DOT, COMMA, BARE_CAP, COMMA_LOWER):
         for m in pattern.finditer(text):
             add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")

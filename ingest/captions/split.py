@@ -32,6 +32,8 @@ _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|rep
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
 _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
+# Words that open a clause, not a phrase parallel to one-word phrases before it.
+_CLAUSE_OPENERS = frozenset({"whether", "that", "which", "how", "when", "where", "if", "while", "whereas"})
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 # A caption given as LaTeX source (a manuscript's or an arXiv source's \caption{...}): a control word
 # such as \textbf{a}, \ce{SnO2} or \emph.  Plain captions hold no backslash before letters.
@@ -373,9 +375,21 @@ class _Distributor:
             if j > k:
                 end = intros[j + 1].start if j + 1 < len(intros) else e
                 own = self.text[intros[j].end:end]
+                labels = tuple(lab for i in range(k, j + 1) for lab in self.labels(intros[i]))
                 m = _TAIL.search(own)
-                if m and m.start() > 0 and len(own[:m.start()].split()) <= 5:
-                    out[j] = (intros[j].end + m.start(), tuple(lab for i in range(k, j + 1) for lab in self.labels(intros[i])))
+                # "a) pristine, b) charged and c) discharged old h-BN cathodes after 30 cycles": when every earlier
+                # phrase is one word, the last phrase's first word is its own and the words after it are the
+                # run's shared noun (rule 3), whatever word they start with.
+                single = all(len(re.sub(r"(?:,|\band|\bor)\s*$", "", strip_marks(
+                    self.text[intros[i].end:intros[i + 1].start]).strip()).split()) == 1 for i in range(k, j))
+                word = re.match(r"\s*[\w-]+(?=\s+[\w$(])", own)  # (None when a bold marker is in the way)
+                # Not "(B) known, (C) whether the 3D models are …": a phrase that opens a clause is a clause of its own
+                # ("(a) before and (b) after heat-treatment at 1000 °C" shares "heat-treatment at 1000 °C").
+                if single and word and len(own.split()) >= 3 and \
+                        word.group(0).strip().lower() not in _CLAUSE_OPENERS:
+                    out[j] = (intros[j].end + word.end(), labels)
+                elif m and m.start() > 0 and len(own[:m.start()].split()) <= 5:
+                    out[j] = (intros[j].end + m.start(), labels)
             k = j + 1
         return out
 
