@@ -49,13 +49,15 @@ COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s
 DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)])(?<!\b[A-Z]\.))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
 # "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
-COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
+# "A–C, Representative H&E images …  D, Quantification …", "A and B, …": a range or pair of capitals with one comma
+# (AACR and JBC captions).
+COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z](?:\s*(?:--|[–—−-]|and|&)\s*[A-Z])?)\s*,\s+(?=[a-zA-Z(])")
 # "a. Prostate weights …  b–d. Histology …  e,f. 10 days …": lower-case labels ending in a full
 # stop at the start of a sentence, before a capital or a number (never "a." inside a sentence).
 DOT_LOWER = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([a-z](?:{_SEP}[a-z])*)\.\s+(?=[A-Z0-9])")
 # "a, X-ray diffractograms …; b, Operando pressure …": a lower-case label and a comma opening a
 # clause, before a capitalised word.
-COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:--|[–—−-])\s*[a-z])?)\s*,\s+(?=[A-Z]|[a-z]{2,})")
+COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:--|[–—−-]|and)\s*[a-z])?)\s*,\s+(?=[A-Z]|[a-z]{2,})")
 # "a. Fluorescence image of … gold b. Evolution of …", "where a: urethra …, b: urethra …": a
 # letter with a full stop or colon anywhere in a sentence.  Taken only as a run a, b, c … in
 # text order with one punctuation (see ``_lettered_run``), never one at a time.
