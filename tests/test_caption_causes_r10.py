@@ -127,3 +127,13 @@ def test_a_capital_range_or_pair_with_a_comma_opens_its_panels():
     assert "Quantification of the score" in p["d"] and "weak" not in p["d"]
     q = full("Loss of Pten in mice. A and B, H&E staining of control and mutant prostates. C, Ki67 staining.")
     assert set(q) == {"a", "b", "c"} and "H&E staining" in q["b"] and "Ki67" not in q["b"]
+
+
+def test_a_comparison_with_another_panel_stays_with_the_last_panel():
+    # andersen-lab/project_2023_SARS-CoV-2_Connectivity Fig. 4: "(E) Relative import risk into San Diego. Locations are
+    # colored as in panel D, with gray …" was shared as if it named panel D; "as in panel D" is a cross-reference
+    # (rule 6) and the sentence is E's.
+    p = full(caption("andersen-lab/project_2023_SARS-CoV-2_Connectivity#Figure 4"))
+    assert set(p) == {"a", "b", "c", "d", "e"}
+    assert "Locations are colored as in panel D" in p["e"]
+    assert "Locations are colored as in panel D" not in p["c"]

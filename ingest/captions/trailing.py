@@ -75,7 +75,9 @@ def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = 
 
 # "… in A and B are computed …", "… used for scale in B, C, D, E, G and H has …": capital panel letters named
 # without brackets after a preposition, before a verb or the sentence's end (not "B cells", "in A549").
-_BARE_REFS = re.compile(r"\b(?:in|of|for|from)\s+(?:panels?\s+)?([A-Z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Z])*)"
+# Not "… are colored as in panel D, with …": a comparison with another panel is a cross-reference (rule 6), and the
+# sentence goes on about the panel before it.
+_BARE_REFS = re.compile(r"(?<!\bas )\b(?:in|of|for|from)\s+(?:panels?\s+)?([A-Z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Z])*)"
                         r"(?=\s*[.;,]|\s+(?:is|are|was|were|has|have|had|shows?|represents?|indicates?|denotes?)\b)")
 
 
