@@ -137,3 +137,12 @@ def test_a_comparison_with_another_panel_stays_with_the_last_panel():
     assert set(p) == {"a", "b", "c", "d", "e"}
     assert "Locations are colored as in panel D" in p["e"]
     assert "Locations are colored as in panel D" not in p["c"]
+
+
+def test_a_sentence_after_a_run_with_shared_words_goes_to_the_run():
+    # ShaliniDivya/thesis_1-SD Fig. A.13: "c) EDXS profile and d) SEM image of a cycled h-BN cathode. The cycled
+    # cathode shows agglomeration …" gave the last sentence to d only; it is about the cathode c and d share.
+    p = full(caption("ShaliniDivya/thesis_1-SD#Figure A.13 (hbnedxsem)"))
+    assert set(p) == {"a", "b", "c", "d"}
+    assert "shows agglomeration" in p["c"] and "shows agglomeration" in p["d"]
+    assert "shows agglomeration" not in p["a"] and "shows agglomeration" not in p["b"]

@@ -348,6 +348,9 @@ class _Distributor:
                 tail_start, labels = tails[k]
                 self.add(intro.end, tail_start, self.group)
                 self.add(tail_start, end, labels)
+                # "c) EDXS profile and d) SEM image of a cycled h-BN cathode. The cycled cathode shows …": the shared
+                # words name the run's subject, and the sentences going on about it are the run's, not the last panel's.
+                self.group = labels
             else:
                 self.add(intro.end, end, self.group)
 
