@@ -146,3 +146,16 @@ def test_a_sentence_after_a_run_with_shared_words_goes_to_the_run():
     assert set(p) == {"a", "b", "c", "d"}
     assert "shows agglomeration" in p["c"] and "shows agglomeration" in p["d"]
     assert "shows agglomeration" not in p["a"] and "shows agglomeration" not in p["b"]
+
+
+def test_a_comma_list_of_labels_before_a_comma_opens_its_panels():
+    # Nature's legend style "a, b, TEM images … c, XRD … d–f, EDS maps …": "a, b," was no label (only one letter was
+    # allowed before the comma), so "a" was never found and the caption stayed unsplit (written the way Nature-family
+    # legends read as plain text; no tuning caption has the form).
+    p = full("Structure of the catalyst. a, b, TEM images of Pt/C at low and high magnification. c, XRD patterns. "
+             "d–f, EDS maps of Pt, C and O.")
+    assert set(p) == set("abcdef")
+    assert "TEM images of Pt/C" in p["a"] and "TEM images of Pt/C" in p["b"] and "XRD" not in p["b"]
+    assert "EDS maps" in p["f"] and "TEM" not in p["f"]
+    q = full("Structure of the catalyst. A,B, TEM images of Pt/C. C, XRD patterns.")
+    assert set(q) == {"a", "b", "c"} and "B," not in q["a"]

@@ -51,13 +51,17 @@ DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)])(?<!\b[A-Z]\.))([A-Z](?:(?:\
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
 # "A–C, Representative H&E images …  D, Quantification …", "A and B, …": a range or pair of capitals with one comma
 # (AACR and JBC captions).
-COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z](?:\s*(?:--|[–—−-]|and|&)\s*[A-Z])?)\s*,\s+(?=[a-zA-Z(])")
+# "A, B, TEM images …" (Nature's style): a list with commas too, its last comma before the words.
+COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z](?:\s*(?:,|--|[–—−-]|and|&)\s*[A-Z])*)\s*,\s+(?=[a-zA-Z(])")
 # "a. Prostate weights …  b–d. Histology …  e,f. 10 days …": lower-case labels ending in a full
 # stop at the start of a sentence, before a capital or a number (never "a." inside a sentence).
 DOT_LOWER = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([a-z](?:{_SEP}[a-z])*)\.\s+(?=[A-Z0-9])")
 # "a, X-ray diffractograms …; b, Operando pressure …": a lower-case label and a comma opening a
 # clause, before a capitalised word.
-COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:--|[–—−-]|and)\s*[a-z])?)\s*,\s+(?=[A-Z]|[a-z]{2,})")
+# "a, b, TEM images of …  c, XRD patterns.  d–f, EDS maps …" (Nature's style): a list, pair or range too, its last
+# comma before the words (not "a, b, and c are the lattice constants").
+COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:,|--|[–—−-]|and)\s*[a-z])*)\s*,\s+"
+                         r"(?=[A-Z]|(?!and\b|or\b)[a-z]{2,})")
 # "a. Fluorescence image of … gold b. Evolution of …", "where a: urethra …, b: urethra …": a
 # letter with a full stop or colon anywhere in a sentence.  Taken only as a run a, b, c … in
 # text order with one punctuation (see ``_lettered_run``), never one at a time.
