@@ -159,3 +159,34 @@ def test_a_comma_list_of_labels_before_a_comma_opens_its_panels():
     assert "EDS maps" in p["f"] and "TEM" not in p["f"]
     q = full("Structure of the catalyst. A,B, TEM images of Pt/C. C, XRD patterns.")
     assert set(q) == {"a", "b", "c"} and "B," not in q["a"]
+
+
+def test_one_word_phrases_joined_before_their_labels_share_the_words_after():
+    # 10.69761/DNKA1581 fig27 (fold 0): "Over (e) and under (f) focus images of the central diffracted beam …" read
+    # (f) as opening "focus images …" and left e with "Over and under"; rule 3 gives each label its word and the
+    # common tail.
+    rec = _records().get("10.69761/DNKA1581#fig27") or _caption_dev("10.69761/DNKA1581#fig27")
+    p = full(rec)
+    assert "Over focus images of the central diffracted beam" in p["e"] and "under" not in p["e"]
+    assert "under focus images of the central diffracted beam" in p["f"] and "Over" not in p["f"]
+
+
+def test_a_clause_without_labels_goes_on_about_the_clause_before_it():
+    # 10.1038/ncomms11770 Fig. 5 (the figdex gold, labels after their phrases, clauses cut by semicolons): "… (a) and
+    # … (b); scale bars are 50 nm; Viability … (c); release profiles of TNFα (d) and MIP-2 (e) after …; the missing
+    # concentrations …" — the label-less clauses belong to the panels of the clause before them.
+    from figdex.ingest.captions import split_caption
+    from figdex.ingest.captions.evaluate import load_figdex_gold
+
+    root = DEVSET.parent.parent
+    gold = next(g for g in load_figdex_gold(root / "tests" / "data" / "captions_gold.jsonl", root)
+                if g.id.endswith("ncomms11770#Fig. 5"))
+    split = split_caption(gold.caption, gold.caption_html)
+    p = {s.label: split.full_text(s.label) for s in split.subcaptions}
+    assert set(p) == {"a", "b", "c", "d", "e"}
+    assert "scale bars are 50 nm" in p["a"] and "scale bars are 50 nm" in p["b"]
+    assert "scale bars" not in p["d"] and "scale bars" not in p["e"]
+    assert "missing concentrations" in p["d"] and "missing concentrations" in p["e"]
+    assert "missing concentrations" not in p["a"] and "missing concentrations" not in p["c"]
+    # (Known limit: "Viability … ; error bars …" before "(c)" still goes to a and b; in this trailing-marker caption the
+    # gold gives it to c, the label after it.)

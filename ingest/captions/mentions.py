@@ -463,6 +463,21 @@ def coordinated_intros(text: str, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+def coordinated_posts(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"The SEM images of NiO before (a) and after (b) cycling", "Over (e) and under (f) focus images of …": a label
+    after one word joined by "and"/"or" to a label that names the phrase before it names its word too (a phrase of one
+    word, parallel to the first), not the words after it; those complete both phrases (rule 3)."""
+    out = list(mentions)
+    for i in range(len(out) - 1):
+        m, n = out[i], out[i + 1]
+        if m.role != POST or n.role != INTRO or m.style != "paren" or n.style != "paren":
+            continue
+        between = text[m.end:n.start].replace(MARK_START, "").replace(MARK_END, "")
+        if re.fullmatch(r"\s+(?:and|or)\s+[A-Za-z][\w-]*\s*", between):
+            out[i + 1] = Mention(n.start, n.end, n.raw, n.style, POST, n.note)
+    return out
+
+
 def case_slips(mentions: list[Mention], scheme: str) -> set[int]:
     """Indices of mentions typed in the other letter case that continue the run of labels: "A) … B) …
     c) neuronal test set" — same marker style as the label before it, and its letter the next one.

@@ -16,7 +16,7 @@ from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
-                                             expand, find_mentions, forward_references, token_kind, tokens_of)
+                                             coordinated_posts, expand, find_mentions, forward_references, token_kind, tokens_of)
 from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
                                              named_statement, names_panels, opening_reference, panel_note_openings)
@@ -209,7 +209,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
         kept = [m for i, m in enumerate(mentions) if i in case_slips(mentions, scheme) or _fits(m, scheme, letters)]
-        mentions = coordinated_intros(text, forward_references(text, _roles(text, kept, scheme), scheme))
+        mentions = coordinated_posts(text, coordinated_intros(text, forward_references(text, _roles(text, kept, scheme), scheme)))
         order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
         if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
@@ -415,11 +415,15 @@ class _Distributor:
         """A region whose labels follow their phrases; handled clause by clause."""
         group = self.group
         region_labels = tuple(lab for m in posts for lab in self.labels(m))
+        named = None  # labels of the last clause that named panels
         for cs, ce in clause_spans(self.text, start, end):
             inside = [m for m in posts if cs <= m.start < ce]
             if not inside:
-                self.add(cs, ce, group or region_labels)
+                # "… with 1% FBS (b); scale bars are 50 nm; Viability … (c)": a clause without labels after clauses
+                # that name panels goes on about the panels of the clause before it, not about the whole region.
+                self.add(cs, ce, group or named or region_labels)
                 continue
+            named = tuple(lab for m in inside for lab in self.labels(m))
             new = [m for m in inside if not group or not set(self.labels(m)) & set(group)]
             if group and len(group) == 1 and not new:
                 self.add(cs, ce, group)  # "(a) … the image (a) …": a repeated label is noise
