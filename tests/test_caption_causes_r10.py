@@ -190,3 +190,14 @@ def test_a_clause_without_labels_goes_on_about_the_clause_before_it():
     assert "missing concentrations" not in p["a"] and "missing concentrations" not in p["c"]
     # (Known limit: "Viability … ; error bars …" before "(c)" still goes to a and b; in this trailing-marker caption the
     # gold gives it to c, the label after it.)
+
+
+def test_respectively_inside_the_label_bracket_hands_out_the_list():
+    # "SEM images of S1, S2 and S3 (a–c, respectively)": the labels are inside the sentence, so rule 3 resolves the
+    # list; the bracket holding the labels was masked with its "respectively", and every panel kept the whole list
+    # (written the way materials and biomedical captions write it; the tuning sets hold no such list).
+    p = full("SEM images of S1, S2 and S3 (a–c, respectively). (d) XRD patterns.")
+    assert "S1" in p["a"] and "S2" not in p["a"] and "S3" not in p["a"]
+    assert "S3" in p["c"] and "S1" not in p["c"]
+    q = full("Cells were stained with DAPI, phalloidin and anti-tubulin (A, B and C, respectively), then imaged.")
+    assert "phalloidin" in q["b"] and "DAPI" not in q["b"] and "anti-tubulin" not in q["b"]
