@@ -11,9 +11,8 @@ _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e
 # A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
 # lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
 # Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.  A closing quote
-# may follow the stop ("… to be via `unbuffered fluids.' (B) Histogram …"); a significance mark opens a note
-# ("… tumor area. *, P < 0.05. **, P < 0.01.").
-_SENT_END = re.compile(r"[.!?]['’\"”]?(?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘*†‡§#]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))"
+# may follow the stop ("… to be via `unbuffered fluids.' (B) Histogram …").
+_SENT_END = re.compile(r"[.!?]['’\"”]?(?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))"
                        # "… site AX4. an-plagioclase with ~70% anorthite; ilm-ilmenite; …": an abbreviation key
                        r"|[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;.]*;))"
                        r"|[。！？](?=\s*\S)")  # Chinese and Japanese stops, with no space after them
