@@ -49,13 +49,19 @@ COLON = re.compile(rf"(?:(?<=^)|(?<=[.;)]\s))([A-Za-z](?:{_SEP}[A-Za-z])*)\s*:\s
 DOT = re.compile(r"(?:(?<=^)|(?<=[.;:)]\s)|(?<=[.)])(?<!\b[A-Z]\.))([A-Z](?:(?:\s*,\s*|\s*(?:--|[–—−-])\s*)[A-Z])*)\.\s+(?=[\w(])")
 # "in vivo.A Mice were …  B Quantification of …": a capital label before a capitalised word.
 BARE_CAP = re.compile(r"(?:(?<=[.;]\s)|(?<=[a-z]\.))([A-Z])\s+(?=[A-Z][a-z])")
-COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z])\s*,\s+(?=[a-zA-Z(])")
+# "A–C, Representative H&E images …  D, Quantification …", "A and B, …": a range or pair of capitals with one comma
+# (AACR and JBC captions).
+# "A, B, TEM images …" (Nature's style): a list with commas too, its last comma before the words.
+COMMA = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))([A-Z](?:\s*(?:,|--|[–—−-]|and|&)\s*[A-Z])*)\s*,\s+(?=[a-zA-Z(])")
 # "a. Prostate weights …  b–d. Histology …  e,f. 10 days …": lower-case labels ending in a full
 # stop at the start of a sentence, before a capital or a number (never "a." inside a sentence).
 DOT_LOWER = re.compile(rf"(?:(?<=^)|(?<=[.;]\s))([a-z](?:{_SEP}[a-z])*)\.\s+(?=[A-Z0-9])")
 # "a, X-ray diffractograms …; b, Operando pressure …": a lower-case label and a comma opening a
 # clause, before a capitalised word.
-COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:--|[–—−-])\s*[a-z])?)\s*,\s+(?=[A-Z]|[a-z]{2,})")
+# "a, b, TEM images of …  c, XRD patterns.  d–f, EDS maps …" (Nature's style): a list, pair or range too, its last
+# comma before the words (not "a, b, and c are the lattice constants").
+COMMA_LOWER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([a-z](?:\s*(?:,|--|[–—−-]|and)\s*[a-z])*)\s*,\s+"
+                         r"(?=[A-Z]|(?!and\b|or\b)[a-z]{2,})")
 # "a. Fluorescence image of … gold b. Evolution of …", "where a: urethra …, b: urethra …": a
 # letter with a full stop or colon anywhere in a sentence.  Taken only as a run a, b, c … in
 # text order with one punctuation (see ``_lettered_run``), never one at a time.
@@ -66,6 +72,8 @@ PANEL_WORD = re.compile(rf"\b(?:[Pp]anels?\s+((?:[A-Za-z]|[A-Z]\d)(?:{_SEP}(?:[A
                         rf"[Ii]mages?\s+([A-Z](?:{_SEP}[A-Z])*))\b(?![\w\-–(])")
 # (In Chinese text: after a full-width stop and before an ideograph, "结果：a)正极；b)负极".)
 CLOSE = re.compile(rf"(?:(?<=^)|(?<=[\s;:,.。；：，、])|(?<=[a-z])(?=[A-Z]\)))([A-Za-z](?:\s*,\s*[A-Za-z])+|[A-Za-z]\s*(?:--|[–—−-])\s*[A-Za-z]|{_TOKEN})[)）](?=\s|[\u4e00-\u9fff])")
+# "SEM images of a, c)pristine and b, d) cycled …": a list closed by a bracket glued to its phrase's word.
+CLOSE_GLUED = re.compile(r"(?:(?<=^)|(?<=\s))([A-Za-z](?:\s*,\s*[A-Za-z])+)\)(?=[a-z]{2,})")
 # "A and B provide insight into …. C compares …": capital labels as the subject of a sentence,
 # before a verb that describes a panel (a capital before other words is too often a name: "B cells").
 SUBJECT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))([A-Z](?:\s*(?:,\s*and|,|and|&|--|–|—|-)\s*[A-Z])*)\s+(?=(?:is|are|was|were|"
@@ -155,9 +163,10 @@ def find_mentions(text: str) -> list[Mention]:
             add(m.start(), m.end(), tokens_of(labels), "note", note.strip())
     for m in COLON.finditer(text):
         add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
-    for m in CLOSE.finditer(text):
-        if "," in m.group(1):  # "A, B) PEI": a list, before "A," is read as a label and a comma
-            add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
+    for pattern in (CLOSE, CLOSE_GLUED):
+        for m in pattern.finditer(text):
+            if "," in m.group(1):  # "A, B) PEI": a list, before "A," is read as a label and a comma
+                add(m.start(1), m.end(), tokens_of(m.group(1)), "close")
     for pattern in (DOT, COMMA, BARE_CAP, COMMA_LOWER):
         for m in pattern.finditer(text):
             add(m.start(1), m.end(), tokens_of(m.group(1)), "colon")
@@ -451,6 +460,21 @@ def coordinated_intros(text: str, mentions: list[Mention]) -> list[Mention]:
         if re.fullmatch(r"\s+[A-Za-z][^.;:()]*?,?\s+(?:and|or)\s+", between) and re.match(r"[\s\x01\x02]*[a-z]",
                                                                                        text[m.end:]):
             out[i] = Mention(m.start, m.end, m.raw, m.style, INTRO, m.note)
+    return out
+
+
+def coordinated_posts(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"The SEM images of NiO before (a) and after (b) cycling", "Over (e) and under (f) focus images of …": a label
+    after one word joined by "and"/"or" to a label that names the phrase before it names its word too (a phrase of one
+    word, parallel to the first), not the words after it; those complete both phrases (rule 3)."""
+    out = list(mentions)
+    for i in range(len(out) - 1):
+        m, n = out[i], out[i + 1]
+        if m.role != POST or n.role != INTRO or m.style != "paren" or n.style != "paren":
+            continue
+        between = text[m.end:n.start].replace(MARK_START, "").replace(MARK_END, "")
+        if re.fullmatch(r"\s+(?:and|or)\s+[A-Za-z][\w-]*\s*", between):
+            out[i + 1] = Mention(n.start, n.end, n.raw, n.style, POST, n.note)
     return out
 
 

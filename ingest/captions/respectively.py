@@ -112,6 +112,9 @@ def apply(split: CaptionSplit, text: str, spans: list[tuple[int, int]], mentions
     masked = list(text)
     for m in mentions:
         masked[m.start:m.end] = ["\x03"] * (m.end - m.start)
+        word = _RESP.search(text, m.start, m.end) if _RESP.search(m.note or "") else None
+        if word:  # "S1, S2 and S3 (a–c, respectively)": the bracket holding the labels holds the word too
+            masked[word.start():word.end()] = list(word.group(0))
     masked_text = _plain("".join(masked))
     plain_spans = [(len(_plain(text[:s])), len(_plain(text[:e]))) for s, e in spans]
     own = {sub.label: sub.text for sub in split.subcaptions}

@@ -16,22 +16,23 @@ from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
 from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
-                                             find_mentions, forward_references, token_kind)
+                                             coordinated_posts, expand, find_mentions, forward_references, token_kind, tokens_of)
 from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
-                                             named_statement, names_panels, panel_note_openings)
+                                             named_statement, names_panels, opening_reference, panel_note_openings)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
+from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
-SCHEME_ORDER = ("alpha", "ALPHA", "digit", "roman", "position")
-FIRST_LABEL = {"alpha": "a", "ALPHA": "a", "digit": "1", "roman": "i"}
 BOLD_TAGS = frozenset({"b", "strong", "bold"})
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
 _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
+# Words that open a clause, not a phrase parallel to one-word phrases before it.
+_CLAUSE_OPENERS = frozenset({"whether", "that", "which", "how", "when", "where", "if", "while", "whereas"})
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 # A caption given as LaTeX source (a manuscript's or an arXiv source's \caption{...}): a control word
 # such as \textbf{a}, \ce{SnO2} or \emph.  Plain captions hold no backslash before letters.
@@ -63,66 +64,6 @@ def marked_text(caption: str, caption_html: str | None) -> str:
         if strip_marks(text) == clean_text(caption):
             return text
     return caption
-
-
-def _label_kind(tok: str) -> str:
-    return token_kind(tok)
-
-
-def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
-    """The labelling scheme most mentions agree on, or "none"."""
-    labels: dict[str, set[str]] = {k: set() for k in SCHEME_ORDER}
-    strong: dict[str, bool] = {k: False for k in SCHEME_ORDER}
-    for m in mentions:
-        for tok in m.raw:
-            kind = _label_kind(tok) if tok != "-" else ""
-            if kind in labels:
-                labels[kind].add(tok.lower())
-                strong[kind] |= m.style in ("bold", "bare", "close", "colon")
-    # "i" alone is a letter when other letters are there; "ii" and "iii" make it roman.
-    if labels["roman"] and "i" in labels["alpha"] and not ({"h", "j"} & labels["alpha"]):
-        labels["roman"].add("i")
-    if labels["roman"] and "i" in labels["ALPHA"] and not ({"h", "j"} & labels["ALPHA"]):
-        labels["roman"].add("i")  # "(I) SEM micrograph … (II) EDS …"
-    candidates = []
-    for kind in SCHEME_ORDER:
-        found = labels[kind]
-        if len(found) < 2:
-            continue
-        if kind != "position" and FIRST_LABEL[kind] not in found:
-            continue
-        if kind == "digit" and not strong[kind]:
-            continue  # parenthesised numbers after words are references or equations
-        candidates.append((len(found), kind))
-    if not candidates:
-        return "none"
-    kinds = {k for _, k in candidates}
-    if "digit" in kinds and kinds & {"alpha", "ALPHA"}:
-        # Letters and numbers both run from the first: the numbers are a key to curves or
-        # conditions ("spectra (a) and sizes (b) … : 1) 50 °C; 2) 100 °C; …"), not panels.
-        candidates = [c for c in candidates if c[1] != "digit"]
-    if {"alpha", "ALPHA"} <= kinds and text is not None:
-        # One case opens sentences ("(A) IHC staining of … (a and b) …"): that case names the
-        # panels, the other case the images inside them.
-        opening = {k: sum(1 for m in mentions if _opens_sentence(text, m) and
-                          any(_label_kind(t) == k for t in m.raw)) for k in ("alpha", "ALPHA")}
-        keep = None
-        if min(opening.values()) == 0 and max(opening.values()) >= 2:
-            keep = max(opening, key=opening.get)
-        elif min(opening.values()) > 0:
-            # Both cases open sentences ("(A) Summary … (a-d) At 4 months … (e-h) … (B) …"): the
-            # case that opens first is the outer level, the panels; the other names images in them.
-            keep = next(_label_kind(t) for m in mentions if _opens_sentence(text, m)
-                        for t in m.raw if _label_kind(t) in ("alpha", "ALPHA"))
-        if keep:
-            candidates = [c for c in candidates if c[1] not in ("alpha", "ALPHA") or c[1] == keep]
-    best = max(n for n, _ in candidates)
-    return next(k for k in SCHEME_ORDER if (best, k) in candidates)
-
-
-def _opens_sentence(text: str, m: Mention) -> bool:
-    before = strip_marks(text[max(0, m.start - 40):m.start]).rstrip()
-    return not before and m.start < 40 or before.endswith((".", ";", ":"))
 
 
 def _fits(m: Mention, scheme: str, letters: set[str] = frozenset()) -> bool:
@@ -207,7 +148,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
         letters = {t[0] for t in subs if sum(x[0] == t[0] for x in set(subs)) >= 2 and
                    (not singles or min(singles) < t[0] < max(singles))} - singles
         kept = [m for i, m in enumerate(mentions) if i in case_slips(mentions, scheme) or _fits(m, scheme, letters)]
-        mentions = coordinated_intros(text, forward_references(text, _roles(text, kept, scheme), scheme))
+        mentions = coordinated_posts(text, coordinated_intros(text, forward_references(text, _roles(text, kept, scheme), scheme)))
         order = [lab for m in mentions if m.role != REF for lab in m.labels(scheme)]
         if not order or first_label_comes_last(order, FIRST_LABEL.get(scheme, "")):
             scheme = "none"
@@ -241,10 +182,16 @@ class _Distributor:
         listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
         notes = panel_note_openings(self.text, spans, self.mentions)
         after_note = False  # whether a note on the whole figure followed the last panel's own text
+        known = {lab for m in self.mentions for lab in self.labels(m)}
         for k, (s, e) in enumerate(spans):
             named = named_statement(self.text, s, e, self.refs, self.scheme)
             if named and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, s, *named)  # "Scale bars in (E) and (F) are 50 nm."
+                continue
+            opening = None if any(s <= m.start < e for m in self.mentions) else opening_reference(
+                strip_marks(self.text[s:e]).strip(), known, lambda words: expand(tokens_of(words), self.scheme))
+            if opening:
+                self.add(s, s, *opening)  # "In A, models include …": A's, wherever it stands
                 continue
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they
@@ -321,6 +268,10 @@ class _Distributor:
             elif len(intros) > 1:
                 # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
                 self.add(s, first_cut, tuple(lab for m in intros for lab in self.labels(m)))
+            elif self.group and strip_marks(self.text[s:first_cut]).rstrip().endswith(":"):
+                # "… ${S}t \equiv 0$. Below the black line are shown simulations: (q--v) …": after a panel's text, a
+                # heading that ends in a colon introduces the label after it (before the first panel it is the title).
+                self.add(s, first_cut, self.labels(intros[0]))
             else:
                 self.add(s, first_cut, self.group)
         tails = self._shared_tails(intros, e)
@@ -336,6 +287,9 @@ class _Distributor:
                 tail_start, labels = tails[k]
                 self.add(intro.end, tail_start, self.group)
                 self.add(tail_start, end, labels)
+                # "c) EDXS profile and d) SEM image of a cycled h-BN cathode. The cycled cathode shows …": the shared
+                # words name the run's subject, and the sentences going on about it are the run's, not the last panel's.
+                self.group = labels
             else:
                 self.add(intro.end, end, self.group)
 
@@ -363,9 +317,21 @@ class _Distributor:
             if j > k:
                 end = intros[j + 1].start if j + 1 < len(intros) else e
                 own = self.text[intros[j].end:end]
+                labels = tuple(lab for i in range(k, j + 1) for lab in self.labels(intros[i]))
                 m = _TAIL.search(own)
-                if m and m.start() > 0 and len(own[:m.start()].split()) <= 5:
-                    out[j] = (intros[j].end + m.start(), tuple(lab for i in range(k, j + 1) for lab in self.labels(intros[i])))
+                # "a) pristine, b) charged and c) discharged old h-BN cathodes after 30 cycles": when every earlier
+                # phrase is one word, the last phrase's first word is its own and the words after it are the
+                # run's shared noun (rule 3), whatever word they start with.
+                single = all(len(re.sub(r"(?:,|\band|\bor)\s*$", "", strip_marks(
+                    self.text[intros[i].end:intros[i + 1].start]).strip()).split()) == 1 for i in range(k, j))
+                word = re.match(r"\s*[\w-]+(?=\s+[\w$(])", own)  # (None when a bold marker is in the way)
+                # Not "(B) known, (C) whether the 3D models are …": a phrase that opens a clause is a clause of its own
+                # ("(a) before and (b) after heat-treatment at 1000 °C" shares "heat-treatment at 1000 °C").
+                if single and word and len(own.split()) >= 3 and \
+                        word.group(0).strip().lower() not in _CLAUSE_OPENERS:
+                    out[j] = (intros[j].end + word.end(), labels)
+                elif m and m.start() > 0 and len(own[:m.start()].split()) <= 5:
+                    out[j] = (intros[j].end + m.start(), labels)
             k = j + 1
         return out
 
@@ -388,11 +354,15 @@ class _Distributor:
         """A region whose labels follow their phrases; handled clause by clause."""
         group = self.group
         region_labels = tuple(lab for m in posts for lab in self.labels(m))
+        named = None  # labels of the last clause that named panels
         for cs, ce in clause_spans(self.text, start, end):
             inside = [m for m in posts if cs <= m.start < ce]
             if not inside:
-                self.add(cs, ce, group or region_labels)
+                # "… with 1% FBS (b); scale bars are 50 nm; Viability … (c)": a clause without labels after clauses
+                # that name panels goes on about the panels of the clause before it, not about the whole region.
+                self.add(cs, ce, group or named or region_labels)
                 continue
+            named = tuple(lab for m in inside for lab in self.labels(m))
             new = [m for m in inside if not group or not set(self.labels(m)) & set(group)]
             if group and len(group) == 1 and not new:
                 self.add(cs, ce, group)  # "(a) … the image (a) …": a repeated label is noise

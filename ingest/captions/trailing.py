@@ -75,7 +75,9 @@ def is_figure_note(body: str, scale_start: re.Pattern, panel_notes: frozenset = 
 
 # "… in A and B are computed …", "… used for scale in B, C, D, E, G and H has …": capital panel letters named
 # without brackets after a preposition, before a verb or the sentence's end (not "B cells", "in A549").
-_BARE_REFS = re.compile(r"\b(?:in|of|for|from)\s+(?:panels?\s+)?([A-Z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Z])*)"
+# Not "… are colored as in panel D, with …": a comparison with another panel is a cross-reference (rule 6), and the
+# sentence goes on about the panel before it.
+_BARE_REFS = re.compile(r"(?<!\bas )\b(?:in|of|for|from)\s+(?:panels?\s+)?([A-Z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Z])*)"
                         r"(?=\s*[.;,]|\s+(?:is|are|was|were|has|have|had|shows?|represents?|indicates?|denotes?)\b)")
 
 
@@ -196,6 +198,32 @@ def named_statement(text: str, start: int, end: int, refs: list, scheme: str) ->
         return None
     words = (text[start:subject_end] + text[inside[-1].end:end]).replace(MARK_START, "").replace(MARK_END, "")
     return tuple(lab for m in inside for lab in m.labels(scheme)), re.sub(r"\s+", " ", words).strip()
+
+
+# "In A, models include …", "In panel (b), the …", "Panel (A) shows …", "The panels b–e show …": a sentence whose
+# opening names panels it speaks of (a label already introduced, hence read as a cross-reference).
+_LABEL_LIST = r"[A-Za-z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Za-z])*"
+_OPENING_REF = re.compile(
+    rf"^(?:(?:in|for)\s+(?:panels?\s+)?(?P<scope>\({_LABEL_LIST}\)|{_LABEL_LIST})\s*,\s+|"
+    rf"(?:the\s+)?panels?\s+(?P<subject>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=(?:show|shows|depict|depicts|display|"
+    r"displays|illustrate|illustrates|present|presents|compare|compares|contain|contains|represent|represents)\b))",
+    re.I)
+
+
+def opening_reference(body: str, labels: set[str], expand) -> tuple[tuple[str, ...], str] | None:
+    """(labels, the sentence without its opening reference) when ``body`` opens by naming panels it is about
+    ("In A, models include age …" -> A: "models include age …"): rule 4 gives a statement that names panels to
+    each panel it names, not to the panel before it nor to all.  ``labels``: the caption's panel labels (lower
+    case; a letter the caption does not label with, "In T, …", names something else); ``expand``: label list
+    text -> labels."""
+    m = _OPENING_REF.match(body)
+    if not m:
+        return None
+    named = expand((m.group("scope") or m.group("subject")).strip("()"))
+    if not named or not set(named) <= labels:
+        return None
+    rest = body[m.end():].strip()
+    return (tuple(named), rest) if rest else None  # (words as written: rule 7)
 
 
 def panel_note_openings(text: str, spans: list[tuple[int, int]], mentions: list) -> frozenset:
