@@ -33,14 +33,18 @@ def _tsv_gold(x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:
 def _inset(length: int, left: float, right: float, fringe: float = 0.0) -> np.ndarray:
     """A black bar of ``length`` whole columns on a light ground (230), its outer end columns
     ``left`` and ``right`` covered (anti-aliased), two rows thick, with a row below it ``fringe``
-    covered (a downscale's blur)."""
+    covered (a downscale's blur), whose end pixels the blur spreads into as far as 0.8 of it (as
+    under a JPEG'd inset bar: anil_cuag_41's fringe row)."""
     g = np.full((40, 80), 230.0)
     x0 = 20
     cover = np.zeros(80)
     cover[x0:x0 + length] = 1.0
     cover[x0 - 1], cover[x0 + length] = left, right
-    for y, depth in ((20, 1.0), (21, 1.0), (22, fringe)):
+    for y, depth in ((20, 1.0), (21, 1.0)):
         g[y] = 230.0 * (1 - depth * cover)
+    spread = cover.copy()
+    spread[x0 - 1], spread[x0 + length] = 0.8, 0.8
+    g[22] = 230.0 * (1 - fringe * spread)
     return g.round().astype(np.uint8)
 
 
@@ -52,8 +56,8 @@ def test_end_pixels_count_at_half_coverage(left, right):
 
 
 def test_a_fringe_row_does_not_move_the_ends():
-    # Ends 0.45 covered in the bar's rows; averaged with a 0.35-covered fringe row under a bar colour
-    # pulled the same way, they read past a half.
+    # Ends 0.45 covered in the bar's rows; averaged with a 0.35-covered fringe row whose end pixels are
+    # 0.28 covered, against a bar colour the fringe pulls toward the ground, they read past a half.
     length = 22
     got = bar_error(_inset(22, 0.45, 0.45, fringe=0.35), (20, 20, 42, 22), length, vertical=False)
     assert got is not None and got < 0.01, got
