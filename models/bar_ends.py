@@ -32,17 +32,18 @@ def measure_bar(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int
 
 
 def core_rows(colour: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
-    """The bar's rows as the gold reads its ends: the mean of the stack's rows that are at least half
-    ink (a blurred bar's fringe row, a third covered, is not in the gold's box and would pull its end
-    pixels toward the ground), and the bar's full colour, its most inked row's (the gold's coverage is
-    the way from the ground to the bar's full value, not to a mean over a fringe)."""
+    """The bar's rows as the gold reads its ends: the mean of the stack's rows that are at least three
+    quarters ink (a blurred bar's fringe row, a third to a half covered, fades at the ends sooner or
+    later than the bar's own rows and pulls its end pixels' coverage across a half either way), and the
+    bar's full colour, its most inked row's (the gold's coverage is the way from the ground to the
+    bar's full value, not to a mean over a fringe)."""
     body = np.median(colour[top:bottom, x0 + 1:x1 - 1], axis=1)  # (rows, channels)
     beside = [y for y in (top - 1, bottom) if 0 <= y < colour.shape[0]]
     if bottom - top < 2 or not beside:
         return colour[top:bottom].mean(axis=0), np.median(body, axis=0)
     ground = np.median(colour[beside, x0 + 1:x1 - 1].reshape(-1, colour.shape[2]), axis=0)
     reach = np.linalg.norm(body - ground, axis=1)
-    core = reach >= 0.5 * reach.max()
+    core = reach >= 0.75 * reach.max()
     return colour[top:bottom][core].mean(axis=0), body[int(np.argmax(reach))]
 
 

@@ -3,8 +3,9 @@ least half covered, the box tight and inclusive (eval/scale_gold.md, held_out_3 
 
 - The ends were a coverage sum: a 20-px bar whose anti-aliased end pixels are 0.45 covered read 20.9,
   4.5 % off the gold's 20, and 1 px is 4-5 % on the 20-25 px bars of TEM insets.
-- A blurred bar's fringe row (a third covered) was averaged into the end pixels' rows and the bar's
-  colour, which moved its end pixels' coverage toward a half from either side.
+- A blurred bar's fringe row (a third to a half covered) was averaged into the end pixels' rows and
+  the bar's colour, which moved its end pixels' coverage across a half from either side: the ends are
+  read on the rows at least 3/4 inked, against the most inked row's colour.
 
 The real images are restored by eval/restore_instrument.py --manifest eval/scale_bars_held_out_9_restore.tsv
 and skipped when absent; their lengths are the hand measurements of eval/scale_bars_held_out_9.tsv.
@@ -63,7 +64,20 @@ def test_a_fringe_row_does_not_move_the_ends():
     assert got is not None and got < 0.01, got
 
 
+def test_a_half_inked_blur_row_does_not_move_the_ends():
+    # A one-row grey line (medicos_node3's 0.2 mm bar) blurred into the row under it at half its ink,
+    # whose ends fade sooner: the line's end pixels 0.6 covered, the blur row's 0.15 (a black line here).
+    g = np.full((40, 80), 250.0)
+    g[20, 20:43] = 20.0
+    g[20, 19] = g[20, 43] = 250 - 0.6 * 230
+    g[21, 20:43] = 250 - 0.55 * 230  # under the 150 cut: in the bar's stack
+    g[21, 19] = g[21, 43] = 250 - 0.15 * 230
+    got = bar_error(g.round().astype(np.uint8), (19, 20, 44, 22), 25.0, vertical=False)
+    assert got is not None and got < 0.01, got
+
+
 @pytest.mark.parametrize("name,box,length", [
+    ("medicos_node3.webp", (139, 376, 161, 377), 23.0),  # a one-row line blurred into the next row
     ("anil_cuag_41.jpg", (272, 168, 296, 169), 25.0),  # ends 0.43 / 0.47, a 0.29 fringe row
     ("anil_cuag_51.jpg", (266, 149, 288, 153), 23.0),  # ends run into a grey particle ground
     ("anil_cuag_11.png", (138, 102, 159, 104), 22.0),
