@@ -138,7 +138,10 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     # Only where the end columns leave half the ruler between them (a short thick bar's ends are not ticks).
     end = 4 if x1 - x0 < 4 * (bottom - top + 1) else max(4, bottom - top + 1)
     ends = {}
-    for name, xs in (("left", range(x0, x0 + end)), ("right", range(x1 - end, x1))):
+    # A column past each end too: where a blurred tick meets the line its pixel is a shade off the line's
+    # grey, and the cut may stop the stack a column inside the tick (a slide viewer's |_|_|_| ruler).
+    W = mask.shape[1]
+    for name, xs in (("left", range(max(0, x0 - 1), x0 + end)), ("right", range(x1 - end, min(W, x1 + 1)))):
         if any(rising(x) != rising(x, short=True) for x in xs):
             return None  # a side running on past a tick's height: a frame or a texture
         ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]

@@ -86,3 +86,27 @@ def test_a_half_inked_blur_row_does_not_move_the_ends():
 def test_real_short_bars_in_tem_insets(name, box, length):
     got = bar_error(load_rgb(_restored(name)), _tsv_gold(*box), length, vertical=False)
     assert got is not None and got <= 0.03, got
+
+
+def _viewer_ruler() -> np.ndarray:
+    """A slide viewer's light |_|_|_| ruler on a grey box (as mitya_f3's): a 1-row line (192 on 140)
+    over columns 30-69, end ticks 4 rows down at columns 30 and 69 whose foot on the line is a shade
+    darker (166, under the 170 cut that holds the line), shorter inner ticks between."""
+    g = np.full((40, 100), 140.0)
+    g[20, 31:69] = 192
+    g[20, 30] = g[20, 69] = 166
+    g[21:25, 30] = g[21:25, 69] = 185
+    for x in (40, 49, 59):
+        g[21:23, x] = 175
+    return g.round().astype(np.uint8)
+
+
+def test_ruler_end_ticks_a_column_past_the_stack():
+    # Between the end ticks' centres, 39 px; the line alone, read to its end pixels, is 40.
+    got = bar_error(_viewer_ruler(), (30, 20, 70, 25), 39.0, vertical=False)
+    assert got is not None and got < 0.01, got
+
+
+def test_real_viewer_ruler_with_inner_ticks():
+    got = bar_error(load_rgb(_restored("mitya_f3-lungs3.png")), _tsv_gold(276, 90, 313, 94), 36.55, vertical=False)
+    assert got is not None and got <= 0.03, got
