@@ -7,6 +7,10 @@ least half covered, the box tight and inclusive (eval/scale_gold.md, held_out_3 
   the bar's colour, which moved its end pixels' coverage across a half from either side: the ends are
   read on the rows at least 3/4 inked, against the most inked row's colour.
 
+- A |_|_|_| ruler whose end ticks' feet on the line are a shade darker than it: the cut stopped the
+  stack a column inside each tick, the ticks went unseen and the ruler read to its line's ends (a
+  coverage sum had happened to land near the tick centres; counted at half coverage it is 1-1.5 px long).
+
 The real images are restored by eval/restore_instrument.py --manifest eval/scale_bars_held_out_9_restore.tsv
 and skipped when absent; their lengths are the hand measurements of eval/scale_bars_held_out_9.tsv.
 """
