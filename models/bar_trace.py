@@ -29,8 +29,8 @@ def trace_line(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int,
     A column belongs to the line while the ink over the 7 rows around the line's centre is between
     half and 1.6 times the line's median column ink, the outer rows of that window are clear (a
     thin line, not a blob or a second line beside it) and the ink's centre moves at most a pixel
-    from the column before.  The length is the columns followed, each at least half covered (column
-    ink over the median), the gold's convention."""
+    from the column before.  The length is the whole columns inside plus the coverage (column ink
+    over the median) of each end column and of the fading column beyond it."""
     H, W = gray.shape
     if bottom - top > _MAX_THICKNESS or x1 - x0 < 20 or polarity not in ("dark", "light"):
         return None
@@ -104,12 +104,10 @@ def trace_line(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int,
         got = window(last, centre)
         end_cover = min(1.0, float(got[0].sum()) / ref) if got is not None else 1.0
         ends.append((last, end_cover, tail))
-    (left, lcov, _), (right, rcov, _) = ends  # the fading tails are under half covered: ground
+    (left, lcov, ltail), (right, rcov, rtail) = ends
     if left >= x0 - 1 and right <= x1:
         return None  # the line ends where its stack does
-    # The gold's end convention (eval/scale_gold.md): a column at least half covered is whole, a fading
-    # tail under a half is ground.
-    length = float(right - left - 1 + (lcov >= 0.5) + (rcov >= 0.5))
+    length = right - left - 1 + lcov + rcov + ltail + rtail
     box = (left, lo + min(rows_seen), right + 1, lo + max(rows_seen) + 1)
     return box, round(length, 1)
 
