@@ -271,6 +271,11 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
             continue
         if expected is None and not (len(label) == 1 and label.isalpha()):
             continue  # without a caption, only letters: digits and numerals are mostly tick labels
+        if tok.polarity == "colour" and not re.search(r"[\)\]）]\s*$", text):
+            # A bare coloured letter marks a curve or a place on a map (red "c", "d", "e" on
+            # mshumko/ac6_curtains Fig. 6 pointing at the panels' events); coloured panel labels
+            # seen so far carry a bracket: yellow "c)" on SEM images, red "(b)".
+            continue
         candidates.append(PanelLabel(label, text.strip(), tok.box, conf))
     # Labels printed inside an image ("(a)" in white on a micrograph) are better found by the
     # text detector, whose lines the caller has already read.
