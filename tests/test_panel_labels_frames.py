@@ -46,7 +46,7 @@ def test_a_frame_line_beside_a_strip_is_no_neighbouring_ink():
     assert _clear_but_rules(strip, 1)
     strip[5, :] = True  # the plot's top axis, along the label's top side
     assert _clear_but_rules(strip, 1)
-    strip[8, 10:14] = True  # and a glyph's foot: ink
+    strip[6:10, 10:16] = True  # and the foot of a glyph under it: ink
     assert not _clear_but_rules(strip, 1)
     side = np.zeros((30, 12), bool)
     side[:, 2:4] = True  # a 2 px left axis beside the label
