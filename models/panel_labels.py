@@ -42,7 +42,7 @@ class PanelLabel:
 @dataclass(frozen=True)
 class _Token:
     box: tuple[int, int, int, int]
-    polarity: str  # dark | light | colour
+    polarity: str  # dark | light
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -50,43 +50,29 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         else image.astype(np.float32)
 
 
-def glyph_tokens(gray: np.ndarray, image: np.ndarray | None = None) -> list[_Token]:
+def glyph_tokens(gray: np.ndarray) -> list[_Token]:
     """Short runs of glyph-sized components that stand alone on a uniform background.
 
     Labels grow with the figure: a 3000 px tall figure drawn for print has 100-150 px letters
     (robustness-RNP, the benchmark-sets review), which the 48 px bound never saw.  Large figures
     get a second pass with the bound of ``max_label_height`` that adds only the taller tokens:
     with the larger bound a bracket or frame joins a small label into one blob, so the first
-    pass's tokens stay as they were.
-
-    ``image`` (RGB): labels printed in a saturated colour (yellow "c)" on an SEM micrograph, red
-    "(b)" touching a black plot line) are found in a mask of strongly coloured pixels too: in
-    grey levels they merge with the bright texture or the line they touch."""
-    masks = _masks(gray, image)
-    tokens = _glyph_tokens(gray, _MAX_H, masks)
+    pass's tokens stay as they were."""
+    tokens = _glyph_tokens(gray, _MAX_H)
     max_h = max_label_height(gray.shape)
     if max_h > _MAX_H:
-        tokens += [t for t in _glyph_tokens(gray, max_h, masks) if t.box[3] - t.box[1] > _MAX_H]
+        tokens += [t for t in _glyph_tokens(gray, max_h) if t.box[3] - t.box[1] > _MAX_H]
     return tokens
 
 
-def _masks(gray: np.ndarray, image: np.ndarray | None) -> list[tuple[str, np.ndarray]]:
-    # Two thresholds per polarity: a black label next to a dark-grey micrograph only comes
-    # apart from it at the stricter one.
-    masks = [("dark", gray < 110), ("dark", gray < 60), ("light", gray > 170), ("light", gray > 215)]
-    if image is not None and image.ndim == 3 and image.shape[2] >= 3:
-        rgb = image[..., :3].astype(np.int16)
-        chroma = rgb.max(axis=2) - rgb.min(axis=2)
-        masks.append(("colour", chroma > 150))
-    return masks
-
-
-def _glyph_tokens(gray: np.ndarray, max_h: int, masks: list[tuple[str, np.ndarray]]) -> list[_Token]:
+def _glyph_tokens(gray: np.ndarray, max_h: int) -> list[_Token]:
     from scipy import ndimage
 
     tokens: list[_Token] = []
     seen: set[tuple[int, int, int, int]] = set()
-    for polarity, mask in masks:
+    # Two thresholds per polarity: a black label next to a dark-grey micrograph only comes
+    # apart from it at the stricter one.
+    for polarity, mask in (("dark", gray < 110), ("dark", gray < 60), ("light", gray > 170), ("light", gray > 215)):
         labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
         comps = []
         for sl in ndimage.find_objects(labels):
@@ -167,30 +153,12 @@ def _isolated(gray: np.ndarray, mask: np.ndarray, box) -> bool:
         mask[y0:y1, max(0, x0 - m):x0],  # left
         mask[y0:y1, x1:min(W, x1 + m)],  # right
     ]
-    clear = sum(1 for st, axis in zip(strips, (1, 1, 0, 0)) if _clear_but_rules(st, axis))
+    clear = sum(1 for st in strips if st.size == 0 or st.mean() < 0.02)
     if clear < 3:
         return False
     # The token itself must look like a glyph on a plain background, not a patch of texture.
     inside = gray[y0:y1, x0:x1]
     return float(mask[y0:y1, x0:x1].mean()) < 0.75 and float(inside.std()) > 25
-
-
-def _clear_but_rules(strip: np.ndarray, axis: int) -> bool:
-    """No ink in the strip beside a token, a straight line along the token's side aside.
-
-    A label printed inside a plot's corner ("(a)" under the top axis, right of the left axis:
-    mshumko/ac6_curtains Fig. 1) has the frame within a third of its height on two sides; a
-    line that runs the whole length of the strip (``axis`` 1: rows of a top/bottom strip, 0:
-    columns of a left/right strip) is a frame or an axis, no neighbouring glyph."""
-    if strip.size == 0:
-        return True
-    if strip.mean() < 0.02:
-        return True
-    full = strip.mean(axis=axis) >= 0.9  # rows (axis 1) or columns (axis 0) inked end to end
-    if not full.any() or full.sum() > 3:
-        return False
-    rest = strip[~full, :] if axis == 1 else strip[:, ~full]
-    return rest.size == 0 or float(rest.mean()) < 0.02
 
 
 def _crop(image: np.ndarray, box, target_h: int = 40) -> np.ndarray:
@@ -257,7 +225,7 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
                       min_confidence: float = 0.45, text_boxes=None) -> list[PanelLabel]:
     """Panel labels in reading order. ``expected``: the labels the caption names (normalised)."""
     gray = to_gray(image)
-    tokens = [t for t in glyph_tokens(gray, image) if not _inside_read_text(t.box, text_boxes or ())]
+    tokens = [t for t in glyph_tokens(gray) if not _inside_read_text(t.box, text_boxes or ())]
     tokens = drop_rotated_words(tokens)
     if not tokens:
         return []
@@ -271,11 +239,6 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
             continue
         if expected is None and not (len(label) == 1 and label.isalpha()):
             continue  # without a caption, only letters: digits and numerals are mostly tick labels
-        if tok.polarity == "colour" and not re.search(r"[\)\]）]\s*$", text):
-            # A bare coloured letter marks a curve or a place on a map (red "c", "d", "e" on
-            # mshumko/ac6_curtains Fig. 6 pointing at the panels' events); coloured panel labels
-            # seen so far carry a bracket: yellow "c)" on SEM images, red "(b)".
-            continue
         candidates.append(PanelLabel(label, text.strip(), tok.box, conf))
     # Labels printed inside an image ("(a)" in white on a micrograph) are better found by the
     # text detector, whose lines the caller has already read.
@@ -284,13 +247,9 @@ def find_panel_labels(image: np.ndarray, ocr: OcrEngine, expected: list[str] | N
         # Without a caption, a lone letter read inside a plot is more often a curve label than a
         # panel label: only bracketed ones ("(a)", "a)") count then.
         bracketed = bool(re.match(r"^\s*[\(\[（]?\s*\w+\s*[\)\]）]", tb.text))
-        # The detector's box is a fifth taller than the glyphs, and a letter between brackets is
-        # seldom anything else: bracketed reads may be half as tall again as lone ones
-        # (jcalifornia/tractionforce Fig. 1: "(a)" 67 px tall in a 915 px figure, read in an 81 px box).
-        tallest = max_label_height(image.shape) * (1.5 if bracketed else 1.0)
         if label is not None and tb.confidence >= min_confidence and (expected is not None or
                                                                       (label.isalpha() and bracketed)) \
-                and (tb.box[3] - tb.box[1]) <= tallest:
+                and (tb.box[3] - tb.box[1]) <= max_label_height(image.shape):
             candidates.append(PanelLabel(label, tb.text.strip(), tb.box, tb.confidence * 0.95))
         elif tb.confidence >= min_confidence and (tb.box[3] - tb.box[1]) <= max_label_height(image.shape):
             titled = _titled_label(tb)
@@ -416,21 +375,15 @@ def choose_labels(candidates: list[PanelLabel], expected: list[str] | None) -> l
 
 
 def _height_classes(candidates: list[PanelLabel], spread: float = 1.3) -> list[list[PanelLabel]]:
-    """Candidates grouped by glyph height: each class spans at most ``spread`` times its smallest.
-
-    One class starts at each height, so that classes overlap: classes cut one after another from
-    the smallest split labels whose heights straddle a cut (jcalifornia/tractionforce Fig. 1:
-    "(a)" 81 px joined letters of 51-81 px, "(b)" 88 px was left alone and dropped)."""
+    """Candidates grouped by glyph height: each class spans at most ``spread`` times its smallest."""
     ordered = sorted(candidates, key=lambda c: c.box[3] - c.box[1])
-    heights = [c.box[3] - c.box[1] for c in ordered]
     classes: list[list[PanelLabel]] = []
-    for i, h in enumerate(heights):
-        if i and h == heights[i - 1]:
-            continue
-        cls = [c for c, hc in zip(ordered[i:], heights[i:]) if hc <= spread * h]
-        if classes and set(map(id, cls)) <= set(map(id, classes[-1])):
-            continue  # nothing new past the previous class
-        classes.append(cls)
+    for c in ordered:
+        h = c.box[3] - c.box[1]
+        if classes and h <= spread * (classes[-1][0].box[3] - classes[-1][0].box[1]):
+            classes[-1].append(c)
+        else:
+            classes.append([c])
     return [cls for cls in classes if len(cls) >= 2 or len(classes) == 1]
 
 
@@ -470,15 +423,9 @@ def _choose_in_group(candidates: list[PanelLabel], expected: list[str] | None) -
 
 
 def _alignment(c: PanelLabel, others: dict[str, PanelLabel], height: float) -> int:
-    """1 for a row of other labels the candidate lines up with, 1 for a column (0-2).
-
-    Not the number of labels in line: in a figure with a long column of panels, a letter misread
-    in that column (cgadal-papers/palagram_monograph Fig. 1: "(q)" read as "(b)", under five
-    labels) out-counted the true "(b)" in the top row beside "(a)" and "(c)"."""
     tol = max(3.0, 0.8 * height)
-    rest = [o for o in others.values() if o.label != c.label]
-    return int(any(abs(o.box[0] - c.box[0]) <= tol for o in rest)) + \
-        int(any(abs(o.box[1] - c.box[1]) <= tol for o in rest))
+    return sum(1 for o in others.values() if o.label != c.label and
+               (abs(o.box[0] - c.box[0]) <= tol or abs(o.box[1] - c.box[1]) <= tol))
 
 
 def _sequence_from_a(labels: list[PanelLabel]) -> list[PanelLabel]:
