@@ -418,8 +418,11 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 g.kind == "path" and g.box[3] - g.box[1] <= 1.5 and g.box[1] >= nxt.box[3] - 1
                 and g.box[3] <= last.box[1] + 1 and x_overlap(g.box, span) > 0.3 * (span[2] - span[0])
                 for g in graphics)
+            # (A label alone on its line, its title under it: Frontiers' small bold "FIGURE 1", JFQA's centred one over
+            # a larger title; the label's own leading sets it apart, and its capitals are no measure of the type size.)
+            titled = last is line and _bare_label(line) and x_overlap(nxt.box, line.box) > 0 and len(nxt.text.split()) >= 2
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not ruled and vgap > max(
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled) and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
@@ -432,7 +435,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             if not ruled and any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
                                  and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
-            if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
+            if (nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0])
+                    and not (titled and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6)):  # (a title centred under it)
                 break  # a full-width line under a one-column caption: body text
             size = last.size
             if (last is line and last.size < 0.78 * last.height
@@ -446,7 +450,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
             else:
                 nxt_size = nxt.size
-            if abs(nxt_size - size) > 0.22 * max(size, 1.0) and not legend:
+            if abs(nxt_size - size) > 0.22 * max(size, 1.0) and not legend and not (titled and size < nxt_size < 1.6 * size):
                 if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
                     continue  # a plot's small label drawn over the caption's lines (A&A), not its end
                 break  # text of another size (the body under a caption)
