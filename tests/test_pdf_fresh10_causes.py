@@ -22,3 +22,20 @@ def test_a_label_alone_on_its_line_heads_the_title_under_it():
     found, gold = _found_and_gold("jfqa_2023_pead_text")
     fig = found[("FIGURE 3", 21)]
     assert fig.caption.startswith("FIGURE 3 Comparison of Drifts Created Using Different Methods")
+
+
+def test_a_label_in_small_type_with_no_stop_and_no_weight_opens_a_caption():
+    # Nature Communications 2022: "Fig. 1 Thermodynamics of ..." in 7.2-pt type beside 9.1-pt running text, label
+    # and title in one font pdfium reports as weight 0 and whose name says nothing: no stop, no bold, so no
+    # caption opened and Figs. 1-3 were missed.
+    found, gold = _found_and_gold("ncomms_2022_n2o5_uptake")
+    for key in (("Fig. 1", 3), ("Fig. 2", 4), ("Fig. 3", 5)):
+        _check(found, gold, key)
+
+
+def test_a_bold_label_followed_by_a_panel_letter_opens_a_caption():
+    # Springer's "Fig. 3 a The expansion gadget. b ...": a lower-case word after the number read as a sentence
+    # about the figure ("Figure 6 shows ..."); a panel letter and a capital after it is a caption.
+    found, gold = _found_and_gold("algorithmica_2023_immunization")
+    _check(found, gold, ("Fig. 3", 9))
+    assert ("Fig. 4", 12) in found

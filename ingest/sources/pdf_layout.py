@@ -243,7 +243,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     if not (_DELIMITER.match(after) or line.bold or chapter_title):
         return None  # (a chapter-numbered label is followed by its title with no stop: "Figure 3-1 CREATE ...")
     if (not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after)
-            and not (line.bold and word.strip(".").isupper())):  # (Wiley's bold "FIGURE 6 pCT slice, ...": a caption)
+            and not (line.bold and word.strip(".").isupper())  # (Wiley's bold "FIGURE 6 pCT slice, ...": a caption)
+            and not (line.bold and re.match(r"\s[a-h]\s+[A-Z]", after))):  # (Springer's bold "Fig. 3 a The gadget.")
         return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
@@ -316,6 +317,17 @@ def _bare_label(line: Line) -> bool:
     return bool(m) and not m.group("after").strip(" .:|\u2502\u2014\u2013-")
 
 
+def _small_type_caption(line: Line, body_size: float) -> tuple[str, str, str] | None:
+    """A caption whose label has no stop and no weight of its own in the text layer ("Fig. 1 Thermodynamics of
+    ...", Nature Communications 2022: label and title in one bold font pdfium reports as weight 0): set apart by
+    its smaller type, its title opening with a capital.  A reference in running text is in the running text's size."""
+    m = CAPTION_START.match(line.text)
+    if (not m or body_size <= 0 or line.size >= 0.9 * body_size or not re.match(r"\s[A-Z][a-z]", m.group("after"))
+            or len(line.text.split()) < 5):
+        return None
+    return caption_start(Line(line.box, line.text, line.size, True, line.glyph_boxed))
+
+
 def line_gap(lines: list[Line]) -> float:
     """The page's usual gap between one line and the next in a paragraph (median, points)."""
     gaps = []
@@ -372,7 +384,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     for i, line in enumerate(lines):
         if i in used:
             continue
-        start = caption_start(line)
+        start = caption_start(line) or _small_type_caption(line, body_size)
         if start is None or _in_a_list(lines, i, usual_gap) or _in_a_label_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
