@@ -317,6 +317,10 @@ def _bare_label(line: Line) -> bool:
     return bool(m) and not m.group("after").strip(" .:|\u2502\u2014\u2013-")
 
 
+def _names(text: str, number: str) -> bool:
+    return bool(re.search(rf"(?i)\bfig(?:ure)?\.?\s*{re.escape(number)}\b", text))
+
+
 def _small_type_caption(line: Line, body_size: float) -> tuple[str, str, str] | None:
     """A caption whose label has no stop and no weight of its own in the text layer ("Fig. 1 Thermodynamics of
     ...", Nature Communications 2022: label and title in one bold font pdfium reports as weight 0): set apart by
@@ -433,6 +437,10 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             # (A label alone on its line, its title under it: Frontiers' small bold "FIGURE 1", JFQA's centred one over
             # a larger title; the label's own leading sets it apart, and its capitals are no measure of the type size.)
             titled = last is line and _bare_label(line) and x_overlap(nxt.box, line.box) > 0 and len(nxt.text.split()) >= 2
+            # (Notes in smaller type under a caption's title that name its figure: JFQA's "In Figure 1, the lines ...".)
+            notes = (len(cap.lines) <= 3 and nxt.size < 0.9 * last.size and vgap < 2 * max(last.height, nxt.height)
+                     and _names(nxt.text[:60], cap.number))
+            legend = legend or notes
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
             if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled) and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
@@ -448,7 +456,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                                  and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
             if (nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0])
-                    and not (titled and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6)):  # (a title centred under it)
+                    and not (titled and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6) and not notes):  # (a title centred under it)
                 break  # a full-width line under a one-column caption: body text
             size = last.size
             if (last is line and last.size < 0.78 * last.height
@@ -481,7 +489,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 used.update(k for k, o in enumerate(lines) if any(o is piece for piece in level))
             cap.lines.append(nxt)
             used.add(j)
-            span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 else span
+            span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 or titled else span
             last = nxt
         captions.append(cap)
     return captions
