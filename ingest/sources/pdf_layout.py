@@ -489,7 +489,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 used.update(k for k, o in enumerate(lines) if any(o is piece for piece in level))
             cap.lines.append(nxt)
             used.add(j)
-            span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 or titled else span
+            span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 or titled or notes else span
             last = nxt
         captions.append(cap)
     return captions
