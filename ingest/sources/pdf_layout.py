@@ -317,21 +317,6 @@ def _bare_label(line: Line) -> bool:
     return bool(m) and not m.group("after").strip(" .:|\u2502\u2014\u2013-")
 
 
-def _names(text: str, number: str) -> bool:
-    return bool(re.search(rf"(?i)\bfig(?:ure)?\.?\s*{re.escape(number)}\b", text))
-
-
-def _small_type_caption(line: Line, body_size: float) -> tuple[str, str, str] | None:
-    """A caption whose label has no stop and no weight of its own in the text layer ("Fig. 1 Thermodynamics of
-    ...", Nature Communications 2022: label and title in one bold font pdfium reports as weight 0): set apart by
-    its smaller type, its title opening with a capital.  A reference in running text is in the running text's size."""
-    m = CAPTION_START.match(line.text)
-    if (not m or body_size <= 0 or line.size >= 0.9 * body_size or not re.match(r"\s[A-Z][a-z]", m.group("after"))
-            or len(line.text.split()) < 5):
-        return None
-    return caption_start(Line(line.box, line.text, line.size, True, line.glyph_boxed))
-
-
 def line_gap(lines: list[Line]) -> float:
     """The page's usual gap between one line and the next in a paragraph (median, points)."""
     gaps = []
@@ -379,6 +364,8 @@ def _in_a_label_list(lines: list[Line], i: int, usual_gap: float) -> bool:
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
+    from figdex.ingest.sources.pdf_caption_labels import names_figure, small_type_caption
+
     usual_gap = line_gap(lines)
     graphics = graphics or []
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 5)
@@ -388,7 +375,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     for i, line in enumerate(lines):
         if i in used:
             continue
-        start = caption_start(line) or _small_type_caption(line, body_size)
+        start = caption_start(line) or small_type_caption(line, body_size)
         if start is None or _in_a_list(lines, i, usual_gap) or _in_a_label_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
@@ -439,7 +426,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             titled = last is line and _bare_label(line) and x_overlap(nxt.box, line.box) > 0 and len(nxt.text.split()) >= 2
             # (Notes in smaller type under a caption's title that name its figure: JFQA's "In Figure 1, the lines ...".)
             notes = (len(cap.lines) <= 3 and nxt.size < 0.9 * last.size and vgap < 2 * max(last.height, nxt.height)
-                     and _names(nxt.text[:60], cap.number))
+                     and names_figure(nxt.text[:60], cap.number))
             legend = legend or notes
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
             if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled) and vgap > max(
