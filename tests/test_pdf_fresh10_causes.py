@@ -49,3 +49,10 @@ def test_notes_naming_the_figure_under_a_caption_set_over_it_are_the_captions():
     found, gold = _found_and_gold("jfqa_2023_pead_text")
     for key in (("FIGURE 1", 2), ("FIGURE 2", 14), ("FIGURE 4", 23), ("FIGURE 5", 24)):
         _check(found, gold, key)
+
+
+def test_a_panels_own_sub_caption_does_not_bound_its_figure():
+    # chemrxiv: four plots with a sub-caption each, "(d) Finetuned model with SIDT delta model" (seven words, wide)
+    # right over the figure's caption, read as running text: the window over the caption closed at once (IoU 0).
+    found, gold = _found_and_gold("chemrxiv_2026_delta_mlip_pt111")
+    _check(found, gold, ("Figure 3", 15))
