@@ -36,7 +36,8 @@ _NUMBER = re.compile(r"^[-\u2212+]?[\d.,]+%?$")
 # The rest of a panel list after a label that ends in a letter: "a, b." in "Fig. 5.1a, b. Electric ...".
 _PANEL_LIST = re.compile(r"(?:\s*(?:,|and|&|[-\u2013])\s*[a-z])+(?=\s*[.:]\s)")
 # Sub-captions side by side: "(a) ..." opening the line, "(b) ..." further on it.
-_SUBCAPTION_ROW = re.compile(r"^\s*\([a-h]\)\s.*\s\([b-i]\)\s|^\s*\([a-h]\)\s+[A-Z][^.;:,]{0,55}$", re.S)
+_SUBCAPTION_ROW = re.compile("|".join(rf"^\s*\({a}\)\s.*\s\({b}\)\s" for a, b in zip("abcdefgh", "bcdefghi"))
+                             + r"|^\s*\([a-h]\)\s+[A-Z][^.;:,]{0,55}$", re.S)  # (a panel and the next: "(b) ... (c) ...")
 # (or one panel's sub-caption, short and titled, no sentence: chemrxiv's "(d) Finetuned model with SIDT delta model")
 _LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
