@@ -36,7 +36,9 @@ _NUMBER = re.compile(r"^[-\u2212+]?[\d.,]+%?$")
 # The rest of a panel list after a label that ends in a letter: "a, b." in "Fig. 5.1a, b. Electric ...".
 _PANEL_LIST = re.compile(r"(?:\s*(?:,|and|&|[-\u2013])\s*[a-z])+(?=\s*[.:]\s)")
 # Sub-captions side by side: "(a) ..." opening the line, "(b) ..." further on it.
-_SUBCAPTION_ROW = re.compile(r"^\s*\(a\)\s.*\s\(b\)\s", re.S)
+_SUBCAPTION_ROW = re.compile("|".join(rf"^\s*\({a}\)\s.*\s\({b}\)\s" for a, b in zip("abcdefgh", "bcdefghi"))
+                             + r"|^\s*\([a-h]\)\s+[A-Z][^.;:,]{0,55}$", re.S)  # (a panel and the next: "(b) ... (c) ...")
+# (or one panel's sub-caption, short and titled, no sentence: chemrxiv's "(d) Finetuned model with SIDT delta model")
 _LISTED = re.compile(r";\s*(?:Fig(?:ure)?s?\.?|Table|Scheme|Video)\s*S?\d{1,3}[A-Za-z]?\s*[.:]")
 
 
@@ -243,7 +245,8 @@ def caption_start(line: Line) -> tuple[str, str, str] | None:
     if not (_DELIMITER.match(after) or line.bold or chapter_title):
         return None  # (a chapter-numbered label is followed by its title with no stop: "Figure 3-1 CREATE ...")
     if (not _DELIMITER.match(after) and re.match(r"\s*[a-z]", after) and not re.match(r"\s*[a-z]\)", after)
-            and not (line.bold and word.strip(".").isupper())):  # (Wiley's bold "FIGURE 6 pCT slice, ...": a caption)
+            and not (line.bold and word.strip(".").isupper())  # (Wiley's bold "FIGURE 6 pCT slice, ...": a caption)
+            and not (line.bold and re.match(r"\s[a-h]\s+[A-Z]", after))):  # (Springer's bold "Fig. 3 a The gadget.")
         return None  # "Figure 6 shows ...": a sentence about the figure (not a bold "Fig. 6 a) ..." caption)
     lower = word.lower()
     kind = "scheme" if lower.startswith("scheme") else "chart" if lower.startswith("chart") else "figure"
@@ -363,6 +366,8 @@ def _in_a_label_list(lines: list[Line], i: int, usual_gap: float) -> bool:
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
+    from figdex.ingest.sources.pdf_caption_labels import names_figure, small_type_caption
+
     usual_gap = line_gap(lines)
     graphics = graphics or []
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 5)
@@ -372,7 +377,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     for i, line in enumerate(lines):
         if i in used:
             continue
-        start = caption_start(line)
+        start = caption_start(line) or small_type_caption(line, body_size)
         if start is None or _in_a_list(lines, i, usual_gap) or _in_a_label_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's
@@ -418,8 +423,15 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 g.kind == "path" and g.box[3] - g.box[1] <= 1.5 and g.box[1] >= nxt.box[3] - 1
                 and g.box[3] <= last.box[1] + 1 and x_overlap(g.box, span) > 0.3 * (span[2] - span[0])
                 for g in graphics)
+            # (A label alone on its line, its title under it: Frontiers' small bold "FIGURE 1", JFQA's centred one over
+            # a larger title; the label's own leading sets it apart, and its capitals are no measure of the type size.)
+            titled = last is line and _bare_label(line) and x_overlap(nxt.box, line.box) > 0 and len(nxt.text.split()) >= 2
+            # (Notes in smaller type under a caption's title that name its figure: JFQA's "In Figure 1, the lines ...".)
+            notes = (len(cap.lines) <= 3 and nxt.size < 0.9 * last.size and vgap < 2 * max(last.height, nxt.height)
+                     and names_figure(nxt.text[:60], cap.number))
+            legend = legend or notes
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not ruled and vgap > max(
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled) and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
@@ -432,7 +444,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             if not ruled and any(g.box[1] >= nxt.box[3] - 1 and g.box[3] <= last.box[1] + 1
                                  and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
-            if nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0]):
+            if (nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0])
+                    and not (titled and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6) and not notes):  # (a title centred under it)
                 break  # a full-width line under a one-column caption: body text
             size = last.size
             if (last is line and last.size < 0.78 * last.height
@@ -446,7 +459,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 size, nxt_size = last.height, nxt.height  # (the glyphs' heights differ, the lines' do not)
             else:
                 nxt_size = nxt.size
-            if abs(nxt_size - size) > 0.22 * max(size, 1.0) and not legend:
+            if abs(nxt_size - size) > 0.22 * max(size, 1.0) and not legend and not (titled and size < nxt_size < 1.6 * size):
                 if len(nxt.text.split()) <= 2 and nxt.width < 0.3 * (span[2] - span[0]) and nxt_size < size:
                     continue  # a plot's small label drawn over the caption's lines (A&A), not its end
                 break  # text of another size (the body under a caption)
@@ -465,7 +478,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 used.update(k for k, o in enumerate(lines) if any(o is piece for piece in level))
             cap.lines.append(nxt)
             used.add(j)
-            span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 else span
+            span = union([span, nxt.box]) if nxt.width <= 1.6 * (span[2] - span[0]) + 20 or titled or notes else span
             last = nxt
         captions.append(cap)
     return captions
