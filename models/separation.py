@@ -229,6 +229,7 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
             cells = _grid_cells(image, mask, [(0, 0, W, H)], text_boxes, notes, more_than=len(joined))
             if cells:
                 return cells
+            if len(joined) == 1:
                 notes.append("no panel labels: the gutter model's blocks are one image and its strips")
                 return [("0", (0, 0, W, H), None, 0.6)]
             notes.append('no panel labels: the gutter model cut the figure into blocks, each labelled "0"')
