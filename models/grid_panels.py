@@ -120,7 +120,8 @@ def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
         return False
     # Plots read their values off tick numbers: cells that hold few numbers are parts of a scheme the
     # classifier took for plots (network drawings of nodes and edges: h143, fresh-2026-12j LIBS Fig. 4).
-    if kinds == {"plot"} and text_boxes and min(n for _, _, n in items) < PLOT_NUMBERS:
+    # Two or three cells are little repetition to go on; larger grids share tick numbers on outer cells.
+    if kinds == {"plot"} and text_boxes and len(cells) < 4 and min(n for _, _, n in items) < PLOT_NUMBERS:
         return False
     return kinds != {"drawing"} or len(cells) >= 4
 

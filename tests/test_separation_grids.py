@@ -83,3 +83,55 @@ def test_the_peak_grid_of_operando_fig_s22_is_separated_alone():
     assert len(result.masters) == 6
     for gold in (m["box"] for m in rec["masters"]):
         assert max(_iou(m.box, gold) for m in result.masters) >= 0.5, gold
+
+
+def test_stacked_frames_apart_are_cells_and_abutting_or_nested_frames_are_not():
+    """Framed plots (h143): the frames, not whole-width gutters, mark the cells; frames sharing an
+    edge (one faceted plot) or a legend framed inside a plot are no layout of plots."""
+    from figdex.models.grid_panels import frame_cells, frames
+
+    def frame(mask, x0, y0, x1, y1):
+        mask[y0, x0:x1] = mask[y1 - 1, x0:x1] = True
+        mask[y0:y1, x0] = mask[y0:y1, x1 - 1] = True
+
+    mask = np.zeros((700, 500), bool)
+    mask[330:520, 5:15] = True  # a shared y-axis title across the gutter between the two plots
+    for top in (20, 360):
+        mask[top - 15:top - 5, 200:300] = True  # a title over each plot
+        frame(mask, 60, top, 480, top + 300)
+        mask[top + 100:top + 102, 60:480] = True  # a gridline: a nested frame, not a plot
+    mask[665:680, 80:460] = True  # the shared x tick numbers under the last plot
+    assert frames(mask) == [(60, 20, 480, 320), (60, 360, 480, 660)]
+    cells = frame_cells(mask)
+    assert cells == [(60, 5, 480, 320), (5, 330, 480, 680)]  # the y-axis title goes to the lower plot
+    abut = np.zeros((700, 500), bool)
+    frame(abut, 60, 20, 480, 341)
+    frame(abut, 60, 340, 480, 660)
+    assert frame_cells(abut) is None
+    legend = np.zeros((700, 500), bool)
+    frame(legend, 60, 20, 480, 660)
+    frame(legend, 300, 40, 460, 200)
+    assert frame_cells(legend) is None
+
+
+@pytest.mark.parametrize("fig", ["Figure 7", "Figure 8"])
+def test_the_stacked_scatter_plots_of_stip_are_their_four_masters(fig):
+    """fresh-2026-12j (tuning data of h143), restored: four framed plots stacked under titles with one
+    y-axis title across them; no row is empty across the figure (the title crosses the gutters, sparse
+    scatter rows read as empty), so the grid rule of h126 found no grid and the figure was one master."""
+    from figdex.models.grid_panels import frame_cells, framed_plots
+    from figdex.models.layout import clear_rule_lines, ink_mask
+    from figdex.models.ocr import load_rgb
+
+    rec = _record(f"spencerw/stip_planetesimal_paper#{fig}")
+    path = DEVSET / "restored" / rec["file"]
+    if not path.exists():
+        pytest.skip(f"{rec['file']} is not committed: run eval/devset/restore.py to restore it")
+    image = load_rgb(path)
+    mask, painted = clear_rule_lines(image, ink_mask(image))
+    assert grid_cells(mask, (0, 0, image.shape[1], image.shape[0])) is None
+    cells = frame_cells(mask)
+    assert cells is not None and len(cells) == len(rec["masters"]) == 4
+    for gold in (m["box"] for m in rec["masters"]):
+        assert max(_iou(c, gold) for c in cells) >= 0.7, gold
+    assert framed_plots(painted, cells)
