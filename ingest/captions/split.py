@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from figdex.index.records import CaptionSplit, SubCaption
-from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, coordinated_intros,
-                                             coordinated_posts, expand, find_mentions, forward_references, token_kind, tokens_of)
+from figdex.ingest.captions.coordination import coordinated_intros, coordinated_posts
+from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, case_slips, classify, expand, find_mentions,
+                                             forward_references, token_kind, tokens_of)
 from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
                                              named_statement, names_panels, opening_reference, panel_note_openings)
