@@ -15,7 +15,7 @@ from __future__ import annotations
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, _is_body_text, area, gap, intersection, is_body_text, union, x_overlap,
 )
-from figdex.ingest.sources.pdf_regions import _absorb
+from figdex.ingest.sources.pdf_region_growth import _absorb
 
 MIN_HEIGHT_SHARE = 0.25  # of the page: the figure fills most of a column
 _FURNITURE = 0.065  # of the page height: the running head's and foot's bands

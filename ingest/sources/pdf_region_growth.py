@@ -1,0 +1,59 @@
+"""How a figure's region grows once found: shapes absorbed from the page's pool, labels set beside it, the column it
+must stay in.  Helpers of ``pdf_regions._region`` (kept apart so that module stays readable).
+"""
+
+from __future__ import annotations
+
+import re
+
+from figdex.ingest.sources.pdf_layout import Box, Line, gap, union, x_overlap
+
+_PANEL_TITLE = re.compile(r"^\(?[A-Z]\)?\s+[A-Z][a-z]")
+
+
+def _in_columns(b: Box, region: Box, columns: tuple[float, float]) -> bool:
+    """``b`` stays within the caption's column (with its slack over the gutter) or the region found so far."""
+    return b[0] >= min(columns[0], region[0]) - 2 and b[2] <= max(columns[1], region[2]) + 2
+
+
+def _labels_beside(region: Box, small_text: list[Line], pool: list, allowed, prose: list[Line]) -> Box:
+    """``region`` grown to the short labels set level with it, left or right, further off than the 10 pt
+    that ``grow`` takes text at (up to 24 pt and three of the label's heights): a plot's y-axis title
+    ("λ" 19 pt left of its tick labels, IEEE) or a flow chart's "Step 1:" column 21 pt left of its boxes
+    (ICDAR).  Not a label nearer to another drawing than to the figure (the next figure's axis title),
+    nor one with running text over or under it (a section heading in the text column beside), nor a
+    letter of a stack (sideways text read a letter a line), nor a line wider than a fifth of the figure (an author block's names, a column of wrapped text).  Each is
+    measured from the figure as found, not as grown: labels do not chain into the text beside."""
+    found = region
+    for ln in small_text:
+        b = ln.box
+        off = b[0] - found[2] if b[0] >= found[2] else found[0] - b[2] if b[2] <= found[0] else None
+        if (off is None or not 10 < off <= min(24.0, 3 * ln.height) or len(ln.text.split()) > 4
+                or ln.width > 0.2 * (found[2] - found[0])
+                or not found[1] < (b[1] + b[3]) / 2 < found[3] or not allowed(b)):
+            continue
+        if any(gap(g.box, b) < off for g in pool):
+            continue
+        if any(x_overlap(p.box, b) > 0 and gap(p.box, b) <= 2 * ln.height for p in prose):
+            continue
+        if any(o is not ln and x_overlap(o.box, b) > 0 and gap(o.box, b) <= 0.5 * ln.height for o in small_text):
+            continue  # (a letter of a line set sideways, read one letter a line: a margin notice)
+        region = union([region, b])
+    return region
+
+
+def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:
+    """Move each shape of ``pool`` that ``accept(box, region)`` takes into ``members``, in order, the
+    region growing as it goes (a later shape is judged against the grown region); returns the region
+    and whether any was taken.  (The pool is rebuilt, not cut one by one: a page may draw tens of
+    thousands of shapes.)"""
+    rest, took = [], False
+    for g in pool:
+        if accept(g.box, region):
+            members.append(g)
+            region = union([region, g.box])
+            took = True
+        else:
+            rest.append(g)
+    pool[:] = rest
+    return region, took
