@@ -89,6 +89,39 @@ _RAPIDOCR_BATCH = 6
 _RECOGNISED_KEPT = 4096  # crops whose reading is remembered (a figure has a few hundred tokens)
 
 
+def _table_preprocess(detector):
+    """``TextDetector.get_preprocess`` whose preprocessor normalises 8-bit pixels by looking them up.
+
+    RapidOCR's ``DetPreProcess.normalize`` computes ``(x * 1/255 - mean) / std`` in float64 over the
+    whole resized figure (mean and std are float64 arrays) and then casts to float32: on one core
+    that is most of the detector's preprocessing.  The values depend only on the byte and the
+    channel, so a 256-entry table per channel made by the library's own ``normalize`` gives the
+    very same float32 input (tests/test_ocr_runtime.py compares them bit for bit)."""
+    make = detector.get_preprocess
+
+    def get_preprocess(max_wh):
+        op = make(max_wh)
+        normalize = op.normalize
+        # (256, 3): row k is what normalize gives a pixel whose three channels are all k.
+        table = normalize(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)[None])[0]
+        table = table.astype(np.float32)
+
+        def prepare(img):
+            if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+                return type(op).__call__(op, img)  # the library's own path
+            resized = op.resize(img)
+            if resized is None:
+                return None
+            out = np.empty((1, 3, *resized.shape[:2]), np.float32)
+            for c in range(3):
+                np.take(table[:, c], resized[..., c], out=out[0, c])
+            return out
+
+        return prepare  # TextDetector calls it as its preprocess_op(img)
+
+    return get_preprocess
+
+
 @register_ocr
 class RapidOcr(OcrEngine):
     name = "rapidocr"
@@ -102,6 +135,8 @@ class RapidOcr(OcrEngine):
         # worker (ingest/executors.py), FIGDEX_THREADS when set.
         threads = settings.get("threads")
         self.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+        # The detector's input prepared through a table (the same float32 values, bench/README.md h141).
+        self.engine.text_det.get_preprocess = _table_preprocess(self.engine.text_det)
         self.read_batch = read_batch
         # The full read goes through a copy of the pipeline whose recogniser batches read_batch
         # lines; both share the ONNX sessions, and recognise_many keeps RapidOCR's batches of six.

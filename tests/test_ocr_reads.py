@@ -76,3 +76,28 @@ def test_a_crop_is_recognised_once(engines, monkeypatch):
     assert len(single._recognised) == 3
     single.recognise(crop)
     assert fake.calls == 5
+
+
+def test_detector_input_by_table_is_the_librarys_bit_for_bit(engines):
+    """The detector's preprocessing looks 8-bit pixels up (h141): the same float32 input as
+    RapidOCR's float64 normalisation, on a real figure at both of its sizes (upscaled to the
+    detector's 736-pixel minimum side, and as it comes)."""
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    from figdex.models.ocr import load_rgb
+
+    single, _ = engines
+    detector = single.engine.text_det
+    image = load_rgb(FIGURE)[:, :, ::-1].copy()  # BGR, as RapidOCR hands it over
+    for img in (image, image[: image.shape[0] // 3, : image.shape[1] // 2]):
+        library = DetPreProcess(detector.limit_side_len, detector.limit_type, detector.mean, detector.std)
+        ours = detector.get_preprocess(max(img.shape[:2]))
+        assert not isinstance(ours, DetPreProcess)  # the table path is the one the engine uses
+        expected, got = library(img), ours(img)
+        assert got.dtype == expected.dtype == np.float32 and got.shape == expected.shape
+        assert got.tobytes() == expected.tobytes()
+    # Anything but 3-channel bytes goes the library's own way.
+    floats = image.astype(np.float32)
+    assert np.array_equal(detector.get_preprocess(max(floats.shape[:2]))(floats),
+                          DetPreProcess(detector.limit_side_len, detector.limit_type, detector.mean,
+                                        detector.std)(floats))
