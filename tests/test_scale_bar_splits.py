@@ -76,7 +76,7 @@ SPLITS = [BarSplit(5, 70, 60, 6, EARLY),
                                          "scale_bars_held_out_9.tsv", "scale_bars_held_out_9_restore.tsv")),
           # held_out_11 (h146; partial: the next session raises these floors as rows are added); its ruler (marcory)
           # has 2-row end ticks, held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(11, 7, 7, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
+          BarSplit(11, 9, 9, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
                                         "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
                                         "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
                                         "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv",
