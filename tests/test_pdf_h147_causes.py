@@ -35,3 +35,12 @@ def test_an_equation_number_counts_only_at_a_margin_with_white_space_before_it()
     tight = Line((420.0, 500.0, 523.0, 510.0), "see case (4)", 10.0)  # as wide as its letters: no white space
     rows = equation_rows(prose + [formula, numerator, label, tight], prose, 10.0)
     assert rows == [(200.0, 300.0, 523.0, 318.0)]
+
+
+def test_a_row_of_sub_captions_further_under_the_panels_than_a_label_is_the_figures():
+    # The YOLO preprint (Springer's sn-jnl template) sets "(a) Original Frame  (b) Teacher Model ..." 21 pt under a
+    # page-wide row of images, over "Fig. 11:"; labels join a figure within 10 pt, so the region stopped at the
+    # images (IoU 0.53), as it did for Fig. 9's rows (0.76).
+    found, gold = _found_and_gold("arxiv_2025_yolo_small_uav")
+    _check(found, gold, ("Fig. 11", 14))
+    _check(found, gold, ("Fig. 9", 10))

@@ -12,7 +12,9 @@ from figdex.ingest.sources.pdf_layout import (
     x_overlap,
 )
 from figdex.ingest.sources.pdf_equations import equation_rows
-from figdex.ingest.sources.pdf_region_growth import _PANEL_TITLE, _absorb, _in_columns, _labels_beside
+from figdex.ingest.sources.pdf_region_growth import (
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under,
+)
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
 # the table's shaded box (Lancet), which made it look like a panel's words.
@@ -451,6 +453,12 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 kept = {id(g) for g in taken}
                 pool[:] = [g for g in pool if id(g) not in kept]
         grow()
+    if direction == "above":
+        row = _subcaptions_under(region, small_text, cap_box)
+        if row:
+            region = union([region] + [ln.box for ln in row])
+            small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
+            grow()
     region = _labels_beside(region, small_text, pool, allowed, prose)
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
