@@ -9,7 +9,8 @@ import pytest
 pytest.importorskip("pypdfium2")
 
 from figdex.ingest.sources.pdf_equations import equation_rows  # noqa: E402
-from figdex.ingest.sources.pdf_layout import Line  # noqa: E402
+from figdex.ingest.sources.pdf_furniture import below_running_head  # noqa: E402
+from figdex.ingest.sources.pdf_layout import Graphic, Line  # noqa: E402
 from tests.pdf_gold_cases import check_figure as _check, found_and_gold as _found_and_gold  # noqa: E402
 
 
@@ -44,3 +45,21 @@ def test_a_row_of_sub_captions_further_under_the_panels_than_a_label_is_the_figu
     found, gold = _found_and_gold("arxiv_2025_yolo_small_uav")
     _check(found, gold, ("Fig. 11", 14))
     _check(found, gold, ("Fig. 9", 10))
+
+
+def test_a_plot_title_the_pages_repeat_at_their_top_is_no_running_head():
+    # The PINN preprint's appendix sets the same grid of panels ("Convection, beta = 40", "Wave, beta = 5") at the
+    # top of three pages: the titles read as a running head, and the cut under it then stepped from rule to rule
+    # (tick marks, error bars' caps) down through the top row of plots (IoU 0.69).
+    found, gold = _found_and_gold("pinn_2024_loss_landscape")
+    _check(found, gold, ("Figure 8", 18))
+    key = ("Figure 8", 18)
+    assert found[key].region[3] >= gold[key]["region"][3] - 2  # (the titles over the top row are the figure's)
+
+
+def test_the_cut_under_a_running_head_takes_its_own_rule_not_the_rules_under_that():
+    head = Line((100.0, 700.0, 300.0, 708.0), "Journal of Things 12", 8.0)
+    rules = [Graphic((100.0, y, 300.0, y + 0.5), "path", None) for y in (696.0, 687.0, 678.0, 669.0)]
+    plot = Graphic((100.0, 500.0, 300.0, 660.0), "path", None)
+    region = below_running_head((90.0, 500.0, 310.0, 720.0), [head], rules + [plot], 792.0, {"journal of things #"})
+    assert region == (90.0, 500.0, 310.0, 695.5)  # (the rule 4 pt under the head; not the ticks 9 pt apart under it)
