@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("pypdfium2")
 
+from figdex.ingest.sources.pdf_caption_labels import ocr_label_digits  # noqa: E402
 from figdex.ingest.sources.pdf_equations import equation_rows  # noqa: E402
 from figdex.ingest.sources.pdf_furniture import below_running_head  # noqa: E402
 from figdex.ingest.sources.pdf_layout import Graphic, Line  # noqa: E402
@@ -63,3 +64,15 @@ def test_the_cut_under_a_running_head_takes_its_own_rule_not_the_rules_under_tha
     plot = Graphic((100.0, 500.0, 300.0, 660.0), "path", None)
     region = below_running_head((90.0, 500.0, 310.0, 720.0), [head], rules + [plot], 792.0, {"journal of things #"})
     assert region == (90.0, 500.0, 310.0, 695.5)  # (the rule 4 pt under the head; not the ticks 9 pt apart under it)
+
+
+def test_an_ocr_layers_i_for_a_labels_one_is_read_as_the_digit():
+    # J. theor. Biol. 1983, a 1-bit scan with an OCR layer: "FIG. 11." read "FIG. 1 I.", no caption (Fig. 11 missed)
+    # and its lines then cut Fig. 12's window under it (IoU 0.37).
+    found, gold = _found_and_gold("jtheorbiol_1983_cytokinesis_scanned")
+    key = ("FIG. 11", 16)
+    assert key in found
+    assert found[key].caption.startswith("FIG. 11. An initially ellipsoidal cell")
+    _check(found, gold, ("FIG. 12", 16))
+    line = ocr_label_digits(Line((0.0, 0.0, 100.0, 10.0), "FIG. I. A Roman numeral", 10.0))
+    assert line.text == "FIG. I. A Roman numeral"  # (no digit before the I: a Roman number, left as printed)
