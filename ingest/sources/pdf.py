@@ -308,7 +308,9 @@ def _outer_frames(boxes: list[Box]) -> list[Box]:
 def _lines_or_none(textpage, raw, matrix, symbol_text, clipped_text=None, slashes=None) -> list[Line]:
     from figdex.ingest.sources.pdf_text_lines import page_lines
 
-    return page_lines(textpage, raw, matrix, symbol_text, clipped_text, slashes)
+    from figdex.ingest.sources.pdf_caption_labels import ocr_label_digits
+
+    return [ocr_label_digits(ln) for ln in page_lines(textpage, raw, matrix, symbol_text, clipped_text, slashes)]
 
 
 def _figure(caption: Caption, page: int, hit) -> PdfFigure:

@@ -22,3 +22,15 @@ def small_type_caption(line: Line, body_size: float) -> tuple[str, str, str] | N
             or len(line.text.split()) < 5):
         return None
     return caption_start(Line(line.box, line.text, line.size, True, line.glyph_boxed))
+
+
+# An OCR layer over a scan reads a label's second "1" as a capital I or a small l, often set apart ("FIG. 1 I. An
+# initially ...", J. theor. Biol. 1983, for "FIG. 11."): a digit, then I or l, then the label's stop.  (A text layer
+# never prints a figure number so; a Roman "FIG. I." has no digit before it and is left alone.)
+_OCR_ONE = re.compile(r"^(\s*(?:FIG(?:URE)?|Fig(?:ure)?)[.,]?\s*\d{1,2})\s?[Il](?=\d?[.,:]\s)")
+
+
+def ocr_label_digits(line: Line) -> Line:
+    """``line`` with a caption label's "1" that an OCR layer read as "I" or "l" read as the digit."""
+    text = _OCR_ONE.sub(r"\g<1>1", line.text, count=1)
+    return line if text == line.text else Line(line.box, text, line.size, line.bold, line.glyph_boxed)

@@ -39,23 +39,34 @@ def below_running_head(region: Box, lines: list[Line], graphics: list[Graphic] |
     bottom), with the rule set under (over) it: what the page repeats is not the figure's."""
     x0, y0, x1, y1 = region
     for ln in lines:
-        if _key(ln.text) not in repeated or x_overlap(ln.box, region) <= 0:
+        if _key(ln.text) not in repeated or x_overlap(ln.box, region) <= 0 or _titles_a_drawing(ln, graphics, height):
             continue
         if ln.box[1] >= (1 - _BAND) * height and y0 < ln.box[1] < y1:
-            cut = ln.box[1]
-            for g in graphics or ():
-                b = g.box
-                if b[3] - b[1] <= 2.5 and cut - 10 <= b[3] <= cut + 1 and x_overlap(b, region) > 0:
-                    cut = min(cut, b[1])
-            y1 = min(y1, cut - 0.5)
+            # (the rule within 10 pt of the head itself: not one stepped down to from rule to rule, a plot's
+            # tick marks and error bars' caps 10 pt apart led the cut through the figure)
+            rules = [g.box[1] for g in graphics or () if g.box[3] - g.box[1] <= 2.5
+                     and ln.box[1] - 10 <= g.box[3] <= ln.box[1] + 1 and x_overlap(g.box, region) > 0]
+            y1 = min(y1, min(rules + [ln.box[1]]) - 0.5)
         elif ln.box[3] <= _BAND * height and y0 < ln.box[3] < y1:
-            cut = ln.box[3]
-            for g in graphics or ():
-                b = g.box
-                if b[3] - b[1] <= 2.5 and cut - 1 <= b[1] <= cut + 10 and x_overlap(b, region) > 0:
-                    cut = max(cut, b[3])
-            y0 = max(y0, cut + 0.5)
+            rules = [g.box[3] for g in graphics or () if g.box[3] - g.box[1] <= 2.5
+                     and ln.box[3] - 1 <= g.box[1] <= ln.box[3] + 10 and x_overlap(g.box, region) > 0]
+            y0 = max(y0, max(rules + [ln.box[3]]) + 0.5)
     return (x0, y0, x1, y1) if y1 - y0 > 8 else region
+
+
+def _titles_a_drawing(line: Line, graphics: list[Graphic] | None, height: float) -> bool:
+    """``line`` set right over (or under) a drawing, within 3 pt, and no wider than it: a plot's title or axis
+    label that the pages repeat (an appendix's grids of the same panels, "Wave, beta = 5", at the top of three
+    pages of the PINN preprint), not a running head.  (A drawing whose box holds the line -- a Form XObject's
+    box over the page's top --, a rule, and a strip of a scanned page reaching its edge do not count.)"""
+    for g in graphics or ():
+        b = g.box
+        if (b[3] - b[1] <= 2.5 or b[2] - b[0] <= 2.5 or (b[1] <= line.box[1] and b[3] >= line.box[3])
+                or b[0] <= 1 or b[1] <= 1 or b[3] >= height - 1):
+            continue
+        if x_overlap(b, line.box) >= 0.9 * line.width and (0 <= line.box[1] - b[3] <= 3 or 0 <= b[1] - line.box[3] <= 3):
+            return True
+    return False
 
 
 def drawing_key(graphic: Graphic, height: float) -> tuple | None:

@@ -57,3 +57,21 @@ def _absorb(pool: list, members: list, region: Box, accept) -> tuple[Box, bool]:
             rest.append(g)
     pool[:] = rest
     return region, took
+
+
+# A panel's sub-caption mark, "(a) Original", "(b)Teacher".
+_PANEL_MARK = re.compile(r"\(([a-h])\)")
+
+
+def _subcaptions_under(region: Box, small_text: list[Line], cap_box: Box) -> list[Line]:
+    """The rows of panels' sub-captions ("(a) Original  (b) Teacher Model ...") set between a figure and its caption
+    under it, further under the panels than a label's 10 pt (the YOLO preprint's grid: 21 pt): the figure's own
+    words when they name two panels or more and stand under its drawings.  The lines under them (the rest of each
+    sub-caption) then join as its labels do."""
+    band = [ln for ln in small_text if cap_box[3] - 1 <= ln.box[1] and ln.box[3] <= region[1] + 1
+            and _PANEL_MARK.match(ln.text.strip()) and x_overlap(ln.box, region) >= 0.9 * ln.width]
+    top = max((ln.box[3] for ln in band), default=None)
+    # (the row nearest the drawings, within a row's spacing of them: a second row further down joins by growing)
+    row = [ln for ln in band if top is not None and top - ln.box[3] <= 0.5 * ln.height and region[1] - top <= 40]
+    letters = {m for ln in row for m in _PANEL_MARK.findall(ln.text)}
+    return row if len(letters) >= 2 else []

@@ -11,7 +11,10 @@ from figdex.ingest.sources.pdf_layout import (
     _TABLE_LABEL, Box, Caption, Graphic, Line, _is_body_text, area, drawn_over, gap, intersection, shade_ground, union,
     x_overlap,
 )
-from figdex.ingest.sources.pdf_region_growth import _PANEL_TITLE, _absorb, _in_columns, _labels_beside
+from figdex.ingest.sources.pdf_equations import equation_rows
+from figdex.ingest.sources.pdf_region_growth import (
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under,
+)
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
 # the table's shaded box (Lancet), which made it look like a panel's words.
@@ -200,6 +203,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 limit = min(limit, ln.box[1])
             if direction == "below" and ln.box[3] <= cap_box[1] + 1 and is_body_text(ln, body_width):
                 limit = max(limit, ln.box[3])
+        # (a numbered display equation between the caption and the figure's far side is running text too)
+        for box in equation_rows(text_lines, prose, sizes[len(sizes) // 2] if sizes else 0.0):
+            if x_overlap(box, (span[0], 0, span[1], 0)) <= 0:
+                continue
+            if direction == "above" and box[1] >= cap_box[3] - 1:
+                limit = min(limit, box[1])
+            if direction == "below" and box[3] <= cap_box[1] + 1:
+                limit = max(limit, box[3])
         for box in claimed:
             # (a region claimed in the next column may reach a few points into the caption's padded span
             # with its own margin: no bound on this column's figure)
@@ -442,6 +453,12 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 kept = {id(g) for g in taken}
                 pool[:] = [g for g in pool if id(g) not in kept]
         grow()
+    if direction == "above":
+        row = _subcaptions_under(region, small_text, cap_box)
+        if row:
+            region = union([region] + [ln.box for ln in row])
+            small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
+            grow()
     region = _labels_beside(region, small_text, pool, allowed, prose)
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
