@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from figdex.models.bar_blocks import block_limits, joined_stacks, labelled_block
 from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_colour_bar
 from figdex.models.bar_combs import find_combs
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
@@ -125,11 +126,18 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         tiny = (_TINY_LENGTH, min_length - 1) if min_length <= 10 else (0, -1)
         runs = _row_runs(mask)
         usual, short = _row_stacks(runs, [(min_length, int(0.8 * W)), tiny])
+        usual += joined_stacks(usual)
         short = np.array(short, dtype=np.int64).reshape(-1, 4)
         stacks = np.concatenate([np.array(usual, dtype=np.int64).reshape(-1, 4), short[_tiny_alone(mask, short)]])
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
-        stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
-        stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
+        block = block_limits(w, thickness, max(H, W))
+        keep = block | (thickness <= np.maximum(3, w / 3 + 0.5))
+        stacks, block = stacks[keep], block[keep]
+        keep = ~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")
+        stacks, block = stacks[keep], block[keep]
+        if block.any():  # thicker than a third of its length: a block bar only with its label over or under it
+            keep = np.array([not b or labelled_block(mask, *s) for s, b in zip(stacks.tolist(), block.tolist())], bool)
+            stacks = stacks[keep]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
             tiny = x1 - x0 < min_length
