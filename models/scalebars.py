@@ -94,6 +94,7 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     gray = to_gray(image)
     H, W = gray.shape
     masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
+    overlay = None  # coloured pixels, where a grey figure has some drawn over it
     lines = _line_masks(gray)  # no ticks on these: a line mask's rows beside the line say nothing of ink
     if rgb is not None:
         # Channel by channel: numpy's max over a 3-long last axis is 7x slower, same values.
@@ -102,7 +103,8 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         if (chroma > _COLOUR_CHROMA).any():
             # A coloured line drawn over the figure (a dashed circle, an arrow) that crosses a grey bar
             # cuts each of its rows at another column, and the rows no longer stack: bridged.
-            masks = [(p, bridge_overlay(m, chroma > _COLOUR_CHROMA)) for p, m in masks]
+            overlay = chroma > _COLOUR_CHROMA
+            masks = [(p, bridge_overlay(m, overlay)) for p, m in masks]
             masks.append(("colour", chroma > _COLOUR_CHROMA))
         hue_line = chroma_line_mask(rgb)  # a thin line of the ground's brightness, another hue
         if hue_line is not None:
@@ -194,7 +196,7 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             passed[(x0, x1, top, bottom)] = score
         if polarity != "colour" and not any(mask is m for _, m in lines):
             if any(mask is m for m in comb_masks):  # ┃ ┃ ┃ ┃ ┃: a Hitachi ruler of ticks alone
-                for box, length in find_combs(gray, mask, runs):
+                for box, length in find_combs(gray, mask, runs, overlay):
                     found.append(Bar(box, length, polarity, _COMB_SCORE))
             for left, right, length in join_rulers(gray, mask, list(passed)):
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))

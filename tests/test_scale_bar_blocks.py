@@ -1,6 +1,7 @@
 """Thick bars (#17, held_out_10's misses; held_out_10 is development data now): a long thick bar whose
 ends wander over its rows, and a block bar about twice as long as thick with its label under it
-(models/bar_blocks.py), each on a drawn array and on the real image where it was seen.
+(models/bar_blocks.py), and a comb ruler whose ticks a line detector's coloured strokes partly hide
+(models/bar_combs.py), each on a drawn array and on the real image where it was seen.
 
 The real images are restored by eval/restore_instrument.py --manifest eval/scale_bars_held_out_10_restore.tsv
 and skipped when absent; their lengths are the hand measurements of eval/scale_bars_held_out_10.tsv.
@@ -86,4 +87,40 @@ def test_block_without_a_label_under_it_is_not_a_bar():
 def test_real_block_bar_over_its_label():
     # npmurphy/biofilm_pulse: a white 42 x 20 px block over '25µm' on a confocal section
     error = _error_on(load_rgb(_restored("npmurphy_delQP_48hrs_2_4_100615_sect.jpg")), (50, 50, 92, 70), 42.0)
+    assert error is not None and error < 0.03
+
+
+# -- a comb ruler whose ticks a drawn overlay partly hides ------------------------------------------
+
+def _covered_comb(cover: bool = True) -> np.ndarray:
+    rgb = np.zeros((60, 520, 3), np.uint8)
+    for k in range(11):  # ┃ ┃ … ┃: 11 white ticks 4 px wide, 12 rows, every 40 px (centres 51.5 … 451.5)
+        rgb[20:32, 50 + 40 * k:54 + 40 * k] = 255
+    if cover:
+        green = (0, 255, 0)
+        rgb[14:17, 30:480] = green  # a stroke along the ticks' tops
+        rgb[20:31, 90:94] = green  # the second tick hidden but for its last row
+        rgb[20:32, 91:93] = green
+        rgb[20:32, 447:451] = green  # the last tick's inner three columns hidden: its outer one is left
+        rgb[20:26, 170:174] = green  # the top half of the fourth tick
+        for x in range(300, 340):  # a steep stroke across the sixth-seventh ticks' band
+            rgb[20 + (x - 300) // 4, x] = green
+    return rgb
+
+
+def test_comb_ruler_with_ticks_partly_hidden_by_drawn_strokes():
+    # Ends read on the uncovered pixels: the last tick's outer column (453), the first tick whole (51.5).
+    error = _error_on(_covered_comb(), (50, 20, 454, 32), 400.0)
+    assert error is not None and error < 0.03
+
+
+def test_clean_comb_ruler_unchanged():
+    error = _error_on(_covered_comb(cover=False), (50, 20, 454, 32), 400.0)
+    assert error is not None and error < 0.005
+
+
+def test_real_comb_ruler_under_a_line_detectors_strokes():
+    # minhdoan00/Electrospun: a Hitachi ruler of 11 white ticks that a line detector's green strokes cross;
+    # the end ticks half hidden (the gold reads them 850.5 and 1253.5 from the inner ticks' width and pitch).
+    error = _error_on(load_rgb(_restored("minhdoan00_detectedLines.png")), (849, 898, 1256, 910), 403.0)
     assert error is not None and error < 0.03
