@@ -22,12 +22,20 @@ _MARK_WIDEST = 12
 _FEWEST = 5  # ticks of a comb (Hitachi: 11): three or four evenly spaced strokes are too easily glyphs
 
 
-def find_combs(gray: np.ndarray, mask: np.ndarray,
-               runs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[tuple[tuple[int, int, int, int], float]]:
+def find_combs(gray: np.ndarray, mask: np.ndarray, runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+               overlay: np.ndarray | None = None) -> list[tuple[tuple[int, int, int, int], float]]:
     """(box (x0, y0, x1, y1; x1, y1 exclusive), length from the first tick's centre to the last's) of
     each comb of ticks in ``mask`` (one grey cut of ``gray``), whose level runs (row, first column, end
-    column) are ``runs``."""
+    column) are ``runs``.  ``overlay``: coloured pixels drawn over the figure (a line detector's strokes
+    across a ruler), which may hide part of a tick: a tick's column reaches through them, and a tick's
+    centre is read on its uncovered pixels."""
     H, W = mask.shape
+    hidden = None
+    if overlay is not None and (overlay & ~mask).any():
+        from figdex.models.scalebars import _row_runs
+
+        hidden = overlay & ~mask
+        runs = _row_runs(mask | hidden)
     # Only pixels of level runs a tick wide: a blob, a line or texture wider than a tick is left out.
     ys, starts, ends = runs
     narrow = (ends - starts) <= _MARK_WIDEST
@@ -42,6 +50,10 @@ def find_combs(gray: np.ndarray, mask: np.ndarray,
     starts, ends, cols = xs[kinds == 1], xs[kinds == -1], ys[kinds == 1]
     n = ends - starts
     keep = (n >= _TICK_SHORTEST) & (n <= _TICK_TALLEST)
+    if hidden is not None:  # a column run of the overlay alone is no tick: it must hold some of the cut
+        inked = np.concatenate([[0], np.cumsum(mask.T.ravel(), dtype=np.int64)])
+        at = cols.astype(np.int64) * H
+        keep &= inked[at + np.minimum(ends, H)] - inked[at + starts] > 0
     starts, ends, cols = starts[keep], ends[keep], cols[keep]
     if len(cols) < _FEWEST:
         return []
@@ -76,16 +88,17 @@ def find_combs(gray: np.ndarray, mask: np.ndarray,
             if len(idx) < _FEWEST or (t, b) in seen or b - t < _TICK_SHORTEST:
                 continue
             seen.add((t, b))
-            comb = _comb(gray, mask, sorted({int(cols[i]) for i in idx}), t, b)
+            comb = _comb(gray, mask, sorted({int(cols[i]) for i in idx}), t, b, hidden)
             if comb is not None and comb not in out:
                 out.append(comb)
     return out
 
 
-def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int,
-          bottom: int) -> tuple[tuple[int, int, int, int], float] | None:
+def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int, bottom: int,
+          hidden: np.ndarray | None = None) -> tuple[tuple[int, int, int, int], float] | None:
     """The longest evenly spaced row of ticks among ``columns`` (the columns of one group of tick-tall
-    runs, rows ``top``..``bottom``), measured; None when there is none of ``_FEWEST`` ticks."""
+    runs, rows ``top``..``bottom``), measured; None when there is none of ``_FEWEST`` ticks.  ``hidden``:
+    the overlay's pixels off the mask, left out of the profile the ticks are read on."""
     H, W = mask.shape
     ticks, run = [], [columns[0]]
     for c in columns[1:]:
@@ -95,6 +108,15 @@ def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int,
             ticks.append(run)
             run = [c]
     ticks.append(run)
+    if hidden is not None:  # pieces of one tick that a stroke crosses: columns covered all between them
+        merged = [ticks[0]]
+        for t in ticks[1:]:
+            gap = range(merged[-1][-1] + 1, t[0])
+            if len(gap) <= _TICK_WIDEST and hidden[top:bottom, gap.start:gap.stop].any(axis=0).all():
+                merged[-1] = list(range(merged[-1][0], t[-1] + 1))
+            else:
+                merged.append(t)
+        ticks = merged
     widest = min(_MARK_WIDEST, max(_TICK_WIDEST, bottom - top + 1))  # a tick, or a mark about square
     ticks = [t for t in ticks if len(t) <= widest]
     best: list[list[int]] = []
@@ -130,7 +152,13 @@ def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int,
     if max(len(t) for t in best) > _TICK_WIDEST and _lattice_row(mask, x0, x1, top, bottom, spacing):
         return None
     rows = gray[top:bottom].astype(np.float64)
-    profile = rows.mean(axis=0)
+    if hidden is not None and hidden[top:bottom].any():
+        seen = ~hidden[top:bottom]
+        # A column's mean over its uncovered rows; a column covered all along reads as the ground between.
+        profile = np.where(seen.any(axis=0), (rows * seen).sum(axis=0) / np.maximum(1, seen.sum(axis=0)), np.nan)
+        profile[np.isnan(profile)] = float(np.nanmedian(profile[between])) if seen[:, between].any() else 0.0
+    else:
+        profile = rows.mean(axis=0)
     ground = float(np.median(profile[between]))
     ink = float(np.median([profile[c] for t in best for c in t]))
     if abs(ink - ground) < 25:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from figdex.models.bar_blocks import block_limits, joined_stacks, labelled_block
 from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_colour_bar
 from figdex.models.bar_combs import find_combs
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
@@ -93,6 +94,7 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
     gray = to_gray(image)
     H, W = gray.shape
     masks = [("dark", gray < t) for t in _DARK_CUTS] + [("light", gray > t) for t in _LIGHT_CUTS]
+    overlay = None  # coloured pixels, where a grey figure has some drawn over it
     lines = _line_masks(gray)  # no ticks on these: a line mask's rows beside the line say nothing of ink
     if rgb is not None:
         # Channel by channel: numpy's max over a 3-long last axis is 7x slower, same values.
@@ -101,7 +103,8 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         if (chroma > _COLOUR_CHROMA).any():
             # A coloured line drawn over the figure (a dashed circle, an arrow) that crosses a grey bar
             # cuts each of its rows at another column, and the rows no longer stack: bridged.
-            masks = [(p, bridge_overlay(m, chroma > _COLOUR_CHROMA)) for p, m in masks]
+            overlay = chroma > _COLOUR_CHROMA
+            masks = [(p, bridge_overlay(m, overlay)) for p, m in masks]
             masks.append(("colour", chroma > _COLOUR_CHROMA))
         hue_line = chroma_line_mask(rgb)  # a thin line of the ground's brightness, another hue
         if hue_line is not None:
@@ -125,11 +128,18 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
         tiny = (_TINY_LENGTH, min_length - 1) if min_length <= 10 else (0, -1)
         runs = _row_runs(mask)
         usual, short = _row_stacks(runs, [(min_length, int(0.8 * W)), tiny])
+        usual += joined_stacks(usual)
         short = np.array(short, dtype=np.int64).reshape(-1, 4)
         stacks = np.concatenate([np.array(usual, dtype=np.int64).reshape(-1, 4), short[_tiny_alone(mask, short)]])
         w, thickness = stacks[:, 1] - stacks[:, 0], stacks[:, 3] - stacks[:, 2]
-        stacks = stacks[thickness <= np.maximum(3, w / 3 + 0.5)]
-        stacks = stacks[~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")]
+        block = block_limits(w, thickness, max(H, W))
+        keep = block | (thickness <= np.maximum(3, w / 3 + 0.5))
+        stacks, block = stacks[keep], block[keep]
+        keep = ~_surely_not_bars(sums, squares, stacks, grey_contrast=polarity != "colour")
+        stacks, block = stacks[keep], block[keep]
+        if block.any():  # thicker than a third of its length: a block bar only with its label over or under it
+            keep = np.array([not b or labelled_block(mask, *s) for s, b in zip(stacks.tolist(), block.tolist())], bool)
+            stacks = stacks[keep]
         for x0, x1, top, bottom in stacks.tolist():
             thickness = bottom - top
             tiny = x1 - x0 < min_length
@@ -186,7 +196,7 @@ def _find_level_bars(image: np.ndarray, min_length: int) -> list[Bar]:
             passed[(x0, x1, top, bottom)] = score
         if polarity != "colour" and not any(mask is m for _, m in lines):
             if any(mask is m for m in comb_masks):  # ┃ ┃ ┃ ┃ ┃: a Hitachi ruler of ticks alone
-                for box, length in find_combs(gray, mask, runs):
+                for box, length in find_combs(gray, mask, runs, overlay):
                     found.append(Bar(box, length, polarity, _COMB_SCORE))
             for left, right, length in join_rulers(gray, mask, list(passed)):
                 box = (left[0], min(left[2], right[2]), right[1], max(left[3], right[3]))
