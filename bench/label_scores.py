@@ -41,14 +41,16 @@ def figure_result(rec: dict, mode: str, ocr) -> dict:
     from figdex.models.ocr import load_rgb
 
     image = load_rgb(rec["path"])
-    expected_labels = None
+    expected_labels, said = None, ""
     if mode == "caption" and rec.get("caption"):
         from figdex.ingest.captions import distribute_caption
 
-        expected_labels = [s.label for s in distribute_caption(rec["caption"]).subcaptions]
+        split = distribute_caption(rec["caption"])
+        expected_labels = [s.label for s in split.subcaptions]
+        said = " ".join(split.full_text(s.label) for s in split.subcaptions)  # as separate() joins them
     notes: list[str] = []
     labels, expected = figure_labels(image, ocr, expected_labels, ocr.read(image), notes)
-    found = labels_kept(labels, expected_labels, expected)
+    found = labels_kept(labels, expected_labels, expected, said)
     tp, gold = match_labels(found, rec["masters"])
     return {"id": rec["id"], "part": rec["part"], "field": rec.get("field", "?"), "mode": mode, "tp": tp,
             "pred": len(found), "gold": gold, "notes": notes,

@@ -43,11 +43,35 @@ def figure_labels(image: np.ndarray, ocr: OcrEngine, expected_labels: list[str] 
     return labels, expected
 
 
-def labels_kept(labels: list[PanelLabel], expected_labels: list[str] | None,
-                expected: list[str] | None) -> list[PanelLabel]:
-    """The labels separation reports: with a caption, only those of its label set (none when it
-    names no label); without one, all."""
+# A letter read this surely is kept when the caption names it anywhere, also where the caption's split
+# missed it: "converging (panel A)", "in Panel B. ... in Panel C", "shown in panel d" (fresh-2026-12j/12i).
+SURE_LABEL = 0.8
+
+
+def caption_letters(text: str) -> set[str]:
+    """The letters a caption names in any form ("(a)", "in Panel B", "panels b-d", "A and C:"), with
+    the letters before the last one named: a caption that speaks of panels B to D has a panel A."""
+    from figdex.ingest.captions.mentions import expand, find_mentions
+
+    letters = {lab for m in find_mentions(text) for lab in expand(m.raw, "alpha") if len(lab) == 1 and lab.isalpha()}
+    last = max((ch for ch in letters if ch <= "l"), default=None)  # past l: a variable ("(x)"), not a run
+    return letters | ({chr(c) for c in range(ord("a"), ord(last) + 1)} if last else set())
+
+
+def allowed_labels(labels: list[PanelLabel], expected_labels: list[str] | None, expected: list[str] | None,
+                   caption: str = "") -> set[str] | None:
+    """The labels a panel may bear with a caption: its label set, "0", and letters read surely that the
+    caption names in any other form (never one it does not name).  None: no caption, any label."""
     if not expected_labels:  # [] (ingest: no caption) and None name no label set
-        return labels
-    allowed = set(expected or ()) | {"0"}
-    return [lab for lab in labels if lab.label in allowed]
+        return None
+    named = caption_letters(caption) if caption else set()
+    return set(expected or ()) | {"0"} | {lab.label for lab in labels
+                                          if lab.label in named and lab.confidence >= SURE_LABEL}
+
+
+def labels_kept(labels: list[PanelLabel], expected_labels: list[str] | None,
+                expected: list[str] | None, caption: str = "") -> list[PanelLabel]:
+    """The labels separation reports: with a caption, only those of its label set (none when it
+    names no label) and the sure ones it names elsewhere (``allowed_labels``); without one, all."""
+    allowed = allowed_labels(labels, expected_labels, expected, caption)
+    return labels if allowed is None else [lab for lab in labels if lab.label in allowed]

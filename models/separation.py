@@ -29,7 +29,7 @@ from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import (clear_rule_lines, content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks,
                                   xy_cut)
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.figure_labels import figure_labels, labels_kept
+from figdex.models.figure_labels import allowed_labels, figure_labels, labels_kept
 from figdex.models.panel_labels import PanelLabel, to_gray
 from figdex.models.missing_panels import regions_for_missing_labels, within as _within
 from figdex.models.position_panels import rows_named_by_position
@@ -125,6 +125,13 @@ def separate(
         positional = bool(_POSITIONS.search(said))
         regions = _regions_without_caption(layout_image, mask, W, H, labels, text_boxes, notes, positional)
         regions = rows_named_by_position(mask, said, _POSITIONS, regions, notes)
+    elif len(labels) == 2 and expected and sorted(lab.label for lab in labels) == sorted(expected) and \
+            (alone := _blocks_each_labelled(layout_image, mask, W, H, labels, text_boxes)):
+        # Both of the caption's two labels read, and the gutter model's blocks are two, one under
+        # each label: the panels the figure alone gives (hpylori Fig. 3: the labels at different
+        # heights side by side, which a cut between the labels splits across both plots).
+        notes.append("two labels, each naming one of the gutter model's two blocks: those blocks")
+        regions = alone
     elif len(labels) >= 2:
         # A caption's labels, or (no caption) three or more letters running a, b, c … in one
         # case and size: curve labels rarely do that, so the labels define the panels.
@@ -150,10 +157,13 @@ def separate(
         # and, when the caption names no label, no letter at all.  Out of fold on the development
         # data this took panel-label precision with the caption from 0.860 to 0.906 (recall 0.812
         # to 0.789: letters printed but not named by the caption); the boxes do not change.
-        allowed = set(expected or ()) | {"0"}
+        # A letter read surely that the caption names elsewhere than in its split ("in Panel B") is kept:
+        # the caption never takes away a label the figure alone would give (issue #15).
+        said = " ".join((subcaptions or {}).values())
+        allowed = allowed_labels(labels, expected_labels, expected, said)
         regions = [(label if label in allowed else "0", part, label_box if label in allowed else None, certainty)
                    for label, part, label_box, certainty in regions]
-        labels = labels_kept(labels, expected_labels, expected)
+        labels = labels_kept(labels, expected_labels, expected, said)
     kept = []
     for label, part, label_box, certainty in regions:
         box = content_box(mask, part)
@@ -189,6 +199,16 @@ def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:
         b = big[k]
         big[k] = (min(b[0], small[0]), min(b[1], small[1]), max(b[2], small[2]), max(b[3], small[3]))
     return big
+
+
+def _blocks_each_labelled(image, mask, W, H, labels, text_boxes):
+    """The figure-alone regions for these labels when every block is named by one of them and every
+    label names a block (else None)."""
+    named = list(labels)
+    regions = _regions_without_caption(image, mask, W, H, named, text_boxes, [])
+    if len(regions) == len(labels) == len(named) and all(label_box is not None for _, _, label_box, _ in regions):
+        return regions
+    return None
 
 
 def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, positional: bool = False):
