@@ -20,7 +20,10 @@ from figdex.models.layout import content_box
 
 Box = tuple[int, int, int, int]
 STRIP = 0.35  # an interval at most this share of the median one is a strip (a title, tick labels)
-EQUAL = 1.25  # the main rows (columns) of a grid are this alike in size: largest / smallest
+EQUAL = 1.25  # the main columns of a grid's row are this alike in size: largest / smallest
+# and its main rows: an image row with its labels under it (no gap between) beside one with a gap
+# (OCDFT Fig. 8, h149: 607 / 466 px) is one grid all the same; the cells' CELLS check still holds.
+ROWS_EQUAL = 1.35
 CELLS = 1.5  # and the cells of the whole grid: largest / smallest, per side
 KIND = {"microscopy": "image", "diffraction": "image", "photo": "image", "graph": "plot", "illustration": "drawing"}
 PLOT_NUMBERS = 3  # a plot cell holds at least this many numbers (its tick labels), where the figure was read
@@ -43,9 +46,15 @@ def _intervals(mask: np.ndarray, box: Box, axis: int) -> list[tuple[int, int]]:
     return out
 
 
-def _main_intervals(runs: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+def _main_intervals(runs: list[tuple[int, int]], equal: float = EQUAL) -> list[tuple[int, int]] | None:
     """Intervals with the thin strips (a row of titles, tick labels, an axis title) joined to the
     neighbour across the narrower gutter; None when the main ones are not of one size."""
+    groups = _joined(runs, equal)
+    return None if groups is None else [g[0] for g in groups]
+
+
+def _joined(runs: list[tuple[int, int]], equal: float = EQUAL) -> list[tuple[tuple[int, int], tuple[int, int], list]] | None:
+    """As ``_main_intervals``, each main interval with its core run and the strips joined to it."""
     if not runs:
         return None
     sizes = [b - a for a, b in runs]
@@ -53,6 +62,7 @@ def _main_intervals(runs: list[tuple[int, int]]) -> list[tuple[int, int]] | None
     if not big:
         return None
     groups = {i: [runs[i][0], runs[i][1]] for i in big}
+    strips: dict[int, list] = {i: [] for i in big}
     for i, (a, b) in enumerate(runs):
         if i in groups:
             continue
@@ -62,11 +72,28 @@ def _main_intervals(runs: list[tuple[int, int]]) -> list[tuple[int, int]] | None
         gap_after = runs[i + 1][0] - b if after is not None else None
         host = before if gap_after is None or (gap_before is not None and gap_before <= gap_after) else after
         groups[host][0], groups[host][1] = min(groups[host][0], a), max(groups[host][1], b)
-    main = [tuple(groups[i]) for i in sorted(groups)]
+        strips[host].append((a, b))
     core = [runs[i][1] - runs[i][0] for i in big]
-    if max(core) > EQUAL * min(core):
+    if max(core) > equal * min(core):
         return None
-    return main
+    return [(tuple(groups[i]), runs[i], strips[i]) for i in sorted(groups)]
+
+
+def _row_columns(mask: np.ndarray, x0: int, x1: int, core: tuple[int, int],
+                 strips: list) -> tuple[list[tuple[int, int]], int, int] | None:
+    """A row's columns, found across its core run, and the vertical span its cells take: the core
+    and the strips whose ink keeps to the columns (each image's own label or tick numbers under it).
+    A strip whose ink crosses a gutter is a title over the whole row (OCDFT Fig. 8's 'Diffuse
+    Orbitals', h149): it would bridge the gutters, so it neither joins the columns nor any cell."""
+    cols = _main_intervals(_intervals(mask, (x0, core[0], x1, core[1]), 1))
+    if cols is None:
+        return None
+    top, bottom = core
+    for a, b in strips:
+        runs = _intervals(mask, (x0, a, x1, b), 1)
+        if all(any(c0 <= r0 and r1 <= c1 for c0, c1 in cols) for r0, r1 in runs):
+            top, bottom = min(top, a), max(bottom, b)
+    return cols, top, bottom
 
 
 def grid_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
@@ -74,16 +101,17 @@ def grid_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
 
     Rows are found first across the whole box, then columns across each row; every row must have
     the same number of columns (a grid, not a layout of unlike parts)."""
-    rows = _main_intervals(_intervals(mask, box, 0))
+    rows = _joined(_intervals(mask, box, 0), ROWS_EQUAL)
     if rows is None:
         return None
     x0, _, x1, _ = box
     cells: list[Box] = []
     counts = set()
-    for r0, r1 in rows:
-        cols = _main_intervals(_intervals(mask, (x0, r0, x1, r1), 1))
-        if cols is None:
+    for _, core, strips in rows:
+        found = _row_columns(mask, x0, x1, core, strips)
+        if found is None:
             return None
+        cols, r0, r1 = found
         counts.add(len(cols))
         for c0, c1 in cols:
             cell = content_box(mask, (c0, r0, c1, r1))
