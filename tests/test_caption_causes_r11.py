@@ -42,3 +42,20 @@ def test_a_phrase_closed_by_its_label_stays_with_it():
     p = full("Responses of T4 cells (a) and T5 cells (b) to moving gratings.")
     assert set(p) == {"a", "b"}
     assert "T4 cells" in p["a"] and "T5 cells" in p["b"] and "T5 cells" not in p["a"]
+
+
+def test_a_formula_phrase_in_a_run_shares_the_words_after_it():
+    # medford-group/Computational-Study-of-Transition-Metal-Substitutions Fig. 3: "(a) N$_2$, (b) N$_2$H and (c)
+    # NH$_2$ plotted against …": the last phrase's first word is a TeX formula; the words after it complete every
+    # phrase of the run (rule 3: common head and common tail kept for each).
+    p = full(caption("medford-group/Computational-Study-of-Transition-Metal-Substitutions#Figure 3"))
+    assert set(p) == {"a", "b", "c"}
+    for label in "abc":
+        assert "plotted against the periodic column" in p[label]
+        assert "binding energies" in p[label]
+
+
+def test_between_inside_a_long_panel_text_is_no_shared_tail():
+    # Guard: "between" in a panel's own long sentence, after a label that is not in a run of short phrases.
+    p = full("Transport data. (a) Conductance measured across the junction between the two leads. (b) Noise spectra.")
+    assert "between the two leads" in p["a"] and "between the two leads" not in p["b"]

@@ -325,7 +325,8 @@ class _Distributor:
                 # run's shared noun (rule 3), whatever word they start with.
                 single = all(len(re.sub(r"(?:,|\band|\bor)\s*$", "", strip_marks(
                     self.text[intros[i].end:intros[i + 1].start]).strip()).split()) == 1 for i in range(k, j))
-                word = re.match(r"\s*[\w-]+(?=\s+[\w$(])", own)  # (None when a bold marker is in the way)
+                # (None when a bold marker is in the way; a formula's TeX is one word: "(c) NH$_2$ plotted against …")
+                word = re.match(r"\s*(?:[\w-]|\$[^$\s]*\$)+(?=\s+[\w$(])", own)
                 # Not "(B) known, (C) whether the 3D models are …": a phrase that opens a clause is a clause of its own
                 # ("(a) before and (b) after heat-treatment at 1000 °C" shares "heat-treatment at 1000 °C").
                 if single and word and len(own.split()) >= 3 and \
