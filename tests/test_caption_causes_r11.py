@@ -59,3 +59,18 @@ def test_between_inside_a_long_panel_text_is_no_shared_tail():
     # Guard: "between" in a panel's own long sentence, after a label that is not in a run of short phrases.
     p = full("Transport data. (a) Conductance measured across the junction between the two leads. (b) Noise spectra.")
     assert "between the two leads" in p["a"] and "between the two leads" not in p["b"]
+
+
+def test_panels_named_with_the_word_panel_need_no_panel_a():
+    # muschellij2/high_res_ct_template Fig. 3: "… (CSF) in Panel B. We see … in Panel C, and … in Panel D." (panel A is
+    # the template image the title names): the letters named with "Panel" are panels though "A" is never named.
+    p = full(caption("muschellij2/high_res_ct_template#Figure 3"))
+    assert set(p) == {"b", "c", "d"}
+    assert "white matter" in p["b"] and "white matter" not in p["c"]
+    assert "Atropos" in p["d"] and "Atropos" not in p["b"]
+
+
+def test_bracketed_letters_without_the_first_are_still_no_panels():
+    # Guard: without the word "panel", letters that skip "a" stay symbols or references (rule 6).
+    p = full("Flow past a cylinder. The slip length (b) and the fluid viscosity (c) set the drag.")
+    assert set(p) == {"0"}

@@ -18,12 +18,14 @@ def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
     """The labelling scheme most mentions agree on, or "none"."""
     labels: dict[str, set[str]] = {k: set() for k in SCHEME_ORDER}
     strong: dict[str, bool] = {k: False for k in SCHEME_ORDER}
+    named: dict[str, bool] = {k: False for k in SCHEME_ORDER}  # every mention says "panel" ("… in Panel B.")
     for m in mentions:
         for tok in m.raw:
             kind = _label_kind(tok) if tok != "-" else ""
             if kind in labels:
                 labels[kind].add(tok.lower())
                 strong[kind] |= m.style in ("bold", "bare", "close", "colon")
+                named[kind] = named[kind] or m.style == "panelword"
     # "i" alone is a letter when other letters are there; "ii" and "iii" make it roman.
     if labels["roman"] and "i" in labels["alpha"] and not ({"h", "j"} & labels["alpha"]):
         labels["roman"].add("i")
@@ -34,7 +36,12 @@ def choose_scheme(mentions: list[Mention], text: str | None = None) -> str:
         found = labels[kind]
         if len(found) < 2:
             continue
-        if kind != "position" and FIRST_LABEL[kind] not in found:
+        # "… fluid (CSF) in Panel B. … in Panel C, and … in Panel D.": panels named with the word "panel" are panels
+        # even when the first one is only the title's (no "Panel A"); bare or bracketed letters without the first
+        # are symbols or references.
+        panel_words = named[kind] and all(m.style == "panelword" for m in mentions
+                                          if any(_label_kind(t) == kind for t in m.raw))
+        if kind != "position" and FIRST_LABEL[kind] not in found and not panel_words:
             continue
         if kind == "digit" and not strong[kind]:
             continue  # parenthesised numbers after words are references or equations
