@@ -35,3 +35,13 @@ def test_an_unnamed_tex_bitmap_font_in_t1_encoding_reads_its_ligatures():
     for key in (("Figure 2", 16), ("Figure 3", 17), ("Figure 4", 18)):
         _check(found, gold, key)
         assert "Confidence" in found[key].caption
+
+
+def test_legends_listed_on_a_page_take_the_figure_pages_sized_to_their_figures_after_it():
+    # bioRxiv's 2019 Ebola preprint lists the three legends on page 16 ("Figures") and appends each figure as
+    # a page of its own size (432 x 299, 490 x 513, 360 x 551 pt) with no caption: Figure 1 was missed and
+    # Figures 2 and 3 reported on the legends page.
+    found, gold = _found_and_gold("biorxiv_2019_ebola_engagement")
+    for key in (("Figure 1", 17), ("Figure 2", 18), ("Figure 3", 19)):
+        _check(found, gold, key)
+    assert not any(page == 16 for _, page in found)
