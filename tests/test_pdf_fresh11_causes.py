@@ -30,7 +30,7 @@ def test_a_letter_spaced_appendix_label_keeps_its_letter_with_the_number():
 def test_an_unnamed_tex_bitmap_font_in_t1_encoding_reads_its_ligatures():
     # MiKTeX's pdfTeX set the working paper in T1-encoded bitmap Type 3 fonts with no name and no Unicode map:
     # "fi" is 0x1C there, which OT1 (the table an unnamed text font was read with) has as "ø", so three
-    # captions read "95% Conødence Intervals".  The page's T1 quotes, dashes and in-word ligatures say T1.
+    # captions read "95% Conødence Intervals".  A ligature code inside a word says T1.
     found, gold = _found_and_gold("wp_2026_claude_code_economist")
     for key in (("Figure 2", 16), ("Figure 3", 17), ("Figure 4", 18)):
         _check(found, gold, key)

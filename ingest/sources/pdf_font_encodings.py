@@ -117,14 +117,14 @@ def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
 
 
 def _cork_votes(codes: list[int], unnamed: list[int], fonts: list[int], lower) -> dict[int, int]:
-    """By font, how much more its control codes read as T1 than as OT1: T1's quotes and dashes (0x10, 0x11,
-    0x15, 0x16: OT1's dotless letters and accents, rare in English) or a code of 0x1B-0x1F inside a word
-    (T1's "ff" .. "ffl"; OT1's "œ", "ø" there are rarer) count for T1, one of 0x0B-0x0F (OT1's ligatures; T1's
-    cedilla, ogonek and single guillemets) against it."""
+    """By font, how much more its control codes read as T1 than as OT1: a code of 0x1B-0x1F inside a word
+    (T1's "ff" .. "ffl"; OT1's "œ", "ø" there are far rarer in English) counts for T1, one of 0x0B-0x0F (OT1's
+    ligatures; T1's cedilla, ogonek and single guillemets) against it.  (T1's quotes and dashes are no sign:
+    OT1 has its dotless i and its macron and breve accents on those codes, "bū" in an old TeX paper.)"""
     votes: dict[int, int] = {}
     for i in unnamed:
         code = codes[i]
-        if code in (0x10, 0x11, 0x15, 0x16) or (0x1B <= code <= 0x1F and lower(i - 1) and lower(i + 1)):
+        if 0x1B <= code <= 0x1F and lower(i - 1) and lower(i + 1):
             votes[fonts[i]] = votes.get(fonts[i], 0) + 1
         elif 0x0B <= code <= 0x0F:
             votes[fonts[i]] = votes.get(fonts[i], 0) - 1

@@ -25,9 +25,10 @@ def figures_on_pages_after_legends(found: list, page_graphics_of: dict, pages_te
     text_size = sizes.most_common(1)[0][0]
     captioned = {f.page for f in found}
     for page in sorted(captioned):
-        legends = sorted((f for f in found if f.page == page), key=lambda f: _number(f.number))
+        legends = [f for f in found if f.page == page]
         if any(f.graphics for f in legends) or not all(_number(f.number) is not None for f in legends):
             continue
+        legends.sort(key=lambda f: _number(f.number))
         numbers = [_number(f.number) for f in legends]
         if len({f.kind for f in legends}) != 1 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
             continue  # (one kind, numbered one after another: a list of legends, not references in a paragraph)
