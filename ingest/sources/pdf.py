@@ -36,6 +36,7 @@ from figdex.ingest.sources.pdf_furniture import below_running_head, drawing_key,
 from figdex.ingest.sources.pdf_metadata import article_metadata
 from figdex.ingest.sources.pdf_sheets import in_half, sheet_halves
 from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
+from figdex.ingest.sources.pdf_legend_pages import figures_on_pages_after_legends
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines, label_neighbours,
     label_stops,
@@ -188,6 +189,7 @@ def analyse_pdf(path: str | Path, *, render: bool = True, out_dir: Path | None =
         if scanned:
             problems.insert(0, f"{path}: {_SCANNED}")
             found = []
+        figures_on_pages_after_legends(found, page_graphics_of, pages_text)  # (legends listed on a page of their own)
         figures = _choose(found, problems)
         _captions_under_the_figure_of_the_page_before(figures, pages_text, page_graphics_of)
         # A hyphen at a caption line's end stays where the document writes the compound with one.

@@ -57,6 +57,12 @@ _GREEK_CAPITALS = ["Γ", "Δ", "Θ", "Λ", "Ξ", "Π", "Σ", "Υ", "Φ", "Ψ", "
 # OT1 0x12-0x18 are accents, set over the letter: combining marks.
 _OT1 = _GREEK_CAPITALS + ["ff", "fi", "fl", "ffi", "ffl", "ı", "ȷ", "\u0300", "\u0301", "\u030c", "\u0306",
                           "\u0304", "\u030a", "\u0327", "ß", "æ", "œ", "ø", "Æ", "Œ", "Ø"]
+# T1 (Cork), the other TeX text encoding (\usepackage[T1]{fontenc}), puts its accents under 0x0D, quotes and
+# dashes at 0x0D-0x16 and its ligatures at 0x1B-0x1F, where OT1 has "œ", "ø", "Æ", "Œ", "Ø": read as OT1, a T1
+# bitmap font (MiKTeX's unnamed Type 3) prints "Conødence" for "Confidence", "eœect" for "effect".
+_T1 = ["\u0300", "\u0301", "\u0302", "\u0303", "\u0308", "\u030b", "\u030a", "\u030c", "\u0306", "\u0304",
+       "\u0307", "\u0327", "\u0328", "\u201a", "\u2039", "\u203a", "\u201c", "\u201d", "\u201e", "\u00ab",
+       "\u00bb", "\u2013", "\u2014", "", "", "ı", "ȷ", "ff", "fi", "fl", "ffi", "ffl"]
 _OML = _GREEK_CAPITALS + list("αβγδϵζηθικλμνξπρστυϕχ")
 _OMS = list("−·×∗÷⋄±∓⊕⊖⊗⊘⊙◯∘•≍≡⊆⊇≤≥⪯⪰∼≈⊂⊃≪≫≺≻")
 _OMX = list("()[]⌊⌋⌈⌉{}⟨⟩|‖/\\()()[]⌊⌋⌈⌉{}⟨⟩/\\")
@@ -100,11 +106,29 @@ def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
             counts = letters.setdefault(font, [0, 0])
             counts[0] += 1
             counts[1] += any(lower(j) and fonts[j] == font for j in (i - 1, i + 1))
+    cork = _cork_votes(codes, unnamed, fonts, lower)
     for i in unnamed:
         count, in_words = letters.get(fonts[i], (0, 0))
         table = _OT1 if count >= 10 and in_words >= 0.7 * count else _OML if count else _OMS
+        if table is _OT1 and cork.get(fonts[i], 0) > 0:
+            table = _T1
         out[i] = table[codes[i]]
     return out
+
+
+def _cork_votes(codes: list[int], unnamed: list[int], fonts: list[int], lower) -> dict[int, int]:
+    """By font, how much more its control codes read as T1 than as OT1: a code of 0x1B-0x1F inside a word
+    (T1's "ff" .. "ffl"; OT1's "œ", "ø" there are far rarer in English) counts for T1, one of 0x0B-0x0F (OT1's
+    ligatures; T1's cedilla, ogonek and single guillemets) against it.  (T1's quotes and dashes are no sign:
+    OT1 has its dotless i and its macron and breve accents on those codes, "bū" in an old TeX paper.)"""
+    votes: dict[int, int] = {}
+    for i in unnamed:
+        code = codes[i]
+        if 0x1B <= code <= 0x1F and lower(i - 1) and lower(i + 1):
+            votes[fonts[i]] = votes.get(fonts[i], 0) + 1
+        elif 0x0B <= code <= 0x0F:
+            votes[fonts[i]] = votes.get(fonts[i], 0) - 1
+    return votes
 
 
 # Advent 3B2's own text fonts (named "Adv..."; Elsevier, 1990s-2000s) without a Unicode map put the "ff", "fi",

@@ -279,8 +279,12 @@ def close_letter_spacing(text: str) -> str:
     m = _SPACED_LABEL.match(text)
     if not m:
         return text
-    word = m.group(2).replace(" ", "") + (m.group(3) or "").strip()
-    label = f"{word} {m.group(4).replace(' ', '')}{(m.group(5) or '').strip()}"
+    word, appendix = m.group(2).replace(" ", ""), ""
+    if not m.group(3) and word[-1].isupper() and re.fullmatch(r"(?i)(?:fig(?:ure)?|scheme|chart)[A-Z]", word):
+        # an appendix's letter before the number, read as one more letter of the word (Wiley's "F I G U R E A 1")
+        word, appendix = word[:-1], word[-1]
+    word += (m.group(3) or "").strip()
+    label = f"{word} {appendix}{m.group(4).replace(' ', '')}{(m.group(5) or '').strip()}"
     if not CAPTION_START.match(label) or not re.fullmatch(r"(?i)fig(?:ure)?\.?|scheme|chart", word):
         return text
     return m.group(1) + label + text[m.end():]
