@@ -244,6 +244,11 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
         if not rules:
             # A colour bar or a header row is no master alone, and masters never overlap.
             joined = sorted(join_strips(order), key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))
+            # Thin gutters repeated across a regular grid of alike images are boundaries, where the
+            # gutter model read some of them as white space inside one image.
+            cells = _grid_cells(image, mask, [(0, 0, W, H)], text_boxes, notes, more_than=len(joined))
+            if cells:
+                return cells
             if len(joined) == 1:
                 notes.append("no panel labels: the gutter model's blocks are one image and its strips")
                 return [("0", (0, 0, W, H), None, 0.6)]
@@ -266,6 +271,10 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
         # One panel: letters inside it are curve or region labels; only one at its top-left names it.
         corner = [lab for lab in labels if lab.box[0] < 0.15 * W and lab.box[1] < 0.15 * H]
         labels[:] = corner[:1]
+        cells = None if corner or rules else _grid_cells(image, mask, [(0, 0, W, H)], text_boxes, notes)
+        if cells:
+            labels[:] = []
+            return cells
         return [(corner[0].label if corner else "0", (0, 0, W, H), corner[0].box if corner else None, 0.9)]
     used = {lab.label for lab in named.values()}
     spare = iter(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in used)
@@ -283,6 +292,19 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
                for i, (name, box) in enumerate(zip(names, order))]
     labels[:] = [lab for lab in labels if any(lab is v for v in named.values())]  # the ones that name a panel
     return regions
+
+
+def _grid_cells(image, mask, blocks: list[Box], text_boxes, notes, more_than: int = 1) -> list | None:
+    """Unlabelled blocks with each regular grid of alike images cut into its cells (models/grid_panels.py),
+    as regions labelled "0"; None when no block is such a grid or the cells are not more than ``more_than``."""
+    from figdex.models.grid_panels import split_grids
+
+    H, W = mask.shape
+    boxes, split = split_grids(image, mask, blocks, text_boxes)
+    if not split or len(boxes) <= more_than:
+        return None
+    notes.append('no panel labels: a regular grid of alike images, each cell labelled "0"')
+    return [("0", box, None, 0.7) for box in sorted(boxes, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))]
 
 
 def _clear_unlabelled_panels(image, blocks: list[Box], text_boxes: list[TextBox]) -> bool:

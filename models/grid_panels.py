@@ -1,0 +1,282 @@
+"""Regular grids of unlabelled images: each cell is its own master image.
+
+Without printed labels, whether the white space between images separates master images is
+the gutter model's call (models/gutter_tree.py).  It reads one gutter at a time, so a grid of
+micrographs, maps or plots with thin white gutters (1-6 px, much thinner than the figure's
+widest) looks to it like white space inside one image, and the grid is kept as one master.
+What marks a grid is not any one gutter but the repetition: gutters that cross the whole
+block, cutting it into rows and columns of (nearly) one size, every cell holding an image of
+one kind.  White space inside a schematic, a reaction scheme or one plot is rarely that
+regular, and the cells of a schematic are not alike (the classes checked below).  The
+development data's convention (eval/devset/README.md, "Faceted grids of plots and grids of
+images") makes each framed image or plot separated by white space its own master.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from figdex.models.layout import content_box
+
+Box = tuple[int, int, int, int]
+STRIP = 0.35  # an interval at most this share of the median one is a strip (a title, tick labels)
+EQUAL = 1.25  # the main columns of a grid's row are this alike in size: largest / smallest
+# and its main rows: an image row with its labels under it (no gap between) beside one with a gap
+# (OCDFT Fig. 8, h149: 607 / 466 px) is one grid all the same; the cells' CELLS check still holds.
+ROWS_EQUAL = 1.35
+CELLS = 1.5  # and the cells of the whole grid: largest / smallest, per side
+KIND = {"microscopy": "image", "diffraction": "image", "photo": "image", "graph": "plot", "illustration": "drawing"}
+PLOT_NUMBERS = 3  # a plot cell holds at least this many numbers (its tick labels), where the figure was read
+FILL = 0.6  # each cell's ink spans at least this share of its row and column
+
+
+def _intervals(mask: np.ndarray, box: Box, axis: int) -> list[tuple[int, int]]:
+    """The ink intervals of ``box`` between lines (rows for axis 0) empty across the whole box."""
+    x0, y0, x1, y1 = box
+    sub = mask[y0:y1, x0:x1]
+    full = sub.mean(axis=1 - axis) > 0.005  # as layout.gutters: JPEG specks do not bridge a gutter
+    offset = y0 if axis == 0 else x0
+    out, start = [], None
+    for i, f in enumerate(list(full) + [False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            out.append((offset + start, offset + i))
+            start = None
+    return out
+
+
+def _main_intervals(runs: list[tuple[int, int]], equal: float = EQUAL) -> list[tuple[int, int]] | None:
+    """Intervals with the thin strips (a row of titles, tick labels, an axis title) joined to the
+    neighbour across the narrower gutter; None when the main ones are not of one size."""
+    groups = _joined(runs, equal)
+    return None if groups is None else [g[0] for g in groups]
+
+
+def _joined(runs: list[tuple[int, int]], equal: float = EQUAL) -> list[tuple[tuple[int, int], tuple[int, int], list]] | None:
+    """As ``_main_intervals``, each main interval with its core run and the strips joined to it."""
+    if not runs:
+        return None
+    sizes = [b - a for a, b in runs]
+    big = [i for i, s in enumerate(sizes) if s > STRIP * max(sizes)]
+    if not big:
+        return None
+    groups = {i: [runs[i][0], runs[i][1]] for i in big}
+    strips: dict[int, list] = {i: [] for i in big}
+    for i, (a, b) in enumerate(runs):
+        if i in groups:
+            continue
+        before = max((j for j in big if j < i), default=None)
+        after = min((j for j in big if j > i), default=None)
+        gap_before = a - runs[i - 1][1] if before is not None else None
+        gap_after = runs[i + 1][0] - b if after is not None else None
+        host = before if gap_after is None or (gap_before is not None and gap_before <= gap_after) else after
+        groups[host][0], groups[host][1] = min(groups[host][0], a), max(groups[host][1], b)
+        strips[host].append((a, b))
+    core = [runs[i][1] - runs[i][0] for i in big]
+    if max(core) > equal * min(core):
+        return None
+    return [(tuple(groups[i]), runs[i], strips[i]) for i in sorted(groups)]
+
+
+def _row_columns(mask: np.ndarray, x0: int, x1: int, core: tuple[int, int],
+                 strips: list) -> tuple[list[tuple[int, int]], int, int] | None:
+    """A row's columns, found across its core run, and the vertical span its cells take: the core
+    and the strips whose ink keeps to the columns (each image's own label or tick numbers under it).
+    A strip whose ink crosses a gutter is a title over the whole row (OCDFT Fig. 8's 'Diffuse
+    Orbitals', h149): it would bridge the gutters, so it neither joins the columns nor any cell."""
+    cols = _main_intervals(_intervals(mask, (x0, core[0], x1, core[1]), 1))
+    if cols is None:
+        return None
+    top, bottom = core
+    for a, b in strips:
+        runs = _intervals(mask, (x0, a, x1, b), 1)
+        if all(any(c0 <= r0 and r1 <= c1 for c0, c1 in cols) for r0, r1 in runs):
+            top, bottom = min(top, a), max(bottom, b)
+    return cols, top, bottom
+
+
+def grid_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
+    """The cells of ``box`` when it is a regular grid (at least two cells), in reading order; else None.
+
+    Rows are found first across the whole box, then columns across each row; every row must have
+    the same number of columns (a grid, not a layout of unlike parts)."""
+    rows = _joined(_intervals(mask, box, 0), ROWS_EQUAL)
+    if rows is None:
+        return None
+    x0, _, x1, _ = box
+    cells: list[Box] = []
+    counts = set()
+    for _, core, strips in rows:
+        found = _row_columns(mask, x0, x1, core, strips)
+        if found is None:
+            return None
+        cols, r0, r1 = found
+        counts.add(len(cols))
+        for c0, c1 in cols:
+            cell = content_box(mask, (c0, r0, c1, r1))
+            if cell is None or (cell[2] - cell[0]) < FILL * (c1 - c0) or (cell[3] - cell[1]) < FILL * (r1 - r0):
+                return None
+            cells.append(cell)
+    if len(counts) != 1 or len(cells) < 2:
+        return None
+    # The cells of all rows are about one size too (rows of two wide images over rows of three
+    # are no grid); outer cells carry the tick labels, so a little more leeway than within a row.
+    widths = [c[2] - c[0] for c in cells]
+    heights = [c[3] - c[1] for c in cells]
+    if max(widths) > CELLS * min(widths) or max(heights) > CELLS * min(heights):
+        return None
+    return cells
+
+
+def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
+    """Whether the cells hold images of one kind: every one a plot, or every one a micrograph,
+    photo or pattern; drawings only in grids of four or more (a row of two or three
+    molecules is a scheme's parts, a 4 x 4 grid of diagrams a grid)."""
+    from figdex.models.classify import classify_many
+    from figdex.models.missing_panels import within
+    from figdex.models.ocr import NUMBER_TEXT
+
+    items = []
+    for c in cells:
+        numbers = sum(1 for tb in text_boxes if within(tb.box, c) and NUMBER_TEXT.match(tb.text.strip()))
+        items.append((image[c[1]:c[3], c[0]:c[2]], (), numbers))
+    # A micrograph beside its diffraction pattern is two images all the same (and the classifier
+    # wavers between the two on dim micrographs): the image classes are one kind here.
+    kinds = {KIND.get(cls) for cls, _ in classify_many(items)}
+    if len(kinds) != 1 or None in kinds:
+        return False
+    # Plots read their values off tick numbers: cells that hold few numbers are parts of a scheme the
+    # classifier took for plots (network drawings of nodes and edges: h143, fresh-2026-12j LIBS Fig. 4).
+    # Two or three cells are little repetition to go on; larger grids share tick numbers on outer cells.
+    if kinds == {"plot"} and text_boxes and len(cells) < 4 and min(n for _, _, n in items) < PLOT_NUMBERS:
+        return False
+    return kinds != {"drawing"} or len(cells) >= 4
+
+
+def framed_plots(image: np.ndarray, cells: list[Box]) -> bool:
+    """Whether the cells of alike frames hold plots or images: the frames are the axes, so no tick
+    numbers are asked for (exponents such as 10^-1 do not read as numbers), and one cell the
+    classifier is unsure of (a sparse scatter plot it calls a drawing at 0.53) does not undo the layout;
+    a cell it surely calls a drawing (a flow chart's boxes) does."""
+    from figdex.models.classify import classify_many
+
+    found = classify_many([(image[c[1]:c[3], c[0]:c[2]], (), 0) for c in cells])
+    if any(KIND.get(cls) == "drawing" and conf >= SURE for cls, conf in found):
+        return False
+    kinds = {KIND.get(cls) for cls, conf in found if not (KIND.get(cls) == "drawing" and conf < SURE)}
+    return len(kinds) == 1 and None not in kinds and 2 * sum(KIND.get(c) != "drawing" for c, _ in found) > len(found)
+
+
+def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_boxes) -> tuple[list[Box], int]:
+    """``blocks`` with each one that is a regular grid of alike images replaced by its cells, and
+    how many were split."""
+    out, split = [], 0
+    for box in blocks:
+        cells = grid_cells(mask, box)
+        alike = cells is not None and alike_cells(image, cells, text_boxes)
+        if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
+            cells = frame_cells(mask)
+            alike = cells is not None and framed_plots(image, cells)
+        if alike:
+            out.extend(cells)
+            split += 1
+        else:
+            out.append(box)
+    return out, split
+
+
+# Framed plots stacked or gridded (h143).  The rows of a figure of framed plots are rarely
+# separated by rows empty across the figure: a shared y-axis title crosses them, and the white
+# inside sparse scatter plots reads as gutter while the 2 px frame edges are under the speck
+# threshold.  The frames themselves (a long horizontal line above and below, joined by vertical
+# lines at both ends) mark the plots.
+FRAME_SIDE = 0.95  # a frame's vertical edges are inked along this share of its height
+FRAME_MIN = 0.12  # a frame spans at least this share of the figure's width and height (not a legend)
+SURE = 0.7  # a framed cell the classifier calls a drawing at least this surely is one
+FRAME_MAIN = 0.5  # frames of at least this share of the largest one's area are plots; smaller ones legends
+
+
+def _long_runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int, int]]:
+    """(row, x0, x1) of each horizontal ink run at least ``min_len`` long."""
+    m = mask.astype(np.int8)
+    d = np.diff(np.pad(m, ((0, 0), (1, 1))), axis=1)
+    out = []
+    for y in np.flatnonzero(m.sum(axis=1) >= min_len):
+        starts, ends = np.flatnonzero(d[y] == 1), np.flatnonzero(d[y] == -1)
+        out.extend((int(y), int(a), int(b)) for a, b in zip(starts, ends) if b - a >= min_len)
+    return out
+
+
+def _side(mask: np.ndarray, x: int, y0: int, y1: int, tol: int) -> bool:
+    """Whether some column within ``tol`` px of ``x`` is inked along the frame's height (the top and
+    bottom lines run on past the frame's corners by the length of the tick marks)."""
+    cols = mask[y0:y1, max(0, x - tol):x + tol + 1]
+    return cols.size > 0 and float(cols.mean(axis=0).max()) >= FRAME_SIDE
+
+
+def frames(mask: np.ndarray) -> list[Box]:
+    """The outermost rectangular frames of plot size, not nested in one another."""
+    H, W = mask.shape
+    runs = _long_runs(mask, max(40, int(FRAME_MIN * W)))
+    tol = max(6, W // 100)
+    found: list[Box] = []
+    for i, (yt, a, b) in enumerate(runs):
+        best = None
+        for yb, a2, b2 in runs[i + 1:]:
+            if yb - yt < max(30, FRAME_MIN * H) or abs(a - a2) > tol or abs(b - b2) > tol:
+                continue
+            if _side(mask, a, yt, yb, tol) and _side(mask, b - 1, yt, yb, tol):
+                best = (min(a, a2), yt, max(b, b2), yb + 1)  # the farthest bottom: gridlines nest inside
+        if best:
+            found.append(best)
+
+    def inside(p: Box, q: Box) -> bool:
+        return p != q and p[0] >= q[0] - 3 and p[1] >= q[1] - 3 and p[2] <= q[2] + 3 and p[3] <= q[3] + 3
+
+    outer = [f for f in found if not any(inside(f, g) for g in found)]
+    return sorted(set(outer), key=lambda f: (f[1], f[0]))
+
+
+def frame_cells(mask: np.ndarray) -> list[Box] | None:
+    """The cells of a figure of two or more alike framed plots apart from one another, each frame
+    with the white space and text above and left of it up to the previous frame (titles, tick labels,
+    a y-axis title) and, in the last row or column, to the figure's edge; None when there is no such layout."""
+    H, W = mask.shape
+    fs = frames(mask)
+    if len(fs) < 2:
+        return None
+    area = max((f[2] - f[0]) * (f[3] - f[1]) for f in fs)
+    main = [f for f in fs if (f[2] - f[0]) * (f[3] - f[1]) >= FRAME_MAIN * area]
+    if len(main) < 2:
+        return None
+    ws, hs = [f[2] - f[0] for f in main], [f[3] - f[1] for f in main]
+    if max(ws) > EQUAL * min(ws) or max(hs) > EQUAL * min(hs):
+        return None
+    for i, p in enumerate(main):  # apart: frames sharing an edge are one faceted plot
+        for q in main[i + 1:]:
+            if p[0] < q[2] + 3 and q[0] < p[2] + 3 and p[1] < q[3] + 3 and q[1] < p[3] + 3:
+                return None
+    # Rows: frames overlapping vertically; a grid has as many frames in every row.
+    rows: list[list[Box]] = []
+    for f in main:
+        if rows and f[1] < rows[-1][0][3] and f[3] > rows[-1][0][1]:
+            rows[-1].append(f)
+        else:
+            rows.append([f])
+    rows = [sorted(r) for r in rows]
+    cells: list[Box] = []
+    for ri, row in enumerate(rows):
+        top = 0 if ri == 0 else max(f[3] for f in rows[ri - 1])
+        bottom = H if ri == len(rows) - 1 else min(f[1] for f in rows[ri + 1])
+        bottom = max(bottom, max(f[3] for f in row))
+        for ci, f in enumerate(row):
+            left = 0 if ci == 0 else row[ci - 1][2]
+            right = W if ci == len(row) - 1 else row[ci + 1][0]
+            # Below the frame: tick labels and an x-axis title belong to it only in the last row,
+            # else the space up to the next row's frames goes to that row (its titles).
+            y1 = bottom if ri == len(rows) - 1 else f[3]
+            cell = content_box(mask, (left, top, right, y1))
+            if cell is not None:
+                cells.append(cell)
+    return cells if len(cells) >= 2 else None
