@@ -5,6 +5,8 @@ the labels can be scored on their own (bench/label_scores.py) exactly as separat
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from figdex.models.ocr import OcrEngine, TextBox
@@ -48,12 +50,47 @@ def figure_labels(image: np.ndarray, ocr: OcrEngine, expected_labels: list[str] 
 SURE_LABEL = 0.8
 
 
-def caption_letters(text: str) -> set[str]:
-    """The letters a caption names in any form ("(a)", "in Panel B", "panels b-d", "A and C:"), with
-    the letters before the last one named: a caption that speaks of panels B to D has a panel A."""
+# "... interquartile range. G-I Raster plots as in (A-C) ...": a bare range of one case opening a sentence
+# before a capitalised word (a LaTeX bold label once its markup is gone); the caption's split misses these
+# (procedural_paper Fig. 3, fresh-2026-12k: G-L).
+_BARE_RANGE = re.compile(r"(?:^|(?<=[.;:]\s))(?:([A-L])\s*[-\u2013\u2014]\s*([A-L])|([a-l])\s*[-\u2013\u2014]\s*([a-l]))"
+                         r"\s+(?=[A-Z][a-z])")
+
+
+def named_letters(text: str) -> set[str]:
+    """The single letters a caption names explicitly in any form ("(a)", "in Panel B", "panels b-d",
+    "A and C:", "G-I Raster plots"), lower-cased."""
     from figdex.ingest.captions.mentions import expand, find_mentions
 
     letters = {lab for m in find_mentions(text) for lab in expand(m.raw, "alpha") if len(lab) == 1 and lab.isalpha()}
+    for m in _BARE_RANGE.finditer(text):
+        lo, hi = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        lo, hi = lo.lower(), hi.lower()
+        if lo < hi:
+            letters |= {chr(c) for c in range(ord(lo), ord(hi) + 1)}
+    return letters
+
+
+def search_labels(expected_labels: list[str] | None, caption: str) -> list[str] | None:
+    """The label set to look for: the caption's split, widened by the letters the caption names explicitly
+    elsewhere when together they run a, b, c ... without a gap (the split gave A-F of a caption that also
+    names "G-I" and "J-L": the letters g-l are then looked for too, as the figure alone finds them).
+    Letters only implied (before the last one named) never widen it: they are not named."""
+    if not expected_labels or not caption:
+        return expected_labels
+    split = {lab for lab in expected_labels if lab != "0"}
+    if not split or not all(len(lab) == 1 and "a" <= lab <= "l" for lab in split):
+        return expected_labels
+    union = split | {ch for ch in named_letters(caption) if "a" <= ch <= "l"}
+    if union == split or union != {chr(c) for c in range(ord("a"), ord(max(union)) + 1)}:
+        return expected_labels
+    return sorted(union)
+
+
+def caption_letters(text: str) -> set[str]:
+    """The letters a caption names in any form ("(a)", "in Panel B", "panels b-d", "A and C:"), with
+    the letters before the last one named: a caption that speaks of panels B to D has a panel A."""
+    letters = named_letters(text)
     last = max((ch for ch in letters if ch <= "l"), default=None)  # past l: a variable ("(x)"), not a run
     return letters | ({chr(c) for c in range(ord("a"), ord(last) + 1)} if last else set())
 

@@ -29,7 +29,7 @@ from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import (clear_rule_lines, content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks,
                                   xy_cut)
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.figure_labels import allowed_labels, figure_labels, labels_kept
+from figdex.models.figure_labels import allowed_labels, figure_labels, labels_kept, search_labels
 from figdex.models.panel_labels import PanelLabel, to_gray
 from figdex.models.missing_panels import regions_for_missing_labels, within as _within
 from figdex.models.position_panels import rows_named_by_position
@@ -115,7 +115,11 @@ def separate(
     mask, layout_image = clear_rule_lines(image, ink_mask(image))
     notes: list[str] = []
     text_boxes = ocr.read(image)
-    labels, expected = ([], None) if single else figure_labels(image, ocr, expected_labels, text_boxes, notes)
+    # Letters the caption names outside its split are looked for too (the caption never takes away a label
+    # the figure alone gives, issue #15); found, they are labels of the caption's set below.
+    said = " ".join((subcaptions or {}).values())
+    wanted = search_labels(expected_labels, said)
+    labels, expected = ([], None) if single else figure_labels(image, ocr, wanted, text_boxes, notes)
     # (label, region, label box, certainty that the region is one whole master image)
     regions: list[tuple[str, Box, Box | None, float]]
     if single:

@@ -1,0 +1,50 @@
+"""Letters a caption names outside its split are looked for in the image too (#15: the caption never
+takes away a label the figure alone gives).  procedural_paper Fig. 3 of fresh-2026-12k (development data
+since the lead's measurement; restored: eval/devset/restore.py): the split gives A-F, the caption also
+names "G-I Raster plots ..." and "J-L Same spiking statistics ..." in bare ranges, and the image prints a-l."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import REPO
+
+DEVSET = REPO / "eval" / "devset"
+GOLD = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))
+BY_ID = {f["id"]: f for f in GOLD["figures"]}
+FIG = "BrainsOnBoard/procedural_paper#Figure 3"
+
+
+def test_bare_ranges_widen_the_split_only_to_a_gapless_run():
+    from figdex.ingest.captions import distribute_caption
+    from figdex.models.figure_labels import search_labels
+
+    parsed = distribute_caption(BY_ID[FIG]["caption"])
+    split = [s.label for s in parsed.subcaptions]
+    assert split == list("abcdef")  # the split misses G-I and J-L
+    said = " ".join(parsed.full_text(lab) for lab in split)  # the text separation gets, markup gone
+    assert search_labels(split, said) == list("abcdefghijkl")
+    # Letters only implied (panel A before "panels B and D") or leaving a gap never widen the set.
+    assert search_labels(["b", "d"], "Panels B and D are alike.") == ["b", "d"]
+    assert search_labels(["a", "b"], "(a) x. (b) y. E-F Other plots.") == ["a", "b"]
+    assert search_labels(["a", "b"], "(a) x. (b) y. The A-B Plot is in the text.") == ["a", "b"]
+    assert search_labels([], "A-C Plots of x.") == []
+
+
+def test_the_letters_the_figure_alone_finds_are_found_with_the_caption():
+    from figdex.models.evaluate_devset import run_figure, score_figure
+    from figdex.models.ocr import get_ocr
+
+    rec = BY_ID[FIG]
+    assert rec.get("set") == "fresh-2026-12k"
+    path = DEVSET / ("open" if rec.get("open") else "restored") / rec["file"]
+    if not path.exists():
+        pytest.skip("restore with: python eval/devset/restore.py")
+    rec = {**rec, "path": path}
+    ocr = get_ocr()
+    alone, captioned = (score_figure(rec, run_figure(rec, mode, ocr)) for mode in ("alone", "caption"))
+    # Before: 6 labels (a-f) and 0 of 12 masters with the caption, 12 and 7 alone.
+    assert captioned.label_tp == 12 and captioned.label_pred == 12
+    assert sum(hit for _, hit in captioned.detections) >= sum(hit for _, hit in alone.detections) >= 7
