@@ -8,22 +8,10 @@ committed) and check it against rules 1-7 of the gold README; each names the con
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from pathlib import Path
 
 from tests.caption_cases import full
-
-DEVSET = Path(__file__).resolve().parent.parent / "eval" / "devset"
-
-
-@lru_cache(maxsize=1)
-def _records() -> dict[str, str]:
-    figures = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))["figures"]
-    return {f["id"]: f["caption"] for f in figures if f.get("caption")}
-
-
-def caption(record_id: str) -> str:
-    return _records()[record_id]
+from tests.devset_records import devset_caption as caption
+from tests.devset_records import DEVSET, devset_captions
 
 
 def test_a_sentence_opening_in_a_panel_goes_to_that_panel():
@@ -45,7 +33,7 @@ def test_in_panel_after_the_last_panel_is_not_the_last_panels():
 def test_panel_x_shows_after_a_range_opens_that_panel():
     # mshumko/ac6_microburst_scale_sizes Fig. 5 (fold 2): "Panels A-C show …" made the later "Panel (A) shows …",
     # "Panel (B) shows …" cross-references, and all three sentences went to a, b and c alike.
-    p = full(_records().get("mshumko/ac6_microburst_scale_sizes#Figure 5") or _caption_dev(
+    p = full(devset_captions().get("mshumko/ac6_microburst_scale_sizes#Figure 5") or _caption_dev(
         "mshumko/ac6_microburst_scale_sizes#Figure 5"))
     assert {"a", "b", "c", "d"} <= set(p)
     assert "smaller than the AC6 separation" in p["a"] and "smaller than the AC6 separation" not in p["b"]
@@ -158,7 +146,7 @@ def test_one_word_phrases_joined_before_their_labels_share_the_words_after():
     # 10.69761/DNKA1581 fig27 (fold 0): "Over (e) and under (f) focus images of the central diffracted beam …" read
     # (f) as opening "focus images …" and left e with "Over and under"; rule 3 gives each label its word and the
     # common tail.
-    rec = _records().get("10.69761/DNKA1581#fig27") or _caption_dev("10.69761/DNKA1581#fig27")
+    rec = devset_captions().get("10.69761/DNKA1581#fig27") or _caption_dev("10.69761/DNKA1581#fig27")
     p = full(rec)
     assert "Over focus images of the central diffracted beam" in p["e"] and "under" not in p["e"]
     assert "under focus images of the central diffracted beam" in p["f"] and "Over" not in p["f"]

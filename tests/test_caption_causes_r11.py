@@ -7,23 +7,8 @@ it against rules 1-7 of tests/data/captions_gold_README.md.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
-
 from tests.caption_cases import full
-
-DEVSET = Path(__file__).resolve().parent.parent / "eval" / "devset"
-
-
-@lru_cache(maxsize=1)
-def _records() -> dict[str, str]:
-    figures = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))["figures"]
-    return {f["id"]: f["caption"] for f in figures if f.get("caption")}
-
-
-def caption(record_id: str) -> str:
-    return _records()[record_id]
+from tests.devset_records import devset_caption as caption
 
 
 def test_a_label_before_a_name_with_a_digit_opens_its_panel():

@@ -3,23 +3,9 @@ up (#15), on real openly licensed figures of the development set (eval/devset/op
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 from figdex.models.evaluate import iou
-from tests.conftest import REPO
-
-DEVSET = REPO / "eval" / "devset"
-GOLD = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))
-BY_ID = {f["id"]: f for f in GOLD["figures"]}
-
-
-@pytest.fixture(scope="module")
-def ocr():
-    from figdex.models.ocr import get_ocr
-
-    return get_ocr()
+from tests.devset_records import BY_ID, DEVSET, GOLD
+from tests.devset_records import ocr  # noqa: F401 (a fixture the tests ask for)
 
 
 def _run(fig_id: str, ocr):

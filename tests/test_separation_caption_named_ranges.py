@@ -5,15 +5,10 @@ names "G-I Raster plots ..." and "J-L Same spiking statistics ..." in bare range
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.conftest import REPO
+from tests.devset_records import BY_ID, image_path
 
-DEVSET = REPO / "eval" / "devset"
-GOLD = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))
-BY_ID = {f["id"]: f for f in GOLD["figures"]}
 FIG = "BrainsOnBoard/procedural_paper#Figure 3"
 
 
@@ -39,7 +34,7 @@ def test_the_letters_the_figure_alone_finds_are_found_with_the_caption():
 
     rec = BY_ID[FIG]
     assert rec.get("set") == "fresh-2026-12k"
-    path = DEVSET / ("open" if rec.get("open") else "restored") / rec["file"]
+    path = image_path(rec)
     if not path.exists():
         pytest.skip("restore with: python eval/devset/restore.py")
     rec = {**rec, "path": path}

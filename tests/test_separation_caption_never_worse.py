@@ -5,23 +5,11 @@ development set fresh-2026-12j (restored: eval/devset/restore.py)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from figdex.models.evaluate import iou
-from tests.conftest import REPO
-
-DEVSET = REPO / "eval" / "devset"
-GOLD = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))
-BY_ID = {f["id"]: f for f in GOLD["figures"]}
-
-
-@pytest.fixture(scope="module")
-def ocr():
-    from figdex.models.ocr import get_ocr
-
-    return get_ocr()
+from tests.devset_records import BY_ID, GOLD, image_path
+from tests.devset_records import ocr  # noqa: F401 (a fixture the tests ask for)
 
 
 def _run(fig_id: str, mode: str, ocr):
@@ -29,7 +17,7 @@ def _run(fig_id: str, mode: str, ocr):
 
     rec = BY_ID[fig_id]
     assert rec.get("set") in GOLD["development_sets"] or rec.get("set") == "fresh-2026-12j", "development data only"
-    path = DEVSET / ("open" if rec.get("open") else "restored") / rec["file"]
+    path = image_path(rec)
     if not path.exists():
         pytest.skip("restore with: python eval/devset/restore.py")
     rec = {**rec, "path": path}

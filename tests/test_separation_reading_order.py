@@ -5,16 +5,10 @@ Boxes are as the label finder and the gold read them on real development-set fig
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from figdex.models.panel_labels import PanelLabel, in_reading_order
-from tests.conftest import REPO
-
-DEVSET = REPO / "eval" / "devset"
-GOLD = json.loads((DEVSET / "separation_dev.json").read_text(encoding="utf-8"))
-BY_ID = {f["id"]: f for f in GOLD["figures"]}
+from tests.devset_records import BY_ID, DEVSET
 
 
 def _labels(pairs):
