@@ -82,6 +82,12 @@ def search_labels(expected_labels: list[str] | None, caption: str) -> list[str] 
     if not split or not all(len(lab) == 1 and "a" <= lab <= "l" for lab in split):
         return expected_labels
     union = split | {ch for ch in named_letters(caption) if "a" <= ch <= "l"}
+    if union == split and min(split) > "a" and len(split) == ord(max(split)) - ord(min(split)) + 1:
+        # The split found "Panel B ... Panel C ... Panel D" and nothing before B: the caption speaks
+        # of a panel A it does not name (``caption_letters``), so A is looked for too, as it was
+        # before the split read "Panel B" as a label (h150).  Without this the split's B-D is the
+        # prior and an A printed in the image is never looked for (muschellij2 Fig. 3, fresh-2026-12j).
+        union = split | {chr(c) for c in range(ord("a"), ord(min(split)))}
     if union == split or union != {chr(c) for c in range(ord("a"), ord(max(union)) + 1)}:
         return expected_labels
     return sorted(union)

@@ -29,8 +29,9 @@ def test_the_letters_a_caption_names_inside_sentences_and_those_before_them():
     from figdex.models.figure_labels import caption_letters
 
     caption = BY_ID["muschellij2/high_res_ct_template#Figure 3"]["caption"]
-    # "... in Panel B. ... in Panel C, and ... in Panel D.": the split finds no label.
-    assert [s.label for s in distribute_caption(caption).subcaptions] == ["0"]
+    # "... in Panel B. ... in Panel C, and ... in Panel D.": the split finds B-D (h155: letters named with
+    # "panel" are panels without a "Panel A"); the caption still speaks of a panel A before them.
+    assert [s.label for s in distribute_caption(caption).subcaptions] == ["b", "c", "d"]
     assert caption_letters(caption) == {"a", "b", "c", "d"}
     # A caption that speaks of panels by position names no letter (the constraint's own test case).
     assert caption_letters(BY_ID["msa-em/um-methods#overheated_sulfur"]["caption"]) == set()
