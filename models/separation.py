@@ -125,7 +125,6 @@ def separate(
     if single:
         regions = [("0", (0, 0, W, H), None, 1.0)]
     elif expected is None and len(labels) < 3:
-        said = " ".join((subcaptions or {}).values())
         positional = bool(_POSITIONS.search(said))
         regions = _regions_without_caption(layout_image, mask, W, H, labels, text_boxes, notes, positional)
         regions = rows_named_by_position(mask, said, _POSITIONS, regions, notes)
@@ -163,7 +162,6 @@ def separate(
         # to 0.789: letters printed but not named by the caption); the boxes do not change.
         # A letter read surely that the caption names elsewhere than in its split ("in Panel B") is kept:
         # the caption never takes away a label the figure alone would give (issue #15).
-        said = " ".join((subcaptions or {}).values())
         allowed = allowed_labels(labels, expected_labels, expected, said)
         regions = [(label if label in allowed else "0", part, label_box if label in allowed else None, certainty)
                    for label, part, label_box, certainty in regions]
@@ -208,7 +206,7 @@ def _panel_blocks(mask, W, H, min_gap: int = 2) -> list[Box]:
 def _blocks_each_labelled(image, mask, W, H, labels, text_boxes):
     """The figure-alone regions for these labels when every block is named by one of them and every
     label names a block (else None)."""
-    named = list(labels)
+    named = list(labels)  # a copy: the gutter path may cut the list it is given down to one corner label
     regions = _regions_without_caption(image, mask, W, H, named, text_boxes, [])
     if len(regions) == len(labels) == len(named) and all(label_box is not None for _, _, label_box, _ in regions):
         return regions
@@ -303,7 +301,7 @@ def _grid_cells(image, mask, blocks: list[Box], text_boxes, notes, more_than: in
     as regions labelled "0"; None when no block is such a grid or the cells are not more than ``more_than``."""
     from figdex.models.grid_panels import split_grids
 
-    H, W = mask.shape
+    H = mask.shape[0]
     boxes, split = split_grids(image, mask, blocks, text_boxes)
     if not split or len(boxes) <= more_than:
         return None
