@@ -100,3 +100,14 @@ def test_source_data_for_some_panels_stays_a_figure_note():
     # Guard: eLife's "Source data for panels A-B." points to the figure's data files: shared.
     p = full("Title. (A) One thing. (B) Another thing. (C) A third thing. Source data for panels A-B.")
     assert all("Source data" in p[label] for label in "abc")
+
+
+def test_panel_x_in_brackets_inside_an_aside_is_the_asides_label():
+    # jayfoleyiv/SMHET_Paper Fig. 2: "… maximum ($\lambda=200 nm$, {\bf Panel (a)}), …" and "… hot-holes (Panel(f))
+    # compared to …": the nested "Panel (x)" labels the phrase before the aside; the aside's own closing bracket and
+    # the word "Panel" were left in the text ("), and …", "hot-holes (Panel) compared").
+    p = full(caption("jayfoleyiv/SMHET_Paper#Figure 2"))
+    assert set(p) == set("abcdef")
+    assert "Panel" not in p["f"] and "hot-holes" in p["f"]
+    assert "200 nm" in p["a"] and "Fabry-Perot" in p["b"] and "Fabry-Perot" not in p["a"]
+    assert not p["b"].split("nanocube.")[-1].strip().startswith(")")
