@@ -254,11 +254,6 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
             if len(joined) == 1:
                 notes.append("no panel labels: the gutter model's blocks are one image and its strips")
                 return [("0", (0, 0, W, H), None, 0.6)]
-            if _parts_of_one_drawing(image, joined, text_boxes):
-                # Issue #15: unlabelled, a figure is one master unless its cuts are clearly supported;
-                # schematics of unlike sizes are one drawing with white space between its parts (trex Fig. 2).
-                notes.append("no panel labels: the gutter model's blocks are unlike parts of one drawing: one image")
-                return [("0", (0, 0, W, H), None, 0.6)]
             notes.append('no panel labels: the gutter model cut the figure into blocks, each labelled "0"')
             return [("0", box, None, certainty.get(box, min(certainty.values()))) for box in joined]
         if positional:
@@ -327,19 +322,6 @@ def _clear_unlabelled_panels(image, blocks: list[Box], text_boxes: list[TextBox]
         if len(classes) > 1:
             return False
     return classes <= {"graph"} or len(classes) == 1 and classes <= set(IMAGE_CLASSES)
-
-
-def _parts_of_one_drawing(image, blocks: list[Box], text_boxes: list[TextBox]) -> bool:
-    """Unlabelled blocks that are all drawings (schematics, flow charts) and unlike in size: parts of
-    one drawing.  Alike drawings (three crystal structures of one size) stay apart, as do plots and images."""
-    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in blocks]
-    if max(areas) <= 1.25 * min(areas):
-        return False
-    for b in blocks:
-        numbers = sum(1 for tb in text_boxes if _within(tb.box, b) and _NUMBER.match(tb.text.strip()))
-        if classify(image[b[1]:b[3], b[0]:b[2]], (), numbers)[0] != "illustration":
-            return False
-    return True
 
 
 def learned_blocks(image, mask, text_boxes, labels) -> list[tuple[Box, float]]:
