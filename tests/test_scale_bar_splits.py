@@ -84,7 +84,7 @@ SPLITS = [BarSplit(5, 70, 60, 6, EARLY),
                                         "scale_bars_held_out_10.tsv", "scale_bars_held_out_10_restore.tsv")),
           # held_out_13 (h159; partial: the next session raises these floors as rows are added); no ruler yet,
           # held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(13, 12, 12, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
+          BarSplit(13, 16, 13, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
                                         "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
                                         "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
                                         "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv",
