@@ -1,8 +1,8 @@
-"""Hand-annotation driver for the fresh_6 to fresh_11 parts (kept to show how they were made; does NOT use figdex's parser).
+"""Hand-annotation driver for the fresh_6 to fresh_12 parts (kept to show how they were made; does NOT use figdex's parser).
 
     python eval/pdf/tools/fresh6_annotate.py [--part fresh_7] auto|show|zoom|snap|lines|imgs|add|merge|check ...
         the commands of fresh5_annotate.py (its docstring), on the part named (default fresh_6); overlays go
-        to /tmp/f6 (fresh_N: /tmp/fN; fresh_11: /tmp/f11, sources fresh11_sources.json, records fresh6/gold_f11.json)
+        to /tmp/f6 (fresh_N: /tmp/fN; fresh_12: /tmp/f12, sources fresh12_sources.json, records fresh6/gold_f12.json)
 
 fresh5_annotate.py's commands for a later part; only the helpers of fresh2/3/4_annotate.py are used
 (pypdfium2 renders, poppler's pdftotext words, ink snapping).  Unlike fresh_4's merge, each source names the commit it was read at
