@@ -45,3 +45,13 @@ def test_legends_listed_on_a_page_take_the_figure_pages_sized_to_their_figures_a
     for key in (("Figure 1", 17), ("Figure 2", 18), ("Figure 3", 19)):
         _check(found, gold, key)
     assert not any(page == 16 for _, page in found)
+
+
+def test_a_drawing_across_both_columns_does_not_join_a_column_figure_to_the_one_beside_it():
+    # IEEE Access (cSysGuard, page 7) draws Table 1 as a form across both columns, 18 pt over Figure 5's plots in
+    # the left column; Figure 5 took it, and with it the right column up to the table, so Figure 6 beside it kept
+    # only its lowest plot (IoU 0.27 and 0.30).  A drawing across the gutter joins a column figure only when the
+    # union takes no other figure's drawing.
+    found, gold = _found_and_gold("ieeeaccess_2024_csysguard")
+    _check(found, gold, ("FIGURE 5", 7))
+    _check(found, gold, ("FIGURE 6", 7))

@@ -344,8 +344,12 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
         # (but not into the figure already found in the other column: a drawing clipped to its own
         # frame reports the box it would fill unclipped, FAA's nuts reach 40 pt into the next figure)
+        # (nor a drawing whose union with the figure would take the other column's figure: IEEE Access's table
+        # over both columns, 18 pt over a column figure, took the figure beside in the other column with it)
+        grown = union([region, b])
         if b[0] < middle - reach < middle + reach < b[2] and not any(
-                box != cap_box and box[3] - box[1] > 30 and intersection(b, box) > 0 for box in claimed):
+                box != cap_box and box[3] - box[1] > 30
+                and (intersection(b, box) > 0 or intersection(grown, box) > 0.2 * area(box)) for box in claimed):
             return True
         # Within the column and its slack over the gutter, but not wholly past the page's middle: the
         # figure beside in the other column may start there (IOP: its sideways axis title 10 pt off).
