@@ -55,3 +55,12 @@ def test_a_drawing_across_both_columns_does_not_join_a_column_figure_to_the_one_
     found, gold = _found_and_gold("ieeeaccess_2024_csysguard")
     _check(found, gold, ("FIGURE 5", 7))
     _check(found, gold, ("FIGURE 6", 7))
+
+
+def test_two_minipage_figures_side_by_side_each_keep_their_own_drawing():
+    # ICLR (HAICOSYSTEM, page 10) sets Figures 5 and 6 in two minipages, each plot over its own caption, 29 pt
+    # apart: Figure 5 grew into Figure 6's plot as a panel in the same row and Figure 6 was left with nothing.
+    # The drawing nearest another caption is that caption's, whichever side the figure is looked for on.
+    found, gold = _found_and_gold("arxiv_2024_haicosystem")
+    _check(found, gold, ("Figure 5", 10))
+    _check(found, gold, ("Figure 6", 10))

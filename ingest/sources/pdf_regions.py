@@ -329,9 +329,9 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     members = [seed]
     region = seed.box
     pool = [g for g in candidates if g is not seed]
-    if direction in ("left", "right"):
-        # (What another figure took does not grow this one: JBC's plot stands 12 pt over the next one's panels.)
-        pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
+    # (What another figure took does not grow this one: JBC's plot stands 12 pt over the next one's panels, beside
+    # its caption; a LaTeX minipage's plot stands 29 pt beside the one over the other minipage's caption, ICLR.)
+    pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
