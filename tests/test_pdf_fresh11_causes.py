@@ -64,3 +64,10 @@ def test_two_minipage_figures_side_by_side_each_keep_their_own_drawing():
     found, gold = _found_and_gold("arxiv_2024_haicosystem")
     _check(found, gold, ("Figure 5", 10))
     _check(found, gold, ("Figure 6", 10))
+
+
+def test_a_figure_found_inside_a_drawn_frame_is_the_whole_frame():
+    # The working paper's Figure 7 is an abstract in a box drawn as four rules: the box's left rule seeded the
+    # region and took only the words next to it (44 pt of the 438 pt wide box, IoU 0.10).
+    found, gold = _found_and_gold("wp_2026_claude_code_economist")
+    _check(found, gold, ("Figure 7", 32))

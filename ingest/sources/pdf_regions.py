@@ -463,6 +463,13 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             region = union([region] + [ln.box for ln in row])
             small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
             grow()
+    # A frame drawn as four rules (a boxed abstract) holding what was found: the figure is the frame (its side
+    # rule seeded the region, and its text stands further off that rule than a panel's labels do), unless it
+    # holds another caption or figure too.
+    for f in frames:
+        if (f[0] - 2 <= region[0] and region[2] <= f[2] + 2 and f[1] - 2 <= region[1] and region[3] <= f[3] + 2
+                and inside(f) and not any(c != cap_box and intersection(c, f) > 0 for c in claimed)):
+            region = union([region, f])
     region = _labels_beside(region, small_text, pool, allowed, prose)
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
