@@ -71,3 +71,10 @@ def test_a_figure_found_inside_a_drawn_frame_is_the_whole_frame():
     # region and took only the words next to it (44 pt of the 438 pt wide box, IoU 0.10).
     found, gold = _found_and_gold("wp_2026_claude_code_economist")
     _check(found, gold, ("Figure 7", 32))
+
+
+def test_a_table_drawn_under_its_own_label_does_not_grow_the_figure_under_it():
+    # IEEE Access (VMMR CNN, page 7) draws Table 2 as a form under its "TABLE 2." line and 29 pt over Figure 10's
+    # photographs in the same column: Figure 10 took the table as another row of its grid (IoU 0.32).
+    found, gold = _found_and_gold("ieeeaccess_2025_vmmr_cnn")
+    _check(found, gold, ("FIGURE 10", 7))

@@ -332,6 +332,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     # (What another figure took does not grow this one: JBC's plot stands 12 pt over the next one's panels, beside
     # its caption; a LaTeX minipage's plot stands 29 pt beside the one over the other minipage's caption, ICLR.)
     pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
+    # (Nor a table drawn right under its own "TABLE 2." line, 29 pt over a column figure: IEEE Access sets its
+    # tables and figures in one column with no running text between.)
+    heads = [ln.box for ln in text_lines if _TABLE_LABEL.match(ln.text)]
+    pool = [g for g in pool if not any(0 <= h[1] - g.box[3] <= 30 and x_overlap(h, g.box) > 0.5 * (h[2] - h[0])
+                                       for h in heads)]
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
