@@ -45,3 +45,36 @@ def test_legends_listed_on_a_page_take_the_figure_pages_sized_to_their_figures_a
     for key in (("Figure 1", 17), ("Figure 2", 18), ("Figure 3", 19)):
         _check(found, gold, key)
     assert not any(page == 16 for _, page in found)
+
+
+def test_a_drawing_across_both_columns_does_not_join_a_column_figure_to_the_one_beside_it():
+    # IEEE Access (cSysGuard, page 7) draws Table 1 as a form across both columns, 18 pt over Figure 5's plots in
+    # the left column; Figure 5 took it, and with it the right column up to the table, so Figure 6 beside it kept
+    # only its lowest plot (IoU 0.27 and 0.30).  A drawing across the gutter joins a column figure only when the
+    # union takes no other figure's drawing.
+    found, gold = _found_and_gold("ieeeaccess_2024_csysguard")
+    _check(found, gold, ("FIGURE 5", 7))
+    _check(found, gold, ("FIGURE 6", 7))
+
+
+def test_two_minipage_figures_side_by_side_each_keep_their_own_drawing():
+    # ICLR (HAICOSYSTEM, page 10) sets Figures 5 and 6 in two minipages, each plot over its own caption, 29 pt
+    # apart: Figure 5 grew into Figure 6's plot as a panel in the same row and Figure 6 was left with nothing.
+    # The drawing nearest another caption is that caption's, whichever side the figure is looked for on.
+    found, gold = _found_and_gold("arxiv_2024_haicosystem")
+    _check(found, gold, ("Figure 5", 10))
+    _check(found, gold, ("Figure 6", 10))
+
+
+def test_a_figure_found_inside_a_drawn_frame_is_the_whole_frame():
+    # The working paper's Figure 7 is an abstract in a box drawn as four rules: the box's left rule seeded the
+    # region and took only the words next to it (44 pt of the 438 pt wide box, IoU 0.10).
+    found, gold = _found_and_gold("wp_2026_claude_code_economist")
+    _check(found, gold, ("Figure 7", 32))
+
+
+def test_a_table_drawn_under_its_own_label_does_not_grow_the_figure_under_it():
+    # IEEE Access (VMMR CNN, page 7) draws Table 2 as a form under its "TABLE 2." line and 29 pt over Figure 10's
+    # photographs in the same column: Figure 10 took the table as another row of its grid (IoU 0.32).
+    found, gold = _found_and_gold("ieeeaccess_2025_vmmr_cnn")
+    _check(found, gold, ("FIGURE 10", 7))

@@ -329,9 +329,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     members = [seed]
     region = seed.box
     pool = [g for g in candidates if g is not seed]
-    if direction in ("left", "right"):
-        # (What another figure took does not grow this one: JBC's plot stands 12 pt over the next one's panels.)
-        pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
+    # (What another figure took does not grow this one: JBC's plot stands 12 pt over the next one's panels, beside
+    # its caption; a LaTeX minipage's plot stands 29 pt beside the one over the other minipage's caption, ICLR.)
+    pool = [g for g in pool if not any(c != cap_box and intersection(g.box, c) >= 0.5 * area(g.box) for c in claimed)]
+    # (Nor a table drawn right under its own "TABLE 2." line, 29 pt over a column figure: IEEE Access sets its
+    # tables and figures in one column with no running text between.)
+    heads = [ln.box for ln in text_lines if _TABLE_LABEL.match(ln.text)]
+    pool = [g for g in pool if not any(0 <= h[1] - g.box[3] <= 30 and x_overlap(h, g.box) > 0.5 * (h[2] - h[0])
+                                       for h in heads)]
     changed = True
     middle = page_box[0] + width / 2
     two_column = columns != (page_box[0], page_box[2])
@@ -344,8 +349,12 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         reach = 0.08 * width  # well into both columns, not a panel's shadow over the gutter
         # (but not into the figure already found in the other column: a drawing clipped to its own
         # frame reports the box it would fill unclipped, FAA's nuts reach 40 pt into the next figure)
+        # (nor a drawing whose union with the figure would take the other column's figure: IEEE Access's table
+        # over both columns, 18 pt over a column figure, took the figure beside in the other column with it)
+        grown = union([region, b])
         if b[0] < middle - reach < middle + reach < b[2] and not any(
-                box != cap_box and box[3] - box[1] > 30 and intersection(b, box) > 0 for box in claimed):
+                box != cap_box and box[3] - box[1] > 30
+                and (intersection(b, box) > 0 or intersection(grown, box) > 0.2 * area(box)) for box in claimed):
             return True
         # Within the column and its slack over the gutter, but not wholly past the page's middle: the
         # figure beside in the other column may start there (IOP: its sideways axis title 10 pt off).
@@ -459,6 +468,13 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             region = union([region] + [ln.box for ln in row])
             small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
             grow()
+    # A frame drawn as four rules (a boxed abstract) holding what was found: the figure is the frame (its side
+    # rule seeded the region, and its text stands further off that rule than a panel's labels do), unless it
+    # holds another caption or figure too.
+    for f in frames:
+        if (f[0] - 2 <= region[0] and region[2] <= f[2] + 2 and f[1] - 2 <= region[1] and region[3] <= f[3] + 2
+                and inside(f) and not any(c != cap_box and intersection(c, f) > 0 for c in claimed)):
+            region = union([region, f])
     region = _labels_beside(region, small_text, pool, allowed, prose)
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
