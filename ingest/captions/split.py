@@ -131,13 +131,25 @@ def printed_text(caption: str) -> str:
     return latex_to_text(re.sub(r"(?<!\\)%", r"\\%", caption))
 
 
+# "\textbf{A-C} Raster plots ...": a label list in LaTeX bold, kept as bold markers (as "<b>" is from HTML); once
+# the markup is gone a bare range before a capitalised word is read as no label (procedural_paper Fig. 3).
+_LATEX_BOLD_LABEL = re.compile(r"\\textbf\{\s*([A-Za-z](?:\s*(?:,|-{1,2}|–|—)\s*[A-Za-z])*)\s*\}")
+
+
+def _latex_bold_labels(caption: str) -> str:
+    if not _LATEX_MARKUP.search(caption):
+        return caption
+    return _LATEX_BOLD_LABEL.sub(lambda m: f"{MARK_START}{m.group(1)}{MARK_END}", caption)
+
+
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
     # markup, and the sub-captions would keep the macros.
-    caption = printed_text(caption)
-    plain = clean_text(caption)
+    caption = printed_text(_latex_bold_labels(caption))
+    plain = clean_text(caption)  # bold markers only where the LaTeX had them (none in HTML's plain text)
     text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
+    plain = strip_marks(plain)
     plain = GLUED.sub(r"\1 ", plain)
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)

@@ -1,0 +1,32 @@
+"""Caption splitting: causes of failure found on the tuning sets of round h162 (#15).
+
+Tuning sets: fresh-2026-12k and fresh-2026-12j (see eval/devset/README.md, "Round h162"). The tests split the real
+caption of a development-set record (eval/devset/separation_dev.json, committed) and check it against rules 1-7 of
+tests/data/captions_gold_README.md.
+"""
+
+from __future__ import annotations
+
+from tests.caption_cases import full
+from tests.devset_records import devset_caption as caption
+
+
+def test_a_latex_bold_range_opens_its_panels():
+    # BrainsOnBoard/procedural_paper Fig. 3: "\textbf{A-C} Raster plots … V1~(A), V2~(B) … \textbf{G-I} Raster plots as
+    # in (A-C) … \textbf{J-L} Same spiking statistics as (D-F) …": the bold ranges are labels (rule 2); once the markup
+    # was gone "G-I Raster" was no label and g-l were lost, and the G-L sentences went to every panel.
+    p = full(caption("BrainsOnBoard/procedural_paper#Figure 3"))
+    assert set(p) == set("abcdefghijkl")
+    for label in "ghi":
+        assert "resting state simulation in GeNN" in p[label] and "Same spiking statistics" not in p[label]
+    for label in "jkl":
+        assert "Same spiking statistics as" in p[label] and "Raster plots" not in p[label]
+    assert "Spiking statistics across all 32 areas" in p["d"] and "resting state" not in p["a"]
+    assert "V1" in p["a"] and "V1" not in p["b"]
+
+
+def test_latex_bold_words_are_no_labels():
+    # Guard: bold words or bold bracketed labels are not read as bare labels.
+    p = full(r"\textbf{Overview.} \textbf{(A)} Map of the site. \textbf{(B)} Time series.")
+    assert set(p) == {"a", "b"}
+    assert "Map of the site" in p["a"] and "Time series" in p["b"]
