@@ -30,3 +30,18 @@ def test_latex_bold_words_are_no_labels():
     p = full(r"\textbf{Overview.} \textbf{(A)} Map of the site. \textbf{(B)} Time series.")
     assert set(p) == {"a", "b"}
     assert "Map of the site" in p["a"] and "Time series" in p["b"]
+
+
+def test_a_label_before_the_article_a_opens_its_panel():
+    # medford-group/Computational-Study-of-Transition-Metal-Substitutions Fig. 6: "… can be seen in Table S3 (b) A two
+    # dimensional volcano plot …" lost its full stop; "(b)" opens b's text, so the sentence before it stays a's.
+    p = full(caption("medford-group/Computational-Study-of-Transition-Metal-Substitutions#Figure 6"))
+    assert set(p) == {"a", "b"}
+    assert "Table S3" in p["a"] and "Table S3" not in p["b"]
+    assert "volcano plot" in p["b"] and "volcano plot" not in p["a"]
+
+
+def test_a_label_closing_its_phrase_before_and_stays_a_post():
+    # Guard: "(b) and" after a phrase still closes that phrase.
+    p = full("Spectra of the film (a) and the powder (b) and their fits.")
+    assert "the powder" in p["b"] and "the powder" not in p["a"]

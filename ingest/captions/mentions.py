@@ -409,10 +409,11 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     elif mention.style == "paren" and before[-1].isalpha() and text[mention.start - 1] == before[-1] \
             and re.match(r"\s*[A-Za-z0-9]", text[mention.end:]):
         role = INTRO  # "… prostate tumorigenesis(a) H&E, …": PMC glues the title to the first label
-    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+s?\s|[A-Za-z]*\d[A-Za-z0-9+-]*\s)", after):
+    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+s?\s|[A-Za-z]*\d[A-Za-z0-9+-]*\s)|A\s+[a-z]{2,}", after):
         # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words; an acronym's plural too
         # ("… (top to bottom) (C) DMs for example genes …"), and a name with a digit ("… fluorescence (ΔF/F) (B) T4c
-        # peak responses …", "GCaMP6f) (C) …": a panel's text that lost its full stop, not a phrase the label closes).
+        # peak responses …", "GCaMP6f) (C) …": a panel's text that lost its full stop, not a phrase the label closes;
+        # "… seen in Table S3 (b) A two dimensional …": the article opens b's text).
         role = INTRO
     elif re.search(r"\b(?:shown|depicted|displayed|illustrated|presented|plotted|seen|given)\s+(?:in|by)\s*$", before) \
             and re.match(r"(?:using|with|as|at|on|via|for|where|which|when)\b", after):
