@@ -45,3 +45,22 @@ def test_a_label_closing_its_phrase_before_and_stays_a_post():
     # Guard: "(b) and" after a phrase still closes that phrase.
     p = full("Spectra of the film (a) and the powder (b) and their fits.")
     assert "the powder" in p["b"] and "the powder" not in p["a"]
+
+
+def test_a_label_before_lower_case_words_up_to_a_semicolon_opens_its_item():
+    # matt-chung/human_hpylori_transcriptome Fig. 5: "… used to determine differentially expressed (a) canonical
+    # pathways; (b) diseases and functions; and (c) upstream regulators …": (a) opens its item like (b) and (c), so the
+    # words before it are every item's head (rule 3), not a's phrase alone.
+    p = full(caption("matt-chung/human_hpylori_transcriptome#Figure 5"))
+    assert set(p) == {"a", "b", "c"}
+    for label in "abc":
+        assert "differentially expressed" in p[label]
+    assert "canonical pathways" in p["a"] and "canonical pathways" not in p["b"]
+    assert "diseases and functions" in p["b"] and "diseases and functions" not in p["a"]
+
+
+def test_a_phrase_closed_by_its_label_before_a_semicolon_stays_a_post():
+    # Guard: "phrase (a); phrase (b)" with the words before each label keeps them as each label's phrase.
+    p = full("Images of the liver (a); images of the lung (b).")
+    assert "the liver" in p["a"] and "the liver" not in p["b"]
+    assert "the lung" in p["b"] and "the lung" not in p["a"]

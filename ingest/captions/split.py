@@ -117,6 +117,14 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
             seen |= set(m.labels(scheme))
             seen_max = max(seen_max, *(label_order(lab, scheme)[0] for lab in m.labels(scheme)))
         out.append(m)
+    # "… differentially expressed (a) canonical pathways; (b) diseases and functions; and (c) …": a label whose
+    # lower-case words run to a semicolon before a label that opens its own item opens its item too (rule 3: the
+    # words before it are the items' common head), not a phrase it closes.
+    for i in range(len(out) - 1):
+        m, n = out[i], out[i + 1]
+        if m.role == POST and m.style == n.style == "paren" and n.role == INTRO and re.fullmatch(
+                r"\s*[a-z][^.;()]*;\s*(?:and\s+)?", strip_marks(text[m.end:n.start])):
+            out[i] = Mention(m.start, m.end, m.raw, m.style, INTRO, m.note)
     return out
 
 
