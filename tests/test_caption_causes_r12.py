@@ -64,3 +64,14 @@ def test_a_phrase_closed_by_its_label_before_a_semicolon_stays_a_post():
     p = full("Images of the liver (a); images of the lung (b).")
     assert "the liver" in p["a"] and "the liver" not in p["b"]
     assert "the lung" in p["b"] and "the lung" not in p["a"]
+
+
+def test_panel_x_in_brackets_inside_an_aside_is_the_asides_label():
+    # jayfoleyiv/SMHET_Paper Fig. 2: "… maximum ($\lambda=200 nm$, {\bf Panel (a)}), …" and "… hot-holes (Panel(f))
+    # compared to …": the nested "Panel (x)" labels the phrase before the aside; the aside's own closing bracket and
+    # the word "Panel" were left in the text ("), and …", "hot-holes (Panel) compared").
+    p = full(caption("jayfoleyiv/SMHET_Paper#Figure 2"))
+    assert set(p) == set("abcdef")
+    assert "Panel" not in p["f"] and "hot-holes" in p["f"]
+    assert "200 nm" in p["a"] and "Fabry-Perot" in p["b"] and "Fabry-Perot" not in p["a"]
+    assert not p["b"].split("nanocube.")[-1].strip().startswith(")")
