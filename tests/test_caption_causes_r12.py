@@ -75,3 +75,19 @@ def test_panel_x_in_brackets_inside_an_aside_is_the_asides_label():
     assert "Panel" not in p["f"] and "hot-holes" in p["f"]
     assert "200 nm" in p["a"] and "Fabry-Perot" in p["b"] and "Fabry-Perot" not in p["a"]
     assert not p["b"].split("nanocube.")[-1].strip().startswith(")")
+
+
+def test_short_phrases_with_an_article_or_aside_share_the_head():
+    # BrainsOnBoard/procedural_paper Fig. 3: "… showing spiking activity of 3 % of the neurons in areas V1~(A), V2~(B),
+    # and the Frontal Eye Field (FEF)~(C)": the last phrase is short once its article and bracketed abbreviation are
+    # not counted, so the head goes to b and c too (rule 3); b was only "V2".
+    p = full(caption("BrainsOnBoard/procedural_paper#Figure 3"))
+    for label in "bc":
+        assert "spiking activity of" in p[label] and "neurons in areas" in p[label]
+    assert "V2" in p["b"] and "Frontal Eye Field" in p["c"] and "V2" not in p["c"]
+
+
+def test_an_article_in_a_later_phrase_is_not_doubled():
+    # Guard (srep23945 Fig. 5 of the figdex gold): "… to the ON (a) and the OFF (b) state": the head keeps one "the".
+    p = full("Schematic illustrations of the migration of ions to switch the device to the ON (a) and the OFF (b) state.")
+    assert "the the" not in p["b"] and "the OFF" in p["b"]

@@ -429,9 +429,13 @@ class _Distributor:
                         continuations[j] = (m.end, m.end + boundary)
                         cut = m.end + boundary
         tail = (posts[-1].end, ce)
+        # (An aside in brackets and a leading article add no words: "V1 (A), V2 (B), and the Frontal Eye Field (FEF)
+        # (C)" are short parallel phrases.)
+        short = [len(re.sub(r"^(?:the|a|an)\s+", "", re.sub(r"\([^()]*\)", " ", strip_marks(text[a:b])).strip(),
+                            flags=re.I).split()) for a, b in segs[1:]]
         later_words = [len(strip_marks(text[a:b]).split()) for a, b in segs[1:]]
         head = None
-        if later_words and max(later_words) <= 3:
+        if later_words and max(short) <= 3:
             # Parallel short phrases share the words before the first one: keep the first
             # phrase as long as the others and give the rest (the head) to every label.
             words = list(re.finditer(r"\S+", text[segs[0][0]:segs[0][1]]))
