@@ -66,6 +66,40 @@ def test_a_phrase_closed_by_its_label_before_a_semicolon_stays_a_post():
     assert "the lung" in p["b"] and "the lung" not in p["a"]
 
 
+def test_clauses_opening_with_their_panels_go_to_those_panels():
+    # nirwan1265/SoLD_paper Fig. 3: "… genes in panels B–F. Panels A and B show traditional lipids (…), and panels C–F
+    # show non-traditional lipids (…)." The full stop after "B–F" ends a sentence (a label, not an initial), and each
+    # clause goes to the panels it opens with (rule 4); the sentence went to every panel.
+    p = full(caption("nirwan1265/SoLD_paper#Figure 3"))
+    assert set(p) == set("abcdef")
+    for label in "ab":
+        assert "show traditional lipids" in p[label] and "non‐traditional" not in p[label]
+    for label in "cdef":
+        assert "non‐traditional lipids" in p[label] and "show traditional lipids" not in p[label]
+
+
+def test_a_note_ending_in_panels_goes_to_those_panels():
+    # nirwan1265/SoLD_paper Fig. 3: "Green dots indicate SNPs within or near the highlighted genes in panels B–F." after
+    # the last panel is about B-F (rule 4), not a note on the whole figure.
+    p = full(caption("nirwan1265/SoLD_paper#Figure 3"))
+    assert "Green dots" not in p["a"]
+    for label in "bcdef":
+        assert "Green dots indicate SNPs" in p[label]
+
+
+def test_an_initial_before_a_full_stop_still_joins_its_name():
+    # Guard: "J. Smith" does not end a sentence; "panels B–D." does.
+    from figdex.ingest.captions.sentences import sentence_spans
+
+    text = "Data from J. Smith. Dots mark genes in panels B–D. Panels A and B show lipids."
+    assert [text[s:e].strip() for s, e in sentence_spans(text)] == [
+        "Data from J. Smith.", "Dots mark genes in panels B–D.", "Panels A and B show lipids."]
+
+
+def test_source_data_for_some_panels_stays_a_figure_note():
+    # Guard: eLife's "Source data for panels A-B." points to the figure's data files: shared.
+    p = full("Title. (A) One thing. (B) Another thing. (C) A third thing. Source data for panels A-B.")
+    assert all("Source data" in p[label] for label in "abc")
 def test_panel_x_in_brackets_inside_an_aside_is_the_asides_label():
     # jayfoleyiv/SMHET_Paper Fig. 2: "… maximum ($\lambda=200 nm$, {\bf Panel (a)}), …" and "… hot-holes (Panel(f))
     # compared to …": the nested "Panel (x)" labels the phrase before the aside; the aside's own closing bracket and

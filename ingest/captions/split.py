@@ -20,7 +20,8 @@ from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, 
                                              forward_references, token_kind, tokens_of)
 from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
-                                             named_statement, names_panels, opening_reference, panel_note_openings)
+                                             named_statement, names_panels, opening_references, panel_note_openings,
+                                             panels_named_at_end)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
@@ -209,10 +210,11 @@ class _Distributor:
             if named and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, s, *named)  # "Scale bars in (E) and (F) are 50 nm."
                 continue
-            opening = None if any(s <= m.start < e for m in self.mentions) else opening_reference(
+            openings = [] if any(s <= m.start < e for m in self.mentions) else opening_references(
                 strip_marks(self.text[s:e]).strip(), known, lambda words: expand(tokens_of(words), self.scheme))
-            if opening:
-                self.add(s, s, *opening)  # "In A, models include …": A's, wherever it stands
+            if openings:
+                for opening in openings:
+                    self.add(s, s, *opening)  # "In A, models include …": A's, wherever it stands
                 continue
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they
@@ -220,7 +222,12 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                if names_panels(body, self.scheme, {lab.upper() for m in self.mentions for lab in self.labels(m)}):
+                capitals = {lab.upper() for m in self.mentions for lab in self.labels(m)}
+                subset = panels_named_at_end(body, self.scheme, capitals, lambda w: expand(tokens_of(w), self.scheme))
+                if subset:
+                    self.add(s, e, subset)
+                    continue
+                if names_panels(body, self.scheme, capitals):
                     self.add(s, e, None)  # "Confidence intervals in A and B are computed …": the figure's note
                     continue
                 if listed is not None and not (is_figure_note(body, _SCALE_START, notes) or MARKS.search(body)):
