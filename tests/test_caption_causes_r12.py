@@ -125,3 +125,15 @@ def test_an_article_in_a_later_phrase_is_not_doubled():
     # Guard (srep23945 Fig. 5 of the figdex gold): "… to the ON (a) and the OFF (b) state": the head keeps one "the".
     p = full("Schematic illustrations of the migration of ions to switch the device to the ON (a) and the OFF (b) state.")
     assert "the the" not in p["b"] and "the OFF" in p["b"]
+
+
+def test_a_bold_letter_in_tex_math_is_no_label():
+    # elena-pascal/Thesis Fig. 4.13 (round h167, tuning set fresh-2026-12i): "… diffraction conditions
+    # $\textbf{g}_1$ and $\textbf{g}_2$ …" has no panels; the bold vector in math was turned into a bold label
+    # marker, the caption then had no macro left and was no longer printed ("$g_1$" kept its "$" and "_").
+    p = full(caption("elena-pascal/Thesis#Figure 4.13 (screwcompare)"))
+    assert set(p) == {"0"}
+    assert "conditions g1 and g2 (given" in p["0"] and "$" not in p["0"]
+    # The same bold letter outside math stays a label.
+    q = full(r"\textbf{A} Contrast for $\textbf{g}_1$. \textbf{B} Contrast for $\textbf{g}_2$.")
+    assert set(q) == {"a", "b"} and "g1" in q["a"] and "g2" in q["b"]

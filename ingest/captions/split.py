@@ -129,9 +129,11 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
     return out
 
 
-def printed_text(caption: str) -> str:
-    """``caption`` as printed when it is given as LaTeX source; any other caption unchanged."""
-    if not _LATEX_MARKUP.search(caption):
+def printed_text(caption: str, source: str | None = None) -> str:
+    """``caption`` as printed when it is given as LaTeX source; any other caption unchanged.  ``source``, when
+    given, is the caption before figdex's own edits (bold label markers): it decides whether this is LaTeX, as
+    those edits may have removed its only macro ("$\\textbf{g}_1$" would keep its "$" and "_")."""
+    if not _LATEX_MARKUP.search(caption if source is None else source):
         return caption
     from figdex.ingest.sources.latex import latex_to_text
 
@@ -143,19 +145,29 @@ def printed_text(caption: str) -> str:
 # "\textbf{A-C} Raster plots ...": a label list in LaTeX bold, kept as bold markers (as "<b>" is from HTML); once
 # the markup is gone a bare range before a capitalised word is read as no label (procedural_paper Fig. 3).
 _LATEX_BOLD_LABEL = re.compile(r"\\textbf\{\s*([A-Za-z](?:\s*(?:,|-{1,2}|–|—)\s*[A-Za-z])*)\s*\}")
+# TeX math: a bold letter in it is a symbol ("$\\textbf{g}_1$", a diffraction vector), never a panel label.
+_LATEX_MATH = re.compile(r"(?<!\\)\$\$.*?(?<!\\)\$\$|(?<!\\)\$.*?(?<!\\)\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 
 
 def _latex_bold_labels(caption: str) -> str:
     if not _LATEX_MARKUP.search(caption):
         return caption
-    return _LATEX_BOLD_LABEL.sub(lambda m: f"{MARK_START}{m.group(1)}{MARK_END}", caption)
+
+    def marked(part: str) -> str:
+        return _LATEX_BOLD_LABEL.sub(lambda b: f"{MARK_START}{b.group(1)}{MARK_END}", part)
+
+    out, last = [], 0
+    for m in _LATEX_MATH.finditer(caption):
+        out += [marked(caption[last:m.start()]), m.group()]
+        last = m.end()
+    return "".join(out) + marked(caption[last:])
 
 
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
     # markup, and the sub-captions would keep the macros.
-    caption = printed_text(_latex_bold_labels(caption))
+    caption = printed_text(_latex_bold_labels(caption), caption)
     plain = clean_text(caption)  # bold markers only where the LaTeX had them (none in HTML's plain text)
     text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
     plain = strip_marks(plain)
