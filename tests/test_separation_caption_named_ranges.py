@@ -18,9 +18,15 @@ def test_bare_ranges_widen_the_split_only_to_a_gapless_run():
 
     parsed = distribute_caption(BY_ID[FIG]["caption"])
     split = [s.label for s in parsed.subcaptions]
-    assert split == list("abcdef")  # the split misses G-I and J-L
+    # Since h162 the split reads the LaTeX bold ranges "\textbf{G-I}", "\textbf{J-L}" itself; before, it gave a-f.
+    assert split == list("abcdefghijkl")
     said = " ".join(parsed.full_text(lab) for lab in split)  # the text separation gets, markup gone
     assert search_labels(split, said) == list("abcdefghijkl")
+    # A split that misses the bare ranges (as this one did before h162) is still widened by them (the caption as
+    # printed, its LaTeX bold gone: "… range. G-I Raster plots …").
+    from figdex.ingest.captions.split import printed_text
+
+    assert search_labels(list("abcdef"), printed_text(BY_ID[FIG]["caption"])) == list("abcdefghijkl")
     # Letters only implied (panel A before "panels B and D") or leaving a gap never widen the set.
     assert search_labels(["b", "d"], "Panels B and D are alike.") == ["b", "d"]
     assert search_labels(["a", "b"], "(a) x. (b) y. E-F Other plots.") == ["a", "b"]

@@ -35,6 +35,9 @@ PAREN = re.compile(rf"(?:\bpanels?\s+|图\s*)?[(（]\s*(?:(?:panels?|fig\.?)\s+)
 PAREN_NOTE = re.compile(rf"\(\s*({_LIST})\s*[,;:]\s+([^()]{{2,80}}?)\s*\)|\(([^()]{{2,80}}?)[,;]\s+({_LIST})\s*\)")
 # "(A, *100; B, *200)", "(A. H&E * 40, B: H&E * 100)": one bracket holding several labels, each
 # with its own note (magnifications, stains); each item names the phrase before the bracket.
+# "… maximum (λ=200 nm, Panel (a)), …", "… nanosphere (Panel (d)).": a bracketed "Panel (x)" inside an aside's bracket
+# is the aside's label (as "(λ=200 nm, a)" is); matched as a whole, so the outer bracket is not left in the text.
+PANEL_NESTED = re.compile(rf"\(\s*(?:([^()]{{2,80}}?)[,;]\s+)?[Pp]anels?\s*\(\s*({_LIST})\s*\)\s*\)")
 BRACKET = re.compile(r"\(([^()]{6,240})\)")
 _ITEM_CUT = re.compile(r"[;,]\s*(?=[A-Za-z]\s*[,.:]\s)")
 _ITEM = re.compile(r"\s*([A-Za-z])\s*[,.:]\s+(\S.*?)\s*")
@@ -153,6 +156,11 @@ def find_mentions(text: str) -> list[Mention]:
     for m in BOLD.finditer(text):
         if not m.group(1).strip().isdigit():  # bold numbers are compounds ("<b>1</b>"), not panels
             add(m.start(), m.end(), tokens_of(m.group(1)), "bold")
+    for m in PANEL_NESTED.finditer(text):
+        if m.group(1):
+            add(m.start(), m.end(), tokens_of(m.group(2)), "note", m.group(1).strip())
+        else:
+            add(m.start(), m.end(), tokens_of(m.group(2)), "paren")
     for m in PAREN.finditer(text):
         add(m.start(), m.end(), tokens_of(m.group(1)), "paren")
     for start, end, label, note in _bracket_items(text):
@@ -409,10 +417,11 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
     elif mention.style == "paren" and before[-1].isalpha() and text[mention.start - 1] == before[-1] \
             and re.match(r"\s*[A-Za-z0-9]", text[mention.end:]):
         role = INTRO  # "… prostate tumorigenesis(a) H&E, …": PMC glues the title to the first label
-    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+s?\s|[A-Za-z]*\d[A-Za-z0-9+-]*\s)", after):
+    elif mention.style == "paren" and re.match(r"[A-Z](?:[a-z]|[A-Z0-9-]+s?\s|[A-Za-z]*\d[A-Za-z0-9+-]*\s)|A\s+[a-z]{2,}", after):
         # "(A) Bone marrow (B) Liver (C) Lung": a list of panels, each opening its words; an acronym's plural too
         # ("… (top to bottom) (C) DMs for example genes …"), and a name with a digit ("… fluorescence (ΔF/F) (B) T4c
-        # peak responses …", "GCaMP6f) (C) …": a panel's text that lost its full stop, not a phrase the label closes).
+        # peak responses …", "GCaMP6f) (C) …": a panel's text that lost its full stop, not a phrase the label closes;
+        # "… seen in Table S3 (b) A two dimensional …": the article opens b's text).
         role = INTRO
     elif re.search(r"\b(?:shown|depicted|displayed|illustrated|presented|plotted|seen|given)\s+(?:in|by)\s*$", before) \
             and re.match(r"(?:using|with|as|at|on|via|for|where|which|when)\b", after):

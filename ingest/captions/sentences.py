@@ -8,6 +8,9 @@ from figdex.ingest.captions.pieces import strip_marks
 
 _ABBREV = re.compile(r"(?:\b(?:Fig|Figs|Ref|Refs|Eq|Eqs|No|Nos|vs|ca|approx|al|e\.g|i\.e|cf|Supp|Suppl|resp|St|Dr|Mr|"
                      r"wt|vol|mol|min|max|temp|Exp|Ch|resp)|\b[A-Z])\.$")
+# "… genes in panels B–F. Panels A and B show …": a capital after a range or after "panel(s)" is a label, not an
+# initial, and its full stop ends the sentence.
+_LABELS_END = re.compile(r"(?:\b[Pp]anels?\s+(?:[A-Z]\s*(?:[–—-]|,|and)\s*)?|(?<![\w.])[A-Z]\s*[–—-]\s*)[A-Z]$")
 # A sentence ends before a capital, a bracket, a number, a bare label list ("b Text"), a
 # lower-case label with its bracket ("… in red. b) Cross-section") or its full stop ("a. Title.
 # Text … b. Title."; Markdown legends); a primed symbol ("… in (d). r′ is the distance …") too.  A closing quote
@@ -25,7 +28,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     spans, cur = [], start
     for m in _SENT_END.finditer(text, start, end):
-        if _ABBREV.search(text[max(0, m.start() - 6): m.end()]):
+        if _ABBREV.search(text[max(0, m.start() - 6): m.end()]) and not (
+                _LABELS_END.search(text[max(0, m.start() - 24): m.start()])
+                # "Panel A. Mice were …": a label that is the whole sentence so far opens the text after it
+                and not _LABELS_END.fullmatch(strip_marks(text[cur:m.start()]).strip())):
             continue
         if re.fullmatch(r"[a-z](?:\s*[,–-]\s*[a-z])*", strip_marks(text[cur:m.start()]).strip()):
             continue  # "a. Fluorescence image …": the full stop ends the label, not a sentence

@@ -20,7 +20,8 @@ from figdex.ingest.captions.mentions import (INTRO, POST, REF, ROMANS, Mention, 
                                              forward_references, token_kind, tokens_of)
 from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words, first_label_comes_last,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
-                                             named_statement, names_panels, opening_reference, panel_note_openings)
+                                             named_statement, names_panels, opening_references, panel_note_openings,
+                                             panels_named_at_end)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
@@ -117,12 +118,22 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
             seen |= set(m.labels(scheme))
             seen_max = max(seen_max, *(label_order(lab, scheme)[0] for lab in m.labels(scheme)))
         out.append(m)
+    # "… differentially expressed (a) canonical pathways; (b) diseases and functions; and (c) …": a label whose
+    # lower-case words run to a semicolon before a label that opens its own item opens its item too (rule 3: the
+    # words before it are the items' common head), not a phrase it closes.
+    for i in range(len(out) - 1):
+        m, n = out[i], out[i + 1]
+        if m.role == POST and m.style == n.style == "paren" and n.role == INTRO and re.fullmatch(
+                r"\s*[a-z][^.;()]*;\s*(?:and\s+)?", strip_marks(text[m.end:n.start])):
+            out[i] = Mention(m.start, m.end, m.raw, m.style, INTRO, m.note)
     return out
 
 
-def printed_text(caption: str) -> str:
-    """``caption`` as printed when it is given as LaTeX source; any other caption unchanged."""
-    if not _LATEX_MARKUP.search(caption):
+def printed_text(caption: str, source: str | None = None) -> str:
+    """``caption`` as printed when it is given as LaTeX source; any other caption unchanged.  ``source``, when
+    given, is the caption before figdex's own edits (bold label markers): it decides whether this is LaTeX, as
+    those edits may have removed its only macro ("$\\textbf{g}_1$" would keep its "$" and "_")."""
+    if not _LATEX_MARKUP.search(caption if source is None else source):
         return caption
     from figdex.ingest.sources.latex import latex_to_text
 
@@ -131,13 +142,35 @@ def printed_text(caption: str) -> str:
     return latex_to_text(re.sub(r"(?<!\\)%", r"\\%", caption))
 
 
+# "\textbf{A-C} Raster plots ...": a label list in LaTeX bold, kept as bold markers (as "<b>" is from HTML); once
+# the markup is gone a bare range before a capitalised word is read as no label (procedural_paper Fig. 3).
+_LATEX_BOLD_LABEL = re.compile(r"\\textbf\{\s*([A-Za-z](?:\s*(?:,|-{1,2}|–|—)\s*[A-Za-z])*)\s*\}")
+# TeX math: a bold letter in it is a symbol ("$\\textbf{g}_1$", a diffraction vector), never a panel label.
+_LATEX_MATH = re.compile(r"(?<!\\)\$\$.*?(?<!\\)\$\$|(?<!\\)\$.*?(?<!\\)\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+
+
+def _latex_bold_labels(caption: str) -> str:
+    if not _LATEX_MARKUP.search(caption):
+        return caption
+
+    def marked(part: str) -> str:
+        return _LATEX_BOLD_LABEL.sub(lambda b: f"{MARK_START}{b.group(1)}{MARK_END}", part)
+
+    out, last = [], 0
+    for m in _LATEX_MATH.finditer(caption):
+        out += [marked(caption[last:m.start()]), m.group()]
+        last = m.end()
+    return "".join(out) + marked(caption[last:])
+
+
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
     # markup, and the sub-captions would keep the macros.
-    caption = printed_text(caption)
-    plain = clean_text(caption)
+    caption = printed_text(_latex_bold_labels(caption), caption)
+    plain = clean_text(caption)  # bold markers only where the LaTeX had them (none in HTML's plain text)
     text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
+    plain = strip_marks(plain)
     plain = GLUED.sub(r"\1 ", plain)
     mentions = find_mentions(text)
     scheme = "none" if _NOT_PANELS.match(plain) else choose_scheme(mentions, text)
@@ -189,10 +222,11 @@ class _Distributor:
             if named and not any(s <= m.start < e for m in self.mentions):
                 self.add(s, s, *named)  # "Scale bars in (E) and (F) are 50 nm."
                 continue
-            opening = None if any(s <= m.start < e for m in self.mentions) else opening_reference(
+            openings = [] if any(s <= m.start < e for m in self.mentions) else opening_references(
                 strip_marks(self.text[s:e]).strip(), known, lambda words: expand(tokens_of(words), self.scheme))
-            if opening:
-                self.add(s, s, *opening)  # "In A, models include …": A's, wherever it stands
+            if openings:
+                for opening in openings:
+                    self.add(s, s, *opening)  # "In A, models include …": A's, wherever it stands
                 continue
             if s > last_mention and self.group is not None:
                 # Notes after the last panel's own sentence describe the whole figure when they
@@ -200,7 +234,12 @@ class _Distributor:
                 # are mean ± SD"); otherwise they go on describing the last panel ("Note the
                 # intense staining in …", "Positive marker the normal glands").
                 body = strip_marks(self.text[s:e]).strip()
-                if names_panels(body, self.scheme, {lab.upper() for m in self.mentions for lab in self.labels(m)}):
+                capitals = {lab.upper() for m in self.mentions for lab in self.labels(m)}
+                subset = panels_named_at_end(body, self.scheme, capitals, lambda w: expand(tokens_of(w), self.scheme))
+                if subset:
+                    self.add(s, e, subset)
+                    continue
+                if names_panels(body, self.scheme, capitals):
                     self.add(s, e, None)  # "Confidence intervals in A and B are computed …": the figure's note
                     continue
                 if listed is not None and not (is_figure_note(body, _SCALE_START, notes) or MARKS.search(body)):
@@ -409,9 +448,13 @@ class _Distributor:
                         continuations[j] = (m.end, m.end + boundary)
                         cut = m.end + boundary
         tail = (posts[-1].end, ce)
+        # (An aside in brackets and a leading article add no words: "V1 (A), V2 (B), and the Frontal Eye Field (FEF)
+        # (C)" are short parallel phrases.)
+        short = [len(re.sub(r"^(?:the|a|an)\s+", "", re.sub(r"\([^()]*\)", " ", strip_marks(text[a:b])).strip(),
+                            flags=re.I).split()) for a, b in segs[1:]]
         later_words = [len(strip_marks(text[a:b]).split()) for a, b in segs[1:]]
         head = None
-        if later_words and max(later_words) <= 3:
+        if later_words and max(short) <= 3:
             # Parallel short phrases share the words before the first one: keep the first
             # phrase as long as the others and give the rest (the head) to every label.
             words = list(re.finditer(r"\S+", text[segs[0][0]:segs[0][1]]))

@@ -93,6 +93,21 @@ def names_panels(body: str, scheme: str, labels: set[str]) -> bool:
     return any(set(re.findall(r"\b[A-Z]\b", m.group(1))) <= labels for m in _BARE_REFS.finditer(body))
 
 
+_PANELS_NAMED = re.compile(r"\b(?:in|of|for|from)\s+panels\s+([A-Z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Z])+)\s*[.;]?$")
+
+
+def panels_named_at_end(body: str, scheme: str, labels: set[str], expand) -> tuple[str, ...] | None:
+    """"Green dots indicate SNPs … in panels B–F.": a note after the last panel that ends by naming some of the
+    panels (the word "panels" and a list) is about those panels (rule 4), not the whole figure.  ``labels``: the
+    caption's panel labels, in capitals; ``expand``: label list text -> labels."""
+    # (Not "Source data for panels A-G.": eLife's pointer to the figure's data files, a note on the whole figure.)
+    m = _PANELS_NAMED.search(body) if scheme == "ALPHA" and not re.match(r"source\s+data\b", body, re.I) else None
+    if not m or not set(re.findall(r"[A-Z]", m.group(1))) <= labels:
+        return None
+    named = tuple(expand(m.group(1)))
+    return named if named and len(set(named)) < len(labels) else None
+
+
 def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list) -> dict | None:
     """When every panel is introduced inside one sentence after words they share ("… computation
     of solvation for (a) a charged sphere and (b) a protein."), that sentence is a list and the
@@ -224,6 +239,27 @@ def opening_reference(body: str, labels: set[str], expand) -> tuple[tuple[str, .
         return None
     rest = body[m.end():].strip()
     return (tuple(named), rest) if rest else None  # (words as written: rule 7)
+
+
+# "Panels A and B show …, and panels C–F show …": a later clause of the sentence that opens by naming other panels.
+_NEXT_OPENING = re.compile(rf"[,;]\s*(?:(?:and|while|whereas|but)\s+)?(?=(?:the\s+)?panels?\s+(?:\({_LABEL_LIST}\)|"
+                           rf"{_LABEL_LIST})\s+(?:show|shows|depict|depicts|display|displays|illustrate|illustrates|present|"
+                           r"presents|compare|compares|contain|contains|represent|represents)\b)", re.I)
+
+
+def opening_references(body: str, labels: set[str], expand) -> list[tuple[tuple[str, ...], str]]:
+    """``opening_reference`` for each clause of ``body`` that opens by naming its panels ("Panels A and B show
+    traditional lipids, and panels C–F show non-traditional lipids": each clause to its own panels, rule 4);
+    [] when the sentence does not open so."""
+    first = opening_reference(body, labels, expand)
+    if not first:
+        return []
+    cut = _NEXT_OPENING.search(body, len(body) - len(first[1]))
+    if cut:
+        rest = opening_references(body[cut.end():], labels, expand)
+        if rest:
+            return [opening_reference(body[:cut.start()], labels, expand) or first] + rest
+    return [first]
 
 
 def panel_note_openings(text: str, spans: list[tuple[int, int]], mentions: list) -> frozenset:
