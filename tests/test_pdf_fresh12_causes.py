@@ -31,3 +31,21 @@ def test_a_math_script_before_an_unspaced_atom_takes_no_word_space():
     for key in (("Figure 4", 17), ("Figure 5", 18), ("Figure 8", 21), ("Figure 12", 25), ("Figure 14", 27)):
         _check(found, gold, key)
     assert found[("Figure 5", 18)].caption.endswith("SESP|SPSE.")
+
+
+def test_a_small_capitals_label_with_no_ascent_keeps_the_caption_lines_under_it():
+    # The Vilaine report sets "Figure 2:" in CMCSC, whose font declares no ascent: the label's size is its
+    # capital's own height (5.4 pt) in an 8-pt caption, so the second line (7.1) read as other text and
+    # the captions ended after their first line ("... sur", "... test Post").
+    found, gold = _found_and_gold("elsarticle_report_2015_vilaine_yellow_eel")
+    for key in (("Figure 2", 3), ("Figure 3", 4)):
+        _check(found, gold, key)
+
+
+def test_captions_side_by_side_split_at_a_label_with_no_stop():
+    # Tuning-LDA sets three minipage captions on one baseline, "Figure 8: Datasets vs Parameter (k) variation",
+    # then "Figure 9 Datasets ..." and "Figure 10 Datasets ..." with no stop, 29 pt apart: one line, one caption,
+    # Figures 9 and 10 missed.  Figure 16's title opens with an acronym ("Figure 16 VEM: Datasets ...").
+    found, gold = _found_and_gold("elsarticle_ms_2018_tuning_lda_ldade")
+    for key in (("Figure 8", 10), ("Figure 9", 10), ("Figure 10", 10), ("Figure 16", 12)):
+        _check(found, gold, key)

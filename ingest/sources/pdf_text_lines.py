@@ -127,8 +127,12 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             # Past a word space a wider gap still follows (justified lines, table cells, formulas), but
             # not a column's width before a caption's label: two captions side by side on one baseline
             # (FAA handbook: "Figure 7-26. Self-locking nuts.    Figure 7-27. Stainless ...") are two lines.
+            # (Beside a caption, a label with no stop opens one too: elsarticle's minipages "Figure 8: Datasets
+            # vs Parameter (k) variation    Figure 9 Datasets vs ...", 29 pt apart.)
             follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01 and not (
-                box[0] - cb[2] > 3 * h and current[1][-1] == " " and _opens_caption(codes, i))
+                box[0] - cb[2] > 3 * h and current[1][-1] == " " and (
+                    _opens_caption(codes, i) or _opens_caption(codes, i, True) and (
+                        _opens_caption(codes, current[2]) or _opens_caption(codes, current[2], True))))
             if same_line and follows:
                 slash = _drawn_slash(solidus, current, box, h) if solidus else None
                 if slash is not None:
@@ -286,12 +290,15 @@ def _fractions(lines: list[list], bars: list) -> tuple[list[list], set]:
     return lines, opened
 
 
-def _opens_caption(codes: list[int], i: int) -> bool:
-    """The characters from ``i`` open a caption's label ("Figure 7-27.", "Fig. 3:")."""
+def _opens_caption(codes: list[int], i: int, unstopped: bool = False) -> bool:
+    """The characters from ``i`` open a caption's label ("Figure 7-27.", "Fig. 3:"); ``unstopped``: or a
+    label with no stop before a title's capitalised word ("Figure 9 Datasets")."""
     from figdex.ingest.sources.pdf_layout import caption_start
 
     text = "".join(chr(c) for c in codes[i:i + 24] if 0 < c < 0xD800 or 0xE000 <= c <= 0x10FFFF)
-    return caption_start(Line((0, 0, 0, 0), text)) is not None
+    line = Line((0, 0, 0, 0), text, 0.0, unstopped)  # (read as bold: its label needs no stop)
+    return caption_start(line) is not None and (not unstopped or bool(re.match(
+        r"\s*\S+\s*\S+\s+[A-Z][a-z]", text)))
 
 
 # Spacing accents a TeX PDF's text layer reports as glyphs of their own next to the letter they are
