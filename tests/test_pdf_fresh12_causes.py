@@ -49,3 +49,13 @@ def test_captions_side_by_side_split_at_a_label_with_no_stop():
     found, gold = _found_and_gold("elsarticle_ms_2018_tuning_lda_ldade")
     for key in (("Figure 8", 10), ("Figure 9", 10), ("Figure 10", 10), ("Figure 16", 12)):
         _check(found, gold, key)
+
+
+def test_side_by_side_sub_captions_on_lines_of_their_own_are_the_figures():
+    # The arXiv LQG preprint sets two panels, each with a sub-caption of two or three lines, "(a) Applying
+    # constant gauge transformation to given" beside "(b) Insertion of ...", over a centred "Figure 10:".
+    # pdfium reads each as a line of its own: long lines of words, read as running text that ended the
+    # region over the caption, which took only them (IoU 0.12-0.3).  Figure 11's panels stand 109 pt apart.
+    found, gold = _found_and_gold("arxiv_2026_gauging_time_reversal_lqg")
+    for key in (("Figure 10", 12), ("Figure 11", 12), ("Figure 14", 15), ("Figure 21", 22)):
+        _check(found, gold, key)

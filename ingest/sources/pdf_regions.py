@@ -13,7 +13,7 @@ from figdex.ingest.sources.pdf_layout import (
 )
 from figdex.ingest.sources.pdf_equations import equation_rows
 from figdex.ingest.sources.pdf_region_growth import (
-    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under,
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, subcaption_stacks,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -168,6 +168,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
     scan_size = sizes[len(sizes) // 2] if scan and sizes else 0.0
     boxed |= drawn_over(direction, text_lines, graphics, sizes, body_width)  # (a chart's row of names: its own)
+    stacks = subcaption_stacks(text_lines)  # (panels' sub-captions side by side, each on lines of its own)
+    boxed |= stacks
 
     # On a page of two text columns, a line across the gutter that starts where no running-text line starts
     # is a drawing's own title (a chart's axis title, centred under plots drawn over both columns' width).
@@ -377,6 +379,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 # spacing under a figure beside its caption: the next row of the figure starts there, Cell Press.)
                 reach = 20 if direction in ("left", "right") and _PANEL_TITLE.match(ln.text) \
                     and x_overlap(ln.box, region) >= 0.9 * ln.width else 10
+                # (A panel's sub-caption level with the figure's, in the row beside: the next panel's, as a
+                # drawing in the same row is taken.)
+                if id(ln) in stacks and region[1] <= (ln.box[1] + ln.box[3]) / 2 <= region[3]:
+                    reach = 30
                 # (A line of words across the gutter does not take a one-column figure over both columns, as a
                 # drawing does: the author lines centred over an arXiv paper's first-page figure are no labels.)
                 if gap(ln.box, region) <= reach and allowed(ln.box) and (not two_column or _in_columns(ln.box, region, columns)
