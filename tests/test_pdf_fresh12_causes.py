@@ -59,3 +59,11 @@ def test_side_by_side_sub_captions_on_lines_of_their_own_are_the_figures():
     found, gold = _found_and_gold("arxiv_2026_gauging_time_reversal_lqg")
     for key in (("Figure 10", 12), ("Figure 11", 12), ("Figure 14", 15), ("Figure 21", 22)):
         _check(found, gold, key)
+
+
+def test_a_figure_whose_panels_are_captioned_as_figures_takes_them_together():
+    # Tuning-LDA's Figure 7 is two plots, each captioned "Figure 7a: After tuning ...", "Figure 7b: Delta ...",
+    # over "Figure 7: RQ1, RQ2 stability results ...": the panel captions took the plots and were then dropped
+    # as references to panels, and Figure 7 had no region.
+    found, gold = _found_and_gold("elsarticle_ms_2018_tuning_lda_ldade")
+    _check(found, gold, ("Figure 7", 9))
