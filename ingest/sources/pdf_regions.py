@@ -417,12 +417,20 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         def level_with_other(box: Box) -> bool:
             return any(b != cap_box and b[1] < box[3] and box[1] < b[3] for b in claimed)
 
+        # (Nor a frame around running text in the text's own size: Tuning-LDA's shadowed "Result 6" box, 26 pt
+        # over a column figure, is the prose's callout, not a row of the figure.)
+        text_size = sizes[len(sizes) // 2] if sizes else 0.0
+
+        def prose_frame(box: Box) -> bool:
+            return any(intersection(ln.box, box) >= 0.95 * area(ln.box) and abs(ln.size - text_size) <= 0.05 * text_size
+                       for ln in prose)
+
         grown = True
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
-                and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box)))
+                and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
         grow()
         image_boxes = {g.box for g in pool if g.kind == "image"}
         # Panels stacked further apart (the NMR SI: two spectra images 64 pt apart, nothing between
@@ -442,7 +450,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 _TABLE_LABEL.match(ln.text) and ln.box[1] >= region[3] - 1 and inside(ln.box) for ln in text_lines):
             region, _ = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and min(box[2] - box[0], box[3] - box[1]) > 2.5 and box[0] >= reg[0] - 12
-                and box[2] <= reg[2] + 12 and allowed(box) and not level_with_other(box)))
+                and box[2] <= reg[2] + 12 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
             grow()
     if direction in ("left", "right"):
         # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the
