@@ -242,6 +242,7 @@ def test_a_named_tex_fonts_control_codes_are_read_by_the_fonts_name():
     # the font read as the symbol font, and they became "⊆" and "⊇".  Its name says what it is.
     text = _page_text("acl_bunescu07", 3)
     assert "⊇" not in text and "Ξn)" in text
-    # STOC 2007: CMMI's epsilon (0x0F).
+    # STOC 2007: CMMI's epsilon (0x0F).  (No word space after the subscript f before the "/": pdfium's
+    # generated space after a math script, before an atom TeX does not space, goes; h166.)
     text = _page_text("stoc_smith07", 3)
-    assert "Lap(GSf /ϵ), is ϵ-indistinguishable" in text and "\x0f" not in text
+    assert "Lap(GSf/ϵ), is ϵ-indistinguishable" in text and "\x0f" not in text

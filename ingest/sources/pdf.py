@@ -39,7 +39,7 @@ from figdex.ingest.sources.pdf_text_figures import frames, text_figure_region
 from figdex.ingest.sources.pdf_legend_pages import figures_on_pages_after_legends
 from figdex.ingest.sources.pdf_layout import (
     Box, Caption, Graphic, Line, area, caption_blocks, caption_start, intersection, join_lines, label_neighbours,
-    label_stops,
+    label_stops, union,
 )
 from figdex.ingest.sources.pdf_hyphens import document_words
 from figdex.ingest.sources.pdf_ink import trim_to_ink
@@ -333,6 +333,16 @@ def _choose(found: list[PdfFigure], problems: list[str]) -> list[PdfFigure]:
     # "Fig. 9c" where the document has a Figure 9: a reference to its panel c in running text (a
     # protocol's "Fig. 9c — =INDEX(...)", a wrapped "(see) Fig. 11b."), not a caption of its own.
     numbers = {(f.kind, f.number.upper()) for f in found}
+    panels = [f for f in found if f.region is not None and re.fullmatch(r"S?\d+[A-Za-z]", f.number)]
+    for fig in found:
+        # Panels captioned as figures of their own over the figure's caption on one page ("Figure 7a: After
+        # tuning ...", "Figure 7b: Delta ..." over "Figure 7: RQ1, RQ2 ...", elsarticle): the figure is
+        # theirs together, their lines with them (which had kept the caption under them from any drawing).
+        own = [f for f in panels if f.page == fig.page and f.kind == fig.kind
+               and f.number[:-1].upper() == fig.number.upper()]
+        if fig.region is None and len(own) >= 2:
+            fig.region = union([f.region for f in own] + [f.caption_box for f in own if f.caption_box])
+            fig.graphics = [g for f in own for g in f.graphics]
     found = [f for f in found if not (re.fullmatch(r"S?\d+[A-Za-z]", f.number)
                                       and (f.kind, f.number[:-1].upper()) in numbers)]
     continued = [f for f in found if f.region is not None and _CONTINUED.match(_after_label(f))]

@@ -206,3 +206,39 @@ def _outline_pieces(raw_module, font, code: int) -> int | None:
     if not xs or max(xs) - min(xs) > 0.3 or max(ys) - min(ys) > 0.4:
         return None
     return moves or None
+
+
+# ASCII characters a TeX font with a Unicode map reports for its accents: OT1 sets the grave at 0x12 and
+# the circumflex at 0x5E, and a dvips map names them "grave", "circumflex" (U+0060, U+005E), so pdfium
+# reads "mod`ele", "rivi`eres" for "modèle", "rivières".  Read as accents only where drawn over a letter.
+_ASCII_ACCENTS = {"`": "\u0300", "^": "\u0302", "~": "\u0303", '"': "\u0308"}
+
+
+def ascii_accent(handle, raw_module, codes: list[int], i: int) -> str | None:
+    """The combining mark a grave, circumflex, tilde or double quote stands for when its glyph is drawn
+    over the letter before or after it (its centre inside that letter's width, its foot above the
+    letter's middle, as TeX's \\`e sets it), else None: a backquote, a caret or a quotation mark stands
+    beside its letters, on or above the line, never over one."""
+    import ctypes
+
+    ch = chr(codes[i]) if 0 < codes[i] < 0x110000 else ""
+    if ch not in _ASCII_ACCENTS:
+        return None
+
+    def glyph(k: int):
+        left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+        if not raw_module.FPDFText_GetCharBox(handle, k, left, right, bottom, top):
+            return None
+        return left.value, min(bottom.value, top.value), right.value, max(bottom.value, top.value)
+
+    mark = glyph(i)
+    if mark is None or mark[2] <= mark[0]:
+        return None
+    centre = (mark[0] + mark[2]) / 2
+    for k in (i + 1, i - 1):
+        if not (0 <= k < len(codes) and 0 < codes[k] < 0x110000 and chr(codes[k]).isalpha()):
+            continue
+        letter = glyph(k)
+        if letter is not None and letter[0] < centre < letter[2] and mark[1] > (letter[1] + letter[3]) / 2:
+            return _ASCII_ACCENTS[ch]
+    return None

@@ -453,9 +453,11 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                 break  # a full-width line under a one-column caption: body text
             size = last.size
             if (last is line and last.size < 0.78 * last.height
-                    and abs(nxt.size - last.height) <= 0.1 * last.height):
+                    and (abs(nxt.size - last.height) <= 0.1 * last.height or last.glyph_boxed and not nxt.glyph_boxed)):
                 # A label in small capitals (Hindawi's "FIGURE 1:"): its first letter is no measure of
                 # the caption's type size, the line's height is, when the next line's size says so.
+                # (Or when the label's font declares no ascent, its size a capital's own height: elsarticle's
+                # CMCSC "Figure 2:" 5.4 pt in an 8-pt caption whose line is 7.9 pt high, the next 7.1.)
                 size = last.height
             if caption_start(nxt) and not re.search(r"\b[a-z]+$", last.text.rstrip()):
                 break  # another caption (not the rest of a sentence cut at "... shown in" / "Figure 6. RSP ...", JACMP)

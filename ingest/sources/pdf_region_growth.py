@@ -75,3 +75,31 @@ def _subcaptions_under(region: Box, small_text: list[Line], cap_box: Box) -> lis
     row = [ln for ln in band if top is not None and top - ln.box[3] <= 0.5 * ln.height and region[1] - top <= 40]
     letters = {m for ln in row for m in _PANEL_MARK.findall(ln.text)}
     return row if len(letters) >= 2 else []
+
+
+# A panel's sub-caption opening its own line: "(a) Applying ...", "(B) Insertion ...".
+_PANEL_OPENING = re.compile(r"^\s*\(([a-hA-H])\)\s")
+
+
+def subcaption_stacks(lines: list[Line]) -> set[int]:
+    """The ids of lines that are panels' sub-captions set side by side, each a line of its own: "(a) Applying
+    constant gauge transformation to given" level with "(b) Insertion of a symmetry flux twist ..." (the panel
+    letters one apart), and the lines wrapped under each in its own column.  Long lines of words as they are,
+    they are a figure's, not running text that bounds it (an arXiv preprint's subfigures under a centred
+    "Figure 10:" caption, whose region stopped at them)."""
+    marks = [(ln, m.group(1)) for ln in lines if (m := _PANEL_OPENING.match(ln.text))]
+    heads = [ln for ln, letter in marks if any(
+        other is not ln and abs(ord(mark) - ord(letter)) == 1 and mark.islower() == letter.islower()
+        and abs((other.box[1] + other.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) < 0.4 * ln.height
+        and x_overlap(other.box, ln.box) <= 0 for other, mark in marks)]
+    out = {id(ln) for ln in heads}
+    for head in heads:
+        last = head
+        under = sorted((ln for ln in lines if ln.box[3] <= head.box[1] + 1 and ln.box[0] >= head.box[0] - 2
+                        and ln.box[2] <= head.box[2] + 2), key=lambda ln: -ln.box[3])
+        for ln in under:  # (the sub-caption's own next lines, in its column, at its leading)
+            if last.box[1] - ln.box[3] > 0.8 * max(last.height, ln.height) or _PANEL_OPENING.match(ln.text):
+                break
+            out.add(id(ln))
+            last = ln
+    return out

@@ -13,7 +13,7 @@ from figdex.ingest.sources.pdf_layout import (
 )
 from figdex.ingest.sources.pdf_equations import equation_rows
 from figdex.ingest.sources.pdf_region_growth import (
-    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under,
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, subcaption_stacks,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -168,6 +168,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
     scan_size = sizes[len(sizes) // 2] if scan and sizes else 0.0
     boxed |= drawn_over(direction, text_lines, graphics, sizes, body_width)  # (a chart's row of names: its own)
+    stacks = subcaption_stacks(text_lines)  # (panels' sub-captions side by side, each on lines of its own)
+    boxed |= stacks
 
     # On a page of two text columns, a line across the gutter that starts where no running-text line starts
     # is a drawing's own title (a chart's axis title, centred under plots drawn over both columns' width).
@@ -377,6 +379,10 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 # spacing under a figure beside its caption: the next row of the figure starts there, Cell Press.)
                 reach = 20 if direction in ("left", "right") and _PANEL_TITLE.match(ln.text) \
                     and x_overlap(ln.box, region) >= 0.9 * ln.width else 10
+                # (A panel's sub-caption level with the figure's, in the row beside: the next panel's, as a
+                # drawing in the same row is taken.)
+                if id(ln) in stacks and region[1] <= (ln.box[1] + ln.box[3]) / 2 <= region[3]:
+                    reach = 30
                 # (A line of words across the gutter does not take a one-column figure over both columns, as a
                 # drawing does: the author lines centred over an arXiv paper's first-page figure are no labels.)
                 if gap(ln.box, region) <= reach and allowed(ln.box) and (not two_column or _in_columns(ln.box, region, columns)
@@ -411,12 +417,20 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         def level_with_other(box: Box) -> bool:
             return any(b != cap_box and b[1] < box[3] and box[1] < b[3] for b in claimed)
 
+        # (Nor a frame around running text in the text's own size: Tuning-LDA's shadowed "Result 6" box, 26 pt
+        # over a column figure, is the prose's callout, not a row of the figure.)
+        text_size = sizes[len(sizes) // 2] if sizes else 0.0
+
+        def prose_frame(box: Box) -> bool:
+            return any(intersection(ln.box, box) >= 0.95 * area(ln.box) and abs(ln.size - text_size) <= 0.05 * text_size
+                       for ln in prose)
+
         grown = True
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
                 and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
-                and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box)))
+                and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
         grow()
         image_boxes = {g.box for g in pool if g.kind == "image"}
         # Panels stacked further apart (the NMR SI: two spectra images 64 pt apart, nothing between
@@ -436,7 +450,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 _TABLE_LABEL.match(ln.text) and ln.box[1] >= region[3] - 1 and inside(ln.box) for ln in text_lines):
             region, _ = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and min(box[2] - box[0], box[3] - box[1]) > 2.5 and box[0] >= reg[0] - 12
-                and box[2] <= reg[2] + 12 and allowed(box) and not level_with_other(box)))
+                and box[2] <= reg[2] + 12 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
             grow()
     if direction in ("left", "right"):
         # A grid beside its caption (ASBMB): rows further apart than their panels, over and under the

@@ -4,6 +4,7 @@ parser (``pdf_layout`` has the geometry of captions and figure regions that work
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, close_letter_spacing, union
 
@@ -25,9 +26,10 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import (
-        SIGN_CODES, advent_signs, control_characters, one_piece_punctuation,
+        SIGN_CODES, advent_signs, ascii_accent, control_characters, one_piece_punctuation,
     )
     from figdex.ingest.sources.pdf_ligatures import lost_ligatures
+    from figdex.ingest.sources.pdf_math_scripts import MATH_SPACED, math_font, script_joins
     from figdex.ingest.sources.pdf_line_numbers import without_margin_numbers
     from figdex.ingest.sources.pdf_graphics import address, transform_box
 
@@ -48,6 +50,8 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     encoded.update(advent_signs(handle, raw_module, codes))  # "speci¢c" for "specific": an old Elsevier font
     encoded.update(one_piece_punctuation(handle, raw_module, codes))  # "G1; G2" for "G1, G2": a math font's comma
     accent = None  # an accent drawn before the letter it is set over
+    soft = None  # the fragment whose last character is a space pdfium generated (not drawn)
+    last_i = -1  # the index of the last glyph read into a fragment
     solidus = [s for s in slashes or () if s[0] != "bar"]  # (the strokes; "bar"s are ``_fractions``')
     for i, code in enumerate(codes):
         if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
@@ -67,6 +71,14 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             if clip is not None and not (clip[0] - 1 <= (box[0] + box[2]) / 2 <= clip[2] + 1
                                          and clip[1] - 1 <= (box[1] + box[3]) / 2 <= clip[3] + 1):
                 continue
+        if ch < " " and not ch.isspace() and ch != "\x02" and i not in encoded:
+            # A control code no encoding read ("m\x0f" for a txfonts epsilon) is not text, as poppler drops it;
+            # the width it was drawn in is no word space ("m," not "m ,").
+            if current is not None and abs((current[0][1] + current[0][3]) / 2 - (box[1] + box[3]) / 2) < box[3] - box[1]:
+                current[0] = (current[0][0], current[0][1], max(current[0][2], box[2]), current[0][3])
+            continue
+        if ch in "`^~\"" and (mark := ascii_accent(handle, raw_module, codes, i)):
+            ch = mark  # (a TeX accent glyph mapped to ASCII, drawn over its letter: "mod`ele" is "modèle")
         if ch in _SPACING_ACCENTS and (_letter(codes, i - 1) or _letter(codes, i + 1)):
             ch = _SPACING_ACCENTS[ch]  # TeX's \\"u: a spacing diaeresis drawn over the letter, as its own glyph
         if "\u0300" <= ch <= "\u036f":  # a combining accent (read from an old TeX font)
@@ -81,7 +93,11 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             last_glyph = current[3][-1] if current is not None else None
             if last_glyph is not None and box[2] <= last_glyph[0] and box[2] > box[0] and current[4] == 0:
                 continue  # a space drawn back before the glyph it follows (bioRxiv's zero-width space in "Figure 2​:")
+            if current is not None and raw_module.FPDFText_IsGenerated(handle, i) and script_joins(
+                    textpage, raw_module, codes, last_i, i + 1, last_v, current[0][2], matrix):
+                continue
             if current is not None:
+                soft = current if raw_module.FPDFText_IsGenerated(handle, i) else None
                 current[1].append(" ")
                 # (placed at the right edge of the glyph before it: pdfium's own box for a space may
                 # lie inside that glyph, and a line drawn out of order is read again by position)
@@ -111,8 +127,12 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             # Past a word space a wider gap still follows (justified lines, table cells, formulas), but
             # not a column's width before a caption's label: two captions side by side on one baseline
             # (FAA handbook: "Figure 7-26. Self-locking nuts.    Figure 7-27. Stainless ...") are two lines.
+            # (Beside a caption, a label with no stop opens one too: elsarticle's minipages "Figure 8: Datasets
+            # vs Parameter (k) variation    Figure 9 Datasets vs ...", 29 pt apart.)
             follows = -0.5 * h < box[0] - cb[2] < 0.7 * h or box[0] >= last_left - 0.01 and not (
-                box[0] - cb[2] > 3 * h and current[1][-1] == " " and _opens_caption(codes, i))
+                box[0] - cb[2] > 3 * h and current[1][-1] == " " and (
+                    _opens_caption(codes, i) or _opens_caption(codes, i, True) and (
+                        _opens_caption(codes, current[2]) or _opens_caption(codes, current[2], True))))
             if same_line and follows:
                 slash = _drawn_slash(solidus, current, box, h) if solidus else None
                 if slash is not None:
@@ -135,12 +155,21 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                             and current[1][-1].islower() and ch.isupper()
                             and _font_name(textpage, raw_module, i) != _font_name(textpage, raw_module, i - 1))
                 letters = ch.isalpha() and current[1][-1].isalpha()
+                # (In TeX math only relations and binary operators are spaced: a script followed by the next
+                # atom, a letter or "|", 1-2 pt on, is one formula, "S^E S^P|S^P S^E" read "SESP|SPSE", not
+                # "SE SP |SP SE"; pdfium's generated space for that gap goes too.)
+                if shifted and box[0] - cb[2] <= 0.3 * h and ch not in MATH_SPACED and math_font(
+                        textpage, raw_module, i) and math_font(textpage, raw_module, last_i):
+                    if soft is current and current[1][-1:] == [" "]:
+                        current[1].pop()
+                        current[3].pop()
+                    shifted = None
                 # (A word space narrower than the rule's in a line whose letters touch: "mg/L methylene",
                 # 1.0 pt at 9.6-pt type where a word's letters stand 0.0-0.1 pt apart.)
                 narrow = (letters and 0.09 * h < box[0] - cb[2] <= 0.15 * h and pairs[0] >= 10
                           and pairs[1] >= 0.9 * pairs[0])
-                if (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h
-                        or switched or narrow) and current[1][-1:] != [" "]:
+                if shifted is not None and (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h
+                                            or switched or narrow) and current[1][-1:] != [" "]:
                     current[1].append(" ")
                     current[3].append(None)
                 elif letters:
@@ -148,7 +177,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                     pairs[1] += box[0] - cb[2] < 0.03 * h
                 current[1].append(ch)
                 current[3].append((box[0], box[2]))
-                last_left, last_v = box[0], (box[1], box[3])
+                last_left, last_v, last_i = box[0], (box[1], box[3]), i
                 if accent:
                     current[1].append(accent)
                     current[3].append(current[3][-1])
@@ -160,7 +189,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             current[1].append(accent)
             current[3].append(current[3][-1])
             accent = None
-        last_left, last_v = box[0], (box[1], box[3])
+        last_left, last_v, last_i = box[0], (box[1], box[3]), i
         fragments.append(current)
     # A manuscript's line numbers go before the join: a number drawn with the end of a line ("1044 for OmF ...")
     # runs across the line's start and could not be read into it.
@@ -175,7 +204,8 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     out = []
     for line in lines:
         box, chars, first = line[0], line[1], line[2]
-        text = close_letter_spacing("".join(chars).strip())
+        # (NFC: an accent read as a combining mark after its letter becomes the accented letter, "è".)
+        text = unicodedata.normalize("NFC", close_letter_spacing("".join(chars).strip()))
         if not text:
             continue
         # The first letter's box height: pdfium's font size leaves out the text matrix (often 1.0),
@@ -260,12 +290,15 @@ def _fractions(lines: list[list], bars: list) -> tuple[list[list], set]:
     return lines, opened
 
 
-def _opens_caption(codes: list[int], i: int) -> bool:
-    """The characters from ``i`` open a caption's label ("Figure 7-27.", "Fig. 3:")."""
+def _opens_caption(codes: list[int], i: int, unstopped: bool = False) -> bool:
+    """The characters from ``i`` open a caption's label ("Figure 7-27.", "Fig. 3:"); ``unstopped``: or a
+    label with no stop before a title's capitalised word ("Figure 9 Datasets")."""
     from figdex.ingest.sources.pdf_layout import caption_start
 
     text = "".join(chr(c) for c in codes[i:i + 24] if 0 < c < 0xD800 or 0xE000 <= c <= 0x10FFFF)
-    return caption_start(Line((0, 0, 0, 0), text)) is not None
+    line = Line((0, 0, 0, 0), text, 0.0, unstopped)  # (read as bold: its label needs no stop)
+    return caption_start(line) is not None and (not unstopped or bool(re.match(
+        r"\s*\S+\s*\S+\s+[A-Z][a-z]", text)))
 
 
 # Spacing accents a TeX PDF's text layer reports as glyphs of their own next to the letter they are
