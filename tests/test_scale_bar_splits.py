@@ -51,57 +51,33 @@ class BarSplit:
                         f"eval/scale_bars_held_out_{self.n}_restore.tsv --into eval/restored/scale_bars_{self.n}")
 
 
+def _splits(*numbers: int) -> tuple[str, ...]:
+    """The bar TSV and restore manifest of each held_out_<n> named: the files a later split is kept apart from."""
+    return tuple(name for n in numbers for name in (f"scale_bars_held_out_{n}.tsv",
+                                                    f"scale_bars_held_out_{n}_restore.tsv"))
+
+
 SPLITS = [BarSplit(5, 70, 60, 6, EARLY),
-          BarSplit(6, 68, 59, 8, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv")),
+          BarSplit(6, 68, 59, 8, EARLY + _splits(5)),
           # held_out_7 (h103): grek23_rbc's ruler has 7-px end ticks, so a ruler may be up to 9 px shorter than its box
-          BarSplit(7, 52, 49, 9, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
-                                          "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv")),
+          BarSplit(7, 52, 49, 9, EARLY + _splits(5, 6)),
           # held_out_8 (h111, h114; partial: the next session raises these floors as rows are added); the Hitachi
           # ruler of lardzy_workspace-overview has 12-px square marks, so a ruler may be 12 px shorter than its box
-          BarSplit(8, 38, 36, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
-                                        "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
-                                        "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv")),
+          BarSplit(8, 38, 36, 12, EARLY + _splits(5, 6, 7)),
           # held_out_9 (h122, h125; partial: the next session raises these floors as rows are added); its rulers'
           # boxes are at most 1.7 px longer than their lengths, held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(9, 59, 53, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
-                                        "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
-                                        "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
-                                        "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv")),
+          BarSplit(9, 59, 53, 12, EARLY + _splits(5, 6, 7, 8)),
           # held_out_10 (h133, h136; partial: the next session raises these floors as rows are added); its rulers
           # (minhdoan00) have 2- and 4-px ticks, held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(10, 33, 24, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
-                                         "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
-                                         "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
-                                         "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv",
-                                         "scale_bars_held_out_9.tsv", "scale_bars_held_out_9_restore.tsv")),
+          BarSplit(10, 33, 24, 12, EARLY + _splits(5, 6, 7, 8, 9)),
           # held_out_11 (h146; partial: the next session raises these floors as rows are added); its ruler (marcory)
           # has 2-row end ticks, held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(11, 9, 9, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
-                                        "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
-                                        "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
-                                        "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv",
-                                        "scale_bars_held_out_9.tsv", "scale_bars_held_out_9_restore.tsv",
-                                        "scale_bars_held_out_10.tsv", "scale_bars_held_out_10_restore.tsv")),
-          # held_out_12 (h158; partial: the next session raises these floors as rows are added); its ruler (cchdo) has
-          # 3-px end ticks, held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(12, 17, 12, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
-                                        "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
-                                        "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
-                                        "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv",
-                                        "scale_bars_held_out_9.tsv", "scale_bars_held_out_9_restore.tsv",
-                                        "scale_bars_held_out_10.tsv", "scale_bars_held_out_10_restore.tsv",
-                                        "scale_bars_held_out_11.tsv", "scale_bars_held_out_11_restore.tsv",
-                                        "scale_bars_held_out_13.tsv", "scale_bars_held_out_13_restore.tsv")),
-          # held_out_13 (h159; partial: the next session raises these floors as rows are added); no ruler yet,
-          # held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(13, 16, 13, 12, EARLY + ("scale_bars_held_out_5.tsv", "scale_bars_held_out_5_restore.tsv",
-                                        "scale_bars_held_out_6.tsv", "scale_bars_held_out_6_restore.tsv",
-                                        "scale_bars_held_out_7.tsv", "scale_bars_held_out_7_restore.tsv",
-                                        "scale_bars_held_out_8.tsv", "scale_bars_held_out_8_restore.tsv",
-                                        "scale_bars_held_out_9.tsv", "scale_bars_held_out_9_restore.tsv",
-                                        "scale_bars_held_out_10.tsv", "scale_bars_held_out_10_restore.tsv",
-                                        "scale_bars_held_out_11.tsv", "scale_bars_held_out_11_restore.tsv",
-                                        "scale_bars_held_out_12.tsv", "scale_bars_held_out_12_restore.tsv"))]
+          BarSplit(11, 9, 9, 12, EARLY + _splits(5, 6, 7, 8, 9, 10)),
+          # held_out_12 (h158, h163) and held_out_13 (h159) were gathered at the same time from one pool split by
+          # repository owner, so each is kept apart from the other too; held_out_12's ruler (cchdo) has 3-px end
+          # ticks, held_out_13's rulers fit the same bound: held_out_8's widest end mark (12 px) kept as the bound
+          BarSplit(12, 17, 12, 12, EARLY + _splits(5, 6, 7, 8, 9, 10, 11, 13)),
+          BarSplit(13, 16, 13, 12, EARLY + _splits(5, 6, 7, 8, 9, 10, 11, 12))]
 split_param = pytest.mark.parametrize("split", SPLITS, ids=lambda s: f"held_out_{s.n}")
 
 
