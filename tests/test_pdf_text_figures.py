@@ -91,7 +91,7 @@ def test_an_ell_in_tex_math_italic_reads_as_an_ell():
 
 
 def test_characters_beyond_the_bmp_are_joined_from_pdfiums_two_halves():
-    from figdex.ingest.sources.pdf_text_lines import _character
+    from figdex.ingest.sources.pdf_glyphs import _character
 
     # pdfium gives U+1D465 (mathematical italic x) as 0xD835 then 0xDC65; alone, a half is not text
     assert _character(0xD835, 0xDC65) == "\U0001d465"

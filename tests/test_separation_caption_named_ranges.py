@@ -24,7 +24,7 @@ def test_bare_ranges_widen_the_split_only_to_a_gapless_run():
     assert search_labels(split, said) == list("abcdefghijkl")
     # A split that misses the bare ranges (as this one did before h162) is still widened by them (the caption as
     # printed, its LaTeX bold gone: "… range. G-I Raster plots …").
-    from figdex.ingest.captions.split import printed_text
+    from figdex.ingest.captions.latex_source import printed_text
 
     assert search_labels(list("abcdef"), printed_text(BY_ID[FIG]["caption"])) == list("abcdefghijkl")
     # Letters only implied (panel A before "panels B and D") or leaving a gap never widen the set.

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from figdex.ingest.captions.latex_source import printed_text
 from figdex.ingest.captions.nlp import tokens
-from figdex.ingest.captions.split import printed_text, split_caption
+from figdex.ingest.captions.split import split_caption
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words,
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions import respectively
+from figdex.ingest.captions.latex_source import latex_bold_labels, printed_text
 from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
@@ -36,9 +37,6 @@ _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
 # Words that open a clause, not a phrase parallel to one-word phrases before it.
 _CLAUSE_OPENERS = frozenset({"whether", "that", "which", "how", "when", "where", "if", "while", "whereas"})
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
-# A caption given as LaTeX source (a manuscript's or an arXiv source's \caption{...}): a control word
-# such as \textbf{a}, \ce{SnO2} or \emph.  Plain captions hold no backslash before letters.
-_LATEX_MARKUP = re.compile(r"\\[A-Za-z]{2,}")
 
 
 @dataclass
@@ -129,45 +127,11 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
     return out
 
 
-def printed_text(caption: str, source: str | None = None) -> str:
-    """``caption`` as printed when it is given as LaTeX source; any other caption unchanged.  ``source``, when
-    given, is the caption before figdex's own edits (bold label markers): it decides whether this is LaTeX, as
-    those edits may have removed its only macro ("$\\textbf{g}_1$" would keep its "$" and "_")."""
-    if not _LATEX_MARKUP.search(caption if source is None else source):
-        return caption
-    from figdex.ingest.sources.latex import latex_to_text
-
-    # A bare "%" is a percent sign here (Markdown captions with TeX math: "99% confidence"), never a
-    # comment that would drop the rest of the caption.
-    return latex_to_text(re.sub(r"(?<!\\)%", r"\\%", caption))
-
-
-# "\textbf{A-C} Raster plots ...": a label list in LaTeX bold, kept as bold markers (as "<b>" is from HTML); once
-# the markup is gone a bare range before a capitalised word is read as no label (procedural_paper Fig. 3).
-_LATEX_BOLD_LABEL = re.compile(r"\\textbf\{\s*([A-Za-z](?:\s*(?:,|-{1,2}|–|—)\s*[A-Za-z])*)\s*\}")
-# TeX math: a bold letter in it is a symbol ("$\\textbf{g}_1$", a diffraction vector), never a panel label.
-_LATEX_MATH = re.compile(r"(?<!\\)\$\$.*?(?<!\\)\$\$|(?<!\\)\$.*?(?<!\\)\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
-
-
-def _latex_bold_labels(caption: str) -> str:
-    if not _LATEX_MARKUP.search(caption):
-        return caption
-
-    def marked(part: str) -> str:
-        return _LATEX_BOLD_LABEL.sub(lambda b: f"{MARK_START}{b.group(1)}{MARK_END}", part)
-
-    out, last = [], 0
-    for m in _LATEX_MATH.finditer(caption):
-        out += [marked(caption[last:m.start()]), m.group()]
-        last = m.end()
-    return "".join(out) + marked(caption[last:])
-
-
 def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
     # markup, and the sub-captions would keep the macros.
-    caption = printed_text(_latex_bold_labels(caption), caption)
+    caption = printed_text(latex_bold_labels(caption), caption)
     plain = clean_text(caption)  # bold markers only where the LaTeX had them (none in HTML's plain text)
     text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
     plain = strip_marks(plain)

@@ -80,7 +80,7 @@ def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
     if not controls:
         return {}
     from figdex.ingest.sources.pdf_graphics import address
-    from figdex.ingest.sources.pdf_text_lines import font_name
+    from figdex.ingest.sources.pdf_glyphs import font_name
 
     out, unnamed = {}, []
     for i in controls:
@@ -140,7 +140,7 @@ _ADVENT = {0xA1: "ff", 0xA2: "fi", 0xA3: "fl", 0xA4: "ffi", 0xA5: "ffl", 0x5E: "
 def advent_signs(handle, raw_module, codes: list[int]) -> dict[int, str]:
     """What the page's "¡¢£¤¥^" stand for where an Advent font sets them, by character index; empty on most pages
     (fonts named otherwise, and those signs in any other font, are left as they read)."""
-    from figdex.ingest.sources.pdf_text_lines import font_name
+    from figdex.ingest.sources.pdf_glyphs import font_name
 
     def letter(j: int) -> bool:
         return 0 <= j < len(codes) and chr(codes[j]).isalpha()

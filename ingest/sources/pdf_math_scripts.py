@@ -26,7 +26,7 @@ def script_joins(textpage, raw_module, codes: list[int], last: int, following: i
         return False
     ch = chr(codes[following])
     from figdex.ingest.sources.pdf_graphics import transform_box
-    from figdex.ingest.sources.pdf_text_lines import _char_box
+    from figdex.ingest.sources.pdf_glyphs import _char_box
 
     box = _char_box(textpage.raw, raw_module, following, raw_module.FS_RECTF())
     box = transform_box(box, matrix) if matrix is not None else box
@@ -38,6 +38,6 @@ def script_joins(textpage, raw_module, codes: list[int], last: int, following: i
 
 
 def math_font(textpage, raw_module, index: int) -> bool:
-    from figdex.ingest.sources.pdf_text_lines import font_name
+    from figdex.ingest.sources.pdf_glyphs import font_name
 
     return index >= 0 and bool(_MATH_FONTS.match(font_name(textpage.raw, raw_module, index).split("+")[-1]))
