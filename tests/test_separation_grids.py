@@ -172,3 +172,55 @@ def test_the_orbital_grid_of_ocdft_fig_8_is_its_six_masters():
     for gold in (m["box"] for m in rec["masters"]):
         assert max(_iou(c, gold) for c in cells) >= 0.8, gold
     assert alike_cells(painted, cells, [])
+
+
+def test_facet_grids_of_unlike_column_widths_are_cut_by_the_gutters_every_row_shares():
+    """h168: a ggplot facet_grid (Wirecuts Fig. 8, open: 3 x 4 box-plot facets of unlike widths) is no
+    grid to ``grid_cells`` (its columns are not of one size); the 14 px gutters empty in every row are."""
+    from figdex.models.grid_panels import aligned_cells
+    from figdex.models.layout import clear_rule_lines, ink_mask
+    from figdex.models.ocr import load_rgb
+
+    rec = _record("heike/Wirecuts---data-descriptor#Figure 8")
+    image = load_rgb(DEVSET / "open" / rec["file"])
+    mask, _ = clear_rule_lines(image, ink_mask(image))
+    box = (0, 0, image.shape[1], image.shape[0])
+    assert grid_cells(mask, box) is None
+    cells = aligned_cells(mask, box)
+    assert cells is not None and len(cells) == len(rec["masters"]) == 12
+    for gold in (m["box"] for m in rec["masters"]):
+        assert max(_iou(c, gold) for c in cells) >= 0.7, gold
+
+
+def test_a_seaborn_grid_with_a_short_last_row_is_its_nineteen_plots():
+    """h168: asymp_hd Fig. 3, 19 box plots in rows of five (restored, not committed): the white
+    between the boxes of each plot hides the columns from ``grid_cells``; the last row's empty slot
+    (only the tick labels of the plot above reach into it) is no cell."""
+    from figdex.models.grid_panels import aligned_cells
+    from figdex.models.layout import clear_rule_lines, ink_mask
+    from figdex.models.ocr import load_rgb
+
+    rec = _record("adamlabadorf/asymp_hd_mrnaseq_manuscript#Figure 3")
+    path = DEVSET / "restored" / rec["file"]
+    if not path.exists():
+        pytest.skip(f"{rec['file']} is not committed: run eval/devset/restore.py to restore it")
+    image = load_rgb(path)
+    mask, _ = clear_rule_lines(image, ink_mask(image))
+    box = (0, 0, image.shape[1], image.shape[0])
+    assert grid_cells(mask, box) is None
+    cells = aligned_cells(mask, box)
+    assert cells is not None and len(cells) == len(rec["masters"]) == 19
+    for gold in (m["box"] for m in rec["masters"]):
+        assert max(_iou(c, gold) for c in cells) >= 0.6, gold
+
+
+def test_rows_cut_at_different_places_share_no_gutter():
+    from figdex.models.grid_panels import aligned_cells
+
+    rows = np.zeros((600, 600), bool)  # two wide images over a row of three: no shared gutter
+    rows[0:280, 0:290], rows[0:280, 310:600] = True, True
+    rows[300:600, 0:190], rows[300:600, 205:395], rows[300:600, 410:600] = True, True, True
+    assert aligned_cells(rows, (0, 0, 600, 600)) is None
+    one = np.zeros((300, 600), bool)  # one plot: a single row is no grid
+    one[0:280, 0:290], one[0:280, 310:600] = True, True
+    assert aligned_cells(one, (0, 0, 600, 300)) is None
