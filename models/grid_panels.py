@@ -129,63 +129,6 @@ def grid_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
     return cells
 
 
-# Facet grids (h168, fresh-2026-12l): ggplot/seaborn small multiples.  Their columns are often of
-# unlike widths (facet_grid with free scales: Wirecuts Fig. 8's 531, 355, 862 and 400 px; a legend
-# beside the last column) and the plots inside them have white between their boxes or bars, so no
-# column of a row is "main" and the rule above finds no grid.  What marks them is that the same
-# gutters cross every row: white columns empty in all rows, the widest of them the gutters.
-GUTTER = 0.6  # a white column empty in every row is a gutter when at least this share of the widest
-MIN_GUTTER = 8  # px: the widest must be at least this (white between the bars of one plot is thinner)
-
-
-def aligned_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
-    """The cells of ``box`` when two or more rows are cut by the same wide gutters into two or more
-    columns (of any widths); a last row may leave cells empty (19 plots in rows of five).  None else."""
-    rows = _joined(_intervals(mask, box, 0), ROWS_EQUAL)
-    if rows is None or len(rows) < 2:
-        return None
-    x0, _, x1, _ = box
-    empty = np.ones(x1 - x0, dtype=bool)
-    for _, core, _ in rows:
-        empty &= mask[core[0]:core[1], x0:x1].mean(axis=0) <= 0.005  # as _intervals
-    inked = np.flatnonzero(~empty)
-    if inked.size == 0:
-        return None
-    gaps, start = [], None
-    for i in range(int(inked[0]), int(inked[-1]) + 2):
-        if i <= inked[-1] and empty[i]:
-            start = i if start is None else start
-        elif start is not None:
-            gaps.append((start, i))
-            start = None
-    widest = max((b - a for a, b in gaps), default=0)
-    if widest < MIN_GUTTER:
-        return None
-    cuts = [g for g in gaps if g[1] - g[0] >= GUTTER * widest]
-    edges = [int(inked[0])] + [e for g in cuts for e in g] + [int(inked[-1]) + 1]
-    runs = [(x0 + edges[i], x0 + edges[i + 1]) for i in range(0, len(edges), 2)]
-    joined = _joined(runs, float("inf"))  # a y-axis title or legend column joins its plot column
-    if joined is None or len(joined) < 2:
-        return None
-    cols = [g[0] for g in joined]
-    cells: list[Box] = []
-    for ri, (_, core, strips) in enumerate(rows):
-        top, bottom = core
-        for a, b in strips:  # as _row_columns: strips that keep to the columns (titles, tick labels)
-            inside = _intervals(mask, (x0, a, x1, b), 1)
-            if all(any(c0 <= r0 and r1 <= c1 for c0, c1 in cols) for r0, r1 in inside):
-                top, bottom = min(top, a), max(bottom, b)
-        for c0, c1 in cols:
-            cell = content_box(mask, (c0, top, c1, bottom))
-            filled = cell is not None and (cell[2] - cell[0]) >= FILL * (c1 - c0) and \
-                (cell[3] - cell[1]) >= FILL * (bottom - top)
-            if not filled and ri < len(rows) - 1:
-                return None
-            if filled:
-                cells.append(cell)
-    return cells if len(cells) >= 4 else None
-
-
 def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
     """Whether the cells hold images of one kind: every one a plot, or every one a micrograph,
     photo or pattern; drawings only in grids of four or more (a row of two or three
@@ -232,9 +175,6 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
     for box in blocks:
         cells = grid_cells(mask, box)
         alike = cells is not None and alike_cells(image, cells, text_boxes)
-        if not alike:
-            cells = aligned_cells(mask, box)
-            alike = cells is not None and alike_cells(image, cells, text_boxes)
         if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
             cells = frame_cells(mask)
             alike = cells is not None and framed_plots(image, cells)
