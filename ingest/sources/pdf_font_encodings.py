@@ -219,17 +219,15 @@ def ascii_accent(handle, raw_module, codes: list[int], i: int) -> str | None:
     over the letter before or after it (its centre inside that letter's width, its foot above the
     letter's middle, as TeX's \\`e sets it), else None: a backquote, a caret or a quotation mark stands
     beside its letters, on or above the line, never over one."""
-    import ctypes
+    from figdex.ingest.sources.pdf_glyphs import glyph_box
 
     ch = chr(codes[i]) if 0 < codes[i] < 0x110000 else ""
     if ch not in _ASCII_ACCENTS:
         return None
 
     def glyph(k: int):
-        left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-        if not raw_module.FPDFText_GetCharBox(handle, k, left, right, bottom, top):
-            return None
-        return left.value, min(bottom.value, top.value), right.value, max(bottom.value, top.value)
+        box = glyph_box(handle, raw_module, k)
+        return None if box is None else (box[0], min(box[1], box[3]), box[2], max(box[1], box[3]))
 
     mark = glyph(i)
     if mark is None or mark[2] <= mark[0]:

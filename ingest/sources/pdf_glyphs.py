@@ -7,16 +7,22 @@ from __future__ import annotations
 import re
 
 
-def _glyph_boxed(handle, raw_module, index: int, loose_height: float) -> bool:
-    """The character's font declares no ascent and descent: pdfium's loose box is then the glyph's own
-    (4.2 pt for an "m", 6.3 for an "l" of one 8.97-pt caption, CIKM's LinLibertineTB), and its height
-    says nothing of the type size."""
+def glyph_box(handle, raw_module, index: int) -> tuple[float, float, float, float] | None:
+    """The glyph's own box (left, bottom, right, top as pdfium gives them), or None where pdfium has none."""
     import ctypes
 
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     if not raw_module.FPDFText_GetCharBox(handle, index, left, right, bottom, top):
-        return False
-    return abs((top.value - bottom.value) - loose_height) <= 0.05 * max(loose_height, 0.1)
+        return None
+    return left.value, bottom.value, right.value, top.value
+
+
+def _glyph_boxed(handle, raw_module, index: int, loose_height: float) -> bool:
+    """The character's font declares no ascent and descent: pdfium's loose box is then the glyph's own
+    (4.2 pt for an "m", 6.3 for an "l" of one 8.97-pt caption, CIKM's LinLibertineTB), and its height
+    says nothing of the type size."""
+    tight = glyph_box(handle, raw_module, index)
+    return tight is not None and abs((tight[3] - tight[1]) - loose_height) <= 0.05 * max(loose_height, 0.1)
 
 
 def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float, float]:
@@ -30,10 +36,9 @@ def _char_box(handle, raw_module, index: int, rect) -> tuple[float, float, float
     loose = (rect.left, min(rect.bottom, rect.top), rect.right, max(rect.bottom, rect.top))
     if loose[2] - loose[0] <= 30 and loose[3] - loose[1] <= 30:
         return loose  # within what any glyph's own box allows (10 x 1 pt + 20): no second call
-    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    if not raw_module.FPDFText_GetCharBox(handle, index, left, right, bottom, top):
+    tight = glyph_box(handle, raw_module, index)
+    if tight is None:
         return loose
-    tight = (left.value, bottom.value, right.value, top.value)
     box = list(loose)
     for lo in (0, 1):
         if loose[lo + 2] - loose[lo] > 10 * max(tight[lo + 2] - tight[lo], 1.0) + 20:
