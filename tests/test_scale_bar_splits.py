@@ -1,4 +1,4 @@
-"""held_out_5 to held_out_14 (eval/scale_gold.md): the gold files themselves, never the scale code.
+"""held_out_5 to held_out_15 (eval/scale_gold.md): the gold files themselves, never the scale code.
 
 These checks read each bar TSV with the loader (a parser) and its restore manifest; they run no bar
 finder, label reader or instrument reader, so a set stays unseen by whoever tunes those.  The images
@@ -80,7 +80,10 @@ SPLITS = [BarSplit(5, 70, 60, 6, EARLY),
           BarSplit(13, 16, 13, 12, EARLY + _splits(5, 6, 7, 8, 9, 10, 11, 12)),
           # held_out_14 (h171; not registered: the lead registers it): thesis-class repositories after held_out_12's
           # walk; the floors are raised as rows are added, held_out_8's widest end mark (12 px) kept as the bound
-          BarSplit(14, 4, 2, 12, EARLY + _splits(5, 6, 7, 8, 9, 10, 11, 12, 13))]
+          BarSplit(14, 4, 2, 12, EARLY + _splits(5, 6, 7, 8, 9, 10, 11, 12, 13, 15)),
+          # held_out_15 (h172; not registered: the lead registers it); its ruler (iberganzo) has 6-px end ticks,
+          # held_out_8's widest end mark (12 px) kept as the bound
+          BarSplit(15, 21, 17, 12, EARLY + _splits(5, 6, 7, 8, 9, 10, 11, 12, 13, 14))]
 split_param = pytest.mark.parametrize("split", SPLITS, ids=lambda s: f"held_out_{s.n}")
 
 
