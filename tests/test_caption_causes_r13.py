@@ -1,0 +1,29 @@
+"""Caption splitting: causes of failure found on the tuning sets of round h173 (#15).
+
+Tuning sets: fresh-2026-12e, 12f, 12g and 12j (see eval/devset/README.md, "Caption splitting, round h173"). The tests
+split the real caption of a development-set record (eval/devset/separation_dev.json, committed) and check it against
+rules 1-7 of tests/data/captions_gold_README.md.
+"""
+
+from __future__ import annotations
+
+from tests.caption_cases import full
+from tests.devset_records import devset_caption as caption
+
+
+def test_panel_word_with_a_half_bracket_opens_its_panel():
+    # svenbuder/golden_thread_II Fig. 6 (fresh-2026-12j): "Panel a) shows birth radii …, whereas panel b) shows
+    # current radii …": the half bracket closes the label (as in "panel (a)"); read as closing an aside, "panel a)"
+    # named the words before it, and a got b's text while b got both.
+    p = full(caption("svenbuder/golden_thread_II#Figure 6"))
+    assert set(p) == {"a", "b"}
+    assert "birth radii" in p["a"] and "current radii" not in p["a"]
+    assert "current radii" in p["b"] and "birth radii" not in p["b"]
+    assert ")" not in p["a"].replace("(", "").split("shows")[0]
+
+
+def test_panel_word_inside_an_aside_still_closes_the_aside():
+    # Guard: "(image A and B)" and "(panel A)" inside a bracket name the words before them; the bracket is the aside's.
+    p = full("Overview of the site. (A) Map of the site. (B) Time series of the flow (panel B) at the gauge.")
+    assert set(p) == {"a", "b"}
+    assert "Time series" in p["b"] and "Time series" not in p["a"]
