@@ -27,3 +27,20 @@ def test_panel_word_inside_an_aside_still_closes_the_aside():
     p = full("Overview of the site. (A) Map of the site. (B) Time series of the flow (panel B) at the gauge.")
     assert set(p) == {"a", "b"}
     assert "Time series" in p["b"] and "Time series" not in p["a"]
+
+
+def test_one_word_percentages_share_the_words_after_the_last():
+    # pinga-lab/eq_layer_mag_toeplitz Fig. 5 (fresh-2026-12f): "An irregular grid with uncertainties of (b) $20\%$ and
+    # (c) $30\%$ in the $x-$ and $y-$coordinates and a flat observation surface …": each phrase is one word, so the
+    # words after the last complete both (rule 3); the printed "20%" was not read as a word and b lost the tail.
+    p = full(caption("pinga-lab/eq_layer_mag_toeplitz#Figure 5"))
+    assert set(p) == set("abcde")
+    for label in "bc":
+        assert "flat observation surface" in p[label] and "irregular grid with uncertainties of" in p[label]
+    assert "20%" in p["b"] and "30%" not in p["b"] and "30%" in p["c"] and "20%" not in p["c"]
+
+
+def test_percentages_in_longer_phrases_keep_their_own_words():
+    # Guard: phrases of several words do not share the last one's words ("0.1% DMSO or (B) 100 nM BafA in …").
+    p = full("Time series. Frames during treatment with (A) 0.1% DMSO or (B) 100 nM BafA in U2OS cells.")
+    assert "U2OS" in p["b"] and "U2OS" not in p["a"]

@@ -328,8 +328,9 @@ class _Distributor:
                 # run's shared noun (rule 3), whatever word they start with.
                 single = all(len(re.sub(r"(?:,|\band|\bor)\s*$", "", strip_marks(
                     self.text[intros[i].end:intros[i + 1].start]).strip()).split()) == 1 for i in range(k, j))
-                # (None when a bold marker is in the way; a formula's TeX is one word: "(c) NH$_2$ plotted against …")
-                word = re.match(r"\s*(?:[\w-]|\$[^$\s]*\$)+(?=\s+[\w$(])", own)
+                # (None when a bold marker is in the way; a formula's TeX is one word: "(c) NH$_2$ plotted against …",
+                # and so is a percentage or a degree: "uncertainties of (b) 20% and (c) 30% in the x- and y-coordinates")
+                word = re.match(r"\s*(?:[\w%°-]|\$[^$\s]*\$)+(?=\s+[\w$(])", own)
                 # Not "(B) known, (C) whether the 3D models are …": a phrase that opens a clause is a clause of its own
                 # ("(a) before and (b) after heat-treatment at 1000 °C" shares "heat-treatment at 1000 °C").
                 if single and word and len(own.split()) >= 3 and \
