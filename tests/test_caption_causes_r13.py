@@ -44,3 +44,23 @@ def test_percentages_in_longer_phrases_keep_their_own_words():
     # Guard: phrases of several words do not share the last one's words ("0.1% DMSO or (B) 100 nM BafA in …").
     p = full("Time series. Frames during treatment with (A) 0.1% DMSO or (B) 100 nM BafA in U2OS cells.")
     assert "U2OS" in p["b"] and "U2OS" not in p["a"]
+
+
+def test_a_run_joined_by_semicolons_inside_a_sentence_shares_its_tail():
+    # matt-chung/human_hpylori_transcriptome Fig. 5 (fresh-2026-12j): "… used to determine differentially expressed
+    # (a) canonical pathways; (b) diseases and functions; and (c) upstream regulators between the two tumor samples,
+    # …": the labels sit inside the sentence after the words they share, so the semicolons join one run and the words
+    # after "between" complete every phrase (rule 3); a and b had lost them.
+    p = full(caption("matt-chung/human_hpylori_transcriptome#Figure 5"))
+    assert set(p) == set("abc")
+    for label in "abc":
+        assert "between the two tumor samples" in p[label]
+    assert "canonical pathways" in p["a"] and "diseases and functions" not in p["a"]
+    # The next sentence repeats the run's shared words ("of the four samples"), not c's own: it is not c's alone.
+    assert all("For each of the three analyses" in p[label] for label in "abc")
+
+
+def test_labels_opening_clauses_joined_by_semicolons_keep_their_own_words():
+    # Guard: labels that open the sentence's clauses ("a – fresh cell; b – aged at 45°C") share nothing.
+    p = full("Cells after ageing. (a) fresh cell; (b) aged at 45°C for 2 weeks.")
+    assert "45°C" in p["b"] and "45°C" not in p["a"]

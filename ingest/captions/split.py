@@ -33,7 +33,7 @@ BOLD_TAGS = frozenset({"b", "strong", "bold"})
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
-_TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
+_TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at|between)\s")
 # Words that open a clause, not a phrase parallel to one-word phrases before it.
 _CLAUSE_OPENERS = frozenset({"whether", "that", "which", "how", "when", "where", "if", "while", "whereas"})
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
@@ -177,7 +177,7 @@ class _Distributor:
     def run(self) -> list[_Piece]:
         spans = sentence_spans(self.text)
         last_mention = max((m.start for m in self.mentions), default=0)
-        listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
+        listed = self._listed(spans)
         notes = panel_note_openings(self.text, spans, self.mentions)
         after_note = False  # whether a note on the whole figure followed the last panel's own text
         known = {lab for m in self.mentions for lab in self.labels(m)}
@@ -235,6 +235,22 @@ class _Distributor:
             self.sentence(s, e)
         return self.pieces
 
+    def _listed(self, spans: list[tuple[int, int]]) -> dict | None:
+        """``listed_in_one_sentence``, without the words a run of phrases shares at its end from the last panel's own
+        words: "… (a) canonical pathways; (b) diseases and functions; and (c) upstream regulators between the two
+        tumor samples, …. For each of the three analyses, … of the four samples …" repeats the run's words, not c's."""
+        intros = [m for m in self.mentions if m.role == INTRO]
+        listed = listed_in_one_sentence(self.text, spans, intros)
+        span = next(((s, e) for s, e in spans if intros and s <= intros[0].start < e), None)
+        if listed is None or span is None:
+            return listed
+        tails = self._shared_tails(intros, span[1], span[0])
+        if len(intros) - 1 in tails:
+            shared = content_words(self.text[tails[len(intros) - 1][0]:span[1]])
+            own = {m: words - shared for m, words in listed.items()}
+            return own if all(own.values()) else listed
+        return listed
+
     def _repeats_last_panel(self, body: str) -> bool:
         own = " ".join(self.text[p.start:p.end] for p in self.pieces if p.labels == self.group)
         return bool(content_words(body) & content_words(own))
@@ -278,7 +294,7 @@ class _Distributor:
                 self.add(s, first_cut, self.labels(intros[0]))
             else:
                 self.add(s, first_cut, self.group)
-        tails = self._shared_tails(intros, e)
+        tails = self._shared_tails(intros, e, s)
         for k, intro in enumerate(intros):
             self.group = self.labels(intro)
             if intro.note:
@@ -304,18 +320,23 @@ class _Distributor:
             self.text[intro.start - 1].isalnum() or re.match(r"\s*[A-Z][a-z]", self.text[intro.end:]) is not None)
             or intro.style == "bare" and self.text[:intro.start].rstrip()[-1:].isalnum())
 
-    def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
+    def _shared_tails(self, intros: list[Mention], e: int, s: int | None = None) -> dict[int, tuple[int, tuple[str, ...]]]:
         """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run
         of labels whose own words are a short noun phrase each, joined by commas or "and", the
         words after the last phrase's preposition ("of CNTs and PCNTs") complete every phrase.
-        Returns {index of the run's last intro: (where its tail starts, the run's labels)}."""
+        Returns {index of the run's last intro: (where its tail starts, the run's labels)}.  ``s``: the sentence's
+        start: a run inside a sentence, after words it shares ("… used to determine differentially expressed (a)
+        canonical pathways; (b) diseases and functions; and (c) upstream regulators between the two tumor samples"),
+        may join its phrases by semicolons too (not labels opening the sentence: "a – fresh cell; b – aged at 45°C")."""
         out: dict[int, tuple[int, tuple[str, ...]]] = {}
         k = 0
         while k < len(intros):
             j = k
+            head = strip_marks(self.text[s:intros[k].start]).strip() if s is not None else ""
+            joint = r"(?:,|;|\band)\s*$" if len(head.split()) >= 2 and not head.endswith((".", ":")) else r"(?:,|\band)\s*$"
             while j + 1 < len(intros):
                 between = strip_marks(self.text[intros[j].end:intros[j + 1].start])
-                if len(between.split()) > 5 or not re.search(r"(?:,|\band)\s*$", between) or "." in between:
+                if len(between.split()) > 5 or not re.search(joint, between) or "." in between:
                     break
                 j += 1
             if j > k:
@@ -326,7 +347,7 @@ class _Distributor:
                 # "a) pristine, b) charged and c) discharged old h-BN cathodes after 30 cycles": when every earlier
                 # phrase is one word, the last phrase's first word is its own and the words after it are the
                 # run's shared noun (rule 3), whatever word they start with.
-                single = all(len(re.sub(r"(?:,|\band|\bor)\s*$", "", strip_marks(
+                single = all(len(re.sub(r"(?:[,;]|\band|\bor)\s*$", "", strip_marks(
                     self.text[intros[i].end:intros[i + 1].start]).strip()).split()) == 1 for i in range(k, j))
                 # (None when a bold marker is in the way; a formula's TeX is one word: "(c) NH$_2$ plotted against …",
                 # and so is a percentage or a degree: "uncertainties of (b) 20% and (c) 30% in the x- and y-coordinates")
