@@ -64,3 +64,21 @@ def test_labels_opening_clauses_joined_by_semicolons_keep_their_own_words():
     # Guard: labels that open the sentence's clauses ("a – fresh cell; b – aged at 45°C") share nothing.
     p = full("Cells after ageing. (a) fresh cell; (b) aged at 45°C for 2 weeks.")
     assert "45°C" in p["b"] and "45°C" not in p["a"]
+
+
+def test_a_sentence_after_a_list_goes_to_the_panel_whose_distinct_words_it_repeats():
+    # matt-chung/human_hpylori_transcriptome Fig. 1 (fresh-2026-12j): "… clustered in a (a) principal component analysis
+    # and (b) hierarchical clustering analysis. For the principal component analysis, variation observed is given in
+    # parentheses …": the sentence repeats a's words; "analysis", which both phrases have, no longer makes it b's too.
+    p = full(caption("matt-chung/human_hpylori_transcriptome#Figure 1"))
+    assert set(p) == {"a", "b"}
+    assert "variation observed is given in parentheses" in p["a"]
+    assert "variation observed is given in parentheses" not in p["b"]
+    assert all("For both analyses" in p[label] for label in "ab")
+
+
+def test_a_sentence_repeating_every_listed_panel_stays_shared():
+    # Guard: a sentence after a list that repeats several panels' words is about all of them.
+    p = full("Overview. Cells were imaged with (a) confocal microscopy and (b) electron microscopy. "
+             "Confocal and electron images were aligned by hand.")
+    assert all("aligned by hand" in p[label] for label in "ab")

@@ -123,7 +123,12 @@ def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list
     ends = [m.start for m in intros[1:]] + [span[1]]
     own = {m: _content_words(text[m.end:end]) - _content_words(head) for m, end in zip(intros, ends)}
     # A list gives every panel its words in that sentence ("… gold b. Evolution of …" ends before b's).
-    return own if all(own.values()) else None
+    if not all(own.values()):
+        return None
+    # A panel's own words are those no other listed panel has: "(a) principal component analysis and (b)
+    # hierarchical clustering analysis. For the principal component analysis, …" repeats a's, not b's "analysis".
+    distinct = {m: words - set().union(*(w for n, w in own.items() if n is not m)) for m, words in own.items()}
+    return distinct if all(distinct.values()) else own
 
 
 def listed_sentence_owner(body: str, own_words: dict):
