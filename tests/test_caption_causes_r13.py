@@ -82,3 +82,22 @@ def test_a_sentence_repeating_every_listed_panel_stays_shared():
     p = full("Overview. Cells were imaged with (a) confocal microscopy and (b) electron microscopy. "
              "Confocal and electron images were aligned by hand.")
     assert all("aligned by hand" in p[label] for label in "ab")
+
+
+def test_labels_inside_the_title_naming_some_panels_leave_the_title_shared():
+    # 10.33011/livecoms.4.1.1497 Fig. 2 (fresh-2026-12f): "Five ligand pairs (A, B) for different targets (with each pair
+    # for a single target) having structural differences …. (A) Eg5: charge change, (B) SHP2: …, (C) PDE10: …, (D) …,
+    # (E) …": "(A, B)" names the two ligands of each pair; the title went to a and b only and c-e lost it.
+    p = full(caption("10.33011/livecoms.4.1.1497#Figure 2"))
+    assert set(p) == set("abcde")
+    for label in "abcde":
+        assert "Five ligand pairs (A, B) for different targets" in p[label]
+    assert "PDE10" in p["c"] and "PDE10" not in p["b"]
+
+
+def test_labels_closing_the_title_or_naming_every_panel_still_split_it():
+    # Guards: "Expression in tumours (A, B)." (the list closes the title) and "X (A, B) and Y (C, D) …" (every panel).
+    p = full("Expression of GFP in tumours (A, B). (A) Day 1. (B) Day 7. (C) Day 14.")
+    assert "tumours" in p["a"] and "tumours" not in p["c"]
+    p = full("Growth of wild type (A, B) and mutant cells (C, D) over two weeks. (A) Day 1. (B) Day 7. (C) Day 1. (D) Day 7.")
+    assert "wild type" in p["a"] and "wild type" not in p["c"]

@@ -24,6 +24,7 @@ from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words,
                                              panels_named_at_end)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
+from figdex.ingest.captions.title import title_asides
 from figdex.ingest.captions import respectively
 from figdex.ingest.captions.latex_source import latex_bold_labels, printed_text
 from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
@@ -152,6 +153,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
             scheme = "none"
     if scheme == "none":
         return CaptionSplit("none", (SubCaption("0", strip_marks(text)),), "")
+    mentions = title_asides(text, mentions, scheme)
     pieces = _Distributor(text, mentions, scheme).run()
     cuts = [m for m in mentions if m.role != REF]
     return respectively.apply(_assemble(text, pieces, mentions, scheme), text, sentence_spans(text), cuts, scheme)
