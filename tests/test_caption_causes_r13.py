@@ -101,3 +101,21 @@ def test_labels_closing_the_title_or_naming_every_panel_still_split_it():
     assert "tumours" in p["a"] and "tumours" not in p["c"]
     p = full("Growth of wild type (A, B) and mutant cells (C, D) over two weeks. (A) Day 1. (B) Day 7. (C) Day 1. (D) Day 7.")
     assert "wild type" in p["a"] and "wild type" not in p["c"]
+
+
+def test_an_article_a_before_the_bracketed_label_a_is_no_label():
+    # cmoh1981/betacell-workload Fig. 1 (fresh-2026-12e): "The beta-cell workload hypothesis: a five-stage model of
+    # diabetes progression (a) Schematic representation …": the "a" after the colon is the article; read as a bare
+    # label it opened panel a, which took the title, and b and c lost it.
+    p = full(caption("cmoh1981/betacell-workload#Figure 1"))
+    assert set(p) == set("abc")
+    for label in "abc":
+        assert "hypothesis: a five-stage model of diabetes progression" in p[label]
+    assert "Radar plot" in p["b"] and "Radar plot" not in p["a"]
+
+
+def test_bare_labels_without_bracketed_ones_still_open_their_panels():
+    # Guard: a caption whose labels are all bare ("a SEM image …; b TEM image …") keeps them.
+    p = full("Morphology of the film. a SEM image of the surface; b TEM image of a cross-section.")
+    assert set(p) == {"a", "b"}
+    assert "SEM image" in p["a"] and "TEM image" in p["b"]

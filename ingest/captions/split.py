@@ -97,6 +97,10 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
     seen: set[str] = set()
     seen_max = -1
     for i, m in enumerate(mentions):
+        # "hypothesis: a five-stage model … (a) Schematic …": a bare letter labelled later in brackets is the article.
+        if m.style == "bare" and re.match(r"\s+[a-z]", text[m.end:]) and any(
+                x.style in ("paren", "bold") and set(x.raw) & set(m.raw) for x in mentions[i + 1:]):
+            continue
         m = classify(text, m, seen, scheme)
         if m.role != REF:
             first = label_order(m.labels(scheme)[0], scheme)[0]
