@@ -119,3 +119,18 @@ def test_bare_labels_without_bracketed_ones_still_open_their_panels():
     p = full("Morphology of the film. a SEM image of the surface; b TEM image of a cross-section.")
     assert set(p) == {"a", "b"}
     assert "SEM image" in p["a"] and "TEM image" in p["b"]
+
+
+def test_a_capital_hyphen_word_opening_a_trailing_sentence_is_no_abbreviation_key():
+    # kensugino/neuroseqpaper Fig. 5 (fresh-2026-12g): "(E) Each circle represents the separability … Z-scores:
+    # homeobox TF: 17.4, GPCR: 16.1, …": "Z-scores:" read as an abbreviation's legend ("BC: Bacterial colony") made the
+    # sentence a note on the whole figure; it gives E's values and stays with E.
+    p = full(caption("kensugino/neuroseqpaper#Figure 5"))
+    assert "Z-scores: homeobox TF: 17.4" in p["e"]
+    assert all("Z-scores" not in p[label] for label in "abcd")
+
+
+def test_an_abbreviation_key_after_the_last_panel_is_still_shared():
+    # Guard: "BC: Bacterial colony." after the last panel names a mark of every panel.
+    p = full("Colonies on agar. (A) Day 1 plate. (B) Day 3 plate. BC: Bacterial colony.")
+    assert all("Bacterial colony" in p[label] for label in "ab")

@@ -14,7 +14,8 @@ SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:
                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 
 # Words that make a trailing sentence a note on the whole figure.  An abbreviation's legend ("U, urethra",
-# "BC: Bacterial colony") needs a word after it: "EEF1A1, EEF1A2 and ZNF598 depletions …" lists genes.
+# "BC: Bacterial colony") needs a word after it: "EEF1A1, EEF1A2 and ZNF598 depletions …" lists genes.  A capital,
+# a hyphen and a word ("X-axis", "Z-scores: homeobox TF: 17.4, …") is a word, not an abbreviation.
 FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                          r"each\s+(?:panel|image|group)|"
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves)\b|"
@@ -30,7 +31,7 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
-                         r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)(?-i:[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[A-Za-z][a-z])|"
+                         r"Meanwhile|Indeed|Consequently|(?-i:[A-Z]-[a-z]{3,}))\b)(?-i:[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[A-Za-z][a-z])|"
                          # "SD" alone is often a plotted quantity ("the fit of SD against tKCN"); after ± it is the figure's spread.
                          r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|(?:±|\+/?-)\s*s\.?d\.?\b|"
                          r"s\.?e\.?m\.?\b|^(?:scale\s+)?bars?\s*[,:=]|^scale\s*[:=]|^(?:an?\s+|the\s+)?p[\s-]*values?\b|"
