@@ -134,3 +134,23 @@ def test_an_abbreviation_key_after_the_last_panel_is_still_shared():
     # Guard: "BC: Bacterial colony." after the last panel names a mark of every panel.
     p = full("Colonies on agar. (A) Day 1 plate. (B) Day 3 plate. BC: Bacterial colony.")
     assert all("Bacterial colony" in p[label] for label in "ab")
+
+
+def test_legend_icons_tree_inserts_and_data_availability_notes_are_the_figures():
+    # After the last panel, notes on the whole figure (rule 4): legend icons (10.33011/livecoms.4.1.1497 Fig. 10,
+    # fresh-2026-12f: "The clock icon is indicating the flow of simulation time …"), inserts like insets
+    # (Gardner-BinfLab/robustness-RNP Fig. 1, 12f: "Tree inserts: The relationship between …") and where the data are
+    # (10.1080/20013078.2020.1750810 Fig. 2, 12j: "Data tables underlying the Venn diagrams and volcano plots are
+    # provided in Supplementary Data S2."); each went to the last panel alone.
+    for rid, labels, note in [("10.33011/livecoms.4.1.1497#Figure 10", "abcd", "The clock icon is indicating"),
+                              ("Gardner-BinfLab/robustness-RNP#Figure 1", "ab", "Tree inserts: The relationship"),
+                              ("10.1080/20013078.2020.1750810#Figure 2", "ab", "Data tables underlying the Venn")]:
+        p = full(caption(rid))
+        assert set(p) == set(labels)
+        assert all(note in p[label] for label in labels), rid
+
+
+def test_a_trailing_sentence_on_the_last_panels_data_stays_with_it():
+    # Guard: a sentence going on about the last panel's plot is not made a note by these words.
+    p = full("Growth curves. (A) Wild type. (B) Mutant. The mutant grows more slowly after day 3.")
+    assert "grows more slowly" in p["b"] and "grows more slowly" not in p["a"]

@@ -41,7 +41,10 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
                          # Arrows as the sentence's subject mark things in every panel ("Arrows indicate …"); "(arrow)" inside
                          # a description points at something in the panel just described.
-                         r"magnification|bar\s*=|^(?:the\s+)?(?:[\w-]+\s+)?arrow(?:head)?s?\b|asterisks?|insets?|"
+                         r"magnification|bar\s*=|^(?:the\s+)?(?:[\w-]+\s+)?arrow(?:head)?s?\b|asterisks?|insets?|inserts?\b|"
+                         # legend icons ("The clock icon is indicating the flow of simulation time …") and where the
+                         # plotted data are ("Data tables underlying the Venn diagrams … are provided in …")
+                         r"^(?:the\s+)?(?:[\w-]+\s+)?icons?\b|^(?:the\s+)?(?:data|data\s+tables?|tables?)\s+underlying\b|"
                          r"see\s+also\s+(?:fig|supp|table)|比例尺|标尺|"  # (Chinese: "scale bar")
                          # The authors speaking of their study ("The screening was performed once, but we conducted two
                          # selections …"): methods, not one panel's content.
