@@ -154,3 +154,21 @@ def test_a_trailing_sentence_on_the_last_panels_data_stays_with_it():
     # Guard: a sentence going on about the last panel's plot is not made a note by these words.
     p = full("Growth curves. (A) Wild type. (B) Mutant. The mutant grows more slowly after day 3.")
     assert "grows more slowly" in p["b"] and "grows more slowly" not in p["a"]
+
+
+def test_phrases_closed_by_labels_share_the_words_before_the_first_article():
+    # jayfoleyiv/SMHET_Paper Fig. 2 (fresh-2026-12j): "Plots of the near-field enhancements (…) are shown of the Pt NC's
+    # extinction maximum ($\lambda=200 nm$, Panel (a)), a Fabry-Perot resonance of … (…, Panel (b)), and a Whispering
+    # Gallery Mode resonance of … (…, Panel (c))": the later phrases are objects of "Plots … are shown of" (rule 3);
+    # b and c had lost it.
+    p = full(caption("jayfoleyiv/SMHET_Paper#Figure 2"))
+    for label in "abc":
+        assert "Plots of the near-field enhancements" in p[label] and "are shown of" in p[label]
+    assert "Fabry-Perot" in p["b"] and "Fabry-Perot" not in p["a"] and "Fabry-Perot" not in p["c"]
+
+
+def test_noun_phrases_closed_by_labels_share_no_head_without_a_verb():
+    # Guard: "Overview of the setup (a), a photograph of the device (b), and the measured spectra (c)." are parallel
+    # noun phrases; "Overview of" is a's own.
+    p = full("The instrument. Overview of the setup (a), a photograph of the device (b), and the measured spectra (c).")
+    assert "Overview" in p["a"] and "Overview" not in p["b"] and "Overview" not in p["c"]

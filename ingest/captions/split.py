@@ -22,7 +22,7 @@ from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
                                              named_statement, names_panels, opening_references, panel_note_openings,
                                              panels_named_at_end)
-from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
+from figdex.ingest.captions.pieces import CONNECTOR, HOLE, article_head, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions.title import title_asides
 from figdex.ingest.captions import respectively
@@ -242,9 +242,8 @@ class _Distributor:
         return self.pieces
 
     def _listed(self, spans: list[tuple[int, int]]) -> dict | None:
-        """``listed_in_one_sentence``, without the words a run of phrases shares at its end from the last panel's own
-        words: "… (a) canonical pathways; (b) diseases and functions; and (c) upstream regulators between the two
-        tumor samples, …. For each of the three analyses, … of the four samples …" repeats the run's words, not c's."""
+        """``listed_in_one_sentence`` less the run's shared tail in the last panel's own words: "… and (c) upstream
+        regulators between the two tumor samples, …. For each of the three analyses, … of the four samples …"."""
         intros = [m for m in self.mentions if m.role == INTRO]
         listed = listed_in_one_sentence(self.text, spans, intros)
         span = next(((s, e) for s, e in spans if intros and s <= intros[0].start < e), None)
@@ -455,6 +454,7 @@ class _Distributor:
                 head = segs[0]  # "… in the specimen (A, *100; B, *200)": every label shares the phrase
             elif len(words) > k:
                 head = (segs[0][0], segs[0][0] + words[-k].start())
+        head = head or article_head(text, segs)
         heads = {} if head else one_word_heads(text, segs, [(m.start, m.end) for m in posts])
         for j, m in enumerate(posts):
             labels = self.labels(m)
