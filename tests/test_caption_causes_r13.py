@@ -172,3 +172,20 @@ def test_noun_phrases_closed_by_labels_share_no_head_without_a_verb():
     # noun phrases; "Overview of" is a's own.
     p = full("The instrument. Overview of the setup (a), a photograph of the device (b), and the measured spectra (c).")
     assert "Overview" in p["a"] and "Overview" not in p["b"] and "Overview" not in p["c"]
+
+
+def test_a_sentence_of_its_own_gives_its_opening_clause_to_its_label():
+    # jayfoleyiv/SMHET_Paper Fig. 3 (fresh-2026-12j): "Panel (a) shows …. The 685nm nanosphere's scattering spectra has
+    # the best overlap with … model, and this structure shows most efficient generation … (Panel (b)), and more
+    # efficiently generation … (Panel (c)).": the new sentence's words before b's are b's (rule 3, a trailing-marker
+    # text), not the panel before it; a had taken "The 685nm … model".
+    p = full(caption("jayfoleyiv/SMHET_Paper#Figure 3"))
+    assert "685nm" in p["b"] and "685nm" not in p["a"]
+    assert "hot holes" in p["c"] and "hot holes" not in p["b"]
+
+
+def test_a_clause_after_a_panels_own_label_still_hands_over():
+    # Guard: "(C) shows …, whereas the same tumour has … (D)": inside C's sentence the first clause stays C's.
+    p = full("Tumour growth. (A) Day 1. (B) Day 7. (C) The control tumour shows necrosis, whereas the same tumour has "
+             "lesions after treatment (D).")
+    assert "necrosis" in p["c"] and "necrosis" not in p["d"] and "lesions" in p["d"]

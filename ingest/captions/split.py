@@ -249,12 +249,9 @@ class _Distributor:
         span = next(((s, e) for s, e in spans if intros and s <= intros[0].start < e), None)
         if listed is None or span is None:
             return listed
-        tails = self._shared_tails(intros, span[1], span[0])
-        if len(intros) - 1 in tails:
-            shared = content_words(self.text[tails[len(intros) - 1][0]:span[1]])
-            own = {m: words - shared for m, words in listed.items()}
-            return own if all(own.values()) else listed
-        return listed
+        tail = self._shared_tails(intros, span[1], span[0]).get(len(intros) - 1)
+        own = {m: words - content_words(self.text[tail[0]:span[1]]) for m, words in listed.items()} if tail else listed
+        return own if all(own.values()) else listed
 
     def _repeats_last_panel(self, body: str) -> bool:
         own = " ".join(self.text[p.start:p.end] for p in self.pieces if p.labels == self.group)
@@ -399,8 +396,10 @@ class _Distributor:
             if group and len(group) == 1 and not new:
                 self.add(cs, ce, group)  # "(a) … the image (a) …": a repeated label is noise
             elif group and new and len(new) == len(inside):
-                # "(C) shows …, whereas the same tumour has … (D) …": the clause hands over to D.
-                cut = self._clause_boundary(cs, new[0].start)
+                # "(C) shows …, whereas the same tumour has … (D) …": the clause hands over to D (not in a sentence
+                # of its own, whose words before a label are that label's: "… (Panel (a)). The 685nm …, and … (Panel (b))").
+                cut = cs if cs == start and re.search(r"[.!?]\W*$|^\W*$", self.text[:start]) else \
+                    self._clause_boundary(cs, new[0].start)
                 self.add(cs, cut, group)
                 self.phrases(cut, ce, new)
                 self.group = self.labels(new[-1])
