@@ -189,7 +189,10 @@ def find_mentions(text: str) -> list[Mention]:
     for m in CJK_FIGURE.finditer(text):
         add(m.start(), m.end(), tokens_of(re.sub(r"[、，和及与]", ",", m.group(1)).replace("～", "-")), "colon")
     for m in PANEL_WORD.finditer(text):
-        add(m.start(), m.end(), tokens_of(m.group(1) or m.group(2)), "panelword")
+        end = m.end()
+        if text[end:end + 1] == ")" and not _inside_brackets(text, m.start()):
+            end += 1  # "Panel a) shows …, whereas panel b) shows …": a half bracket closing the label, not an aside
+        add(m.start(), end, tokens_of(m.group(1) or m.group(2)), "panelword")
     for m in POSITION.finditer(text):
         words = (m.group(1) or m.group(2) or "").strip().lower()
         if words:

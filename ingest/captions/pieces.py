@@ -44,3 +44,23 @@ def one_word_heads(text: str, segs: list[tuple[int, int]], labels: list[tuple[in
                 r"\s*(?:,\s*)?(?:and|or)?\s*", strip_marks(text[labels[j - 1][1]:segs[j][0]])):
             heads[j] = (segs[j - 1][0], segs[j - 1][0] + words[-1].start())
     return heads
+
+
+_ARTICLE = re.compile(r"(?<!\S)(?:the|a|an)\s", re.I)
+_HEAD_VERB = re.compile(r"\b(?:is|are|was|were|been|shown|plotted|displayed|depicted|presented|given)\b", re.I)
+
+
+def article_head(text: str, segs: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """"Plots of the near-field enhancements are shown of the Pt NC's extinction maximum (λ=200 nm, Panel (a)), a
+    Fabry-Perot resonance of … (Panel (b)), and a Whispering Gallery Mode resonance of … (Panel (c))": phrases closed
+    by their labels, each after the first opening with an article, are the objects of the words before the first
+    phrase's last article, when those words say what is shown (a verb): that head is every label's (rule 3).  Not
+    "Overview of the setup (a), a photograph of the device (b), …", whose first phrase has no verb.  ``segs``: each
+    label's phrase, without the connector before it.  Returns the head's span or None."""
+    if len(segs) < 2 or not all(_ARTICLE.match(strip_marks(text[a:b])) for a, b in segs[1:]):
+        return None
+    first = text[segs[0][0]:segs[0][1]]
+    articles = list(_ARTICLE.finditer(first))
+    if not articles or not _HEAD_VERB.search(first[:articles[-1].start()]):
+        return None
+    return segs[0][0], segs[0][0] + articles[-1].start()

@@ -22,8 +22,9 @@ from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words,
                                              is_figure_note, leads_into, listed_in_one_sentence, listed_sentence_owner,
                                              named_statement, names_panels, opening_references, panel_note_openings,
                                              panels_named_at_end)
-from figdex.ingest.captions.pieces import CONNECTOR, HOLE, clean_piece, one_word_heads, strip_marks, tidy
+from figdex.ingest.captions.pieces import CONNECTOR, HOLE, article_head, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
+from figdex.ingest.captions.title import title_asides
 from figdex.ingest.captions import respectively
 from figdex.ingest.captions.latex_source import latex_bold_labels, printed_text
 from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
@@ -33,7 +34,7 @@ BOLD_TAGS = frozenset({"b", "strong", "bold"})
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
-_TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at)\s")
+_TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at|between)\s")
 # Words that open a clause, not a phrase parallel to one-word phrases before it.
 _CLAUSE_OPENERS = frozenset({"whether", "that", "which", "how", "when", "where", "if", "while", "whereas"})
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
@@ -96,6 +97,10 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
     seen: set[str] = set()
     seen_max = -1
     for i, m in enumerate(mentions):
+        # "hypothesis: a five-stage model … (a) Schematic …": a bare letter labelled later in brackets is the article.
+        if m.style == "bare" and re.match(r"\s+[a-z]", text[m.end:]) and any(
+                x.style in ("paren", "bold") and set(x.raw) & set(m.raw) for x in mentions[i + 1:]):
+            continue
         m = classify(text, m, seen, scheme)
         if m.role != REF:
             first = label_order(m.labels(scheme)[0], scheme)[0]
@@ -152,6 +157,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
             scheme = "none"
     if scheme == "none":
         return CaptionSplit("none", (SubCaption("0", strip_marks(text)),), "")
+    mentions = title_asides(text, mentions, scheme)
     pieces = _Distributor(text, mentions, scheme).run()
     cuts = [m for m in mentions if m.role != REF]
     return respectively.apply(_assemble(text, pieces, mentions, scheme), text, sentence_spans(text), cuts, scheme)
@@ -177,7 +183,7 @@ class _Distributor:
     def run(self) -> list[_Piece]:
         spans = sentence_spans(self.text)
         last_mention = max((m.start for m in self.mentions), default=0)
-        listed = listed_in_one_sentence(self.text, spans, [m for m in self.mentions if m.role == INTRO])
+        listed = self._listed(spans)
         notes = panel_note_openings(self.text, spans, self.mentions)
         after_note = False  # whether a note on the whole figure followed the last panel's own text
         known = {lab for m in self.mentions for lab in self.labels(m)}
@@ -235,6 +241,18 @@ class _Distributor:
             self.sentence(s, e)
         return self.pieces
 
+    def _listed(self, spans: list[tuple[int, int]]) -> dict | None:
+        """``listed_in_one_sentence`` less the run's shared tail in the last panel's own words: "… and (c) upstream
+        regulators between the two tumor samples, …. For each of the three analyses, … of the four samples …"."""
+        intros = [m for m in self.mentions if m.role == INTRO]
+        listed = listed_in_one_sentence(self.text, spans, intros)
+        span = next(((s, e) for s, e in spans if intros and s <= intros[0].start < e), None)
+        if listed is None or span is None:
+            return listed
+        tail = self._shared_tails(intros, span[1], span[0]).get(len(intros) - 1)
+        own = {m: words - content_words(self.text[tail[0]:span[1]]) for m, words in listed.items()} if tail else listed
+        return own if all(own.values()) else listed
+
     def _repeats_last_panel(self, body: str) -> bool:
         own = " ".join(self.text[p.start:p.end] for p in self.pieces if p.labels == self.group)
         return bool(content_words(body) & content_words(own))
@@ -278,7 +296,7 @@ class _Distributor:
                 self.add(s, first_cut, self.labels(intros[0]))
             else:
                 self.add(s, first_cut, self.group)
-        tails = self._shared_tails(intros, e)
+        tails = self._shared_tails(intros, e, s)
         for k, intro in enumerate(intros):
             self.group = self.labels(intro)
             if intro.note:
@@ -304,18 +322,23 @@ class _Distributor:
             self.text[intro.start - 1].isalnum() or re.match(r"\s*[A-Z][a-z]", self.text[intro.end:]) is not None)
             or intro.style == "bare" and self.text[:intro.start].rstrip()[-1:].isalnum())
 
-    def _shared_tails(self, intros: list[Mention], e: int) -> dict[int, tuple[int, tuple[str, ...]]]:
+    def _shared_tails(self, intros: list[Mention], e: int, s: int | None = None) -> dict[int, tuple[int, tuple[str, ...]]]:
         """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run
         of labels whose own words are a short noun phrase each, joined by commas or "and", the
         words after the last phrase's preposition ("of CNTs and PCNTs") complete every phrase.
-        Returns {index of the run's last intro: (where its tail starts, the run's labels)}."""
+        Returns {index of the run's last intro: (where its tail starts, the run's labels)}.  ``s``: the sentence's
+        start: a run inside a sentence, after words it shares ("… used to determine differentially expressed (a)
+        canonical pathways; (b) diseases and functions; and (c) upstream regulators between the two tumor samples"),
+        may join its phrases by semicolons too (not labels opening the sentence: "a – fresh cell; b – aged at 45°C")."""
         out: dict[int, tuple[int, tuple[str, ...]]] = {}
         k = 0
         while k < len(intros):
             j = k
+            head = strip_marks(self.text[s:intros[k].start]).strip() if s is not None else ""
+            joint = r"(?:,|;|\band)\s*$" if len(head.split()) >= 2 and not head.endswith((".", ":")) else r"(?:,|\band)\s*$"
             while j + 1 < len(intros):
                 between = strip_marks(self.text[intros[j].end:intros[j + 1].start])
-                if len(between.split()) > 5 or not re.search(r"(?:,|\band)\s*$", between) or "." in between:
+                if len(between.split()) > 5 or not re.search(joint, between) or "." in between:
                     break
                 j += 1
             if j > k:
@@ -326,10 +349,11 @@ class _Distributor:
                 # "a) pristine, b) charged and c) discharged old h-BN cathodes after 30 cycles": when every earlier
                 # phrase is one word, the last phrase's first word is its own and the words after it are the
                 # run's shared noun (rule 3), whatever word they start with.
-                single = all(len(re.sub(r"(?:,|\band|\bor)\s*$", "", strip_marks(
+                single = all(len(re.sub(r"(?:[,;]|\band|\bor)\s*$", "", strip_marks(
                     self.text[intros[i].end:intros[i + 1].start]).strip()).split()) == 1 for i in range(k, j))
-                # (None when a bold marker is in the way; a formula's TeX is one word: "(c) NH$_2$ plotted against …")
-                word = re.match(r"\s*(?:[\w-]|\$[^$\s]*\$)+(?=\s+[\w$(])", own)
+                # (None when a bold marker is in the way; a formula's TeX is one word: "(c) NH$_2$ plotted against …",
+                # and so is a percentage or a degree: "uncertainties of (b) 20% and (c) 30% in the x- and y-coordinates")
+                word = re.match(r"\s*(?:[\w%°-]|\$[^$\s]*\$)+(?=\s+[\w$(])", own)
                 # Not "(B) known, (C) whether the 3D models are …": a phrase that opens a clause is a clause of its own
                 # ("(a) before and (b) after heat-treatment at 1000 °C" shares "heat-treatment at 1000 °C").
                 if single and word and len(own.split()) >= 3 and \
@@ -372,8 +396,10 @@ class _Distributor:
             if group and len(group) == 1 and not new:
                 self.add(cs, ce, group)  # "(a) … the image (a) …": a repeated label is noise
             elif group and new and len(new) == len(inside):
-                # "(C) shows …, whereas the same tumour has … (D) …": the clause hands over to D.
-                cut = self._clause_boundary(cs, new[0].start)
+                # "(C) shows …, whereas the same tumour has … (D) …": the clause hands over to D (not in a sentence
+                # of its own, whose words before a label are that label's: "… (Panel (a)). The 685nm …, and … (Panel (b))").
+                cut = cs if cs == start and re.search(r"[.!?]\W*$|^\W*$", self.text[:start]) else \
+                    self._clause_boundary(cs, new[0].start)
                 self.add(cs, cut, group)
                 self.phrases(cut, ce, new)
                 self.group = self.labels(new[-1])
@@ -427,6 +453,7 @@ class _Distributor:
                 head = segs[0]  # "… in the specimen (A, *100; B, *200)": every label shares the phrase
             elif len(words) > k:
                 head = (segs[0][0], segs[0][0] + words[-k].start())
+        head = head or article_head(text, segs)
         heads = {} if head else one_word_heads(text, segs, [(m.start, m.end) for m in posts])
         for j, m in enumerate(posts):
             labels = self.labels(m)

@@ -14,7 +14,8 @@ SHARED_START = re.compile(r"^(?:error\s+bars?|data\s+(?:are|represent|shown)|(?:
                           r"mean\s*±|\*+\s*p\s*[<=])", re.I)
 
 # Words that make a trailing sentence a note on the whole figure.  An abbreviation's legend ("U, urethra",
-# "BC: Bacterial colony") needs a word after it: "EEF1A1, EEF1A2 and ZNF598 depletions …" lists genes.
+# "BC: Bacterial colony") needs a word after it: "EEF1A1, EEF1A2 and ZNF598 depletions …" lists genes.  A capital,
+# a hyphen and a word ("X-axis", "Z-scores: homeobox TF: 17.4, …") is a word, not an abbreviation.
 FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrographs|data|values|experiments)|"
                          r"each\s+(?:panel|image|group)|"
                          r"(?:these|the|all|both)\s+(?:images|panels|figures|plots|graphs|spectra|maps|curves)\b|"
@@ -30,7 +31,7 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"^[A-Za-z](?:['′]|_\w+|\$[^$]{1,20}\$)?\s+(?:is|are|denotes?)\s+(?:the|a|an)\s|"
                          r"^(?!(?:However|Here|Thus|Therefore|Hence|Lastly|Finally|Also|Similarly|Moreover|Furthermore|"
                          r"Additionally|Again|Then|Next|Notably|Importantly|Overall|Together|Conversely|Instead|"
-                         r"Meanwhile|Indeed|Consequently|[XYZ]-axis)\b)(?-i:[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[A-Za-z][a-z])|"
+                         r"Meanwhile|Indeed|Consequently|(?-i:[A-Z]-[a-z]{3,}))\b)(?-i:[A-Z][A-Za-z0-9+\-]{1,7}[,:]\s+[A-Za-z][a-z])|"
                          # "SD" alone is often a plotted quantity ("the fit of SD against tKCN"); after ± it is the figure's spread.
                          r"scale\s+bars?|error\s+bars?|abbreviations?|mean\s*(?:±|\+/?-|values?)|(?:±|\+/?-)\s*s\.?d\.?\b|"
                          r"s\.?e\.?m\.?\b|^(?:scale\s+)?bars?\s*[,:=]|^scale\s*[:=]|^(?:an?\s+|the\s+)?p[\s-]*values?\b|"
@@ -40,7 +41,10 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          r"(?:biological|technical|independent)\s+replicates|each\s+(?:chart|graph|plot|bar)\b|"
                          # Arrows as the sentence's subject mark things in every panel ("Arrows indicate …"); "(arrow)" inside
                          # a description points at something in the panel just described.
-                         r"magnification|bar\s*=|^(?:the\s+)?(?:[\w-]+\s+)?arrow(?:head)?s?\b|asterisks?|insets?|"
+                         r"magnification|bar\s*=|^(?:the\s+)?(?:[\w-]+\s+)?arrow(?:head)?s?\b|asterisks?|insets?|inserts?\b|"
+                         # legend icons ("The clock icon is indicating the flow of simulation time …") and where the
+                         # plotted data are ("Data tables underlying the Venn diagrams … are provided in …")
+                         r"^(?:the\s+)?(?:[\w-]+\s+)?icons?\b|^(?:the\s+)?(?:data|data\s+tables?|tables?)\s+underlying\b|"
                          r"see\s+also\s+(?:fig|supp|table)|比例尺|标尺|"  # (Chinese: "scale bar")
                          # The authors speaking of their study ("The screening was performed once, but we conducted two
                          # selections …"): methods, not one panel's content.
@@ -123,7 +127,12 @@ def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list
     ends = [m.start for m in intros[1:]] + [span[1]]
     own = {m: _content_words(text[m.end:end]) - _content_words(head) for m, end in zip(intros, ends)}
     # A list gives every panel its words in that sentence ("… gold b. Evolution of …" ends before b's).
-    return own if all(own.values()) else None
+    if not all(own.values()):
+        return None
+    # A panel's own words are those no other listed panel has: "(a) principal component analysis and (b)
+    # hierarchical clustering analysis. For the principal component analysis, …" repeats a's, not b's "analysis".
+    distinct = {m: words - set().union(*(w for n, w in own.items() if n is not m)) for m, words in own.items()}
+    return distinct if all(distinct.values()) else own
 
 
 def listed_sentence_owner(body: str, own_words: dict):
