@@ -150,7 +150,15 @@ class RapidOcr(OcrEngine):
         self._lock = threading.Lock()
 
     def read(self, image: np.ndarray) -> list[TextBox]:
-        result, _ = self._reader(image)
+        try:
+            result, _ = self._reader(image)
+        except Exception as exc:
+            # RapidOCR scales the long side down to its limit and rounds each side to a multiple of 32: a strip a
+            # few pixels high and thousands wide (a spectrum line loaded as an image) rounds to 0 rows and its
+            # resize raises ResizeImgError.  Such a strip holds no legible text; anything else is a real error.
+            if type(exc).__name__ != "ResizeImgError":
+                raise
+            return []
         boxes = []
         for quad, text, score in result or []:
             xs = [p[0] for p in quad]
