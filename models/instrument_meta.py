@@ -350,6 +350,17 @@ def _sis(md: dict) -> InstrumentScale:
                            None if pixel_m else "SIS tags without a pixel size; scale read from the pixels")
 
 
+def _rsciio_logs_to_stderr() -> None:
+    """rosettasciio attaches a handler that prints its warnings ("The file contains only one spectrum stream") to
+    stdout, where they would break `--format json|jsonl` output: point it at stderr."""
+    import sys
+
+    for handler in logging.getLogger("rsciio").handlers:
+        if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) in (sys.stdout,
+                                                                                         sys.__stdout__):
+            handler.setStream(sys.stderr)
+
+
 def _rsciio_read(path: Path, lazy: bool):
     """(plugin name, signals) of the first rosettasciio reader of ``path``'s suffix that reads it; None when
     no reader claims the suffix.  Several readers can claim one (.mrc: MRCZ, which needs the optional
@@ -359,6 +370,7 @@ def _rsciio_read(path: Path, lazy: bool):
 
     import rsciio
 
+    _rsciio_logs_to_stderr()
     suffix = path.suffix.lower().lstrip(".")
     failures = []
     for plugin in rsciio.IO_PLUGINS:

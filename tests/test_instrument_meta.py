@@ -327,3 +327,19 @@ def test_an_mrc_file_is_read_by_the_next_reader_when_the_first_lacks_its_package
     assert load_image_pixels(path).shape == (48, 64, 3)
     meta = read_instrument_scale(path, width_px=64)
     assert meta.nm_per_px == pytest.approx(0.25) and meta.reader.startswith("rosettasciio:MRC")
+
+
+def test_rosettasciio_warnings_stay_off_stdout():
+    """`figdex eval scale --format json` on held_out_16 printed rosettasciio's "only one spectrum stream" warning
+    into its JSON on stdout: after a read through rosettasciio, no handler of its logger writes to stdout."""
+    import logging
+    import sys
+
+    pytest.importorskip("rsciio")
+    from figdex.models.instrument_meta import _rsciio_read
+
+    from pathlib import Path
+
+    _rsciio_read(Path("no-such-file.unknown-suffix"), lazy=True)  # claims no plugin: only sets the logging up
+    streams = [getattr(h, "stream", None) for h in logging.getLogger("rsciio").handlers]
+    assert sys.stdout not in streams and sys.__stdout__ not in streams
