@@ -307,7 +307,9 @@ def _opens_caption(codes: list[int], i: int, unstopped: bool = False) -> bool:
 # set over ("Gr¨uneisen"): read as the combining mark, joined to that letter.
 _SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "\u02dc": "\u0303",
                     "\u00af": "\u0304", "\u02d8": "\u0306", "\u02d9": "\u0307", "\u02da": "\u030a",
-                    "\u02c7": "\u030c", "\u02dd": "\u030b"}
+                    "\u02c7": "\u030c", "\u02dd": "\u030b",
+                    # (and under it: TeX's \\c{c}, "Especifica¸cões" for "Especificações", and \\k{a})
+                    "\u00b8": "\u0327", "\u02db": "\u0328"}
 
 
 def _letter(codes: list[int], i: int) -> bool:
