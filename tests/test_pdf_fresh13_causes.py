@@ -25,3 +25,12 @@ def test_a_tex_cedilla_drawn_under_its_letter_is_that_letters_accent():
     for key in (("Fig. 6", 7), ("Fig. 7", 8), ("Fig. 10", 9), ("Fig. 15", 12)):
         _check(found, gold, key)
     assert found[("Fig. 6", 7)].caption.startswith("Fig. 6: Especificações 0 e 1")
+
+
+def test_a_panel_of_equations_with_its_sub_caption_is_the_figures():
+    # The Quarto Thurstone manuscript pairs a block of structural equations, "(a) SCM" under it, with a DAG,
+    # "(b) DAG" under it: beside it (Figs 12-16, 18, 19) or over it (Figs 4-8).  Only the drawn DAG (and its own
+    # sub-caption) was the region (IoU 0.13-0.75); Fig. 19's equations stand under a paragraph's short last line.
+    found, gold = _found_and_gold_by_label("elsarticle_quarto_2025_thurstone_cj_model")
+    for key in (("Figure 4", 15), ("Figure 7", 24), ("Figure 12", 35), ("Figure 13", 35), ("Figure 19", 41)):
+        _check(found, gold, key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from figdex.ingest.sources.pdf_layout import Box, Line, gap, union, x_overlap
+from figdex.ingest.sources.pdf_layout import Box, Line, area, gap, intersection, union, x_overlap
 
 _PANEL_TITLE = re.compile(r"^\(?[A-Z]\)?\s+[A-Z][a-z]")
 
@@ -75,6 +75,47 @@ def _subcaptions_under(region: Box, small_text: list[Line], cap_box: Box) -> lis
     row = [ln for ln in band if top is not None and top - ln.box[3] <= 0.5 * ln.height and region[1] - top <= 40]
     letters = {m for ln in row for m in _PANEL_MARK.findall(ln.text)}
     return row if len(letters) >= 2 else []
+
+
+def side_panel(region: Box, small_text: list[Line], text_lines: list[Line], cap_box: Box,
+               prose: list[Line]) -> list[Line]:
+    """The lines of a panel set beside the figure as words only, under its caption above: the figure found holds
+    one panel's sub-caption ("(b) DAG" under a drawn graph) and, beside it, between the figure's top and the
+    caption, stands the next letter's sub-caption ("(a) SCM") under a stack of short lines (a block of equations,
+    a listing).  That sub-caption and the stack over it (each line within three line heights of the one under
+    it, over it in x) are the figure's (a Quarto manuscript's subfigures: structural equations beside their DAG),
+    up to a paragraph's last line (one starting where the running-text line over it starts).  The same when the
+    top panel's sub-caption is the figure's top edge, its panel of words over it."""
+    marked = [(ln, m.group(1)) for ln in text_lines if intersection(ln.box, region) >= 0.9 * area(ln.box)
+              and (m := _PANEL_MARK.match(ln.text.strip()))]
+    inner = {letter for _, letter in marked}
+    if not inner:
+        return []
+    heads = [ln for ln in small_text if (m := _PANEL_MARK.match(ln.text.strip()))
+             and any(abs(ord(m.group(1)) - ord(k)) == 1 for k in inner) and m.group(1) not in inner
+             and x_overlap(ln.box, region) <= 0 and ln.box[1] >= cap_box[3] - 1 and ln.box[3] <= region[3]]
+    beside = True
+    if not heads and len(inner) >= 2:
+        # (Or stacked: the top panel's sub-caption is the figure's top edge, its panel of words over it: "(a) SCM"
+        # under two equations, over "(b) DAG" under its graph.)
+        heads = [ln for ln, _ in marked if ln.box[3] >= region[3] - 2 and len(ln.text.split()) <= 6]
+        beside = False
+    if len(heads) != 1:
+        return []
+    taken = [heads[0]]
+    span = heads[0].box
+    rest = sorted((ln for ln in small_text if ln.box[1] >= heads[0].box[3] - 1), key=lambda ln: ln.box[1])
+    for ln in rest:
+        last = taken[-1]
+        if ln.box[1] - last.box[3] > 3 * max(ln.height, last.height) or any(
+                abs(p.box[0] - ln.box[0]) <= 2 and 0 <= p.box[1] - ln.box[3] <= 1.5 * ln.height for p in prose):
+            break
+        if (x_overlap(ln.box, span) <= 0 or beside and x_overlap(ln.box, region) > 0
+                or _PANEL_MARK.match(ln.text.strip())):
+            continue
+        taken.append(ln)
+        span = union([span, ln.box])
+    return taken if len(taken) >= 2 else []
 
 
 # A panel's sub-caption opening its own line: "(a) Applying ...", "(B) Insertion ...".

@@ -13,7 +13,7 @@ from figdex.ingest.sources.pdf_layout import (
 )
 from figdex.ingest.sources.pdf_equations import equation_rows
 from figdex.ingest.sources.pdf_region_growth import (
-    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, subcaption_stacks,
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, side_panel, subcaption_stacks,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -481,6 +481,11 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if row:
             region = union([region] + [ln.box for ln in row])
             small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
+            grow()
+        panel = side_panel(region, small_text, text_lines, cap_box, prose)  # ("(a) SCM" under its equations, beside a DAG)
+        if panel:
+            region = union([region] + [ln.box for ln in panel])
+            small_text[:] = [ln for ln in small_text if all(ln is not p for p in panel)]
             grow()
     # A frame drawn as four rules (a boxed abstract) holding what was found: the figure is the frame (its side
     # rule seeded the region, and its text stands further off that rule than a panel's labels do), unless it
