@@ -34,3 +34,12 @@ def test_a_panel_of_equations_with_its_sub_caption_is_the_figures():
     found, gold = _found_and_gold_by_label("elsarticle_quarto_2025_thurstone_cj_model")
     for key in (("Figure 4", 15), ("Figure 7", 24), ("Figure 12", 35), ("Figure 13", 35), ("Figure 19", 41)):
         _check(found, gold, key)
+
+
+def test_a_draft_builds_empty_frames_and_the_paths_printed_in_them_are_the_figure():
+    # The wire-drawing manuscript is a draft build: each image is an empty frame drawn as four rules, its file
+    # path printed inside and running past it (some to the page's edge).  Rows of frames 31 pt apart were left
+    # (a rule is no row of a figure) and the paths were not the figure's (Fig. 9: IoU 0.19).
+    found, gold = _found_and_gold_by_label("snjnl_ms_2024_wire_drawing_fracture_fv")
+    for key in (("Fig. 1", 11), ("Fig. 3", 26), ("Fig. 9", 30), ("Fig. 37", 54)):
+        _check(found, gold, key)

@@ -144,3 +144,21 @@ def subcaption_stacks(lines: list[Line]) -> set[int]:
             out.add(id(ln))
             last = ln
     return out
+
+
+def solid(box: Box, frames) -> bool:
+    """Not a table's rule: a shape thicker than a rule, or a side of a frame drawn as four rules (a draft build's
+    empty frame where an image goes, a row of them 31 pt over the row under its sub-captions)."""
+    return min(box[2] - box[0], box[3] - box[1]) > 2.5 or any(
+        f[0] - 1 <= box[0] and box[2] <= f[2] + 1 and f[1] - 1 <= box[1] and box[3] <= f[3] + 1
+        and min(f[2] - f[0], f[3] - f[1]) > 20 for f in frames)
+
+
+def framed_text(region: Box, lines: list[Line], frames) -> list[Line]:
+    """The lines that start inside a frame the figure holds: what it prints, however far past the frame it runs
+    (a draft build prints each image's file path in its empty frame, some to the page's edge)."""
+    held = [f for f in frames if f[0] >= region[0] - 2 and f[2] <= region[2] + 2 and f[1] >= region[1] - 2
+            and f[3] <= region[3] + 2]
+    return [ln for ln in lines if any(f[0] <= ln.box[0] <= f[2] and f[1] <= (ln.box[1] + ln.box[3]) / 2 <= f[3]
+                                      for f in held)]
+

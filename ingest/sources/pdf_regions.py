@@ -13,7 +13,8 @@ from figdex.ingest.sources.pdf_layout import (
 )
 from figdex.ingest.sources.pdf_equations import equation_rows
 from figdex.ingest.sources.pdf_region_growth import (
-    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, side_panel, subcaption_stacks,
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, framed_text, side_panel, solid,
+    subcaption_stacks,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -429,7 +430,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
-                and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
+                and solid(box, frames)  # not a table's rule
                 and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
         grow()
         image_boxes = {g.box for g in pool if g.kind == "image"}
@@ -449,7 +450,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if not any(b != cap_box and b[1] >= cap_box[3] - 1 and abs(b[1] - window[3]) <= 1 for b in claimed) and not any(
                 _TABLE_LABEL.match(ln.text) and ln.box[1] >= region[3] - 1 and inside(ln.box) for ln in text_lines):
             region, _ = _absorb(pool, members, region, lambda box, reg: (
-                box[1] >= reg[3] - 1 and min(box[2] - box[0], box[3] - box[1]) > 2.5 and box[0] >= reg[0] - 12
+                box[1] >= reg[3] - 1 and solid(box, frames) and box[0] >= reg[0] - 12
                 and box[2] <= reg[2] + 12 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
             grow()
     if direction in ("left", "right"):
@@ -494,6 +495,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if (f[0] - 2 <= region[0] and region[2] <= f[2] + 2 and f[1] - 2 <= region[1] and region[3] <= f[3] + 2
                 and inside(f) and not any(c != cap_box and intersection(c, f) > 0 for c in claimed)):
             region = union([region, f])
+    region = union([region] + [ln.box for ln in framed_text(region, text_lines, frames)])  # (a draft's image paths)
     region = _labels_beside(region, small_text, pool, allowed, prose)
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))
