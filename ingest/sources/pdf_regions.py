@@ -268,7 +268,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # running head's / foot's rule in the page margin: never part of a figure.
         b = g.box
         thin = b[3] - b[1] <= 2.5
-        return g.kind == "path" and thin and (
+        return g.kind == "path" and thin and not solid(b, frames) and (  # (a frame's side is no rule)
             (b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
             or b[1] > page_box[3] - 0.09 * height or b[3] < page_box[1] + 0.09 * height)
 
