@@ -44,3 +44,16 @@ def test_a_draft_builds_empty_frames_and_the_paths_printed_in_them_are_the_figur
     found, gold = _found_and_gold_by_label("snjnl_ms_2024_wire_drawing_fracture_fv")
     for key in (("Fig. 1", 11), ("Fig. 3", 26), ("Fig. 9", 30), ("Fig. 37", 54), ("Fig. 43", 61), ("Fig. 46", 63)):
         _check(found, gold, key)
+
+
+def test_t1_quotes_and_dashes_in_an_unnamed_tex_font_and_a_range_broken_after_its_dash():
+    # The LNCS manuscript's MiKTeX fonts are Type 3 with no names: their control codes were read as OT1, so
+    # T1's quotes round "YES" (0x10, 0x11) read "ıYESȷ" and its en dash (0x15) was a breve; and "(A1–" at a
+    # line's end over "A9)" was joined with a space.
+    from figdex.ingest.pdf_eval import normalise_words
+
+    found, gold = _found_and_gold_by_label("llncs_ms_2026_autism_qml_traits")
+    for key in (("Fig. 2", 4), ("Fig. 4", 6), ("Fig. 5", 7), ("Fig. 11", 14)):
+        assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"]), found[key].caption
+    _check(found, gold, ("Fig. 4", 6))
+    assert "“YES”" in found[("Fig. 5", 7)].caption and "(A1–A9)" in found[("Fig. 2", 4)].caption

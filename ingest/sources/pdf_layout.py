@@ -120,6 +120,8 @@ def join_lines(texts: list[str], words=None) -> str:
             out = out[:-1] + SOFT_BREAK + text
         elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
             out = out[:-1] + HARD_BREAK + text
+        elif re.search(r"\w\u2013$", out) and text[:1].isalnum():
+            out += text  # (a range broken after its en dash, "(A1–" over "A9)": one word, as printed)
         elif out:
             out += " " + text
         else:
