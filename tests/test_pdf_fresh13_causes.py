@@ -57,3 +57,12 @@ def test_t1_quotes_and_dashes_in_an_unnamed_tex_font_and_a_range_broken_after_it
         assert normalise_words(found[key].caption) == normalise_words(gold[key]["caption12"]), found[key].caption
     _check(found, gold, ("Fig. 4", 6))
     assert "“YES”" in found[("Fig. 5", 7)].caption and "(A1–A9)" in found[("Fig. 2", 4)].caption
+
+
+def test_a_subscript_stacked_under_a_superscript_is_read_after_it():
+    # The Potrerillos report writes "AOi", "ADi": "O" or "D" raised and "i" set under it, both after "A".  The
+    # "i", its middle lowered past the line's band, stayed a line of its own ("AO"); in mid-line ("ADi acorde")
+    # the gap from its right edge to the next word read as labels apart, though "D" reaches past it.
+    found, gold = _found_and_gold_by_label("elsarticle_report_2020_potrerillos_fund_methods")
+    for key in (("Figure 1", 2), ("Figure 3", 8)):
+        _check(found, gold, key)

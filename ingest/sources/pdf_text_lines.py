@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import accumulate
 
 from figdex.ingest.sources.pdf_glyphs import _bold_name, _char_box, _character, _font_name, _glyph_boxed
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, close_letter_spacing, union
@@ -357,7 +358,12 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                 line[2] = frag[2]
                 break
             across = min(lb[2], box[2]) - max(lb[0], box[0])  # (a glyph narrower than half the line's height: within it)
-            if (abs(centre_a - centre_b) < 0.45 * h and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
+            # (A script of one or two glyphs under the line's last letters, its top inside the line's band: "AOi",
+            # "i" stacked under the superscript "O", its middle lowered past 0.45 of the line's height.)
+            script = (len(frag[1]) <= 2 and box[3] - box[1] <= 0.7 * (lb[3] - lb[1]) and lb[0] <= box[0]
+                      and box[2] <= lb[2] and box[3] - lb[1] >= 0.3 * (box[3] - box[1]) and centre_b < centre_a)
+            if ((abs(centre_a - centre_b) < 0.45 * h or script and abs(centre_a - centre_b) < 0.6 * h)
+                    and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
                     # (the spacing measure is the lower of the two heights, but not a lone dot's: a
                     # "." of "1.07" let in made every 0.4-pt gap of the line a word space, "pM (t)")
                     and _interleave(line, frag, max(min(lb[3] - lb[1], box[3] - box[1]),
@@ -410,7 +416,9 @@ def _interleave(line: list, frag: list, height: float) -> bool:
     # (One or two glyphs boxed to their own ink, a full stop 2.6 pt high in a 6.9-pt line: Medicine's
     # "Figure 1." and the 3.7-pt sentence space after it, measured by the line it sits in.)
     far = 0.7 * (max(height, line[0][3] - line[0][1], frag[0][3] - frag[0][1]) if len(theirs) <= 2 else height)
-    if any(a[2] != b[2] and b[0][0] - a[0][1] > far for a, b in zip(drawn, drawn[1:])):
+    # (measured from the furthest right any glyph before reaches: a script under a letter, "ADi", ends inside it)
+    reach = list(accumulate((g[0][1] for g in drawn), max))
+    if any(a[2] != b[2] and b[0][0] - r > far for a, b, r in zip(drawn, drawn[1:], reach)):
         return False  # labels of a diagram on one baseline, far apart: not one line's words
     chars, xs = [], []
     for k, ((left, right), c, source) in enumerate(glyphs):
