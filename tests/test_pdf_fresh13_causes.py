@@ -66,3 +66,12 @@ def test_a_subscript_stacked_under_a_superscript_is_read_after_it():
     found, gold = _found_and_gold_by_label("elsarticle_report_2020_potrerillos_fund_methods")
     for key in (("Figure 1", 2), ("Figure 3", 8)):
         _check(found, gold, key)
+
+
+def test_nature_communications_captions_with_no_stop_in_the_methods_type_size():
+    # Nature Communications sets "Fig. 1 A framework to bin ..." (its title opening with the article "A") and
+    # "Fig. 6 Viral proteins ..." on a Methods page whose running text is the captions' own size (7.2 pt): the
+    # label, with no stop and weight 0, read as no caption; the bold title's font differs from the legend's after it.
+    found, gold = _found_and_gold_by_label("natcomms_2022_viral_genome_binning")
+    for key in (("Fig. 1", 3), ("Fig. 6", 9)):
+        _check(found, gold, key)

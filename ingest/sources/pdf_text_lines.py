@@ -227,6 +227,10 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             # A label set in another font than the words after it ("Figure 1 Flow chart ..." where the
             # fonts' names say nothing of their weight): typographically a caption's label.
             bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, first + 12)
+            # (Or a bold title run on into the legend's words: Nature Communications' "Fig. 6 Viral ... a The ...".)
+            last = next((k for k in range(min(first + len(chars), n) - 1, first + 40, -1) if chr(codes[k]).isalpha()), None)
+            if not bold and last is not None:
+                bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, last)
         out.append(Line(tuple(box), text, size, bold, glyph_boxed))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
