@@ -84,3 +84,11 @@ def test_a_legend_title_the_pages_repeat_at_their_tops_is_no_running_head():
     found, gold = _found_and_gold_by_label("snjnl_ms_2025_cost_aware_adversarial_robustness")
     for key in (("Fig. 3", 17), ("Fig. 5", 18)):
         _check(found, gold, key)
+
+
+def test_no_word_space_between_a_math_letter_and_the_comma_after_it():
+    # The competing-risk manuscript's "values of P, $\tau$, and $\rho$,": pdfium generates a space in the 1.2 pt
+    # between CMMI's tau and the comma, read "τ ," (the comma a word of its own, "ρ," left out of 12 words).
+    found, gold = _found_and_gold_by_label("elsarticle_ms_2026_cfr_competition_risk")
+    _check(found, gold, ("Figure 7", 24))
+    assert "P, τ, and ρ," in found[("Figure 7", 24)].caption
