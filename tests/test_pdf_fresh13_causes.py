@@ -92,3 +92,10 @@ def test_no_word_space_between_a_math_letter_and_the_comma_after_it():
     found, gold = _found_and_gold_by_label("elsarticle_ms_2026_cfr_competition_risk")
     _check(found, gold, ("Figure 7", 24))
     assert "P, τ, and ρ," in found[("Figure 7", 24)].caption
+
+
+def test_a_numbered_section_heading_over_a_figure_is_running_text():
+    # The Quarto DCJ preprint sets "2.3. But where does it all fit?" (italic, five words) 10 pt over a flow
+    # chart: too short for running text, it was taken as the figure's label (IoU 0.47).
+    found, gold = _found_and_gold_by_label("elsarticle_quarto_2024_dcj_causal_system")
+    _check(found, gold, ("Figure 2", 4))

@@ -162,3 +162,20 @@ def framed_text(region: Box, lines: list[Line], frames) -> list[Line]:
     return [ln for ln in lines if any(f[0] <= ln.box[0] <= f[2] and f[1] <= (ln.box[1] + ln.box[3]) / 2 <= f[3]
                                       for f in held)]
 
+
+# A numbered section heading: "2.3. But where does it all fit?", "4 Results".
+_SECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z][a-z]")
+
+
+def section_heading(line: Line, prose: list[Line], graphics: list, text_size: float) -> bool:
+    """``line`` is a numbered section heading, running text that bounds a figure however short: in the running
+    text's size or larger, at the left edge of its lines, with no drawing within 3 pt of it (a Quarto preprint's
+    "2.3. But where does it all fit?" 10 pt over a flow chart was taken as its label)."""
+    if not (_SECTION.match(line.text) and text_size > 0 and line.size >= 0.9 * text_size
+            and any(abs(p.box[0] - line.box[0]) <= 2 for p in prose)):
+        return False
+    b = line.box
+    near = (b[0] - 3, b[1] - 3, b[2] + 3, b[3] + 3)
+    return not any(intersection(g.box, near) > 0 or g.box[1] < near[3] and near[1] < g.box[3]
+                   and g.box[0] < near[2] and near[0] < g.box[2] for g in graphics)
+

@@ -13,8 +13,8 @@ from figdex.ingest.sources.pdf_layout import (
 )
 from figdex.ingest.sources.pdf_equations import equation_rows
 from figdex.ingest.sources.pdf_region_growth import (
-    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, framed_text, side_panel, solid,
-    subcaption_stacks,
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, framed_text, section_heading, side_panel,
+    solid, subcaption_stacks,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -193,7 +193,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             return True
         if ln.bold and _BOLD_TABLE_LABEL.match(ln.text) and len(ln.text.split()) >= 4:
             return True  # (however narrow: the table over it is not the figure under its own caption)
-        return id(ln) not in boxed and _is_body_text(ln, column_width) and not across_gutter(ln)
+        return id(ln) not in boxed and (_is_body_text(ln, column_width) and not across_gutter(ln) or section_heading(
+            ln, prose, graphics, sizes[len(sizes) // 2] if sizes else 0.0))  # ("2.3. But where ..." over a flow chart)
     row_span = cap_box  # the width a row of panels set wide apart may take
     if direction in ("above", "below"):
         span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
