@@ -479,16 +479,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 pool[:] = [g for g in pool if id(g) not in kept]
         grow()
     if direction == "above":
-        row = _subcaptions_under(region, small_text, cap_box)
-        if row:
-            region = union([region] + [ln.box for ln in row])
-            small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
-            grow()
-        panel = side_panel(region, small_text, text_lines, cap_box, prose)  # ("(a) SCM" under its equations, beside a DAG)
-        if panel:
-            region = union([region] + [ln.box for ln in panel])
-            small_text[:] = [ln for ln in small_text if all(ln is not p for p in panel)]
-            grow()
+        # (and then a panel of words under its sub-caption: "(a) SCM" under its equations, beside a DAG)
+        for pick in (lambda: _subcaptions_under(region, small_text, cap_box),
+                     lambda: side_panel(region, small_text, text_lines, cap_box, prose)):
+            row = pick()
+            if row:
+                region = union([region] + [ln.box for ln in row])
+                small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
+                grow()
     # A frame drawn as four rules (a boxed abstract) holding what was found: the figure is the frame (its side
     # rule seeded the region, and its text stands further off that rule than a panel's labels do), unless it
     # holds another caption or figure too.
