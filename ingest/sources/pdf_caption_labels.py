@@ -16,10 +16,11 @@ def names_figure(text: str, number: str) -> bool:
 def small_type_caption(line: Line, body_size: float) -> tuple[str, str, str] | None:
     """A caption whose label has no stop and no weight of its own in the text layer ("Fig. 1 Thermodynamics of
     ...", Nature Communications 2022: label and title in one bold font pdfium reports as weight 0): set apart by
-    its smaller type, its title opening with a capital (or an acronym: "Figure 16 VEM: Datasets vs Runtimes").  A
+    its smaller type, its title opening with a capital (or an acronym: "Figure 16 VEM: Datasets vs Runtimes"; or the
+    article "A": "Fig. 1 A framework to bin ...").  A
     reference in running text is in the running text's size."""
     m = CAPTION_START.match(line.text)
-    if (not m or body_size <= 0 or line.size >= 0.9 * body_size or not re.match(r"\s[A-Z][a-zA-Z]", m.group("after"))
+    if (not m or body_size <= 0 or line.size >= 0.9 * body_size or not re.match(r"\s(?:[A-Z][a-zA-Z]|A\s+[a-z])", m.group("after"))
             or len(line.text.split()) < 5):
         return None
     return caption_start(Line(line.box, line.text, line.size, True, line.glyph_boxed))

@@ -122,9 +122,20 @@ def _cork_votes(codes: list[int], unnamed: list[int], fonts: list[int], lower) -
     ligatures; T1's cedilla, ogonek and single guillemets) against it.  (T1's quotes and dashes are no sign:
     OT1 has its dotless i and its macron and breve accents on those codes, "bū" in an old TeX paper.)"""
     votes: dict[int, int] = {}
+
+    def alnum(j: int, digit: bool = False) -> bool:
+        c = chr(codes[j]) if 0 <= j < len(codes) and 0 < codes[j] < 0x110000 else ""
+        return c.isdigit() if digit else c.isalnum()
+
+    closing = {fonts[i] for i in unnamed if codes[i] == 0x11 and alnum(i - 1) and not alnum(i + 1)}
     for i in unnamed:
         code = codes[i]
         if 0x1B <= code <= 0x1F and lower(i - 1) and lower(i + 1):
+            votes[fonts[i]] = votes.get(fonts[i], 0) + 1
+        # (But T1's quotes round a word, 0x10 before it and 0x11 after it, "\x10YES\x11" for "“YES”", where OT1's
+        # dotless i opens no word; and its en dash stands by a digit, "A1\x15A9", where OT1's breve sets over none.)
+        elif (code == 0x10 and not alnum(i - 1) and alnum(i + 1) and fonts[i] in closing
+              or code in (0x15, 0x16) and (alnum(i - 1, True) or alnum(i + 1, True))):
             votes[fonts[i]] = votes.get(fonts[i], 0) + 1
         elif 0x0B <= code <= 0x0F:
             votes[fonts[i]] = votes.get(fonts[i], 0) - 1

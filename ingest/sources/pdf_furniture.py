@@ -41,7 +41,7 @@ def below_running_head(region: Box, lines: list[Line], graphics: list[Graphic] |
     for ln in lines:
         if _key(ln.text) not in repeated or x_overlap(ln.box, region) <= 0 or _titles_a_drawing(ln, graphics, height):
             continue
-        if ln.box[1] >= (1 - _BAND) * height and y0 < ln.box[1] < y1:
+        if ln.box[1] >= (1 - _BAND) * height and y0 < ln.box[1] < y1 and not _drawn_over(ln, graphics, region, lines, repeated):
             # (the rule within 10 pt of the head itself: not one stepped down to from rule to rule, a plot's
             # tick marks and error bars' caps 10 pt apart led the cut through the figure)
             rules = [g.box[1] for g in graphics or () if g.box[3] - g.box[1] <= 2.5
@@ -52,6 +52,25 @@ def below_running_head(region: Box, lines: list[Line], graphics: list[Graphic] |
                      and ln.box[3] - 1 <= g.box[1] <= ln.box[3] + 10 and x_overlap(g.box, region) > 0]
             y0 = max(y0, max(rules + [ln.box[3]]) + 0.5)
     return (x0, y0, x1, y1) if y1 - y0 > 8 else region
+
+
+def _drawn_over(line: Line, graphics: list[Graphic] | None, region: Box, lines: list[Line], repeated: set[str]) -> bool:
+    """A drawing of the figure, or a line of its words the pages do not repeat, reaches higher than ``line`` beside
+    it (not a box holding the line, not a rule): the line is the figure's own, a legend's title the pages repeat
+    ("Device" by the plots of three figures at page tops, a sn-jnl manuscript), not a running head, which stands
+    over all the figure's drawing and words."""
+    if any(o is not line and _key(o.text) not in repeated and o.box[3] >= line.box[3] + 2
+           and x_overlap(o.box, line.box) <= 0 and region[0] - 1 <= o.box[0] and o.box[2] <= region[2] + 1
+           and o.box[3] <= region[3] + 1 for o in lines):
+        return True
+    for g in graphics or ():
+        b = g.box
+        if (b[3] - b[1] <= 2.5 or b[2] - b[0] <= 2.5 or b[0] <= line.box[0] and b[2] >= line.box[2]
+                or not (region[0] - 1 <= b[0] and b[2] <= region[2] + 1 and b[1] >= region[1] - 1)):
+            continue
+        if b[3] >= line.box[3] + 2 and b[1] < line.box[1]:
+            return True
+    return False
 
 
 def _titles_a_drawing(line: Line, graphics: list[Graphic] | None, height: float) -> bool:

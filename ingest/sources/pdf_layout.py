@@ -120,6 +120,8 @@ def join_lines(texts: list[str], words=None) -> str:
             out = out[:-1] + SOFT_BREAK + text
         elif re.search(r"[^\s-]-$", out) and text[:1].isalpha():
             out = out[:-1] + HARD_BREAK + text
+        elif re.search(r"\w\u2013$", out) and text[:1].isalnum():
+            out += text  # (a range broken after its en dash, "(A1–" over "A9)": one word, as printed)
         elif out:
             out += " " + text
         else:
@@ -376,12 +378,16 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
     graphics = graphics or []
     sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 5)
     body_size = sizes[len(sizes) // 2] if sizes else 0.0
+    # (the running text's size among wide lines: a figure's many short small labels of five words, a list of
+    # protein families, can outnumber the running text's lines, Nature Communications)
+    wide = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7 and ln.width >= 120)
+    wide_size = wide[len(wide) // 2] if wide else 0.0
     captions = []
     used: set[int] = set()
     for i, line in enumerate(lines):
         if i in used:
             continue
-        start = caption_start(line) or small_type_caption(line, body_size)
+        start = caption_start(line) or small_type_caption(line, max(body_size, wide_size))
         if start is None or _in_a_list(lines, i, usual_gap) or _in_a_label_list(lines, i, usual_gap):
             continue
         # A hanging label ("Figure 6" in a margin, its text to the right): the same baseline's

@@ -21,7 +21,8 @@ def script_joins(textpage, raw_module, codes: list[int], last: int, following: i
                   matrix) -> bool:
     """pdfium generated a space between a math script (a glyph of a math font smaller than the next one)
     and the character after it, which is no word space: the next is a math atom TeX does not space
-    ("S^P|", "S^P S^E") or closing punctuation ("S^P."), at most 0.3 of its height on."""
+    ("S^P|", "S^P S^E") or closing punctuation ("S^P."), at most 0.3 of its height on; or between any glyph of
+    a math font and closing punctuation ("τ,")."""
     if last < 0 or following >= len(codes) or not 0x20 < codes[following] < 0x110000:
         return False
     ch = chr(codes[following])
@@ -31,6 +32,11 @@ def script_joins(textpage, raw_module, codes: list[int], last: int, following: i
     box = _char_box(textpage.raw, raw_module, following, raw_module.FS_RECTF())
     box = transform_box(box, matrix) if matrix is not None else box
     height = box[3] - box[1]
+    # (Nor one between a math letter and the punctuation after it, "τ ," for "$\tau$,": the letter's side
+    # bearing, 1.2 pt, a few tenths of its height.)
+    if ch in ",.;)" and box[0] - right <= 0.3 * max(last_v[1] - last_v[0], height) and math_font(
+            textpage, raw_module, last):
+        return True
     if not (last_v[1] - last_v[0] < 0.75 * height and box[0] - right <= 0.3 * height
             and math_font(textpage, raw_module, last)):
         return False

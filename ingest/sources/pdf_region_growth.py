@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from figdex.ingest.sources.pdf_layout import Box, Line, gap, union, x_overlap
+from figdex.ingest.sources.pdf_layout import Box, Line, area, gap, intersection, union, x_overlap
 
 _PANEL_TITLE = re.compile(r"^\(?[A-Z]\)?\s+[A-Z][a-z]")
 
@@ -77,6 +77,47 @@ def _subcaptions_under(region: Box, small_text: list[Line], cap_box: Box) -> lis
     return row if len(letters) >= 2 else []
 
 
+def side_panel(region: Box, small_text: list[Line], text_lines: list[Line], cap_box: Box,
+               prose: list[Line]) -> list[Line]:
+    """The lines of a panel set beside the figure as words only, under its caption above: the figure found holds
+    one panel's sub-caption ("(b) DAG" under a drawn graph) and, beside it, between the figure's top and the
+    caption, stands the next letter's sub-caption ("(a) SCM") under a stack of short lines (a block of equations,
+    a listing).  That sub-caption and the stack over it (each line within three line heights of the one under
+    it, over it in x) are the figure's (a Quarto manuscript's subfigures: structural equations beside their DAG),
+    up to a paragraph's last line (one starting where the running-text line over it starts).  The same when the
+    top panel's sub-caption is the figure's top edge, its panel of words over it."""
+    marked = [(ln, m.group(1)) for ln in text_lines if intersection(ln.box, region) >= 0.9 * area(ln.box)
+              and (m := _PANEL_MARK.match(ln.text.strip()))]
+    inner = {letter for _, letter in marked}
+    if not inner:
+        return []
+    heads = [ln for ln in small_text if (m := _PANEL_MARK.match(ln.text.strip()))
+             and any(abs(ord(m.group(1)) - ord(k)) == 1 for k in inner) and m.group(1) not in inner
+             and x_overlap(ln.box, region) <= 0 and ln.box[1] >= cap_box[3] - 1 and ln.box[3] <= region[3]]
+    beside = True
+    if not heads and len(inner) >= 2:
+        # (Or stacked: the top panel's sub-caption is the figure's top edge, its panel of words over it: "(a) SCM"
+        # under two equations, over "(b) DAG" under its graph.)
+        heads = [ln for ln, _ in marked if ln.box[3] >= region[3] - 2 and len(ln.text.split()) <= 6]
+        beside = False
+    if len(heads) != 1:
+        return []
+    taken = [heads[0]]
+    span = heads[0].box
+    rest = sorted((ln for ln in small_text if ln.box[1] >= heads[0].box[3] - 1), key=lambda ln: ln.box[1])
+    for ln in rest:
+        last = taken[-1]
+        if ln.box[1] - last.box[3] > 3 * max(ln.height, last.height) or any(
+                abs(p.box[0] - ln.box[0]) <= 2 and 0 <= p.box[1] - ln.box[3] <= 1.5 * ln.height for p in prose):
+            break
+        if (x_overlap(ln.box, span) <= 0 or beside and x_overlap(ln.box, region) > 0
+                or _PANEL_MARK.match(ln.text.strip())):
+            continue
+        taken.append(ln)
+        span = union([span, ln.box])
+    return taken if len(taken) >= 2 else []
+
+
 # A panel's sub-caption opening its own line: "(a) Applying ...", "(B) Insertion ...".
 _PANEL_OPENING = re.compile(r"^\s*\(([a-hA-H])\)\s")
 
@@ -103,3 +144,38 @@ def subcaption_stacks(lines: list[Line]) -> set[int]:
             out.add(id(ln))
             last = ln
     return out
+
+
+def solid(box: Box, frames) -> bool:
+    """Not a table's rule: a shape thicker than a rule, or a side of a frame drawn as four rules (a draft build's
+    empty frame where an image goes, a row of them 31 pt over the row under its sub-captions)."""
+    return min(box[2] - box[0], box[3] - box[1]) > 2.5 or any(
+        f[0] - 1 <= box[0] and box[2] <= f[2] + 1 and f[1] - 1 <= box[1] and box[3] <= f[3] + 1
+        and min(f[2] - f[0], f[3] - f[1]) > 20 for f in frames)
+
+
+def framed_text(region: Box, lines: list[Line], frames) -> list[Line]:
+    """The lines that start inside a frame the figure holds: what it prints, however far past the frame it runs
+    (a draft build prints each image's file path in its empty frame, some to the page's edge)."""
+    held = [f for f in frames if f[0] >= region[0] - 2 and f[2] <= region[2] + 2 and f[1] >= region[1] - 2
+            and f[3] <= region[3] + 2]
+    return [ln for ln in lines if any(f[0] <= ln.box[0] <= f[2] and f[1] <= (ln.box[1] + ln.box[3]) / 2 <= f[3]
+                                      for f in held)]
+
+
+# A numbered section heading: "2.3. But where does it all fit?", "4 Results".
+_SECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z][a-z]")
+
+
+def section_heading(line: Line, prose: list[Line], graphics: list, text_size: float) -> bool:
+    """``line`` is a numbered section heading, running text that bounds a figure however short: in the running
+    text's size or larger, at the left edge of its lines, with no drawing within 3 pt of it (a Quarto preprint's
+    "2.3. But where does it all fit?" 10 pt over a flow chart was taken as its label)."""
+    if not (_SECTION.match(line.text) and text_size > 0 and line.size >= 0.9 * text_size
+            and any(abs(p.box[0] - line.box[0]) <= 2 for p in prose)):
+        return False
+    b = line.box
+    near = (b[0] - 3, b[1] - 3, b[2] + 3, b[3] + 3)
+    return not any(intersection(g.box, near) > 0 or g.box[1] < near[3] and near[1] < g.box[3]
+                   and g.box[0] < near[2] and near[0] < g.box[2] for g in graphics)
+

@@ -13,7 +13,8 @@ from figdex.ingest.sources.pdf_layout import (
 )
 from figdex.ingest.sources.pdf_equations import equation_rows
 from figdex.ingest.sources.pdf_region_growth import (
-    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, subcaption_stacks,
+    _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, framed_text, section_heading, side_panel,
+    solid, subcaption_stacks,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -192,7 +193,8 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
             return True
         if ln.bold and _BOLD_TABLE_LABEL.match(ln.text) and len(ln.text.split()) >= 4:
             return True  # (however narrow: the table over it is not the figure under its own caption)
-        return id(ln) not in boxed and _is_body_text(ln, column_width) and not across_gutter(ln)
+        return id(ln) not in boxed and (_is_body_text(ln, column_width) and not across_gutter(ln) or section_heading(
+            ln, prose, graphics, sizes[len(sizes) // 2] if sizes else 0.0))  # ("2.3. But where ..." over a flow chart)
     row_span = cap_box  # the width a row of panels set wide apart may take
     if direction in ("above", "below"):
         span = (max(cap_box[0] - 12, columns[0]), min(cap_box[2] + 12, columns[1]))
@@ -267,7 +269,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         # running head's / foot's rule in the page margin: never part of a figure.
         b = g.box
         thin = b[3] - b[1] <= 2.5
-        return g.kind == "path" and thin and (
+        return g.kind == "path" and thin and not solid(b, frames) and (  # (a frame's side is no rule)
             (b[2] - b[0] >= 0.85 * (cap_box[2] - cap_box[0]) and b[2] - b[0] > 100)
             or b[1] > page_box[3] - 0.09 * height or b[3] < page_box[1] + 0.09 * height)
 
@@ -429,7 +431,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         while grown:
             region, grown = _absorb(pool, members, region, lambda box, reg: (
                 box[1] >= reg[3] - 1 and box[1] - reg[3] <= 40 and box[0] >= reg[0] - 2
-                and min(box[2] - box[0], box[3] - box[1]) > 2.5  # not a table's rule
+                and solid(box, frames)  # not a table's rule
                 and box[2] <= reg[2] + 2 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
         grow()
         image_boxes = {g.box for g in pool if g.kind == "image"}
@@ -449,7 +451,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if not any(b != cap_box and b[1] >= cap_box[3] - 1 and abs(b[1] - window[3]) <= 1 for b in claimed) and not any(
                 _TABLE_LABEL.match(ln.text) and ln.box[1] >= region[3] - 1 and inside(ln.box) for ln in text_lines):
             region, _ = _absorb(pool, members, region, lambda box, reg: (
-                box[1] >= reg[3] - 1 and min(box[2] - box[0], box[3] - box[1]) > 2.5 and box[0] >= reg[0] - 12
+                box[1] >= reg[3] - 1 and solid(box, frames) and box[0] >= reg[0] - 12
                 and box[2] <= reg[2] + 12 and allowed(box) and not level_with_other(box) and not prose_frame(box)))
             grow()
     if direction in ("left", "right"):
@@ -477,11 +479,14 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
                 pool[:] = [g for g in pool if id(g) not in kept]
         grow()
     if direction == "above":
-        row = _subcaptions_under(region, small_text, cap_box)
-        if row:
-            region = union([region] + [ln.box for ln in row])
-            small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
-            grow()
+        # (and then a panel of words under its sub-caption: "(a) SCM" under its equations, beside a DAG)
+        for pick in (lambda: _subcaptions_under(region, small_text, cap_box),
+                     lambda: side_panel(region, small_text, text_lines, cap_box, prose)):
+            row = pick()
+            if row:
+                region = union([region] + [ln.box for ln in row])
+                small_text[:] = [ln for ln in small_text if all(ln is not r for r in row)]
+                grow()
     # A frame drawn as four rules (a boxed abstract) holding what was found: the figure is the frame (its side
     # rule seeded the region, and its text stands further off that rule than a panel's labels do), unless it
     # holds another caption or figure too.
@@ -489,6 +494,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
         if (f[0] - 2 <= region[0] and region[2] <= f[2] + 2 and f[1] - 2 <= region[1] and region[3] <= f[3] + 2
                 and inside(f) and not any(c != cap_box and intersection(c, f) > 0 for c in claimed)):
             region = union([region, f])
+    region = union([region] + [ln.box for ln in framed_text(region, text_lines, frames)])  # (a draft's image paths)
     region = _labels_beside(region, small_text, pool, allowed, prose)
     region = (max(region[0], page_box[0]), max(region[1], page_box[1]),
               min(region[2], page_box[2]), min(region[3], page_box[3]))

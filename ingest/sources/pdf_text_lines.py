@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import accumulate
 
 from figdex.ingest.sources.pdf_glyphs import _bold_name, _char_box, _character, _font_name, _glyph_boxed
 from figdex.ingest.sources.pdf_layout import _BOLD_WEIGHT, CAPTION_START, Line, close_letter_spacing, union
@@ -226,6 +227,10 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
             # A label set in another font than the words after it ("Figure 1 Flow chart ..." where the
             # fonts' names say nothing of their weight): typographically a caption's label.
             bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, first + 12)
+            # (Or a bold title run on into the legend's words: Nature Communications' "Fig. 6 Viral ... a The ...".)
+            last = next((k for k in range(min(first + len(chars), n) - 1, first + 40, -1) if chr(codes[k]).isalpha()), None)
+            if not bold and last is not None:
+                bold = _font_name(textpage, raw_module, first) != _font_name(textpage, raw_module, last)
         out.append(Line(tuple(box), text, size, bold, glyph_boxed))
     out.sort(key=lambda ln: (-ln.box[3], ln.box[0]))
     return out
@@ -307,7 +312,9 @@ def _opens_caption(codes: list[int], i: int, unstopped: bool = False) -> bool:
 # set over ("Gr¨uneisen"): read as the combining mark, joined to that letter.
 _SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "\u02dc": "\u0303",
                     "\u00af": "\u0304", "\u02d8": "\u0306", "\u02d9": "\u0307", "\u02da": "\u030a",
-                    "\u02c7": "\u030c", "\u02dd": "\u030b"}
+                    "\u02c7": "\u030c", "\u02dd": "\u030b",
+                    # (and under it: TeX's \\c{c}, "Especifica¸cões" for "Especificações", and \\k{a})
+                    "\u00b8": "\u0327", "\u02db": "\u0328"}
 
 
 def _letter(codes: list[int], i: int) -> bool:
@@ -355,7 +362,12 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                 line[2] = frag[2]
                 break
             across = min(lb[2], box[2]) - max(lb[0], box[0])  # (a glyph narrower than half the line's height: within it)
-            if (abs(centre_a - centre_b) < 0.45 * h and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
+            # (A script of one or two glyphs under the line's last letters, its top inside the line's band: "AOi",
+            # "i" stacked under the superscript "O", its middle lowered past 0.45 of the line's height.)
+            script = (len(frag[1]) <= 2 and box[3] - box[1] <= 0.7 * (lb[3] - lb[1]) and lb[0] <= box[0]
+                      and box[2] <= lb[2] and box[3] - lb[1] >= 0.3 * (box[3] - box[1]) and centre_b < centre_a)
+            if ((abs(centre_a - centre_b) < 0.45 * h or script and abs(centre_a - centre_b) < 0.6 * h)
+                    and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
                     # (the spacing measure is the lower of the two heights, but not a lone dot's: a
                     # "." of "1.07" let in made every 0.4-pt gap of the line a word space, "pM (t)")
                     and _interleave(line, frag, max(min(lb[3] - lb[1], box[3] - box[1]),
@@ -408,7 +420,9 @@ def _interleave(line: list, frag: list, height: float) -> bool:
     # (One or two glyphs boxed to their own ink, a full stop 2.6 pt high in a 6.9-pt line: Medicine's
     # "Figure 1." and the 3.7-pt sentence space after it, measured by the line it sits in.)
     far = 0.7 * (max(height, line[0][3] - line[0][1], frag[0][3] - frag[0][1]) if len(theirs) <= 2 else height)
-    if any(a[2] != b[2] and b[0][0] - a[0][1] > far for a, b in zip(drawn, drawn[1:])):
+    # (measured from the furthest right any glyph before reaches: a script under a letter, "ADi", ends inside it)
+    reach = list(accumulate((g[0][1] for g in drawn), max))
+    if any(a[2] != b[2] and b[0][0] - r > far for a, b, r in zip(drawn, drawn[1:], reach)):
         return False  # labels of a diagram on one baseline, far apart: not one line's words
     chars, xs = [], []
     for k, ((left, right), c, source) in enumerate(glyphs):
