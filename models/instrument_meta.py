@@ -5,8 +5,8 @@ is looked for first.  Two readers, no hand-written tag parsing:
 
 - ``tifffile`` (BSD-3-Clause, a base dependency) parses the private TIFF tags of FEI/Thermo
   Fisher SEM/FIB (``fei_metadata``), Zeiss SEM (``sem_metadata``, tag CZ_SEM), TVIPS cameras
-  (``tvips_metadata``) and Olympus SIS (``sis_metadata``; untested: the one real SIS file
-  found, rosettasciio's olympus_SIS.tif, carries no SIS tag tifffile recognises).  It also hands
+  (``tvips_metadata``) and Olympus SIS (``sis_metadata``, or tag 33560 of a later page: rosettasciio's
+  olympus_SIS.tif keeps it on its second page).  It also hands
   over, as bytes, the tags it does not interpret: Tescan's tag 50431 (the key=value text of the
   Tescan .hdr, read here with ``configparser``; the .hdr beside the file when the tag has no pixel
   size) and Zeiss Orion's tag 65000 (``<ImageTags>`` XML, read with ``xml.etree``) and Fibics ATLAS's tag
@@ -26,9 +26,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-# length unit -> nanometres (units as the readers spell them)
-_NM = {"m": 1e9, "mm": 1e6, "µm": 1e3, "μm": 1e3, "um": 1e3, "micron": 1e3, "nm": 1.0, "Å": 0.1, "A": 0.1,
-       "pm": 1e-3}
+from figdex.models.instrument_axes import NM as _NM  # length unit -> nanometres (a light module)
 # rosettasciio plugins that hold images with a spatial calibration (others hold spectra, tables, …).
 _RSCIIO_PLUGINS = ("DigitalMicrograph", "EMD", "TIA", "JEOL", "MRC", "MRCZ", "Phenom", "TVIPS", "Blockfile",
                    "TIFF")
@@ -68,7 +66,12 @@ def read_instrument_scale(path: str | Path, width_px: int | None = None) -> Inst
         if found is not None:
             return found
     if suffix in (".tif", ".tiff") or suffix in INSTRUMENT_SUFFIXES:
-        return _from_rosettasciio(path)
+        found = _from_rosettasciio(path)
+        if found is None and suffix in (".tif", ".tiff"):  # a camera's TIFF without calibration says so
+            from figdex.models.instrument_axes import camera_tiff_without_calibration
+
+            return camera_tiff_without_calibration(path)
+        return found
     return None
 
 
@@ -112,6 +115,11 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
                 return _tvips(tif.tvips_metadata or {})
             if tif.is_sis:
                 return _sis(tif.sis_metadata or {})
+            from figdex.models.instrument_axes import tiff_page_sis
+
+            sis = tiff_page_sis(tif)  # a later page's SIS tag (the first page an RGB rendering)
+            if sis is not None:
+                return _sis(sis)
     except (tifffile.TiffFileError, OSError, ValueError, KeyError, IndexError) as exc:
         return InstrumentScale("tifffile", None, note=f"{path.name}: TIFF tags unreadable ({exc}); scale read "
                                                       "from the pixels")
@@ -422,15 +430,20 @@ def _instrument_tiff(signals: list[dict]) -> bool:
 
 
 def _rsciio_scale(reader: str, signals: list[dict]) -> InstrumentScale | None:
-    # The first signal with two spatial signal axes: an image, not a spectrum.
-    for sig in signals:
+    from figdex.models.instrument_axes import pick_image, x_nm_per_px
+
+    # The first real-space image (two axes in lengths: an image's, else a spectrum image's map); when no
+    # signal has one, the first signal with two signal axes, said uncalibrated.
+    picked = pick_image(signals)
+    for i, sig in enumerate(signals):
         axes = [a for a in sig.get("axes", []) if not a.get("navigate", False)]
-        if len(axes) < 2:
+        if picked is not None and i != picked[0] or picked is None and len(axes) < 2:
             continue
-        x = axes[-1]
+        x = picked[2][-1] if picked is not None else axes[-1]
         unit = str(x.get("units") or "").strip()
         scale = _num(x.get("scale"))
-        nm = scale * _NM[unit] if scale and unit in _NM else None
+        nm = x_nm_per_px(picked[2]) if picked is not None else (
+            abs(scale) * _NM[unit] if scale and unit in _NM else None)
         tem = ((sig.get("metadata") or {}).get("Acquisition_instrument") or {})
         beam = tem.get("TEM") or tem.get("SEM") or {}
         kv = _num(beam.get("beam_energy"))
@@ -461,8 +474,12 @@ def load_instrument_pixels(path: str | Path):
     except ValueError as exc:
         raise ValueError(f"{path}: {exc.args[0]}; the file is damaged or no {path.suffix} file") from exc
     if read is not None:
-        for sig in read[1]:
-            data = np.asarray(sig["data"])
+        from figdex.models.instrument_axes import navigation_picture, pick_image
+
+        picked = pick_image(read[1])  # the image the pixel size is for (not a half FFT stored before it)
+        first = [] if picked is None else [(read[1][picked[0]], picked[1] == "navigation")]
+        for sig, as_map in first + [(sig, False) for sig in read[1]]:
+            data = np.asarray(navigation_picture(sig) if as_map else sig["data"])
             if data.ndim >= 2 and data.shape[-1] > 1 and data.shape[-2] > 1:
                 img = data.reshape((-1,) + data.shape[-2:])[0].astype(np.float64)
                 lo, hi = np.percentile(img, (0.5, 99.5))
