@@ -48,3 +48,21 @@ def test_plain_captions_are_not_converted():
 
 def test_the_scorer_compares_latex_gold_as_printed():
     assert eval_tokens("cycled \\ce{SnO2} cathode at $\\theta$") == eval_tokens("cycled SnO2 cathode at θ")
+
+
+def test_a_bold_title_ending_in_the_first_label_gives_that_label():
+    # fresh-2026-12m MAGNET Fig. 3 (Nature style): the bold title and the first label share one bold group.
+    p = full("\\textbf{Benchmarking MAGNET. a}, \\textbf{b}, \\textbf{c}, Minus mean information content of our "
+             "model (red). \\textbf{d, e, f}, Receiver Operating Characteristic (ROC) and \\textbf{g, h, i} the "
+             "interpolated precision-recall (PR) curve.")
+    assert set(p) == set("abcdefghi")
+    assert "Minus mean" in p["a"] and "Receiver" not in p["a"]  # the title is shared, as printed
+    assert "interpolated precision-recall" in p["g"] and "Minus mean" not in p["g"]
+
+
+def test_a_bold_title_ending_in_a_word_keeps_it_whole():
+    # Only a stop followed by a label list ends the title: "... of Fig. 2" or a bold sentence is no label.
+    p = full("\\textbf{Overview of the set-up.} \\textbf{a} The chamber. \\textbf{b} The detector.")
+    assert set(p) == {"a", "b"}
+    split = split_caption("\\textbf{Comparison with Ref. Smith} of the measured spectra.")
+    assert [s.label for s in split.subcaptions] in ([], ["0"])

@@ -29,6 +29,10 @@ def printed_text(caption: str, source: str | None = None) -> str:
 # "\textbf{A-C} Raster plots ...": a label list in LaTeX bold, kept as bold markers (as "<b>" is from HTML); once
 # the markup is gone a bare range before a capitalised word is read as no label (procedural_paper Fig. 3).
 _LATEX_BOLD_LABEL = re.compile(r"\\textbf\{\s*([A-Za-z](?:\s*(?:,|-{1,2}|–|—)\s*[A-Za-z])*)\s*\}")
+# "\textbf{Benchmarking MAGNET. a}, \textbf{b}, ...": a Nature-style bold title that ends with a sentence stop and the
+# first label list in the same bold group; the group is split so that the label list is one of its own.
+_LATEX_BOLD_TITLE_LABEL = re.compile(
+    r"\\textbf\{([^{}]*?[.:])\s+([A-Za-z](?:\s*(?:,|-{1,2}|–|—)\s*[A-Za-z])*)\s*\}")
 # TeX math: a bold letter in it is a symbol ("$\\textbf{g}_1$", a diffraction vector), never a panel label.
 _LATEX_MATH = re.compile(r"(?<!\\)\$\$.*?(?<!\\)\$\$|(?<!\\)\$.*?(?<!\\)\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 
@@ -39,6 +43,7 @@ def latex_bold_labels(caption: str) -> str:
         return caption
 
     def marked(part: str) -> str:
+        part = _LATEX_BOLD_TITLE_LABEL.sub(lambda b: f"\\textbf{{{b.group(1)}}} \\textbf{{{b.group(2)}}}", part)
         return _LATEX_BOLD_LABEL.sub(lambda b: f"{MARK_START}{b.group(1)}{MARK_END}", part)
 
     out, last = [], 0
