@@ -1,7 +1,7 @@
 """A frame drawn round a figure and its caption together (BMC Cancer 2020: a rounded box, its four sides
 thin lines and its corners small arcs): none of its pieces is a drawing of the figure.  A corner arc,
 the drawing nearest a short caption set at the frame's left, seeded the figure there (IoU 0).  Part of the
-PDF parser (``pdf_layout.shade_ground``)."""
+PDF parser (``shade_ground``, moved here from pdf_layout, where it was the only user)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,16 @@ def caption_frame_pieces(cap_box: Box, graphics: list[Graphic]) -> set[int]:
                 if within and on_border and small_or_thin:
                     out.add(id(g))
     return out
+
+
+def shade_ground(cap_box: Box, graphics: list) -> set[int]:
+    """The shade of a box that holds a caption and its figure (IPCC's light-blue "Box 7.6"), drawn as fills
+    wider than the caption on both sides, one of them against the caption, and the box's other pieces (strips
+    over and beside the figure's white panel) flush with its left or right edge: the figure's ground, not its
+    drawing (its panel is the white fill on it).  A frame round a figure and its caption (BMC) is no drawing of
+    the figure either."""
+    seeds = [g.box for g in graphics if g.kind == "path" and g.box[0] < cap_box[0] - 5 and g.box[2] > cap_box[2] + 5
+             and g.box[3] - g.box[1] > 2.5 and g.box[1] <= cap_box[3] + 2 and g.box[3] >= cap_box[3] - 2]
+    return {id(g) for g in graphics if g.kind == "path" and any(
+        g.box[0] >= s[0] - 1 and g.box[2] <= s[2] + 1 and (abs(g.box[0] - s[0]) <= 1 or abs(g.box[2] - s[2]) <= 1)
+        for s in seeds)} | caption_frame_pieces(cap_box, graphics)  # (a frame of lines, BMC Cancer 2020)

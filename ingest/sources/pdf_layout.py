@@ -200,21 +200,6 @@ _TABLE_LABEL = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?[\dIVX]+\b")
 _PANEL_HEAD = re.compile(r"^\s*(?:\([a-h]\)|[a-h][.)])\s+[A-Z]")
 
 
-def shade_ground(cap_box: Box, graphics: list) -> set[int]:
-    """The shade of a box that holds a caption and its figure (IPCC's light-blue "Box 7.6"), drawn as fills
-    wider than the caption on both sides, one of them against the caption, and the box's other pieces (strips
-    over and beside the figure's white panel) flush with its left or right edge: the figure's ground, not its
-    drawing (its panel is the white fill on it).  A frame round a figure and its caption (BMC) is no drawing of
-    the figure either."""
-    seeds = [g.box for g in graphics if g.kind == "path" and g.box[0] < cap_box[0] - 5 and g.box[2] > cap_box[2] + 5
-             and g.box[3] - g.box[1] > 2.5 and g.box[1] <= cap_box[3] + 2 and g.box[3] >= cap_box[3] - 2]
-    from figdex.ingest.sources.pdf_caption_frame import caption_frame_pieces
-
-    return {id(g) for g in graphics if g.kind == "path" and any(
-        g.box[0] >= s[0] - 1 and g.box[2] <= s[2] + 1 and (abs(g.box[0] - s[0]) <= 1 or abs(g.box[2] - s[2]) <= 1)
-        for s in seeds)} | caption_frame_pieces(cap_box, graphics)  # (a frame of lines, BMC Cancer 2020)
-
-
 def _numeric(word: str) -> bool:
     """A tick label: a number ("0.5", "-3", "20%"), digits with one letter ("v0.12.1", "10k"), or a date of a time
     axis ("1-Oct-06", "Jan-2020", "2019/03")."""

@@ -179,3 +179,29 @@ def section_heading(line: Line, prose: list[Line], graphics: list, text_size: fl
     return not any(intersection(g.box, near) > 0 or g.box[1] < near[3] and near[1] < g.box[3]
                    and g.box[0] < near[2] and near[0] < g.box[2] for g in graphics)
 
+
+def without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
+    """``small`` less the running text set in a narrow column beside a figure (text wrapped around
+    it): three or more stacked lines of sentences at the body's type size, aligned on one
+    edge.  Axis labels and legends are shorter, or smaller, or not stacked like that."""
+    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
+    if not sizes:
+        return small
+    body_size = sizes[len(sizes) // 2]
+
+    def prose(ln: Line) -> bool:
+        return (len(ln.text.split()) >= 4 and len(ln.text) >= 20
+                and abs(ln.size - body_size) <= 0.08 * max(body_size, 1.0))
+
+    candidates = [ln for ln in small if prose(ln)]
+    wrapped: set[int] = set()
+    for ln in candidates:
+        for edge in (0, 2):  # left-aligned, or justified to one right edge (a paragraph's indented first line)
+            stack = [o for o in candidates if abs(o.box[edge] - ln.box[edge]) <= 2
+                     and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
+            if len(stack) >= 3:
+                wrapped.update(id(o) for o in stack)
+    # A sentence's end at the body's type size (a paragraph's last line carried over to the top of the
+    # page over a figure: "for more confident structural determination.") is running text too.
+    wrapped.update(id(ln) for ln in candidates if len(ln.text.split()) >= 5 and ln.text.rstrip().endswith("."))
+    return [ln for ln in small if id(ln) not in wrapped]

@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 
 from figdex.ingest.sources.pdf_layout import (
-    _TABLE_LABEL, Box, Caption, Graphic, Line, _is_body_text, area, drawn_over, gap, intersection, shade_ground, union,
-    x_overlap,
+    _TABLE_LABEL, Box, Caption, Graphic, Line, _is_body_text, area, drawn_over, gap, intersection, union, x_overlap,
 )
+from figdex.ingest.sources.pdf_caption_frame import shade_ground
 from figdex.ingest.sources.pdf_equations import equation_rows
 from figdex.ingest.sources.pdf_region_growth import (
     _PANEL_TITLE, _absorb, _in_columns, _labels_beside, _subcaptions_under, framed_text, section_heading, side_panel,
-    solid, subcaption_stacks,
+    solid, subcaption_stacks, without_wrapped_prose,
 )
 
 # A table's caption ("Table 1: Sample characteristics ..."): never a figure's own text, even set inside
@@ -22,33 +22,6 @@ from figdex.ingest.sources.pdf_region_growth import (
 _TABLE_CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?\d{1,3}\s*[.:|\u2502]\s*\S")
 # A bold "Table 2" and its title with no stop (CHI), set in a narrow margin column: the table's caption too.
 _BOLD_TABLE_LABEL = re.compile(r"^\s*(?:Table|TABLE)\s+[A-Z]?\d{1,3}\s+[A-Z]")
-
-
-def _without_wrapped_prose(small: list[Line], lines: list[Line]) -> list[Line]:
-    """``small`` less the running text set in a narrow column beside a figure (text wrapped around
-    it): three or more stacked lines of sentences at the body's type size, aligned on one
-    edge.  Axis labels and legends are shorter, or smaller, or not stacked like that."""
-    sizes = sorted(ln.size for ln in lines if len(ln.text.split()) >= 7)
-    if not sizes:
-        return small
-    body_size = sizes[len(sizes) // 2]
-
-    def prose(ln: Line) -> bool:
-        return (len(ln.text.split()) >= 4 and len(ln.text) >= 20
-                and abs(ln.size - body_size) <= 0.08 * max(body_size, 1.0))
-
-    candidates = [ln for ln in small if prose(ln)]
-    wrapped: set[int] = set()
-    for ln in candidates:
-        for edge in (0, 2):  # left-aligned, or justified to one right edge (a paragraph's indented first line)
-            stack = [o for o in candidates if abs(o.box[edge] - ln.box[edge]) <= 2
-                     and abs((o.box[1] + o.box[3]) / 2 - (ln.box[1] + ln.box[3]) / 2) <= 3.5 * max(ln.height, 1.0)]
-            if len(stack) >= 3:
-                wrapped.update(id(o) for o in stack)
-    # A sentence's end at the body's type size (a paragraph's last line carried over to the top of the
-    # page over a figure: "for more confident structural determination.") is running text too.
-    wrapped.update(id(ln) for ln in candidates if len(ln.text.split()) >= 5 and ln.text.rstrip().endswith("."))
-    return [ln for ln in small if id(ln) not in wrapped]
 
 
 def figure_region(caption: Caption, graphics: list[Graphic], lines: list[Line], page_box: Box,
@@ -320,7 +293,7 @@ def _region(direction, cap_box, cap_lines, graphics, lines, page_box, claimed, c
     reach = (window[3] - window[1]) if direction in ("above", "below") else (window[2] - window[0])
     small_text = [ln for ln in text_lines if inside(ln.box) and not is_body_text(ln, body_width)
                   and band_bottom < ln.box[1] and ln.box[3] < band_top]
-    small_text = _without_wrapped_prose(small_text, text_lines)
+    small_text = without_wrapped_prose(small_text, text_lines)
     seed_gap = gap(seed.box, cap_box)
     if direction in ("left", "right"):
         # A figure beside its caption may open with its own labels (a panel letter, a sideways axis
