@@ -435,28 +435,30 @@ def _rsciio_scale(reader: str, signals: list[dict]) -> InstrumentScale | None:
     # The first real-space image (two axes in lengths: an image's, else a spectrum image's map); when no
     # signal has one, the first signal with two signal axes, said uncalibrated.
     picked = pick_image(signals)
-    for i, sig in enumerate(signals):
+    if picked is not None:
+        sig, axes = signals[picked[0]], picked[2]
+    else:
+        sig = next((s for s in signals if len([a for a in s.get("axes", []) if not a.get("navigate", False)]) >= 2),
+                   None)
+        if sig is None:
+            return None if reader == "rosettasciio:TIFF" else InstrumentScale(
+                reader, None, note="no image (two spatial axes) in the file; scale read from the pixels")
         axes = [a for a in sig.get("axes", []) if not a.get("navigate", False)]
-        if picked is not None and i != picked[0] or picked is None and len(axes) < 2:
-            continue
-        x = picked[2][-1] if picked is not None else axes[-1]
-        unit = str(x.get("units") or "").strip()
-        scale = _num(x.get("scale"))
-        nm = x_nm_per_px(picked[2]) if picked is not None else (
-            abs(scale) * _NM[unit] if scale and unit in _NM else None)
-        tem = ((sig.get("metadata") or {}).get("Acquisition_instrument") or {})
-        beam = tem.get("TEM") or tem.get("SEM") or {}
-        kv = _num(beam.get("beam_energy"))
-        instrument = beam.get("microscope")
-        mag = _num(beam.get("magnification"))
-        if nm is None and reader == "rosettasciio:TIFF":
-            return None
-        note = None if nm else (f"no length calibration (axis unit {unit or 'none'!r}, scale {scale}); "
-                                "scale read from the pixels")
-        return InstrumentScale(reader, nm, str(instrument) if instrument else None, mag, None, kv,
-                               None, nm, note)
-    return None if reader == "rosettasciio:TIFF" else InstrumentScale(
-        reader, None, note="no image (two spatial axes) in the file; scale read from the pixels")
+    x = axes[-1]
+    unit = str(x.get("units") or "").strip()
+    scale = _num(x.get("scale"))
+    nm = x_nm_per_px(axes) if picked is not None else (abs(scale) * _NM[unit] if scale and unit in _NM else None)
+    tem = ((sig.get("metadata") or {}).get("Acquisition_instrument") or {})
+    beam = tem.get("TEM") or tem.get("SEM") or {}
+    kv = _num(beam.get("beam_energy"))
+    instrument = beam.get("microscope")
+    mag = _num(beam.get("magnification"))
+    if nm is None and reader == "rosettasciio:TIFF":
+        return None
+    note = None if nm else (f"no length calibration (axis unit {unit or 'none'!r}, scale {scale}); "
+                            "scale read from the pixels")
+    return InstrumentScale(reader, nm, str(instrument) if instrument else None, mag, None, kv,
+                           None, nm, note)
 
 
 def load_instrument_pixels(path: str | Path):
