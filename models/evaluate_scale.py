@@ -341,7 +341,11 @@ def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], pa
     meta_ok = pix_ok = pix_n = n = 0
     with tempfile.TemporaryDirectory() as tmp:
         folders = (folder,) if isinstance(folder, Path) else tuple(folder)
-        for name, true_nm, _how, part in rows:
+        for name, true_nm, _how, part, *more in rows:
+            # An optional fifth column says what the annotator saw on the pixels ("databar", "bar" or
+            # "none"); with it a scale the pixels carry but figdex misses counts as a miss, not as a
+            # file that shows no scale. Rows without it keep the older rule (counted when found).
+            pixels_gold = more[0].strip() if more else ""
             if part not in parts:
                 continue
             path = _instrument_file(name, folders, Path(tmp))
@@ -376,7 +380,12 @@ def _instruments(s: ScaleScores, gold: Path, folder: Path | tuple[Path, ...], pa
             png = Path(tmp) / (path.stem + ".png")
             Image.fromarray(image).save(png)  # no tag survives
             pixels = image_scale(image, ocr.read(image), None, read_instrument_scale(png), ocr)
-            if pixels.nm_per_px is None and pixels.databar is None and pixels.reading.bar is None:
+            found = not (pixels.nm_per_px is None and pixels.databar is None and pixels.reading.bar is None)
+            if pixels_gold == "none":  # nothing to read on these pixels: a scale read there is said
+                if pixels.nm_per_px is not None:
+                    s.failures.append(("pixels-spurious", name, "none on the pixels", pixels.nm_per_px))
+                continue
+            if not found and pixels_gold not in ("databar", "bar"):
                 continue  # nothing on the pixels says the scale (a TEM frame without a bar)
             pix_n += 1
             good = pixels.nm_per_px is not None and abs(pixels.nm_per_px / truth - 1) <= PIXELS_TOLERANCE

@@ -83,3 +83,17 @@ def test_missing_image_bad_row_and_missing_instrument_file_name_the_file(tmp_pat
         read_bar_tsv(_tsv(tmp_path, [ROWS[0].replace("\t40.3\t", "\tforty\t")]), REPO, SHARED)
     with pytest.raises(NotFoundError, match="not_restored.tif"):
         _evaluate(tmp_path, ROWS[:1], ["not_restored.tif\t1.0\tnowhere\theld_out_3"])
+
+
+def test_a_scale_the_pixels_carry_but_figdex_misses_counts_as_a_pixels_miss(tmp_path):
+    # orion-zeiss's pixels are zeroed, so nothing can be read on them. With the fifth column saying
+    # the annotator saw a databar, the file is in the pixels measure and is a miss; without the
+    # column (the older rule) or with "none", it is left out of the measure.
+    row = "orion-zeiss_dataZeroed.tif\t0.9765625\tZeiss XML (a tune file standing in)\theld_out_3"
+    said = _evaluate(tmp_path, [], [row + "\tdatabar"])
+    assert said.pixels_files == 1 and said.pixels_within_5pct == 0.0
+    assert any(f[0] == "pixels" and f[1] == "orion-zeiss_dataZeroed.tif" for f in said.failures)
+    for rows in ([row], [row + "\tnone"]):
+        s = _evaluate(tmp_path, [], rows)
+        assert s.pixels_files == 0 and s.metadata_within_2pct == 1.0
+        assert not any(f[0].startswith("pixels") for f in s.failures)
