@@ -12,6 +12,12 @@ _TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at|betwe
 _CLAUSE_OPENERS = frozenset({"whether", "that", "which", "how", "when", "where", "if", "while", "whereas"})
 
 
+def _words(text: str) -> int:
+    """Words of a phrase between labels; a lone comma is none ("\\textbf{d, e, f}, Receiver Operating Characteristic
+    (ROC) and \\textbf{g, h, i} the … curve for …": the comma after a LaTeX bold label stands apart)."""
+    return sum(1 for t in text.split() if re.search(r"\w", t))
+
+
 def shared_tails(text: str, intros: list[Mention], labels_of: Callable[[Mention], tuple[str, ...]], e: int,
                  s: int | None = None) -> dict[int, tuple[int, tuple[str, ...]]]:
     """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run
@@ -29,7 +35,7 @@ def shared_tails(text: str, intros: list[Mention], labels_of: Callable[[Mention]
         joint = r"(?:,|;|\band)\s*$" if len(head.split()) >= 2 and not head.endswith((".", ":")) else r"(?:,|\band)\s*$"
         while j + 1 < len(intros):
             between = strip_marks(text[intros[j].end:intros[j + 1].start])
-            if len(between.split()) > 5 or not re.search(joint, between) or "." in between:
+            if _words(between) > 5 or not re.search(joint, between) or "." in between:
                 break
             j += 1
         if j > k:
@@ -50,7 +56,7 @@ def shared_tails(text: str, intros: list[Mention], labels_of: Callable[[Mention]
             if single and word and len(own.split()) >= 3 and \
                     word.group(0).strip().lower() not in _CLAUSE_OPENERS:
                 out[j] = (intros[j].end + word.end(), labels)
-            elif m and m.start() > 0 and len(own[:m.start()].split()) <= 5:
+            elif m and m.start() > 0 and _words(own[:m.start()]) <= 5:
                 out[j] = (intros[j].end + m.start(), labels)
         k = j + 1
     return out

@@ -1,0 +1,28 @@
+"""Caption causes of round h182 (#15): read off the failures of the tuning sets fresh-2026-12m, 12i, 12d and 12b
+(eval/devset/README.md, "Caption splitting, round h182").  The captions are real ones, shortened."""
+
+from __future__ import annotations
+
+from tests.caption_cases import full
+
+
+def test_a_comma_after_a_latex_bold_label_is_no_word_of_the_run():
+    # Ner-Ber/magnitude_prediction_paper Fig. 3 (12m): "\textbf{d, e, f}, ROC and \textbf{g, h, i} the PR curve for
+    # a binary classifier …": the tail after the run's last phrase is every listed panel's (rule 3), and so are the
+    # sentences that go on about it.
+    p = full("\\textbf{Benchmarking MAGNET. a}, \\textbf{b}, \\textbf{c}, Minus mean information content of our "
+             "model. \\textbf{d, e, f}, Receiver Operating Characteristic (ROC) and \\textbf{g, h, i} the interpolated "
+             "precision-recall (PR) curve for a binary classifier determining the next event will be large. The "
+             "performance of such a classifier can be quantified by the area under the curve.")
+    assert set(p) == set("abcdefghi")
+    for lab in "def":
+        assert "Receiver Operating Characteristic" in p[lab] and "for a binary classifier" in p[lab]
+        assert "area under the curve" in p[lab] and "interpolated" not in p[lab]
+    assert "for a binary classifier" in p["g"] and "Receiver" not in p["g"]
+
+
+def test_a_long_phrase_without_a_comma_before_it_still_breaks_the_run():
+    # (guard) the run's phrases stay short: six words between two labels end it, commas or not.
+    p = full("Spectra of the films. \\textbf{a}, Absorption spectra measured at room temperature in air and "
+             "\\textbf{b} emission spectra of the annealed films.")
+    assert "emission" not in p["a"] and "Absorption" not in p["b"]
