@@ -26,3 +26,20 @@ def test_a_long_phrase_without_a_comma_before_it_still_breaks_the_run():
     p = full("Spectra of the films. \\textbf{a}, Absorption spectra measured at room temperature in air and "
              "\\textbf{b} emission spectra of the annealed films.")
     assert "emission" not in p["a"] and "Absorption" not in p["b"]
+
+
+def test_a_long_phrase_that_hands_on_to_another_label_keeps_its_tail():
+    # SMTG-Bham/surfaxe Fig. 1 (12b): b's "as a function of …" is b's own, as the list goes on to c.
+    p = full("Example analysis: a) average bond length, b) electrostatic potential as a function of lattice parameter "
+             "perpendicular to the surface, and c) a typical surface energy convergence plot with respect to slab and "
+             "vacuum thickness.")
+    assert "as a function of" not in p["a"] and "as a function of" in p["b"]
+    assert "electrostatic" not in p["c"]
+
+
+def test_a_run_that_ends_its_sentence_still_shares_its_tail():
+    # (guard) "(a) before and (b) after heat-treatment at 1000 °C. (c) …": the run ends at the full stop.
+    p = full("SEM images of the fibres (a) before and (b) after heat-treatment at 1000 °C. (c) XRD patterns of the "
+             "fibres.")
+    assert "heat-treatment at 1000" in p["a"] and "heat-treatment at 1000" in p["b"]
+    assert "heat-treatment" not in p["c"]

@@ -38,9 +38,12 @@ def shared_tails(text: str, intros: list[Mention], labels_of: Callable[[Mention]
             if _words(between) > 5 or not re.search(joint, between) or "." in between:
                 break
             j += 1
-        if j > k:
-            end = intros[j + 1].start if j + 1 < len(intros) else e
-            own = text[intros[j].end:end]
+        end = intros[j + 1].start if j + 1 < len(intros) else e
+        own = text[intros[j].end:end]
+        # "a) average bond length, b) electrostatic potential as a function of …, and c) a typical …": a long phrase
+        # that hands on to one more label of the list is its last label's own, no tail of the run before it.
+        goes_on = j + 1 < len(intros) and re.search(r"(?:,|;|\band)\s*$", strip_marks(own)) and "." not in own
+        if j > k and not goes_on:
             labels = tuple(lab for i in range(k, j + 1) for lab in labels_of(intros[i]))
             m = _TAIL.search(own)
             # "a) pristine, b) charged and c) discharged old h-BN cathodes after 30 cycles": when every earlier
