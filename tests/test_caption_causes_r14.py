@@ -43,3 +43,14 @@ def test_a_run_that_ends_its_sentence_still_shares_its_tail():
              "fibres.")
     assert "heat-treatment at 1000" in p["a"] and "heat-treatment at 1000" in p["b"]
     assert "heat-treatment" not in p["c"]
+
+
+def test_a_label_before_tex_math_opens_its_phrase():
+    # SMTG-Bham/doped Fig. 2 (12b): "… for (i) $V_{Cu}^{0}$ in Cu$_2$SiSe$_3$ and (j) $V_{Cd}^{-1}$ in CdTe.": the labels
+    # open their formulas (as they open words), so both panels get the head and their own formula (here c and d).
+    p = full("Outputs from doped. (a) Average distance. (b) Average performance. Automated plots of eigenvalues from "
+             "DFT supercell calculations for (c) $V_{Cu}^{0}$ in Cu$_2$SiSe$_3$ and (d) $V_{Cd}^{-1}$ in CdTe. (e) Site "
+             "displacement analysis.")
+    assert "Automated plots" in p["c"] and "Automated plots" in p["d"]
+    assert "Cu" in p["c"] and "CdTe" not in p["c"]
+    assert "CdTe" in p["d"] and "SiSe" not in p["d"]

@@ -435,7 +435,8 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         # "… shown as circle in panel (a) and protein … in (b)": a conjunction after the label
         # closes the phrase before it; a word opens the label's own phrase ("at (a) the initial state").
         closes = re.match(r"(?:and|or|while|whereas|but)\s+[A-Za-z]{2,}", after) is not None
-        role = INTRO if (after[:1].isalnum() or after[:1] in "([") and not closes else POST
+        # (TeX math opens a phrase too: "for (i) $V_{Cu}^{0}$ in Cu$_2$SiSe$_3$ and (j) $V_{Cd}^{-1}$ in CdTe".)
+        role = INTRO if (after[:1].isalnum() or after[:1] in "([$") and not closes else POST
     elif mention.style == "paren" and re.match(r"(?:before|after|above|below|during|upon)\b", after):
         role = INTRO  # "… in the foam (c) before and (d) after biofunctionalization": the label opens its phrase
     else:
