@@ -54,3 +54,20 @@ def test_a_label_before_tex_math_opens_its_phrase():
     assert "Automated plots" in p["c"] and "Automated plots" in p["d"]
     assert "Cu" in p["c"] and "CdTe" not in p["c"]
     assert "CdTe" in p["d"] and "SiSe" not in p["d"]
+
+
+def test_a_heading_with_a_colon_that_opens_the_caption_is_its_title():
+    # SMTG-Bham/easyunfold Fig. 1 (12b): the heading before "(a) …; (b) …." is every panel's, c and d's too.
+    p = full("Schematics of band folding in a 2D lattice: (a) The primitive cell in real space; (b) The supercell in "
+             "real space. (c) A slice of the band structure of the primitive cell; (d) The same slice in the "
+             "Brillouin zone of the supercell.")
+    assert all("Schematics of band folding" in p[lab] for lab in "abcd")
+    assert "primitive cell in real space" not in p["c"]
+
+
+def test_a_heading_with_a_colon_after_the_title_stays_with_its_labels():
+    # (guard) after a title sentence, "Spectra measured for: (a) …, (b) …" belongs to a and b only.
+    p = full("Optical properties of the films. Spectra measured at room temperature for: (a) the fresh film, (b) the aged film. "
+             "(c) Photographs of the films.")
+    assert "room temperature" in p["a"] and "room temperature" in p["b"]
+    assert "room temperature" not in p["c"]

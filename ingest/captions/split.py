@@ -287,8 +287,12 @@ class _Distributor:
                 # bottom) (C) DMs for …" ends the running panel's sentence that lost its full stop.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
-                # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
-                self.add(s, first_cut, tuple(lab for m in intros for lab in self.labels(m)))
+                # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel; but a heading
+                # that opens the caption with a colon is its title when labels follow after the sentence ("Schematics
+                # of band folding in a 2D lattice: (a) …; (b) …. (c) …; (d) …").
+                title = not self.pieces and strip_marks(self.text[s:first_cut]).rstrip().endswith(":") and any(
+                    m.start >= e for m in self.mentions)
+                self.add(s, first_cut, None if title else tuple(lab for m in intros for lab in self.labels(m)))
             elif self.group and strip_marks(self.text[s:first_cut]).rstrip().endswith(":"):
                 # "… ${S}t \equiv 0$. Below the black line are shown simulations: (q--v) …": after a panel's text, a
                 # heading that ends in a colon introduces the label after it (before the first panel it is the title).
