@@ -71,3 +71,24 @@ def test_a_heading_with_a_colon_after_the_title_stays_with_its_labels():
              "(c) Photographs of the films.")
     assert "room temperature" in p["a"] and "room temperature" in p["b"]
     assert "room temperature" not in p["c"]
+
+
+def test_persian_abjad_letters_are_panel_labels():
+    # ErfanParsa24/Thesis Fig. 4.1 (12i): "(الف) … است.(ب) …(ج) …" are panels a, b, c (abjad order), glued to the
+    # full stop before them; the Latin letters in the last panel's text stay its words.
+    p = full("(الف) شماتیک نانوروبان زیگزاگ $\\beta_{12}$-بورفین با پایه تشکیل شده است.(ب) شماتیک یک نانوروبان با "
+             "ناخالصی لبه پراکنده.(ج) اساس شامل پنج اتم است که با \\lr{a، b، c، d و e} نشان داده می‌شوند.")
+    assert set(p) == {"a", "b", "c"}
+    assert p["a"].startswith("شماتیک نانوروبان") and "پراکنده" not in p["a"]
+    assert "پراکنده" in p["b"] and "a، b" in p["c"]
+
+
+def test_a_lone_or_unordered_abjad_letter_is_no_label():
+    # (guard) one bracketed letter, or letters not running from alef, are left as they are.
+    from figdex.ingest.captions.abjad import abjad_labels
+
+    lone = "طیف جذب نمونه (ب) در دمای اتاق."
+    assert abjad_labels(lone) == lone
+    unordered = "(ج) طیف جذب. (ب) تصویر میکروسکوپ."
+    assert abjad_labels(unordered) == unordered
+    assert abjad_labels("(الف) طیف جذب. (ب) تصویر.") == "(a) طیف جذب. (b) تصویر."

@@ -27,6 +27,7 @@ from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
 from figdex.ingest.captions.tails import shared_tails
 from figdex.ingest.captions.title import title_asides
 from figdex.ingest.captions import respectively
+from figdex.ingest.captions.abjad import abjad_labels
 from figdex.ingest.captions.latex_source import latex_bold_labels, printed_text
 from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
@@ -135,7 +136,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
     # markup, and the sub-captions would keep the macros.
-    caption = printed_text(latex_bold_labels(caption), caption)
+    caption = printed_text(latex_bold_labels(abjad_labels(caption)), caption)
     plain = clean_text(caption)  # bold markers only where the LaTeX had them (none in HTML's plain text)
     text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
     plain = strip_marks(plain)
