@@ -92,3 +92,21 @@ def test_a_lone_or_unordered_abjad_letter_is_no_label():
     unordered = "(ج) طیف جذب. (ب) تصویر میکروسکوپ."
     assert abjad_labels(unordered) == unordered
     assert abjad_labels("(الف) طیف جذب. (ب) تصویر.") == "(a) طیف جذب. (b) تصویر."
+
+
+def test_a_bold_label_with_a_bracketed_alternative_names_both_panels():
+    # Ner-Ber/magnitude_prediction_paper Fig. 8 (12m): "\textbf{a} (\textbf{c}), PDFs … New Zealand (Japan) …": a and c
+    # share the phrase, and so do b and d.
+    p = full("\\textbf{MAGNET's output for Japan and New Zealand data sets}. \\textbf{a} (\\textbf{c}), PDFs produced by "
+             "MAGNET for events of the New Zealand (Japan) data set. \\textbf{b} (\\textbf{d}), Marginal magnitude "
+             "distribution for the New Zealand (Japan) data set.")
+    assert set(p) == {"a", "b", "c", "d"}
+    assert "PDFs produced" in p["a"] and "PDFs produced" in p["c"] and "Marginal" not in p["a"]
+    assert "Marginal" in p["b"] and "Marginal" in p["d"] and "PDFs" not in p["d"]
+
+
+def test_a_bracketed_reference_after_a_bold_label_is_no_alternative():
+    # (guard) "(see \textbf{c})" is a cross-reference, not a second label of the phrase.
+    p = full("Growth curves. \\textbf{a}, Optical density over time (see \\textbf{c}). \\textbf{b}, Colony counts. "
+             "\\textbf{c}, Doubling times.")
+    assert "Optical density" in p["a"] and "Optical density" not in p["c"]

@@ -28,6 +28,7 @@ from figdex.ingest.captions.tails import shared_tails
 from figdex.ingest.captions.title import title_asides
 from figdex.ingest.captions import respectively
 from figdex.ingest.captions.abjad import abjad_labels
+from figdex.ingest.captions.alternatives import alternative_labels
 from figdex.ingest.captions.latex_source import latex_bold_labels, printed_text
 from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
@@ -138,7 +139,7 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     # markup, and the sub-captions would keep the macros.
     caption = printed_text(latex_bold_labels(abjad_labels(caption)), caption)
     plain = clean_text(caption)  # bold markers only where the LaTeX had them (none in HTML's plain text)
-    text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
+    text = alternative_labels(GLUED.sub(r"\1 ", marked_text(plain, caption_html)))
     plain = strip_marks(plain)
     plain = GLUED.sub(r"\1 ", plain)
     mentions = find_mentions(text)
