@@ -110,3 +110,14 @@ def test_a_bracketed_reference_after_a_bold_label_is_no_alternative():
     p = full("Growth curves. \\textbf{a}, Optical density over time (see \\textbf{c}). \\textbf{b}, Colony counts. "
              "\\textbf{c}, Doubling times.")
     assert "Optical density" in p["a"] and "Optical density" not in p["c"]
+
+
+def test_a_label_after_showing_opens_its_phrase():
+    # 10.1021/acsami.9b18820 Fig. 1 (12i): "Reciprocal space maps showing (B-E) the … peak, (G-J) YBCO peak, …, and (F, K)
+    # Integrated RSMs …": the words before the first label are every listed panel's.
+    p = full("(A) X-ray diffraction pattern near the (002) YBCO peak. Reciprocal space maps showing (B-E) the (103) STO "
+             "substrate peak, (G-J) YBCO peak, indexed relative to the STO lattice parameters, and (F, K) Integrated "
+             "RSMs along the L-index for each sample.")
+    assert set(p) == set("abcdefghijk")
+    assert all(p[lab].startswith("Reciprocal space maps showing") for lab in "bfgk")
+    assert "STO substrate" in p["b"] and "STO substrate" not in p["g"] and "Integrated" in p["k"]

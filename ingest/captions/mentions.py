@@ -106,7 +106,8 @@ CJK_FIGURE = re.compile(r"图\s*([a-zA-Z](?:\s*[、，,和及与~～–-]\s*[a-z
 REF_WORDS = {"in", "see", "from", "than", "cf", "cf.", "panel", "panels", "as", "to", "vs", "vs.", "versus",
              "into", "like", "onto", "of", "within", "inside", "outside", "under", "at"}
 # Words after which a parenthesised label still introduces the text that follows it.
-INTRO_WORDS = {"and", "or", "for", "with", "while", "whereas", "where", "but", "then", "show", "shows"}
+INTRO_WORDS = {"and", "or", "for", "with", "while", "whereas", "where", "but", "then", "show", "shows",
+               "showing", "depicting", "displaying", "illustrating"}  # "maps showing (B-E) the … peak, (G-J) …"
 # Function words: a bracketed label after one of these and before a word opens that word's phrase
 # ("at (a) the initial state"); after a content word it names the phrase before it.
 FUNCTION_WORDS = INTRO_WORDS | {"at", "in", "on", "of", "by", "from", "to", "into", "under", "after", "before",
