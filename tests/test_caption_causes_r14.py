@@ -121,3 +121,12 @@ def test_a_label_after_showing_opens_its_phrase():
     assert set(p) == set("abcdefghijk")
     assert all(p[lab].startswith("Reciprocal space maps showing") for lab in "bfgk")
     assert "STO substrate" in p["b"] and "STO substrate" not in p["g"] and "Integrated" in p["k"]
+
+
+def test_panels_named_before_an_adverb_and_a_verb_open_their_sentence():
+    # habi/acinar-analysis-manuscript Fig. 1 (12d): "Panels J and K also show …" inside I-L's text is J's and K's only.
+    p = full("Example images. A--B: Light microscopy images. C--D: Middle slice of one of the extracted acini. Panel C "
+             "also shows the segmentation stopper at the left border. The scale bar is 100 μm long. Panels A & C: Day 4. "
+             "Panels B & D: Day 10.")
+    assert "segmentation stopper" in p["c"] and "segmentation stopper" not in p["d"]
+    assert "Middle slice" in p["d"] and "100 μm" in p["d"]
