@@ -106,7 +106,8 @@ CJK_FIGURE = re.compile(r"图\s*([a-zA-Z](?:\s*[、，,和及与~～–-]\s*[a-z
 REF_WORDS = {"in", "see", "from", "than", "cf", "cf.", "panel", "panels", "as", "to", "vs", "vs.", "versus",
              "into", "like", "onto", "of", "within", "inside", "outside", "under", "at"}
 # Words after which a parenthesised label still introduces the text that follows it.
-INTRO_WORDS = {"and", "or", "for", "with", "while", "whereas", "where", "but", "then", "show", "shows"}
+INTRO_WORDS = {"and", "or", "for", "with", "while", "whereas", "where", "but", "then", "show", "shows",
+               "showing", "depicting", "displaying", "illustrating"}  # "maps showing (B-E) the … peak, (G-J) …"
 # Function words: a bracketed label after one of these and before a word opens that word's phrase
 # ("at (a) the initial state"); after a content word it names the phrase before it.
 FUNCTION_WORDS = INTRO_WORDS | {"at", "in", "on", "of", "by", "from", "to", "into", "under", "after", "before",
@@ -435,7 +436,8 @@ def classify(text: str, mention: Mention, seen: set[str], scheme: str) -> Mentio
         # "… shown as circle in panel (a) and protein … in (b)": a conjunction after the label
         # closes the phrase before it; a word opens the label's own phrase ("at (a) the initial state").
         closes = re.match(r"(?:and|or|while|whereas|but)\s+[A-Za-z]{2,}", after) is not None
-        role = INTRO if (after[:1].isalnum() or after[:1] in "([") and not closes else POST
+        # (TeX math opens a phrase too: "for (i) $V_{Cu}^{0}$ in Cu$_2$SiSe$_3$ and (j) $V_{Cd}^{-1}$ in CdTe".)
+        role = INTRO if (after[:1].isalnum() or after[:1] in "([$") and not closes else POST
     elif mention.style == "paren" and re.match(r"(?:before|after|above|below|during|upon)\b", after):
         role = INTRO  # "… in the foam (c) before and (d) after biofunctionalization": the label opens its phrase
     else:

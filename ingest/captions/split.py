@@ -24,8 +24,11 @@ from figdex.ingest.captions.trailing import (MARKS, after_a_list, content_words,
                                              panels_named_at_end)
 from figdex.ingest.captions.pieces import CONNECTOR, HOLE, article_head, clean_piece, one_word_heads, strip_marks, tidy
 from figdex.ingest.captions.sentences import GLUED, clause_spans, sentence_spans
+from figdex.ingest.captions.tails import shared_tails
 from figdex.ingest.captions.title import title_asides
 from figdex.ingest.captions import respectively
+from figdex.ingest.captions.abjad import abjad_labels
+from figdex.ingest.captions.alternatives import alternative_labels
 from figdex.ingest.captions.latex_source import latex_bold_labels, printed_text
 from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
@@ -34,9 +37,7 @@ BOLD_TAGS = frozenset({"b", "strong", "bold"})
 _SCALE_START = re.compile(r"^(?:all\s+)?scale\s+bars?\b(?:\s*(?:are|is|=|:|,|represents?|indicates?|"
                           r"correspond\w*\s+to))*\s*", re.I)
 # Where the shared complement of a run of short panel phrases starts.
-_TAIL = re.compile(r"\s(?:as\s+a\s+function\s+of|of|for|along|from|with|at|between)\s")
 # Words that open a clause, not a phrase parallel to one-word phrases before it.
-_CLAUSE_OPENERS = frozenset({"whether", "that", "which", "how", "when", "where", "if", "while", "whereas"})
 _NOT_PANELS = re.compile(r"^(?:reagents\s+and\s+)?conditions\s*:", re.I)  # reaction steps, not panels
 
 
@@ -136,9 +137,9 @@ def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit
     """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
     # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
     # markup, and the sub-captions would keep the macros.
-    caption = printed_text(latex_bold_labels(caption), caption)
+    caption = printed_text(latex_bold_labels(abjad_labels(caption)), caption)
     plain = clean_text(caption)  # bold markers only where the LaTeX had them (none in HTML's plain text)
-    text = GLUED.sub(r"\1 ", marked_text(plain, caption_html))
+    text = alternative_labels(GLUED.sub(r"\1 ", marked_text(plain, caption_html)))
     plain = strip_marks(plain)
     plain = GLUED.sub(r"\1 ", plain)
     mentions = find_mentions(text)
@@ -249,7 +250,7 @@ class _Distributor:
         span = next(((s, e) for s, e in spans if intros and s <= intros[0].start < e), None)
         if listed is None or span is None:
             return listed
-        tail = self._shared_tails(intros, span[1], span[0]).get(len(intros) - 1)
+        tail = shared_tails(self.text, intros, self.labels, span[1], span[0]).get(len(intros) - 1)
         own = {m: words - content_words(self.text[tail[0]:span[1]]) for m, words in listed.items()} if tail else listed
         return own if all(own.values()) else listed
 
@@ -288,15 +289,19 @@ class _Distributor:
                 # bottom) (C) DMs for …" ends the running panel's sentence that lost its full stop.)
                 self.add(s, first_cut, self.labels(intros[0]))  # "… were investigated a through …"
             elif len(intros) > 1:
-                # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel.
-                self.add(s, first_cut, tuple(lab for m in intros for lab in self.labels(m)))
+                # "… measured for (a) Co2a; (b) Co2b": the opening words describe every listed panel; but a heading
+                # that opens the caption with a colon is its title when labels follow after the sentence ("Schematics
+                # of band folding in a 2D lattice: (a) …; (b) …. (c) …; (d) …").
+                title = not self.pieces and strip_marks(self.text[s:first_cut]).rstrip().endswith(":") and any(
+                    m.start >= e for m in self.mentions)
+                self.add(s, first_cut, None if title else tuple(lab for m in intros for lab in self.labels(m)))
             elif self.group and strip_marks(self.text[s:first_cut]).rstrip().endswith(":"):
                 # "… ${S}t \equiv 0$. Below the black line are shown simulations: (q--v) …": after a panel's text, a
                 # heading that ends in a colon introduces the label after it (before the first panel it is the title).
                 self.add(s, first_cut, self.labels(intros[0]))
             else:
                 self.add(s, first_cut, self.group)
-        tails = self._shared_tails(intros, e, s)
+        tails = shared_tails(self.text, intros, self.labels, e, s)
         for k, intro in enumerate(intros):
             self.group = self.labels(intro)
             if intro.note:
@@ -321,48 +326,6 @@ class _Distributor:
         return intro is self.mentions[0] and intro.start > 0 and (self.text[intro.start] == "(" and (
             self.text[intro.start - 1].isalnum() or re.match(r"\s*[A-Z][a-z]", self.text[intro.end:]) is not None)
             or intro.style == "bare" and self.text[:intro.start].rstrip()[-1:].isalnum())
-
-    def _shared_tails(self, intros: list[Mention], e: int, s: int | None = None) -> dict[int, tuple[int, tuple[str, ...]]]:
-        """"(a) TGA analysis, (b) Raman spectra, and (c) XRD patterns of CNTs and PCNTs": in a run
-        of labels whose own words are a short noun phrase each, joined by commas or "and", the
-        words after the last phrase's preposition ("of CNTs and PCNTs") complete every phrase.
-        Returns {index of the run's last intro: (where its tail starts, the run's labels)}.  ``s``: the sentence's
-        start: a run inside a sentence, after words it shares ("… used to determine differentially expressed (a)
-        canonical pathways; (b) diseases and functions; and (c) upstream regulators between the two tumor samples"),
-        may join its phrases by semicolons too (not labels opening the sentence: "a – fresh cell; b – aged at 45°C")."""
-        out: dict[int, tuple[int, tuple[str, ...]]] = {}
-        k = 0
-        while k < len(intros):
-            j = k
-            head = strip_marks(self.text[s:intros[k].start]).strip() if s is not None else ""
-            joint = r"(?:,|;|\band)\s*$" if len(head.split()) >= 2 and not head.endswith((".", ":")) else r"(?:,|\band)\s*$"
-            while j + 1 < len(intros):
-                between = strip_marks(self.text[intros[j].end:intros[j + 1].start])
-                if len(between.split()) > 5 or not re.search(joint, between) or "." in between:
-                    break
-                j += 1
-            if j > k:
-                end = intros[j + 1].start if j + 1 < len(intros) else e
-                own = self.text[intros[j].end:end]
-                labels = tuple(lab for i in range(k, j + 1) for lab in self.labels(intros[i]))
-                m = _TAIL.search(own)
-                # "a) pristine, b) charged and c) discharged old h-BN cathodes after 30 cycles": when every earlier
-                # phrase is one word, the last phrase's first word is its own and the words after it are the
-                # run's shared noun (rule 3), whatever word they start with.
-                single = all(len(re.sub(r"(?:[,;]|\band|\bor)\s*$", "", strip_marks(
-                    self.text[intros[i].end:intros[i + 1].start]).strip()).split()) == 1 for i in range(k, j))
-                # (None when a bold marker is in the way; a formula's TeX is one word: "(c) NH$_2$ plotted against …",
-                # and so is a percentage or a degree: "uncertainties of (b) 20% and (c) 30% in the x- and y-coordinates")
-                word = re.match(r"\s*(?:[\w%°-]|\$[^$\s]*\$)+(?=\s+[\w$(])", own)
-                # Not "(B) known, (C) whether the 3D models are …": a phrase that opens a clause is a clause of its own
-                # ("(a) before and (b) after heat-treatment at 1000 °C" shares "heat-treatment at 1000 °C").
-                if single and word and len(own.split()) >= 3 and \
-                        word.group(0).strip().lower() not in _CLAUSE_OPENERS:
-                    out[j] = (intros[j].end + word.end(), labels)
-                elif m and m.start() > 0 and len(own[:m.start()].split()) <= 5:
-                    out[j] = (intros[j].end + m.start(), labels)
-            k = j + 1
-        return out
 
     def scale_statement(self, start: int, e: int, ms: list[Mention], body: str) -> None:
         """'Scale bars, 5 µm (c), 500 nm (d)' -> c: 'Scale bars, 5 µm', d: 'Scale bars, 500 nm'."""

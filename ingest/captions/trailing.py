@@ -225,12 +225,14 @@ def named_statement(text: str, start: int, end: int, refs: list, scheme: str) ->
 
 
 # "In A, models include …", "In panel (b), the …", "Panel (A) shows …", "The panels b–e show …": a sentence whose
-# opening names panels it speaks of (a label already introduced, hence read as a cross-reference).
+# opening names panels it speaks of (a label already introduced, hence read as a cross-reference); an adverb may
+# stand before the verb ("Panels J and K also show …").
 _LABEL_LIST = r"[A-Za-z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Za-z])*"
 _OPENING_REF = re.compile(
     rf"^(?:(?:in|for)\s+(?:panels?\s+)?(?P<scope>\({_LABEL_LIST}\)|{_LABEL_LIST})\s*,\s+|"
-    rf"(?:the\s+)?panels?\s+(?P<subject>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=(?:show|shows|depict|depicts|display|"
-    r"displays|illustrate|illustrates|present|presents|compare|compares|contain|contains|represent|represents)\b))",
+    rf"(?:the\s+)?panels?\s+(?P<subject>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=(?:(?:also|both|each)\s+)?"
+    r"(?:show|shows|depict|depicts|display|displays|illustrate|illustrates|present|presents|compare|compares|"
+    r"contain|contains|represent|represents)\b))",
     re.I)
 
 
