@@ -90,12 +90,13 @@ def filter_options(f):
 
 
 # --set of `figdex eval separation|captions`: the parts of eval/devset (models.evaluate_devset.in_set).
-DEVSET_PARTS = ("held-out", "fresh", "fresh-2026-12m", "dev", "fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c",
+DEVSET_PARTS = ("held-out", "fresh", "fresh-2026-12n", "dev", "fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c",
                 "fresh-2026-12d", "fresh-2026-12e", "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h",
-                "fresh-2026-12i", "fresh-2026-12j", "fresh-2026-12k", "fresh-2026-12l")
-DEVSET_PARTS_HELP = ("held-out: development folds 3-4; fresh (= fresh-2026-12m, the one fresh set now): papers "
+                "fresh-2026-12i", "fresh-2026-12j", "fresh-2026-12k", "fresh-2026-12l",
+                "fresh-2026-12m")
+DEVSET_PARTS_HELP = ("held-out: development folds 3-4; fresh (= fresh-2026-12n, the one fresh set now): papers "
                      "gathered after the last look, scored on their own, never tuned on; dev: every fold and the "
-                     "development sets (all looked at); fresh-2026-12, fresh-2026-12b to fresh-2026-12l: one "
+                     "development sets (all looked at); fresh-2026-12, fresh-2026-12b to fresh-2026-12m: one "
                      "development set alone (fresh-2026-12 tuned on since #15, the others looked at on 2026-12-06).")
 DEVSET_LOOKED_AT = {"fresh-2026-12": "tuned on since #15", "fresh-2026-12b": "looked at on 2026-12-06, development data since",
                     "fresh-2026-12c": "looked at on 2026-12-06, development data since",
@@ -107,7 +108,8 @@ DEVSET_LOOKED_AT = {"fresh-2026-12": "tuned on since #15", "fresh-2026-12b": "lo
                     "fresh-2026-12i": "looked at on 2026-12-07, development data since",
                     "fresh-2026-12j": "looked at on 2026-12-07, development data since",
                     "fresh-2026-12k": "looked at on 2026-12-07, development data since",
-                    "fresh-2026-12l": "looked at on 2026-12-07, development data since"}
+                    "fresh-2026-12l": "looked at on 2026-12-07, development data since",
+                    "fresh-2026-12m": "looked at on 2026-12-07, development data since"}
 
 
 def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
@@ -116,8 +118,8 @@ def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
         raise click.UsageError(f"--in-sample and --set {part} exclude each other: --in-sample scores folds 0-2")
     if in_sample:
         return "tune", "in-sample: development folds 0-2"
-    if part in ("fresh", "fresh-2026-12m"):
-        return part, ("fresh set fresh-2026-12m: papers nobody here had seen when the previous fresh set was "
+    if part in ("fresh", "fresh-2026-12n"):
+        return part, ("fresh set fresh-2026-12n: papers nobody here had seen when the previous fresh set was "
                       "measured (never tuned on)")
     if part == "dev":
         return "dev", "in-sample: every development fold and development set (looked at)"

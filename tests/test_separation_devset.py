@@ -166,7 +166,7 @@ def test_the_development_set_is_in_dev_only_and_other_sets_in_no_fold():
     assert GOLD["development_sets"] == ["fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d",
                                         "fresh-2026-12e", "fresh-2026-12f", "fresh-2026-12g",
                                         "fresh-2026-12h", "fresh-2026-12i", "fresh-2026-12j",
-                                        "fresh-2026-12k", "fresh-2026-12l"]
+                                        "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"]
     dev_ids = {f["id"] for f in GOLD["figures"] if f.get("set") in GOLD["development_sets"]}
     assert len(dev_ids) >= 110
     for which in ("held_out", "tune", "all"):
@@ -176,26 +176,26 @@ def test_the_development_set_is_in_dev_only_and_other_sets_in_no_fold():
         assert not dev_ids & {c.gold.id for c in caps}, which
     for which in ("dev", "fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d", "fresh-2026-12e",
                   "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h", "fresh-2026-12i", "fresh-2026-12j",
-                  "fresh-2026-12k", "fresh-2026-12l"):
+                  "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"):
         figs, missing = load_devset(gold_file, which)
         want = dev_ids if which == "dev" else {f["id"] for f in GOLD["figures"] if f.get("set") == which}
         assert want <= {f["id"] for f in figs} | {f["id"] for f in GOLD["figures"] if f.get("set") and
                                                   not (DEVSET / "restored" / f["file"]).exists()}, which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
         assert want & {c.gold.id for c in caps}, which
-    # The fresh set (fresh-2026-12m) is scored only on its own, as "fresh" or by its name.
-    assert GOLD["fresh_sets"] == ["fresh-2026-12m"]
-    fresh_ids = {f["id"] for f in GOLD["figures"] if f.get("set") == "fresh-2026-12m"}
-    assert len(fresh_ids) >= 53
-    for which in ("fresh", "fresh-2026-12m"):
+    # The fresh set (fresh-2026-12n) is scored only on its own, as "fresh" or by its name.
+    assert GOLD["fresh_sets"] == ["fresh-2026-12n"]
+    fresh_ids = {f["id"] for f in GOLD["figures"] if f.get("set") == "fresh-2026-12n"}
+    assert len(fresh_ids) >= 59
+    for which in ("fresh", "fresh-2026-12n"):
         figs, missing = load_devset(gold_file, which)
-        # fresh-2026-12m commits no image (no open licence): a clone scores it once restore.py has run
+        # fresh-2026-12n commits only some images (open licences): a clone scores it once restore.py has run
         assert {f["id"] for f in figs} <= fresh_ids and len(figs) + missing == len(fresh_ids), which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
         assert caps and {c.gold.id for c in caps} <= fresh_ids, which
     for which in ("held_out", "tune", "all", "dev", "fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d",
                   "fresh-2026-12e", "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h", "fresh-2026-12i",
-                  "fresh-2026-12j", "fresh-2026-12k", "fresh-2026-12l"):
+                  "fresh-2026-12j", "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"):
         assert not fresh_ids & {f["id"] for f in load_devset(gold_file, which)[0]}, which
     all_figs, all_missing = load_devset(gold_file, "all")
     dev_figs, dev_missing = load_devset(gold_file, "dev")

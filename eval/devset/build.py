@@ -28,7 +28,7 @@ HELD_OUT = [3, 4]
 # Records marked with a "set" were gathered after the held-out folds had been looked at.  A set
 # listed here is still unseen: it is scored only by `figdex eval ... --set fresh`, never as a fold
 # (neither tuned on nor held out).  Records of a set listed nowhere are left out of everything.
-FRESH_SETS: list[str] = ["fresh-2026-12m"]  # 53 figures (README: "fresh-2026-12m")
+FRESH_SETS: list[str] = ["fresh-2026-12n"]  # 59 figures (README: "fresh-2026-12n")
 # Fresh sets that have been looked at and tuned on: development data from then on, in the
 # ``dev`` part (every fold and these sets) and scored on their own by `--set <name>`.
 # fresh-2026-12: looked at once (eval/devset/README.md), then tuned on for #15.
@@ -43,9 +43,10 @@ FRESH_SETS: list[str] = ["fresh-2026-12m"]  # 53 figures (README: "fresh-2026-12
 # fresh-2026-12j: looked at on 2026-12-07 (stop 33, measured once), development data since.
 # fresh-2026-12k: looked at on 2026-12-07 (stop 34, measured once), development data since.
 # fresh-2026-12l: looked at on 2026-12-07 (stop 35, measured once), development data since.
+# fresh-2026-12m: looked at on 2026-12-07 (stop 36, measured once), development data since.
 DEVELOPMENT_SETS = ["fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d", "fresh-2026-12e",
                     "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h", "fresh-2026-12i", "fresh-2026-12j",
-                    "fresh-2026-12k", "fresh-2026-12l"]
+                    "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"]
 # The same paper under two ids (preprint and journal version) must share a fold.
 PAPER_ALIASES = {
     "10.7554/elife.94306": "10.1101/2023.02.28.530398",
