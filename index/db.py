@@ -138,6 +138,13 @@ def store_image_file(root: Path, src: Path) -> StoredImage:
         tmp = dest.with_name(f"{dest.name}.{os.getpid()}-{os.urandom(4).hex()}.part")
         tmp.write_bytes(data)
         os.replace(tmp, dest)  # atomic: a killed ingest never leaves half an image under the final name
+    from figdex.models.instrument_hitachi import sidecars
+
+    for side in sidecars(Path(src)):  # the instrument's text beside it (Hitachi .txt, Tescan .hdr) goes along
+        target = dest.with_suffix(side.suffix.lower())
+        tmp = target.with_name(f"{target.name}.{os.getpid()}-{os.urandom(4).hex()}.part")
+        tmp.write_bytes(side.read_bytes())
+        os.replace(tmp, target)
     return StoredImage(rel.as_posix(), digest, fmt, width, height, IMAGE_OK)
 
 

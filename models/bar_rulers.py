@@ -239,3 +239,87 @@ def side_labels(image: np.ndarray, bars: list, ocr, most: int = 3) -> list:
                 out.append((bar, TextBox((a, y0, b, y1), best.text, best.confidence)))
                 break
     return out
+
+
+def struck_labels(image: np.ndarray, bars: list, text_boxes: list, ocr, most: int = 2) -> list:
+    """TextBoxes read where a level line runs through its own label (FEI's "──2 µm──" with the line across the
+    glyphs' middle): the text detector sees no text there, and the line, unbroken, has no gap to read.  The
+    label's glyphs stand out of the line on both sides over a run of columns away from its ends; those columns
+    are cropped with the glyphs' rows, the line wiped out (each line row takes the darker, for a light line, of
+    the rows just above and below it, so that strokes crossing it stay whole), and read.  Kept only when the
+    reading is a length."""
+    from figdex.models.ocr import TextBox
+    from figdex.models.panel_labels import to_gray
+    from figdex.models.scale_text import parse_scale_label
+
+    gray = to_gray(image).astype(np.int16)
+    H, W = gray.shape
+    out = []
+    level = sorted((b for b in bars if b.orientation == "horizontal" and b.gap is None and b.length_px >= 40),
+                   key=lambda b: (-b.score, -b.length_px))
+    for bar in level:
+        if len(out) >= most:
+            break
+        x0, top, x1, bottom = bar.box
+        if any(tb.box[0] < x1 and tb.box[2] > x0 and tb.box[1] <= bottom and tb.box[3] >= top for tb in text_boxes):
+            continue  # a label over or on it was read already
+        rows = _line_rows(gray, x0, x1, top, bottom)
+        if rows is None:
+            continue
+        lt, lb = rows  # the line's first and last row
+        ground = float(np.median(np.concatenate([gray[max(0, lt - 8):lt - 3, x0:x1].ravel(),
+                                                 gray[lb + 4:min(H, lb + 9), x0:x1].ravel()])))
+        line = float(np.median(gray[lt:lb + 1, x0:x1]))
+        if abs(line - ground) < 60 or lt < 3 or lb + 3 >= H:
+            continue
+        ink = np.abs(gray - ground) > 60
+        up, down = ink[lt - 3:lt - 1, x0:x1].any(axis=0), ink[lb + 2:lb + 4, x0:x1].any(axis=0)
+        margin = max(6, int(0.04 * (x1 - x0)))
+        cols = [x0 + i for i in np.flatnonzero(up | down) if margin <= i < x1 - x0 - margin]
+        run = _widest_run(cols, 12)
+        if run is None or run[1] - run[0] < 8 or not up[run[0] - x0:run[1] - x0].any() or \
+                not down[run[0] - x0:run[1] - x0].any():
+            continue
+        c0, c1 = max(0, run[0] - 4), min(W, run[1] + 5)
+        y0, y1 = lt, lb + 1
+        while y0 > 0 and ink[y0 - 1, c0:c1].any() and lb - y0 < c1 - c0:
+            y0 -= 1
+        while y1 < H and ink[y1, c0:c1].any() and y1 - lt < c1 - c0:
+            y1 += 1
+        if lt - y0 < 3 or y1 - lb < 3:
+            continue
+        y0, y1 = max(0, y0 - 3), min(H, y1 + 3)
+        crop = np.array(image[y0:y1, c0:c1])
+        pick = np.minimum if line > ground else np.maximum
+        crop[lt - y0:lb + 1 - y0] = pick(image[lt - 1, c0:c1], image[lb + 1, c0:c1])
+        read = ocr.recognise(np.ascontiguousarray(crop))
+        if read is not None and parse_scale_label(read.text, read.confidence) is not None:
+            out.append(TextBox((int(c0), int(y0), int(c1), int(y1)), read.text, read.confidence))
+    return out
+
+
+def _line_rows(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int) -> tuple[int, int] | None:
+    """The first and last row of a level line around rows top..bottom: rows whose median over the columns
+    stays with the line's (antialiased edges included), at most 8 rows either way."""
+    middle = (top + bottom) // 2
+    value = float(np.median(gray[middle, x0:x1]))
+    lt = lb = middle
+    while lt - 1 >= 0 and middle - lt < 8 and abs(float(np.median(gray[lt - 1, x0:x1])) - value) < 60:
+        lt -= 1
+    while lb + 1 < gray.shape[0] and lb - middle < 8 and abs(float(np.median(gray[lb + 1, x0:x1])) - value) < 60:
+        lb += 1
+    return (lt, lb) if lb - lt < 12 else None
+
+
+def _widest_run(cols: list, join: int) -> tuple[int, int] | None:
+    """(first, last + 1) of the run of ``cols`` with the most columns, gaps up to ``join`` bridged."""
+    runs, start, prev = [], None, None
+    for c in cols:
+        if start is None or c - prev > join:
+            if start is not None:
+                runs.append((start, prev + 1))
+            start = c
+        prev = c
+    if start is not None:
+        runs.append((start, prev + 1))
+    return max(runs, key=lambda r: sum(r[0] <= c < r[1] for c in cols)) if runs else None

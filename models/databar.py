@@ -105,7 +105,8 @@ def find_databar(gray: np.ndarray, text_boxes: list[TextBox], lower: float = 0.5
     """The info strip at the bottom of one image, or None.  ``lower``: how far up (as a fraction of
     the height) the strip's words may start."""
     H, W = gray.shape[:2]
-    in_band = [tb for tb in text_boxes if (tb.box[1] + tb.box[3]) / 2 >= lower * H]
+    whole: dict[int, Box] = {}  # id of a cell cut from a box -> the box OCR read
+    in_band = [cell for tb in text_boxes if (tb.box[1] + tb.box[3]) / 2 >= lower * H for cell in _cells(tb, whole)]
     keyed = [(tb, _key(tb.text)) for tb in in_band]
     keys = [(tb, k) for tb, k in keyed if k is not None]
     if len({k[0] for _, k in keys} & _STRONG) < 2:
@@ -130,11 +131,11 @@ def find_databar(gray: np.ndarray, text_boxes: list[TextBox], lower: float = 0.5
             if partner is None:
                 continue
             value = _ascii(partner.text)
-            used.append(partner.box)
+            used.append(whole.get(id(partner), partner.box))
         if name in _NUMERIC and not re.search(r"\d", value):
             continue  # "Current" over a tick label-less axis is no databar field
         fields[name] = value
-        used.append(tb.box)
+        used.append(whole.get(id(tb), tb.box))
     # Two instrument fields with their numbers (a detector name counts): "HV 5.00 kV" and "WD 4.0 mm".
     if len(set(fields) & _STRONG) < 2 or not set(fields) & _NUMERIC:
         return None
@@ -144,6 +145,25 @@ def find_databar(gray: np.ndarray, text_boxes: list[TextBox], lower: float = 0.5
     elif "field_width" in fields and length_nm(fields["field_width"]):
         nm_per_px, derived = length_nm(fields["field_width"]) / W, "field_width"
     return Databar((0, top, W, H), (0, 0, W, top), fields, nm_per_px, derived, tuple(used))
+
+
+def _cells(tb: TextBox, whole: dict[int, Box]) -> list[TextBox]:
+    """A box OCR read across the rule between two cells of FEI's table ("20.00 kV|22.7 mm", the rule read as
+    '|') cut at the rule into one box per cell, each its share of the columns by characters; ``whole`` maps
+    each cut cell to the box read, which is what a field hands back (never a bar's label)."""
+    parts = [p for p in tb.text.split("|")]
+    if len(parts) < 2 or sum(bool(p.strip()) for p in parts) < 2:
+        return [tb]
+    x0, y0, x1, y1 = tb.box
+    per = (x1 - x0) / max(1, len(tb.text))
+    out, at = [], 0
+    for part in parts:
+        if part.strip():
+            cell = TextBox((int(x0 + at * per), y0, int(x0 + (at + len(part)) * per), y1), part.strip(), tb.confidence)
+            whole[id(cell)] = tb.box
+            out.append(cell)
+        at += len(part) + 1
+    return out
 
 
 def _value_box(key: TextBox, others: list[TextBox], where: str) -> TextBox | None:

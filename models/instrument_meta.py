@@ -5,12 +5,11 @@ is looked for first.  Two readers, no hand-written tag parsing:
 
 - ``tifffile`` (BSD-3-Clause, a base dependency) parses the private TIFF tags of FEI/Thermo
   Fisher SEM/FIB (``fei_metadata``), Zeiss SEM (``sem_metadata``, tag CZ_SEM), TVIPS cameras
-  (``tvips_metadata``) and Olympus SIS (``sis_metadata``, or tag 33560 of a later page: rosettasciio's
-  olympus_SIS.tif keeps it on its second page).  It also hands
-  over, as bytes, the tags it does not interpret: Tescan's tag 50431 (the key=value text of the
-  Tescan .hdr, read here with ``configparser``; the .hdr beside the file when the tag has no pixel
-  size) and Zeiss Orion's tag 65000 (``<ImageTags>`` XML, read with ``xml.etree``) and Fibics ATLAS's tag
-  51023 (``<Fibics>`` XML).
+  (``tvips_metadata``) and Olympus SIS (``sis_metadata``, or tag 33560 of a later page).  It also hands
+  over, as bytes, the tags it does not interpret: Tescan's tag 50431 (the key=value text of the Tescan
+  .hdr, read with ``configparser``; the .hdr beside the file when the tag has no pixel size), Zeiss Orion's
+  tag 65000 (``<ImageTags>`` XML), Fibics ATLAS's tag 51023 (``<Fibics>`` XML) and Hitachi's XPComment
+  (``instrument_hitachi``: its ``[SemImageFile]`` sidecar .txt, also beside a .bmp/.jpg).
 - ``rosettasciio`` (GPL-3.0-or-later, so only the optional ``figdex[instruments]`` extra) reads
   Gatan DigitalMicrograph .dm3/.dm4, Velox/Berkeley .emd, FEI TIA .ser/.emi, JEOL .img/.map,
   MRC, Phenom .elid, TVIPS .tvips and the TIFF dialects tifffile leaves uninterpreted (JEOL
@@ -27,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from figdex.models.instrument_axes import NM as _NM  # length unit -> nanometres (a light module)
+from figdex.models.instrument_hitachi import hitachi_tags, read_hitachi  # Hitachi's [SemImageFile] text (light)
 # rosettasciio plugins that hold images with a spatial calibration (others hold spectra, tables, …).
 _RSCIIO_PLUGINS = ("DigitalMicrograph", "EMD", "TIA", "JEOL", "MRC", "MRCZ", "Phenom", "TVIPS", "Blockfile",
                    "TIFF")
@@ -56,9 +56,8 @@ class InstrumentScale:
 def read_instrument_scale(path: str | Path, width_px: int | None = None) -> InstrumentScale | None:
     """The file's own pixel size, or None when the file carries no instrument metadata at all.
 
-    ``width_px``: the width of the image as figdex sees it (to turn a field width into nm/px);
-    read from the file when not given.
-    """
+    ``width_px``: the width of the image as figdex sees it (to turn a field width into nm/px); read from
+    the file when not given.  Hitachi's sidecar .txt beside the image is read too (any image suffix)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".tif", ".tiff"):
@@ -72,7 +71,7 @@ def read_instrument_scale(path: str | Path, width_px: int | None = None) -> Inst
 
             return camera_tiff_without_calibration(path)
         return found
-    return None
+    return read_hitachi(path, width_px)  # a Hitachi .bmp/.jpg with its [SemImageFile] sidecar .txt
 
 
 def _num(value) -> float | None:
@@ -120,6 +119,9 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
             sis = tiff_page_sis(tif)  # a later page's SIS tag (the first page an RGB rendering)
             if sis is not None:
                 return _sis(sis)
+            hitachi = read_hitachi(path, width_px, hitachi_tags(page))  # its sidecar .txt, or its tags' lines
+            if hitachi is not None:
+                return hitachi
     except (tifffile.TiffFileError, OSError, ValueError, KeyError, IndexError) as exc:
         return InstrumentScale("tifffile", None, note=f"{path.name}: TIFF tags unreadable ({exc}); scale read "
                                                       "from the pixels")

@@ -116,3 +116,31 @@ def parse_scale_statement(text: str) -> ScaleLabel | None:
     if not m:
         return None
     return parse_scale_label(f"{m.group(1)} {m.group(2)}")
+
+
+_BARE_NUMBER = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
+_BARE_UNIT = re.compile(r"^\s*(?:µm|μm|um|nm|mm|Å|pm|microns?)\s*$", re.I)
+
+
+def joined_labels(text_boxes: list) -> list:
+    """The text boxes plus one box for each number that OCR read apart from its unit on the same line
+    ("500" | "µm": FEI's databar ruler label came back as two boxes, neither of them a length).  The
+    unit starts within one glyph height of the number's right edge, on its line."""
+    from dataclasses import replace
+
+    out = list(text_boxes)
+    units = [tb for tb in text_boxes if _BARE_UNIT.match(tb.text)]
+    for tb in text_boxes:
+        if not _BARE_NUMBER.match(tb.text):
+            continue
+        x0, y0, x1, y1 = tb.box
+        h = max(4, y1 - y0)
+        for unit in units:
+            ux0, uy0, ux1, uy1 = unit.box
+            overlap = min(y1, uy1) - max(y0, uy0)
+            if -2 <= ux0 - x1 <= h and overlap >= 0.5 * min(h, uy1 - uy0):
+                out.append(replace(tb, box=(x0, min(y0, uy0), ux1, max(y1, uy1)),
+                                   text=f"{tb.text.strip()} {unit.text.strip()}",
+                                   confidence=min(tb.confidence, unit.confidence)))
+                break
+    return out

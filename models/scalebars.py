@@ -19,10 +19,10 @@ from figdex.models.bar_colour import chroma_line_mask, colour_sides, measure_col
 from figdex.models.bar_combs import find_combs
 from figdex.models.bar_ends import cross_ticks, ground_ends, measure_bar
 from figdex.models.bar_gaps import join_label_gaps, joined_length
-from figdex.models.bar_rulers import gap_labels, join_line_rulers, join_rulers, side_labels
+from figdex.models.bar_rulers import gap_labels, join_line_rulers, join_rulers, side_labels, struck_labels
 from figdex.models.bar_trace import bridge_overlay, trace_line
 from figdex.models.ocr import OcrEngine, TextBox
-from figdex.models.scale_text import ScaleLabel, parse_scale_label
+from figdex.models.scale_text import ScaleLabel, joined_labels, parse_scale_label
 
 Box = tuple[int, int, int, int]
 
@@ -454,7 +454,8 @@ def read_scale(crop: np.ndarray, text_boxes: list[TextBox], caption_label: Scale
     bars = [b for b in find_bars(crop) if not any(_inside(b.box, tb.box, b.orientation) for tb in text_boxes)]
     if ocr is not None:
         text_boxes = text_boxes + gap_labels(crop, bars, text_boxes, ocr)
-    labels = label_boxes(text_boxes)
+        text_boxes = text_boxes + struck_labels(crop, bars, text_boxes, ocr)
+    labels = label_boxes(joined_labels(text_boxes))
     level = [b for b in bars if b.orientation == "horizontal"]
     level += split_bars(level, labels)
     upright = [b for b in bars if b.orientation == "vertical"]
