@@ -1,0 +1,60 @@
+"""Round h185 of issue #15 (caption splitting): causes read off fresh-2026-12n, one test per cause."""
+
+from figdex.ingest.captions.own_figure import figure_names, own_panel_references
+from figdex.ingest.captions.split import split_caption
+
+
+def _texts(split):
+    return {s.label: s.text for s in split.subcaptions}
+
+
+# Cause 1: a caption naming its own panels through its own figure (faadzlan/oe2020Revised Figs. 2, 7-10).
+LATEX = (r"The convergence diagram for $y$. Figure \ref{fig:yrmsGCI}a shows how $y$ converges close to the Richardson "
+         r"extrapolation value while Fig. \ref{fig:yrmsGCI}b shows how the error decreases with decreasing grid spacing.")
+
+
+def test_own_latex_label_names_the_panels():
+    split = split_caption(LATEX, None, ("fig:yrmsGCI",))
+    texts = _texts(split)
+    assert set(texts) == {"a", "b"}
+    assert texts["a"].startswith("shows how") and "Richardson" in texts["a"] and "error" not in texts["a"]
+    assert texts["b"].startswith("shows how the error")
+    assert "convergence diagram" in split.shared
+
+
+def test_label_inside_the_caption_is_its_own():
+    split = split_caption(LATEX + r"\label{fig:yrmsGCI}")
+    assert set(_texts(split)) == {"a", "b"}
+
+
+def test_own_figure_number_names_the_panels():
+    caption = ("Flow past the cylinder. Figure 5a shows the side view of the domain, while Fig. 5b shows the top "
+               "view of the domain.")
+    split = split_caption(caption, None, ("5",))
+    texts = _texts(split)
+    assert set(texts) == {"a", "b"}
+    assert "side view" in texts["a"] and "top view" in texts["b"]
+
+
+def test_other_figures_are_never_panels():
+    # Without this figure's names nothing changes (the splitter cannot tell its own figure from another).
+    assert {s.label for s in split_caption(LATEX).subcaptions} == {"0"}
+    caption = "Flow past the cylinder. The side view is as in Fig. 3a and the top view as in Fig. 3b."
+    assert {s.label for s in split_caption(caption, None, ("5",)).subcaptions} == {"0"}
+    assert own_panel_references(r"as in Fig. \ref{fig:other}b", ("fig:x",)) == r"as in Fig. \ref{fig:other}b"
+    # "Figure 25a" is not Figure 5's, and a bare "5a" is no figure reference.
+    assert own_panel_references("Figure 25a and sample 5a", ("5",)) == "Figure 25a and sample 5a"
+
+
+def test_own_reference_forms():
+    assert own_panel_references("Fig. 5(b) shows", ("5",)) == "(b) shows"
+    assert own_panel_references(r"\autoref{fig:x}c gives", ("fig:x",)) == "(c) gives"
+    assert own_panel_references("Figure S2a-c show", ("S2",)) == "(a-c) show"
+    assert own_panel_references("Figure 5ab shows", ("5",)) == "Figure 5ab shows"
+
+
+def test_figure_names_from_a_label():
+    assert figure_names("Figure 5") == ("5",)
+    assert figure_names("Fig. S2.") == ("S2",)
+    assert figure_names("Scheme") == ()
+    assert figure_names(None) == ()
