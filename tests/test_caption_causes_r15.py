@@ -58,3 +58,33 @@ def test_figure_names_from_a_label():
     assert figure_names("Fig. S2.") == ("S2",)
     assert figure_names("Scheme") == ()
     assert figure_names(None) == ()
+
+
+# Cause 2: a statement whose subject is a shaded region and names a panel goes to that panel (rule 4), not to the
+# panel before it (Cassvell/geomagnetic_local_effects_p1 Fig. 2).
+PANELS = ("Analysis of case 13. Panel (a): Dst and H. Panel (b): computed value of D. Panel (c): Power spectrum of D. "
+          "Panel (d): Measured total electron content over Mexico.")
+
+
+def test_region_statement_goes_to_the_panel_it_names():
+    texts = _texts(split_caption(PANELS + " Yellow shadowing regions in panel (c) highlight the bandwidths of the "
+                                          "filters."))
+    assert "Yellow shadowing regions highlight the bandwidths" in texts["c"]
+    assert "shadowing" not in texts["d"]
+
+
+# Cause 3: plural vertical or horizontal lines drawn across the plots, after the last panel, are the figure's note
+# (Cassvell Fig. 2 "Dotted vertical lines mark out …"; kif/publi_serial Fig. 7 "The two vertical lines indicate …").
+def test_vertical_lines_after_the_last_panel_are_shared():
+    split = split_caption(PANELS + " Dotted vertical lines mark out the storm's start (left) and end (right).")
+    assert "Dotted vertical lines" in split.shared and "Dotted" not in _texts(split)["d"]
+    listed = ("Quality indicators as function of the resolution shell: (a) signal/noise ratio, (b) R split and (c) "
+              "CC half. The two vertical lines indicate the shell at which the signal/noise ratio drops below the "
+              "threshold.")
+    split = split_caption(listed)
+    assert "two vertical lines" in split.shared and "vertical" not in _texts(split)["a"]
+
+
+def test_a_single_line_stays_with_the_last_panel():
+    texts = _texts(split_caption(PANELS + " The red line shows the fit to the measured content."))
+    assert "red line" in texts["d"]
