@@ -88,3 +88,40 @@ def test_vertical_lines_after_the_last_panel_are_shared():
 def test_a_single_line_stays_with_the_last_panel():
     texts = _texts(split_caption(PANELS + " The red line shows the fit to the measured content."))
     assert "red line" in texts["d"]
+
+
+# Cause 1 at ingest: an arXiv source's caption "Figure \ref{fig:x}a" in fig:x's own caption is printed with the
+# figure's number (read alone LaTeX prints "?"), so the splitter, given the figure's number, sees its own panels.
+OWN_SOURCE = r"""
+\documentclass{article}
+\begin{document}
+\begin{figure}
+\includegraphics{missing.png}
+\caption{Problem geometry. Figure \ref{fig:geom}a shows the side view of the domain while Fig.~\ref{fig:geom}b shows
+the top view of the domain, as in Fig. \ref{fig:other}b.\label{fig:geom}}
+\end{figure}
+\end{document}
+"""
+
+
+def test_arxiv_source_prints_its_own_reference_as_its_number(tmp_path):
+    import io
+    import tarfile
+
+    from figdex.ingest.captions import distribute_caption
+    from figdex.ingest.sources.arxiv_source import read_document
+    from figdex.ingest.sources.eprint_archive import open_eprint
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = OWN_SOURCE.encode()
+        info = tarfile.TarInfo("main.tex")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    archive = tmp_path / "2101.00002v1.tar.gz"
+    archive.write_bytes(buf.getvalue())
+    (figure,) = read_document(open_eprint(archive)).figures
+    assert "Figure 1a shows" in figure.caption and "Fig. 1b shows" in figure.caption
+    assert "Fig. ?b." in figure.caption  # another figure's reference stays unresolved
+    split = distribute_caption(figure.caption, own=figure_names(figure.label))
+    assert {s.label for s in split.subcaptions} == {"a", "b"}
