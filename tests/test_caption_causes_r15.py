@@ -125,3 +125,8 @@ def test_arxiv_source_prints_its_own_reference_as_its_number(tmp_path):
     assert "Fig. ?b." in figure.caption  # another figure's reference stays unresolved
     split = distribute_caption(figure.caption, own=figure_names(figure.label))
     assert {s.label for s in split.subcaptions} == {"a", "b"}
+
+
+def test_figure_word_in_any_case():
+    assert own_panel_references("in figure 5b the flow", ("5",)) == "in (b) the flow"
+    assert own_panel_references("FIG. 5c shows", ("5",)) == "(c) shows"

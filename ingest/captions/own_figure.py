@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 _LABEL = re.compile(r"\\label\{([^{}]+)\}")
-_FIGURE_WORD = r"(?:Figures?|Figs?\.?|FIGURES?|FIGS?\.?)"
+_FIGURE_WORD = r"(?i:fig(?:ure)?s?\.?)"
 # The panel letters right after the figure's number or reference: "5a", "5A", "5(a)", "5a,b", "5a-c" (a letter
 # followed by a letter or digit is a word or a sub-panel, "5ab" or "5a1", and is left alone).
 _PANELS = r"(?:\s?\(\s*(?P<inner>[A-Za-z])\s*\)|(?P<bare>[A-Za-z](?:[,\-–][A-Za-z])*)(?![A-Za-z0-9]))"
