@@ -21,6 +21,7 @@ from figdex.index.db import Dataset, article_key, sha256_file, store_image_file
 from figdex.index.fulltext import TextIndex, create_text_index
 from figdex.index.records import ACCESS_PARTIAL, IMAGE_OK, IMAGE_THUMBNAIL, Figure, ParsedArticle
 from figdex.ingest.captions import distribute_caption
+from figdex.ingest.captions.own_figure import figure_names
 from figdex.ingest.images import clear_cache, resolve_image
 from figdex.ingest.sources.base import SourceError, SourceParser, detect_parser
 from figdex.limits import MAX_CAPTION_CHARS, MAX_FILE_SECONDS
@@ -254,7 +255,7 @@ def _prepare(root: Path, page: Path, item: ParsedArticle, keywords: tuple[str, .
             problems.append(f"{figure.label}: image not stored: {stored.reason}")
             limited.append((str(page), problems[-1]))
         out.append((figure, stored, distribute_caption(figure.caption, figure.caption_html, keywords,
-                                                           figure.subcaptions)))
+                                                           figure.subcaptions, figure_names(figure.label))))
         if time.monotonic() > deadline:
             raise SourceError(f"{page}: its figures took more than {MAX_FILE_SECONDS} s to analyse (figdex's "
                               "limit per file); check the page for pasted text, or remove it from the input")

@@ -10,13 +10,14 @@ from figdex.limits import MAX_CAPTION_CHARS
 
 
 def distribute_caption(caption: str, caption_html: str | None = None, keywords: tuple[str, ...] = (),
-                       given: tuple[tuple[str, str], ...] = ()) -> CaptionSplit:
+                       given: tuple[tuple[str, str], ...] = (), own: tuple[str, ...] = ()) -> CaptionSplit:
     """Split ``caption`` and record, per sub-caption, the query keywords and characterization
     terms found in its full description (shared text + its own text).  Text past
     MAX_CAPTION_CHARS is not analysed (ingest cuts and notes such captions before they get here).
 
     ``given``: (panel label, text) pairs the source states apart from the caption (LaTeX
-    sub-figures); when any has text they are the split, with ``caption`` as the shared part."""
+    sub-figures); when any has text they are the split, with ``caption`` as the shared part.  ``own``: this
+    figure's names (its printed number or LaTeX label), see ``split_caption``."""
     from figdex.ingest.captions.terms import default_matcher
 
     if len(caption) > MAX_CAPTION_CHARS:
@@ -26,7 +27,7 @@ def distribute_caption(caption: str, caption_html: str | None = None, keywords: 
         split = CaptionSplit("alpha", tuple(SubCaption(label, text[:MAX_CAPTION_CHARS]) for label, text in given),
                              shared)
     else:
-        split = split_caption(caption, caption_html)
+        split = split_caption(caption, caption_html, own)
     matcher = default_matcher()
     subs = tuple(
         replace(sub, keywords=matcher.keywords(split.full_text(sub.label), keywords),

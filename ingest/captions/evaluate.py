@@ -30,6 +30,7 @@ class GoldCaption:
     caption: str
     panels: dict[str, str]  # label -> full description (shared + own text)
     caption_html: str | None = None  # the page's caption markup, when the source is at hand
+    own: tuple[str, ...] = ()  # this figure's names (printed number, LaTeX label): "Figure 5a shows …" is its panel a
 
 
 @dataclass
@@ -145,7 +146,7 @@ def evaluate(name: str, gold: Iterable[GoldCaption]) -> CaptionScores:
     scores = CaptionScores(name)
     exact = f1_sum = f1_n = unsplit_p = unsplit_g = 0
     for item in gold:
-        split = split_caption(item.caption, item.caption_html)
+        split = split_caption(item.caption, item.caption_html, item.own)
         predicted = {s.label: split.full_text(s.label) for s in split.subcaptions}
         scores.captions += 1
         exact += set(predicted) == set(item.panels)
@@ -195,7 +196,7 @@ def load_devset_captions(captions: Path, figures: Path | None = None, which: str
         if keep(row):
             shared = row.get("shared", "")
             panels = {s["label"]: " ".join(t for t in (shared, s["text"]) if t) for s in row["subcaptions"]}
-            out.append(DevCaption(GoldCaption(row["id"], row["caption"], panels), row.get("field", "?"),
+            out.append(DevCaption(GoldCaption(row["id"], row["caption"], panels, own=_own_names(row)), row.get("field", "?"),
                                   row.get("publisher", "?"), row["fold"]))
     if figures is not None and Path(figures).exists():
         ids = {c.gold.id for c in out}
@@ -205,9 +206,20 @@ def load_devset_captions(captions: Path, figures: Path | None = None, which: str
                 continue
             shared = split.get("shared", "")
             panels = {p["label"]: " ".join(t for t in (shared, p["text"]) if t) for p in split["panels"]}
-            out.append(DevCaption(GoldCaption(fig["id"], fig["caption"], panels), fig.get("field", "?"),
+            gold = GoldCaption(fig["id"], fig["caption"], panels, own=_own_names(fig))
+            out.append(DevCaption(gold, fig.get("field", "?"),
                                   fig.get("publisher", "?"), fig["fold"]))
     return out
+
+
+def _own_names(fig: dict) -> tuple[str, ...]:
+    """A figure record's own names: the number its id prints ("repo#Figure 5" -> "5") and, where the record keeps
+    it, its LaTeX label (``latex_label``; the records so far drop the caption's \\label, so "Figure \\ref{fig:x}a"
+    in their captions cannot be told from a reference to another figure)."""
+    from figdex.ingest.captions.own_figure import figure_names
+
+    names = figure_names(fig["id"].rsplit("#", 1)[-1]) if "#" in fig["id"] else ()
+    return names + ((fig["latex_label"],) if fig.get("latex_label") else ())
 
 
 def evaluate_grouped(name: str, items: list[DevCaption]) -> list[CaptionScores]:

@@ -30,6 +30,7 @@ from figdex.ingest.captions import respectively
 from figdex.ingest.captions.abjad import abjad_labels
 from figdex.ingest.captions.alternatives import alternative_labels
 from figdex.ingest.captions.latex_source import latex_bold_labels, printed_text
+from figdex.ingest.captions.own_figure import own_panel_references
 from figdex.ingest.captions.scheme import FIRST_LABEL, choose_scheme
 from figdex.ingest.sources.common import MARK_END, MARK_START, clean_text, element_text
 
@@ -133,8 +134,10 @@ def _roles(text: str, mentions: list[Mention], scheme: str) -> list[Mention]:
     return out
 
 
-def split_caption(caption: str, caption_html: str | None = None) -> CaptionSplit:
-    """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty)."""
+def split_caption(caption: str, caption_html: str | None = None, own: tuple[str, ...] = ()) -> CaptionSplit:
+    """Split a caption into shared text and per-panel sub-captions (keywords/terms left empty).  ``own``: this
+    figure's names (its printed number, "5", or its LaTeX label): "Figure 5a shows …" then names its panel a."""
+    caption = own_panel_references(caption, own)
     # The printed text, as figdex's LaTeX ingest gives it: "\textbf{a} A schematic" hid its label behind
     # markup, and the sub-captions would keep the macros.
     caption = printed_text(latex_bold_labels(abjad_labels(caption)), caption)

@@ -25,6 +25,10 @@ FIGURE_NOTE = re.compile(r"\b(?:representative|all\s+(?:images|panels|micrograph
                          # (not "The data is the differentiated current …": what the panel plots)
                          r"^(?:the|these|all|both)\s+data\b(?!\s+(?:is|are)\s+the\b)|source\s+data|"
                          r"^(?:the|these|all|both)\s+(?:results|simulations|calculations|measurements|models)\b|"
+                         # lines drawn across the plots: "Dotted vertical lines mark out …", "The two vertical lines
+                         # indicate …" (plural; "The red line shows the fit" goes on about the last panel)
+                         r"^(?:the\s+)?(?:(?:two|three|four|dotted|dashed|solid|thin|thick|grey|gray|black)\s+)*"
+                         r"(?:vertical|horizontal)\s+(?:(?:dotted|dashed|solid|grey|gray|black)\s+)*lines\b|"
                          # a model's settings: "Parameters for yPC: a_NaT=1000, …", "All parameters … the same …"
                          r"^(?:(?:the|all|other|model|simulation)\s+)*parameters?\b|"
                          # a symbol's definition: "r′ is the distance from …", "n denotes the number of …"
@@ -198,9 +202,11 @@ def first_label_comes_last(order: list[str], first: str) -> bool:
     return len(seen) >= 3 and first in seen and seen[-1] == first
 
 
-# A statement about what is drawn on panels: scale and error bars, markers, insets.
+# A statement about what is drawn on panels: scale and error bars, markers, insets, shaded regions.
 _STATEMENT = re.compile(r"^(?:all\s+|the\s+)?(?:[\w-]+\s+){0,3}?(?:scale\s+bars?|error\s+bars?|arrows?|arrowheads?|"
-                        r"asterisks?|insets?|lines?|images|micrographs|plots|curves|spectra)\b", re.I)
+                        r"asterisks?|insets?|lines?|images|micrographs|plots|curves|spectra|"
+                        # "Yellow shadowing regions in panel (d) highlight …", "Shaded areas in (b) mark …"
+                        r"regions?|areas?|bands?)\b", re.I)
 
 
 def named_statement(text: str, start: int, end: int, refs: list, scheme: str) -> tuple[tuple[str, ...], str] | None:

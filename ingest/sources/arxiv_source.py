@@ -248,6 +248,7 @@ def _figures(eprint: Eprint, body: str, root: str, paths: list[str], problems: l
                                 "number; left out")
                 continue
             counter += 1
+            caption = caption.replace(_OWN_NUMBER, f"{prefix}{counter}")
             figures.append(LatexFigure(counter, f"Figure {prefix}{counter}", key, caption, panels, graphics,
                                        env == "figure*"))
     return figures
@@ -300,7 +301,21 @@ def _split_float(eprint, inner: str, root: str, paths: list[str]):
         items = [(s, p.graphics) for s, e, p in spans if lo <= s < hi]
         loose = [(lo + gm.start(), (g,)) for gm, g in _graphic_matches(eprint, region, root, paths, None)]
         graphics = tuple(g for _, gs in sorted(items + loose, key=lambda t: t[0]) for g in gs)
-        yield latex_to_text(caption_tex), key.group(1).strip() if key else None, tuple(panels), graphics
+        own = key.group(1).strip() if key else None
+        yield latex_to_text(_own_references(caption_tex, own)), own, tuple(panels), graphics
+
+
+# "Figure \ref{fig:x}a shows …" in fig:x's own caption: the reference printed as the figure's number once it is
+# counted (a reference read alone prints "?", and the caption splitter could not see its own panels).
+_OWN_NUMBER = "FIGDEXOWNFIGURENUMBER"
+
+
+def _own_references(caption_tex: str, key: str | None) -> str:
+    if not key:
+        return caption_tex
+    caption_tex = re.sub(rf"\\(?:autoref|cref|Cref)\s*\{{\s*{re.escape(key)}\s*\}}", f"Figure {_OWN_NUMBER}",
+                         caption_tex)  # these print the word themselves
+    return re.sub(rf"\\ref\s*\{{\s*{re.escape(key)}\s*\}}", _OWN_NUMBER, caption_tex)
 
 
 def _panel_spans(inner: str):
