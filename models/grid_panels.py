@@ -210,26 +210,64 @@ def _long_runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int, int]]:
 
 def _side(mask: np.ndarray, x: int, y0: int, y1: int, tol: int) -> bool:
     """Whether some column within ``tol`` px of ``x`` is inked along the frame's height (the top and
-    bottom lines run on past the frame's corners by the length of the tick marks)."""
+    bottom lines run on past the frame's corners by the length of the tick marks).  The definition
+    ``frames`` computes for many bottoms at once (``_sides``); tests compare the two."""
     cols = mask[y0:y1, max(0, x - tol):x + tol + 1]
     return cols.size > 0 and float(cols.mean(axis=0).max()) >= FRAME_SIDE
 
 
+def _column_sums(mask: np.ndarray, xs: np.ndarray, tol: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns within ``tol`` px of any of ``xs`` (sorted) and, for each, its inked pixels above
+    each row (a prefix sum, shape (H + 1, len(columns))): a column's ink between two rows in O(1)."""
+    H, W = mask.shape
+    near = np.zeros(W + 1, np.int32)
+    np.add.at(near, np.clip(xs - tol, 0, W), 1)
+    np.add.at(near, np.clip(xs + tol + 1, 0, W), -1)
+    cols = np.flatnonzero(np.cumsum(near[:W]) > 0)
+    sums = np.zeros((H + 1, cols.size), np.int32)
+    np.cumsum(mask[:, cols], axis=0, out=sums[1:])
+    return cols, sums
+
+
+def _sides(cols: np.ndarray, sums: np.ndarray, x: int, y0: int, y1s: np.ndarray, tol: int) -> np.ndarray:
+    """``_side`` for one column ``x`` and top ``y0`` and many bottoms ``y1s`` at once, from ``_column_sums``:
+    the same shares (whole counts over whole heights), so the same answers."""
+    lo, hi = np.searchsorted(cols, [max(0, x - tol), x + tol + 1])
+    inked = sums[y1s, lo:hi] - sums[y0, lo:hi]
+    return (inked / (y1s - y0)[:, None]).max(axis=1) >= FRAME_SIDE
+
+
+CHUNK = 256  # bottoms tried at once, farthest first
+
+
 def frames(mask: np.ndarray) -> list[Box]:
-    """The outermost rectangular frames of plot size, not nested in one another."""
+    """The outermost rectangular frames of plot size, not nested in one another.
+
+    A frame is a long horizontal run (its top) with a later one (its bottom) starting and ending
+    within ``tol`` of it, joined by inked columns at both ends; of the bottoms, the farthest (gridlines
+    nest inside).  Images with thousands of long runs (bright bands of MRI time series, h187:
+    8,767 runs, 6.4 million aligned pairs) made the pairwise column means take over 40 minutes;
+    the bottoms are now tried farthest first, a chunk at a time, on prefix sums of the columns."""
     H, W = mask.shape
     runs = _long_runs(mask, max(40, int(FRAME_MIN * W)))
     tol = max(6, W // 100)
+    min_h = max(30, FRAME_MIN * H)
     found: list[Box] = []
+    if not runs:
+        return found
+    ys, xa, xb = (np.array(v, dtype=np.int64) for v in zip(*runs))
+    cols, sums = _column_sums(mask, np.unique(np.concatenate([xa, xb - 1])), tol)
     for i, (yt, a, b) in enumerate(runs):
-        best = None
-        for yb, a2, b2 in runs[i + 1:]:
-            if yb - yt < max(30, FRAME_MIN * H) or abs(a - a2) > tol or abs(b - b2) > tol:
-                continue
-            if _side(mask, a, yt, yb, tol) and _side(mask, b - 1, yt, yb, tol):
-                best = (min(a, a2), yt, max(b, b2), yb + 1)  # the farthest bottom: gridlines nest inside
-        if best:
-            found.append(best)
+        later = slice(i + 1, None)
+        cand = np.flatnonzero((ys[later] - yt >= min_h) & (np.abs(xa[later] - a) <= tol) &
+                              (np.abs(xb[later] - b) <= tol)) + i + 1
+        for end in range(cand.size, 0, -CHUNK):
+            j = cand[max(0, end - CHUNK):end]
+            ok = np.flatnonzero(_sides(cols, sums, a, yt, ys[j], tol) & _sides(cols, sums, b - 1, yt, ys[j], tol))
+            if ok.size:
+                k = int(j[ok[-1]])
+                found.append((min(a, int(xa[k])), yt, max(b, int(xb[k])), int(ys[k]) + 1))
+                break
 
     def inside(p: Box, q: Box) -> bool:
         return p != q and p[0] >= q[0] - 3 and p[1] >= q[1] - 3 and p[2] <= q[2] + 3 and p[3] <= q[3] + 3
