@@ -298,6 +298,10 @@ STACK_MIN = 0.05
 # side has no white break longer than that: two frames stacked farther apart in one column (a corner
 # plot's, 37 px; dimagfnl Fig. 7's rows, 3 px) are not one frame.
 TOUCH = 2
+# Frames are the plots of the figure only where they make up much of it (h186, fresh-2026-12n: three
+# framed insets drawn inside one seaborn joint plot cover 0.14 of its content box; stacked and gridded
+# framed plots of 12m and 12n cover 0.47-0.81 with their tick labels and titles beside them).
+FRAME_COVER = 0.3
 
 
 def _long_runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int, int]]:
@@ -369,6 +373,9 @@ def frame_cells(mask: np.ndarray) -> list[Box] | None:
     ws, hs = [f[2] - f[0] for f in main], [f[3] - f[1] for f in main]
     if max(ws) > EQUAL * min(ws) or max(hs) > EQUAL * min(hs):
         return None
+    whole = content_box(mask, (0, 0, W, H))
+    if whole is None or sum(w * h for w, h in zip(ws, hs)) < FRAME_COVER * (whole[2] - whole[0]) * (whole[3] - whole[1]):
+        return None  # insets inside one plot, not the figure's plots
     for i, p in enumerate(main):  # apart: frames sharing an edge are one faceted plot
         for q in main[i + 1:]:
             if p[0] < q[2] + 3 and q[0] < p[2] + 3 and p[1] < q[3] + 3 and q[1] < p[3] + 3:

@@ -77,3 +77,24 @@ def test_one_plot_with_gridlines_and_aligned_white_is_one_frame():
     _scatter(mask, 640, 440, 1180, 860, 2)
     assert frames(mask) == [(60, 20, 1180, 860)]
     assert frame_cells(mask) is None
+
+
+def test_framed_insets_inside_one_plot_are_not_its_plots():
+    """A seaborn joint plot (fresh-2026-12n, BoiseStatePlanetary Fig. 2): a frameless scatter plot with
+    marginal histograms and three small framed insets of one size drawn inside it, apart.  The insets
+    cover a small share of the figure (0.14 there), so they are not the figure's plots: no cells (h186);
+    framed plots that make up the figure are still cut (the tests above)."""
+    from figdex.models.grid_panels import frame_cells, frames
+
+    mask = np.zeros((900, 900), bool)
+    _scatter(mask, 80, 160, 730, 810, 1)  # the main scatter plot, no frame (grey background, not ink)
+    _scatter(mask, 80, 160, 730, 810, 2)
+    mask[810:812, 80:730] = True  # tick marks' line of the x axis
+    for x in range(85, 720, 32):  # the marginal histogram above
+        mask[130 - (720 - x) // 8:130, x:x + 28] = True
+    for x0, y0 in ((288, 175), (288, 420), (532, 420)):
+        mask[y0:y0 + 185, x0:x0 + 185] = False
+        _frame(mask, x0, y0, x0 + 185, y0 + 185, thick=2)
+        _scatter(mask, x0, y0, x0 + 185, y0 + 185, x0 + y0)
+    assert len(frames(mask)) == 3
+    assert frame_cells(mask) is None
