@@ -129,6 +129,98 @@ def grid_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
     return cells
 
 
+# Facet grids (h168, fresh-2026-12l): ggplot/seaborn small multiples.  Their columns are often of
+# unlike widths (facet_grid with free scales: Wirecuts Fig. 8's 531, 355, 862 and 400 px; a legend
+# beside the last column) and the plots inside them have white between their boxes or bars, so no
+# column of a row is "main" and the rule above finds no grid.  What marks them is that the same
+# gutters cross every row: white columns empty in all rows, the widest of them the gutters.
+GUTTER = 0.6  # a white column empty in every row is a gutter when at least this share of the widest
+MIN_GUTTER = 8  # px: the widest must be at least this (white between the bars of one plot is thinner)
+
+
+def aligned_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
+    """The cells of ``box`` when two or more rows are cut by the same wide gutters into two or more
+    columns (of any widths), each gutter edged by ink on both sides in every row (``_edged``); a
+    last row may leave its last cells empty (19 plots in rows of five).  None else."""
+    rows = _joined(_intervals(mask, box, 0), ROWS_EQUAL)
+    if rows is None or len(rows) < 2:
+        return None
+    x0, _, x1, _ = box
+    empty = np.ones(x1 - x0, dtype=bool)
+    for _, core, _ in rows:
+        empty &= mask[core[0]:core[1], x0:x1].mean(axis=0) <= 0.005  # as _intervals
+    inked = np.flatnonzero(~empty)
+    if inked.size == 0:
+        return None
+    gaps, start = [], None
+    for i in range(int(inked[0]), int(inked[-1]) + 2):
+        if i <= inked[-1] and empty[i]:
+            start = i if start is None else start
+        elif start is not None:
+            gaps.append((start, i))
+            start = None
+    widest = max((b - a for a, b in gaps), default=0)
+    if widest < MIN_GUTTER:
+        return None
+    cuts = [g for g in gaps if g[1] - g[0] >= GUTTER * widest]
+    edges = [int(inked[0])] + [e for g in cuts for e in g] + [int(inked[-1]) + 1]
+    runs = [(x0 + edges[i], x0 + edges[i + 1]) for i in range(0, len(edges), 2)]
+    joined = _joined(runs, float("inf"))  # a y-axis title or legend column joins its plot column
+    if joined is None or len(joined) < 2:
+        return None
+    cols = [g[0] for g in joined]
+    gutters = [(x0 + a, x0 + b) for a, b in cuts if any(a0 <= x0 + a and x0 + b <= b0 for a0, b0 in _spans(cols))]
+    cells: list[Box] = []
+    for ri, (_, core, strips) in enumerate(rows):
+        top, bottom = core
+        for a, b in strips:  # as _row_columns: strips that keep to the columns (titles, tick labels)
+            inside = _intervals(mask, (x0, a, x1, b), 1)
+            if all(any(c0 <= r0 and r1 <= c1 for c0, c1 in cols) for r0, r1 in inside):
+                top, bottom = min(top, a), max(bottom, b)
+        row: list[Box | None] = []
+        for c0, c1 in cols:
+            cell = content_box(mask, (c0, top, c1, bottom))
+            filled = cell is not None and (cell[2] - cell[0]) >= FILL * (c1 - c0) and \
+                (cell[3] - cell[1]) >= FILL * (bottom - top)
+            row.append(cell if filled else None)
+        n = len(row) if ri < len(rows) - 1 else max((i + 1 for i, c in enumerate(row) if c), default=0)
+        if None in row[:n] or not _edged(mask, core, x0, x1, [g for g in gutters if g[1] <= cols[n - 1][1]] if n else []):
+            return None  # an empty slot inside a row, or a gutter that is white inside an image of this row
+        cells.extend(row[:n])
+    return cells if len(cells) >= 4 else None
+
+
+def _spans(cols: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The white spans between neighbouring columns."""
+    return [(cols[i][1], cols[i + 1][0]) for i in range(len(cols) - 1)]
+
+
+EDGE = 0.25  # a row's white around a gutter runs past it by at most this share of its width (at least EDGE_MIN px)
+EDGE_MIN = 4
+
+
+def _edged(mask: np.ndarray, core: tuple[int, int], x0: int, x1: int, gutters: list[tuple[int, int]]) -> bool:
+    """Whether in this row each gutter has ink at its edges on both sides (h174): the white of a row
+    around a true gutter is the gutter, where white inside a plot (between sparse points, beside
+    ragged category labels, around two centred plots under a row of three) that happens to line up
+    with the white of other rows runs far past it.  A side with no ink at all in this row (a y-axis
+    title that only one row has) asks nothing."""
+    empty = mask[core[0]:core[1], x0:x1].mean(axis=0) <= 0.005
+    inked = np.flatnonzero(~empty)
+    if inked.size == 0:
+        return False
+    for a, b in gutters:
+        a, b = a - x0, b - x0
+        tol = max(EDGE_MIN, EDGE * (b - a))
+        left = inked[inked < a]
+        right = inked[inked >= b]
+        if left.size and a - (int(left[-1]) + 1) > tol:
+            return False
+        if right.size and int(right[0]) - b > tol:
+            return False
+    return True
+
+
 def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
     """Whether the cells hold images of one kind: every one a plot, or every one a micrograph,
     photo or pattern; drawings only in grids of four or more (a row of two or three
@@ -175,6 +267,9 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
     for box in blocks:
         cells = grid_cells(mask, box)
         alike = cells is not None and alike_cells(image, cells, text_boxes)
+        if cells is None:  # only where no regular grid was found: a grid whose cells are not alike
+            cells = aligned_cells(mask, box)  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
+            alike = cells is not None and alike_cells(image, cells, text_boxes)
         if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
             cells = frame_cells(mask)
             alike = cells is not None and framed_plots(image, cells)
@@ -195,6 +290,18 @@ FRAME_SIDE = 0.95  # a frame's vertical edges are inked along this share of its 
 FRAME_MIN = 0.12  # a frame spans at least this share of the figure's width and height (not a legend)
 SURE = 0.7  # a framed cell the classifier calls a drawing at least this surely is one
 FRAME_MAIN = 0.5  # frames of at least this share of the largest one's area are plots; smaller ones legends
+# Stacked plots (h181, fresh-2026-12m: nine light curves one under another, six MATLAB traces): a
+# frame at least STACK_WIDE of the figure's width may be as short as STACK_MIN of its height.
+STACK_WIDE = 0.5
+STACK_MIN = 0.05
+# Frames at most TOUCH px apart touch (one faceted plot: ``frame_cells``' check "apart"), so a frame's
+# side has no white break longer than that: two frames stacked farther apart in one column (a corner
+# plot's, 37 px; dimagfnl Fig. 7's rows, 3 px) are not one frame.
+TOUCH = 2
+# Frames are the plots of the figure only where they make up much of it (h186, fresh-2026-12n: three
+# framed insets drawn inside one seaborn joint plot cover 0.14 of its content box; stacked and gridded
+# framed plots of 12m and 12n cover 0.47-0.81 with their tick labels and titles beside them).
+FRAME_COVER = 0.3
 
 
 def _long_runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int, int]]:
@@ -210,10 +317,17 @@ def _long_runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int, int]]:
 
 def _side(mask: np.ndarray, x: int, y0: int, y1: int, tol: int) -> bool:
     """Whether some column within ``tol`` px of ``x`` is inked along the frame's height (the top and
-    bottom lines run on past the frame's corners by the length of the tick marks).  The definition
-    ``frames`` computes for many bottoms at once (``_sides``); tests compare the two."""
+    bottom lines run on past the frame's corners by the length of the tick marks), unbroken: the
+    white between two frames stacked in one column (a corner plot's, h181) is no part of a side.
+    ``frames`` first narrows many bottoms at once on the inked share alone (``_sides``), then asks this."""
     cols = mask[y0:y1, max(0, x - tol):x + tol + 1]
-    return cols.size > 0 and float(cols.mean(axis=0).max()) >= FRAME_SIDE
+    if cols.size == 0:
+        return False
+    for j in np.flatnonzero(cols.mean(axis=0) >= FRAME_SIDE):
+        white = np.flatnonzero(np.diff(np.concatenate(([1], cols[:, j].astype(np.int8), [1]))))
+        if not white.size or int(np.max(white[1::2] - white[::2])) <= TOUCH:
+            return True
+    return False
 
 
 def _column_sums(mask: np.ndarray, xs: np.ndarray, tol: int) -> tuple[np.ndarray, np.ndarray]:
@@ -251,29 +365,40 @@ def frames(mask: np.ndarray) -> list[Box]:
     H, W = mask.shape
     runs = _long_runs(mask, max(40, int(FRAME_MIN * W)))
     tol = max(6, W // 100)
-    min_h = max(30, FRAME_MIN * H)
     found: list[Box] = []
     if not runs:
         return found
     ys, xa, xb = (np.array(v, dtype=np.int64) for v in zip(*runs))
     cols, sums = _column_sums(mask, np.unique(np.concatenate([xa, xb - 1])), tol)
     for i, (yt, a, b) in enumerate(runs):
+        short = (STACK_MIN if b - a >= STACK_WIDE * W else FRAME_MIN) * H  # stacked wide plots may be short
         later = slice(i + 1, None)
-        cand = np.flatnonzero((ys[later] - yt >= min_h) & (np.abs(xa[later] - a) <= tol) &
+        cand = np.flatnonzero((ys[later] - yt >= max(30, short)) & (np.abs(xa[later] - a) <= tol) &
                               (np.abs(xb[later] - b) <= tol)) + i + 1
+        best = None
         for end in range(cand.size, 0, -CHUNK):
             j = cand[max(0, end - CHUNK):end]
+            # the inked share is necessary for ``_side``; the unbroken check runs on those that have it
             ok = np.flatnonzero(_sides(cols, sums, a, yt, ys[j], tol) & _sides(cols, sums, b - 1, yt, ys[j], tol))
-            if ok.size:
-                k = int(j[ok[-1]])
-                found.append((min(a, int(xa[k])), yt, max(b, int(xb[k])), int(ys[k]) + 1))
+            for k in (int(j[o]) for o in ok[::-1]):
+                if _side(mask, a, yt, int(ys[k]), tol) and _side(mask, b - 1, yt, int(ys[k]), tol):
+                    best = (min(a, int(xa[k])), yt, max(b, int(xb[k])), int(ys[k]) + 1)  # the farthest bottom
+                    break
+            if best:
                 break
+        if best:
+            found.append(best)
 
     def inside(p: Box, q: Box) -> bool:
         return p != q and p[0] >= q[0] - 3 and p[1] >= q[1] - 3 and p[2] <= q[2] + 3 and p[3] <= q[3] + 3
 
-    outer = [f for f in found if not any(inside(f, g) for g in found)]
-    return sorted(set(outer), key=lambda f: (f[1], f[0]))
+    # Largest first: a frame line of several px gives one frame per px row, each "inside" the others
+    # within the 3 px leeway; only the first of them is kept (h181: before, all of them were dropped).
+    outer: list[Box] = []
+    for f in sorted(set(found), key=lambda f: (-(f[2] - f[0]) * (f[3] - f[1]), f[1], f[0])):
+        if not any(inside(f, g) for g in outer):
+            outer.append(f)
+    return sorted(outer, key=lambda f: (f[1], f[0]))
 
 
 def frame_cells(mask: np.ndarray) -> list[Box] | None:
@@ -291,6 +416,9 @@ def frame_cells(mask: np.ndarray) -> list[Box] | None:
     ws, hs = [f[2] - f[0] for f in main], [f[3] - f[1] for f in main]
     if max(ws) > EQUAL * min(ws) or max(hs) > EQUAL * min(hs):
         return None
+    whole = content_box(mask, (0, 0, W, H))
+    if whole is None or sum(w * h for w, h in zip(ws, hs)) < FRAME_COVER * (whole[2] - whole[0]) * (whole[3] - whole[1]):
+        return None  # insets inside one plot, not the figure's plots
     for i, p in enumerate(main):  # apart: frames sharing an edge are one faceted plot
         for q in main[i + 1:]:
             if p[0] < q[2] + 3 and q[0] < p[2] + 3 and p[1] < q[3] + 3 and q[1] < p[3] + 3:

@@ -172,3 +172,105 @@ def test_the_orbital_grid_of_ocdft_fig_8_is_its_six_masters():
     for gold in (m["box"] for m in rec["masters"]):
         assert max(_iou(c, gold) for c in cells) >= 0.8, gold
     assert alike_cells(painted, cells, [])
+
+
+def test_facet_grids_of_unlike_column_widths_are_cut_by_the_gutters_every_row_shares():
+    """h168: a ggplot facet_grid (Wirecuts Fig. 8, open: 3 x 4 box-plot facets of unlike widths) is no
+    grid to ``grid_cells`` (its columns are not of one size); the 14 px gutters empty in every row are."""
+    from figdex.models.grid_panels import aligned_cells
+    from figdex.models.layout import clear_rule_lines, ink_mask
+    from figdex.models.ocr import load_rgb
+
+    rec = _record("heike/Wirecuts---data-descriptor#Figure 8")
+    image = load_rgb(DEVSET / "open" / rec["file"])
+    mask, _ = clear_rule_lines(image, ink_mask(image))
+    box = (0, 0, image.shape[1], image.shape[0])
+    assert grid_cells(mask, box) is None
+    cells = aligned_cells(mask, box)
+    assert cells is not None and len(cells) == len(rec["masters"]) == 12
+    for gold in (m["box"] for m in rec["masters"]):
+        assert max(_iou(c, gold) for c in cells) >= 0.7, gold
+
+
+def test_a_seaborn_grid_with_a_short_last_row_is_its_nineteen_plots():
+    """h168: asymp_hd Fig. 3, 19 box plots in rows of five (restored, not committed): the white
+    between the boxes of each plot hides the columns from ``grid_cells``; the last row's empty slot
+    (only the tick labels of the plot above reach into it) is no cell."""
+    from figdex.models.grid_panels import aligned_cells
+    from figdex.models.layout import clear_rule_lines, ink_mask
+    from figdex.models.ocr import load_rgb
+
+    rec = _record("adamlabadorf/asymp_hd_mrnaseq_manuscript#Figure 3")
+    path = DEVSET / "restored" / rec["file"]
+    if not path.exists():
+        pytest.skip(f"{rec['file']} is not committed: run eval/devset/restore.py to restore it")
+    image = load_rgb(path)
+    mask, _ = clear_rule_lines(image, ink_mask(image))
+    box = (0, 0, image.shape[1], image.shape[0])
+    assert grid_cells(mask, box) is None
+    cells = aligned_cells(mask, box)
+    assert cells is not None and len(cells) == len(rec["masters"]) == 19
+    for gold in (m["box"] for m in rec["masters"]):
+        assert max(_iou(c, gold) for c in cells) >= 0.6, gold
+
+
+def test_rows_cut_at_different_places_share_no_gutter():
+    from figdex.models.grid_panels import aligned_cells
+
+    rows = np.zeros((600, 600), bool)  # two wide images over a row of three: no shared gutter
+    rows[0:280, 0:290], rows[0:280, 310:600] = True, True
+    rows[300:600, 0:190], rows[300:600, 205:395], rows[300:600, 410:600] = True, True, True
+    assert aligned_cells(rows, (0, 0, 600, 600)) is None
+    one = np.zeros((300, 600), bool)  # one plot: a single row is no grid
+    one[0:280, 0:290], one[0:280, 310:600] = True, True
+    assert aligned_cells(one, (0, 0, 600, 300)) is None
+
+
+def test_white_inside_plots_that_lines_up_across_rows_is_no_gutter():
+    """h174: the white shared by every row is a gutter only where each row's ink edges it on both
+    sides.  Two rows of two plots cut at x=300-320 are a grid; a lower row whose plots leave white
+    far past that column (sparse points, ragged category labels) is not."""
+    from figdex.models.grid_panels import aligned_cells
+
+    grid = np.zeros((620, 620), bool)
+    for top in (0, 320):
+        grid[top:top + 300, 0:300] = True
+        grid[top:top + 300, 320:620] = True
+        grid[top:top + 300, 100:104] = False  # white inside each plot: no gutter (not in every row)
+    cells = aligned_cells(grid, (0, 0, 620, 620))
+    assert cells is not None and len(cells) == 4
+    ragged = grid.copy()
+    ragged[320:620, 300:620] = False  # the lower row: its right plot's ink starts 80 px past the gutter
+    ragged[320:620, 400:620] = True
+    assert aligned_cells(ragged, (0, 0, 620, 620)) is None
+
+
+def test_a_labelled_faceted_bar_chart_with_ragged_category_labels_is_not_cut_by_aligned_white():
+    """h174: fresh-2026-12j's CEV Fig. 3 (open): four GO-term bar charts, each three facets with
+    right-aligned category labels of unlike lengths.  The white every row shares (x 532-549) runs
+    up to 91 px further in rows whose labels are short: white beside text, not a gutter, so h168's
+    rule cut it into 12 cells that match none of its four masters; the narrower rule finds no grid."""
+    from figdex.models.grid_panels import aligned_cells
+    from figdex.models.layout import clear_rule_lines, ink_mask
+    from figdex.models.ocr import load_rgb
+
+    rec = _record("10.1080/20013078.2020.1750810#Figure 3")
+    image = load_rgb(DEVSET / "open" / rec["file"])
+    mask, _ = clear_rule_lines(image, ink_mask(image))
+    assert aligned_cells(mask, (0, 0, image.shape[1], image.shape[0])) is None
+
+
+def test_a_regular_grid_whose_cells_are_not_alike_is_not_tried_as_a_facet_grid(monkeypatch):
+    """h174: ``aligned_cells`` is tried only where ``grid_cells`` finds no grid; a regular grid the
+    classifier finds unlike is kept whole, not cut again by coarser gutters (hbn-pod2 Fig. 8)."""
+    from figdex.models import grid_panels
+
+    mask = np.zeros((620, 620), bool)
+    for top in (0, 320):
+        for left in (0, 320):
+            mask[top:top + 300, left:left + 300] = True
+    monkeypatch.setattr(grid_panels, "alike_cells", lambda *a: False)
+    monkeypatch.setattr(grid_panels, "aligned_cells", lambda *a: pytest.fail("aligned_cells tried"))
+    monkeypatch.setattr(grid_panels, "frame_cells", lambda *a: None)
+    image = np.zeros((620, 620, 3), np.uint8)
+    assert grid_panels.split_grids(image, mask, [(0, 0, 620, 620)], []) == ([(0, 0, 620, 620)], 0)
