@@ -319,7 +319,7 @@ def _side(mask: np.ndarray, x: int, y0: int, y1: int, tol: int) -> bool:
     """Whether some column within ``tol`` px of ``x`` is inked along the frame's height (the top and
     bottom lines run on past the frame's corners by the length of the tick marks), unbroken: the
     white between two frames stacked in one column (a corner plot's, h181) is no part of a side.
-    ``frames`` first narrows many bottoms at once on the inked share alone (``_sides``), then asks this."""
+    ``frames`` asks the same of many bottoms at once (``_unbroken_sides``); tests compare the two."""
     cols = mask[y0:y1, max(0, x - tol):x + tol + 1]
     if cols.size == 0:
         return False
@@ -351,6 +351,32 @@ def _sides(cols: np.ndarray, sums: np.ndarray, x: int, y0: int, y1s: np.ndarray,
     return (inked / (y1s - y0)[:, None]).max(axis=1) >= FRAME_SIDE
 
 
+def _gap_sums(mask: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """For the columns ``cols``: how many white runs of ``TOUCH + 1`` px start above each row (a prefix
+    sum, shape (H + 1, len(cols))), so whether a column is unbroken between two rows is O(1)."""
+    H = mask.shape[0]
+    span = TOUCH + 1
+    white = np.zeros((H + 1, cols.size), np.int32)
+    np.cumsum(~mask[:, cols], axis=0, out=white[1:])
+    starts = np.zeros((H, cols.size), np.int32)
+    if H >= span:
+        starts[:H - span + 1] = (white[span:] - white[:-span]) == span
+    gaps = np.zeros((H + 1, cols.size), np.int32)
+    np.cumsum(starts, axis=0, out=gaps[1:])
+    return gaps
+
+
+def _unbroken_sides(cols: np.ndarray, sums: np.ndarray, gaps: np.ndarray, x: int, y0: int, y1s: np.ndarray,
+                    tol: int) -> np.ndarray:
+    """``_side`` itself for one column ``x``, top ``y0`` and many bottoms ``y1s`` at once: some column near
+    ``x`` inked along ``FRAME_SIDE`` of the height with no white run longer than ``TOUCH`` in it."""
+    lo, hi = np.searchsorted(cols, [max(0, x - tol), x + tol + 1])
+    inked = (sums[y1s, lo:hi] - sums[y0, lo:hi]) / (y1s - y0)[:, None] >= FRAME_SIDE
+    last = np.maximum(y1s - TOUCH, y0)  # a white run of TOUCH + 1 px inside [y0, y1) starts before y1 - TOUCH
+    broken = (gaps[last, lo:hi] - gaps[y0, lo:hi]) > 0
+    return (inked & ~broken).any(axis=1)
+
+
 CHUNK = 256  # bottoms tried at once, farthest first
 
 
@@ -370,6 +396,7 @@ def frames(mask: np.ndarray) -> list[Box]:
         return found
     ys, xa, xb = (np.array(v, dtype=np.int64) for v in zip(*runs))
     cols, sums = _column_sums(mask, np.unique(np.concatenate([xa, xb - 1])), tol)
+    gaps = _gap_sums(mask, cols)
     for i, (yt, a, b) in enumerate(runs):
         short = (STACK_MIN if b - a >= STACK_WIDE * W else FRAME_MIN) * H  # stacked wide plots may be short
         later = slice(i + 1, None)
@@ -378,13 +405,11 @@ def frames(mask: np.ndarray) -> list[Box]:
         best = None
         for end in range(cand.size, 0, -CHUNK):
             j = cand[max(0, end - CHUNK):end]
-            # the inked share is necessary for ``_side``; the unbroken check runs on those that have it
-            ok = np.flatnonzero(_sides(cols, sums, a, yt, ys[j], tol) & _sides(cols, sums, b - 1, yt, ys[j], tol))
-            for k in (int(j[o]) for o in ok[::-1]):
-                if _side(mask, a, yt, int(ys[k]), tol) and _side(mask, b - 1, yt, int(ys[k]), tol):
-                    best = (min(a, int(xa[k])), yt, max(b, int(xb[k])), int(ys[k]) + 1)  # the farthest bottom
-                    break
-            if best:
+            ok = np.flatnonzero(_unbroken_sides(cols, sums, gaps, a, yt, ys[j], tol) &
+                                _unbroken_sides(cols, sums, gaps, b - 1, yt, ys[j], tol))
+            if ok.size:
+                k = int(j[ok[-1]])
+                best = (min(a, int(xa[k])), yt, max(b, int(xb[k])), int(ys[k]) + 1)  # the farthest bottom
                 break
         if best:
             found.append(best)

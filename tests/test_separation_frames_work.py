@@ -97,3 +97,25 @@ def test_frames_are_those_of_the_pairwise_definition(seed):
     mask[430:760:2, 480:860] = True  # bright bands
     assert gp.frames(mask) == _frames_pairwise(mask)
     assert gp.frames(np.zeros((50, 60), bool)) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_unbroken_sides_at_once_are_side_itself(seed):
+    """h181's ``_side`` also asks that the inked column has no white gap longer than ``TOUCH``; the
+    vectorised form must give its very answers, gaps of 0 to 5 px near the limit included."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((300, 120), bool)
+    for x in range(10, 110, 7):
+        mask[:, x] = True
+        for _ in range(int(rng.integers(0, 4))):
+            y, n = int(rng.integers(0, 295)), int(rng.integers(1, 6))
+            mask[y:y + n, x] = False  # a white gap of 1-5 px
+    mask |= rng.random(mask.shape) < 0.02
+    xs = np.arange(10, 110, 7)
+    cols, sums = gp._column_sums(mask, xs, 3)
+    gaps = gp._gap_sums(mask, cols)
+    for _ in range(60):
+        x, y0 = int(rng.choice(xs)), int(rng.integers(0, 200))
+        y1s = np.sort(rng.integers(y0 + 5, 300, 20))
+        got = gp._unbroken_sides(cols, sums, gaps, x, y0, y1s, 3)
+        assert got.tolist() == [gp._side(mask, x, y0, int(y1), 3) for y1 in y1s]
