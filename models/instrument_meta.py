@@ -28,8 +28,7 @@ from pathlib import Path
 from figdex.models.instrument_axes import NM as _NM  # length unit -> nanometres (a light module)
 from figdex.models.instrument_hitachi import hitachi_tags, read_hitachi  # Hitachi's [SemImageFile] text (light)
 # rosettasciio plugins that hold images with a spatial calibration (others hold spectra, tables, …).
-_RSCIIO_PLUGINS = ("DigitalMicrograph", "EMD", "TIA", "JEOL", "MRC", "MRCZ", "Phenom", "TVIPS", "Blockfile",
-                   "TIFF")
+_RSCIIO_PLUGINS = ("DigitalMicrograph", "EMD", "TIA", "JEOL", "MRC", "MRCZ", "Phenom", "TVIPS", "Blockfile", "TIFF")
 INSTRUMENT_SUFFIXES = (".dm3", ".dm4", ".emd", ".ser", ".emi", ".img", ".map", ".mrc", ".elid", ".tvips", ".blo")
 
 
