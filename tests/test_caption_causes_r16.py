@@ -1,0 +1,39 @@
+"""Round h192 of issue #15 (caption splitting): causes read off fresh-2026-12n and fresh-2026-12m, one test per cause
+(re-applied one at a time in round h194; h192's cause 1, a change of the eval's scoring, is left out)."""
+
+from figdex.ingest.captions.split import split_caption
+
+
+def _texts(split):
+    return {s.label: s.text for s in split.subcaptions}
+
+
+# Cause 2: a LaTeX caption that walks through one figure's panels in order, with no label of its own, names its own
+# panels even when the caller knows no LaTeX label for it (faadzlan/oe2020Revised Figs. 2, 7-10: the records, like a
+# manuscript whose \label stands after \caption, carry no label).
+WALK = (r"The amplitude and frequency response. Figure \ref{fig:ampFreqComp}a shows the amplitude response, "
+        r"Fig. \ref{fig:ampFreqComp}b the frequency response and Fig. \ref{fig:ampFreqComp}c also the frequency "
+        r"response, but using the Strouhal number.")
+
+
+def test_a_reference_walking_through_the_panels_is_the_figures_own():
+    split = split_caption(WALK)
+    texts = _texts(split)
+    assert set(texts) == {"a", "b", "c"}
+    assert "amplitude response" in texts["a"] and "Strouhal" in texts["c"] and "Strouhal" not in texts["b"]
+    assert "amplitude and frequency response" in split.shared
+
+
+def test_references_that_do_not_walk_the_panels_stay_references():
+    from figdex.ingest.captions.own_figure import own_panel_references
+
+    # One panel only, letters out of order, two keys, or a caption with labels of its own: never taken as its own.
+    for caption in (r"Same as Fig. \ref{fig:x}a, for the finer mesh.",
+                    r"As Fig. \ref{fig:x}b and Fig. \ref{fig:x}a, for the finer mesh.",
+                    r"As Fig. \ref{fig:x}a and Fig. \ref{fig:y}b, for the finer mesh.",
+                    r"(a) Mesh as in Fig. \ref{fig:x}a. (b) Flow as in Fig. \ref{fig:x}b."):
+        assert own_panel_references(caption) == caption
+    assert {s.label for s in split_caption(r"(a) Mesh as in Fig. \ref{fig:x}a. (b) Flow as in Fig. \ref{fig:x}b."
+                                           ).subcaptions} == {"a", "b"}
+    # A known label of this figure decides alone.
+    assert own_panel_references(WALK, ("fig:other",)) == WALK
