@@ -37,3 +37,17 @@ def test_references_that_do_not_walk_the_panels_stay_references():
                                            ).subcaptions} == {"a", "b"}
     # A known label of this figure decides alone.
     assert own_panel_references(WALK, ("fig:other",)) == WALK
+
+
+# Cause 3: a sentence that opens with its first label as a clause's subject and holds every panel ("(a) shows …, while
+# (b) shows …") is a list: a note after it that repeats neither panel's own words is the figure's, shared
+# (faadzlan/oe2020Revised Fig. 2 "Note that the gap ratio …"); a list of labelled phrases keeps its old reading.
+def test_a_note_after_a_sentence_walking_every_panel_is_shared():
+    split = split_caption("Problem geometry. (a) shows the side view of the domain while (b) shows the top view of the "
+                          "domain. Note that the gap ratio between the cylinder and the plate is 0.16D.")
+    texts = _texts(split)
+    assert "gap ratio" in split.shared and "gap ratio" not in texts["b"]
+    # Repeating one panel's own words, it stays that panel's.
+    split = split_caption("Problem geometry. (a) shows the side view of the domain while (b) shows the top view of the "
+                          "domain. The top view omits the plate.")
+    assert "omits" in _texts(split)["b"] and "omits" not in split.shared
