@@ -51,3 +51,17 @@ def test_a_note_after_a_sentence_walking_every_panel_is_shared():
     split = split_caption("Problem geometry. (a) shows the side view of the domain while (b) shows the top view of the "
                           "domain. The top view omits the plate.")
     assert "omits" in _texts(split)["b"] and "omits" not in split.shared
+
+
+# Cause 4: a statement naming panels that opens in lower case after a full stop, with no comma after the list ("… a
+# maximum density of 1. in panels b and c lines are coloured …", georgebusby Fig. 3) is its own sentence and goes,
+# without the reference, to the panels it names (rule 4), not to the last panel whole.
+def test_a_lower_case_statement_naming_panels_goes_to_them():
+    split = split_caption(r"Negative covariance. \textbf{a} heatmap of covariance \textbf{b} the genome-wide "
+                          r"distribution, normalised to a maximum density of 1. \textbf{c} the distribution for "
+                          r"significant SNPs, normalised to a maximum density of 1. in panels \textbf{b} and "
+                          r"\textbf{c} lines are coloured by ancestry as in panel \textbf{a}")
+    texts = _texts(split)
+    assert texts["b"].endswith("lines are coloured by ancestry as in panel a")
+    assert texts["c"].endswith("lines are coloured by ancestry as in panel a") and "in panels" not in texts["c"]
+    assert "coloured" not in texts["a"]

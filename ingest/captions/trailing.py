@@ -244,6 +244,8 @@ def named_statement(text: str, start: int, end: int, refs: list, scheme: str) ->
 _LABEL_LIST = r"[A-Za-z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Za-z])*"
 _OPENING_REF = re.compile(
     rf"^(?:(?:in|for)\s+(?:panels?\s+)?(?P<scope>\({_LABEL_LIST}\)|{_LABEL_LIST})\s*,\s+|"
+    # "in panels b and c lines are coloured …": with the word "panels", no comma is needed after the list
+    rf"(?:in|for)\s+panels?\s+(?P<listed>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=[a-z])|"
     rf"(?:the\s+)?panels?\s+(?P<subject>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=(?:(?:also|both|each)\s+)?"
     r"(?:show|shows|depict|depicts|display|displays|illustrate|illustrates|present|presents|compare|compares|"
     r"contain|contains|represent|represents)\b))",
@@ -259,7 +261,7 @@ def opening_reference(body: str, labels: set[str], expand) -> tuple[tuple[str, .
     m = _OPENING_REF.match(body)
     if not m:
         return None
-    named = expand((m.group("scope") or m.group("subject")).strip("()"))
+    named = expand((m.group("scope") or m.group("listed") or m.group("subject")).strip("()"))
     if not named or not set(named) <= labels:
         return None
     rest = body[m.end():].strip()
