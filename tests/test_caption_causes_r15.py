@@ -37,8 +37,10 @@ def test_own_figure_number_names_the_panels():
 
 
 def test_other_figures_are_never_panels():
-    # Without this figure's names nothing changes (the splitter cannot tell its own figure from another).
-    assert {s.label for s in split_caption(LATEX).subcaptions} == {"0"}
+    # Without this figure's names a single reference stays a reference (the splitter cannot tell its own figure
+    # from another); LATEX itself, which walks through a, b of one key, is taken as its own since round h192
+    # (test_caption_causes_r16).
+    assert {s.label for s in split_caption(r"Same as Fig. \ref{fig:yrmsGCI}a, for the finer mesh.").subcaptions} == {"0"}
     caption = "Flow past the cylinder. The side view is as in Fig. 3a and the top view as in Fig. 3b."
     assert {s.label for s in split_caption(caption, None, ("5",)).subcaptions} == {"0"}
     assert own_panel_references(r"as in Fig. \ref{fig:other}b", ("fig:x",)) == r"as in Fig. \ref{fig:other}b"

@@ -5,7 +5,11 @@ splitter (``split.split_caption`` calls it first).
 
 Only references to a figure the caller names as this one (``own``: its number as printed, "5" or "S2", or its
 LaTeX label) and LaTeX labels set in the caption itself (``\\label{fig:x}``) count: "as in Fig. 3b" names another
-figure's panel and is left as it is (rule 6)."""
+figure's panel and is left as it is (rule 6).  When no LaTeX label of this figure is known (a manuscript's
+``\\label`` stands after ``\\caption``, and a caller may not pass it), a reference that walks through the panels in
+order and the caption's only panel names ("Figure \\ref{fig:x}a shows …, while Fig. \\ref{fig:x}b shows …": one
+key, letters a, b, … each once, two at least, and no other label in the caption) is taken as this figure's own:
+a caption does not describe another figure panel by panel."""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ def own_panel_references(caption: str, own: Iterable[str] = ()) -> str:
     \\ref{fig:x}a shows" -> "(a) shows"); unchanged when no name of this figure is known."""
     numbers = {n.strip() for n in own if n and re.fullmatch(r"S?\d+", n.strip())}
     labels = {n.strip() for n in own if n and n.strip() and n.strip() not in numbers} | set(_LABEL.findall(caption))
+    if not labels:
+        labels = _walked_reference(caption)
     parts = []
     if labels:
         alt = "|".join(re.escape(n) for n in sorted(labels, key=len, reverse=True))
@@ -46,3 +52,22 @@ def own_panel_references(caption: str, own: Iterable[str] = ()) -> str:
         return f"({m.group('inner') or m.group('bare')})"
 
     return pattern.sub(bracketed, caption)
+
+
+_REF_PANEL = re.compile(rf"\\(?:ref|autoref|cref|Cref)\{{([^{{}}]+)\}}{_PANELS}")
+# A panel label of the caption's own: "(a)" / "a)" / "(A,B)" or a LaTeX bold letter ("\\textbf{a}").
+_OWN_MARK = re.compile(r"(?:^|[\s(])\(?[A-Za-z](?:\s*[,\-–]\s*[A-Za-z])*\)|\\textbf\{\s*[A-Za-z]\s*[},\-–]")
+
+
+def _walked_reference(caption: str) -> set[str]:
+    """{key} when one LaTeX reference key is followed by the panel letters a, b, … in order, each once (two at least),
+    and the caption marks no panel of its own; else an empty set."""
+    found = [(m.group(1), m.group("inner") or m.group("bare")) for m in _REF_PANEL.finditer(caption)]
+    keys = {k for k, _ in found}
+    if len(keys) != 1 or len(found) < 2 or _OWN_MARK.search(_REF_PANEL.sub(" ", caption)):
+        return set()
+    letters = [p for _, p in found]
+    if any(len(p) != 1 for p in letters):
+        return set()
+    first = "a" if letters[0].islower() else "A"
+    return keys if letters == [chr(ord(first) + i) for i in range(len(letters))] else set()

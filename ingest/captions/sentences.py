@@ -17,7 +17,9 @@ _LABELS_END = re.compile(r"(?:\b[Pp]anels?\s+(?:[A-Z]\s*(?:[–—-]|,|and)\s*)?
 # may follow the stop ("… to be via `unbuffered fluids.' (B) Histogram …").
 _SENT_END = re.compile(r"[.!?]['’\"”]?(?=[\s\x01\x02]+(?:[A-Z(\[\d\x01\"“‘]|[a-z]['′]?(?:\s*[,–-]\s*[a-z])*(?:\s|\)\s|,\s|\.\s+(?:[A-Z0-9]|[a-z][A-Z]))"
                        # "… site AX4. an-plagioclase with ~70% anorthite; ilm-ilmenite; …": an abbreviation key
-                       r"|[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;.]*;))"
+                       r"|[a-z][a-z0-9+]{0,4}\s*[-–—=]\s*[A-Za-z][^;.]*;"
+                       # "… a maximum density of 1. in panels b and c lines are coloured …": a statement naming panels
+                       r"|in\s+panels?\s+[\x01(]*[A-Za-z][\x02)]*[\s,]))"
                        r"|[。！？](?=\s*\S)")  # Chinese and Japanese stops, with no space after them
 # "… formation.(A) Metastasis …", "… 100 um.Graphs show …": captions pasted from PDFs and some
 # XML lose the space after a sentence; without it the sentence splitter sees one long sentence.

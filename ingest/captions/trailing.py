@@ -116,6 +116,9 @@ def panels_named_at_end(body: str, scheme: str, labels: set[str], expand) -> tup
     return named if named and len(set(named)) < len(labels) else None
 
 
+_SUBJECT_LABEL = re.compile(r"[\s\x01\x02]*(?:shows?|depicts?|displays?|illustrates?|presents?|gives?|plots?)\s", re.I)
+
+
 def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list) -> dict | None:
     """When every panel is introduced inside one sentence after words they share ("… computation
     of solvation for (a) a charged sphere and (b) a protein."), that sentence is a list and the
@@ -126,7 +129,12 @@ def listed_in_one_sentence(text: str, spans: list[tuple[int, int]], intros: list
     if span is None or not all(span[0] <= m.start < span[1] for m in intros):
         return None
     head = text[span[0]:intros[0].start].strip()
-    if len(head.split()) < 2 or head.endswith((".", ";")):
+    # (No head: a sentence that opens with its first label as the subject of a clause and holds every panel, "Figure
+    # 2a shows the side view …, while Fig. 2b shows the top view …. Note that …", is a list too, and the note after
+    # it the figure's; not a list of labelled phrases, "(a) Strong staining …; (c) negative …. Positive marker …".)
+    if not head and _SUBJECT_LABEL.match(text[intros[0].end:]):
+        pass
+    elif len(head.split()) < 2 or head.endswith((".", ";")):
         return None
     ends = [m.start for m in intros[1:]] + [span[1]]
     own = {m: _content_words(text[m.end:end]) - _content_words(head) for m, end in zip(intros, ends)}
@@ -236,6 +244,8 @@ def named_statement(text: str, start: int, end: int, refs: list, scheme: str) ->
 _LABEL_LIST = r"[A-Za-z](?:\s*(?:,\s*and|,|and|&|--|[–—-])\s*[A-Za-z])*"
 _OPENING_REF = re.compile(
     rf"^(?:(?:in|for)\s+(?:panels?\s+)?(?P<scope>\({_LABEL_LIST}\)|{_LABEL_LIST})\s*,\s+|"
+    # "in panels b and c lines are coloured …": with the word "panels", no comma is needed after the list
+    rf"(?:in|for)\s+panels?\s+(?P<listed>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=[a-z])|"
     rf"(?:the\s+)?panels?\s+(?P<subject>\({_LABEL_LIST}\)|{_LABEL_LIST})\s+(?=(?:(?:also|both|each)\s+)?"
     r"(?:show|shows|depict|depicts|display|displays|illustrate|illustrates|present|presents|compare|compares|"
     r"contain|contains|represent|represents)\b))",
@@ -251,7 +261,7 @@ def opening_reference(body: str, labels: set[str], expand) -> tuple[tuple[str, .
     m = _OPENING_REF.match(body)
     if not m:
         return None
-    named = expand((m.group("scope") or m.group("subject")).strip("()"))
+    named = expand((m.group("scope") or m.group("listed") or m.group("subject")).strip("()"))
     if not named or not set(named) <= labels:
         return None
     rest = body[m.end():].strip()
