@@ -1,5 +1,6 @@
 """Round h192 of issue #15 (caption splitting): causes read off fresh-2026-12n and fresh-2026-12m, one test per cause
-(re-applied one at a time in round h194; h192's cause 1, a change of the eval's scoring, is left out)."""
+(re-applied one at a time in round h194); h192's cause 1, a change of the eval's scoring, was adopted by the lead
+afterwards as a metric fix."""
 
 from figdex.ingest.captions.split import split_caption
 
@@ -65,3 +66,18 @@ def test_a_lower_case_statement_naming_panels_goes_to_them():
     assert texts["b"].endswith("lines are coloured by ancestry as in panel a")
     assert texts["c"].endswith("lines are coloured by ancestry as in panel a") and "in panels" not in texts["c"]
     assert "coloured" not in texts["a"]
+
+
+# Cause 1 (the eval's tokens): a gold panel of a LaTeX caption may hold math but no control word ("computed value of
+# $D_I$."); it is compared as printed when the caption is LaTeX, as the splitter prints it (Cassvell Fig. 2 b, d;
+# Ner-Ber/magnitude_prediction_paper Fig. 1 a).
+def test_panel_text_of_a_latex_caption_is_compared_as_printed():
+    from figdex.ingest.captions.evaluate import GoldCaption, eval_tokens, evaluate
+
+    caption = r"Study case. Panel (a): $\Delta H$ (green). Panel (b): computed value of $D_I$."
+    assert eval_tokens("computed value of $D_I$.", caption) == eval_tokens("computed value of DI.")
+    # A plain caption's text is left as it is ("$5" is a price, not math).
+    assert eval_tokens("costs $5 and $6", "Prices. (a) costs $5 and $6") == eval_tokens("costs $5 and $6")
+    gold = GoldCaption("x#Figure 2", caption, {"a": r"Study case. $\Delta H$ (green).",
+                                               "b": "Study case. computed value of $D_I$."})
+    assert evaluate("t", [gold]).token_f1 == 1.0

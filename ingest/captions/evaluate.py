@@ -103,13 +103,16 @@ def load_compfigsep_gold(path: Path) -> Iterator[GoldCaption]:
 _CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
-def eval_tokens(text: str) -> list[str]:
+def eval_tokens(text: str, source: str | None = None) -> list[str]:
     """The tokens token F1 compares: ``tokens`` (spaCy's word tokens), with runs of CJK script cut into
     characters.  spaCy's English tokenizer leaves '活性物质侧' (even 'a)活性物质侧') as one token, so one
     character more or less would cost a Chinese panel its whole score where an English one loses a word.
-    Text given as LaTeX source is compared as printed (``printed_text``), as the splitter gives it."""
+    Text given as LaTeX source is compared as printed (``printed_text``), as the splitter gives it; ``source``, when
+    given, is the whole caption and decides whether the text is LaTeX: a gold panel of a LaTeX caption may hold only
+    math ("computed value of $D_I$.") and no control word, and would otherwise be compared unprinted ("$D_I$" against
+    the splitter's "DI")."""
     out: list[str] = []
-    for token in tokens(printed_text(text)):
+    for token in tokens(printed_text(text, source)):
         if not _CJK.search(token):
             out.append(token)
             continue
@@ -154,7 +157,8 @@ def evaluate(name: str, gold: Iterable[GoldCaption]) -> CaptionScores:
         unsplit_g += set(item.panels) == {"0"}
         worst = 1.0
         for label in set(predicted) | set(item.panels):
-            value = f1(eval_tokens(predicted.get(label, "")), eval_tokens(item.panels.get(label, "")))
+            value = f1(eval_tokens(predicted.get(label, ""), item.caption),
+                       eval_tokens(item.panels.get(label, ""), item.caption))
             f1_sum += value
             f1_n += 1
             worst = min(worst, value)
