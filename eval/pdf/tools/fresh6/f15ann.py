@@ -1,5 +1,5 @@
 """python f15ann.py PID SPEC [add]: SPEC lines 'page|label|x0 y0 x1 y1|caption12' (region drawn by eye, snapped unless
-the line ends with '|nosnap'; '|wm' snaps without the light-blue "For Peer Review" watermark of ScholarOne review PDFs,
+the line ends with |nosnap; a caption may hold "|"; '|wm' snaps without the light-blue "For Peer Review" watermark of ScholarOne review PDFs,
 pixels with r >= 205, g >= 236, b >= 250 counting as ground); prints snapped boxes and writes /tmp/f15/PID-sheet.png (f11sheet); 'add' keeps them
 (in fresh6/gold_f15.json, as fresh6_annotate.py's add).  fresh_15, h188 (f14ann.py for this part); figdex's parser is never imported."""
 import sys, subprocess, json
@@ -31,6 +31,9 @@ for ln in open(spec):
     if not ln.strip() or ln.startswith("#"):
         continue
     parts = ln.split("|")
+    flag = parts[-1] if len(parts) > 4 and parts[-1] in ("wm", "nosnap") else ""
+    parts = parts[:4] + ["|".join(parts[3:len(parts) - bool(flag)])] + ([flag] if flag else [])
+    parts = parts[:3] + parts[4:]  # a caption may hold '|' (|x|): the fields after the box up to a flag
     page, label, box, cap = int(parts[0]), parts[1], [float(v) for v in parts[2].split()], parts[3]
     if len(parts) > 4 and parts[4] == "wm":
         box = wm_snap(pid, page, box)
