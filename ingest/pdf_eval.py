@@ -95,13 +95,15 @@ UNMEASURED_PARTS: tuple[str, ...] = ("fresh_15",)
 
 
 def evaluate_pdfs(gold: dict, split: str = "fresh_2", on_pdf=None) -> PdfScores:
-    """Score the parser on the gold PDFs of ``split`` (a part, or all parts but ``UNMEASURED_PARTS``)."""
+    """Score the parser on the gold PDFs of ``split``: a part, parts joined by "+" (gathered at once and measured
+    together, "fresh_15+fresh_16"), or "all" (every part but ``UNMEASURED_PARTS``)."""
     from figdex.ingest.sources.base import SourceError
     from figdex.ingest.sources.pdf import analyse_pdf
 
     scores = PdfScores()
+    parts = set(split.split("+"))
     for record in gold["pdfs"]:
-        if record["split"] != split and (split != "all" or record["split"] in UNMEASURED_PARTS):
+        if record["split"] not in parts and (split != "all" or record["split"] in UNMEASURED_PARTS):
             continue
         path = ROOT / record["file"]
         if not path.is_file():

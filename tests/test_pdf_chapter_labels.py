@@ -44,3 +44,12 @@ def test_all_parts_leave_out_a_part_being_gathered(monkeypatch):
     # (no file is there: each PDF the eval reaches is listed as missing, which shows which it reached)
     assert pdf_eval.evaluate_pdfs(gold, "all").missing_files == ["no-such-tune.pdf"]
     assert pdf_eval.evaluate_pdfs(gold, "fresh_next").missing_files == ["no-such-fresh_next.pdf"]
+
+
+def test_parts_gathered_at_once_are_measured_together():
+    from figdex.ingest import pdf_eval
+
+    gold = {"pdfs": [{"split": part, "file": f"no-such-{part}.pdf", "id": part, "figures": []}
+                     for part in ("fresh_a", "fresh_b", "fresh_c")]}
+    assert pdf_eval.evaluate_pdfs(gold, "fresh_a+fresh_c").missing_files == ["no-such-fresh_a.pdf",
+                                                                             "no-such-fresh_c.pdf"]
