@@ -10,6 +10,7 @@ import click
 from figdex import settings
 from figdex.cli.output import FORMATS
 from figdex.index.query import SearchFilters
+from figdex.models.devset_sets import DEVELOPMENT_SETS, FRESH_SET
 
 DEFAULT_DATASET = "./figdex-data"
 
@@ -89,27 +90,13 @@ def filter_options(f):
     return wrapper
 
 
-# --set of `figdex eval separation|captions`: the parts of eval/devset (models.evaluate_devset.in_set).
-DEVSET_PARTS = ("held-out", "fresh", "fresh-2026-12n", "dev", "fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c",
-                "fresh-2026-12d", "fresh-2026-12e", "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h",
-                "fresh-2026-12i", "fresh-2026-12j", "fresh-2026-12k", "fresh-2026-12l",
-                "fresh-2026-12m")
-DEVSET_PARTS_HELP = ("held-out: development folds 3-4; fresh (= fresh-2026-12n, the one fresh set now): papers "
+# --set of `figdex eval separation|captions`: the parts of eval/devset (models.evaluate_devset.in_set);
+# which set is fresh and which are development data: models/devset_sets.py.
+DEVSET_PARTS = ("held-out", "fresh", FRESH_SET, "dev", *DEVELOPMENT_SETS)
+DEVSET_PARTS_HELP = (f"held-out: development folds 3-4; fresh (= {FRESH_SET}, the one fresh set now): papers "
                      "gathered after the last look, scored on their own, never tuned on; dev: every fold and the "
-                     "development sets (all looked at); fresh-2026-12, fresh-2026-12b to fresh-2026-12m: one "
-                     "development set alone (fresh-2026-12 tuned on since #15, the others looked at on 2026-12-06).")
-DEVSET_LOOKED_AT = {"fresh-2026-12": "tuned on since #15", "fresh-2026-12b": "looked at on 2026-12-06, development data since",
-                    "fresh-2026-12c": "looked at on 2026-12-06, development data since",
-                    "fresh-2026-12d": "looked at on 2026-12-06, development data since",
-                    "fresh-2026-12e": "looked at on 2026-12-06, development data since",
-                    "fresh-2026-12f": "looked at on 2026-12-06, development data since",
-                    "fresh-2026-12g": "looked at on 2026-12-07, development data since",
-                    "fresh-2026-12h": "looked at on 2026-12-07, development data since",
-                    "fresh-2026-12i": "looked at on 2026-12-07, development data since",
-                    "fresh-2026-12j": "looked at on 2026-12-07, development data since",
-                    "fresh-2026-12k": "looked at on 2026-12-07, development data since",
-                    "fresh-2026-12l": "looked at on 2026-12-07, development data since",
-                    "fresh-2026-12m": "looked at on 2026-12-07, development data since"}
+                     f"development sets (all looked at); {', '.join(DEVELOPMENT_SETS)}: one development set alone "
+                     "(fresh-2026-12 tuned on since #15, the others looked at once and development data since).")
 
 
 def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
@@ -118,11 +105,11 @@ def devset_part(in_sample: bool, part: str) -> tuple[str, str]:
         raise click.UsageError(f"--in-sample and --set {part} exclude each other: --in-sample scores folds 0-2")
     if in_sample:
         return "tune", "in-sample: development folds 0-2"
-    if part in ("fresh", "fresh-2026-12n"):
-        return part, ("fresh set fresh-2026-12n: papers nobody here had seen when the previous fresh set was "
+    if part in ("fresh", FRESH_SET):
+        return part, (f"fresh set {FRESH_SET}: papers nobody here had seen when the previous fresh set was "
                       "measured (never tuned on)")
     if part == "dev":
         return "dev", "in-sample: every development fold and development set (looked at)"
     if part != "held-out":
-        return part, f"in-sample: development set {part} ({DEVSET_LOOKED_AT.get(part, 'looked at')})"
+        return part, f"in-sample: development set {part} ({DEVELOPMENT_SETS.get(part, 'looked at')})"
     return "held_out", "held out: development folds 3-4 (never tuned on)"

@@ -160,13 +160,12 @@ def test_eval_captions_reports_the_held_out_folds_by_default():
 
 def test_the_development_set_is_in_dev_only_and_other_sets_in_no_fold():
     from figdex.ingest.captions.evaluate import load_devset_captions
+    from figdex.models.devset_sets import DEVELOPMENT_SETS, FRESH_FIGURES, FRESH_SET
     from figdex.models.evaluate_devset import in_set, load_devset
 
     gold_file = DEVSET / "separation_dev.json"
-    assert GOLD["development_sets"] == ["fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d",
-                                        "fresh-2026-12e", "fresh-2026-12f", "fresh-2026-12g",
-                                        "fresh-2026-12h", "fresh-2026-12i", "fresh-2026-12j",
-                                        "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"]
+    # The gold JSONs are built from the one list (build.py after a change of models/devset_sets.py).
+    assert GOLD["development_sets"] == list(DEVELOPMENT_SETS) and "fresh-2026-12" in DEVELOPMENT_SETS
     dev_ids = {f["id"] for f in GOLD["figures"] if f.get("set") in GOLD["development_sets"]}
     assert len(dev_ids) >= 110
     for which in ("held_out", "tune", "all"):
@@ -174,28 +173,24 @@ def test_the_development_set_is_in_dev_only_and_other_sets_in_no_fold():
         assert not dev_ids & {f["id"] for f in figs}, which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
         assert not dev_ids & {c.gold.id for c in caps}, which
-    for which in ("dev", "fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d", "fresh-2026-12e",
-                  "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h", "fresh-2026-12i", "fresh-2026-12j",
-                  "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"):
+    for which in ("dev", *DEVELOPMENT_SETS):
         figs, missing = load_devset(gold_file, which)
         want = dev_ids if which == "dev" else {f["id"] for f in GOLD["figures"] if f.get("set") == which}
         assert want <= {f["id"] for f in figs} | {f["id"] for f in GOLD["figures"] if f.get("set") and
                                                   not (DEVSET / "restored" / f["file"]).exists()}, which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
         assert want & {c.gold.id for c in caps}, which
-    # The fresh set (fresh-2026-12n) is scored only on its own, as "fresh" or by its name.
-    assert GOLD["fresh_sets"] == ["fresh-2026-12n"]
-    fresh_ids = {f["id"] for f in GOLD["figures"] if f.get("set") == "fresh-2026-12n"}
-    assert len(fresh_ids) >= 59
-    for which in ("fresh", "fresh-2026-12n"):
+    # The fresh set is scored only on its own, as "fresh" or by its name.
+    assert GOLD["fresh_sets"] == [FRESH_SET] and FRESH_SET not in DEVELOPMENT_SETS
+    fresh_ids = {f["id"] for f in GOLD["figures"] if f.get("set") == FRESH_SET}
+    assert len(fresh_ids) >= FRESH_FIGURES
+    for which in ("fresh", FRESH_SET):
         figs, missing = load_devset(gold_file, which)
-        # fresh-2026-12n commits only some images (open licences): a clone scores it once restore.py has run
+        # a fresh set commits only some images (open licences): a clone scores it once restore.py has run
         assert {f["id"] for f in figs} <= fresh_ids and len(figs) + missing == len(fresh_ids), which
         caps = load_devset_captions(DEVSET / "captions_dev.json", gold_file, which)
         assert caps and {c.gold.id for c in caps} <= fresh_ids, which
-    for which in ("held_out", "tune", "all", "dev", "fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d",
-                  "fresh-2026-12e", "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h", "fresh-2026-12i",
-                  "fresh-2026-12j", "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"):
+    for which in ("held_out", "tune", "all", "dev", *DEVELOPMENT_SETS):
         assert not fresh_ids & {f["id"] for f in load_devset(gold_file, which)[0]}, which
     all_figs, all_missing = load_devset(gold_file, "all")
     dev_figs, dev_missing = load_devset(gold_file, "dev")

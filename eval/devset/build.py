@@ -1,6 +1,7 @@
 """Merge the annotators' parts into the development sets and fix the split by paper.
 
     python eval/devset/build.py [--images /work/devset/images]
+    python eval/devset/build.py --sets-only     # after a change of figdex/models/devset_sets.py
 
 Reads eval/devset/parts/*.json (figures) and parts/captions_*.jsonl (captions), writes
 eval/devset/separation_dev.json and eval/devset/captions_dev.json.  Each record gets
@@ -22,31 +23,14 @@ import re
 import shutil
 from pathlib import Path
 
+from figdex.models.devset_sets import DEVELOPMENT_SETS as _DEVELOPMENT, FRESH_SET
+
 HERE = Path(__file__).resolve().parent
 FOLDS = 5
 HELD_OUT = [3, 4]
-# Records marked with a "set" were gathered after the held-out folds had been looked at.  A set
-# listed here is still unseen: it is scored only by `figdex eval ... --set fresh`, never as a fold
-# (neither tuned on nor held out).  Records of a set listed nowhere are left out of everything.
-FRESH_SETS: list[str] = ["fresh-2026-12n"]  # 59 figures (README: "fresh-2026-12n")
-# Fresh sets that have been looked at and tuned on: development data from then on, in the
-# ``dev`` part (every fold and these sets) and scored on their own by `--set <name>`.
-# fresh-2026-12: looked at once (eval/devset/README.md), then tuned on for #15.
-# fresh-2026-12b: looked at once (2026-12-06, README "fresh-2026-12b measured"), development data since.
-# fresh-2026-12c: looked at on 2026-12-06 (README "The third fresh set measured"), development data since.
-# fresh-2026-12d: looked at on 2026-12-06 (stop 27, measured once), development data since.
-# fresh-2026-12e: looked at on 2026-12-06 (stop 28, measured once), development data since.
-# fresh-2026-12f: looked at on 2026-12-06 (stop 29, measured once), development data since.
-# fresh-2026-12g: looked at on 2026-12-07 (stop 30, measured once), development data since.
-# fresh-2026-12h: looked at on 2026-12-07 (stop 31, measured once), development data since.
-# fresh-2026-12i: looked at on 2026-12-07 (stop 32, measured once), development data since.
-# fresh-2026-12j: looked at on 2026-12-07 (stop 33, measured once), development data since.
-# fresh-2026-12k: looked at on 2026-12-07 (stop 34, measured once), development data since.
-# fresh-2026-12l: looked at on 2026-12-07 (stop 35, measured once), development data since.
-# fresh-2026-12m: looked at on 2026-12-07 (stop 36, measured once), development data since.
-DEVELOPMENT_SETS = ["fresh-2026-12", "fresh-2026-12b", "fresh-2026-12c", "fresh-2026-12d", "fresh-2026-12e",
-                    "fresh-2026-12f", "fresh-2026-12g", "fresh-2026-12h", "fresh-2026-12i", "fresh-2026-12j",
-                    "fresh-2026-12k", "fresh-2026-12l", "fresh-2026-12m"]
+# Which sets are fresh (unseen) and which are development data: figdex/models/devset_sets.py.
+FRESH_SETS: list[str] = [FRESH_SET]
+DEVELOPMENT_SETS: list[str] = list(_DEVELOPMENT)
 # The same paper under two ids (preprint and journal version) must share a fold.
 PAPER_ALIASES = {
     "10.7554/elife.94306": "10.1101/2023.02.28.530398",
@@ -136,11 +120,40 @@ def build_captions() -> dict:
             "captions": captions}
 
 
+def register_sets() -> None:
+    """Rewrite only which sets are fresh and which are development data in both gold files (no image needed)."""
+    for name in ("separation_dev.json", "captions_dev.json"):
+        path = HERE / name
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        gold["fresh_sets"], gold["development_sets"] = FRESH_SETS, DEVELOPMENT_SETS
+        path.write_text(json.dumps(gold, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _lost_digests(figures: list[dict]) -> list[str]:
+    """Records whose image digest the gold has now and the rebuild would drop (their image is not in --images)."""
+    path = HERE / "separation_dev.json"
+    if not path.exists():
+        return []
+    now = {r["id"]: r for r in figures}
+    return [r["file"] for r in json.loads(path.read_text(encoding="utf-8"))["figures"]
+            if r.get("sha256") and not (now.get(r["id"]) or {}).get("sha256")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=Path, default=Path("/work/devset/images"))
+    parser.add_argument("--sets-only", action="store_true",
+                        help="only rewrite the fresh and development set lists (figdex/models/devset_sets.py)")
     args = parser.parse_args()
+    if args.sets_only:
+        register_sets()
+        return
     figures = build_figures(args.images)
+    lost = _lost_digests(figures["figures"])
+    if lost:
+        raise SystemExit(f"build.py: {len(lost)} images of the gold are not under {args.images} (first: {lost[0]}); "
+                         "their sha256 would be lost, so nothing was written. Give --images the folder that holds "
+                         "every annotated image, or use --sets-only to change only which sets are registered.")
     write_sources(figures["figures"])
     (HERE / "separation_dev.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     captions = build_captions()
