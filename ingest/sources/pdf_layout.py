@@ -310,6 +310,21 @@ def _bare_label(line: Line) -> bool:
     return bool(m) and not m.group("after").strip(" .:|\u2502\u2014\u2013-")
 
 
+def _titled_line(line: Line, nxt: Line, after: list[Line], vgap: float) -> bool:
+    """``line``, a caption's label and a title sentence, and ``nxt`` under it at less than two thirds of a line's
+    height, opening the legend: the caption's type size (``nxt`` or the line under it, within 4 %), under the
+    title (within its width, or centred under it)."""
+    if not (line.text.rstrip().endswith(".") and len(line.text.split()) >= 4 and not _bare_label(line)
+            and 0 <= vgap <= 0.6 * min(line.height, nxt.height) and len(nxt.text.split()) >= 4
+            and (nxt.text[:1].isupper() or nxt.text[:1] == "(")):
+        return False
+    inside = nxt.box[0] >= line.box[0] - 3 and nxt.box[2] <= line.box[2] + 3
+    centred = abs(nxt.box[0] + nxt.box[2] - line.box[0] - line.box[2]) < 4
+    below = [o for o in after if 0 <= nxt.box[1] - o.box[3] <= 0.6 * nxt.height and x_overlap(o.box, nxt.box) > 0]
+    sized = any(abs(o.size - line.size) <= 0.04 * line.size for o in [nxt] + below[:1])
+    return (inside or centred) and sized
+
+
 def line_gap(lines: list[Line]) -> float:
     """The page's usual gap between one line and the next in a paragraph (median, points)."""
     gaps = []
@@ -425,8 +440,13 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             notes = (len(cap.lines) <= 3 and nxt.size < 0.9 * last.size and vgap < 2 * max(last.height, nxt.height)
                      and names_figure(nxt.text[:60], cap.number))
             legend = legend or notes
+            # (A title sentence on the label's line, the legend under it past a little more leading: APS manuscripts'
+            # "FIG. 6. Two synchronization processes." then "The example is ..." 4 pt under it, 2 pt more than the
+            # caption's own lines; the lines under it are the title's size, and within the title's width or centred
+            # under it, not the running text.)
+            headed = last is line and _titled_line(line, nxt, lines[j + 1:j + 3], vgap)
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled) and vgap > max(
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled or headed) and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
@@ -440,7 +460,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                                  and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
             if (nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0])
-                    and not (titled and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6) and not notes):  # (a title centred under it)
+                    and not ((titled or headed) and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6)
+                    and not notes):  # (a title centred under it)
                 break  # a full-width line under a one-column caption: body text
             size = last.size
             if (last is line and last.size < 0.78 * last.height

@@ -29,7 +29,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import (
-        SIGN_CODES, advent_signs, ascii_accent, control_characters, one_piece_punctuation,
+        SIGN_CODES, advent_signs, ascii_accent, control_characters, math_symbol_ascii, one_piece_punctuation,
     )
     from figdex.ingest.sources.pdf_ligatures import lost_ligatures
     from figdex.ingest.sources.pdf_math_scripts import MATH_SPACED, math_font, script_joins
@@ -52,6 +52,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
     encoded.update(advent_signs(handle, raw_module, codes))  # "speci¢c" for "specific": an old Elsevier font
     encoded.update(one_piece_punctuation(handle, raw_module, codes))  # "G1; G2" for "G1, G2": a math font's comma
+    encoded.update(math_symbol_ascii(handle, raw_module, codes))  # "l0i" for "l′i": an unmapped CMSY's prime
     accent = None  # an accent drawn before the letter it is set over
     soft = None  # the fragment whose last character is a space pdfium generated (not drawn)
     last_i = -1  # the index of the last glyph read into a fragment
@@ -415,7 +416,8 @@ def _interleave(line: list, frag: list, height: float) -> bool:
             if overlap > allowed * min(right - left, other_right - other_left) and abs(left - other_left) > 0.3 * (right - left):
                 return False
     glyphs = sorted([(x, c, 0) for c, x in zip(line[1], line[3]) if x is not None]
-                    + [(x, c, 1) for c, x in zip(frag[1], frag[3]) if x is not None], key=lambda g: g[0][0])
+                    + [(x, c, 1) for c, x in zip(frag[1], frag[3]) if x is not None],
+                    key=lambda g: g[0][0] - (0.5 if g[1] in "\u2032\u2033" else 0.0))  # (a prime over a subscript: "l′i")
     drawn = [g for g in glyphs if g[1] != " "]
     # (One or two glyphs boxed to their own ink, a full stop 2.6 pt high in a 6.9-pt line: Medicine's
     # "Figure 1." and the 3.7-pt sentence space after it, measured by the line it sits in.)
@@ -436,7 +438,8 @@ def _interleave(line: list, frag: list, height: float) -> bool:
             continue
         if chars and c == chars[-1] and abs(left - xs[-1][0]) < 0.3 * max(right - left, 0.5):
             continue
-        if chars and chars[-1] != " " and left - xs[-1][1] > 0.15 * height:
+        # (a comma or full stop opens no word: "lj ," was a script's italic correction before a math comma)
+        if chars and chars[-1] != " " and left - xs[-1][1] > (0.3 if c in ",.;" else 0.15) * height:
             chars.append(" ")
             xs.append(None)
         chars.append(c)
