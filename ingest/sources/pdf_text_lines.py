@@ -60,6 +60,8 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     for i, code in enumerate(codes):
         if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
             continue  # the low half of a surrogate pair, already joined to its high half
+        if code == 0x273F and "LASY" in _font_name(textpage, raw_module, i).upper():
+            continue  # a wavy underline's piece (ulem's \\uwave, latexdiff's added text), drawn under the words: no text
         ch = encoded.get(i) or _character(code, codes[i + 1] if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0)
         if ch in ("\r", "\n") or not ch:
             current = accent = None
@@ -353,6 +355,10 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                 break
             if (abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h
                     and not _two_columns(line, frag)):
+                # (and a line it now touches on its left, read first but joined to nothing: latexdiff's "tICA" then
+                # "solution," a point lower, read after the words to its right: the caller joins once more)
+                thin = thin or any(o is not line and o[4] == frag[4] and abs((o[0][1] + o[0][3]) / 2 - centre_b) < 0.45 * h
+                                   and -0.5 * h < box[0] - o[0][2] < 0.7 * h for o in lines[-8:])
                 line[0] = union([lb, box])
                 # (as on the right: a space only for a gap, not for "WO3" read after its ".", a
                 # subscript lowering its fragment's middle below the full stop's)
@@ -368,7 +374,8 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
             script = (len(frag[1]) <= 2 and box[3] - box[1] <= 0.7 * (lb[3] - lb[1]) and lb[0] <= box[0]
                       and box[2] <= lb[2] and box[3] - lb[1] >= 0.3 * (box[3] - box[1]) and centre_b < centre_a)
             if ((abs(centre_a - centre_b) < 0.45 * h or script and abs(centre_a - centre_b) < 0.6 * h)
-                    and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
+                    # (or the line read first is the narrow one: "∗" of "q∗" read before the line it is set in)
+                    and (across > 0.5 * h or across >= 0.9 * min(box[2] - box[0], lb[2] - lb[0]) > 0)
                     # (the spacing measure is the lower of the two heights, but not a lone dot's: a
                     # "." of "1.07" let in made every 0.4-pt gap of the line a word space, "pM (t)")
                     and _interleave(line, frag, max(min(lb[3] - lb[1], box[3] - box[1]),
@@ -427,6 +434,7 @@ def _interleave(line: list, frag: list, height: float) -> bool:
     if any(a[2] != b[2] and b[0][0] - r > far for a, b, r in zip(drawn, drawn[1:], reach)):
         return False  # labels of a diagram on one baseline, far apart: not one line's words
     chars, xs = [], []
+    last_source = None
     for k, ((left, right), c, source) in enumerate(glyphs):
         if c == " ":
             following = next((g for g in glyphs[k + 1:] if g[1] != " "), None)
@@ -436,8 +444,10 @@ def _interleave(line: list, frag: list, height: float) -> bool:
                 chars.append(" ")
                 xs.append((left, right))
             continue
-        if chars and c == chars[-1] and abs(left - xs[-1][0]) < 0.3 * max(right - left, 0.5):
+        if chars and c == chars[-1] and abs(left - xs[-1][0]) < 0.3 * max(right - left, 0.5) and not (
+                source == last_source and xs[-1] == (left, right)):  # (a ligature's letters share one box: "ff")
             continue
+        last_source = source
         # (a comma or full stop opens no word: "lj ," was a script's italic correction before a math comma)
         if chars and chars[-1] != " " and left - xs[-1][1] > (0.3 if c in ",.;" else 0.15) * height:
             chars.append(" ")
