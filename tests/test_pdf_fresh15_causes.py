@@ -91,3 +91,11 @@ def test_latexdiff_wavy_underlines_are_no_caption_text():
         check(found, gold, key)
     assert "\u273f" not in found[("FIG. 9", 29)].caption
     assert "diffusion" in found[("FIG. 1", 6)].caption  # (the "ff" ligature's two letters, one box, both kept)
+
+
+def test_a_tex_binary_sign_spaced_on_its_left_is_spaced_on_its_right():
+    # elsarticle (covalent bonding calculus): "$\mu \in AK \cup (AK \times AK)$": the loose boxes of "∪" and "("
+    # meet across TeX's medium space; pdfium spaces the left side only ("AK ∪(AK").
+    check, by_label = _gold_cases()
+    found, gold = by_label("elsarticle_ms_2017_covalent_bonding_reversibility_calculus")
+    check(found, gold, ("Figure 6", 9))

@@ -174,8 +174,12 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 # 1.0 pt at 9.6-pt type where a word's letters stand 0.0-0.1 pt apart.)
                 narrow = (letters and 0.09 * h < box[0] - cb[2] <= 0.15 * h and pairs[0] >= 10
                           and pairs[1] >= 0.9 * pairs[0])
+                # (A binary operator or relation TeX spaced on its left is spaced on its right too: "AK ∪ (AK", the
+                # loose boxes of "∪" and "(" meeting across the medium space.)
+                spaced_sign = (current[1][-2:-1] == [" "] and current[1][-1] in _SPACED_SIGNS
+                               and ch not in ",.;:)]}" and box[0] - cb[2] > 0 and math_font(textpage, raw_module, last_i))
                 if shifted is not None and (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h
-                                            or switched or narrow) and current[1][-1:] != [" "]:
+                                            or switched or narrow or spaced_sign) and current[1][-1:] != [" "]:
                     current[1].append(" ")
                     current[3].append(None)
                 elif letters:
@@ -322,6 +326,11 @@ _SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", 
 
 def _letter(codes: list[int], i: int) -> bool:
     return 0 <= i < len(codes) and 0 < codes[i] < 0x110000 and chr(codes[i]).isalpha()
+
+
+# TeX's binary operators and relations that never open a formula as a sign of their own (not "−", "±", "×", "∼",
+# "≥": "−5", "×10", "≥65" follow a word space unspaced).
+_SPACED_SIGNS = frozenset("\u222a\u2229\u2208\u2209\u2282\u2286\u2283\u2287\u2227\u2228\u21d2\u21d4\u2261")
 
 
 def _join(fragments: list[list]) -> tuple[list[list], bool]:
