@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from figdex.ingest.sources.pdf_layout import Line, _titled_line, join_lines
+from figdex.ingest.sources.pdf_caption_labels import titled_line as _titled_line
+from figdex.ingest.sources.pdf_layout import Line, join_lines
 
 
 def _gold_cases():

@@ -310,21 +310,6 @@ def _bare_label(line: Line) -> bool:
     return bool(m) and not m.group("after").strip(" .:|\u2502\u2014\u2013-")
 
 
-def _titled_line(line: Line, nxt: Line, after: list[Line], vgap: float) -> bool:
-    """``line``, a caption's label and a title sentence, and ``nxt`` under it at less than two thirds of a line's
-    height, opening the legend: the caption's type size (``nxt`` or the line under it, within 4 %), under the
-    title (within its width, or centred under it)."""
-    if not (line.text.rstrip().endswith(".") and len(line.text.split()) >= 4 and not _bare_label(line)
-            and 0 <= vgap <= 0.6 * min(line.height, nxt.height) and len(nxt.text.split()) >= 4
-            and (nxt.text[:1].isupper() or nxt.text[:1] == "(")):
-        return False
-    inside = nxt.box[0] >= line.box[0] - 3 and nxt.box[2] <= line.box[2] + 3
-    centred = abs(nxt.box[0] + nxt.box[2] - line.box[0] - line.box[2]) < 4
-    below = [o for o in after if 0 <= nxt.box[1] - o.box[3] <= 0.6 * nxt.height and x_overlap(o.box, nxt.box) > 0]
-    sized = any(abs(o.size - line.size) <= 0.04 * line.size for o in [nxt] + below[:1])
-    return (inside or centred) and sized
-
-
 def line_gap(lines: list[Line]) -> float:
     """The page's usual gap between one line and the next in a paragraph (median, points)."""
     gaps = []
@@ -372,7 +357,7 @@ def _in_a_label_list(lines: list[Line], i: int, usual_gap: float) -> bool:
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
-    from figdex.ingest.sources.pdf_caption_labels import names_figure, small_type_caption
+    from figdex.ingest.sources.pdf_caption_labels import names_figure, small_type_caption, titled_line
 
     usual_gap = line_gap(lines)
     graphics = graphics or []
@@ -444,7 +429,7 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             # "FIG. 6. Two synchronization processes." then "The example is ..." 4 pt under it, 2 pt more than the
             # caption's own lines; the lines under it are the title's size, and within the title's width or centred
             # under it, not the running text.)
-            headed = last is line and _titled_line(line, nxt, lines[j + 1:j + 3], vgap)
+            headed = last is line and titled_line(line, nxt, lines[j + 1:j + 3], vgap)
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
             if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled or headed) and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
