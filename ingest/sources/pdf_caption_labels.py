@@ -36,3 +36,20 @@ def ocr_label_digits(line: Line) -> Line:
     """``line`` with a caption label's "1" that an OCR layer read as "I" or "l" read as the digit."""
     text = _OCR_ONE.sub(r"\g<1>1", line.text, count=1)
     return line if text == line.text else Line(line.box, text, line.size, line.bold, line.glyph_boxed)
+
+
+def titled_line(line, nxt, after: list, vgap: float) -> bool:
+    """``line``, a caption's label and a title sentence, and ``nxt`` under it at less than two thirds of a line's
+    height, opening the legend: the caption's type size (``nxt`` or the line under it, within 4 %), under the
+    title (within its width, or centred under it)."""
+    from figdex.ingest.sources.pdf_layout import _bare_label, x_overlap
+
+    if not (line.text.rstrip().endswith(".") and len(line.text.split()) >= 4 and not _bare_label(line)
+            and 0 <= vgap <= 0.6 * min(line.height, nxt.height) and len(nxt.text.split()) >= 4
+            and (nxt.text[:1].isupper() or nxt.text[:1] == "(")):
+        return False
+    inside = nxt.box[0] >= line.box[0] - 3 and nxt.box[2] <= line.box[2] + 3
+    centred = abs(nxt.box[0] + nxt.box[2] - line.box[0] - line.box[2]) < 4
+    below = [o for o in after if 0 <= nxt.box[1] - o.box[3] <= 0.6 * nxt.height and x_overlap(o.box, nxt.box) > 0]
+    sized = any(abs(o.size - line.size) <= 0.04 * line.size for o in [nxt] + below[:1])
+    return (inside or centred) and sized

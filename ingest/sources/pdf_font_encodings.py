@@ -71,6 +71,33 @@ _BY_NAME = (("CMEX", _OMX), ("CMBSY", _OMS), ("CMSY", _OMS), ("CMMI", _OML), ("C
             ("CMTI", _OT1), ("CMSL", _OT1), ("CMSS", _OT1), ("CMCSC", _OT1), ("CMB", _OT1))
 
 
+# OMS (TeX's math symbol font, CMSY) above 0x20 where an unmapped font's code reads as a digit, a lower-case
+# letter or "[", "]", "^", "_": CMSY draws none of those (its letters are the calligraphic capitals, left as they
+# are), and a font with a Unicode map never reports them, so the reading is sure ("l0i" for "l′i").
+_OMS_ASCII = {**dict(zip("0123456789", "\u2032\u221e\u2208\u220b\u25b3\u25bd\u0338\u21a6\u2200\u2203")),
+              **dict(zip("abcdefghijklmnopqrstuvwxyz", ["\u22a3", "\u230a", "\u230b", "\u2308", "\u2309", "{", "}",
+                                                       "\u27e8", "\u27e9", "|", "\u2016", "\u2195", "\u21d5", "\\",
+                                                       "\u2240", "\u221a", "\u2a3f", "\u2207", "\u222b", "\u2294",
+                                                       "\u2293", "\u2291", "\u2292", "\u00a7", "\u2020", "\u2021"])),
+              "[": "\u222a", "]": "\u2229", "^": "\u2227", "_": "\u2228"}
+
+
+def math_symbol_ascii(handle, raw_module, codes: list[int]) -> dict[int, str]:
+    """By character index, the signs an unmapped TeX math symbol font (CMSY, CMBSY) draws where pdfium reports
+    its codes as ASCII: 0x30 is the prime (LNCS "Instruction l′i" read "li0")."""
+    candidates = [i for i, code in enumerate(codes) if chr(code) in _OMS_ASCII] if codes else []
+    if not candidates:
+        return {}
+    from figdex.ingest.sources.pdf_glyphs import font_name
+
+    out = {}
+    for i in candidates:
+        name = font_name(handle, raw_module, i).split("+")[-1].upper()
+        if name.startswith(("CMSY", "CMBSY")):
+            out[i] = _OMS_ASCII[chr(codes[i])]
+    return out
+
+
 def control_characters(handle, raw_module, codes: list[int]) -> dict[int, str]:
     """What the control codes (under 0x20) of a page's characters stand for, by character index,
     read from the encoding of the font each is set in; empty when the page has none (pdfium's own

@@ -15,6 +15,7 @@ HARD_BREAK = "\ue001"  # ... and where it joined one ending in a hyphen pdfium d
 _TOKEN = re.compile(r"[^\W_][\w-]*[^\W_]|[^\W_]")
 _TAIL = re.compile(r"([^\W_]+)$")
 _HEAD = re.compile(r"^([^\W_]+)")
+_URL = re.compile(r"(?:https?|ftp)://|^www\.|^doi\.org/", re.I)
 
 
 def document_words(lines_text) -> Counter:
@@ -48,6 +49,11 @@ def resolve_soft_breaks(text: str, words: Counter | None = None) -> str:
         # A hyphen pdfium did not take for a break is kept unless the document says otherwise (a formula
         # split after its hyphen-free element: "Ti0.84Zr0.16-" over "Mn0.9Cr0.7", written whole elsewhere).
         keep = mark == HARD_BREAK or right[:1].isupper() or right[:1].isdigit()
+        if _URL.search(result.rsplit(" ", 1)[-1]):
+            # (a web address breaks at its own hyphens and adds none: "https://www.nordpoolgroup.com/the-" over
+            # "power-market/": the hyphen is the address's)
+            result += "-" + right
+            continue
         if words and tail and head:
             a, b = tail.group(1).lower(), head.group(1).lower()
             hyphenated, joined = words.get(f"{a}-{b}", 0), words.get(a + b, 0) + words.get(f"{a} {b}", 0)

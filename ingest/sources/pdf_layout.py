@@ -357,7 +357,7 @@ def _in_a_label_list(lines: list[Line], i: int, usual_gap: float) -> bool:
 def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Caption]:
     """Every caption on a page with the lines of its text.  A caption ends at a wider gap than the
     page's paragraphs use, at a drawing between two lines, or where running text resumes."""
-    from figdex.ingest.sources.pdf_caption_labels import names_figure, small_type_caption
+    from figdex.ingest.sources.pdf_caption_labels import names_figure, small_type_caption, titled_line
 
     usual_gap = line_gap(lines)
     graphics = graphics or []
@@ -425,8 +425,13 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
             notes = (len(cap.lines) <= 3 and nxt.size < 0.9 * last.size and vgap < 2 * max(last.height, nxt.height)
                      and names_figure(nxt.text[:60], cap.number))
             legend = legend or notes
+            # (A title sentence on the label's line, the legend under it past a little more leading: APS manuscripts'
+            # "FIG. 6. Two synchronization processes." then "The example is ..." 4 pt under it, 2 pt more than the
+            # caption's own lines; the lines under it are the title's size, and within the title's width or centred
+            # under it, not the running text.)
+            headed = last is line and titled_line(line, nxt, lines[j + 1:j + 3], vgap)
             # (A caption set smaller than the body leaves its own, smaller gaps: its line height counts too.)
-            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled) and vgap > max(
+            if not legend and (vgap > 0.9 * max(last.height, nxt.height, 1.0) or not (ruled or titled or headed) and vgap > max(
                     1.8 * usual_gap, usual_gap + 1.2, 0.45 * min(last.height, nxt.height))):
                 if x_overlap(nxt.box, span) > 0:
                     break
@@ -440,7 +445,8 @@ def caption_blocks(lines: list[Line], graphics: list | None = None) -> list[Capt
                                  and x_overlap(g.box, span) > 0.3 * (span[2] - span[0]) for g in graphics):
                 break  # a drawing (a rule, a frame) between the two lines
             if (nxt.box[0] < span[0] - 0.25 * (span[2] - span[0]) and nxt.width > 1.5 * (span[2] - span[0])
-                    and not (titled and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6) and not notes):  # (a title centred under it)
+                    and not ((titled or headed) and abs(nxt.box[0] + nxt.box[2] - span[0] - span[2]) < 6)
+                    and not notes):  # (a title centred under it)
                 break  # a full-width line under a one-column caption: body text
             size = last.size
             if (last is line and last.size < 0.78 * last.height

@@ -37,6 +37,13 @@ def script_joins(textpage, raw_module, codes: list[int], last: int, following: i
     if ch in ",.;)" and box[0] - right <= 0.3 * max(last_v[1] - last_v[0], height) and math_font(
             textpage, raw_module, last):
         return True
+    # (Nor one between a math script and the math comma after it, "lj ," for "$l_j$,": the script's italic
+    # correction and \\scriptspace, 1.9 pt in a 9-pt LNCS caption, more than its box's height says; a comma or a
+    # full stop opens no word.)
+    if (ch in ",.;" and last_v[1] - last_v[0] < 0.75 * raw_module.FPDFText_GetFontSize(textpage.raw, following)
+            and box[0] - right <= 0.25 * raw_module.FPDFText_GetFontSize(textpage.raw, following)
+            and math_font(textpage, raw_module, last)):
+        return True
     if not (last_v[1] - last_v[0] < 0.75 * height and box[0] - right <= 0.3 * height
             and math_font(textpage, raw_module, last)):
         return False

@@ -29,7 +29,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     import ctypes
 
     from figdex.ingest.sources.pdf_font_encodings import (
-        SIGN_CODES, advent_signs, ascii_accent, control_characters, one_piece_punctuation,
+        SIGN_CODES, advent_signs, ascii_accent, control_characters, math_symbol_ascii, one_piece_punctuation,
     )
     from figdex.ingest.sources.pdf_ligatures import lost_ligatures
     from figdex.ingest.sources.pdf_math_scripts import MATH_SPACED, math_font, script_joins
@@ -52,6 +52,7 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     encoded.update(lost_ligatures(handle, raw_module, codes))  # "Te" for "The": a ligature mapped to "T"
     encoded.update(advent_signs(handle, raw_module, codes))  # "speci¢c" for "specific": an old Elsevier font
     encoded.update(one_piece_punctuation(handle, raw_module, codes))  # "G1; G2" for "G1, G2": a math font's comma
+    encoded.update(math_symbol_ascii(handle, raw_module, codes))  # "l0i" for "l′i": an unmapped CMSY's prime
     accent = None  # an accent drawn before the letter it is set over
     soft = None  # the fragment whose last character is a space pdfium generated (not drawn)
     last_i = -1  # the index of the last glyph read into a fragment
@@ -59,6 +60,8 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
     for i, code in enumerate(codes):
         if 0xDC00 <= code <= 0xDFFF and i and 0xD800 <= codes[i - 1] <= 0xDBFF:
             continue  # the low half of a surrogate pair, already joined to its high half
+        if code == 0x273F and "LASY" in _font_name(textpage, raw_module, i).upper():
+            continue  # a wavy underline's piece (ulem's \\uwave, latexdiff's added text), drawn under the words: no text
         ch = encoded.get(i) or _character(code, codes[i + 1] if 0xD800 <= code <= 0xDBFF and i + 1 < n else 0)
         if ch in ("\r", "\n") or not ch:
             current = accent = None
@@ -171,8 +174,12 @@ def page_lines(textpage, raw_module, matrix=None, symbol_objects: dict | None = 
                 # 1.0 pt at 9.6-pt type where a word's letters stand 0.0-0.1 pt apart.)
                 narrow = (letters and 0.09 * h < box[0] - cb[2] <= 0.15 * h and pairs[0] >= 10
                           and pairs[1] >= 0.9 * pairs[0])
+                # (A binary operator or relation TeX spaced on its left is spaced on its right too: "AK ∪ (AK", the
+                # loose boxes of "∪" and "(" meeting across the medium space.)
+                spaced_sign = (current[1][-2:-1] == [" "] and current[1][-1] in _SPACED_SIGNS
+                               and ch not in ",.;:)]}" and box[0] - cb[2] > 0 and math_font(textpage, raw_module, last_i))
                 if shifted is not None and (box[0] - cb[2] > 0.15 * h or shifted and box[0] - cb[2] > 0.07 * h
-                                            or switched or narrow) and current[1][-1:] != [" "]:
+                                            or switched or narrow or spaced_sign) and current[1][-1:] != [" "]:
                     current[1].append(" ")
                     current[3].append(None)
                 elif letters:
@@ -321,6 +328,11 @@ def _letter(codes: list[int], i: int) -> bool:
     return 0 <= i < len(codes) and 0 < codes[i] < 0x110000 and chr(codes[i]).isalpha()
 
 
+# TeX's binary operators and relations that never open a formula as a sign of their own (not "−", "±", "×", "∼",
+# "≥": "−5", "×10", "≥65" follow a word space unspaced).
+_SPACED_SIGNS = frozenset("\u222a\u2229\u2208\u2209\u2282\u2286\u2283\u2287\u2227\u2228\u21d2\u21d4\u2261")
+
+
 def _join(fragments: list[list]) -> tuple[list[list], bool]:
     """Fragments (or lines) on one baseline joined: side by side when they touch, read again left to
     right when one runs across the other (``_interleave``).  True when a thin glyph was let in (the
@@ -352,6 +364,10 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
                 break
             if (abs(centre_a - centre_b) < 0.45 * h and -0.5 * h < lb[0] - box[2] < 0.7 * h
                     and not _two_columns(line, frag)):
+                # (and a line it now touches on its left, read first but joined to nothing: latexdiff's "tICA" then
+                # "solution," a point lower, read after the words to its right: the caller joins once more)
+                thin = thin or any(o is not line and o[4] == frag[4] and abs((o[0][1] + o[0][3]) / 2 - centre_b) < 0.45 * h
+                                   and -0.5 * h < box[0] - o[0][2] < 0.7 * h for o in lines[-8:])
                 line[0] = union([lb, box])
                 # (as on the right: a space only for a gap, not for "WO3" read after its ".", a
                 # subscript lowering its fragment's middle below the full stop's)
@@ -367,7 +383,8 @@ def _join(fragments: list[list]) -> tuple[list[list], bool]:
             script = (len(frag[1]) <= 2 and box[3] - box[1] <= 0.7 * (lb[3] - lb[1]) and lb[0] <= box[0]
                       and box[2] <= lb[2] and box[3] - lb[1] >= 0.3 * (box[3] - box[1]) and centre_b < centre_a)
             if ((abs(centre_a - centre_b) < 0.45 * h or script and abs(centre_a - centre_b) < 0.6 * h)
-                    and (across > 0.5 * h or across >= 0.9 * (box[2] - box[0]) > 0)
+                    # (or the line read first is the narrow one: "∗" of "q∗" read before the line it is set in)
+                    and (across > 0.5 * h or across >= 0.9 * min(box[2] - box[0], lb[2] - lb[0]) > 0)
                     # (the spacing measure is the lower of the two heights, but not a lone dot's: a
                     # "." of "1.07" let in made every 0.4-pt gap of the line a word space, "pM (t)")
                     and _interleave(line, frag, max(min(lb[3] - lb[1], box[3] - box[1]),
@@ -415,7 +432,8 @@ def _interleave(line: list, frag: list, height: float) -> bool:
             if overlap > allowed * min(right - left, other_right - other_left) and abs(left - other_left) > 0.3 * (right - left):
                 return False
     glyphs = sorted([(x, c, 0) for c, x in zip(line[1], line[3]) if x is not None]
-                    + [(x, c, 1) for c, x in zip(frag[1], frag[3]) if x is not None], key=lambda g: g[0][0])
+                    + [(x, c, 1) for c, x in zip(frag[1], frag[3]) if x is not None],
+                    key=lambda g: g[0][0] - (0.5 if g[1] in "\u2032\u2033" else 0.0))  # (a prime over a subscript: "l′i")
     drawn = [g for g in glyphs if g[1] != " "]
     # (One or two glyphs boxed to their own ink, a full stop 2.6 pt high in a 6.9-pt line: Medicine's
     # "Figure 1." and the 3.7-pt sentence space after it, measured by the line it sits in.)
@@ -425,6 +443,7 @@ def _interleave(line: list, frag: list, height: float) -> bool:
     if any(a[2] != b[2] and b[0][0] - r > far for a, b, r in zip(drawn, drawn[1:], reach)):
         return False  # labels of a diagram on one baseline, far apart: not one line's words
     chars, xs = [], []
+    last_source = None
     for k, ((left, right), c, source) in enumerate(glyphs):
         if c == " ":
             following = next((g for g in glyphs[k + 1:] if g[1] != " "), None)
@@ -434,9 +453,12 @@ def _interleave(line: list, frag: list, height: float) -> bool:
                 chars.append(" ")
                 xs.append((left, right))
             continue
-        if chars and c == chars[-1] and abs(left - xs[-1][0]) < 0.3 * max(right - left, 0.5):
+        if chars and c == chars[-1] and abs(left - xs[-1][0]) < 0.3 * max(right - left, 0.5) and not (
+                source == last_source and xs[-1] == (left, right)):  # (a ligature's letters share one box: "ff")
             continue
-        if chars and chars[-1] != " " and left - xs[-1][1] > 0.15 * height:
+        last_source = source
+        # (a comma or full stop opens no word: "lj ," was a script's italic correction before a math comma)
+        if chars and chars[-1] != " " and left - xs[-1][1] > (0.3 if c in ",.;" else 0.15) * height:
             chars.append(" ")
             xs.append(None)
         chars.append(c)
