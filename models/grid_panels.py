@@ -505,7 +505,9 @@ def frame_cells(mask: np.ndarray) -> list[Box] | None:
         bottom = max(bottom, max(f[3] for f in row))
         for ci, f in enumerate(row):
             left = 0 if ci == 0 else row[ci - 1][2]
-            right = W if ci == len(row) - 1 else row[ci + 1][0]
+            # The last frame of a short row (seven plots in rows of two, h191: Autocal Fig. 6 of 12n)
+            # ends where the next column's frames begin in the other rows, not at the figure's edge.
+            right = row[ci + 1][0] if ci < len(row) - 1 else min((g[0] for g in main if g[0] >= f[2]), default=W)
             # Below the frame: tick labels and an x-axis title belong to it only in the last row,
             # else the space up to the next row's frames goes to that row (its titles).
             y1 = bottom if ri == len(rows) - 1 else f[3]
