@@ -87,3 +87,24 @@ def test_a_few_unsure_odd_cells_do_not_undo_a_large_grid(monkeypatch):
     assert not _alike(monkeypatch, [("illustration", 0.9)] * 70 + [("graph", 0.52), ("graph", 0.8)])
     assert not _alike(monkeypatch, [("illustration", 0.9)] * 14 + [("graph", 0.52)] * 2)
     assert not _alike(monkeypatch, [("microscopy", 0.9)] * 7 + [("graph", 0.52)])
+
+
+def test_a_crop_classified_twice_is_embedded_once():
+    """The grid's cells are classified for ``alike_cells`` and again as masters: the Lite0 vectors are
+    computed once per crop (h191: SpikeAI Fig. 9 from 17 s to 5 s), and the classes are the same."""
+    from figdex.models.image_classifier import LearnedClassifier
+
+    calls = []
+
+    class Fake:
+        def embed(self, crops):
+            calls.append(len(crops))
+            return np.stack([np.full(4, float(c.mean()), np.float32) for c in crops])
+
+    weights = np.vstack([np.eye(4, 2), np.zeros((1, 2))])
+    model = LearnedClassifier(("graph", "photo"), ("lite0",), weights, {}, embedder=Fake())
+    crops = [np.full((9, 9, 3), v, np.uint8) for v in (10, 200, 10)]
+    first = model.predict(crops)
+    again = model.predict(crops[::-1])
+    assert calls == [2]  # the two distinct crops, once
+    assert np.allclose(first, again[::-1])
