@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figdex.models.layout import content_box
+from figdex.models.layout import content_box, faint_mask
 
 Box = tuple[int, int, int, int]
 STRIP = 0.35  # an interval at most this share of the median one is a strip (a title, tick labels)
@@ -201,17 +201,6 @@ def _spans(cols: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 EDGE = 0.25  # a row's white around a gutter runs past it by at most this share of its width (at least EDGE_MIN px)
 EDGE_MIN = 4
-# Faint ink (h191, fresh-2026-12n SpikeAI Fig. 9: 72 kernel images whose colour scale fades to 234-245
-# grey at their borders, under the ink mask's 24 levels): pixels this many levels off the paper.
-FAINT = 6
-
-
-def faint_mask(image: np.ndarray) -> np.ndarray:
-    """The pixels that differ from the paper at all (beyond JPEG noise): the true extent of images
-    whose colours fade to near-white at their edges, for ``_edged`` only (the cells are cut on the mask)."""
-    from figdex.models.layout import ink_mask
-
-    return ink_mask(image, tolerance=FAINT)
 
 
 def _edged(mask: np.ndarray, core: tuple[int, int], x0: int, x1: int, gutters: list[tuple[int, int]],
@@ -220,10 +209,9 @@ def _edged(mask: np.ndarray, core: tuple[int, int], x0: int, x1: int, gutters: l
     around a true gutter is the gutter, where white inside a plot (between sparse points, beside
     ragged category labels, around two centred plots under a row of three) that happens to line up
     with the white of other rows runs far past it.  A side with no ink at all in this row (a y-axis
-    title that only one row has) asks nothing.  Where the ink stops short of the gutter, ``faint``
-    ink may edge it instead (h191: a heat map whose border cells are near-white), but only where the
-    gutter is paper in the faint mask too: the light grey panel of a ggplot theme is faint ink
-    everywhere, so white between its points, lined up, is never edged by it."""
+    title that only one row has) asks nothing.  Where the ink stops short, ``faint`` ink (h191: a heat
+    map fading to near-white) may edge it, where the gutter is paper in the faint mask too: a ggplot
+    panel's light grey is faint ink everywhere, so white lined up between its points is never edged."""
     if _sides_edged(mask, core, x0, x1, gutters, paper=False):
         return True
     return faint is not None and _sides_edged(faint, core, x0, x1, gutters, paper=True)
