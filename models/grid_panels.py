@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figdex.models.layout import content_box
+from figdex.models.layout import content_box, faint_mask
 
 Box = tuple[int, int, int, int]
 STRIP = 0.35  # an interval at most this share of the median one is a strip (a title, tick labels)
@@ -28,6 +28,8 @@ CELLS = 1.5  # and the cells of the whole grid: largest / smallest, per side
 KIND = {"microscopy": "image", "diffraction": "image", "photo": "image", "graph": "plot", "illustration": "drawing"}
 PLOT_NUMBERS = 3  # a plot cell holds at least this many numbers (its tick labels), where the figure was read
 FILL = 0.6  # each cell's ink spans at least this share of its row and column
+MANY = 9  # a grid of at least this many cells (h191) may hold a few cells the classifier calls
+ODD = 0.1  # another kind unsurely: at most this share of them (``_main_kind``)
 
 
 def _intervals(mask: np.ndarray, box: Box, axis: int) -> list[tuple[int, int]]:
@@ -138,10 +140,11 @@ GUTTER = 0.6  # a white column empty in every row is a gutter when at least this
 MIN_GUTTER = 8  # px: the widest must be at least this (white between the bars of one plot is thinner)
 
 
-def aligned_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
+def aligned_cells(mask: np.ndarray, box: Box, faint: np.ndarray | None = None) -> list[Box] | None:
     """The cells of ``box`` when two or more rows are cut by the same wide gutters into two or more
-    columns (of any widths), each gutter edged by ink on both sides in every row (``_edged``); a
-    last row may leave its last cells empty (19 plots in rows of five).  None else."""
+    columns (of any widths), each gutter edged by ink on both sides in every row (``_edged``; by
+    ``faint`` ink where given, ``faint_mask``); a last row may leave its last cells empty (19 plots
+    in rows of five).  None else."""
     rows = _joined(_intervals(mask, box, 0), ROWS_EQUAL)
     if rows is None or len(rows) < 2:
         return None
@@ -184,7 +187,8 @@ def aligned_cells(mask: np.ndarray, box: Box) -> list[Box] | None:
                 (cell[3] - cell[1]) >= FILL * (bottom - top)
             row.append(cell if filled else None)
         n = len(row) if ri < len(rows) - 1 else max((i + 1 for i, c in enumerate(row) if c), default=0)
-        if None in row[:n] or not _edged(mask, core, x0, x1, [g for g in gutters if g[1] <= cols[n - 1][1]] if n else []):
+        if None in row[:n] or not _edged(mask, core, x0, x1, [g for g in gutters if g[1] <= cols[n - 1][1]] if n else [],
+                                         faint):
             return None  # an empty slot inside a row, or a gutter that is white inside an image of this row
         cells.extend(row[:n])
     return cells if len(cells) >= 4 else None
@@ -199,18 +203,31 @@ EDGE = 0.25  # a row's white around a gutter runs past it by at most this share 
 EDGE_MIN = 4
 
 
-def _edged(mask: np.ndarray, core: tuple[int, int], x0: int, x1: int, gutters: list[tuple[int, int]]) -> bool:
+def _edged(mask: np.ndarray, core: tuple[int, int], x0: int, x1: int, gutters: list[tuple[int, int]],
+           faint: np.ndarray | None = None) -> bool:
     """Whether in this row each gutter has ink at its edges on both sides (h174): the white of a row
     around a true gutter is the gutter, where white inside a plot (between sparse points, beside
     ragged category labels, around two centred plots under a row of three) that happens to line up
     with the white of other rows runs far past it.  A side with no ink at all in this row (a y-axis
-    title that only one row has) asks nothing."""
+    title that only one row has) asks nothing.  Where the ink stops short, ``faint`` ink (h191: a heat
+    map fading to near-white) may edge it, where the gutter is paper in the faint mask too: a ggplot
+    panel's light grey is faint ink everywhere, so white lined up between its points is never edged."""
+    if _sides_edged(mask, core, x0, x1, gutters, paper=False):
+        return True
+    return faint is not None and _sides_edged(faint, core, x0, x1, gutters, paper=True)
+
+
+def _sides_edged(mask: np.ndarray, core: tuple[int, int], x0: int, x1: int, gutters: list[tuple[int, int]],
+                 paper: bool) -> bool:
+    """``_edged`` on one mask; with ``paper``, each gutter must also be empty in it."""
     empty = mask[core[0]:core[1], x0:x1].mean(axis=0) <= 0.005
     inked = np.flatnonzero(~empty)
     if inked.size == 0:
         return False
     for a, b in gutters:
         a, b = a - x0, b - x0
+        if paper and not empty[a:b].all():
+            return False
         tol = max(EDGE_MIN, EDGE * (b - a))
         left = inked[inked < a]
         right = inked[inked >= b]
@@ -235,7 +252,10 @@ def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
         items.append((image[c[1]:c[3], c[0]:c[2]], (), numbers))
     # A micrograph beside its diffraction pattern is two images all the same (and the classifier
     # wavers between the two on dim micrographs): the image classes are one kind here.
-    kinds = {KIND.get(cls) for cls, _ in classify_many(items)}
+    found = classify_many(items)
+    kinds = {KIND.get(cls) for cls, _ in found}
+    if len(kinds) > 1 and len(cells) >= MANY:
+        kinds = _main_kind(found)
     if len(kinds) != 1 or None in kinds:
         return False
     # Plots read their values off tick numbers: cells that hold few numbers are parts of a scheme the
@@ -244,6 +264,16 @@ def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
     if kinds == {"plot"} and text_boxes and len(cells) < 4 and min(n for _, _, n in items) < PLOT_NUMBERS:
         return False
     return kinds != {"drawing"} or len(cells) >= 4
+
+
+def _main_kind(found: list[tuple[str, float]]) -> set:
+    """The kind of a large grid's cells where a few (at most ``ODD`` of them) are called another kind,
+    each unsurely (h191, fresh-2026-12n SpikeAI Fig. 9: 70 kernel images called drawings, 2 called plots
+    at 0.52 and 0.54): those few do not undo the repetition.  Else the kinds as found."""
+    kinds = [KIND.get(cls) for cls, _ in found]
+    main = max(set(kinds), key=kinds.count)
+    odd = [conf for (_, conf), k in zip(found, kinds) if k != main]
+    return {main} if len(odd) <= ODD * len(found) and all(conf < SURE for conf in odd) else set(kinds)
 
 
 def framed_plots(image: np.ndarray, cells: list[Box]) -> bool:
@@ -268,7 +298,7 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
         cells = grid_cells(mask, box)
         alike = cells is not None and alike_cells(image, cells, text_boxes)
         if cells is None:  # only where no regular grid was found: a grid whose cells are not alike
-            cells = aligned_cells(mask, box)  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
+            cells = aligned_cells(mask, box, faint_mask(image))  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
             alike = cells is not None and alike_cells(image, cells, text_boxes)
         if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
             cells = frame_cells(mask)
@@ -463,7 +493,9 @@ def frame_cells(mask: np.ndarray) -> list[Box] | None:
         bottom = max(bottom, max(f[3] for f in row))
         for ci, f in enumerate(row):
             left = 0 if ci == 0 else row[ci - 1][2]
-            right = W if ci == len(row) - 1 else row[ci + 1][0]
+            # The last frame of a short row (seven plots in rows of two, h191: Autocal Fig. 6 of 12n)
+            # ends where the next column's frames begin in the other rows, not at the figure's edge.
+            right = row[ci + 1][0] if ci < len(row) - 1 else min((g[0] for g in main if g[0] >= f[2]), default=W)
             # Below the frame: tick labels and an x-axis title belong to it only in the last row,
             # else the space up to the next row's frames goes to that row (its titles).
             y1 = bottom if ri == len(rows) - 1 else f[3]

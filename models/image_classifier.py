@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -41,6 +41,7 @@ CONFIG = WEIGHTS_DIR / f"{NAME}.json"
 EMBEDDER = "efficientnet-lite0"
 RULE_FEATURES = ("background", "saturation", "texture", "dark", "bright_spots", "axes", "flat")
 NUMBER_FEATURES = ("numbers_known", "log1p_numbers", "numbers_ge_4")
+MEMO = 1024  # Lite0 vectors kept (``LearnedClassifier._lite0``; 5 KB each)
 TIE_MARGIN = 0.10  # caption terms pick the runner-up class only when it is this close to the top one
 REBUILD = "`python -m figdex.models.train_classifier` (needs ../shared/corpus)"
 
@@ -81,13 +82,14 @@ class LearnedClassifier:
     weights: np.ndarray  # (D + 1, C): W then bias
     config: dict
     embedder: object | None = None  # built on first use
+    memo: dict = field(default_factory=dict, repr=False)  # crop digest -> Lite0 vector (``_lite0``)
 
     def features(self, crops: list[np.ndarray], numbers: Sequence[int | None], cnn: np.ndarray | None = None):
         """(N, D) raw feature rows; ``cnn`` are the crops' Lite0 vectors when already computed."""
         parts = []
         if "lite0" in self.spec:
             if cnn is None:
-                cnn = self._embedder().embed(crops)
+                cnn = self._lite0(crops)
             parts.append(np.asarray(cnn, np.float64))
         if set(self.spec) - {"lite0"}:
             parts.append(np.stack([extra_features(c, n, self.spec) for c, n in zip(crops, numbers)]))
@@ -115,6 +117,24 @@ class LearnedClassifier:
             if p[order[0]] - p[i] <= TIE_MARGIN:
                 return hint, round(float(p[i]), 3)
         return best, round(float(p[order[0]]), 3)
+
+    def _lite0(self, crops: list[np.ndarray]) -> np.ndarray:
+        """The crops' Lite0 vectors, each computed once (h191): separation classifies a grid's cells to
+        see whether they are alike and then the same crops again as its masters (72 kernels of
+        SpikeAI Fig. 9: 5 s each time on two CPU cores).  Kept by the crop's pixels, the last MEMO."""
+        keys = [hashlib.sha1(c.tobytes() + str(c.shape).encode()).hexdigest() for c in crops]
+        if not crops:
+            return self._embedder().embed([])
+        memo = self.memo
+        todo = list(dict.fromkeys(k for k in keys if k not in memo))
+        if todo:
+            first = {k: i for i, k in reversed(list(enumerate(keys)))}
+            for k, v in zip(todo, self._embedder().embed([crops[first[k]] for k in todo])):
+                memo[k] = v
+        out = np.stack([memo[k] for k in keys])
+        for k in list(memo)[:max(0, len(memo) - MEMO)]:
+            del memo[k]
+        return out
 
     def _embedder(self):
         if self.embedder is None:

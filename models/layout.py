@@ -16,6 +16,17 @@ import numpy as np
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 
+# Faint ink (h191, fresh-2026-12n SpikeAI Fig. 9: 72 kernel images whose colour scale fades to 234-245
+# grey at their borders, under the ink mask's 24 levels): pixels this many levels off the paper.
+FAINT = 6
+
+
+def faint_mask(image: np.ndarray) -> np.ndarray:
+    """The pixels that differ from the paper at all (beyond JPEG noise): the true extent of images whose
+    colours fade to near-white at their edges (grid_panels' gutter edges; cells are cut on ``ink_mask``)."""
+    return ink_mask(image, tolerance=FAINT)
+
+
 def ink_mask(image: np.ndarray, tolerance: int = 24) -> np.ndarray:
     """Pixels that differ from the figure's background colour (the commonest border colour).
 

@@ -98,3 +98,23 @@ def test_framed_insets_inside_one_plot_are_not_its_plots():
         _scatter(mask, x0, y0, x0 + 185, y0 + 185, x0 + y0)
     assert len(frames(mask)) == 3
     assert frame_cells(mask) is None
+
+
+def test_the_lone_plot_of_a_short_last_row_ends_where_the_next_column_begins():
+    """Seven framed plots in rows of two (h191, fresh-2026-12n Autocal Fig. 6): the last row's one plot
+    took the row's whole width to the figure's right edge (half of it white), which the classifier
+    called a drawing, so the frames were not taken for plots; it ends where the right column begins."""
+    from figdex.models.grid_panels import frame_cells
+
+    mask = np.zeros((1640, 1270), bool)
+    for i in range(7):
+        r, c = divmod(i, 2)
+        x0, y0 = 60 + c * 620, 20 + r * 400
+        _frame(mask, x0, y0, x0 + 560, y0 + 340)
+        _scatter(mask, x0, y0, x0 + 560, y0 + 340, i)
+        mask[y0 + 350:y0 + 362, x0:x0 + 500] = True  # its tick labels under it
+    cells = frame_cells(mask)
+    assert cells is not None and len(cells) == 7
+    last = cells[-1]
+    assert last[0] <= 60 and last[2] <= 680, last  # not to the figure's right edge (1270)
+    assert all(c[2] - c[0] < 700 for c in cells)
