@@ -21,16 +21,27 @@ import hashlib
 import json
 import re
 import shutil
+import importlib.util
 from pathlib import Path
 
-from figdex.models.devset_sets import DEVELOPMENT_SETS as _DEVELOPMENT, FRESH_SET
+
+def _sets_module():
+    """models/devset_sets.py of THIS checkout (loaded by path: the installed figdex may be another checkout's)."""
+    spec = importlib.util.spec_from_file_location("devset_sets", Path(__file__).resolve().parents[2] / "models" /
+                                                  "devset_sets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_SETS = _sets_module()
 
 HERE = Path(__file__).resolve().parent
 FOLDS = 5
 HELD_OUT = [3, 4]
 # Which sets are fresh (unseen) and which are development data: figdex/models/devset_sets.py.
-FRESH_SETS: list[str] = [FRESH_SET]
-DEVELOPMENT_SETS: list[str] = list(_DEVELOPMENT)
+FRESH_SETS: list[str] = [_SETS.FRESH_SET]
+DEVELOPMENT_SETS: list[str] = list(_SETS.DEVELOPMENT_SETS)
 # The same paper under two ids (preprint and journal version) must share a fold.
 PAPER_ALIASES = {
     "10.7554/elife.94306": "10.1101/2023.02.28.530398",
