@@ -34,7 +34,7 @@ def test_every_gold_pdf_is_in_the_manifest_with_the_same_file_and_one_part():
                                                   ("fresh_11", 32, 225), ("fresh_12", 25, 233),
                                                   ("fresh_13", 23, 222), ("fresh_14", 20, 143),
                                                   ("fresh_15", 15, 88), ("fresh_16", 15, 106),
-                                                  ("fresh_17", 18, 102)])
+                                                  ("fresh_17", 18, 102), ("fresh_18", 4, 29)])
 def test_a_fresh_part_holds_pdfs_no_other_part_has_seen(part, pdfs, figures):
     fresh = [r for r in GOLD["pdfs"] if r["split"] == part]
     assert len(fresh) >= pdfs and sum(len(r["figures"]) for r in fresh) >= figures
