@@ -339,11 +339,12 @@ def _nature_captions() -> list[str]:
 
 
 @click.command("pdf")
-@click.option("--split", type=click.Choice(["fresh_17", "fresh_15+fresh_16", "fresh_16", "fresh_15", "fresh_14", "fresh_13", "fresh_12", "fresh_11", "fresh_10", "fresh_9", "fresh_8", "fresh_7", "fresh_6", "fresh_5", "fresh_4", "fresh_3", "fresh_2", "fresh", "held_out_2",
+@click.option("--split", type=click.Choice(["fresh_17+fresh_18", "fresh_18", "fresh_17", "fresh_15+fresh_16", "fresh_16", "fresh_15", "fresh_14", "fresh_13", "fresh_12", "fresh_11", "fresh_10", "fresh_9", "fresh_8", "fresh_7", "fresh_6", "fresh_5", "fresh_4", "fresh_3", "fresh_2", "fresh", "held_out_2",
                                           "held_out", "tune", "all"]),
-              default="fresh_17", show_default=True,
-              help="Which PDFs of the gold: fresh_17 (the newest part: annotated before the parser ran on it, "
-                   "measured once, eval/pdf/README.md), fresh_15+fresh_16 (two parts gathered at once, measured once "
+              default="fresh_17+fresh_18", show_default=True,
+              help="Which PDFs of the gold: fresh_17+fresh_18 (the newest parts, measured once: fresh_17 on its "
+                   "own, then fresh_18 (ACS/RSC) with the same code; annotated before the parser ran on them, "
+                   "eval/pdf/README.md), fresh_18, fresh_17, fresh_15+fresh_16 (two parts gathered at once, measured once "
                    "together, tuned on since), fresh_16, fresh_15, "
                    "fresh_14, fresh_13, fresh_12, fresh_11, fresh_10, fresh_9, fresh_8, fresh_7, fresh_6, fresh_5 and fresh_4 (measured once, tuned on "
                    "since), "
