@@ -294,15 +294,23 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
     """``blocks`` with each one that is a regular grid of alike images replaced by its cells, and
     how many were split."""
     out, split = [], 0
+    faint = None
     for box in blocks:
         cells = grid_cells(mask, box)
         alike = cells is not None and alike_cells(image, cells, text_boxes)
         if cells is None:  # only where no regular grid was found: a grid whose cells are not alike
-            cells = aligned_cells(mask, box, faint_mask(image))  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
+            faint = faint_mask(image) if faint is None else faint
+            cells = aligned_cells(mask, box, faint)  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
             alike = cells is not None and alike_cells(image, cells, text_boxes)
         if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
             cells = frame_cells(mask)
             alike = cells is not None and framed_plots(image, cells)
+        if not alike and cells is None:
+            faint = faint_mask(image) if faint is None else faint
+            from figdex.models.grid_faint import faint_alike, faint_cells
+
+            cells = faint_cells(faint, box)
+            alike = cells is not None and faint_alike(image, cells, text_boxes)
         if alike:
             out.extend(cells)
             split += 1
