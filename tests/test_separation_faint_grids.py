@@ -100,3 +100,18 @@ def test_a_faint_grid_of_many_cells_mostly_plots_is_of_plots(monkeypatch):
     assert not alike([("graph", 0.6)] * 6 + [("illustration", 0.9)] * 6)
     assert not alike([("graph", 0.6)] * 10 + [("illustration", 0.9)] + [("photo", 0.6)])
     assert not alike([("graph", 0.6)] * 5 + [("illustration", 0.9)] * 3, boxes[:8])
+
+
+def test_faint_grid_cells_are_marked_in_the_ink_mask(monkeypatch):
+    """The masters are trimmed on the ink mask: the faint grid's panels join it, so each master is its
+    panel (COVID-incidence Fig. 7: before, 52 of 54 masters shrank to their points and curves)."""
+    from figdex.models.layout import content_box
+
+    img, boxes = _facet_grid(rows=3, cols=3)
+    H, W = img.shape[:2]
+    monkeypatch.setattr(classify, "classify_many", lambda items: [("graph", 0.9)] * len(items))
+    mask = ink_mask(img)
+    out, _ = grid_panels.split_grids(img, mask, [(0, 0, W, H)], [])
+    for cell, want in zip(out, boxes):
+        got = content_box(mask, cell)
+        assert max(abs(a - b) for a, b in zip(got, want)) <= 2
