@@ -292,17 +292,25 @@ def framed_plots(image: np.ndarray, cells: list[Box]) -> bool:
 
 def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_boxes) -> tuple[list[Box], int]:
     """``blocks`` with each one that is a regular grid of alike images replaced by its cells, and
-    how many were split."""
+    how many were split; a grid found only on the faint mask marks ``mask`` (``grid_faint``)."""
     out, split = [], 0
+    faint = None
     for box in blocks:
         cells = grid_cells(mask, box)
         alike = cells is not None and alike_cells(image, cells, text_boxes)
         if cells is None:  # only where no regular grid was found: a grid whose cells are not alike
-            cells = aligned_cells(mask, box, faint_mask(image))  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
+            faint = faint_mask(image) if faint is None else faint
+            cells = aligned_cells(mask, box, faint)  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
             alike = cells is not None and alike_cells(image, cells, text_boxes)
+        seen = cells is not None  # the ink mask found a grid (alike or not)
         if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
             cells = frame_cells(mask)
             alike = cells is not None and framed_plots(image, cells)
+        if not alike and not seen and cells is None:  # h199: light grey facets the ink mask does not see
+            from figdex.models.grid_faint import faint_grid
+
+            cells = faint_grid(image, mask, faint, box, text_boxes)
+            alike = cells is not None
         if alike:
             out.extend(cells)
             split += 1
