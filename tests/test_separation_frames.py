@@ -21,7 +21,7 @@ def _scatter(mask, x0, y0, x1, y1, seed):
 def test_a_frame_of_thick_lines_is_one_frame_not_none():
     """A 4 px frame line gives one frame per px row, each within the others' 3 px leeway: before
     h181 every one of them counted as nested in another and the figure had no frame at all."""
-    from figdex.models.grid_panels import frame_cells, frames
+    from figdex.models.grid_frames import frame_cells, frames
 
     mask = np.zeros((900, 600), bool)
     for top in (20, 470):
@@ -34,7 +34,7 @@ def test_a_frame_of_thick_lines_is_one_frame_not_none():
 def test_nine_stacked_wide_frames_are_nine_cells():
     """Nine light curves one under another (fresh-2026-12m, Paper-TR Fig. 1): each frame is a ninth of
     the figure's height, under the 0.12 asked of a frame of plot size, but spans its width."""
-    from figdex.models.grid_panels import frame_cells, frames
+    from figdex.models.grid_frames import frame_cells, frames
 
     mask = np.zeros((2350, 800), bool)
     for i in range(9):
@@ -56,7 +56,7 @@ def test_frames_stacked_in_a_column_are_not_one_frame_across_the_white_between()
     """A corner plot's column: two frames 37 px apart whose sides line up.  Their sides inked along
     97% of the span from the upper top to the lower bottom made one tall frame of both (h181:
     a side has no white break longer than 1% of its height)."""
-    from figdex.models.grid_panels import frames
+    from figdex.models.grid_frames import frames
 
     mask = np.zeros((1800, 900), bool)
     _frame(mask, 100, 20, 880, 810, thick=4)
@@ -67,7 +67,7 @@ def test_frames_stacked_in_a_column_are_not_one_frame_across_the_white_between()
 def test_one_plot_with_gridlines_and_aligned_white_is_one_frame():
     """One plot whose gridlines cross it and whose points leave white bands across it is one frame:
     the gridlines nest inside it and are no plots of their own."""
-    from figdex.models.grid_panels import frame_cells, frames
+    from figdex.models.grid_frames import frame_cells, frames
 
     mask = np.zeros((900, 1200), bool)
     _frame(mask, 60, 20, 1180, 860, thick=3)
@@ -84,7 +84,7 @@ def test_framed_insets_inside_one_plot_are_not_its_plots():
     marginal histograms and three small framed insets of one size drawn inside it, apart.  The insets
     cover a small share of the figure (0.14 there), so they are not the figure's plots: no cells (h186);
     framed plots that make up the figure are still cut (the tests above)."""
-    from figdex.models.grid_panels import frame_cells, frames
+    from figdex.models.grid_frames import frame_cells, frames
 
     mask = np.zeros((900, 900), bool)
     _scatter(mask, 80, 160, 730, 810, 1)  # the main scatter plot, no frame (grey background, not ink)
@@ -104,7 +104,7 @@ def test_the_lone_plot_of_a_short_last_row_ends_where_the_next_column_begins():
     """Seven framed plots in rows of two (h191, fresh-2026-12n Autocal Fig. 6): the last row's one plot
     took the row's whole width to the figure's right edge (half of it white), which the classifier
     called a drawing, so the frames were not taken for plots; it ends where the right column begins."""
-    from figdex.models.grid_panels import frame_cells
+    from figdex.models.grid_frames import frame_cells
 
     mask = np.zeros((1640, 1270), bool)
     for i in range(7):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from figdex.models import grid_panels as gp
+from figdex.models import grid_frames as gp
 
 
 def _frames_pairwise(mask: np.ndarray) -> list[tuple[int, int, int, int]]:

@@ -88,7 +88,7 @@ def test_the_peak_grid_of_operando_fig_s22_is_separated_alone():
 def test_stacked_frames_apart_are_cells_and_abutting_or_nested_frames_are_not():
     """Framed plots (h143): the frames, not whole-width gutters, mark the cells; frames sharing an
     edge (one faceted plot) or a legend framed inside a plot are no layout of plots."""
-    from figdex.models.grid_panels import frame_cells, frames
+    from figdex.models.grid_frames import frame_cells, frames
 
     def frame(mask, x0, y0, x1, y1):
         mask[y0, x0:x1] = mask[y1 - 1, x0:x1] = True
