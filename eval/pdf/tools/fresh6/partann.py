@@ -1,7 +1,10 @@
-"""python f14ann.py PID SPEC [add]: SPEC lines 'page|label|x0 y0 x1 y1|caption12' (region drawn by eye, snapped unless
-the line ends with '|nosnap'; '|wm' snaps without the light-blue "For Peer Review" watermark of ScholarOne review PDFs,
-pixels with r >= 205, g >= 236, b >= 250 counting as ground); prints snapped boxes and writes /tmp/f14/PID-sheet.png (f11sheet); 'add' keeps them
-(in fresh6/gold_f14.json, as fresh6_annotate.py's add).  fresh_14, h179 (f13ann.py for the next part); figdex's parser is never imported."""
+"""python partann.py --part fresh_N PID SPEC [add]: the annotation snapper of the PDF gold's parts fresh_14 on (it was one
+script copied per part as f14ann.py ... f18ann.py; one tool since stop 38).  SPEC lines 'page|label|x0 y0 x1 y1|caption12'
+(region drawn by eye, snapped unless the line ends with |nosnap; a caption may hold "|"; '|wm' snaps without the
+light-blue "For Peer Review" watermark of ScholarOne review PDFs, pixels with r >= 205, g >= 236, b >= 250 counting as
+ground); prints snapped boxes and writes /tmp/fN/PID-sheet.png (f13sheet.py); 'add' keeps them in fresh6/gold_fN.json
+(as fresh6_annotate.py's add; `fresh6_annotate.py --part fresh_N merge` rebuilds the part in gold.json).  figdex's
+parser is never imported."""
 import sys, subprocess, json
 from pathlib import Path
 TOOLS = Path(__file__).resolve().parents[1]
@@ -23,14 +26,21 @@ def wm_snap(pid, page, r, S=4.0):
             float(round(x0 + (xs.max() + 1) / S, 1)), float(round(y1 - ys.min() / S, 1))]
 
 
-pid, spec = sys.argv[1], sys.argv[2]
-add = "add" in sys.argv[3:]
+args = sys.argv[1:]
+if len(args) < 4 or args[0] != "--part" or not args[1].startswith("fresh_"):
+    sys.exit("usage: partann.py --part fresh_N PID SPEC [add]")
+n = args[1].removeprefix("fresh_")
+pid, spec = args[2], args[3]
+add = "add" in args[4:]
 recs = []
 for ln in open(spec):
     ln = ln.rstrip("\n")
     if not ln.strip() or ln.startswith("#"):
         continue
     parts = ln.split("|")
+    flag = parts[-1] if len(parts) > 4 and parts[-1] in ("wm", "nosnap") else ""
+    parts = parts[:4] + ["|".join(parts[3:len(parts) - bool(flag)])] + ([flag] if flag else [])
+    parts = parts[:3] + parts[4:]  # a caption may hold '|' (|x|): the fields after the box up to a flag
     page, label, box, cap = int(parts[0]), parts[1], [float(v) for v in parts[2].split()], parts[3]
     if len(parts) > 4 and parts[4] == "wm":
         box = wm_snap(pid, page, box)
@@ -41,11 +51,11 @@ for ln in open(spec):
     assert 0 < n <= 12, (label, n)
     recs.append((page, label, box, cap))
     print(page, label, box, n, "|", cap)
-Path("/tmp/f14").mkdir(exist_ok=True)
-subprocess.run([sys.executable, str(TOOLS / "fresh6" / "f13sheet.py"), pid, f"/tmp/f14/{pid}-sheet.png"]
+Path(f"/tmp/f{n}").mkdir(exist_ok=True)
+subprocess.run([sys.executable, str(TOOLS / "fresh6" / "f13sheet.py"), pid, f"/tmp/f{n}/{pid}-sheet.png"]
                + [f"{p}:{','.join(str(v) for v in b)}" for p, _, b, _ in recs], check=True)
 if add:
-    store = TOOLS / "fresh6" / "gold_f14.json"
+    store = TOOLS / "fresh6" / f"gold_f{n}.json"
     for p, l, b, c in recs:
         f3.add(pid, p, l, b, c, store=store)
     print("kept", len(recs))
