@@ -1,5 +1,5 @@
-"""python partann.py --part fresh_N PID SPEC [add]: the annotation snapper of the PDF gold's parts fresh_14 on (it was one
-script copied per part as f14ann.py ... f18ann.py; one tool since stop 38).  SPEC lines 'page|label|x0 y0 x1 y1|caption12'
+"""python partann.py --part fresh_N PID SPEC [add]: the annotation snapper of the PDF gold's parts fresh_13 on (it was one
+script copied per part as f13ann.py ... f18ann.py; one tool since stop 38).  SPEC lines 'page|label|x0 y0 x1 y1|caption12'
 (region drawn by eye, snapped unless the line ends with |nosnap; a caption may hold "|"; '|wm' snaps without the
 light-blue "For Peer Review" watermark of ScholarOne review PDFs, pixels with r >= 205, g >= 236, b >= 250 counting as
 ground); prints snapped boxes and writes /tmp/fN/PID-sheet.png (f13sheet.py); 'add' keeps them in fresh6/gold_fN.json
