@@ -11,8 +11,8 @@ Records of a set listed nowhere (a set being gathered) are left out of everythin
 
 from __future__ import annotations
 
-FRESH_SET = "fresh-2026-12q"
-FRESH_FIGURES = 20  # figures of the fresh set when registered (README: its "measured once" section)
+FRESH_SET = "fresh-2026-12r"
+FRESH_FIGURES = 34  # figures of the fresh set when registered (README: its "measured once" section)
 
 # set -> when it was looked at (its "measured once" section in eval/devset/README.md)
 DEVELOPMENT_SETS: dict[str, str] = {
@@ -32,4 +32,5 @@ DEVELOPMENT_SETS: dict[str, str] = {
     "fresh-2026-12n": "looked at on 2026-12-07 (stop 37, measured once)",
     "fresh-2026-12o": "looked at on 2026-12-07 (stop 38, measured once)",
     "fresh-2026-12p": "looked at on 2026-12-07 (stop 38, measured once)",
+    "fresh-2026-12q": "looked at on 2026-12-07 (stop 38, measured once)",
 }
