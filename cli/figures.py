@@ -261,7 +261,7 @@ def _legacy_separation_row(failures: bool) -> dict:
 
 @click.command("scale")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--split", type=click.Choice(["held-out", "held_out_2", "held_out_3", "held_out_4", "held_out_5", "held_out_6", "held_out_7", "held_out_8", "held_out_9", "held_out_10", "held_out_11", "held_out_12", "held_out_13", "held_out_14", "held_out_15", "held_out_16", "held_out_17", "held_out_18", "dev", "tune"]),
+@click.option("--split", type=click.Choice(["held-out", "held_out_2", "held_out_3", "held_out_4", "held_out_5", "held_out_6", "held_out_7", "held_out_8", "held_out_9", "held_out_10", "held_out_11", "held_out_12", "held_out_13", "held_out_14", "held_out_15", "held_out_16", "held_out_17", "held_out_18", "held_out_19", "dev", "tune"]),
               default="held-out", show_default=True,
               help="held-out: bars and instrument files never tuned on (their label crops "
                    "have been looked at since); held_out_2: the second set of label crops, "
@@ -269,7 +269,7 @@ def _legacy_separation_row(failures: bool) -> dict:
                    "for labels); held_out_3: the third set, bars measured in whole images "
                    "(eval/scale_bars_held_out_3.tsv) and instrument files of that split; "
                    "held_out_4 to held_out_15: the fourth to fifteenth such sets (eval/scale_bars_held_out_N.tsv); "
-                   "held_out_16 to held_out_18: raw instrument files only (eval/instrument_gold.tsv); "
+                   "held_out_16 to held_out_19: raw instrument files only (eval/instrument_gold.tsv); "
                    "dev: everything tuned on or looked at; tune: in-sample.")
 @click.option("--in-sample", is_flag=True, help="Same as --split tune.")
 @click.option("--failures", is_flag=True)
@@ -309,6 +309,7 @@ def eval_scale(fmt: str, split: str, in_sample: bool, failures: bool) -> None:
                        "held_out_16": "held_out_16 (raw instrument files only; no bars or label crops)",
                        "held_out_17": "held_out_17 (raw instrument files only; no bars or label crops)",
                        "held_out_18": "held_out_18 (raw instrument files only; no bars or label crops)",
+                       "held_out_19": "held_out_19 (raw instrument files only; no bars or label crops)",
                        }.get(split, split)
     captions = _nature_captions()
     scores["caption_scale_share"] = round(sum(parse_scale_statement(c) is not None for c in captions) /

@@ -12,7 +12,7 @@ Three measures (the gold and its split: eval/scale_gold.md):
 "held_out_3" (the third set: hand-measured bars in whole images, ``eval/scale_bars_held_out_3.tsv``
 read by ``read_bar_tsv``, and the instrument rows whose split is held_out_3), or "held_out_4" (the fourth
 set, gathered the same way: ``eval/scale_bars_held_out_4.tsv`` and the instrument rows of held_out_4), or
-"held_out_5" to "held_out_15" (the fifth to fifteenth, likewise), or "held_out_16" to "held_out_18" (raw
+"held_out_5" to "held_out_15" (the fifth to fifteenth, likewise), or "held_out_16" to "held_out_19" (raw
 instrument files only).
 """
 
@@ -75,7 +75,7 @@ SPLITS = {"held-out": ("held-out",), "tune": ("tune", "dev_2"), "dev": ("tune", 
           "held_out_11": ("held_out_11",), "held_out_12": ("held_out_12",), "held_out_13": ("held_out_13",),
           "held_out_14": ("held_out_14",), "held_out_15": ("held_out_15",),
           "held_out_16": ("held_out_16",), "held_out_17": ("held_out_17",),
-          "held_out_18": ("held_out_18",)}
+          "held_out_18": ("held_out_18",), "held_out_19": ("held_out_19",)}
 # Splits whose bars are rows of a TSV of their own (``eval/scale_bars_<split>.tsv``): the file must exist.
 BAR_TSV_SPLITS = ("held_out_3", "held_out_4", "held_out_5", "held_out_6", "held_out_7", "held_out_8", "held_out_9",
                   "held_out_10", "held_out_11", "held_out_12", "held_out_13", "held_out_14", "held_out_15")
