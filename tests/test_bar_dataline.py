@@ -159,3 +159,8 @@ def test_restored_hitachi_files_from_pixels(name, truth):
     ocr = get_ocr()
     got = image_scale(image, ocr.read(image), None, None, ocr)
     assert got.nm_per_px == pytest.approx(truth, rel=0.05)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 5), (3, 200), (40, 30, 3), (60, 800, 4)])
+def test_tiny_grey_and_rgba_images_read_nothing(shape):
+    assert data_line_reading(np.zeros(shape, np.uint8), [], None) is None
