@@ -82,7 +82,31 @@ def image_scale(image: np.ndarray, text_boxes: list[TextBox], caption_label: Sca
         taken = set(databar.field_boxes)
         text_boxes = [tb for tb in text_boxes if tb.box not in taken]
     reading = read_scale(image, text_boxes, caption_label, ocr)
+    if databar is None or databar.nm_per_px is None:
+        reading = _data_line(image, text_boxes, reading, ocr)
     return combine(reading, databar, metadata)
+
+
+def _data_line(image: np.ndarray, text_boxes: list[TextBox], reading: ScaleReading,
+               ocr: OcrEngine | None) -> ScaleReading:
+    """The SEM data line's tick ruler and label (``bar_dataline``: Hitachi SU/TM) where the bars and labels
+    gave no scale, or where the label they paired is the data line ruler's own (a ruler's ticks on
+    textured picture, which ``find_bars`` does not hold apart, leave a fragment of texture to pair)."""
+    if reading.nm_per_px is not None and reading.label_box is None:
+        return reading
+    from figdex.models.bar_dataline import BAND, data_line_reading
+
+    if reading.nm_per_px is not None and reading.label_box[1] < (1 - BAND) * image.shape[0]:
+        return reading  # a label above the image's bottom band: no data line's
+
+    line = data_line_reading(image, text_boxes, ocr)
+    if line is None:
+        return reading
+    if reading.nm_per_px is None:
+        return line
+    a, b = line.label_box, reading.label_box
+    same = min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+    return line if same else reading
 
 
 def combine(reading: ScaleReading, databar: Databar | None, metadata: InstrumentScale | None) -> ImageScale:

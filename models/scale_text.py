@@ -38,7 +38,9 @@ class ScaleLabel:
 def _clean(text: str) -> str:
     text = text.strip().replace("µ", "µ").replace("μ", "µ")
     # OCR confusions inside numbers: O/o for 0, l/I for 1, S for 5 next to digits.
-    text = re.sub(r"(?<=\d)[Oo](?=\d|\s|[a-zµÅ]|$)", "0", text)
+    # Twice: "1ooum" (a 100µm label read over texture) has its second o after the first, not a digit.
+    for _ in range(2):
+        text = re.sub(r"(?<=\d)[Oo](?=\d|\s|[a-zµÅ]|$)", "0", text)
     text = re.sub(r"^[Oo](?=[.,]\d)", "0", text)
     text = re.sub(r"(?<=\d)[lI](?=\d)", "1", text)
     text = re.sub(r"(?<=\d[.,])[DO](?=\s*[a-zµÅ])", "0", text)
