@@ -41,6 +41,10 @@ _COVER = 0.75  # share of a band's rows a tick's column has
 # Heights of the bands looked at: a tick is found by any band it spans (texture lengthens a tick, never
 # makes a whole ruler of strokes of one height), so a few heights stand for all of 3-24.
 _BAND_HEIGHTS = (3, 4, 6, 8, 11, 15, 20)
+# A bottom band mostly of white paper is a figure's plot or drawing (axis ticks are evenly spaced
+# upright strokes too): no instrument's data line lies on it, and its band is never detected again (seconds).
+_PAPER = 235
+_PAPER_SHARE = 0.5
 _CROWDED = 1.5  # strokes of a band's height along a ruler, per tick, at most
 _VOLTAGE = re.compile(r"\d+(?:[.,]\d+)?\s*k\s*V", re.I)
 _DISTANCE = re.compile(r"\d+(?:[.,]\d+)?\s*mm", re.I)
@@ -305,6 +309,8 @@ def data_line_reading(image: np.ndarray, text_boxes: list[TextBox], ocr: OcrEngi
     H, W = image.shape[:2]
     top = int((1 - BAND) * H)
     gray = to_gray(image)[top:]
+    if gray.size == 0 or (gray >= _PAPER).mean() >= _PAPER_SHARE:
+        return None
     given = [tb for tb in text_boxes if (tb.box[1] + tb.box[3]) / 2 >= top]
     combs = [((x0, y0 + top, x1, y1 + top), length, ticks, polarity) for polarity in ("light", "dark")
              for (x0, y0, x1, y1), length, ticks in textured_combs(gray, polarity) if length > 0]

@@ -113,6 +113,20 @@ def test_texture_without_a_ruler_is_not_detected_again():
     assert ocr.reads == 0  # no ruler of evenly spaced ticks: the band is not detected again (seconds)
 
 
+def test_plot_axis_ticks_on_white_paper_are_not_detected_again():
+    """A figure's plot: an x axis with 11 evenly spaced dark ticks on white paper in its bottom rows.  Its
+    band is paper, not an instrument's picture: nothing read and the band never detected again."""
+    for W, H in SIZES[:3]:
+        img = np.full((H, W, 3), 255, np.uint8)
+        axis = H - int(0.06 * H)
+        img[axis:axis + 2, int(0.1 * W):int(0.9 * W)] = 0
+        _ruler(img, int(0.1 * W), 0.08 * W, axis, max(5, int(0.012 * H)), value=0)
+        assert textured_combs(img[int(0.88 * H):, :, 0], "dark")  # the ticks do make a comb
+        ocr = _FakeOcr()
+        assert data_line_reading(img, [], ocr) is None
+        assert ocr.reads == 0
+
+
 def test_detected_boxes_come_back_in_the_image_pixels():
     img = _texture(800, 600)
     ocr = _FakeOcr([TextBox((30, 15, 330, 75), "SU8600 15.00kV 8.1mm x500", 0.9),
