@@ -297,11 +297,11 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
     out, split = [], 0
     faint = None
     for box in blocks:
-        cells = grid_cells(mask, box)
+        cells = _finer(mask, grid_cells(mask, box))
         alike = cells is not None and alike_cells(image, cells, text_boxes)
         if cells is None:  # only where no regular grid was found: a grid whose cells are not alike
             faint = faint_mask(image) if faint is None else faint
-            cells = aligned_cells(mask, box, faint)  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
+            cells = _finer(mask, aligned_cells(mask, box, faint))  # is no facet grid either (hbn-pod2 Fig. 8)
             alike = cells is not None and alike_cells(image, cells, text_boxes)
         seen = cells is not None  # the ink mask found a grid (alike or not)
         if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
@@ -320,5 +320,11 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
     return out, split
 
 
+def _finer(mask: np.ndarray, cells: list[Box] | None) -> list[Box] | None:
+    """A grid's cells, each cut into the small framed plots it holds where its frames say so (h205,
+    ``frames_within``)."""
+    return cells and (frames_within(mask, cells) or cells)
+
+
 # The frame rule (framed plots stacked or gridded) lives in grid_frames; imported here, after the names it reads.
-from figdex.models.grid_frames import frame_cells, frames  # noqa: E402,F401
+from figdex.models.grid_frames import frame_cells, frames, frames_within  # noqa: E402,F401
