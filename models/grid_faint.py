@@ -62,15 +62,17 @@ def faint_grid(image: np.ndarray, mask: np.ndarray, faint: np.ndarray, box: Box,
 # right one's y tick labels (ggplot sets them against their own panel), what stands right of the last
 # panel (a legend, facet_grid's row strips) is shared, and the strip just above the panels (the facet
 # strips) and just below (the x tick labels) are the facets' own; titles and axis titles farther out are not.
+# One row only: grids of several rows are the faint grid rules' (``faint_cells``); a figure of two labelled
+# facet grids side by side whose labels were not read (COVID-incidence Fig. 3 of 12o, 3 rows of 3 + 2 facets,
+# two parents in the gold) is not cut into its 15 facets by this rule.
 def facet_row(faint: np.ndarray, mask: np.ndarray, box: Box) -> list[Box] | None:
-    """The facets of ``box``'s rows of alike panels on the faint mask (two or more in every row, as many
-    in each), each from just past the previous panel to its own panel's right edge, trimmed on ``mask``;
-    None else."""
+    """The facets of ``box`` when it is one row of two or more alike panels on the faint mask, each from
+    just past the previous panel to its own panel's right edge, trimmed on ``mask``; None else."""
     from figdex.models.grid_panels import EQUAL, ROWS_EQUAL, STRIP, _intervals, _joined
     from figdex.models.layout import content_box
 
     rows = _joined(_intervals(faint, box, 0), ROWS_EQUAL)
-    if rows is None:
+    if rows is None or len(rows) != 1:
         return None
     x0, _, x1, _ = box
     cells: list[Box] = []

@@ -70,6 +70,15 @@ def test_a_single_plot_and_a_joint_plot_are_no_facet_row():
     assert facet_row(faint_mask(joint), ink_mask(joint), (0, 0, 1000, 500)) is None
 
 
+def test_rows_of_facets_are_left_to_the_faint_grid_rules():
+    """Two facet rows one under another: not this rule's (a figure of two labelled facet grids side by side
+    whose labels were not read is two parents in the gold, not its facets)."""
+    img, _ = _facet_row(legend=False)
+    two = np.full((1000, 1000, 3), 255, np.uint8)
+    two[:500], two[500:] = img, img
+    assert facet_row(faint_mask(two), ink_mask(two), (0, 0, 1000, 1000)) is None
+
+
 def test_numbered_plots_asks_numbers_in_every_cell_and_plots_of_all(monkeypatch):
     from figdex.models import classify, grid_panels
     from figdex.models.ocr import TextBox
