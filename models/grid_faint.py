@@ -52,3 +52,46 @@ def faint_grid(image: np.ndarray, mask: np.ndarray, faint: np.ndarray, box: Box,
     for x0, y0, x1, y1 in cells:
         mask[y0:y1, x0:x1] |= faint[y0:y1, x0:x1]
     return cells
+
+
+# Facet rows with free scales (h205, fresh-2026-12q: anniecollins reproducibility Figs. 2 and 3, ggplot
+# theme_minimal, three facets in one row, each with its own y tick labels): the ink mask finds no grid (the
+# bars leave white columns everywhere; the light grid is under its 24 levels) and the faint grid rules ask for
+# rows of four or more cells, or join each tick label's digits to whichever panel is nearer, digit by digit.
+# On the faint mask each facet's panel is one main column of the row; what stands between two panels is the
+# right one's y tick labels (ggplot sets them against their own panel), what stands right of the last
+# panel (a legend, facet_grid's row strips) is shared, and the strip just above the panels (the facet
+# strips) and just below (the x tick labels) are the facets' own; titles and axis titles farther out are not.
+# One row only: grids of several rows are the faint grid rules' (``faint_cells``); a figure of two labelled
+# facet grids side by side whose labels were not read (COVID-incidence Fig. 3 of 12o, 3 rows of 3 + 2 facets,
+# two parents in the gold) is not cut into its 15 facets by this rule.
+def facet_row(faint: np.ndarray, mask: np.ndarray, box: Box) -> list[Box] | None:
+    """The facets of ``box`` when it is one row of two or more alike panels on the faint mask, each from
+    just past the previous panel to its own panel's right edge, trimmed on ``mask``; None else."""
+    from figdex.models.grid_panels import EQUAL, ROWS_EQUAL, STRIP, _intervals, _joined
+    from figdex.models.layout import content_box
+
+    rows = _joined(_intervals(faint, box, 0), ROWS_EQUAL)
+    if rows is None or len(rows) != 1:
+        return None
+    x0, _, x1, _ = box
+    cells: list[Box] = []
+    counts = set()
+    for _, core, strips in rows:
+        runs = _intervals(faint, (x0, core[0], x1, core[1]), 1)
+        sizes = [b - a for a, b in runs]
+        big = [i for i, s in enumerate(sizes) if s > STRIP * max(sizes)]
+        if len(big) < 2 or max(sizes[i] for i in big) > EQUAL * min(sizes[i] for i in big):
+            return None
+        above = [s for s in strips if s[1] <= core[0]]
+        below = [s for s in strips if s[0] >= core[1]]
+        top, bottom = (above[-1][0] if above else core[0]), (below[0][1] if below else core[1])
+        counts.add(len(big))
+        after = 0
+        for i in big:
+            cell = content_box(mask, (runs[after][0], top, runs[i][1], bottom))
+            if cell is None:
+                return None
+            cells.append(cell)
+            after = i + 1
+    return cells if len(counts) == 1 else None

@@ -205,3 +205,55 @@ def frame_cells(mask: np.ndarray) -> list[Box] | None:
             if cell is not None:
                 cells.append(cell)
     return cells if len(cells) >= 2 else None
+
+
+# Small framed plots in a grid (h205, fresh-2026-12o: cfriedline gypsy moth Fig. 3, 3 x 5 seaborn violin
+# plots, each frame 141 px of 1500, 0.094 < FRAME_MIN): the white columns between the plots are filled by the
+# next plot's y tick labels, so the grid rules cut only at the widest gutters (2 columns of 1 and 4 plots),
+# and the frames are too narrow for ``frames`` on the whole figure.  Looked for inside each cell of a grid
+# found, the frames are of plot size there; where every cell holds frames of one size and some hold several,
+# the frames are the plots: each cell is cut at its frames' right edges (a frame's tick labels are on its left).
+HOLLOW = 0.6  # a plot's frame is mostly paper inside: at most this share inked (a bar of a bar chart is filled)
+
+
+def _hollow(mask: np.ndarray, f: Box) -> bool:
+    inner = mask[f[1] + 3:f[3] - 3, f[0] + 3:f[2] - 3]
+    return inner.size > 0 and float(inner.mean()) <= HOLLOW
+
+
+def frames_within(mask: np.ndarray, cells: list[Box]) -> list[Box] | None:
+    """``cells`` with each one that holds several framed plots side by side cut into them, each from the
+    previous frame's right edge (the cell's left for the first) to its own frame's right edge (the cell's
+    right for the last); None unless every cell holds at least one hollow frame of the cell's height
+    (``FILL``), all frames of the grid alike (``EQUAL``) and apart, and some cell holds two or more."""
+    from figdex.models.grid_panels import EQUAL, FILL
+
+    found: list[list[Box]] = []
+    for x0, y0, x1, y1 in cells:
+        fs = [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in frames(mask[y0:y1, x0:x1])]
+        if fs:
+            big = max((f[2] - f[0]) * (f[3] - f[1]) for f in fs)
+            fs = [f for f in fs if (f[2] - f[0]) * (f[3] - f[1]) >= FRAME_MAIN * big]  # legends aside
+        if not fs or any(f[3] - f[1] < FILL * (y1 - y0) or not _hollow(mask, f) for f in fs):
+            return None
+        fs.sort()
+        if any(q[0] < p[2] + 3 or q[1] >= p[3] or p[1] >= q[3] for p, q in zip(fs, fs[1:])):
+            return None  # touching or overlapping frames, or frames one above another: not a row of plots
+        found.append(fs)
+    every = [f for fs in found for f in fs]
+    ws, hs = [f[2] - f[0] for f in every], [f[3] - f[1] for f in every]
+    if len(every) <= len(cells) or max(ws) > EQUAL * min(ws) or max(hs) > EQUAL * min(hs):
+        return None
+    out: list[Box] = []
+    for (x0, y0, x1, y1), fs in zip(cells, found):
+        if len(fs) == 1:
+            out.append((x0, y0, x1, y1))
+            continue
+        for j, f in enumerate(fs):
+            left = x0 if j == 0 else fs[j - 1][2]
+            right = x1 if j == len(fs) - 1 else f[2]
+            part = content_box(mask, (left, y0, right, y1))
+            if part is None:
+                return None
+            out.append(part)
+    return out

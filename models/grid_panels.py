@@ -244,13 +244,8 @@ def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
     photo or pattern; drawings only in grids of four or more (a row of two or three
     molecules is a scheme's parts, a 4 x 4 grid of diagrams a grid)."""
     from figdex.models.classify import classify_many
-    from figdex.models.missing_panels import within
-    from figdex.models.ocr import NUMBER_TEXT
 
-    items = []
-    for c in cells:
-        numbers = sum(1 for tb in text_boxes if within(tb.box, c) and NUMBER_TEXT.match(tb.text.strip()))
-        items.append((image[c[1]:c[3], c[0]:c[2]], (), numbers))
+    items = _items(image, cells, text_boxes)
     # A micrograph beside its diffraction pattern is two images all the same (and the classifier
     # wavers between the two on dim micrographs): the image classes are one kind here.
     found = classify_many(items)
@@ -265,6 +260,27 @@ def alike_cells(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
     if kinds == {"plot"} and text_boxes and len(cells) < 4 and min(n for _, _, n in items) < PLOT_NUMBERS:
         return False
     return kinds != {"drawing"} or len(cells) >= 4
+
+
+def _items(image: np.ndarray, cells: list[Box], text_boxes) -> list:
+    """Each cell's crop, for the classifier, with the numbers read inside it (its tick labels)."""
+    from figdex.models.missing_panels import within
+    from figdex.models.ocr import NUMBER_TEXT
+
+    return [(image[c[1]:c[3], c[0]:c[2]], (), sum(1 for tb in text_boxes if within(tb.box, c) and
+                                                  NUMBER_TEXT.match(tb.text.strip()))) for c in cells]
+
+
+def numbered_plots(image: np.ndarray, cells: list[Box], text_boxes) -> bool:
+    """Whether every cell is called a plot once the classifier is told the numbers read in it (h205,
+    fresh-2026-12q AntonioAPDL Fig. 2: a 3 x 3 facet grid of framed heat-map tables, three of them called
+    drawings at 0.73-0.96 without their numbers, plots with them); at least PLOT_NUMBERS numbers each."""
+    from figdex.models.classify import classify_many
+
+    items = _items(image, cells, text_boxes)
+    if not text_boxes or min(n for _, _, n in items) < PLOT_NUMBERS:
+        return False
+    return all(KIND.get(cls) == "plot" for cls, _ in classify_many(items))
 
 
 def _main_kind(found: list[tuple[str, float]]) -> set:
@@ -297,21 +313,24 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
     out, split = [], 0
     faint = None
     for box in blocks:
-        cells = grid_cells(mask, box)
+        cells = _finer(mask, grid_cells(mask, box))
         alike = cells is not None and alike_cells(image, cells, text_boxes)
         if cells is None:  # only where no regular grid was found: a grid whose cells are not alike
             faint = faint_mask(image) if faint is None else faint
-            cells = aligned_cells(mask, box, faint)  # is no facet grid either (hbn-pod2 Fig. 8: 24 cells, not 12)
+            cells = _finer(mask, aligned_cells(mask, box, faint))  # is no facet grid either (hbn-pod2 Fig. 8)
             alike = cells is not None and alike_cells(image, cells, text_boxes)
         seen = cells is not None  # the ink mask found a grid (alike or not)
         if not alike and box == (0, 0, mask.shape[1], mask.shape[0]):
             cells = frame_cells(mask)
-            alike = cells is not None and framed_plots(image, cells)
+            alike = cells is not None and (framed_plots(image, cells) or numbered_plots(image, cells, text_boxes))
         if not alike and not seen and cells is None:  # h199: light grey facets the ink mask does not see
-            from figdex.models.grid_faint import faint_grid
+            from figdex.models.grid_faint import facet_row, faint_grid
 
             cells = faint_grid(image, mask, faint, box, text_boxes)
             alike = cells is not None
+            if not alike:  # h205: rows of facets with free scales, each panel with its own tick labels
+                cells = facet_row(faint, mask, box)
+                alike = cells is not None and alike_cells(image, cells, text_boxes)
         if alike:
             out.extend(cells)
             split += 1
@@ -320,5 +339,11 @@ def split_grids(image: np.ndarray, mask: np.ndarray, blocks: list[Box], text_box
     return out, split
 
 
+def _finer(mask: np.ndarray, cells: list[Box] | None) -> list[Box] | None:
+    """A grid's cells, each cut into the small framed plots it holds where its frames say so (h205,
+    ``frames_within``)."""
+    return cells and (frames_within(mask, cells) or cells)
+
+
 # The frame rule (framed plots stacked or gridded) lives in grid_frames; imported here, after the names it reads.
-from figdex.models.grid_frames import frame_cells, frames  # noqa: E402,F401
+from figdex.models.grid_frames import frame_cells, frames, frames_within  # noqa: E402,F401
