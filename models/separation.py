@@ -29,7 +29,7 @@ from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import (clear_rule_lines, content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks,
                                   xy_cut)
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.figure_labels import allowed_labels, figure_labels, labels_kept, search_labels
+from figdex.models.figure_labels import allowed_labels, caption_figure_labels, labels_kept
 from figdex.models.panel_labels import PanelLabel, to_gray
 from figdex.models.missing_panels import regions_for_missing_labels, within as _within
 from figdex.models.position_panels import rows_named_by_position
@@ -118,8 +118,8 @@ def separate(
     # Letters the caption names outside its split are looked for too (the caption never takes away a label
     # the figure alone gives, issue #15); found, they are labels of the caption's set below.
     said = " ".join((subcaptions or {}).values())
-    wanted = search_labels(expected_labels, said)
-    labels, expected = ([], None) if single else figure_labels(image, ocr, wanted, text_boxes, notes)
+    labels, expected = ([], None) if single else caption_figure_labels(image, ocr, expected_labels, said, text_boxes,
+                                                                       notes)
     # (label, region, label box, certainty that the region is one whole master image)
     regions: list[tuple[str, Box, Box | None, float]]
     if single:
@@ -266,7 +266,9 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
         return [("0", (0, 0, W, H), None, 0.6)]
     if len(order) <= 1 and positional and not rules:
         blocks = _panel_blocks(mask, W, H)  # the model kept the figure whole; the caption says otherwise
-        if len(blocks) > 1:
+        # Blocks that overlap (a small drawing joined to the plot above it spans the figure) are no cut of
+        # the figure: the figure alone is kept, never a worse fit (#15; mphys-report Fig. 5, fresh-2026-12p).
+        if len(blocks) > 1 and not _overlapping(blocks):
             notes.append(by_position)
             return [("0", box, None, 0.5) for box in sorted(blocks, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))]
     if len(order) <= 1:
@@ -294,6 +296,12 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
                for i, (name, box) in enumerate(zip(names, order))]
     labels[:] = [lab for lab in labels if any(lab is v for v in named.values())]  # the ones that name a panel
     return regions
+
+
+def _overlapping(blocks: list[Box]) -> bool:
+    """Whether any two blocks share pixels."""
+    return any(min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+               for i, a in enumerate(blocks) for b in blocks[i + 1:])
 
 
 def _grid_cells(image, mask, blocks: list[Box], text_boxes, notes, more_than: int = 1) -> list | None:
