@@ -91,35 +91,37 @@ def rows_named_by_position(mask, caption: str, pattern: re.Pattern, regions: lis
     return [("0", part, None, 0.5) for part in parts]
 
 
-# A caption that reads a grid of plots by rows ("First row: ...", "Second and third rows: ...", "the top row",
-# "each row shows", "rows show", "from top to bottom") or by columns ("left column", "columns show"): each row
-# (column) is one panel the caption names, so one master, its plots dependents (the devset's gold convention:
-# "a position the caption names covers several plots").  Corners and both readings at once name no line.
+# A caption that reads a grid of plots by rows as it would by panel labels, with row headings ("First row: ...",
+# "Second and third rows: ...", "(top row) ..."), or by columns ("Left column: ..."): each row (column) is one panel
+# the caption names, so one master, its plots dependents (the devset's gold convention: "a position the caption
+# names covers several plots"; ZLB Fig. 2, fresh-2026-12q).  Rows only described ("The top row displays the x, y
+# and z axes", "Each row represents a query", "From top to bottom: ...") name the plots in them, each its own
+# master in the gold (fresh-2026-12n: artigo2 Fig. 14, SPI Fig. 2, Autocal Fig. 6).  Two headings at least.
 _ORDINAL = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d{1,2}(?:st|nd|rd|th))"
-_END = {0: r"(?:top|bottom|middle|upper|lower|centre|center)", 1: r"(?:left|right|middle|centre|center|left-most|right-most)"}
+_END = {0: r"(?:top|bottom|middle|upper|lower|centre|center)", 1: r"(?:left|right|middle|centre|center)"}
 _NOUN = {0: "rows?", 1: "columns?"}
 _ORDINALS = {w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())}
 
 
-def _line_reading(axis: int) -> re.Pattern:
+def _line_heading(axis: int) -> re.Pattern:
     word = rf"(?:{_ORDINAL}|{_END[axis]})"
-    noun = _NOUN[axis]
-    return re.compile(
-        rf"\b{word}(?:\s*(?:,|and|&|to|-)\s*{word})*\s+{noun}\b"
-        rf"|\b(?:each|every)\s+{noun[:-2]}\b|\b{noun[:-2]}s\s+(?:show|shows|represent|correspond|depict|display|give)\b"
-        + (r"|\bfrom\s+top\s+to\s+bottom\b" if axis == 0 else ""), re.I)
+    return re.compile(rf"(?:^|[.;]\s+|\()(?:the\s+)?{word}(?:\s*(?:,|and|&|to|-)\s*{word})*\s+{_NOUN[axis]}\s*[:)]",
+                      re.I)
 
 
-_READING = {axis: _line_reading(axis) for axis in (0, 1)}
+_READING = {axis: _line_heading(axis) for axis in (0, 1)}
+_CORNER = re.compile(r"\b(?:top|bottom|upper|lower)[\s-]+(?:left|right)\b", re.I)
 
 
 def lines_read(caption: str) -> tuple[int, int] | None:
-    """(axis, the highest ordinal named or 0) when the caption reads a grid by rows (axis 0) or by
-    columns (axis 1), not both; None otherwise."""
+    """(axis, the highest ordinal named or 0) when the caption heads two or more of its parts with rows
+    (axis 0) or columns (axis 1) of the figure, not both; None otherwise."""
     found = {axis: [m.group(0) for m in _READING[axis].finditer(caption or "")] for axis in (0, 1)}
-    if bool(found[0]) == bool(found[1]):
+    if bool(found[0]) == bool(found[1]) or _CORNER.search(caption):  # corners ("top left") name cells
         return None
     axis = 0 if found[0] else 1
+    if len(found[axis]) < 2:
+        return None
     words = re.findall(r"[a-z]+|\d+", " ".join(found[axis]).lower())
     highest = max([_ORDINALS.get(w, 0) for w in words] + [int(w) for w in words if w.isdigit()], default=0)
     return axis, highest

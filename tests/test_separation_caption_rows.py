@@ -18,14 +18,18 @@ ZLB = ("Distributions from 500 simulations. First row: intercept terms (should c
        "sixth rows: coefficients on output gap and inflation shocks.")
 
 
-def test_captions_that_read_a_grid_by_rows_or_by_columns():
+def test_captions_that_head_their_parts_with_rows_or_columns():
     assert lines_read(ZLB) == (0, 6)
-    assert lines_read("Maps of the field. The top row shows the model; the bottom row the data.") == (0, 0)
-    assert lines_read("Each column is one dose; from the control on.") == (1, 0)
-    assert lines_read("Spectra of the samples, from top to bottom: 2, 3, 4 and 5 layers.") == (0, 0)
-    # Rows and columns together name cells, not lines; "rows of cells" reads no grid.
-    assert lines_read("Rows show samples; columns show time points.") is None
-    assert lines_read("Cells were counted in rows of a well plate.") is None
+    assert lines_read("Maps of the field. Top row: the model; bottom row: the data.") == (0, 0)
+    assert lines_read("Sections (left column) and profiles (right column).") == (1, 0)
+    # Rows only described name the plots in them (fresh-2026-12n: artigo2 Fig. 14, SPI Fig. 2, Autocal Fig. 6).
+    assert lines_read("The top row displays the x, y and z axes. The bottom row presents the angles.") is None
+    assert lines_read("Each row represents a query against its support.") is None
+    assert lines_read("Degradation over time. From top to bottom: channel 94, 131 and 171.") is None
+    # Corners, or rows and columns together, name cells (polychronies Fig. 2); one heading names no grid.
+    assert lines_read("A step (top left) and noise (top right); trials (middle row); rates (lower row).") is None
+    assert lines_read("Top row: maps. Left column: the model.") is None
+    assert lines_read("First row: the only one named.") is None
     assert lines_read("A single plot of the fit.") is None
 
 
@@ -48,7 +52,7 @@ def test_a_grid_read_by_rows_is_one_master_per_row_with_its_plots_as_dependents(
 
 
 def test_a_grid_read_by_columns_is_one_master_per_column():
-    regions, cells = lines_of_grid("The left column shows the model, the right column the data.", _grid(3, 2), [])
+    regions, cells = lines_of_grid("Left column: the model. Right column: the data.", _grid(3, 2), [])
     assert len(regions) == 2 and [len(cells[r[1]]) for r in regions] == [3, 3]
 
 
@@ -62,7 +66,7 @@ def test_no_lines_where_the_caption_or_the_regions_do_not_read_so():
     assert lines_of_grid("Top row: x. Bottom row: y.", grid[:3], []) == (grid[:3], {})
     # One plot per row: a column of panels the caption lists from top to bottom stays as it is.
     column = [("0", (10, 10 + 100 * i, 300, 90 + 100 * i), None, 0.7) for i in range(4)]
-    assert lines_of_grid("From top to bottom: w, x, y and z.", column, []) == (column, {})
+    assert lines_of_grid("Top row: w. Second row: x. Third row: y. Bottom row: z.", column, []) == (column, {})
 
 
 def test_overlapping_blocks_are_no_cut_of_the_figure():
