@@ -271,9 +271,7 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
         return [("0", (0, 0, W, H), None, 0.6)]
     if len(order) <= 1 and positional and not rules:
         blocks = _panel_blocks(mask, W, H)  # the model kept the figure whole; the caption says otherwise
-        # Blocks that overlap (a small drawing joined to the plot above it spans the figure) are no cut of
-        # the figure: the figure alone is kept, never a worse fit (#15; mphys-report Fig. 5, fresh-2026-12p).
-        if len(blocks) > 1 and not _overlapping(blocks):
+        if len(blocks) > 1:
             notes.append(by_position)
             return [("0", box, None, 0.5) for box in sorted(blocks, key=lambda b: (round(b[1] / max(1.0, H / 12)), b[0]))]
     if len(order) <= 1:
@@ -303,12 +301,6 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
                for i, (name, box) in enumerate(zip(names, order))]
     labels[:] = [lab for lab in labels if any(lab is v for v in named.values())]  # the ones that name a panel
     return regions
-
-
-def _overlapping(blocks: list[Box]) -> bool:
-    """Whether any two blocks share pixels."""
-    return any(min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-               for i, a in enumerate(blocks) for b in blocks[i + 1:])
 
 
 def _grid_cells(image, mask, blocks: list[Box], text_boxes, notes, more_than: int = 1) -> list | None:

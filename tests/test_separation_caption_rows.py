@@ -11,7 +11,6 @@ import numpy as np
 from figdex.models.figure_labels import caption_figure_labels
 from figdex.models.ocr import OcrEngine, TextBox
 from figdex.models.position_panels import lines_of_grid, lines_read
-from figdex.models.separation import _overlapping
 
 ZLB = ("Distributions from 500 simulations. First row: intercept terms (should converge to zero). Second and "
        "third rows: lagged inflation and output gap coefficients. Fourth row: lagged interest rate. Fifth and "
@@ -67,13 +66,6 @@ def test_no_lines_where_the_caption_or_the_regions_do_not_read_so():
     # One plot per row: a column of panels the caption lists from top to bottom stays as it is.
     column = [("0", (10, 10 + 100 * i, 300, 90 + 100 * i), None, 0.7) for i in range(4)]
     assert lines_of_grid("Top row: w. Second row: x. Third row: y. Bottom row: z.", column, []) == (column, {})
-
-
-def test_overlapping_blocks_are_no_cut_of_the_figure():
-    # mphys-report Fig. 5 (fresh-2026-12p): a small drawing joined to the plots above spans the figure.
-    assert _overlapping([(5, 5, 426, 894), (238, 772, 399, 894)])
-    assert not _overlapping([(5, 5, 426, 746), (46, 773, 399, 894)])
-    assert not _overlapping([(0, 0, 10, 10), (10, 0, 20, 10)])  # touching is no overlap
 
 
 class _Marks(OcrEngine):
