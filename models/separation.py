@@ -282,9 +282,7 @@ def _regions_without_caption(image, mask, W, H, labels, text_boxes, notes, posit
         if cells:
             labels[:] = []
             return cells
-        # A caption naming panels by position says the whole is several: kept whole, it is less surely one master.
-        return [(corner[0].label if corner else "0", (0, 0, W, H), corner[0].box if corner else None,
-                 0.5 if positional and not corner else 0.9)]
+        return [(corner[0].label if corner else "0", (0, 0, W, H), corner[0].box if corner else None, 0.9)]
     used = {lab.label for lab in named.values()}
     spare = iter(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in used)
     if all(len(lab.label) == 1 for lab in named.values()):

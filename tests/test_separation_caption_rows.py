@@ -117,18 +117,3 @@ def test_letters_named_elsewhere_that_only_add_labels_are_kept():
              ("D", (510, 510, 528, 531), 1.0)]
     found, expected, _ = _labels(marks, ["a", "b", "c"], "Maps. Profiles. Spectra, as in panel D.")
     assert sorted(found) == ["a", "b", "c", "d"] and expected == ["a", "b", "c", "d"]
-
-
-def test_a_figure_kept_whole_against_a_caption_naming_positions_is_less_sure(monkeypatch):
-    # mphys-report Fig. 5 (fresh-2026-12p): "(Top) ... (Middle) ... (bottom)", but no cut gives the rows; the
-    # whole figure is kept as the figure alone keeps it, ranked below masters the caption does not contradict.
-    from figdex.models import separation
-
-    monkeypatch.setattr(separation, "learned_blocks", lambda image, mask, text_boxes, labels: [((0, 0, 300, 400), 0.9)])
-    image = np.full((400, 300, 3), 255, np.uint8)
-    mask = np.zeros((400, 300), bool)
-    mask[10:390, 10:290] = True
-    whole = [separation._regions_without_caption(image, mask, 300, 400, [], [], [], positional)
-             for positional in (False, True)]
-    assert [r[0][1] for r in whole] == [(0, 0, 300, 400)] * 2
-    assert [r[0][3] for r in whole] == [0.9, 0.5]
