@@ -93,6 +93,46 @@ def search_labels(expected_labels: list[str] | None, caption: str) -> list[str] 
     return sorted(union)
 
 
+def caption_figure_labels(image: np.ndarray, ocr: OcrEngine, expected_labels: list[str] | None, caption: str,
+                          text_boxes: list[TextBox], notes: list[str]) -> tuple[list[PanelLabel], list[str] | None]:
+    """``figure_labels`` with the caption's label set widened by the letters it names elsewhere
+    (``search_labels``), where the widened letters only add labels: when looking for them too changes
+    which marks are taken for the split's own letters (a quadrant's "a", "b", "d" inside panel A, named
+    "(a, true positive; d, true negative)", outnumbering the printed "A", "B", "C" in the other case:
+    trait-prediction Fig. 4, fresh-2026-12q), the split's own set decides (#15: never worse)."""
+    wanted = search_labels(expected_labels, caption)
+    if wanted == expected_labels:
+        return figure_labels(image, ocr, wanted, text_boxes, notes)
+    ocr = _Remembered(ocr)  # both looks read the same glyphs: each is recognised once
+    widened_notes: list[str] = []
+    labels, expected = figure_labels(image, ocr, wanted, text_boxes, widened_notes)
+    own_notes: list[str] = []
+    own, own_expected = figure_labels(image, ocr, expected_labels, text_boxes, own_notes)
+    taken = {lab.label: lab.box for lab in labels}
+    if all(taken.get(lab.label) == lab.box for lab in own):
+        notes.extend(widened_notes)
+        return labels, expected
+    notes.extend(own_notes)
+    notes.append("letters the caption names elsewhere changed which marks are its split's labels: the split's set")
+    return own, own_expected
+
+
+class _Remembered:
+    """An OCR engine that recognises each crop once (``recognise`` only; the rest is the engine's)."""
+
+    def __init__(self, engine: OcrEngine):
+        self.engine, self.seen = engine, {}
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def recognise(self, crop):
+        key = (crop.shape, crop.tobytes())
+        if key not in self.seen:
+            self.seen[key] = self.engine.recognise(crop)
+        return self.seen[key]
+
+
 def caption_letters(text: str) -> set[str]:
     """The letters a caption names in any form ("(a)", "in Panel B", "panels b-d", "A and C:"), with
     the letters before the last one named: a caption that speaks of panels B to D has a panel A."""

@@ -89,3 +89,76 @@ def rows_named_by_position(mask, caption: str, pattern: re.Pattern, regions: lis
         return regions
     notes.append(f"the caption names {named[1]} {('rows', 'columns')[named[0]]} by position: each a master \"0\"")
     return [("0", part, None, 0.5) for part in parts]
+
+
+# A caption that reads a grid of plots by rows as it would by panel labels, with row headings ("First row: ...",
+# "Second and third rows: ...", "(top row) ..."), or by columns ("Left column: ..."): each row (column) is one panel
+# the caption names, so one master, its plots dependents (the devset's gold convention: "a position the caption
+# names covers several plots"; ZLB Fig. 2, fresh-2026-12q).  Rows only described ("The top row displays the x, y
+# and z axes", "Each row represents a query", "From top to bottom: ...") name the plots in them, each its own
+# master in the gold (fresh-2026-12n: artigo2 Fig. 14, SPI Fig. 2, Autocal Fig. 6).  Two headings at least.
+_ORDINAL = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|\d{1,2}(?:st|nd|rd|th))"
+_END = {0: r"(?:top|bottom|middle|upper|lower|centre|center)", 1: r"(?:left|right|middle|centre|center)"}
+_NOUN = {0: "rows?", 1: "columns?"}
+_ORDINALS = {w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())}
+
+
+def _line_heading(axis: int) -> re.Pattern:
+    word = rf"(?:{_ORDINAL}|{_END[axis]})"
+    return re.compile(rf"(?:^|[.;]\s+|\()(?:the\s+)?{word}(?:\s*(?:,|and|&|to|-)\s*{word})*\s+{_NOUN[axis]}\s*[:)]",
+                      re.I)
+
+
+_READING = {axis: _line_heading(axis) for axis in (0, 1)}
+_CORNER = re.compile(r"\b(?:top|bottom|upper|lower)[\s-]+(?:left|right)\b", re.I)
+
+
+def lines_read(caption: str) -> tuple[int, int] | None:
+    """(axis, the highest ordinal named or 0) when the caption heads two or more of its parts with rows
+    (axis 0) or columns (axis 1) of the figure, not both; None otherwise."""
+    found = {axis: [m.group(0) for m in _READING[axis].finditer(caption or "")] for axis in (0, 1)}
+    if bool(found[0]) == bool(found[1]) or _CORNER.search(caption):  # corners ("top left") name cells
+        return None
+    axis = 0 if found[0] else 1
+    if len(found[axis]) < 2:
+        return None
+    words = re.findall(r"[a-z]+|\d+", " ".join(found[axis]).lower())
+    highest = max([_ORDINALS.get(w, 0) for w in words] + [int(w) for w in words if w.isdigit()], default=0)
+    return axis, highest
+
+
+def lines_of_grid(caption: str, regions: list, notes: list[str]) -> tuple[list, dict]:
+    """``regions`` (label, box, label box, certainty), or, where they are unlabelled plots in two or
+    more rows (columns) and the caption reads them by rows (columns), one region per row (column),
+    with {that region's box: the boxes of its plots} for their dependents."""
+    read = lines_read(caption) if caption else None
+    if read is None or len(regions) < 4 or any(r[0] != "0" for r in regions):
+        return regions, {}
+    axis, highest = read
+    lines: list[list] = []
+    lo, hi = (1, 3) if axis == 0 else (0, 2)
+    for r in sorted(regions, key=lambda r: r[1][lo]):
+        box = r[1]
+        if lines and (box[lo] + box[hi]) / 2 < max(b[1][hi] for b in lines[-1]):
+            lines[-1].append(r)
+        else:
+            lines.append([r])
+    if len(lines) < 2 or max(len(line) for line in lines) < 2 or highest > len(lines):
+        return regions, {}
+    spans = [(min(r[1][0] for r in line), min(r[1][1] for r in line), max(r[1][2] for r in line),
+              max(r[1][3] for r in line)) for line in lines]
+    if axis == 0:
+        # A row's x tick labels lie under its plots (grid cells may stop above them): each row reaches down to
+        # the next row, the last as far as the others reach on average; separation trims each to its ink.
+        reach = [nxt[1] - box[3] for box, nxt in zip(spans, spans[1:])]
+        extra = max(0, int(sum(reach) / len(reach)))
+        spans = [(b[0], b[1], b[2], max(b[3], (spans[i + 1][1] - 1) if i + 1 < len(spans) else b[3] + extra))
+                 for i, b in enumerate(spans)]
+    out, cells = [], {}
+    for line, box in zip(lines, spans):
+        out.append(("0", box, None, min(r[3] for r in line)))
+        if len(line) > 1:
+            cells[box] = tuple(sorted((r[1] for r in line), key=lambda b: (b[0], b[1]) if axis == 0 else (b[1], b[0])))
+    notes.append(f"the caption reads the grid by {('rows', 'columns')[axis]}: each {('row', 'column')[axis]} "
+                 "a master \"0\", its plots dependents")
+    return out, cells

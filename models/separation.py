@@ -29,10 +29,10 @@ from figdex.models.instrument_meta import InstrumentScale
 from figdex.models.layout import (clear_rule_lines, content_box, cut_by_labels, ink_mask, join_strips, unlabelled_flanks,
                                   xy_cut)
 from figdex.models.ocr import NUMBER_TEXT as _NUMBER, OcrEngine, TextBox, get_ocr
-from figdex.models.figure_labels import allowed_labels, figure_labels, labels_kept, search_labels
+from figdex.models.figure_labels import allowed_labels, caption_figure_labels, labels_kept
 from figdex.models.panel_labels import PanelLabel, to_gray
 from figdex.models.missing_panels import regions_for_missing_labels, within as _within
-from figdex.models.position_panels import rows_named_by_position
+from figdex.models.position_panels import lines_of_grid, rows_named_by_position
 from figdex.models.scale_sources import ImageScale, image_scale
 from figdex.models.scale_text import ScaleLabel, parse_scale_statement
 from figdex.models.scalebars import ScaleReading
@@ -118,16 +118,18 @@ def separate(
     # Letters the caption names outside its split are looked for too (the caption never takes away a label
     # the figure alone gives, issue #15); found, they are labels of the caption's set below.
     said = " ".join((subcaptions or {}).values())
-    wanted = search_labels(expected_labels, said)
-    labels, expected = ([], None) if single else figure_labels(image, ocr, wanted, text_boxes, notes)
+    labels, expected = ([], None) if single else caption_figure_labels(image, ocr, expected_labels, said, text_boxes,
+                                                                       notes)
     # (label, region, label box, certainty that the region is one whole master image)
     regions: list[tuple[str, Box, Box | None, float]]
+    line_cells: dict[Box, tuple[Box, ...]] = {}  # a row (column) the caption reads: its plots
     if single:
         regions = [("0", (0, 0, W, H), None, 1.0)]
     elif expected is None and len(labels) < 3:
         positional = bool(_POSITIONS.search(said))
         regions = _regions_without_caption(layout_image, mask, W, H, labels, text_boxes, notes, positional)
         regions = rows_named_by_position(mask, said, _POSITIONS, regions, notes)
+        regions, line_cells = lines_of_grid(said, regions, notes)
     elif len(labels) == 2 and expected and sorted(lab.label for lab in labels) == sorted(expected) and \
             (alone := _blocks_each_labelled(layout_image, mask, W, H, labels, text_boxes)):
         # Both of the caption's two labels read, and the gutter model's blocks are two, one under
@@ -178,6 +180,9 @@ def separate(
     masters = [replace(_master(image, mask, label, view, label_box, subcaptions or {}, metadata if single else None,
                                classified, ocr), box_confidence=round(certainty, 3))
                for (label, label_box, certainty, view), classified in zip(kept, classes)]
+    for line, cells in line_cells.items():  # a row (column) the caption reads is a parent of its plots
+        masters = [replace(m, image_class="parent", confidence=0.7, dependents=cells)
+                   if _within(m.box, line) else m for m in masters]
     if not masters:
         masters = [Master("0", (0, 0, W, H), "other", 0.2)]
     return Separation(W, H, tuple(masters), tuple(labels), round(time.perf_counter() - started, 3), tuple(notes),
