@@ -94,20 +94,26 @@ def find_combs(gray: np.ndarray, mask: np.ndarray, runs: tuple[np.ndarray, np.nd
     return out
 
 
+def column_runs(columns: list[int]) -> list[list[int]]:
+    """Sorted column indices grouped into runs of neighbours: one tick (a few px wide) per run."""
+    runs, run = [], [columns[0]]
+    for c in columns[1:]:
+        if c == run[-1] + 1:
+            run.append(c)
+        else:
+            runs.append(run)
+            run = [c]
+    runs.append(run)
+    return runs
+
+
 def _comb(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int, bottom: int,
           hidden: np.ndarray | None = None) -> tuple[tuple[int, int, int, int], float] | None:
     """The longest evenly spaced row of ticks among ``columns`` (the columns of one group of tick-tall
     runs, rows ``top``..``bottom``), measured; None when there is none of ``_FEWEST`` ticks.  ``hidden``:
     the overlay's pixels off the mask, left out of the profile the ticks are read on."""
     H, W = mask.shape
-    ticks, run = [], [columns[0]]
-    for c in columns[1:]:
-        if c == run[-1] + 1:
-            run.append(c)
-        else:
-            ticks.append(run)
-            run = [c]
-    ticks.append(run)
+    ticks = column_runs(columns)
     if hidden is not None:  # pieces of one tick that a stroke crosses: columns covered all between them
         merged = [ticks[0]]
         for t in ticks[1:]:

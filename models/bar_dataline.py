@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 
+from figdex.models.bar_combs import column_runs
 from figdex.models.ocr import OcrEngine, TextBox
 
 Box = tuple[int, int, int, int]
@@ -155,14 +156,7 @@ def _even_ticks(gray: np.ndarray, mask: np.ndarray, columns: list[int], top: int
     """The longest evenly spaced row of ticks among ``columns`` (one lost tick allowed between two, the
     first two included), its end ticks kept only where they hold the ruler's rows (``_whole_ends``), as
     (box, length, ticks), or None."""
-    ticks, run = [], [columns[0]]
-    for c in columns[1:]:
-        if c == run[-1] + 1:
-            run.append(c)
-        else:
-            ticks.append(run)
-            run = [c]
-    ticks.append(run)
+    ticks = column_runs(columns)
     ticks = [t for t in ticks if len(t) <= _TICK_WIDEST]
     starts = [t[0] for t in ticks]
     n = len(starts)
