@@ -9,7 +9,8 @@ is looked for first.  Two readers, no hand-written tag parsing:
   over, as bytes, the tags it does not interpret: Tescan's tag 50431 (the key=value text of the Tescan
   .hdr, read with ``configparser``; the .hdr beside the file when the tag has no pixel size), Zeiss Orion's
   tag 65000 (``<ImageTags>`` XML), Fibics ATLAS's tag 51023 (``<Fibics>`` XML) and Hitachi's XPComment
-  (``instrument_hitachi``: its ``[SemImageFile]`` sidecar .txt, also beside a .bmp/.jpg).
+  (``instrument_hitachi``: its ``[SemImageFile]`` sidecar .txt, also beside a .bmp/.jpg).  JEOL SEMs' ``$CM_``
+  sidecar .txt is read by ``instrument_jeol`` (micron bar, field of view, or magnification).
 - ``rosettasciio`` (GPL-3.0-or-later, so only the optional ``figdex[instruments]`` extra) reads
   Gatan DigitalMicrograph .dm3/.dm4, Velox/Berkeley .emd, FEI TIA .ser/.emi, JEOL .img/.map,
   MRC, Phenom .elid, TVIPS .tvips and the TIFF dialects tifffile leaves uninterpreted (JEOL
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from figdex.models.instrument_axes import NM as _NM  # length unit -> nanometres (a light module)
 from figdex.models.instrument_hitachi import hitachi_tags, read_hitachi  # Hitachi's [SemImageFile] text (light)
+from figdex.models.instrument_jeol import read_jeol  # JEOL's $CM_ sidecar text (light)
 # rosettasciio plugins that hold images with a spatial calibration (others hold spectra, tables, …).
 _RSCIIO_PLUGINS = ("DigitalMicrograph", "EMD", "TIA", "JEOL", "MRC", "MRCZ", "Phenom", "TVIPS", "Blockfile", "TIFF")
 INSTRUMENT_SUFFIXES = (".dm3", ".dm4", ".emd", ".ser", ".emi", ".img", ".map", ".mrc", ".elid", ".tvips", ".blo")
@@ -70,7 +72,8 @@ def read_instrument_scale(path: str | Path, width_px: int | None = None) -> Inst
 
             return camera_tiff_without_calibration(path)
         return found
-    return read_hitachi(path, width_px)  # a Hitachi .bmp/.jpg with its [SemImageFile] sidecar .txt
+    # A Hitachi or JEOL .bmp/.jpg with its sidecar .txt ([SemImageFile] or $CM_ lines).
+    return read_hitachi(path, width_px) or read_jeol(path, width_px)
 
 
 def _num(value) -> float | None:
@@ -121,6 +124,9 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
             hitachi = read_hitachi(path, width_px, hitachi_tags(page))  # its sidecar .txt, or its tags' lines
             if hitachi is not None:
                 return hitachi
+            jeol = read_jeol(path, width_px)  # a JEOL SEM's $CM_ sidecar .txt (its TIFF has no maker tag)
+            if jeol is not None:
+                return jeol
     except (tifffile.TiffFileError, OSError, ValueError, KeyError, IndexError) as exc:
         return InstrumentScale("tifffile", None, note=f"{path.name}: TIFF tags unreadable ({exc}); scale read "
                                                       "from the pixels")
