@@ -9,8 +9,8 @@ is looked for first.  Two readers, no hand-written tag parsing:
   over, as bytes, the tags it does not interpret: Tescan's tag 50431 (the key=value text of the Tescan
   .hdr, read with ``configparser``; the .hdr beside the file when the tag has no pixel size), Zeiss Orion's
   tag 65000 (``<ImageTags>`` XML), Fibics ATLAS's tag 51023 (``<Fibics>`` XML) and Hitachi's XPComment
-  (``instrument_hitachi``: its ``[SemImageFile]`` sidecar .txt, also beside a .bmp/.jpg).  JEOL SEMs' ``$CM_``
-  sidecar .txt is read by ``instrument_jeol`` (micron bar, field of view, or magnification).
+  (``instrument_hitachi``: its ``[SemImageFile]`` sidecar .txt, also beside a .bmp/.jpg); JEOL SEMs' ``$CM_``
+  sidecar .txt: ``instrument_jeol``.
 - ``rosettasciio`` (GPL-3.0-or-later, so only the optional ``figdex[instruments]`` extra) reads
   Gatan DigitalMicrograph .dm3/.dm4, Velox/Berkeley .emd, FEI TIA .ser/.emi, JEOL .img/.map,
   MRC, Phenom .elid, TVIPS .tvips and the TIFF dialects tifffile leaves uninterpreted (JEOL
@@ -121,12 +121,10 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
             sis = tiff_page_sis(tif)  # a later page's SIS tag (the first page an RGB rendering)
             if sis is not None:
                 return _sis(sis)
-            hitachi = read_hitachi(path, width_px, hitachi_tags(page))  # its sidecar .txt, or its tags' lines
-            if hitachi is not None:
-                return hitachi
-            jeol = read_jeol(path, width_px)  # a JEOL SEM's $CM_ sidecar .txt (its TIFF has no maker tag)
-            if jeol is not None:
-                return jeol
+            # Hitachi's sidecar .txt or its tags' lines; a JEOL SEM's $CM_ sidecar .txt (its TIFF has no maker tag).
+            sidecar = read_hitachi(path, width_px, hitachi_tags(page)) or read_jeol(path, width_px)
+            if sidecar is not None:
+                return sidecar
     except (tifffile.TiffFileError, OSError, ValueError, KeyError, IndexError) as exc:
         return InstrumentScale("tifffile", None, note=f"{path.name}: TIFF tags unreadable ({exc}); scale read "
                                                       "from the pixels")
