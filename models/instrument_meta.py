@@ -29,6 +29,7 @@ from pathlib import Path
 from figdex.models.instrument_axes import NM as _NM  # length unit -> nanometres (a light module)
 from figdex.models.instrument_hitachi import hitachi_tags, read_hitachi  # Hitachi's [SemImageFile] text (light)
 from figdex.models.instrument_jeol import read_jeol  # JEOL's $CM_ sidecar text (light)
+from figdex.models.instrument_xml import FIBICS_XML_TAG, ZEISS_XML_TAG, fibics_xml, zeiss_xml  # (light)
 # rosettasciio plugins that hold images with a spatial calibration (others hold spectra, tables, …).
 _RSCIIO_PLUGINS = ("DigitalMicrograph", "EMD", "TIA", "JEOL", "MRC", "MRCZ", "Phenom", "TVIPS", "Blockfile", "TIFF")
 INSTRUMENT_SUFFIXES = (".dm3", ".dm4", ".emd", ".ser", ".emi", ".img", ".map", ".mrc", ".elid", ".tvips", ".blo")
@@ -102,9 +103,9 @@ def _from_tifffile(path: Path, width_px: int | None) -> InstrumentScale | None:
                 return _fei(tif.fei_metadata or {}, width_px)
             if _TESCAN_TAG in page.tags or str(page.tags.valueof(271) or "").upper().startswith("TESCAN"):
                 return _tescan(page.tags.valueof(_TESCAN_TAG), path, width_px)
-            if _FIBICS_XML_TAG in page.tags:
-                return _fibics_xml(page.tags.valueof(_FIBICS_XML_TAG), path)
-            orion = _zeiss_xml(page.tags.valueof(_ZEISS_XML_TAG), path) if _ZEISS_XML_TAG in page.tags else None
+            if FIBICS_XML_TAG in page.tags:
+                return fibics_xml(page.tags.valueof(FIBICS_XML_TAG), path)
+            orion = zeiss_xml(page.tags.valueof(ZEISS_XML_TAG), path) if ZEISS_XML_TAG in page.tags else None
             if orion is not None and orion.nm_per_px:
                 return orion
             if tif.is_sem:
@@ -273,79 +274,6 @@ def _tescan(tag: bytes | None, path: Path, width_px: int | None) -> InstrumentSc
                            pixel_m * 1e9 * width_px if pixel_m and width_px else None,
                            hv / 1000 if hv else None, (md.get("Detector") or "").strip() or None,
                            pixel_m * 1e9 if pixel_m else None, note, wd_m * 1e3 if wd_m else None)
-
-
-# Zeiss Orion (helium-ion) TIFFs keep the calibration in tag 65000, <ImageTags> XML whose entries are
-# <Name><Value>…</Value><Units>…</Units></Name>; their CZ_SEM tag is empty.
-_ZEISS_XML_TAG = 65000
-_XML_UNITS_NM = {"m": 1e9, "mm": 1e6, "millimeters": 1e6, "microns": 1e3, "um": 1e3, "µm": 1e3, "nm": 1.0,
-                 "nanometers": 1.0}
-
-
-def _zeiss_xml(tag, path: Path) -> InstrumentScale | None:
-    """None when tag 65000 is no <ImageTags> XML (another vendor's private tag)."""
-    import xml.etree.ElementTree as ET
-
-    raw = tag if isinstance(tag, bytes) else str(tag or "").encode()
-    if not raw.lstrip().startswith(b"<ImageTags"):
-        return None
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
-        return InstrumentScale("tifffile:zeiss-orion", None, note=f"{path.name}: Zeiss <ImageTags> XML (tag 65000) "
-                                                                  f"unreadable ({exc}); scale read from the pixels")
-
-    def value(name: str, scale: dict | None = None) -> float | None:
-        el = root.find(name)
-        number = _num(el.findtext("Value")) if el is not None else None
-        if number is None or scale is None:
-            return number
-        factor = scale.get(str(el.findtext("Units") or "").strip().lower())
-        return number * factor if factor else None
-
-    pixel = value("ScalingX", _XML_UNITS_NM)
-    pixel = pixel if pixel and pixel > 0 else None
-    fov = value("Fov", _XML_UNITS_NM) or value("GFIS.FieldOfView", _XML_UNITS_NM)
-    kv = value("AccelerationVoltage", {"volts": 1e-3, "v": 1e-3, "kv": 1.0})
-    wd = value("WorkingDistance", {"mm": 1.0, "millimeters": 1.0})
-    model = (root.findtext("System.Model/Value") or "").strip("_ ") or None
-    detector = (root.findtext("DetectorName/Value") or "").strip() or None
-    return InstrumentScale("tifffile:zeiss-orion", pixel, model, None, fov, kv, detector, pixel,
-                           None if pixel else f"{path.name}: Zeiss <ImageTags> XML without ScalingX; scale read "
-                                              "from the pixels", wd)
-
-
-# Fibics ATLAS (Zeiss FIB-SEM) TIFFs: tag 51023, <Fibics> XML.  Their CZ_SEM tag is absent; the pixel is
-# the scan's vector <Scan><Ux>, <Uy> in µm (the same as <FOV_X units="um"> / <Image><Width>).
-_FIBICS_XML_TAG = 51023
-_FIBICS_UNITS_NM = {"um": 1e3, "µm": 1e3, "nm": 1.0, "mm": 1e6}
-
-
-def _fibics_xml(tag, path: Path) -> InstrumentScale:
-    import re
-    import xml.etree.ElementTree as ET
-
-    raw = tag if isinstance(tag, bytes) else str(tag or "").encode("latin-1", "replace")
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
-        return InstrumentScale("tifffile:fibics", None, note=f"{path.name}: Fibics XML (tag 51023) unreadable "
-                                                             f"({exc}); scale read from the pixels")
-    ux, uy = _num(root.findtext("Scan/Ux")), _num(root.findtext("Scan/Uy"))
-    pixel = math.hypot(ux, uy or 0.0) * 1e3 if ux is not None else None  # Ux, Uy: µm per pixel
-    pixel = pixel if pixel and pixel > 0 else None
-    fov_el = root.find("Scan/FOV_X")
-    fov = _num(fov_el.text) if fov_el is not None else None
-    fov = fov * _FIBICS_UNITS_NM.get((fov_el.get("units") or "um").lower(), 1e3) if fov else None
-    width = _num(root.findtext("Image/Width"))
-    if pixel is None and fov and width:
-        pixel = fov / width
-    kv = re.search(r"([\d.]+)\s*kV", root.findtext("Image/Aperture") or "")
-    return InstrumentScale("tifffile:fibics", pixel, (root.findtext("Image/Machine") or "").strip() or None, None,
-                           fov, _num(kv.group(1)) if kv else None, (root.findtext("Image/Detector") or "").strip()
-                           or None, pixel,
-                           None if pixel else f"{path.name}: Fibics XML without a scan vector or field of view; "
-                                              "scale read from the pixels")
 
 
 def _tvips(md: dict) -> InstrumentScale:
