@@ -32,6 +32,16 @@ def length_nm(unit) -> float | None:
     return NM.get(re.sub(r"[\s_]", "", text))
 
 
+def text_length_nm(value: str | None, default_unit: str | None = None) -> float | None:
+    """A length written by an instrument's text ('254 μm', '500um', '1.067mm') in nm; a bare number is in
+    ``default_unit``; None without a length unit."""
+    m = re.match(r"\s*([-+]?\d+(?:[.,]\d+)?)\s*([a-zA-Zµμ]+)?", value or "")
+    if not m:
+        return None
+    unit = (m.group(2) or default_unit or "").replace("μ", "µ").replace("um", "µm")
+    return float(m.group(1).replace(",", ".")) * NM[unit] if unit in NM else None
+
+
 def _is_length(axis: dict) -> bool:
     scale = axis.get("scale")
     try:

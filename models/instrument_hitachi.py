@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from figdex.models.instrument_axes import NM as _NM
+from figdex.models.instrument_axes import text_length_nm
 
 SECTION = "[SemImageFile]"
 _XP_COMMENT = 40092
@@ -62,15 +62,6 @@ def _number(value: str | None) -> float | None:
     return float(m.group(0).replace(",", ".")) if m else None
 
 
-def _length_nm(value: str | None) -> float | None:
-    """'254 μm', '8139.3 um', '1.27mm' -> nm; None without a length unit."""
-    m = re.match(r"\s*([-+]?\d+(?:[.,]\d+)?)\s*([a-zA-Zµμ]+)", value or "")
-    if not m:
-        return None
-    unit = m.group(2).replace("μ", "µ").replace("um", "µm")
-    return float(m.group(1).replace(",", ".")) * _NM[unit] if unit in _NM else None
-
-
 def _voltage_kv(value: str | None) -> float | None:
     """'15000 Volt' -> 15.0; '15.0 kV' -> 15.0."""
     number = _number(value)
@@ -115,7 +106,7 @@ def read_hitachi(path: Path, width_px: int | None, tags: dict[str, str] | None =
     data_w = int(size.group(1)) if size else None
     pixel = _number(md.get("PixelSize"))
     pixel = pixel if pixel and pixel > 0 else None
-    fov = _length_nm(md.get("FOV"))
+    fov = text_length_nm(md.get("FOV"))
     nm_per_px, note = pixel, None
     if pixel and data_w and width_px and data_w != width_px:
         nm_per_px = pixel * data_w / width_px
@@ -128,7 +119,7 @@ def read_hitachi(path: Path, width_px: int | None, tags: dict[str, str] | None =
     instrument = (md.get("InstructName") or md.get("XPAuthor") or "").strip() or None
     if instrument is None and re.match(r"\s*([A-Z]{1,3}-?\d{3,5}[A-Z]?)\b", md.get("DataNumber", "")):
         instrument = md["DataNumber"].split()[0]
-    wd_nm = _length_nm(md.get("WorkingDistance"))
+    wd_nm = text_length_nm(md.get("WorkingDistance"))
     mag = _number(md.get("Magnification"))
     if mag is None:
         m = re.search(r"Mag\s*=\s*x?\s*([\d.,]+)\s*(k)?", md.get("Condition", ""), re.I)

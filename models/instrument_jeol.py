@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from figdex.models.instrument_axes import NM as _NM
+from figdex.models.instrument_axes import text_length_nm
 
 # JEOL's magnification reference: the field at x1 is 128 mm wide (see the module docstring).
 REFERENCE_FIELD_NM = 128e6
@@ -65,14 +65,8 @@ def _number(value: str | None) -> float | None:
     return number if number > 0 else None
 
 
-def _length_nm(value: str | None, default_unit: str | None = None) -> float | None:
-    """'500um', '1.067mm', '200 nm' -> nm; ``default_unit`` for a bare number."""
-    m = _LENGTH.search(value or "")
-    if not m:
-        return None
-    unit = (m.group(2) or default_unit or "").replace("μ", "µ").replace("um", "µm")
-    number = float(m.group(1).replace(",", "."))
-    return number * _NM[unit] if unit in _NM and number > 0 else None
+def _positive(value: float | None) -> float | None:
+    return value if value and value > 0 else None
 
 
 def _image_width(path: Path) -> int | None:
@@ -100,8 +94,8 @@ def read_jeol(path: Path, width_px: int | None):
     width = width_px or _image_width(Path(path)) or full_w
     mag = _number(md.get("CM_MAG"))
     bar_px = _number(md.get("SM_MICRON_BAR"))
-    marker_nm = _length_nm(md.get("SM_MICRON_MARKER"))
-    fov_nm = _length_nm(md.get("CM_FIELD_OF_VIEW"), default_unit="mm")
+    marker_nm = _positive(text_length_nm(md.get("SM_MICRON_MARKER")))
+    fov_nm = _positive(text_length_nm(md.get("CM_FIELD_OF_VIEW"), default_unit="mm"))
     nm_per_px = field_nm = None
     how = None
     if bar_px and marker_nm:
